@@ -1,0 +1,34 @@
+//! comsim's registry: what a Windows process sees when it reads and writes the registry.
+//!
+//! The store is physical: four hives (HKLM, HKCU, HKU, HKCC), each a tree of keys with
+//! case-insensitive, case-preserving names ([`RegName`]) and typed values ([`Value`]). Everything a
+//! process does goes through [`Access`], which applies the rules of `shared/spec/rules.md`:
+//!
+//! - REG-1: HKEY_CLASSES_ROOT is a merged view of `HKLM\Software\Classes` and
+//!   `HKCU\Software\Classes` ([`MergeMode`]).
+//! - REG-2: an elevated process's COM lookups ignore the per-user half ([`Access::user_classes`]).
+//! - REG-3: WOW64 redirection for 32-bit processes on Windows 7 and later ([`View`]).
+//! - REG-4: writes through HKCR go to HKLM unless the key already exists in HKCU, and HKLM needs
+//!   administrator rights ([`Writer`]).
+//!
+//! Subkeys enumerate in the registry's order (upper-cased UTF-16 code units); values in the order
+//! they were first written, as hives keep them.
+
+mod name;
+mod path;
+mod tree;
+mod value;
+mod view;
+
+pub use name::{RegName, compare_names, names_equal, upcase};
+pub use path::{Hive, KeyPath, PathError, Root};
+pub use tree::{KeyId, Registry};
+pub use value::{Value, ValueType, utf16z};
+pub use view::{Access, KeyTarget, MergeMode, OpenKey, Physical, RegError, View, Writer};
+
+/// Longest key name, in UTF-16 code units (Windows: 255).
+pub const MAX_KEY_NAME_LEN: usize = 255;
+/// Longest value name, in UTF-16 code units (Windows: 16,383).
+pub const MAX_VALUE_NAME_LEN: usize = 16_383;
+/// Deepest key nesting below a root (Windows: 512 levels).
+pub const MAX_DEPTH: usize = 512;

@@ -1,0 +1,171 @@
+//! Registry names: case-insensitive, case-preserving, ordered as Windows orders them.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// A key or value name.
+///
+/// Windows compares registry names by upper-casing each UTF-16 code unit with a simple (one to one)
+/// mapping, and hives keep subkey lists sorted by that upper-cased form. `RegName` does the same:
+/// equality, hashing and ordering use the upper-cased UTF-16 code units, while the original spelling
+/// is kept for display. Characters whose upper case is not a single BMP character (such as `ß`) are
+/// left as they are, and characters outside the BMP are compared by their surrogate code units.
+#[derive(Clone, Default)]
+pub struct RegName(Box<str>);
+
+impl RegName {
+    pub fn new(name: impl Into<Box<str>>) -> Self {
+        RegName(name.into())
+    }
+
+    /// The name as it was first written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is the empty name, which stands for a key's default value.
+    pub fn is_default(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Length in UTF-16 code units, the unit Windows' name-length limits are stated in.
+    pub fn utf16_len(&self) -> usize {
+        self.0.encode_utf16().count()
+    }
+}
+
+/// Upper-cases one character the way the registry does (simple mapping, BMP only).
+#[inline]
+pub fn upcase(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_uppercase();
+    }
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) if (u as u32) < 0x1_0000 && (c as u32) < 0x1_0000 => u,
+        _ => c,
+    }
+}
+
+/// Compares two names as the registry does: upper-cased UTF-16 code units.
+pub fn compare_names(a: &str, b: &str) -> Ordering {
+    // Fast path: plain ASCII on both sides.
+    if a.is_ascii() && b.is_ascii() {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        for (x, y) in a.iter().zip(b) {
+            let (x, y) = (x.to_ascii_uppercase(), y.to_ascii_uppercase());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+        return a.len().cmp(&b.len());
+    }
+    let mut ua = units(a);
+    let mut ub = units(b);
+    loop {
+        match (ua.next(), ub.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x != y => return x.cmp(&y),
+            _ => {}
+        }
+    }
+}
+
+/// Whether two names are the same registry name.
+pub fn names_equal(a: &str, b: &str) -> bool {
+    if a.len() == b.len() && a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    compare_names(a, b) == Ordering::Equal
+}
+
+fn units(s: &str) -> impl Iterator<Item = u16> + '_ {
+    s.chars().flat_map(|c| {
+        let mut buf = [0u16; 2];
+        let n = upcase(c).encode_utf16(&mut buf).len();
+        (0..n).map(move |i| buf[i])
+    })
+}
+
+impl PartialEq for RegName {
+    fn eq(&self, other: &Self) -> bool {
+        names_equal(&self.0, &other.0)
+    }
+}
+impl Eq for RegName {}
+
+impl PartialOrd for RegName {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RegName {
+    fn cmp(&self, other: &Self) -> Ordering {
+        compare_names(&self.0, &other.0)
+    }
+}
+
+impl Hash for RegName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for u in units(&self.0) {
+            state.write_u16(u);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl fmt::Debug for RegName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for RegName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for RegName {
+    fn from(s: &str) -> Self {
+        RegName::new(s)
+    }
+}
+
+impl From<String> for RegName {
+    fn from(s: String) -> Self {
+        RegName::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_ignores_case_and_keeps_spelling() {
+        let a = RegName::new("InprocServer32");
+        let b = RegName::new("INPROCSERVER32");
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "InprocServer32");
+    }
+
+    #[test]
+    fn order_is_by_upper_case_so_underscore_sorts_after_letters() {
+        // Upper-cased, '_' (0x5F) sorts after 'B' (0x42); lower-casing would put it first.
+        let mut names = vec![RegName::new("A_B"), RegName::new("ab"), RegName::new("{x}")];
+        names.sort();
+        let order: Vec<_> = names.iter().map(|n| n.as_str()).collect();
+        assert_eq!(order, ["ab", "A_B", "{x}"]);
+    }
+
+    #[test]
+    fn sharp_s_has_no_simple_upper_case_and_stays_distinct() {
+        assert_ne!(RegName::new("Maße"), RegName::new("MASSE"));
+        assert_eq!(RegName::new("straße"), RegName::new("STRAßE"));
+        assert_eq!(RegName::new("été"), RegName::new("ÉTÉ"));
+    }
+}

@@ -1,0 +1,234 @@
+//! Registry values: a type number and raw bytes, exactly as the registry stores them.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A value's type number. Any 32-bit number is a valid type; the named ones are constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ValueType(pub u32);
+
+impl ValueType {
+    pub const NONE: ValueType = ValueType(0);
+    pub const SZ: ValueType = ValueType(1);
+    pub const EXPAND_SZ: ValueType = ValueType(2);
+    pub const BINARY: ValueType = ValueType(3);
+    pub const DWORD: ValueType = ValueType(4);
+    pub const DWORD_BIG_ENDIAN: ValueType = ValueType(5);
+    pub const LINK: ValueType = ValueType(6);
+    pub const MULTI_SZ: ValueType = ValueType(7);
+    pub const RESOURCE_LIST: ValueType = ValueType(8);
+    pub const FULL_RESOURCE_DESCRIPTOR: ValueType = ValueType(9);
+    pub const RESOURCE_REQUIREMENTS_LIST: ValueType = ValueType(10);
+    pub const QWORD: ValueType = ValueType(11);
+
+    /// The symbolic name `reg query` prints, or `None` for a number without one.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0 => "REG_NONE",
+            1 => "REG_SZ",
+            2 => "REG_EXPAND_SZ",
+            3 => "REG_BINARY",
+            4 => "REG_DWORD",
+            5 => "REG_DWORD_BIG_ENDIAN",
+            6 => "REG_LINK",
+            7 => "REG_MULTI_SZ",
+            8 => "REG_RESOURCE_LIST",
+            9 => "REG_FULL_RESOURCE_DESCRIPTOR",
+            10 => "REG_RESOURCE_REQUIREMENTS_LIST",
+            11 => "REG_QWORD",
+            _ => return None,
+        })
+    }
+
+    /// Whether the data is UTF-16 text (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ).
+    pub fn is_string(self) -> bool {
+        matches!(self.0, 1 | 2 | 7)
+    }
+}
+
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "REG_0x{:x}", self.0),
+        }
+    }
+}
+
+/// A registry value: its type and its bytes. Strings are stored as UTF-16LE with their NULs, as
+/// `RegSetValueExW` stores them, so nothing is lost between reading and writing.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Value {
+    pub ty: ValueType,
+    pub data: Box<[u8]>,
+}
+
+impl Value {
+    pub fn new(ty: ValueType, data: impl Into<Box<[u8]>>) -> Self {
+        Value {
+            ty,
+            data: data.into(),
+        }
+    }
+
+    /// REG_SZ holding `s` plus its terminating NUL.
+    pub fn sz(s: &str) -> Self {
+        Value::new(ValueType::SZ, utf16z(s))
+    }
+
+    /// REG_EXPAND_SZ holding `s` plus its terminating NUL.
+    pub fn expand_sz(s: &str) -> Self {
+        Value::new(ValueType::EXPAND_SZ, utf16z(s))
+    }
+
+    /// REG_MULTI_SZ: each string NUL-terminated, then one more NUL.
+    pub fn multi_sz<S: AsRef<str>>(items: &[S]) -> Self {
+        let mut data = Vec::new();
+        for s in items {
+            data.extend(utf16z(s.as_ref()));
+        }
+        data.extend([0, 0]);
+        Value::new(ValueType::MULTI_SZ, data)
+    }
+
+    pub fn dword(v: u32) -> Self {
+        Value::new(ValueType::DWORD, v.to_le_bytes())
+    }
+
+    pub fn qword(v: u64) -> Self {
+        Value::new(ValueType::QWORD, v.to_le_bytes())
+    }
+
+    pub fn binary(bytes: &[u8]) -> Self {
+        Value::new(ValueType::BINARY, bytes)
+    }
+
+    /// The data as UTF-16 code units (a trailing odd byte is dropped).
+    pub fn utf16_units(&self) -> Vec<u16> {
+        self.data
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect()
+    }
+
+    /// The string as a program reading a REG_SZ or REG_EXPAND_SZ with `RegQueryValueEx` and
+    /// treating it as a C string sees it: up to the first NUL. `None` for other types.
+    pub fn as_string(&self) -> Option<String> {
+        if !matches!(self.ty, ValueType::SZ | ValueType::EXPAND_SZ) {
+            return None;
+        }
+        let units = self.utf16_units();
+        let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
+        Some(String::from_utf16_lossy(&units[..end]))
+    }
+
+    /// The strings of a REG_MULTI_SZ, up to the first empty one.
+    pub fn as_multi_string(&self) -> Option<Vec<String>> {
+        if self.ty != ValueType::MULTI_SZ {
+            return None;
+        }
+        let units = self.utf16_units();
+        Some(
+            units
+                .split(|&u| u == 0)
+                .take_while(|s| !s.is_empty())
+                .map(String::from_utf16_lossy)
+                .collect(),
+        )
+    }
+
+    /// A REG_DWORD (or REG_DWORD_BIG_ENDIAN) of exactly four bytes.
+    pub fn as_dword(&self) -> Option<u32> {
+        let bytes: [u8; 4] = (*self.data).try_into().ok()?;
+        match self.ty {
+            ValueType::DWORD => Some(u32::from_le_bytes(bytes)),
+            ValueType::DWORD_BIG_ENDIAN => Some(u32::from_be_bytes(bytes)),
+            _ => None,
+        }
+    }
+
+    /// A REG_QWORD of exactly eight bytes.
+    pub fn as_qword(&self) -> Option<u64> {
+        let bytes: [u8; 8] = (*self.data).try_into().ok()?;
+        (self.ty == ValueType::QWORD).then(|| u64::from_le_bytes(bytes))
+    }
+
+    /// The data as `reg query` prints it.
+    pub fn display_data(&self) -> String {
+        match self.ty {
+            ValueType::SZ | ValueType::EXPAND_SZ => self.as_string().unwrap_or_default(),
+            ValueType::MULTI_SZ => self.as_multi_string().unwrap_or_default().join("\\0"),
+            ValueType::DWORD | ValueType::DWORD_BIG_ENDIAN if self.data.len() == 4 => {
+                format!("0x{:x}", self.as_dword().unwrap_or_default())
+            }
+            ValueType::QWORD if self.data.len() == 8 => {
+                format!("0x{:x}", self.as_qword().unwrap_or_default())
+            }
+            _ => self.data.iter().map(|b| format!("{b:02X}")).collect(),
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ", self.ty)?;
+        match self.ty {
+            ValueType::SZ | ValueType::EXPAND_SZ => {
+                write!(f, "{:?}", self.as_string().unwrap_or_default())?
+            }
+            _ => {}
+        }
+        write!(f, " [")?;
+        for (i, b) in self.data.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// UTF-16LE bytes of `s` followed by a NUL character.
+pub fn utf16z(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() * 2 + 2);
+    for u in s.encode_utf16() {
+        out.extend(u.to_le_bytes());
+    }
+    out.extend([0, 0]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_utf16le_with_terminator() {
+        let v = Value::sz("Aé");
+        assert_eq!(&*v.data, &[0x41, 0, 0xe9, 0, 0, 0]);
+        assert_eq!(v.as_string().as_deref(), Some("Aé"));
+    }
+
+    #[test]
+    fn multi_sz_round_trips_and_displays_like_reg_query() {
+        let v = Value::multi_sz(&["a", "bc"]);
+        assert_eq!(v.as_multi_string().unwrap(), ["a", "bc"]);
+        assert_eq!(v.display_data(), "a\\0bc");
+    }
+
+    #[test]
+    fn display_matches_reg_query_forms() {
+        assert_eq!(Value::dword(31).display_data(), "0x1f");
+        assert_eq!(Value::qword(0x1_0000_0000).display_data(), "0x100000000");
+        assert_eq!(Value::binary(&[1, 0xab]).display_data(), "01AB");
+        assert_eq!(ValueType(0x20).to_string(), "REG_0x20");
+    }
+
+    #[test]
+    fn dword_of_the_wrong_size_is_not_a_dword() {
+        assert_eq!(Value::new(ValueType::DWORD, vec![1, 2]).as_dword(), None);
+    }
+}
