@@ -1,0 +1,273 @@
+//! Turning the bytes of a .reg file into text, the way regedit chooses an encoding.
+
+use comsim_diag::{Diagnostic, Location};
+
+/// How the bytes of a .reg file are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// UTF-16LE; regedit uses it when the file starts with the byte order mark `FF FE`.
+    Utf16Le,
+    /// UTF-8. regedit itself has no UTF-8 mode; comsim reads a file with the UTF-8 byte order mark
+    /// `EF BB BF` (or any file when asked) as UTF-8.
+    Utf8,
+    /// The ANSI code page, taken as Windows-1252: how regedit reads any file without `FF FE`.
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf16Le => "UTF-16LE",
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Windows1252 => "Windows-1252",
+        }
+    }
+
+    /// Whether string-typed hex data (`hex(1)`, `hex(2)`, `hex(7)`) holds UTF-16LE bytes as they
+    /// are stored, rather than code-page bytes that are converted.
+    pub fn is_unicode(self) -> bool {
+        self == Encoding::Utf16Le
+    }
+
+    /// Converts code-page bytes (string-typed hex data of a non-Unicode file) to text.
+    pub fn decode_bytes(self, bytes: &[u8]) -> String {
+        match self {
+            Encoding::Utf16Le => {
+                let units: Vec<u16> = bytes
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                String::from_utf16_lossy(&units)
+            }
+            Encoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        }
+    }
+}
+
+/// Decodes a whole file. `forced` overrides the byte-order-mark sniffing.
+///
+/// In strict mode, a file without a byte order mark whose non-ASCII bytes form valid UTF-8 is an
+/// error: regedit would read those bytes as Windows-1252 and import mangled names.
+pub fn decode(
+    file: &str,
+    bytes: &[u8],
+    forced: Option<Encoding>,
+    strict: bool,
+) -> Result<(String, Encoding, Vec<Diagnostic>), Diagnostic> {
+    let mut warnings = Vec::new();
+    let (encoding, body) = match forced {
+        Some(Encoding::Utf16Le) => (
+            Encoding::Utf16Le,
+            bytes.strip_prefix(&[0xFF, 0xFE][..]).unwrap_or(bytes),
+        ),
+        Some(Encoding::Utf8) => (
+            Encoding::Utf8,
+            bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes),
+        ),
+        Some(Encoding::Windows1252) => (Encoding::Windows1252, bytes),
+        None => {
+            if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE][..]) {
+                (Encoding::Utf16Le, rest)
+            } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]) {
+                if !strict {
+                    warnings.push(
+                        Diagnostic::warning("reg-utf8-bom", "the file starts with a UTF-8 byte order mark, which regedit does not recognise; comsim reads it as UTF-8")
+                            .at(Location::new(file, 1, 1)),
+                    );
+                }
+                (Encoding::Utf8, rest)
+            } else {
+                (Encoding::Windows1252, bytes)
+            }
+        }
+    };
+    let text = match encoding {
+        Encoding::Utf16Le => decode_utf16le(file, body, strict, &mut warnings)?,
+        Encoding::Utf8 => match std::str::from_utf8(body) {
+            Ok(s) => s.to_owned(),
+            Err(e) if strict => {
+                let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
+                return Err(located(
+                    file,
+                    good,
+                    "reg-encoding",
+                    "the file is not valid UTF-8 here".into(),
+                ));
+            }
+            Err(_) => String::from_utf8_lossy(body).into_owned(),
+        },
+        Encoding::Windows1252 => {
+            if strict && forced.is_none() && !body.is_ascii() {
+                if let Ok(as_utf8) = std::str::from_utf8(body) {
+                    let first = as_utf8.find(|c: char| !c.is_ascii()).unwrap_or(0);
+                    let ch = as_utf8[first..].chars().next().unwrap_or('?');
+                    let seen = encoding_rs::WINDOWS_1252
+                        .decode_without_bom_handling(ch.to_string().as_bytes())
+                        .0
+                        .into_owned();
+                    return Err(located(
+                        file,
+                        &as_utf8[..first],
+                        "reg-encoding",
+                        format!("this file has no byte order mark, so regedit reads it as Windows-1252 and sees `{seen}` where `{ch}` was meant"),
+                    )
+                    .with_note("save it as UTF-16LE with a byte order mark (as regedit exports), or as UTF-8 with a byte order mark"));
+                }
+            }
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(body)
+                .0
+                .into_owned()
+        }
+    };
+    Ok((text, encoding, warnings))
+}
+
+fn located(file: &str, before: &str, code: &'static str, message: String) -> Diagnostic {
+    let idx = comsim_diag::LineIndex::new(before);
+    let loc = idx.location(file, before.len());
+    let line_text = idx.line_text(loc.line).to_owned();
+    Diagnostic::error(code, message)
+        .at(loc)
+        .with_source_line(line_text)
+}
+
+fn decode_utf16le(
+    file: &str,
+    body: &[u8],
+    strict: bool,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<String, Diagnostic> {
+    let mut out = String::with_capacity(body.len() / 2);
+    let mut chunks = body.chunks_exact(2);
+    let mut pending_high: Option<u16> = None;
+    for c in &mut chunks {
+        let u = u16::from_le_bytes([c[0], c[1]]);
+        if let Some(h) = pending_high.take() {
+            if (0xDC00..0xE000).contains(&u) {
+                let cp = 0x10000 + (((h as u32) - 0xD800) << 10) + (u as u32 - 0xDC00);
+                out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                continue;
+            }
+            lone_surrogate(file, &out, strict, warnings)?;
+            out.push('\u{FFFD}');
+        }
+        if u < 0x80 {
+            out.push(u as u8 as char);
+        } else if (0xD800..0xDC00).contains(&u) {
+            pending_high = Some(u);
+        } else if (0xDC00..0xE000).contains(&u) {
+            lone_surrogate(file, &out, strict, warnings)?;
+            out.push('\u{FFFD}');
+        } else {
+            out.push(char::from_u32(u as u32).unwrap_or('\u{FFFD}'));
+        }
+    }
+    if pending_high.is_some() {
+        lone_surrogate(file, &out, strict, warnings)?;
+        out.push('\u{FFFD}');
+    }
+    if !chunks.remainder().is_empty() {
+        // regedit reads whole UTF-16 units and drops a final odd byte.
+        let d = Diagnostic::warning(
+            "reg-odd-byte",
+            "the UTF-16 file ends in half a character; the last byte is ignored",
+        );
+        if strict {
+            return Err(located(
+                file,
+                &out,
+                "reg-encoding",
+                "the UTF-16 file ends in half a character".into(),
+            ));
+        }
+        let idx = comsim_diag::LineIndex::new(&out);
+        warnings.push(d.at(idx.location(file, out.len())));
+    }
+    Ok(out)
+}
+
+fn lone_surrogate(
+    file: &str,
+    before: &str,
+    strict: bool,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    let msg =
+        "an unpaired UTF-16 surrogate cannot be represented; comsim reads it as U+FFFD".to_owned();
+    if strict {
+        return Err(located(file, before, "reg-encoding", msg));
+    }
+    let idx = comsim_diag::LineIndex::new(before);
+    warnings.push(Diagnostic::warning("reg-encoding", msg).at(idx.location(file, before.len())));
+    Ok(())
+}
+
+/// Splits text into lines at `\r\n`, `\n` or a lone `\r`, as regedit does. A final line without a
+/// terminator is still a line; an empty text has no lines.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        if s.is_empty() {
+            rest = None;
+            return None;
+        }
+        match s.find(['\r', '\n']) {
+            Some(i) => {
+                let after = if s[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                rest = Some(&s[after..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_are_crlf_lf_or_lone_cr() {
+        let v: Vec<_> = lines("a\r\nb\rc\n\nd").collect();
+        assert_eq!(v, ["a", "b", "c", "", "d"]);
+    }
+
+    #[test]
+    fn utf16_with_bom_is_sniffed() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "REGEDIT4\r\né".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let (text, enc, _) = decode("f", &bytes, None, true).unwrap();
+        assert_eq!(enc, Encoding::Utf16Le);
+        assert_eq!(text, "REGEDIT4\r\né");
+    }
+
+    #[test]
+    fn bomless_files_are_windows_1252_and_utf8_lookalikes_are_caught_in_strict_mode() {
+        let (text, enc, _) = decode("f", b"REGEDIT4\r\n\xe9", None, true).unwrap();
+        assert_eq!(
+            (text.as_str(), enc),
+            ("REGEDIT4\r\né", Encoding::Windows1252)
+        );
+        let err = decode("f", "REGEDIT4\r\n\"é\"".as_bytes(), None, true).unwrap_err();
+        assert_eq!(err.location.unwrap().line, 2);
+        assert!(err.message.contains("Ã©"));
+        // Lenient mode reads the bytes as regedit would.
+        let (text, _, _) = decode("f", "é".as_bytes(), None, false).unwrap();
+        assert_eq!(text, "Ã©");
+    }
+}

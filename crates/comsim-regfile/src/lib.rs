@@ -1,0 +1,18 @@
+//! Windows `.reg` files in and out of comsim's registry model.
+//!
+//! - [`import_bytes`] / [`import_file`]: `Windows Registry Editor Version 5.00` (UTF-16LE with a
+//!   byte order mark, or UTF-8 with one), `REGEDIT4` (Windows-1252) and the Windows 3.1 `REGEDIT`
+//!   format. Strict mode makes the first line regedit would skip an error with file, line and
+//!   column; lenient mode imports as regedit does and lists each skip as a warning.
+//! - [`export`] / [`export_text`]: version 5.00 as regedit writes it.
+//!
+//! Paths are applied through the registry's rules: `Wow6432Node` paths land in the other view
+//! (REG-3) and `HKEY_CLASSES_ROOT` paths follow REG-4.
+
+mod decode;
+mod read;
+mod write;
+
+pub use decode::{Encoding, decode, lines};
+pub use read::{Format, ImportOptions, ImportReport, Mode, import_bytes, import_file};
+pub use write::{encode_utf16le, export, export_text, write_value};

@@ -1,0 +1,918 @@
+//! The .reg importer: regedit's grammar, with every line regedit would skip turned into a located
+//! error (strict) or a warning (lenient).
+
+use comsim_diag::{Diagnostic, Location};
+use comsim_registry::{KeyPath, KeyTarget, Registry, Root, Value, ValueType, View, Writer};
+
+use crate::decode::{self, Encoding};
+
+/// How to treat lines that regedit would skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    /// The first malformed line is an error naming file, line and column.
+    #[default]
+    Strict,
+    /// Import as regedit does: skip what regedit skips, and report each skip as a warning.
+    Lenient,
+}
+
+/// Which of regedit's formats a file is in, from its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `REGEDIT4`.
+    Regedit4,
+    /// `Windows Registry Editor Version 5.00`.
+    Version5,
+    /// `REGEDIT`: the Windows 3.1 format of `HKEY_CLASSES_ROOT\key = value` lines.
+    Win31,
+}
+
+/// How a file is imported: by which regedit (its bitness decides the registry view of the paths)
+/// and with which rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ImportOptions {
+    pub mode: Mode,
+    pub view: View,
+    pub writer: Writer,
+    /// Overrides the byte-order-mark sniffing.
+    pub encoding: Option<Encoding>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            mode: Mode::Strict,
+            view: View::Bits64,
+            writer: Writer { admin: true },
+            encoding: None,
+        }
+    }
+}
+
+/// What an import did besides changing the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub format: Option<Format>,
+    pub encoding: Encoding,
+    /// Lenient mode: each line or part of a line that was skipped, and why.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads a .reg file from disk and imports it. The `display` name is used in diagnostics.
+pub fn import_file(
+    reg: &mut Registry,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ImportOptions,
+) -> Result<ImportReport, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error("reg-io", format!("cannot read the file: {e}"))
+            .at(Location::new(display, 1, 1))
+    })?;
+    import_bytes(reg, display, &bytes, opts)
+}
+
+/// Imports the bytes of a .reg file into `reg`.
+///
+/// On an error the registry holds what was imported before the failing line, as after regedit;
+/// callers that want all or nothing import into a clone.
+pub fn import_bytes(
+    reg: &mut Registry,
+    file: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport, Diagnostic> {
+    let strict = opts.mode == Mode::Strict;
+    let (text, encoding, warnings) = decode::decode(file, bytes, opts.encoding, strict)?;
+    let mut imp = Importer {
+        reg,
+        file,
+        opts,
+        encoding,
+        warnings,
+        key: None,
+        pending: None,
+        line_no: 0,
+        stopped: false,
+    };
+    let format = imp.run(&text)?;
+    Ok(ImportReport {
+        format,
+        encoding,
+        warnings: imp.warnings,
+    })
+}
+
+struct Pending {
+    name: String,
+    ty: u32,
+    data: Vec<u8>,
+}
+
+struct Importer<'a> {
+    reg: &'a mut Registry,
+    file: &'a str,
+    opts: &'a ImportOptions,
+    encoding: Encoding,
+    warnings: Vec<Diagnostic>,
+    /// The key that values go to; `None` before the first key line, after a deletion, or when the
+    /// last key line could not be opened.
+    key: Option<KeyTarget>,
+    pending: Option<Pending>,
+    line_no: u32,
+    stopped: bool,
+}
+
+const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
+const HEADER_V4: &str = "REGEDIT4";
+const HEADER_31: &str = "REGEDIT";
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn skip_blanks(s: &str, mut i: usize) -> usize {
+    while s[i..].starts_with(is_blank) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether only blanks or a `;` comment follow position `i`.
+fn only_comment_after(s: &str, i: usize) -> bool {
+    let j = skip_blanks(s, i);
+    j == s.len() || s[j..].starts_with(';')
+}
+
+impl Importer<'_> {
+    fn strict(&self) -> bool {
+        self.opts.mode == Mode::Strict
+    }
+
+    fn diag(&self, code: &'static str, line: &str, byte: usize, message: String) -> Diagnostic {
+        let byte = byte.min(line.len());
+        let mut b = byte;
+        while !line.is_char_boundary(b) {
+            b -= 1;
+        }
+        let column = line[..b].chars().count() as u32 + 1;
+        Diagnostic::error(code, message)
+            .at(Location::new(self.file, self.line_no, column))
+            .with_source_line(line)
+    }
+
+    /// Something regedit skips: an error in strict mode, a warning in lenient mode.
+    fn problem(
+        &mut self,
+        code: &'static str,
+        line: &str,
+        byte: usize,
+        message: impl Into<String>,
+    ) -> Result<(), Diagnostic> {
+        let mut d = self.diag(code, line, byte, message.into());
+        if self.strict() {
+            return Err(d);
+        }
+        d.severity = comsim_diag::Severity::Warning;
+        self.warnings.push(d);
+        Ok(())
+    }
+
+    fn run(&mut self, text: &str) -> Result<Option<Format>, Diagnostic> {
+        let mut lines = decode::lines(text);
+        self.line_no = 1;
+        let first = lines.next().unwrap_or("");
+        let header = first.trim_start_matches(is_blank);
+        let format = match header {
+            HEADER_V5 => Format::Version5,
+            HEADER_V4 => Format::Regedit4,
+            HEADER_31 => Format::Win31,
+            h if h.starts_with(HEADER_31) => {
+                let offset = first.len() - header.len() + HEADER_31.len();
+                let msg = format!(
+                    "`{h}` is not a header regedit imports from: it accepts headers that start with REGEDIT but imports nothing unless the line is exactly `{HEADER_V5}` or `{HEADER_V4}`"
+                );
+                self.problem("reg-header", first, offset, msg)?;
+                return Ok(None);
+            }
+            _ => {
+                let what = if text.is_empty() {
+                    "the file is empty; expected"
+                } else {
+                    "expected"
+                };
+                return Err(self.diag(
+                    "reg-header",
+                    first,
+                    first.len() - header.len(),
+                    format!("{what} `{HEADER_V5}` or `{HEADER_V4}` as the first line"),
+                ));
+            }
+        };
+        for line in lines {
+            self.line_no += 1;
+            if self.stopped {
+                break;
+            }
+            let line = self.cut_at_nul(line)?;
+            if format == Format::Win31 {
+                self.win31_line(line)?;
+            } else {
+                self.line(line)?;
+            }
+        }
+        if let Some(p) = self.pending.take() {
+            let msg = "the file ends inside a hex value continued with `\\`; regedit stores the bytes read so far";
+            self.problem("reg-hex-eof", "", 0, msg)?;
+            self.finish_hex(p, "", 0)?;
+        }
+        Ok(Some(format))
+    }
+
+    fn cut_at_nul<'l>(&mut self, line: &'l str) -> Result<&'l str, Diagnostic> {
+        match line.find('\0') {
+            Some(i) => {
+                self.problem(
+                    "reg-nul",
+                    line,
+                    i,
+                    "a NUL character ends the line for regedit; the rest of the line is ignored",
+                )?;
+                Ok(&line[..i])
+            }
+            None => Ok(line),
+        }
+    }
+
+    fn line(&mut self, line: &str) -> Result<(), Diagnostic> {
+        if let Some(p) = self.pending.take() {
+            return self.continuation(p, line);
+        }
+        let start = skip_blanks(line, 0);
+        match line[start..].chars().next() {
+            None | Some(';') => Ok(()),
+            Some('[') => self.key_line(line, start + 1),
+            Some('@') => self.data_start(line, String::new(), start + 1),
+            Some('"') => match unescape(line, start + 1) {
+                Ok((name, end, unknown)) => {
+                    self.unknown_escapes(line, &unknown)?;
+                    self.data_start(line, name, end)
+                }
+                Err(e) => self.escape_error(line, e, "value name"),
+            },
+            Some(_) => self.problem(
+                "reg-unexpected-line",
+                line,
+                start,
+                "expected `[key]`, `\"name\"=`, `@=` or a `;` comment; regedit ignores this line",
+            ),
+        }
+    }
+
+    fn key_line(&mut self, line: &str, pos: usize) -> Result<(), Diagnostic> {
+        if line[pos..].starts_with(is_blank) {
+            // regedit ignores the line and keeps the current key open.
+            return self.problem(
+                "reg-key-space",
+                line,
+                pos,
+                "a key name cannot start with a space or tab after `[`; regedit ignores this line",
+            );
+        }
+        let Some(close) = line[pos..].rfind(']').map(|c| pos + c) else {
+            return self.problem(
+                "reg-key-unclosed",
+                line,
+                line.len(),
+                "expected `]` to close the key name; regedit ignores this line",
+            );
+        };
+        if !only_comment_after(line, close + 1) {
+            let j = skip_blanks(line, close + 1);
+            self.problem("reg-key-trailing", line, j, "expected nothing but a `;` comment after the closing `]`; regedit ignores the rest of the line")?;
+        }
+        let name = &line[pos..close];
+        if let Some(target) = name.strip_prefix('-') {
+            self.key = None;
+            return self.delete_key(line, pos + 1, target);
+        }
+        self.key = None;
+        let Some(path) = self.key_path(line, pos, name, false)? else {
+            return Ok(());
+        };
+        match self.reg.create_key(&path, self.opts.view, self.opts.writer) {
+            Ok(t) => self.key = Some(t),
+            Err(e) => {
+                self.problem("reg-open-failed", line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
+            }
+        }
+        Ok(())
+    }
+
+    /// Splits `ROOT\a\b` as regedit does: the root by its full name (case-insensitive), then the
+    /// names below it. `Ok(None)` when the key cannot be used (already reported).
+    fn key_path(
+        &mut self,
+        line: &str,
+        pos: usize,
+        name: &str,
+        deleting: bool,
+    ) -> Result<Option<KeyPath>, Diagnostic> {
+        let (root_name, rest) = match name.find('\\') {
+            Some(i) => (&name[..i], Some(&name[i + 1..])),
+            None => (name, None),
+        };
+        let root = match Root::from_full_name(root_name) {
+            Some(r) => r,
+            None => {
+                let msg = if let Some(r) = Root::from_any_name(root_name) {
+                    format!(
+                        "regedit accepts only full root names: write `{}` instead of `{root_name}`",
+                        r.full_name()
+                    )
+                } else if root_name.eq_ignore_ascii_case("HKEY_DYN_DATA") {
+                    "HKEY_DYN_DATA does not exist on Windows NT and later; regedit cannot open it"
+                        .to_owned()
+                } else {
+                    format!(
+                        "`{root_name}` is not a root key; expected HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_CLASSES_ROOT, HKEY_USERS or HKEY_CURRENT_CONFIG"
+                    )
+                };
+                if deleting && !root_name.eq_ignore_ascii_case("HKEY_DYN_DATA") {
+                    self.stop(
+                        line,
+                        pos,
+                        format!("{msg}; regedit stops the import at this deletion"),
+                    )?;
+                } else {
+                    self.problem("reg-root", line, pos, msg)?;
+                }
+                return Ok(None);
+            }
+        };
+        let mut components = Vec::new();
+        let mut offset = pos + root_name.len() + 1;
+        for part in rest.unwrap_or("").split('\\') {
+            if part.is_empty() {
+                if rest.is_some_and(|r| !r.is_empty()) {
+                    self.problem(
+                        "reg-key-empty-name",
+                        line,
+                        offset,
+                        "empty key name between backslashes; Wine's regedit skips it",
+                    )?;
+                }
+            } else {
+                components.push(part.to_owned());
+            }
+            offset += part.len() + 1;
+        }
+        if deleting && components.is_empty() {
+            self.stop(
+                line,
+                pos,
+                format!(
+                    "regedit refuses to delete the root key `{root_name}` and stops the import here"
+                ),
+            )?;
+            return Ok(None);
+        }
+        Ok(Some(KeyPath { root, components }))
+    }
+
+    /// regedit exits on some deletions; lenient mode stops the import there.
+    fn stop(&mut self, line: &str, pos: usize, message: String) -> Result<(), Diagnostic> {
+        self.problem("reg-delete-root", line, pos, message)?;
+        self.stopped = true;
+        Ok(())
+    }
+
+    fn delete_key(&mut self, line: &str, pos: usize, target: &str) -> Result<(), Diagnostic> {
+        if !target.starts_with(['H', 'h']) {
+            return self.problem(
+                "reg-delete-syntax",
+                line,
+                pos,
+                "expected a root key name right after `[-`; regedit deletes nothing here",
+            );
+        }
+        let Some(path) = self.key_path(line, pos, target, true)? else {
+            return Ok(());
+        };
+        if let Err(e) = self
+            .reg
+            .delete_tree(&path, self.opts.view, self.opts.writer)
+        {
+            self.problem(
+                "reg-delete-failed",
+                line,
+                pos,
+                format!("regedit cannot delete this key: {e}"),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn escape_error(&mut self, line: &str, e: EscapeError, what: &str) -> Result<(), Diagnostic> {
+        match e {
+            EscapeError::Unterminated => {
+                self.problem("reg-string-unclosed", line, line.len(), format!("expected `\"` to close the {what}; regedit ignores this line"))
+            }
+            EscapeError::Nul(at) => self.problem(
+                "reg-string-nul-escape",
+                line,
+                at,
+                format!("`\\0` cannot appear in a {what}; regedit ignores this line (write the value as hex(1) or hex(7) to store NULs)"),
+            ),
+        }
+    }
+
+    fn unknown_escapes(&mut self, line: &str, at: &[usize]) -> Result<(), Diagnostic> {
+        for &i in at {
+            let c = line[i + 1..].chars().next().unwrap_or(' ');
+            self.problem(
+                "reg-string-escape",
+                line,
+                i,
+                format!("`\\{c}` is not an escape regedit knows (it knows \\\\, \\\", \\n and \\r); it keeps `{c}` and drops the backslash"),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn data_start(&mut self, line: &str, name: String, pos: usize) -> Result<(), Diagnostic> {
+        let eq = skip_blanks(line, pos);
+        if !line[eq..].starts_with('=') {
+            return self.problem(
+                "reg-expected-equals",
+                line,
+                eq,
+                "expected `=` after the value name; regedit ignores this line",
+            );
+        }
+        let start = skip_blanks(line, eq + 1);
+        let data = line.trim_end_matches(is_blank);
+        let data_end = data.len().max(start);
+        let d = &line[start..data_end];
+        if let Some(after) = d.strip_prefix('-') {
+            if !only_comment_after(after, 0) {
+                let j = start + 1 + skip_blanks(after, 0);
+                return self.problem(
+                    "reg-delete-value-syntax",
+                    line,
+                    j,
+                    "expected nothing but a `;` comment after `-`; regedit ignores this line",
+                );
+            }
+            return match self.key.clone() {
+                Some(k) => {
+                    self.reg.delete_value(k.key, &name);
+                    Ok(())
+                }
+                None => self.no_key(line),
+            };
+        }
+        if let Some(rest) = d.strip_prefix('"') {
+            let base = start + 1;
+            return match unescape(line, base) {
+                Ok((s, end, unknown)) => {
+                    debug_assert!(end <= line.len() && rest.len() + base == data_end);
+                    if !only_comment_after(line, end) {
+                        let j = skip_blanks(line, end);
+                        return self.problem("reg-string-trailing", line, j, "expected nothing but a `;` comment after the closing `\"`; regedit ignores this line");
+                    }
+                    self.unknown_escapes(line, &unknown)?;
+                    self.set(line, &name, Value::sz(&s))
+                }
+                Err(e) => self.escape_error(line, e, "string"),
+            };
+        }
+        if let Some(rest) = d.strip_prefix("dword:") {
+            return self.dword(line, name, start + 6, rest);
+        }
+        if d.starts_with("hex:") {
+            return self.hex(line, name, ValueType::BINARY.0, start + 4, data_end);
+        }
+        if let Some(rest) = d.strip_prefix("hex(") {
+            return match self.hex_type(rest) {
+                Some((ty, used)) => self.hex(line, name, ty, start + 4 + used, data_end),
+                None => self.problem(
+                    "reg-hex-type",
+                    line,
+                    start + 4,
+                    "expected a type number in hex followed by `):`, as in `hex(2):`; regedit ignores this line",
+                ),
+            };
+        }
+        self.problem(
+            "reg-data-type",
+            line,
+            start,
+            "expected a quoted string, `dword:`, `hex:`, `hex(N):` or `-` after `=`; regedit ignores this line",
+        )
+    }
+
+    /// The `N):` of `hex(N):`; returns the type and the bytes used, `):` included.
+    fn hex_type(&self, rest: &str) -> Option<(u32, usize)> {
+        if self.strict() {
+            let digits = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+            if !(1..=8).contains(&digits) || !rest[digits..].starts_with("):") {
+                return None;
+            }
+            return Some((u32::from_str_radix(&rest[..digits], 16).ok()?, digits + 2));
+        }
+        // regedit: fails on an empty remainder or an `x` as second character, then wcstoul.
+        if rest.is_empty() || rest[1..].starts_with(['x', 'X']) {
+            return None;
+        }
+        let n = wcstoul16(rest);
+        if !rest[n.used..].starts_with("):") || n.overflow {
+            return None;
+        }
+        Some((n.value, n.used + 2))
+    }
+
+    fn dword(
+        &mut self,
+        line: &str,
+        name: String,
+        pos: usize,
+        rest: &str,
+    ) -> Result<(), Diagnostic> {
+        let i = skip_blanks(rest, 0);
+        let digits = rest[i..].bytes().take_while(u8::is_ascii_hexdigit).count();
+        let ok = !rest[i..].is_empty()
+            && digits <= 8
+            && only_comment_after(rest, i + digits)
+            && (digits > 0 || !self.strict());
+        if !ok {
+            let msg = "expected 1 to 8 hex digits after `dword:` (no `0x`), then nothing but a `;` comment; regedit ignores this line";
+            return self.problem("reg-dword", line, pos + i, msg);
+        }
+        let v = if digits == 0 {
+            0
+        } else {
+            u32::from_str_radix(&rest[i..i + digits], 16).unwrap_or(0)
+        };
+        self.set(line, &name, Value::dword(v))
+    }
+
+    fn hex(
+        &mut self,
+        line: &str,
+        name: String,
+        ty: u32,
+        pos: usize,
+        end: usize,
+    ) -> Result<(), Diagnostic> {
+        let mut pending = Pending {
+            name,
+            ty,
+            data: Vec::new(),
+        };
+        if pos >= end {
+            // An empty list is zero-length data, stored as is.
+            return self.set(
+                line,
+                &pending.name.clone(),
+                Value::new(ValueType(ty), Vec::new()),
+            );
+        }
+        match parse_hex(&line[..end], pos, &mut pending.data, self.strict()) {
+            Ok(HexEnd::Done) => self.finish_hex(pending, line, 0),
+            Ok(HexEnd::Continue) => {
+                self.pending = Some(pending);
+                Ok(())
+            }
+            Err((at, msg)) => self.problem(
+                hex_code(&msg),
+                line,
+                at,
+                format!("{msg}; regedit ignores this value"),
+            ),
+        }
+    }
+
+    fn continuation(&mut self, mut p: Pending, line: &str) -> Result<(), Diagnostic> {
+        let j = skip_blanks(line, 0);
+        if j == line.len() || line[j..].starts_with(';') {
+            self.pending = Some(p);
+            return Ok(());
+        }
+        if !line[j..].starts_with(|c: char| c.is_ascii_hexdigit()) {
+            return self.problem(
+                "reg-hex-continuation",
+                line,
+                j,
+                format!("expected more hex bytes of `{}` after the `\\` on the line before; regedit drops the value and skips this line", display_name(&p.name)),
+            );
+        }
+        match parse_hex(line, j, &mut p.data, self.strict()) {
+            Ok(HexEnd::Done) => self.finish_hex(p, line, 0),
+            Ok(HexEnd::Continue) => {
+                self.pending = Some(p);
+                Ok(())
+            }
+            Err((at, msg)) => self.problem(
+                hex_code(&msg),
+                line,
+                at,
+                format!("{msg}; regedit drops the value"),
+            ),
+        }
+    }
+
+    /// Stores completed hex data. String types get a terminating NUL if they lack one, and in a
+    /// non-Unicode file their bytes are code-page text converted to UTF-16.
+    fn finish_hex(&mut self, p: Pending, line: &str, _at: usize) -> Result<(), Diagnostic> {
+        let mut data = p.data;
+        if ValueType(p.ty).is_string() {
+            if self.encoding.is_unicode() {
+                let units = data.len() / 2;
+                let last_is_nul = units > 0 && data[2 * units - 2] == 0 && data[2 * units - 1] == 0;
+                if !last_is_nul {
+                    let odd = data.len() % 2 == 1;
+                    data.truncate(2 * units);
+                    data.extend([0, 0]);
+                    if odd {
+                        data.push(0);
+                    }
+                }
+            } else {
+                if data.last() != Some(&0) {
+                    data.push(0);
+                }
+                let text = self.encoding.decode_bytes(&data);
+                data = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            }
+        }
+        self.set(line, &p.name, Value::new(ValueType(p.ty), data))
+    }
+
+    fn no_key(&mut self, line: &str) -> Result<(), Diagnostic> {
+        self.problem(
+            "reg-no-key",
+            line,
+            0,
+            "this value belongs to no key: no key line came before it, or the last key line was a deletion or could not be opened",
+        )
+    }
+
+    fn set(&mut self, line: &str, name: &str, value: Value) -> Result<(), Diagnostic> {
+        let Some(key) = &self.key else {
+            return self.no_key(line);
+        };
+        if let Err(e) = self.reg.set_value(key.key, name, value) {
+            return self.problem(
+                "reg-value-name",
+                line,
+                0,
+                format!("regedit cannot set this value: {e}"),
+            );
+        }
+        Ok(())
+    }
+
+    fn win31_line(&mut self, line: &str) -> Result<(), Diagnostic> {
+        if !line.starts_with("HKEY_CLASSES_ROOT") {
+            if line.trim().is_empty() {
+                return Ok(());
+            }
+            return self.problem("reg-win31-line", line, 0, "a REGEDIT (Windows 3.1) file holds only `HKEY_CLASSES_ROOT\\key = value` lines; regedit ignores this one");
+        }
+        let key_end = line.find(char::is_whitespace).unwrap_or(line.len());
+        let mut v = skip_blanks(line, key_end);
+        if line[v..].starts_with('=') {
+            v += 1;
+        }
+        if line[v..].starts_with(' ') {
+            v += 1;
+        }
+        let value = &line[v..];
+        self.key = None;
+        let Some(path) = self.key_path(line, 0, &line[..key_end], false)? else {
+            return Ok(());
+        };
+        match self.reg.create_key(&path, self.opts.view, self.opts.writer) {
+            Ok(t) => self.key = Some(t),
+            Err(e) => {
+                return self.problem(
+                    "reg-open-failed",
+                    line,
+                    0,
+                    format!("regedit cannot open or create this key: {e}"),
+                );
+            }
+        }
+        self.set(line, "", Value::sz(value))
+    }
+}
+
+fn display_name(name: &str) -> &str {
+    if name.is_empty() { "@" } else { name }
+}
+
+fn hex_code(msg: &str) -> &'static str {
+    if msg.contains("continuation") || msg.contains("after `\\`") {
+        "reg-hex-continuation"
+    } else {
+        "reg-hex-byte"
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum EscapeError {
+    Unterminated,
+    Nul(usize),
+}
+
+/// Unescapes a quoted string starting at `start` (just after the opening quote). Returns the text,
+/// the byte offset just after the closing quote, and the offsets of unknown escapes.
+fn unescape(line: &str, start: usize) -> Result<(String, usize, Vec<usize>), EscapeError> {
+    let mut out = String::new();
+    let mut unknown = Vec::new();
+    let mut chars = line[start..].char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Ok((out, start + i + 1, unknown)),
+            '\\' => match chars.next() {
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 'r')) => out.push('\r'),
+                Some((_, '0')) => return Err(EscapeError::Nul(start + i)),
+                Some((_, c @ ('\\' | '"'))) => out.push(c),
+                Some((_, c)) => {
+                    unknown.push(start + i);
+                    out.push(c);
+                }
+                None => return Err(EscapeError::Unterminated),
+            },
+            c => out.push(c),
+        }
+    }
+    Err(EscapeError::Unterminated)
+}
+
+enum HexEnd {
+    Done,
+    Continue,
+}
+
+/// What C's `wcstoul(s, &end, 16)` reads: the value, the bytes used (0 when nothing was converted)
+/// and whether it overflowed 32 bits.
+struct Ul {
+    value: u32,
+    used: usize,
+    overflow: bool,
+}
+
+fn wcstoul16(s: &str) -> Ul {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let mut negative = false;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        negative = b[i] == b'-';
+        i += 1;
+    }
+    if i + 2 < b.len() + 1
+        && b[i..].starts_with(b"0")
+        && matches!(b.get(i + 1), Some(b'x' | b'X'))
+        && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    {
+        i += 2;
+    }
+    let digits_start = i;
+    let mut value: u64 = 0;
+    let mut overflow = false;
+    while i < b.len() && b[i].is_ascii_hexdigit() {
+        value = value * 16 + (b[i] as char).to_digit(16).unwrap_or(0) as u64;
+        if value > u32::MAX as u64 {
+            overflow = true;
+            value = u32::MAX as u64;
+        }
+        i += 1;
+    }
+    if i == digits_start {
+        return Ul {
+            value: 0,
+            used: 0,
+            overflow: false,
+        };
+    }
+    let mut v = value as u32;
+    if negative && !overflow {
+        v = v.wrapping_neg();
+    }
+    Ul {
+        value: v,
+        used: i,
+        overflow,
+    }
+}
+
+/// Parses a comma-separated list of hex bytes from `pos`. Lenient mode reads each byte as regedit
+/// does (with C's `wcstoul`); strict mode wants one or two hex digits per byte.
+fn parse_hex(
+    line: &str,
+    pos: usize,
+    out: &mut Vec<u8>,
+    strict: bool,
+) -> Result<HexEnd, (usize, String)> {
+    let mut i = pos;
+    loop {
+        if i >= line.len() {
+            return Ok(HexEnd::Done);
+        }
+        let (value, used, overflow) = if strict {
+            let j = skip_blanks(line, i);
+            let digits = line[j..].bytes().take_while(u8::is_ascii_hexdigit).count();
+            if digits > 2 {
+                return Err((
+                    j,
+                    format!(
+                        "`{}` is not a byte: a byte is one or two hex digits",
+                        &line[j..j + digits]
+                    ),
+                ));
+            }
+            let v = if digits == 0 {
+                0
+            } else {
+                u32::from_str_radix(&line[j..j + digits], 16).unwrap_or(0)
+            };
+            (v, if digits == 0 { 0 } else { j + digits - i }, false)
+        } else {
+            let n = wcstoul16(&line[i..]);
+            (n.value, n.used, n.overflow)
+        };
+        if used == 0 {
+            let j = skip_blanks(line, i);
+            if line[j..].starts_with('\\') {
+                if !only_comment_after(line, j + 1) {
+                    return Err((
+                        skip_blanks(line, j + 1),
+                        "expected nothing but a `;` comment after `\\` (a continuation)".into(),
+                    ));
+                }
+                return Ok(HexEnd::Continue);
+            }
+            if line[j..].starts_with(';') {
+                return Ok(HexEnd::Done);
+            }
+            return Err((j, "expected a hex byte such as `0a`".into()));
+        }
+        if overflow || value > 0xff {
+            return Err((
+                i,
+                format!(
+                    "`{}` is not a byte (00 to ff)",
+                    line[i..i + used].trim_start()
+                ),
+            ));
+        }
+        out.push(value as u8);
+        i += used;
+        if i < line.len() && !line[i..].starts_with(',') {
+            if !only_comment_after(line, i) {
+                let j = skip_blanks(line, i);
+                let what = if line[j..].starts_with('\\') {
+                    "expected `,` before the continuation `\\`"
+                } else {
+                    "expected `,` between hex bytes"
+                };
+                return Err((j, what.into()));
+            }
+            return Ok(HexEnd::Done);
+        }
+        if i < line.len() {
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wcstoul_reads_like_c() {
+        let n = wcstoul16(" 0x1f,");
+        assert_eq!((n.value, n.used), (0x1f, 5));
+        assert_eq!(wcstoul16(",").used, 0);
+        assert_eq!(wcstoul16("-1").value, u32::MAX);
+        assert!(wcstoul16("123456789").overflow);
+        assert_eq!(wcstoul16("0x").used, 1);
+    }
+
+    #[test]
+    fn unescape_knows_four_escapes_and_rejects_nul() {
+        let (s, end, unknown) = unescape(r#""a\\b\"c\n\q" ;x"#, 1).unwrap();
+        assert_eq!(s, "a\\b\"c\nq");
+        assert_eq!(end, 13);
+        assert_eq!(unknown, [10]);
+        assert_eq!(unescape(r#""a\0""#, 1), Err(EscapeError::Nul(2)));
+        assert_eq!(unescape(r#""abc"#, 1), Err(EscapeError::Unterminated));
+    }
+}
