@@ -91,9 +91,11 @@ pub fn decode(
             Ok(s) => s.to_owned(),
             Err(e) if strict => {
                 let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
-                return Err(located(
+                let rest = String::from_utf8_lossy(&body[e.valid_up_to()..]);
+                return Err(located_with_rest(
                     file,
                     good,
+                    &rest,
                     "reg-encoding",
                     "the file is not valid UTF-8 here".into(),
                 ));
@@ -109,9 +111,10 @@ pub fn decode(
                         .decode_without_bom_handling(ch.to_string().as_bytes())
                         .0
                         .into_owned();
-                    return Err(located(
+                    return Err(located_with_rest(
                         file,
                         &as_utf8[..first],
+                        &as_utf8[first..],
                         "reg-encoding",
                         format!("this file has no byte order mark, so regedit reads it as Windows-1252 and sees `{seen}` where `{ch}` was meant"),
                     )
@@ -128,9 +131,22 @@ pub fn decode(
 }
 
 fn located(file: &str, before: &str, code: &'static str, message: String) -> Diagnostic {
+    located_with_rest(file, before, "", code, message)
+}
+
+/// An error at the end of `before`, the text decoded so far; `rest` is what follows (decoded
+/// lossily), used only to show the whole offending line.
+fn located_with_rest(
+    file: &str,
+    before: &str,
+    rest: &str,
+    code: &'static str,
+    message: String,
+) -> Diagnostic {
     let idx = comsim_diag::LineIndex::new(before);
     let loc = idx.location(file, before.len());
-    let line_text = idx.line_text(loc.line).to_owned();
+    let line_end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+    let line_text = format!("{}{}", idx.line_text(loc.line), &rest[..line_end]);
     Diagnostic::error(code, message)
         .at(loc)
         .with_source_line(line_text)

@@ -15,4 +15,4 @@ mod write;
 
 pub use decode::{Encoding, decode, lines};
 pub use read::{Format, ImportOptions, ImportReport, Mode, import_bytes, import_file};
-pub use write::{encode_utf16le, export, export_text, write_value};
+pub use write::{dump, encode_utf16le, export, export_text, write_value};

@@ -179,3 +179,32 @@ mod tests {
         assert_eq!(out, "\"s\"=hex(1):41,00\r\n");
     }
 }
+
+/// A canonical listing of a whole registry for tests and snapshots: every key that has values or no
+/// subkeys, depth first in each hive, followed by its values as a .reg file would write them.
+pub fn dump(reg: &Registry) -> String {
+    let mut out = String::new();
+    for hive in comsim_registry::Hive::ALL {
+        let mut stack = vec![(
+            reg.root(hive),
+            KeyPath::new(hive.root(), Vec::<String>::new()),
+        )];
+        while let Some((id, path)) = stack.pop() {
+            let has_values = !reg.values(id).is_empty();
+            if has_values || reg.subkey_count(id) == 0 && !path.components.is_empty() {
+                out.push_str(&format!("[{path}]\n"));
+                for (name, value) in reg.values(id) {
+                    let mut line = String::new();
+                    write_value(&mut line, name, value);
+                    out.push_str(&line.replace("\r\n", "\n"));
+                }
+            }
+            let children: Vec<_> = reg
+                .subkeys(id)
+                .map(|(n, c)| (c, path.join(n.as_str())))
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+    out
+}

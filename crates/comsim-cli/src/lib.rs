@@ -1,0 +1,40 @@
+//! The comsim command line: argument parsing and the commands, writing to any `Write` so tests can
+//! capture what a user would see.
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+pub mod reg;
+
+/// Exit code: the command did what was asked.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the answer is "no" (a key or value that does not exist).
+pub const EXIT_NOT_FOUND: u8 = 1;
+/// Exit code: the input was bad (a malformed file, a bad argument).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "comsim",
+    version,
+    about = "Simulates how Windows and the .NET Framework activate a COM class"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with registry contents loaded from .reg files.
+    #[command(subcommand)]
+    Reg(reg::RegCommand),
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match cli.command {
+        Command::Reg(cmd) => reg::run(cmd, out, err),
+    }
+}
