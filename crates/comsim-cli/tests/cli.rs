@@ -23,8 +23,14 @@ fn comsim(args: &[&str]) -> String {
         .output()
         .expect("comsim runs");
     let stdout = if out.stdout.starts_with(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = out.stdout[2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-        format!("(UTF-16LE with BOM)\n{}", String::from_utf16_lossy(&units).replace("\r\n", "\n"))
+        let units: Vec<u16> = out.stdout[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        format!(
+            "(UTF-16LE with BOM)\n{}",
+            String::from_utf16_lossy(&units).replace("\r\n", "\n")
+        )
     } else {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
@@ -40,19 +46,42 @@ fn comsim(args: &[&str]) -> String {
 #[test]
 fn reg1_query_shows_the_merged_view_with_the_user_registration_first() {
     let key = format!("HKCR\\CLSID\\{WIDGET}");
-    insta::assert_snapshot!(comsim(&["reg", "query", &key, "-s", "--reg", MACHINE, "--reg", USER]));
+    insta::assert_snapshot!(comsim(&[
+        "reg", "query", &key, "-s", "--reg", MACHINE, "--reg", USER
+    ]));
 }
 
 #[test]
 fn reg1_strict_merge_hides_the_machine_version_subkeys() {
     let key = format!("HKCR\\CLSID\\{WIDGET}\\InprocServer32");
-    insta::assert_snapshot!(comsim(&["reg", "query", &key, "--reg", MACHINE, "--reg", USER, "--hkcr-merge", "strict"]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        &key,
+        "--reg",
+        MACHINE,
+        "--reg",
+        USER,
+        "--hkcr-merge",
+        "strict"
+    ]));
 }
 
 #[test]
 fn reg2_elevated_reads_ignore_the_per_user_registration() {
     let key = format!("HKCR\\CLSID\\{WIDGET}\\InprocServer32");
-    insta::assert_snapshot!(comsim(&["reg", "query", &key, "-v", "Assembly", "--reg", MACHINE, "--reg", USER, "--elevated"]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        &key,
+        "-v",
+        "Assembly",
+        "--reg",
+        MACHINE,
+        "--reg",
+        USER,
+        "--elevated"
+    ]));
 }
 
 #[test]
@@ -60,19 +89,44 @@ fn reg3_a_32_bit_registration_is_invisible_to_a_64_bit_reader() {
     let key = format!("HKCR\\CLSID\\{LEGACY}");
     let args = ["--reg", LEGACY32, "--import-view", "32"];
     let in64 = comsim(&[&["reg", "query", key.as_str()][..], &args[..]].concat());
-    let in32 = comsim(&[&["reg", "query", key.as_str(), "--view", "32"][..], &args[..]].concat());
+    let in32 = comsim(
+        &[
+            &["reg", "query", key.as_str(), "--view", "32"][..],
+            &args[..],
+        ]
+        .concat(),
+    );
     insta::assert_snapshot!(format!("{in64}\n{in32}"));
 }
 
 #[test]
 fn reg4_a_standard_user_cannot_import_hkcr_keys() {
-    insta::assert_snapshot!(comsim(&["reg", "query", "HKCR\\Contoso.Widget", "--reg", MACHINE, "--standard-user"]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKCR\\Contoso.Widget",
+        "--reg",
+        MACHINE,
+        "--standard-user"
+    ]));
 }
 
 #[test]
 fn query_json_names_the_physical_source_of_each_key() {
     let key = format!("HKCR\\CLSID\\{LEGACY}\\InprocServer32");
-    insta::assert_snapshot!(comsim(&["reg", "query", &key, "--reg", LEGACY32, "--import-view", "32", "--view", "32", "--format", "json"]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        &key,
+        "--reg",
+        LEGACY32,
+        "--import-view",
+        "32",
+        "--view",
+        "32",
+        "--format",
+        "json"
+    ]));
 }
 
 #[test]
@@ -83,13 +137,31 @@ fn default_value_not_set_is_reported_like_reg_query() {
 
 #[test]
 fn missing_key_exits_1() {
-    insta::assert_snapshot!(comsim(&["reg", "query", "HKCR\\No.Such.ProgId", "--reg", MACHINE]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKCR\\No.Such.ProgId",
+        "--reg",
+        MACHINE
+    ]));
 }
 
 #[test]
 fn export_writes_utf16_regedit_layout() {
     let key = format!("HKCR\\CLSID\\{LEGACY}");
-    insta::assert_snapshot!(comsim(&["reg", "export", &key, "--reg", LEGACY32, "--import-view", "32", "--view", "32", "-o", "-"]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "export",
+        &key,
+        "--reg",
+        LEGACY32,
+        "--import-view",
+        "32",
+        "--view",
+        "32",
+        "-o",
+        "-"
+    ]));
 }
 
 #[test]
@@ -117,5 +189,11 @@ fn lenient_import_lists_what_it_skipped_and_continues() {
 
 #[test]
 fn bad_key_argument_exits_2() {
-    insta::assert_snapshot!(comsim(&["reg", "query", "HKXX\\Software", "--reg", MACHINE]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKXX\\Software",
+        "--reg",
+        MACHINE
+    ]));
 }

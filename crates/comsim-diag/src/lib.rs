@@ -31,7 +31,7 @@ impl fmt::Display for Severity {
 /// A position in a named input file. Line and column are 1-based; the column counts characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
-    pub file: String,
+    pub file: Box<str>,
     pub line: u32,
     pub column: u32,
 }
@@ -39,7 +39,7 @@ pub struct Location {
 impl Location {
     pub fn new(file: impl Into<String>, line: u32, column: u32) -> Self {
         Location {
-            file: file.into(),
+            file: file.into().into_boxed_str(),
             line,
             column,
         }
@@ -63,7 +63,7 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     /// The text of the offending line, shown under the message with a caret at the column.
     #[serde(skip)]
-    pub source_line: Option<String>,
+    pub source_line: Option<Box<str>>,
     /// Further explanation, one sentence each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -94,7 +94,7 @@ impl Diagnostic {
     }
 
     pub fn with_source_line(mut self, line: impl Into<String>) -> Self {
-        self.source_line = Some(line.into());
+        self.source_line = Some(line.into().into_boxed_str());
         self
     }
 
@@ -107,6 +107,10 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 }
+
+// Diagnostics travel in `Result::Err` through every parser; keep them small (clippy's
+// `result_large_err` limit is 128 bytes).
+const _: () = assert!(std::mem::size_of::<Diagnostic>() <= 128);
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

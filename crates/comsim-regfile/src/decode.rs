@@ -103,23 +103,25 @@ pub fn decode(
             Err(_) => String::from_utf8_lossy(body).into_owned(),
         },
         Encoding::Windows1252 => {
-            if strict && forced.is_none() && !body.is_ascii() {
-                if let Ok(as_utf8) = std::str::from_utf8(body) {
-                    let first = as_utf8.find(|c: char| !c.is_ascii()).unwrap_or(0);
-                    let ch = as_utf8[first..].chars().next().unwrap_or('?');
-                    let seen = encoding_rs::WINDOWS_1252
-                        .decode_without_bom_handling(ch.to_string().as_bytes())
-                        .0
-                        .into_owned();
-                    return Err(located_with_rest(
-                        file,
-                        &as_utf8[..first],
-                        &as_utf8[first..],
-                        "reg-encoding",
-                        format!("this file has no byte order mark, so regedit reads it as Windows-1252 and sees `{seen}` where `{ch}` was meant"),
-                    )
-                    .with_note("save it as UTF-16LE with a byte order mark (as regedit exports), or as UTF-8 with a byte order mark"));
-                }
+            if strict
+                && forced.is_none()
+                && !body.is_ascii()
+                && let Ok(as_utf8) = std::str::from_utf8(body)
+            {
+                let first = as_utf8.find(|c: char| !c.is_ascii()).unwrap_or(0);
+                let ch = as_utf8[first..].chars().next().unwrap_or('?');
+                let seen = encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(ch.to_string().as_bytes())
+                    .0
+                    .into_owned();
+                return Err(located_with_rest(
+                    file,
+                    &as_utf8[..first],
+                    &as_utf8[first..],
+                    "reg-encoding",
+                    format!("this file has no byte order mark, so regedit reads it as Windows-1252 and sees `{seen}` where `{ch}` was meant"),
+                )
+                .with_note("save it as UTF-16LE with a byte order mark (as regedit exports), or as UTF-8 with a byte order mark"));
             }
             encoding_rs::WINDOWS_1252
                 .decode_without_bom_handling(body)

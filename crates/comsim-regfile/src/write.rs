@@ -81,7 +81,7 @@ pub fn write_value(out: &mut String, name: &RegName, value: &Value) {
 /// A REG_SZ that reads back identically from a quoted string: UTF-16 text, one terminating NUL,
 /// no other NULs and no line breaks. Anything else is written as `hex(1):`.
 fn quotable_string(value: &Value) -> Option<String> {
-    if value.ty != ValueType::SZ || value.data.len() % 2 != 0 {
+    if value.ty != ValueType::SZ || !value.data.len().is_multiple_of(2) {
         return None;
     }
     let units = value.utf16_units();
@@ -126,6 +126,35 @@ fn write_hex(out: &mut String, name_len: usize, value: &Value) {
             line_len = 2;
         }
     }
+}
+
+/// A canonical listing of a whole registry for tests and snapshots: every key that has values or no
+/// subkeys, depth first in each hive, followed by its values as a .reg file would write them.
+pub fn dump(reg: &Registry) -> String {
+    let mut out = String::new();
+    for hive in comsim_registry::Hive::ALL {
+        let mut stack = vec![(
+            reg.root(hive),
+            KeyPath::new(hive.root(), Vec::<String>::new()),
+        )];
+        while let Some((id, path)) = stack.pop() {
+            let has_values = !reg.values(id).is_empty();
+            if has_values || reg.subkey_count(id) == 0 && !path.components.is_empty() {
+                out.push_str(&format!("[{path}]\n"));
+                for (name, value) in reg.values(id) {
+                    let mut line = String::new();
+                    write_value(&mut line, name, value);
+                    out.push_str(&line.replace("\r\n", "\n"));
+                }
+            }
+            let children: Vec<_> = reg
+                .subkeys(id)
+                .map(|(n, c)| (c, path.join(n.as_str())))
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -178,33 +207,4 @@ mod tests {
         );
         assert_eq!(out, "\"s\"=hex(1):41,00\r\n");
     }
-}
-
-/// A canonical listing of a whole registry for tests and snapshots: every key that has values or no
-/// subkeys, depth first in each hive, followed by its values as a .reg file would write them.
-pub fn dump(reg: &Registry) -> String {
-    let mut out = String::new();
-    for hive in comsim_registry::Hive::ALL {
-        let mut stack = vec![(
-            reg.root(hive),
-            KeyPath::new(hive.root(), Vec::<String>::new()),
-        )];
-        while let Some((id, path)) = stack.pop() {
-            let has_values = !reg.values(id).is_empty();
-            if has_values || reg.subkey_count(id) == 0 && !path.components.is_empty() {
-                out.push_str(&format!("[{path}]\n"));
-                for (name, value) in reg.values(id) {
-                    let mut line = String::new();
-                    write_value(&mut line, name, value);
-                    out.push_str(&line.replace("\r\n", "\n"));
-                }
-            }
-            let children: Vec<_> = reg
-                .subkeys(id)
-                .map(|(n, c)| (c, path.join(n.as_str())))
-                .collect();
-            stack.extend(children.into_iter().rev());
-        }
-    }
-    out
 }

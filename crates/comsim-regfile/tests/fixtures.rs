@@ -49,7 +49,7 @@ fn invalid_reg_files_fail_strict_import_with_a_located_error() {
         let err = import_bytes(&mut reg, &name, &bytes, &ImportOptions::default())
             .expect_err("a fixture under invalid/ must fail strict import");
         let loc = err.location.clone().expect("strict errors name a location");
-        assert_eq!(loc.file, name);
+        assert_eq!(&*loc.file, name.as_str());
         assert!(loc.line >= 1 && loc.column >= 1);
         let snapshot = format!(
             "strict:\n{err}\n\nlenient:\n{}",

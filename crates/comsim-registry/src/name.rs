@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn order_is_by_upper_case_so_underscore_sorts_after_letters() {
         // Upper-cased, '_' (0x5F) sorts after 'B' (0x42); lower-casing would put it first.
-        let mut names = vec![RegName::new("A_B"), RegName::new("ab"), RegName::new("{x}")];
+        let mut names = [RegName::new("A_B"), RegName::new("ab"), RegName::new("{x}")];
         names.sort();
         let order: Vec<_> = names.iter().map(|n| n.as_str()).collect();
         assert_eq!(order, ["ab", "A_B", "{x}"]);
