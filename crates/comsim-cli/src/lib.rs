@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod reg;
+pub mod sxs;
 
 /// Exit code: the command did what was asked.
 pub const EXIT_OK: u8 = 0;
@@ -30,11 +31,15 @@ pub enum Command {
     /// Work with registry contents loaded from .reg files.
     #[command(subcommand)]
     Reg(reg::RegCommand),
+    /// Work with side-by-side manifests and activation contexts.
+    #[command(subcommand)]
+    Sxs(sxs::SxsCommand),
 }
 
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match cli.command {
         Command::Reg(cmd) => reg::run(cmd, out, err),
+        Command::Sxs(cmd) => sxs::run(cmd, out, err),
     }
 }

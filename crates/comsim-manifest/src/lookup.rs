@@ -1,0 +1,212 @@
+//! Lookups in an activation context: `SxsLookupClrGuid` (SXS-4), the CLR's use of it
+//! (`FindShimInfoFromWin32`: SXS-5, SXS-6, SXS-7, SXS-8), and the COM-server and ProgID lookups COM
+//! makes before the registry (COM-1).
+
+use comsim_diag::Location;
+use serde::Serialize;
+
+use crate::actctx::ActivationContext;
+use crate::identity::{textual_identity, win32_to_fusion_display_name};
+use crate::model::{Guid, ThreadingModel};
+
+/// What `SxsLookupClrGuid` is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Find {
+    /// `SXS_LOOKUP_CLR_GUID_FIND_ANY`: a surrogate first, then a class.
+    Any,
+    /// `SXS_LOOKUP_CLR_GUID_FIND_CLR_CLASS`.
+    Class,
+    /// `SXS_LOOKUP_CLR_GUID_FIND_SURROGATE`.
+    Surrogate,
+}
+
+/// `SXS_GUID_INFORMATION_CLR_FLAG_IS_SURROGATE`.
+pub const FLAG_IS_SURROGATE: u32 = 1;
+/// `SXS_GUID_INFORMATION_CLR_FLAG_IS_CLASS`.
+pub const FLAG_IS_CLASS: u32 = 2;
+
+/// The answer of `SxsLookupClrGuid` (`SXS_GUID_INFORMATION_CLR`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClrGuidInfo {
+    pub flags: u32,
+    /// As the manifest wrote it; `None` when the attribute is missing.
+    pub runtime_version: Option<String>,
+    pub type_name: String,
+    /// The hosting assembly's textual identity (SXS-4).
+    pub assembly_identity: String,
+    /// Where the answer came from.
+    pub source: String,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+/// SXS-4: searches the context's assemblies in roster order; with [`Find::Any`] the surrogates of
+/// every assembly are searched before the classes.
+pub fn sxs_lookup_clr_guid(ctx: &ActivationContext, guid: Guid, find: Find) -> Option<ClrGuidInfo> {
+    let surrogate = || {
+        ctx.assemblies.iter().find_map(|a| {
+            let s = a.manifest.clr_surrogates.iter().find(|s| s.clsid == guid)?;
+            Some(ClrGuidInfo {
+                flags: FLAG_IS_SURROGATE,
+                runtime_version: s.runtime_version.clone(),
+                type_name: s.name.clone(),
+                assembly_identity: a
+                    .manifest
+                    .identity
+                    .as_ref()
+                    .map(textual_identity)
+                    .unwrap_or_default(),
+                source: a.source.clone(),
+                location: s.location.clone(),
+            })
+        })
+    };
+    let class = || {
+        ctx.assemblies.iter().find_map(|a| {
+            let c = a.manifest.clr_classes.iter().find(|c| c.clsid == guid)?;
+            Some(ClrGuidInfo {
+                flags: FLAG_IS_CLASS,
+                runtime_version: c.runtime_version.clone(),
+                type_name: c.name.clone(),
+                assembly_identity: a
+                    .manifest
+                    .identity
+                    .as_ref()
+                    .map(textual_identity)
+                    .unwrap_or_default(),
+                source: a.source.clone(),
+                location: c.location.clone(),
+            })
+        })
+    };
+    match find {
+        Find::Any => surrogate().or_else(class),
+        Find::Class => class(),
+        Find::Surrogate => surrogate(),
+    }
+}
+
+/// The runtime version reported for a manifest entry with none (SXS-6).
+pub const DEFAULT_RUNTIME_VERSION: &str = "v1.0.3705";
+
+/// What the CLR takes from the activation context for a CLSID or record GUID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShimInfo {
+    pub class_name: String,
+    /// The Fusion display name of the hosting assembly (SXS-7).
+    pub assembly: String,
+    /// The hosting assembly's identity as `SxsLookupClrGuid` gave it (SXS-4).
+    pub assembly_identity: String,
+    /// SXS-6: `v1.0.3705` when the manifest gave none.
+    pub runtime_version: String,
+    /// SXS-8: a `clrSurrogate` hit is a registration-free PIA.
+    pub is_surrogate: bool,
+    pub source: String,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+/// Why the CLR's lookup in the activation context came back empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum ShimMiss {
+    /// Nothing with this GUID in the context.
+    NotFound { find: Find },
+    /// SXS-5: the hit is a surrogate and the caller asked for a runtime version.
+    SurrogateWithRuntimeRequest { source: String },
+    /// SXS-6: the entry's type name is empty.
+    EmptyTypeName { source: String },
+}
+
+/// `FindShimInfoFromWin32`: a class lookup asks for any entry (SXS-4), a record lookup for a
+/// surrogate only; SXS-5 and SXS-6 can still turn a hit into a miss.
+pub fn find_shim_info(
+    ctx: &ActivationContext,
+    guid: Guid,
+    record: bool,
+    want_runtime_version: bool,
+) -> Result<ShimInfo, ShimMiss> {
+    let find = if record { Find::Surrogate } else { Find::Any };
+    let info = sxs_lookup_clr_guid(ctx, guid, find).ok_or(ShimMiss::NotFound { find })?;
+    let is_surrogate = info.flags & FLAG_IS_SURROGATE != 0;
+    if is_surrogate && want_runtime_version {
+        return Err(ShimMiss::SurrogateWithRuntimeRequest {
+            source: info.source,
+        });
+    }
+    if info.type_name.is_empty() {
+        return Err(ShimMiss::EmptyTypeName {
+            source: info.source,
+        });
+    }
+    let runtime_version = match info.runtime_version.as_deref() {
+        None | Some("") => DEFAULT_RUNTIME_VERSION.to_owned(),
+        Some(v) => v.to_owned(),
+    };
+    Ok(ShimInfo {
+        class_name: info.type_name,
+        assembly: win32_to_fusion_display_name(&info.assembly_identity),
+        assembly_identity: info.assembly_identity,
+        runtime_version,
+        is_surrogate,
+        source: info.source,
+        location: info.location,
+    })
+}
+
+/// A COM-server entry of the context (COM-1): a managed `clrClass` (served by mscoree.dll) or a
+/// native `comClass` (served by its `file`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComServer {
+    pub clsid: Guid,
+    /// `mscoree.dll` for a clrClass, else the `file` name.
+    pub module: String,
+    pub managed_type: Option<String>,
+    pub runtime_version: Option<String>,
+    pub threading_model: ThreadingModel,
+    pub progids: Vec<String>,
+    pub source: String,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+fn com_servers(ctx: &ActivationContext) -> impl Iterator<Item = ComServer> + '_ {
+    // Build order: assemblies in roster order; in each, assembly-level entries (clrClass), then
+    // the classes of each <file>. The first entry for a CLSID wins.
+    ctx.assemblies.iter().flat_map(|a| {
+        let managed = a.manifest.clr_classes.iter().map(move |c| ComServer {
+            clsid: c.clsid,
+            module: "mscoree.dll".into(),
+            managed_type: Some(c.name.clone()),
+            runtime_version: c.runtime_version.clone(),
+            threading_model: c.threading_model.clone(),
+            progids: c.progids.clone(),
+            source: a.source.clone(),
+            location: c.location.clone(),
+        });
+        let native = a.manifest.files.iter().flat_map(move |f| {
+            f.com_classes.iter().map(move |c| ComServer {
+                clsid: c.clsid,
+                module: f.name.clone(),
+                managed_type: None,
+                runtime_version: None,
+                threading_model: c.threading_model.clone(),
+                progids: c.progids.clone(),
+                source: a.source.clone(),
+                location: c.location.clone(),
+            })
+        });
+        managed.chain(native)
+    })
+}
+
+/// COM-1: the context's COM server for a CLSID.
+pub fn find_com_server(ctx: &ActivationContext, clsid: Guid) -> Option<ComServer> {
+    com_servers(ctx).find(|s| s.clsid == clsid)
+}
+
+/// COM-1: the class a ProgID names in the context (ProgIDs compare case-insensitively).
+pub fn find_progid(ctx: &ActivationContext, progid: &str) -> Option<ComServer> {
+    com_servers(ctx).find(|s| s.progids.iter().any(|p| p.eq_ignore_ascii_case(progid)))
+}
