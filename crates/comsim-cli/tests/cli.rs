@@ -197,3 +197,65 @@ fn bad_key_argument_exits_2() {
         MACHINE
     ]));
 }
+
+#[test]
+fn sxs4_lookup_finds_the_class_through_an_embedded_component_manifest() {
+    insta::assert_snapshot!(comsim(&[
+        "sxs",
+        "lookup",
+        "{6F1B2C3D-4E5F-4A6B-8C7D-0123456789AB}",
+        "--manifest",
+        "fixtures/sxs/dll-with-embedded-manifest/app.manifest"
+    ]));
+}
+
+#[test]
+fn sxs4_find_any_returns_the_surrogate_before_the_class() {
+    let args = [
+        "--manifest",
+        "fixtures/sxs/surrogate-and-class-share-a-guid/app.manifest",
+    ];
+    let any = comsim(&[&["sxs", "lookup", WIDGET][..], &args[..]].concat());
+    let class = comsim(
+        &[
+            &[
+                "sxs", "lookup", WIDGET, "--find", "class", "--format", "json",
+            ][..],
+            &args[..],
+        ]
+        .concat(),
+    );
+    insta::assert_snapshot!(format!("{any}\n{class}"));
+}
+
+#[test]
+fn sxs1_context_of_an_exe_reads_its_embedded_manifest() {
+    insta::assert_snapshot!(comsim(&[
+        "sxs",
+        "context",
+        "--manifest",
+        "fixtures/pe/app64.exe",
+        "--app-dir",
+        "fixtures/sxs/dll-with-embedded-manifest"
+    ]));
+}
+
+#[test]
+fn sxs2_a_dependency_that_cannot_be_found_stops_the_process() {
+    insta::assert_snapshot!(comsim(&[
+        "sxs",
+        "context",
+        "--manifest",
+        "fixtures/sxs/not-found/app.manifest"
+    ]));
+}
+
+#[test]
+fn sxs_malformed_manifest_exits_2_with_a_located_error() {
+    insta::assert_snapshot!(comsim(&[
+        "sxs",
+        "context",
+        "--manifest",
+        "fixtures/manifests/invalid/clrclass-bad-guid.manifest"
+    ]));
+}

@@ -216,8 +216,10 @@ fn read_candidate(path: &str, shown: &str, bytes: &[u8]) -> Result<Manifest, Pro
             .ok_or_else(|| ProbeOutcome::NoEmbeddedManifest {
                 detail: "the DLL has no RT_MANIFEST resource with ID 1".into(),
             })?;
-        parse_manifest(shown, &embedded.bytes).map_err(|e| ProbeOutcome::Malformed {
-            error: e.to_string(),
+        parse_manifest(&format!("{shown}#RT_MANIFEST/1"), &embedded.bytes).map_err(|e| {
+            ProbeOutcome::Malformed {
+                error: e.to_string(),
+            }
         })
     } else {
         parse_manifest(shown, bytes).map_err(|e| ProbeOutcome::Malformed {
