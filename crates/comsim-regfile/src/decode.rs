@@ -160,36 +160,58 @@ fn decode_utf16le(
     strict: bool,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<String, Diagnostic> {
-    let mut out = String::with_capacity(body.len() / 2);
-    let mut chunks = body.chunks_exact(2);
+    // UTF-8 bytes; only whole characters are appended, so it is valid UTF-8 at every step.
+    let mut out: Vec<u8> = Vec::with_capacity(body.len() / 2);
+    let whole = body.len() & !1;
+    let mut i = 0;
     let mut pending_high: Option<u16> = None;
-    for c in &mut chunks {
-        let u = u16::from_le_bytes([c[0], c[1]]);
+    while i < whole {
+        if pending_high.is_none() {
+            // Fast path: 32 ASCII units (high byte 0, low byte below 0x80) at a time, in loops
+            // simple enough for the compiler to vectorise.
+            while let Some(block) = body.get(i..i + 64) {
+                let bits = block
+                    .chunks_exact(2)
+                    .fold(0, |acc, u| acc | u[1] | (u[0] & 0x80));
+                if bits != 0 {
+                    break;
+                }
+                out.extend(block.chunks_exact(2).map(|u| u[0]));
+                i += 64;
+            }
+            if i >= whole {
+                break;
+            }
+        }
+        let u = u16::from_le_bytes([body[i], body[i + 1]]);
+        i += 2;
         if let Some(h) = pending_high.take() {
             if (0xDC00..0xE000).contains(&u) {
                 let cp = 0x10000 + (((h as u32) - 0xD800) << 10) + (u as u32 - 0xDC00);
-                out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                push_char(&mut out, char::from_u32(cp).unwrap_or('\u{FFFD}'));
                 continue;
             }
-            lone_surrogate(file, &out, strict, warnings)?;
-            out.push('\u{FFFD}');
+            lone_surrogate(file, text_so_far(&out), strict, warnings)?;
+            push_char(&mut out, '\u{FFFD}');
         }
         if u < 0x80 {
-            out.push(u as u8 as char);
+            out.push(u as u8);
         } else if (0xD800..0xDC00).contains(&u) {
             pending_high = Some(u);
         } else if (0xDC00..0xE000).contains(&u) {
-            lone_surrogate(file, &out, strict, warnings)?;
-            out.push('\u{FFFD}');
+            lone_surrogate(file, text_so_far(&out), strict, warnings)?;
+            push_char(&mut out, '\u{FFFD}');
         } else {
-            out.push(char::from_u32(u as u32).unwrap_or('\u{FFFD}'));
+            push_char(&mut out, char::from_u32(u as u32).unwrap_or('\u{FFFD}'));
         }
     }
     if pending_high.is_some() {
-        lone_surrogate(file, &out, strict, warnings)?;
-        out.push('\u{FFFD}');
+        lone_surrogate(file, text_so_far(&out), strict, warnings)?;
+        push_char(&mut out, '\u{FFFD}');
     }
-    if !chunks.remainder().is_empty() {
+    let out = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if whole != body.len() {
         // regedit reads whole UTF-16 units and drops a final odd byte.
         let d = Diagnostic::warning(
             "reg-odd-byte",
@@ -207,6 +229,16 @@ fn decode_utf16le(
         warnings.push(d.at(idx.location(file, out.len())));
     }
     Ok(out)
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+}
+
+/// The text decoded so far, for locating a diagnostic.
+fn text_so_far(out: &[u8]) -> &str {
+    // Always valid: the decoder appends whole characters only.
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 fn lone_surrogate(
@@ -235,7 +267,7 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
             rest = None;
             return None;
         }
-        match s.find(['\r', '\n']) {
+        match find_line_break(s.as_bytes()) {
             Some(i) => {
                 let after = if s[i..].starts_with("\r\n") {
                     i + 2
@@ -253,6 +285,30 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The first `\r` or `\n` in `bytes`, eight bytes at a time.
+fn find_line_break(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero where the word held the byte searched for. `(x - ONES) & !x & HIGHS`
+    // flags zero bytes; it can also flag a byte above a zero one, never below, so the lowest flag is
+    // a true match.
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let found =
+            zero_bytes(w ^ (ONES * u64::from(b'\n'))) | zero_bytes(w ^ (ONES * u64::from(b'\r')));
+        if found != 0 {
+            return Some(8 * k + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let i = bytes.len() - tail.len();
+    tail.iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map(|p| i + p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +317,58 @@ mod tests {
     fn line_breaks_are_crlf_lf_or_lone_cr() {
         let v: Vec<_> = lines("a\r\nb\rc\n\nd").collect();
         assert_eq!(v, ["a", "b", "c", "", "d"]);
+    }
+
+    #[test]
+    fn line_breaks_are_found_at_every_offset_of_a_word() {
+        for len in 0..40 {
+            for brk in ["\r\n", "\r", "\n"] {
+                // Bytes one below and above the searched ones, and bytes that carry into them.
+                let filler: String = "\u{b}\u{c}\u{e}\u{9}é\u{1}\u{0}\u{8a}x"
+                    .chars()
+                    .cycle()
+                    .take(len)
+                    .collect();
+                let text = format!("{filler}{brk}{filler}");
+                let v: Vec<_> = lines(&text).collect();
+                let want: Vec<&str> = if filler.is_empty() {
+                    vec![""]
+                } else {
+                    vec![&filler, &filler]
+                };
+                assert_eq!(v, want, "{text:?}");
+                assert_eq!(find_line_break(filler.as_bytes()), None);
+            }
+        }
+    }
+
+    #[test]
+    fn utf16_decoding_is_exact_around_the_ascii_fast_path() {
+        // Non-ASCII characters and surrogate pairs at every offset of the 8-unit blocks.
+        for lead in 0..20 {
+            for odd in ["é", "\u{1F600}", "中", "\u{7F}", "\u{80}", "\r\n"] {
+                let text = format!("{}{odd}{}", "a".repeat(lead), "b".repeat(lead % 11));
+                let mut bytes = vec![0xFF, 0xFE];
+                for u in text.encode_utf16() {
+                    bytes.extend(u.to_le_bytes());
+                }
+                let (got, _, warnings) = decode("f", &bytes, None, true).unwrap();
+                assert_eq!(got, text);
+                assert!(warnings.is_empty());
+            }
+        }
+        // A lone surrogate after a fast block is located after the text before it.
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "0123456789\r\nabcdefgh".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        bytes.extend(0xDC00u16.to_le_bytes());
+        let err = decode("f", &bytes, None, true).unwrap_err();
+        let loc = err.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 9));
+        let (text, _, warnings) = decode("f", &bytes, None, false).unwrap();
+        assert!(text.ends_with("abcdefgh\u{FFFD}"));
+        assert_eq!(warnings.len(), 1);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! error (strict) or a warning (lenient).
 
 use comsim_diag::{Diagnostic, Location};
-use comsim_registry::{KeyPath, KeyTarget, Registry, Root, Value, ValueType, View, Writer};
+use comsim_registry::{KeyCursor, KeyId, KeyPath, Registry, Root, Value, ValueType, View, Writer};
 
 use crate::decode::{self, Encoding};
 
@@ -69,7 +69,10 @@ pub fn import_file(
         Diagnostic::error("reg-io", format!("cannot read the file: {e}"))
             .at(Location::new(display, 1, 1))
     })?;
-    import_bytes(reg, display, &bytes, opts)
+    let decoded = decode::decode(display, &bytes, opts.encoding, opts.mode == Mode::Strict)?;
+    // The importer reads only the text: free the file's bytes before the registry grows.
+    drop(bytes);
+    import_text(reg, display, decoded, opts)
 }
 
 /// Imports the bytes of a .reg file into `reg`.
@@ -82,8 +85,17 @@ pub fn import_bytes(
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
-    let strict = opts.mode == Mode::Strict;
-    let (text, encoding, warnings) = decode::decode(file, bytes, opts.encoding, strict)?;
+    let decoded = decode::decode(file, bytes, opts.encoding, opts.mode == Mode::Strict)?;
+    import_text(reg, file, decoded, opts)
+}
+
+/// Imports decoded text: the part of [`import_bytes`] after [`decode::decode`].
+fn import_text(
+    reg: &mut Registry,
+    file: &str,
+    (text, encoding, warnings): (String, Encoding, Vec<Diagnostic>),
+    opts: &ImportOptions,
+) -> Result<ImportReport, Diagnostic> {
     let mut imp = Importer {
         reg,
         file,
@@ -91,6 +103,7 @@ pub fn import_bytes(
         encoding,
         warnings,
         key: None,
+        cursor: KeyCursor::default(),
         pending: None,
         line_no: 0,
         stopped: false,
@@ -101,6 +114,12 @@ pub fn import_bytes(
         encoding,
         warnings: imp.warnings,
     })
+}
+
+/// A key opened by a key line.
+#[derive(Debug, Clone)]
+struct Opened {
+    key: KeyId,
 }
 
 struct Pending {
@@ -117,7 +136,10 @@ struct Importer<'a> {
     warnings: Vec<Diagnostic>,
     /// The key that values go to; `None` before the first key line, after a deletion, or when the
     /// last key line could not be opened.
-    key: Option<KeyTarget>,
+    key: Option<Opened>,
+    /// Where the last key line led, so that the next one (usually a sibling or a child) is opened
+    /// without walking down from the root again.
+    cursor: KeyCursor,
     pending: Option<Pending>,
     line_no: u32,
     stopped: bool,
@@ -297,11 +319,18 @@ impl Importer<'_> {
             return self.delete_key(line, pos + 1, target);
         }
         self.key = None;
-        let Some(path) = self.key_path(line, pos, name, false)? else {
+        let Some((root, components)) = self.split_key_path(line, pos, name, false)? else {
             return Ok(());
         };
-        match self.reg.create_key(&path, self.opts.view, self.opts.writer) {
-            Ok(t) => self.key = Some(t),
+        let opened = self.reg.create_key_near(
+            &mut self.cursor,
+            root,
+            &components,
+            self.opts.view,
+            self.opts.writer,
+        );
+        match opened {
+            Ok(key) => self.key = Some(Opened { key }),
             Err(e) => {
                 self.problem("reg-open-failed", line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
             }
@@ -318,7 +347,19 @@ impl Importer<'_> {
         name: &str,
         deleting: bool,
     ) -> Result<Option<KeyPath>, Diagnostic> {
-        let (root_name, rest) = match name.find('\\') {
+        let split = self.split_key_path(line, pos, name, deleting)?;
+        Ok(split.map(|(root, components)| KeyPath::new(root, components)))
+    }
+
+    /// [`Self::key_path`] as the root and the names below it, borrowed from `name`.
+    fn split_key_path<'n>(
+        &mut self,
+        line: &str,
+        pos: usize,
+        name: &'n str,
+        deleting: bool,
+    ) -> Result<Option<(Root, Vec<&'n str>)>, Diagnostic> {
+        let (root_name, rest) = match find_backslash(name.as_bytes()) {
             Some(i) => (&name[..i], Some(&name[i + 1..])),
             None => (name, None),
         };
@@ -350,9 +391,28 @@ impl Importer<'_> {
                 return Ok(None);
             }
         };
-        let mut components = Vec::new();
+        if rest.is_some_and(|r| r.starts_with('\\')) {
+            // RegCreateKeyEx and RegDeleteTree refuse a subkey path that starts with a backslash
+            // (ERROR_BAD_PATHNAME), so `ROOT\\a` opens or deletes nothing.
+            let what = if deleting {
+                "regedit deletes nothing"
+            } else {
+                "regedit cannot open the key and skips the values up to the next key line"
+            };
+            let msg = format!(
+                "a key path cannot start with a backslash after the root name: Windows refuses the path (ERROR_BAD_PATHNAME), so {what}"
+            );
+            self.problem(
+                "reg-key-leading-backslash",
+                line,
+                pos + root_name.len() + 1,
+                msg,
+            )?;
+            return Ok(None);
+        }
+        let mut components = Vec::with_capacity(8);
         let mut offset = pos + root_name.len() + 1;
-        for part in rest.unwrap_or("").split('\\') {
+        for part in split_backslashes(rest.unwrap_or("")) {
             if part.is_empty() {
                 if rest.is_some_and(|r| !r.is_empty()) {
                     self.problem(
@@ -363,7 +423,7 @@ impl Importer<'_> {
                     )?;
                 }
             } else {
-                components.push(part.to_owned());
+                components.push(part);
             }
             offset += part.len() + 1;
         }
@@ -377,7 +437,7 @@ impl Importer<'_> {
             )?;
             return Ok(None);
         }
-        Ok(Some(KeyPath { root, components }))
+        Ok(Some((root, components)))
     }
 
     /// regedit exits on some deletions; lenient mode stops the import there.
@@ -522,7 +582,7 @@ impl Importer<'_> {
             return Some((u32::from_str_radix(&rest[..digits], 16).ok()?, digits + 2));
         }
         // regedit: fails on an empty remainder or an `x` as second character, then wcstoul.
-        if rest.is_empty() || rest[1..].starts_with(['x', 'X']) {
+        if rest.is_empty() || rest.chars().nth(1).is_some_and(|c| c == 'x' || c == 'X') {
             return None;
         }
         let n = wcstoul16(rest);
@@ -540,21 +600,30 @@ impl Importer<'_> {
         rest: &str,
     ) -> Result<(), Diagnostic> {
         let i = skip_blanks(rest, 0);
-        let digits = rest[i..].bytes().take_while(u8::is_ascii_hexdigit).count();
+        // regedit counts the characters `iswxdigit` accepts, then converts them with `wcstoul`.
+        let strict = self.strict();
+        let xdigit = |c: &char| {
+            if strict {
+                c.is_ascii_hexdigit()
+            } else {
+                is_wide_xdigit(*c)
+            }
+        };
+        let end = i + rest[i..]
+            .chars()
+            .take_while(xdigit)
+            .map(char::len_utf8)
+            .sum::<usize>();
+        let digits = rest[i..end].chars().count();
         let ok = !rest[i..].is_empty()
             && digits <= 8
-            && only_comment_after(rest, i + digits)
-            && (digits > 0 || !self.strict());
+            && only_comment_after(rest, end)
+            && (digits > 0 || !strict);
         if !ok {
             let msg = "expected 1 to 8 hex digits after `dword:` (no `0x`), then nothing but a `;` comment; regedit ignores this line";
             return self.problem("reg-dword", line, pos + i, msg);
         }
-        let v = if digits == 0 {
-            0
-        } else {
-            u32::from_str_radix(&rest[i..i + digits], 16).unwrap_or(0)
-        };
-        self.set(line, &name, Value::dword(v))
+        self.set(line, &name, Value::dword(wcstoul16(&rest[i..end]).value))
     }
 
     fn hex(
@@ -599,7 +668,15 @@ impl Importer<'_> {
             self.pending = Some(p);
             return Ok(());
         }
-        if !line[j..].starts_with(|c: char| c.is_ascii_hexdigit()) {
+        let strict = self.strict();
+        let hex_digit = |c: char| {
+            if strict {
+                c.is_ascii_hexdigit()
+            } else {
+                is_wide_xdigit(c)
+            }
+        };
+        if !line[j..].starts_with(hex_digit) {
             return self.problem(
                 "reg-hex-continuation",
                 line,
@@ -694,7 +771,7 @@ impl Importer<'_> {
             return Ok(());
         };
         match self.reg.create_key(&path, self.opts.view, self.opts.writer) {
-            Ok(t) => self.key = Some(t),
+            Ok(t) => self.key = Some(Opened { key: t.key }),
             Err(e) => {
                 return self.problem(
                     "reg-open-failed",
@@ -706,6 +783,42 @@ impl Importer<'_> {
         }
         self.set(line, "", Value::sz(value))
     }
+}
+
+/// `s.split('\\')`, scanning bytes: in UTF-8 a backslash byte is always a backslash.
+fn split_backslashes(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match find_backslash(r.as_bytes()) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// The first backslash in `bytes`, eight bytes at a time.
+fn find_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        // Zero bytes of `x` are backslashes; the lowest flagged byte is always a true one.
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'\\'));
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(8 * k + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let i = bytes.len() - tail.len();
+    tail.iter().position(|&b| b == b'\\').map(|p| i + p)
 }
 
 fn display_name(name: &str) -> &str {
@@ -765,6 +878,22 @@ struct Ul {
     overflow: bool,
 }
 
+/// C's `iswxdigit`: the ASCII hex digits and their fullwidth forms (Unicode's Hex_Digit).
+fn is_wide_xdigit(c: char) -> bool {
+    c.is_ascii_hexdigit()
+        || matches!(c, '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF26}' | '\u{FF41}'..='\u{FF46}')
+}
+
+/// A digit as the C runtime's `wcstoul` reads it in base 16: the ASCII hex digits, and the
+/// fullwidth decimal digits (the runtime maps Unicode decimal digits to their values; fullwidth
+/// ones are the only ones comsim models).
+fn wide_hex_digit(c: char) -> Option<u32> {
+    match c {
+        '\u{FF10}'..='\u{FF19}' => Some(c as u32 - 0xFF10),
+        c => c.to_digit(16),
+    }
+}
+
 fn wcstoul16(s: &str) -> Ul {
     let b = s.as_bytes();
     let mut i = 0;
@@ -786,13 +915,17 @@ fn wcstoul16(s: &str) -> Ul {
     let digits_start = i;
     let mut value: u64 = 0;
     let mut overflow = false;
-    while i < b.len() && b[i].is_ascii_hexdigit() {
-        value = value * 16 + (b[i] as char).to_digit(16).unwrap_or(0) as u64;
+    // Everything before `i` is ASCII, so `i` is a character boundary.
+    for c in s[i..].chars() {
+        let Some(d) = wide_hex_digit(c) else {
+            break;
+        };
+        value = value * 16 + u64::from(d);
         if value > u32::MAX as u64 {
             overflow = true;
             value = u32::MAX as u64;
         }
-        i += 1;
+        i += c.len_utf8();
     }
     if i == digits_start {
         return Ul {
@@ -897,6 +1030,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn backslash_splitting_matches_str_split() {
+        for s in [
+            "",
+            "a",
+            "\\",
+            "a\\b",
+            "\\a\\\\b\\",
+            "é\\中\\\u{1F600}",
+            "HKEY_CLASSES_ROOT\\CLSID\\{0002C24E-2711-4337-8942-C8589A5716F7}\\InprocServer32",
+            "\u{5b}\u{5d}\u{5d}\u{5c}\u{dc}\u{15c}xxxxxxxxxxxxxx\u{5c}\u{5c}",
+        ] {
+            let want: Vec<&str> = s.split('\\').collect();
+            assert_eq!(split_backslashes(s).collect::<Vec<_>>(), want);
+        }
+    }
+
+    #[test]
     fn wcstoul_reads_like_c() {
         let n = wcstoul16(" 0x1f,");
         assert_eq!((n.value, n.used), (0x1f, 5));
@@ -914,5 +1064,97 @@ mod tests {
         assert_eq!(unknown, [10]);
         assert_eq!(unescape(r#""a\0""#, 1), Err(EscapeError::Nul(2)));
         assert_eq!(unescape(r#""abc"#, 1), Err(EscapeError::Unterminated));
+    }
+
+    fn lenient(text: &str) -> (Registry, ImportReport) {
+        let mut reg = Registry::new();
+        let opts = ImportOptions {
+            mode: Mode::Lenient,
+            encoding: Some(Encoding::Utf8),
+            ..ImportOptions::default()
+        };
+        let report = import_bytes(&mut reg, "t.reg", text.as_bytes(), &opts).unwrap();
+        (reg, report)
+    }
+
+    fn value(reg: &Registry, path: &str, name: &str) -> Option<Value> {
+        let key = reg.open(
+            &KeyPath::parse(path).unwrap(),
+            &comsim_registry::Access::default(),
+        )?;
+        reg.value(key.primary.key, name).cloned()
+    }
+
+    #[test]
+    fn lenient_hex_type_with_a_non_ascii_character_is_skipped_without_panicking() {
+        let (reg, report) = lenient(
+            "REGEDIT4\n[HKEY_CURRENT_USER\\T]\n\"a\"=hex(\u{e9}x):01\n\"b\"=hex(\u{e9}):01\n",
+        );
+        assert_eq!(value(&reg, "HKCU\\T", "a"), None);
+        assert_eq!(value(&reg, "HKCU\\T", "b"), None);
+        assert!(report.warnings.iter().all(|w| w.code == "reg-hex-type"));
+        assert_eq!(report.warnings.len(), 2);
+    }
+
+    #[test]
+    fn a_key_path_starting_with_a_backslash_after_the_root_opens_and_deletes_nothing() {
+        let text = "REGEDIT4\n[HKEY_CURRENT_USER\\T]\n\"a\"=\"1\"\n[HKEY_CURRENT_USER\\\\T\\U]\n\"b\"=\"2\"\n[-HKEY_CURRENT_USER\\\\T]\n[HKEY_CURRENT_USER\\T\\\\V\\]\n\"c\"=\"3\"\n";
+        let (reg, report) = lenient(text);
+        assert!(value(&reg, "HKCU\\T", "a").is_some());
+        assert!(
+            reg.open(&KeyPath::parse("HKCU\\T\\U").unwrap(), &Default::default())
+                .is_none()
+        );
+        assert_eq!(value(&reg, "HKCU\\T", "b"), None);
+        // Empty names further in are skipped, as Windows skips repeated and trailing backslashes.
+        assert!(value(&reg, "HKCU\\T\\V", "c").is_some());
+        let codes: Vec<_> = report.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "reg-key-leading-backslash",
+                "reg-no-key",
+                "reg-key-leading-backslash",
+                "reg-key-empty-name",
+                "reg-key-empty-name"
+            ]
+        );
+        let mut reg = Registry::new();
+        let err = import_bytes(
+            &mut reg,
+            "t.reg",
+            text.as_bytes(),
+            &ImportOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "reg-key-leading-backslash");
+    }
+
+    #[test]
+    fn lenient_mode_reads_fullwidth_digits_as_the_c_runtime_does() {
+        let text = "REGEDIT4\n[HKEY_CURRENT_USER\\T]\n\"hex\"=hex:\u{ff11}\u{ff12},0a\n\"dword\"=dword:\u{ff11}\u{ff21}\n\"cont\"=hex:01,\\\n  \u{ff10}\u{ff12}\n\"type\"=hex(\u{ff12}):41,00\n";
+        let (reg, report) = lenient(text);
+        assert_eq!(
+            value(&reg, "HKCU\\T", "hex"),
+            Some(Value::binary(&[0x12, 0x0a]))
+        );
+        // `iswxdigit` counts the fullwidth A, `wcstoul` stops at it.
+        assert_eq!(value(&reg, "HKCU\\T", "dword"), Some(Value::dword(1)));
+        assert_eq!(value(&reg, "HKCU\\T", "cont"), Some(Value::binary(&[1, 2])));
+        assert_eq!(
+            value(&reg, "HKCU\\T", "type").map(|v| v.ty),
+            Some(ValueType::EXPAND_SZ)
+        );
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        let mut reg = Registry::new();
+        assert!(
+            import_bytes(
+                &mut reg,
+                "t.reg",
+                text.as_bytes(),
+                &ImportOptions::default()
+            )
+            .is_err()
+        );
     }
 }

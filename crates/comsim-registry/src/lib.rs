@@ -14,6 +14,7 @@
 //! Subkeys enumerate in the registry's order (upper-cased UTF-16 code units); values in the order
 //! they were first written, as hives keep them.
 
+mod children;
 mod name;
 mod path;
 mod tree;
@@ -24,10 +25,13 @@ pub use name::{RegName, compare_names, names_equal, upcase};
 pub use path::{Hive, KeyPath, PathError, Root};
 pub use tree::{KeyId, Registry};
 pub use value::{Value, ValueType, utf16z};
-pub use view::{Access, KeyTarget, MergeMode, OpenKey, Physical, RegError, View, Writer};
+pub use view::{
+    Access, KeyCursor, KeyTarget, MergeMode, OpenKey, Physical, RegError, View, Writer,
+};
 
-/// Longest key name, in UTF-16 code units (Windows: 255).
-pub const MAX_KEY_NAME_LEN: usize = 255;
+/// Longest key name, in UTF-16 code units. The documentation says 255, but Windows takes 256
+/// (CPython's `test_winreg` creates one; Wine's registry server has the same limit); 257 fails.
+pub const MAX_KEY_NAME_LEN: usize = 256;
 /// Longest value name, in UTF-16 code units (Windows: 16,383).
 pub const MAX_VALUE_NAME_LEN: usize = 16_383;
 /// Deepest key nesting below a root (Windows: 512 levels).

@@ -9,8 +9,10 @@ use std::hash::{Hash, Hasher};
 /// Windows compares registry names by upper-casing each UTF-16 code unit with a simple (one to one)
 /// mapping, and hives keep subkey lists sorted by that upper-cased form. `RegName` does the same:
 /// equality, hashing and ordering use the upper-cased UTF-16 code units, while the original spelling
-/// is kept for display. Characters whose upper case is not a single BMP character (such as `ß`) are
-/// left as they are, and characters outside the BMP are compared by their surrogate code units.
+/// is kept for display. Characters without a simple upper case (such as `ß`) are left as they are,
+/// and so are those whose upper case does not lower-case back to them (`ı`, `µ`, `ſ`, `ς`, `ǅ`):
+/// Windows' case table keeps only pairs that map both ways. Characters outside the BMP are compared
+/// by their surrogate code units.
 #[derive(Clone, Default)]
 pub struct RegName(Box<str>);
 
@@ -35,32 +37,58 @@ impl RegName {
     }
 }
 
-/// Upper-cases one character the way the registry does (simple mapping, BMP only).
+/// Upper-cases one character the way the registry does: the simple mapping, BMP only, and only
+/// where the upper case lower-cases back to `c` (so `ı`, `µ`, `ſ`, `ς` and `ǅ` stay as they are).
 #[inline]
 pub fn upcase(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_uppercase();
     }
+    if (c as u32) >= 0x1_0000 {
+        return c;
+    }
+    let lowers_to_c = |u: char| {
+        let mut low = u.to_lowercase();
+        low.next() == Some(c) && low.next().is_none()
+    };
     let mut up = c.to_uppercase();
     match (up.next(), up.next()) {
-        (Some(u), None) if (u as u32) < 0x1_0000 && (c as u32) < 0x1_0000 => u,
+        (Some(u), None) if (u as u32) < 0x1_0000 && lowers_to_c(u) => u,
+        (Some(_), Some(_)) => {
+            // The full mapping expands (`ᾳ` to `ΑΙ`); the simple one, if there is one, is the
+            // title-case letter a few code points on that lower-cases to `c` (`ᾼ`).
+            (c as u32 + 1..=c as u32 + 16)
+                .filter_map(char::from_u32)
+                .find(|&u| lowers_to_c(u))
+                .unwrap_or(c)
+        }
         _ => c,
     }
 }
 
 /// Compares two names as the registry does: upper-cased UTF-16 code units.
 pub fn compare_names(a: &str, b: &str) -> Ordering {
-    // Fast path: plain ASCII on both sides.
-    if a.is_ascii() && b.is_ascii() {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        for (x, y) in a.iter().zip(b) {
-            let (x, y) = (x.to_ascii_uppercase(), y.to_ascii_uppercase());
-            if x != y {
-                return x.cmp(&y);
-            }
+    // Fast path: walk the common ASCII prefix byte by byte. A byte below 0x80 is a whole character
+    // and a whole UTF-16 unit, so once both sides reach a non-ASCII byte at the same offset, that
+    // offset is a character boundary in both and the rest can be compared unit by unit.
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (i, (&p, &q)) in x.iter().zip(y).enumerate() {
+        if p == q && p < 0x80 {
+            continue;
         }
-        return a.len().cmp(&b.len());
+        if p >= 0x80 || q >= 0x80 {
+            return compare_units(&a[i..], &b[i..]);
+        }
+        let (p, q) = (p.to_ascii_uppercase(), q.to_ascii_uppercase());
+        if p != q {
+            return p.cmp(&q);
+        }
     }
+    // One is a prefix of the other, and that prefix is ASCII: the longer name has more units.
+    x.len().cmp(&y.len())
+}
+
+fn compare_units(a: &str, b: &str) -> Ordering {
     let mut ua = units(a);
     let mut ub = units(b);
     loop {
@@ -76,10 +104,11 @@ pub fn compare_names(a: &str, b: &str) -> Ordering {
 
 /// Whether two names are the same registry name.
 pub fn names_equal(a: &str, b: &str) -> bool {
-    if a.len() == b.len() && a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
-    }
-    compare_names(a, b) == Ordering::Equal
+    // The same bytes, or the same up to ASCII case, mean the same upper-cased units; anything else
+    // is decided by the comparison, which stops at the first difference.
+    a == b
+        || (a.len() == b.len() && a.eq_ignore_ascii_case(b))
+        || compare_names(a, b) == Ordering::Equal
 }
 
 fn units(s: &str) -> impl Iterator<Item = u16> + '_ {
@@ -160,6 +189,72 @@ mod tests {
         names.sort();
         let order: Vec<_> = names.iter().map(|n| n.as_str()).collect();
         assert_eq!(order, ["ab", "A_B", "{x}"]);
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_comparing_units() {
+        let names = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "AB",
+            "a_b",
+            "A_B",
+            "ab\u{e9}",
+            "AB\u{c9}",
+            "abc",
+            "\u{e9}",
+            "\u{c9}t\u{e9}",
+            "x\u{1F600}",
+            "x\u{FFFD}",
+            "x\u{E000}",
+            "{x}",
+            "[",
+            "z",
+            "Z",
+            "\u{df}",
+            "SS",
+            "\u{131}",
+            "I",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(compare_names(a, b), compare_units(a, b), "{a:?} vs {b:?}");
+                assert_eq!(
+                    names_equal(a, b),
+                    compare_units(a, b).is_eq(),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_fold_only_where_the_upper_case_lowers_back() {
+        // Windows' case table (which Wine's registry reproduces) keeps only two-way pairs.
+        for (a, b) in [
+            ("ı", "I"),
+            ("µ", "Μ"),
+            ("ſ", "S"),
+            ("ς", "Σ"),
+            ("ǅ", "Ǆ"),
+            ("ϐ", "Β"),
+        ] {
+            assert_ne!(RegName::new(a), RegName::new(b), "{a} {b}");
+        }
+        for (a, b) in [
+            ("ÿ", "Ÿ"),
+            ("σ", "Σ"),
+            ("ǆ", "Ǆ"),
+            ("ᾀ", "ᾈ"),
+            ("ᾳ", "ᾼ"),
+            ("μ", "Μ"),
+        ] {
+            assert_eq!(RegName::new(a), RegName::new(b), "{a} {b}");
+        }
+        assert_eq!(upcase('ß'), 'ß');
+        assert_eq!(upcase('ΐ'), 'ΐ');
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The physical store: an arena of keys per hive.
 
-use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::children::{Children, reserve_one};
 use crate::name::RegName;
 use crate::path::Hive;
 use crate::value::Value;
@@ -12,20 +13,78 @@ use crate::{MAX_DEPTH, MAX_KEY_NAME_LEN, MAX_VALUE_NAME_LEN};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyId(u32);
 
-#[derive(Debug, Default, Clone)]
+impl KeyId {
+    /// Marks a hive root's missing parent.
+    const NONE: KeyId = KeyId(u32::MAX);
+
+    #[cfg(test)]
+    pub(crate) fn from_index(i: usize) -> KeyId {
+        KeyId(i as u32)
+    }
+}
+
+#[derive(Debug, Clone)]
 struct Node {
-    parent: Option<KeyId>,
+    /// [`KeyId::NONE`] for a hive root.
+    parent: KeyId,
     depth: u16,
     values: Vec<(RegName, Value)>,
-    children: BTreeMap<RegName, KeyId>,
+    children: Children,
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            parent: KeyId::NONE,
+            depth: 0,
+            values: Vec::new(),
+            children: Children::default(),
+        }
+    }
 }
 
 /// The registry of one simulated machine.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Registry {
     nodes: Vec<Node>,
     free: Vec<KeyId>,
     roots: [KeyId; 4],
+    /// Which registry this is and how often its keys changed, so that a [`KeyCursor`] notices
+    /// when what it remembers may be out of date.
+    ///
+    /// [`KeyCursor`]: crate::KeyCursor
+    stamp: Stamp,
+}
+
+/// Identifies a registry and counts changes to its keys; see [`Registry::stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Stamp {
+    pub(crate) instance: u64,
+    /// Deletions: only a deletion can make a [`KeyId`] stale.
+    pub(crate) deletions: u64,
+    /// Keys created or deleted: either can change whether a path exists.
+    pub(crate) changes: u64,
+}
+
+fn new_instance() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Clone for Registry {
+    fn clone(&self) -> Self {
+        Registry {
+            nodes: self.nodes.clone(),
+            free: self.free.clone(),
+            roots: self.roots,
+            // A copy is another registry: cursors of the original start afresh on it.
+            stamp: Stamp {
+                instance: new_instance(),
+                deletions: 0,
+                changes: 0,
+            },
+        }
+    }
 }
 
 impl Default for Registry {
@@ -42,6 +101,11 @@ impl Registry {
             nodes: Vec::new(),
             free: Vec::new(),
             roots: [KeyId(0); 4],
+            stamp: Stamp {
+                instance: new_instance(),
+                deletions: 0,
+                changes: 0,
+            },
         };
         for hive in Hive::ALL {
             reg.roots[hive.index()] = reg.alloc(None, 0);
@@ -56,7 +120,7 @@ impl Registry {
 
     fn alloc(&mut self, parent: Option<KeyId>, depth: u16) -> KeyId {
         let node = Node {
-            parent,
+            parent: parent.unwrap_or(KeyId::NONE),
             depth,
             ..Node::default()
         };
@@ -64,7 +128,11 @@ impl Registry {
             self.nodes[id.0 as usize] = node;
             id
         } else {
-            let id = KeyId(u32::try_from(self.nodes.len()).expect("fewer than 2^32 keys"));
+            // `u32::MAX` is `KeyId::NONE`.
+            let index = u32::try_from(self.nodes.len())
+                .ok()
+                .filter(|&i| i != u32::MAX);
+            let id = KeyId(index.expect("fewer than 2^32 - 1 keys"));
             self.nodes.push(node);
             id
         }
@@ -83,9 +151,15 @@ impl Registry {
         self.roots[hive.index()]
     }
 
+    /// What a [`crate::KeyCursor`] checks before trusting what it remembers: which registry this
+    /// is, and how many keys were created and deleted in it.
+    pub(crate) fn stamp(&self) -> Stamp {
+        self.stamp
+    }
+
     /// The subkey `name` of `id`, if present.
     pub fn child(&self, id: KeyId, name: &str) -> Option<KeyId> {
-        self.node(id).children.get(&RegName::new(name)).copied()
+        self.node(id).children.get(name)
     }
 
     /// Follows `names` down from `id`.
@@ -103,16 +177,20 @@ impl Registry {
 
     /// Opens or creates the subkey `name` of `id`.
     pub fn create_child(&mut self, id: KeyId, name: &str) -> Result<KeyId, RegError> {
-        if let Some(c) = self.child(id, name) {
-            return Ok(c);
-        }
+        let slot = match self.node(id).children.search(name) {
+            Ok(c) => return Ok(c),
+            Err(slot) => slot,
+        };
         check_key_name(name)?;
         let depth = self.node(id).depth + 1;
         if depth as usize > MAX_DEPTH {
             return Err(RegError::TooDeep);
         }
         let c = self.alloc(Some(id), depth);
-        self.node_mut(id).children.insert(RegName::new(name), c);
+        self.stamp.changes += 1;
+        self.node_mut(id)
+            .children
+            .insert_at(slot, RegName::new(name), c);
         Ok(c)
     }
 
@@ -153,7 +231,8 @@ impl Registry {
 
     /// Sets a value. An existing value of the same name keeps its place and its first spelling.
     pub fn set_value(&mut self, id: KeyId, name: &str, value: Value) -> Result<(), RegError> {
-        if name.encode_utf16().count() > MAX_VALUE_NAME_LEN {
+        // A name has no more UTF-16 units than UTF-8 bytes: count only when it could be too long.
+        if name.len() > MAX_VALUE_NAME_LEN && name.encode_utf16().count() > MAX_VALUE_NAME_LEN {
             return Err(RegError::NameTooLong {
                 limit: MAX_VALUE_NAME_LEN,
             });
@@ -164,7 +243,10 @@ impl Registry {
             .find(|(n, _)| crate::names_equal(n.as_str(), name))
         {
             Some((_, v)) => *v = value,
-            None => values.push((RegName::new(name), value)),
+            None => {
+                reserve_one(values);
+                values.push((RegName::new(name), value));
+            }
         }
         Ok(())
     }
@@ -179,18 +261,21 @@ impl Registry {
 
     /// The parent of `id`, `None` for a hive root.
     pub fn parent(&self, id: KeyId) -> Option<KeyId> {
-        self.node(id).parent
+        let parent = self.node(id).parent;
+        (parent != KeyId::NONE).then_some(parent)
     }
 
     /// Removes the subkey `name` of `id` and everything below it; `false` if there was none.
     pub fn delete_child_tree(&mut self, id: KeyId, name: &str) -> bool {
-        let Some(removed) = self.node_mut(id).children.remove(&RegName::new(name)) else {
+        let Some(removed) = self.node_mut(id).children.remove(name) else {
             return false;
         };
+        self.stamp.deletions += 1;
+        self.stamp.changes += 1;
         let mut stack = vec![removed];
         while let Some(k) = stack.pop() {
             let node = std::mem::take(self.node_mut(k));
-            stack.extend(node.children.into_values());
+            stack.extend(node.children.into_ids());
             self.free.push(k);
         }
         true
@@ -209,7 +294,8 @@ pub(crate) fn check_key_name(name: &str) -> Result<(), RegError> {
     if name.contains('\\') {
         return Err(RegError::Backslash);
     }
-    if name.encode_utf16().count() > MAX_KEY_NAME_LEN {
+    // A name has no more UTF-16 units than UTF-8 bytes: count only when it could be too long.
+    if name.len() > MAX_KEY_NAME_LEN && name.encode_utf16().count() > MAX_KEY_NAME_LEN {
         return Err(RegError::NameTooLong {
             limit: MAX_KEY_NAME_LEN,
         });
@@ -270,10 +356,10 @@ mod tests {
         let mut r = Registry::new();
         let root = r.root(Hive::CurrentUser);
         assert_eq!(
-            r.create_child(root, &"k".repeat(256)),
-            Err(RegError::NameTooLong { limit: 255 })
+            r.create_child(root, &"k".repeat(257)),
+            Err(RegError::NameTooLong { limit: 256 })
         );
-        assert!(r.create_child(root, &"k".repeat(255)).is_ok());
+        assert!(r.create_child(root, &"k".repeat(256)).is_ok());
         assert_eq!(r.create_child(root, ""), Err(RegError::EmptyName));
     }
 }

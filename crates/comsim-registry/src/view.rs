@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::name::{RegName, names_equal};
 use crate::path::{Hive, KeyPath, Root};
-use crate::tree::{KeyId, Registry};
+use crate::tree::{KeyId, Registry, Stamp};
 use crate::value::Value;
 
 /// The registry view of a process (REG-3). A 32-bit process on 64-bit Windows reads the 32-bit view.
@@ -210,43 +210,51 @@ fn eq(a: &str, b: &str) -> bool {
     names_equal(a, b)
 }
 
-fn is_classes_prefix(c: &[String]) -> bool {
-    c.len() >= 2 && eq(&c[0], "Software") && eq(&c[1], "Classes")
+fn is_classes_prefix<S: AsRef<str>>(c: &[S]) -> bool {
+    c.len() >= 2 && eq(c[0].as_ref(), "Software") && eq(c[1].as_ref(), "Classes")
 }
 
 /// Maps a path below a hive to where it is stored, for a process in `view` (REG-3).
 pub fn physical_components(hive: Hive, comps: &[String], view: View) -> Vec<String> {
-    let mut c = comps.to_vec();
+    let names: Vec<&str> = comps.iter().map(String::as_str).collect();
+    let mut layout = Vec::with_capacity(names.len() + 1);
+    physical_layout(hive, &names, view, &mut layout);
+    layout.into_iter().map(str::to_owned).collect()
+}
+
+/// [`physical_components`] on borrowed names, into `c` (which is cleared first).
+fn physical_layout<'a>(hive: Hive, comps: &[&'a str], view: View, c: &mut Vec<&'a str>) {
+    c.clear();
+    c.extend_from_slice(comps);
     // Links that exist in every view: HKLM\SOFTWARE\Wow6432Node\Classes is
     // HKLM\SOFTWARE\Classes\Wow6432Node, and Classes\Wow6432Node\{AppID,TypeLib,Protocols} are the
     // shared keys.
     if hive == Hive::LocalMachine
         && c.len() >= 3
-        && eq(&c[0], "Software")
-        && eq(&c[1], "Wow6432Node")
-        && eq(&c[2], "Classes")
+        && eq(c[0], "Software")
+        && eq(c[1], "Wow6432Node")
+        && eq(c[2], "Classes")
     {
         c.swap(1, 2);
     }
     let classes_hive = matches!(hive, Hive::LocalMachine | Hive::CurrentUser);
     if classes_hive
-        && is_classes_prefix(&c)
+        && is_classes_prefix(c)
         && c.len() >= 4
-        && eq(&c[2], "Wow6432Node")
-        && SHARED_CLASSES_LINKS.iter().any(|l| eq(l, &c[3]))
+        && eq(c[2], "Wow6432Node")
+        && SHARED_CLASSES_LINKS.iter().any(|l| eq(l, c[3]))
     {
         c.remove(2);
     }
-    if view == View::Bits32 && classes_hive && c.len() >= 2 && eq(&c[0], "Software") {
-        if eq(&c[1], "Classes") {
-            if c.len() >= 3 && REDIRECTED_CLASSES.iter().any(|r| eq(r, &c[2])) {
-                c.insert(2, "Wow6432Node".to_owned());
+    if view == View::Bits32 && classes_hive && c.len() >= 2 && eq(c[0], "Software") {
+        if eq(c[1], "Classes") {
+            if c.len() >= 3 && REDIRECTED_CLASSES.iter().any(|r| eq(r, c[2])) {
+                c.insert(2, "Wow6432Node");
             }
-        } else if hive == Hive::LocalMachine && !eq(&c[1], "Wow6432Node") {
-            c.insert(1, "Wow6432Node".to_owned());
+        } else if hive == Hive::LocalMachine && !eq(c[1], "Wow6432Node") {
+            c.insert(1, "Wow6432Node");
         }
     }
-    c
 }
 
 /// How many components of an HKCR path (after an optional leading `Wow6432Node`) make up the key
@@ -468,6 +476,364 @@ impl Registry {
         let target = self.create_key(path, view, writer)?;
         self.set_value_at(&target, name, value)?;
         Ok(target)
+    }
+}
+
+/// Remembers the keys that [`Registry::create_key_near`] last walked through, so that the next key
+/// near them (a sibling or a child, as consecutive key lines of a .reg file usually are) is reached
+/// by comparing a few names instead of searching down from the hive's root.
+///
+/// A cursor works with any registry: it starts afresh when it is handed a registry other than the
+/// one it last saw, or one whose keys were created or deleted by anything else since.
+#[derive(Debug, Clone, Default)]
+pub struct KeyCursor {
+    /// The registry's stamp just after the last call; `None` before the first.
+    stamp: Option<Stamp>,
+    /// The last call's path, when it succeeded.
+    last: Option<LastKey>,
+    /// The physical path of the last key opened.
+    target: Trail,
+    /// For HKEY_CLASSES_ROOT paths: as much of the last path's HKCU half as exists.
+    user: Trail,
+}
+
+#[derive(Debug, Clone)]
+struct LastKey {
+    root: Root,
+    view: View,
+    hive: Hive,
+    /// The key opened.
+    key: KeyId,
+    /// The components as given, below the root.
+    names: Names,
+    /// For HKEY_CLASSES_ROOT paths, how many components the HKCU half has.
+    user_len: usize,
+}
+
+/// A list of names in one string: `ends[i]` is where the `i`th ends.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Names {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.ends.truncate(n);
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let name = &self.text[start..end];
+            start = end;
+            name
+        })
+    }
+
+    /// How many leading names are byte for byte those of `path`.
+    fn same_prefix(&self, path: &[&str]) -> usize {
+        self.iter().zip(path).take_while(|(a, b)| a == *b).count()
+    }
+}
+
+/// Existing keys on a path from a hive's root: their names as last spelled, and their ids.
+#[derive(Debug, Clone, Default)]
+struct Trail {
+    hive: Option<Hive>,
+    names: Names,
+    ids: Vec<KeyId>,
+}
+
+impl KeyCursor {
+    /// Where the last [`Registry::create_key_near`] opened its key, as `create_key` reports it;
+    /// `None` if it failed.
+    pub fn target(&self) -> Option<KeyTarget> {
+        let last = self.last.as_ref()?;
+        Some(Physical {
+            hive: last.hive,
+            key: last.key,
+            components: self.target.names.iter().map(str::to_owned).collect(),
+        })
+    }
+}
+
+impl Trail {
+    fn reset(&mut self) {
+        self.hive = None;
+        self.truncate(0);
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.ids.truncate(n);
+        self.names.truncate(n);
+    }
+
+    fn push(&mut self, name: &str, id: KeyId) {
+        self.names.push(name);
+        self.ids.push(id);
+    }
+
+    fn last(&self, reg: &Registry, hive: Hive) -> KeyId {
+        self.ids.last().copied().unwrap_or_else(|| reg.root(hive))
+    }
+
+    /// Keeps the keys that `path` shares with the trail, respelled as `path` spells them; returns
+    /// how many that is.
+    fn shared(&mut self, hive: Hive, path: &[&str]) -> usize {
+        if self.hive != Some(hive) {
+            self.hive = Some(hive);
+            self.truncate(0);
+        }
+        let same = self.names.same_prefix(path);
+        let shared = self.ids.len().min(path.len());
+        let mut n = same;
+        while n < shared && names_equal(self.names.get(n), path[n]) {
+            n += 1;
+        }
+        self.ids.truncate(n);
+        self.names.truncate(same);
+        for name in &path[same..n] {
+            self.names.push(name);
+        }
+        n
+    }
+
+    /// Follows `path` down from the root of `hive` as far as its keys exist, reusing the part it
+    /// shares with the previous walk. Returns how many components exist.
+    fn walk(&mut self, reg: &Registry, hive: Hive, path: &[&str]) -> usize {
+        let n = self.shared(hive, path);
+        self.descend(reg, hive, &path[n..]);
+        self.ids.len()
+    }
+
+    /// Follows `names` down from the trail's last key as far as they exist.
+    fn descend(&mut self, reg: &Registry, hive: Hive, names: &[&str]) {
+        let mut id = self.last(reg, hive);
+        for name in names {
+            match reg.child(id, name) {
+                Some(c) => {
+                    self.push(name, c);
+                    id = c;
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Opens or creates `names` below the trail's last key, as [`Registry::create_path`] does.
+    fn create(
+        &mut self,
+        reg: &mut Registry,
+        hive: Hive,
+        names: &[&str],
+    ) -> Result<KeyId, RegError> {
+        let mut id = self.last(reg, hive);
+        for name in names {
+            id = reg.create_child(id, name)?;
+            self.push(name, id);
+        }
+        Ok(id)
+    }
+}
+
+/// [`physical_layout`] reads and rewrites only the first this many components: a longer path maps
+/// to the mapping of its first four components followed by the rest unchanged.
+const LAYOUT_PREFIX: usize = 4;
+
+/// Whether `physical_layout(hive, p ++ rest)` is `physical_layout(hive, p) ++ rest` for every `rest`:
+/// `p` has [`LAYOUT_PREFIX`] components, or it is `Software\Classes\X` in a classes hive, where
+/// the rules look past `X` only when `X` is `Wow6432Node`.
+fn layout_closed(hive: Hive, p: &[&str]) -> bool {
+    p.len() >= LAYOUT_PREFIX
+        || (matches!(hive, Hive::LocalMachine | Hive::CurrentUser)
+            && p.len() == 3
+            && is_classes_prefix(p)
+            && !eq(p[2], "Wow6432Node"))
+}
+
+/// [`layout_closed`] for `Software\Classes\X`, which is the same in HKLM and HKCU.
+fn classes_child_closed(x: &str) -> bool {
+    let closed = !eq(x, "Wow6432Node");
+    debug_assert!(
+        [Hive::CurrentUser, Hive::LocalMachine]
+            .into_iter()
+            .all(|h| layout_closed(h, &["Software", "Classes", x]) == closed)
+    );
+    closed
+}
+
+impl Registry {
+    /// [`Registry::create_key`] for the key `components` below `root`, with `cursor` remembering
+    /// the walk so that a key next to the previous one costs a few name comparisons. The key, the
+    /// errors and the changes to the registry are those of `create_key`; [`KeyCursor::target`]
+    /// tells where the key is.
+    pub fn create_key_near(
+        &mut self,
+        cursor: &mut KeyCursor,
+        root: Root,
+        components: &[&str],
+        view: View,
+        writer: Writer,
+    ) -> Result<KeyId, RegError> {
+        let stamp = self.stamp();
+        if cursor.stamp != Some(stamp) {
+            cursor.last = None;
+            if cursor
+                .stamp
+                .is_none_or(|s| s.instance != stamp.instance || s.deletions != stamp.deletions)
+            {
+                // Remembered ids may be stale.
+                cursor.target.reset();
+                cursor.user.reset();
+            }
+        }
+        let result = self
+            .create_near_fast(cursor, root, components, view, writer)
+            .unwrap_or_else(|| self.create_near_walk(cursor, root, components, view, writer));
+        cursor.stamp = Some(self.stamp());
+        let hive = match result {
+            Ok(hive) => hive,
+            Err(e) => {
+                cursor.last = None;
+                return Err(e);
+            }
+        };
+        let key = cursor.target.last(self, hive);
+        if let Some(last) = cursor.last.as_mut() {
+            last.key = key;
+        }
+        Ok(key)
+    }
+
+    /// The fast way, when the path shares enough of the previous one that its physical path is the
+    /// previous one's with a different end. `None` when it cannot be used.
+    fn create_near_fast(
+        &mut self,
+        cursor: &mut KeyCursor,
+        root: Root,
+        names: &[&str],
+        view: View,
+        writer: Writer,
+    ) -> Option<Result<Hive, RegError>> {
+        let last = cursor.last.as_mut()?;
+        if last.root != root || last.view != view {
+            return None;
+        }
+        let common = last.names.same_prefix(names);
+        // HKCR paths are below `Software\Classes`. The physical paths of the old and the new key
+        // share the mapping of their common part when it is closed (in both halves, for HKCR).
+        let prefix = if root.hive().is_none() { 2 } else { 0 };
+        let closed = match (prefix + common, root.hive()) {
+            (n, _) if n >= LAYOUT_PREFIX => true,
+            (3, None) => classes_child_closed(names[0]),
+            (3, Some(hive)) => layout_closed(hive, &names[..3]),
+            _ => false,
+        };
+        if !closed {
+            return None;
+        }
+        let dropped = last.names.len() - common;
+        let hive = match root.hive() {
+            Some(hive) => hive,
+            // The HKCU half does not exist when a key it shares with the previous path is missing
+            // (nothing was created since: the stamp is unchanged, and the previous key went to HKLM).
+            None if last.hive == Hive::LocalMachine
+                && cursor.user.ids.len() < last.user_len - dropped =>
+            {
+                Hive::LocalMachine
+            }
+            None => return None,
+        };
+        if hive != Hive::CurrentUser && !writer.admin {
+            return None;
+        }
+        let keep = cursor.target.ids.len() - dropped;
+        cursor.target.truncate(keep);
+        let fresh = &names[common..];
+        last.names.truncate(common);
+        if prefix > 0 {
+            last.user_len = last.user_len - dropped + fresh.len();
+        }
+        for name in fresh {
+            last.names.push(name);
+        }
+        Some(cursor.target.create(self, hive, fresh).map(|_| hive))
+    }
+
+    /// The general way: the same steps as `write_location`, `check_writer` and `create_path`.
+    fn create_near_walk(
+        &mut self,
+        cursor: &mut KeyCursor,
+        root: Root,
+        names: &[&str],
+        view: View,
+        writer: Writer,
+    ) -> Result<Hive, RegError> {
+        let mut full: Vec<&str> = Vec::with_capacity(names.len() + 2);
+        if root.hive().is_none() {
+            full.extend(["Software", "Classes"]);
+        }
+        full.extend_from_slice(names);
+        let mut phys = Vec::with_capacity(full.len() + 1);
+        let mut user_len = 0;
+        let hive = match root.hive() {
+            Some(hive) => {
+                physical_layout(hive, &full, view, &mut phys);
+                hive
+            }
+            None => {
+                physical_layout(Hive::CurrentUser, &full, view, &mut phys);
+                user_len = phys.len();
+                if cursor.user.walk(self, Hive::CurrentUser, &phys) == phys.len() {
+                    Hive::CurrentUser
+                } else {
+                    physical_layout(Hive::LocalMachine, &full, view, &mut phys);
+                    Hive::LocalMachine
+                }
+            }
+        };
+        if hive != Hive::CurrentUser && !writer.admin {
+            return Err(RegError::AccessDenied {
+                path: KeyPath::new(hive.root(), phys.iter().copied()).to_string(),
+            });
+        }
+        let n = cursor.target.shared(hive, &phys);
+        cursor.target.create(self, hive, &phys[n..])?;
+        let key = cursor.target.last(self, hive);
+        let mut last = cursor.last.take().unwrap_or_else(|| LastKey {
+            root,
+            view,
+            hive,
+            key,
+            names: Names::default(),
+            user_len,
+        });
+        last.root = root;
+        last.view = view;
+        last.hive = hive;
+        last.user_len = user_len;
+        last.names.truncate(0);
+        for name in names {
+            last.names.push(name);
+        }
+        cursor.last = Some(last);
+        Ok(hive)
     }
 }
 
@@ -741,6 +1107,209 @@ mod tests {
         assert_eq!(
             r.delete_tree(&p("HKCR"), View::Bits64, ADMIN),
             Err(RegError::CannotDeleteRoot)
+        );
+    }
+
+    /// Names that the mapping rules look at, in several spellings, and some that they do not.
+    const SPECIAL: [&str; 12] = [
+        "Software",
+        "SOFTWARE",
+        "Classes",
+        "Wow6432Node",
+        "wow6432node",
+        "CLSID",
+        "TypeLib",
+        "AppID",
+        "Protocols",
+        "Interface",
+        "Media Type",
+        "x",
+    ];
+
+    #[test]
+    fn the_mapping_of_a_closed_path_is_the_mapping_of_its_start_then_the_rest() {
+        // What `create_near_fast` relies on (LAYOUT_PREFIX, layout_closed).
+        let rests: [&[&str]; 6] = [
+            &[],
+            &["a"],
+            &["CLSID", "x"],
+            &["Wow6432Node", "CLSID", "TypeLib"],
+            &["TypeLib", "Classes"],
+            &["Classes", "CLSID"],
+        ];
+        let mut head = Vec::new();
+        let mut whole = Vec::new();
+        for hive in Hive::ALL {
+            for view in [View::Bits64, View::Bits32] {
+                for len in 0..=LAYOUT_PREFIX {
+                    for i in 0..SPECIAL.len().pow(len as u32) {
+                        let prefix: Vec<&str> = (0..len)
+                            .map(|k| SPECIAL[i / SPECIAL.len().pow(k as u32) % SPECIAL.len()])
+                            .collect();
+                        if !layout_closed(hive, &prefix) {
+                            continue;
+                        }
+                        physical_layout(hive, &prefix, view, &mut head);
+                        for rest in rests {
+                            let path: Vec<&str> = prefix.iter().chain(rest).copied().collect();
+                            physical_layout(hive, &path, view, &mut whole);
+                            assert_eq!(whole[..head.len()], head[..], "{hive:?} {view:?} {path:?}");
+                            assert_eq!(whole[head.len()..], rest[..], "{hive:?} {view:?} {path:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn strs(path: &KeyPath) -> Vec<&str> {
+        path.components.iter().map(String::as_str).collect()
+    }
+
+    /// Every key of every hive with its id, depth first.
+    fn listing(r: &Registry) -> Vec<(Vec<String>, KeyId)> {
+        let mut out = Vec::new();
+        for hive in Hive::ALL {
+            let mut stack = vec![(vec![hive.to_string()], r.root(hive))];
+            while let Some((path, id)) = stack.pop() {
+                for (name, child) in r.subkeys(id) {
+                    let mut p = path.clone();
+                    p.push(name.as_str().to_owned());
+                    stack.push((p, child));
+                }
+                out.push((path, id));
+            }
+        }
+        out
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Opens a key near the previous one: up `pop` levels, then down `push`; sometimes under
+        /// another root or view, or as a standard user.
+        Create {
+            pop: usize,
+            push: Vec<String>,
+            root: Option<Root>,
+            view: Option<View>,
+            admin: bool,
+        },
+        Delete(KeyPath, View),
+        /// A change the cursor does not see being made.
+        Aside(KeyPath),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        let mut names: Vec<String> = SPECIAL.iter().map(|s| (*s).to_owned()).collect();
+        names.extend(["", "clsid", "{A}", "{a}", "InprocServer32", "1.0"].map(String::from));
+        names.push("k".repeat(crate::MAX_KEY_NAME_LEN + 1));
+        let name = prop::sample::select(names);
+        let root = prop::sample::select(Root::ALL.to_vec());
+        let view = prop::sample::select(vec![View::Bits64, View::Bits32]);
+        let path = (root.clone(), prop::collection::vec(name.clone(), 0..6))
+            .prop_map(|(root, components)| KeyPath { root, components });
+        let create = (
+            0..4usize,
+            prop::collection::vec(name, 0..4),
+            prop::option::weighted(0.1, root),
+            prop::option::weighted(0.1, view.clone()),
+            prop::bool::weighted(0.9),
+        )
+            .prop_map(|(pop, push, root, view, admin)| Op::Create {
+                pop,
+                push,
+                root,
+                view,
+                admin,
+            });
+        prop_oneof![
+            12 => create,
+            1 => (path.clone(), view).prop_map(|(p, v)| Op::Delete(p, v)),
+            1 => path.prop_map(Op::Aside),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        #[test]
+        fn create_key_near_does_what_create_key_does(ops in proptest::collection::vec(op(), 1..100)) {
+            let mut plain = Registry::new();
+            let mut near = Registry::new();
+            let mut cursor = KeyCursor::default();
+            let mut path = p("HKCR\\CLSID");
+            let mut view = View::Bits64;
+            for op in ops {
+                match op {
+                    Op::Create { pop, push, root, view: v, admin } => {
+                        if let Some(root) = root {
+                            path.root = root;
+                        }
+                        view = v.unwrap_or(view);
+                        let keep = path.components.len().saturating_sub(pop);
+                        path.components.truncate(keep);
+                        path.components.extend(push);
+                        let writer = Writer { admin };
+                        let want = plain.create_key(&path, view, writer);
+                        let got = near
+                            .create_key_near(&mut cursor, path.root, &strs(&path), view, writer)
+                            .map(|_| cursor.target().expect("opened"));
+                        proptest::prop_assert_eq!(&got, &want, "{}", path);
+                    }
+                    Op::Delete(path, view) => {
+                        let want = plain.delete_tree(&path, view, ADMIN);
+                        proptest::prop_assert_eq!(near.delete_tree(&path, view, ADMIN), want);
+                    }
+                    Op::Aside(path) => {
+                        let want = plain.create_key(&path, View::Bits64, ADMIN);
+                        proptest::prop_assert_eq!(near.create_key(&path, View::Bits64, ADMIN), want);
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(listing(&near), listing(&plain));
+        }
+    }
+
+    #[test]
+    fn create_key_near_follows_a_reg_file_through_both_halves_of_hkcr() {
+        let mut plain = Registry::new();
+        let mut near = Registry::new();
+        let user_copy = p("HKCU\\Software\\Classes\\CLSID\\{U}");
+        plain.create_key(&user_copy, View::Bits64, ADMIN).unwrap();
+        near.create_key(&user_copy, View::Bits64, ADMIN).unwrap();
+        let lines = [
+            "HKCR\\CLSID\\{M}",
+            "HKCR\\CLSID\\{M}\\InprocServer32",
+            "HKCR\\CLSID\\{M}\\InprocServer32\\1.0",
+            "HKCR\\CLSID\\{M}\\ProgId",
+            // Exists in HKCU: lands there although its sibling went to HKLM.
+            "HKCR\\CLSID\\{U}",
+            "HKCR\\CLSID\\{U}\\InprocServer32",
+            "HKCR\\CLSID\\{V}\\InprocServer32",
+            "HKCR\\clsid\\{V}\\ProgId",
+            "HKCR\\Wow6432Node\\CLSID\\{W}\\InprocServer32",
+            "HKCR\\Wow6432Node\\TypeLib\\{T}\\1.0",
+            "HKLM\\Software\\Wow6432Node\\Classes\\CLSID\\{X}\\a",
+            "HKLM\\Software\\Wow6432Node\\Classes\\CLSID\\{X}\\b",
+        ];
+        let mut cursor = KeyCursor::default();
+        for view in [View::Bits64, View::Bits32] {
+            for line in lines {
+                let path = p(line);
+                let want = plain.create_key(&path, view, ADMIN).unwrap();
+                let got = near
+                    .create_key_near(&mut cursor, path.root, &strs(&path), view, ADMIN)
+                    .unwrap();
+                assert_eq!(got, want.key, "{line} {view:?}");
+                assert_eq!(cursor.target(), Some(want), "{line} {view:?}");
+            }
+        }
+        assert_eq!(listing(&near), listing(&plain));
+        // A standard user is refused HKLM, as by `create_key`.
+        let path = p("HKCR\\CLSID\\{M}\\Other");
+        assert_eq!(
+            near.create_key_near(&mut cursor, path.root, &strs(&path), View::Bits64, USER),
+            plain.create_key(&path, View::Bits64, USER).map(|t| t.key)
         );
     }
 }
