@@ -1,0 +1,35 @@
+//! `cargo xtask`: developer tasks for comsim.
+//!
+//! - `conformance-reg`: imports curated and generated `.reg` files with Wine's `reg import` and
+//!   with comsim's lenient importer, and compares the registries key by key and value by value.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod conformance;
+mod deviations;
+mod generate;
+mod rng;
+mod tree;
+mod wine;
+
+#[derive(Debug, Parser)]
+#[command(name = "xtask", about = "Developer tasks for comsim")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare comsim's lenient .reg import with Wine's `reg import` (needs `wine` on PATH).
+    ConformanceReg(conformance::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::ConformanceReg(args) => conformance::run(&args),
+    }
+}
