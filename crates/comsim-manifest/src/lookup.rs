@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::actctx::ActivationContext;
 use crate::identity::{textual_identity, win32_to_fusion_display_name};
-use crate::model::{Guid, ThreadingModel};
+use crate::model::{Guid, Manifest, ThreadingModel};
 
 /// What `SxsLookupClrGuid` is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,43 +41,50 @@ pub struct ClrGuidInfo {
     pub location: Location,
 }
 
+/// A manifest entry's type name, runtime version and location.
+type Entry = (String, Option<String>, Location);
+
 /// SXS-4: searches the context's assemblies in roster order; with [`Find::Any`] the surrogates of
 /// every assembly are searched before the classes.
 pub fn sxs_lookup_clr_guid(ctx: &ActivationContext, guid: Guid, find: Find) -> Option<ClrGuidInfo> {
-    let surrogate = || {
-        ctx.assemblies.iter().find_map(|a| {
-            let s = a.manifest.clr_surrogates.iter().find(|s| s.clsid == guid)?;
-            Some(ClrGuidInfo {
-                flags: FLAG_IS_SURROGATE,
-                runtime_version: s.runtime_version.clone(),
-                type_name: s.name.clone(),
-                assembly_identity: a
-                    .manifest
-                    .identity
-                    .as_ref()
-                    .map(textual_identity)
-                    .unwrap_or_default(),
-                source: a.source.clone(),
-                location: s.location.clone(),
+    // One search over the roster; `entry` picks the matching element of an assembly, if any.
+    let search =
+        |flags: u32, entry: &dyn Fn(&Manifest) -> Option<(String, Option<String>, Location)>| {
+            ctx.assemblies.iter().find_map(|a| {
+                let (type_name, runtime_version, location) = entry(&a.manifest)?;
+                Some(ClrGuidInfo {
+                    flags,
+                    runtime_version,
+                    type_name,
+                    assembly_identity: a
+                        .manifest
+                        .identity
+                        .as_ref()
+                        .map(textual_identity)
+                        .unwrap_or_default(),
+                    source: a.source.clone(),
+                    location,
+                })
             })
+        };
+    let surrogate = || {
+        search(FLAG_IS_SURROGATE, &|m| {
+            let s = m.clr_surrogates.iter().find(|s| s.clsid == guid)?;
+            Some((
+                s.name.clone(),
+                s.runtime_version.clone(),
+                s.location.clone(),
+            ))
         })
     };
     let class = || {
-        ctx.assemblies.iter().find_map(|a| {
-            let c = a.manifest.clr_classes.iter().find(|c| c.clsid == guid)?;
-            Some(ClrGuidInfo {
-                flags: FLAG_IS_CLASS,
-                runtime_version: c.runtime_version.clone(),
-                type_name: c.name.clone(),
-                assembly_identity: a
-                    .manifest
-                    .identity
-                    .as_ref()
-                    .map(textual_identity)
-                    .unwrap_or_default(),
-                source: a.source.clone(),
-                location: c.location.clone(),
-            })
+        search(FLAG_IS_CLASS, &|m| {
+            let c = m.clr_classes.iter().find(|c| c.clsid == guid)?;
+            Some((
+                c.name.clone(),
+                c.runtime_version.clone(),
+                c.location.clone(),
+            ))
         })
     };
     match find {
