@@ -48,25 +48,24 @@ type Entry = (String, Option<String>, Location);
 /// every assembly are searched before the classes.
 pub fn sxs_lookup_clr_guid(ctx: &ActivationContext, guid: Guid, find: Find) -> Option<ClrGuidInfo> {
     // One search over the roster; `entry` picks the matching element of an assembly, if any.
-    let search =
-        |flags: u32, entry: &dyn Fn(&Manifest) -> Option<(String, Option<String>, Location)>| {
-            ctx.assemblies.iter().find_map(|a| {
-                let (type_name, runtime_version, location) = entry(&a.manifest)?;
-                Some(ClrGuidInfo {
-                    flags,
-                    runtime_version,
-                    type_name,
-                    assembly_identity: a
-                        .manifest
-                        .identity
-                        .as_ref()
-                        .map(textual_identity)
-                        .unwrap_or_default(),
-                    source: a.source.clone(),
-                    location,
-                })
+    let search = |flags: u32, entry: &dyn Fn(&Manifest) -> Option<Entry>| {
+        ctx.assemblies.iter().find_map(|a| {
+            let (type_name, runtime_version, location) = entry(&a.manifest)?;
+            Some(ClrGuidInfo {
+                flags,
+                runtime_version,
+                type_name,
+                assembly_identity: a
+                    .manifest
+                    .identity
+                    .as_ref()
+                    .map(textual_identity)
+                    .unwrap_or_default(),
+                source: a.source.clone(),
+                location,
             })
-        };
+        })
+    };
     let surrogate = || {
         search(FLAG_IS_SURROGATE, &|m| {
             let s = m.clr_surrogates.iter().find(|s| s.clsid == guid)?;
