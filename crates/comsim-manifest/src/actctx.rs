@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::identity::textual_identity;
-use crate::model::{AssemblyIdentity, Manifest};
+use crate::model::{AssemblyIdentity, Manifest, Version};
 use crate::parse::parse_manifest;
 
 /// The application directory the loader probes. Paths are relative, with `\` separators, and are
@@ -165,18 +165,20 @@ fn norm_language(v: &Option<String>) -> String {
 
 /// Whether a found identity satisfies a reference (SXS-2): name, version, publicKeyToken,
 /// processorArchitecture and language; names and values compare case-insensitively, a private
-/// assembly's version exactly, and a reference language of `*` matches any.
+/// assembly's version exactly (a missing version is 0.0.0.0 on either side, as in Wine), and a
+/// reference language of `*` matches any.
 pub fn identity_mismatch(reference: &AssemblyIdentity, found: &AssemblyIdentity) -> Option<String> {
     if !reference.name.eq_ignore_ascii_case(&found.name) {
         return Some(format!("name `{}` is not `{}`", found.name, reference.name));
     }
-    if reference.version.is_some() && reference.version != found.version {
-        let f = found
-            .version
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "none".into());
-        let r = reference.version.map(|v| v.to_string()).unwrap_or_default();
-        return Some(format!("version {f} is not {r}"));
+    let zero = Version([0; 4]);
+    if reference.version.unwrap_or(zero) != found.version.unwrap_or(zero) {
+        let show = |v: Option<Version>| v.map(|v| v.to_string()).unwrap_or_else(|| "none".into());
+        return Some(format!(
+            "version {} is not {}",
+            show(found.version),
+            show(reference.version)
+        ));
     }
     if norm(&reference.public_key_token) != norm(&found.public_key_token) {
         return Some(format!(
@@ -344,4 +346,41 @@ pub fn directory_of(path: &Path) -> PathBuf {
         .map(Path::to_path_buf)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comsim_diag::Location;
+
+    fn id(version: Option<&str>) -> AssemblyIdentity {
+        AssemblyIdentity {
+            name: "Contoso.Widgets".into(),
+            version: version.and_then(Version::parse),
+            type_: None,
+            processor_architecture: Some("msil".into()),
+            public_key_token: None,
+            language: None,
+            location: Location::new("m", 1, 1),
+        }
+    }
+
+    #[test]
+    fn sxs2_a_reference_without_version_matches_only_version_zero() {
+        // A missing version is 0.0.0.0, on the reference's side as on the manifest's.
+        assert_eq!(
+            identity_mismatch(&id(None), &id(Some("1.2.3.4"))).as_deref(),
+            Some("version 1.2.3.4 is not none")
+        );
+        assert_eq!(
+            identity_mismatch(&id(Some("1.2.3.4")), &id(None)).as_deref(),
+            Some("version none is not 1.2.3.4")
+        );
+        assert_eq!(identity_mismatch(&id(None), &id(None)), None);
+        assert_eq!(identity_mismatch(&id(None), &id(Some("0.0.0.0"))), None);
+        assert_eq!(
+            identity_mismatch(&id(Some("1.2.3.4")), &id(Some("1.2.3.4"))),
+            None
+        );
+    }
 }

@@ -2,6 +2,8 @@
 //!
 //! - `conformance-reg`: imports curated and generated `.reg` files with Wine's `reg import` and
 //!   with comsim's lenient importer, and compares the registries key by key and value by value.
+//! - `conformance-sxs`: builds activation contexts from curated and generated manifest sets with
+//!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
 
 use std::process::ExitCode;
 
@@ -11,6 +13,7 @@ mod conformance;
 mod deviations;
 mod generate;
 mod rng;
+mod sxs;
 mod tree;
 mod wine;
 
@@ -25,11 +28,14 @@ struct Cli {
 enum Command {
     /// Compare comsim's lenient .reg import with Wine's `reg import` (needs `wine` on PATH).
     ConformanceReg(conformance::Args),
+    /// Compare comsim's activation contexts and SxsLookupClrGuid with Wine's (needs `wine` on PATH).
+    ConformanceSxs(sxs::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::ConformanceReg(args) => conformance::run(&args),
+        Command::ConformanceSxs(args) => sxs::run(&args),
     }
 }
