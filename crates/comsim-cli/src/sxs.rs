@@ -72,22 +72,29 @@ fn load_manifest(path: &PathBuf) -> Result<Manifest, String> {
     })?;
     let lower = shown.to_ascii_lowercase();
     if lower.ends_with(".exe") || lower.ends_with(".dll") {
-        let embedded = comsim_manifest::pe::embedded_manifest(&bytes, 1)
-            .map_err(|e| {
-                Diagnostic::error("manifest-pe", e.to_string())
-                    .at(Location::new(&shown, 1, 1))
-                    .to_string()
-            })?
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    "manifest-pe",
-                    "the file has no RT_MANIFEST resource with ID 1",
-                )
+        let embedded = comsim_manifest::pe::embedded_manifest(&bytes, 1).map_err(|e| {
+            Diagnostic::error("manifest-pe", e.to_string())
                 .at(Location::new(&shown, 1, 1))
                 .to_string()
-            })?;
-        return parse_manifest(&format!("{shown}#RT_MANIFEST/1"), &embedded.bytes)
-            .map_err(|d| d.to_string());
+        })?;
+        if let Some(embedded) = embedded {
+            return parse_manifest(&format!("{shown}#RT_MANIFEST/1"), &embedded.bytes)
+                .map_err(|d| d.to_string());
+        }
+        // SXS-1: without an embedded manifest, the loader reads `<exe>.manifest` beside the exe.
+        let mut beside = path.clone().into_os_string();
+        beside.push(".manifest");
+        let beside = PathBuf::from(beside);
+        let beside_shown = beside.display().to_string();
+        return match std::fs::read(&beside) {
+            Ok(b) => parse_manifest(&beside_shown, &b).map_err(|d| d.to_string()),
+            Err(_) => Err(Diagnostic::error(
+                "manifest-pe",
+                format!("the file has no RT_MANIFEST resource with ID 1, and there is no {beside_shown} beside it"),
+            )
+            .at(Location::new(&shown, 1, 1))
+            .to_string()),
+        };
     }
     parse_manifest(&shown, &bytes).map_err(|d| d.to_string())
 }

@@ -259,3 +259,23 @@ fn sxs_malformed_manifest_exits_2_with_a_located_error() {
         "fixtures/manifests/invalid/clrclass-bad-guid.manifest"
     ]));
 }
+
+#[test]
+fn sxs1_an_exe_without_an_embedded_manifest_uses_the_manifest_beside_it() {
+    insta::assert_snapshot!(comsim(&[
+        "sxs",
+        "context",
+        "--manifest",
+        "fixtures/sxs-exe/external-manifest/legacy.exe"
+    ]));
+}
+
+#[test]
+fn sxs1_an_exe_with_neither_manifest_exits_2() {
+    insta::assert_snapshot!(comsim(&[
+        "sxs",
+        "context",
+        "--manifest",
+        "fixtures/pe/no-resources32.exe"
+    ]));
+}
