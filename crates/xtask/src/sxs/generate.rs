@@ -21,53 +21,11 @@
 
 use std::fmt::Write as _;
 
+pub use crate::rng::Rng;
+
 /// The seed the deviation list is written for.
 pub const DEFAULT_SEED: u64 = 0x5358_5343_0000_0001;
 pub const DEFAULT_COUNT: usize = 200;
-
-/// SplitMix64: a tiny deterministic generator, the same on every machine.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`; the modulo bias does not matter here.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// An index chosen with the given weights.
-    pub fn weighted(&mut self, weights: &[usize]) -> usize {
-        let total: usize = weights.iter().sum();
-        let mut x = self.below(total);
-        for (i, &w) in weights.iter().enumerate() {
-            if x < w {
-                return i;
-            }
-            x -= w;
-        }
-        weights.len() - 1
-    }
-}
 
 pub fn case_name(index: usize) -> String {
     format!("gen-{index:03}")
