@@ -123,7 +123,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     }
 
     let version = Wine::available()?;
-    let (work, temporary) = work_dir(args.keep.as_deref())?;
+    let (work, temporary) = work_dir(args.keep.as_deref(), "reg")?;
     let generated = cases.iter().filter(|c| c.name.starts_with("gen-")).count();
     eprintln!(
         "conformance-reg: {version}; {} cases ({} curated, {generated} generated with seed {}); work dir {}",
@@ -364,7 +364,9 @@ pub fn stray_keys(reg: &Registry, case: &str) -> Vec<String> {
     out
 }
 
-fn work_dir(keep: Option<&Path>) -> Result<(PathBuf, bool), String> {
+/// The suite's work directory: `--keep DIR`, or a fresh one in the system temp directory (then
+/// `true`: remove it afterwards). Refuses a directory that already holds a Wine prefix.
+pub(crate) fn work_dir(keep: Option<&Path>, suite: &str) -> Result<(PathBuf, bool), String> {
     let (dir, temporary) = match keep {
         Some(d) => (d.to_owned(), false),
         None => {
@@ -372,7 +374,7 @@ fn work_dir(keep: Option<&Path>) -> Result<(PathBuf, bool), String> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or_default();
-            let name = format!("comsim-conformance-reg-{}-{nanos}", std::process::id());
+            let name = format!("comsim-conformance-{suite}-{}-{nanos}", std::process::id());
             (std::env::temp_dir().join(name), true)
         }
     };

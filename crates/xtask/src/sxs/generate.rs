@@ -705,14 +705,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sequence_is_fixed_for_a_seed() {
-        // Generated cases depend on this sequence; changing it changes every generated case.
-        let mut r = Rng::new(0);
-        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
-        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
-    }
-
-    #[test]
     fn a_case_depends_only_on_the_seed_and_its_index() {
         let a = generate(DEFAULT_SEED, 7);
         let b = generate(DEFAULT_SEED, 7);

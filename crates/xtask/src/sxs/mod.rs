@@ -120,7 +120,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     let devs = Deviations::parse(&dev_text).map_err(|e| format!("{}: {e}", dev_path.display()))?;
     let version = Wine::available()?;
 
-    let (work, temporary) = work_dir(args.keep.as_deref())?;
+    let (work, temporary) = crate::conformance::work_dir(args.keep.as_deref(), "sxs")?;
     let mut cases = Vec::new();
     for (base, origin) in [
         (root.join("fixtures/sxs"), "fixture"),
@@ -276,31 +276,6 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     let failed = failed + failures.len();
     println!("conformance-sxs: {passed} passed, {failed} failed");
     Ok(failed == 0)
-}
-
-fn work_dir(keep: Option<&Path>) -> Result<(PathBuf, bool), String> {
-    let (dir, temporary) = match keep {
-        Some(d) => (d.to_owned(), false),
-        None => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default();
-            let name = format!("comsim-conformance-sxs-{}-{nanos}", std::process::id());
-            (std::env::temp_dir().join(name), true)
-        }
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
-    if dir.join("prefix").exists() {
-        return Err(format!(
-            "{} already holds a Wine prefix; remove it or choose another --keep directory",
-            dir.join("prefix").display()
-        ));
-    }
-    Ok((dir, temporary))
 }
 
 /// The subdirectories of `base` (none if it does not exist), sorted by name.
