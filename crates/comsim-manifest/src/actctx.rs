@@ -14,6 +14,17 @@ use crate::parse::parse_manifest;
 pub trait AppDirectory {
     /// The bytes of the file at `relative`, if it exists.
     fn read(&self, relative: &str) -> Option<Vec<u8>>;
+    /// The `RT_MANIFEST` resource `id` of the image at `relative`: `None` when the file does not
+    /// exist, `Ok(None)` when it has no such resource. By default the file's bytes are read as a
+    /// PE image; a directory of described (not built) images answers from its description.
+    fn embedded_manifest(&self, relative: &str, id: u16) -> Option<Result<Option<Vec<u8>>, String>> {
+        let bytes = self.read(relative)?;
+        Some(
+            crate::pe::embedded_manifest(&bytes, id)
+                .map(|m| m.map(|m| m.bytes))
+                .map_err(|e| e.to_string()),
+        )
+    }
     /// How to show `relative` in traces and errors.
     fn show(&self, relative: &str) -> String;
 }
@@ -209,24 +220,33 @@ pub fn identity_mismatch(reference: &AssemblyIdentity, found: &AssemblyIdentity)
 }
 
 /// Reads the manifest of a probed file: a `.dll`'s embedded resource 1, or a `.manifest` file.
-fn read_candidate(path: &str, shown: &str, bytes: &[u8]) -> Result<Manifest, ProbeOutcome> {
+fn read_candidate(
+    dir: &dyn AppDirectory,
+    path: &str,
+    shown: &str,
+) -> Option<Result<Manifest, ProbeOutcome>> {
     if path.to_ascii_lowercase().ends_with(".dll") {
-        let embedded = crate::pe::embedded_manifest(bytes, 1)
-            .map_err(|e| ProbeOutcome::NoEmbeddedManifest {
-                detail: e.to_string(),
-            })?
-            .ok_or_else(|| ProbeOutcome::NoEmbeddedManifest {
-                detail: "the DLL has no RT_MANIFEST resource with ID 1".into(),
-            })?;
-        parse_manifest(&format!("{shown}#RT_MANIFEST/1"), &embedded.bytes).map_err(|e| {
-            ProbeOutcome::Malformed {
-                error: e.to_string(),
-            }
-        })
+        let embedded = dir.embedded_manifest(path, 1)?;
+        let parsed = embedded
+            .map_err(|detail| ProbeOutcome::NoEmbeddedManifest { detail })
+            .and_then(|m| {
+                m.ok_or_else(|| ProbeOutcome::NoEmbeddedManifest {
+                    detail: "the DLL has no RT_MANIFEST resource with ID 1".into(),
+                })
+            })
+            .and_then(|bytes| {
+                parse_manifest(&format!("{shown}#RT_MANIFEST/1"), &bytes).map_err(|e| {
+                    ProbeOutcome::Malformed {
+                        error: e.to_string(),
+                    }
+                })
+            });
+        Some(parsed)
     } else {
-        parse_manifest(shown, bytes).map_err(|e| ProbeOutcome::Malformed {
+        let bytes = dir.read(path)?;
+        Some(parse_manifest(shown, &bytes).map_err(|e| ProbeOutcome::Malformed {
             error: e.to_string(),
-        })
+        }))
     }
 }
 
@@ -262,7 +282,7 @@ pub fn build_context(
         let mut failure = None;
         for candidate in candidates(&dep.identity.name) {
             let shown = dir.show(&candidate);
-            let Some(bytes) = dir.read(&candidate) else {
+            let Some(read) = read_candidate(dir, &candidate, &shown) else {
                 ctx.probes.push(Probe {
                     reference: reference.clone(),
                     path: shown,
@@ -271,7 +291,7 @@ pub fn build_context(
                 continue;
             };
             // The first file that exists ends the search, whatever it holds.
-            let outcome = match read_candidate(&candidate, &shown, &bytes) {
+            let outcome = match read {
                 Ok(m) => match m
                     .identity
                     .as_ref()

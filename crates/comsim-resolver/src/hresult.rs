@@ -1,0 +1,276 @@
+//! HRESULTs: their symbolic names, system messages, the .NET exception each becomes, and the
+//! exact texts users see (MSG-1..MSG-6).
+
+use std::fmt;
+
+use comsim_manifest::Guid;
+use serde::Serialize;
+
+/// An HRESULT, shown as `0x80040154`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HResult(pub u32);
+
+impl HResult {
+    pub const S_OK: HResult = HResult(0);
+    pub const REGDB_E_CLASSNOTREG: HResult = HResult(0x8004_0154);
+    pub const CLASS_E_CLASSNOTAVAILABLE: HResult = HResult(0x8004_0111);
+    pub const CO_E_CLASSSTRING: HResult = HResult(0x8004_01F3);
+    pub const CO_E_SERVER_EXEC_FAILURE: HResult = HResult(0x8008_0005);
+    pub const FILE_NOT_FOUND: HResult = HResult(0x8007_0002);
+    pub const BAD_FORMAT: HResult = HResult(0x8007_000B);
+    pub const MOD_NOT_FOUND: HResult = HResult(0x8007_007E);
+    pub const BAD_EXE_FORMAT: HResult = HResult(0x8007_00C1);
+    pub const CLR_E_SHIM_RUNTIMELOAD: HResult = HResult(0x8013_1700);
+    pub const COR_E_NEWER_RUNTIME: HResult = HResult(0x8013_101B);
+    pub const FUSION_E_REF_DEF_MISMATCH: HResult = HResult(0x8013_1040);
+    pub const FUSION_E_INVALID_NAME: HResult = HResult(0x8013_1047);
+    pub const COR_E_TYPELOAD: HResult = HResult(0x8013_1522);
+
+    /// What this crate knows about the HRESULT.
+    pub fn info(self) -> Option<&'static HResultInfo> {
+        TABLE.iter().find(|i| i.code == self.0)
+    }
+
+    /// The system message (FormatMessage), or a generic text for an unknown code.
+    pub fn system_message(self) -> String {
+        match self.info() {
+            Some(i) => i.message.to_owned(),
+            None => format!("Unknown error (0x{:08X})", self.0),
+        }
+    }
+
+    /// `Exception from HRESULT: 0x80040154 (REGDB_E_CLASSNOTREG)`, the name only where the CLR's
+    /// message table has one.
+    pub fn exception_from(self) -> String {
+        match self.info().and_then(|i| i.symbol) {
+            Some(sym) => format!("Exception from HRESULT: 0x{:08X} ({sym})", self.0),
+            None => format!("Exception from HRESULT: 0x{:08X}", self.0),
+        }
+    }
+
+    /// The .NET exception type the CLR throws for this HRESULT.
+    pub fn exception_type(self) -> &'static str {
+        self.info()
+            .map(|i| i.exception)
+            .unwrap_or("System.Runtime.InteropServices.COMException")
+    }
+}
+
+impl fmt::Display for HResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0x{:08X}", self.0)
+    }
+}
+
+impl Serialize for HResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A known HRESULT.
+#[derive(Debug)]
+pub struct HResultInfo {
+    pub code: u32,
+    /// The name in the CLR's `(Exception from HRESULT: … (NAME))`, where it prints one.
+    pub symbol: Option<&'static str>,
+    /// The name in winerror.h / corerror.h, for output.
+    pub name: &'static str,
+    /// The system message text.
+    pub message: &'static str,
+    /// The exception the CLR maps the HRESULT to.
+    pub exception: &'static str,
+}
+
+const COM_EXCEPTION: &str = "System.Runtime.InteropServices.COMException";
+
+const TABLE: &[HResultInfo] = &[
+    HResultInfo {
+        code: 0x8004_0154,
+        symbol: Some("REGDB_E_CLASSNOTREG"),
+        name: "REGDB_E_CLASSNOTREG",
+        message: "Class not registered",
+        exception: COM_EXCEPTION,
+    },
+    HResultInfo {
+        code: 0x8004_0111,
+        symbol: Some("CLASS_E_CLASSNOTAVAILABLE"),
+        name: "CLASS_E_CLASSNOTAVAILABLE",
+        message: "ClassFactory cannot supply requested class",
+        exception: COM_EXCEPTION,
+    },
+    HResultInfo {
+        code: 0x8004_01F3,
+        symbol: Some("CO_E_CLASSSTRING"),
+        name: "CO_E_CLASSSTRING",
+        message: "Invalid class string",
+        exception: COM_EXCEPTION,
+    },
+    HResultInfo {
+        code: 0x8008_0005,
+        symbol: Some("CO_E_SERVER_EXEC_FAILURE"),
+        name: "CO_E_SERVER_EXEC_FAILURE",
+        message: "Server execution failed",
+        exception: COM_EXCEPTION,
+    },
+    HResultInfo {
+        code: 0x8007_0002,
+        symbol: None,
+        name: "COR_E_FILENOTFOUND",
+        message: "The system cannot find the file specified.",
+        exception: "System.IO.FileNotFoundException",
+    },
+    HResultInfo {
+        code: 0x8007_000B,
+        symbol: None,
+        name: "COR_E_BADIMAGEFORMAT",
+        message: "An attempt was made to load a program with an incorrect format.",
+        exception: "System.BadImageFormatException",
+    },
+    HResultInfo {
+        code: 0x8007_007E,
+        symbol: None,
+        name: "ERROR_MOD_NOT_FOUND",
+        message: "The specified module could not be found.",
+        exception: "System.IO.FileNotFoundException",
+    },
+    HResultInfo {
+        code: 0x8007_00C1,
+        symbol: None,
+        name: "ERROR_BAD_EXE_FORMAT",
+        message: "%1 is not a valid Win32 application.",
+        exception: "System.BadImageFormatException",
+    },
+    HResultInfo {
+        code: 0x8013_1700,
+        symbol: None,
+        name: "CLR_E_SHIM_RUNTIMELOAD",
+        message: "Failed to load the runtime.",
+        exception: COM_EXCEPTION,
+    },
+    HResultInfo {
+        code: 0x8013_101B,
+        symbol: None,
+        name: "COR_E_NEWER_RUNTIME",
+        message: "This assembly is built by a runtime newer than the currently loaded runtime and cannot be loaded.",
+        exception: "System.BadImageFormatException",
+    },
+    HResultInfo {
+        code: 0x8013_1040,
+        symbol: None,
+        name: "FUSION_E_REF_DEF_MISMATCH",
+        message: "The located assembly's manifest definition does not match the assembly reference.",
+        exception: "System.IO.FileLoadException",
+    },
+    HResultInfo {
+        code: 0x8013_1047,
+        symbol: None,
+        name: "FUSION_E_INVALID_NAME",
+        message: "The given assembly name or codebase was invalid.",
+        exception: "System.IO.FileLoadException",
+    },
+    HResultInfo {
+        code: 0x8013_1522,
+        symbol: None,
+        name: "COR_E_TYPELOAD",
+        message: "Could not load type.",
+        exception: "System.TypeLoadException",
+    },
+];
+
+/// MSG-1 / MSG-2: what `Activator.CreateInstance` of a `System.__ComObject` type throws when
+/// `CoCreateInstance` fails.
+pub fn class_factory_message(clsid: Guid, hr: HResult) -> String {
+    format!(
+        "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x} {} ({}).",
+        hr.0,
+        hr.system_message(),
+        hr.exception_from()
+    )
+}
+
+/// MSG-3: the file was not found anywhere.
+pub fn file_not_found_message(display_name: &str) -> String {
+    format!(
+        "Could not load file or assembly '{display_name}' or one of its dependencies. The system cannot find the file specified."
+    )
+}
+
+/// MSG-4: the type is not in the assembly.
+pub fn type_load_message(class: &str, display_name: &str) -> String {
+    format!("Could not load type '{class}' from assembly '{display_name}'.")
+}
+
+/// MSG-5: the file found is another assembly.
+pub fn ref_def_mismatch_message(display_name: &str) -> String {
+    format!(
+        "Could not load file or assembly '{display_name}' or one of its dependencies. The located assembly's manifest definition does not match the assembly reference. ({})",
+        HResult::FUSION_E_REF_DEF_MISMATCH.exception_from()
+    )
+}
+
+/// BIND-6: the assembly cannot be loaded by this runtime or this process (`BadImageFormatException`).
+pub fn bad_image_message(display_name: &str, hr: HResult) -> String {
+    format!(
+        "Could not load file or assembly '{display_name}' or one of its dependencies. {} ({})",
+        hr.system_message(),
+        hr.exception_from()
+    )
+}
+
+/// MSG-6: `GetTypeFromProgID(progid, throwOnError: true)` for an unknown ProgID.
+pub fn class_string_message() -> String {
+    format!(
+        "Invalid class string ({})",
+        HResult::CO_E_CLASSSTRING.exception_from()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guid() -> Guid {
+        Guid::parse("{5fe970b2-29c3-11d3-811d-00104b304896}").unwrap()
+    }
+
+    #[test]
+    fn msg1_class_not_registered_text() {
+        assert_eq!(
+            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80040154 Class not registered (Exception from HRESULT: 0x80040154 (REGDB_E_CLASSNOTREG))."
+        );
+    }
+
+    #[test]
+    fn msg2_other_failures_use_the_same_prefix() {
+        assert_eq!(
+            class_factory_message(guid(), HResult::CO_E_SERVER_EXEC_FAILURE),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80080005 Server execution failed (Exception from HRESULT: 0x80080005 (CO_E_SERVER_EXEC_FAILURE))."
+        );
+        assert_eq!(
+            class_factory_message(guid(), HResult::MOD_NOT_FOUND),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 8007007e The specified module could not be found. (Exception from HRESULT: 0x8007007E)."
+        );
+    }
+
+    #[test]
+    fn msg3_to_msg6_texts() {
+        let name = "Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null";
+        assert_eq!(
+            file_not_found_message(name),
+            "Could not load file or assembly 'Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null' or one of its dependencies. The system cannot find the file specified."
+        );
+        assert_eq!(
+            type_load_message("Foo.Bar", name),
+            "Could not load type 'Foo.Bar' from assembly 'Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null'."
+        );
+        assert!(ref_def_mismatch_message(name).ends_with(
+            "The located assembly's manifest definition does not match the assembly reference. (Exception from HRESULT: 0x80131040)"
+        ));
+        assert_eq!(
+            class_string_message(),
+            "Invalid class string (Exception from HRESULT: 0x800401F3 (CO_E_CLASSSTRING))"
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! comsim's resolver: the activation path of a COM class that may be managed, walked over a
+//! [`Machine`] for a [`Process`], ending in an [`Outcome`] with a [`Trace`] that cites a rule of
+//! `rules.md` at every step.
+
+pub mod hresult;
+pub mod machine;
+pub mod outcome;
+pub mod process;
+pub mod switches;
+pub mod trace;
+pub mod vfs;
+
+pub use hresult::HResult;
+pub use machine::{
+    AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
+    RuntimeVersion, TypeInfo, TypeKind,
+};
+pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
+pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
+pub use switches::{SWITCHES, Switches};
+pub use trace::{Trace, TraceStep};
+pub use vfs::{FileKind, VFile, Vfs, WinPath};

@@ -1,0 +1,372 @@
+//! The machine: its registry, its files (assemblies, native images, manifests, configs), its
+//! installed CLRs and its processor architecture.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use comsim_manifest::{Guid, Version};
+use comsim_registry::Registry;
+use serde::Serialize;
+
+use crate::vfs::{Vfs, WinPath};
+
+/// 32- or 64-bit: of the operating system, a process, or a native image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Bitness {
+    #[serde(rename = "32")]
+    B32,
+    #[serde(rename = "64")]
+    B64,
+}
+
+impl Bitness {
+    pub fn other(self) -> Bitness {
+        match self {
+            Bitness::B32 => Bitness::B64,
+            Bitness::B64 => Bitness::B32,
+        }
+    }
+
+    /// The registry view a process of this bitness reads (REG-3).
+    pub fn view(self) -> comsim_registry::View {
+        match self {
+            Bitness::B32 => comsim_registry::View::Bits32,
+            Bitness::B64 => comsim_registry::View::Bits64,
+        }
+    }
+}
+
+impl fmt::Display for Bitness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Bitness::B32 => "32-bit",
+            Bitness::B64 => "64-bit",
+        })
+    }
+}
+
+/// A CLR version as `RuntimeVersion` values and `supportedRuntime` write it: `v4.0.30319`,
+/// `v2.0.50727`, `v4.0`. Parsing keeps the text; comparisons use the numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuntimeVersion {
+    pub text: String,
+    pub major: u32,
+    pub minor: u32,
+    pub build: Option<u32>,
+}
+
+impl RuntimeVersion {
+    /// `v` (or `V`) then `major.minor[.build]`, decimal.
+    pub fn parse(s: &str) -> Option<RuntimeVersion> {
+        let rest = s.strip_prefix(['v', 'V'])?;
+        let mut parts = rest.split('.');
+        let num = |p: Option<&str>| -> Option<u32> {
+            let p = p?;
+            if p.is_empty() || p.len() > 9 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            p.parse().ok()
+        };
+        let major = num(parts.next())?;
+        let minor = num(parts.next())?;
+        let build = match parts.next() {
+            None => None,
+            Some(b) => Some(num(Some(b))?),
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(RuntimeVersion {
+            text: s.to_owned(),
+            major,
+            minor,
+            build,
+        })
+    }
+
+    /// Compares major.minor only (the cap of SHIM-REG-4, the default "same runtime" of LCC4-4).
+    pub fn cmp_major_minor(&self, other: &RuntimeVersion) -> Ordering {
+        (self.major, self.minor).cmp(&(other.major, other.minor))
+    }
+
+    /// Compares all three numbers (a missing build is 0).
+    pub fn cmp_full(&self, other: &RuntimeVersion) -> Ordering {
+        (self.major, self.minor, self.build.unwrap_or(0)).cmp(&(
+            other.major,
+            other.minor,
+            other.build.unwrap_or(0),
+        ))
+    }
+
+    /// `2.0`, `4.0`: the family name used on the command line and in output.
+    pub fn family(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// CLR 1.x and 2.0 (which runs 2.0, 3.0 and 3.5) are the runtimes before v4.
+    pub fn is_pre_v4(&self) -> bool {
+        self.major < 4
+    }
+}
+
+impl fmt::Display for RuntimeVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for RuntimeVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An assembly's `processorArchitecture`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcessorArchitecture {
+    /// AnyCPU: loads into a 32- or 64-bit process.
+    Msil,
+    X86,
+    Amd64,
+}
+
+impl ProcessorArchitecture {
+    pub fn parse(s: &str) -> Option<ProcessorArchitecture> {
+        match s.to_ascii_lowercase().as_str() {
+            "msil" | "anycpu" => Some(ProcessorArchitecture::Msil),
+            "x86" => Some(ProcessorArchitecture::X86),
+            "amd64" | "x64" => Some(ProcessorArchitecture::Amd64),
+            _ => None,
+        }
+    }
+
+    /// Whether a process of this bitness can load it (BIND-6).
+    pub fn loads_in(self, process: Bitness) -> bool {
+        match self {
+            ProcessorArchitecture::Msil => true,
+            ProcessorArchitecture::X86 => process == Bitness::B32,
+            ProcessorArchitecture::Amd64 => process == Bitness::B64,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcessorArchitecture::Msil => "msil",
+            ProcessorArchitecture::X86 => "x86",
+            ProcessorArchitecture::Amd64 => "amd64",
+        }
+    }
+}
+
+/// What kind of type a managed type is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeKind {
+    Class,
+    /// A value type (`struct`): registered as a record (ASM-2), found by REQ-5.
+    Struct,
+    Interface,
+    Enum,
+}
+
+/// A type defined in an assembly.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeInfo {
+    /// Namespace-qualified name, `Contoso.Widget`.
+    pub full_name: String,
+    pub kind: TypeKind,
+    /// `[Guid]`; `None` means the CLR generates one from the name (regasm).
+    pub guid: Option<Guid>,
+    pub public: bool,
+    pub is_abstract: bool,
+    /// Type-level `[ComVisible]`, `None` when the attribute is absent (the assembly's applies).
+    pub com_visible: Option<bool>,
+    pub default_constructor: bool,
+    /// `[ComImport]`: a managed wrapper of a native COM class (interop assemblies, PIAs).
+    pub com_import: bool,
+    /// `[ProgId]`; `None` means the default (the full name).
+    pub progid: Option<String>,
+}
+
+/// `[PrimaryInteropAssembly(major, minor)]` and the type library it wraps.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrimaryInterop {
+    pub libid: Guid,
+    pub major: u16,
+    pub minor: u16,
+}
+
+/// A managed assembly on disk.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssemblyInfo {
+    pub name: String,
+    pub version: Version,
+    /// `None` is the neutral culture.
+    pub culture: Option<String>,
+    /// Sixteen lower-case hex digits; `None` for an unsigned assembly.
+    pub public_key_token: Option<String>,
+    /// The runtime it was built for (`ImageRuntimeVersion`), e.g. `v4.0.30319`.
+    pub runtime: RuntimeVersion,
+    pub architecture: ProcessorArchitecture,
+    /// Assembly-level `[ComVisible]` (absent means true).
+    pub com_visible: bool,
+    pub primary_interop: Option<PrimaryInterop>,
+    pub types: Vec<TypeInfo>,
+}
+
+impl AssemblyInfo {
+    /// `Assembly.FullName`: `Name, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null`.
+    pub fn full_name(&self) -> String {
+        format!(
+            "{}, Version={}, Culture={}, PublicKeyToken={}",
+            self.name,
+            self.version,
+            self.culture.as_deref().unwrap_or("neutral"),
+            self.public_key_token.as_deref().unwrap_or("null")
+        )
+    }
+
+    /// `GetType(name, throwOnError: false, ignoreCase: false)`.
+    pub fn find_type(&self, full_name: &str) -> Option<&TypeInfo> {
+        self.types.iter().find(|t| t.full_name == full_name)
+    }
+}
+
+/// A native DLL or EXE.
+#[derive(Debug, Clone, Serialize)]
+pub struct NativeImage {
+    pub bitness: Bitness,
+    /// The CLSIDs its class factory serves (DllGetClassObject, or CoRegisterClassObject for an EXE).
+    pub serves: Vec<Guid>,
+    /// For an EXE server: whether the process starts and registers its class objects.
+    pub starts: bool,
+}
+
+/// The machine.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// The operating system's bitness: a 32-bit process on a 64-bit system runs under WOW64.
+    pub os: Bitness,
+    pub registry: Registry,
+    pub fs: Vfs,
+    /// Installed CLRs, full versions (`v2.0.50727`, `v4.0.30319`).
+    pub clrs: Vec<RuntimeVersion>,
+    /// `C:\Windows`.
+    pub windows: WinPath,
+}
+
+impl Machine {
+    pub fn new(os: Bitness) -> Machine {
+        Machine {
+            os,
+            registry: Registry::new(),
+            fs: Vfs::new(),
+            clrs: Vec::new(),
+            windows: WinPath::parse(r"C:\Windows").expect("a valid path"),
+        }
+    }
+
+    /// The installed CLR of a family (`2.0` → `v2.0.50727`).
+    pub fn installed(&self, major: u32, minor: u32) -> Option<&RuntimeVersion> {
+        self.clrs
+            .iter()
+            .filter(|c| c.major == major && c.minor == minor)
+            .max_by(|a, b| a.cmp_full(b))
+    }
+
+    /// Where a CLR keeps its global assembly cache roots (BIND-2): CLR 4 under
+    /// `Microsoft.NET\assembly`, CLR 2 (and 1.x) under `assembly`.
+    pub fn gac_root(&self, clr: &RuntimeVersion) -> WinPath {
+        if clr.major >= 4 {
+            self.windows.join(r"Microsoft.NET\assembly")
+        } else {
+            self.windows.join("assembly")
+        }
+    }
+
+    /// The path at which an assembly sits in a CLR's GAC (BIND-2), in the directory for its
+    /// architecture: `GAC_MSIL`, `GAC_32` or `GAC_64`.
+    pub fn gac_path(&self, clr: &RuntimeVersion, asm: &AssemblyInfo) -> WinPath {
+        let dir = match asm.architecture {
+            ProcessorArchitecture::Msil => "GAC_MSIL",
+            ProcessorArchitecture::X86 => "GAC_32",
+            ProcessorArchitecture::Amd64 => "GAC_64",
+        };
+        gac_file(
+            &self.gac_root(clr),
+            clr,
+            dir,
+            &asm.name,
+            &asm.version,
+            asm.culture.as_deref(),
+            asm.public_key_token.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// `<root>\<GAC dir>\<name>\[v4.0_]<version>_<culture>_<token>\<name>.dll`.
+pub fn gac_file(
+    root: &WinPath,
+    clr: &RuntimeVersion,
+    gac_dir: &str,
+    name: &str,
+    version: &Version,
+    culture: Option<&str>,
+    token: &str,
+) -> WinPath {
+    let prefix = if clr.major >= 4 { "v4.0_" } else { "" };
+    let culture = match culture {
+        None => "",
+        Some(c) if c.eq_ignore_ascii_case("neutral") => "",
+        Some(c) => c,
+    };
+    root.join(gac_dir)
+        .join(name)
+        .join(&format!("{prefix}{version}_{culture}_{}", token.to_ascii_lowercase()))
+        .join(&format!("{name}.dll"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_versions_parse_and_compare_on_major_minor() {
+        let v4 = RuntimeVersion::parse("v4.0.30319").unwrap();
+        let v40 = RuntimeVersion::parse("v4.0").unwrap();
+        let v2 = RuntimeVersion::parse("v2.0.50727").unwrap();
+        assert_eq!(v4.cmp_major_minor(&v40), Ordering::Equal);
+        assert_eq!(v4.cmp_full(&v40), Ordering::Greater);
+        assert_eq!(v2.cmp_major_minor(&v4), Ordering::Less);
+        assert!(RuntimeVersion::parse("4.0").is_none());
+        assert!(RuntimeVersion::parse("v4").is_none());
+        assert!(RuntimeVersion::parse("v4.0.x").is_none());
+    }
+
+    #[test]
+    fn bind2_gac_paths_differ_per_clr() {
+        let m = Machine::new(Bitness::B64);
+        let v4 = RuntimeVersion::parse("v4.0.30319").unwrap();
+        let v2 = RuntimeVersion::parse("v2.0.50727").unwrap();
+        let asm = AssemblyInfo {
+            name: "Contoso.Widget".into(),
+            version: Version([1, 0, 0, 0]),
+            culture: None,
+            public_key_token: Some("0123456789abcdef".into()),
+            runtime: v4.clone(),
+            architecture: ProcessorArchitecture::Msil,
+            com_visible: true,
+            primary_interop: None,
+            types: vec![],
+        };
+        assert_eq!(
+            m.gac_path(&v4, &asm).to_string(),
+            r"C:\Windows\Microsoft.NET\assembly\GAC_MSIL\Contoso.Widget\v4.0_1.0.0.0__0123456789abcdef\Contoso.Widget.dll"
+        );
+        assert_eq!(
+            m.gac_path(&v2, &asm).to_string(),
+            r"C:\Windows\assembly\GAC_MSIL\Contoso.Widget\1.0.0.0__0123456789abcdef\Contoso.Widget.dll"
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! The trace: what each step of the walk looked at, what it found, and the rule that says so.
+
+use serde::Serialize;
+
+use crate::switches::Setting;
+
+/// One step of the walk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TraceStep {
+    /// A rule ID of `rules.md`.
+    pub rule: &'static str,
+    /// One line saying what happened.
+    pub text: String,
+    /// What was looked at: a registry key, a file, a manifest element.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub looked_at: Option<String>,
+    /// What was found there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    /// Set when an **inferred** rule made the decision of this step: the switch and its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<String>,
+}
+
+/// The steps of one request, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Trace {
+    pub steps: Vec<TraceStep>,
+}
+
+impl Trace {
+    /// Adds a step and returns it for [`TraceStep::at`] and friends.
+    pub fn push(&mut self, rule: &'static str, text: impl Into<String>) -> &mut TraceStep {
+        self.steps.push(TraceStep {
+            rule,
+            text: text.into(),
+            looked_at: None,
+            found: None,
+            inferred: None,
+        });
+        self.steps.last_mut().expect("just pushed")
+    }
+
+    pub fn extend(&mut self, other: Trace) {
+        self.steps.extend(other.steps);
+    }
+
+    /// The rule IDs cited, in order, with repeats.
+    pub fn rules(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.steps.iter().map(|s| s.rule)
+    }
+}
+
+impl TraceStep {
+    pub fn at(&mut self, looked_at: impl Into<String>) -> &mut Self {
+        self.looked_at = Some(looked_at.into());
+        self
+    }
+
+    pub fn found(&mut self, found: impl Into<String>) -> &mut Self {
+        self.found = Some(found.into());
+        self
+    }
+
+    /// Marks the step as decided by an inferred rule under `setting`.
+    pub fn inferred(&mut self, setting: Setting) -> &mut Self {
+        self.inferred = Some(setting.to_string());
+        self
+    }
+}
