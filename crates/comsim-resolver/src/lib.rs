@@ -2,10 +2,14 @@
 //! [`Machine`] for a [`Process`], ending in an [`Outcome`] with a [`Trace`] that cites a rule of
 //! `rules.md` at every step.
 
+pub mod bind;
+pub mod com;
 pub mod hresult;
 pub mod machine;
 pub mod outcome;
 pub mod process;
+pub mod session;
+pub mod shimreg;
 pub mod switches;
 pub mod trace;
 pub mod vfs;
@@ -17,6 +21,7 @@ pub use machine::{
 };
 pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
+pub use session::{Run, Session};
 pub use switches::{SWITCHES, Switches};
 pub use trace::{Trace, TraceStep};
 pub use vfs::{FileKind, VFile, Vfs, WinPath};

@@ -323,7 +323,10 @@ pub fn gac_file(
     };
     root.join(gac_dir)
         .join(name)
-        .join(&format!("{prefix}{version}_{culture}_{}", token.to_ascii_lowercase()))
+        .join(&format!(
+            "{prefix}{version}_{culture}_{}",
+            token.to_ascii_lowercase()
+        ))
         .join(&format!("{name}.dll"))
 }
 

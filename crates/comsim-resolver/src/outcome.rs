@@ -79,7 +79,7 @@ pub enum Outcome {
     /// client's runtime.
     Managed {
         #[serde(flatten)]
-        loaded: LoadedType,
+        loaded: Box<LoadedType>,
         created: bool,
     },
     /// `System.__ComObject` (or a PIA's ComImport wrapper) bound to a CLSID, and, when an instance
@@ -90,9 +90,9 @@ pub enum Outcome {
         type_name: String,
         clsid: Guid,
         #[serde(skip_serializing_if = "Option::is_none")]
-        wrapper: Option<LoadedType>,
+        wrapper: Option<Box<LoadedType>>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        server: Option<Server>,
+        server: Option<Box<Server>>,
     },
     /// A .NET exception reaching the managed caller.
     Exception {

@@ -82,7 +82,8 @@ impl ClsCtx {
     pub const LOCAL_SERVER: u32 = 0x4;
     pub const REMOTE_SERVER: u32 = 0x10;
     /// `CLSCTX_SERVER`: in-proc, local and remote servers.
-    pub const SERVER: ClsCtx = ClsCtx(Self::INPROC_SERVER | Self::LOCAL_SERVER | Self::REMOTE_SERVER);
+    pub const SERVER: ClsCtx =
+        ClsCtx(Self::INPROC_SERVER | Self::LOCAL_SERVER | Self::REMOTE_SERVER);
     pub const ALL: ClsCtx = ClsCtx(
         Self::INPROC_SERVER | Self::INPROC_HANDLER | Self::LOCAL_SERVER | Self::REMOTE_SERVER,
     );
@@ -177,9 +178,9 @@ impl Request {
             Request::GetTypeFromClsid { clsid } => {
                 format!("Type.GetTypeFromCLSID(new Guid(\"{clsid}\"))")
             }
-            Request::CreateInstance { clsid } => format!(
-                "Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid(\"{clsid}\")))"
-            ),
+            Request::CreateInstance { clsid } => {
+                format!("Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid(\"{clsid}\")))")
+            }
             Request::GetTypeFromProgId {
                 progid,
                 throw_on_error,

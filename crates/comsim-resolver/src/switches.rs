@@ -26,16 +26,28 @@ pub const SWITCHES: &[SwitchDef] = &[
         name: HKCR_MERGE,
         rule: "REG-1",
         values: &[
-            ("union", "open the HKCU key when it exists, enumerate the union (the doc's example)"),
-            ("strict", "a key duplicated in HKCU hides HKLM's subtree (the doc's rule text)"),
+            (
+                "union",
+                "open the HKCU key when it exists, enumerate the union (the doc's example)",
+            ),
+            (
+                "strict",
+                "a key duplicated in HKCU hides HKLM's subtree (the doc's rule text)",
+            ),
         ],
     },
     SwitchDef {
         name: CLR_USER_CLASSES,
         rule: "REG-2",
         values: &[
-            ("read", "the CLR's own registry read sees per-user classes even when elevated"),
-            ("ignore", "the CLR's read ignores per-user classes when elevated, as COM does"),
+            (
+                "read",
+                "the CLR's own registry read sees per-user classes even when elevated",
+            ),
+            (
+                "ignore",
+                "the CLR's read ignores per-user classes when elevated, as COM does",
+            ),
         ],
     },
     SwitchDef {
@@ -50,8 +62,14 @@ pub const SWITCHES: &[SwitchDef] = &[
         name: LOCALSERVER_REGISTRATION,
         rule: "LCC4-3",
         values: &[
-            ("pia", "a registration found only under LocalServer32 is a PIA and loads in-process"),
-            ("com", "a registration found only under LocalServer32 returns NULL (COM activates it)"),
+            (
+                "pia",
+                "a registration found only under LocalServer32 is a PIA and loads in-process",
+            ),
+            (
+                "com",
+                "a registration found only under LocalServer32 returns NULL (COM activates it)",
+            ),
         ],
     },
     SwitchDef {
@@ -59,7 +77,10 @@ pub const SWITCHES: &[SwitchDef] = &[
         rule: "LCC4-4",
         values: &[
             ("major-minor", "v4.0.30319 and v4.0 are the same runtime"),
-            ("exact", "the RuntimeVersion text must equal the running runtime's version"),
+            (
+                "exact",
+                "the RuntimeVersion text must equal the running runtime's version",
+            ),
         ],
     },
     SwitchDef {
@@ -67,23 +88,38 @@ pub const SWITCHES: &[SwitchDef] = &[
         rule: "LCC4-5",
         values: &[
             ("com", "no RuntimeVersion means v1.0.3705: NULL under CLR 4"),
-            ("load", "no RuntimeVersion: bind and load in the running CLR"),
+            (
+                "load",
+                "no RuntimeVersion: bind and load in the running CLR",
+            ),
         ],
     },
     SwitchDef {
         name: BIND_FAILURE,
         rule: "LCC-6",
         values: &[
-            ("throw", "a failed bind or type load propagates to the caller"),
-            ("fallback", "a failed bind or type load returns NULL (System.__ComObject), as CLR 1.x did"),
+            (
+                "throw",
+                "a failed bind or type load propagates to the caller",
+            ),
+            (
+                "fallback",
+                "a failed bind or type load returns NULL (System.__ComObject), as CLR 1.x did",
+            ),
         ],
     },
     SwitchDef {
         name: TREATAS_CYCLE,
         rule: "COM-2",
         values: &[
-            ("classnotreg", "a TreatAs chain that repeats a CLSID fails with REGDB_E_CLASSNOTREG"),
-            ("original", "a TreatAs cycle is ignored and the original CLSID is activated"),
+            (
+                "classnotreg",
+                "a TreatAs chain that repeats a CLSID fails with REGDB_E_CLASSNOTREG",
+            ),
+            (
+                "original",
+                "a TreatAs cycle is ignored and the original CLSID is activated",
+            ),
         ],
     },
 ];
@@ -200,7 +236,11 @@ mod tests {
         let mut s = Switches::default();
         assert!(s.set_pair("runtime-match=exact").is_ok());
         assert_eq!(s.non_default(), vec!["runtime-match=exact"]);
-        assert!(s.set("runtime-match", "fuzzy").unwrap_err().contains("major-minor or exact"));
+        assert!(
+            s.set("runtime-match", "fuzzy")
+                .unwrap_err()
+                .contains("major-minor or exact")
+        );
         assert!(s.set("nope", "x").unwrap_err().contains("unknown switch"));
         assert!(s.set_pair("runtime-match").is_err());
     }

@@ -57,10 +57,7 @@ impl WinPath {
                     components.pop();
                 }
                 p => {
-                    if let Some(c) = p
-                        .chars()
-                        .find(|c| FORBIDDEN.contains(c) || c.is_control())
-                    {
+                    if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
                         return Err(PathError(format!(
                             "`{s}`: the character {c:?} is not allowed in a Windows file name"
                         )));
@@ -296,7 +293,9 @@ pub struct VfsDirectory<'a> {
 
 impl comsim_manifest::actctx::AppDirectory for VfsDirectory<'_> {
     fn read(&self, relative: &str) -> Option<Vec<u8>> {
-        self.vfs.get(&self.dir.join(relative)).map(|f| f.bytes.clone())
+        self.vfs
+            .get(&self.dir.join(relative))
+            .map(|f| f.bytes.clone())
     }
 
     fn show(&self, relative: &str) -> String {
@@ -307,7 +306,11 @@ impl comsim_manifest::actctx::AppDirectory for VfsDirectory<'_> {
         }
     }
 
-    fn embedded_manifest(&self, relative: &str, id: u16) -> Option<Result<Option<Vec<u8>>, String>> {
+    fn embedded_manifest(
+        &self,
+        relative: &str,
+        id: u16,
+    ) -> Option<Result<Option<Vec<u8>>, String>> {
         let file = self.vfs.get(&self.dir.join(relative))?;
         if id == 1 && file.embedded_manifest.is_some() {
             return Some(Ok(file.embedded_manifest.clone()));
@@ -347,7 +350,10 @@ mod tests {
     #[test]
     fn file_urls_round_trip() {
         let p = WinPath::parse(r"C:\Program Files\Contoso\Widget.dll").unwrap();
-        assert_eq!(p.to_file_url(), "file:///C:/Program Files/Contoso/Widget.dll");
+        assert_eq!(
+            p.to_file_url(),
+            "file:///C:/Program Files/Contoso/Widget.dll"
+        );
         assert_eq!(WinPath::from_file_url(&p.to_file_url()), Some(p.clone()));
         assert_eq!(
             WinPath::from_file_url("FILE:///C:/Program%20Files/Contoso/Widget.dll"),

@@ -1,0 +1,593 @@
+//! Binding the assembly a registration or manifest names (BIND-1..BIND-7).
+
+use comsim_manifest::Version;
+
+use crate::hresult::{self, HResult};
+use crate::machine::{AssemblyInfo, Bitness, Machine, RuntimeVersion, gac_file};
+use crate::trace::Trace;
+use crate::vfs::{VFile, WinPath};
+
+/// A parsed assembly display name (BIND-1). Parts not given are `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssemblyName {
+    pub name: String,
+    /// Up to four parts; missing parts are 0.
+    pub version: Option<Version>,
+    /// `Some("")` is `Culture=neutral`.
+    pub culture: Option<String>,
+    /// `Some(None)` is `PublicKeyToken=null`; tokens are lower-case.
+    pub public_key_token: Option<Option<String>>,
+    pub processor_architecture: Option<String>,
+}
+
+impl AssemblyName {
+    /// Whether the name carries a public key token (a strong name).
+    pub fn is_strong(&self) -> bool {
+        matches!(self.public_key_token, Some(Some(_)))
+    }
+
+    /// `AssemblyName.FullName`: the parts given, in the CLR's order and spelling.
+    pub fn display(&self) -> String {
+        let mut s = self.name.clone();
+        if let Some(v) = self.version {
+            s.push_str(&format!(", Version={v}"));
+        }
+        if let Some(c) = &self.culture {
+            s.push_str(", Culture=");
+            s.push_str(if c.is_empty() { "neutral" } else { c });
+        }
+        if let Some(t) = &self.public_key_token {
+            s.push_str(", PublicKeyToken=");
+            s.push_str(t.as_deref().unwrap_or("null"));
+        }
+        s
+    }
+}
+
+/// Splits a display name at top-level commas, honouring quotes and backslash escapes.
+fn split_parts(s: &str) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('t') => cur.push('\t'),
+                Some('r') => cur.push('\r'),
+                Some('n') => cur.push('\n'),
+                Some(e @ ('\\' | ',' | '=' | '\'' | '"')) => cur.push(e),
+                Some(e) => return Err(format!("`\\{e}` is not an escape a display name allows")),
+                None => return Err("the name ends in a lone `\\`".into()),
+            },
+            '\'' | '"' if quote == Some(c) => quote = None,
+            '\'' | '"' if quote.is_none() && cur.trim().ends_with('=') => quote = Some(c),
+            ',' if quote.is_none() => parts.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if quote.is_some() {
+        return Err("a quoted value is not closed".into());
+    }
+    parts.push(cur);
+    Ok(parts)
+}
+
+/// A display-name version: `a.b[.c[.d]]`, each part below 65535.
+fn parse_version(v: &str) -> Option<Version> {
+    let mut out = [0u16; 4];
+    let mut n = 0;
+    for p in v.split('.') {
+        if n == 4 || p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 5 {
+            return None;
+        }
+        let x: u32 = p.parse().ok()?;
+        if x >= 65535 {
+            return None;
+        }
+        out[n] = x as u16;
+        n += 1;
+    }
+    (n >= 2).then_some(Version(out))
+}
+
+/// BIND-1: parses `Name, Version=…, Culture=…, PublicKeyToken=…, processorArchitecture=…`. Keys
+/// compare case-insensitively, values may be quoted, unknown keys are ignored, a repeated key or
+/// a malformed value is an error.
+pub fn parse_display_name(s: &str) -> Result<AssemblyName, String> {
+    let parts = split_parts(s)?;
+    let name = parts[0].trim().to_owned();
+    if name.is_empty() {
+        return Err("the simple name is empty".into());
+    }
+    if name.contains(['/', '\\', ':']) {
+        return Err(format!(
+            "the simple name `{name}` contains `/`, `\\` or `:`"
+        ));
+    }
+    let mut out = AssemblyName {
+        name,
+        version: None,
+        culture: None,
+        public_key_token: None,
+        processor_architecture: None,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for part in &parts[1..] {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{}` is not `key=value`", part.trim()))?;
+        let key = key.trim().to_ascii_lowercase();
+        let value = value.trim();
+        if seen.contains(&key) {
+            return Err(format!("`{key}` appears twice"));
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            "version" => {
+                out.version = Some(
+                    parse_version(value).ok_or_else(|| format!("`{value}` is not a version"))?,
+                )
+            }
+            "culture" => {
+                out.culture = Some(if value.eq_ignore_ascii_case("neutral") {
+                    String::new()
+                } else {
+                    value.to_owned()
+                })
+            }
+            "publickeytoken" => {
+                out.public_key_token = Some(if value.eq_ignore_ascii_case("null") {
+                    None
+                } else if value.len() == 16 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    Some(value.to_ascii_lowercase())
+                } else {
+                    return Err(format!(
+                        "`{value}` is not a public key token (16 hex digits or null)"
+                    ));
+                })
+            }
+            "processorarchitecture" => {
+                let v = value.to_ascii_lowercase();
+                if !["msil", "x86", "ia64", "amd64", "arm", "none"].contains(&v.as_str()) {
+                    return Err(format!("`{value}` is not a processor architecture"));
+                }
+                out.processor_architecture = Some(v)
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Why a bind or type load failed: the exception the caller sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub exception: String,
+    pub hresult: HResult,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(hr: HResult, message: String) -> Failure {
+        Failure {
+            exception: hr.exception_type().to_owned(),
+            hresult: hr,
+            message,
+        }
+    }
+}
+
+/// What to bind.
+pub struct BindRequest<'a> {
+    /// The display name as the registry or manifest gave it.
+    pub display_name: &'a str,
+    /// The registration's `CodeBase` hint.
+    pub codebase: Option<&'a str>,
+    /// The runtime doing the bind.
+    pub clr: &'a RuntimeVersion,
+    pub bitness: Bitness,
+    /// The application base: the client exe's directory.
+    pub appbase: &'a WinPath,
+    /// `probing privatePath` of the process's config.
+    pub private_paths: &'a [String],
+}
+
+/// A bound assembly.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound<'m> {
+    pub file: &'m VFile,
+    pub assembly: &'m AssemblyInfo,
+}
+
+/// What differs between a reference and a found assembly, if anything. Without a strong name
+/// only the simple name and culture are compared (no version check for simple names).
+fn mismatch(reference: &AssemblyName, found: &AssemblyInfo) -> Option<String> {
+    if !reference.name.eq_ignore_ascii_case(&found.name) {
+        return Some(format!("its name is {}", found.name));
+    }
+    let found_culture = found.culture.clone().unwrap_or_default();
+    if let Some(c) = &reference.culture
+        && !c.eq_ignore_ascii_case(&found_culture)
+    {
+        return Some(format!(
+            "its culture is {}",
+            if found_culture.is_empty() {
+                "neutral"
+            } else {
+                &found_culture
+            }
+        ));
+    }
+    if reference.is_strong() {
+        let want = reference.public_key_token.clone().flatten();
+        if want != found.public_key_token {
+            return Some(format!(
+                "its public key token is {}",
+                found.public_key_token.as_deref().unwrap_or("null")
+            ));
+        }
+        if let Some(v) = reference.version
+            && v != found.version
+        {
+            return Some(format!("its version is {}", found.version));
+        }
+    }
+    None
+}
+
+/// The GAC directories a CLR searches for a process of `bitness` (BIND-2).
+fn gac_dirs(clr: &RuntimeVersion, bitness: Bitness) -> Vec<&'static str> {
+    let mut dirs = vec![match bitness {
+        Bitness::B32 => "GAC_32",
+        Bitness::B64 => "GAC_64",
+    }];
+    dirs.push("GAC_MSIL");
+    if clr.major < 4 {
+        dirs.push("GAC");
+    }
+    dirs
+}
+
+/// BIND-6: can this runtime and process load the assembly?
+fn check_loadable(
+    bound: Bound<'_>,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Result<(), Failure> {
+    let asm = bound.assembly;
+    if asm.runtime.cmp_major_minor(req.clr).is_gt() {
+        trace
+            .push(
+                "BIND-6",
+                format!(
+                    "{} was built for {}, newer than the running {}: COR_E_NEWER_RUNTIME",
+                    asm.name, asm.runtime, req.clr
+                ),
+            )
+            .at(bound.file.path.to_string())
+            .found(format!("ImageRuntimeVersion {}", asm.runtime));
+        return Err(Failure::new(
+            HResult::COR_E_NEWER_RUNTIME,
+            hresult::bad_image_message(&name.display(), HResult::COR_E_NEWER_RUNTIME),
+        ));
+    }
+    if !asm.architecture.loads_in(req.bitness) {
+        trace
+            .push(
+                "BIND-6",
+                format!(
+                    "{} is processorArchitecture={}, which a {} process cannot load",
+                    asm.name,
+                    asm.architecture.name(),
+                    req.bitness
+                ),
+            )
+            .at(bound.file.path.to_string())
+            .found(format!("processorArchitecture {}", asm.architecture.name()));
+        return Err(Failure::new(
+            HResult::BAD_FORMAT,
+            hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
+        ));
+    }
+    Ok(())
+}
+
+/// Binds an assembly: GAC (BIND-2), application base (BIND-3), CodeBase (BIND-4), else
+/// FileNotFoundException (BIND-5); then the loadability checks of BIND-6.
+pub fn bind<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    trace: &mut Trace,
+) -> Result<Bound<'m>, Failure> {
+    let name = match parse_display_name(req.display_name) {
+        Ok(n) => n,
+        Err(why) => {
+            trace
+                .push("BIND-1", format!("the display name is invalid: {why}"))
+                .at(req.display_name.to_owned());
+            return Err(Failure::new(
+                HResult::FUSION_E_INVALID_NAME,
+                format!(
+                    "Could not load file or assembly '{}' or one of its dependencies. {} ({})",
+                    req.display_name,
+                    HResult::FUSION_E_INVALID_NAME.system_message(),
+                    HResult::FUSION_E_INVALID_NAME.exception_from()
+                ),
+            ));
+        }
+    };
+    trace
+        .push("BIND-1", format!("bind {} on {}", name.display(), req.clr))
+        .at(req.display_name.to_owned())
+        .found(if name.is_strong() {
+            "strong-named: the GAC is searched first".to_owned()
+        } else {
+            "not strong-named: the GAC is not searched".to_owned()
+        });
+
+    let found = |path: &WinPath| machine.fs.get(path);
+
+    // BIND-2: the GAC of the running CLR, for strong names with a version.
+    if let (true, Some(version)) = (name.is_strong(), name.version) {
+        let root = machine.gac_root(req.clr);
+        let token = name.public_key_token.clone().flatten().unwrap_or_default();
+        let mut looked = Vec::new();
+        for dir in gac_dirs(req.clr, req.bitness) {
+            let path = gac_file(
+                &root,
+                req.clr,
+                dir,
+                &name.name,
+                &version,
+                name.culture.as_deref(),
+                &token,
+            );
+            if let Some(file) = found(&path)
+                && let Some(asm) = file.assembly()
+                && mismatch(&name, asm).is_none()
+            {
+                trace
+                    .push("BIND-2", format!("found in the GAC of {}", req.clr))
+                    .at(path.to_string())
+                    .found(asm.full_name());
+                let bound = Bound {
+                    file,
+                    assembly: asm,
+                };
+                check_loadable(bound, req, &name, trace)?;
+                return Ok(bound);
+            }
+            looked.push(path.to_string());
+        }
+        trace
+            .push(
+                "BIND-2",
+                format!(
+                    "not in the GAC of {} (each CLR sees only its own GAC)",
+                    req.clr
+                ),
+            )
+            .at(looked.join("; "))
+            .found("nothing");
+    }
+
+    // BIND-3: the application base, then privatePath, .dll before .exe.
+    let mut dirs = vec![req.appbase.clone()];
+    dirs.extend(req.private_paths.iter().map(|p| req.appbase.join(p)));
+    let culture_dir = name.culture.clone().filter(|c| !c.is_empty());
+    let mut looked = Vec::new();
+    for ext in ["dll", "exe"] {
+        for dir in &dirs {
+            let base = match &culture_dir {
+                Some(c) => dir.join(c),
+                None => dir.clone(),
+            };
+            for path in [
+                base.join(&format!("{}.{ext}", name.name)),
+                base.join(&format!("{0}\\{0}.{ext}", name.name)),
+            ] {
+                let Some(file) = found(&path) else {
+                    looked.push(path.to_string());
+                    continue;
+                };
+                // Probing stops at the first file with the simple name.
+                let Some(asm) = file.assembly() else {
+                    trace
+                        .push(
+                            "BIND-3",
+                            "probing stopped at a file that is not an assembly",
+                        )
+                        .at(path.to_string())
+                        .found("a native image");
+                    return Err(Failure::new(
+                        HResult::BAD_FORMAT,
+                        hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
+                    ));
+                };
+                if let Some(why) = mismatch(&name, asm) {
+                    trace
+                        .push(
+                            "BIND-3",
+                            format!("probing stopped at {}, but {why}", file.path),
+                        )
+                        .at(path.to_string())
+                        .found(asm.full_name());
+                    return Err(Failure::new(
+                        HResult::FUSION_E_REF_DEF_MISMATCH,
+                        hresult::ref_def_mismatch_message(&name.display()),
+                    ));
+                }
+                trace
+                    .push("BIND-3", "found in the application base")
+                    .at(path.to_string())
+                    .found(asm.full_name());
+                let bound = Bound {
+                    file,
+                    assembly: asm,
+                };
+                check_loadable(bound, req, &name, trace)?;
+                return Ok(bound);
+            }
+        }
+    }
+    trace
+        .push(
+            "BIND-3",
+            format!("not in the application base {}", req.appbase),
+        )
+        .at(looked.join("; "))
+        .found("nothing");
+
+    // BIND-4: the CodeBase hint.
+    match req.codebase {
+        None => {
+            trace
+                .push(
+                    "BIND-4",
+                    "no CodeBase was registered (regasm without /codebase)",
+                )
+                .found("no hint");
+        }
+        Some(url) => match WinPath::from_file_url(url) {
+            None => {
+                trace
+                    .push(
+                        "BIND-4",
+                        "the CodeBase is not a file: URL the simulator can follow",
+                    )
+                    .at(url.to_owned())
+                    .found("ignored");
+            }
+            Some(path) => match found(&path) {
+                None => {
+                    trace
+                        .push("BIND-4", "the CodeBase file does not exist")
+                        .at(url.to_owned())
+                        .found(format!("no file {path}"));
+                }
+                Some(file) => {
+                    let Some(asm) = file.assembly() else {
+                        trace
+                            .push("BIND-4", "the CodeBase file is not an assembly")
+                            .at(url.to_owned())
+                            .found("a native image");
+                        return Err(Failure::new(
+                            HResult::BAD_FORMAT,
+                            hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
+                        ));
+                    };
+                    // The file loaded from a hint must be the assembly asked for, version included.
+                    let strict = AssemblyName {
+                        public_key_token: Some(name.public_key_token.clone().flatten()),
+                        ..name.clone()
+                    };
+                    if let Some(why) = mismatch(&strict, asm) {
+                        trace
+                            .push(
+                                "BIND-4",
+                                format!("the CodeBase file is another assembly: {why}"),
+                            )
+                            .at(url.to_owned())
+                            .found(asm.full_name());
+                        return Err(Failure::new(
+                            HResult::FUSION_E_REF_DEF_MISMATCH,
+                            hresult::ref_def_mismatch_message(&name.display()),
+                        ));
+                    }
+                    trace
+                        .push("BIND-4", "loaded from the CodeBase")
+                        .at(url.to_owned())
+                        .found(asm.full_name());
+                    let bound = Bound {
+                        file,
+                        assembly: asm,
+                    };
+                    check_loadable(bound, req, &name, trace)?;
+                    return Ok(bound);
+                }
+            },
+        },
+    }
+
+    trace
+        .push(
+            "BIND-5",
+            "the assembly is nowhere the runtime looks: FileNotFoundException",
+        )
+        .found(HResult::FILE_NOT_FOUND.to_string());
+    Err(Failure::new(
+        HResult::FILE_NOT_FOUND,
+        hresult::file_not_found_message(&name.display()),
+    ))
+}
+
+/// BIND-7: `Assembly.GetType(class)`.
+pub fn find_type<'m>(
+    bound: Bound<'m>,
+    class: &str,
+    trace: &mut Trace,
+) -> Result<&'m crate::machine::TypeInfo, Failure> {
+    match bound.assembly.find_type(class) {
+        Some(t) => {
+            trace
+                .push("BIND-7", format!("type {class} found"))
+                .at(bound.file.path.to_string())
+                .found(format!("{:?}", t.kind).to_lowercase());
+            Ok(t)
+        }
+        None => {
+            trace
+                .push(
+                    "BIND-7",
+                    format!("no type {class} in {}", bound.assembly.name),
+                )
+                .at(bound.file.path.to_string())
+                .found("TypeLoadException");
+            Err(Failure::new(
+                HResult::COR_E_TYPELOAD,
+                hresult::type_load_message(class, &bound.assembly.full_name()),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind1_parses_full_names_and_sxs_translations() {
+        let n = parse_display_name(
+            "Contoso.Widget, Version=1.0.0.0, Culture=neutral, PublicKeyToken=0123456789ABCDEF",
+        )
+        .unwrap();
+        assert_eq!(n.version, Some(Version([1, 0, 0, 0])));
+        assert_eq!(n.culture.as_deref(), Some(""));
+        assert!(n.is_strong());
+        assert_eq!(
+            n.display(),
+            "Contoso.Widget, Version=1.0.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef"
+        );
+        // SXS-7 output: lower-case, quoted, unknown keys.
+        let s = parse_display_name(
+            "contoso.widget,type=\"win32\",version=\"1.0.0.0\",publickeytoken=null,culture=neutral",
+        )
+        .unwrap();
+        assert_eq!(s.name, "contoso.widget");
+        assert_eq!(s.public_key_token, Some(None));
+        assert_eq!(s.version, Some(Version([1, 0, 0, 0])));
+    }
+
+    #[test]
+    fn bind1_rejects_duplicates_and_bad_values() {
+        assert!(parse_display_name("A, Version=1.0, version=2.0").is_err());
+        assert!(parse_display_name("A, PublicKeyToken=123").is_err());
+        assert!(parse_display_name("A, Version=1").is_err());
+        assert!(parse_display_name("A, Version=1.65535").is_err());
+        assert!(parse_display_name(", Version=1.0").is_err());
+        assert!(parse_display_name("A, Culture='x").is_err());
+        assert!(parse_display_name("A, Foo=bar").is_ok());
+    }
+}

@@ -1,0 +1,837 @@
+//! CoCreateInstance (COM-1..COM-5) and mscoree's part in it (SHIM-1..SHIM-5).
+
+use comsim_manifest::Guid;
+use comsim_manifest::lookup::find_com_server;
+use comsim_registry::{Access, KeyPath, Root, Value};
+
+use crate::bind::Failure;
+use crate::hresult::HResult;
+use crate::machine::{Bitness, RuntimeVersion};
+use crate::outcome::{LoadedType, Server, ServerKind, Source};
+use crate::process::{Apartment, ClsCtx};
+use crate::session::{Session, file_name_of};
+use crate::shimreg;
+use crate::switches;
+use crate::trace::Trace;
+use crate::vfs::WinPath;
+
+/// Where a managed class for mscoree comes from: the activation context or the registry.
+enum ManagedOrigin {
+    /// A `clrClass` of the context: its runtimeVersion, type name and assembly display name.
+    Sxs {
+        runtime: String,
+        class: String,
+        assembly: String,
+    },
+    Registry,
+}
+
+fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
+    let mut comps = vec!["CLSID".to_owned(), guid.to_string()];
+    comps.extend(rest.iter().map(|s| (*s).to_owned()));
+    KeyPath::new(Root::ClassesRoot, comps)
+}
+
+fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
+    s.m.registry
+        .query_value(key, name, access)
+        .and_then(|(v, _)| Value::as_string(v))
+}
+
+/// COM-5: the apartment an in-process object lives in, from the client's apartment and the
+/// server's ThreadingModel (compared case-insensitively), as the table of seed 001 says.
+pub fn apartment_for(client: Apartment, threading_model: Option<&str>) -> String {
+    let tm = threading_model.map(str::to_ascii_lowercase);
+    match tm.as_deref() {
+        Some("apartment") => match client {
+            Apartment::Sta => "client STA",
+            Apartment::Mta => "host STA",
+            Apartment::NaOnSta => "client STA",
+            Apartment::NaOnMta => "host STA",
+        },
+        Some("free") => match client {
+            Apartment::Mta => "client MTA",
+            _ => "host MTA",
+        },
+        Some("both") => match client {
+            Apartment::Sta => "client STA",
+            Apartment::Mta => "client MTA",
+            Apartment::NaOnSta | Apartment::NaOnMta => "client NA",
+        },
+        Some("neutral") => match client {
+            Apartment::NaOnSta | Apartment::NaOnMta => "client NA",
+            _ => "NA",
+        },
+        _ => "main STA",
+    }
+    .to_owned()
+}
+
+impl Session<'_> {
+    /// CoCreateInstance: TreatAs (COM-2), the activation context (COM-1), then the registry in the
+    /// CLSCTX order (COM-3), else REGDB_E_CLASSNOTREG (COM-4).
+    pub(crate) fn co_create(
+        &mut self,
+        clsid: Guid,
+        clsctx: ClsCtx,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let access = self.com_access();
+        if self.p.elevated {
+            trace.push(
+                "REG-2",
+                "the process is elevated: COM ignores per-user registrations (HKCU\\Software\\Classes)",
+            );
+        }
+        let clsid = self.treat_as(clsid, &access, trace)?;
+
+        // COM-1: the activation context before the registry.
+        if let Some(ctx) = &self.ctx
+            && let Some(server) = find_com_server(ctx, clsid)
+        {
+            trace
+                .push(
+                    "COM-1",
+                    format!(
+                        "{clsid} is declared in the activation context, served by {}",
+                        server.module
+                    ),
+                )
+                .at(format!("{} ({})", server.source, server.location))
+                .found(server.module.clone());
+            let tm = threading_name(&server.threading_model);
+            return match server.managed_type {
+                Some(class) => {
+                    // The assembly is the one of the context entry, as SxsLookupClrGuid reports it.
+                    let info =
+                        comsim_manifest::lookup::find_shim_info(ctx, clsid, false, false).ok();
+                    let assembly = info.map(|i| i.assembly).unwrap_or_default();
+                    let origin = ManagedOrigin::Sxs {
+                        runtime: server
+                            .runtime_version
+                            .clone()
+                            .filter(|r| !r.is_empty())
+                            .unwrap_or_else(|| shimreg::V1_RUNTIME.to_owned()),
+                        class,
+                        assembly,
+                    };
+                    self.mscoree(clsid, origin, tm.as_deref(), apartment, trace)
+                }
+                None => {
+                    let dir = self.p.exe.parent();
+                    let path = dir.join(&server.module);
+                    self.native_inproc(
+                        clsid,
+                        &path.to_string(),
+                        tm.as_deref(),
+                        apartment,
+                        false,
+                        trace,
+                    )
+                }
+            };
+        }
+
+        let mut failure: Option<HResult> = None;
+        let mut registered = false;
+        if clsctx.has(ClsCtx::INPROC_SERVER) {
+            let key = clsid_key(clsid, &["InprocServer32"]);
+            let default = string_value(self, &key, "", &access).filter(|d| !d.is_empty());
+            match (&default, self.m.registry.open(&key, &access)) {
+                (_, None) => {
+                    trace
+                        .push(
+                            "COM-3",
+                            format!("no InprocServer32 in the {} view", access.view),
+                        )
+                        .at(key.to_string())
+                        .found("no key");
+                }
+                (None, Some(_)) => {
+                    trace
+                        .push("COM-3", "InprocServer32 has no server (no default value)")
+                        .at(key.to_string())
+                        .found("no default value");
+                }
+                (Some(dll), Some(open)) => {
+                    registered = true;
+                    let tm = string_value(self, &key, "ThreadingModel", &access);
+                    trace
+                        .push("COM-3", format!("in-process server {dll}"))
+                        .at(key.to_string())
+                        .found(format!(
+                            "{}; ThreadingModel {}",
+                            open.primary.path(),
+                            tm.as_deref().unwrap_or("(none)")
+                        ));
+                    let result = if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
+                        self.mscoree(
+                            clsid,
+                            ManagedOrigin::Registry,
+                            tm.as_deref(),
+                            apartment,
+                            trace,
+                        )
+                    } else {
+                        self.native_inproc(clsid, dll, tm.as_deref(), apartment, true, trace)
+                    };
+                    match result {
+                        Ok(s) => return Ok(s),
+                        Err(hr) => failure = Some(hr),
+                    }
+                }
+            }
+        }
+        if clsctx.has(ClsCtx::LOCAL_SERVER) {
+            match self.local_server(clsid, &access, trace) {
+                Some(Ok(s)) => return Ok(s),
+                Some(Err(hr)) => {
+                    registered = true;
+                    failure = Some(hr);
+                }
+                None => {}
+            }
+        }
+        if let Some(hr) = failure {
+            return Err(hr);
+        }
+        let _ = registered;
+        trace
+            .push(
+                "COM-4",
+                format!(
+                    "nothing is registered for {clsid} in the {} view: REGDB_E_CLASSNOTREG",
+                    access.view
+                ),
+            )
+            .found(HResult::REGDB_E_CLASSNOTREG.to_string());
+        Err(HResult::REGDB_E_CLASSNOTREG)
+    }
+
+    /// COM-2: follows `TreatAs`; a repeated CLSID is a cycle.
+    fn treat_as(&self, clsid: Guid, access: &Access, trace: &mut Trace) -> Result<Guid, HResult> {
+        let mut chain = vec![clsid];
+        let mut current = clsid;
+        loop {
+            let key = clsid_key(current, &["TreatAs"]);
+            let Some(text) = string_value(self, &key, "", access) else {
+                return Ok(current);
+            };
+            let Some(next) = Guid::parse(text.trim()) else {
+                trace
+                    .push(
+                        "COM-2",
+                        format!("TreatAs of {current} is not a CLSID: ignored"),
+                    )
+                    .at(key.to_string())
+                    .found(text);
+                return Ok(current);
+            };
+            if chain.contains(&next) {
+                chain.push(next);
+                let shown: Vec<String> = chain.iter().map(Guid::to_string).collect();
+                let setting = self.sw.setting(switches::TREATAS_CYCLE);
+                if setting.value == "original" {
+                    trace
+                        .push(
+                            "COM-2",
+                            format!(
+                                "TreatAs cycle {}: ignored, {clsid} is activated",
+                                shown.join(" -> ")
+                            ),
+                        )
+                        .at(key.to_string())
+                        .inferred(setting);
+                    return Ok(clsid);
+                }
+                trace
+                    .push(
+                        "COM-2",
+                        format!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
+                    )
+                    .at(key.to_string())
+                    .found(next.to_string())
+                    .inferred(setting);
+                return Err(HResult::REGDB_E_CLASSNOTREG);
+            }
+            trace
+                .push("COM-2", format!("{current} is treated as {next}"))
+                .at(key.to_string())
+                .found(next.to_string());
+            chain.push(next);
+            current = next;
+        }
+    }
+
+    /// Resolves a server path as LoadLibrary/CreateProcess would: environment variables, then a
+    /// bare name in the system directory (SysWOW64 for a 32-bit process on 64-bit Windows) and
+    /// the application directory.
+    fn locate(&self, raw: &str, bitness: Bitness) -> Vec<WinPath> {
+        let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
+            "SysWOW64"
+        } else {
+            "System32"
+        };
+        let windows = self.m.windows.to_string();
+        let mut expanded = raw.trim().trim_matches('"').to_owned();
+        for (var, val) in [
+            ("%systemroot%", windows.clone()),
+            ("%windir%", windows.clone()),
+            ("%programfiles%", r"C:\Program Files".to_owned()),
+            ("%programfiles(x86)%", r"C:\Program Files (x86)".to_owned()),
+            (
+                "%commonprogramfiles%",
+                r"C:\Program Files\Common Files".to_owned(),
+            ),
+        ] {
+            if let Some(at) = expanded.to_ascii_lowercase().find(var) {
+                expanded.replace_range(at..at + var.len(), &val);
+            }
+        }
+        match WinPath::parse(&expanded) {
+            Ok(p) => {
+                // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
+                let comps = p.components();
+                if bitness == Bitness::B32
+                    && self.m.os == Bitness::B64
+                    && comps.len() >= 2
+                    && comps[0].eq_ignore_ascii_case("Windows")
+                    && comps[1].eq_ignore_ascii_case("System32")
+                {
+                    let rest: Vec<&str> = comps[2..].iter().map(String::as_str).collect();
+                    vec![self.m.windows.join("SysWOW64").join(&rest.join("\\"))]
+                } else {
+                    vec![p]
+                }
+            }
+            Err(_) => vec![
+                self.m.windows.join(system).join(&expanded),
+                self.p.exe.parent().join(&expanded),
+            ],
+        }
+    }
+
+    /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
+    /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
+    fn native_inproc(
+        &self,
+        clsid: Guid,
+        dll: &str,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        _from_registry: bool,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let candidates = self.locate(dll, self.p.bitness);
+        let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
+            let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
+            trace
+                .push(
+                    "COM-3",
+                    "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
+                )
+                .at(shown.join("; "))
+                .found(HResult::MOD_NOT_FOUND.to_string());
+            return Err(HResult::MOD_NOT_FOUND);
+        };
+        let Some(image) = file.native() else {
+            trace
+                .push(
+                    "COM-3",
+                    "LoadLibrary: the file is not a native DLL with DllGetClassObject",
+                )
+                .at(file.path.to_string())
+                .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        };
+        if image.bitness != self.p.bitness {
+            trace
+                .push(
+                    "COM-3",
+                    format!(
+                        "LoadLibrary: a {} DLL cannot load into a {} process (ERROR_BAD_EXE_FORMAT)",
+                        image.bitness, self.p.bitness
+                    ),
+                )
+                .at(file.path.to_string())
+                .found(HResult::BAD_EXE_FORMAT.to_string());
+            return Err(HResult::BAD_EXE_FORMAT);
+        }
+        if !image.serves.contains(&clsid) {
+            trace
+                .push("COM-3", "DllGetClassObject does not serve this class")
+                .at(file.path.to_string())
+                .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        }
+        let apt = apartment_for(apartment, threading_model);
+        trace
+            .push(
+                "COM-5",
+                format!(
+                    "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
+                    threading_model.unwrap_or("(none)")
+                ),
+            )
+            .at(file.path.to_string());
+        Ok(Server {
+            kind: ServerKind::InprocNative,
+            clsid,
+            file: file.path.to_string(),
+            process: "client process".into(),
+            apartment: Some(apt),
+            runtime: None,
+            runtime_started: false,
+            managed: None,
+        })
+    }
+
+    /// COM-3's out-of-process half: `LocalServer32` (own view, then the other), else an AppID
+    /// with `DllSurrogate`. `None` when neither is registered.
+    fn local_server(
+        &mut self,
+        clsid: Guid,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let key = clsid_key(clsid, &["LocalServer32"]);
+        let views = [
+            *access,
+            Access {
+                view: access.view.other(),
+                ..*access
+            },
+        ];
+        for acc in views {
+            let Some(cmd) = string_value(self, &key, "", &acc).filter(|c| !c.trim().is_empty())
+            else {
+                continue;
+            };
+            trace
+                .push(
+                    "COM-3",
+                    format!("local server ({} view): {cmd} -Embedding", acc.view),
+                )
+                .at(key.to_string())
+                .found(cmd.clone());
+            let exe = command_exe(&cmd);
+            let file = self
+                .locate(&exe, self.m.os)
+                .into_iter()
+                .find_map(|p| self.m.fs.get(&p));
+            let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
+                Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
+                    trace
+                        .push("COM-3", "the server starts and registers its class object")
+                        .at(f.path.to_string());
+                    Ok(Server {
+                        kind: ServerKind::LocalServer,
+                        clsid,
+                        file: f.path.to_string(),
+                        process: format!("{} -Embedding ({})", f.path, n.bitness),
+                        apartment: None,
+                        runtime: None,
+                        runtime_started: false,
+                        managed: None,
+                    })
+                }
+                found => {
+                    let why = match found {
+                        None => "the executable does not exist",
+                        Some((_, n)) if !n.starts => "the executable does not start",
+                        Some(_) => "the server never registers this class object",
+                    };
+                    trace
+                        .push("COM-3", format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
+                        .at(exe.clone())
+                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+                }
+            };
+            return Some(result);
+        }
+        // AppID + DllSurrogate: the in-process DLL in a surrogate process.
+        let appid = string_value(self, &clsid_key(clsid, &[]), "AppID", access)?;
+        let appid_key = KeyPath::new(Root::ClassesRoot, ["AppID".to_owned(), appid.clone()]);
+        let surrogate = self
+            .m
+            .registry
+            .query_value(&appid_key, "DllSurrogate", access)
+            .map(|(v, _)| v.as_string().unwrap_or_default())?;
+        trace
+            .push(
+                "COM-3",
+                format!(
+                    "AppID {appid} has DllSurrogate {}: the DLL runs in a surrogate process",
+                    if surrogate.is_empty() {
+                        "(empty: dllhost.exe)".to_owned()
+                    } else {
+                        surrogate.clone()
+                    }
+                ),
+            )
+            .at(appid_key.to_string());
+        let inproc = clsid_key(clsid, &["InprocServer32"]);
+        for acc in views {
+            let Some(dll) = string_value(self, &inproc, "", &acc).filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            let bitness = match acc.view {
+                comsim_registry::View::Bits32 => Bitness::B32,
+                comsim_registry::View::Bits64 => Bitness::B64,
+            };
+            let file = self
+                .locate(&dll, bitness)
+                .into_iter()
+                .find_map(|p| self.m.fs.get(&p));
+            return Some(match file.and_then(|f| f.native().map(|n| (f, n))) {
+                Some((f, n)) if n.serves.contains(&clsid) => {
+                    let host = if surrogate.is_empty() {
+                        "dllhost.exe".to_owned()
+                    } else {
+                        surrogate.clone()
+                    };
+                    trace
+                        .push("COM-3", format!("{host} ({}) loads {}", n.bitness, f.path))
+                        .at(inproc.to_string())
+                        .found(format!("{} view", acc.view));
+                    Ok(Server {
+                        kind: ServerKind::Surrogate,
+                        clsid,
+                        file: f.path.to_string(),
+                        process: format!("{host} ({})", n.bitness),
+                        apartment: None,
+                        runtime: None,
+                        runtime_started: false,
+                        managed: None,
+                    })
+                }
+                _ => {
+                    trace
+                        .push(
+                            "COM-3",
+                            "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
+                        )
+                        .at(dll.clone())
+                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+                }
+            });
+        }
+        trace.push("COM-3", "the surrogate has no InprocServer32 to load");
+        Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
+    }
+
+    /// mscoree.dll as the in-process server: the registration's runtime (SHIM-1), the runtime
+    /// chosen for it (SHIM-2..SHIM-4), and the class resolved in that runtime (SHIM-5).
+    fn mscoree(
+        &mut self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let access = self.clr_access();
+        let requested = match &origin {
+            ManagedOrigin::Sxs { runtime, .. } => {
+                trace.push(
+                    "SHIM-1",
+                    format!("mscoree: the activation context's runtimeVersion is {runtime}"),
+                );
+                runtime.clone()
+            }
+            ManagedOrigin::Registry => {
+                trace.push("SHIM-1", "mscoree reads the registration's runtime version");
+                match shimreg::find_runtime_version(
+                    &self.m.registry,
+                    clsid,
+                    &access,
+                    self.other_view(),
+                    trace,
+                ) {
+                    Some(info) => info.runtime,
+                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
+                }
+            }
+        };
+        let runtime = self.choose_runtime(&requested, trace)?;
+        let started = !self.loaded.contains(&runtime);
+        if started {
+            let beside: Vec<String> = self.loaded.iter().map(|r| r.to_string()).collect();
+            trace.push(
+                "SHIM-3",
+                if beside.is_empty() {
+                    format!("CLR {runtime} starts in the process")
+                } else {
+                    format!(
+                        "CLR {runtime} starts in-process side by side with {}",
+                        beside.join(", ")
+                    )
+                },
+            );
+            self.loaded.push(runtime.clone());
+        } else {
+            trace.push(
+                "SHIM-3",
+                format!("CLR {runtime} is already loaded in the process: it is used"),
+            );
+        }
+        // SHIM-5: the chosen runtime resolves the class itself.
+        let (class, display, codebase, source) = match origin {
+            ManagedOrigin::Sxs {
+                class, assembly, ..
+            } => {
+                trace.push(
+                    "SHIM-5",
+                    format!("{runtime} takes the class from the activation context"),
+                );
+                (class, assembly, None, Source::Sxs)
+            }
+            ManagedOrigin::Registry => {
+                trace.push(
+                    "SHIM-5",
+                    format!(
+                        "{runtime} resolves the class from the registry, capped at {}",
+                        runtime.family()
+                    ),
+                );
+                match shimreg::find_shim_info(
+                    &self.m.registry,
+                    clsid,
+                    false,
+                    Some(&runtime),
+                    &access,
+                    self.other_view(),
+                    trace,
+                ) {
+                    Some(hit) => (hit.class, hit.assembly, hit.codebase, Source::Registry),
+                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
+                }
+            }
+        };
+        let (path, assembly, _) = self
+            .bind_type(&display, &class, codebase.as_deref(), &runtime, trace)
+            .map_err(|f: Failure| {
+                if f.hresult == HResult::FILE_NOT_FOUND {
+                    trace.push(
+                        "BIND-5",
+                        "the runtime returns 0x80070002 from the class factory to CoCreateInstance",
+                    );
+                }
+                f.hresult
+            })?;
+        let apt = apartment_for(apartment, threading_model);
+        trace.push(
+            "COM-5",
+            format!(
+                "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
+                threading_model.unwrap_or("(none)")
+            ),
+        );
+        Ok(Server {
+            kind: ServerKind::InprocManaged,
+            clsid,
+            file: "mscoree.dll".into(),
+            process: "client process".into(),
+            apartment: Some(apt),
+            runtime: Some(runtime.clone()),
+            runtime_started: started,
+            managed: Some(LoadedType {
+                type_name: class,
+                assembly,
+                path,
+                runtime,
+                source,
+                pia: false,
+            }),
+        })
+    }
+
+    /// SHIM-2..SHIM-4: which runtime serves a component built for `requested`.
+    fn choose_runtime(
+        &mut self,
+        requested: &str,
+        trace: &mut Trace,
+    ) -> Result<RuntimeVersion, HResult> {
+        let fail = |trace: &mut Trace, why: String| {
+            trace
+                .push("SHIM-2", format!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
+                .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+            HResult::CLR_E_SHIM_RUNTIMELOAD
+        };
+        let req = RuntimeVersion::parse(requested)
+            .unwrap_or_else(|| RuntimeVersion::parse(shimreg::V1_RUNTIME).expect("valid"));
+        let latest_pre_v4 = || {
+            self.m
+                .clrs
+                .iter()
+                .filter(|c| c.is_pre_v4())
+                .max_by(|a, b| a.cmp_full(b))
+                .cloned()
+        };
+        let latest_v4 = || {
+            self.m
+                .clrs
+                .iter()
+                .filter(|c| !c.is_pre_v4())
+                .max_by(|a, b| a.cmp_full(b))
+                .cloned()
+        };
+        let mut chosen = if !req.is_pre_v4() {
+            match latest_v4() {
+                Some(v) => {
+                    trace.push(
+                        "SHIM-2",
+                        format!("a {requested} component runs on its own runtime {v}"),
+                    );
+                    v
+                }
+                None => {
+                    return Err(fail(
+                        trace,
+                        format!("a {requested} component needs CLR 4, which is not installed"),
+                    ));
+                }
+            }
+        } else if let Some(bound) = self.legacy_bound.clone() {
+            trace.push(
+                "SHIM-4",
+                format!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
+            );
+            bound
+        } else if let Some(v) = self.configured_runtime(trace) {
+            v
+        } else {
+            match latest_pre_v4() {
+                Some(v) => {
+                    trace.push(
+                        "SHIM-2",
+                        format!("no config: a {requested} component runs on the latest runtime below v4, {v}"),
+                    );
+                    v
+                }
+                None => {
+                    return Err(fail(
+                        trace,
+                        format!(
+                            "a {requested} component needs a runtime below v4, and none is installed"
+                        ),
+                    ));
+                }
+            }
+        };
+        // SHIM-3: CLR 1.x and 2.0 cannot share a process.
+        if chosen.is_pre_v4()
+            && let Some(other) = self
+                .loaded
+                .iter()
+                .find(|l| l.is_pre_v4() && l.cmp_major_minor(&chosen).is_ne())
+                .cloned()
+        {
+            if other.cmp_major_minor(&req).is_ge() {
+                trace.push(
+                    "SHIM-3",
+                    format!("{chosen} cannot load beside {other}, which is already loaded and can run a {requested} component: {other} is used"),
+                );
+                chosen = other;
+            } else {
+                trace
+                    .push(
+                        "SHIM-3",
+                        format!("{chosen} cannot load beside {other}, and {other} cannot run a {requested} component"),
+                    )
+                    .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+                return Err(HResult::CLR_E_SHIM_RUNTIMELOAD);
+            }
+        }
+        Ok(chosen)
+    }
+
+    /// SHIM-4 without the legacy policy: the first `supportedRuntime` that is installed; legacy
+    /// activation stays below v4.
+    fn configured_runtime(&self, trace: &mut Trace) -> Option<RuntimeVersion> {
+        if self.config.supported_runtimes.is_empty() {
+            return None;
+        }
+        for v in &self.config.supported_runtimes {
+            let Some(parsed) = RuntimeVersion::parse(v) else {
+                continue;
+            };
+            if !parsed.is_pre_v4() {
+                continue;
+            }
+            if let Some(installed) = self.m.installed(parsed.major, parsed.minor) {
+                trace.push(
+                    "SHIM-4",
+                    format!("supportedRuntime {v} is the first installed runtime below v4 the config lists: {installed}"),
+                );
+                return Some(installed.clone());
+            }
+        }
+        trace.push(
+            "SHIM-4",
+            "the config lists no installed runtime below v4 (legacy activation is not bound to v4 without useLegacyV2RuntimeActivationPolicy)",
+        );
+        None
+    }
+}
+
+/// The executable of a `LocalServer32` command line.
+fn command_exe(cmd: &str) -> String {
+    let cmd = cmd.trim();
+    if let Some(rest) = cmd.strip_prefix('"') {
+        return rest.split('"').next().unwrap_or(rest).to_owned();
+    }
+    // Unquoted: up to the first `.exe`, else the first space.
+    let lower = cmd.to_ascii_lowercase();
+    if let Some(at) = lower.find(".exe") {
+        return cmd[..at + 4].to_owned();
+    }
+    cmd.split(' ').next().unwrap_or(cmd).to_owned()
+}
+
+fn threading_name(tm: &comsim_manifest::ThreadingModel) -> Option<String> {
+    use comsim_manifest::ThreadingModel as T;
+    match tm {
+        T::Apartment => Some("Apartment".into()),
+        T::Free => Some("Free".into()),
+        T::Both => Some("Both".into()),
+        T::Neutral => Some("Neutral".into()),
+        T::None(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn com5_apartment_table_of_seed_001() {
+        use Apartment::*;
+        assert_eq!(apartment_for(Sta, None), "main STA");
+        assert_eq!(apartment_for(Mta, Some("Apartment")), "host STA");
+        assert_eq!(apartment_for(NaOnSta, Some("apartment")), "client STA");
+        assert_eq!(apartment_for(NaOnMta, Some("Apartment")), "host STA");
+        assert_eq!(apartment_for(Sta, Some("Free")), "host MTA");
+        assert_eq!(apartment_for(Mta, Some("Free")), "client MTA");
+        assert_eq!(apartment_for(Sta, Some("Both")), "client STA");
+        assert_eq!(apartment_for(Mta, Some("Both")), "client MTA");
+        assert_eq!(apartment_for(Sta, Some("Neutral")), "NA");
+        assert_eq!(apartment_for(Sta, Some("bogus")), "main STA");
+    }
+
+    #[test]
+    fn com3_local_server_command_lines() {
+        assert_eq!(
+            command_exe(r#""C:\Program Files\S\s.exe" /x"#),
+            r"C:\Program Files\S\s.exe"
+        );
+        assert_eq!(
+            command_exe(r"C:\Program Files\S\s.exe /x"),
+            r"C:\Program Files\S\s.exe"
+        );
+        assert_eq!(command_exe(r"C:\S\server /x"), r"C:\S\server");
+    }
+}

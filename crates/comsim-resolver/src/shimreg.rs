@@ -1,0 +1,446 @@
+//! The CLR's registry read of a managed registration: `FindShimInfoFromRegistry` and
+//! `FindRuntimeVersionFromRegistry` (SHIM-REG-1..SHIM-REG-8).
+
+use comsim_manifest::{Guid, Version};
+use comsim_registry::{Access, KeyPath, Registry, Root, Value, ValueType, View};
+
+use crate::machine::RuntimeVersion;
+use crate::trace::Trace;
+
+/// The value name that marks a version subkey as an unmanaged side-by-side implementation
+/// (`SBSVERSIONVALUE` in the CLR's sxshelpers.h).
+pub const SBS_VERSION_VALUE: &str = "ImplementedInThisVersion";
+
+/// The runtime a registration without `RuntimeVersion` is taken to need (SHIM-REG-6, -8).
+pub const V1_RUNTIME: &str = "v1.0.3705";
+
+/// Which key a registration was found under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    InprocServer32,
+    /// `LocalServer32`, in the view given.
+    LocalServer32(View),
+    Record,
+}
+
+/// A managed registration the CLR can bind.
+#[derive(Debug, Clone)]
+pub struct RegHit {
+    pub found: Found,
+    /// The key searched (`HKCR\CLSID\{X}\InprocServer32`).
+    pub key: KeyPath,
+    /// The key the values came from: the key itself or its winning version subkey.
+    pub chosen: KeyPath,
+    /// The winning version subkey's name, if a subkey won.
+    pub version_subkey: Option<String>,
+    pub class: String,
+    pub assembly: String,
+    pub codebase: Option<String>,
+    /// The chosen key's `RuntimeVersion`, when it has a non-empty REG_SZ one.
+    pub runtime_version: Option<String>,
+    /// The searched key's default value (for LCC4-3's PIA test).
+    pub default_value: Option<String>,
+    /// Where it physically lives, for the trace.
+    pub physical: String,
+    pub access: Access,
+}
+
+/// A REG_SZ value's text, or why it does not qualify.
+fn sz(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Result<String, String> {
+    match reg.query_value(key, name, access) {
+        None => Err(format!("{name} is missing")),
+        Some((v, _)) if v.ty != ValueType::SZ => Err(format!("{name} is {}, not REG_SZ", v.ty)),
+        Some((v, _)) => match v.as_string() {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(format!("{name} is empty")),
+        },
+    }
+}
+
+fn value<'r>(reg: &'r Registry, key: &KeyPath, name: &str, access: &Access) -> Option<&'r Value> {
+    reg.query_value(key, name, access).map(|(v, _)| v)
+}
+
+/// SHIM-REG-2: `digits and dots, no leading dot, no "..", at most 3 dots, each part <= 65535`.
+/// Missing and empty parts are 0, as `_wtoi` reads them.
+pub fn parse_version_subkey(name: &str) -> Option<Version> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || name.contains("..")
+        || name.matches('.').count() > 3
+        || !name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return None;
+    }
+    let mut parts = [0u16; 4];
+    for (i, p) in name.split('.').enumerate() {
+        if p.is_empty() {
+            continue;
+        }
+        let v: u32 = p.trim_start_matches('0').parse().unwrap_or(0);
+        if p.len() > 10 || v > 65535 {
+            return None;
+        }
+        parts[i] = v as u16;
+    }
+    Some(Version(parts))
+}
+
+/// The `version=` part of an `Assembly` value, parsed as a version (SHIM-REG-6).
+fn assembly_version(assembly: &str) -> Option<Version> {
+    let lower = assembly.to_ascii_lowercase();
+    let at = lower.find("version=")?;
+    let rest = assembly[at + 8..].trim_start_matches(['"', '\'']);
+    let end = rest.find([',', '"', '\'']).unwrap_or(rest.len());
+    parse_version_subkey(rest[..end].trim())
+}
+
+/// The physical key an open landed on, for the trace.
+fn physical(reg: &Registry, key: &KeyPath, access: &Access) -> Option<String> {
+    reg.open(key, access).map(|k| k.primary.path().to_string())
+}
+
+fn clsid_key(guid: Guid, sub: &str) -> KeyPath {
+    KeyPath::new(
+        Root::ClassesRoot,
+        ["CLSID".to_owned(), guid.to_string(), sub.to_owned()],
+    )
+}
+
+/// Runtime major.minor above the cap?
+fn above_cap(rv: &str, cap: Option<&RuntimeVersion>) -> Option<bool> {
+    let cap = cap?;
+    Some(match RuntimeVersion::parse(rv) {
+        Some(v) => v.cmp_major_minor(cap).is_gt(),
+        // A RuntimeVersion that does not parse cannot be compared; the CLR's parser fails and
+        // the subkey does not qualify.
+        None => true,
+    })
+}
+
+/// `FindHighestVersion` plus the top-key fallback over one key (SHIM-REG-2..SHIM-REG-7).
+fn search_key(
+    reg: &Registry,
+    key: &KeyPath,
+    found: Found,
+    cap: Option<&RuntimeVersion>,
+    access: &Access,
+    trace: &mut Trace,
+) -> Option<RegHit> {
+    let record = found == Found::Record;
+    let open = reg.open(key, access)?;
+    let mut names: Vec<_> = reg.open_subkeys(&open);
+    names.sort();
+    let mut best: Option<(Version, String)> = None;
+    for n in &names {
+        let name = n.as_str();
+        let Some(version) = parse_version_subkey(name) else {
+            trace
+                .push(
+                    "SHIM-REG-2",
+                    format!("subkey `{name}` is not a version: ignored"),
+                )
+                .at(key.join(name).to_string());
+            continue;
+        };
+        let sub = key.join(name);
+        if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
+            trace
+                .push(
+                    "SHIM-REG-8",
+                    format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
+                )
+                .at(sub.to_string());
+            continue;
+        }
+        let mut needed = vec!["Assembly", "Class"];
+        if !record {
+            needed.push("RuntimeVersion");
+        }
+        let problems: Vec<String> = needed
+            .iter()
+            .filter_map(|v| sz(reg, &sub, v, access).err())
+            .collect();
+        if !problems.is_empty() {
+            trace
+                .push(
+                    "SHIM-REG-3",
+                    format!("version subkey {name} skipped: {}", problems.join(", ")),
+                )
+                .at(sub.to_string())
+                .found("invalid");
+            continue;
+        }
+        if !record {
+            let rv = sz(reg, &sub, "RuntimeVersion", access).unwrap_or_default();
+            if above_cap(&rv, cap) == Some(true) {
+                trace
+                    .push(
+                        "SHIM-REG-4",
+                        format!(
+                            "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
+                            cap.map(|c| c.family()).unwrap_or_default()
+                        ),
+                    )
+                    .at(sub.to_string())
+                    .found(format!("RuntimeVersion = {rv}"));
+                continue;
+            }
+        }
+        trace
+            .push("SHIM-REG-3", format!("version subkey {name} is valid"))
+            .at(sub.to_string());
+        // `>=`: on a tie the later subkey wins.
+        if best.as_ref().is_none_or(|(b, _)| version >= *b) {
+            best = Some((version, name.to_owned()));
+        }
+    }
+
+    let (chosen, version_subkey) = match best {
+        Some((v, name)) => {
+            trace
+                .push(
+                    "SHIM-REG-5",
+                    format!("the highest valid version wins: {name}"),
+                )
+                .at(key.join(&name).to_string())
+                .found(v.to_string());
+            (key.join(&name), Some(name))
+        }
+        None => {
+            // SHIM-REG-6: the key's own values.
+            let class = sz(reg, key, "Class", access);
+            let assembly = sz(reg, key, "Assembly", access);
+            let rv = sz(reg, key, "RuntimeVersion", access).ok();
+            let mut why = Vec::new();
+            if let Err(e) = &class {
+                why.push(e.clone());
+            }
+            match &assembly {
+                Err(e) => why.push(e.clone()),
+                Ok(a) if assembly_version(a).is_none() => why.push(format!(
+                    "the version= part of Assembly `{a}` does not parse"
+                )),
+                Ok(_) => {}
+            }
+            if !record
+                && let Some(rv) = &rv
+                && above_cap(rv, cap) == Some(true)
+            {
+                why.push(format!(
+                    "RuntimeVersion {rv} is above the running {}",
+                    cap.map(|c| c.family()).unwrap_or_default()
+                ));
+            }
+            if !why.is_empty() {
+                trace
+                    .push(
+                        "SHIM-REG-6",
+                        format!(
+                            "no valid version subkey, and the key's own values do not qualify: {}",
+                            why.join(", ")
+                        ),
+                    )
+                    .at(key.to_string())
+                    .found("nothing");
+                return None;
+            }
+            trace
+                .push(
+                    "SHIM-REG-6",
+                    match &rv {
+                        Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
+                        None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
+                    },
+                )
+                .at(key.to_string());
+            (key.clone(), None)
+        }
+    };
+    let class = sz(reg, &chosen, "Class", access).ok()?;
+    let assembly = sz(reg, &chosen, "Assembly", access).ok()?;
+    let codebase = sz(reg, &chosen, "CodeBase", access).ok();
+    let runtime_version = sz(reg, &chosen, "RuntimeVersion", access).ok();
+    let default_value = value(reg, key, "", access).and_then(Value::as_string);
+    trace
+        .push(
+            "SHIM-REG-7",
+            format!(
+                "Class = {class}, Assembly = {assembly}, {}",
+                match &codebase {
+                    Some(c) => format!("CodeBase = {c}"),
+                    None => "no CodeBase".to_owned(),
+                }
+            ),
+        )
+        .at(chosen.to_string());
+    Some(RegHit {
+        found,
+        key: key.clone(),
+        chosen: chosen.clone(),
+        version_subkey,
+        class,
+        assembly,
+        codebase,
+        runtime_version,
+        default_value,
+        physical: physical(reg, &chosen, access).unwrap_or_default(),
+        access: *access,
+    })
+}
+
+/// `FindShimInfoFromRegistry` (SHIM-REG-1..SHIM-REG-7). `other_view` says whether the process may
+/// also look in the other registry view for `LocalServer32` (a 64-bit process, or a 32-bit one
+/// under WOW64). `None` is REGDB_E_CLASSNOTREG.
+pub fn find_shim_info(
+    reg: &Registry,
+    guid: Guid,
+    record: bool,
+    cap: Option<&RuntimeVersion>,
+    access: &Access,
+    other_view: bool,
+    trace: &mut Trace,
+) -> Option<RegHit> {
+    let capped = match cap {
+        Some(c) => format!("capped at {}", c.family()),
+        None => "no cap".to_owned(),
+    };
+    let attempts: Vec<(KeyPath, Found, Access)> = if record {
+        vec![(
+            KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
+            Found::Record,
+            *access,
+        )]
+    } else {
+        let mut v = vec![
+            (
+                clsid_key(guid, "InprocServer32"),
+                Found::InprocServer32,
+                *access,
+            ),
+            (
+                clsid_key(guid, "LocalServer32"),
+                Found::LocalServer32(access.view),
+                *access,
+            ),
+        ];
+        if other_view {
+            let other = Access {
+                view: access.view.other(),
+                ..*access
+            };
+            v.push((
+                clsid_key(guid, "LocalServer32"),
+                Found::LocalServer32(other.view),
+                other,
+            ));
+        }
+        v
+    };
+    for (key, found, acc) in attempts {
+        match physical(reg, &key, &acc) {
+            None => {
+                trace
+                    .push(
+                        "SHIM-REG-1",
+                        format!("{key} ({} view, {capped}): not found", acc.view),
+                    )
+                    .at(key.to_string())
+                    .found("no key");
+            }
+            Some(p) => {
+                trace
+                    .push("SHIM-REG-1", format!("{key} ({} view, {capped})", acc.view))
+                    .at(key.to_string())
+                    .found(p);
+                if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
+                    return Some(hit);
+                }
+            }
+        }
+    }
+    trace
+        .push("SHIM-REG-7", "nothing qualifies: REGDB_E_CLASSNOTREG")
+        .found("0x80040154");
+    None
+}
+
+/// `FindRuntimeVersionFromRegistry` (SHIM-REG-8): the highest registration with no cap; its
+/// RuntimeVersion, `v1.0.3705` when missing; and `SupportedRuntimeVersions`.
+pub struct RuntimeInfo {
+    pub runtime: String,
+    pub supported: Option<String>,
+    pub hit: RegHit,
+}
+
+pub fn find_runtime_version(
+    reg: &Registry,
+    guid: Guid,
+    access: &Access,
+    other_view: bool,
+    trace: &mut Trace,
+) -> Option<RuntimeInfo> {
+    let hit = find_shim_info(reg, guid, false, None, access, other_view, trace)?;
+    let supported = sz(reg, &hit.chosen, "SupportedRuntimeVersions", &hit.access).ok();
+    let runtime = hit
+        .runtime_version
+        .clone()
+        .unwrap_or_else(|| V1_RUNTIME.to_owned());
+    trace
+        .push(
+            "SHIM-REG-8",
+            format!(
+                "the registration's runtime is {runtime}{}{}",
+                if hit.runtime_version.is_none() {
+                    " (no RuntimeVersion value)"
+                } else {
+                    ""
+                },
+                match &supported {
+                    Some(s) => format!("; SupportedRuntimeVersions = {s}"),
+                    None => String::new(),
+                }
+            ),
+        )
+        .at(hit.chosen.to_string());
+    Some(RuntimeInfo {
+        runtime,
+        supported,
+        hit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shim_reg2_version_subkey_names() {
+        assert_eq!(parse_version_subkey("1.0.0.0"), Some(Version([1, 0, 0, 0])));
+        assert_eq!(parse_version_subkey("2"), Some(Version([2, 0, 0, 0])));
+        assert_eq!(parse_version_subkey("1.2."), Some(Version([1, 2, 0, 0])));
+        assert_eq!(parse_version_subkey(".1"), None);
+        assert_eq!(parse_version_subkey("1..2"), None);
+        assert_eq!(parse_version_subkey("1.2.3.4.5"), None);
+        assert_eq!(parse_version_subkey("1.65536"), None);
+        assert_eq!(
+            parse_version_subkey("1.65535"),
+            Some(Version([1, 65535, 0, 0]))
+        );
+        assert_eq!(parse_version_subkey("v1.0"), None);
+        assert_eq!(parse_version_subkey(""), None);
+    }
+
+    #[test]
+    fn shim_reg6_assembly_version_part() {
+        assert_eq!(
+            assembly_version("Foo, Version=1.2.3.4, Culture=neutral"),
+            Some(Version([1, 2, 3, 4]))
+        );
+        assert_eq!(assembly_version("Foo, Culture=neutral"), None);
+        assert_eq!(
+            assembly_version("foo,version=\"2.0.0.0\""),
+            Some(Version([2, 0, 0, 0]))
+        );
+    }
+}
