@@ -534,6 +534,43 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let access = self.clr_access();
+        // FindShimInfoFromWin32 asking for the runtime version: a surrogate hit fails (SXS-5)
+        // and mscoree falls back to the registry.
+        let origin = match origin {
+            ManagedOrigin::Sxs { .. } => {
+                let found = self
+                    .ctx
+                    .as_ref()
+                    .map(|ctx| comsim_manifest::lookup::find_shim_info(ctx, clsid, false, true));
+                match found {
+                    Some(Ok(info)) => ManagedOrigin::Sxs {
+                        runtime: info.runtime_version,
+                        class: info.class_name,
+                        assembly: info.assembly,
+                    },
+                    other => {
+                        use comsim_manifest::lookup::ShimMiss;
+                        let why = match other {
+                            Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
+                                trace.push("SXS-5", format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
+                                "SXS-5"
+                            }
+                            Some(Err(ShimMiss::EmptyTypeName { source })) => {
+                                trace.push("SXS-6", format!("the context entry in {source} has an empty name: the lookup fails"));
+                                "SXS-6"
+                            }
+                            _ => "SXS-4",
+                        };
+                        trace.push(
+                            "SHIM-1",
+                            format!("the context gave nothing ({why}): mscoree falls back to the registry"),
+                        );
+                        ManagedOrigin::Registry
+                    }
+                }
+            }
+            o => o,
+        };
         let requested = match &origin {
             ManagedOrigin::Sxs { runtime, .. } => {
                 trace.push(
