@@ -1,0 +1,14 @@
+//! .NET Framework application configuration files (`app.exe.config`) for comsim.
+//!
+//! [`parse_config`] reads the file's bytes (UTF-8, or UTF-16 with a byte order mark) on
+//! quick-xml's namespace-aware reader into an [`AppConfig`]: the `<startup>` element the shim
+//! reads to choose a runtime (`useLegacyV2RuntimeActivationPolicy`, `<supportedRuntime>`,
+//! `<requiredRuntime>`) and the `<probing privatePath>` Fusion probes. Malformed input is a
+//! [`comsim_diag::Diagnostic`] naming file, line and column; what the runtime would skip is kept
+//! as warnings in [`AppConfig::ignored`].
+
+mod model;
+mod parse;
+
+pub use model::{AppConfig, Startup, SupportedRuntime};
+pub use parse::{ASM_V1, MAX_DEPTH, parse_config, parse_config_str};
