@@ -421,7 +421,7 @@ pub fn bind<'m>(
                 }
                 trace
                     .push("BIND-3", "found in the application base")
-                    .at(path.to_string())
+                    .at(file.path.to_string())
                     .found(asm.full_name());
                 let bound = Bound {
                     file,

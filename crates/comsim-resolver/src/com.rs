@@ -98,7 +98,7 @@ impl Session<'_> {
                         server.module
                     ),
                 )
-                .at(format!("{} ({})", server.source, server.location))
+                .at(server.location.to_string())
                 .found(server.module.clone());
             let tm = threading_name(&server.threading_model);
             return match server.managed_type {
@@ -452,7 +452,16 @@ impl Session<'_> {
             return Some(result);
         }
         // AppID + DllSurrogate: the in-process DLL in a surrogate process.
-        let appid = string_value(self, &clsid_key(clsid, &[]), "AppID", access)?;
+        let Some(appid) = string_value(self, &clsid_key(clsid, &[]), "AppID", access) else {
+            trace
+                .push(
+                    "COM-3",
+                    "no LocalServer32 in either view and no AppID: no local server",
+                )
+                .at(key.to_string())
+                .found("no key");
+            return None;
+        };
         let appid_key = KeyPath::new(Root::ClassesRoot, ["AppID".to_owned(), appid.clone()]);
         let surrogate = self
             .m

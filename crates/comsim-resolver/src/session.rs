@@ -663,7 +663,7 @@ impl<'m> Session<'m> {
                             info.assembly_identity
                         ),
                     )
-                    .at(format!("{} ({})", info.source, info.location))
+                    .at(info.location.to_string())
                     .found(format!("runtimeVersion {}", info.runtime_version));
                 trace
                     .push(

@@ -289,6 +289,14 @@ fn search_key(
     })
 }
 
+fn key_label(found: Found) -> &'static str {
+    match found {
+        Found::InprocServer32 => "InprocServer32",
+        Found::LocalServer32(_) => "LocalServer32",
+        Found::Record => "Record",
+    }
+}
+
 /// `FindShimInfoFromRegistry` (SHIM-REG-1..SHIM-REG-7). `other_view` says whether the process may
 /// also look in the other registry view for `LocalServer32` (a 64-bit process, or a 32-bit one
 /// under WOW64). `None` is REGDB_E_CLASSNOTREG.
@@ -343,14 +351,17 @@ pub fn find_shim_info(
                 trace
                     .push(
                         "SHIM-REG-1",
-                        format!("{key} ({} view, {capped}): not found", acc.view),
+                        format!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
                     .at(key.to_string())
                     .found("no key");
             }
             Some(p) => {
                 trace
-                    .push("SHIM-REG-1", format!("{key} ({} view, {capped})", acc.view))
+                    .push(
+                        "SHIM-REG-1",
+                        format!("{} ({} view, {capped}): found", key_label(found), acc.view),
+                    )
                     .at(key.to_string())
                     .found(p);
                 if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
