@@ -64,7 +64,6 @@ pub struct Server {
     pub runtime: Option<RuntimeVersion>,
     /// Whether that CLR was started by this activation (in-process side by side when another
     /// was already loaded).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub runtime_started: bool,
     /// The managed class behind mscoree.
     #[serde(skip_serializing_if = "Option::is_none")]

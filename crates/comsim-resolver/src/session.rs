@@ -314,7 +314,7 @@ impl<'m> Session<'m> {
     pub(crate) fn clr_access(&self) -> Access {
         let ignore = self.p.elevated && self.sw.is(switches::CLR_USER_CLASSES, "ignore");
         Access {
-            view: self.p.bitness.view(),
+            view: self.view(),
             merge: self.merge(),
             user_classes: !ignore,
         }
@@ -323,9 +323,19 @@ impl<'m> Session<'m> {
     /// The access of COM's registry reads: elevated processes do not see per-user classes (REG-2).
     pub(crate) fn com_access(&self) -> Access {
         Access {
-            view: self.p.bitness.view(),
+            view: self.view(),
             merge: self.merge(),
             user_classes: !self.p.elevated,
+        }
+    }
+
+    /// The process's registry view (REG-3): on 32-bit Windows there is no WOW64 and every process
+    /// reads the one, native view.
+    fn view(&self) -> comsim_registry::View {
+        if self.m.os == Bitness::B32 {
+            comsim_registry::View::Bits64
+        } else {
+            self.p.bitness.view()
         }
     }
 

@@ -1,0 +1,1119 @@
+//! From the TOML's shape (`raw`) to the resolver's model: every value is checked here, and every
+//! error points at the value that caused it.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use comsim_diag::{Diagnostic, LineIndex, Location};
+use comsim_manifest::{Guid, Version};
+use comsim_regfile::{ImportOptions, Mode};
+use comsim_registry::{View, Writer};
+use comsim_resolver::machine::{
+    AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
+    RuntimeVersion, TypeInfo, TypeKind,
+};
+use comsim_resolver::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
+use comsim_resolver::vfs::{FileKind, VFile, WinPath};
+use comsim_resolver::{SWITCHES, Switches};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::expect;
+use crate::files::{FileError, Loaded, ScenarioDir};
+use crate::raw::{
+    ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawProcess,
+    RawRegistry, RawScenario, RawStep, Scalar, Text,
+};
+use crate::{Expectation, Scenario, Step};
+
+/// The scenario file being built: its name, its text's line index, and its directory.
+pub(crate) struct Ctx<'a> {
+    pub file: &'a str,
+    pub index: LineIndex<'a>,
+    pub dir: ScenarioDir,
+}
+
+impl Ctx<'_> {
+    fn location(&self, span: &Range<usize>) -> Location {
+        self.index.location(self.file, span.start)
+    }
+
+    /// An error at a byte span of the scenario file, with the line shown.
+    fn err(
+        &self,
+        code: &'static str,
+        span: &Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let loc = self.location(span);
+        Diagnostic::error(code, message)
+            .with_source_line(self.index.line_text(loc.line))
+            .at(loc)
+    }
+
+    fn err_at<T>(
+        &self,
+        code: &'static str,
+        at: &Spanned<T>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.err(code, &at.span(), message)
+    }
+
+    /// Reads a file the scenario names; errors point at the name.
+    fn read(&self, name: &Text) -> Result<Loaded, Diagnostic> {
+        self.read_str(name.get_ref(), &name.span())
+    }
+
+    fn read_str(&self, name: &str, span: &Range<usize>) -> Result<Loaded, Diagnostic> {
+        self.dir.read(name).map_err(
+            |FileError {
+                 code,
+                 message,
+                 note,
+             }| {
+                let d = self.err(code, span, message);
+                match note {
+                    Some(n) => d.with_note(n),
+                    None => d,
+                }
+            },
+        )
+    }
+}
+
+/// Parses the TOML: syntax errors first, then the shape (unknown keys, missing keys, types).
+pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic> {
+    let de = toml::de::Deserializer::parse(text).map_err(|e| {
+        ctx.err(
+            "scenario-syntax",
+            &e.span().unwrap_or(0..0),
+            e.message().trim_end(),
+        )
+    })?;
+    RawScenario::deserialize(de).map_err(|e| {
+        ctx.err(
+            "scenario-field",
+            &e.span().unwrap_or(0..0),
+            toml_words(e.message().trim_end()),
+        )
+    })
+}
+
+/// serde names types as Rust does (`i64`, `sequence`, `map`); say what TOML calls them.
+fn toml_words(message: &str) -> String {
+    message
+        .replace("expected i64", "expected an integer")
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("expected a sequence", "expected an array")
+        .replace("invalid type: map", "invalid type: table")
+        .replace("expected a map", "expected a table")
+}
+
+pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diagnostic> {
+    if raw.title.get_ref().trim().is_empty() {
+        return Err(ctx.err_at("scenario-value", &raw.title, "the title is empty"));
+    }
+    let mut switches = Switches::default();
+    let mut entries = raw.switches.map(|e| e.0).unwrap_or_default();
+    entries.sort_by_key(|(name, _)| name.span().start);
+    for (name, value) in entries {
+        if let Err(msg) = switches.set(name.get_ref(), value.get_ref()) {
+            let known = SWITCHES.iter().any(|s| s.name == name.get_ref());
+            let span = if known { value.span() } else { name.span() };
+            return Err(ctx.err("scenario-switch", &span, msg));
+        }
+    }
+    let machine = machine(ctx, raw.machine)?;
+    let process = process(ctx, raw.process, &machine)?;
+    if raw.steps.is_empty() {
+        return Err(ctx
+            .err("scenario-step", &(0..0), "the scenario has no `[[step]]`")
+            .with_note("each `[[step]]` makes one request, e.g. `create_instance = \"{CLSID}\"`"));
+    }
+    let mut steps = Vec::with_capacity(raw.steps.len());
+    for (i, s) in raw.steps.into_iter().enumerate() {
+        steps.push(step(ctx, i + 1, s, &process)?);
+    }
+    Ok(Scenario {
+        path: PathBuf::new(),
+        title: raw.title.into_inner(),
+        description: raw.description,
+        machine,
+        process,
+        switches,
+        steps,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+fn guid(ctx: &Ctx<'_>, t: &Text) -> Result<Guid, Diagnostic> {
+    Guid::parse(t.get_ref()).ok_or_else(|| not_a_guid(ctx, t))
+}
+
+fn not_a_guid(ctx: &Ctx<'_>, t: &Text) -> Diagnostic {
+    ctx.err_at(
+        "scenario-guid",
+        t,
+        format!(
+            "`{}` is not a GUID (expected {{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}})",
+            t.get_ref()
+        ),
+    )
+}
+
+fn runtime(ctx: &Ctx<'_>, t: &Text) -> Result<RuntimeVersion, Diagnostic> {
+    RuntimeVersion::parse(t.get_ref()).ok_or_else(|| {
+        ctx.err_at(
+            "scenario-runtime",
+            t,
+            format!(
+                "`{}` is not a runtime version (expected `v` and two or three numbers: v2.0.50727, v4.0.30319, v4.0)",
+                t.get_ref()
+            ),
+        )
+    })
+}
+
+/// A Windows path of the machine that names a file (not a drive root).
+fn win_path(ctx: &Ctx<'_>, t: &Text) -> Result<WinPath, Diagnostic> {
+    let p = WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at("scenario-winpath", t, e.0))?;
+    if p.components().is_empty() {
+        return Err(ctx.err_at(
+            "scenario-winpath",
+            t,
+            format!("`{}` is a drive, not a file", t.get_ref()),
+        ));
+    }
+    Ok(p)
+}
+
+fn bitness(ctx: &Ctx<'_>, n: &Spanned<i64>, key: &str) -> Result<Bitness, Diagnostic> {
+    match n.get_ref() {
+        32 => Ok(Bitness::B32),
+        64 => Ok(Bitness::B64),
+        v => Err(ctx.err_at("scenario-value", n, format!("`{key}` is 32 or 64, not {v}"))),
+    }
+}
+
+fn one_of<T: Copy>(
+    ctx: &Ctx<'_>,
+    t: &Text,
+    key: &str,
+    values: &[(&str, T)],
+) -> Result<T, Diagnostic> {
+    match values.iter().find(|(name, _)| *name == t.get_ref()) {
+        Some((_, v)) => Ok(*v),
+        None => {
+            let names: Vec<String> = values.iter().map(|(n, _)| format!("`{n}`")).collect();
+            Err(ctx.err_at(
+                "scenario-value",
+                t,
+                format!("`{key}` is {}, not `{}`", join_or(&names), t.get_ref()),
+            ))
+        }
+    }
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn non_empty(ctx: &Ctx<'_>, t: &Text, what: &str) -> Result<String, Diagnostic> {
+    let s = t.get_ref();
+    if s.trim().is_empty() {
+        return Err(ctx.err_at("scenario-value", t, format!("{what} is empty")));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(ctx.err_at(
+            "scenario-value",
+            t,
+            format!("{what} contains the control character {c:?}"),
+        ));
+    }
+    Ok(s.clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine
+
+const DEFAULT_CLRS: &[&str] = &["v2.0.50727", "v4.0.30319"];
+
+/// A file of the machine waiting to be placed, with where it was declared (files are placed in
+/// the order they were written, so the second of two at one path is the one reported).
+struct Placement {
+    order: usize,
+    span: Range<usize>,
+    file: VFile,
+}
+
+fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
+    let os = match &raw.os {
+        None => Bitness::B64,
+        Some(t) => one_of(
+            ctx,
+            t,
+            "os",
+            &[("x64", Bitness::B64), ("x86", Bitness::B32)],
+        )?,
+    };
+    let mut m = Machine::new(os);
+    match &raw.clrs {
+        None => {
+            m.clrs = DEFAULT_CLRS
+                .iter()
+                .filter_map(|v| RuntimeVersion::parse(v))
+                .collect();
+        }
+        Some(list) => {
+            for t in list {
+                let v = runtime(ctx, t)?;
+                if v.build.is_none() {
+                    return Err(ctx.err_at(
+                        "scenario-runtime",
+                        t,
+                        format!(
+                            "an installed CLR is named by its full version (`v4.0.30319`, `v2.0.50727`), not `{}`",
+                            t.get_ref()
+                        ),
+                    ));
+                }
+                if m.clrs
+                    .iter()
+                    .any(|c| c.major == v.major && c.minor == v.minor)
+                {
+                    return Err(ctx.err_at(
+                        "scenario-runtime",
+                        t,
+                        format!("CLR {} is listed twice", v.family()),
+                    ));
+                }
+                m.clrs.push(v);
+            }
+        }
+    }
+
+    for entry in &raw.registry {
+        import(ctx, &mut m, entry)?;
+    }
+
+    let mut placements: Vec<Placement> = Vec::new();
+    for f in &raw.file {
+        placements.push(data_file(ctx, f)?);
+    }
+    for a in &raw.assembly {
+        placements.extend(assembly(ctx, &m, a)?);
+    }
+    for n in &raw.native {
+        placements.push(native(ctx, n)?);
+    }
+    placements.sort_by_key(|p| p.order);
+    for p in placements {
+        let path = p.file.path.to_string();
+        if let Err(first) = m.fs.insert(p.file) {
+            return Err(ctx
+                .err(
+                    "scenario-duplicate-file",
+                    &p.span,
+                    format!("`{path}` is already a file of the machine"),
+                )
+                .with_note(format!("declared first by {first}")));
+        }
+    }
+    Ok(m)
+}
+
+fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {
+    format!("{} ({what})", ctx.location(span))
+}
+
+/// One `machine.registry` entry: a strict import, as the regedit of that view with those rights
+/// (REG-3, REG-4).
+fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Result<(), Diagnostic> {
+    let (name, name_span, view, as_user) = match entry.get_ref() {
+        RawRegistry::File(f) => (f.as_str(), entry.span(), None, None),
+        RawRegistry::Table(t) => (
+            t.file.get_ref().as_str(),
+            t.file.span(),
+            t.view.as_ref(),
+            t.as_user.as_ref(),
+        ),
+    };
+    let view = match (view, m.os) {
+        (None, _) => View::Bits64,
+        (Some(v), Bitness::B64) => match bitness(ctx, v, "view")? {
+            Bitness::B64 => View::Bits64,
+            Bitness::B32 => View::Bits32,
+        },
+        // A 32-bit Windows has one view and one regedit, the 32-bit one: no redirection.
+        (Some(v), Bitness::B32) => match bitness(ctx, v, "view")? {
+            Bitness::B32 => View::Bits64,
+            Bitness::B64 => {
+                return Err(ctx.err_at(
+                    "scenario-value",
+                    v,
+                    "a 32-bit Windows (`os = \"x86\"`) has no 64-bit regedit: use `view = 32` or leave it out",
+                ));
+            }
+        },
+    };
+    let admin = match as_user {
+        None => true,
+        Some(t) => one_of(
+            ctx,
+            t,
+            "as",
+            &[("administrator", true), ("standard-user", false)],
+        )?,
+    };
+    let file = ctx.read_str(name, &name_span)?;
+    let opts = ImportOptions {
+        mode: Mode::Strict,
+        view,
+        writer: Writer { admin },
+        encoding: None,
+    };
+    comsim_regfile::import_bytes(&mut m.registry, &file.display, &file.bytes, &opts)
+        .map(|_| ())
+        .map_err(|d| {
+            d.with_note(format!(
+                "imported by {} (`machine.registry`), in strict mode",
+                ctx.location(&name_span)
+            ))
+        })
+}
+
+fn data_file(ctx: &Ctx<'_>, f: &Spanned<RawFile>) -> Result<Placement, Diagnostic> {
+    let RawFile { path, source } = f.get_ref();
+    let win = win_path(ctx, path)?;
+    let loaded = ctx.read(source)?;
+    Ok(Placement {
+        order: f.span().start,
+        span: path.span(),
+        file: VFile {
+            path: win,
+            kind: FileKind::Data,
+            bytes: loaded.bytes,
+            embedded_manifest: None,
+            origin: origin(
+                ctx,
+                &path.span(),
+                &format!("[[machine.file]] {}", loaded.display),
+            ),
+        },
+    })
+}
+
+fn embedded_manifest(ctx: &Ctx<'_>, t: &Option<Text>) -> Result<Option<Vec<u8>>, Diagnostic> {
+    match t {
+        None => Ok(None),
+        Some(t) => Ok(Some(ctx.read(t)?.bytes)),
+    }
+}
+
+fn assembly(
+    ctx: &Ctx<'_>,
+    m: &Machine,
+    a: &Spanned<RawAssembly>,
+) -> Result<Vec<Placement>, Diagnostic> {
+    let r = a.get_ref();
+    let name = non_empty(ctx, &r.name, "the assembly name")?;
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ',' | '=' | '"' | '\'' | '/' | '\\'))
+    {
+        return Err(ctx.err_at(
+            "scenario-value",
+            &r.name,
+            format!("an assembly name cannot contain {c:?}"),
+        ));
+    }
+    let version = Version::parse(r.version.get_ref()).ok_or_else(|| {
+        ctx.err_at(
+            "scenario-version",
+            &r.version,
+            format!(
+                "`{}` is not an assembly version (expected four numbers up to 65535, as in 1.0.0.0)",
+                r.version.get_ref()
+            ),
+        )
+    })?;
+    let culture = match &r.culture {
+        None => None,
+        Some(t) if t.get_ref().eq_ignore_ascii_case("neutral") => None,
+        Some(t) => {
+            let c = t.get_ref();
+            if c.is_empty() || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(ctx.err_at(
+                    "scenario-value",
+                    t,
+                    format!("`{c}` is not a culture (`neutral`, `en-US`, `de`, …)"),
+                ));
+            }
+            Some(c.clone())
+        }
+    };
+    let public_key_token = match &r.public_key_token {
+        None => None,
+        Some(t) if t.get_ref().eq_ignore_ascii_case("null") => None,
+        Some(t) => {
+            let s = t.get_ref();
+            if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ctx.err_at(
+                    "scenario-value",
+                    t,
+                    format!("`{s}` is not a public key token (sixteen hex digits, or `null`)"),
+                ));
+            }
+            Some(s.to_ascii_lowercase())
+        }
+    };
+    let rt = runtime(ctx, &r.runtime)?;
+    let architecture = match &r.architecture {
+        None => ProcessorArchitecture::Msil,
+        Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
+            ctx.err_at(
+                "scenario-value",
+                t,
+                format!(
+                    "`architecture` is `msil`, `x86` or `amd64`, not `{}`",
+                    t.get_ref()
+                ),
+            )
+        })?,
+    };
+    let primary_interop = match &r.primary_interop {
+        None => None,
+        Some(p) => {
+            let p = p.get_ref();
+            let part = |n: &Spanned<i64>, key: &str| -> Result<u16, Diagnostic> {
+                u16::try_from(*n.get_ref()).map_err(|_| {
+                    ctx.err_at(
+                        "scenario-value",
+                        n,
+                        format!("`{key}` is a number from 0 to 65535"),
+                    )
+                })
+            };
+            Some(PrimaryInterop {
+                libid: guid(ctx, &p.libid)?,
+                major: part(&p.major, "major")?,
+                minor: part(&p.minor, "minor")?,
+            })
+        }
+    };
+    let mut types: Vec<TypeInfo> = Vec::with_capacity(r.types.len());
+    for t in &r.types {
+        let ti = type_info(ctx, t)?;
+        if types.iter().any(|x| x.full_name == ti.full_name) {
+            return Err(ctx.err_at(
+                "scenario-duplicate-type",
+                &t.get_ref().name,
+                format!("the assembly already defines `{}`", ti.full_name),
+            ));
+        }
+        types.push(ti);
+    }
+    let info = AssemblyInfo {
+        name,
+        version,
+        culture,
+        public_key_token,
+        runtime: rt,
+        architecture,
+        com_visible: r.com_visible.unwrap_or(true),
+        primary_interop,
+        types,
+    };
+    let manifest = embedded_manifest(ctx, &r.manifest)?;
+
+    let mut out = Vec::new();
+    if let Some(p) = &r.path {
+        out.push(Placement {
+            order: a.span().start,
+            span: p.span(),
+            file: VFile {
+                path: win_path(ctx, p)?,
+                kind: FileKind::Assembly(Box::new(info.clone())),
+                bytes: Vec::new(),
+                embedded_manifest: manifest.clone(),
+                origin: origin(
+                    ctx,
+                    &p.span(),
+                    &format!("[[machine.assembly]] {}", info.name),
+                ),
+            },
+        });
+    }
+    if let Some(g) = &r.gac {
+        let families: Vec<(String, Range<usize>)> = match g.get_ref() {
+            OneOrMany::One(s) => vec![(s.clone(), g.span())],
+            OneOrMany::Many(list) => list
+                .iter()
+                .map(|t| (t.get_ref().clone(), t.span()))
+                .collect(),
+        };
+        if families.is_empty() {
+            return Err(ctx.err_at("scenario-gac", g, "`gac` lists no CLR"));
+        }
+        for (family, span) in families {
+            let clr = gac_clr(ctx, m, &info, &family, &span)?;
+            out.push(Placement {
+                order: a.span().start,
+                span: span.clone(),
+                file: VFile {
+                    path: m.gac_path(&clr, &info),
+                    kind: FileKind::Assembly(Box::new(info.clone())),
+                    bytes: Vec::new(),
+                    embedded_manifest: manifest.clone(),
+                    origin: origin(
+                        ctx,
+                        &span,
+                        &format!("[[machine.assembly]] {} in the CLR {family} GAC", info.name),
+                    ),
+                },
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(ctx
+            .err_at(
+                "scenario-field",
+                &r.name,
+                format!("the assembly `{}` has neither `path` nor `gac`", info.name),
+            )
+            .with_note("give `path = 'C:\\App\\Name.dll'`, `gac = \"4.0\"`, or both"));
+    }
+    Ok(out)
+}
+
+/// The installed CLR whose GAC `family` (`2.0`, `4.0`) names (BIND-2).
+fn gac_clr(
+    ctx: &Ctx<'_>,
+    m: &Machine,
+    info: &AssemblyInfo,
+    family: &str,
+    span: &Range<usize>,
+) -> Result<RuntimeVersion, Diagnostic> {
+    let parsed = RuntimeVersion::parse(&format!("v{family}")).filter(|v| v.build.is_none());
+    let Some(want) = parsed else {
+        return Err(ctx.err(
+            "scenario-gac",
+            span,
+            format!("`{family}` is not a CLR family (`2.0` or `4.0`)"),
+        ));
+    };
+    if info.public_key_token.is_none() {
+        return Err(ctx
+            .err(
+                "scenario-gac",
+                span,
+                format!(
+                    "`{}` has no public key token, and only strong-named assemblies go in the GAC",
+                    info.name
+                ),
+            )
+            .with_note("give `public_key_token = \"…\"` (sixteen hex digits)"));
+    }
+    let Some(clr) = m.installed(want.major, want.minor).cloned() else {
+        return Err(ctx.err(
+            "scenario-gac",
+            span,
+            format!("CLR {family} is not installed on this machine (`machine.clrs`)"),
+        ));
+    };
+    // A v4 assembly cannot go in the CLR 2.0 GAC; a v2 one goes in either.
+    if info.runtime.cmp_major_minor(&clr) == std::cmp::Ordering::Greater {
+        return Err(ctx.err(
+            "scenario-gac",
+            span,
+            format!(
+                "`{}` is built for {}, newer than CLR {family}: that CLR's gacutil refuses it",
+                info.name, info.runtime
+            ),
+        ));
+    }
+    Ok(clr)
+}
+
+fn type_info(ctx: &Ctx<'_>, t: &Spanned<crate::raw::RawType>) -> Result<TypeInfo, Diagnostic> {
+    let r = t.get_ref();
+    let full_name = non_empty(ctx, &r.name, "the type name")?;
+    let kind = match &r.kind {
+        None => TypeKind::Class,
+        Some(k) => one_of(
+            ctx,
+            k,
+            "kind",
+            &[
+                ("class", TypeKind::Class),
+                ("struct", TypeKind::Struct),
+                ("interface", TypeKind::Interface),
+                ("enum", TypeKind::Enum),
+            ],
+        )?,
+    };
+    let guid = match &r.guid {
+        None => None,
+        Some(g) => Some(guid(ctx, g)?),
+    };
+    let progid = match &r.progid {
+        None => None,
+        Some(p) => Some(non_empty(ctx, p, "the ProgID")?),
+    };
+    Ok(TypeInfo {
+        full_name,
+        kind,
+        guid,
+        public: r.public.unwrap_or(true),
+        is_abstract: r.is_abstract.unwrap_or(false),
+        com_visible: r.com_visible,
+        default_constructor: r.default_constructor.unwrap_or(true),
+        com_import: r.com_import.unwrap_or(false),
+        progid,
+    })
+}
+
+fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic> {
+    let r = n.get_ref();
+    let path = win_path(ctx, &r.path)?;
+    let is_exe = path.extension() == "exe";
+    let declared = match &r.bitness {
+        None => None,
+        Some(b) => Some(bitness(ctx, b, "bitness")?),
+    };
+    if let (Some(m), Some(_)) = (&r.manifest, &r.bytes) {
+        return Err(ctx
+            .err_at(
+                "scenario-field",
+                m,
+                "`manifest` and `bytes` both give the image's manifest",
+            )
+            .with_note("with `bytes`, the RT_MANIFEST resources come from the PE file itself"));
+    }
+    let (bytes, from_pe) = match &r.bytes {
+        None => (Vec::new(), None),
+        Some(b) => {
+            let loaded = ctx.read(b)?;
+            let pe = comsim_manifest::pe::pe_machine(&loaded.bytes).map_err(|e| {
+                ctx.err_at(
+                    "scenario-pe",
+                    b,
+                    format!("`{}` is not a usable PE image: {e}", loaded.display),
+                )
+            })?;
+            let pe = match pe {
+                comsim_manifest::pe::PeBitness::Pe32 => Bitness::B32,
+                comsim_manifest::pe::PeBitness::Pe64 => Bitness::B64,
+            };
+            (loaded.bytes, Some((pe, b)))
+        }
+    };
+    let bitness = match (declared, from_pe) {
+        (Some(d), Some((pe, b))) if d != pe => {
+            let at = r.bitness.as_ref().map_or_else(|| b.span(), Spanned::span);
+            return Err(ctx.err(
+                "scenario-pe",
+                &at,
+                format!("`bitness` says {d}, but the image in `bytes` is {pe}"),
+            ));
+        }
+        (Some(d), _) => d,
+        (None, Some((pe, _))) => pe,
+        (None, None) => {
+            return Err(ctx
+                .err_at(
+                    "scenario-field",
+                    &r.path,
+                    format!("`{path}` needs `bitness = 32` or `bitness = 64`"),
+                )
+                .with_note("or `bytes = \"…\"`, a real PE file the bitness is read from"));
+        }
+    };
+    if let (Some(s), false) = (&r.starts, is_exe) {
+        return Err(ctx.err_at(
+            "scenario-field",
+            s,
+            "`starts` is for an .exe (a LocalServer32 server); a DLL does not start",
+        ));
+    }
+    let mut serves = Vec::with_capacity(r.serves.len());
+    for g in &r.serves {
+        serves.push(guid(ctx, g)?);
+    }
+    let embedded = embedded_manifest(ctx, &r.manifest)?;
+    Ok(Placement {
+        order: n.span().start,
+        span: r.path.span(),
+        file: VFile {
+            path,
+            kind: FileKind::Native(NativeImage {
+                bitness,
+                serves,
+                starts: is_exe && r.starts.as_ref().is_none_or(|s| *s.get_ref()),
+            }),
+            bytes,
+            embedded_manifest: embedded,
+            origin: origin(ctx, &r.path.span(), "[[machine.native]]"),
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The process
+
+fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Process, Diagnostic> {
+    let r = raw.get_ref();
+    let exe = win_path(ctx, &r.exe)?;
+    let Some(file) = m.fs.get(&exe) else {
+        return Err(ctx
+            .err_at(
+                "scenario-process",
+                &r.exe,
+                format!("`{exe}` is not a file of the machine"),
+            )
+            .with_note("declare the program as a `[[machine.assembly]]` (a managed client) or a `[[machine.native]]` (a native client)"));
+    };
+    if exe.extension() != "exe" {
+        return Err(ctx.err_at(
+            "scenario-process",
+            &r.exe,
+            format!("`{exe}` is not an .exe: a process starts from a program"),
+        ));
+    }
+    let (kind, image_bitness) = match &file.kind {
+        FileKind::Assembly(a) => (
+            ClientKind::Managed,
+            match a.architecture {
+                ProcessorArchitecture::Msil => None,
+                ProcessorArchitecture::X86 => Some(Bitness::B32),
+                ProcessorArchitecture::Amd64 => Some(Bitness::B64),
+            },
+        ),
+        FileKind::Native(n) => (ClientKind::Native, Some(n.bitness)),
+        FileKind::Data => {
+            return Err(ctx
+                .err_at(
+                    "scenario-process",
+                    &r.exe,
+                    format!("`{exe}` is a plain file (`[[machine.file]]`), not a program"),
+                )
+                .with_note("declare it as a `[[machine.assembly]]` or a `[[machine.native]]`"));
+        }
+    };
+    if let Some(c) = &r.client {
+        let said = one_of(
+            ctx,
+            c,
+            "client",
+            &[
+                ("managed", ClientKind::Managed),
+                ("native", ClientKind::Native),
+            ],
+        )?;
+        if said != kind {
+            let is = match kind {
+                ClientKind::Managed => "a managed assembly",
+                ClientKind::Native => "a native image",
+            };
+            return Err(ctx.err_at(
+                "scenario-process",
+                c,
+                format!("`client` says {}, but `{exe}` is {is}", c.get_ref()),
+            ));
+        }
+    }
+    let declared = match &r.bitness {
+        None => None,
+        Some(b) => Some((bitness(ctx, b, "bitness")?, b)),
+    };
+    let bitness = match (declared, image_bitness) {
+        (Some((d, b)), Some(i)) if d != i => {
+            return Err(ctx.err_at(
+                "scenario-process",
+                b,
+                format!("`{exe}` is a {i} image, so its process is {i}"),
+            ));
+        }
+        (Some((d, _)), _) => d,
+        (None, Some(i)) => i,
+        // AnyCPU: the OS's bitness (no 32-bit preference).
+        (None, None) => m.os,
+    };
+    if bitness == Bitness::B64 && m.os == Bitness::B32 {
+        let at = match &r.bitness {
+            Some(b) => b.span(),
+            None => r.exe.span(),
+        };
+        return Err(ctx.err(
+            "scenario-process",
+            &at,
+            "a 64-bit process cannot run on a 32-bit Windows (`os = \"x86\"`)",
+        ));
+    }
+    let apartment = apartment(ctx, &r.apartment)?;
+    let preloads_clr = match &r.preloads_clr {
+        None => false,
+        Some(p) => {
+            if *p.get_ref() && kind == ClientKind::Managed {
+                return Err(ctx.err_at(
+                    "scenario-process",
+                    p,
+                    "`preloads_clr` describes a native host; a managed client runs on its CLR already",
+                ));
+            }
+            *p.get_ref()
+        }
+    };
+    Ok(Process {
+        client: kind,
+        bitness,
+        elevated: r.elevated.unwrap_or(false),
+        apartment,
+        exe,
+        preloads_clr,
+    })
+}
+
+fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
+    Apartment::parse(t.get_ref()).ok_or_else(|| {
+        let names: Vec<String> = Apartment::NAMES.iter().map(|n| format!("`{n}`")).collect();
+        ctx.err_at(
+            "scenario-value",
+            t,
+            format!("`apartment` is {}, not `{}`", join_or(&names), t.get_ref()),
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+/// The keys that make a step, for messages.
+const ACTIONS: &str = "`get_type_from_clsid`, `create_instance`, `get_type_from_progid`, `co_create_instance` or `load_record`";
+
+fn step(
+    ctx: &Ctx<'_>,
+    number: usize,
+    raw: Spanned<RawStep>,
+    process: &Process,
+) -> Result<Step, Diagnostic> {
+    let span = raw.span();
+    let r = raw.into_inner();
+    let name = match &r.name {
+        None => format!("step {number}"),
+        Some(n) => non_empty(ctx, n, "the step name")?,
+    };
+    let mut actions = r.actions();
+    actions.sort_by_key(|(_, arg)| arg.span().start);
+    let (action, arg) = match actions.as_slice() {
+        [] => {
+            return Err(ctx
+                .err(
+                    "scenario-step",
+                    &span,
+                    format!("step {number} makes no request"),
+                )
+                .with_note(format!("give one of {ACTIONS}")));
+        }
+        [one] => *one,
+        [(first, _), (second, arg), ..] => {
+            return Err(ctx
+                .err_at(
+                    "scenario-step",
+                    *arg,
+                    format!("a step makes one request: `{first}` and `{second}` are both given"),
+                )
+                .with_note("split them into two `[[step]]`s"));
+        }
+    };
+    // Options that only some requests take.
+    let only = |key: &str, present: Option<Range<usize>>, owner: &str| -> Result<(), Diagnostic> {
+        match present {
+            Some(s) if action != owner => Err(ctx.err(
+                "scenario-step",
+                &s,
+                format!("`{key}` belongs to `{owner}`, and this step is `{action}`"),
+            )),
+            _ => Ok(()),
+        }
+    };
+    only(
+        "throw_on_error",
+        r.throw_on_error.as_ref().map(Spanned::span),
+        "get_type_from_progid",
+    )?;
+    only(
+        "create",
+        r.create.as_ref().map(Spanned::span),
+        "get_type_from_progid",
+    )?;
+    only(
+        "clsctx",
+        r.clsctx.as_ref().map(Spanned::span),
+        "co_create_instance",
+    )?;
+
+    let request = match action {
+        "get_type_from_clsid" => Request::GetTypeFromClsid {
+            clsid: guid(ctx, arg)?,
+        },
+        "create_instance" => Request::CreateInstance {
+            clsid: guid(ctx, arg)?,
+        },
+        "get_type_from_progid" => Request::GetTypeFromProgId {
+            progid: non_empty(ctx, arg, "the ProgID")?,
+            throw_on_error: r.throw_on_error.as_ref().is_some_and(|b| *b.get_ref()),
+            create: r.create.as_ref().is_some_and(|b| *b.get_ref()),
+        },
+        "co_create_instance" => {
+            let s = arg.get_ref();
+            let target = if let Some(g) = Guid::parse(s) {
+                ClassRef::Clsid(g)
+            } else if s.starts_with('{') {
+                return Err(not_a_guid(ctx, arg));
+            } else {
+                ClassRef::ProgId(non_empty(ctx, arg, "the ProgID")?)
+            };
+            let clsctx = match &r.clsctx {
+                None => ClsCtx::SERVER,
+                Some(c) => ClsCtx::parse(c.get_ref())
+                    .map_err(|msg| ctx.err_at("scenario-value", c, msg))?,
+            };
+            Request::CoCreateInstance { target, clsctx }
+        }
+        _ => Request::LoadRecord {
+            guid: guid(ctx, arg)?,
+        },
+    };
+    if request.is_managed() && process.client == ClientKind::Native {
+        return Err(ctx
+            .err_at(
+                "scenario-step",
+                arg,
+                format!("`{action}` is managed code, and the client is native"),
+            )
+            .with_note("a native client calls CoCreateInstance: `co_create_instance` (REQ-4)"));
+    }
+    let apartment = match &r.apartment {
+        None => None,
+        Some(a) => Some(apartment(ctx, a)?),
+    };
+    let mut expect: Vec<(Expectation, &'static str)> = Vec::new();
+    for (table, key, clr) in [
+        (r.expect, "expect", None),
+        (r.expect_clr2, "expect_clr2", Some("2.0")),
+        (r.expect_clr4, "expect_clr4", Some("4.0")),
+    ] {
+        if let Some(t) = table {
+            expectations(ctx, t, key, clr, &mut expect)?;
+        }
+    }
+    Ok(Step {
+        name,
+        request,
+        apartment,
+        expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// Flattens one `expect*` table into fields (`server = { kind = … }` is `server.kind`) and checks
+/// each. A field may be expected once for every run, or per CLR, not both.
+fn expectations(
+    ctx: &Ctx<'_>,
+    table: Spanned<ExpectTable>,
+    key: &'static str,
+    clr: Option<&str>,
+    out: &mut Vec<(Expectation, &'static str)>,
+) -> Result<(), Diagnostic> {
+    // The tables nest at most three deep by type; flatten with an explicit list.
+    let mut fields: Vec<(String, Range<usize>, Spanned<Scalar>)> = Vec::new();
+    for (key, node) in table.into_inner().0 {
+        let (name, span) = (key.get_ref().clone(), key.span());
+        let (nspan, node) = (node.span(), node.into_inner());
+        match node {
+            Node::Scalar(s) => fields.push((name, span, Spanned::new(nspan, s))),
+            Node::Table(entries) => {
+                prefix(ctx, &name, &span)?;
+                for (k2, n2) in entries {
+                    let name2 = format!("{name}.{}", k2.get_ref());
+                    let (nspan2, n2) = (n2.span(), n2.into_inner());
+                    match n2 {
+                        Node::Scalar(s) => fields.push((name2, k2.span(), Spanned::new(nspan2, s))),
+                        Node::Table(entries) => {
+                            prefix(ctx, &name2, &k2.span())?;
+                            for (k3, s) in entries {
+                                fields.push((format!("{name2}.{}", k3.get_ref()), k3.span(), s));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // TOML hands a table's keys over sorted by name: restore the order they were written in.
+    fields.sort_by_key(|(_, span, _)| span.start);
+    for (field, span, value) in fields {
+        let Some(ty) = expect::field_type(&field) else {
+            return Err(unknown_field(ctx, &field, &span));
+        };
+        let value_text = expect::normalise(&field, ty, value.get_ref())
+            .map_err(|msg| ctx.err_at("scenario-expect", &value, msg))?;
+        if let Some((first, first_key)) = out.iter().find(|(e, _)| {
+            e.field == field && (e.clr.is_none() || clr.is_none() || e.clr.as_deref() == clr)
+        }) {
+            let first_at = format!("first at {}", first.location);
+            if *first_key == key {
+                return Err(ctx
+                    .err(
+                        "scenario-expect",
+                        &span,
+                        format!("`{field}` is expected twice in `{key}`"),
+                    )
+                    .with_note(first_at));
+            }
+            return Err(ctx
+                .err(
+                    "scenario-expect",
+                    &span,
+                    format!("`{field}` is expected in both `{first_key}` and `{key}`"),
+                )
+                .with_note(first_at)
+                .with_note("`expect` holds what every run ends in, `expect_clr2` and `expect_clr4` what one run ends in: a field goes in one or the other"));
+        }
+        out.push((
+            Expectation {
+                clr: clr.map(str::to_owned),
+                field,
+                value: value_text,
+                location: ctx.location(&span),
+            },
+            key,
+        ));
+    }
+    Ok(())
+}
+
+fn prefix(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Result<(), Diagnostic> {
+    if expect::is_prefix(name) {
+        Ok(())
+    } else {
+        Err(unknown_field(ctx, name, span))
+    }
+}
+
+fn unknown_field(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Diagnostic {
+    let names: Vec<&str> = expect::EXPECTATION_FIELDS.iter().map(|(n, _)| *n).collect();
+    ctx.err(
+        "scenario-expect",
+        span,
+        format!("`{name}` is not an outcome field"),
+    )
+    .with_note(format!("the fields are {}", names.join(", ")))
+}

@@ -1,0 +1,222 @@
+//! The outcome fields an expectation may name, and how each value is checked and normalised so
+//! that it compares as text with [`Outcome::field`](comsim_resolver::Outcome::field).
+
+use comsim_manifest::Guid;
+use comsim_resolver::{RuntimeVersion, WinPath};
+
+use crate::raw::Scalar;
+
+/// How a field's value is written and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Any text, compared as written.
+    Text,
+    /// The outcome kind: `managed`, `com_object`, `exception`, `hresult`, `null`, `startup_failure`.
+    Kind,
+    /// `0x80040154` (or `80040154`, or a TOML integer); normalised to `0x` and eight upper-case digits.
+    HResult,
+    /// A GUID; normalised to upper case in braces.
+    Guid,
+    /// `true` or `false`.
+    Bool,
+    /// A runtime version such as `v4.0.30319`, compared as written.
+    Runtime,
+    /// An absolute Windows path; separators and `.`/`..` normalised, case kept.
+    Path,
+    /// `sxs` or `registry`.
+    Source,
+    /// `inproc_managed`, `inproc_native`, `local_server`, `surrogate`.
+    ServerKind,
+    /// A Win32 error number (`error` of a startup failure), decimal.
+    Number,
+}
+
+/// Every field an expectation may name, with its type: the JSON names of
+/// [`Outcome`](comsim_resolver::Outcome), nested objects reached with dots.
+pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
+    ("kind", FieldType::Kind),
+    ("type", FieldType::Text),
+    ("assembly", FieldType::Text),
+    ("path", FieldType::Path),
+    ("runtime", FieldType::Runtime),
+    ("source", FieldType::Source),
+    ("pia", FieldType::Bool),
+    ("created", FieldType::Bool),
+    ("clsid", FieldType::Guid),
+    ("exception", FieldType::Text),
+    ("hresult", FieldType::HResult),
+    ("name", FieldType::Text),
+    ("message", FieldType::Text),
+    ("error", FieldType::Number),
+    ("wrapper.type", FieldType::Text),
+    ("wrapper.assembly", FieldType::Text),
+    ("wrapper.path", FieldType::Path),
+    ("wrapper.runtime", FieldType::Runtime),
+    ("wrapper.source", FieldType::Source),
+    ("wrapper.pia", FieldType::Bool),
+    ("server.kind", FieldType::ServerKind),
+    ("server.clsid", FieldType::Guid),
+    ("server.file", FieldType::Text),
+    ("server.process", FieldType::Text),
+    ("server.apartment", FieldType::Text),
+    ("server.runtime", FieldType::Runtime),
+    ("server.runtime_started", FieldType::Bool),
+    ("server.managed.type", FieldType::Text),
+    ("server.managed.assembly", FieldType::Text),
+    ("server.managed.path", FieldType::Path),
+    ("server.managed.runtime", FieldType::Runtime),
+    ("server.managed.source", FieldType::Source),
+    ("server.managed.pia", FieldType::Bool),
+];
+
+const KINDS: &[&str] = &[
+    "managed",
+    "com_object",
+    "exception",
+    "hresult",
+    "null",
+    "startup_failure",
+];
+const SOURCES: &[&str] = &["sxs", "registry"];
+const SERVER_KINDS: &[&str] = &[
+    "inproc_managed",
+    "inproc_native",
+    "local_server",
+    "surrogate",
+];
+
+pub(crate) fn field_type(name: &str) -> Option<FieldType> {
+    EXPECTATION_FIELDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
+/// Whether `prefix` starts some field name (`server`, `server.managed`), so that a table under it
+/// is meaningful.
+pub(crate) fn is_prefix(prefix: &str) -> bool {
+    EXPECTATION_FIELDS.iter().any(|(n, _)| {
+        n.len() > prefix.len() && n.starts_with(prefix) && n.as_bytes()[prefix.len()] == b'.'
+    })
+}
+
+fn one_of(field: &str, v: &str, allowed: &[&str]) -> Result<String, String> {
+    if allowed.contains(&v) {
+        Ok(v.to_owned())
+    } else {
+        Err(format!(
+            "`{field}` is one of {}, not `{v}`",
+            allowed.join(", ")
+        ))
+    }
+}
+
+/// Checks a value for a field and gives the text it compares as.
+pub(crate) fn normalise(field: &str, ty: FieldType, value: &Scalar) -> Result<String, String> {
+    let text = match value {
+        Scalar::Str(s) => s.clone(),
+        Scalar::Bool(b) if ty == FieldType::Bool => return Ok(b.to_string()),
+        Scalar::Int(i) if ty == FieldType::HResult => {
+            return u32::try_from(*i)
+                .map(|h| format!("0x{h:08X}"))
+                .map_err(|_| {
+                    format!("`{i}` is not an HRESULT (a 32-bit value such as 0x80040154)")
+                });
+        }
+        Scalar::Int(i) if ty == FieldType::Number => {
+            return u32::try_from(*i)
+                .map(|n| n.to_string())
+                .map_err(|_| format!("`{i}` is not a Win32 error number"));
+        }
+        Scalar::Bool(_) => return Err(format!("`{field}` takes a string, not a boolean")),
+        Scalar::Int(_) => return Err(format!("`{field}` takes a string, not an integer")),
+    };
+    match ty {
+        FieldType::Text => Ok(text),
+        FieldType::Kind => one_of(field, &text, KINDS),
+        FieldType::Source => one_of(field, &text, SOURCES),
+        FieldType::ServerKind => one_of(field, &text, SERVER_KINDS),
+        FieldType::Bool => one_of(field, &text, &["true", "false"]),
+        FieldType::HResult => {
+            let digits = text
+                .strip_prefix("0x")
+                .or_else(|| text.strip_prefix("0X"))
+                .unwrap_or(&text);
+            if digits.is_empty()
+                || digits.len() > 8
+                || !digits.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                return Err(format!(
+                    "`{text}` is not an HRESULT (write it as 0x80040154)"
+                ));
+            }
+            let h = u32::from_str_radix(digits, 16).map_err(|e| e.to_string())?;
+            Ok(format!("0x{h:08X}"))
+        }
+        FieldType::Guid => Guid::parse(&text).map(|g| g.to_string()).ok_or_else(|| {
+            format!("`{text}` is not a GUID (expected {{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}})")
+        }),
+        FieldType::Runtime => match RuntimeVersion::parse(&text) {
+            Some(_) => Ok(text),
+            None => Err(format!(
+                "`{text}` is not a runtime version (expected v2.0.50727, v4.0.30319, v4.0, …)"
+            )),
+        },
+        FieldType::Path => WinPath::parse(&text)
+            .map(|p| p.to_string())
+            .map_err(|e| e.to_string()),
+        FieldType::Number => {
+            if !text.is_empty()
+                && text.len() <= 10
+                && text.bytes().all(|b| b.is_ascii_digit())
+                && let Ok(n) = text.parse::<u32>()
+            {
+                return Ok(n.to_string());
+            }
+            Err(format!("`{text}` is not a Win32 error number"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hresults_normalise_to_the_outcome_spelling() {
+        let h = |s: Scalar| normalise("hresult", FieldType::HResult, &s);
+        assert_eq!(h(Scalar::Str("0x80040154".into())).unwrap(), "0x80040154");
+        assert_eq!(h(Scalar::Str("8004015a".into())).unwrap(), "0x8004015A");
+        assert_eq!(h(Scalar::Int(0x8004_0154)).unwrap(), "0x80040154");
+        assert!(h(Scalar::Str("REGDB_E_CLASSNOTREG".into())).is_err());
+        assert!(h(Scalar::Int(-1)).is_err());
+    }
+
+    #[test]
+    fn kinds_guids_and_bools_are_checked() {
+        assert!(normalise("kind", FieldType::Kind, &Scalar::Str("com_object".into())).is_ok());
+        assert!(normalise("kind", FieldType::Kind, &Scalar::Str("ComObject".into())).is_err());
+        assert_eq!(
+            normalise(
+                "clsid",
+                FieldType::Guid,
+                &Scalar::Str("0d2b6e5a-0000-4a5b-9c3d-1234567890ab".into())
+            )
+            .unwrap(),
+            "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}"
+        );
+        assert_eq!(
+            normalise("pia", FieldType::Bool, &Scalar::Bool(true)).unwrap(),
+            "true"
+        );
+        assert!(normalise("type", FieldType::Text, &Scalar::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn prefixes_of_nested_fields() {
+        assert!(is_prefix("server"));
+        assert!(is_prefix("server.managed"));
+        assert!(!is_prefix("serv"));
+        assert!(!is_prefix("kind"));
+    }
+}

@@ -1,0 +1,116 @@
+//! Scenarios: a hand-written TOML file that describes a machine (its registry as `.reg` files,
+//! its files: manifests, `.config` files, managed assemblies, native images), the client process,
+//! and the steps it takes, each with the outcome it expects. [`load`] turns one into the
+//! resolver's model; `docs/scenarios.md` is the schema.
+//!
+//! Every problem with a scenario is a [`Diagnostic`] with the file, line and column where it was
+//! written: TOML syntax, an unknown key at any level, a bad GUID or version, a file that does not
+//! exist or lies outside the scenario's directory, a `.reg` file that regedit would not import
+//! (located in that `.reg` file), two files at one path, a step with no request or two.
+//!
+//! Loading never panics, reads no file larger than [`MAX_FILE_SIZE`], reads nothing outside the
+//! scenario's directory, and gives the same [`Machine`] for the same input.
+
+mod build;
+mod expect;
+mod files;
+mod raw;
+
+use std::path::{Path, PathBuf};
+
+use comsim_diag::{Diagnostic, LineIndex, Location};
+use comsim_resolver::{Apartment, Machine, Process, Request, Switches};
+
+pub use expect::{EXPECTATION_FIELDS, FieldType};
+pub use files::MAX_FILE_SIZE;
+
+/// The file name [`load`] looks for when given a directory.
+pub const SCENARIO_FILE: &str = "scenario.toml";
+
+/// A loaded scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario file (`…/scenario.toml`), as given to [`load`].
+    pub path: PathBuf,
+    pub title: String,
+    pub description: Option<String>,
+    pub machine: Machine,
+    pub process: Process,
+    pub switches: Switches,
+    pub steps: Vec<Step>,
+}
+
+/// One step: a request the client makes, and what it should end in.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub request: Request,
+    /// The calling thread's apartment for this step, when it is not the process's.
+    pub apartment: Option<Apartment>,
+    pub expect: Vec<Expectation>,
+}
+
+/// One expected outcome field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// `None`: every run; `Some("2.0")` / `Some("4.0")`: only the run on that CLR.
+    pub clr: Option<String>,
+    /// An outcome field as [`Outcome::field`](comsim_resolver::Outcome::field) takes it: one of
+    /// [`EXPECTATION_FIELDS`].
+    pub field: String,
+    /// The expected text, normalised as [`FieldType`] says (HRESULTs as `0x80040154`, GUIDs
+    /// upper-case in braces, paths with `\`).
+    pub value: String,
+    /// Where the field was written in the scenario file.
+    pub location: Location,
+}
+
+/// Loads a scenario: `path` is the scenario file or a directory holding [`SCENARIO_FILE`].
+/// Diagnostics name files as `path` names them.
+pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
+    let file: PathBuf = if path.is_dir() {
+        path.join(SCENARIO_FILE)
+    } else {
+        path.to_path_buf()
+    };
+    let display = file.to_string_lossy().into_owned();
+    let bytes = files::read_capped(&file)
+        .map_err(|(code, msg)| Diagnostic::error(code, msg).at(Location::new(&*display, 1, 1)))?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            // The valid prefix is unchanged by the lossy conversion, so its offsets hold.
+            let lossy = String::from_utf8_lossy(&bytes);
+            let idx = LineIndex::new(&lossy);
+            let loc = idx.location(&display, e.valid_up_to());
+            return Err(Diagnostic::error(
+                "scenario-encoding",
+                "the scenario is not UTF-8 (TOML files are UTF-8)",
+            )
+            .with_source_line(idx.line_text(loc.line))
+            .at(loc));
+        }
+    };
+    // Notepad may save a byte order mark; TOML does not want one.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let dir = files::ScenarioDir::new(dir).map_err(|e| {
+        Diagnostic::error(
+            "scenario-io",
+            format!("cannot open the scenario's directory: {e}"),
+        )
+        .at(Location::new(&*display, 1, 1))
+    })?;
+    let ctx = build::Ctx {
+        file: &display,
+        index: LineIndex::new(text),
+        dir,
+    };
+    let raw = build::parse(&ctx, text)?;
+    let mut scenario = build::scenario(&ctx, raw)?;
+    scenario.path = file;
+    Ok(scenario)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,323 @@
+//! The scenario file as TOML spells it: serde structs that only check shape (every table denies
+//! unknown fields) and keep the byte span of each value, so that `build` can say where a bad
+//! value was written. Meaning (GUIDs, versions, paths, defaults) is checked in `build`.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use toml::Spanned;
+
+/// A spanned string.
+pub(crate) type Text = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub title: Text,
+    pub description: Option<String>,
+    pub switches: Option<Entries<Text>>,
+    #[serde(default)]
+    pub machine: RawMachine,
+    pub process: Spanned<RawProcess>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMachine {
+    pub os: Option<Text>,
+    pub clrs: Option<Vec<Text>>,
+    #[serde(default)]
+    pub registry: Vec<Spanned<RawRegistry>>,
+    #[serde(default)]
+    pub file: Vec<Spanned<RawFile>>,
+    #[serde(default)]
+    pub assembly: Vec<Spanned<RawAssembly>>,
+    #[serde(default)]
+    pub native: Vec<Spanned<RawNative>>,
+}
+
+/// An entry of `machine.registry`: `"file.reg"` or `{ file = "file.reg", view = 32, as = "standard-user" }`.
+#[derive(Debug)]
+pub(crate) enum RawRegistry {
+    File(String),
+    Table(RawRegistryTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegistryTable {
+    pub file: Text,
+    pub view: Option<Spanned<i64>>,
+    #[serde(rename = "as")]
+    pub as_user: Option<Text>,
+}
+
+impl<'de> Deserialize<'de> for RawRegistry {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawRegistry;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a .reg file name, or a table `{ file = \"…\", view = 32, as = \"standard-user\" }`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRegistry, E> {
+                Ok(RawRegistry::File(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawRegistry, A::Error> {
+                RawRegistryTable::deserialize(MapAccessDeserializer::new(map))
+                    .map(RawRegistry::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    pub path: Text,
+    pub source: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAssembly {
+    pub path: Option<Text>,
+    pub gac: Option<Spanned<OneOrMany>>,
+    pub name: Text,
+    pub version: Text,
+    pub culture: Option<Text>,
+    pub public_key_token: Option<Text>,
+    pub runtime: Text,
+    pub architecture: Option<Text>,
+    pub com_visible: Option<bool>,
+    pub primary_interop: Option<Spanned<RawPrimaryInterop>>,
+    pub manifest: Option<Text>,
+    #[serde(default, rename = "type")]
+    pub types: Vec<Spanned<RawType>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPrimaryInterop {
+    pub libid: Text,
+    pub major: Spanned<i64>,
+    pub minor: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawType {
+    pub name: Text,
+    pub kind: Option<Text>,
+    pub guid: Option<Text>,
+    pub public: Option<bool>,
+    #[serde(rename = "abstract")]
+    pub is_abstract: Option<bool>,
+    pub com_visible: Option<bool>,
+    pub default_constructor: Option<bool>,
+    pub com_import: Option<bool>,
+    pub progid: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNative {
+    pub path: Text,
+    pub bitness: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub serves: Vec<Text>,
+    pub starts: Option<Spanned<bool>>,
+    pub manifest: Option<Text>,
+    pub bytes: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProcess {
+    pub exe: Text,
+    pub client: Option<Text>,
+    pub bitness: Option<Spanned<i64>>,
+    pub elevated: Option<bool>,
+    pub apartment: Text,
+    pub preloads_clr: Option<Spanned<bool>>,
+}
+
+/// One `[[step]]`. Every key any step kind may use is here; `build::step` decides which kind the
+/// step is from the action keys present ([`RawStep::actions`]) and rejects options that do not
+/// belong to it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStep {
+    pub name: Option<Text>,
+    // Requests (REQ-1..REQ-5).
+    pub get_type_from_clsid: Option<Text>,
+    pub create_instance: Option<Text>,
+    pub get_type_from_progid: Option<Text>,
+    pub co_create_instance: Option<Text>,
+    pub load_record: Option<Text>,
+    // Options of some requests.
+    pub throw_on_error: Option<Spanned<bool>>,
+    pub create: Option<Spanned<bool>>,
+    pub clsctx: Option<Text>,
+    // Options of every request.
+    pub apartment: Option<Text>,
+    pub expect: Option<Spanned<ExpectTable>>,
+    pub expect_clr2: Option<Spanned<ExpectTable>>,
+    pub expect_clr4: Option<Spanned<ExpectTable>>,
+}
+
+impl RawStep {
+    /// The action keys present, in the order the step kinds are listed: exactly one must be.
+    pub fn actions(&self) -> Vec<(&'static str, &Text)> {
+        [
+            ("get_type_from_clsid", &self.get_type_from_clsid),
+            ("create_instance", &self.create_instance),
+            ("get_type_from_progid", &self.get_type_from_progid),
+            ("co_create_instance", &self.co_create_instance),
+            ("load_record", &self.load_record),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// `"x"` or `["x", "y"]`.
+#[derive(Debug)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<Text>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<OneOrMany, A::Error> {
+                Vec::<Text>::deserialize(SeqAccessDeserializer::new(seq)).map(OneOrMany::Many)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A scalar expectation value: TOML lets `hresult = 0x80040154` and `created = true` be written
+/// without quotes.
+#[derive(Debug, Clone)]
+pub(crate) enum Scalar {
+    Str(String),
+    Bool(bool),
+    Int(i64),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, a boolean or an integer")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                i64::try_from(v)
+                    .map(Scalar::Int)
+                    .map_err(|_| E::custom("integer out of range"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A value in an expectation table: a scalar, or a table whose keys continue the field name
+/// (`server = { kind = "…" }` is `server.kind`). Nesting is bounded by the type: [`ExpectTable`]
+/// is three levels deep (`server.managed.type`), no more, whatever the input.
+#[derive(Debug)]
+pub(crate) enum Node<T> {
+    Scalar(Scalar),
+    Table(Vec<(Text, Spanned<T>)>),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Node<T> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Node<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, a boolean, an integer or a table")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node<T>, E> {
+                Ok(Node::Scalar(Scalar::Str(v.to_owned())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<T>, E> {
+                Ok(Node::Scalar(Scalar::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<T>, E> {
+                Ok(Node::Scalar(Scalar::Int(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<T>, E> {
+                i64::try_from(v)
+                    .map(|v| Node::Scalar(Scalar::Int(v)))
+                    .map_err(|_| E::custom("integer out of range"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<T>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Text>()? {
+                    let value = map.next_value::<Spanned<T>>()?;
+                    entries.push((key, value));
+                }
+                Ok(Node::Table(entries))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// `expect = { kind = "…", "server.apartment" = "STA", server = { kind = "…" } }`.
+pub(crate) type ExpectTable = Entries<Spanned<Node<Node<Scalar>>>>;
+
+/// A table's entries in the order TOML gives them, each key with its span.
+#[derive(Debug)]
+pub(crate) struct Entries<V>(pub Vec<(Text, V)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Vis<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Vis<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<V>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Text>()? {
+                    entries.push((key, map.next_value::<V>()?));
+                }
+                Ok(Entries(entries))
+            }
+        }
+        d.deserialize_map(Vis(std::marker::PhantomData))
+    }
+}

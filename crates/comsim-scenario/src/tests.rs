@@ -1,0 +1,527 @@
+//! Unit tests of [`load`] over scenarios written to a temporary directory.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use comsim_resolver::{Bitness, ClassRef, ClientKind, Request, WinPath};
+
+use super::*;
+
+/// A scenario directory under the system's temporary directory, removed when dropped.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(files: &[(&str, &[u8])]) -> Dir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "comsim-scenario-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in files {
+            let p = dir.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        Dir(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const CLIENT: &str = r#"
+[[machine.assembly]]
+path = 'C:\App\Client.exe'
+name = "Client"
+version = "1.0.0.0"
+runtime = "v4.0.30319"
+"#;
+
+const PROCESS: &str = r#"
+[process]
+exe = 'C:\App\Client.exe'
+apartment = "sta"
+"#;
+
+const STEP: &str = r#"
+[[step]]
+create_instance = "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}"
+"#;
+
+fn with(head: &str, machine: &str, process: &str, step: &str) -> String {
+    format!("title = \"t\"\n{head}\n{machine}\n{process}\n{step}")
+}
+
+fn load_text(text: &str) -> Result<Scenario, Diagnostic> {
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes())]);
+    load(&dir.0)
+}
+
+fn error(text: &str) -> Diagnostic {
+    match load_text(text) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => {
+            let loc = e.location.as_ref().expect("located");
+            assert!(loc.line >= 1 && loc.column >= 1);
+            e
+        }
+    }
+}
+
+#[test]
+fn a_minimal_scenario_takes_the_defaults() {
+    let s = load_text(&with("", CLIENT, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.machine.os, Bitness::B64);
+    assert_eq!(s.machine.clrs.len(), 2);
+    assert_eq!(s.process.client, ClientKind::Managed);
+    assert_eq!(s.process.bitness, Bitness::B64);
+    assert!(!s.process.elevated);
+    assert_eq!(s.steps[0].name, "step 1");
+    assert!(s.steps[0].expect.is_empty());
+    assert!(s.switches.non_default().is_empty());
+}
+
+#[test]
+fn the_process_bitness_follows_the_image() {
+    // An AnyCPU client on a 32-bit Windows is 32-bit.
+    let s = load_text(&with("[machine]\nos = \"x86\"", CLIENT, PROCESS, STEP)).unwrap();
+    assert_eq!(s.process.bitness, Bitness::B32);
+    // An AnyCPU client may be forced to 32-bit (corflags /32BIT+).
+    let p = PROCESS.replace("apartment", "bitness = 32\napartment");
+    let s = load_text(&with("", CLIENT, &p, STEP)).unwrap();
+    assert_eq!(s.process.bitness, Bitness::B32);
+    // An x86 assembly is 32-bit, and cannot be told otherwise.
+    let c = CLIENT.replace("runtime", "architecture = \"x86\"\nruntime");
+    let s = load_text(&with("", &c, PROCESS, STEP)).unwrap();
+    assert_eq!(s.process.bitness, Bitness::B32);
+    let p = PROCESS.replace("apartment", "bitness = 64\napartment");
+    assert_eq!(error(&with("", &c, &p, STEP)).code, "scenario-process");
+    // No 64-bit process on a 32-bit Windows.
+    let c = CLIENT.replace("runtime", "architecture = \"amd64\"\nruntime");
+    let e = error(&with("[machine]\nos = \"x86\"", &c, PROCESS, STEP));
+    assert_eq!(e.code, "scenario-process");
+}
+
+#[test]
+fn a_native_client_is_inferred_from_its_image() {
+    let host = "[[machine.native]]\npath = 'C:\\Host\\host.exe'\nbitness = 32\n";
+    let p = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"mta\"\npreloads_clr = true\n";
+    let step = "[[step]]\nco_create_instance = \"Contoso.Widget\"\n[[step]]\nco_create_instance = \"0d2b6e5a-0000-4a5b-9c3d-1234567890ab\"\n";
+    let s = load_text(&with("", host, p, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.client, ClientKind::Native);
+    assert_eq!(s.process.bitness, Bitness::B32);
+    assert!(s.process.preloads_clr);
+    assert!(
+        matches!(&s.steps[0].request, Request::CoCreateInstance { target: ClassRef::ProgId(p), .. } if p == "Contoso.Widget")
+    );
+    assert!(matches!(
+        &s.steps[1].request,
+        Request::CoCreateInstance {
+            target: ClassRef::Clsid(_),
+            ..
+        }
+    ));
+    // A `{`-prefixed target is a CLSID, and a bad one is an error, not a ProgID.
+    let bad = "[[step]]\nco_create_instance = \"{0D2B6E5A}\"\n";
+    assert_eq!(error(&with("", host, p, bad)).code, "scenario-guid");
+    // `client` must agree with the image; `preloads_clr` is for native hosts.
+    let wrong = p.replace("[process]", "[process]\nclient = \"managed\"");
+    assert_eq!(
+        error(&with("", host, &wrong, step)).code,
+        "scenario-process"
+    );
+    let managed = PROCESS.replace("apartment", "preloads_clr = true\napartment");
+    assert_eq!(
+        error(&with("", CLIENT, &managed, STEP)).code,
+        "scenario-process"
+    );
+}
+
+#[test]
+fn the_exe_must_be_a_program() {
+    let f = "[[machine.file]]\npath = 'C:\\App\\Client.exe'\nsource = \"x.txt\"\n";
+    let text = with("", f, PROCESS, STEP);
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("x.txt", b"x")]);
+    assert_eq!(load(&dir.0).unwrap_err().code, "scenario-process");
+    let dll = CLIENT.replace("Client.exe", "Client.dll");
+    let p = PROCESS.replace("Client.exe", "Client.dll");
+    assert_eq!(error(&with("", &dll, &p, STEP)).code, "scenario-process");
+}
+
+#[test]
+fn registry_views_on_a_32_bit_windows() {
+    let reg = b"Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"x\"\r\n";
+    // 32-bit Windows: the one regedit writes the native view, no Wow6432Node.
+    let text = with(
+        "[machine]\nos = \"x86\"\nregistry = [{ file = \"a.reg\", view = 32 }]",
+        CLIENT,
+        PROCESS,
+        STEP,
+    );
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("a.reg", reg)]);
+    let s = load(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+    let dump = comsim_regfile::dump(&s.machine.registry);
+    assert!(
+        dump.contains(r"[HKEY_LOCAL_MACHINE\Software\Classes\CLSID\{0D2B6E5A"),
+        "{dump}"
+    );
+    let text = text.replace("view = 32", "view = 64");
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("a.reg", reg)]);
+    assert_eq!(load(&dir.0).unwrap_err().code, "scenario-value");
+    // A standard user cannot create HKLM keys (REG-4): the import fails where regedit's would.
+    let text = with(
+        "[machine]\nregistry = [{ file = \"a.reg\", as = \"standard-user\" }]",
+        CLIENT,
+        PROCESS,
+        STEP,
+    );
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("a.reg", reg)]);
+    let e = load(&dir.0).unwrap_err();
+    assert!(e.code.starts_with("reg-"), "{e}");
+    assert!(e.location.as_ref().unwrap().file.ends_with("a.reg"), "{e}");
+    assert!(
+        e.notes.iter().any(|n| n.contains("machine.registry")),
+        "{e}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_out_of_the_directory_is_refused() {
+    let outside = Dir::new(&[("secret.reg", b"Windows Registry Editor Version 5.00\r\n")]);
+    let text = with(
+        "[machine]\nregistry = [\"link.reg\"]",
+        CLIENT,
+        PROCESS,
+        STEP,
+    );
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes())]);
+    std::os::unix::fs::symlink(outside.0.join("secret.reg"), dir.0.join("link.reg")).unwrap();
+    let e = load(&dir.0).unwrap_err();
+    assert_eq!(e.code, "scenario-path", "{e}");
+    // A link that stays inside is fine.
+    let text = with(
+        "[machine]\nregistry = [\"link.reg\"]",
+        CLIENT,
+        PROCESS,
+        STEP,
+    );
+    let dir = Dir::new(&[
+        ("scenario.toml", text.as_bytes()),
+        ("real/a.reg", b"Windows Registry Editor Version 5.00\r\n"),
+    ]);
+    std::os::unix::fs::symlink(dir.0.join("real/a.reg"), dir.0.join("link.reg")).unwrap();
+    load(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn files_over_the_cap_are_not_read() {
+    let dir = Dir::new(&[("scenario.toml", b"title = \"t\"\n")]);
+    let big = std::fs::File::create(dir.0.join("big.toml")).unwrap();
+    big.set_len(MAX_FILE_SIZE + 1).unwrap();
+    let e = load(&dir.0.join("big.toml")).unwrap_err();
+    assert_eq!(e.code, "scenario-too-large");
+    // A directory named as a referenced file.
+    let text = with("[machine]\nregistry = [\"sub\"]", CLIENT, PROCESS, STEP);
+    let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("sub/x", b"")]);
+    assert_eq!(load(&dir.0).unwrap_err().code, "scenario-io");
+}
+
+#[test]
+fn a_missing_scenario_is_an_error_not_a_panic() {
+    let dir = Dir::new(&[]);
+    let e = load(&dir.0).unwrap_err();
+    assert_eq!(e.code, "scenario-io");
+    assert!(e.location.unwrap().file.ends_with("scenario.toml"));
+}
+
+#[test]
+fn deep_nesting_and_odd_input_do_not_panic() {
+    let deep = format!(
+        "title = \"t\"\nx = {}1{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert_eq!(error(&deep).code, "scenario-syntax");
+    let deep = format!(
+        "title = \"t\"\nx = {}1{}\n",
+        "{a=".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    assert_eq!(error(&deep).code, "scenario-syntax");
+    let dotted = format!("title = \"t\"\n{} = 1\n", vec!["a"; 10_000].join("."));
+    assert!(load_text(&dotted).is_err());
+    for text in [
+        "",
+        "\u{FEFF}",
+        "\0",
+        "title = 1",
+        "[[step]]\n[[step]]",
+        "process = 1",
+    ] {
+        assert!(load_text(text).is_err(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let text = format!("\u{FEFF}{}", with("", CLIENT, PROCESS, STEP));
+    load_text(&text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn top_level_problems_point_at_the_right_line() {
+    let e = error(&with("bogus = 1", CLIENT, PROCESS, STEP));
+    assert_eq!(e.code, "scenario-field");
+    assert_eq!(e.location.unwrap().line, 2);
+    let e = error(&with("", CLIENT, PROCESS, STEP).replace("title = \"t\"", ""));
+    assert_eq!(e.code, "scenario-field");
+    assert!(e.message.contains("title"), "{e}");
+}
+
+#[test]
+fn expectations_flatten_nested_tables_and_check_values() {
+    let step = r#"
+[[step]]
+create_instance = "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}"
+expect = { kind = "com_object", clsid = "0d2b6e5a-0000-4a5b-9c3d-1234567890ab", server.kind = "local_server", server.runtime_started = true, "server.managed.path" = 'C:/x/../Y.dll' }
+expect_clr2 = { created = false, error = 14001 }
+expect_clr4 = { created = true }
+"#;
+    let s = load_text(&with("", CLIENT, PROCESS, step)).unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<(Option<&str>, &str, &str)> = s.steps[0]
+        .expect
+        .iter()
+        .map(|e| (e.clr.as_deref(), e.field.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, "kind", "com_object"),
+            (None, "clsid", "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}"),
+            (None, "server.kind", "local_server"),
+            (None, "server.runtime_started", "true"),
+            (None, "server.managed.path", r"C:\Y.dll"),
+            (Some("2.0"), "created", "false"),
+            (Some("2.0"), "error", "14001"),
+            (Some("4.0"), "created", "true"),
+        ]
+    );
+    for (bad, code) in [
+        ("expect = { kind = \"ComObject\" }", "scenario-expect"),
+        ("expect = { hresult = -1 }", "scenario-expect"),
+        ("expect = { server = \"x\" }", "scenario-expect"),
+        ("expect = { kind = { a = 1 } }", "scenario-expect"),
+        (
+            "expect = { server = { managed = { type = { x = 1 } } } }",
+            "scenario-field",
+        ),
+        ("expect = { type = true }", "scenario-expect"),
+        ("expect = { kind = 1.5 }", "scenario-field"),
+        (
+            "expect = { \"kind\" = \"null\", \"server.kind\" = \"surrogate\", server = { kind = \"surrogate\" } }",
+            "scenario-expect",
+        ),
+        ("expect = 3", "scenario-field"),
+        ("expect_clr3 = { kind = \"null\" }", "scenario-field"),
+    ] {
+        let step = format!(
+            "[[step]]\nload_record = \"{{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}}\"\n{bad}\n"
+        );
+        let e = error(&with("", CLIENT, PROCESS, &step));
+        assert_eq!(e.code, code, "{bad}: {e}");
+    }
+}
+
+#[test]
+fn the_same_field_may_be_expected_per_clr() {
+    let step = "[[step]]\nload_record = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\nexpect_clr2 = { kind = \"null\" }\nexpect_clr4 = { kind = \"managed\" }\n";
+    let s = load_text(&with("", CLIENT, PROCESS, step)).unwrap();
+    assert_eq!(s.steps[0].expect.len(), 2);
+}
+
+#[test]
+fn assemblies_need_a_place_and_valid_identity_parts() {
+    let base =
+        "[[machine.assembly]]\nname = \"W\"\nversion = \"1.0.0.0\"\nruntime = \"v2.0.50727\"\n";
+    let e = error(&with("", &format!("{CLIENT}{base}"), PROCESS, STEP));
+    assert_eq!(e.code, "scenario-field");
+    for (extra, code) in [
+        (
+            "path = 'C:\\W.dll'\npublic_key_token = \"0123\"",
+            "scenario-value",
+        ),
+        ("path = 'C:\\W.dll'\nculture = \"en US\"", "scenario-value"),
+        (
+            "path = 'C:\\W.dll'\narchitecture = \"arm64\"",
+            "scenario-value",
+        ),
+        (
+            "path = 'C:\\W.dll'\nprimary_interop = { libid = \"{33333333-0000-4A5B-9C3D-1234567890AB}\", major = 70000, minor = 0 }",
+            "scenario-value",
+        ),
+        (
+            "gac = \"3.5\"\npublic_key_token = \"0123456789abcdef\"",
+            "scenario-gac",
+        ),
+        (
+            "gac = []\npublic_key_token = \"0123456789abcdef\"",
+            "scenario-gac",
+        ),
+        (
+            "path = 'C:\\W.dll'\n[[machine.assembly.type]]\nname = \"A\"\n[[machine.assembly.type]]\nname = \"A\"",
+            "scenario-duplicate-type",
+        ),
+        (
+            "path = 'C:\\W.dll'\n[[machine.assembly.type]]\nname = \"A\"\nkind = \"record\"",
+            "scenario-value",
+        ),
+        ("path = 'C:\\'", "scenario-winpath"),
+    ] {
+        let m = format!("{CLIENT}{base}{extra}\n");
+        let e = error(&with("", &m, PROCESS, STEP));
+        assert_eq!(e.code, code, "{extra}: {e}");
+    }
+    // A CLR that is not installed has no GAC.
+    let m = format!("{CLIENT}{base}gac = \"2.0\"\npublic_key_token = \"0123456789abcdef\"\n");
+    let e = error(&with(
+        "[machine]\nclrs = [\"v4.0.30319\"]",
+        &m,
+        PROCESS,
+        STEP,
+    ));
+    assert_eq!(e.code, "scenario-gac");
+    // A v2 assembly may sit in the CLR 4 GAC.
+    let m = format!("{CLIENT}{base}gac = \"4.0\"\npublic_key_token = \"0123456789ABCDEF\"\n");
+    let s = load_text(&with("", &m, PROCESS, STEP)).unwrap();
+    let p = WinPath::parse(
+        r"C:\Windows\Microsoft.NET\assembly\GAC_MSIL\W\v4.0_1.0.0.0__0123456789abcdef\W.dll",
+    )
+    .unwrap();
+    assert!(s.machine.fs.exists(&p));
+}
+
+#[test]
+fn installed_clrs_are_full_versions_listed_once() {
+    for (clrs, ok) in [
+        ("[]", true),
+        ("[\"v4.0.30319\"]", true),
+        ("[\"v1.1.4322\", \"v2.0.50727\"]", true),
+        ("[\"v4.0\"]", false),
+        ("[\"4.0.30319\"]", false),
+        ("[\"v4.0.30319\", \"v4.0.30320\"]", false),
+    ] {
+        let r = load_text(&with(
+            &format!("[machine]\nclrs = {clrs}"),
+            CLIENT,
+            PROCESS,
+            STEP,
+        ));
+        assert_eq!(
+            r.is_ok(),
+            ok,
+            "{clrs}: {:?}",
+            r.err().map(|e| e.to_string())
+        );
+    }
+}
+
+#[test]
+fn native_images_check_bitness_and_starts() {
+    for (n, code) in [
+        ("path = 'C:\\x.dll'", "scenario-field"),
+        ("path = 'C:\\x.dll'\nbitness = 16", "scenario-value"),
+        (
+            "path = 'C:\\x.dll'\nbitness = 32\nstarts = true",
+            "scenario-field",
+        ),
+        (
+            "path = 'C:\\x.dll'\nbitness = 32\nserves = [\"nope\"]",
+            "scenario-guid",
+        ),
+    ] {
+        let m = format!("{CLIENT}[[machine.native]]\n{n}\n");
+        let e = error(&with("", &m, PROCESS, STEP));
+        assert_eq!(e.code, code, "{n}: {e}");
+    }
+}
+
+#[test]
+fn step_options_belong_to_their_request() {
+    for (step, code) in [
+        (
+            "create_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\nthrow_on_error = true",
+            "scenario-step",
+        ),
+        (
+            "load_record = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\ncreate = true",
+            "scenario-step",
+        ),
+        ("get_type_from_progid = \"\"", "scenario-value"),
+        (
+            "co_create_instance = \"X.Y\"\nclsctx = \"CLSCTX_NOWHERE\"",
+            "scenario-value",
+        ),
+        (
+            "create_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\napartment = \"main\"",
+            "scenario-value",
+        ),
+        (
+            "create_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\nregasm = \"x\"",
+            "scenario-field",
+        ),
+    ] {
+        let e = error(&with("", CLIENT, PROCESS, &format!("[[step]]\n{step}\n")));
+        assert_eq!(e.code, code, "{step}: {e}");
+    }
+}
+
+#[test]
+fn native_bytes_give_the_bitness_and_the_manifest() {
+    let pe = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pe/app32.exe"),
+    )
+    .unwrap();
+    let host = "[[machine.native]]\npath = 'C:\\Host\\app.exe'\nbytes = \"app.exe\"\n";
+    let p = "[process]\nexe = 'C:\\Host\\app.exe'\napartment = \"sta\"\n";
+    let step = "[[step]]\nco_create_instance = \"X.Y\"\n";
+    let load_with = |host: &str| {
+        let text = with("", host, p, step);
+        let dir = Dir::new(&[
+            ("scenario.toml", text.as_bytes()),
+            ("app.exe", &pe),
+            ("m", b"<x/>"),
+        ]);
+        load(&dir.0)
+    };
+    let s = load_with(host).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.bitness, Bitness::B32);
+    let f = s.machine.fs.get(&s.process.exe).unwrap();
+    assert_eq!(f.bytes, pe);
+    assert_eq!(f.embedded_manifest, None);
+    assert_eq!(
+        load_with(&format!("{host}bitness = 32\n"))
+            .unwrap()
+            .process
+            .bitness,
+        Bitness::B32
+    );
+    assert_eq!(
+        load_with(&format!("{host}bitness = 64\n"))
+            .unwrap_err()
+            .code,
+        "scenario-pe"
+    );
+    assert_eq!(
+        load_with(&format!("{host}manifest = \"m\"\n"))
+            .unwrap_err()
+            .code,
+        "scenario-field"
+    );
+}
