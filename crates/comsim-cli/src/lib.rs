@@ -6,11 +6,12 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod reg;
+pub mod replay;
 pub mod sxs;
 
 /// Exit code: the command did what was asked.
 pub const EXIT_OK: u8 = 0;
-/// Exit code: the answer is "no" (a key or value that does not exist).
+/// Exit code: the answer is "no" (a key or value that does not exist, an expectation that failed).
 pub const EXIT_NOT_FOUND: u8 = 1;
 /// Exit code: the input was bad (a malformed file, a bad argument).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -34,6 +35,9 @@ pub enum Command {
     /// Work with side-by-side manifests and activation contexts.
     #[command(subcommand)]
     Sxs(sxs::SxsCommand),
+    /// Replay a scenario: run its steps on CLR 2.0 and/or 4.0, show each trace and outcome, and
+    /// check its expectations (exit 1 when one fails).
+    Replay(replay::ReplayArgs),
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -41,5 +45,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match cli.command {
         Command::Reg(cmd) => reg::run(cmd, out, err),
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
+        Command::Replay(args) => replay::run(args, out, err),
     }
 }

@@ -56,6 +56,9 @@ pub struct ImportReport {
     pub encoding: Encoding,
     /// Lenient mode: each line or part of a line that was skipped, and why.
     pub warnings: Vec<Diagnostic>,
+    /// Key lines under `HKEY_CLASSES_ROOT` and where REG-4 put them: `[machine, user]` counts
+    /// (HKLM\Software\Classes, HKCU\Software\Classes).
+    pub classes_root_placement: [usize; 2],
 }
 
 /// Reads a .reg file from disk and imports it. The `display` name is used in diagnostics.
@@ -107,12 +110,14 @@ fn import_text(
         pending: None,
         line_no: 0,
         stopped: false,
+        placement: [0, 0],
     };
     let format = imp.run(&text)?;
     Ok(ImportReport {
         format,
         encoding,
         warnings: imp.warnings,
+        classes_root_placement: imp.placement,
     })
 }
 
@@ -143,6 +148,8 @@ struct Importer<'a> {
     pending: Option<Pending>,
     line_no: u32,
     stopped: bool,
+    /// See [`ImportReport::classes_root_placement`].
+    placement: [usize; 2],
 }
 
 const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
@@ -330,7 +337,17 @@ impl Importer<'_> {
             self.opts.writer,
         );
         match opened {
-            Ok(key) => self.key = Some(Opened { key }),
+            Ok(key) => {
+                if root == Root::ClassesRoot {
+                    let mut top = key;
+                    while let Some(up) = self.reg.parent(top) {
+                        top = up;
+                    }
+                    let user = top == self.reg.root(comsim_registry::Hive::CurrentUser);
+                    self.placement[usize::from(user)] += 1;
+                }
+                self.key = Some(Opened { key })
+            }
             Err(e) => {
                 self.problem("reg-open-failed", line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
             }

@@ -254,6 +254,8 @@ pub struct Machine {
     pub clrs: Vec<RuntimeVersion>,
     /// `C:\Windows`.
     pub windows: WinPath,
+    /// How the machine was set up (registry imports: REG-3 views, REG-4 placement), for output.
+    pub setup: crate::trace::Trace,
 }
 
 impl Machine {
@@ -264,6 +266,7 @@ impl Machine {
             fs: Vfs::new(),
             clrs: Vec::new(),
             windows: WinPath::parse(r"C:\Windows").expect("a valid path"),
+            setup: crate::trace::Trace::default(),
         }
     }
 

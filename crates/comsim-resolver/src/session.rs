@@ -95,6 +95,7 @@ impl<'m> Session<'m> {
                 return s;
             }
         };
+        s.start_registry(&mut trace);
         if let Err(outcome) = s.start_config(manifest_path, &mut trace) {
             s.failed = Some(*outcome);
             s.pending = trace;
@@ -205,6 +206,25 @@ impl<'m> Session<'m> {
                         ),
                     )
                     .at(shown);
+                for a in ctx.assemblies.iter().skip(1) {
+                    let m = &a.manifest;
+                    let classes: usize = m.files.iter().map(|f| f.com_classes.len()).sum();
+                    trace
+                        .push(
+                            "SXS-3",
+                            format!(
+                                "{} declares {} clrClass, {} clrSurrogate, {} comClass",
+                                m.identity
+                                    .as_ref()
+                                    .map(|i| i.name.as_str())
+                                    .unwrap_or("(no identity)"),
+                                m.clr_classes.len(),
+                                m.clr_surrogates.len(),
+                                classes
+                            ),
+                        )
+                        .at(a.source.clone());
+                }
                 for probe in &ctx.probes {
                     trace
                         .push("SXS-2", format!("probe for {}", probe.reference))
@@ -236,6 +256,43 @@ impl<'m> Session<'m> {
                     message: e.message.clone(),
                 }))
             }
+        }
+    }
+
+    /// REG-1..REG-3: how this process sees HKEY_CLASSES_ROOT.
+    fn start_registry(&self, trace: &mut Trace) {
+        let view = self.view();
+        let clsid = match (self.m.os, view) {
+            (Bitness::B32, _) => "32-bit Windows has one view: HKCR\\CLSID is Software\\Classes\\CLSID".to_owned(),
+            (_, comsim_registry::View::Bits32) => format!(
+                "a {} process under WOW64 reads the 32-bit view: HKCR\\CLSID is Software\\Classes\\Wow6432Node\\CLSID; ProgIDs are shared",
+                self.p.bitness
+            ),
+            _ => "a 64-bit process reads the native view: HKCR\\CLSID is Software\\Classes\\CLSID (32-bit registrations under Wow6432Node are not seen)".to_owned(),
+        };
+        trace.push("REG-3", clsid);
+        trace.push(
+            "REG-1",
+            format!(
+                "HKCR merges HKLM\\Software\\Classes and HKCU\\Software\\Classes ({})",
+                self.sw.setting(switches::HKCR_MERGE)
+            ),
+        );
+        if self.p.elevated {
+            let setting = self.sw.setting(switches::CLR_USER_CLASSES);
+            trace
+                .push(
+                    "REG-2",
+                    format!(
+                        "elevated: COM ignores per-user classes; the CLR's own registry read {}",
+                        if setting.value == "read" {
+                            "still sees them"
+                        } else {
+                            "ignores them too"
+                        }
+                    ),
+                )
+                .inferred(setting);
         }
     }
 

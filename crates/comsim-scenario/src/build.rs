@@ -379,14 +379,36 @@ fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Resul
         writer: Writer { admin },
         encoding: None,
     };
-    comsim_regfile::import_bytes(&mut m.registry, &file.display, &file.bytes, &opts)
-        .map(|_| ())
+    let report = comsim_regfile::import_bytes(&mut m.registry, &file.display, &file.bytes, &opts)
         .map_err(|d| {
-            d.with_note(format!(
-                "imported by {} (`machine.registry`), in strict mode",
-                ctx.location(&name_span)
-            ))
-        })
+        d.with_note(format!(
+            "imported by {} (`machine.registry`), in strict mode",
+            ctx.location(&name_span)
+        ))
+    })?;
+    let who = if admin {
+        "an administrator"
+    } else {
+        "a standard user"
+    };
+    if view == View::Bits32 {
+        m.setup
+            .push(
+                "REG-3",
+                format!("{} imported by the 32-bit regedit: keys under Classes\\CLSID and Classes\\Interface land in the 32-bit view (Wow6432Node); ProgIDs are shared", file.display),
+            )
+            .at(file.display.clone());
+    }
+    let [machine, user] = report.classes_root_placement;
+    if machine + user > 0 {
+        m.setup
+            .push(
+                "REG-4",
+                format!("{} written through HKEY_CLASSES_ROOT by {who}: {machine} key(s) to HKLM\\Software\\Classes, {user} to HKCU\\Software\\Classes (keys that already existed there)", file.display),
+            )
+            .at(file.display.clone());
+    }
+    Ok(())
 }
 
 fn data_file(ctx: &Ctx<'_>, f: &Spanned<RawFile>) -> Result<Placement, Diagnostic> {

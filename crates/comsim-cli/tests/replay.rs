@@ -1,0 +1,410 @@
+//! `comsim replay` as a user sees it: one snapshot per scenario under `fixtures/scenarios/`
+//! (named after the scenario's directory), run from the workspace root with relative paths; the
+//! shape of the JSON output; and `docs/json.md` checked against the real output, so the
+//! documentation cannot drift from the code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The scenario the JSON tests replay.
+const TEACHING: &str = "fixtures/scenarios/managed-class-regasm-codebase";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn comsim(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_comsim"))
+        .args(args)
+        .current_dir(root())
+        .env_clear()
+        .output()
+        .expect("comsim runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Renders a run as a terminal would show it.
+fn shown(args: &[&str]) -> String {
+    let o = comsim(args);
+    format!(
+        "$ comsim {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        o.code,
+        o.stdout,
+        o.stderr
+    )
+}
+
+#[test]
+fn scenario() {
+    insta::glob!("../../../fixtures", "scenarios/*/scenario.toml", |path| {
+        let dir = path.parent().expect("a scenario directory");
+        let name = dir
+            .file_name()
+            .expect("a directory name")
+            .to_string_lossy()
+            .into_owned();
+        let arg = format!("fixtures/scenarios/{name}");
+        let text = shown(&["replay", &arg, "--clr", "both"]);
+        insta::with_settings!({ snapshot_suffix => name.as_str() }, {
+            insta::assert_snapshot!(text);
+        });
+    });
+}
+
+fn replay_json(extra: &[&str]) -> Value {
+    let mut args = vec!["replay", TEACHING, "--format", "json"];
+    args.extend_from_slice(extra);
+    let o = comsim(&args);
+    assert_eq!(o.code, 0, "stderr: {}", o.stderr);
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}\n{}", o.stdout))
+}
+
+fn is_str(v: &Value, key: &str) -> bool {
+    v.get(key).is_some_and(Value::is_string)
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let v = replay_json(&["--switch", "runtime-match=exact"]);
+    assert_eq!(v["scenario"], TEACHING);
+    assert_eq!(
+        v["file"],
+        format!("{TEACHING}/scenario.toml").as_str(),
+        "the scenario file read"
+    );
+    assert!(is_str(&v, "title"));
+    assert!(v["description"].is_string() || v["description"].is_null());
+    assert_eq!(v["switches"], serde_json::json!(["runtime-match=exact"]));
+    assert_eq!(v["clrs"], serde_json::json!(["2.0", "4.0"]));
+    let process = &v["process"];
+    for key in ["client", "bitness", "apartment", "exe"] {
+        assert!(is_str(process, key), "process.{key}");
+    }
+    assert!(process["elevated"].is_boolean());
+    assert!(process["preloads_clr"].is_boolean());
+
+    let runs = v["runs"].as_array().expect("runs is an array");
+    // Two steps, each on CLR 2.0 then CLR 4.0.
+    let order: Vec<(u64, &str)> = runs
+        .iter()
+        .map(|r| (r["step"].as_u64().unwrap(), r["clr"].as_str().unwrap()))
+        .collect();
+    assert_eq!(order, [(1, "2.0"), (1, "4.0"), (2, "2.0"), (2, "4.0")]);
+    for r in runs {
+        for key in ["name", "request", "apartment", "bitness"] {
+            assert!(is_str(r, key), "runs[].{key}");
+        }
+        assert_eq!(r["bitness"], "64");
+        let outcome = &r["outcome"];
+        assert!(outcome.is_object());
+        assert!(is_str(outcome, "kind"));
+        let trace = r["trace"].as_array().expect("trace is an array");
+        assert!(!trace.is_empty());
+        for step in trace {
+            assert!(is_str(step, "rule") && is_str(step, "text"), "{step}");
+            for key in ["looked_at", "found", "inferred"] {
+                assert!(
+                    step.get(key).is_none_or(Value::is_string),
+                    "{key} is a string when present"
+                );
+            }
+        }
+        for e in r["expectations"].as_array().expect("expectations") {
+            for key in ["field", "expected", "location"] {
+                assert!(is_str(e, key), "expectations[].{key}");
+            }
+            assert!(e["actual"].is_string() || e["actual"].is_null());
+            assert_eq!(e["ok"], true);
+            assert!(e.get("clr").is_none_or(|c| c == &r["clr"]));
+        }
+    }
+    assert_eq!(runs[0]["outcome"]["kind"], "managed");
+    assert_eq!(runs[0]["outcome"]["source"], "registry");
+    assert_eq!(runs[3]["outcome"]["kind"], "com_object");
+    assert_eq!(runs[3]["outcome"]["server"]["kind"], "inproc_managed");
+    let summary = &v["summary"];
+    assert_eq!(summary["steps"], 2);
+    assert_eq!(summary["runs"], 4);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["passed"], summary["expectations"]);
+}
+
+#[test]
+fn json_is_deterministic() {
+    let a = comsim(&["replay", TEACHING, "--format", "json"]);
+    let b = comsim(&["replay", TEACHING, "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn one_clr_runs_once_per_step() {
+    let v = replay_json(&["--clr", "4.0"]);
+    let clrs: Vec<&Value> = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["clr"])
+        .collect();
+    assert_eq!(clrs, [&Value::from("4.0"), &Value::from("4.0")]);
+    assert_eq!(v["clrs"], serde_json::json!(["4.0"]));
+}
+
+#[test]
+fn a_bad_switch_exits_2_naming_it() {
+    let o = comsim(&["replay", TEACHING, "--switch", "runtime-match=fuzzy"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.is_empty());
+    assert!(
+        o.stderr.contains("runtime-match=fuzzy") && o.stderr.contains("major-minor or exact"),
+        "{}",
+        o.stderr
+    );
+    let o = comsim(&["replay", TEACHING, "--switch", "no-such-switch"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("is not `name=value`"), "{}", o.stderr);
+}
+
+#[test]
+fn a_missing_scenario_exits_2_with_a_located_error() {
+    let o = comsim(&["replay", "fixtures/scenarios/does-not-exist"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.is_empty());
+    assert!(
+        o.stderr
+            .starts_with("fixtures/scenarios/does-not-exist:1:1: error["),
+        "{}",
+        o.stderr
+    );
+}
+
+// -------------------------------------------------------------------------------------------------
+// docs/json.md against the output
+
+/// Every key path of a JSON value (`runs[].outcome.kind`) with the JSON types seen there.
+fn key_paths(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>>) {
+    let ty = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !path.is_empty() {
+        out.entry(path.to_owned()).or_default().insert(ty);
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                key_paths(child, &p, out);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                key_paths(child, &format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn docs() -> String {
+    let path = root().join("docs/json.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The fenced ```json blocks of a Markdown text.
+fn json_blocks(md: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in md.lines() {
+        match &mut cur {
+            None if line.trim_start().starts_with("```json") => cur = Some(String::new()),
+            Some(b) if line.trim_start().starts_with("```") => {
+                blocks.push(std::mem::take(b));
+                cur = None;
+            }
+            Some(b) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// Whether the documentation names `key` as code: `` `key` `` (tables and prose).
+fn documented(md: &str, key: &str) -> bool {
+    md.contains(&format!("`{key}`"))
+}
+
+#[test]
+fn docs_json_example_keys_are_in_the_real_output() {
+    let md = docs();
+    let blocks = json_blocks(&md);
+    assert!(!blocks.is_empty(), "docs/json.md has no ```json example");
+    let example: Value = serde_json::from_str(&blocks[0])
+        .unwrap_or_else(|e| panic!("the first ```json block of docs/json.md does not parse: {e}"));
+    let mut documented_paths = BTreeMap::new();
+    key_paths(&example, "", &mut documented_paths);
+
+    let mut real = BTreeMap::new();
+    key_paths(&replay_json(&[]), "", &mut real);
+
+    let mut problems = Vec::new();
+    for (path, types) in &documented_paths {
+        match real.get(path) {
+            None => problems.push(format!("`{path}` is in the example but not in the output")),
+            Some(seen) => {
+                for t in types {
+                    // `null` stands for an absent optional value in the example.
+                    if *t != "null" && !seen.contains(t) {
+                        problems.push(format!(
+                            "`{path}` is a {t} in the example, {seen:?} in the output"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // A key is named by its own name or by a dotted tail of its path (`server.runtime_started`).
+    for path in real.keys() {
+        let parts: Vec<&str> = path.split('.').map(|p| p.trim_end_matches("[]")).collect();
+        let named = (0..parts.len()).any(|i| documented(&md, &parts[i..].join(".")));
+        if !named {
+            problems.push(format!(
+                "`{path}` is in the output, and docs/json.md never names `{}`",
+                parts[parts.len() - 1]
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/json.md drifted:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Every outcome kind, with every optional field present, serialised as `--format json` does:
+/// each key must be documented. A new kind fails to compile here until it is added.
+#[test]
+fn docs_json_names_every_outcome_field() {
+    use comsim_manifest::Guid;
+    use comsim_resolver::{
+        HResult, LoadedType, Outcome, RuntimeVersion, Server, ServerKind, Source, WinPath,
+    };
+
+    let guid = Guid::parse("{3F1A2B4C-5D6E-4F70-8192-A3B4C5D6E7F8}").unwrap();
+    let rt = RuntimeVersion::parse("v4.0.30319").unwrap();
+    let loaded = LoadedType {
+        type_name: "T".into(),
+        assembly: "A".into(),
+        path: WinPath::parse(r"C:\A.dll").unwrap(),
+        runtime: rt.clone(),
+        source: Source::Registry,
+        pia: true,
+    };
+    let outcomes = [
+        Outcome::Managed {
+            loaded: Box::new(loaded.clone()),
+            created: true,
+        },
+        Outcome::ComObject {
+            type_name: "System.__ComObject".into(),
+            clsid: guid,
+            wrapper: Some(Box::new(loaded.clone())),
+            server: Some(Box::new(Server {
+                kind: ServerKind::InprocManaged,
+                clsid: guid,
+                file: "mscoree.dll".into(),
+                process: "client process".into(),
+                apartment: Some("client STA".into()),
+                runtime: Some(rt.clone()),
+                runtime_started: true,
+                managed: Some(loaded),
+            })),
+        },
+        Outcome::Exception {
+            exception: "E".into(),
+            hresult: HResult::FILE_NOT_FOUND,
+            message: "m".into(),
+        },
+        Outcome::Hresult {
+            hresult: HResult::REGDB_E_CLASSNOTREG,
+            name: "REGDB_E_CLASSNOTREG".into(),
+            message: "m".into(),
+        },
+        Outcome::Null {
+            message: "m".into(),
+        },
+        Outcome::StartupFailure {
+            error: Some(14001),
+            hresult: Some(HResult::CLR_E_SHIM_RUNTIMELOAD),
+            message: "m".into(),
+        },
+    ];
+    let md = docs();
+    let mut missing = Vec::new();
+    for o in &outcomes {
+        // Exhaustive: a new outcome kind must be added above (and to docs/json.md).
+        match o {
+            Outcome::Managed { .. }
+            | Outcome::ComObject { .. }
+            | Outcome::Exception { .. }
+            | Outcome::Hresult { .. }
+            | Outcome::Null { .. }
+            | Outcome::StartupFailure { .. } => {}
+        }
+        if !documented(&md, o.kind()) {
+            missing.push(format!("the outcome kind `{}`", o.kind()));
+        }
+        let mut paths = BTreeMap::new();
+        key_paths(&serde_json::to_value(o).unwrap(), "", &mut paths);
+        for path in paths.keys() {
+            if !documented(&md, path) && !documented(&md, &format!("outcome.{path}")) {
+                missing.push(format!("`{path}` of a `{}` outcome", o.kind()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/json.md does not document:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_scenario_directory_has_a_scenario_file() {
+    let dir = root().join("fixtures/scenarios");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            assert!(
+                Path::new(&path).join("scenario.toml").is_file(),
+                "{} has no scenario.toml, so no snapshot covers it",
+                path.display()
+            );
+        }
+    }
+}
