@@ -17,7 +17,11 @@ pub trait AppDirectory {
     /// The `RT_MANIFEST` resource `id` of the image at `relative`: `None` when the file does not
     /// exist, `Ok(None)` when it has no such resource. By default the file's bytes are read as a
     /// PE image; a directory of described (not built) images answers from its description.
-    fn embedded_manifest(&self, relative: &str, id: u16) -> Option<Result<Option<Vec<u8>>, String>> {
+    fn embedded_manifest(
+        &self,
+        relative: &str,
+        id: u16,
+    ) -> Option<Result<Option<Vec<u8>>, String>> {
         let bytes = self.read(relative)?;
         Some(
             crate::pe::embedded_manifest(&bytes, id)
@@ -244,9 +248,11 @@ fn read_candidate(
         Some(parsed)
     } else {
         let bytes = dir.read(path)?;
-        Some(parse_manifest(shown, &bytes).map_err(|e| ProbeOutcome::Malformed {
-            error: e.to_string(),
-        }))
+        Some(
+            parse_manifest(shown, &bytes).map_err(|e| ProbeOutcome::Malformed {
+                error: e.to_string(),
+            }),
+        )
     }
 }
 
