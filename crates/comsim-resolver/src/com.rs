@@ -452,7 +452,10 @@ impl Session<'_> {
             return Some(result);
         }
         // AppID + DllSurrogate: the in-process DLL in a surrogate process.
-        let Some(appid) = string_value(self, &clsid_key(clsid, &[]), "AppID", access) else {
+        let appid = views
+            .iter()
+            .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc));
+        let Some(appid) = appid else {
             trace
                 .push(
                     "COM-3",
@@ -741,7 +744,11 @@ impl Session<'_> {
                     ));
                 }
             }
-        } else if let Some(bound) = self.legacy_bound.clone() {
+        } else if let Some(bound) = self
+            .legacy_bound
+            .clone()
+            .or_else(|| self.legacy_policy_runtime(trace))
+        {
             trace.push(
                 "SHIM-4",
                 format!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
@@ -793,6 +800,24 @@ impl Session<'_> {
             }
         }
         Ok(chosen)
+    }
+
+    /// SHIM-4 with `useLegacyV2RuntimeActivationPolicy="true"`: legacy activation is bound to the
+    /// first installed `supportedRuntime`, for the rest of the process's life.
+    fn legacy_policy_runtime(&mut self, trace: &mut Trace) -> Option<RuntimeVersion> {
+        if !self.config.use_legacy_v2 {
+            return None;
+        }
+        let chosen = self.config.supported_runtimes.iter().find_map(|v| {
+            let parsed = RuntimeVersion::parse(v)?;
+            self.m.installed(parsed.major, parsed.minor).cloned()
+        })?;
+        trace.push(
+            "SHIM-4",
+            format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {chosen}, the first installed supportedRuntime"),
+        );
+        self.legacy_bound = Some(chosen.clone());
+        Some(chosen)
     }
 
     /// SHIM-4 without the legacy policy: the first `supportedRuntime` that is installed; legacy
