@@ -548,6 +548,9 @@ fn loaded_fields(prefix: &str, t: &LoadedType, out: &mut Vec<(String, String)>) 
     out.push((format!("{prefix}path"), t.path.to_string()));
     out.push((format!("{prefix}runtime"), t.runtime.to_string()));
     out.push((format!("{prefix}source"), source_name(t.source).to_owned()));
+    if t.com_import {
+        out.push((format!("{prefix}com_import"), "true".to_owned()));
+    }
     if t.pia {
         out.push((format!("{prefix}pia"), "true".to_owned()));
     }

@@ -478,7 +478,9 @@ pub fn bind<'m>(
                             hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
                         ));
                     };
-                    // The file loaded from a hint must be the assembly asked for, version included.
+                    // The file loaded from a hint must be the assembly asked for: name and culture,
+                    // and for a strong name also token and version (simple names are not
+                    // version-checked).
                     let strict = AssemblyName {
                         public_key_token: Some(name.public_key_token.clone().flatten()),
                         ..name.clone()

@@ -694,6 +694,7 @@ impl Session<'_> {
                 runtime,
                 source,
                 pia: false,
+                com_import: false,
             }),
         })
     }
@@ -761,7 +762,7 @@ impl Session<'_> {
                 Some(v) => {
                     trace.push(
                         "SHIM-2",
-                        format!("no config: a {requested} component runs on the latest runtime below v4, {v}"),
+                        format!("no supportedRuntime applies: a {requested} component runs on the latest runtime below v4, {v}"),
                     );
                     v
                 }

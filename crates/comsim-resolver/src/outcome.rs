@@ -28,8 +28,10 @@ pub struct LoadedType {
     /// The runtime it was loaded into.
     pub runtime: RuntimeVersion,
     pub source: Source,
-    /// A primary interop assembly's `[ComImport]` wrapper (LCC4-1, LCC4-3).
+    /// Loaded as a primary interop assembly (LCC4-1, LCC4-3).
     pub pia: bool,
+    /// The type is `[ComImport]`: creating it calls CoCreateInstance (REQ-2).
+    pub com_import: bool,
 }
 
 /// What kind of server an activation reached.

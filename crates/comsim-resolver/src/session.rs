@@ -195,7 +195,16 @@ impl<'m> Session<'m> {
             vfs: &self.m.fs,
             dir: dir.clone(),
         };
-        match build_context(app, &dir_view) {
+        let built = build_context(app, &dir_view);
+        if built.is_err() {
+            trace
+                .push(
+                    "SXS-1",
+                    format!("application manifest {shown} ({deps} dependencies declared)"),
+                )
+                .at(shown.clone());
+        }
+        match built {
             Ok(ctx) => {
                 trace
                     .push(
@@ -268,7 +277,7 @@ impl<'m> Session<'m> {
                 "a {} process under WOW64 reads the 32-bit view: HKCR\\CLSID is Software\\Classes\\Wow6432Node\\CLSID; ProgIDs are shared",
                 self.p.bitness
             ),
-            _ => "a 64-bit process reads the native view: HKCR\\CLSID is Software\\Classes\\CLSID (32-bit registrations under Wow6432Node are not seen)".to_owned(),
+            _ => "a 64-bit process reads the native view: HKCR\\CLSID is Software\\Classes\\CLSID; the 32-bit view (Wow6432Node) is read only where a rule asks for the other view".to_owned(),
         };
         trace.push("REG-3", clsid);
         trace.push(
@@ -413,6 +422,16 @@ impl<'m> Session<'m> {
     pub fn request(&mut self, req: &Request, apartment: Option<Apartment>) -> Run {
         let mut trace = std::mem::take(&mut self.pending);
         if let Some(f) = &self.failed {
+            if trace.steps.is_empty() {
+                let rule = match f {
+                    Outcome::StartupFailure { error: Some(_), .. } => "SXS-2",
+                    Outcome::StartupFailure {
+                        hresult: Some(_), ..
+                    } => "SHIM-2",
+                    _ => "SHIM-4",
+                };
+                trace.push(rule, "the process did not start: no request runs");
+            }
             return Run {
                 outcome: f.clone(),
                 trace,
@@ -536,7 +555,7 @@ impl<'m> Session<'m> {
             Err(f) => return exception_traced(f, trace),
         };
         match t {
-            Some(t) if !t.pia => {
+            Some(t) if !t.com_import => {
                 trace.push(
                     "REQ-2",
                     format!(
@@ -1037,7 +1056,8 @@ impl<'m> Session<'m> {
                 path,
                 runtime: clr.clone(),
                 source,
-                pia: pia || com_import,
+                pia,
+                com_import,
             }),
             Err(f) => {
                 let setting = self.sw.setting(switches::BIND_FAILURE);

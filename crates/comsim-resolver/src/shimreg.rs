@@ -171,21 +171,21 @@ fn search_key(
                 .found("invalid");
             continue;
         }
-        if !record {
-            let rv = sz(reg, &sub, "RuntimeVersion", access).unwrap_or_default();
-            if above_cap(&rv, cap) == Some(true) {
-                trace
-                    .push(
-                        "SHIM-REG-4",
-                        format!(
-                            "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
-                            cap.map(|c| c.family()).unwrap_or_default()
-                        ),
-                    )
-                    .at(sub.to_string())
-                    .found(format!("RuntimeVersion = {rv}"));
-                continue;
-            }
+        // The cap applies to records too, when they have a RuntimeVersion.
+        if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
+            && above_cap(&rv, cap) == Some(true)
+        {
+            trace
+                .push(
+                    "SHIM-REG-4",
+                    format!(
+                        "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
+                        cap.map(|c| c.family()).unwrap_or_default()
+                    ),
+                )
+                .at(sub.to_string())
+                .found(format!("RuntimeVersion = {rv}"));
+            continue;
         }
         trace
             .push("SHIM-REG-3", format!("version subkey {name} is valid"))

@@ -41,6 +41,7 @@ pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("runtime", FieldType::Runtime),
     ("source", FieldType::Source),
     ("pia", FieldType::Bool),
+    ("com_import", FieldType::Bool),
     ("created", FieldType::Bool),
     ("clsid", FieldType::Guid),
     ("exception", FieldType::Text),
@@ -54,6 +55,7 @@ pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("wrapper.runtime", FieldType::Runtime),
     ("wrapper.source", FieldType::Source),
     ("wrapper.pia", FieldType::Bool),
+    ("wrapper.com_import", FieldType::Bool),
     ("server.kind", FieldType::ServerKind),
     ("server.clsid", FieldType::Guid),
     ("server.file", FieldType::Text),
@@ -67,6 +69,7 @@ pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("server.managed.runtime", FieldType::Runtime),
     ("server.managed.source", FieldType::Source),
     ("server.managed.pia", FieldType::Bool),
+    ("server.managed.com_import", FieldType::Bool),
 ];
 
 const KINDS: &[&str] = &[
