@@ -324,6 +324,7 @@ fn docs_json_names_every_outcome_field() {
         runtime: rt.clone(),
         source: Source::Registry,
         pia: true,
+        com_import: true,
     };
     let outcomes = [
         Outcome::Managed {
