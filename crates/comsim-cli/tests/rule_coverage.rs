@@ -107,7 +107,8 @@ fn cited(snapshot: &str) -> BTreeSet<String> {
             let number = w[0]
                 .strip_suffix('.')
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-            if number && is_rule_id(w[1]) {
+            // A numbered trace step (`12. LCC4-4`) or a machine setup step (`setup: REG-4`).
+            if (number || w[0] == "setup:") && is_rule_id(w[1]) {
                 out.insert(w[1].to_owned());
             }
         }
@@ -135,10 +136,10 @@ fn rule_ids_are_recognised() {
     assert_eq!(group("LCC2-1"), "LCC");
     assert_eq!(group("LCC-6"), "LCC");
     assert_eq!(group("SHIM-1"), "SHIM");
-    let trace = "  *  7. SHIM-REG-1  found (LCC4-4)        | 12. LCC4-4      text\n  see REQ-1";
+    let trace = "setup:    REG-4 x.reg\n  *  7. SHIM-REG-1  found (LCC4-4)        | 12. LCC4-4      text\n  see REQ-1";
     assert_eq!(
         cited(trace).into_iter().collect::<Vec<_>>(),
-        ["LCC4-4", "SHIM-REG-1"]
+        ["LCC4-4", "REG-4", "SHIM-REG-1"]
     );
 }
 
