@@ -294,6 +294,19 @@ fn check_loadable(
     Ok(())
 }
 
+/// A found file becomes the bound assembly if this runtime and process can load it (BIND-6).
+fn accept<'m>(
+    file: &'m VFile,
+    assembly: &'m AssemblyInfo,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Result<Bound<'m>, Failure> {
+    let bound = Bound { file, assembly };
+    check_loadable(bound, req, name, trace)?;
+    Ok(bound)
+}
+
 /// Binds an assembly: GAC (BIND-2), application base (BIND-3), CodeBase (BIND-4), else
 /// FileNotFoundException (BIND-5); then the loadability checks of BIND-6.
 pub fn bind<'m>(
@@ -352,12 +365,7 @@ pub fn bind<'m>(
                     .push("BIND-2", format!("found in the GAC of {}", req.clr))
                     .at(path.to_string())
                     .found(asm.full_name());
-                let bound = Bound {
-                    file,
-                    assembly: asm,
-                };
-                check_loadable(bound, req, &name, trace)?;
-                return Ok(bound);
+                return accept(file, asm, req, &name, trace);
             }
             looked.push(path.to_string());
         }
@@ -423,12 +431,7 @@ pub fn bind<'m>(
                     .push("BIND-3", "found in the application base")
                     .at(file.path.to_string())
                     .found(asm.full_name());
-                let bound = Bound {
-                    file,
-                    assembly: asm,
-                };
-                check_loadable(bound, req, &name, trace)?;
-                return Ok(bound);
+                return accept(file, asm, req, &name, trace);
             }
         }
     }
@@ -502,12 +505,7 @@ pub fn bind<'m>(
                         .push("BIND-4", "loaded from the CodeBase")
                         .at(url.to_owned())
                         .found(asm.full_name());
-                    let bound = Bound {
-                        file,
-                        assembly: asm,
-                    };
-                    check_loadable(bound, req, &name, trace)?;
-                    return Ok(bound);
+                    return accept(file, asm, req, &name, trace);
                 }
             },
         },

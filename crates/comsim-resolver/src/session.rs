@@ -792,15 +792,7 @@ impl<'m> Session<'m> {
                 "LCC2-1",
                 "CLR 2.0: an SxS hit loads the assembly and its type (no PIA or runtime check)",
             );
-            return self.bind_and_load(
-                &info.assembly,
-                &info.class_name,
-                None,
-                Source::Sxs,
-                false,
-                clr,
-                trace,
-            );
+            return self.load_sxs(&info, false, clr, trace);
         }
         trace.push(
             "LCC2-2",
@@ -854,15 +846,7 @@ impl<'m> Session<'m> {
                     "LCC4-1",
                     "a reg-free PIA: bind and load, no registry lookup",
                 );
-                return self.bind_and_load(
-                    &info.assembly,
-                    &info.class_name,
-                    None,
-                    Source::Sxs,
-                    true,
-                    clr,
-                    trace,
-                );
+                return self.load_sxs(&info, true, clr, trace);
             }
             let setting = self.sw.setting(switches::SXS_CLASS_RUNTIME_CHECK);
             if setting.value == "off" {
@@ -875,15 +859,7 @@ impl<'m> Session<'m> {
                         ),
                     )
                     .inferred(setting);
-                return self.bind_and_load(
-                    &info.assembly,
-                    &info.class_name,
-                    None,
-                    Source::Sxs,
-                    false,
-                    clr,
-                    trace,
-                );
+                return self.load_sxs(&info, false, clr, trace);
             }
             let match_setting = self.sw.setting(switches::RUNTIME_MATCH);
             if self.same_runtime(&info.runtime_version, clr) {
@@ -896,15 +872,7 @@ impl<'m> Session<'m> {
                         ),
                     )
                     .inferred(setting);
-                return self.bind_and_load(
-                    &info.assembly,
-                    &info.class_name,
-                    None,
-                    Source::Sxs,
-                    false,
-                    clr,
-                    trace,
-                );
+                return self.load_sxs(&info, false, clr, trace);
             }
             trace
                 .push(
@@ -1035,6 +1003,25 @@ impl<'m> Session<'m> {
                 }
             }
         }
+    }
+
+    /// Binds and loads the class an activation-context entry names.
+    fn load_sxs(
+        &self,
+        info: &comsim_manifest::lookup::ShimInfo,
+        pia: bool,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Lcc {
+        self.bind_and_load(
+            &info.assembly,
+            &info.class_name,
+            None,
+            Source::Sxs,
+            pia,
+            clr,
+            trace,
+        )
     }
 
     /// BIND then BIND-7; a failure propagates or falls back per LCC-6.
