@@ -596,9 +596,21 @@ impl<'m> Session<'m> {
                                     hr.info().map(|i| i.name).unwrap_or("")
                                 ),
                             )
-                            .found(hr.exception_type());
+                            .found(hr.to_string());
+                        // REQ-2 says COMException; real reports show the HRESULT's own type.
+                        let setting = self.sw.setting(switches::CLASS_FACTORY_EXCEPTION);
+                        let exception = if setting.value == "by-hresult" {
+                            hr.exception_type()
+                        } else {
+                            "System.Runtime.InteropServices.COMException"
+                        };
+                        if exception != hr.exception_type() || setting.value == "by-hresult" {
+                            trace
+                                .push("REQ-2", format!("the failure is thrown as {exception}"))
+                                .inferred(setting);
+                        }
                         Outcome::Exception {
-                            exception: hr.exception_type().to_owned(),
+                            exception: exception.to_owned(),
                             hresult: hr,
                             message: hresult::class_factory_message(clsid, hr),
                         }

@@ -19,6 +19,7 @@ pub const MISSING_RUNTIME_VERSION: &str = "missing-runtime-version";
 pub const BIND_FAILURE: &str = "bind-failure";
 pub const CLR_USER_CLASSES: &str = "clr-user-classes";
 pub const TREATAS_CYCLE: &str = "treatas-cycle";
+pub const CLASS_FACTORY_EXCEPTION: &str = "class-factory-exception";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -105,6 +106,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             (
                 "fallback",
                 "a failed bind or type load returns NULL (System.__ComObject), as CLR 1.x did",
+            ),
+        ],
+    },
+    SwitchDef {
+        name: CLASS_FACTORY_EXCEPTION,
+        rule: "REQ-2",
+        values: &[
+            (
+                "com-exception",
+                "a failed CoCreateInstance becomes a COMException, as REQ-2 says",
+            ),
+            (
+                "by-hresult",
+                "the exception type follows the HRESULT (0x80070002 → FileNotFoundException), as real reports show",
             ),
         ],
     },

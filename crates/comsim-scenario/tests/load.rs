@@ -325,3 +325,23 @@ fn every_committed_scenario_loads() {
         comsim_scenario::load(dir).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// docs/scenarios.md lists every switch with every value, in the order of the resolver's table.
+#[test]
+fn docs_list_every_switch_and_value() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/scenarios.md")).expect("docs/scenarios.md");
+    for def in comsim_resolver::SWITCHES {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` | {} |", def.name, def.rule)))
+            .unwrap_or_else(|| panic!("docs/scenarios.md has no row for switch {}", def.name));
+        let mut at = 0;
+        for (value, _) in def.values {
+            let found = row[at..].find(&format!("`{value}`")).unwrap_or_else(|| {
+                panic!("switch {}: value {value} missing or out of order", def.name)
+            });
+            at += found;
+        }
+    }
+}
