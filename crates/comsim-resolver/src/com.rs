@@ -10,7 +10,7 @@ use crate::machine::{Bitness, RuntimeVersion};
 use crate::outcome::{LoadedType, Server, ServerKind, Source};
 use crate::process::{Apartment, ClsCtx};
 use crate::session::{Session, file_name_of};
-use crate::shimreg;
+use crate::shimreg::{self, clsid_key};
 use crate::switches;
 use crate::trace::Trace;
 use crate::vfs::WinPath;
@@ -24,12 +24,6 @@ enum ManagedOrigin {
         assembly: String,
     },
     Registry,
-}
-
-fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
-    let mut comps = vec!["CLSID".to_owned(), guid.to_string()];
-    comps.extend(rest.iter().map(|s| (*s).to_owned()));
-    KeyPath::new(Root::ClassesRoot, comps)
 }
 
 fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {

@@ -100,11 +100,11 @@ fn physical(reg: &Registry, key: &KeyPath, access: &Access) -> Option<String> {
     reg.open(key, access).map(|k| k.primary.path().to_string())
 }
 
-fn clsid_key(guid: Guid, sub: &str) -> KeyPath {
-    KeyPath::new(
-        Root::ClassesRoot,
-        ["CLSID".to_owned(), guid.to_string(), sub.to_owned()],
-    )
+/// `HKCR\CLSID\{guid}\rest…`.
+pub(crate) fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
+    let mut comps = vec!["CLSID".to_owned(), guid.to_string()];
+    comps.extend(rest.iter().map(|s| (*s).to_owned()));
+    KeyPath::new(Root::ClassesRoot, comps)
 }
 
 /// Runtime major.minor above the cap?
@@ -322,12 +322,12 @@ pub fn find_shim_info(
     } else {
         let mut v = vec![
             (
-                clsid_key(guid, "InprocServer32"),
+                clsid_key(guid, &["InprocServer32"]),
                 Found::InprocServer32,
                 *access,
             ),
             (
-                clsid_key(guid, "LocalServer32"),
+                clsid_key(guid, &["LocalServer32"]),
                 Found::LocalServer32(access.view),
                 *access,
             ),
@@ -338,7 +338,7 @@ pub fn find_shim_info(
                 ..*access
             };
             v.push((
-                clsid_key(guid, "LocalServer32"),
+                clsid_key(guid, &["LocalServer32"]),
                 Found::LocalServer32(other.view),
                 other,
             ));
