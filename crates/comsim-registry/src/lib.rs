@@ -12,15 +12,17 @@
 //!   administrator rights ([`Writer`]).
 //!
 //! Subkeys enumerate in the registry's order (upper-cased UTF-16 code units); values in the order
-//! they were first written, as hives keep them.
+//! they were first written, as hives keep them. [`diff`] lists what changed between two registries.
 
 mod children;
+mod diff;
 mod name;
 mod path;
 mod tree;
 mod value;
 mod view;
 
+pub use diff::{Change, diff};
 pub use name::{RegName, compare_names, names_equal, upcase};
 pub use path::{Hive, KeyPath, PathError, Root};
 pub use tree::{KeyId, Registry};
