@@ -5,14 +5,19 @@
 //!   format. Strict mode makes the first line regedit would skip an error with file, line and
 //!   column; lenient mode imports as regedit does and lists each skip as a warning.
 //! - [`export`] / [`export_text`]: version 5.00 as regedit writes it.
+//! - [`diff_text`]: a registry difference as a .reg-like listing, for terminals and snapshots.
 //!
 //! Paths are applied through the registry's rules: `Wow6432Node` paths land in the other view
 //! (REG-3) and `HKEY_CLASSES_ROOT` paths follow REG-4.
 
 mod decode;
+mod diff;
 mod read;
 mod write;
 
 pub use decode::{Encoding, decode, lines};
+pub use diff::diff_text;
 pub use read::{Format, ImportOptions, ImportReport, Mode, import_bytes, import_file};
-pub use write::{dump, encode_utf16le, export, export_text, write_value};
+pub use write::{
+    ScriptKey, dump, encode_utf16le, export, export_text, regedit4_script, write_value,
+};

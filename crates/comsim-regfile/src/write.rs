@@ -128,6 +128,30 @@ fn write_hex(out: &mut String, name_len: usize, value: &Value) {
     }
 }
 
+/// A key of a script and its values, in the order they are written.
+pub type ScriptKey = (KeyPath, Vec<(RegName, Value)>);
+
+/// A `REGEDIT4` script in the layout `regasm /regfile` writes: the header, then each group's keys
+/// in the order given, each key followed by its values and a blank line, and one more blank line
+/// after each group. Encoded as REGEDIT4 files are, in the ANSI code page (Windows-1252).
+pub fn regedit4_script(groups: &[Vec<ScriptKey>]) -> Vec<u8> {
+    let mut out = String::from("REGEDIT4\r\n\r\n");
+    for group in groups {
+        for (path, values) in group {
+            out.push('[');
+            out.push_str(&path.to_string());
+            out.push_str("]\r\n");
+            for (name, value) in values {
+                write_value(&mut out, name, value);
+            }
+            out.push_str("\r\n");
+        }
+        out.push_str("\r\n");
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&out);
+    bytes.into_owned()
+}
+
 /// A canonical listing of a whole registry for tests and snapshots: every key that has values or no
 /// subkeys, depth first in each hive, followed by its values as a .reg file would write them.
 pub fn dump(reg: &Registry) -> String {
