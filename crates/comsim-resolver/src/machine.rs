@@ -212,6 +212,8 @@ pub struct AssemblyInfo {
     /// Assembly-level `[ComVisible]` (absent means true).
     pub com_visible: bool,
     pub primary_interop: Option<PrimaryInterop>,
+    /// Assembly-level `[Guid]`: the LIBID of the type library exported from it (`regasm /tlb`).
+    pub guid: Option<Guid>,
     pub types: Vec<TypeInfo>,
 }
 
@@ -364,6 +366,7 @@ mod tests {
             architecture: ProcessorArchitecture::Msil,
             com_visible: true,
             primary_interop: None,
+            guid: None,
             types: vec![],
         };
         assert_eq!(

@@ -20,6 +20,7 @@ pub const BIND_FAILURE: &str = "bind-failure";
 pub const CLR_USER_CLASSES: &str = "clr-user-classes";
 pub const TREATAS_CYCLE: &str = "treatas-cycle";
 pub const CLASS_FACTORY_EXCEPTION: &str = "class-factory-exception";
+pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -134,6 +135,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             (
                 "original",
                 "a TreatAs cycle is ignored and the original CLSID is activated",
+            ),
+        ],
+    },
+    SwitchDef {
+        name: ASM_UNREGISTER_VALUES,
+        rule: "ASM-4",
+        values: &[
+            (
+                "keep",
+                "unregistering one of several versions leaves the top-level InprocServer32 values (seed 002's layout)",
+            ),
+            (
+                "delete",
+                "unregistering any version deletes the top-level Class, Assembly, RuntimeVersion and CodeBase (RegistrationServices.cs)",
             ),
         ],
     },

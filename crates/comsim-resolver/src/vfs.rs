@@ -270,6 +270,12 @@ impl Vfs {
         Ok(())
     }
 
+    /// Writes a file, replacing one at the same path (a tool's output, such as regasm's
+    /// `/regfile`).
+    pub fn write(&mut self, file: VFile) {
+        self.files.insert(file.path.key(), file);
+    }
+
     pub fn get(&self, path: &WinPath) -> Option<&VFile> {
         self.files.get(&path.key())
     }

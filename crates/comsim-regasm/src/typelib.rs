@@ -1,0 +1,198 @@
+//! `/tlb`: exporting a type library and registering it with the OS type-library API.
+//!
+//! Only the keys the reference describes are modelled ([inf] in `../shared/reference/dotnet-com.md`
+//! §1.3: RegisterTypeLib's `TypeLib\{LIBID}\<ver>` with `0\win32|win64`, `FLAGS`, `HELPDIR`, and
+//! `Interface\{IID}` with `ProxyStubClsid32` and `TypeLib`). The `.tlb` file's contents are not
+//! modelled. Failures are the "type library registration" cause of ASM-6.
+
+use comsim_registry::{KeyPath, Root, Value, View, Writer};
+use comsim_resolver::{AssemblyInfo, Bitness, Machine, TypeKind, WinPath};
+
+use crate::{RegasmRun, Unsupported};
+
+/// The OLE Automation marshaler every exported dual or dispatch interface is marshaled by.
+const OLEAUT_PROXY: &str = "{00020424-0000-0000-C000-000000000046}";
+
+/// The interfaces tlbexp exports: public, COM-visible.
+fn interfaces(asm: &AssemblyInfo) -> impl Iterator<Item = &comsim_resolver::TypeInfo> {
+    asm.types.iter().filter(move |t| {
+        t.kind == TypeKind::Interface && t.public && t.com_visible.unwrap_or(asm.com_visible)
+    })
+}
+
+pub(crate) fn check_supported(asm: &AssemblyInfo) -> Result<(), Unsupported> {
+    if asm.guid.is_none() {
+        return Err(Unsupported(format!(
+            "`{}` has no assembly-level [Guid]: its type library's LIBID would be generated from the assembly's name, which comsim does not compute; give the assembly a `guid`",
+            asm.name
+        )));
+    }
+    if let Some(t) = interfaces(asm).find(|t| t.guid.is_none()) {
+        return Err(Unsupported(format!(
+            "interface `{}` has no [Guid]: its IID would be generated, which comsim does not compute; give it a `guid`",
+            t.full_name
+        )));
+    }
+    Ok(())
+}
+
+/// `major.minor` of the assembly version, in hex as RegisterTypeLib names the subkey.
+fn version(asm: &AssemblyInfo) -> String {
+    format!("{:x}.{:x}", asm.version.0[0], asm.version.0[1])
+}
+
+fn short_name(full: &str) -> &str {
+    full.rsplit('.').next().unwrap_or(full)
+}
+
+fn hkcr(comps: &[&str]) -> KeyPath {
+    KeyPath::new(Root::ClassesRoot, comps.iter().copied())
+}
+
+/// Registers the exported type library; false when a write was refused.
+pub(crate) fn register(
+    m: &mut Machine,
+    view: View,
+    writer: Writer,
+    asm: &AssemblyInfo,
+    bitness: Bitness,
+    tlb: &WinPath,
+    r: &mut RegasmRun,
+) -> bool {
+    let libid = asm.guid.map(|g| g.to_string()).unwrap_or_default();
+    let ver = version(asm);
+    let platform = match bitness {
+        Bitness::B32 => "win32",
+        Bitness::B64 => "win64",
+    };
+    let tlb_text = tlb.to_string();
+    let dir = tlb.parent().to_string();
+    let mut writes: Vec<(Vec<String>, &str, String)> = vec![
+        (
+            vec!["TypeLib".into(), libid.clone(), ver.clone()],
+            "",
+            asm.name.clone(),
+        ),
+        (
+            vec![
+                "TypeLib".into(),
+                libid.clone(),
+                ver.clone(),
+                "0".into(),
+                platform.into(),
+            ],
+            "",
+            tlb_text.clone(),
+        ),
+        (
+            vec!["TypeLib".into(), libid.clone(), ver.clone(), "FLAGS".into()],
+            "",
+            "0".into(),
+        ),
+        (
+            vec![
+                "TypeLib".into(),
+                libid.clone(),
+                ver.clone(),
+                "HELPDIR".into(),
+            ],
+            "",
+            dir,
+        ),
+    ];
+    let mut iids = Vec::new();
+    for t in interfaces(asm) {
+        let iid = t.guid.map(|g| g.to_string()).unwrap_or_default();
+        let key = vec!["Interface".to_owned(), iid.clone()];
+        writes.push((key.clone(), "", short_name(&t.full_name).to_owned()));
+        for proxy in ["ProxyStubClsid", "ProxyStubClsid32"] {
+            let mut k = key.clone();
+            k.push(proxy.into());
+            writes.push((k, "", OLEAUT_PROXY.to_owned()));
+        }
+        let mut k = key.clone();
+        k.push("TypeLib".into());
+        writes.push((k.clone(), "", libid.clone()));
+        writes.push((k, "Version", ver.clone()));
+        iids.push(iid);
+    }
+    for (comps, name, value) in &writes {
+        let comps: Vec<&str> = comps.iter().map(String::as_str).collect();
+        let path = hkcr(&comps);
+        let result = m
+            .registry
+            .create_key(&path, view, writer)
+            .and_then(|t| m.registry.set_value_at(&t, name, Value::sz(value)));
+        if let Err(e) = result {
+            r.trace
+                .push(
+                    "ASM-6",
+                    format!("type library registration failed writing {path}: {e}"),
+                )
+                .at(path.to_string());
+            return false;
+        }
+    }
+    r.trace
+        .push(
+            "ASM-6",
+            format!(
+                "type library {libid} {ver} exported to {tlb_text} and registered ({platform}; TypeLib is shared by both views, Interface keys follow the view){}",
+                if iids.is_empty() {
+                    String::new()
+                } else {
+                    format!(": interfaces {}", iids.join(", "))
+                }
+            ),
+        )
+        .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{ver}"));
+    r.out(format!(
+        "Assembly exported to '{tlb_text}', and the type library was registered successfully"
+    ));
+    true
+}
+
+/// Unregisters the type library (`/u /tlb`); false when a delete was refused.
+pub(crate) fn unregister(
+    m: &mut Machine,
+    view: View,
+    writer: Writer,
+    asm: &AssemblyInfo,
+    tlb: &WinPath,
+    r: &mut RegasmRun,
+) -> bool {
+    let libid = asm.guid.map(|g| g.to_string()).unwrap_or_default();
+    let ver = version(asm);
+    let mut keys = vec![hkcr(&["TypeLib", &libid, &ver])];
+    for t in interfaces(asm) {
+        let iid = t.guid.map(|g| g.to_string()).unwrap_or_default();
+        keys.push(hkcr(&["Interface", &iid]));
+    }
+    for path in &keys {
+        if let Err(e) = m.registry.delete_tree(path, view, writer) {
+            r.trace
+                .push(
+                    "ASM-6",
+                    format!("type library unregistration failed deleting {path}: {e}"),
+                )
+                .at(path.to_string());
+            return false;
+        }
+    }
+    // RegisterTypeLib's parent key goes when no other version is left.
+    let parent = hkcr(&["TypeLib", &libid]);
+    if let Ok(Some(t)) = m.registry.open_for_write(&parent, view, writer)
+        && m.registry.subkey_count(t.key) == 0
+        && m.registry.values(t.key).is_empty()
+    {
+        let _ = m.registry.delete_tree(&parent, view, writer);
+    }
+    r.trace
+        .push(
+            "ASM-6",
+            format!("type library {libid} {ver} and its interfaces unregistered"),
+        )
+        .at(parent.to_string());
+    r.out(format!("Type library '{tlb}' un-registered successfully"));
+    true
+}
