@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use comsim_diag::Diagnostic;
 use comsim_resolver::{
-    Bitness, ClientKind, LoadedType, Outcome, Process, Run, Server, ServerKind, Session, Source,
-    Switches, Trace, TraceStep,
+    Bitness, ClientKind, LoadedType, Machine, Outcome, Process, Request, Run, Server, ServerKind,
+    Session, Source, Switches, Trace, TraceStep,
 };
-use comsim_scenario::{Expectation, Scenario, Step};
+use comsim_scenario::{Action, Expectation, MachineRun, Scenario, Step};
 use serde::Serialize;
 
 use crate::reg::Format;
@@ -82,6 +82,12 @@ struct Check<'s> {
     ok: bool,
 }
 
+/// A machine step's run and its checks.
+struct MachineStepRun<'s> {
+    run: MachineRun,
+    checks: Vec<Check<'s>>,
+}
+
 /// One step run on one CLR (or on none, for a native client that loads no CLR).
 struct StepRun<'s> {
     clr: Option<Family>,
@@ -113,7 +119,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
         .steps
         .iter()
         .enumerate()
-        .find(|(_, s)| s.request.is_managed());
+        .find(|(_, s)| s.request().is_some_and(Request::is_managed));
     if let (ClientKind::Native, Some((i, s))) = (p.client, managed_step) {
         return Err(Diagnostic::error(
             "replay-step",
@@ -121,7 +127,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
                 "step {} ({}): `{}` is managed code, and the client {} is native; a native client calls CoCreateInstance (REQ-4)",
                 i + 1,
                 s.name,
-                s.request.describe(),
+                s.request().map(Request::describe).unwrap_or_default(),
                 p.exe
             ),
         )
@@ -137,17 +143,68 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
         }
     };
 
+    // Machine steps run once, in order; each request step runs on the machine as the steps
+    // before it left it, in a client process started after the last change.
+    let n = scenario.steps.len();
+    let mut machine = scenario.machine.clone();
+    let mut segments: Vec<Machine> = Vec::new();
+    let mut segment_of: Vec<usize> = Vec::with_capacity(n);
+    let mut machine_runs: Vec<Option<MachineStepRun<'_>>> = Vec::with_capacity(n);
+    let mut changed = true;
+    for step in &scenario.steps {
+        match &step.action {
+            Action::Machine(ms) => {
+                let run = comsim_scenario::apply(&mut machine, ms, &switches);
+                changed |= ms.changes_machine();
+                let checks = step
+                    .expect
+                    .iter()
+                    .map(|e| {
+                        let actual = run.field(&e.field);
+                        Check {
+                            expectation: e,
+                            ok: actual.as_deref() == Some(e.value.as_str()),
+                            actual,
+                        }
+                    })
+                    .collect();
+                machine_runs.push(Some(MachineStepRun { run, checks }));
+            }
+            Action::Request { .. } => {
+                if changed {
+                    segments.push(machine.clone());
+                    changed = false;
+                }
+                machine_runs.push(None);
+            }
+        }
+        segment_of.push(segments.len().saturating_sub(1));
+    }
+
     // runs[step][family]
     let mut runs: Vec<Vec<StepRun<'_>>> = scenario.steps.iter().map(|_| Vec::new()).collect();
     for family in &families {
-        let mut session = Session::start(
-            &scenario.machine,
-            p,
-            &switches,
-            family.map(|f| (f.major, f.minor)),
-        );
+        let mut session: Option<(usize, Session<'_>)> = None;
         for (i, step) in scenario.steps.iter().enumerate() {
-            let run = session.request(&step.request, step.apartment);
+            let Action::Request { request, apartment } = &step.action else {
+                continue;
+            };
+            let seg = segment_of[i];
+            if session.as_ref().is_none_or(|(k, _)| *k != seg) {
+                session = Some((
+                    seg,
+                    Session::start(
+                        &segments[seg],
+                        p,
+                        &switches,
+                        family.map(|f| (f.major, f.minor)),
+                    ),
+                ));
+            }
+            let Some((_, session)) = session.as_mut() else {
+                continue;
+            };
+            let run = session.request(request, *apartment);
             let checks = check(step, *family, &run.outcome);
             runs[i].push(StepRun {
                 clr: *family,
@@ -156,9 +213,14 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
             });
         }
     }
-    let failed = runs.iter().flatten().flat_map(|r| &r.checks).any(|c| !c.ok);
+    let failed = runs.iter().flatten().flat_map(|r| &r.checks).any(|c| !c.ok)
+        || machine_runs
+            .iter()
+            .flatten()
+            .flat_map(|r| &r.checks)
+            .any(|c| !c.ok);
     let text = match a.format {
-        Format::Json => json(a, &scenario, &switches, &runs)?,
+        Format::Json => json(a, &scenario, &switches, &runs, &machine_runs)?,
         Format::Text => {
             let paint = Paint {
                 on: match a.color {
@@ -170,7 +232,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
                     }
                 },
             };
-            text(&scenario, &switches, &families, &runs, paint)
+            text(&scenario, &switches, &families, &runs, &machine_runs, paint)
         }
     };
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
@@ -210,6 +272,7 @@ struct JsonReport<'a> {
     switches: Vec<String>,
     clrs: Vec<Option<&'static str>>,
     runs: Vec<JsonRun<'a>>,
+    machine_steps: Vec<JsonMachineStep<'a>>,
     summary: Summary,
 }
 
@@ -246,9 +309,17 @@ struct Summary {
     failed: usize,
 }
 
-fn summary(steps: usize, runs: &[Vec<StepRun<'_>>]) -> Summary {
+fn summary(
+    steps: usize,
+    runs: &[Vec<StepRun<'_>>],
+    machine_runs: &[Option<MachineStepRun<'_>>],
+) -> Summary {
     let all = runs.iter().flatten();
-    let checks: Vec<&Check<'_>> = all.clone().flat_map(|r| &r.checks).collect();
+    let checks: Vec<&Check<'_>> = all
+        .clone()
+        .flat_map(|r| &r.checks)
+        .chain(machine_runs.iter().flatten().flat_map(|r| &r.checks))
+        .collect();
     let passed = checks.iter().filter(|c| c.ok).count();
     Summary {
         steps,
@@ -259,36 +330,165 @@ fn summary(steps: usize, runs: &[Vec<StepRun<'_>>]) -> Summary {
     }
 }
 
+fn json_checks<'a>(checks: &'a [Check<'_>]) -> Vec<JsonCheck<'a>> {
+    checks
+        .iter()
+        .map(|c| JsonCheck {
+            field: &c.expectation.field,
+            expected: &c.expectation.value,
+            actual: c.actual.as_deref(),
+            ok: c.ok,
+            clr: c.expectation.clr.as_deref(),
+            location: c.expectation.location.to_string(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct JsonMachineStep<'a> {
+    step: usize,
+    name: &'a str,
+    action: &'static str,
+    command: String,
+    trace: &'a Trace,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    console: Option<&'a [comsim_regasm::ConsoleLine]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit_code: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    changes: Vec<JsonChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shown: Option<&'a str>,
+    expectations: Vec<JsonCheck<'a>>,
+}
+
+/// One registry change: `key_added`, `key_removed`, `value_added`, `value_changed`,
+/// `value_removed`; value data as a `.reg` file writes it.
+#[derive(Serialize)]
+struct JsonChange {
+    change: &'static str,
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<String>,
+}
+
+fn reg_data(name: &comsim_registry::RegName, v: &comsim_registry::Value) -> String {
+    let mut line = String::new();
+    comsim_regfile::write_value(&mut line, name, v);
+    let line = line.trim_end().replace("\\\r\n  ", "");
+    match line.split_once('=') {
+        Some((_, data)) if name.is_default() => data.to_owned(),
+        _ => {
+            // `"name"=data`: the name is quoted and escaped; the data follows the first `=`
+            // after the closing quote.
+            let skip = line.find("\"=").map_or(0, |i| i + 2);
+            line[skip..].to_owned()
+        }
+    }
+}
+
+fn json_change(c: &comsim_registry::Change) -> JsonChange {
+    use comsim_registry::Change;
+    let name = |n: &comsim_registry::RegName| {
+        Some(if n.is_default() {
+            "@".to_owned()
+        } else {
+            n.as_str().to_owned()
+        })
+    };
+    match c {
+        Change::KeyAdded { path } => JsonChange {
+            change: "key_added",
+            key: path.to_string(),
+            value: None,
+            old: None,
+            new: None,
+        },
+        Change::KeyRemoved { path } => JsonChange {
+            change: "key_removed",
+            key: path.to_string(),
+            value: None,
+            old: None,
+            new: None,
+        },
+        Change::ValueAdded {
+            key,
+            name: n,
+            value,
+        } => JsonChange {
+            change: "value_added",
+            key: key.to_string(),
+            value: name(n),
+            old: None,
+            new: Some(reg_data(n, value)),
+        },
+        Change::ValueChanged {
+            key,
+            name: n,
+            old,
+            new,
+        } => JsonChange {
+            change: "value_changed",
+            key: key.to_string(),
+            value: name(n),
+            old: Some(reg_data(n, old)),
+            new: Some(reg_data(n, new)),
+        },
+        Change::ValueRemoved { key, name: n, old } => JsonChange {
+            change: "value_removed",
+            key: key.to_string(),
+            value: name(n),
+            old: Some(reg_data(n, old)),
+            new: None,
+        },
+    }
+}
+
 fn json(
     a: &ReplayArgs,
     s: &Scenario,
     switches: &Switches,
     runs: &[Vec<StepRun<'_>>],
+    machine_runs: &[Option<MachineStepRun<'_>>],
 ) -> Result<String, String> {
     let mut out = Vec::new();
+    let mut machine_steps = Vec::new();
     for (i, (step, step_runs)) in s.steps.iter().zip(runs).enumerate() {
+        if let (Action::Machine(ms), Some(Some(mr))) = (&step.action, machine_runs.get(i)) {
+            let r = &mr.run;
+            machine_steps.push(JsonMachineStep {
+                step: i + 1,
+                name: &step.name,
+                action: ms.keyword(),
+                command: ms.describe(&s.machine),
+                trace: &r.trace,
+                console: r.regasm.as_ref().map(|g| g.console.as_slice()),
+                exit_code: r.regasm.as_ref().map(|g| g.exit_code),
+                error: r.error.as_deref(),
+                changes: r.changes.iter().map(json_change).collect(),
+                shown: r.shown.as_deref(),
+                expectations: json_checks(&mr.checks),
+            });
+        }
+        let Action::Request { request, apartment } = &step.action else {
+            continue;
+        };
         for r in step_runs {
             out.push(JsonRun {
                 step: i + 1,
                 name: &step.name,
-                request: step.request.describe(),
-                apartment: step.apartment.unwrap_or(s.process.apartment),
+                request: request.describe(),
+                apartment: apartment.unwrap_or(s.process.apartment),
                 clr: r.clr.map(|f| f.label),
                 bitness: s.process.bitness,
                 outcome: &r.run.outcome,
                 trace: &r.run.trace,
-                expectations: r
-                    .checks
-                    .iter()
-                    .map(|c| JsonCheck {
-                        field: &c.expectation.field,
-                        expected: &c.expectation.value,
-                        actual: c.actual.as_deref(),
-                        ok: c.ok,
-                        clr: c.expectation.clr.as_deref(),
-                        location: c.expectation.location.to_string(),
-                    })
-                    .collect(),
+                expectations: json_checks(&r.checks),
             });
         }
     }
@@ -301,11 +501,13 @@ fn json(
         setup: &s.machine.setup,
         switches: switches.non_default(),
         clrs: runs
-            .first()
+            .iter()
+            .find(|r| !r.is_empty())
             .map(|r| r.iter().map(|r| r.clr.map(|f| f.label)).collect())
             .unwrap_or_default(),
         runs: out,
-        summary: summary(s.steps.len(), runs),
+        machine_steps,
+        summary: summary(s.steps.len(), runs, machine_runs),
     };
     Ok(serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n")
 }
@@ -687,6 +889,7 @@ fn text(
     switches: &Switches,
     families: &[Option<Family>],
     runs: &[Vec<StepRun<'_>>],
+    machine_runs: &[Option<MachineStepRun<'_>>],
     p: Paint,
 ) -> String {
     let mut o = String::new();
@@ -748,8 +951,20 @@ fn text(
             &mut o,
             p.paint(&format!("Step {}: {}", i + 1, step.name), Style::Bold),
         );
-        line(&mut o, format!("  request: {}", step.request.describe()));
-        if let Some(a) = step.apartment {
+        let (request, apartment) = match &step.action {
+            Action::Request { request, apartment } => (request, apartment),
+            Action::Machine(ms) => {
+                if let Some(Some(mr)) = machine_runs.get(i) {
+                    machine_step(s, ms, mr, p, &mut o);
+                    for c in &mr.checks {
+                        line(&mut o, check_line(c, "", p));
+                    }
+                }
+                continue;
+            }
+        };
+        line(&mut o, format!("  request: {}", request.describe()));
+        if let Some(a) = apartment {
             line(&mut o, format!("  apartment: {a}"));
         }
         match step_runs.as_slice() {
@@ -762,33 +977,16 @@ fn text(
         }
         for r in step_runs {
             for c in &r.checks {
-                let e = c.expectation;
                 let who = match (step_runs.len(), r.clr) {
                     (2, Some(f)) => format!("CLR {}: ", f.label),
                     _ => String::new(),
                 };
-                let result = if c.ok {
-                    p.paint("ok", Style::Ok)
-                } else {
-                    p.paint(
-                        &format!(
-                            "FAILED: expected {}, got {} (at {})",
-                            e.value,
-                            c.actual.as_deref().unwrap_or("no value"),
-                            e.location
-                        ),
-                        Style::Fail,
-                    )
-                };
-                line(
-                    &mut o,
-                    format!("  {who}expect {} = {}: {result}", e.field, e.value),
-                );
+                line(&mut o, check_line(c, &who, p));
             }
         }
     }
 
-    let sum = summary(s.steps.len(), runs);
+    let sum = summary(s.steps.len(), runs, machine_runs);
     line(&mut o, String::new());
     let failed = format!("{} failed", sum.failed);
     line(
@@ -807,6 +1005,121 @@ fn text(
         ),
     );
     o
+}
+
+/// `  expect field = value: ok` (or what failed).
+fn check_line(c: &Check<'_>, who: &str, p: Paint) -> String {
+    let e = c.expectation;
+    let result = if c.ok {
+        p.paint("ok", Style::Ok)
+    } else {
+        p.paint(
+            &format!(
+                "FAILED: expected {}, got {} (at {})",
+                e.value,
+                c.actual.as_deref().unwrap_or("no value"),
+                e.location
+            ),
+            Style::Fail,
+        )
+    };
+    format!("  {who}expect {} = {}: {result}", e.field, e.value)
+}
+
+/// A machine step: what ran, its trace, regasm's console, the registry difference, what a `show`
+/// found.
+fn machine_step(
+    s: &Scenario,
+    ms: &comsim_scenario::MachineStep,
+    mr: &MachineStepRun<'_>,
+    p: Paint,
+    o: &mut String,
+) {
+    let mut push = |l: String| {
+        o.push_str(l.trim_end());
+        o.push('\n');
+    };
+    push(format!("  {}: {}", ms.keyword(), ms.describe(&s.machine)));
+    let r = &mr.run;
+    let steps = &r.trace.steps;
+    if !steps.is_empty() {
+        push("  trace:".to_owned());
+        let num_width = steps.len().to_string().len().max(2);
+        for (n, step) in steps.iter().enumerate() {
+            for l in trace_step_lines(n + 1, num_width, step, usize::MAX) {
+                push(format!("  {}", l.render(p)));
+            }
+        }
+    }
+    if let Some(g) = &r.regasm {
+        push("  console:".to_owned());
+        for l in &g.console {
+            let tag = match l.stream {
+                comsim_regasm::Stream::Stdout => "out",
+                comsim_regasm::Stream::Stderr => "err",
+            };
+            push(format!("    {tag}| {}", l.text));
+        }
+        push(format!("  exit code: {}", g.exit_code));
+    }
+    if let Some(e) = &r.error {
+        push(format!(
+            "  {}",
+            p.paint(&format!("error: {e}"), Style::Fail)
+        ));
+    }
+    if ms.changes_machine() {
+        if r.changes.is_empty() {
+            push("  registry: no change".to_owned());
+        } else {
+            push(format!("  registry: {}", change_counts(&r.changes)));
+            for l in comsim_regfile::diff_text(&r.changes).lines() {
+                push(format!("    {l}"));
+            }
+        }
+        push(
+            "  (a client that runs after this step is a new process and sees this registry)"
+                .to_owned(),
+        );
+    }
+    if let comsim_scenario::MachineStep::Show { .. } = ms {
+        match &r.shown {
+            None => push("  (the key does not exist)".to_owned()),
+            Some(t) => {
+                for l in t.lines() {
+                    push(format!("    {l}"));
+                }
+            }
+        }
+    }
+}
+
+/// `3 keys added, 2 values changed`.
+fn change_counts(changes: &[comsim_registry::Change]) -> String {
+    use comsim_registry::Change;
+    let mut n = [0usize; 5];
+    for c in changes {
+        n[match c {
+            Change::KeyAdded { .. } => 0,
+            Change::KeyRemoved { .. } => 1,
+            Change::ValueAdded { .. } => 2,
+            Change::ValueChanged { .. } => 3,
+            Change::ValueRemoved { .. } => 4,
+        }] += 1;
+    }
+    let labels = [
+        ("key", "added"),
+        ("key", "removed"),
+        ("value", "added"),
+        ("value", "changed"),
+        ("value", "removed"),
+    ];
+    n.iter()
+        .zip(labels)
+        .filter(|(k, _)| **k > 0)
+        .map(|(k, (what, how))| format!("{} {how}", count(*k, what)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `1 step`, `2 steps`.

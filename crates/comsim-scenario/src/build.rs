@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use comsim_diag::{Diagnostic, LineIndex, Location};
 use comsim_manifest::{Guid, Version};
+use comsim_regasm::Tool;
 use comsim_regfile::{ImportOptions, Mode};
-use comsim_registry::{View, Writer};
+use comsim_registry::{KeyPath, View, Writer};
 use comsim_resolver::machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
     RuntimeVersion, TypeInfo, TypeKind,
@@ -19,12 +20,14 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::expect;
+use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
+use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
     ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawProcess,
     RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
-use crate::{Expectation, Scenario, Step};
+use crate::{Action, Expectation, Scenario, Step};
 
 /// The scenario file being built: its name, its text's line index, and its directory.
 pub(crate) struct Ctx<'a> {
@@ -133,7 +136,7 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
     for (i, s) in raw.steps.into_iter().enumerate() {
-        steps.push(step(ctx, i + 1, s, &process)?);
+        steps.push(step(ctx, i + 1, s, &process, &machine)?);
     }
     Ok(Scenario {
         path: PathBuf::new(),
@@ -345,33 +348,8 @@ fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Resul
             t.as_user.as_ref(),
         ),
     };
-    let view = match (view, m.os) {
-        (None, _) => View::Bits64,
-        (Some(v), Bitness::B64) => match bitness(ctx, v, "view")? {
-            Bitness::B64 => View::Bits64,
-            Bitness::B32 => View::Bits32,
-        },
-        // A 32-bit Windows has one view and one regedit, the 32-bit one: no redirection.
-        (Some(v), Bitness::B32) => match bitness(ctx, v, "view")? {
-            Bitness::B32 => View::Bits64,
-            Bitness::B64 => {
-                return Err(ctx.err_at(
-                    "scenario-value",
-                    v,
-                    "a 32-bit Windows (`os = \"x86\"`) has no 64-bit regedit: use `view = 32` or leave it out",
-                ));
-            }
-        },
-    };
-    let admin = match as_user {
-        None => true,
-        Some(t) => one_of(
-            ctx,
-            t,
-            "as",
-            &[("administrator", true), ("standard-user", false)],
-        )?,
-    };
+    let view = reg_view(ctx, view, m.os)?;
+    let admin = reg_admin(ctx, as_user)?;
     let file = ctx.read_str(name, &name_span)?;
     let opts = ImportOptions {
         mode: Mode::Strict,
@@ -386,28 +364,7 @@ fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Resul
             ctx.location(&name_span)
         ))
     })?;
-    let who = if admin {
-        "an administrator"
-    } else {
-        "a standard user"
-    };
-    if view == View::Bits32 {
-        m.setup
-            .push(
-                "REG-3",
-                format!("{} imported by the 32-bit regedit: keys under Classes\\CLSID and Classes\\Interface land in the 32-bit view (Wow6432Node); ProgIDs are shared", file.display),
-            )
-            .at(file.display.clone());
-    }
-    let [machine, user] = report.classes_root_placement;
-    if machine + user > 0 {
-        m.setup
-            .push(
-                "REG-4",
-                format!("{} written through HKEY_CLASSES_ROOT by {who}: {machine} key(s) to HKLM\\Software\\Classes, {user} to HKCU\\Software\\Classes (keys that already existed there)", file.display),
-            )
-            .at(file.display.clone());
-    }
+    crate::machine_step::import_trace(&mut m.setup, &file.display, view, admin, &report);
     Ok(())
 }
 
@@ -551,6 +508,7 @@ fn assembly(
         architecture,
         com_visible: r.com_visible.unwrap_or(true),
         primary_interop,
+        guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
         types,
     };
     let manifest = embedded_manifest(ctx, &r.manifest)?;
@@ -918,13 +876,14 @@ fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
 // Steps
 
 /// The keys that make a step, for messages.
-const ACTIONS: &str = "`get_type_from_clsid`, `create_instance`, `get_type_from_progid`, `co_create_instance` or `load_record`";
+const ACTIONS: &str = "`get_type_from_clsid`, `create_instance`, `get_type_from_progid`, `co_create_instance`, `load_record`, `regasm`, `import`, `delete` or `show`";
 
 fn step(
     ctx: &Ctx<'_>,
     number: usize,
     raw: Spanned<RawStep>,
     process: &Process,
+    m: &Machine,
 ) -> Result<Step, Diagnostic> {
     let span = raw.span();
     let r = raw.into_inner();
@@ -933,8 +892,8 @@ fn step(
         Some(n) => non_empty(ctx, n, "the step name")?,
     };
     let mut actions = r.actions();
-    actions.sort_by_key(|(_, arg)| arg.span().start);
-    let (action, arg) = match actions.as_slice() {
+    actions.sort_by_key(|(_, arg)| arg.start);
+    let (action, arg_span) = match actions.as_slice() {
         [] => {
             return Err(ctx
                 .err(
@@ -944,44 +903,120 @@ fn step(
                 )
                 .with_note(format!("give one of {ACTIONS}")));
         }
-        [one] => *one,
+        [one] => one.clone(),
         [(first, _), (second, arg), ..] => {
             return Err(ctx
-                .err_at(
+                .err(
                     "scenario-step",
-                    *arg,
+                    arg,
                     format!("a step makes one request: `{first}` and `{second}` are both given"),
                 )
                 .with_note("split them into two `[[step]]`s"));
         }
     };
-    // Options that only some requests take.
-    let only = |key: &str, present: Option<Range<usize>>, owner: &str| -> Result<(), Diagnostic> {
-        match present {
-            Some(s) if action != owner => Err(ctx.err(
-                "scenario-step",
-                &s,
-                format!("`{key}` belongs to `{owner}`, and this step is `{action}`"),
-            )),
-            _ => Ok(()),
-        }
-    };
+    // Options that only some step kinds take.
+    let only =
+        |key: &str, present: Option<Range<usize>>, owners: &[&str]| -> Result<(), Diagnostic> {
+            match present {
+                Some(s) if !owners.contains(&action) => Err(ctx.err(
+                    "scenario-step",
+                    &s,
+                    format!(
+                        "`{key}` belongs to `{}`, and this step is `{action}`",
+                        owners.join("` or `")
+                    ),
+                )),
+                _ => Ok(()),
+            }
+        };
     only(
         "throw_on_error",
         r.throw_on_error.as_ref().map(Spanned::span),
-        "get_type_from_progid",
+        &["get_type_from_progid"],
     )?;
     only(
         "create",
         r.create.as_ref().map(Spanned::span),
-        "get_type_from_progid",
+        &["get_type_from_progid"],
     )?;
     only(
         "clsctx",
         r.clsctx.as_ref().map(Spanned::span),
+        &["co_create_instance"],
+    )?;
+    const REQUESTS: &[&str] = &[
+        "get_type_from_clsid",
+        "create_instance",
+        "get_type_from_progid",
         "co_create_instance",
+        "load_record",
+    ];
+    only(
+        "apartment",
+        r.apartment.as_ref().map(Spanned::span),
+        REQUESTS,
+    )?;
+    for (key, present) in [
+        ("bitness", r.bitness.as_ref().map(Spanned::span)),
+        ("clr", r.clr.as_ref().map(Spanned::span)),
+        ("elevated", r.elevated.as_ref().map(Spanned::span)),
+        ("cwd", r.cwd.as_ref().map(Spanned::span)),
+    ] {
+        only(key, present, &["regasm"])?;
+    }
+    only(
+        "view",
+        r.view.as_ref().map(Spanned::span),
+        &["import", "delete", "show"],
+    )?;
+    only(
+        "as",
+        r.as_user.as_ref().map(Spanned::span),
+        &["import", "delete"],
     )?;
 
+    let mut expect: Vec<(Expectation, &'static str)> = Vec::new();
+    if !REQUESTS.contains(&action) {
+        if let Some(t) = [&r.expect_clr2, &r.expect_clr4]
+            .into_iter()
+            .flatten()
+            .next()
+        {
+            return Err(ctx.err(
+                "scenario-step",
+                &t.span(),
+                format!("a `{action}` step is the same for every CLR: use `expect`"),
+            ));
+        }
+        let machine_step = machine_step(ctx, action, &arg_span, &r, m)?;
+        if let Some(t) = r.expect {
+            expectations(
+                ctx,
+                t,
+                "expect",
+                None,
+                MACHINE_EXPECTATION_FIELDS,
+                &mut expect,
+            )?;
+        }
+        return Ok(Step {
+            name,
+            action: Action::Machine(machine_step),
+            expect: expect.into_iter().map(|(e, _)| e).collect(),
+        });
+    }
+
+    let text = |t: &Option<Text>| -> Text {
+        t.clone()
+            .unwrap_or_else(|| Spanned::new(arg_span.clone(), String::new()))
+    };
+    let arg = &match action {
+        "get_type_from_clsid" => text(&r.get_type_from_clsid),
+        "create_instance" => text(&r.create_instance),
+        "get_type_from_progid" => text(&r.get_type_from_progid),
+        "co_create_instance" => text(&r.co_create_instance),
+        _ => text(&r.load_record),
+    };
     let request = match action {
         "get_type_from_clsid" => Request::GetTypeFromClsid {
             clsid: guid(ctx, arg)?,
@@ -1027,21 +1062,217 @@ fn step(
         None => None,
         Some(a) => Some(apartment(ctx, a)?),
     };
-    let mut expect: Vec<(Expectation, &'static str)> = Vec::new();
     for (table, key, clr) in [
         (r.expect, "expect", None),
         (r.expect_clr2, "expect_clr2", Some("2.0")),
         (r.expect_clr4, "expect_clr4", Some("4.0")),
     ] {
         if let Some(t) = table {
-            expectations(ctx, t, key, clr, &mut expect)?;
+            expectations(ctx, t, key, clr, EXPECTATION_FIELDS, &mut expect)?;
         }
     }
     Ok(Step {
         name,
-        request,
-        apartment,
+        action: Action::Request { request, apartment },
         expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// The registry view a `view = 32|64` names (REG-3); a 32-bit Windows has one view.
+fn reg_view(ctx: &Ctx<'_>, view: Option<&Spanned<i64>>, os: Bitness) -> Result<View, Diagnostic> {
+    Ok(match (view, os) {
+        (None, _) => View::Bits64,
+        (Some(v), Bitness::B64) => match bitness(ctx, v, "view")? {
+            Bitness::B64 => View::Bits64,
+            Bitness::B32 => View::Bits32,
+        },
+        (Some(v), Bitness::B32) => match bitness(ctx, v, "view")? {
+            Bitness::B32 => View::Bits64,
+            Bitness::B64 => {
+                return Err(ctx.err_at(
+                    "scenario-value",
+                    v,
+                    "a 32-bit Windows (`os = \"x86\"`) has no 64-bit regedit: use `view = 32` or leave it out",
+                ));
+            }
+        },
+    })
+}
+
+/// `as = "administrator"` (the default) or `"standard-user"`: whether writes to HKLM are allowed.
+fn reg_admin(ctx: &Ctx<'_>, as_user: Option<&Text>) -> Result<bool, Diagnostic> {
+    match as_user {
+        None => Ok(true),
+        Some(t) => one_of(
+            ctx,
+            t,
+            "as",
+            &[("administrator", true), ("standard-user", false)],
+        ),
+    }
+}
+
+fn reg_key(ctx: &Ctx<'_>, t: &Text) -> Result<KeyPath, Diagnostic> {
+    KeyPath::parse(t.get_ref()).map_err(|e| {
+        ctx.err_at(
+            "scenario-value",
+            t,
+            format!("`{}` is not a registry key: {e}", t.get_ref()),
+        )
+    })
+}
+
+/// A `regasm`, `import`, `delete` or `show` step.
+fn machine_step(
+    ctx: &Ctx<'_>,
+    action: &str,
+    arg_span: &Range<usize>,
+    r: &RawStep,
+    m: &Machine,
+) -> Result<MachineStep, Diagnostic> {
+    match action {
+        "regasm" => regasm_step(ctx, arg_span, r, m),
+        "import" => {
+            let t = r.import.as_ref().expect("the action's key is present");
+            let view = reg_view(ctx, r.view.as_ref(), m.os)?;
+            let admin = reg_admin(ctx, r.as_user.as_ref())?;
+            let source = if let Ok(p) = WinPath::parse(t.get_ref()) {
+                ImportSource::Machine(p)
+            } else {
+                let file = ctx.read(t)?;
+                // Checked now, so that a mistake in it is reported where it is.
+                let mut scratch = comsim_registry::Registry::new();
+                let opts = ImportOptions {
+                    mode: Mode::Strict,
+                    view,
+                    writer: Writer { admin: true },
+                    encoding: None,
+                };
+                comsim_regfile::import_bytes(&mut scratch, &file.display, &file.bytes, &opts)
+                    .map_err(|d| {
+                        d.with_note(format!(
+                            "imported by step `import` at {}",
+                            ctx.location(&t.span())
+                        ))
+                    })?;
+                ImportSource::Scenario {
+                    display: file.display,
+                    bytes: file.bytes,
+                }
+            };
+            Ok(MachineStep::Import {
+                source,
+                view,
+                admin,
+            })
+        }
+        "delete" => {
+            let t = r.delete.as_ref().expect("the action's key is present");
+            let key = reg_key(ctx, t)?;
+            if key.components.is_empty() {
+                return Err(ctx.err_at("scenario-value", t, "a root key cannot be deleted"));
+            }
+            Ok(MachineStep::Delete {
+                key,
+                view: reg_view(ctx, r.view.as_ref(), m.os)?,
+                admin: reg_admin(ctx, r.as_user.as_ref())?,
+            })
+        }
+        _ => {
+            let t = r.show.as_ref().expect("the action's key is present");
+            Ok(MachineStep::Show {
+                key: reg_key(ctx, t)?,
+                view: reg_view(ctx, r.view.as_ref(), m.os)?,
+            })
+        }
+    }
+}
+
+/// `regasm = ['C:\app\Contoso.dll', '/codebase']` with `bitness`, `clr`, `elevated`, `cwd`.
+fn regasm_step(
+    ctx: &Ctx<'_>,
+    arg_span: &Range<usize>,
+    r: &RawStep,
+    m: &Machine,
+) -> Result<MachineStep, Diagnostic> {
+    let args: Vec<Text> = r
+        .regasm
+        .as_ref()
+        .map(|a| a.get_ref().clone())
+        .unwrap_or_default();
+    let Some(bits) = &r.bitness else {
+        return Err(ctx
+            .err("scenario-step", arg_span, "a `regasm` step says which regasm runs: `bitness = 32` (Framework) or `bitness = 64` (Framework64)")
+            .with_note("ASM-5: the 32-bit regasm writes the 32-bit registry view, the 64-bit one the native view"));
+    };
+    let bitness = bitness(ctx, bits, "bitness")?;
+    if bitness == Bitness::B64 && m.os == Bitness::B32 {
+        return Err(ctx.err_at(
+            "scenario-value",
+            bits,
+            "a 32-bit Windows (`os = \"x86\"`) has no Framework64 regasm",
+        ));
+    }
+    let clr = match &r.clr {
+        None => m.clrs.iter().max_by(|a, b| a.cmp_full(b)).cloned(),
+        Some(t) => {
+            let (major, minor) = one_of(ctx, t, "clr", &[("2.0", (2, 0)), ("4.0", (4, 0))])?;
+            let found = m.installed(major, minor).cloned();
+            if found.is_none() {
+                return Err(ctx.err_at(
+                    "scenario-value",
+                    t,
+                    format!(
+                        "CLR {} is not installed on the machine, so it has no regasm",
+                        t.get_ref()
+                    ),
+                ));
+            }
+            found
+        }
+    };
+    let Some(clr) = clr else {
+        return Err(ctx.err(
+            "scenario-step",
+            arg_span,
+            "the machine has no CLR installed, so no regasm",
+        ));
+    };
+    let words: Vec<String> = args.iter().map(|a| a.get_ref().clone()).collect();
+    let parsed = comsim_regasm::options::parse(&words).ok();
+    let cwd = match &r.cwd {
+        Some(t) => win_path(ctx, t)?,
+        None => match parsed
+            .as_ref()
+            .and_then(|o| o.assembly.as_deref())
+            .and_then(|a| WinPath::parse(a).ok())
+        {
+            Some(p) => p.parent(),
+            None => {
+                return Err(ctx
+                    .err("scenario-step", arg_span, "a `regasm` step whose assembly is not an absolute path needs `cwd`, the directory regasm runs in"));
+            }
+        },
+    };
+    // What comsim cannot reproduce is refused now, at the assembly's entry.
+    if let Some(o) = &parsed
+        && let Some(a) = &o.assembly
+        && let Some(asm) =
+            m.fs.get(&comsim_regasm::resolve(&cwd, a))
+                .and_then(|f| f.assembly())
+        && let Err(e) = comsim_regasm::check_supported(asm, o.tlb.is_some())
+    {
+        let at = args
+            .iter()
+            .find(|t| t.get_ref() == a)
+            .map_or(arg_span.clone(), Spanned::span);
+        return Err(ctx.err("scenario-unsupported", &at, e.to_string()));
+    }
+    Ok(MachineStep::Regasm {
+        tool: Tool { bitness, clr },
+        elevated: r.elevated.as_ref().is_none_or(|e| *e.get_ref()),
+        args: words,
+        cwd,
     })
 }
 
@@ -1052,6 +1283,7 @@ fn expectations(
     table: Spanned<ExpectTable>,
     key: &'static str,
     clr: Option<&str>,
+    fields_known: &[(&str, FieldType)],
     out: &mut Vec<(Expectation, &'static str)>,
 ) -> Result<(), Diagnostic> {
     // The tables nest at most three deep by type; flatten with an explicit list.
@@ -1062,14 +1294,14 @@ fn expectations(
         match node {
             Node::Scalar(s) => fields.push((name, span, Spanned::new(nspan, s))),
             Node::Table(entries) => {
-                prefix(ctx, &name, &span)?;
+                prefix(ctx, fields_known, &name, &span)?;
                 for (k2, n2) in entries {
                     let name2 = format!("{name}.{}", k2.get_ref());
                     let (nspan2, n2) = (n2.span(), n2.into_inner());
                     match n2 {
                         Node::Scalar(s) => fields.push((name2, k2.span(), Spanned::new(nspan2, s))),
                         Node::Table(entries) => {
-                            prefix(ctx, &name2, &k2.span())?;
+                            prefix(ctx, fields_known, &name2, &k2.span())?;
                             for (k3, s) in entries {
                                 fields.push((format!("{name2}.{}", k3.get_ref()), k3.span(), s));
                             }
@@ -1082,8 +1314,8 @@ fn expectations(
     // TOML hands a table's keys over sorted by name: restore the order they were written in.
     fields.sort_by_key(|(_, span, _)| span.start);
     for (field, span, value) in fields {
-        let Some(ty) = expect::field_type(&field) else {
-            return Err(unknown_field(ctx, &field, &span));
+        let Some(ty) = expect::field_type(fields_known, &field) else {
+            return Err(unknown_field(ctx, fields_known, &field, &span));
         };
         let value_text = expect::normalise(&field, ty, value.get_ref())
             .map_err(|msg| ctx.err_at("scenario-expect", &value, msg))?;
@@ -1122,16 +1354,26 @@ fn expectations(
     Ok(())
 }
 
-fn prefix(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Result<(), Diagnostic> {
-    if expect::is_prefix(name) {
+fn prefix(
+    ctx: &Ctx<'_>,
+    fields: &[(&str, FieldType)],
+    name: &str,
+    span: &Range<usize>,
+) -> Result<(), Diagnostic> {
+    if expect::is_prefix(fields, name) {
         Ok(())
     } else {
-        Err(unknown_field(ctx, name, span))
+        Err(unknown_field(ctx, fields, name, span))
     }
 }
 
-fn unknown_field(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Diagnostic {
-    let names: Vec<&str> = expect::EXPECTATION_FIELDS.iter().map(|(n, _)| *n).collect();
+fn unknown_field(
+    ctx: &Ctx<'_>,
+    fields: &[(&str, FieldType)],
+    name: &str,
+    span: &Range<usize>,
+) -> Diagnostic {
+    let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
     ctx.err(
         "scenario-expect",
         span,

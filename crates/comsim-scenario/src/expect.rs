@@ -72,6 +72,17 @@ pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("server.managed.com_import", FieldType::Bool),
 ];
 
+/// The fields an expectation of a machine step (`regasm`, `import`, `delete`, `show`) may name:
+/// [`MachineRun::field`](crate::MachineRun::field).
+pub const MACHINE_EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
+    ("exit_code", FieldType::Number),
+    ("types", FieldType::Number),
+    ("errors", FieldType::Number),
+    ("warnings", FieldType::Number),
+    ("changes", FieldType::Number),
+    ("exists", FieldType::Bool),
+];
+
 const KINDS: &[&str] = &[
     "managed",
     "com_object",
@@ -88,17 +99,14 @@ const SERVER_KINDS: &[&str] = &[
     "surrogate",
 ];
 
-pub(crate) fn field_type(name: &str) -> Option<FieldType> {
-    EXPECTATION_FIELDS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| *t)
+pub(crate) fn field_type(fields: &[(&str, FieldType)], name: &str) -> Option<FieldType> {
+    fields.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// Whether `prefix` starts some field name (`server`, `server.managed`), so that a table under it
 /// is meaningful.
-pub(crate) fn is_prefix(prefix: &str) -> bool {
-    EXPECTATION_FIELDS.iter().any(|(n, _)| {
+pub(crate) fn is_prefix(fields: &[(&str, FieldType)], prefix: &str) -> bool {
+    fields.iter().any(|(n, _)| {
         n.len() > prefix.len() && n.starts_with(prefix) && n.as_bytes()[prefix.len()] == b'.'
     })
 }
@@ -129,7 +137,7 @@ pub(crate) fn normalise(field: &str, ty: FieldType, value: &Scalar) -> Result<St
         Scalar::Int(i) if ty == FieldType::Number => {
             return u32::try_from(*i)
                 .map(|n| n.to_string())
-                .map_err(|_| format!("`{i}` is not a Win32 error number"));
+                .map_err(|_| format!("`{i}` is not a number from 0 to 4294967295"));
         }
         Scalar::Bool(_) => return Err(format!("`{field}` takes a string, not a boolean")),
         Scalar::Int(_) => return Err(format!("`{field}` takes a string, not an integer")),
@@ -217,9 +225,11 @@ mod tests {
 
     #[test]
     fn prefixes_of_nested_fields() {
-        assert!(is_prefix("server"));
-        assert!(is_prefix("server.managed"));
-        assert!(!is_prefix("serv"));
-        assert!(!is_prefix("kind"));
+        let f = EXPECTATION_FIELDS;
+        assert!(is_prefix(f, "server"));
+        assert!(is_prefix(f, "server.managed"));
+        assert!(!is_prefix(f, "serv"));
+        assert!(!is_prefix(f, "kind"));
+        assert!(!is_prefix(MACHINE_EXPECTATION_FIELDS, "server"));
     }
 }

@@ -14,6 +14,7 @@
 mod build;
 mod expect;
 mod files;
+mod machine_step;
 mod raw;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,9 @@ use std::path::{Path, PathBuf};
 use comsim_diag::{Diagnostic, LineIndex, Location};
 use comsim_resolver::{Apartment, Machine, Process, Request, Switches};
 
-pub use expect::{EXPECTATION_FIELDS, FieldType};
+pub use expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
+pub use machine_step::{ImportSource, MachineRun, MachineStep, apply};
+
 pub use files::MAX_FILE_SIZE;
 
 /// The file name [`load`] looks for when given a directory.
@@ -40,14 +43,37 @@ pub struct Scenario {
     pub steps: Vec<Step>,
 }
 
-/// One step: a request the client makes, and what it should end in.
+/// One step: a request the client makes, or a change to the machine (or a look at it), and what
+/// it should end in.
 #[derive(Debug, Clone)]
 pub struct Step {
     pub name: String,
-    pub request: Request,
-    /// The calling thread's apartment for this step, when it is not the process's.
-    pub apartment: Option<Apartment>,
+    pub action: Action,
     pub expect: Vec<Expectation>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The client makes a request (REQ-1..REQ-5), once per CLR.
+    Request {
+        request: Request,
+        /// The calling thread's apartment for this step, when it is not the process's.
+        apartment: Option<Apartment>,
+    },
+    /// The machine changes (regasm, a `.reg` import, a key deleted) or is shown; the same for
+    /// every CLR. A client process that runs after a change is a new process.
+    Machine(MachineStep),
+}
+
+impl Step {
+    /// The request, for a request step.
+    pub fn request(&self) -> Option<&Request> {
+        match &self.action {
+            Action::Request { request, .. } => Some(request),
+            Action::Machine(_) => None,
+        }
+    }
 }
 
 /// One expected outcome field.

@@ -98,6 +98,7 @@ pub(crate) struct RawAssembly {
     pub architecture: Option<Text>,
     pub com_visible: Option<bool>,
     pub primary_interop: Option<Spanned<RawPrimaryInterop>>,
+    pub guid: Option<Text>,
     pub manifest: Option<Text>,
     #[serde(default, rename = "type")]
     pub types: Vec<Spanned<RawType>>,
@@ -168,23 +169,43 @@ pub(crate) struct RawStep {
     pub clsctx: Option<Text>,
     // Options of every request.
     pub apartment: Option<Text>,
+    // Steps that change or show the machine.
+    pub regasm: Option<Spanned<Vec<Text>>>,
+    pub import: Option<Text>,
+    pub delete: Option<Text>,
+    pub show: Option<Text>,
+    // Options of `regasm`.
+    pub bitness: Option<Spanned<i64>>,
+    pub clr: Option<Text>,
+    pub elevated: Option<Spanned<bool>>,
+    pub cwd: Option<Text>,
+    // Options of `import`, `delete` and `show`.
+    pub view: Option<Spanned<i64>>,
+    #[serde(rename = "as")]
+    pub as_user: Option<Text>,
     pub expect: Option<Spanned<ExpectTable>>,
     pub expect_clr2: Option<Spanned<ExpectTable>>,
     pub expect_clr4: Option<Spanned<ExpectTable>>,
 }
 
 impl RawStep {
-    /// The action keys present, in the order the step kinds are listed: exactly one must be.
-    pub fn actions(&self) -> Vec<(&'static str, &Text)> {
+    /// The action keys present, with the span of their value, in the order the step kinds are
+    /// listed: exactly one must be.
+    pub fn actions(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let text = |t: &Option<Text>| t.as_ref().map(Spanned::span);
         [
-            ("get_type_from_clsid", &self.get_type_from_clsid),
-            ("create_instance", &self.create_instance),
-            ("get_type_from_progid", &self.get_type_from_progid),
-            ("co_create_instance", &self.co_create_instance),
-            ("load_record", &self.load_record),
+            ("get_type_from_clsid", text(&self.get_type_from_clsid)),
+            ("create_instance", text(&self.create_instance)),
+            ("get_type_from_progid", text(&self.get_type_from_progid)),
+            ("co_create_instance", text(&self.co_create_instance)),
+            ("load_record", text(&self.load_record)),
+            ("regasm", self.regasm.as_ref().map(Spanned::span)),
+            ("import", text(&self.import)),
+            ("delete", text(&self.delete)),
+            ("show", text(&self.show)),
         ]
         .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect()
     }
 }

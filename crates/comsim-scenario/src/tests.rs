@@ -118,10 +118,10 @@ fn a_native_client_is_inferred_from_its_image() {
     assert_eq!(s.process.bitness, Bitness::B32);
     assert!(s.process.preloads_clr);
     assert!(
-        matches!(&s.steps[0].request, Request::CoCreateInstance { target: ClassRef::ProgId(p), .. } if p == "Contoso.Widget")
+        matches!(s.steps[0].request().unwrap(), Request::CoCreateInstance { target: ClassRef::ProgId(p), .. } if p == "Contoso.Widget")
     );
     assert!(matches!(
-        &s.steps[1].request,
+        s.steps[1].request().unwrap(),
         Request::CoCreateInstance {
             target: ClassRef::Clsid(_),
             ..

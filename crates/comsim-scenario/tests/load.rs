@@ -195,26 +195,35 @@ fn a_valid_scenario_builds_the_machine_process_and_steps() {
         ]
     );
     assert!(
-        matches!(&s.steps[0].request, Request::GetTypeFromClsid { clsid } if *clsid == guid(WIDGET))
+        matches!(s.steps[0].request().unwrap(), Request::GetTypeFromClsid { clsid } if *clsid == guid(WIDGET))
     );
     assert!(
-        matches!(&s.steps[1].request, Request::CreateInstance { clsid } if *clsid == guid(WIDGET))
+        matches!(s.steps[1].request().unwrap(), Request::CreateInstance { clsid } if *clsid == guid(WIDGET))
     );
-    assert_eq!(s.steps[1].apartment, Some(Apartment::Mta));
     assert!(matches!(
-        &s.steps[2].request,
+        s.steps[1].action,
+        comsim_scenario::Action::Request {
+            apartment: Some(Apartment::Mta),
+            ..
+        }
+    ));
+    assert!(matches!(
+        s.steps[2].request().unwrap(),
         Request::GetTypeFromProgId { progid, throw_on_error: true, create: true } if progid == "Contoso.Widget"
     ));
     assert!(matches!(
-        &s.steps[3].request,
+        s.steps[3].request().unwrap(),
         Request::CoCreateInstance { target: ClassRef::ProgId(p), clsctx }
             if p == "Contoso.Widget" && *clsctx == ClsCtx(ClsCtx::INPROC_SERVER | ClsCtx::LOCAL_SERVER)
     ));
     assert!(matches!(
-        &s.steps[4].request,
+        s.steps[4].request().unwrap(),
         Request::CoCreateInstance { target: ClassRef::Clsid(_), clsctx } if *clsctx == ClsCtx::SERVER
     ));
-    assert!(matches!(&s.steps[5].request, Request::LoadRecord { .. }));
+    assert!(matches!(
+        s.steps[5].request().unwrap(),
+        Request::LoadRecord { .. }
+    ));
 
     // Expectations: in the order written, normalised, each with its location.
     let show = |i: usize| -> Vec<String> {
