@@ -1242,9 +1242,10 @@ fn regasm_step(
     let parsed = comsim_regasm::options::parse(&words).ok();
     let cwd = match &r.cwd {
         Some(t) => win_path(ctx, t)?,
-        None => match parsed
-            .as_ref()
-            .and_then(|o| o.assembly.as_deref())
+        // The assembly is the argument that is not an option, whether or not the options parse.
+        None => match words
+            .iter()
+            .find(|w| !w.starts_with(['/', '-']))
             .and_then(|a| WinPath::parse(a).ok())
         {
             Some(p) => p.parent(),
