@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod reg;
+pub mod regasm;
 pub mod replay;
 pub mod sxs;
 
@@ -38,6 +39,9 @@ pub enum Command {
     /// Replay a scenario: run its steps on CLR 2.0 and/or 4.0, show each trace and outcome, and
     /// check its expectations (exit 1 when one fails).
     Replay(replay::ReplayArgs),
+    /// Run regasm on a scenario's machine: print what regasm prints (exit 0, or 100 after an
+    /// error, as regasm), and with --diff the registry difference it made.
+    Regasm(regasm::RegasmArgs),
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -46,5 +50,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Reg(cmd) => reg::run(cmd, out, err),
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
         Command::Replay(args) => replay::run(args, out, err),
+        Command::Regasm(args) => regasm::run(args, out, err),
     }
 }

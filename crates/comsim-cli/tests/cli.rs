@@ -279,3 +279,73 @@ fn sxs1_an_exe_with_neither_manifest_exits_2() {
         "fixtures/pe/no-resources32.exe"
     ]));
 }
+
+const SEED002: &str = "fixtures/scenarios/regasm-seed-002-version-subkeys";
+
+#[test]
+fn regasm_asm1_prints_what_regasm_prints_and_the_registry_difference() {
+    insta::assert_snapshot!(comsim(&[
+        "regasm",
+        r"C:\Contoso\2.0\Contoso.Widgets.dll",
+        "/CODE",
+        "--machine",
+        SEED002,
+        "--bitness",
+        "64",
+        "--diff",
+    ]));
+}
+
+#[test]
+fn regasm_options_take_unique_prefixes_and_an_ambiguous_one_exits_100() {
+    insta::assert_snapshot!(comsim(&[
+        "regasm",
+        r"C:\Contoso\1.0\Contoso.Widgets.dll",
+        "/r",
+        "--machine",
+        SEED002,
+    ]));
+}
+
+#[test]
+fn regasm_asm6_a_standard_user_gets_ra0000_and_exit_100() {
+    insta::assert_snapshot!(comsim(&[
+        "regasm",
+        r"C:\Contoso\1.0\Contoso.Widgets.dll",
+        "/nologo",
+        "--machine",
+        SEED002,
+        "--standard-user",
+        "--diff",
+    ]));
+}
+
+/// ASM-7: the `/regfile` script is saved on this computer, and `comsim reg query` loads it.
+#[test]
+fn regasm_asm7_regfile_script_loads_in_reg_query() {
+    let dir = "target/comsim-cli-tests/regfile";
+    std::fs::create_dir_all(root().join(dir)).expect("a scratch directory");
+    let run = comsim(&[
+        "regasm",
+        r"C:\Contoso\1.0\Contoso.Widgets.dll",
+        "/codebase",
+        "/regfile:Widgets.reg",
+        "--machine",
+        SEED002,
+        "--save",
+        dir,
+    ]);
+    let script = std::fs::read(root().join(dir).join("Widgets.reg")).expect("the script");
+    let query = comsim(&[
+        "reg",
+        "query",
+        &format!("HKCR\\CLSID\\{WIDGET}"),
+        "-s",
+        "--reg",
+        &format!("{dir}/Widgets.reg"),
+    ]);
+    insta::assert_snapshot!(format!(
+        "{run}\n=== {dir}/Widgets.reg\n{}\n{query}",
+        String::from_utf8_lossy(&script).replace("\r\n", "\n")
+    ));
+}
