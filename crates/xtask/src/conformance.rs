@@ -89,6 +89,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     check_docs(&root, &deviations, &mut report);
 
     let mut cases = curated_cases(&case_dir)?;
+    cases.extend(regasm_cases(&root)?);
     for i in 0..args.count {
         cases.push(Case {
             name: generate::case_name(i),
@@ -306,6 +307,84 @@ fn curated_cases(dir: &Path) -> Result<Vec<Case>, String> {
         cases.push(Case { name, bytes });
     }
     Ok(cases)
+}
+
+/// The scenarios whose assemblies `regasm /regfile /codebase` writes scripts for (ASM-7).
+const REGASM_SCENARIOS: &[&str] = &[
+    "regasm-regfile-import",
+    "regasm-seed-002-version-subkeys",
+    "regasm-struct-record",
+];
+
+/// Cases made by comsim's regasm: a `/regfile` script for each registrable assembly of
+/// [`REGASM_SCENARIOS`], byte for byte as regasm writes it (REGEDIT4, ANSI) except that the
+/// `HKEY_CLASSES_ROOT` of each key line becomes the case's scratch key, so that Wine's import and
+/// comsim's can be compared like every other case.
+fn regasm_cases(root: &Path) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
+    for name in REGASM_SCENARIOS {
+        let dir = root.join("fixtures/scenarios").join(name);
+        let scenario = comsim_scenario::load(&dir).map_err(|d| d.to_string())?;
+        let assemblies: Vec<comsim_resolver::WinPath> = scenario
+            .machine
+            .fs
+            .files()
+            .filter(|f| {
+                f.assembly()
+                    .is_some_and(|a| a.types.iter().any(|t| t.guid.is_some()))
+            })
+            .map(|f| f.path.clone())
+            .collect();
+        for (i, path) in assemblies.iter().enumerate() {
+            let mut m = scenario.machine.clone();
+            let Some(clr) = m.installed(4, 0).cloned() else {
+                continue;
+            };
+            let out = path.parent().join("conformance.reg");
+            let args = vec![
+                path.to_string(),
+                "/codebase".to_owned(),
+                format!("/regfile:{out}"),
+                "/nologo".to_owned(),
+            ];
+            let inv = comsim_regasm::Invocation {
+                tool: comsim_regasm::Tool {
+                    bitness: comsim_resolver::Bitness::B64,
+                    clr,
+                },
+                elevated: true,
+                args: &args,
+                cwd: path.parent(),
+            };
+            let run = comsim_regasm::run(&mut m, &inv, &scenario.switches)
+                .map_err(|e| format!("{name}: {e}"))?;
+            let Some(file) = run.files.first().and_then(|f| m.fs.get(f)) else {
+                continue;
+            };
+            let case = format!("regasm-{name}-{}", i + 1);
+            let to = format!("[HKEY_CURRENT_USER\\Software\\{SCRATCH_ROOT}\\{case}\\");
+            cases.push(Case {
+                bytes: replace_bytes(&file.bytes, b"[HKEY_CLASSES_ROOT\\", to.as_bytes()),
+                name: case,
+            });
+        }
+    }
+    Ok(cases)
+}
+
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn scratch_path(case_key: &str) -> KeyPath {
