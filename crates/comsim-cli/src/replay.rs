@@ -156,18 +156,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
             Action::Machine(ms) => {
                 let run = comsim_scenario::apply(&mut machine, ms, &switches);
                 changed |= ms.changes_machine();
-                let checks = step
-                    .expect
-                    .iter()
-                    .map(|e| {
-                        let actual = run.field(&e.field);
-                        Check {
-                            expectation: e,
-                            ok: actual.as_deref() == Some(e.value.as_str()),
-                            actual,
-                        }
-                    })
-                    .collect();
+                let checks = check(step, None, |f| run.field(f));
                 machine_runs.push(Some(MachineStepRun { run, checks }));
             }
             Action::Request { .. } => {
@@ -205,7 +194,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
                 continue;
             };
             let run = session.request(request, *apartment);
-            let checks = check(step, *family, &run.outcome);
+            let checks = check(step, *family, |f| run.outcome.field(f));
             runs[i].push(StepRun {
                 clr: *family,
                 run,
@@ -239,8 +228,13 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     Ok(if failed { EXIT_NOT_FOUND } else { EXIT_OK })
 }
 
-/// The step's expectations that apply to a run: those for every run, and those for its CLR.
-fn check<'s>(step: &'s Step, clr: Option<Family>, outcome: &Outcome) -> Vec<Check<'s>> {
+/// The step's expectations that apply to a run: those for every run, and those for its CLR;
+/// `field` reads the run's value of a field.
+fn check<'s>(
+    step: &'s Step,
+    clr: Option<Family>,
+    field: impl Fn(&str) -> Option<String>,
+) -> Vec<Check<'s>> {
     step.expect
         .iter()
         .filter(|e| match &e.clr {
@@ -248,7 +242,7 @@ fn check<'s>(step: &'s Step, clr: Option<Family>, outcome: &Outcome) -> Vec<Chec
             Some(c) => clr.is_some_and(|f| f.label == c),
         })
         .map(|e| {
-            let actual = outcome.field(&e.field);
+            let actual = field(&e.field);
             Check {
                 expectation: e,
                 ok: actual.as_deref() == Some(e.value.as_str()),
