@@ -110,18 +110,12 @@ fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
     })?;
     let cwd = match &a.cwd {
         Some(c) => WinPath::parse(c).map_err(|e| bad("arg-cwd", format!("--cwd {c}: {e}")))?,
-        None => a
-            .args
-            .iter()
-            .find(|w| !w.starts_with(['/', '-']))
-            .and_then(|w| WinPath::parse(w).ok())
-            .map(|p| p.parent())
-            .ok_or_else(|| {
-                bad(
-                    "arg-cwd",
-                    "the assembly is not an absolute Windows path: give --cwd, the directory regasm runs in",
-                )
-            })?,
+        None => comsim_regasm::assembly_dir(&a.args).ok_or_else(|| {
+            bad(
+                "arg-cwd",
+                "the assembly is not an absolute Windows path: give --cwd, the directory regasm runs in",
+            )
+        })?,
     };
     let before = m.registry.clone();
     let inv = Invocation {

@@ -181,6 +181,17 @@ pub fn check_supported(asm: &AssemblyInfo, tlb: bool) -> Result<(), Unsupported>
     Ok(())
 }
 
+/// The directory of the assembly a command line names, when it names it by an absolute path: the
+/// current directory scenarios and `comsim regasm` use when none is given. The assembly is the
+/// argument that is not an option, whether or not the options parse.
+pub fn assembly_dir<S: AsRef<str>>(args: &[S]) -> Option<WinPath> {
+    args.iter()
+        .map(AsRef::as_ref)
+        .find(|w| !w.starts_with(['/', '-']))
+        .and_then(|w| WinPath::parse(w).ok())
+        .map(|p| p.parent())
+}
+
 /// The assembly named on a command line, as regasm resolves it against the current directory.
 pub fn resolve(cwd: &WinPath, name: &str) -> WinPath {
     WinPath::parse(name).unwrap_or_else(|_| cwd.join(name))

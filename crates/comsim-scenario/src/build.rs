@@ -1242,16 +1242,14 @@ fn regasm_step(
     let parsed = comsim_regasm::options::parse(&words).ok();
     let cwd = match &r.cwd {
         Some(t) => win_path(ctx, t)?,
-        // The assembly is the argument that is not an option, whether or not the options parse.
-        None => match words
-            .iter()
-            .find(|w| !w.starts_with(['/', '-']))
-            .and_then(|a| WinPath::parse(a).ok())
-        {
-            Some(p) => p.parent(),
+        None => match comsim_regasm::assembly_dir(&words) {
+            Some(dir) => dir,
             None => {
-                return Err(ctx
-                    .err("scenario-step", arg_span, "a `regasm` step whose assembly is not an absolute path needs `cwd`, the directory regasm runs in"));
+                return Err(ctx.err(
+                    "scenario-step",
+                    arg_span,
+                    "a `regasm` step whose assembly is not an absolute path needs `cwd`, the directory regasm runs in",
+                ));
             }
         },
     };

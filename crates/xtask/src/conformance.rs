@@ -70,7 +70,8 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
+/// The workspace's root directory (both conformance suites read their cases below it).
+pub(crate) fn workspace_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     here.join("../..")
         .canonicalize()

@@ -100,15 +100,8 @@ struct Disagreement {
     excused_by: Vec<String>,
 }
 
-fn workspace_root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| here.join("../.."))
-}
-
 fn run_checked(args: &Args) -> Result<bool, String> {
-    let root = workspace_root();
+    let root = crate::conformance::workspace_root();
     let conf = root.join("tests/conformance/sxs");
     let exe = conf.join("probe64.exe");
     if !exe.is_file() {
