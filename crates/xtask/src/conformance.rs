@@ -141,7 +141,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     let wine = result?;
     if wine.retried > 0 {
         eprintln!(
-            "conformance-reg: note: {} Wine import(s) failed without a message and passed when run again",
+            "conformance-reg: note: Wine failed to start `reg` {} time(s); it ran when started again",
             wine.retried
         );
     }
@@ -478,8 +478,17 @@ struct WineResults {
     roundtrips: Vec<Option<Outcome>>,
     export: Vec<u8>,
     roundtrip_export: Vec<u8>,
-    /// Imports that failed without a message and succeeded when run again.
+    /// `wine reg` commands that Wine failed to start and that ran when started again.
     retried: usize,
+}
+
+/// How often one `wine reg` command is run when Wine fails to start it.
+const START_ATTEMPTS: usize = 3;
+
+/// Whether `reg.exe` ran at all: it exits 0, or it failed and said something other than the
+/// loader's message for a program it could not start.
+fn started(o: &Outcome) -> bool {
+    o.code == Some(0) || !(o.output.trim().is_empty() || o.output.contains("ShellExecuteEx failed"))
 }
 
 fn run_wine(work: &Path, cases: &[Case], ours: &[Ours]) -> Result<WineResults, String> {
@@ -513,18 +522,23 @@ fn run_wine(work: &Path, cases: &[Case], ours: &[Ours]) -> Result<WineResults, S
             wine.reg(&args)
                 .map_err(|e| format!("cannot run `wine reg`: {e}"))
         };
-        let first = run()?;
-        // Now and then a Wine process fails before doing anything, with no message (seen while
-        // other Wine prefixes were busy). `reg import` also fails silently on a bad header, but
-        // does so again, so one retry hides no finding.
-        if first.code != Some(0) && first.output.trim().is_empty() {
-            let second = run()?;
-            if second.code != first.code {
+        // Now and then a Wine process fails before `reg.exe` does anything: with no message
+        // (seen while other Wine prefixes were busy), or with the loader's "Application could not
+        // be started ... ShellExecuteEx failed" (seen once in CI: the loader could not start
+        // reg.exe and fell back to ShellExecute). Neither comes from reg.exe, so running the
+        // command again hides no finding; `reg import` also fails silently on a bad header, but
+        // does so every time.
+        let mut outcome = run()?;
+        let mut attempts = 1;
+        while attempts < START_ATTEMPTS && !started(&outcome) {
+            let again = run()?;
+            attempts += 1;
+            if started(&again) || again.code != outcome.code {
                 retried.set(retried.get() + 1);
             }
-            return Ok(second);
+            outcome = again;
         }
-        Ok(first)
+        Ok(outcome)
     };
     let import = |wine: &Wine, file: &Path| reg(wine, &["import", &dos_path(file)]);
     let key = format!("HKEY_CURRENT_USER\\Software\\{SCRATCH_ROOT}");
