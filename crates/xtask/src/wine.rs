@@ -1,4 +1,6 @@
-//! Running Wine: one prefix, one persistent wineserver, one `wine reg` process per file.
+//! Running Wine for the conformance suites: one prefix, one persistent wineserver, one Wine
+//! process per case (`wine reg ...` for conformance-reg, `wine probe64.exe ...` for
+//! conformance-sxs).
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -9,7 +11,8 @@ use std::time::{Duration, Instant};
 
 /// Creating a prefix runs wineboot, which can take a while on a cold machine.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
-const REG_TIMEOUT: Duration = Duration::from_secs(60);
+/// For `wineserver -p`/`-k` and for `reg`, which takes well under a second.
+const SHORT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What one Wine process did.
 #[derive(Debug, Clone)]
@@ -19,6 +22,20 @@ pub struct Outcome {
     /// stdout and stderr together (they go through files: Wine's services inherit the handles and
     /// would keep a pipe open for as long as the wineserver runs).
     pub output: String,
+    /// Killed after its time ran out.
+    pub timed_out: bool,
+}
+
+impl Outcome {
+    /// Whether the program ran at all: it exits 0, or it failed and said something other than
+    /// the loader's message for a program it could not start. Now and then a Wine process fails
+    /// before its program does anything: with no message (seen while other Wine prefixes were
+    /// busy), or with "Application could not be started ... ShellExecuteEx failed" (seen once
+    /// in CI: the loader could not start reg.exe and fell back to ShellExecute).
+    pub fn started(&self) -> bool {
+        self.code == Some(0)
+            || !(self.output.trim().is_empty() || self.output.contains("ShellExecuteEx failed"))
+    }
 }
 
 pub struct Wine {
@@ -64,7 +81,7 @@ impl Wine {
         };
         if let Some(server) = wine.server.clone() {
             let started = wine
-                .run_program(server.as_os_str(), &["-p"], REG_TIMEOUT)
+                .run(server.as_os_str(), &["-p"], SHORT_TIMEOUT)
                 .map_err(|e| format!("cannot start `{} -p`: {e}", server.display()))?;
             if started.code != Some(0) {
                 return Err(format!("`wineserver -p` failed: {}", started.output.trim()));
@@ -72,7 +89,7 @@ impl Wine {
             wine.server_started = true;
         }
         let boot = wine
-            .run_program("wine", &["wineboot", "--init"], BOOT_TIMEOUT)
+            .run("wine", &["wineboot", "--init"], BOOT_TIMEOUT)
             .map_err(|e| format!("cannot run wineboot: {e}"))?;
         if boot.code != Some(0) {
             return Err(format!(
@@ -85,13 +102,14 @@ impl Wine {
     }
 
     /// `wine reg ARGS...`.
-    pub fn reg(&self, args: &[&OsStr]) -> io::Result<Outcome> {
+    pub fn reg<S: AsRef<OsStr>>(&self, args: &[S]) -> io::Result<Outcome> {
         let mut all: Vec<&OsStr> = vec![OsStr::new("reg")];
-        all.extend_from_slice(args);
-        self.run_program("wine", &all, REG_TIMEOUT)
+        all.extend(args.iter().map(AsRef::as_ref));
+        self.run("wine", &all, SHORT_TIMEOUT)
     }
 
-    fn run_program<S: AsRef<OsStr>>(
+    /// Runs `program ARGS...` in the prefix and waits for it, at most `timeout`.
+    pub fn run<S: AsRef<OsStr>>(
         &self,
         program: impl AsRef<OsStr>,
         args: &[S],
@@ -103,7 +121,8 @@ impl Wine {
         cmd.args(args)
             .env("WINEPREFIX", &self.prefix)
             .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            // No Mono/Gecko installer; no winedbg on a crash (it would take seconds per crash).
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=;winedbg.exe=d")
             // The ANSI code page follows the Unix locale; C.UTF-8 gives Windows-1252, as the
             // REGEDIT4 cases assume.
             .env("LC_ALL", "C.UTF-8")
@@ -113,18 +132,19 @@ impl Wine {
             .stdout(out)
             .stderr(err);
         let child = cmd.spawn()?;
-        let code = wait_with_timeout(child, timeout)?;
+        let (code, timed_out) = wait_with_timeout(child, timeout)?;
         let output = std::fs::read(&self.log).unwrap_or_default();
         Ok(Outcome {
             code,
             output: String::from_utf8_lossy(&output).into_owned(),
+            timed_out,
         })
     }
 
     /// Stops the wineserver of this prefix (and with it every Wine process of the prefix).
     pub fn shutdown(&mut self) {
         if let (true, Some(server)) = (self.server_started, self.server.clone()) {
-            let _ = self.run_program(server.as_os_str(), &["-k"], REG_TIMEOUT);
+            let _ = self.run(server.as_os_str(), &["-k"], SHORT_TIMEOUT);
             self.server_started = false;
         }
     }
@@ -136,16 +156,17 @@ impl Drop for Wine {
     }
 }
 
-fn wait_with_timeout(mut child: Child, timeout: Duration) -> io::Result<Option<i32>> {
+/// The exit code (`None` if killed by a signal), and whether the time ran out.
+fn wait_with_timeout(mut child: Child, timeout: Duration) -> io::Result<(Option<i32>, bool)> {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(status.code());
+            return Ok((status.code(), false));
         }
         if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            return Ok(None);
+            return Ok((None, true));
         }
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -29,8 +29,9 @@ use comsim_manifest::actctx::{ActivationContext, FsDirectory, Probe, ProbeOutcom
 use comsim_manifest::lookup::{Find, find_com_server, sxs_lookup_clr_guid};
 use comsim_manifest::{Guid, decode, parse_manifest};
 
+use crate::wine::Wine;
 use deviations::{Deviations, Predicate};
-use probe::{Answer, Context, Info, Output, Query, Wine};
+use probe::{Answer, Context, Info, Output, Query};
 
 /// Asked in every case; no case may use it.
 const UNKNOWN_GUID: &str = "{00000000-0000-0000-0000-00000000BEEF}";
@@ -157,7 +158,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
         }
     }
     let mut failures: Vec<String> = Vec::new();
-    for listed in devs.cases.keys() {
+    for listed in devs.cases().keys() {
         if !names.contains(listed) {
             failures.push(format!(
                 "deviations.toml lists the case `{listed}`, which does not exist"
@@ -198,13 +199,25 @@ fn run_checked(args: &Args) -> Result<bool, String> {
                 .map(|d| format!("{}: wine `{}`, comsim `{}`", d.what, d.wine, d.comsim))
                 .collect()
         };
-        let mut output = wine.probe(&exe, &case.dir.join("app.manifest"), &case.dir, &asked);
+        let mut output = probe::probe(
+            &wine,
+            &exe,
+            &case.dir.join("app.manifest"),
+            &case.dir,
+            &asked,
+        );
         let mut list = compare(&devs, case, &facts, &asked, &ours, &output);
         let mut problems = unexcused(&list);
         if !problems.is_empty() {
             // Wine 8.0 sometimes answers a lookup from a previous case's context when many run in
             // a row; a real difference shows again when the same case is probed a second time.
-            let again = wine.probe(&exe, &case.dir.join("app.manifest"), &case.dir, &asked);
+            let again = probe::probe(
+                &wine,
+                &exe,
+                &case.dir.join("app.manifest"),
+                &case.dir,
+                &asked,
+            );
             let list_again = compare(&devs, case, &facts, &asked, &ours, &again);
             if unexcused(&list_again).is_empty() {
                 retried.push(case.name.clone());
@@ -224,7 +237,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
             .iter()
             .flat_map(|d| d.excused_by.iter().map(String::as_str))
             .collect();
-        for id in devs.cases.get(&case.name).into_iter().flatten() {
+        for id in devs.cases().get(&case.name).into_iter().flatten() {
             if !shown.contains(id.as_str()) {
                 problems.push(format!(
                     "deviation `{id}` is listed for this case but no longer shows"

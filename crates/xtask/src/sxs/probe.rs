@@ -1,15 +1,13 @@
-//! Running `probe64.exe` under Wine (one prefix, one persistent wineserver, one process per case)
-//! and reading what it prints.
+//! Running `probe64.exe` under Wine (one process per case, see [`crate::wine`]) and reading what
+//! it prints.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-/// Creating a prefix runs wineboot, which can take a while on a cold machine.
-const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+use crate::wine::{Wine, dos_path};
+
 /// A probe normally takes a tenth of a second; Wine 8.0 loops forever on some manifests.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -190,152 +188,39 @@ fn parse_info(s: &str) -> Option<Info> {
     })
 }
 
-/// One Wine prefix with a persistent wineserver.
-pub struct Wine {
-    prefix: PathBuf,
-    log: PathBuf,
-    server_started: bool,
-}
-
-impl Wine {
-    pub fn available() -> Result<String, String> {
-        match Command::new("wine")
-            .arg("--version")
-            .stdin(Stdio::null())
-            .output()
-        {
-            Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
-            Ok(o) => Err(format!(
-                "`wine --version` failed ({}): {}",
-                o.status,
-                String::from_utf8_lossy(&o.stderr).trim()
-            )),
-            Err(e) => Err(format!(
-                "cannot run `wine`: {e}; install Wine and put it on PATH"
-            )),
-        }
+/// `wine probe64.exe MANIFEST APPDIR GUID...` in `wine`'s prefix, and what it printed.
+pub fn probe(wine: &Wine, exe: &Path, manifest: &Path, dir: &Path, guids: &[String]) -> Output {
+    let mut args: Vec<OsString> = vec![
+        exe.as_os_str().to_owned(),
+        dos_path(manifest).into(),
+        dos_path(dir).into(),
+    ];
+    args.extend(guids.iter().map(OsString::from));
+    let (exit, text, timed_out) = match wine.run("wine", &args, PROBE_TIMEOUT) {
+        Ok(o) => (o.code, o.output, o.timed_out),
+        Err(e) => (None, format!("cannot run wine: {e}"), false),
+    };
+    let (context, answers, mut other) = match parse_output(&text) {
+        Ok((c, a)) => (c, a, Vec::new()),
+        Err(e) => (Context::Created, BTreeMap::new(), vec![e]),
+    };
+    other.extend(
+        text.lines()
+            .filter(|l| {
+                !["lookup ", "comserver ", "actctx ", "activate "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .take(5)
+            .map(str::to_owned),
+    );
+    Output {
+        context,
+        answers,
+        other,
+        exit,
+        timed_out,
     }
-
-    /// Creates the prefix (a new directory) and starts its wineserver.
-    pub fn boot(prefix: &Path, log: &Path) -> Result<Wine, String> {
-        std::fs::create_dir_all(prefix)
-            .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-        let mut wine = Wine {
-            prefix: prefix.to_owned(),
-            log: log.to_owned(),
-            server_started: false,
-        };
-        let (code, out, _) = wine
-            .run("wineserver", &["-p".into()], BOOT_TIMEOUT)
-            .map_err(|e| format!("cannot start `wineserver -p`: {e}"))?;
-        if code != Some(0) {
-            return Err(format!("`wineserver -p` failed: {}", out.trim()));
-        }
-        wine.server_started = true;
-        let (code, out, _) = wine
-            .run("wine", &["wineboot".into(), "--init".into()], BOOT_TIMEOUT)
-            .map_err(|e| format!("cannot run wineboot: {e}"))?;
-        if code != Some(0) {
-            return Err(format!(
-                "creating the Wine prefix failed ({code:?}): {}",
-                out.trim()
-            ));
-        }
-        Ok(wine)
-    }
-
-    /// `wine probe64.exe MANIFEST APPDIR GUID...`.
-    pub fn probe(&self, exe: &Path, manifest: &Path, dir: &Path, guids: &[String]) -> Output {
-        let mut args: Vec<OsString> = vec![
-            exe.as_os_str().to_owned(),
-            dos_path(manifest).into(),
-            dos_path(dir).into(),
-        ];
-        args.extend(guids.iter().map(OsString::from));
-        let (exit, text, timed_out) = match self.run("wine", &args, PROBE_TIMEOUT) {
-            Ok(r) => r,
-            Err(e) => (None, format!("cannot run wine: {e}"), false),
-        };
-        let (context, answers, mut other) = match parse_output(&text) {
-            Ok((c, a)) => (c, a, Vec::new()),
-            Err(e) => (Context::Created, BTreeMap::new(), vec![e]),
-        };
-        other.extend(
-            text.lines()
-                .filter(|l| {
-                    !["lookup ", "comserver ", "actctx ", "activate "]
-                        .iter()
-                        .any(|p| l.starts_with(p))
-                })
-                .take(5)
-                .map(str::to_owned),
-        );
-        Output {
-            context,
-            answers,
-            other,
-            exit,
-            timed_out,
-        }
-    }
-
-    /// Runs a program in the prefix; stdout and stderr go through a file (Wine's services inherit
-    /// the handles and would keep a pipe open).
-    fn run(
-        &self,
-        program: &str,
-        args: &[OsString],
-        timeout: Duration,
-    ) -> std::io::Result<(Option<i32>, String, bool)> {
-        let out = File::create(&self.log)?;
-        let err = out.try_clone()?;
-        let mut child = Command::new(program)
-            .args(args)
-            .env("WINEPREFIX", &self.prefix)
-            .env("WINEDEBUG", "-all")
-            // No Mono/Gecko installer; no winedbg on a crash (it would take seconds per crash).
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=;winedbg.exe=d")
-            .env("LC_ALL", "C.UTF-8")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()?;
-        let start = Instant::now();
-        let (code, timed_out) = loop {
-            if let Some(status) = child.try_wait()? {
-                break (status.code(), false);
-            }
-            if start.elapsed() > timeout {
-                let _ = child.kill();
-                let _ = child.wait();
-                break (None, true);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let text = std::fs::read(&self.log).unwrap_or_default();
-        Ok((code, String::from_utf8_lossy(&text).into_owned(), timed_out))
-    }
-
-    /// Stops the wineserver (and every process of the prefix).
-    pub fn shutdown(&mut self) {
-        if self.server_started {
-            let _ = self.run("wineserver", &["-k".into()], BOOT_TIMEOUT);
-            self.server_started = false;
-        }
-    }
-}
-
-impl Drop for Wine {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// The path Wine's programs see for a Unix path: drive Z: is the Unix root in every new prefix.
-pub fn dos_path(path: &Path) -> String {
-    format!("Z:{}", path.display()).replace('/', "\\")
 }
 
 #[cfg(test)]
