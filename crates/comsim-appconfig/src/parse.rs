@@ -7,7 +7,7 @@
 //! case-sensitively, as Fusion's and Wine's readers match them. The walk is a loop over
 //! events with an explicit stack of at most [`MAX_DEPTH`] open elements; nothing recurses.
 
-use comsim_diag::{Diagnostic, LineIndex, Location};
+use comsim_diag::{Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
 use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
@@ -66,75 +66,16 @@ pub fn parse_config_str(file: &str, text: &str) -> Result<AppConfig, Diagnostic>
     Ok(p.config)
 }
 
-/// Decodes the file: UTF-16 (either byte order) when a byte order mark says so, or when the
-/// first characters are `<?` in UTF-16 (XML 1.0, appendix F); otherwise UTF-8, with or without
-/// its byte order mark.
+/// How configuration files are decoded: UTF-16 (either byte order) when a byte order mark says
+/// so, or when the first characters are `<?` in UTF-16 (XML 1.0, appendix F); otherwise UTF-8,
+/// with or without its byte order mark. A lone trailing byte is an error.
+const CONFIG_ENCODING: XmlEncoding = XmlEncoding {
+    utf16_by_declaration: true,
+    ignore_odd_byte: false,
+};
+
 fn decode(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE][..]) {
-        return decode_utf16(file, rest, false);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF][..]) {
-        return decode_utf16(file, rest, true);
-    }
-    if bytes.starts_with(&[b'<', 0, b'?', 0]) {
-        return decode_utf16(file, bytes, false);
-    }
-    if bytes.starts_with(&[0, b'<', 0, b'?']) {
-        return decode_utf16(file, bytes, true);
-    }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(e) => {
-            let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
-            Err(encoding_error(
-                file,
-                good,
-                "the file is not valid UTF-8 here (and has no UTF-16 byte order mark)",
-            ))
-        }
-    }
-}
-
-fn decode_utf16(file: &str, bytes: &[u8], big_endian: bool) -> Result<String, Diagnostic> {
-    let units = bytes.chunks_exact(2).map(|c| {
-        if big_endian {
-            u16::from_be_bytes([c[0], c[1]])
-        } else {
-            u16::from_le_bytes([c[0], c[1]])
-        }
-    });
-    let mut text = String::with_capacity(bytes.len() / 2);
-    for c in char::decode_utf16(units) {
-        match c {
-            Ok(c) => text.push(c),
-            Err(_) => {
-                return Err(encoding_error(
-                    file,
-                    &text,
-                    "the UTF-16 text holds an unpaired surrogate here",
-                ));
-            }
-        }
-    }
-    if bytes.len() % 2 == 1 {
-        return Err(encoding_error(
-            file,
-            &text,
-            "the UTF-16 text ends in the middle of a character (an odd number of bytes)",
-        ));
-    }
-    Ok(text)
-}
-
-/// An encoding error located at the end of the text decoded before it.
-fn encoding_error(file: &str, good: &str, message: &str) -> Diagnostic {
-    let index = LineIndex::new(good);
-    let loc = index.location(file, good.len());
-    let line = index.line_text(loc.line).to_owned();
-    Diagnostic::error(CODE_ENCODING, message)
-        .at(loc)
-        .with_source_line(line)
+    decode_xml(file, bytes, CONFIG_ENCODING, CODE_ENCODING)
 }
 
 /// What an open element is, for reading its children.

@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+mod text;
+pub use text::{XmlEncoding, decode_xml};
+
 use serde::Serialize;
 
 /// How serious a diagnostic is.

@@ -5,7 +5,7 @@
 //! (`trustInfo`, `application`, ...) and elements of other namespaces are skipped, as Windows does;
 //! an unknown `asm.v1` element is an error, as it is on Windows.
 
-use comsim_diag::{Diagnostic, LineIndex, Location};
+use comsim_diag::{Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -20,43 +20,16 @@ pub const ASM_V1: &str = "urn:schemas-microsoft-com:asm.v1";
 pub const ASM_V2: &str = "urn:schemas-microsoft-com:asm.v2";
 pub const ASM_V3: &str = "urn:schemas-microsoft-com:asm.v3";
 
-/// Decodes manifest bytes: UTF-16 (either byte order) when a byte order mark says so, else UTF-8.
+/// How manifests are decoded: UTF-16 (either byte order) only when a byte order mark says so, a
+/// lone trailing byte dropped (as Wine's `parse_manifest` reads them); otherwise UTF-8.
+pub const MANIFEST_ENCODING: XmlEncoding = XmlEncoding {
+    utf16_by_declaration: false,
+    ignore_odd_byte: true,
+};
+
+/// Decodes manifest bytes ([`MANIFEST_ENCODING`]); bad bytes are `manifest-encoding`, located.
 pub fn decode(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
-    let utf16 = |bytes: &[u8], be: bool| -> Result<String, Diagnostic> {
-        let units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|c| {
-                if be {
-                    u16::from_be_bytes([c[0], c[1]])
-                } else {
-                    u16::from_le_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        String::from_utf16(&units).map_err(|_| {
-            Diagnostic::error(
-                "manifest-encoding",
-                "the UTF-16 manifest holds an unpaired surrogate",
-            )
-            .at(Location::new(file, 1, 1))
-        })
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE][..]) {
-        return utf16(rest, false);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF][..]) {
-        return utf16(rest, true);
-    }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
-    std::str::from_utf8(body).map(str::to_owned).map_err(|e| {
-        let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
-        let idx = LineIndex::new(good);
-        Diagnostic::error(
-            "manifest-encoding",
-            "the manifest is not valid UTF-8 here (and has no UTF-16 byte order mark)",
-        )
-        .at(idx.location(file, good.len()))
-    })
+    decode_xml(file, bytes, MANIFEST_ENCODING, "manifest-encoding")
 }
 
 /// Parses a manifest file's bytes.
