@@ -6,6 +6,7 @@
 //! modelled. Failures are the "type library registration" cause of ASM-6.
 
 use comsim_registry::{KeyPath, Root, Value, View, Writer};
+use comsim_resolver::clrguid;
 use comsim_resolver::{AssemblyInfo, Bitness, Machine, TypeKind, WinPath};
 
 use crate::{RegasmRun, Unsupported};
@@ -21,17 +22,10 @@ fn interfaces(asm: &AssemblyInfo) -> impl Iterator<Item = &comsim_resolver::Type
 }
 
 pub(crate) fn check_supported(asm: &AssemblyInfo) -> Result<(), Unsupported> {
-    if asm.guid.is_none() {
-        return Err(Unsupported(format!(
-            "`{}` has no assembly-level [Guid]: its type library's LIBID would be generated from the assembly's name, which comsim does not compute; give the assembly a `guid`",
-            asm.name
-        )));
-    }
-    if let Some(t) = interfaces(asm).find(|t| t.guid.is_none()) {
-        return Err(Unsupported(format!(
-            "interface `{}` has no [Guid]: its IID would be generated, which comsim does not compute; give it a `guid`",
-            t.full_name
-        )));
+    clrguid::type_library_guid(asm).map_err(|e| Unsupported(e.explain("the assembly", asm)))?;
+    for t in interfaces(asm) {
+        clrguid::type_guid(asm, t)
+            .map_err(|e| Unsupported(e.explain(&format!("interface `{}`", t.full_name), asm)))?;
     }
     Ok(())
 }

@@ -1,65 +1,34 @@
 //! ASM-4 over two versions of one assembly, checked key by key in the registry.
 
-use comsim_manifest::{Guid, Version};
-use comsim_regasm::{Invocation, Tool, run};
+mod common;
+
 use comsim_registry::{Access, KeyPath, Registry};
-use comsim_resolver::machine::{ProcessorArchitecture, TypeKind};
-use comsim_resolver::{
-    AssemblyInfo, Bitness, FileKind, Machine, RuntimeVersion, Switches, TypeInfo, VFile, WinPath,
-};
+use comsim_resolver::machine::TypeKind;
+use comsim_resolver::{Machine, Switches};
+
+use common::{assembly, place, public_type};
 
 const CLSID: &str = "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}";
 
 fn machine() -> Machine {
-    let mut m = Machine::new(Bitness::B64);
-    m.clrs = vec![RuntimeVersion::parse("v4.0.30319").unwrap()];
+    let mut m = common::machine();
     for (dir, v, rt) in [("1.0", 1, "v2.0.50727"), ("2.0", 2, "v4.0.30319")] {
-        let asm = AssemblyInfo {
-            name: "Contoso.Widgets".into(),
-            version: Version([v, 0, 0, 0]),
-            culture: None,
-            public_key_token: Some("0123456789abcdef".into()),
-            runtime: RuntimeVersion::parse(rt).unwrap(),
-            architecture: ProcessorArchitecture::Msil,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
-            types: vec![TypeInfo {
-                full_name: "Contoso.Widget".into(),
-                kind: TypeKind::Class,
-                guid: Guid::parse(CLSID),
-                public: true,
-                is_abstract: false,
-                com_visible: None,
-                default_constructor: true,
-                com_import: false,
-                progid: None,
-            }],
-        };
-        m.fs.write(VFile {
-            path: WinPath::parse(&format!(r"C:\Contoso\{dir}\Contoso.Widgets.dll")).unwrap(),
-            kind: FileKind::Assembly(Box::new(asm)),
-            bytes: Vec::new(),
-            embedded_manifest: None,
-            origin: "test".into(),
-        });
+        let mut asm = assembly([v, 0, 0, 0], rt, None, Some("0123456789abcdef"));
+        asm.types = vec![public_type("Contoso.Widget", TypeKind::Class, Some(CLSID))];
+        place(
+            &mut m,
+            &format!(r"C:\Contoso\{dir}\Contoso.Widgets.dll"),
+            asm,
+        );
     }
     m
 }
 
 fn regasm(m: &mut Machine, dir: &str, extra: &[&str], sw: &Switches) -> u32 {
-    let mut args = vec![format!(r"C:\Contoso\{dir}\Contoso.Widgets.dll")];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    let inv = Invocation {
-        tool: Tool {
-            bitness: Bitness::B64,
-            clr: m.clrs[0].clone(),
-        },
-        elevated: true,
-        args: &args,
-        cwd: WinPath::parse(r"C:\Contoso").unwrap(),
-    };
-    run(m, &inv, sw).unwrap().exit_code
+    let path = format!(r"C:\Contoso\{dir}\Contoso.Widgets.dll");
+    let mut args = vec![path.as_str()];
+    args.extend_from_slice(extra);
+    common::regasm(m, &args, sw).unwrap().exit_code
 }
 
 fn value(reg: &Registry, key: &str, name: &str) -> Option<String> {

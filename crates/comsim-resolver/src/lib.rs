@@ -3,6 +3,7 @@
 //! `rules.md` at every step.
 
 pub mod bind;
+pub mod clrguid;
 pub mod com;
 pub mod hresult;
 pub mod machine;

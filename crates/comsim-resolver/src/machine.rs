@@ -8,6 +8,7 @@ use comsim_manifest::{Guid, Version};
 use comsim_registry::Registry;
 use serde::Serialize;
 
+use crate::clrguid::PublicKey;
 use crate::vfs::{Vfs, WinPath};
 
 /// 32- or 64-bit: of the operating system, a process, or a native image.
@@ -206,6 +207,14 @@ pub struct AssemblyInfo {
     pub culture: Option<String>,
     /// Sixteen lower-case hex digits; `None` for an unsigned assembly.
     pub public_key_token: Option<String>,
+    /// The whole public key, when the scenario gives it (its token is `public_key_token`); the
+    /// CLR hashes it into the GUIDs it generates ([`crate::clrguid`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<PublicKey>,
+    /// `[ComCompatibleVersion]`: the version generated GUIDs are computed from instead of
+    /// `version`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub com_compatible_version: Option<Version>,
     /// The runtime it was built for (`ImageRuntimeVersion`), e.g. `v4.0.30319`.
     pub runtime: RuntimeVersion,
     pub architecture: ProcessorArchitecture,
@@ -362,6 +371,8 @@ mod tests {
             version: Version([1, 0, 0, 0]),
             culture: None,
             public_key_token: Some("0123456789abcdef".into()),
+            public_key: None,
+            com_compatible_version: None,
             runtime: v4.clone(),
             architecture: ProcessorArchitecture::Msil,
             com_visible: true,

@@ -9,6 +9,7 @@ use comsim_manifest::{Guid, Version};
 use comsim_regasm::Tool;
 use comsim_regfile::{ImportOptions, Mode};
 use comsim_registry::{KeyPath, View, Writer};
+use comsim_resolver::clrguid::PublicKey;
 use comsim_resolver::machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
     RuntimeVersion, TypeInfo, TypeKind,
@@ -453,6 +454,46 @@ fn assembly(
             Some(s.to_ascii_lowercase())
         }
     };
+    let public_key = match &r.public_key {
+        None => None,
+        Some(t) => Some(
+            PublicKey::parse_hex(t.get_ref()).map_err(|e| ctx.err_at("scenario-value", t, e))?,
+        ),
+    };
+    let public_key_token = match (&public_key, public_key_token, &r.public_key_token) {
+        (Some(k), None, None) => Some(k.token()),
+        (Some(k), Some(given), Some(t)) if k.token() != given => {
+            return Err(ctx.err_at(
+                "scenario-value",
+                t,
+                format!(
+                    "the assembly's public key has the token {}, not {given}",
+                    k.token()
+                ),
+            ));
+        }
+        (Some(_), None, Some(t)) => {
+            return Err(ctx.err_at(
+                "scenario-value",
+                t,
+                "the assembly has a public key, so its token cannot be `null`",
+            ));
+        }
+        (_, token, _) => token,
+    };
+    let com_compatible_version = match &r.com_compatible_version {
+        None => None,
+        Some(t) => Some(Version::parse(t.get_ref()).ok_or_else(|| {
+            ctx.err_at(
+                "scenario-version",
+                t,
+                format!(
+                    "`{}` is not a [ComCompatibleVersion] (expected four numbers up to 65535, as in 1.0.0.0)",
+                    t.get_ref()
+                ),
+            )
+        })?),
+    };
     let rt = runtime(ctx, &r.runtime)?;
     let architecture = match &r.architecture {
         None => ProcessorArchitecture::Msil,
@@ -504,6 +545,8 @@ fn assembly(
         version,
         culture,
         public_key_token,
+        public_key,
+        com_compatible_version,
         runtime: rt,
         architecture,
         com_visible: r.com_visible.unwrap_or(true),

@@ -94,6 +94,8 @@ pub(crate) struct RawAssembly {
     pub version: Text,
     pub culture: Option<Text>,
     pub public_key_token: Option<Text>,
+    pub public_key: Option<Text>,
+    pub com_compatible_version: Option<Text>,
     pub runtime: Text,
     pub architecture: Option<Text>,
     pub com_visible: Option<bool>,
