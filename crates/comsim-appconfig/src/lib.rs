@@ -11,4 +11,4 @@ mod model;
 mod parse;
 
 pub use model::{AppConfig, Startup, SupportedRuntime};
-pub use parse::{ASM_V1, MAX_DEPTH, parse_config, parse_config_str};
+pub use parse::{ASM_V1, MAX_DEPTH, SXS_REJECTS, parse_config, parse_config_str};

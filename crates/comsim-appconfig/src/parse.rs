@@ -42,6 +42,13 @@ const CODE_DUPLICATE: &str = "config-duplicate";
 /// A warning: something the runtime does not read, so comsim skipped it too.
 const CODE_IGNORED: &str = "config-ignored";
 
+/// The errors in the file's text itself (its bytes, its XML, its root element), as opposed to the
+/// values of the elements the runtime reads. Windows' side-by-side loader reads the same file
+/// when it creates a process's activation context and refuses to start the process on these
+/// (ERROR_SXS_CANT_GEN_ACTCTX; "SxS dictates that the root element is <configuration>, and it
+/// should be without namespace", Junfeng Zhang, 2008).
+pub const SXS_REJECTS: [&str; 4] = [CODE_ENCODING, CODE_XML, CODE_ROOT, CODE_TOO_DEEP];
+
 /// Parses an application configuration file's bytes (UTF-8, or UTF-16 with a byte order mark).
 pub fn parse_config(file: &str, bytes: &[u8]) -> Result<AppConfig, Diagnostic> {
     let text = decode(file, bytes)?;
@@ -427,7 +434,7 @@ impl<'a> Parser<'a> {
                 )
                 .with_note("Fusion matches <configuration> only in no namespace, so it would read no <probing> from this file")
                 .with_note(if ns == NET_CONFIGURATION_V2 {
-                    "System.Configuration accepts this namespace on the root; comsim does not model that"
+                    "System.Configuration accepts this namespace on the root, but Windows' side-by-side loader, which reads the file too, does not: the process does not start"
                 } else {
                     "comsim rejects a file whose root is in a namespace"
                 })),

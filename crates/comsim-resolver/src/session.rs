@@ -359,6 +359,16 @@ impl<'m> Session<'m> {
                     .at(path.to_string());
                 Ok(())
             }
+            Err(d) if comsim_appconfig::SXS_REJECTS.contains(&d.code) => {
+                trace
+                    .push(
+                        "SHIM-4",
+                        "the configuration file is not a well-formed <configuration> without a namespace: the side-by-side loader, which reads it when it creates the process's activation context, refuses to start the process",
+                    )
+                    .at(path.to_string())
+                    .found(d.to_string());
+                Err(Box::new(startup_failure(format!("{path}: {}", d.message))))
+            }
             Err(d) => {
                 trace
                     .push(
