@@ -224,17 +224,7 @@ mod tests {
     }
 
     fn class(full_name: &str) -> TypeInfo {
-        TypeInfo {
-            full_name: full_name.into(),
-            kind: TypeKind::Class,
-            guid: None,
-            public: true,
-            is_abstract: false,
-            com_visible: None,
-            default_constructor: true,
-            com_import: false,
-            progid: None,
-        }
+        TypeInfo::new(full_name, TypeKind::Class)
     }
 
     fn generated(asm: &AssemblyInfo, t: &TypeInfo) -> String {

@@ -190,6 +190,24 @@ pub struct TypeInfo {
     pub progid: Option<String>,
 }
 
+impl TypeInfo {
+    /// A public type of `kind` with a public default constructor and no attributes (no `[Guid]`,
+    /// `[ComVisible]`, `[ComImport]` or `[ProgId]`): what a plain `public class` is.
+    pub fn new(full_name: impl Into<String>, kind: TypeKind) -> TypeInfo {
+        TypeInfo {
+            full_name: full_name.into(),
+            kind,
+            guid: None,
+            public: true,
+            is_abstract: false,
+            com_visible: None,
+            default_constructor: true,
+            com_import: false,
+            progid: None,
+        }
+    }
+}
+
 /// `[PrimaryInteropAssembly(major, minor)]` and the type library it wraps.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrimaryInterop {

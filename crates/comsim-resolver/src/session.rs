@@ -359,29 +359,30 @@ impl<'m> Session<'m> {
                     .at(path.to_string());
                 Ok(())
             }
-            Err(d) if comsim_appconfig::SXS_REJECTS.contains(&d.code) => {
-                trace
-                    .push(
-                        "SHIM-4",
-                        "the configuration file is not a well-formed <configuration> without a namespace: the side-by-side loader, which reads it when it creates the process's activation context, refuses to start the process",
-                    )
-                    .at(path.to_string())
-                    .found(d.to_string());
-                Err(Box::new(startup_failure(format!("{path}: {}", d.message))))
-            }
             Err(d) => {
-                trace
-                    .push(
-                        "SHIM-4",
-                        "the configuration file does not parse: the runtime refuses to start",
+                let (why, outcome) = if comsim_appconfig::SXS_REJECTS.contains(&d.code) {
+                    (
+                        "the configuration file is not a well-formed <configuration> without a namespace: the side-by-side loader, which reads it when it creates the process's activation context, refuses to start the process",
+                        startup_failure(format!("{path}: {}", d.message)),
                     )
+                } else {
+                    (
+                        "the configuration file does not parse: the runtime refuses to start",
+                        Outcome::StartupFailure {
+                            error: None,
+                            hresult: None,
+                            message: format!(
+                                "Configuration system failed to initialize: {}",
+                                d.message
+                            ),
+                        },
+                    )
+                };
+                trace
+                    .push("SHIM-4", why)
                     .at(path.to_string())
                     .found(d.to_string());
-                Err(Box::new(Outcome::StartupFailure {
-                    error: None,
-                    hresult: None,
-                    message: format!("Configuration system failed to initialize: {}", d.message),
-                }))
+                Err(Box::new(outcome))
             }
         }
     }

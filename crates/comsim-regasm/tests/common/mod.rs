@@ -44,15 +44,8 @@ pub fn assembly(
 /// A public COM-visible type with a default constructor.
 pub fn public_type(full_name: &str, kind: TypeKind, guid: Option<&str>) -> TypeInfo {
     TypeInfo {
-        full_name: full_name.into(),
-        kind,
         guid: guid.map(|g| Guid::parse(g).unwrap()),
-        public: true,
-        is_abstract: false,
-        com_visible: None,
-        default_constructor: true,
-        com_import: false,
-        progid: None,
+        ..TypeInfo::new(full_name, kind)
     }
 }
 
