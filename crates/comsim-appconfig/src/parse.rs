@@ -131,10 +131,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     /// The byte offset in the text of a slice borrowed from it.
     fn offset_of(&self, slice: &(impl AsRef<[u8]> + ?Sized)) -> usize {
-        let slice = slice.as_ref();
-        (slice.as_ptr() as usize)
-            .saturating_sub(self.text.as_ptr() as usize)
-            .min(self.text.len())
+        self.index.offset_of(slice)
     }
 
     fn loc(&self, offset: usize) -> Location {
@@ -142,9 +139,7 @@ impl<'a> Parser<'a> {
     }
 
     fn located(&self, d: Diagnostic, offset: usize) -> Diagnostic {
-        let loc = self.loc(offset);
-        let line = self.index.line_text(loc.line).to_owned();
-        d.at(loc).with_source_line(line)
+        self.index.locate(self.file, d, offset)
     }
 
     fn error(&self, code: &'static str, offset: usize, message: impl Into<String>) -> Diagnostic {

@@ -214,6 +214,22 @@ impl<'a> LineIndex<'a> {
         let (line, column) = self.position(offset);
         Location::new(file, line, column)
     }
+
+    /// `d` placed at a byte offset in `file`, with the text of that line for its snippet.
+    pub fn locate(&self, file: &str, d: Diagnostic, offset: usize) -> Diagnostic {
+        let loc = self.location(file, offset);
+        let line = self.line_text(loc.line).to_owned();
+        d.at(loc).with_source_line(line)
+    }
+
+    /// The byte offset in the indexed text of `slice`, which a parser borrowed from it (clamped to
+    /// the text for a slice that lies elsewhere).
+    pub fn offset_of(&self, slice: &(impl AsRef<[u8]> + ?Sized)) -> usize {
+        let slice = slice.as_ref();
+        (slice.as_ptr() as usize)
+            .saturating_sub(self.text.as_ptr() as usize)
+            .min(self.text.len())
+    }
 }
 
 #[cfg(test)]

@@ -92,12 +92,7 @@ fn decode_utf16(
 
 /// An encoding error located at the end of the text decoded before it.
 fn encoding_error(file: &str, good: &str, code: &'static str, message: &str) -> Diagnostic {
-    let index = LineIndex::new(good);
-    let loc = index.location(file, good.len());
-    let line = index.line_text(loc.line).to_owned();
-    Diagnostic::error(code, message)
-        .at(loc)
-        .with_source_line(line)
+    LineIndex::new(good).locate(file, Diagnostic::error(code, message), good.len())
 }
 
 #[cfg(test)]

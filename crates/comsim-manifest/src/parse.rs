@@ -88,10 +88,7 @@ struct Attr {
 
 impl<'a> Parser<'a> {
     fn offset_of(&self, slice: &(impl AsRef<[u8]> + ?Sized)) -> usize {
-        let slice = slice.as_ref();
-        (slice.as_ptr() as usize)
-            .saturating_sub(self.text.as_ptr() as usize)
-            .min(self.text.len())
+        self.index.offset_of(slice)
     }
 
     fn loc(&self, offset: usize) -> Location {
@@ -99,11 +96,8 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&self, code: &'static str, offset: usize, message: impl Into<String>) -> Diagnostic {
-        let loc = self.loc(offset);
-        let line = self.index.line_text(loc.line).to_owned();
-        Diagnostic::error(code, message)
-            .at(loc)
-            .with_source_line(line)
+        self.index
+            .locate(self.file, Diagnostic::error(code, message), offset)
     }
 
     fn attrs(&self, e: &BytesStart<'_>) -> Result<Vec<Attr>, Diagnostic> {
