@@ -809,6 +809,31 @@ impl<'m> Session<'m> {
         }
     }
 
+    /// After an SxS miss, both LoadCOMClass versions read the registry capped at their own
+    /// runtime (`rule` is LCC2-2 or LCC4-3).
+    fn registry_after_sxs_miss(
+        &self,
+        rule: &'static str,
+        guid: Guid,
+        record: bool,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Option<shimreg::RegHit> {
+        trace.push(
+            rule,
+            format!("SxS missed: the registry, capped at {}", clr.family()),
+        );
+        shimreg::find_shim_info(
+            &self.m.registry,
+            guid,
+            record,
+            Some(clr),
+            &self.clr_access(),
+            self.other_view(),
+            trace,
+        )
+    }
+
     fn lcc2(&mut self, guid: Guid, record: bool, clr: &RuntimeVersion, trace: &mut Trace) -> Lcc {
         if let Some(info) = self.sxs_lookup(guid, record, "LCC2-1", trace) {
             trace.push(
@@ -817,19 +842,7 @@ impl<'m> Session<'m> {
             );
             return self.load_sxs(&info, false, clr, trace);
         }
-        trace.push(
-            "LCC2-2",
-            format!("SxS missed: the registry, capped at {}", clr.family()),
-        );
-        let hit = shimreg::find_shim_info(
-            &self.m.registry,
-            guid,
-            record,
-            Some(clr),
-            &self.clr_access(),
-            self.other_view(),
-            trace,
-        );
+        let hit = self.registry_after_sxs_miss("LCC2-2", guid, record, clr, trace);
         match hit {
             Some(hit) => {
                 trace.push(
@@ -906,19 +919,7 @@ impl<'m> Session<'m> {
                 .found(format!("compared with {match_setting}"));
             return Lcc::Null;
         }
-        trace.push(
-            "LCC4-3",
-            format!("SxS missed: the registry, capped at {}", clr.family()),
-        );
-        let Some(hit) = shimreg::find_shim_info(
-            &self.m.registry,
-            guid,
-            record,
-            Some(clr),
-            &self.clr_access(),
-            self.other_view(),
-            trace,
-        ) else {
+        let Some(hit) = self.registry_after_sxs_miss("LCC4-3", guid, record, clr, trace) else {
             trace.push(
                 "LCC4-3",
                 "the registry has nothing either: LoadCOMClass returns NULL",
