@@ -127,12 +127,7 @@ fn context_text(ctx: &Result<ActivationContext, ContextError>) -> String {
         Ok(c) => {
             s.push_str("activation context (SXS-1):\n");
             for a in &c.assemblies {
-                let id = a
-                    .manifest
-                    .identity
-                    .as_ref()
-                    .map(comsim_manifest::identity::textual_identity)
-                    .unwrap_or_default();
+                let id = a.textual_identity();
                 s.push_str(&format!(
                     "  {}. {id}\n     from {}\n",
                     a.roster_index, a.source

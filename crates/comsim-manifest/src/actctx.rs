@@ -136,6 +136,18 @@ pub struct ContextAssembly {
     pub manifest: Manifest,
 }
 
+impl ContextAssembly {
+    /// Its manifest's identity in textual form (`name,type="win32",version="…"`), empty for a
+    /// manifest without one.
+    pub fn textual_identity(&self) -> String {
+        self.manifest
+            .identity
+            .as_ref()
+            .map(textual_identity)
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ActivationContext {
     pub assemblies: Vec<ContextAssembly>,

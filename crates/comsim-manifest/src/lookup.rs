@@ -6,7 +6,7 @@ use comsim_diag::Location;
 use serde::Serialize;
 
 use crate::actctx::ActivationContext;
-use crate::identity::{textual_identity, win32_to_fusion_display_name};
+use crate::identity::win32_to_fusion_display_name;
 use crate::model::{Guid, Manifest, ThreadingModel};
 
 /// What `SxsLookupClrGuid` is asked for.
@@ -55,12 +55,7 @@ pub fn sxs_lookup_clr_guid(ctx: &ActivationContext, guid: Guid, find: Find) -> O
                 flags,
                 runtime_version,
                 type_name,
-                assembly_identity: a
-                    .manifest
-                    .identity
-                    .as_ref()
-                    .map(textual_identity)
-                    .unwrap_or_default(),
+                assembly_identity: a.textual_identity(),
                 source: a.source.clone(),
                 location,
             })

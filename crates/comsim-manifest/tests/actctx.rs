@@ -36,12 +36,7 @@ fn render(dir: &Path) -> String {
     };
     writeln!(out, "context: ok\nroster:").unwrap();
     for a in &ctx.assemblies {
-        let id = a
-            .manifest
-            .identity
-            .as_ref()
-            .map(comsim_manifest::identity::textual_identity)
-            .unwrap_or_default();
+        let id = a.textual_identity();
         writeln!(out, "  {} {} ({id})", a.roster_index, a.source).unwrap();
     }
     writeln!(out, "probes:").unwrap();
