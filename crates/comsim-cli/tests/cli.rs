@@ -1,8 +1,9 @@
 //! The command line as a user sees it: exit code, standard output and standard error, run from the
 //! workspace root with relative paths so snapshots do not depend on the machine.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+
+use common::{root, run_comsim};
 
 const WIDGET: &str = "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}";
 const LEGACY: &str = "{7B9E4C11-5D2A-4F38-9E61-0A1B2C3D4E5F}";
@@ -10,18 +11,9 @@ const MACHINE: &str = "fixtures/registry/contoso-widget-regasm.reg";
 const LEGACY32: &str = "fixtures/registry/contoso-legacy-regasm32.reg";
 const USER: &str = "fixtures/registry/user-override.reg";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Runs `comsim` and renders what a terminal would show.
 fn comsim(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_comsim"))
-        .args(args)
-        .current_dir(root())
-        .env_clear()
-        .output()
-        .expect("comsim runs");
+    let out = run_comsim(args);
     let stdout = if out.stdout.starts_with(&[0xFF, 0xFE]) {
         let units: Vec<u16> = out.stdout[2..]
             .chunks_exact(2)

@@ -4,17 +4,16 @@
 //! documentation cannot drift from the code.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 
+mod common;
+
+use common::{root, run_comsim};
+
 /// The scenario the JSON tests replay.
 const TEACHING: &str = "fixtures/scenarios/managed-class-regasm-codebase";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 struct Output {
     code: i32,
@@ -23,12 +22,7 @@ struct Output {
 }
 
 fn comsim(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_comsim"))
-        .args(args)
-        .current_dir(root())
-        .env_clear()
-        .output()
-        .expect("comsim runs");
+    let out = run_comsim(args);
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
