@@ -160,6 +160,40 @@ fn rules_md_defines_every_group() {
     );
 }
 
+/// The list item that defines `id` in `docs/rules.md`: its first line and the indented lines that
+/// continue it.
+fn rule_entry<'a>(md: &'a str, id: &str) -> Option<Vec<&'a str>> {
+    let mut lines = md.lines().skip_while(|l| {
+        l.strip_prefix("- ")
+            .and_then(|item| item.split_whitespace().next())
+            != Some(id)
+    });
+    let first = lines.next()?;
+    let mut entry = vec![first];
+    entry.extend(lines.take_while(|l| l.is_empty() || l.starts_with("  ")));
+    Some(entry)
+}
+
+#[test]
+fn rules_md_documents_every_switch_with_its_rule() {
+    let md = rules_md();
+    for def in comsim_resolver::SWITCHES {
+        let row = format!("| `{}` | {} |", def.name, def.rule);
+        assert!(
+            md.lines().any(|l| l.starts_with(&row)),
+            "docs/rules.md's switch table has no row `{row}`"
+        );
+        let entry = rule_entry(&md, def.rule)
+            .unwrap_or_else(|| panic!("docs/rules.md defines no rule {}", def.rule));
+        let named = format!("`{}`", def.name);
+        assert!(
+            entry.iter().any(|l| l.contains(&named)),
+            "rule {} in docs/rules.md does not name its switch {named}",
+            def.rule
+        );
+    }
+}
+
 #[test]
 fn every_rule_is_cited_by_a_scenario_snapshot() {
     let ids = rule_ids(&rules_md());
