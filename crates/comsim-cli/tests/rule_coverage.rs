@@ -1,7 +1,7 @@
-//! Every rule of `rules.md` must be cited by the trace of at least one reviewed scenario snapshot
-//! (`tests/snapshots/replay__scenario@*.snap`, written by `tests/replay.rs`), so that each rule is
-//! shown working on a fixture a reader can run. The rules live in the shared spec beside the
-//! clone: `<workspace root>/../shared/spec/rules.md`.
+//! Every rule of `docs/rules.md` must be cited by the trace of at least one reviewed scenario
+//! snapshot (`tests/snapshots/replay__scenario@*.snap`, written by `tests/replay.rs`), so that each
+//! rule is shown working on a fixture a reader can run. The rules are the project's own:
+//! `<workspace root>/docs/rules.md`, one Markdown list item per rule (`- SHIM-REG-3 …`).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// removes it from this list.
 const EXCLUDED_GROUPS: &[&str] = &[];
 
-/// The groups `rules.md` defines; the extraction must find each, so the coverage test cannot
+/// The groups `docs/rules.md` defines; the extraction must find each, so the coverage test cannot
 /// pass on an empty or misread file.
 const EXPECTED_GROUPS: &[&str] = &[
     "REQ", "SXS", "REG", "SHIM-REG", "LCC", "BIND", "COM", "SHIM", "MSG", "ASM",
@@ -21,10 +21,10 @@ fn workspace_root() -> PathBuf {
 }
 
 fn rules_md() -> String {
-    let path = workspace_root().join("../shared/spec/rules.md");
+    let path = workspace_root().join("docs/rules.md");
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read the rules at {} ({e}); the shared spec must sit beside the clone, as `shared/spec/rules.md`",
+            "cannot read the rules at {} ({e}); they are part of the repository, as `docs/rules.md`",
             path.display()
         )
     })
@@ -80,7 +80,7 @@ fn group(id: &str) -> String {
     }
 }
 
-/// The rule IDs `rules.md` defines: list items that start with one (`- SHIM-REG-3 Key: …`).
+/// The rule IDs `docs/rules.md` defines: list items that start with one (`- SHIM-REG-3 Key: …`).
 fn rule_ids(md: &str) -> Vec<String> {
     let mut ids = Vec::new();
     for line in md.lines() {
@@ -158,6 +158,40 @@ fn rules_md_defines_every_group() {
         "only {} rules found in rules.md",
         ids.len()
     );
+}
+
+/// The list item that defines `id` in `docs/rules.md`: its first line and the indented lines that
+/// continue it.
+fn rule_entry<'a>(md: &'a str, id: &str) -> Option<Vec<&'a str>> {
+    let mut lines = md.lines().skip_while(|l| {
+        l.strip_prefix("- ")
+            .and_then(|item| item.split_whitespace().next())
+            != Some(id)
+    });
+    let first = lines.next()?;
+    let mut entry = vec![first];
+    entry.extend(lines.take_while(|l| l.is_empty() || l.starts_with("  ")));
+    Some(entry)
+}
+
+#[test]
+fn rules_md_documents_every_switch_with_its_rule() {
+    let md = rules_md();
+    for def in comsim_resolver::SWITCHES {
+        let row = format!("| `{}` | {} |", def.name, def.rule);
+        assert!(
+            md.lines().any(|l| l.starts_with(&row)),
+            "docs/rules.md's switch table has no row `{row}`"
+        );
+        let entry = rule_entry(&md, def.rule)
+            .unwrap_or_else(|| panic!("docs/rules.md defines no rule {}", def.rule));
+        let named = format!("`{}`", def.name);
+        assert!(
+            entry.iter().any(|l| l.contains(&named)),
+            "rule {} in docs/rules.md does not name its switch {named}",
+            def.rule
+        );
+    }
 }
 
 #[test]

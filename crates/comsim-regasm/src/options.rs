@@ -174,7 +174,8 @@ fn lookup(name: &str) -> Result<(&'static str, Arg), Vec<&'static str>> {
     }
 }
 
-/// The usage screen (RegAsm 4.8's, as captured in `../shared/reference/dotnet-com.md` §1.1).
+/// The usage screen (RegAsm 4.8's, as captured on the "xcyclopedia" RegAsm.exe page of
+/// strontic.github.io: source S6 of `docs/rules.md`).
 pub const USAGE: &[&str] = &[
     "Syntax: RegAsm AssemblyName [Options]",
     "Options:",

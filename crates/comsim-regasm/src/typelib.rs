@@ -1,7 +1,7 @@
 //! `/tlb`: exporting a type library and registering it with the OS type-library API.
 //!
-//! Only the keys the reference describes are modelled ([inf] in `../shared/reference/dotnet-com.md`
-//! §1.3: RegisterTypeLib's `TypeLib\{LIBID}\<ver>` with `0\win32|win64`, `FLAGS`, `HELPDIR`, and
+//! Only the keys RegisterTypeLib is understood to write are modelled (inferred, not read in a
+//! source: RegisterTypeLib's `TypeLib\{LIBID}\<ver>` with `0\win32|win64`, `FLAGS`, `HELPDIR`, and
 //! `Interface\{IID}` with `ProxyStubClsid32` and `TypeLib`). The `.tlb` file's contents are not
 //! modelled. Failures are the "type library registration" cause of ASM-6.
 

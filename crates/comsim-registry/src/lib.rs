@@ -2,7 +2,7 @@
 //!
 //! The store is physical: four hives (HKLM, HKCU, HKU, HKCC), each a tree of keys with
 //! case-insensitive, case-preserving names ([`RegName`]) and typed values ([`Value`]). Everything a
-//! process does goes through [`Access`], which applies the rules of `shared/spec/rules.md`:
+//! process does goes through [`Access`], which applies the rules of `docs/rules.md`:
 //!
 //! - REG-1: HKEY_CLASSES_ROOT is a merged view of `HKLM\Software\Classes` and
 //!   `HKCU\Software\Classes` ([`MergeMode`]).
