@@ -7,7 +7,9 @@
 
 use std::fmt;
 
+mod code;
 mod text;
+pub use code::Code;
 pub use text::{XmlEncoding, decode_xml};
 
 use serde::Serialize;
