@@ -12,6 +12,7 @@
 //! scenario's directory, and gives the same [`Machine`] for the same input.
 
 mod build;
+pub mod codes;
 mod expect;
 mod files;
 mod machine_step;
