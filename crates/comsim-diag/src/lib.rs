@@ -9,7 +9,7 @@ use std::fmt;
 
 mod code;
 mod text;
-pub use code::Code;
+pub use code::{Code, CodeInfo};
 pub use text::{XmlEncoding, decode_xml};
 
 use serde::Serialize;
