@@ -7,6 +7,7 @@
 //! [`comsim_diag::Diagnostic`] naming file, line and column; what the runtime would skip is kept
 //! as warnings in [`AppConfig::ignored`].
 
+pub mod codes;
 mod model;
 mod parse;
 

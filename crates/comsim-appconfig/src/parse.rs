@@ -7,13 +7,14 @@
 //! case-sensitively, as Fusion's and Wine's readers match them. The walk is a loop over
 //! events with an explicit stack of at most [`MAX_DEPTH`] open elements; nothing recurses.
 
-use comsim_diag::{Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
+use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
 use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::reader::NsReader;
 
+use crate::codes;
 use crate::model::{AppConfig, Startup, SupportedRuntime};
 
 /// The namespace `<assemblyBinding>` and `<probing>` must be in for the runtime to read them.
@@ -25,29 +26,17 @@ const NET_CONFIGURATION_V2: &str = "http://schemas.microsoft.com/.NetConfigurati
 /// The deepest nesting accepted; a deeper element is an error (`config-too-deep`).
 pub const MAX_DEPTH: usize = 256;
 
-/// The bytes are not UTF-8 or UTF-16 text.
-const CODE_ENCODING: &str = "config-encoding";
-/// The text is not well-formed (namespace-aware) XML.
-const CODE_XML: &str = "config-xml";
-/// The root element is not `<configuration>` in no namespace.
-const CODE_ROOT: &str = "config-root";
-/// Elements nest deeper than [`MAX_DEPTH`].
-const CODE_TOO_DEEP: &str = "config-too-deep";
-/// A required attribute is missing or empty.
-const CODE_MISSING_ATTRIBUTE: &str = "config-missing-attribute";
-/// An attribute's value is not one the element takes.
-const CODE_BAD_VALUE: &str = "config-bad-value";
-/// An element that may appear once appears again.
-const CODE_DUPLICATE: &str = "config-duplicate";
-/// A warning: something the runtime does not read, so comsim skipped it too.
-const CODE_IGNORED: &str = "config-ignored";
-
 /// The errors in the file's text itself (its bytes, its XML, its root element), as opposed to the
 /// values of the elements the runtime reads. Windows' side-by-side loader reads the same file
 /// when it creates a process's activation context and refuses to start the process on these
 /// (ERROR_SXS_CANT_GEN_ACTCTX; "SxS dictates that the root element is <configuration>, and it
 /// should be without namespace", Junfeng Zhang, 2008).
-pub const SXS_REJECTS: [&str; 4] = [CODE_ENCODING, CODE_XML, CODE_ROOT, CODE_TOO_DEEP];
+pub const SXS_REJECTS: [Code; 4] = [
+    codes::CONFIG_ENCODING,
+    codes::CONFIG_XML,
+    codes::CONFIG_ROOT,
+    codes::CONFIG_TOO_DEEP,
+];
 
 /// Parses an application configuration file's bytes (UTF-8, or UTF-16 with a byte order mark).
 pub fn parse_config(file: &str, bytes: &[u8]) -> Result<AppConfig, Diagnostic> {
@@ -82,7 +71,7 @@ const CONFIG_ENCODING: XmlEncoding = XmlEncoding {
 };
 
 fn decode(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
-    decode_xml(file, bytes, CONFIG_ENCODING, CODE_ENCODING)
+    decode_xml(file, bytes, CONFIG_ENCODING, codes::CONFIG_ENCODING)
 }
 
 /// What an open element is, for reading its children.
@@ -142,13 +131,13 @@ impl<'a> Parser<'a> {
         self.index.locate(self.file, d, offset)
     }
 
-    fn error(&self, code: &'static str, offset: usize, message: impl Into<String>) -> Diagnostic {
+    fn error(&self, code: Code, offset: usize, message: impl Into<String>) -> Diagnostic {
         self.located(Diagnostic::error(code, message), offset)
     }
 
     /// Records something the runtime skips.
     fn ignore(&mut self, offset: usize, message: impl Into<String>) {
-        let d = self.located(Diagnostic::warning(CODE_IGNORED, message), offset);
+        let d = self.located(Diagnostic::warning(codes::CONFIG_IGNORED, message), offset);
         self.config.ignored.push(d);
     }
 
@@ -174,7 +163,7 @@ impl<'a> Parser<'a> {
                         .take_while(|c| !c.is_whitespace() && *c != '=')
                         .collect();
                     self.error(
-                        CODE_XML,
+                        codes::CONFIG_XML,
                         tag + at,
                         format!("the attribute `{key}` appears twice"),
                     )
@@ -182,15 +171,17 @@ impl<'a> Parser<'a> {
                 AttrError::ExpectedEq(at)
                 | AttrError::ExpectedValue(at)
                 | AttrError::UnquotedValue(at)
-                | AttrError::ExpectedQuote(at, _) => {
-                    self.error(CODE_XML, tag + at, format!("malformed attribute: {err}"))
-                }
+                | AttrError::ExpectedQuote(at, _) => self.error(
+                    codes::CONFIG_XML,
+                    tag + at,
+                    format!("malformed attribute: {err}"),
+                ),
             })?;
             let key: &str = a.key.as_ref();
             let offset = self.offset_of(key);
             if a.value.contains('<') {
                 return Err(self.error(
-                    CODE_XML,
+                    codes::CONFIG_XML,
                     offset,
                     format!("the value of `{key}` holds a `<`, which XML does not allow there"),
                 ));
@@ -204,7 +195,7 @@ impl<'a> Parser<'a> {
             if key.contains(':') {
                 if let (ResolveResult::Unknown(prefix), _) = resolver.resolve_attribute(a.key) {
                     return Err(self.error(
-                        CODE_XML,
+                        codes::CONFIG_XML,
                         offset,
                         format!("the namespace prefix `{prefix}` is not declared"),
                     ));
@@ -236,16 +227,16 @@ impl<'a> Parser<'a> {
         };
         match err {
             quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(range, name)) => self.error(
-                CODE_XML,
+                codes::CONFIG_XML,
                 at(range.start.saturating_sub(1)),
                 format!("`&{name};` in the value of `{key}` is not a character reference or one of XML's five entities"),
             ),
             quick_xml::Error::Escape(EscapeError::UnterminatedEntity(range)) => self.error(
-                CODE_XML,
+                codes::CONFIG_XML,
                 at(range.start),
                 format!("a `&` in the value of `{key}` starts a reference that has no `;`"),
             ),
-            err => self.error(CODE_XML, key_offset, format!("bad value of `{key}`: {err}")),
+            err => self.error(codes::CONFIG_XML, key_offset, format!("bad value of `{key}`: {err}")),
         }
     }
 
@@ -271,7 +262,7 @@ impl<'a> Parser<'a> {
                 Err(e) => {
                     let at = reader.error_position() as usize;
                     return Err(self.error(
-                        CODE_XML,
+                        codes::CONFIG_XML,
                         at.min(self.text.len()),
                         format!("malformed XML: {e}"),
                     ));
@@ -286,7 +277,7 @@ impl<'a> Parser<'a> {
                     let qname: &str = name.as_ref();
                     if root_done {
                         return Err(self.error(
-                            CODE_XML,
+                            codes::CONFIG_XML,
                             at,
                             format!(
                                 "<{qname}> after </configuration>: a file has one root element"
@@ -295,7 +286,7 @@ impl<'a> Parser<'a> {
                     }
                     if stack.len() >= MAX_DEPTH {
                         return Err(self.error(
-                            CODE_TOO_DEEP,
+                            codes::CONFIG_TOO_DEEP,
                             at,
                             format!("elements nest more than {MAX_DEPTH} deep"),
                         ));
@@ -303,7 +294,7 @@ impl<'a> Parser<'a> {
                     let ns = match ns {
                         Ns::Undeclared(prefix) => {
                             return Err(self.error(
-                                CODE_XML,
+                                codes::CONFIG_XML,
                                 at,
                                 format!("the namespace prefix `{prefix}` is not declared"),
                             ));
@@ -351,7 +342,7 @@ impl<'a> Parser<'a> {
                     }
                     if !is_known_reference(name) {
                         return Err(self.error(
-                            CODE_XML,
+                            codes::CONFIG_XML,
                             at,
                             format!("`&{name};` is not a character reference or one of XML's five entities"),
                         ));
@@ -360,7 +351,7 @@ impl<'a> Parser<'a> {
                 Event::Decl(d) if !was_first => {
                     let at = self.offset_of(d.as_ref()).saturating_sub(2);
                     return Err(self.error(
-                        CODE_XML,
+                        codes::CONFIG_XML,
                         at,
                         "the XML declaration must be the very first thing in the file",
                     ));
@@ -368,7 +359,7 @@ impl<'a> Parser<'a> {
                 Event::DocType(d) if !outside || root_done => {
                     let at = self.offset_of(d.as_bytes());
                     return Err(self.error(
-                        CODE_XML,
+                        codes::CONFIG_XML,
                         at,
                         "a <!DOCTYPE> may only come before the root element",
                     ));
@@ -378,7 +369,7 @@ impl<'a> Parser<'a> {
                         let opened = self.loc(open.at);
                         return Err(self
                             .error(
-                                CODE_XML,
+                                codes::CONFIG_XML,
                                 self.text.len(),
                                 format!("the file ends before </{}>", open.name),
                             )
@@ -386,7 +377,7 @@ impl<'a> Parser<'a> {
                     }
                     if !root_done {
                         return Err(self.error(
-                            CODE_XML,
+                            codes::CONFIG_XML,
                             self.text.len(),
                             "the file has no root element: expected <configuration>",
                         ));
@@ -404,7 +395,7 @@ impl<'a> Parser<'a> {
         } else {
             "text before the root element: expected <configuration>"
         };
-        self.error(CODE_XML, at, message)
+        self.error(codes::CONFIG_XML, at, message)
     }
 
     fn root(
@@ -417,13 +408,13 @@ impl<'a> Parser<'a> {
         match ns {
             None if local == "configuration" => Ok(Ctx::Configuration),
             None => Err(self.error(
-                CODE_ROOT,
+                codes::CONFIG_ROOT,
                 at,
                 format!("expected the root element <configuration>, found <{qname}>"),
             )),
             Some(ns) => Err(self
                 .error(
-                    CODE_ROOT,
+                    codes::CONFIG_ROOT,
                     at,
                     format!("expected the root element <configuration> in no namespace, found <{qname}> in the namespace `{ns}`"),
                 )
@@ -533,7 +524,7 @@ impl<'a> Parser<'a> {
             let first = first.location.clone();
             return Err(self
                 .error(
-                    CODE_DUPLICATE,
+                    codes::CONFIG_DUPLICATE,
                     at,
                     "a second <startup>: a configuration file has one",
                 )
@@ -547,7 +538,7 @@ impl<'a> Parser<'a> {
                 other => {
                     return Err(self
                         .error(
-                            CODE_BAD_VALUE,
+                            codes::CONFIG_BAD_VALUE,
                             a.offset,
                             format!("`useLegacyV2RuntimeActivationPolicy` must be \"true\" or \"false\", found \"{other}\""),
                         )
@@ -573,7 +564,7 @@ impl<'a> Parser<'a> {
     ) -> Result<SupportedRuntime, Diagnostic> {
         let version = find(attrs, "version").ok_or_else(|| {
             self.error(
-                CODE_MISSING_ATTRIBUTE,
+                codes::CONFIG_MISSING_ATTRIBUTE,
                 at,
                 format!(
                     "<{element}> needs the attribute `version` (such as \"v4.0\" or \"v2.0.50727\")"
@@ -582,7 +573,7 @@ impl<'a> Parser<'a> {
         })?;
         if version.value.trim().is_empty() {
             return Err(self.error(
-                CODE_MISSING_ATTRIBUTE,
+                codes::CONFIG_MISSING_ATTRIBUTE,
                 version.offset,
                 format!("<{element}> has an empty `version`"),
             ));
@@ -677,20 +668,20 @@ mod tests {
     fn root_must_be_configuration_in_no_namespace() {
         assert!(parse("<configuration/>").is_ok());
         let e = err("<Configuration/>");
-        assert_eq!(e.code, "config-root");
+        assert_eq!(e.code, codes::CONFIG_ROOT);
         let e =
             err(r#"<configuration xmlns="http://schemas.microsoft.com/.NetConfiguration/v2.0"/>"#);
-        assert_eq!(e.code, "config-root");
+        assert_eq!(e.code, codes::CONFIG_ROOT);
         assert_eq!(e.notes.len(), 2);
         let e = err(r#"<c:configuration xmlns:c="urn:x"/>"#);
-        assert_eq!(e.code, "config-root");
+        assert_eq!(e.code, codes::CONFIG_ROOT);
     }
 
     #[test]
     fn a_file_without_a_root_element_is_an_error_at_its_end() {
         let e = err("<?xml version=\"1.0\"?>\n<!-- only a comment -->\n");
-        assert_eq!((e.code, at(&e)), ("config-xml", (3, 1)));
-        assert_eq!(err("").code, "config-xml");
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (3, 1)));
+        assert_eq!(err("").code, codes::CONFIG_XML);
     }
 
     #[test]
@@ -768,13 +759,13 @@ mod tests {
         let e = err(
             "<configuration>\n<startup>\n  <supportedRuntime sku=\"x\"/>\n</startup>\n</configuration>",
         );
-        assert_eq!((e.code, at(&e)), ("config-missing-attribute", (3, 3)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_MISSING_ATTRIBUTE, (3, 3)));
         let e = err(
             r#"<configuration><startup><supportedRuntime version=""/></startup></configuration>"#,
         );
-        assert_eq!(e.code, "config-missing-attribute");
+        assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
         let e = err(r#"<configuration><startup><requiredRuntime/></startup></configuration>"#);
-        assert_eq!(e.code, "config-missing-attribute");
+        assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
     }
 
     #[test]
@@ -789,7 +780,7 @@ mod tests {
         let r = c.startup.unwrap().required_runtime.unwrap();
         assert_eq!((r.version.as_str(), r.sku), ("v1.0.3705", None));
         assert_eq!(c.ignored.len(), 1);
-        assert_eq!(c.ignored[0].code, "config-ignored");
+        assert_eq!(c.ignored[0].code, codes::CONFIG_IGNORED);
         assert!(!c.ignored[0].is_error());
     }
 
@@ -810,7 +801,11 @@ mod tests {
         );
         for bad in ["True", "TRUE", "1", "yes", "", " true"] {
             let e = policy(&format!(r#"useLegacyV2RuntimeActivationPolicy="{bad}""#)).unwrap_err();
-            assert_eq!((e.code, at(&e)), ("config-bad-value", (1, 25)), "{bad:?}");
+            assert_eq!(
+                (e.code, at(&e)),
+                (codes::CONFIG_BAD_VALUE, (1, 25)),
+                "{bad:?}"
+            );
         }
     }
 
@@ -869,7 +864,7 @@ mod tests {
             assert!(c.private_paths.is_empty(), "{binding}");
             assert_eq!(c.private_path_location, None);
             assert_eq!(c.ignored.len(), 1, "{binding}");
-            assert_eq!(c.ignored[0].code, "config-ignored");
+            assert_eq!(c.ignored[0].code, codes::CONFIG_IGNORED);
             assert_eq!(at(&c.ignored[0]), (1, 25));
         }
     }
@@ -930,9 +925,9 @@ mod tests {
     #[test]
     fn undeclared_prefixes_are_errors() {
         let e = err(r#"<configuration><x:custom/></configuration>"#);
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 16)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 16)));
         let e = err(r#"<configuration><custom x:a="1"/></configuration>"#);
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 24)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 24)));
     }
 
     #[test]
@@ -958,19 +953,19 @@ mod tests {
     #[test]
     fn bad_references_are_located_at_the_ampersand() {
         let e = err(r#"<configuration><a v="x &nbsp; y"/></configuration>"#);
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 24)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 24)));
         let e = err(r#"<configuration><a v="x &amp y"/></configuration>"#);
-        assert_eq!(e.code, "config-xml");
+        assert_eq!(e.code, codes::CONFIG_XML);
         let e = err("<configuration>&nbsp;</configuration>");
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 16)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 16)));
         let e = err("<configuration>&#0;</configuration>");
-        assert_eq!(e.code, "config-xml");
+        assert_eq!(e.code, codes::CONFIG_XML);
     }
 
     #[test]
     fn a_less_than_sign_in_an_attribute_value_is_an_error() {
         let e = err(r#"<configuration><a v="1<2"/></configuration>"#);
-        assert_eq!(e.code, "config-xml");
+        assert_eq!(e.code, codes::CONFIG_XML);
     }
 
     #[test]
@@ -978,24 +973,24 @@ mod tests {
         let e = err(
             "<configuration>\n<appSettings><add key=\"a\" key=\"b\"/></appSettings>\n</configuration>",
         );
-        assert_eq!((e.code, at(&e)), ("config-xml", (2, 27)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (2, 27)));
     }
 
     #[test]
     fn text_outside_the_root_is_an_error_but_comments_and_pis_are_not() {
         assert!(parse("<?xml version=\"1.0\"?>\n<!-- c -->\n<?pi x?>\n<configuration/>\n<!-- after -->\n<?pi y?>\n").is_ok());
         let e = err("<configuration/>\nx");
-        assert_eq!((e.code, at(&e)), ("config-xml", (2, 1)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (2, 1)));
         let e = err("  x<configuration/>");
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 3)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 3)));
         let e = err("<configuration/><configuration/>");
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 17)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 17)));
     }
 
     #[test]
     fn the_xml_declaration_must_come_first() {
         let e = err(" <?xml version=\"1.0\"?><configuration/>");
-        assert_eq!((e.code, at(&e)), ("config-xml", (1, 2)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (1, 2)));
     }
 
     #[test]
@@ -1003,14 +998,14 @@ mod tests {
         assert!(parse("<!DOCTYPE configuration>\n<configuration/>").is_ok());
         assert_eq!(
             err("<configuration><!DOCTYPE configuration></configuration>").code,
-            "config-xml"
+            codes::CONFIG_XML
         );
     }
 
     #[test]
     fn unclosed_elements_name_where_they_open() {
         let e = err("<configuration>\n  <startup>\n");
-        assert_eq!((e.code, at(&e)), ("config-xml", (3, 1)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_XML, (3, 1)));
         assert!(e.message.contains("</startup>"), "{e}");
         assert_eq!(e.notes, ["<startup> opens at app.exe.config:2:3"]);
     }
@@ -1028,7 +1023,7 @@ mod tests {
         let e = err(&nest(MAX_DEPTH + 1));
         assert_eq!(
             (e.code, at(&e)),
-            ("config-too-deep", (1, 16 + 3 * (MAX_DEPTH as u32 - 1)))
+            (codes::CONFIG_TOO_DEEP, (1, 16 + 3 * (MAX_DEPTH as u32 - 1)))
         );
     }
 
@@ -1076,11 +1071,11 @@ mod tests {
             b"<configuration>\n<a v=\"\xE9\"/></configuration>",
         )
         .unwrap_err();
-        assert_eq!((e.code, at(&e)), ("config-encoding", (2, 7)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_ENCODING, (2, 7)));
         let e = parse_config("app.exe.config", &[0xFF, 0xFE, b'<', 0, b'a']).unwrap_err();
-        assert_eq!((e.code, at(&e)), ("config-encoding", (1, 2)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_ENCODING, (1, 2)));
         let e = parse_config("app.exe.config", &[0xFF, 0xFE, b'<', 0, 0x00, 0xDC]).unwrap_err();
-        assert_eq!((e.code, at(&e)), ("config-encoding", (1, 2)));
+        assert_eq!((e.code, at(&e)), (codes::CONFIG_ENCODING, (1, 2)));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use comsim_appconfig::parse_config;
+use comsim_appconfig::{codes, parse_config};
 
 const FILE: &str = "fuzz.config";
 
@@ -116,5 +116,5 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         "</a>".repeat(depth)
     );
     let err = parse_config(FILE, text.as_bytes()).unwrap_err();
-    assert_eq!(err.code, "config-too-deep");
+    assert_eq!(err.code, codes::CONFIG_TOO_DEEP);
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+pub mod codes;
 pub mod reg;
 pub mod regasm;
 pub mod replay;

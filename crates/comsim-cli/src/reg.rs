@@ -9,6 +9,7 @@ use comsim_regfile::{Encoding, ImportOptions, Mode};
 use comsim_registry::{Access, KeyPath, MergeMode, OpenKey, Registry, Value, View, Writer};
 use serde::Serialize;
 
+use crate::codes;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
 #[derive(Debug, Subcommand)]
@@ -183,7 +184,7 @@ fn access(args: &LoadArgs) -> Access {
 }
 
 fn parse_key(s: &str) -> Result<KeyPath, String> {
-    KeyPath::parse(s).map_err(|e| Diagnostic::error("arg-key", e.to_string()).to_string())
+    KeyPath::parse(s).map_err(|e| Diagnostic::error(codes::ARG_KEY, e.to_string()).to_string())
 }
 
 const NOT_FOUND: &str = "ERROR: The system was unable to find the specified registry key or value.";

@@ -7,11 +7,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use comsim_diag::Diagnostic;
+use comsim_diag::{Code, Diagnostic};
 use comsim_regasm::{Invocation, Stream, Tool};
 use comsim_resolver::{Bitness, WinPath};
 
 use crate::EXIT_BAD_INPUT;
+use crate::codes;
 
 #[derive(Debug, Args)]
 pub struct RegasmArgs {
@@ -74,7 +75,7 @@ pub fn run(a: RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-fn bad(code: &'static str, msg: impl Into<String>) -> String {
+fn bad(code: Code, msg: impl Into<String>) -> String {
     Diagnostic::error(code, msg).to_string()
 }
 
@@ -84,7 +85,7 @@ fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
     for pair in &a.switches {
         switches
             .set_pair(pair)
-            .map_err(|msg| bad("arg-switch", format!("--switch {pair}: {msg}")))?;
+            .map_err(|msg| bad(codes::ARG_SWITCH, format!("--switch {pair}: {msg}")))?;
     }
     let mut m = scenario.machine;
     let bitness = match a.bitness {
@@ -93,7 +94,7 @@ fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
     };
     if bitness == Bitness::B64 && m.os == Bitness::B32 {
         return Err(bad(
-            "arg-bitness",
+            codes::ARG_BITNESS,
             "a 32-bit Windows has no Framework64 regasm: use --bitness 32",
         ));
     }
@@ -104,15 +105,15 @@ fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
     }
     .ok_or_else(|| {
         bad(
-            "arg-clr",
+            codes::ARG_CLR,
             "that CLR is not installed on the machine, so it has no regasm",
         )
     })?;
     let cwd = match &a.cwd {
-        Some(c) => WinPath::parse(c).map_err(|e| bad("arg-cwd", format!("--cwd {c}: {e}")))?,
+        Some(c) => WinPath::parse(c).map_err(|e| bad(codes::ARG_CWD, format!("--cwd {c}: {e}")))?,
         None => comsim_regasm::assembly_dir(&a.args).ok_or_else(|| {
             bad(
-                "arg-cwd",
+                codes::ARG_CWD,
                 "the assembly is not an absolute Windows path: give --cwd, the directory regasm runs in",
             )
         })?,
@@ -125,7 +126,7 @@ fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
         cwd,
     };
     let r = comsim_regasm::run(&mut m, &inv, &switches)
-        .map_err(|e| bad("regasm-unsupported", e.to_string()))?;
+        .map_err(|e| bad(codes::REGASM_UNSUPPORTED, e.to_string()))?;
     for l in &r.console {
         let w: &mut dyn Write = match l.stream {
             Stream::Stdout => out,
@@ -139,7 +140,7 @@ fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
         let path = dir.join(f.file_name());
         std::fs::write(&path, &file.bytes).map_err(|e| {
             bad(
-                "regasm-save",
+                codes::REGASM_SAVE,
                 format!("cannot write {}: {e}", path.display()),
             )
         })?;

@@ -17,6 +17,7 @@ use comsim_resolver::{
 use comsim_scenario::{Action, Expectation, MachineRun, Scenario, Step};
 use serde::Serialize;
 
+use crate::codes;
 use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
@@ -110,7 +111,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     let mut switches = scenario.switches.clone();
     for pair in &a.switches {
         switches.set_pair(pair).map_err(|msg| {
-            Diagnostic::error("arg-switch", format!("--switch {pair}: {msg}")).to_string()
+            Diagnostic::error(codes::ARG_SWITCH, format!("--switch {pair}: {msg}")).to_string()
         })?;
     }
     let p = &scenario.process;
@@ -122,7 +123,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
         .find(|(_, s)| s.request().is_some_and(Request::is_managed));
     if let (ClientKind::Native, Some((i, s))) = (p.client, managed_step) {
         return Err(Diagnostic::error(
-            "replay-step",
+            codes::REPLAY_STEP,
             format!(
                 "step {} ({}): `{}` is managed code, and the client {} is native; a native client calls CoCreateInstance (REQ-4)",
                 i + 1,

@@ -11,6 +11,7 @@ use comsim_manifest::actctx::{
 use comsim_manifest::lookup::{Find, sxs_lookup_clr_guid};
 use comsim_manifest::{Guid, Manifest, parse_manifest};
 
+use crate::codes;
 use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
@@ -66,14 +67,14 @@ pub fn run(cmd: SxsCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 fn load_manifest(path: &PathBuf) -> Result<Manifest, String> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error("manifest-io", format!("cannot read the file: {e}"))
+        Diagnostic::error(codes::MANIFEST_IO, format!("cannot read the file: {e}"))
             .at(Location::new(&shown, 1, 1))
             .to_string()
     })?;
     let lower = shown.to_ascii_lowercase();
     if lower.ends_with(".exe") || lower.ends_with(".dll") {
         let embedded = comsim_manifest::pe::embedded_manifest(&bytes, 1).map_err(|e| {
-            Diagnostic::error("manifest-pe", e.to_string())
+            Diagnostic::error(codes::MANIFEST_PE, e.to_string())
                 .at(Location::new(&shown, 1, 1))
                 .to_string()
         })?;
@@ -89,7 +90,7 @@ fn load_manifest(path: &PathBuf) -> Result<Manifest, String> {
         return match std::fs::read(&beside) {
             Ok(b) => parse_manifest(&beside_shown, &b).map_err(|d| d.to_string()),
             Err(_) => Err(Diagnostic::error(
-                "manifest-pe",
+                codes::MANIFEST_PE,
                 format!("the file has no RT_MANIFEST resource with ID 1, and there is no {beside_shown} beside it"),
             )
             .at(Location::new(&shown, 1, 1))
@@ -177,7 +178,7 @@ fn context(a: &ContextArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result
 fn lookup(a: &LookupArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8, String> {
     let guid = Guid::parse(&a.clsid).ok_or_else(|| {
         Diagnostic::error(
-            "arg-guid",
+            codes::ARG_GUID,
             format!(
                 "`{}` is not a GUID; expected {{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}}",
                 a.clsid

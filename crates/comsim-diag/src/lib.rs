@@ -7,7 +7,9 @@
 
 use std::fmt;
 
+mod code;
 mod text;
+pub use code::{Code, CodeInfo};
 pub use text::{XmlEncoding, decode_xml};
 
 use serde::Serialize;
@@ -59,8 +61,9 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// A stable, kebab-case identifier such as `reg-unterminated-string`.
-    pub code: &'static str,
+    /// A stable, kebab-case code such as `reg-string-unclosed`, declared in its crate's `codes`
+    /// table; serialised as its name.
+    pub code: Code,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub location: Option<Location>,
@@ -73,7 +76,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -84,7 +87,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -236,15 +239,27 @@ impl<'a> LineIndex<'a> {
 mod tests {
     use super::*;
 
+    const EXPECTED_EQUALS: Code = Code::new(&CodeInfo::new("reg-expected-equals", "a test code"));
+    const X: Code = Code::new(&CodeInfo::new("x", "a test code"));
+
     #[test]
     fn renders_location_code_snippet_and_caret() {
-        let d = Diagnostic::error("reg-expected-equals", "expected `=` after the value name")
+        let d = Diagnostic::error(EXPECTED_EQUALS, "expected `=` after the value name")
             .at(Location::new("a.reg", 3, 7))
             .with_source_line("\"name\" \"x\"")
             .with_note("regedit skips such a line");
         assert_eq!(
             d.to_string(),
             "a.reg:3:7: error[reg-expected-equals]: expected `=` after the value name\n  |\n3 | \"name\" \"x\"\n  |       ^\n  = note: regedit skips such a line"
+        );
+    }
+
+    #[test]
+    fn json_carries_the_code_as_its_name() {
+        let d = Diagnostic::warning(EXPECTED_EQUALS, "m").at(Location::new("a.reg", 3, 7));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"severity":"warning","code":"reg-expected-equals","message":"m","file":"a.reg","line":3,"column":7}"#
         );
     }
 
@@ -264,7 +279,7 @@ mod tests {
 
     #[test]
     fn control_characters_in_snippets_are_replaced() {
-        let d = Diagnostic::error("x", "m")
+        let d = Diagnostic::error(X, "m")
             .at(Location::new("f", 1, 1))
             .with_source_line("a\u{0}b");
         assert!(d.to_string().contains("a\u{FFFD}b"));

@@ -1,7 +1,7 @@
 //! Decoding the bytes of an XML file (a manifest, an application configuration file) to text,
 //! with a located error for bytes that are not text.
 
-use crate::{Diagnostic, LineIndex};
+use crate::{Code, Diagnostic, LineIndex};
 
 /// How a parser's Windows counterpart decides that a file is UTF-16, and what it does with a
 /// lone trailing byte. UTF-8 (with or without its byte order mark) is the fallback in every case.
@@ -20,7 +20,7 @@ pub fn decode_xml(
     file: &str,
     bytes: &[u8],
     encoding: XmlEncoding,
-    code: &'static str,
+    code: Code,
 ) -> Result<String, Diagnostic> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE][..]) {
         return decode_utf16(file, rest, false, encoding, code);
@@ -56,7 +56,7 @@ fn decode_utf16(
     bytes: &[u8],
     big_endian: bool,
     encoding: XmlEncoding,
-    code: &'static str,
+    code: Code,
 ) -> Result<String, Diagnostic> {
     let units = bytes.chunks_exact(2).map(|c| {
         if big_endian {
@@ -91,13 +91,18 @@ fn decode_utf16(
 }
 
 /// An encoding error located at the end of the text decoded before it.
-fn encoding_error(file: &str, good: &str, code: &'static str, message: &str) -> Diagnostic {
+fn encoding_error(file: &str, good: &str, code: Code, message: &str) -> Diagnostic {
     LineIndex::new(good).locate(file, Diagnostic::error(code, message), good.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CodeInfo;
+
+    const X: Code = Code::new(&CodeInfo::new("x", "a test code"));
+    const CFG_ENCODING: Code = Code::new(&CodeInfo::new("cfg-encoding", "a test code"));
+    const M_ENC: Code = Code::new(&CodeInfo::new("m-enc", "a test code"));
 
     const STRICT: XmlEncoding = XmlEncoding {
         utf16_by_declaration: true,
@@ -116,12 +121,12 @@ mod tests {
     fn byte_order_marks_say_utf16_or_utf8() {
         let mut le = vec![0xFF, 0xFE];
         le.extend(utf16le("<a/>"));
-        assert_eq!(decode_xml("f", &le, BOM_ONLY, "x").unwrap(), "<a/>");
+        assert_eq!(decode_xml("f", &le, BOM_ONLY, X).unwrap(), "<a/>");
         let mut be = vec![0xFE, 0xFF];
         be.extend("<a/>".encode_utf16().flat_map(u16::to_be_bytes));
-        assert_eq!(decode_xml("f", &be, BOM_ONLY, "x").unwrap(), "<a/>");
+        assert_eq!(decode_xml("f", &be, BOM_ONLY, X).unwrap(), "<a/>");
         assert_eq!(
-            decode_xml("f", b"\xEF\xBB\xBF<a/>", BOM_ONLY, "x").unwrap(),
+            decode_xml("f", b"\xEF\xBB\xBF<a/>", BOM_ONLY, X).unwrap(),
             "<a/>"
         );
     }
@@ -130,10 +135,10 @@ mod tests {
     fn utf16_without_bom_only_by_declaration() {
         let bytes = utf16le("<?xml version=\"1.0\"?><a/>");
         assert_eq!(
-            decode_xml("f", &bytes, STRICT, "x").unwrap(),
+            decode_xml("f", &bytes, STRICT, X).unwrap(),
             "<?xml version=\"1.0\"?><a/>"
         );
-        let as_utf8 = decode_xml("f", &bytes, BOM_ONLY, "x").unwrap();
+        let as_utf8 = decode_xml("f", &bytes, BOM_ONLY, X).unwrap();
         assert!(as_utf8.starts_with("<\0?\0"), "read as UTF-8, with NULs");
     }
 
@@ -142,24 +147,24 @@ mod tests {
         let mut bytes = vec![0xFF, 0xFE];
         bytes.extend(utf16le("<a/>"));
         bytes.push(b'x');
-        let e = decode_xml("f", &bytes, STRICT, "cfg-encoding").unwrap_err();
-        assert_eq!(e.code, "cfg-encoding");
+        let e = decode_xml("f", &bytes, STRICT, CFG_ENCODING).unwrap_err();
+        assert_eq!(e.code, CFG_ENCODING);
         assert_eq!(
             e.location.as_ref().map(|l| (l.line, l.column)),
             Some((1, 5))
         );
-        assert_eq!(decode_xml("f", &bytes, BOM_ONLY, "x").unwrap(), "<a/>");
+        assert_eq!(decode_xml("f", &bytes, BOM_ONLY, X).unwrap(), "<a/>");
     }
 
     #[test]
     fn bad_bytes_are_located_on_their_line() {
-        let e = decode_xml("m.manifest", b"<a>\n  <b \xFF/>", STRICT, "m-enc").unwrap_err();
+        let e = decode_xml("m.manifest", b"<a>\n  <b \xFF/>", STRICT, M_ENC).unwrap_err();
         let loc = e.location.clone().unwrap();
         assert_eq!((&*loc.file, loc.line, loc.column), ("m.manifest", 2, 6));
         let mut surrogate = vec![0xFF, 0xFE];
         surrogate.extend(utf16le("<a>\n"));
         surrogate.extend([0x00, 0xD8, b'<', 0]);
-        let e = decode_xml("f", &surrogate, BOM_ONLY, "x").unwrap_err();
+        let e = decode_xml("f", &surrogate, BOM_ONLY, X).unwrap_err();
         assert_eq!(e.location.map(|l| (l.line, l.column)), Some((2, 1)));
     }
 }

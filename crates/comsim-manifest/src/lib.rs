@@ -9,6 +9,7 @@
 //! - [`identity`]: the textual identity (SXS-4) and its Fusion display name (SXS-7).
 
 pub mod actctx;
+pub mod codes;
 pub mod identity;
 pub mod lookup;
 mod model;

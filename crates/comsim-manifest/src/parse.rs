@@ -5,12 +5,13 @@
 //! (`trustInfo`, `application`, ...) and elements of other namespaces are skipped, as Windows does;
 //! an unknown `asm.v1` element is an error, as it is on Windows.
 
-use comsim_diag::{Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
+use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
+use crate::codes;
 use crate::model::{
     AssemblyIdentity, ClrClass, ClrSurrogate, ComClass, Dependency, File, Guid, Manifest,
     ThreadingModel, Version,
@@ -29,7 +30,7 @@ pub const MANIFEST_ENCODING: XmlEncoding = XmlEncoding {
 
 /// Decodes manifest bytes ([`MANIFEST_ENCODING`]); bad bytes are `manifest-encoding`, located.
 pub fn decode(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
-    decode_xml(file, bytes, MANIFEST_ENCODING, "manifest-encoding")
+    decode_xml(file, bytes, MANIFEST_ENCODING, codes::MANIFEST_ENCODING)
 }
 
 /// Parses a manifest file's bytes.
@@ -95,7 +96,7 @@ impl<'a> Parser<'a> {
         self.index.location(self.file, offset)
     }
 
-    fn error(&self, code: &'static str, offset: usize, message: impl Into<String>) -> Diagnostic {
+    fn error(&self, code: Code, offset: usize, message: impl Into<String>) -> Diagnostic {
         self.index
             .locate(self.file, Diagnostic::error(code, message), offset)
     }
@@ -113,7 +114,7 @@ impl<'a> Parser<'a> {
                             .take_while(|c| !c.is_whitespace() && *c != '=')
                             .collect();
                         self.error(
-                            "manifest-xml",
+                            codes::MANIFEST_XML,
                             tag + at,
                             format!("the attribute `{key}` appears twice"),
                         )
@@ -122,7 +123,7 @@ impl<'a> Parser<'a> {
                     | AttrError::ExpectedValue(at)
                     | AttrError::UnquotedValue(at)
                     | AttrError::ExpectedQuote(at, _) => self.error(
-                        "manifest-xml",
+                        codes::MANIFEST_XML,
                         tag + at,
                         format!("malformed attribute: {err}"),
                     ),
@@ -139,7 +140,7 @@ impl<'a> Parser<'a> {
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| {
                     self.error(
-                        "manifest-xml",
+                        codes::MANIFEST_XML,
                         offset,
                         format!("bad value of `{key}`: {err}"),
                     )
@@ -147,7 +148,7 @@ impl<'a> Parser<'a> {
                 .into_owned();
             if out.iter().any(|x: &Attr| x.name == key) {
                 return Err(self.error(
-                    "manifest-xml",
+                    codes::MANIFEST_XML,
                     offset,
                     format!("the attribute `{key}` appears twice"),
                 ));
@@ -170,7 +171,7 @@ impl<'a> Parser<'a> {
     ) -> Result<&'v Attr, Diagnostic> {
         attrs.iter().find(|a| a.name == name).ok_or_else(|| {
             self.error(
-                "manifest-missing-attribute",
+                codes::MANIFEST_MISSING_ATTRIBUTE,
                 at,
                 format!("<{element}> needs the attribute `{name}`"),
             )
@@ -184,7 +185,7 @@ impl<'a> Parser<'a> {
     fn guid(&self, a: &Attr, element: &str) -> Result<Guid, Diagnostic> {
         Guid::parse(&a.value).ok_or_else(|| {
             self.error(
-                "manifest-bad-guid",
+                codes::MANIFEST_BAD_GUID,
                 a.offset,
                 format!("`{}` of <{element}> is not a GUID: expected {{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}}, found `{}`", a.name, a.value),
             )
@@ -195,7 +196,7 @@ impl<'a> Parser<'a> {
         let name = self.required(attrs, "name", "assemblyIdentity", at)?;
         if name.value.is_empty() {
             return Err(self.error(
-                "manifest-missing-attribute",
+                codes::MANIFEST_MISSING_ATTRIBUTE,
                 name.offset,
                 "<assemblyIdentity> has an empty `name`",
             ));
@@ -203,7 +204,7 @@ impl<'a> Parser<'a> {
         let version = match Self::optional(attrs, "version") {
             Some(v) => Some(Version::parse(&v.value).ok_or_else(|| {
                 self.error(
-                    "manifest-bad-version",
+                    codes::MANIFEST_BAD_VERSION,
                     v.offset,
                     format!(
                         "`version` must be four numbers 0..65535 separated by dots, found `{}`",
@@ -237,7 +238,7 @@ impl<'a> Parser<'a> {
                 Err(e) => {
                     let at = reader.error_position() as usize;
                     return Err(self.error(
-                        "manifest-xml",
+                        codes::MANIFEST_XML,
                         at.min(self.text.len()),
                         format!("malformed XML: {e}"),
                     ));
@@ -249,7 +250,7 @@ impl<'a> Parser<'a> {
                     let local = e.local_name().as_ref().to_owned();
                     if root_done {
                         return Err(self.error(
-                            "manifest-xml",
+                            codes::MANIFEST_XML,
                             at,
                             "nothing may follow </assembly>",
                         ));
@@ -284,7 +285,7 @@ impl<'a> Parser<'a> {
                     } else if (stack.is_empty() || root_done) && !t.trim().is_empty() {
                         let at = self.offset_of(t.as_bytes());
                         return Err(self.error(
-                            "manifest-xml",
+                            codes::MANIFEST_XML,
                             at,
                             "text outside the <assembly> element",
                         ));
@@ -294,7 +295,7 @@ impl<'a> Parser<'a> {
                     let name: &str = r.as_ref();
                     let c = entity(name).ok_or_else(|| {
                         self.error(
-                            "manifest-xml",
+                            codes::MANIFEST_XML,
                             self.offset_of(name.as_bytes()).saturating_sub(1),
                             format!("unknown entity `&{name};`"),
                         )
@@ -309,7 +310,7 @@ impl<'a> Parser<'a> {
                         } else {
                             "the file ends before </assembly>"
                         };
-                        return Err(self.error("manifest-xml", at, what));
+                        return Err(self.error(codes::MANIFEST_XML, at, what));
                     }
                     return Ok(());
                 }
@@ -327,7 +328,7 @@ impl<'a> Parser<'a> {
     ) -> Result<Ctx, Diagnostic> {
         if local != "assembly" || !matches!(ns, Some(ASM_V1) | Some(ASM_V3)) {
             return Err(self.error(
-                "manifest-root",
+                codes::MANIFEST_ROOT,
                 at,
                 format!("expected the root element <assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">"),
             ));
@@ -336,7 +337,7 @@ impl<'a> Parser<'a> {
         let mv = self.required(&attrs, "manifestVersion", "assembly", at)?;
         if mv.value != "1.0" {
             return Err(self.error(
-                "manifest-version",
+                codes::MANIFEST_VERSION,
                 mv.offset,
                 format!("`manifestVersion` must be \"1.0\", found \"{}\"", mv.value),
             ));
@@ -360,7 +361,7 @@ impl<'a> Parser<'a> {
             (Ctx::Assembly, "assemblyIdentity") => {
                 if self.manifest.identity.is_some() {
                     return Err(self.error(
-                        "manifest-duplicate",
+                        codes::MANIFEST_DUPLICATE,
                         at,
                         "a manifest has one <assemblyIdentity>",
                     ));
@@ -464,7 +465,7 @@ impl<'a> Parser<'a> {
             (Ctx::ClrClass(_) | Ctx::ComClass(..), _) => Ctx::Skip,
             (Ctx::Assembly, other) => {
                 return Err(self.error(
-                    "manifest-unknown-element",
+                    codes::MANIFEST_UNKNOWN_ELEMENT,
                     at,
                     format!("<{other}> is not an element of {ASM_V1}; Windows rejects a manifest with an unknown element"),
                 ));

@@ -1,6 +1,8 @@
 //! Turning the bytes of a .reg file into text, the way regedit chooses an encoding.
 
-use comsim_diag::{Diagnostic, Location};
+use comsim_diag::{Code, Diagnostic, Location};
+
+use crate::codes;
 
 /// How the bytes of a .reg file are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +77,7 @@ pub fn decode(
             } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]) {
                 if !strict {
                     warnings.push(
-                        Diagnostic::warning("reg-utf8-bom", "the file starts with a UTF-8 byte order mark, which regedit does not recognise; comsim reads it as UTF-8")
+                        Diagnostic::warning(codes::REG_UTF8_BOM, "the file starts with a UTF-8 byte order mark, which regedit does not recognise; comsim reads it as UTF-8")
                             .at(Location::new(file, 1, 1)),
                     );
                 }
@@ -96,7 +98,7 @@ pub fn decode(
                     file,
                     good,
                     &rest,
-                    "reg-encoding",
+                    codes::REG_ENCODING,
                     "the file is not valid UTF-8 here".into(),
                 ));
             }
@@ -118,7 +120,7 @@ pub fn decode(
                     file,
                     &as_utf8[..first],
                     &as_utf8[first..],
-                    "reg-encoding",
+                    codes::REG_ENCODING,
                     format!("this file has no byte order mark, so regedit reads it as Windows-1252 and sees `{seen}` where `{ch}` was meant"),
                 )
                 .with_note("save it as UTF-16LE with a byte order mark (as regedit exports), or as UTF-8 with a byte order mark"));
@@ -132,7 +134,7 @@ pub fn decode(
     Ok((text, encoding, warnings))
 }
 
-fn located(file: &str, before: &str, code: &'static str, message: String) -> Diagnostic {
+fn located(file: &str, before: &str, code: Code, message: String) -> Diagnostic {
     located_with_rest(file, before, "", code, message)
 }
 
@@ -142,7 +144,7 @@ fn located_with_rest(
     file: &str,
     before: &str,
     rest: &str,
-    code: &'static str,
+    code: Code,
     message: String,
 ) -> Diagnostic {
     let idx = comsim_diag::LineIndex::new(before);
@@ -214,14 +216,14 @@ fn decode_utf16le(
     if whole != body.len() {
         // regedit reads whole UTF-16 units and drops a final odd byte.
         let d = Diagnostic::warning(
-            "reg-odd-byte",
+            codes::REG_ODD_BYTE,
             "the UTF-16 file ends in half a character; the last byte is ignored",
         );
         if strict {
             return Err(located(
                 file,
                 &out,
-                "reg-encoding",
+                codes::REG_ENCODING,
                 "the UTF-16 file ends in half a character".into(),
             ));
         }
@@ -250,10 +252,11 @@ fn lone_surrogate(
     let msg =
         "an unpaired UTF-16 surrogate cannot be represented; comsim reads it as U+FFFD".to_owned();
     if strict {
-        return Err(located(file, before, "reg-encoding", msg));
+        return Err(located(file, before, codes::REG_ENCODING, msg));
     }
     let idx = comsim_diag::LineIndex::new(before);
-    warnings.push(Diagnostic::warning("reg-encoding", msg).at(idx.location(file, before.len())));
+    warnings
+        .push(Diagnostic::warning(codes::REG_ENCODING, msg).at(idx.location(file, before.len())));
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 //! Paths are applied through the registry's rules: `Wow6432Node` paths land in the other view
 //! (REG-3) and `HKEY_CLASSES_ROOT` paths follow REG-4.
 
+pub mod codes;
 mod decode;
 mod diff;
 mod read;

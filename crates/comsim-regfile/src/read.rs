@@ -1,9 +1,10 @@
 //! The .reg importer: regedit's grammar, with every line regedit would skip turned into a located
 //! error (strict) or a warning (lenient).
 
-use comsim_diag::{Diagnostic, Location};
+use comsim_diag::{Code, Diagnostic, Location};
 use comsim_registry::{KeyCursor, KeyId, KeyPath, Registry, Root, Value, ValueType, View, Writer};
 
+use crate::codes;
 use crate::decode::{self, Encoding};
 
 /// How to treat lines that regedit would skip.
@@ -69,7 +70,7 @@ pub fn import_file(
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error("reg-io", format!("cannot read the file: {e}"))
+        Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
             .at(Location::new(display, 1, 1))
     })?;
     let decoded = decode::decode(display, &bytes, opts.encoding, opts.mode == Mode::Strict)?;
@@ -178,7 +179,7 @@ impl Importer<'_> {
         self.opts.mode == Mode::Strict
     }
 
-    fn diag(&self, code: &'static str, line: &str, byte: usize, message: String) -> Diagnostic {
+    fn diag(&self, code: Code, line: &str, byte: usize, message: String) -> Diagnostic {
         let byte = byte.min(line.len());
         let mut b = byte;
         while !line.is_char_boundary(b) {
@@ -193,7 +194,7 @@ impl Importer<'_> {
     /// Something regedit skips: an error in strict mode, a warning in lenient mode.
     fn problem(
         &mut self,
-        code: &'static str,
+        code: Code,
         line: &str,
         byte: usize,
         message: impl Into<String>,
@@ -221,7 +222,7 @@ impl Importer<'_> {
                 let msg = format!(
                     "`{h}` is not a header regedit imports from: it accepts headers that start with REGEDIT but imports nothing unless the line is exactly `{HEADER_V5}` or `{HEADER_V4}`"
                 );
-                self.problem("reg-header", first, offset, msg)?;
+                self.problem(codes::REG_HEADER, first, offset, msg)?;
                 return Ok(None);
             }
             _ => {
@@ -231,7 +232,7 @@ impl Importer<'_> {
                     "expected"
                 };
                 return Err(self.diag(
-                    "reg-header",
+                    codes::REG_HEADER,
                     first,
                     first.len() - header.len(),
                     format!("{what} `{HEADER_V5}` or `{HEADER_V4}` as the first line"),
@@ -252,7 +253,7 @@ impl Importer<'_> {
         }
         if let Some(p) = self.pending.take() {
             let msg = "the file ends inside a hex value continued with `\\`; regedit stores the bytes read so far";
-            self.problem("reg-hex-eof", "", 0, msg)?;
+            self.problem(codes::REG_HEX_EOF, "", 0, msg)?;
             self.finish_hex(p, "", 0)?;
         }
         Ok(Some(format))
@@ -262,7 +263,7 @@ impl Importer<'_> {
         match line.find('\0') {
             Some(i) => {
                 self.problem(
-                    "reg-nul",
+                    codes::REG_NUL,
                     line,
                     i,
                     "a NUL character ends the line for regedit; the rest of the line is ignored",
@@ -290,7 +291,7 @@ impl Importer<'_> {
                 Err(e) => self.escape_error(line, e, "value name"),
             },
             Some(_) => self.problem(
-                "reg-unexpected-line",
+                codes::REG_UNEXPECTED_LINE,
                 line,
                 start,
                 "expected `[key]`, `\"name\"=`, `@=` or a `;` comment; regedit ignores this line",
@@ -302,7 +303,7 @@ impl Importer<'_> {
         if line[pos..].starts_with(is_blank) {
             // regedit ignores the line and keeps the current key open.
             return self.problem(
-                "reg-key-space",
+                codes::REG_KEY_SPACE,
                 line,
                 pos,
                 "a key name cannot start with a space or tab after `[`; regedit ignores this line",
@@ -310,7 +311,7 @@ impl Importer<'_> {
         }
         let Some(close) = line[pos..].rfind(']').map(|c| pos + c) else {
             return self.problem(
-                "reg-key-unclosed",
+                codes::REG_KEY_UNCLOSED,
                 line,
                 line.len(),
                 "expected `]` to close the key name; regedit ignores this line",
@@ -318,7 +319,7 @@ impl Importer<'_> {
         };
         if !only_comment_after(line, close + 1) {
             let j = skip_blanks(line, close + 1);
-            self.problem("reg-key-trailing", line, j, "expected nothing but a `;` comment after the closing `]`; regedit ignores the rest of the line")?;
+            self.problem(codes::REG_KEY_TRAILING, line, j, "expected nothing but a `;` comment after the closing `]`; regedit ignores the rest of the line")?;
         }
         let name = &line[pos..close];
         if let Some(target) = name.strip_prefix('-') {
@@ -349,7 +350,7 @@ impl Importer<'_> {
                 self.key = Some(Opened { key })
             }
             Err(e) => {
-                self.problem("reg-open-failed", line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
+                self.problem(codes::REG_OPEN_FAILED, line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
             }
         }
         Ok(())
@@ -403,7 +404,7 @@ impl Importer<'_> {
                         format!("{msg}; regedit stops the import at this deletion"),
                     )?;
                 } else {
-                    self.problem("reg-root", line, pos, msg)?;
+                    self.problem(codes::REG_ROOT, line, pos, msg)?;
                 }
                 return Ok(None);
             }
@@ -420,7 +421,7 @@ impl Importer<'_> {
                 "a key path cannot start with a backslash after the root name: Windows refuses the path (ERROR_BAD_PATHNAME), so {what}"
             );
             self.problem(
-                "reg-key-leading-backslash",
+                codes::REG_KEY_LEADING_BACKSLASH,
                 line,
                 pos + root_name.len() + 1,
                 msg,
@@ -433,7 +434,7 @@ impl Importer<'_> {
             if part.is_empty() {
                 if rest.is_some_and(|r| !r.is_empty()) {
                     self.problem(
-                        "reg-key-empty-name",
+                        codes::REG_KEY_EMPTY_NAME,
                         line,
                         offset,
                         "empty key name between backslashes; Wine's regedit skips it",
@@ -459,7 +460,7 @@ impl Importer<'_> {
 
     /// regedit exits on some deletions; lenient mode stops the import there.
     fn stop(&mut self, line: &str, pos: usize, message: String) -> Result<(), Diagnostic> {
-        self.problem("reg-delete-root", line, pos, message)?;
+        self.problem(codes::REG_DELETE_ROOT, line, pos, message)?;
         self.stopped = true;
         Ok(())
     }
@@ -467,7 +468,7 @@ impl Importer<'_> {
     fn delete_key(&mut self, line: &str, pos: usize, target: &str) -> Result<(), Diagnostic> {
         if !target.starts_with(['H', 'h']) {
             return self.problem(
-                "reg-delete-syntax",
+                codes::REG_DELETE_SYNTAX,
                 line,
                 pos,
                 "expected a root key name right after `[-`; regedit deletes nothing here",
@@ -481,7 +482,7 @@ impl Importer<'_> {
             .delete_tree(&path, self.opts.view, self.opts.writer)
         {
             self.problem(
-                "reg-delete-failed",
+                codes::REG_DELETE_FAILED,
                 line,
                 pos,
                 format!("regedit cannot delete this key: {e}"),
@@ -493,10 +494,10 @@ impl Importer<'_> {
     fn escape_error(&mut self, line: &str, e: EscapeError, what: &str) -> Result<(), Diagnostic> {
         match e {
             EscapeError::Unterminated => {
-                self.problem("reg-string-unclosed", line, line.len(), format!("expected `\"` to close the {what}; regedit ignores this line"))
+                self.problem(codes::REG_STRING_UNCLOSED, line, line.len(), format!("expected `\"` to close the {what}; regedit ignores this line"))
             }
             EscapeError::Nul(at) => self.problem(
-                "reg-string-nul-escape",
+                codes::REG_STRING_NUL_ESCAPE,
                 line,
                 at,
                 format!("`\\0` cannot appear in a {what}; regedit ignores this line (write the value as hex(1) or hex(7) to store NULs)"),
@@ -508,7 +509,7 @@ impl Importer<'_> {
         for &i in at {
             let c = line[i + 1..].chars().next().unwrap_or(' ');
             self.problem(
-                "reg-string-escape",
+                codes::REG_STRING_ESCAPE,
                 line,
                 i,
                 format!("`\\{c}` is not an escape regedit knows (it knows \\\\, \\\", \\n and \\r); it keeps `{c}` and drops the backslash"),
@@ -521,7 +522,7 @@ impl Importer<'_> {
         let eq = skip_blanks(line, pos);
         if !line[eq..].starts_with('=') {
             return self.problem(
-                "reg-expected-equals",
+                codes::REG_EXPECTED_EQUALS,
                 line,
                 eq,
                 "expected `=` after the value name; regedit ignores this line",
@@ -535,7 +536,7 @@ impl Importer<'_> {
             if !only_comment_after(after, 0) {
                 let j = start + 1 + skip_blanks(after, 0);
                 return self.problem(
-                    "reg-delete-value-syntax",
+                    codes::REG_DELETE_VALUE_SYNTAX,
                     line,
                     j,
                     "expected nothing but a `;` comment after `-`; regedit ignores this line",
@@ -556,7 +557,7 @@ impl Importer<'_> {
                     debug_assert!(end <= line.len() && rest.len() + base == data_end);
                     if !only_comment_after(line, end) {
                         let j = skip_blanks(line, end);
-                        return self.problem("reg-string-trailing", line, j, "expected nothing but a `;` comment after the closing `\"`; regedit ignores this line");
+                        return self.problem(codes::REG_STRING_TRAILING, line, j, "expected nothing but a `;` comment after the closing `\"`; regedit ignores this line");
                     }
                     self.unknown_escapes(line, &unknown)?;
                     self.set(line, &name, Value::sz(&s))
@@ -574,7 +575,7 @@ impl Importer<'_> {
             return match self.hex_type(rest) {
                 Some((ty, used)) => self.hex(line, name, ty, start + 4 + used, data_end),
                 None => self.problem(
-                    "reg-hex-type",
+                    codes::REG_HEX_TYPE,
                     line,
                     start + 4,
                     "expected a type number in hex followed by `):`, as in `hex(2):`; regedit ignores this line",
@@ -582,7 +583,7 @@ impl Importer<'_> {
             };
         }
         self.problem(
-            "reg-data-type",
+            codes::REG_DATA_TYPE,
             line,
             start,
             "expected a quoted string, `dword:`, `hex:`, `hex(N):` or `-` after `=`; regedit ignores this line",
@@ -638,7 +639,7 @@ impl Importer<'_> {
             && (digits > 0 || !strict);
         if !ok {
             let msg = "expected 1 to 8 hex digits after `dword:` (no `0x`), then nothing but a `;` comment; regedit ignores this line";
-            return self.problem("reg-dword", line, pos + i, msg);
+            return self.problem(codes::REG_DWORD, line, pos + i, msg);
         }
         self.set(line, &name, Value::dword(wcstoul16(&rest[i..end]).value))
     }
@@ -695,7 +696,7 @@ impl Importer<'_> {
         };
         if !line[j..].starts_with(hex_digit) {
             return self.problem(
-                "reg-hex-continuation",
+                codes::REG_HEX_CONTINUATION,
                 line,
                 j,
                 format!("expected more hex bytes of `{}` after the `\\` on the line before; regedit drops the value and skips this line", display_name(&p.name)),
@@ -745,7 +746,7 @@ impl Importer<'_> {
 
     fn no_key(&mut self, line: &str) -> Result<(), Diagnostic> {
         self.problem(
-            "reg-no-key",
+            codes::REG_NO_KEY,
             line,
             0,
             "this value belongs to no key: no key line came before it, or the last key line was a deletion or could not be opened",
@@ -758,7 +759,7 @@ impl Importer<'_> {
         };
         if let Err(e) = self.reg.set_value(key.key, name, value) {
             return self.problem(
-                "reg-value-name",
+                codes::REG_VALUE_NAME,
                 line,
                 0,
                 format!("regedit cannot set this value: {e}"),
@@ -772,7 +773,7 @@ impl Importer<'_> {
             if line.trim().is_empty() {
                 return Ok(());
             }
-            return self.problem("reg-win31-line", line, 0, "a REGEDIT (Windows 3.1) file holds only `HKEY_CLASSES_ROOT\\key = value` lines; regedit ignores this one");
+            return self.problem(codes::REG_WIN31_LINE, line, 0, "a REGEDIT (Windows 3.1) file holds only `HKEY_CLASSES_ROOT\\key = value` lines; regedit ignores this one");
         }
         let key_end = line.find(char::is_whitespace).unwrap_or(line.len());
         let mut v = skip_blanks(line, key_end);
@@ -791,7 +792,7 @@ impl Importer<'_> {
             Ok(t) => self.key = Some(Opened { key: t.key }),
             Err(e) => {
                 return self.problem(
-                    "reg-open-failed",
+                    codes::REG_OPEN_FAILED,
                     line,
                     0,
                     format!("regedit cannot open or create this key: {e}"),
@@ -842,11 +843,11 @@ fn display_name(name: &str) -> &str {
     if name.is_empty() { "@" } else { name }
 }
 
-fn hex_code(msg: &str) -> &'static str {
+fn hex_code(msg: &str) -> Code {
     if msg.contains("continuation") || msg.contains("after `\\`") {
-        "reg-hex-continuation"
+        codes::REG_HEX_CONTINUATION
     } else {
-        "reg-hex-byte"
+        codes::REG_HEX_BYTE
     }
 }
 
@@ -1109,7 +1110,12 @@ mod tests {
         );
         assert_eq!(value(&reg, "HKCU\\T", "a"), None);
         assert_eq!(value(&reg, "HKCU\\T", "b"), None);
-        assert!(report.warnings.iter().all(|w| w.code == "reg-hex-type"));
+        assert!(
+            report
+                .warnings
+                .iter()
+                .all(|w| w.code == codes::REG_HEX_TYPE)
+        );
         assert_eq!(report.warnings.len(), 2);
     }
 
@@ -1129,11 +1135,11 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "reg-key-leading-backslash",
-                "reg-no-key",
-                "reg-key-leading-backslash",
-                "reg-key-empty-name",
-                "reg-key-empty-name"
+                codes::REG_KEY_LEADING_BACKSLASH,
+                codes::REG_NO_KEY,
+                codes::REG_KEY_LEADING_BACKSLASH,
+                codes::REG_KEY_EMPTY_NAME,
+                codes::REG_KEY_EMPTY_NAME
             ]
         );
         let mut reg = Registry::new();
@@ -1144,7 +1150,7 @@ mod tests {
             &ImportOptions::default(),
         )
         .unwrap_err();
-        assert_eq!(err.code, "reg-key-leading-backslash");
+        assert_eq!(err.code, codes::REG_KEY_LEADING_BACKSLASH);
     }
 
     #[test]

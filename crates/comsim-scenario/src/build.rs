@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use comsim_diag::{Diagnostic, LineIndex, Location};
+use comsim_diag::{Code, Diagnostic, LineIndex, Location};
 use comsim_manifest::{Guid, Version};
 use comsim_regasm::Tool;
 use comsim_regfile::{ImportOptions, Mode};
@@ -20,6 +20,7 @@ use comsim_resolver::{SWITCHES, Switches};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::codes;
 use crate::expect;
 use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
@@ -43,24 +44,14 @@ impl Ctx<'_> {
     }
 
     /// An error at a byte span of the scenario file, with the line shown.
-    fn err(
-        &self,
-        code: &'static str,
-        span: &Range<usize>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    fn err(&self, code: Code, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         let loc = self.location(span);
         Diagnostic::error(code, message)
             .with_source_line(self.index.line_text(loc.line))
             .at(loc)
     }
 
-    fn err_at<T>(
-        &self,
-        code: &'static str,
-        at: &Spanned<T>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    fn err_at<T>(&self, code: Code, at: &Spanned<T>, message: impl Into<String>) -> Diagnostic {
         self.err(code, &at.span(), message)
     }
 
@@ -90,14 +81,14 @@ impl Ctx<'_> {
 pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic> {
     let de = toml::de::Deserializer::parse(text).map_err(|e| {
         ctx.err(
-            "scenario-syntax",
+            codes::SCENARIO_SYNTAX,
             &e.span().unwrap_or(0..0),
             e.message().trim_end(),
         )
     })?;
     RawScenario::deserialize(de).map_err(|e| {
         ctx.err(
-            "scenario-field",
+            codes::SCENARIO_FIELD,
             &e.span().unwrap_or(0..0),
             toml_words(e.message().trim_end()),
         )
@@ -116,7 +107,7 @@ fn toml_words(message: &str) -> String {
 
 pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diagnostic> {
     if raw.title.get_ref().trim().is_empty() {
-        return Err(ctx.err_at("scenario-value", &raw.title, "the title is empty"));
+        return Err(ctx.err_at(codes::SCENARIO_VALUE, &raw.title, "the title is empty"));
     }
     let mut switches = Switches::default();
     let mut entries = raw.switches.map(|e| e.0).unwrap_or_default();
@@ -125,14 +116,18 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
         if let Err(msg) = switches.set(name.get_ref(), value.get_ref()) {
             let known = SWITCHES.iter().any(|s| s.name == name.get_ref());
             let span = if known { value.span() } else { name.span() };
-            return Err(ctx.err("scenario-switch", &span, msg));
+            return Err(ctx.err(codes::SCENARIO_SWITCH, &span, msg));
         }
     }
     let machine = machine(ctx, raw.machine)?;
     let process = process(ctx, raw.process, &machine)?;
     if raw.steps.is_empty() {
         return Err(ctx
-            .err("scenario-step", &(0..0), "the scenario has no `[[step]]`")
+            .err(
+                codes::SCENARIO_STEP,
+                &(0..0),
+                "the scenario has no `[[step]]`",
+            )
             .with_note("each `[[step]]` makes one request, e.g. `create_instance = \"{CLSID}\"`"));
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
@@ -159,7 +154,7 @@ fn guid(ctx: &Ctx<'_>, t: &Text) -> Result<Guid, Diagnostic> {
 
 fn not_a_guid(ctx: &Ctx<'_>, t: &Text) -> Diagnostic {
     ctx.err_at(
-        "scenario-guid",
+        codes::SCENARIO_GUID,
         t,
         format!(
             "`{}` is not a GUID (expected {{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}})",
@@ -171,7 +166,7 @@ fn not_a_guid(ctx: &Ctx<'_>, t: &Text) -> Diagnostic {
 fn runtime(ctx: &Ctx<'_>, t: &Text) -> Result<RuntimeVersion, Diagnostic> {
     RuntimeVersion::parse(t.get_ref()).ok_or_else(|| {
         ctx.err_at(
-            "scenario-runtime",
+            codes::SCENARIO_RUNTIME,
             t,
             format!(
                 "`{}` is not a runtime version (expected `v` and two or three numbers: v2.0.50727, v4.0.30319, v4.0)",
@@ -183,10 +178,10 @@ fn runtime(ctx: &Ctx<'_>, t: &Text) -> Result<RuntimeVersion, Diagnostic> {
 
 /// A Windows path of the machine that names a file (not a drive root).
 fn win_path(ctx: &Ctx<'_>, t: &Text) -> Result<WinPath, Diagnostic> {
-    let p = WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at("scenario-winpath", t, e.0))?;
+    let p = WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?;
     if p.components().is_empty() {
         return Err(ctx.err_at(
-            "scenario-winpath",
+            codes::SCENARIO_WINPATH,
             t,
             format!("`{}` is a drive, not a file", t.get_ref()),
         ));
@@ -198,7 +193,11 @@ fn bitness(ctx: &Ctx<'_>, n: &Spanned<i64>, key: &str) -> Result<Bitness, Diagno
     match n.get_ref() {
         32 => Ok(Bitness::B32),
         64 => Ok(Bitness::B64),
-        v => Err(ctx.err_at("scenario-value", n, format!("`{key}` is 32 or 64, not {v}"))),
+        v => Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            n,
+            format!("`{key}` is 32 or 64, not {v}"),
+        )),
     }
 }
 
@@ -213,7 +212,7 @@ fn one_of<T: Copy>(
         None => {
             let names: Vec<String> = values.iter().map(|(n, _)| format!("`{n}`")).collect();
             Err(ctx.err_at(
-                "scenario-value",
+                codes::SCENARIO_VALUE,
                 t,
                 format!("`{key}` is {}, not `{}`", join_or(&names), t.get_ref()),
             ))
@@ -232,11 +231,11 @@ fn join_or(items: &[String]) -> String {
 fn non_empty(ctx: &Ctx<'_>, t: &Text, what: &str) -> Result<String, Diagnostic> {
     let s = t.get_ref();
     if s.trim().is_empty() {
-        return Err(ctx.err_at("scenario-value", t, format!("{what} is empty")));
+        return Err(ctx.err_at(codes::SCENARIO_VALUE, t, format!("{what} is empty")));
     }
     if let Some(c) = s.chars().find(|c| c.is_control()) {
         return Err(ctx.err_at(
-            "scenario-value",
+            codes::SCENARIO_VALUE,
             t,
             format!("{what} contains the control character {c:?}"),
         ));
@@ -280,7 +279,7 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
                 let v = runtime(ctx, t)?;
                 if v.build.is_none() {
                     return Err(ctx.err_at(
-                        "scenario-runtime",
+                        codes::SCENARIO_RUNTIME,
                         t,
                         format!(
                             "an installed CLR is named by its full version (`v4.0.30319`, `v2.0.50727`), not `{}`",
@@ -293,7 +292,7 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
                     .any(|c| c.major == v.major && c.minor == v.minor)
                 {
                     return Err(ctx.err_at(
-                        "scenario-runtime",
+                        codes::SCENARIO_RUNTIME,
                         t,
                         format!("CLR {} is listed twice", v.family()),
                     ));
@@ -323,7 +322,7 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
         if let Err(first) = m.fs.insert(p.file) {
             return Err(ctx
                 .err(
-                    "scenario-duplicate-file",
+                    codes::SCENARIO_DUPLICATE_FILE,
                     &p.span,
                     format!("`{path}` is already a file of the machine"),
                 )
@@ -409,14 +408,14 @@ fn assembly(
         .find(|c| matches!(c, ',' | '=' | '"' | '\'' | '/' | '\\'))
     {
         return Err(ctx.err_at(
-            "scenario-value",
+            codes::SCENARIO_VALUE,
             &r.name,
             format!("an assembly name cannot contain {c:?}"),
         ));
     }
     let version = Version::parse(r.version.get_ref()).ok_or_else(|| {
         ctx.err_at(
-            "scenario-version",
+            codes::SCENARIO_VERSION,
             &r.version,
             format!(
                 "`{}` is not an assembly version (expected four numbers up to 65535, as in 1.0.0.0)",
@@ -431,7 +430,7 @@ fn assembly(
             let c = t.get_ref();
             if c.is_empty() || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                 return Err(ctx.err_at(
-                    "scenario-value",
+                    codes::SCENARIO_VALUE,
                     t,
                     format!("`{c}` is not a culture (`neutral`, `en-US`, `de`, …)"),
                 ));
@@ -446,7 +445,7 @@ fn assembly(
             let s = t.get_ref();
             if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(ctx.err_at(
-                    "scenario-value",
+                    codes::SCENARIO_VALUE,
                     t,
                     format!("`{s}` is not a public key token (sixteen hex digits, or `null`)"),
                 ));
@@ -457,14 +456,15 @@ fn assembly(
     let public_key = match &r.public_key {
         None => None,
         Some(t) => Some(
-            PublicKey::parse_hex(t.get_ref()).map_err(|e| ctx.err_at("scenario-value", t, e))?,
+            PublicKey::parse_hex(t.get_ref())
+                .map_err(|e| ctx.err_at(codes::SCENARIO_VALUE, t, e))?,
         ),
     };
     let public_key_token = match (&public_key, public_key_token, &r.public_key_token) {
         (Some(k), None, None) => Some(k.token()),
         (Some(k), Some(given), Some(t)) if k.token() != given => {
             return Err(ctx.err_at(
-                "scenario-value",
+                codes::SCENARIO_VALUE,
                 t,
                 format!(
                     "the assembly's public key has the token {}, not {given}",
@@ -474,7 +474,7 @@ fn assembly(
         }
         (Some(_), None, Some(t)) => {
             return Err(ctx.err_at(
-                "scenario-value",
+                codes::SCENARIO_VALUE,
                 t,
                 "the assembly has a public key, so its token cannot be `null`",
             ));
@@ -485,7 +485,7 @@ fn assembly(
         None => None,
         Some(t) => Some(Version::parse(t.get_ref()).ok_or_else(|| {
             ctx.err_at(
-                "scenario-version",
+                codes::SCENARIO_VERSION,
                 t,
                 format!(
                     "`{}` is not a [ComCompatibleVersion] (expected four numbers up to 65535, as in 1.0.0.0)",
@@ -499,7 +499,7 @@ fn assembly(
         None => ProcessorArchitecture::Msil,
         Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
             ctx.err_at(
-                "scenario-value",
+                codes::SCENARIO_VALUE,
                 t,
                 format!(
                     "`architecture` is `msil`, `x86` or `amd64`, not `{}`",
@@ -515,7 +515,7 @@ fn assembly(
             let part = |n: &Spanned<i64>, key: &str| -> Result<u16, Diagnostic> {
                 u16::try_from(*n.get_ref()).map_err(|_| {
                     ctx.err_at(
-                        "scenario-value",
+                        codes::SCENARIO_VALUE,
                         n,
                         format!("`{key}` is a number from 0 to 65535"),
                     )
@@ -533,7 +533,7 @@ fn assembly(
         let ti = type_info(ctx, t)?;
         if types.iter().any(|x| x.full_name == ti.full_name) {
             return Err(ctx.err_at(
-                "scenario-duplicate-type",
+                codes::SCENARIO_DUPLICATE_TYPE,
                 &t.get_ref().name,
                 format!("the assembly already defines `{}`", ti.full_name),
             ));
@@ -583,7 +583,7 @@ fn assembly(
                 .collect(),
         };
         if families.is_empty() {
-            return Err(ctx.err_at("scenario-gac", g, "`gac` lists no CLR"));
+            return Err(ctx.err_at(codes::SCENARIO_GAC, g, "`gac` lists no CLR"));
         }
         for (family, span) in families {
             let clr = gac_clr(ctx, m, &info, &family, &span)?;
@@ -607,7 +607,7 @@ fn assembly(
     if out.is_empty() {
         return Err(ctx
             .err_at(
-                "scenario-field",
+                codes::SCENARIO_FIELD,
                 &r.name,
                 format!("the assembly `{}` has neither `path` nor `gac`", info.name),
             )
@@ -627,7 +627,7 @@ fn gac_clr(
     let parsed = RuntimeVersion::parse(&format!("v{family}")).filter(|v| v.build.is_none());
     let Some(want) = parsed else {
         return Err(ctx.err(
-            "scenario-gac",
+            codes::SCENARIO_GAC,
             span,
             format!("`{family}` is not a CLR family (`2.0` or `4.0`)"),
         ));
@@ -635,7 +635,7 @@ fn gac_clr(
     if info.public_key_token.is_none() {
         return Err(ctx
             .err(
-                "scenario-gac",
+                codes::SCENARIO_GAC,
                 span,
                 format!(
                     "`{}` has no public key token, and only strong-named assemblies go in the GAC",
@@ -646,7 +646,7 @@ fn gac_clr(
     }
     let Some(clr) = m.installed(want.major, want.minor).cloned() else {
         return Err(ctx.err(
-            "scenario-gac",
+            codes::SCENARIO_GAC,
             span,
             format!("CLR {family} is not installed on this machine (`machine.clrs`)"),
         ));
@@ -654,7 +654,7 @@ fn gac_clr(
     // A v4 assembly cannot go in the CLR 2.0 GAC; a v2 one goes in either.
     if info.runtime.cmp_major_minor(&clr) == std::cmp::Ordering::Greater {
         return Err(ctx.err(
-            "scenario-gac",
+            codes::SCENARIO_GAC,
             span,
             format!(
                 "`{}` is built for {}, newer than CLR {family}: that CLR's gacutil refuses it",
@@ -714,7 +714,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
     if let (Some(m), Some(_)) = (&r.manifest, &r.bytes) {
         return Err(ctx
             .err_at(
-                "scenario-field",
+                codes::SCENARIO_FIELD,
                 m,
                 "`manifest` and `bytes` both give the image's manifest",
             )
@@ -726,7 +726,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
             let loaded = ctx.read(b)?;
             let pe = comsim_manifest::pe::pe_machine(&loaded.bytes).map_err(|e| {
                 ctx.err_at(
-                    "scenario-pe",
+                    codes::SCENARIO_PE,
                     b,
                     format!("`{}` is not a usable PE image: {e}", loaded.display),
                 )
@@ -742,7 +742,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
         (Some(d), Some((pe, b))) if d != pe => {
             let at = r.bitness.as_ref().map_or_else(|| b.span(), Spanned::span);
             return Err(ctx.err(
-                "scenario-pe",
+                codes::SCENARIO_PE,
                 &at,
                 format!("`bitness` says {d}, but the image in `bytes` is {pe}"),
             ));
@@ -752,7 +752,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
         (None, None) => {
             return Err(ctx
                 .err_at(
-                    "scenario-field",
+                    codes::SCENARIO_FIELD,
                     &r.path,
                     format!("`{path}` needs `bitness = 32` or `bitness = 64`"),
                 )
@@ -761,7 +761,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
     };
     if let (Some(s), false) = (&r.starts, is_exe) {
         return Err(ctx.err_at(
-            "scenario-field",
+            codes::SCENARIO_FIELD,
             s,
             "`starts` is for an .exe (a LocalServer32 server); a DLL does not start",
         ));
@@ -797,7 +797,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
     let Some(file) = m.fs.get(&exe) else {
         return Err(ctx
             .err_at(
-                "scenario-process",
+                codes::SCENARIO_PROCESS,
                 &r.exe,
                 format!("`{exe}` is not a file of the machine"),
             )
@@ -805,7 +805,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
     };
     if exe.extension() != "exe" {
         return Err(ctx.err_at(
-            "scenario-process",
+            codes::SCENARIO_PROCESS,
             &r.exe,
             format!("`{exe}` is not an .exe: a process starts from a program"),
         ));
@@ -823,7 +823,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
         FileKind::Data => {
             return Err(ctx
                 .err_at(
-                    "scenario-process",
+                    codes::SCENARIO_PROCESS,
                     &r.exe,
                     format!("`{exe}` is a plain file (`[[machine.file]]`), not a program"),
                 )
@@ -846,7 +846,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
                 ClientKind::Native => "a native image",
             };
             return Err(ctx.err_at(
-                "scenario-process",
+                codes::SCENARIO_PROCESS,
                 c,
                 format!("`client` says {}, but `{exe}` is {is}", c.get_ref()),
             ));
@@ -859,7 +859,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
     let bitness = match (declared, image_bitness) {
         (Some((d, b)), Some(i)) if d != i => {
             return Err(ctx.err_at(
-                "scenario-process",
+                codes::SCENARIO_PROCESS,
                 b,
                 format!("`{exe}` is a {i} image, so its process is {i}"),
             ));
@@ -875,7 +875,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             None => r.exe.span(),
         };
         return Err(ctx.err(
-            "scenario-process",
+            codes::SCENARIO_PROCESS,
             &at,
             "a 64-bit process cannot run on a 32-bit Windows (`os = \"x86\"`)",
         ));
@@ -886,7 +886,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
         Some(p) => {
             if *p.get_ref() && kind == ClientKind::Managed {
                 return Err(ctx.err_at(
-                    "scenario-process",
+                    codes::SCENARIO_PROCESS,
                     p,
                     "`preloads_clr` describes a native host; a managed client runs on its CLR already",
                 ));
@@ -908,7 +908,7 @@ fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
     Apartment::parse(t.get_ref()).ok_or_else(|| {
         let names: Vec<String> = Apartment::NAMES.iter().map(|n| format!("`{n}`")).collect();
         ctx.err_at(
-            "scenario-value",
+            codes::SCENARIO_VALUE,
             t,
             format!("`apartment` is {}, not `{}`", join_or(&names), t.get_ref()),
         )
@@ -940,7 +940,7 @@ fn step(
         [] => {
             return Err(ctx
                 .err(
-                    "scenario-step",
+                    codes::SCENARIO_STEP,
                     &span,
                     format!("step {number} makes no request"),
                 )
@@ -950,7 +950,7 @@ fn step(
         [(first, _), (second, arg), ..] => {
             return Err(ctx
                 .err(
-                    "scenario-step",
+                    codes::SCENARIO_STEP,
                     arg,
                     format!("a step makes one request: `{first}` and `{second}` are both given"),
                 )
@@ -962,7 +962,7 @@ fn step(
         |key: &str, present: Option<Range<usize>>, owners: &[&str]| -> Result<(), Diagnostic> {
             match present {
                 Some(s) if !owners.contains(&action) => Err(ctx.err(
-                    "scenario-step",
+                    codes::SCENARIO_STEP,
                     &s,
                     format!(
                         "`{key}` belongs to `{}`, and this step is `{action}`",
@@ -1026,7 +1026,7 @@ fn step(
             .next()
         {
             return Err(ctx.err(
-                "scenario-step",
+                codes::SCENARIO_STEP,
                 &t.span(),
                 format!("a `{action}` step is the same for every CLR: use `expect`"),
             ));
@@ -1084,7 +1084,7 @@ fn step(
             let clsctx = match &r.clsctx {
                 None => ClsCtx::SERVER,
                 Some(c) => ClsCtx::parse(c.get_ref())
-                    .map_err(|msg| ctx.err_at("scenario-value", c, msg))?,
+                    .map_err(|msg| ctx.err_at(codes::SCENARIO_VALUE, c, msg))?,
             };
             Request::CoCreateInstance { target, clsctx }
         }
@@ -1095,7 +1095,7 @@ fn step(
     if request.is_managed() && process.client == ClientKind::Native {
         return Err(ctx
             .err_at(
-                "scenario-step",
+                codes::SCENARIO_STEP,
                 arg,
                 format!("`{action}` is managed code, and the client is native"),
             )
@@ -1133,7 +1133,7 @@ fn reg_view(ctx: &Ctx<'_>, view: Option<&Spanned<i64>>, os: Bitness) -> Result<V
             Bitness::B32 => View::Bits64,
             Bitness::B64 => {
                 return Err(ctx.err_at(
-                    "scenario-value",
+                    codes::SCENARIO_VALUE,
                     v,
                     "a 32-bit Windows (`os = \"x86\"`) has no 64-bit regedit: use `view = 32` or leave it out",
                 ));
@@ -1158,7 +1158,7 @@ fn reg_admin(ctx: &Ctx<'_>, as_user: Option<&Text>) -> Result<bool, Diagnostic> 
 fn reg_key(ctx: &Ctx<'_>, t: &Text) -> Result<KeyPath, Diagnostic> {
     KeyPath::parse(t.get_ref()).map_err(|e| {
         ctx.err_at(
-            "scenario-value",
+            codes::SCENARIO_VALUE,
             t,
             format!("`{}` is not a registry key: {e}", t.get_ref()),
         )
@@ -1213,7 +1213,7 @@ fn machine_step(
             let t = r.delete.as_ref().expect("the action's key is present");
             let key = reg_key(ctx, t)?;
             if key.components.is_empty() {
-                return Err(ctx.err_at("scenario-value", t, "a root key cannot be deleted"));
+                return Err(ctx.err_at(codes::SCENARIO_VALUE, t, "a root key cannot be deleted"));
             }
             Ok(MachineStep::Delete {
                 key,
@@ -1245,13 +1245,13 @@ fn regasm_step(
         .unwrap_or_default();
     let Some(bits) = &r.bitness else {
         return Err(ctx
-            .err("scenario-step", arg_span, "a `regasm` step says which regasm runs: `bitness = 32` (Framework) or `bitness = 64` (Framework64)")
+            .err(codes::SCENARIO_STEP, arg_span, "a `regasm` step says which regasm runs: `bitness = 32` (Framework) or `bitness = 64` (Framework64)")
             .with_note("ASM-5: the 32-bit regasm writes the 32-bit registry view, the 64-bit one the native view"));
     };
     let bitness = bitness(ctx, bits, "bitness")?;
     if bitness == Bitness::B64 && m.os == Bitness::B32 {
         return Err(ctx.err_at(
-            "scenario-value",
+            codes::SCENARIO_VALUE,
             bits,
             "a 32-bit Windows (`os = \"x86\"`) has no Framework64 regasm",
         ));
@@ -1263,7 +1263,7 @@ fn regasm_step(
             let found = m.installed(major, minor).cloned();
             if found.is_none() {
                 return Err(ctx.err_at(
-                    "scenario-value",
+                    codes::SCENARIO_VALUE,
                     t,
                     format!(
                         "CLR {} is not installed on the machine, so it has no regasm",
@@ -1276,7 +1276,7 @@ fn regasm_step(
     };
     let Some(clr) = clr else {
         return Err(ctx.err(
-            "scenario-step",
+            codes::SCENARIO_STEP,
             arg_span,
             "the machine has no CLR installed, so no regasm",
         ));
@@ -1289,7 +1289,7 @@ fn regasm_step(
             Some(dir) => dir,
             None => {
                 return Err(ctx.err(
-                    "scenario-step",
+                    codes::SCENARIO_STEP,
                     arg_span,
                     "a `regasm` step whose assembly is not an absolute path needs `cwd`, the directory regasm runs in",
                 ));
@@ -1308,7 +1308,7 @@ fn regasm_step(
             .iter()
             .find(|t| t.get_ref() == a)
             .map_or(arg_span.clone(), Spanned::span);
-        return Err(ctx.err("scenario-unsupported", &at, e.to_string()));
+        return Err(ctx.err(codes::SCENARIO_UNSUPPORTED, &at, e.to_string()));
     }
     Ok(MachineStep::Regasm {
         tool: Tool { bitness, clr },
@@ -1360,7 +1360,7 @@ fn expectations(
             return Err(unknown_field(ctx, fields_known, &field, &span));
         };
         let value_text = expect::normalise(&field, ty, value.get_ref())
-            .map_err(|msg| ctx.err_at("scenario-expect", &value, msg))?;
+            .map_err(|msg| ctx.err_at(codes::SCENARIO_EXPECT, &value, msg))?;
         if let Some((first, first_key)) = out.iter().find(|(e, _)| {
             e.field == field && (e.clr.is_none() || clr.is_none() || e.clr.as_deref() == clr)
         }) {
@@ -1368,7 +1368,7 @@ fn expectations(
             if *first_key == key {
                 return Err(ctx
                     .err(
-                        "scenario-expect",
+                        codes::SCENARIO_EXPECT,
                         &span,
                         format!("`{field}` is expected twice in `{key}`"),
                     )
@@ -1376,7 +1376,7 @@ fn expectations(
             }
             return Err(ctx
                 .err(
-                    "scenario-expect",
+                    codes::SCENARIO_EXPECT,
                     &span,
                     format!("`{field}` is expected in both `{first_key}` and `{key}`"),
                 )
@@ -1417,7 +1417,7 @@ fn unknown_field(
 ) -> Diagnostic {
     let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
     ctx.err(
-        "scenario-expect",
+        codes::SCENARIO_EXPECT,
         span,
         format!("`{name}` is not an outcome field"),
     )

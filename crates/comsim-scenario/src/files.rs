@@ -4,6 +4,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use comsim_diag::Code;
+
+use crate::codes;
+
 /// The largest file a scenario (or a file it refers to) may be: 64 MiB. Nothing a scenario names
 /// is read beyond this, so no input can exhaust memory.
 pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
@@ -11,13 +15,13 @@ pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 /// Why a referenced file cannot be used. `code` is the diagnostic code.
 #[derive(Debug)]
 pub(crate) struct FileError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub note: Option<String>,
 }
 
 impl FileError {
-    fn new(code: &'static str, message: impl Into<String>) -> FileError {
+    fn new(code: Code, message: impl Into<String>) -> FileError {
         FileError {
             code,
             message: message.into(),
@@ -81,7 +85,7 @@ impl ScenarioDir {
             Ok(p) => p,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(FileError::new(
-                    "scenario-missing-file",
+                    codes::SCENARIO_MISSING_FILE,
                     format!("`{relative}` does not exist"),
                 )
                 .with_note(format!(
@@ -90,14 +94,14 @@ impl ScenarioDir {
             }
             Err(e) => {
                 return Err(FileError::new(
-                    "scenario-io",
+                    codes::SCENARIO_IO,
                     format!("cannot open `{display}`: {e}"),
                 ));
             }
         };
         if !real.starts_with(&self.canonical) {
             return Err(FileError::new(
-                "scenario-path",
+                codes::SCENARIO_PATH,
                 format!("`{relative}` leads outside the scenario's directory"),
             )
             .with_note(
@@ -115,13 +119,16 @@ impl ScenarioDir {
 fn normalise(relative: &str) -> Result<Vec<&str>, FileError> {
     let absolute = || {
         FileError::new(
-            "scenario-path",
+            codes::SCENARIO_PATH,
             format!("`{relative}` is an absolute path"),
         )
         .with_note("files are named relative to the scenario's directory, e.g. `hklm.reg` or `app/Client.exe.manifest`")
     };
     if relative.is_empty() {
-        return Err(FileError::new("scenario-path", "the file name is empty"));
+        return Err(FileError::new(
+            codes::SCENARIO_PATH,
+            "the file name is empty",
+        ));
     }
     if relative.starts_with(['/', '\\']) || Path::new(relative).is_absolute() {
         return Err(absolute());
@@ -137,7 +144,7 @@ fn normalise(relative: &str) -> Result<Vec<&str>, FileError> {
             ".." => {
                 if parts.pop().is_none() {
                     return Err(FileError::new(
-                        "scenario-path",
+                        codes::SCENARIO_PATH,
                         format!("`{relative}` leads outside the scenario's directory"),
                     )
                     .with_note("a scenario may only use files inside its own directory"));
@@ -148,7 +155,7 @@ fn normalise(relative: &str) -> Result<Vec<&str>, FileError> {
     }
     if parts.is_empty() {
         return Err(FileError::new(
-            "scenario-path",
+            codes::SCENARIO_PATH,
             format!("`{relative}` names the scenario's directory, not a file"),
         ));
     }
@@ -156,14 +163,14 @@ fn normalise(relative: &str) -> Result<Vec<&str>, FileError> {
 }
 
 /// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes. The error is (code, message).
-pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, (&'static str, String)> {
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, (Code, String)> {
     let file = std::fs::File::open(path)
-        .map_err(|e| ("scenario-io", format!("cannot read the file: {e}")))?;
+        .map_err(|e| (codes::SCENARIO_IO, format!("cannot read the file: {e}")))?;
     let meta = file
         .metadata()
-        .map_err(|e| ("scenario-io", format!("cannot read the file: {e}")))?;
+        .map_err(|e| (codes::SCENARIO_IO, format!("cannot read the file: {e}")))?;
     if !meta.is_file() {
-        return Err(("scenario-io", "is not a file".to_owned()));
+        return Err((codes::SCENARIO_IO, "is not a file".to_owned()));
     }
     if meta.len() > MAX_FILE_SIZE {
         return Err(too_large());
@@ -172,16 +179,16 @@ pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, (&'static str, String)
     // The length can change between the check and the read: never read past the cap.
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ("scenario-io", format!("cannot read the file: {e}")))?;
+        .map_err(|e| (codes::SCENARIO_IO, format!("cannot read the file: {e}")))?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large());
     }
     Ok(bytes)
 }
 
-fn too_large() -> (&'static str, String) {
+fn too_large() -> (Code, String) {
     (
-        "scenario-too-large",
+        codes::SCENARIO_TOO_LARGE,
         format!(
             "the file is larger than {} MiB, the most a scenario may use",
             MAX_FILE_SIZE / (1024 * 1024)
@@ -197,13 +204,16 @@ mod tests {
     fn relative_paths_normalise_and_may_not_climb_out() {
         assert_eq!(normalise("a/./b\\c.reg").unwrap(), vec!["a", "b", "c.reg"]);
         assert_eq!(normalise("a/../c.reg").unwrap(), vec!["c.reg"]);
-        assert_eq!(normalise("../c.reg").unwrap_err().code, "scenario-path");
+        assert_eq!(
+            normalise("../c.reg").unwrap_err().code,
+            codes::SCENARIO_PATH
+        );
         assert_eq!(
             normalise("a/../../c.reg").unwrap_err().code,
-            "scenario-path"
+            codes::SCENARIO_PATH
         );
-        assert_eq!(normalise("a/..").unwrap_err().code, "scenario-path");
-        assert_eq!(normalise("").unwrap_err().code, "scenario-path");
+        assert_eq!(normalise("a/..").unwrap_err().code, codes::SCENARIO_PATH);
+        assert_eq!(normalise("").unwrap_err().code, codes::SCENARIO_PATH);
     }
 
     #[test]
@@ -216,7 +226,7 @@ mod tests {
             "\\x.reg",
         ] {
             let e = normalise(p).unwrap_err();
-            assert_eq!(e.code, "scenario-path", "{p}");
+            assert_eq!(e.code, codes::SCENARIO_PATH, "{p}");
             assert!(e.message.contains("absolute"), "{p}: {}", e.message);
         }
     }

@@ -12,6 +12,7 @@
 //! scenario's directory, and gives the same [`Machine`] for the same input.
 
 mod build;
+pub mod codes;
 mod expect;
 mod files;
 mod machine_step;
@@ -110,7 +111,7 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
             let idx = LineIndex::new(&lossy);
             let loc = idx.location(&display, e.valid_up_to());
             return Err(Diagnostic::error(
-                "scenario-encoding",
+                codes::SCENARIO_ENCODING,
                 "the scenario is not UTF-8 (TOML files are UTF-8)",
             )
             .with_source_line(idx.line_text(loc.line))
@@ -122,7 +123,7 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
     let dir = file.parent().unwrap_or(Path::new(""));
     let dir = files::ScenarioDir::new(dir).map_err(|e| {
         Diagnostic::error(
-            "scenario-io",
+            codes::SCENARIO_IO,
             format!("cannot open the scenario's directory: {e}"),
         )
         .at(Location::new(&*display, 1, 1))

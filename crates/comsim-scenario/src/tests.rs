@@ -101,11 +101,11 @@ fn the_process_bitness_follows_the_image() {
     let s = load_text(&with("", &c, PROCESS, STEP)).unwrap();
     assert_eq!(s.process.bitness, Bitness::B32);
     let p = PROCESS.replace("apartment", "bitness = 64\napartment");
-    assert_eq!(error(&with("", &c, &p, STEP)).code, "scenario-process");
+    assert_eq!(error(&with("", &c, &p, STEP)).code, codes::SCENARIO_PROCESS);
     // No 64-bit process on a 32-bit Windows.
     let c = CLIENT.replace("runtime", "architecture = \"amd64\"\nruntime");
     let e = error(&with("[machine]\nos = \"x86\"", &c, PROCESS, STEP));
-    assert_eq!(e.code, "scenario-process");
+    assert_eq!(e.code, codes::SCENARIO_PROCESS);
 }
 
 #[test]
@@ -129,17 +129,17 @@ fn a_native_client_is_inferred_from_its_image() {
     ));
     // A `{`-prefixed target is a CLSID, and a bad one is an error, not a ProgID.
     let bad = "[[step]]\nco_create_instance = \"{0D2B6E5A}\"\n";
-    assert_eq!(error(&with("", host, p, bad)).code, "scenario-guid");
+    assert_eq!(error(&with("", host, p, bad)).code, codes::SCENARIO_GUID);
     // `client` must agree with the image; `preloads_clr` is for native hosts.
     let wrong = p.replace("[process]", "[process]\nclient = \"managed\"");
     assert_eq!(
         error(&with("", host, &wrong, step)).code,
-        "scenario-process"
+        codes::SCENARIO_PROCESS
     );
     let managed = PROCESS.replace("apartment", "preloads_clr = true\napartment");
     assert_eq!(
         error(&with("", CLIENT, &managed, STEP)).code,
-        "scenario-process"
+        codes::SCENARIO_PROCESS
     );
 }
 
@@ -148,10 +148,13 @@ fn the_exe_must_be_a_program() {
     let f = "[[machine.file]]\npath = 'C:\\App\\Client.exe'\nsource = \"x.txt\"\n";
     let text = with("", f, PROCESS, STEP);
     let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("x.txt", b"x")]);
-    assert_eq!(load(&dir.0).unwrap_err().code, "scenario-process");
+    assert_eq!(load(&dir.0).unwrap_err().code, codes::SCENARIO_PROCESS);
     let dll = CLIENT.replace("Client.exe", "Client.dll");
     let p = PROCESS.replace("Client.exe", "Client.dll");
-    assert_eq!(error(&with("", &dll, &p, STEP)).code, "scenario-process");
+    assert_eq!(
+        error(&with("", &dll, &p, STEP)).code,
+        codes::SCENARIO_PROCESS
+    );
 }
 
 #[test]
@@ -173,7 +176,7 @@ fn registry_views_on_a_32_bit_windows() {
     );
     let text = text.replace("view = 32", "view = 64");
     let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("a.reg", reg)]);
-    assert_eq!(load(&dir.0).unwrap_err().code, "scenario-value");
+    assert_eq!(load(&dir.0).unwrap_err().code, codes::SCENARIO_VALUE);
     // A standard user cannot create HKLM keys (REG-4): the import fails where regedit's would.
     let text = with(
         "[machine]\nregistry = [{ file = \"a.reg\", as = \"standard-user\" }]",
@@ -183,7 +186,7 @@ fn registry_views_on_a_32_bit_windows() {
     );
     let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("a.reg", reg)]);
     let e = load(&dir.0).unwrap_err();
-    assert!(e.code.starts_with("reg-"), "{e}");
+    assert!(e.code.name().starts_with("reg-"), "{e}");
     assert!(e.location.as_ref().unwrap().file.ends_with("a.reg"), "{e}");
     assert!(
         e.notes.iter().any(|n| n.contains("machine.registry")),
@@ -204,7 +207,7 @@ fn a_symbolic_link_out_of_the_directory_is_refused() {
     let dir = Dir::new(&[("scenario.toml", text.as_bytes())]);
     std::os::unix::fs::symlink(outside.0.join("secret.reg"), dir.0.join("link.reg")).unwrap();
     let e = load(&dir.0).unwrap_err();
-    assert_eq!(e.code, "scenario-path", "{e}");
+    assert_eq!(e.code, codes::SCENARIO_PATH, "{e}");
     // A link that stays inside is fine.
     let text = with(
         "[machine]\nregistry = [\"link.reg\"]",
@@ -226,18 +229,18 @@ fn files_over_the_cap_are_not_read() {
     let big = std::fs::File::create(dir.0.join("big.toml")).unwrap();
     big.set_len(MAX_FILE_SIZE + 1).unwrap();
     let e = load(&dir.0.join("big.toml")).unwrap_err();
-    assert_eq!(e.code, "scenario-too-large");
+    assert_eq!(e.code, codes::SCENARIO_TOO_LARGE);
     // A directory named as a referenced file.
     let text = with("[machine]\nregistry = [\"sub\"]", CLIENT, PROCESS, STEP);
     let dir = Dir::new(&[("scenario.toml", text.as_bytes()), ("sub/x", b"")]);
-    assert_eq!(load(&dir.0).unwrap_err().code, "scenario-io");
+    assert_eq!(load(&dir.0).unwrap_err().code, codes::SCENARIO_IO);
 }
 
 #[test]
 fn a_missing_scenario_is_an_error_not_a_panic() {
     let dir = Dir::new(&[]);
     let e = load(&dir.0).unwrap_err();
-    assert_eq!(e.code, "scenario-io");
+    assert_eq!(e.code, codes::SCENARIO_IO);
     assert!(e.location.unwrap().file.ends_with("scenario.toml"));
 }
 
@@ -248,13 +251,13 @@ fn deep_nesting_and_odd_input_do_not_panic() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    assert_eq!(error(&deep).code, "scenario-syntax");
+    assert_eq!(error(&deep).code, codes::SCENARIO_SYNTAX);
     let deep = format!(
         "title = \"t\"\nx = {}1{}\n",
         "{a=".repeat(10_000),
         "}".repeat(10_000)
     );
-    assert_eq!(error(&deep).code, "scenario-syntax");
+    assert_eq!(error(&deep).code, codes::SCENARIO_SYNTAX);
     let dotted = format!("title = \"t\"\n{} = 1\n", vec!["a"; 10_000].join("."));
     assert!(load_text(&dotted).is_err());
     for text in [
@@ -278,10 +281,10 @@ fn a_byte_order_mark_is_accepted() {
 #[test]
 fn top_level_problems_point_at_the_right_line() {
     let e = error(&with("bogus = 1", CLIENT, PROCESS, STEP));
-    assert_eq!(e.code, "scenario-field");
+    assert_eq!(e.code, codes::SCENARIO_FIELD);
     assert_eq!(e.location.unwrap().line, 2);
     let e = error(&with("", CLIENT, PROCESS, STEP).replace("title = \"t\"", ""));
-    assert_eq!(e.code, "scenario-field");
+    assert_eq!(e.code, codes::SCENARIO_FIELD);
     assert!(e.message.contains("title"), "{e}");
 }
 
@@ -314,22 +317,22 @@ expect_clr4 = { created = true }
         ]
     );
     for (bad, code) in [
-        ("expect = { kind = \"ComObject\" }", "scenario-expect"),
-        ("expect = { hresult = -1 }", "scenario-expect"),
-        ("expect = { server = \"x\" }", "scenario-expect"),
-        ("expect = { kind = { a = 1 } }", "scenario-expect"),
+        ("expect = { kind = \"ComObject\" }", codes::SCENARIO_EXPECT),
+        ("expect = { hresult = -1 }", codes::SCENARIO_EXPECT),
+        ("expect = { server = \"x\" }", codes::SCENARIO_EXPECT),
+        ("expect = { kind = { a = 1 } }", codes::SCENARIO_EXPECT),
         (
             "expect = { server = { managed = { type = { x = 1 } } } }",
-            "scenario-field",
+            codes::SCENARIO_FIELD,
         ),
-        ("expect = { type = true }", "scenario-expect"),
-        ("expect = { kind = 1.5 }", "scenario-field"),
+        ("expect = { type = true }", codes::SCENARIO_EXPECT),
+        ("expect = { kind = 1.5 }", codes::SCENARIO_FIELD),
         (
             "expect = { \"kind\" = \"null\", \"server.kind\" = \"surrogate\", server = { kind = \"surrogate\" } }",
-            "scenario-expect",
+            codes::SCENARIO_EXPECT,
         ),
-        ("expect = 3", "scenario-field"),
-        ("expect_clr3 = { kind = \"null\" }", "scenario-field"),
+        ("expect = 3", codes::SCENARIO_FIELD),
+        ("expect_clr3 = { kind = \"null\" }", codes::SCENARIO_FIELD),
     ] {
         let step = format!(
             "[[step]]\nload_record = \"{{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}}\"\n{bad}\n"
@@ -351,38 +354,41 @@ fn assemblies_need_a_place_and_valid_identity_parts() {
     let base =
         "[[machine.assembly]]\nname = \"W\"\nversion = \"1.0.0.0\"\nruntime = \"v2.0.50727\"\n";
     let e = error(&with("", &format!("{CLIENT}{base}"), PROCESS, STEP));
-    assert_eq!(e.code, "scenario-field");
+    assert_eq!(e.code, codes::SCENARIO_FIELD);
     for (extra, code) in [
         (
             "path = 'C:\\W.dll'\npublic_key_token = \"0123\"",
-            "scenario-value",
+            codes::SCENARIO_VALUE,
         ),
-        ("path = 'C:\\W.dll'\nculture = \"en US\"", "scenario-value"),
+        (
+            "path = 'C:\\W.dll'\nculture = \"en US\"",
+            codes::SCENARIO_VALUE,
+        ),
         (
             "path = 'C:\\W.dll'\narchitecture = \"arm64\"",
-            "scenario-value",
+            codes::SCENARIO_VALUE,
         ),
         (
             "path = 'C:\\W.dll'\nprimary_interop = { libid = \"{33333333-0000-4A5B-9C3D-1234567890AB}\", major = 70000, minor = 0 }",
-            "scenario-value",
+            codes::SCENARIO_VALUE,
         ),
         (
             "gac = \"3.5\"\npublic_key_token = \"0123456789abcdef\"",
-            "scenario-gac",
+            codes::SCENARIO_GAC,
         ),
         (
             "gac = []\npublic_key_token = \"0123456789abcdef\"",
-            "scenario-gac",
+            codes::SCENARIO_GAC,
         ),
         (
             "path = 'C:\\W.dll'\n[[machine.assembly.type]]\nname = \"A\"\n[[machine.assembly.type]]\nname = \"A\"",
-            "scenario-duplicate-type",
+            codes::SCENARIO_DUPLICATE_TYPE,
         ),
         (
             "path = 'C:\\W.dll'\n[[machine.assembly.type]]\nname = \"A\"\nkind = \"record\"",
-            "scenario-value",
+            codes::SCENARIO_VALUE,
         ),
-        ("path = 'C:\\'", "scenario-winpath"),
+        ("path = 'C:\\'", codes::SCENARIO_WINPATH),
     ] {
         let m = format!("{CLIENT}{base}{extra}\n");
         let e = error(&with("", &m, PROCESS, STEP));
@@ -396,7 +402,7 @@ fn assemblies_need_a_place_and_valid_identity_parts() {
         PROCESS,
         STEP,
     ));
-    assert_eq!(e.code, "scenario-gac");
+    assert_eq!(e.code, codes::SCENARIO_GAC);
     // A v2 assembly may sit in the CLR 4 GAC.
     let m = format!("{CLIENT}{base}gac = \"4.0\"\npublic_key_token = \"0123456789ABCDEF\"\n");
     let s = load_text(&with("", &m, PROCESS, STEP)).unwrap();
@@ -435,15 +441,15 @@ fn installed_clrs_are_full_versions_listed_once() {
 #[test]
 fn native_images_check_bitness_and_starts() {
     for (n, code) in [
-        ("path = 'C:\\x.dll'", "scenario-field"),
-        ("path = 'C:\\x.dll'\nbitness = 16", "scenario-value"),
+        ("path = 'C:\\x.dll'", codes::SCENARIO_FIELD),
+        ("path = 'C:\\x.dll'\nbitness = 16", codes::SCENARIO_VALUE),
         (
             "path = 'C:\\x.dll'\nbitness = 32\nstarts = true",
-            "scenario-field",
+            codes::SCENARIO_FIELD,
         ),
         (
             "path = 'C:\\x.dll'\nbitness = 32\nserves = [\"nope\"]",
-            "scenario-guid",
+            codes::SCENARIO_GUID,
         ),
     ] {
         let m = format!("{CLIENT}[[machine.native]]\n{n}\n");
@@ -457,24 +463,24 @@ fn step_options_belong_to_their_request() {
     for (step, code) in [
         (
             "create_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\nthrow_on_error = true",
-            "scenario-step",
+            codes::SCENARIO_STEP,
         ),
         (
             "load_record = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\ncreate = true",
-            "scenario-step",
+            codes::SCENARIO_STEP,
         ),
-        ("get_type_from_progid = \"\"", "scenario-value"),
+        ("get_type_from_progid = \"\"", codes::SCENARIO_VALUE),
         (
             "co_create_instance = \"X.Y\"\nclsctx = \"CLSCTX_NOWHERE\"",
-            "scenario-value",
+            codes::SCENARIO_VALUE,
         ),
         (
             "create_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\napartment = \"main\"",
-            "scenario-value",
+            codes::SCENARIO_VALUE,
         ),
         (
             "create_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\nregasm = \"x\"",
-            "scenario-field",
+            codes::SCENARIO_FIELD,
         ),
     ] {
         let e = error(&with("", CLIENT, PROCESS, &format!("[[step]]\n{step}\n")));
@@ -516,12 +522,12 @@ fn native_bytes_give_the_bitness_and_the_manifest() {
         load_with(&format!("{host}bitness = 64\n"))
             .unwrap_err()
             .code,
-        "scenario-pe"
+        codes::SCENARIO_PE
     );
     assert_eq!(
         load_with(&format!("{host}manifest = \"m\"\n"))
             .unwrap_err()
             .code,
-        "scenario-field"
+        codes::SCENARIO_FIELD
     );
 }
