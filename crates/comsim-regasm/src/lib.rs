@@ -16,7 +16,7 @@ use comsim_registry::{KeyPath, RegName, Root, Value, View, Writer};
 use comsim_resolver::clrguid::{self, ClrGuid};
 use comsim_resolver::switches::ASM_UNREGISTER_VALUES;
 use comsim_resolver::{
-    AssemblyInfo, Bitness, FileKind, Machine, RuntimeVersion, Switches, Trace, VFile, WinPath,
+    AssemblyInfo, Bitness, FileKind, Machine, Rule, RuntimeVersion, Switches, Trace, VFile, WinPath,
 };
 use serde::Serialize;
 
@@ -196,7 +196,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
             None => "",
         }
     );
-    let generated: Vec<(usize, &'static str, Guid)> = asm
+    let generated: Vec<(usize, Rule, Guid)> = asm
         .types
         .iter()
         .enumerate()
@@ -204,9 +204,9 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
         .filter_map(|(i, t)| {
             let kind = layout::classify(&asm, t).ok()?;
             let rule = if kind == Kind::Record {
-                "ASM-2"
+                Rule::Asm2
             } else {
-                "ASM-1"
+                Rule::Asm1
             };
             match clrguid::type_guid(&asm, t).ok()? {
                 ClrGuid::Generated(g) => Some((i, rule, g)),
@@ -227,7 +227,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
     }
     if tlb && let Ok(ClrGuid::Generated(g)) = clrguid::type_library_guid(&asm) {
         r.trace.push(
-            "ASM-6",
+            Rule::Asm6,
             format!(
                 "the assembly has no [Guid]: the CLR generates the LIBID {g} from {inputs} (Marshal.GetTypeLibGuidForAssembly)"
             ),
@@ -285,7 +285,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
             if let ArgError::RegfileWith(other) = e {
                 r.trace
                     .push(
-                        "ASM-7",
+                        Rule::Asm7,
                         format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
                     );
             }
@@ -314,7 +314,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
     };
     r.trace
         .push(
-            "ASM-5",
+            Rule::Asm5,
             format!(
                 "the {} regasm of {} writes through HKEY_CLASSES_ROOT in {view_name}",
                 inv.tool.bitness, inv.tool.clr.text
@@ -331,7 +331,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
     let types = classify(&asm, &mut r);
     if o.codebase && asm.public_key_token.is_none() {
         r.trace.push(
-            "ASM-7",
+            Rule::Asm7,
             format!(
                 "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
                 asm.name
@@ -346,7 +346,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         return Ok(r);
     }
     r.trace.push(
-        "ASM-6",
+        Rule::Asm6,
         if inv.elevated {
             "run as administrator: writes that land in HKLM are allowed (REG-4)"
         } else {
@@ -397,7 +397,7 @@ fn load(
     let Some(file) = m.fs.get(path) else {
         r.trace
             .push(
-                "BIND-5",
+                Rule::Bind5,
                 format!("no file at {path}: regasm cannot load the assembly"),
             )
             .at(path.to_string());
@@ -407,7 +407,7 @@ fn load(
         return None;
     };
     let not_valid = |r: &mut RegasmRun, why: String| {
-        r.trace.push("BIND-6", why).at(path.to_string());
+        r.trace.push(Rule::Bind6, why).at(path.to_string());
         r.error(format!(
             "Failed to load '{path}' because it is not a valid .NET assembly"
         ));
@@ -456,14 +456,16 @@ fn classify<'a>(
         match layout::classify(asm, t) {
             Ok(kind) => {
                 r.trace.push(
-                    "ASM-3",
+                    Rule::Asm3,
                     format!("{}: registrable, {}", t.full_name, kind.describe()),
                 );
                 out.push((t, kind));
             }
             Err(why) => {
-                r.trace
-                    .push("ASM-3", format!("{}: not registered: {why}", t.full_name));
+                r.trace.push(
+                    Rule::Asm3,
+                    format!("{}: not registered: {why}", t.full_name),
+                );
             }
         }
     }
@@ -490,7 +492,7 @@ fn denied_message(r: &mut RegasmRun) {
 fn denied(r: &mut RegasmRun, d: &layout::Denied) {
     r.trace
         .push(
-            "ASM-6",
+            Rule::Asm6,
             format!(
                 "writing {} failed: {}; Visual Studio reports this as \"COM Interop registration failed\" (class registration, often a permissions problem)",
                 d.key, d.error
@@ -516,9 +518,9 @@ fn register(
             return false;
         }
         let rule = if *kind == Kind::Managed {
-            "ASM-1"
+            Rule::Asm1
         } else {
-            "ASM-2"
+            Rule::Asm2
         };
         let what = match kind {
             Kind::Managed => match layout::progid(t) {
@@ -554,7 +556,7 @@ fn register(
             .collect();
         if !others.is_empty() && *kind != Kind::Record {
             r.trace.push(
-                "ASM-4",
+                Rule::Asm4,
                 format!(
                     "version subkeys {} stay beside {}; the top-level values now describe {}, the last registered",
                     others.join(", "),
@@ -569,7 +571,7 @@ fn register(
     if let Some(p) = &reg.asm.primary_interop {
         if reg.asm.public_key_token.is_none() {
             r.trace.push(
-                "ASM-2",
+                Rule::Asm2,
                 format!("{} carries [PrimaryInteropAssembly] but has no strong name: RegisterPrimaryInteropAssembly throws InvalidOperationException", reg.asm.name),
             );
             r.error("Primary interop assemblies must be strongly named.");
@@ -583,7 +585,7 @@ fn register(
         }
         r.trace
             .push(
-                "ASM-2",
+                Rule::Asm2,
                 format!("registered the primary interop assembly for type library {libid} {version}: PrimaryInteropAssemblyName{}", if reg.codebase.is_some() { " and PrimaryInteropAssemblyCodeBase" } else { "" }),
             )
             .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
@@ -595,7 +597,7 @@ fn register(
         }
     } else {
         r.trace.push(
-            "ASM-3",
+            Rule::Asm3,
             "no registrable types and no [PrimaryInteropAssembly]: RegisterAssembly returns false",
         );
         if o.tlb.is_none() && !o.silent {
@@ -611,7 +613,7 @@ fn placement(live: &Live<'_>, r: &mut RegasmRun) {
     if machine + user > 0 {
         let first = live.placed[0].iter().chain(&live.placed[1]).next().cloned();
         let s = r.trace.push(
-            "REG-4",
+            Rule::Reg4,
             format!("{machine} key(s) written under HKEY_LOCAL_MACHINE\\Software\\Classes, {user} under HKEY_CURRENT_USER\\Software\\Classes (keys that already existed there)"),
         );
         if let Some(first) = first {
@@ -674,12 +676,12 @@ fn unregister(
         };
         let step = if removal.all_versions_gone() {
             r.trace.push(
-                "ASM-4",
+                Rule::Asm4,
                 format!("unregistered {}: {found}; no version is left, so the top-level keys and values go too", t.full_name),
             )
         } else {
             let s = r.trace.push(
-                "ASM-4",
+                Rule::Asm4,
                 format!(
                     "unregistered {}: {found}; version subkeys {} remain, so the top-level keys stay{}",
                     t.full_name,
@@ -712,7 +714,7 @@ fn unregister(
             }
             r.trace
                 .push(
-                    "ASM-2",
+                    Rule::Asm2,
                     format!("unregistered the primary interop assembly of type library {libid} {version}"),
                 )
                 .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
@@ -724,7 +726,7 @@ fn unregister(
         }
     } else {
         r.trace.push(
-            "ASM-3",
+            Rule::Asm3,
             "no registrable types and no [PrimaryInteropAssembly]: UnregisterAssembly returns false",
         );
         if !o.silent {
@@ -761,7 +763,7 @@ fn regfile(
     };
     if types.is_empty() {
         r.trace.push(
-            "ASM-3",
+            Rule::Asm3,
             "no registrable types: there is nothing to write to a registry script",
         );
         if !o.silent {
@@ -807,7 +809,7 @@ fn regfile(
     let bytes = comsim_regfile::regedit4_script(&groups);
     r.trace
         .push(
-            "ASM-7",
+            Rule::Asm7,
             format!(
                 "/regfile: the keys of {} type(s) go to a REGEDIT4 script instead of the registry (no TypeLib, Interface or Component Categories keys)",
                 r.types

@@ -4,7 +4,7 @@ use comsim_manifest::Version;
 
 use crate::hresult::{self, HResult};
 use crate::machine::{AssemblyInfo, Bitness, Machine, RuntimeVersion, gac_file};
-use crate::trace::Trace;
+use crate::trace::{Rule, Trace};
 use crate::vfs::{VFile, WinPath};
 
 /// A parsed assembly display name (BIND-1). Parts not given are `None`.
@@ -260,7 +260,7 @@ fn check_loadable(
     if asm.runtime.cmp_major_minor(req.clr).is_gt() {
         trace
             .push(
-                "BIND-6",
+                Rule::Bind6,
                 format!(
                     "{} was built for {}, newer than the running {}: COR_E_NEWER_RUNTIME",
                     asm.name, asm.runtime, req.clr
@@ -276,7 +276,7 @@ fn check_loadable(
     if !asm.architecture.loads_in(req.bitness) {
         trace
             .push(
-                "BIND-6",
+                Rule::Bind6,
                 format!(
                     "{} is processorArchitecture={}, which a {} process cannot load",
                     asm.name,
@@ -318,7 +318,7 @@ pub fn bind<'m>(
         Ok(n) => n,
         Err(why) => {
             trace
-                .push("BIND-1", format!("the display name is invalid: {why}"))
+                .push(Rule::Bind1, format!("the display name is invalid: {why}"))
                 .at(req.display_name.to_owned());
             return Err(Failure::new(
                 HResult::FUSION_E_INVALID_NAME,
@@ -332,7 +332,10 @@ pub fn bind<'m>(
         }
     };
     trace
-        .push("BIND-1", format!("bind {} on {}", name.display(), req.clr))
+        .push(
+            Rule::Bind1,
+            format!("bind {} on {}", name.display(), req.clr),
+        )
         .at(req.display_name.to_owned())
         .found(if name.is_strong() {
             "strong-named: the GAC is searched first".to_owned()
@@ -362,7 +365,7 @@ pub fn bind<'m>(
                 && mismatch(&name, asm).is_none()
             {
                 trace
-                    .push("BIND-2", format!("found in the GAC of {}", req.clr))
+                    .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
                     .at(path.to_string())
                     .found(asm.full_name());
                 return accept(file, asm, req, &name, trace);
@@ -371,7 +374,7 @@ pub fn bind<'m>(
         }
         trace
             .push(
-                "BIND-2",
+                Rule::Bind2,
                 format!(
                     "not in the GAC of {} (each CLR sees only its own GAC)",
                     req.clr
@@ -404,7 +407,7 @@ pub fn bind<'m>(
                 let Some(asm) = file.assembly() else {
                     trace
                         .push(
-                            "BIND-3",
+                            Rule::Bind3,
                             "probing stopped at a file that is not an assembly",
                         )
                         .at(path.to_string())
@@ -417,7 +420,7 @@ pub fn bind<'m>(
                 if let Some(why) = mismatch(&name, asm) {
                     trace
                         .push(
-                            "BIND-3",
+                            Rule::Bind3,
                             format!("probing stopped at {}, but {why}", file.path),
                         )
                         .at(path.to_string())
@@ -428,7 +431,7 @@ pub fn bind<'m>(
                     ));
                 }
                 trace
-                    .push("BIND-3", "found in the application base")
+                    .push(Rule::Bind3, "found in the application base")
                     .at(file.path.to_string())
                     .found(asm.full_name());
                 return accept(file, asm, req, &name, trace);
@@ -437,7 +440,7 @@ pub fn bind<'m>(
     }
     trace
         .push(
-            "BIND-3",
+            Rule::Bind3,
             format!("not in the application base {}", req.appbase),
         )
         .at(looked.join("; "))
@@ -448,7 +451,7 @@ pub fn bind<'m>(
         None => {
             trace
                 .push(
-                    "BIND-4",
+                    Rule::Bind4,
                     "no CodeBase was registered (regasm without /codebase)",
                 )
                 .found("no hint");
@@ -457,7 +460,7 @@ pub fn bind<'m>(
             None => {
                 trace
                     .push(
-                        "BIND-4",
+                        Rule::Bind4,
                         "the CodeBase is not a file: URL the simulator can follow",
                     )
                     .at(url.to_owned())
@@ -466,14 +469,14 @@ pub fn bind<'m>(
             Some(path) => match found(&path) {
                 None => {
                     trace
-                        .push("BIND-4", "the CodeBase file does not exist")
+                        .push(Rule::Bind4, "the CodeBase file does not exist")
                         .at(url.to_owned())
                         .found(format!("no file {path}"));
                 }
                 Some(file) => {
                     let Some(asm) = file.assembly() else {
                         trace
-                            .push("BIND-4", "the CodeBase file is not an assembly")
+                            .push(Rule::Bind4, "the CodeBase file is not an assembly")
                             .at(url.to_owned())
                             .found("a native image");
                         return Err(Failure::new(
@@ -491,7 +494,7 @@ pub fn bind<'m>(
                     if let Some(why) = mismatch(&strict, asm) {
                         trace
                             .push(
-                                "BIND-4",
+                                Rule::Bind4,
                                 format!("the CodeBase file is another assembly: {why}"),
                             )
                             .at(url.to_owned())
@@ -502,7 +505,7 @@ pub fn bind<'m>(
                         ));
                     }
                     trace
-                        .push("BIND-4", "loaded from the CodeBase")
+                        .push(Rule::Bind4, "loaded from the CodeBase")
                         .at(url.to_owned())
                         .found(asm.full_name());
                     return accept(file, asm, req, &name, trace);
@@ -513,7 +516,7 @@ pub fn bind<'m>(
 
     trace
         .push(
-            "BIND-5",
+            Rule::Bind5,
             "the assembly is nowhere the runtime looks: FileNotFoundException",
         )
         .found(HResult::FILE_NOT_FOUND.to_string());
@@ -532,7 +535,7 @@ pub fn find_type<'m>(
     match bound.assembly.find_type(class) {
         Some(t) => {
             trace
-                .push("BIND-7", format!("type {class} found"))
+                .push(Rule::Bind7, format!("type {class} found"))
                 .at(bound.file.path.to_string())
                 .found(format!("{:?}", t.kind).to_lowercase());
             Ok(t)
@@ -540,7 +543,7 @@ pub fn find_type<'m>(
         None => {
             trace
                 .push(
-                    "BIND-7",
+                    Rule::Bind7,
                     format!("no type {class} in {}", bound.assembly.name),
                 )
                 .at(bound.file.path.to_string())

@@ -12,7 +12,7 @@ use crate::process::{Apartment, ClsCtx};
 use crate::session::{Session, file_name_of};
 use crate::shimreg::{self, clsid_key};
 use crate::switches;
-use crate::trace::Trace;
+use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
 /// Where a managed class for mscoree comes from: the activation context or the registry.
@@ -74,7 +74,7 @@ impl Session<'_> {
         let access = self.com_access();
         if self.p.elevated {
             trace.push(
-                "REG-2",
+                Rule::Reg2,
                 "the process is elevated: COM ignores per-user registrations (HKCU\\Software\\Classes)",
             );
         }
@@ -86,7 +86,7 @@ impl Session<'_> {
         {
             trace
                 .push(
-                    "COM-1",
+                    Rule::Com1,
                     format!(
                         "{clsid} is declared in the activation context, served by {}",
                         server.module
@@ -136,7 +136,7 @@ impl Session<'_> {
                 (_, None) => {
                     trace
                         .push(
-                            "COM-3",
+                            Rule::Com3,
                             format!("no InprocServer32 in the {} view", access.view),
                         )
                         .at(key.to_string())
@@ -144,7 +144,10 @@ impl Session<'_> {
                 }
                 (None, Some(_)) => {
                     trace
-                        .push("COM-3", "InprocServer32 has no server (no default value)")
+                        .push(
+                            Rule::Com3,
+                            "InprocServer32 has no server (no default value)",
+                        )
                         .at(key.to_string())
                         .found("no default value");
                 }
@@ -152,7 +155,7 @@ impl Session<'_> {
                     registered = true;
                     let tm = string_value(self, &key, "ThreadingModel", &access);
                     trace
-                        .push("COM-3", format!("in-process server {dll}"))
+                        .push(Rule::Com3, format!("in-process server {dll}"))
                         .at(key.to_string())
                         .found(format!(
                             "{}; ThreadingModel {}",
@@ -193,7 +196,7 @@ impl Session<'_> {
         let _ = registered;
         trace
             .push(
-                "COM-4",
+                Rule::Com4,
                 format!(
                     "nothing is registered for {clsid} in the {} view: REGDB_E_CLASSNOTREG",
                     access.view
@@ -215,7 +218,7 @@ impl Session<'_> {
             let Some(next) = Guid::parse(text.trim()) else {
                 trace
                     .push(
-                        "COM-2",
+                        Rule::Com2,
                         format!("TreatAs of {current} is not a CLSID: ignored"),
                     )
                     .at(key.to_string())
@@ -229,7 +232,7 @@ impl Session<'_> {
                 if setting.value == "original" {
                     trace
                         .push(
-                            "COM-2",
+                            Rule::Com2,
                             format!(
                                 "TreatAs cycle {}: ignored, {clsid} is activated",
                                 shown.join(" -> ")
@@ -241,7 +244,7 @@ impl Session<'_> {
                 }
                 trace
                     .push(
-                        "COM-2",
+                        Rule::Com2,
                         format!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
                     )
                     .at(key.to_string())
@@ -250,7 +253,7 @@ impl Session<'_> {
                 return Err(HResult::REGDB_E_CLASSNOTREG);
             }
             trace
-                .push("COM-2", format!("{current} is treated as {next}"))
+                .push(Rule::Com2, format!("{current} is treated as {next}"))
                 .at(key.to_string())
                 .found(next.to_string());
             chain.push(next);
@@ -322,7 +325,7 @@ impl Session<'_> {
             let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
             trace
                 .push(
-                    "COM-3",
+                    Rule::Com3,
                     "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
                 )
                 .at(shown.join("; "))
@@ -332,7 +335,7 @@ impl Session<'_> {
         let Some(image) = file.native() else {
             trace
                 .push(
-                    "COM-3",
+                    Rule::Com3,
                     "LoadLibrary: the file is not a native DLL with DllGetClassObject",
                 )
                 .at(file.path.to_string())
@@ -342,7 +345,7 @@ impl Session<'_> {
         if image.bitness != self.p.bitness {
             trace
                 .push(
-                    "COM-3",
+                    Rule::Com3,
                     format!(
                         "LoadLibrary: a {} DLL cannot load into a {} process (ERROR_BAD_EXE_FORMAT)",
                         image.bitness, self.p.bitness
@@ -354,7 +357,7 @@ impl Session<'_> {
         }
         if !image.serves.contains(&clsid) {
             trace
-                .push("COM-3", "DllGetClassObject does not serve this class")
+                .push(Rule::Com3, "DllGetClassObject does not serve this class")
                 .at(file.path.to_string())
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
@@ -362,7 +365,7 @@ impl Session<'_> {
         let apt = apartment_for(apartment, threading_model);
         trace
             .push(
-                "COM-5",
+                Rule::Com5,
                 format!(
                     "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
                     threading_model.unwrap_or("(none)")
@@ -404,7 +407,7 @@ impl Session<'_> {
             };
             trace
                 .push(
-                    "COM-3",
+                    Rule::Com3,
                     format!("local server ({} view): {cmd} -Embedding", acc.view),
                 )
                 .at(key.to_string())
@@ -417,7 +420,10 @@ impl Session<'_> {
             let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
                 Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
                     trace
-                        .push("COM-3", "the server starts and registers its class object")
+                        .push(
+                            Rule::Com3,
+                            "the server starts and registers its class object",
+                        )
                         .at(f.path.to_string());
                     Ok(Server {
                         kind: ServerKind::LocalServer,
@@ -437,7 +443,7 @@ impl Session<'_> {
                         Some(_) => "the server never registers this class object",
                     };
                     trace
-                        .push("COM-3", format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
+                        .push(Rule::Com3, format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
                         .at(exe.clone())
                         .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     Err(HResult::CO_E_SERVER_EXEC_FAILURE)
@@ -452,7 +458,7 @@ impl Session<'_> {
         let Some(appid) = appid else {
             trace
                 .push(
-                    "COM-3",
+                    Rule::Com3,
                     "no LocalServer32 in either view and no AppID: no local server",
                 )
                 .at(key.to_string())
@@ -467,7 +473,7 @@ impl Session<'_> {
             .map(|(v, _)| v.as_string().unwrap_or_default())?;
         trace
             .push(
-                "COM-3",
+                Rule::Com3,
                 format!(
                     "AppID {appid} has DllSurrogate {}: the DLL runs in a surrogate process",
                     if surrogate.is_empty() {
@@ -499,7 +505,10 @@ impl Session<'_> {
                         surrogate.clone()
                     };
                     trace
-                        .push("COM-3", format!("{host} ({}) loads {}", n.bitness, f.path))
+                        .push(
+                            Rule::Com3,
+                            format!("{host} ({}) loads {}", n.bitness, f.path),
+                        )
                         .at(inproc.to_string())
                         .found(format!("{} view", acc.view));
                     Ok(Server {
@@ -516,7 +525,7 @@ impl Session<'_> {
                 _ => {
                     trace
                         .push(
-                            "COM-3",
+                            Rule::Com3,
                             "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
                         )
                         .at(dll.clone())
@@ -525,7 +534,7 @@ impl Session<'_> {
                 }
             });
         }
-        trace.push("COM-3", "the surrogate has no InprocServer32 to load");
+        trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
         Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
     }
 
@@ -558,17 +567,17 @@ impl Session<'_> {
                         use comsim_manifest::lookup::ShimMiss;
                         let why = match other {
                             Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
-                                trace.push("SXS-5", format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
-                                "SXS-5"
+                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
+                                Rule::Sxs5
                             }
                             Some(Err(ShimMiss::EmptyTypeName { source })) => {
-                                trace.push("SXS-6", format!("the context entry in {source} has an empty name: the lookup fails"));
-                                "SXS-6"
+                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails"));
+                                Rule::Sxs6
                             }
-                            _ => "SXS-4",
+                            _ => Rule::Sxs4,
                         };
                         trace.push(
-                            "SHIM-1",
+                            Rule::Shim1,
                             format!("the context gave nothing ({why}): mscoree falls back to the registry"),
                         );
                         ManagedOrigin::Registry
@@ -580,13 +589,16 @@ impl Session<'_> {
         let requested = match &origin {
             ManagedOrigin::Sxs { runtime, .. } => {
                 trace.push(
-                    "SHIM-1",
+                    Rule::Shim1,
                     format!("mscoree: the activation context's runtimeVersion is {runtime}"),
                 );
                 runtime.clone()
             }
             ManagedOrigin::Registry => {
-                trace.push("SHIM-1", "mscoree reads the registration's runtime version");
+                trace.push(
+                    Rule::Shim1,
+                    "mscoree reads the registration's runtime version",
+                );
                 match shimreg::find_runtime_version(
                     &self.m.registry,
                     clsid,
@@ -604,7 +616,7 @@ impl Session<'_> {
         if started {
             let beside: Vec<String> = self.loaded.iter().map(|r| r.to_string()).collect();
             trace.push(
-                "SHIM-3",
+                Rule::Shim3,
                 if beside.is_empty() {
                     format!("CLR {runtime} starts in the process")
                 } else {
@@ -617,7 +629,7 @@ impl Session<'_> {
             self.loaded.push(runtime.clone());
         } else {
             trace.push(
-                "SHIM-3",
+                Rule::Shim3,
                 format!("CLR {runtime} is already loaded in the process: it is used"),
             );
         }
@@ -627,14 +639,14 @@ impl Session<'_> {
                 class, assembly, ..
             } => {
                 trace.push(
-                    "SHIM-5",
+                    Rule::Shim5,
                     format!("{runtime} takes the class from the activation context"),
                 );
                 (class, assembly, None, Source::Sxs)
             }
             ManagedOrigin::Registry => {
                 trace.push(
-                    "SHIM-5",
+                    Rule::Shim5,
                     format!(
                         "{runtime} resolves the class from the registry, capped at {}",
                         runtime.family()
@@ -659,7 +671,7 @@ impl Session<'_> {
             .map_err(|f: Failure| {
                 if f.hresult == HResult::FILE_NOT_FOUND {
                     trace.push(
-                        "BIND-5",
+                        Rule::Bind5,
                         "the runtime returns 0x80070002 from the class factory to CoCreateInstance",
                     );
                 }
@@ -667,7 +679,7 @@ impl Session<'_> {
             })?;
         let apt = apartment_for(apartment, threading_model);
         trace.push(
-            "COM-5",
+            Rule::Com5,
             format!(
                 "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
                 threading_model.unwrap_or("(none)")
@@ -701,7 +713,7 @@ impl Session<'_> {
     ) -> Result<RuntimeVersion, HResult> {
         let fail = |trace: &mut Trace, why: String| {
             trace
-                .push("SHIM-2", format!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
+                .push(Rule::Shim2, format!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
                 .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
             HResult::CLR_E_SHIM_RUNTIMELOAD
         };
@@ -727,7 +739,7 @@ impl Session<'_> {
             match latest_v4() {
                 Some(v) => {
                     trace.push(
-                        "SHIM-2",
+                        Rule::Shim2,
                         format!("a {requested} component runs on its own runtime {v}"),
                     );
                     v
@@ -745,7 +757,7 @@ impl Session<'_> {
             .or_else(|| self.legacy_policy_runtime(trace))
         {
             trace.push(
-                "SHIM-4",
+                Rule::Shim4,
                 format!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
             );
             bound
@@ -755,7 +767,7 @@ impl Session<'_> {
             match latest_pre_v4() {
                 Some(v) => {
                     trace.push(
-                        "SHIM-2",
+                        Rule::Shim2,
                         format!("no supportedRuntime applies: a {requested} component runs on the latest runtime below v4, {v}"),
                     );
                     v
@@ -780,14 +792,14 @@ impl Session<'_> {
         {
             if other.cmp_major_minor(&req).is_ge() {
                 trace.push(
-                    "SHIM-3",
+                    Rule::Shim3,
                     format!("{chosen} cannot load beside {other}, which is already loaded and can run a {requested} component: {other} is used"),
                 );
                 chosen = other;
             } else {
                 trace
                     .push(
-                        "SHIM-3",
+                        Rule::Shim3,
                         format!("{chosen} cannot load beside {other}, and {other} cannot run a {requested} component"),
                     )
                     .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
@@ -808,7 +820,7 @@ impl Session<'_> {
             self.m.installed(parsed.major, parsed.minor).cloned()
         })?;
         trace.push(
-            "SHIM-4",
+            Rule::Shim4,
             format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {chosen}, the first installed supportedRuntime"),
         );
         self.legacy_bound = Some(chosen.clone());
@@ -830,14 +842,14 @@ impl Session<'_> {
             }
             if let Some(installed) = self.m.installed(parsed.major, parsed.minor) {
                 trace.push(
-                    "SHIM-4",
+                    Rule::Shim4,
                     format!("supportedRuntime {v} is the first installed runtime below v4 the config lists: {installed}"),
                 );
                 return Some(installed.clone());
             }
         }
         trace.push(
-            "SHIM-4",
+            Rule::Shim4,
             "the config lists no installed runtime below v4 (legacy activation is not bound to v4 without useLegacyV2RuntimeActivationPolicy)",
         );
         None

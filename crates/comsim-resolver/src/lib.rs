@@ -15,6 +15,7 @@ pub mod switches;
 pub mod trace;
 pub mod vfs;
 
+pub use comsim_rules::Group;
 pub use hresult::HResult;
 pub use machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
@@ -24,5 +25,5 @@ pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
 pub use session::{Run, Session};
 pub use switches::{SWITCHES, Switches};
-pub use trace::{Trace, TraceStep};
+pub use trace::{Rule, Trace, TraceStep};
 pub use vfs::{FileKind, VFile, Vfs, WinPath};

@@ -13,7 +13,7 @@ use crate::outcome::{LoadedType, Outcome, Server, Source};
 use crate::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
 use crate::shimreg::{self, Found};
 use crate::switches::{self, Switches};
-use crate::trace::Trace;
+use crate::trace::{Rule, Trace};
 use crate::vfs::{VfsDirectory, WinPath};
 
 /// One request's result.
@@ -110,7 +110,7 @@ impl<'m> Session<'m> {
                         "the host has already loaded"
                     };
                     trace
-                        .push("SHIM-3", format!("{who} CLR {v}"))
+                        .push(Rule::Shim3, format!("{who} CLR {v}"))
                         .at(p.exe.to_string());
                     if p.client == ClientKind::Managed {
                         s.clr = Some(v.clone());
@@ -118,7 +118,7 @@ impl<'m> Session<'m> {
                     s.loaded.push(v.clone());
                     if s.config.use_legacy_v2 && v.major >= 4 {
                         trace.push(
-                            "SHIM-4",
+                            Rule::Shim4,
                             format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {v}; CLR 2 cannot load in this process"),
                         );
                         s.legacy_bound = Some(v.clone());
@@ -126,7 +126,7 @@ impl<'m> Session<'m> {
                 }
                 None => {
                     trace
-                        .push("SHIM-2", format!("CLR {major}.{minor} is not installed"))
+                        .push(Rule::Shim2, format!("CLR {major}.{minor} is not installed"))
                         .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
                     s.failed = Some(Outcome::StartupFailure {
                         error: None,
@@ -168,7 +168,7 @@ impl<'m> Session<'m> {
                 None => {
                     trace
                         .push(
-                            "SXS-1",
+                            Rule::Sxs1,
                             "no application manifest: the activation context is empty",
                         )
                         .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
@@ -182,7 +182,7 @@ impl<'m> Session<'m> {
             Err(d) => {
                 trace
                     .push(
-                        "SXS-2",
+                        Rule::Sxs2,
                         "the application manifest does not parse: the process does not start",
                     )
                     .at(shown)
@@ -199,7 +199,7 @@ impl<'m> Session<'m> {
         if built.is_err() {
             trace
                 .push(
-                    "SXS-1",
+                    Rule::Sxs1,
                     format!("application manifest {shown} ({deps} dependencies declared)"),
                 )
                 .at(shown.clone());
@@ -208,7 +208,7 @@ impl<'m> Session<'m> {
             Ok(ctx) => {
                 trace
                     .push(
-                        "SXS-1",
+                        Rule::Sxs1,
                         format!(
                             "activation context from {shown}: {} assemblies ({deps} dependencies declared)",
                             ctx.assemblies.len()
@@ -220,7 +220,7 @@ impl<'m> Session<'m> {
                     let classes: usize = m.files.iter().map(|f| f.com_classes.len()).sum();
                     trace
                         .push(
-                            "SXS-3",
+                            Rule::Sxs3,
                             format!(
                                 "{} declares {} clrClass, {} clrSurrogate, {} comClass",
                                 m.identity
@@ -236,7 +236,7 @@ impl<'m> Session<'m> {
                 }
                 for probe in &ctx.probes {
                     trace
-                        .push("SXS-2", format!("probe for {}", probe.reference))
+                        .push(Rule::Sxs2, format!("probe for {}", probe.reference))
                         .at(probe.path.clone())
                         .found(probe_text(&probe.outcome));
                 }
@@ -246,13 +246,13 @@ impl<'m> Session<'m> {
             Err(e) => {
                 for probe in &e.probes {
                     trace
-                        .push("SXS-2", format!("probe for {}", probe.reference))
+                        .push(Rule::Sxs2, format!("probe for {}", probe.reference))
                         .at(probe.path.clone())
                         .found(probe_text(&probe.outcome));
                 }
                 trace
                     .push(
-                        "SXS-2",
+                        Rule::Sxs2,
                         format!(
                             "dependency {} cannot be satisfied: {}",
                             e.reference, e.reason
@@ -279,9 +279,9 @@ impl<'m> Session<'m> {
             ),
             _ => "a 64-bit process reads the native view: HKCR\\CLSID is Software\\Classes\\CLSID; the 32-bit view (Wow6432Node) is read only where a rule asks for the other view".to_owned(),
         };
-        trace.push("REG-3", clsid);
+        trace.push(Rule::Reg3, clsid);
         trace.push(
-            "REG-1",
+            Rule::Reg1,
             format!(
                 "HKCR merges HKLM\\Software\\Classes and HKCU\\Software\\Classes ({})",
                 self.sw.setting(switches::HKCR_MERGE)
@@ -291,7 +291,7 @@ impl<'m> Session<'m> {
             let setting = self.sw.setting(switches::CLR_USER_CLASSES);
             trace
                 .push(
-                    "REG-2",
+                    Rule::Reg2,
                     format!(
                         "elevated: COM ignores per-user classes; the CLR's own registry read {}",
                         if setting.value == "read" {
@@ -323,7 +323,7 @@ impl<'m> Session<'m> {
             .join(&format!("{}.config", stem_path.file_name()));
         let Some(file) = self.m.fs.get(&path) else {
             trace
-                .push("SHIM-4", "no configuration file")
+                .push(Rule::Shim4, "no configuration file")
                 .at(path.to_string())
                 .found("nothing");
             return Ok(());
@@ -348,7 +348,7 @@ impl<'m> Session<'m> {
                 let c = &self.config;
                 trace
                     .push(
-                        "SHIM-4",
+                        Rule::Shim4,
                         format!(
                             "configuration: supportedRuntime [{}], useLegacyV2RuntimeActivationPolicy={}, privatePath [{}]",
                             c.supported_runtimes.join(", "),
@@ -379,7 +379,7 @@ impl<'m> Session<'m> {
                     )
                 };
                 trace
-                    .push("SHIM-4", why)
+                    .push(Rule::Shim4, why)
                     .at(path.to_string())
                     .found(d.to_string());
                 Err(Box::new(outcome))
@@ -435,11 +435,11 @@ impl<'m> Session<'m> {
         if let Some(f) = &self.failed {
             if trace.steps.is_empty() {
                 let rule = match f {
-                    Outcome::StartupFailure { error: Some(_), .. } => "SXS-2",
+                    Outcome::StartupFailure { error: Some(_), .. } => Rule::Sxs2,
                     Outcome::StartupFailure {
                         hresult: Some(_), ..
-                    } => "SHIM-2",
-                    _ => "SHIM-4",
+                    } => Rule::Shim2,
+                    _ => Rule::Shim4,
                 };
                 trace.push(rule, "the process did not start: no request runs");
             }
@@ -451,7 +451,7 @@ impl<'m> Session<'m> {
         let apartment = apartment.unwrap_or(self.p.apartment);
         let outcome = match req {
             Request::GetTypeFromClsid { clsid } => {
-                trace.push("REQ-1", req.describe());
+                trace.push(Rule::Req1, req.describe());
                 match self.get_type(*clsid, &mut trace) {
                     Ok(Some(t)) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -462,7 +462,7 @@ impl<'m> Session<'m> {
                 }
             }
             Request::CreateInstance { clsid } => {
-                trace.push("REQ-2", req.describe());
+                trace.push(Rule::Req2, req.describe());
                 self.create_instance(*clsid, apartment, &mut trace)
             }
             Request::GetTypeFromProgId {
@@ -470,11 +470,11 @@ impl<'m> Session<'m> {
                 throw_on_error,
                 create,
             } => {
-                trace.push("REQ-3", req.describe());
+                trace.push(Rule::Req3, req.describe());
                 match self.clsid_from_progid(progid, &mut trace) {
                     None if *throw_on_error => {
                         trace
-                            .push("MSG-6", "throwOnError: COMException CO_E_CLASSSTRING")
+                            .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
                             .found(HResult::CO_E_CLASSSTRING.to_string());
                         Outcome::Exception {
                             exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
@@ -483,20 +483,20 @@ impl<'m> Session<'m> {
                         }
                     }
                     None => {
-                        trace.push("REQ-3", "no such ProgID: GetTypeFromProgID returns null");
+                        trace.push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null");
                         Outcome::Null {
                             message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
                         }
                     }
                     Some(clsid) if *create => {
                         trace.push(
-                            "REQ-2",
+                            Rule::Req2,
                             format!("Activator.CreateInstance of the type for {clsid}"),
                         );
                         self.create_instance(clsid, apartment, &mut trace)
                     }
                     Some(clsid) => {
-                        trace.push("REQ-1", format!("Type.GetTypeFromCLSID({clsid})"));
+                        trace.push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"));
                         match self.get_type(clsid, &mut trace) {
                             Ok(Some(t)) => Outcome::Managed {
                                 loaded: Box::new(t),
@@ -509,11 +509,11 @@ impl<'m> Session<'m> {
                 }
             }
             Request::CoCreateInstance { target, clsctx } => {
-                trace.push("REQ-4", req.describe());
+                trace.push(Rule::Req4, req.describe());
                 self.native_create(target, *clsctx, apartment, &mut trace)
             }
             Request::LoadRecord { guid } => {
-                trace.push("REQ-5", req.describe());
+                trace.push(Rule::Req5, req.describe());
                 match self.load_com_class(*guid, true, &mut trace) {
                     Lcc::Type(t) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -533,7 +533,7 @@ impl<'m> Session<'m> {
     fn get_type(&mut self, clsid: Guid, trace: &mut Trace) -> Result<Option<LoadedType>, Failure> {
         if let Some((_, t)) = self.cache.iter().find(|(g, _)| *g == clsid) {
             trace.push(
-                "REQ-1",
+                Rule::Req1,
                 match t {
                     Some(t) => format!("cached in this AppDomain: {}", t.type_name),
                     None => "cached in this AppDomain: System.__ComObject".to_owned(),
@@ -548,7 +548,7 @@ impl<'m> Session<'m> {
             }
             Lcc::Null => {
                 trace.push(
-                    "REQ-1",
+                    Rule::Req1,
                     format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
                 );
                 self.cache.push((clsid, None));
@@ -568,7 +568,7 @@ impl<'m> Session<'m> {
         match t {
             Some(t) if !t.com_import => {
                 trace.push(
-                    "REQ-2",
+                    Rule::Req2,
                     format!(
                         "{} is a managed class: the instance is created in {}",
                         t.type_name, t.runtime
@@ -581,7 +581,7 @@ impl<'m> Session<'m> {
             }
             wrapper => {
                 trace.push(
-                    "REQ-2",
+                    Rule::Req2,
                     format!(
                         "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
                         match &wrapper {
@@ -594,9 +594,9 @@ impl<'m> Session<'m> {
                     Ok(server) => com_object(clsid, wrapper, Some(server)),
                     Err(hr) => {
                         let rule = if hr == HResult::REGDB_E_CLASSNOTREG {
-                            "MSG-1"
+                            Rule::Msg1
                         } else {
-                            "MSG-2"
+                            Rule::Msg2
                         };
                         trace
                             .push(
@@ -617,7 +617,7 @@ impl<'m> Session<'m> {
                         };
                         if exception != hr.exception_type() || setting.value == "by-hresult" {
                             trace
-                                .push("REQ-2", format!("the failure is thrown as {exception}"))
+                                .push(Rule::Req2, format!("the failure is thrown as {exception}"))
                                 .inferred(setting);
                         }
                         Outcome::Exception {
@@ -665,7 +665,7 @@ impl<'m> Session<'m> {
         {
             trace
                 .push(
-                    "COM-1",
+                    Rule::Com1,
                     format!("ProgID {progid} is declared in the activation context"),
                 )
                 .at(server.source.clone())
@@ -679,7 +679,7 @@ impl<'m> Session<'m> {
         loop {
             if seen.iter().any(|s| s.eq_ignore_ascii_case(&current)) {
                 trace.push(
-                    "REQ-3",
+                    Rule::Req3,
                     format!("CurVer loops back to {current}: the ProgID is not usable"),
                 );
                 return None;
@@ -688,7 +688,7 @@ impl<'m> Session<'m> {
             let key = KeyPath::new(Root::ClassesRoot, [current.clone()]);
             if reg.open(&key, &access).is_none() {
                 trace
-                    .push("REQ-3", format!("no ProgID key {key}: CO_E_CLASSSTRING"))
+                    .push(Rule::Req3, format!("no ProgID key {key}: CO_E_CLASSSTRING"))
                     .at(key.to_string())
                     .found("no key");
                 return None;
@@ -698,7 +698,7 @@ impl<'m> Session<'m> {
                 && let Some(next) = v.as_string().filter(|s| !s.is_empty())
             {
                 trace
-                    .push("REQ-3", format!("{current} has CurVer {next}"))
+                    .push(Rule::Req3, format!("{current} has CurVer {next}"))
                     .at(curver.to_string())
                     .found(next.clone());
                 current = next;
@@ -711,7 +711,7 @@ impl<'m> Session<'m> {
             return match value.as_deref().and_then(Guid::parse) {
                 Some(g) => {
                     trace
-                        .push("REQ-3", format!("ProgID {current} names {g}"))
+                        .push(Rule::Req3, format!("ProgID {current} names {g}"))
                         .at(clsid_key.to_string())
                         .found(g.to_string());
                     Some(g)
@@ -719,7 +719,7 @@ impl<'m> Session<'m> {
                 None => {
                     trace
                         .push(
-                            "REQ-3",
+                            Rule::Req3,
                             format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
                         )
                         .at(clsid_key.to_string())
@@ -733,7 +733,7 @@ impl<'m> Session<'m> {
     /// LoadCOMClass for the client's CLR (LCC2-*, LCC4-*).
     pub(crate) fn load_com_class(&mut self, guid: Guid, record: bool, trace: &mut Trace) -> Lcc {
         let Some(clr) = self.clr.clone() else {
-            trace.push("REQ-4", "a native client has no LoadCOMClass");
+            trace.push(Rule::Req4, "a native client has no LoadCOMClass");
             return Lcc::Null;
         };
         if clr.major < 4 {
@@ -748,7 +748,7 @@ impl<'m> Session<'m> {
         &self,
         guid: Guid,
         record: bool,
-        rule: &'static str,
+        rule: Rule,
         trace: &mut Trace,
     ) -> Option<comsim_manifest::lookup::ShimInfo> {
         let Some(ctx) = &self.ctx else {
@@ -759,7 +759,7 @@ impl<'m> Session<'m> {
             Ok(info) => {
                 trace
                     .push(
-                        "SXS-4",
+                        Rule::Sxs4,
                         format!(
                             "SxsLookupClrGuid({guid}, {}) found a {}: {} in {}",
                             if record { "FIND_SURROGATE" } else { "FIND_ANY" },
@@ -776,7 +776,7 @@ impl<'m> Session<'m> {
                     .found(format!("runtimeVersion {}", info.runtime_version));
                 trace
                     .push(
-                        "SXS-7",
+                        Rule::Sxs7,
                         "the hosting assembly's identity as a Fusion display name",
                     )
                     .at(info.assembly_identity.clone())
@@ -786,20 +786,20 @@ impl<'m> Session<'m> {
             Err(miss) => {
                 let (r, text) = match &miss {
                     ShimMiss::NotFound { .. } => (
-                        "SXS-4",
+                        Rule::Sxs4,
                         format!(
                             "SxsLookupClrGuid({guid}, {}): not in the activation context",
                             if record { "FIND_SURROGATE" } else { "FIND_ANY" }
                         ),
                     ),
                     ShimMiss::SurrogateWithRuntimeRequest { source } => (
-                        "SXS-5",
+                        Rule::Sxs5,
                         format!(
                             "a clrSurrogate hit in {source} while a runtime version was asked for: counts as a miss"
                         ),
                     ),
                     ShimMiss::EmptyTypeName { source } => (
-                        "SXS-6",
+                        Rule::Sxs6,
                         format!("the entry in {source} has an empty name: counts as a miss"),
                     ),
                 };
@@ -813,7 +813,7 @@ impl<'m> Session<'m> {
     /// runtime (`rule` is LCC2-2 or LCC4-3).
     fn registry_after_sxs_miss(
         &self,
-        rule: &'static str,
+        rule: Rule,
         guid: Guid,
         record: bool,
         clr: &RuntimeVersion,
@@ -835,18 +835,18 @@ impl<'m> Session<'m> {
     }
 
     fn lcc2(&mut self, guid: Guid, record: bool, clr: &RuntimeVersion, trace: &mut Trace) -> Lcc {
-        if let Some(info) = self.sxs_lookup(guid, record, "LCC2-1", trace) {
+        if let Some(info) = self.sxs_lookup(guid, record, Rule::Lcc2_1, trace) {
             trace.push(
-                "LCC2-1",
+                Rule::Lcc2_1,
                 "CLR 2.0: an SxS hit loads the assembly and its type (no PIA or runtime check)",
             );
             return self.load_sxs(&info, false, clr, trace);
         }
-        let hit = self.registry_after_sxs_miss("LCC2-2", guid, record, clr, trace);
+        let hit = self.registry_after_sxs_miss(Rule::Lcc2_2, guid, record, clr, trace);
         match hit {
             Some(hit) => {
                 trace.push(
-                    "LCC2-2",
+                    Rule::Lcc2_2,
                     "registry hit: bind with Class, Assembly and CodeBase",
                 );
                 self.bind_and_load(
@@ -860,7 +860,7 @@ impl<'m> Session<'m> {
                 )
             }
             None => {
-                trace.push("LCC2-3", "both missed: LoadCOMClass returns NULL");
+                trace.push(Rule::Lcc2_3, "both missed: LoadCOMClass returns NULL");
                 Lcc::Null
             }
         }
@@ -875,11 +875,11 @@ impl<'m> Session<'m> {
     }
 
     fn lcc4(&mut self, guid: Guid, record: bool, clr: &RuntimeVersion, trace: &mut Trace) -> Lcc {
-        if let Some(info) = self.sxs_lookup(guid, record, "LCC4-1", trace) {
+        if let Some(info) = self.sxs_lookup(guid, record, Rule::Lcc4_1, trace) {
             if info.is_surrogate {
-                trace.push("SXS-8", "a clrSurrogate is a registration-free PIA");
+                trace.push(Rule::Sxs8, "a clrSurrogate is a registration-free PIA");
                 trace.push(
-                    "LCC4-1",
+                    Rule::Lcc4_1,
                     "a reg-free PIA: bind and load, no registry lookup",
                 );
                 return self.load_sxs(&info, true, clr, trace);
@@ -888,7 +888,7 @@ impl<'m> Session<'m> {
             if setting.value == "off" {
                 trace
                     .push(
-                        "LCC4-2",
+                        Rule::Lcc4_2,
                         format!(
                             "a clrClass hit loads without a runtime check (runtimeVersion {})",
                             info.runtime_version
@@ -901,7 +901,7 @@ impl<'m> Session<'m> {
             if self.same_runtime(&info.runtime_version, clr) {
                 trace
                     .push(
-                        "LCC4-2",
+                        Rule::Lcc4_2,
                         format!(
                             "clrClass runtimeVersion {} is the running runtime {}: bind and load",
                             info.runtime_version, clr
@@ -912,16 +912,16 @@ impl<'m> Session<'m> {
             }
             trace
                 .push(
-                    "LCC4-2",
+                    Rule::Lcc4_2,
                     format!("clrClass runtimeVersion {} is not the running runtime {}: LoadCOMClass returns NULL", info.runtime_version, clr),
                 )
                 .inferred(setting)
                 .found(format!("compared with {match_setting}"));
             return Lcc::Null;
         }
-        let Some(hit) = self.registry_after_sxs_miss("LCC4-3", guid, record, clr, trace) else {
+        let Some(hit) = self.registry_after_sxs_miss(Rule::Lcc4_3, guid, record, clr, trace) else {
             trace.push(
-                "LCC4-3",
+                Rule::Lcc4_3,
                 "the registry has nothing either: LoadCOMClass returns NULL",
             );
             return Lcc::Null;
@@ -944,7 +944,7 @@ impl<'m> Session<'m> {
         match hit.found {
             Found::Record => {
                 trace.push(
-                    "LCC4-3",
+                    Rule::Lcc4_3,
                     "a record registration has no InprocServer32 default: bind and load",
                 );
                 return load(self, trace, false);
@@ -953,12 +953,12 @@ impl<'m> Session<'m> {
                 let setting = self.sw.setting(switches::LOCALSERVER_REGISTRATION);
                 if setting.value == "com" {
                     trace
-                        .push("LCC4-3", format!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it"))
+                        .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it"))
                         .inferred(setting);
                     return Lcc::Null;
                 }
                 trace
-                    .push("LCC4-3", format!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process"))
+                    .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process"))
                     .inferred(setting);
                 return load(self, trace, true);
             }
@@ -967,7 +967,7 @@ impl<'m> Session<'m> {
         if !is_mscoree {
             trace
                 .push(
-                    "LCC4-3",
+                    Rule::Lcc4_3,
                     format!(
                         "the InprocServer32 default is {}, not mscoree.dll: a PIA, bind and load",
                         hit.default_value
@@ -981,7 +981,7 @@ impl<'m> Session<'m> {
         }
         trace
             .push(
-                "LCC4-3",
+                Rule::Lcc4_3,
                 "the InprocServer32 default is mscoree.dll: not a PIA",
             )
             .at(hit.key.to_string())
@@ -992,7 +992,7 @@ impl<'m> Session<'m> {
                 if self.same_runtime(rv, clr) {
                     trace
                         .push(
-                            "LCC4-4",
+                            Rule::Lcc4_4,
                             format!(
                                 "RuntimeVersion {rv} is the running runtime {clr}: bind and load"
                             ),
@@ -1002,7 +1002,7 @@ impl<'m> Session<'m> {
                 } else {
                     trace
                         .push(
-                            "LCC4-4",
+                            Rule::Lcc4_4,
                             format!("RuntimeVersion {rv} is not the running runtime {clr}: LoadCOMClass returns NULL, the class will be activated through COM"),
                         )
                         .inferred(setting);
@@ -1014,14 +1014,14 @@ impl<'m> Session<'m> {
                 if setting.value == "load" {
                     trace
                         .push(
-                            "LCC4-5",
+                            Rule::Lcc4_5,
                             "no RuntimeVersion: bind and load in the running CLR",
                         )
                         .inferred(setting);
                     load(self, trace, false)
                 } else {
                     trace
-                        .push("LCC4-5", format!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME))
+                        .push(Rule::Lcc4_5, format!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME))
                         .inferred(setting);
                     Lcc::Null
                 }
@@ -1075,14 +1075,17 @@ impl<'m> Session<'m> {
                 if setting.value == "fallback" {
                     trace
                         .push(
-                            "LCC-6",
+                            Rule::Lcc6,
                             format!("{}: swallowed, LoadCOMClass returns NULL", f.exception),
                         )
                         .inferred(setting);
                     Lcc::Null
                 } else {
                     trace
-                        .push("LCC-6", format!("{} propagates to the caller", f.exception))
+                        .push(
+                            Rule::Lcc6,
+                            format!("{} propagates to the caller", f.exception),
+                        )
                         .inferred(setting)
                         .found(f.hresult.to_string());
                     Lcc::Failed(f)
@@ -1172,9 +1175,9 @@ fn exception(f: Failure) -> Outcome {
 /// An exception from binding, with the MSG rule that gives its text.
 fn exception_traced(f: Failure, trace: &mut Trace) -> Outcome {
     let rule = match f.hresult {
-        HResult::FILE_NOT_FOUND => Some("MSG-3"),
-        HResult::COR_E_TYPELOAD => Some("MSG-4"),
-        HResult::FUSION_E_REF_DEF_MISMATCH => Some("MSG-5"),
+        HResult::FILE_NOT_FOUND => Some(Rule::Msg3),
+        HResult::COR_E_TYPELOAD => Some(Rule::Msg4),
+        HResult::FUSION_E_REF_DEF_MISMATCH => Some(Rule::Msg5),
         _ => None,
     };
     if let Some(rule) = rule {

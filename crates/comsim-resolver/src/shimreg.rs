@@ -5,7 +5,7 @@ use comsim_manifest::{Guid, Version};
 use comsim_registry::{Access, KeyPath, Registry, Root, Value, ValueType, View};
 
 use crate::machine::RuntimeVersion;
-use crate::trace::Trace;
+use crate::trace::{Rule, Trace};
 
 /// The value name that marks a version subkey as an unmanaged side-by-side implementation
 /// (`SBSVERSIONVALUE` in the CLR's sxshelpers.h).
@@ -137,7 +137,7 @@ fn search_key(
         let Some(version) = parse_version_subkey(name) else {
             trace
                 .push(
-                    "SHIM-REG-2",
+                    Rule::ShimReg2,
                     format!("subkey `{name}` is not a version: ignored"),
                 )
                 .at(key.join(name).to_string());
@@ -147,7 +147,7 @@ fn search_key(
         if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
             trace
                 .push(
-                    "SHIM-REG-8",
+                    Rule::ShimReg8,
                     format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
                 )
                 .at(sub.to_string());
@@ -164,7 +164,7 @@ fn search_key(
         if !problems.is_empty() {
             trace
                 .push(
-                    "SHIM-REG-3",
+                    Rule::ShimReg3,
                     format!("version subkey {name} skipped: {}", problems.join(", ")),
                 )
                 .at(sub.to_string())
@@ -177,7 +177,7 @@ fn search_key(
         {
             trace
                 .push(
-                    "SHIM-REG-4",
+                    Rule::ShimReg4,
                     format!(
                         "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
                         cap.map(|c| c.family()).unwrap_or_default()
@@ -188,7 +188,7 @@ fn search_key(
             continue;
         }
         trace
-            .push("SHIM-REG-3", format!("version subkey {name} is valid"))
+            .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
             .at(sub.to_string());
         // `>=`: on a tie the later subkey wins.
         if best.as_ref().is_none_or(|(b, _)| version >= *b) {
@@ -200,7 +200,7 @@ fn search_key(
         Some((v, name)) => {
             trace
                 .push(
-                    "SHIM-REG-5",
+                    Rule::ShimReg5,
                     format!("the highest valid version wins: {name}"),
                 )
                 .at(key.join(&name).to_string())
@@ -235,7 +235,7 @@ fn search_key(
             if !why.is_empty() {
                 trace
                     .push(
-                        "SHIM-REG-6",
+                        Rule::ShimReg6,
                         format!(
                             "no valid version subkey, and the key's own values do not qualify: {}",
                             why.join(", ")
@@ -247,7 +247,7 @@ fn search_key(
             }
             trace
                 .push(
-                    "SHIM-REG-6",
+                    Rule::ShimReg6,
                     match &rv {
                         Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
                         None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
@@ -264,7 +264,7 @@ fn search_key(
     let default_value = value(reg, key, "", access).and_then(Value::as_string);
     trace
         .push(
-            "SHIM-REG-7",
+            Rule::ShimReg7,
             format!(
                 "Class = {class}, Assembly = {assembly}, {}",
                 match &codebase {
@@ -350,7 +350,7 @@ pub fn find_shim_info(
             None => {
                 trace
                     .push(
-                        "SHIM-REG-1",
+                        Rule::ShimReg1,
                         format!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
                     .at(key.to_string())
@@ -359,7 +359,7 @@ pub fn find_shim_info(
             Some(p) => {
                 trace
                     .push(
-                        "SHIM-REG-1",
+                        Rule::ShimReg1,
                         format!("{} ({} view, {capped}): found", key_label(found), acc.view),
                     )
                     .at(key.to_string())
@@ -371,7 +371,7 @@ pub fn find_shim_info(
         }
     }
     trace
-        .push("SHIM-REG-7", "nothing qualifies: REGDB_E_CLASSNOTREG")
+        .push(Rule::ShimReg7, "nothing qualifies: REGDB_E_CLASSNOTREG")
         .found("0x80040154");
     None
 }
@@ -399,7 +399,7 @@ pub fn find_runtime_version(
         .unwrap_or_else(|| V1_RUNTIME.to_owned());
     trace
         .push(
-            "SHIM-REG-8",
+            Rule::ShimReg8,
             format!(
                 "the registration's runtime is {runtime}{}{}",
                 if hit.runtime_version.is_none() {

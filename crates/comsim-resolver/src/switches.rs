@@ -2,12 +2,14 @@
 
 use std::fmt;
 
+use comsim_rules::Rule;
+
 /// One switch: its name, the rule it belongs to, its values (the first is the default) and what
 /// each does.
 #[derive(Debug)]
 pub struct SwitchDef {
     pub name: &'static str,
-    pub rule: &'static str,
+    pub rule: Rule,
     pub values: &'static [(&'static str, &'static str)],
 }
 
@@ -26,7 +28,7 @@ pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 pub const SWITCHES: &[SwitchDef] = &[
     SwitchDef {
         name: HKCR_MERGE,
-        rule: "REG-1",
+        rule: Rule::Reg1,
         values: &[
             (
                 "union",
@@ -40,7 +42,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: CLR_USER_CLASSES,
-        rule: "REG-2",
+        rule: Rule::Reg2,
         values: &[
             (
                 "read",
@@ -54,7 +56,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: SXS_CLASS_RUNTIME_CHECK,
-        rule: "LCC4-2",
+        rule: Rule::Lcc4_2,
         values: &[
             ("on", "a clrClass hit for another runtime returns NULL"),
             ("off", "a clrClass hit loads whatever its runtimeVersion"),
@@ -62,7 +64,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: LOCALSERVER_REGISTRATION,
-        rule: "LCC4-3",
+        rule: Rule::Lcc4_3,
         values: &[
             (
                 "pia",
@@ -76,7 +78,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: RUNTIME_MATCH,
-        rule: "LCC4-4",
+        rule: Rule::Lcc4_4,
         values: &[
             ("major-minor", "v4.0.30319 and v4.0 are the same runtime"),
             (
@@ -87,7 +89,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: MISSING_RUNTIME_VERSION,
-        rule: "LCC4-5",
+        rule: Rule::Lcc4_5,
         values: &[
             ("com", "no RuntimeVersion means v1.0.3705: NULL under CLR 4"),
             (
@@ -98,7 +100,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: BIND_FAILURE,
-        rule: "LCC-6",
+        rule: Rule::Lcc6,
         values: &[
             (
                 "throw",
@@ -112,7 +114,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: CLASS_FACTORY_EXCEPTION,
-        rule: "REQ-2",
+        rule: Rule::Req2,
         values: &[
             (
                 "com-exception",
@@ -126,7 +128,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: TREATAS_CYCLE,
-        rule: "COM-2",
+        rule: Rule::Com2,
         values: &[
             (
                 "classnotreg",
@@ -140,7 +142,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: ASM_UNREGISTER_VALUES,
-        rule: "ASM-4",
+        rule: Rule::Asm4,
         values: &[
             (
                 "keep",
