@@ -4,6 +4,7 @@ use comsim_manifest::Version;
 
 use crate::hresult::{self, HResult};
 use crate::machine::{AssemblyInfo, Bitness, Machine, RuntimeVersion, gac_file};
+use crate::session::Session;
 use crate::trace::{Rule, Trace};
 use crate::vfs::{VFile, WinPath};
 
@@ -553,6 +554,35 @@ pub fn find_type<'m>(
                 hresult::type_load_message(class, &bound.assembly.full_name()),
             ))
         }
+    }
+}
+
+impl Session<'_> {
+    /// Binds and finds the type: the file, the assembly's full name, whether it is `[ComImport]`.
+    pub(crate) fn bind_type(
+        &self,
+        display_name: &str,
+        class: &str,
+        codebase: Option<&str>,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Result<(WinPath, String, bool), Failure> {
+        let appbase = self.p.exe.parent();
+        let req = BindRequest {
+            display_name,
+            codebase,
+            clr,
+            bitness: self.p.bitness,
+            appbase: &appbase,
+            private_paths: &self.config.private_paths,
+        };
+        let bound = bind(self.m, &req, trace)?;
+        let t = find_type(bound, class, trace)?;
+        Ok((
+            bound.file.path.clone(),
+            bound.assembly.full_name(),
+            t.com_import,
+        ))
     }
 }
 

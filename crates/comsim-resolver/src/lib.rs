@@ -6,12 +6,17 @@ pub mod bind;
 pub mod clrguid;
 pub mod com;
 pub mod hresult;
+pub mod lcc;
 pub mod machine;
 pub mod outcome;
 pub mod process;
+pub mod reg;
+pub mod req;
 pub mod session;
+pub mod shim;
 pub mod shimreg;
 pub mod switches;
+pub mod sxs;
 pub mod trace;
 pub mod vfs;
 
