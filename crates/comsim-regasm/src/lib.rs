@@ -14,7 +14,7 @@ mod typelib;
 use comsim_manifest::Guid;
 use comsim_registry::{KeyPath, RegName, Root, Value, View, Writer};
 use comsim_resolver::clrguid::{self, ClrGuid};
-use comsim_resolver::switches::ASM_UNREGISTER_VALUES;
+use comsim_resolver::switches::{AsmUnregisterValues, SwitchValue};
 use comsim_resolver::{
     AssemblyInfo, Bitness, FileKind, Machine, Rule, RuntimeVersion, Switches, Trace, VFile, WinPath,
 };
@@ -357,7 +357,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         admin: inv.elevated,
     };
     let done = if o.unregister {
-        let delete_top_values = sw.is(ASM_UNREGISTER_VALUES, "delete");
+        let delete_top_values = sw.asm_unregister_values() == AsmUnregisterValues::Delete;
         let mut rm = Remover {
             reg: &mut m.registry,
             view,
@@ -694,7 +694,7 @@ fn unregister(
                 ),
             );
             if *kind == Kind::Managed {
-                s.inferred = Some(sw.setting(ASM_UNREGISTER_VALUES).to_string());
+                s.inferred = Some(sw.asm_unregister_values().setting().to_string());
             }
             s
         };

@@ -14,7 +14,7 @@ use crate::process::{Apartment, ClsCtx};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
-use crate::switches;
+use crate::switches::{SwitchValue, TreatAsCycle};
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
@@ -220,8 +220,9 @@ impl Session<'_> {
             if chain.contains(&next) {
                 chain.push(next);
                 let shown: Vec<String> = chain.iter().map(Guid::to_string).collect();
-                let setting = self.sw.setting(switches::TREATAS_CYCLE);
-                if setting.value == "original" {
+                let cycle = self.sw.treatas_cycle();
+                let setting = cycle.setting();
+                if cycle == TreatAsCycle::Original {
                     trace
                         .push(
                             Rule::Com2,

@@ -14,7 +14,10 @@ use crate::outcome::{LoadedType, Source};
 use crate::session::Session;
 use crate::shim::file_name_of;
 use crate::shimreg::{self, Found};
-use crate::switches;
+use crate::switches::{
+    BindFailure, LocalServerRegistration, MissingRuntimeVersion, RuntimeMatch, SwitchValue,
+    SxsClassRuntimeCheck,
+};
 use crate::trace::{Rule, Trace};
 
 /// What LoadCOMClass returned.
@@ -92,8 +95,9 @@ impl Session<'_> {
                 );
                 return self.load_sxs(&info, true, clr, trace);
             }
-            let setting = self.sw.setting(switches::SXS_CLASS_RUNTIME_CHECK);
-            if setting.value == "off" {
+            let check = self.sw.sxs_class_runtime_check();
+            let setting = check.setting();
+            if check == SxsClassRuntimeCheck::Off {
                 trace
                     .push(
                         Rule::Lcc4_2,
@@ -105,7 +109,7 @@ impl Session<'_> {
                     .inferred(setting);
                 return self.load_sxs(&info, false, clr, trace);
             }
-            let match_setting = self.sw.setting(switches::RUNTIME_MATCH);
+            let match_setting = self.sw.runtime_match().setting();
             if self.same_runtime(&info.runtime_version, clr) {
                 trace
                     .push(
@@ -158,8 +162,9 @@ impl Session<'_> {
                 return load(self, trace, false);
             }
             Found::LocalServer32(view) => {
-                let setting = self.sw.setting(switches::LOCALSERVER_REGISTRATION);
-                if setting.value == "com" {
+                let registration = self.sw.localserver_registration();
+                let setting = registration.setting();
+                if registration == LocalServerRegistration::Com {
                     trace
                         .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it"))
                         .inferred(setting);
@@ -196,7 +201,7 @@ impl Session<'_> {
             .found(hit.default_value.clone().unwrap_or_default());
         match &hit.runtime_version {
             Some(rv) => {
-                let setting = self.sw.setting(switches::RUNTIME_MATCH);
+                let setting = self.sw.runtime_match().setting();
                 if self.same_runtime(rv, clr) {
                     trace
                         .push(
@@ -218,8 +223,9 @@ impl Session<'_> {
                 }
             }
             None => {
-                let setting = self.sw.setting(switches::MISSING_RUNTIME_VERSION);
-                if setting.value == "load" {
+                let missing = self.sw.missing_runtime_version();
+                let setting = missing.setting();
+                if missing == MissingRuntimeVersion::Load {
                     trace
                         .push(
                             Rule::Lcc4_5,
@@ -265,7 +271,7 @@ impl Session<'_> {
     pub(crate) fn same_runtime(&self, rv: &str, clr: &RuntimeVersion) -> bool {
         match RuntimeVersion::parse(rv) {
             None => false,
-            Some(v) if self.sw.is(switches::RUNTIME_MATCH, "exact") => v.text == clr.text,
+            Some(v) if self.sw.runtime_match() == RuntimeMatch::Exact => v.text == clr.text,
             Some(v) => v.cmp_major_minor(clr).is_eq(),
         }
     }
@@ -312,8 +318,9 @@ impl Session<'_> {
                 com_import,
             }),
             Err(f) => {
-                let setting = self.sw.setting(switches::BIND_FAILURE);
-                if setting.value == "fallback" {
+                let failure = self.sw.bind_failure();
+                let setting = failure.setting();
+                if failure == BindFailure::Fallback {
                     trace
                         .push(
                             Rule::Lcc6,

@@ -9,7 +9,7 @@ use comsim_registry::{Access, MergeMode};
 
 use crate::machine::Bitness;
 use crate::session::Session;
-use crate::switches;
+use crate::switches::{ClrUserClasses, HkcrMerge, SwitchValue};
 use crate::trace::{Rule, Trace};
 
 impl Session<'_> {
@@ -29,30 +29,29 @@ impl Session<'_> {
             Rule::Reg1,
             format!(
                 "HKCR merges HKLM\\Software\\Classes and HKCU\\Software\\Classes ({})",
-                self.sw.setting(switches::HKCR_MERGE)
+                self.sw.hkcr_merge().setting()
             ),
         );
         if self.p.elevated {
-            let setting = self.sw.setting(switches::CLR_USER_CLASSES);
+            let setting = self.sw.clr_user_classes();
             trace
                 .push(
                     Rule::Reg2,
                     format!(
                         "elevated: COM ignores per-user classes; the CLR's own registry read {}",
-                        if setting.value == "read" {
-                            "still sees them"
-                        } else {
-                            "ignores them too"
+                        match setting {
+                            ClrUserClasses::Read => "still sees them",
+                            ClrUserClasses::Ignore => "ignores them too",
                         }
                     ),
                 )
-                .inferred(setting);
+                .inferred(setting.setting());
         }
     }
 
     /// The access of the CLR's own registry reads (SHIM-REG; REG-2's CLR part is switchable).
     pub(crate) fn clr_access(&self) -> Access {
-        let ignore = self.p.elevated && self.sw.is(switches::CLR_USER_CLASSES, "ignore");
+        let ignore = self.p.elevated && self.sw.clr_user_classes() == ClrUserClasses::Ignore;
         Access {
             view: self.view(),
             merge: self.merge(),
@@ -80,10 +79,9 @@ impl Session<'_> {
     }
 
     pub(crate) fn merge(&self) -> MergeMode {
-        if self.sw.is(switches::HKCR_MERGE, "strict") {
-            MergeMode::Strict
-        } else {
-            MergeMode::Union
+        match self.sw.hkcr_merge() {
+            HkcrMerge::Strict => MergeMode::Strict,
+            HkcrMerge::Union => MergeMode::Union,
         }
     }
 

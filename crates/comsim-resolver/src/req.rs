@@ -16,7 +16,7 @@ use crate::lcc::Lcc;
 use crate::outcome::{LoadedType, Outcome, Server};
 use crate::process::{Apartment, ClassRef, ClsCtx, Request};
 use crate::session::{Run, Session};
-use crate::switches;
+use crate::switches::{ClassFactoryException, SwitchValue};
 use crate::trace::{Rule, Trace};
 
 impl Session<'_> {
@@ -209,13 +209,15 @@ impl Session<'_> {
                             )
                             .found(hr.to_string());
                         // REQ-2 says COMException; real reports show the HRESULT's own type.
-                        let setting = self.sw.setting(switches::CLASS_FACTORY_EXCEPTION);
-                        let exception = if setting.value == "by-hresult" {
+                        let choice = self.sw.class_factory_exception();
+                        let setting = choice.setting();
+                        let by_hresult = choice == ClassFactoryException::ByHresult;
+                        let exception = if by_hresult {
                             hr.exception_type()
                         } else {
                             "System.Runtime.InteropServices.COMException"
                         };
-                        if exception != hr.exception_type() || setting.value == "by-hresult" {
+                        if exception != hr.exception_type() || by_hresult {
                             trace
                                 .push(Rule::Req2, format!("the failure is thrown as {exception}"))
                                 .inferred(setting);
