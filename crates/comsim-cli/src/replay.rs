@@ -758,7 +758,7 @@ fn server_fields(s: &Server, out: &mut Vec<(String, String)>) {
     out.push(("server.file".into(), s.file.clone()));
     out.push(("server.process".into(), s.process.clone()));
     if let Some(a) = &s.apartment {
-        out.push(("server.apartment".into(), a.clone()));
+        out.push(("server.apartment".into(), a.to_string()));
     }
     if let Some(r) = &s.runtime {
         out.push(("server.runtime".into(), r.to_string()));

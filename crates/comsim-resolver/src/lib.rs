@@ -20,6 +20,7 @@ pub mod sxs;
 pub mod trace;
 pub mod vfs;
 
+pub use com::{ObjectApartment, ThreadingModel};
 pub use comsim_rules::Group;
 pub use hresult::HResult;
 pub use machine::{

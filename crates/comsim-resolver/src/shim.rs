@@ -8,7 +8,7 @@
 use comsim_manifest::Guid;
 
 use crate::bind::Failure;
-use crate::com::apartment_for;
+use crate::com::{ThreadingModel, apartment_for};
 use crate::hresult::HResult;
 use crate::machine::RuntimeVersion;
 use crate::outcome::{LoadedType, Outcome, Server, ServerKind, Source};
@@ -299,7 +299,7 @@ impl Session<'_> {
                 }
                 f.hresult
             })?;
-        let apt = apartment_for(apartment, threading_model);
+        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
         trace.push(
             Rule::Com5,
             format!(

@@ -3,6 +3,10 @@
 //! not-registered answer (COM-4), and the apartment an in-process object lives in (COM-5). An
 //! InprocServer32 of mscoree.dll hands over to the shim (`shim.rs`, SHIM-1..SHIM-5).
 
+mod apartment;
+
+pub use apartment::{ObjectApartment, ThreadingModel, apartment_for};
+
 use comsim_manifest::Guid;
 use comsim_manifest::lookup::find_com_server;
 use comsim_registry::{Access, KeyPath, Root, Value};
@@ -22,35 +26,6 @@ fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> 
     s.m.registry
         .query_value(key, name, access)
         .and_then(|(v, _)| Value::as_string(v))
-}
-
-/// COM-5: the apartment an in-process object lives in, from the client's apartment and the
-/// server's ThreadingModel (compared case-insensitively), as the table of seed 001 says.
-pub fn apartment_for(client: Apartment, threading_model: Option<&str>) -> String {
-    let tm = threading_model.map(str::to_ascii_lowercase);
-    match tm.as_deref() {
-        Some("apartment") => match client {
-            Apartment::Sta => "client STA",
-            Apartment::Mta => "host STA",
-            Apartment::NaOnSta => "client STA",
-            Apartment::NaOnMta => "host STA",
-        },
-        Some("free") => match client {
-            Apartment::Mta => "client MTA",
-            _ => "host MTA",
-        },
-        Some("both") => match client {
-            Apartment::Sta => "client STA",
-            Apartment::Mta => "client MTA",
-            Apartment::NaOnSta | Apartment::NaOnMta => "client NA",
-        },
-        Some("neutral") => match client {
-            Apartment::NaOnSta | Apartment::NaOnMta => "client NA",
-            _ => "NA",
-        },
-        _ => "main STA",
-    }
-    .to_owned()
 }
 
 impl Session<'_> {
@@ -355,7 +330,7 @@ impl Session<'_> {
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         }
-        let apt = apartment_for(apartment, threading_model);
+        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
         trace
             .push(
                 Rule::Com5,
@@ -560,21 +535,6 @@ fn threading_name(tm: &comsim_manifest::ThreadingModel) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn com5_apartment_table_of_seed_001() {
-        use Apartment::*;
-        assert_eq!(apartment_for(Sta, None), "main STA");
-        assert_eq!(apartment_for(Mta, Some("Apartment")), "host STA");
-        assert_eq!(apartment_for(NaOnSta, Some("apartment")), "client STA");
-        assert_eq!(apartment_for(NaOnMta, Some("Apartment")), "host STA");
-        assert_eq!(apartment_for(Sta, Some("Free")), "host MTA");
-        assert_eq!(apartment_for(Mta, Some("Free")), "client MTA");
-        assert_eq!(apartment_for(Sta, Some("Both")), "client STA");
-        assert_eq!(apartment_for(Mta, Some("Both")), "client MTA");
-        assert_eq!(apartment_for(Sta, Some("Neutral")), "NA");
-        assert_eq!(apartment_for(Sta, Some("bogus")), "main STA");
-    }
 
     #[test]
     fn com3_local_server_command_lines() {
