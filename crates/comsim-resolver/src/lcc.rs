@@ -7,6 +7,7 @@
 //! propagates or falls back per LCC-6.
 
 use comsim_manifest::Guid;
+use comsim_manifest::lookup::RegistrationKind;
 
 use crate::bind::Failure;
 use crate::machine::RuntimeVersion;
@@ -29,33 +30,38 @@ pub(crate) enum Lcc {
 
 impl Session<'_> {
     /// LoadCOMClass for the client's CLR (LCC2-*, LCC4-*).
-    pub(crate) fn load_com_class(&mut self, guid: Guid, record: bool, trace: &mut Trace) -> Lcc {
+    pub(crate) fn load_com_class(
+        &mut self,
+        guid: Guid,
+        kind: RegistrationKind,
+        trace: &mut Trace,
+    ) -> Lcc {
         let Some(clr) = self.clr.clone() else {
             trace.push(Rule::Req4, "a native client has no LoadCOMClass");
             return Lcc::Null;
         };
         if clr.major < 4 {
-            self.lcc2(guid, record, &clr, trace)
+            self.lcc2(guid, kind, &clr, trace)
         } else {
-            self.lcc4(guid, record, &clr, trace)
+            self.lcc4(guid, kind, &clr, trace)
         }
     }
 
     pub(crate) fn lcc2(
         &mut self,
         guid: Guid,
-        record: bool,
+        kind: RegistrationKind,
         clr: &RuntimeVersion,
         trace: &mut Trace,
     ) -> Lcc {
-        if let Some(info) = self.sxs_lookup(guid, record, Rule::Lcc2_1, trace) {
+        if let Some(info) = self.sxs_lookup(guid, kind, Rule::Lcc2_1, trace) {
             trace.push(
                 Rule::Lcc2_1,
                 "CLR 2.0: an SxS hit loads the assembly and its type (no PIA or runtime check)",
             );
             return self.load_sxs(&info, false, clr, trace);
         }
-        let hit = self.registry_after_sxs_miss(Rule::Lcc2_2, guid, record, clr, trace);
+        let hit = self.registry_after_sxs_miss(Rule::Lcc2_2, guid, kind, clr, trace);
         match hit {
             Some(hit) => {
                 trace.push(
@@ -82,11 +88,11 @@ impl Session<'_> {
     pub(crate) fn lcc4(
         &mut self,
         guid: Guid,
-        record: bool,
+        kind: RegistrationKind,
         clr: &RuntimeVersion,
         trace: &mut Trace,
     ) -> Lcc {
-        if let Some(info) = self.sxs_lookup(guid, record, Rule::Lcc4_1, trace) {
+        if let Some(info) = self.sxs_lookup(guid, kind, Rule::Lcc4_1, trace) {
             if info.is_surrogate {
                 trace.push(Rule::Sxs8, "a clrSurrogate is a registration-free PIA");
                 trace.push(
@@ -131,7 +137,7 @@ impl Session<'_> {
                 .found(format!("compared with {match_setting}"));
             return Lcc::Null;
         }
-        let Some(hit) = self.registry_after_sxs_miss(Rule::Lcc4_3, guid, record, clr, trace) else {
+        let Some(hit) = self.registry_after_sxs_miss(Rule::Lcc4_3, guid, kind, clr, trace) else {
             trace.push(
                 Rule::Lcc4_3,
                 "the registry has nothing either: LoadCOMClass returns NULL",
@@ -249,7 +255,7 @@ impl Session<'_> {
         &self,
         rule: Rule,
         guid: Guid,
-        record: bool,
+        kind: RegistrationKind,
         clr: &RuntimeVersion,
         trace: &mut Trace,
     ) -> Option<shimreg::RegHit> {
@@ -260,7 +266,7 @@ impl Session<'_> {
         shimreg::find_shim_info(
             &self.m.registry,
             guid,
-            record,
+            kind,
             Some(clr),
             &self.clr_access(),
             self.other_view(),

@@ -21,6 +21,7 @@ pub mod trace;
 pub mod vfs;
 
 pub use com::{ObjectApartment, ThreadingModel};
+pub use comsim_manifest::lookup::RegistrationKind;
 pub use comsim_rules::Group;
 pub use hresult::HResult;
 pub use machine::{

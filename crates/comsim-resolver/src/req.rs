@@ -7,7 +7,7 @@
 //! through CoCreateInstance (`com.rs`).
 
 use comsim_manifest::Guid;
-use comsim_manifest::lookup::find_progid;
+use comsim_manifest::lookup::{RegistrationKind, find_progid};
 use comsim_registry::{KeyPath, Root};
 
 use crate::bind::Failure;
@@ -105,7 +105,7 @@ impl Session<'_> {
             }
             Request::LoadRecord { guid } => {
                 trace.push(Rule::Req5, req.describe());
-                match self.load_com_class(*guid, true, &mut trace) {
+                match self.load_com_class(*guid, RegistrationKind::Record, &mut trace) {
                     Lcc::Type(t) => Outcome::Managed {
                         loaded: Box::new(t),
                         created: false,
@@ -136,7 +136,7 @@ impl Session<'_> {
             );
             return Ok(t.clone());
         }
-        match self.load_com_class(clsid, false, trace) {
+        match self.load_com_class(clsid, RegistrationKind::Class, trace) {
             Lcc::Type(t) => {
                 self.cache.push((clsid, Some(t.clone())));
                 Ok(Some(t))

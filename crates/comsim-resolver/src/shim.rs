@@ -6,6 +6,7 @@
 //! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5).
 
 use comsim_manifest::Guid;
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
 
 use crate::bind::Failure;
 use crate::com::{ThreadingModel, apartment_for};
@@ -175,10 +176,9 @@ impl Session<'_> {
         // and mscoree falls back to the registry.
         let origin = match origin {
             ManagedOrigin::Sxs { .. } => {
-                let found = self
-                    .ctx
-                    .as_ref()
-                    .map(|ctx| comsim_manifest::lookup::find_shim_info(ctx, clsid, false, true));
+                let found = self.ctx.as_ref().map(|ctx| {
+                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
+                });
                 match found {
                     Some(Ok(info)) => ManagedOrigin::Sxs {
                         runtime: info.runtime_version,
@@ -277,7 +277,7 @@ impl Session<'_> {
                 match shimreg::find_shim_info(
                     &self.m.registry,
                     clsid,
-                    false,
+                    RegistrationKind::Class,
                     Some(&runtime),
                     &access,
                     self.other_view(),

@@ -1,6 +1,7 @@
 //! The CLR's registry read of a managed registration: `FindShimInfoFromRegistry` and
 //! `FindRuntimeVersionFromRegistry` (SHIM-REG-1..SHIM-REG-8).
 
+use comsim_manifest::lookup::RegistrationKind;
 use comsim_manifest::{Guid, Version};
 use comsim_registry::{Access, KeyPath, Registry, Root, Value, ValueType, View};
 
@@ -303,7 +304,7 @@ fn key_label(found: Found) -> &'static str {
 pub fn find_shim_info(
     reg: &Registry,
     guid: Guid,
-    record: bool,
+    kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
     access: &Access,
     other_view: bool,
@@ -313,7 +314,7 @@ pub fn find_shim_info(
         Some(c) => format!("capped at {}", c.family()),
         None => "no cap".to_owned(),
     };
-    let attempts: Vec<(KeyPath, Found, Access)> = if record {
+    let attempts: Vec<(KeyPath, Found, Access)> = if kind == RegistrationKind::Record {
         vec![(
             KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
             Found::Record,
@@ -391,7 +392,15 @@ pub fn find_runtime_version(
     other_view: bool,
     trace: &mut Trace,
 ) -> Option<RuntimeInfo> {
-    let hit = find_shim_info(reg, guid, false, None, access, other_view, trace)?;
+    let hit = find_shim_info(
+        reg,
+        guid,
+        RegistrationKind::Class,
+        None,
+        access,
+        other_view,
+        trace,
+    )?;
     let supported = sz(reg, &hit.chosen, "SupportedRuntimeVersions", &hit.access).ok();
     let runtime = hit
         .runtime_version

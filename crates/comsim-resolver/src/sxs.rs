@@ -7,7 +7,7 @@
 
 use comsim_manifest::Guid;
 use comsim_manifest::actctx::build_context;
-use comsim_manifest::lookup::{ShimMiss, find_shim_info};
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, ShimMiss, find_shim_info};
 
 use crate::outcome::Outcome;
 use crate::session::Session;
@@ -146,7 +146,7 @@ impl Session<'_> {
     pub(crate) fn sxs_lookup(
         &self,
         guid: Guid,
-        record: bool,
+        kind: RegistrationKind,
         rule: Rule,
         trace: &mut Trace,
     ) -> Option<comsim_manifest::lookup::ShimInfo> {
@@ -154,14 +154,14 @@ impl Session<'_> {
             trace.push(rule, "SxS: no activation context, nothing to look up");
             return None;
         };
-        match find_shim_info(ctx, guid, record, false) {
+        match find_shim_info(ctx, guid, kind, RuntimeAsked::No) {
             Ok(info) => {
                 trace
                     .push(
                         Rule::Sxs4,
                         format!(
                             "SxsLookupClrGuid({guid}, {}) found a {}: {} in {}",
-                            if record { "FIND_SURROGATE" } else { "FIND_ANY" },
+                            kind.find().flag_name(),
                             if info.is_surrogate {
                                 "clrSurrogate"
                             } else {
@@ -188,7 +188,7 @@ impl Session<'_> {
                         Rule::Sxs4,
                         format!(
                             "SxsLookupClrGuid({guid}, {}): not in the activation context",
-                            if record { "FIND_SURROGATE" } else { "FIND_ANY" }
+                            kind.find().flag_name()
                         ),
                     ),
                     ShimMiss::SurrogateWithRuntimeRequest { source } => (

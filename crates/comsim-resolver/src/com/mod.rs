@@ -8,7 +8,7 @@ mod apartment;
 pub use apartment::{ObjectApartment, ThreadingModel, apartment_for};
 
 use comsim_manifest::Guid;
-use comsim_manifest::lookup::find_com_server;
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, find_shim_info};
 use comsim_registry::{Access, KeyPath, Root, Value};
 
 use crate::hresult::HResult;
@@ -66,7 +66,7 @@ impl Session<'_> {
                 Some(class) => {
                     // The assembly is the one of the context entry, as SxsLookupClrGuid reports it.
                     let info =
-                        comsim_manifest::lookup::find_shim_info(ctx, clsid, false, false).ok();
+                        find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
                     let assembly = info.map(|i| i.assembly).unwrap_or_default();
                     let origin = ManagedOrigin::Sxs {
                         runtime: server
