@@ -315,6 +315,30 @@ pub fn bind<'m>(
     req: &BindRequest<'_>,
     trace: &mut Trace,
 ) -> Result<Bound<'m>, Failure> {
+    let name = parse_requested(req, trace)?;
+    if let Some(result) = from_gac(machine, req, &name, trace) {
+        return result;
+    }
+    if let Some(result) = from_appbase(machine, req, &name, trace) {
+        return result;
+    }
+    if let Some(result) = from_codebase(machine, req, &name, trace) {
+        return result;
+    }
+    trace
+        .push(
+            Rule::Bind5,
+            "the assembly is nowhere the runtime looks: FileNotFoundException",
+        )
+        .found(HResult::FILE_NOT_FOUND.to_string());
+    Err(Failure::new(
+        HResult::FILE_NOT_FOUND,
+        hresult::file_not_found_message(&name.display()),
+    ))
+}
+
+/// BIND-1: the display name to bind, parsed; an invalid one fails with FUSION_E_INVALID_NAME.
+fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyName, Failure> {
     let name = match parse_display_name(req.display_name) {
         Ok(n) => n,
         Err(why) => {
@@ -343,49 +367,67 @@ pub fn bind<'m>(
         } else {
             "not strong-named: the GAC is not searched".to_owned()
         });
+    Ok(name)
+}
 
-    let found = |path: &WinPath| machine.fs.get(path);
-
-    // BIND-2: the GAC of the running CLR, for strong names with a version.
-    if let (true, Some(version)) = (name.is_strong(), name.version) {
-        let root = machine.gac_root(req.clr);
-        let token = name.public_key_token.clone().flatten().unwrap_or_default();
-        let mut looked = Vec::new();
-        for dir in gac_dirs(req.clr, req.bitness) {
-            let path = gac_file(
-                &root,
-                req.clr,
-                dir,
-                &name.name,
-                &version,
-                name.culture.as_deref(),
-                &token,
-            );
-            if let Some(file) = found(&path)
-                && let Some(asm) = file.assembly()
-                && mismatch(&name, asm).is_none()
-            {
-                trace
-                    .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
-                    .at(path.to_string())
-                    .found(asm.full_name());
-                return accept(file, asm, req, &name, trace);
-            }
-            looked.push(path.to_string());
+/// BIND-2: the GAC of the running CLR, for strong names with a version. `None` when the
+/// assembly is not there (or not looked for).
+fn from_gac<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
+    let (true, Some(version)) = (name.is_strong(), name.version) else {
+        return None;
+    };
+    let root = machine.gac_root(req.clr);
+    let token = name.public_key_token.clone().flatten().unwrap_or_default();
+    let mut looked = Vec::new();
+    for dir in gac_dirs(req.clr, req.bitness) {
+        let path = gac_file(
+            &root,
+            req.clr,
+            dir,
+            &name.name,
+            &version,
+            name.culture.as_deref(),
+            &token,
+        );
+        if let Some(file) = machine.fs.get(&path)
+            && let Some(asm) = file.assembly()
+            && mismatch(name, asm).is_none()
+        {
+            trace
+                .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
+                .at(path.to_string())
+                .found(asm.full_name());
+            return Some(accept(file, asm, req, name, trace));
         }
-        trace
-            .push(
-                Rule::Bind2,
-                format!(
-                    "not in the GAC of {} (each CLR sees only its own GAC)",
-                    req.clr
-                ),
-            )
-            .at(looked.join("; "))
-            .found("nothing");
+        looked.push(path.to_string());
     }
+    trace
+        .push(
+            Rule::Bind2,
+            format!(
+                "not in the GAC of {} (each CLR sees only its own GAC)",
+                req.clr
+            ),
+        )
+        .at(looked.join("; "))
+        .found("nothing");
 
-    // BIND-3: the application base, then privatePath, .dll before .exe.
+    None
+}
+
+/// BIND-3: the application base, then privatePath, `.dll` before `.exe`; probing stops at the
+/// first file with the simple name. `None` when nothing is there.
+fn from_appbase<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
     let mut dirs = vec![req.appbase.clone()];
     dirs.extend(req.private_paths.iter().map(|p| req.appbase.join(p)));
     let culture_dir = name.culture.clone().filter(|c| !c.is_empty());
@@ -400,7 +442,7 @@ pub fn bind<'m>(
                 base.join(&format!("{}.{ext}", name.name)),
                 base.join(&format!("{0}\\{0}.{ext}", name.name)),
             ] {
-                let Some(file) = found(&path) else {
+                let Some(file) = machine.fs.get(&path) else {
                     looked.push(path.to_string());
                     continue;
                 };
@@ -413,12 +455,12 @@ pub fn bind<'m>(
                         )
                         .at(path.to_string())
                         .found("a native image");
-                    return Err(Failure::new(
+                    return Some(Err(Failure::new(
                         HResult::BAD_FORMAT,
                         hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
-                    ));
+                    )));
                 };
-                if let Some(why) = mismatch(&name, asm) {
+                if let Some(why) = mismatch(name, asm) {
                     trace
                         .push(
                             Rule::Bind3,
@@ -426,16 +468,16 @@ pub fn bind<'m>(
                         )
                         .at(path.to_string())
                         .found(asm.full_name());
-                    return Err(Failure::new(
+                    return Some(Err(Failure::new(
                         HResult::FUSION_E_REF_DEF_MISMATCH,
                         hresult::ref_def_mismatch_message(&name.display()),
-                    ));
+                    )));
                 }
                 trace
                     .push(Rule::Bind3, "found in the application base")
                     .at(file.path.to_string())
                     .found(asm.full_name());
-                return accept(file, asm, req, &name, trace);
+                return Some(accept(file, asm, req, name, trace));
             }
         }
     }
@@ -447,7 +489,17 @@ pub fn bind<'m>(
         .at(looked.join("; "))
         .found("nothing");
 
-    // BIND-4: the CodeBase hint.
+    None
+}
+
+/// BIND-4: the CodeBase hint; the file must be the assembly asked for. `None` when there is no
+/// usable hint.
+fn from_codebase<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
     match req.codebase {
         None => {
             trace
@@ -467,7 +519,7 @@ pub fn bind<'m>(
                     .at(url.to_owned())
                     .found("ignored");
             }
-            Some(path) => match found(&path) {
+            Some(path) => match machine.fs.get(&path) {
                 None => {
                     trace
                         .push(Rule::Bind4, "the CodeBase file does not exist")
@@ -480,10 +532,10 @@ pub fn bind<'m>(
                             .push(Rule::Bind4, "the CodeBase file is not an assembly")
                             .at(url.to_owned())
                             .found("a native image");
-                        return Err(Failure::new(
+                        return Some(Err(Failure::new(
                             HResult::BAD_FORMAT,
                             hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
-                        ));
+                        )));
                     };
                     // The file loaded from a hint must be the assembly asked for: name and culture,
                     // and for a strong name also token and version (simple names are not
@@ -500,31 +552,22 @@ pub fn bind<'m>(
                             )
                             .at(url.to_owned())
                             .found(asm.full_name());
-                        return Err(Failure::new(
+                        return Some(Err(Failure::new(
                             HResult::FUSION_E_REF_DEF_MISMATCH,
                             hresult::ref_def_mismatch_message(&name.display()),
-                        ));
+                        )));
                     }
                     trace
                         .push(Rule::Bind4, "loaded from the CodeBase")
                         .at(url.to_owned())
                         .found(asm.full_name());
-                    return accept(file, asm, req, &name, trace);
+                    return Some(accept(file, asm, req, name, trace));
                 }
             },
         },
     }
 
-    trace
-        .push(
-            Rule::Bind5,
-            "the assembly is nowhere the runtime looks: FileNotFoundException",
-        )
-        .found(HResult::FILE_NOT_FOUND.to_string());
-    Err(Failure::new(
-        HResult::FILE_NOT_FOUND,
-        hresult::file_not_found_message(&name.display()),
-    ))
+    None
 }
 
 /// BIND-7: `Assembly.GetType(class)`.

@@ -7,7 +7,7 @@
 //! propagates or falls back per LCC-6.
 
 use comsim_manifest::Guid;
-use comsim_manifest::lookup::RegistrationKind;
+use comsim_manifest::lookup::{RegistrationKind, ShimInfo};
 
 use crate::bind::Failure;
 use crate::machine::RuntimeVersion;
@@ -85,6 +85,8 @@ impl Session<'_> {
         }
     }
 
+    /// LoadCOMClass on CLR 4.0 (LCC4-1..LCC4-5): the activation context first, then the registry
+    /// capped at the running CLR.
     pub(crate) fn lcc4(
         &mut self,
         guid: Guid,
@@ -93,49 +95,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Lcc {
         if let Some(info) = self.sxs_lookup(guid, kind, Rule::Lcc4_1, trace) {
-            if info.is_surrogate {
-                trace.push(Rule::Sxs8, "a clrSurrogate is a registration-free PIA");
-                trace.push(
-                    Rule::Lcc4_1,
-                    "a reg-free PIA: bind and load, no registry lookup",
-                );
-                return self.load_sxs(&info, true, clr, trace);
-            }
-            let check = self.sw.sxs_class_runtime_check();
-            let setting = check.setting();
-            if check == SxsClassRuntimeCheck::Off {
-                trace
-                    .push(
-                        Rule::Lcc4_2,
-                        format!(
-                            "a clrClass hit loads without a runtime check (runtimeVersion {})",
-                            info.runtime_version
-                        ),
-                    )
-                    .inferred(setting);
-                return self.load_sxs(&info, false, clr, trace);
-            }
-            let match_setting = self.sw.runtime_match().setting();
-            if self.same_runtime(&info.runtime_version, clr) {
-                trace
-                    .push(
-                        Rule::Lcc4_2,
-                        format!(
-                            "clrClass runtimeVersion {} is the running runtime {}: bind and load",
-                            info.runtime_version, clr
-                        ),
-                    )
-                    .inferred(setting);
-                return self.load_sxs(&info, false, clr, trace);
-            }
-            trace
-                .push(
-                    Rule::Lcc4_2,
-                    format!("clrClass runtimeVersion {} is not the running runtime {}: LoadCOMClass returns NULL", info.runtime_version, clr),
-                )
-                .inferred(setting)
-                .found(format!("compared with {match_setting}"));
-            return Lcc::Null;
+            return self.lcc4_context_hit(&info, clr, trace);
         }
         let Some(hit) = self.registry_after_sxs_miss(Rule::Lcc4_3, guid, kind, clr, trace) else {
             trace.push(
@@ -144,6 +104,71 @@ impl Session<'_> {
             );
             return Lcc::Null;
         };
+        self.lcc4_registry_hit(&hit, clr, trace)
+    }
+
+    /// LCC4-1, SXS-8: a clrSurrogate hit is a reg-free PIA and loads; LCC4-2: a clrClass hit
+    /// loads only on its own runtime (switch `sxs-class-runtime-check`).
+    fn lcc4_context_hit(
+        &mut self,
+        info: &ShimInfo,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Lcc {
+        if info.is_surrogate {
+            trace.push(Rule::Sxs8, "a clrSurrogate is a registration-free PIA");
+            trace.push(
+                Rule::Lcc4_1,
+                "a reg-free PIA: bind and load, no registry lookup",
+            );
+            return self.load_sxs(info, true, clr, trace);
+        }
+        let check = self.sw.sxs_class_runtime_check();
+        let setting = check.setting();
+        if check == SxsClassRuntimeCheck::Off {
+            trace
+                .push(
+                    Rule::Lcc4_2,
+                    format!(
+                        "a clrClass hit loads without a runtime check (runtimeVersion {})",
+                        info.runtime_version
+                    ),
+                )
+                .inferred(setting);
+            return self.load_sxs(info, false, clr, trace);
+        }
+        let match_setting = self.sw.runtime_match().setting();
+        if self.same_runtime(&info.runtime_version, clr) {
+            trace
+                .push(
+                    Rule::Lcc4_2,
+                    format!(
+                        "clrClass runtimeVersion {} is the running runtime {}: bind and load",
+                        info.runtime_version, clr
+                    ),
+                )
+                .inferred(setting);
+            return self.load_sxs(info, false, clr, trace);
+        }
+        trace
+            .push(
+                Rule::Lcc4_2,
+                format!("clrClass runtimeVersion {} is not the running runtime {}: LoadCOMClass returns NULL", info.runtime_version, clr),
+            )
+            .inferred(setting)
+            .found(format!("compared with {match_setting}"));
+        Lcc::Null
+    }
+
+    /// LCC4-3: a registry hit. A record, a LocalServer32-only registration (switch
+    /// `localserver-registration`) or an InprocServer32 default other than mscoree.dll is a PIA
+    /// and loads; mscoree.dll goes on to the RuntimeVersion check.
+    fn lcc4_registry_hit(
+        &mut self,
+        hit: &shimreg::RegHit,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Lcc {
         let is_mscoree = hit
             .default_value
             .as_deref()
@@ -205,6 +230,28 @@ impl Session<'_> {
             )
             .at(hit.key.to_string())
             .found(hit.default_value.clone().unwrap_or_default());
+        self.lcc4_runtime_version(hit, clr, trace)
+    }
+
+    /// LCC4-4: a RuntimeVersion other than the running runtime returns NULL (switch
+    /// `runtime-match`); LCC4-5: none reads as v1.0.3705 (switch `missing-runtime-version`).
+    fn lcc4_runtime_version(
+        &mut self,
+        hit: &shimreg::RegHit,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Lcc {
+        let load = |s: &mut Self, trace: &mut Trace, pia: bool| {
+            s.bind_and_load(
+                &hit.assembly,
+                &hit.class,
+                hit.codebase.as_deref(),
+                Source::Registry,
+                pia,
+                clr,
+                trace,
+            )
+        };
         match &hit.runtime_version {
             Some(rv) => {
                 let setting = self.sw.runtime_match().setting();

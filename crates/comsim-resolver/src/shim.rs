@@ -7,6 +7,7 @@
 
 use comsim_manifest::Guid;
 use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
+use comsim_registry::Access;
 
 use crate::bind::Failure;
 use crate::com::{ThreadingModel, apartment_for};
@@ -172,122 +173,12 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let access = self.clr_access();
-        // FindShimInfoFromWin32 asking for the runtime version: a surrogate hit fails (SXS-5)
-        // and mscoree falls back to the registry.
-        let origin = match origin {
-            ManagedOrigin::Sxs { .. } => {
-                let found = self.ctx.as_ref().map(|ctx| {
-                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
-                });
-                match found {
-                    Some(Ok(info)) => ManagedOrigin::Sxs {
-                        runtime: info.runtime_version,
-                        class: info.class_name,
-                        assembly: info.assembly,
-                    },
-                    other => {
-                        use comsim_manifest::lookup::ShimMiss;
-                        let why = match other {
-                            Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
-                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
-                                Rule::Sxs5
-                            }
-                            Some(Err(ShimMiss::EmptyTypeName { source })) => {
-                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails"));
-                                Rule::Sxs6
-                            }
-                            _ => Rule::Sxs4,
-                        };
-                        trace.push(
-                            Rule::Shim1,
-                            format!("the context gave nothing ({why}): mscoree falls back to the registry"),
-                        );
-                        ManagedOrigin::Registry
-                    }
-                }
-            }
-            o => o,
-        };
-        let requested = match &origin {
-            ManagedOrigin::Sxs { runtime, .. } => {
-                trace.push(
-                    Rule::Shim1,
-                    format!("mscoree: the activation context's runtimeVersion is {runtime}"),
-                );
-                runtime.clone()
-            }
-            ManagedOrigin::Registry => {
-                trace.push(
-                    Rule::Shim1,
-                    "mscoree reads the registration's runtime version",
-                );
-                match shimreg::find_runtime_version(
-                    &self.m.registry,
-                    clsid,
-                    &access,
-                    self.other_view(),
-                    trace,
-                ) {
-                    Some(info) => info.runtime,
-                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
-                }
-            }
-        };
+        let origin = self.context_entry_with_runtime(clsid, origin, trace);
+        let requested = self.requested_runtime(clsid, &origin, &access, trace)?;
         let runtime = self.choose_runtime(&requested, trace)?;
-        let started = !self.loaded.contains(&runtime);
-        if started {
-            let beside: Vec<String> = self.loaded.iter().map(|r| r.to_string()).collect();
-            trace.push(
-                Rule::Shim3,
-                if beside.is_empty() {
-                    format!("CLR {runtime} starts in the process")
-                } else {
-                    format!(
-                        "CLR {runtime} starts in-process side by side with {}",
-                        beside.join(", ")
-                    )
-                },
-            );
-            self.loaded.push(runtime.clone());
-        } else {
-            trace.push(
-                Rule::Shim3,
-                format!("CLR {runtime} is already loaded in the process: it is used"),
-            );
-        }
-        // SHIM-5: the chosen runtime resolves the class itself.
-        let (class, display, codebase, source) = match origin {
-            ManagedOrigin::Sxs {
-                class, assembly, ..
-            } => {
-                trace.push(
-                    Rule::Shim5,
-                    format!("{runtime} takes the class from the activation context"),
-                );
-                (class, assembly, None, Source::Sxs)
-            }
-            ManagedOrigin::Registry => {
-                trace.push(
-                    Rule::Shim5,
-                    format!(
-                        "{runtime} resolves the class from the registry, capped at {}",
-                        runtime.family()
-                    ),
-                );
-                match shimreg::find_shim_info(
-                    &self.m.registry,
-                    clsid,
-                    RegistrationKind::Class,
-                    Some(&runtime),
-                    &access,
-                    self.other_view(),
-                    trace,
-                ) {
-                    Some(hit) => (hit.class, hit.assembly, hit.codebase, Source::Registry),
-                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
-                }
-            }
-        };
+        let started = self.load_runtime(&runtime, trace);
+        let (class, display, codebase, source) =
+            self.class_in_runtime(clsid, origin, &runtime, &access, trace)?;
         let (path, assembly, _) = self
             .bind_type(&display, &class, codebase.as_deref(), &runtime, trace)
             .map_err(|f: Failure| {
@@ -324,6 +215,159 @@ impl Session<'_> {
                 pia: false,
                 com_import: false,
             }),
+        })
+    }
+
+    /// SXS-5, SXS-6: mscoree asks the activation context again, for the runtime version; a
+    /// surrogate or an empty name fails the lookup, and mscoree falls back to the registry
+    /// (SHIM-1).
+    fn context_entry_with_runtime(
+        &self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        trace: &mut Trace,
+    ) -> ManagedOrigin {
+        match origin {
+            ManagedOrigin::Sxs { .. } => {
+                let found = self.ctx.as_ref().map(|ctx| {
+                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
+                });
+                match found {
+                    Some(Ok(info)) => ManagedOrigin::Sxs {
+                        runtime: info.runtime_version,
+                        class: info.class_name,
+                        assembly: info.assembly,
+                    },
+                    other => {
+                        use comsim_manifest::lookup::ShimMiss;
+                        let why = match other {
+                            Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
+                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
+                                Rule::Sxs5
+                            }
+                            Some(Err(ShimMiss::EmptyTypeName { source })) => {
+                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails"));
+                                Rule::Sxs6
+                            }
+                            _ => Rule::Sxs4,
+                        };
+                        trace.push(
+                            Rule::Shim1,
+                            format!("the context gave nothing ({why}): mscoree falls back to the registry"),
+                        );
+                        ManagedOrigin::Registry
+                    }
+                }
+            }
+            o => o,
+        }
+    }
+
+    /// SHIM-1: the runtime version the component asks for: the context entry's, or the
+    /// registration's (SHIM-REG-8). A registration without one is REGDB_E_CLASSNOTREG.
+    fn requested_runtime(
+        &self,
+        clsid: Guid,
+        origin: &ManagedOrigin,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Result<String, HResult> {
+        Ok(match origin {
+            ManagedOrigin::Sxs { runtime, .. } => {
+                trace.push(
+                    Rule::Shim1,
+                    format!("mscoree: the activation context's runtimeVersion is {runtime}"),
+                );
+                runtime.clone()
+            }
+            ManagedOrigin::Registry => {
+                trace.push(
+                    Rule::Shim1,
+                    "mscoree reads the registration's runtime version",
+                );
+                match shimreg::find_runtime_version(
+                    &self.m.registry,
+                    clsid,
+                    access,
+                    self.other_view(),
+                    trace,
+                ) {
+                    Some(info) => info.runtime,
+                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
+                }
+            }
+        })
+    }
+
+    /// SHIM-3: the chosen runtime starts in the process, beside those already loaded, unless it
+    /// is loaded already. Says whether it started.
+    fn load_runtime(&mut self, runtime: &RuntimeVersion, trace: &mut Trace) -> bool {
+        let started = !self.loaded.contains(runtime);
+        if started {
+            let beside: Vec<String> = self.loaded.iter().map(|r| r.to_string()).collect();
+            trace.push(
+                Rule::Shim3,
+                if beside.is_empty() {
+                    format!("CLR {runtime} starts in the process")
+                } else {
+                    format!(
+                        "CLR {runtime} starts in-process side by side with {}",
+                        beside.join(", ")
+                    )
+                },
+            );
+            self.loaded.push(runtime.clone());
+        } else {
+            trace.push(
+                Rule::Shim3,
+                format!("CLR {runtime} is already loaded in the process: it is used"),
+            );
+        }
+        started
+    }
+
+    /// SHIM-5: the chosen runtime resolves the class itself: from the context entry, or from the
+    /// registry capped at that runtime (SHIM-REG). Gives the class, the assembly's display name,
+    /// the CodeBase and where they came from.
+    fn class_in_runtime(
+        &self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        runtime: &RuntimeVersion,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Result<(String, String, Option<String>, Source), HResult> {
+        Ok(match origin {
+            ManagedOrigin::Sxs {
+                class, assembly, ..
+            } => {
+                trace.push(
+                    Rule::Shim5,
+                    format!("{runtime} takes the class from the activation context"),
+                );
+                (class, assembly, None, Source::Sxs)
+            }
+            ManagedOrigin::Registry => {
+                trace.push(
+                    Rule::Shim5,
+                    format!(
+                        "{runtime} resolves the class from the registry, capped at {}",
+                        runtime.family()
+                    ),
+                );
+                match shimreg::find_shim_info(
+                    &self.m.registry,
+                    clsid,
+                    RegistrationKind::Class,
+                    Some(runtime),
+                    access,
+                    self.other_view(),
+                    trace,
+                ) {
+                    Some(hit) => (hit.class, hit.assembly, hit.codebase, Source::Registry),
+                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
+                }
+            }
         })
     }
 

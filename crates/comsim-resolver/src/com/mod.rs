@@ -47,120 +47,27 @@ impl Session<'_> {
         }
         let clsid = self.treat_as(clsid, &access, trace)?;
 
-        // COM-1: the activation context before the registry.
-        if let Some(ctx) = &self.ctx
-            && let Some(server) = find_com_server(ctx, clsid)
-        {
-            trace
-                .push(
-                    Rule::Com1,
-                    format!(
-                        "{clsid} is declared in the activation context, served by {}",
-                        server.module
-                    ),
-                )
-                .at(server.location.to_string())
-                .found(server.module.clone());
-            let tm = threading_name(&server.threading_model);
-            return match server.managed_type {
-                Some(class) => {
-                    // The assembly is the one of the context entry, as SxsLookupClrGuid reports it.
-                    let info =
-                        find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
-                    let assembly = info.map(|i| i.assembly).unwrap_or_default();
-                    let origin = ManagedOrigin::Sxs {
-                        runtime: server
-                            .runtime_version
-                            .clone()
-                            .filter(|r| !r.is_empty())
-                            .unwrap_or_else(|| shimreg::V1_RUNTIME.to_owned()),
-                        class,
-                        assembly,
-                    };
-                    self.mscoree(clsid, origin, tm.as_deref(), apartment, trace)
-                }
-                None => {
-                    let dir = self.p.exe.parent();
-                    let path = dir.join(&server.module);
-                    self.native_inproc(
-                        clsid,
-                        &path.to_string(),
-                        tm.as_deref(),
-                        apartment,
-                        false,
-                        trace,
-                    )
-                }
-            };
+        if let Some(result) = self.from_context(clsid, apartment, trace) {
+            return result;
         }
-
         let mut failure: Option<HResult> = None;
-        let mut registered = false;
         if clsctx.has(ClsCtx::INPROC_SERVER) {
-            let key = clsid_key(clsid, &["InprocServer32"]);
-            let default = string_value(self, &key, "", &access).filter(|d| !d.is_empty());
-            match (&default, self.m.registry.open(&key, &access)) {
-                (_, None) => {
-                    trace
-                        .push(
-                            Rule::Com3,
-                            format!("no InprocServer32 in the {} view", access.view),
-                        )
-                        .at(key.to_string())
-                        .found("no key");
-                }
-                (None, Some(_)) => {
-                    trace
-                        .push(
-                            Rule::Com3,
-                            "InprocServer32 has no server (no default value)",
-                        )
-                        .at(key.to_string())
-                        .found("no default value");
-                }
-                (Some(dll), Some(open)) => {
-                    registered = true;
-                    let tm = string_value(self, &key, "ThreadingModel", &access);
-                    trace
-                        .push(Rule::Com3, format!("in-process server {dll}"))
-                        .at(key.to_string())
-                        .found(format!(
-                            "{}; ThreadingModel {}",
-                            open.primary.path(),
-                            tm.as_deref().unwrap_or("(none)")
-                        ));
-                    let result = if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
-                        self.mscoree(
-                            clsid,
-                            ManagedOrigin::Registry,
-                            tm.as_deref(),
-                            apartment,
-                            trace,
-                        )
-                    } else {
-                        self.native_inproc(clsid, dll, tm.as_deref(), apartment, true, trace)
-                    };
-                    match result {
-                        Ok(s) => return Ok(s),
-                        Err(hr) => failure = Some(hr),
-                    }
-                }
+            match self.inproc_server(clsid, &access, apartment, trace) {
+                Some(Ok(s)) => return Ok(s),
+                Some(Err(hr)) => failure = Some(hr),
+                None => {}
             }
         }
         if clsctx.has(ClsCtx::LOCAL_SERVER) {
             match self.local_server(clsid, &access, trace) {
                 Some(Ok(s)) => return Ok(s),
-                Some(Err(hr)) => {
-                    registered = true;
-                    failure = Some(hr);
-                }
+                Some(Err(hr)) => failure = Some(hr),
                 None => {}
             }
         }
         if let Some(hr) = failure {
             return Err(hr);
         }
-        let _ = registered;
         trace
             .push(
                 Rule::Com4,
@@ -171,6 +78,118 @@ impl Session<'_> {
             )
             .found(HResult::REGDB_E_CLASSNOTREG.to_string());
         Err(HResult::REGDB_E_CLASSNOTREG)
+    }
+
+    /// COM-1: the activation context before the registry. A `clrClass` is served by mscoree
+    /// (SHIM-1..SHIM-5), a `comClass` by its file beside the application. `None` when the context
+    /// does not declare the class.
+    fn from_context(
+        &mut self,
+        clsid: Guid,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let ctx = self.ctx.as_ref()?;
+        let server = find_com_server(ctx, clsid)?;
+        trace
+            .push(
+                Rule::Com1,
+                format!(
+                    "{clsid} is declared in the activation context, served by {}",
+                    server.module
+                ),
+            )
+            .at(server.location.to_string())
+            .found(server.module.clone());
+        let tm = threading_name(&server.threading_model);
+        Some(match server.managed_type {
+            Some(class) => {
+                // The assembly is the one of the context entry, as SxsLookupClrGuid reports it.
+                let info =
+                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
+                let assembly = info.map(|i| i.assembly).unwrap_or_default();
+                let origin = ManagedOrigin::Sxs {
+                    runtime: server
+                        .runtime_version
+                        .clone()
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or_else(|| shimreg::V1_RUNTIME.to_owned()),
+                    class,
+                    assembly,
+                };
+                self.mscoree(clsid, origin, tm.as_deref(), apartment, trace)
+            }
+            None => {
+                let dir = self.p.exe.parent();
+                let path = dir.join(&server.module);
+                self.native_inproc(
+                    clsid,
+                    &path.to_string(),
+                    tm.as_deref(),
+                    apartment,
+                    false,
+                    trace,
+                )
+            }
+        })
+    }
+
+    /// COM-3's in-process half: the InprocServer32 default names the server; mscoree.dll hands
+    /// over to the shim (SHIM-1..SHIM-5), any other DLL is loaded natively. `None` when no server
+    /// is registered.
+    fn inproc_server(
+        &mut self,
+        clsid: Guid,
+        access: &Access,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let key = clsid_key(clsid, &["InprocServer32"]);
+        let default = string_value(self, &key, "", access).filter(|d| !d.is_empty());
+        match (&default, self.m.registry.open(&key, access)) {
+            (_, None) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("no InprocServer32 in the {} view", access.view),
+                    )
+                    .at(key.to_string())
+                    .found("no key");
+                None
+            }
+            (None, Some(_)) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        "InprocServer32 has no server (no default value)",
+                    )
+                    .at(key.to_string())
+                    .found("no default value");
+                None
+            }
+            (Some(dll), Some(open)) => {
+                let tm = string_value(self, &key, "ThreadingModel", access);
+                trace
+                    .push(Rule::Com3, format!("in-process server {dll}"))
+                    .at(key.to_string())
+                    .found(format!(
+                        "{}; ThreadingModel {}",
+                        open.primary.path(),
+                        tm.as_deref().unwrap_or("(none)")
+                    ));
+                Some(if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
+                    self.mscoree(
+                        clsid,
+                        ManagedOrigin::Registry,
+                        tm.as_deref(),
+                        apartment,
+                        trace,
+                    )
+                } else {
+                    self.native_inproc(clsid, dll, tm.as_deref(), apartment, true, trace)
+                })
+            }
+        }
     }
 
     /// COM-2: follows `TreatAs`; a repeated CLSID is a cycle.
@@ -419,7 +438,26 @@ impl Session<'_> {
             };
             return Some(result);
         }
-        // AppID + DllSurrogate: the in-process DLL in a surrogate process.
+        self.dll_surrogate(clsid, access, trace)
+    }
+
+    /// COM-3 without a LocalServer32: an `AppID` with `DllSurrogate` runs the InprocServer32 DLL
+    /// (of either view) in a surrogate process (dllhost.exe when the value is empty). `None` when
+    /// there is no AppID.
+    fn dll_surrogate(
+        &self,
+        clsid: Guid,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let key = clsid_key(clsid, &["LocalServer32"]);
+        let views = [
+            *access,
+            Access {
+                view: access.view.other(),
+                ..*access
+            },
+        ];
         let appid = views
             .iter()
             .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc));
