@@ -7,6 +7,10 @@
 //! (ASM-6), or writes a `/regfile` script (ASM-7), and returns the console lines, the exit code and
 //! a trace whose every step cites a rule of `rules.md`.
 
+// Functions stay under 100 lines (issue 10): a longer one is split into named steps or says
+// why not with `#[expect(clippy::too_many_lines)]`.
+#![warn(clippy::too_many_lines)]
+
 pub mod layout;
 pub mod options;
 mod typelib;
@@ -266,32 +270,8 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         trace: Trace::default(),
         files: Vec::new(),
     };
-    let parsed = options::parse(inv.args);
-    let nologo = match &parsed {
-        Ok(o) => o.nologo,
-        Err(_) => inv
-            .args
-            .iter()
-            .any(|a| options::parse(std::slice::from_ref(a)).is_ok_and(|o| o.nologo)),
-    };
-    if !nologo {
-        for l in inv.tool.banner() {
-            r.out(l);
-        }
-    }
-    let o = match parsed {
-        Ok(o) => o,
-        Err(e) => {
-            if let ArgError::RegfileWith(other) = e {
-                r.trace
-                    .push(
-                        Rule::Asm7,
-                        format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
-                    );
-            }
-            r.error(e.to_string());
-            return Ok(r);
-        }
+    let Some(o) = command_line(inv, &mut r) else {
+        return Ok(r);
     };
     let Some(name) = o.assembly.clone().filter(|_| !o.help) else {
         for l in options::USAGE {
@@ -307,20 +287,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
     let asm = assign_generated_guids(asm, o.tlb.is_some(), &mut r);
 
     let view = inv.tool.view(m);
-    let view_name = match view {
-        View::Bits32 => "the 32-bit view (Classes\\CLSID lands under Wow6432Node)",
-        View::Bits64 if m.os == Bitness::B32 => "the only view of a 32-bit Windows",
-        View::Bits64 => "the 64-bit (native) view",
-    };
-    r.trace
-        .push(
-            Rule::Asm5,
-            format!(
-                "the {} regasm of {} writes through HKEY_CLASSES_ROOT in {view_name}",
-                inv.tool.bitness, inv.tool.clr.text
-            ),
-        )
-        .at(inv.tool.path(m).to_string());
+    trace_view(m, inv, view, &mut r);
     let reg = Registration {
         full_name: asm.full_name(),
         version: asm.version.to_string(),
@@ -329,18 +296,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         asm: &asm,
     };
     let types = classify(&asm, &mut r);
-    if o.codebase && asm.public_key_token.is_none() {
-        r.trace.push(
-            Rule::Asm7,
-            format!(
-                "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
-                asm.name
-            ),
-        );
-        if !o.silent {
-            r.warn("Registering an unsigned assembly with /codebase can cause your assembly to interfere with other applications that may be installed on the same computer. The /codebase switch is intended to be used only with signed assemblies. Please give your assembly a strong name and re-register it.");
-        }
-    }
+    codebase_warning(&o, &asm, &mut r);
     if let Some(file) = &o.regfile {
         regfile(m, inv, &o, file.as_deref(), &path, &reg, &types, &mut r);
         return Ok(r);
@@ -383,6 +339,73 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         }
     }
     Ok(r)
+}
+
+/// The banner (unless `/nologo`) and the options; a bad command line is reported, with ASM-7
+/// when `/regfile` is combined with an option it excludes.
+fn command_line(inv: &Invocation, r: &mut RegasmRun) -> Option<Options> {
+    let parsed = options::parse(inv.args);
+    let nologo = match &parsed {
+        Ok(o) => o.nologo,
+        Err(_) => inv
+            .args
+            .iter()
+            .any(|a| options::parse(std::slice::from_ref(a)).is_ok_and(|o| o.nologo)),
+    };
+    if !nologo {
+        for l in inv.tool.banner() {
+            r.out(l);
+        }
+    }
+    let o = match parsed {
+        Ok(o) => o,
+        Err(e) => {
+            if let ArgError::RegfileWith(other) = e {
+                r.trace
+                    .push(
+                        Rule::Asm7,
+                        format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
+                    );
+            }
+            r.error(e.to_string());
+            return None;
+        }
+    };
+    Some(o)
+}
+
+/// ASM-5: the view the tool writes, from its bitness (and the Windows it runs on).
+fn trace_view(m: &Machine, inv: &Invocation, view: View, r: &mut RegasmRun) {
+    let view_name = match view {
+        View::Bits32 => "the 32-bit view (Classes\\CLSID lands under Wow6432Node)",
+        View::Bits64 if m.os == Bitness::B32 => "the only view of a 32-bit Windows",
+        View::Bits64 => "the 64-bit (native) view",
+    };
+    r.trace
+        .push(
+            Rule::Asm5,
+            format!(
+                "the {} regasm of {} writes through HKEY_CLASSES_ROOT in {view_name}",
+                inv.tool.bitness, inv.tool.clr.text
+            ),
+        )
+        .at(inv.tool.path(m).to_string());
+}
+
+/// ASM-7: `/codebase` on an assembly without a strong name warns (unless `/silent`).
+fn codebase_warning(o: &Options, asm: &AssemblyInfo, r: &mut RegasmRun) {
+    if o.codebase && asm.public_key_token.is_none() {
+        r.trace.push(
+            Rule::Asm7,
+            format!(
+                "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
+                asm.name
+            ),
+        );
+        if !o.silent {
+            r.warn("Registering an unsigned assembly with /codebase can cause your assembly to interfere with other applications that may be installed on the same computer. The /codebase switch is intended to be used only with signed assemblies. Please give your assembly a strong name and re-register it.");
+        }
+    }
 }
 
 /// Finds and loads the assembly, as regasm's `Assembly.LoadFrom` would; prints the error if it

@@ -135,62 +135,9 @@ fn search_key(
     let mut best: Option<(Version, String)> = None;
     for n in &names {
         let name = n.as_str();
-        let Some(version) = parse_version_subkey(name) else {
-            trace
-                .push(
-                    Rule::ShimReg2,
-                    format!("subkey `{name}` is not a version: ignored"),
-                )
-                .at(key.join(name).to_string());
+        let Some(version) = valid_subkey(reg, key, name, record, cap, access, trace) else {
             continue;
         };
-        let sub = key.join(name);
-        if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
-            trace
-                .push(
-                    Rule::ShimReg8,
-                    format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
-                )
-                .at(sub.to_string());
-            continue;
-        }
-        let mut needed = vec!["Assembly", "Class"];
-        if !record {
-            needed.push("RuntimeVersion");
-        }
-        let problems: Vec<String> = needed
-            .iter()
-            .filter_map(|v| sz(reg, &sub, v, access).err())
-            .collect();
-        if !problems.is_empty() {
-            trace
-                .push(
-                    Rule::ShimReg3,
-                    format!("version subkey {name} skipped: {}", problems.join(", ")),
-                )
-                .at(sub.to_string())
-                .found("invalid");
-            continue;
-        }
-        // The cap applies to records too, when they have a RuntimeVersion.
-        if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
-            && above_cap(&rv, cap) == Some(true)
-        {
-            trace
-                .push(
-                    Rule::ShimReg4,
-                    format!(
-                        "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
-                        cap.map(|c| c.family()).unwrap_or_default()
-                    ),
-                )
-                .at(sub.to_string())
-                .found(format!("RuntimeVersion = {rv}"));
-            continue;
-        }
-        trace
-            .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
-            .at(sub.to_string());
         // `>=`: on a tie the later subkey wins.
         if best.as_ref().is_none_or(|(b, _)| version >= *b) {
             best = Some((version, name.to_owned()));
@@ -209,55 +156,154 @@ fn search_key(
             (key.join(&name), Some(name))
         }
         None => {
-            // SHIM-REG-6: the key's own values.
-            let class = sz(reg, key, "Class", access);
-            let assembly = sz(reg, key, "Assembly", access);
-            let rv = sz(reg, key, "RuntimeVersion", access).ok();
-            let mut why = Vec::new();
-            if let Err(e) = &class {
-                why.push(e.clone());
-            }
-            match &assembly {
-                Err(e) => why.push(e.clone()),
-                Ok(a) if assembly_version(a).is_none() => why.push(format!(
-                    "the version= part of Assembly `{a}` does not parse"
-                )),
-                Ok(_) => {}
-            }
-            if !record
-                && let Some(rv) = &rv
-                && above_cap(rv, cap) == Some(true)
-            {
-                why.push(format!(
-                    "RuntimeVersion {rv} is above the running {}",
-                    cap.map(|c| c.family()).unwrap_or_default()
-                ));
-            }
-            if !why.is_empty() {
-                trace
-                    .push(
-                        Rule::ShimReg6,
-                        format!(
-                            "no valid version subkey, and the key's own values do not qualify: {}",
-                            why.join(", ")
-                        ),
-                    )
-                    .at(key.to_string())
-                    .found("nothing");
+            if !own_values_qualify(reg, key, record, cap, access, trace) {
                 return None;
             }
-            trace
-                .push(
-                    Rule::ShimReg6,
-                    match &rv {
-                        Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
-                        None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
-                    },
-                )
-                .at(key.to_string());
             (key.clone(), None)
         }
     };
+    read_hit(reg, key, chosen, version_subkey, found, access, trace)
+}
+
+/// SHIM-REG-2..SHIM-REG-4 for one subkey: a version name (SHIM-REG-2), not an unmanaged
+/// side-by-side entry (SHIM-REG-8), with the values it needs (SHIM-REG-3), within the cap
+/// (SHIM-REG-4). Gives its version when it is valid.
+fn valid_subkey(
+    reg: &Registry,
+    key: &KeyPath,
+    name: &str,
+    record: bool,
+    cap: Option<&RuntimeVersion>,
+    access: &Access,
+    trace: &mut Trace,
+) -> Option<Version> {
+    let Some(version) = parse_version_subkey(name) else {
+        trace
+            .push(
+                Rule::ShimReg2,
+                format!("subkey `{name}` is not a version: ignored"),
+            )
+            .at(key.join(name).to_string());
+        return None;
+    };
+    let sub = key.join(name);
+    if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
+        trace
+            .push(
+                Rule::ShimReg8,
+                format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
+            )
+            .at(sub.to_string());
+        return None;
+    }
+    let mut needed = vec!["Assembly", "Class"];
+    if !record {
+        needed.push("RuntimeVersion");
+    }
+    let problems: Vec<String> = needed
+        .iter()
+        .filter_map(|v| sz(reg, &sub, v, access).err())
+        .collect();
+    if !problems.is_empty() {
+        trace
+            .push(
+                Rule::ShimReg3,
+                format!("version subkey {name} skipped: {}", problems.join(", ")),
+            )
+            .at(sub.to_string())
+            .found("invalid");
+        return None;
+    }
+    // The cap applies to records too, when they have a RuntimeVersion.
+    if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
+        && above_cap(&rv, cap) == Some(true)
+    {
+        trace
+            .push(
+                Rule::ShimReg4,
+                format!(
+                    "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
+                    cap.map(|c| c.family()).unwrap_or_default()
+                ),
+            )
+            .at(sub.to_string())
+            .found(format!("RuntimeVersion = {rv}"));
+        return None;
+    }
+    trace
+        .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
+        .at(sub.to_string());
+    Some(version)
+}
+
+/// SHIM-REG-6: without a valid version subkey, the key's own values are used if `Class` and
+/// `Assembly` qualify (and, for a class, the RuntimeVersion is within the cap).
+fn own_values_qualify(
+    reg: &Registry,
+    key: &KeyPath,
+    record: bool,
+    cap: Option<&RuntimeVersion>,
+    access: &Access,
+    trace: &mut Trace,
+) -> bool {
+    let class = sz(reg, key, "Class", access);
+    let assembly = sz(reg, key, "Assembly", access);
+    let rv = sz(reg, key, "RuntimeVersion", access).ok();
+    let mut why = Vec::new();
+    if let Err(e) = &class {
+        why.push(e.clone());
+    }
+    match &assembly {
+        Err(e) => why.push(e.clone()),
+        Ok(a) if assembly_version(a).is_none() => why.push(format!(
+            "the version= part of Assembly `{a}` does not parse"
+        )),
+        Ok(_) => {}
+    }
+    if !record
+        && let Some(rv) = &rv
+        && above_cap(rv, cap) == Some(true)
+    {
+        why.push(format!(
+            "RuntimeVersion {rv} is above the running {}",
+            cap.map(|c| c.family()).unwrap_or_default()
+        ));
+    }
+    if !why.is_empty() {
+        trace
+            .push(
+                Rule::ShimReg6,
+                format!(
+                    "no valid version subkey, and the key's own values do not qualify: {}",
+                    why.join(", ")
+                ),
+            )
+            .at(key.to_string())
+            .found("nothing");
+        return false;
+    }
+    trace
+        .push(
+            Rule::ShimReg6,
+            match &rv {
+                Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
+                None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
+            },
+        )
+        .at(key.to_string());
+    true
+}
+
+/// SHIM-REG-7: `Class`, `Assembly`, `CodeBase` and `RuntimeVersion` read from the chosen key.
+fn read_hit(
+    reg: &Registry,
+    key: &KeyPath,
+    chosen: KeyPath,
+    version_subkey: Option<String>,
+    found: Found,
+    access: &Access,
+    trace: &mut Trace,
+) -> Option<RegHit> {
     let class = sz(reg, &chosen, "Class", access).ok()?;
     let assembly = sz(reg, &chosen, "Assembly", access).ok()?;
     let codebase = sz(reg, &chosen, "CodeBase", access).ok();

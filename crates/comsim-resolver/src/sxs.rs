@@ -21,36 +21,10 @@ impl Session<'_> {
         &mut self,
         trace: &mut Trace,
     ) -> Result<Option<WinPath>, Box<Outcome>> {
-        let exe = &self.p.exe;
-        let dir = exe.parent();
-        let beside = dir.join(&format!("{}.manifest", exe.file_name()));
-        let (bytes, path, shown) = match self.m.fs.get(exe).and_then(|f| {
-            f.embedded_manifest.clone().or_else(|| {
-                (!f.bytes.is_empty())
-                    .then(|| {
-                        comsim_manifest::pe::embedded_manifest(&f.bytes, 1)
-                            .ok()
-                            .flatten()
-                    })
-                    .flatten()
-                    .map(|m| m.bytes)
-            })
-        }) {
-            Some(b) => (b, exe.clone(), format!("{exe}#RT_MANIFEST/1")),
-            None => match self.m.fs.get(&beside) {
-                Some(f) => (f.bytes.clone(), beside.clone(), beside.to_string()),
-                None => {
-                    trace
-                        .push(
-                            Rule::Sxs1,
-                            "no application manifest: the activation context is empty",
-                        )
-                        .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
-                        .found("nothing");
-                    return Ok(None);
-                }
-            },
+        let Some((bytes, path, shown)) = self.app_manifest(trace) else {
+            return Ok(None);
         };
+        let dir = self.p.exe.parent();
         let app = match comsim_manifest::parse_manifest(&shown, &bytes) {
             Ok(a) => a,
             Err(d) => {
@@ -140,6 +114,42 @@ impl Session<'_> {
                 }))
             }
         }
+    }
+
+    /// SXS-1: the application manifest: the exe's `RT_MANIFEST` resource 1, else
+    /// `APP.exe.manifest` beside it. Gives its bytes, its path and how the trace shows it.
+    fn app_manifest(&self, trace: &mut Trace) -> Option<(Vec<u8>, WinPath, String)> {
+        let exe = &self.p.exe;
+        let dir = exe.parent();
+        let beside = dir.join(&format!("{}.manifest", exe.file_name()));
+        let found = match self.m.fs.get(exe).and_then(|f| {
+            f.embedded_manifest.clone().or_else(|| {
+                (!f.bytes.is_empty())
+                    .then(|| {
+                        comsim_manifest::pe::embedded_manifest(&f.bytes, 1)
+                            .ok()
+                            .flatten()
+                    })
+                    .flatten()
+                    .map(|m| m.bytes)
+            })
+        }) {
+            Some(b) => (b, exe.clone(), format!("{exe}#RT_MANIFEST/1")),
+            None => match self.m.fs.get(&beside) {
+                Some(f) => (f.bytes.clone(), beside.clone(), beside.to_string()),
+                None => {
+                    trace
+                        .push(
+                            Rule::Sxs1,
+                            "no application manifest: the activation context is empty",
+                        )
+                        .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
+                        .found("nothing");
+                    return None;
+                }
+            },
+        };
+        Some(found)
     }
 
     /// The SxS step shared by both CLRs (SXS-4..SXS-8), traced.

@@ -47,7 +47,7 @@ impl Session<'_> {
         }
         let clsid = self.treat_as(clsid, &access, trace)?;
 
-        if let Some(result) = self.from_context(clsid, apartment, trace) {
+        if let Some(result) = self.context_server(clsid, apartment, trace) {
             return result;
         }
         let mut failure: Option<HResult> = None;
@@ -83,7 +83,7 @@ impl Session<'_> {
     /// COM-1: the activation context before the registry. A `clrClass` is served by mscoree
     /// (SHIM-1..SHIM-5), a `comClass` by its file beside the application. `None` when the context
     /// does not declare the class.
-    fn from_context(
+    fn context_server(
         &mut self,
         clsid: Guid,
         apartment: Apartment,
