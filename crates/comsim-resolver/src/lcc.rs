@@ -47,6 +47,8 @@ impl Session<'_> {
         }
     }
 
+    /// LoadCOMClass on CLR 2.0: the activation context (LCC2-1), then the registry capped at
+    /// 2.0 (LCC2-2), else NULL (LCC2-3).
     pub(crate) fn lcc2(
         &mut self,
         guid: Guid,
@@ -321,6 +323,8 @@ impl Session<'_> {
         )
     }
 
+    /// LCC4-2, LCC4-4: whether a runtime version names the running runtime (switch
+    /// `runtime-match`).
     pub(crate) fn same_runtime(&self, rv: &str, clr: &RuntimeVersion) -> bool {
         match RuntimeVersion::parse(rv) {
             None => false,

@@ -78,6 +78,7 @@ impl Session<'_> {
         }
     }
 
+    /// REG-1: how HKCR merges HKCU's classes over HKLM's (switch `hkcr-merge`).
     pub(crate) fn merge(&self) -> MergeMode {
         match self.sw.hkcr_merge() {
             HkcrMerge::Strict => MergeMode::Strict,

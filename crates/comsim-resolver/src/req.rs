@@ -333,6 +333,8 @@ impl Session<'_> {
     }
 }
 
+/// `System.__ComObject` (or a `[ComImport]` wrapper) bound to a CLSID (REQ-1, REQ-2), with the
+/// server CoCreateInstance reached, if any.
 pub(crate) fn com_object(
     clsid: Guid,
     wrapper: Option<LoadedType>,
@@ -349,6 +351,7 @@ pub(crate) fn com_object(
     }
 }
 
+/// A failed HRESULT returned to a native caller (REQ-4), with its name and system message.
 pub(crate) fn hresult_outcome(hr: HResult) -> Outcome {
     Outcome::Hresult {
         hresult: hr,

@@ -423,14 +423,15 @@ pub fn find_shim_info(
     None
 }
 
-/// `FindRuntimeVersionFromRegistry` (SHIM-REG-8): the highest registration with no cap; its
-/// RuntimeVersion, `v1.0.3705` when missing; and `SupportedRuntimeVersions`.
+/// What `FindRuntimeVersionFromRegistry` reads (SHIM-REG-8).
 pub struct RuntimeInfo {
     pub runtime: String,
     pub supported: Option<String>,
     pub hit: RegHit,
 }
 
+/// `FindRuntimeVersionFromRegistry` (SHIM-REG-8): the highest registration with no cap; its
+/// RuntimeVersion, `v1.0.3705` when missing; and `SupportedRuntimeVersions`.
 pub fn find_runtime_version(
     reg: &Registry,
     guid: Guid,

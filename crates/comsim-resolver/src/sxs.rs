@@ -219,6 +219,7 @@ impl Session<'_> {
     }
 }
 
+/// SXS-2: what one probe found, as the trace shows it.
 pub(crate) fn probe_text(o: &comsim_manifest::actctx::ProbeOutcome) -> String {
     use comsim_manifest::actctx::ProbeOutcome as P;
     match o {
@@ -232,6 +233,7 @@ pub(crate) fn probe_text(o: &comsim_manifest::actctx::ProbeOutcome) -> String {
     }
 }
 
+/// SXS-2: the process does not start: ERROR_SXS_CANT_GEN_ACTCTX and the loader's message.
 pub(crate) fn startup_failure(detail: String) -> Outcome {
     Outcome::StartupFailure {
         error: Some(comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX),

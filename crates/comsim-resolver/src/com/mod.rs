@@ -22,6 +22,7 @@ use crate::switches::{SwitchValue, TreatAsCycle};
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
+/// A string value of COM's registry read, if the key and value exist.
 fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
     s.m.registry
         .query_value(key, name, access)
@@ -559,6 +560,7 @@ fn command_exe(cmd: &str) -> String {
     cmd.split(' ').next().unwrap_or(cmd).to_owned()
 }
 
+/// A context entry's `threadingModel` as the registry would spell it (COM-5).
 fn threading_name(tm: &comsim_manifest::ThreadingModel) -> Option<String> {
     use comsim_manifest::ThreadingModel as T;
     match tm {
