@@ -128,14 +128,18 @@ fn search_key(
     access: &Access,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let record = found == Found::Record;
+    let kind = if found == Found::Record {
+        RegistrationKind::Record
+    } else {
+        RegistrationKind::Class
+    };
     let open = reg.open(key, access)?;
     let mut names: Vec<_> = reg.open_subkeys(&open);
     names.sort();
     let mut best: Option<(Version, String)> = None;
     for n in &names {
         let name = n.as_str();
-        let Some(version) = valid_subkey(reg, key, name, record, cap, access, trace) else {
+        let Some(version) = valid_subkey(reg, key, name, kind, cap, access, trace) else {
             continue;
         };
         // `>=`: on a tie the later subkey wins.
@@ -156,7 +160,7 @@ fn search_key(
             (key.join(&name), Some(name))
         }
         None => {
-            if !own_values_qualify(reg, key, record, cap, access, trace) {
+            if !own_values_qualify(reg, key, kind, cap, access, trace) {
                 return None;
             }
             (key.clone(), None)
@@ -172,7 +176,7 @@ fn valid_subkey(
     reg: &Registry,
     key: &KeyPath,
     name: &str,
-    record: bool,
+    kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
     access: &Access,
     trace: &mut Trace,
@@ -197,7 +201,7 @@ fn valid_subkey(
         return None;
     }
     let mut needed = vec!["Assembly", "Class"];
-    if !record {
+    if kind == RegistrationKind::Class {
         needed.push("RuntimeVersion");
     }
     let problems: Vec<String> = needed
@@ -241,7 +245,7 @@ fn valid_subkey(
 fn own_values_qualify(
     reg: &Registry,
     key: &KeyPath,
-    record: bool,
+    kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
     access: &Access,
     trace: &mut Trace,
@@ -260,7 +264,7 @@ fn own_values_qualify(
         )),
         Ok(_) => {}
     }
-    if !record
+    if kind == RegistrationKind::Class
         && let Some(rv) = &rv
         && above_cap(rv, cap) == Some(true)
     {

@@ -123,14 +123,7 @@ impl Session<'_> {
             None => {
                 let dir = self.p.exe.parent();
                 let path = dir.join(&server.module);
-                self.native_inproc(
-                    clsid,
-                    &path.to_string(),
-                    tm.as_deref(),
-                    apartment,
-                    false,
-                    trace,
-                )
+                self.native_inproc(clsid, &path.to_string(), tm.as_deref(), apartment, trace)
             }
         })
     }
@@ -187,7 +180,7 @@ impl Session<'_> {
                         trace,
                     )
                 } else {
-                    self.native_inproc(clsid, dll, tm.as_deref(), apartment, true, trace)
+                    self.native_inproc(clsid, dll, tm.as_deref(), apartment, trace)
                 })
             }
         }
@@ -305,7 +298,6 @@ impl Session<'_> {
         dll: &str,
         threading_model: Option<&str>,
         apartment: Apartment,
-        _from_registry: bool,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let candidates = self.locate(dll, self.p.bitness);
