@@ -4,7 +4,7 @@
 //! `Activator.CreateInstance` (REQ-2), `Type.GetTypeFromProgID` (REQ-3, `CurVer` and the
 //! activation context's ProgIDs), a native client's `CoCreateInstance` (REQ-4) and a record
 //! lookup (REQ-5). The managed requests go through LoadCOMClass (`lcc.rs`), the native ones
-//! through CoCreateInstance (`com.rs`).
+//! through CoCreateInstance (`com/`).
 
 use comsim_manifest::Guid;
 use comsim_manifest::lookup::{RegistrationKind, find_progid};
