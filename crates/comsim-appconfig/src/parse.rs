@@ -8,13 +8,14 @@
 //! events with an explicit stack of at most [`MAX_DEPTH`] open elements; nothing recurses.
 
 use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
+
+use crate::codes;
 use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use crate::codes;
 use crate::model::{AppConfig, Startup, SupportedRuntime};
 
 /// The namespace `<assemblyBinding>` and `<probing>` must be in for the runtime to read them.
@@ -272,50 +273,15 @@ impl<'a> Parser<'a> {
             let outside = stack.is_empty();
             match event {
                 Event::Start(e) => {
-                    let at = self.offset_of(e.name().as_ref()).saturating_sub(1);
-                    let name = e.name();
-                    let qname: &str = name.as_ref();
-                    if root_done {
-                        return Err(self.error(
-                            codes::CONFIG_XML,
-                            at,
-                            format!(
-                                "<{qname}> after </configuration>: a file has one root element"
-                            ),
-                        ));
-                    }
-                    if stack.len() >= MAX_DEPTH {
-                        return Err(self.error(
-                            codes::CONFIG_TOO_DEEP,
-                            at,
-                            format!("elements nest more than {MAX_DEPTH} deep"),
-                        ));
-                    }
-                    let ns = match ns {
-                        Ns::Undeclared(prefix) => {
-                            return Err(self.error(
-                                codes::CONFIG_XML,
-                                at,
-                                format!("the namespace prefix `{prefix}` is not declared"),
-                            ));
-                        }
-                        Ns::Bound(ns) => Some(ns),
-                        Ns::None => None,
-                    };
-                    let attrs = self.attrs(reader.resolver(), &e)?;
-                    let local_name = e.local_name();
-                    let local: &str = local_name.as_ref();
-                    let ctx = match stack.last() {
-                        None => self.root(ns.as_deref(), local, qname, at)?,
-                        Some(parent) => {
-                            self.child(parent.ctx, ns.as_deref(), local, qname, &attrs, at)?
-                        }
-                    };
-                    stack.push(Open {
-                        ctx,
-                        name: qname.to_owned(),
-                        at,
-                    });
+                    let open = self.open_element(
+                        reader.resolver(),
+                        &e,
+                        ns,
+                        stack.last(),
+                        stack.len(),
+                        root_done,
+                    )?;
+                    stack.push(open);
                 }
                 Event::End(_) => {
                     stack.pop();
@@ -364,26 +330,7 @@ impl<'a> Parser<'a> {
                         "a <!DOCTYPE> may only come before the root element",
                     ));
                 }
-                Event::Eof => {
-                    if let Some(open) = stack.last() {
-                        let opened = self.loc(open.at);
-                        return Err(self
-                            .error(
-                                codes::CONFIG_XML,
-                                self.text.len(),
-                                format!("the file ends before </{}>", open.name),
-                            )
-                            .with_note(format!("<{}> opens at {opened}", open.name)));
-                    }
-                    if !root_done {
-                        return Err(self.error(
-                            codes::CONFIG_XML,
-                            self.text.len(),
-                            "the file has no root element: expected <configuration>",
-                        ));
-                    }
-                    return Ok(());
-                }
+                Event::Eof => return self.at_end(stack.last(), root_done),
                 _ => {}
             }
         }
@@ -396,6 +343,81 @@ impl<'a> Parser<'a> {
             "text before the root element: expected <configuration>"
         };
         self.error(codes::CONFIG_XML, at, message)
+    }
+
+    /// An element opens: after the root closed nothing may, nesting is bounded, a prefix must be
+    /// declared; then the root or the child element is read.
+    fn open_element(
+        &mut self,
+        resolver: &NamespaceResolver,
+        e: &BytesStart<'_>,
+        ns: Ns,
+        parent: Option<&Open>,
+        depth: usize,
+        root_done: bool,
+    ) -> Result<Open, Diagnostic> {
+        let at = self.offset_of(e.name().as_ref()).saturating_sub(1);
+        let name = e.name();
+        let qname: &str = name.as_ref();
+        if root_done {
+            return Err(self.error(
+                codes::CONFIG_XML,
+                at,
+                format!("<{qname}> after </configuration>: a file has one root element"),
+            ));
+        }
+        if depth >= MAX_DEPTH {
+            return Err(self.error(
+                codes::CONFIG_TOO_DEEP,
+                at,
+                format!("elements nest more than {MAX_DEPTH} deep"),
+            ));
+        }
+        let ns = match ns {
+            Ns::Undeclared(prefix) => {
+                return Err(self.error(
+                    codes::CONFIG_XML,
+                    at,
+                    format!("the namespace prefix `{prefix}` is not declared"),
+                ));
+            }
+            Ns::Bound(ns) => Some(ns),
+            Ns::None => None,
+        };
+        let attrs = self.attrs(resolver, e)?;
+        let local_name = e.local_name();
+        let local: &str = local_name.as_ref();
+        let ctx = match parent {
+            None => self.root(ns.as_deref(), local, qname, at)?,
+            Some(parent) => self.child(parent.ctx, ns.as_deref(), local, qname, &attrs, at)?,
+        };
+        Ok(Open {
+            ctx,
+            name: qname.to_owned(),
+            at,
+        })
+    }
+
+    /// The end of the file: every element closed, and there was a root.
+    fn at_end(&self, open: Option<&Open>, root_done: bool) -> Result<(), Diagnostic> {
+        if let Some(open) = open {
+            let opened = self.loc(open.at);
+            return Err(self
+                .error(
+                    codes::CONFIG_XML,
+                    self.text.len(),
+                    format!("the file ends before </{}>", open.name),
+                )
+                .with_note(format!("<{}> opens at {opened}", open.name)));
+        }
+        if !root_done {
+            return Err(self.error(
+                codes::CONFIG_XML,
+                self.text.len(),
+                "the file has no root element: expected <configuration>",
+            ));
+        }
+        Ok(())
     }
 
     fn root(

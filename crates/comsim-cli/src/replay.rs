@@ -661,7 +661,7 @@ fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
 fn trace_step_lines(n: usize, num_width: usize, step: &TraceStep, width: usize) -> Vec<Line> {
     let lead = format!("{n:>num_width$}. ");
     let blank = " ".repeat(num_width + 2);
-    let rule_pad = RULE_WIDTH.max(step.rule.chars().count() + 1);
+    let rule_pad = RULE_WIDTH.max(step.rule.as_str().chars().count() + 1);
     let text_width = width.saturating_sub(num_width + 2 + rule_pad);
     let mut lines = Vec::new();
     for (i, chunk) in wrap(&step.text, text_width, text_width)
@@ -670,9 +670,9 @@ fn trace_step_lines(n: usize, num_width: usize, step: &TraceStep, width: usize) 
     {
         let line = if i == 0 {
             Line::new(lead.clone())
-                .push(step.rule, Style::Rule)
+                .push(step.rule.as_str(), Style::Rule)
                 .push(
-                    " ".repeat(rule_pad - step.rule.chars().count()),
+                    " ".repeat(rule_pad - step.rule.as_str().chars().count()),
                     Style::Plain,
                 )
                 .push(chunk, Style::Plain)
@@ -759,7 +759,7 @@ fn server_fields(s: &Server, out: &mut Vec<(String, String)>) {
     out.push(("server.file".into(), s.file.clone()));
     out.push(("server.process".into(), s.process.clone()));
     if let Some(a) = &s.apartment {
-        out.push(("server.apartment".into(), a.clone()));
+        out.push(("server.apartment".into(), a.to_string()));
     }
     if let Some(r) = &s.runtime {
         out.push(("server.runtime".into(), r.to_string()));
@@ -906,7 +906,7 @@ fn text(
             &mut o,
             format!(
                 "setup:    {} {}",
-                p.paint(step.rule, Style::Rule),
+                p.paint(step.rule.as_str(), Style::Rule),
                 step.text
             ),
         );
@@ -1330,7 +1330,7 @@ mod tests {
     #[test]
     fn trace_lines_fit_their_column() {
         let step = TraceStep {
-            rule: "SHIM-REG-3",
+            rule: comsim_resolver::Rule::ShimReg3,
             text: "a long text ".repeat(20),
             looked_at: Some(
                 r"HKCR\CLSID\{3F1A2B4C-5D6E-4F70-8192-A3B4C5D6E7F8}\InprocServer32\1.0.0.0".into(),

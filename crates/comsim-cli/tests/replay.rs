@@ -334,7 +334,7 @@ fn docs_json_names_every_outcome_field() {
                 clsid: guid,
                 file: "mscoree.dll".into(),
                 process: "client process".into(),
-                apartment: Some("client STA".into()),
+                apartment: Some(comsim_resolver::ObjectApartment::ClientSta),
                 runtime: Some(rt.clone()),
                 runtime_started: true,
                 managed: Some(loaded),

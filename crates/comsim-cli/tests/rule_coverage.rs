@@ -183,7 +183,7 @@ fn rules_md_documents_every_switch_with_its_rule() {
             md.lines().any(|l| l.starts_with(&row)),
             "docs/rules.md's switch table has no row `{row}`"
         );
-        let entry = rule_entry(&md, def.rule)
+        let entry = rule_entry(&md, def.rule.as_str())
             .unwrap_or_else(|| panic!("docs/rules.md defines no rule {}", def.rule));
         let named = format!("`{}`", def.name);
         assert!(

@@ -21,6 +21,46 @@ pub enum Find {
     Surrogate,
 }
 
+/// What a GUID is looked up as: a class (a CLSID, REQ-1) or a record (a value type, REQ-5). It
+/// decides what `SxsLookupClrGuid` is asked for (SXS-4) and which registry key is read
+/// (SHIM-REG-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationKind {
+    Class,
+    Record,
+}
+
+impl RegistrationKind {
+    /// SXS-4: a class lookup asks for any entry, a record lookup for a surrogate only.
+    pub fn find(self) -> Find {
+        match self {
+            RegistrationKind::Class => Find::Any,
+            RegistrationKind::Record => Find::Surrogate,
+        }
+    }
+}
+
+impl Find {
+    /// The flag's name without its `SXS_LOOKUP_CLR_GUID_` prefix, as traces show it.
+    pub fn flag_name(self) -> &'static str {
+        match self {
+            Find::Any => "FIND_ANY",
+            Find::Class => "FIND_CLR_CLASS",
+            Find::Surrogate => "FIND_SURROGATE",
+        }
+    }
+}
+
+/// Whether the caller of [`find_shim_info`] asks for the runtime version (SXS-5): mscoree does,
+/// LoadCOMClass does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuntimeAsked {
+    No,
+    Yes,
+}
+
 /// `SXS_GUID_INFORMATION_CLR_FLAG_IS_SURROGATE`.
 pub const FLAG_IS_SURROGATE: u32 = 1;
 /// `SXS_GUID_INFORMATION_CLR_FLAG_IS_CLASS`.
@@ -125,13 +165,13 @@ pub enum ShimMiss {
 pub fn find_shim_info(
     ctx: &ActivationContext,
     guid: Guid,
-    record: bool,
-    want_runtime_version: bool,
+    kind: RegistrationKind,
+    runtime: RuntimeAsked,
 ) -> Result<ShimInfo, ShimMiss> {
-    let find = if record { Find::Surrogate } else { Find::Any };
+    let find = kind.find();
     let info = sxs_lookup_clr_guid(ctx, guid, find).ok_or(ShimMiss::NotFound { find })?;
     let is_surrogate = info.flags & FLAG_IS_SURROGATE != 0;
-    if is_surrogate && want_runtime_version {
+    if is_surrogate && runtime == RuntimeAsked::Yes {
         return Err(ShimMiss::SurrogateWithRuntimeRequest {
             source: info.source,
         });

@@ -345,6 +345,67 @@ impl<'a> Parser<'a> {
         Ok(Ctx::Assembly)
     }
 
+    /// `<clrClass>` (SXS-3): a managed class of the assembly.
+    fn clr_class(&mut self, attrs: &[Attr], at: usize) -> Result<Ctx, Diagnostic> {
+        let clsid = self.guid(self.required(attrs, "clsid", "clrClass", at)?, "clrClass")?;
+        let name = self.required(attrs, "name", "clrClass", at)?.value.clone();
+        let tlbid = Self::optional(attrs, "tlbid")
+            .map(|a| self.guid(a, "clrClass"))
+            .transpose()?;
+        let get = |n: &str| Self::optional(attrs, n).map(|a| a.value.clone());
+        self.manifest.clr_classes.push(ClrClass {
+            name,
+            clsid,
+            progids: get("progid").into_iter().collect(),
+            tlbid,
+            threading_model: ThreadingModel::from_attr(get("threadingModel").as_deref()),
+            runtime_version: get("runtimeVersion"),
+            location: self.loc(at),
+        });
+        Ok(Ctx::ClrClass(self.manifest.clr_classes.len() - 1))
+    }
+
+    /// `<clrSurrogate>` (SXS-3, SXS-8): a managed type the CLR finds through the context.
+    fn clr_surrogate(&mut self, attrs: &[Attr], at: usize) -> Result<Ctx, Diagnostic> {
+        let clsid = self.guid(
+            self.required(attrs, "clsid", "clrSurrogate", at)?,
+            "clrSurrogate",
+        )?;
+        let name = self
+            .required(attrs, "name", "clrSurrogate", at)?
+            .value
+            .clone();
+        let runtime_version = Self::optional(attrs, "runtimeVersion").map(|a| a.value.clone());
+        self.manifest.clr_surrogates.push(ClrSurrogate {
+            name,
+            clsid,
+            runtime_version,
+            location: self.loc(at),
+        });
+        Ok(Ctx::Skip)
+    }
+
+    /// `<comClass>` of the `<file>` at index `f` (COM-1).
+    fn com_class(&mut self, f: usize, attrs: &[Attr], at: usize) -> Result<Ctx, Diagnostic> {
+        let clsid = self.guid(self.required(attrs, "clsid", "comClass", at)?, "comClass")?;
+        let tlbid = Self::optional(attrs, "tlbid")
+            .map(|a| self.guid(a, "comClass"))
+            .transpose()?;
+        let get = |n: &str| Self::optional(attrs, n).map(|a| a.value.clone());
+        let class = ComClass {
+            clsid,
+            progids: get("progid").into_iter().collect(),
+            tlbid,
+            threading_model: ThreadingModel::from_attr(get("threadingModel").as_deref()),
+            location: self.loc(at),
+        };
+        self.manifest.files[f].com_classes.push(class);
+        Ok(Ctx::ComClass(
+            f,
+            self.manifest.files[f].com_classes.len() - 1,
+        ))
+    }
+
     fn child(
         &mut self,
         parent: &mut Ctx,
@@ -383,44 +444,8 @@ impl<'a> Parser<'a> {
                 });
                 Ctx::File(self.manifest.files.len() - 1)
             }
-            (Ctx::Assembly, "clrClass") => {
-                let clsid =
-                    self.guid(self.required(&attrs, "clsid", "clrClass", at)?, "clrClass")?;
-                let name = self.required(&attrs, "name", "clrClass", at)?.value.clone();
-                let tlbid = Self::optional(&attrs, "tlbid")
-                    .map(|a| self.guid(a, "clrClass"))
-                    .transpose()?;
-                let get = |n: &str| Self::optional(&attrs, n).map(|a| a.value.clone());
-                self.manifest.clr_classes.push(ClrClass {
-                    name,
-                    clsid,
-                    progids: get("progid").into_iter().collect(),
-                    tlbid,
-                    threading_model: ThreadingModel::from_attr(get("threadingModel").as_deref()),
-                    runtime_version: get("runtimeVersion"),
-                    location: self.loc(at),
-                });
-                Ctx::ClrClass(self.manifest.clr_classes.len() - 1)
-            }
-            (Ctx::Assembly, "clrSurrogate") => {
-                let clsid = self.guid(
-                    self.required(&attrs, "clsid", "clrSurrogate", at)?,
-                    "clrSurrogate",
-                )?;
-                let name = self
-                    .required(&attrs, "name", "clrSurrogate", at)?
-                    .value
-                    .clone();
-                let runtime_version =
-                    Self::optional(&attrs, "runtimeVersion").map(|a| a.value.clone());
-                self.manifest.clr_surrogates.push(ClrSurrogate {
-                    name,
-                    clsid,
-                    runtime_version,
-                    location: self.loc(at),
-                });
-                Ctx::Skip
-            }
+            (Ctx::Assembly, "clrClass") => self.clr_class(&attrs, at)?,
+            (Ctx::Assembly, "clrSurrogate") => self.clr_surrogate(&attrs, at)?,
             (
                 Ctx::Assembly,
                 "noInherit" | "noInheritable" | "description" | "comInterfaceExternalProxyStub",
@@ -443,23 +468,7 @@ impl<'a> Parser<'a> {
                 Ctx::Skip
             }
             (Ctx::DependentAssembly { .. }, _) | (Ctx::Dependency { .. }, _) => Ctx::Skip,
-            (Ctx::File(f), "comClass") => {
-                let clsid =
-                    self.guid(self.required(&attrs, "clsid", "comClass", at)?, "comClass")?;
-                let tlbid = Self::optional(&attrs, "tlbid")
-                    .map(|a| self.guid(a, "comClass"))
-                    .transpose()?;
-                let get = |n: &str| Self::optional(&attrs, n).map(|a| a.value.clone());
-                let class = ComClass {
-                    clsid,
-                    progids: get("progid").into_iter().collect(),
-                    tlbid,
-                    threading_model: ThreadingModel::from_attr(get("threadingModel").as_deref()),
-                    location: self.loc(at),
-                };
-                self.manifest.files[f].com_classes.push(class);
-                Ctx::ComClass(f, self.manifest.files[f].com_classes.len() - 1)
-            }
+            (Ctx::File(f), "comClass") => self.com_class(f, &attrs, at)?,
             (Ctx::File(_), _) => Ctx::Skip,
             (Ctx::ClrClass(_) | Ctx::ComClass(..), "progid") => Ctx::ProgId,
             (Ctx::ClrClass(_) | Ctx::ComClass(..), _) => Ctx::Skip,

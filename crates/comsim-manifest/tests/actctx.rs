@@ -8,7 +8,9 @@ use std::fmt::Write;
 use std::path::Path;
 
 use comsim_manifest::actctx::{FsDirectory, build_context};
-use comsim_manifest::lookup::{Find, find_com_server, find_shim_info, sxs_lookup_clr_guid};
+use comsim_manifest::lookup::{
+    Find, RegistrationKind, RuntimeAsked, find_com_server, find_shim_info, sxs_lookup_clr_guid,
+};
 use comsim_manifest::{Guid, parse_manifest};
 
 fn render(dir: &Path) -> String {
@@ -68,15 +70,16 @@ fn render(dir: &Path) -> String {
             }
             .unwrap();
         }
-        for (record, want) in [(false, false), (false, true), (true, false)] {
-            let what = if record {
-                "record"
-            } else if want {
-                "class, runtime asked"
-            } else {
-                "class"
-            };
-            match find_shim_info(&ctx, g, record, want) {
+        for (kind, runtime, what) in [
+            (RegistrationKind::Class, RuntimeAsked::No, "class"),
+            (
+                RegistrationKind::Class,
+                RuntimeAsked::Yes,
+                "class, runtime asked",
+            ),
+            (RegistrationKind::Record, RuntimeAsked::No, "record"),
+        ] {
+            match find_shim_info(&ctx, g, kind, runtime) {
                 Ok(s) => writeln!(
                     out,
                     "  shim info ({what}): class={} assembly={} runtime={} pia={}",

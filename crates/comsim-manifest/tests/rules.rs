@@ -7,8 +7,8 @@ use comsim_manifest::actctx::{
     ActivationContext, ContextError, FsDirectory, ProbeOutcome, build_context,
 };
 use comsim_manifest::lookup::{
-    FLAG_IS_CLASS, FLAG_IS_SURROGATE, Find, ShimMiss, find_com_server, find_shim_info,
-    sxs_lookup_clr_guid,
+    FLAG_IS_CLASS, FLAG_IS_SURROGATE, Find, RegistrationKind, RuntimeAsked, ShimMiss,
+    find_com_server, find_shim_info, sxs_lookup_clr_guid,
 };
 use comsim_manifest::{Guid, parse_manifest};
 
@@ -118,24 +118,42 @@ fn sxs4_find_any_returns_the_surrogate_first_and_reports_the_textual_identity() 
 fn sxs5_a_surrogate_hit_fails_when_a_runtime_version_is_asked_for() {
     let ctx = case("surrogate-and-class-share-a-guid").unwrap();
     assert!(matches!(
-        find_shim_info(&ctx, guid(WIDGET), false, true),
+        find_shim_info(
+            &ctx,
+            guid(WIDGET),
+            RegistrationKind::Class,
+            RuntimeAsked::Yes
+        ),
         Err(ShimMiss::SurrogateWithRuntimeRequest { .. })
     ));
-    assert!(find_shim_info(&ctx, guid(WIDGET), false, false).is_ok());
+    assert!(
+        find_shim_info(
+            &ctx,
+            guid(WIDGET),
+            RegistrationKind::Class,
+            RuntimeAsked::No
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn sxs6_an_empty_type_name_fails_and_a_missing_runtime_version_reads_v1_0_3705() {
     let ctx = case("empty-type-name-and-missing-runtime").unwrap();
     assert!(matches!(
-        find_shim_info(&ctx, guid(WIDGET), false, false),
+        find_shim_info(
+            &ctx,
+            guid(WIDGET),
+            RegistrationKind::Class,
+            RuntimeAsked::No
+        ),
         Err(ShimMiss::EmptyTypeName { .. })
     ));
     let info = find_shim_info(
         &ctx,
         guid("{11111111-1111-1111-1111-111111111111}"),
-        false,
-        false,
+        RegistrationKind::Class,
+        RuntimeAsked::No,
     )
     .unwrap();
     assert_eq!(info.runtime_version, "v1.0.3705");
@@ -144,7 +162,13 @@ fn sxs6_an_empty_type_name_fails_and_a_missing_runtime_version_reads_v1_0_3705()
 #[test]
 fn sxs7_the_clr_binds_the_fusion_display_name_of_the_hosting_assembly() {
     let ctx = case("found-beside-app").unwrap();
-    let info = find_shim_info(&ctx, guid(WIDGET), false, false).unwrap();
+    let info = find_shim_info(
+        &ctx,
+        guid(WIDGET),
+        RegistrationKind::Class,
+        RuntimeAsked::No,
+    )
+    .unwrap();
     assert_eq!(
         info.assembly,
         r#"contoso.widgets.asm,processorarchitecture="msil",publickeytoken="0123456789abcdef",version="1.2.3.4",culture=neutral"#
@@ -155,21 +179,31 @@ fn sxs7_the_clr_binds_the_fusion_display_name_of_the_hosting_assembly() {
 fn sxs8_a_clr_surrogate_hit_is_a_registration_free_pia_and_records_ask_for_surrogates_only() {
     let ctx = case("seed003-surrogate-and-class").unwrap();
     assert!(
-        find_shim_info(&ctx, guid(SURROGATE), false, false)
-            .unwrap()
-            .is_surrogate
+        find_shim_info(
+            &ctx,
+            guid(SURROGATE),
+            RegistrationKind::Class,
+            RuntimeAsked::No
+        )
+        .unwrap()
+        .is_surrogate
     );
     assert!(
-        find_shim_info(&ctx, guid(SURROGATE), true, false)
-            .unwrap()
-            .is_surrogate
+        find_shim_info(
+            &ctx,
+            guid(SURROGATE),
+            RegistrationKind::Record,
+            RuntimeAsked::No
+        )
+        .unwrap()
+        .is_surrogate
     );
     assert!(matches!(
         find_shim_info(
             &ctx,
             guid("{19F7F420-4CC5-4B0D-8A82-C24645C0BA1F}"),
-            true,
-            false
+            RegistrationKind::Record,
+            RuntimeAsked::No
         ),
         Err(ShimMiss::NotFound {
             find: Find::Surrogate

@@ -7,6 +7,10 @@
 //! (ASM-6), or writes a `/regfile` script (ASM-7), and returns the console lines, the exit code and
 //! a trace whose every step cites a rule of `rules.md`.
 
+// Functions stay under 100 lines (issue 10): a longer one is split into named steps or says
+// why not with `#[expect(clippy::too_many_lines)]`.
+#![warn(clippy::too_many_lines)]
+
 pub mod layout;
 pub mod options;
 mod typelib;
@@ -14,9 +18,9 @@ mod typelib;
 use comsim_manifest::Guid;
 use comsim_registry::{KeyPath, RegName, Root, Value, View, Writer};
 use comsim_resolver::clrguid::{self, ClrGuid};
-use comsim_resolver::switches::ASM_UNREGISTER_VALUES;
+use comsim_resolver::switches::{AsmUnregisterValues, SwitchValue};
 use comsim_resolver::{
-    AssemblyInfo, Bitness, FileKind, Machine, RuntimeVersion, Switches, Trace, VFile, WinPath,
+    AssemblyInfo, Bitness, FileKind, Machine, Rule, RuntimeVersion, Switches, Trace, VFile, WinPath,
 };
 use serde::Serialize;
 
@@ -196,7 +200,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
             None => "",
         }
     );
-    let generated: Vec<(usize, &'static str, Guid)> = asm
+    let generated: Vec<(usize, Rule, Guid)> = asm
         .types
         .iter()
         .enumerate()
@@ -204,9 +208,9 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
         .filter_map(|(i, t)| {
             let kind = layout::classify(&asm, t).ok()?;
             let rule = if kind == Kind::Record {
-                "ASM-2"
+                Rule::Asm2
             } else {
-                "ASM-1"
+                Rule::Asm1
             };
             match clrguid::type_guid(&asm, t).ok()? {
                 ClrGuid::Generated(g) => Some((i, rule, g)),
@@ -227,7 +231,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
     }
     if tlb && let Ok(ClrGuid::Generated(g)) = clrguid::type_library_guid(&asm) {
         r.trace.push(
-            "ASM-6",
+            Rule::Asm6,
             format!(
                 "the assembly has no [Guid]: the CLR generates the LIBID {g} from {inputs} (Marshal.GetTypeLibGuidForAssembly)"
             ),
@@ -266,32 +270,8 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         trace: Trace::default(),
         files: Vec::new(),
     };
-    let parsed = options::parse(inv.args);
-    let nologo = match &parsed {
-        Ok(o) => o.nologo,
-        Err(_) => inv
-            .args
-            .iter()
-            .any(|a| options::parse(std::slice::from_ref(a)).is_ok_and(|o| o.nologo)),
-    };
-    if !nologo {
-        for l in inv.tool.banner() {
-            r.out(l);
-        }
-    }
-    let o = match parsed {
-        Ok(o) => o,
-        Err(e) => {
-            if let ArgError::RegfileWith(other) = e {
-                r.trace
-                    .push(
-                        "ASM-7",
-                        format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
-                    );
-            }
-            r.error(e.to_string());
-            return Ok(r);
-        }
+    let Some(o) = command_line(inv, &mut r) else {
+        return Ok(r);
     };
     let Some(name) = o.assembly.clone().filter(|_| !o.help) else {
         for l in options::USAGE {
@@ -307,20 +287,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
     let asm = assign_generated_guids(asm, o.tlb.is_some(), &mut r);
 
     let view = inv.tool.view(m);
-    let view_name = match view {
-        View::Bits32 => "the 32-bit view (Classes\\CLSID lands under Wow6432Node)",
-        View::Bits64 if m.os == Bitness::B32 => "the only view of a 32-bit Windows",
-        View::Bits64 => "the 64-bit (native) view",
-    };
-    r.trace
-        .push(
-            "ASM-5",
-            format!(
-                "the {} regasm of {} writes through HKEY_CLASSES_ROOT in {view_name}",
-                inv.tool.bitness, inv.tool.clr.text
-            ),
-        )
-        .at(inv.tool.path(m).to_string());
+    trace_view(m, inv, view, &mut r);
     let reg = Registration {
         full_name: asm.full_name(),
         version: asm.version.to_string(),
@@ -329,24 +296,13 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         asm: &asm,
     };
     let types = classify(&asm, &mut r);
-    if o.codebase && asm.public_key_token.is_none() {
-        r.trace.push(
-            "ASM-7",
-            format!(
-                "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
-                asm.name
-            ),
-        );
-        if !o.silent {
-            r.warn("Registering an unsigned assembly with /codebase can cause your assembly to interfere with other applications that may be installed on the same computer. The /codebase switch is intended to be used only with signed assemblies. Please give your assembly a strong name and re-register it.");
-        }
-    }
+    codebase_warning(&o, &asm, &mut r);
     if let Some(file) = &o.regfile {
         regfile(m, inv, &o, file.as_deref(), &path, &reg, &types, &mut r);
         return Ok(r);
     }
     r.trace.push(
-        "ASM-6",
+        Rule::Asm6,
         if inv.elevated {
             "run as administrator: writes that land in HKLM are allowed (REG-4)"
         } else {
@@ -357,7 +313,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         admin: inv.elevated,
     };
     let done = if o.unregister {
-        let delete_top_values = sw.is(ASM_UNREGISTER_VALUES, "delete");
+        let delete_top_values = sw.asm_unregister_values() == AsmUnregisterValues::Delete;
         let mut rm = Remover {
             reg: &mut m.registry,
             view,
@@ -385,6 +341,73 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
     Ok(r)
 }
 
+/// The banner (unless `/nologo`) and the options; a bad command line is reported, with ASM-7
+/// when `/regfile` is combined with an option it excludes.
+fn command_line(inv: &Invocation, r: &mut RegasmRun) -> Option<Options> {
+    let parsed = options::parse(inv.args);
+    let nologo = match &parsed {
+        Ok(o) => o.nologo,
+        Err(_) => inv
+            .args
+            .iter()
+            .any(|a| options::parse(std::slice::from_ref(a)).is_ok_and(|o| o.nologo)),
+    };
+    if !nologo {
+        for l in inv.tool.banner() {
+            r.out(l);
+        }
+    }
+    let o = match parsed {
+        Ok(o) => o,
+        Err(e) => {
+            if let ArgError::RegfileWith(other) = e {
+                r.trace
+                    .push(
+                        Rule::Asm7,
+                        format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
+                    );
+            }
+            r.error(e.to_string());
+            return None;
+        }
+    };
+    Some(o)
+}
+
+/// ASM-5: the view the tool writes, from its bitness (and the Windows it runs on).
+fn trace_view(m: &Machine, inv: &Invocation, view: View, r: &mut RegasmRun) {
+    let view_name = match view {
+        View::Bits32 => "the 32-bit view (Classes\\CLSID lands under Wow6432Node)",
+        View::Bits64 if m.os == Bitness::B32 => "the only view of a 32-bit Windows",
+        View::Bits64 => "the 64-bit (native) view",
+    };
+    r.trace
+        .push(
+            Rule::Asm5,
+            format!(
+                "the {} regasm of {} writes through HKEY_CLASSES_ROOT in {view_name}",
+                inv.tool.bitness, inv.tool.clr.text
+            ),
+        )
+        .at(inv.tool.path(m).to_string());
+}
+
+/// ASM-7: `/codebase` on an assembly without a strong name warns (unless `/silent`).
+fn codebase_warning(o: &Options, asm: &AssemblyInfo, r: &mut RegasmRun) {
+    if o.codebase && asm.public_key_token.is_none() {
+        r.trace.push(
+            Rule::Asm7,
+            format!(
+                "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
+                asm.name
+            ),
+        );
+        if !o.silent {
+            r.warn("Registering an unsigned assembly with /codebase can cause your assembly to interfere with other applications that may be installed on the same computer. The /codebase switch is intended to be used only with signed assemblies. Please give your assembly a strong name and re-register it.");
+        }
+    }
+}
+
 /// Finds and loads the assembly, as regasm's `Assembly.LoadFrom` would; prints the error if it
 /// cannot.
 fn load(
@@ -397,7 +420,7 @@ fn load(
     let Some(file) = m.fs.get(path) else {
         r.trace
             .push(
-                "BIND-5",
+                Rule::Bind5,
                 format!("no file at {path}: regasm cannot load the assembly"),
             )
             .at(path.to_string());
@@ -407,7 +430,7 @@ fn load(
         return None;
     };
     let not_valid = |r: &mut RegasmRun, why: String| {
-        r.trace.push("BIND-6", why).at(path.to_string());
+        r.trace.push(Rule::Bind6, why).at(path.to_string());
         r.error(format!(
             "Failed to load '{path}' because it is not a valid .NET assembly"
         ));
@@ -456,14 +479,16 @@ fn classify<'a>(
         match layout::classify(asm, t) {
             Ok(kind) => {
                 r.trace.push(
-                    "ASM-3",
+                    Rule::Asm3,
                     format!("{}: registrable, {}", t.full_name, kind.describe()),
                 );
                 out.push((t, kind));
             }
             Err(why) => {
-                r.trace
-                    .push("ASM-3", format!("{}: not registered: {why}", t.full_name));
+                r.trace.push(
+                    Rule::Asm3,
+                    format!("{}: not registered: {why}", t.full_name),
+                );
             }
         }
     }
@@ -490,7 +515,7 @@ fn denied_message(r: &mut RegasmRun) {
 fn denied(r: &mut RegasmRun, d: &layout::Denied) {
     r.trace
         .push(
-            "ASM-6",
+            Rule::Asm6,
             format!(
                 "writing {} failed: {}; Visual Studio reports this as \"COM Interop registration failed\" (class registration, often a permissions problem)",
                 d.key, d.error
@@ -516,9 +541,9 @@ fn register(
             return false;
         }
         let rule = if *kind == Kind::Managed {
-            "ASM-1"
+            Rule::Asm1
         } else {
-            "ASM-2"
+            Rule::Asm2
         };
         let what = match kind {
             Kind::Managed => match layout::progid(t) {
@@ -554,7 +579,7 @@ fn register(
             .collect();
         if !others.is_empty() && *kind != Kind::Record {
             r.trace.push(
-                "ASM-4",
+                Rule::Asm4,
                 format!(
                     "version subkeys {} stay beside {}; the top-level values now describe {}, the last registered",
                     others.join(", "),
@@ -569,7 +594,7 @@ fn register(
     if let Some(p) = &reg.asm.primary_interop {
         if reg.asm.public_key_token.is_none() {
             r.trace.push(
-                "ASM-2",
+                Rule::Asm2,
                 format!("{} carries [PrimaryInteropAssembly] but has no strong name: RegisterPrimaryInteropAssembly throws InvalidOperationException", reg.asm.name),
             );
             r.error("Primary interop assemblies must be strongly named.");
@@ -583,7 +608,7 @@ fn register(
         }
         r.trace
             .push(
-                "ASM-2",
+                Rule::Asm2,
                 format!("registered the primary interop assembly for type library {libid} {version}: PrimaryInteropAssemblyName{}", if reg.codebase.is_some() { " and PrimaryInteropAssemblyCodeBase" } else { "" }),
             )
             .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
@@ -595,7 +620,7 @@ fn register(
         }
     } else {
         r.trace.push(
-            "ASM-3",
+            Rule::Asm3,
             "no registrable types and no [PrimaryInteropAssembly]: RegisterAssembly returns false",
         );
         if o.tlb.is_none() && !o.silent {
@@ -611,7 +636,7 @@ fn placement(live: &Live<'_>, r: &mut RegasmRun) {
     if machine + user > 0 {
         let first = live.placed[0].iter().chain(&live.placed[1]).next().cloned();
         let s = r.trace.push(
-            "REG-4",
+            Rule::Reg4,
             format!("{machine} key(s) written under HKEY_LOCAL_MACHINE\\Software\\Classes, {user} under HKEY_CURRENT_USER\\Software\\Classes (keys that already existed there)"),
         );
         if let Some(first) = first {
@@ -674,12 +699,12 @@ fn unregister(
         };
         let step = if removal.all_versions_gone() {
             r.trace.push(
-                "ASM-4",
+                Rule::Asm4,
                 format!("unregistered {}: {found}; no version is left, so the top-level keys and values go too", t.full_name),
             )
         } else {
             let s = r.trace.push(
-                "ASM-4",
+                Rule::Asm4,
                 format!(
                     "unregistered {}: {found}; version subkeys {} remain, so the top-level keys stay{}",
                     t.full_name,
@@ -692,7 +717,7 @@ fn unregister(
                 ),
             );
             if *kind == Kind::Managed {
-                s.inferred = Some(sw.setting(ASM_UNREGISTER_VALUES).to_string());
+                s.inferred = Some(sw.asm_unregister_values().setting().to_string());
             }
             s
         };
@@ -712,7 +737,7 @@ fn unregister(
             }
             r.trace
                 .push(
-                    "ASM-2",
+                    Rule::Asm2,
                     format!("unregistered the primary interop assembly of type library {libid} {version}"),
                 )
                 .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
@@ -724,7 +749,7 @@ fn unregister(
         }
     } else {
         r.trace.push(
-            "ASM-3",
+            Rule::Asm3,
             "no registrable types and no [PrimaryInteropAssembly]: UnregisterAssembly returns false",
         );
         if !o.silent {
@@ -761,7 +786,7 @@ fn regfile(
     };
     if types.is_empty() {
         r.trace.push(
-            "ASM-3",
+            Rule::Asm3,
             "no registrable types: there is nothing to write to a registry script",
         );
         if !o.silent {
@@ -807,7 +832,7 @@ fn regfile(
     let bytes = comsim_regfile::regedit4_script(&groups);
     r.trace
         .push(
-            "ASM-7",
+            Rule::Asm7,
             format!(
                 "/regfile: the keys of {} type(s) go to a REGEDIT4 script instead of the registry (no TypeLib, Interface or Component Categories keys)",
                 r.types

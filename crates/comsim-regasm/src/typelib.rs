@@ -7,7 +7,7 @@
 
 use comsim_registry::{KeyPath, Root, Value, View, Writer};
 use comsim_resolver::clrguid;
-use comsim_resolver::{AssemblyInfo, Bitness, Machine, TypeKind, WinPath};
+use comsim_resolver::{AssemblyInfo, Bitness, Machine, Rule, TypeKind, WinPath};
 
 use crate::{RegasmRun, Unsupported};
 
@@ -120,7 +120,7 @@ pub(crate) fn register(
         if let Err(e) = result {
             r.trace
                 .push(
-                    "ASM-6",
+                    Rule::Asm6,
                     format!("type library registration failed writing {path}: {e}"),
                 )
                 .at(path.to_string());
@@ -129,7 +129,7 @@ pub(crate) fn register(
     }
     r.trace
         .push(
-            "ASM-6",
+            Rule::Asm6,
             format!(
                 "type library {libid} {ver} exported to {tlb_text} and registered ({platform}; TypeLib is shared by both views, Interface keys follow the view){}",
                 if iids.is_empty() {
@@ -166,7 +166,7 @@ pub(crate) fn unregister(
         if let Err(e) = m.registry.delete_tree(path, view, writer) {
             r.trace
                 .push(
-                    "ASM-6",
+                    Rule::Asm6,
                     format!("type library unregistration failed deleting {path}: {e}"),
                 )
                 .at(path.to_string());
@@ -183,7 +183,7 @@ pub(crate) fn unregister(
     }
     r.trace
         .push(
-            "ASM-6",
+            Rule::Asm6,
             format!("type library {libid} {ver} and its interfaces unregistered"),
         )
         .at(parent.to_string());

@@ -4,7 +4,8 @@ use comsim_manifest::Version;
 
 use crate::hresult::{self, HResult};
 use crate::machine::{AssemblyInfo, Bitness, Machine, RuntimeVersion, gac_file};
-use crate::trace::Trace;
+use crate::session::Session;
+use crate::trace::{Rule, Trace};
 use crate::vfs::{VFile, WinPath};
 
 /// A parsed assembly display name (BIND-1). Parts not given are `None`.
@@ -260,7 +261,7 @@ fn check_loadable(
     if asm.runtime.cmp_major_minor(req.clr).is_gt() {
         trace
             .push(
-                "BIND-6",
+                Rule::Bind6,
                 format!(
                     "{} was built for {}, newer than the running {}: COR_E_NEWER_RUNTIME",
                     asm.name, asm.runtime, req.clr
@@ -276,7 +277,7 @@ fn check_loadable(
     if !asm.architecture.loads_in(req.bitness) {
         trace
             .push(
-                "BIND-6",
+                Rule::Bind6,
                 format!(
                     "{} is processorArchitecture={}, which a {} process cannot load",
                     asm.name,
@@ -314,11 +315,35 @@ pub fn bind<'m>(
     req: &BindRequest<'_>,
     trace: &mut Trace,
 ) -> Result<Bound<'m>, Failure> {
+    let name = parse_requested(req, trace)?;
+    if let Some(result) = from_gac(machine, req, &name, trace) {
+        return result;
+    }
+    if let Some(result) = from_appbase(machine, req, &name, trace) {
+        return result;
+    }
+    if let Some(result) = from_codebase(machine, req, &name, trace) {
+        return result;
+    }
+    trace
+        .push(
+            Rule::Bind5,
+            "the assembly is nowhere the runtime looks: FileNotFoundException",
+        )
+        .found(HResult::FILE_NOT_FOUND.to_string());
+    Err(Failure::new(
+        HResult::FILE_NOT_FOUND,
+        hresult::file_not_found_message(&name.display()),
+    ))
+}
+
+/// BIND-1: the display name to bind, parsed; an invalid one fails with FUSION_E_INVALID_NAME.
+fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyName, Failure> {
     let name = match parse_display_name(req.display_name) {
         Ok(n) => n,
         Err(why) => {
             trace
-                .push("BIND-1", format!("the display name is invalid: {why}"))
+                .push(Rule::Bind1, format!("the display name is invalid: {why}"))
                 .at(req.display_name.to_owned());
             return Err(Failure::new(
                 HResult::FUSION_E_INVALID_NAME,
@@ -332,56 +357,77 @@ pub fn bind<'m>(
         }
     };
     trace
-        .push("BIND-1", format!("bind {} on {}", name.display(), req.clr))
+        .push(
+            Rule::Bind1,
+            format!("bind {} on {}", name.display(), req.clr),
+        )
         .at(req.display_name.to_owned())
         .found(if name.is_strong() {
             "strong-named: the GAC is searched first".to_owned()
         } else {
             "not strong-named: the GAC is not searched".to_owned()
         });
+    Ok(name)
+}
 
-    let found = |path: &WinPath| machine.fs.get(path);
-
-    // BIND-2: the GAC of the running CLR, for strong names with a version.
-    if let (true, Some(version)) = (name.is_strong(), name.version) {
-        let root = machine.gac_root(req.clr);
-        let token = name.public_key_token.clone().flatten().unwrap_or_default();
-        let mut looked = Vec::new();
-        for dir in gac_dirs(req.clr, req.bitness) {
-            let path = gac_file(
-                &root,
-                req.clr,
-                dir,
-                &name.name,
-                &version,
-                name.culture.as_deref(),
-                &token,
-            );
-            if let Some(file) = found(&path)
-                && let Some(asm) = file.assembly()
-                && mismatch(&name, asm).is_none()
-            {
-                trace
-                    .push("BIND-2", format!("found in the GAC of {}", req.clr))
-                    .at(path.to_string())
-                    .found(asm.full_name());
-                return accept(file, asm, req, &name, trace);
-            }
-            looked.push(path.to_string());
+/// BIND-2: the GAC of the running CLR, for strong names with a version. `None` when the
+/// assembly is not there (or not looked for).
+fn from_gac<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
+    let (true, Some(version)) = (name.is_strong(), name.version) else {
+        return None;
+    };
+    let root = machine.gac_root(req.clr);
+    let token = name.public_key_token.clone().flatten().unwrap_or_default();
+    let mut looked = Vec::new();
+    for dir in gac_dirs(req.clr, req.bitness) {
+        let path = gac_file(
+            &root,
+            req.clr,
+            dir,
+            &name.name,
+            &version,
+            name.culture.as_deref(),
+            &token,
+        );
+        if let Some(file) = machine.fs.get(&path)
+            && let Some(asm) = file.assembly()
+            && mismatch(name, asm).is_none()
+        {
+            trace
+                .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
+                .at(path.to_string())
+                .found(asm.full_name());
+            return Some(accept(file, asm, req, name, trace));
         }
-        trace
-            .push(
-                "BIND-2",
-                format!(
-                    "not in the GAC of {} (each CLR sees only its own GAC)",
-                    req.clr
-                ),
-            )
-            .at(looked.join("; "))
-            .found("nothing");
+        looked.push(path.to_string());
     }
+    trace
+        .push(
+            Rule::Bind2,
+            format!(
+                "not in the GAC of {} (each CLR sees only its own GAC)",
+                req.clr
+            ),
+        )
+        .at(looked.join("; "))
+        .found("nothing");
 
-    // BIND-3: the application base, then privatePath, .dll before .exe.
+    None
+}
+
+/// BIND-3: the application base, then privatePath, `.dll` before `.exe`; probing stops at the
+/// first file with the simple name. `None` when nothing is there.
+fn from_appbase<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
     let mut dirs = vec![req.appbase.clone()];
     dirs.extend(req.private_paths.iter().map(|p| req.appbase.join(p)));
     let culture_dir = name.culture.clone().filter(|c| !c.is_empty());
@@ -396,7 +442,7 @@ pub fn bind<'m>(
                 base.join(&format!("{}.{ext}", name.name)),
                 base.join(&format!("{0}\\{0}.{ext}", name.name)),
             ] {
-                let Some(file) = found(&path) else {
+                let Some(file) = machine.fs.get(&path) else {
                     looked.push(path.to_string());
                     continue;
                 };
@@ -404,51 +450,61 @@ pub fn bind<'m>(
                 let Some(asm) = file.assembly() else {
                     trace
                         .push(
-                            "BIND-3",
+                            Rule::Bind3,
                             "probing stopped at a file that is not an assembly",
                         )
                         .at(path.to_string())
                         .found("a native image");
-                    return Err(Failure::new(
+                    return Some(Err(Failure::new(
                         HResult::BAD_FORMAT,
                         hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
-                    ));
+                    )));
                 };
-                if let Some(why) = mismatch(&name, asm) {
+                if let Some(why) = mismatch(name, asm) {
                     trace
                         .push(
-                            "BIND-3",
+                            Rule::Bind3,
                             format!("probing stopped at {}, but {why}", file.path),
                         )
                         .at(path.to_string())
                         .found(asm.full_name());
-                    return Err(Failure::new(
+                    return Some(Err(Failure::new(
                         HResult::FUSION_E_REF_DEF_MISMATCH,
                         hresult::ref_def_mismatch_message(&name.display()),
-                    ));
+                    )));
                 }
                 trace
-                    .push("BIND-3", "found in the application base")
+                    .push(Rule::Bind3, "found in the application base")
                     .at(file.path.to_string())
                     .found(asm.full_name());
-                return accept(file, asm, req, &name, trace);
+                return Some(accept(file, asm, req, name, trace));
             }
         }
     }
     trace
         .push(
-            "BIND-3",
+            Rule::Bind3,
             format!("not in the application base {}", req.appbase),
         )
         .at(looked.join("; "))
         .found("nothing");
 
-    // BIND-4: the CodeBase hint.
+    None
+}
+
+/// BIND-4: the CodeBase hint; the file must be the assembly asked for. `None` when there is no
+/// usable hint.
+fn from_codebase<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
     match req.codebase {
         None => {
             trace
                 .push(
-                    "BIND-4",
+                    Rule::Bind4,
                     "no CodeBase was registered (regasm without /codebase)",
                 )
                 .found("no hint");
@@ -457,29 +513,29 @@ pub fn bind<'m>(
             None => {
                 trace
                     .push(
-                        "BIND-4",
+                        Rule::Bind4,
                         "the CodeBase is not a file: URL the simulator can follow",
                     )
                     .at(url.to_owned())
                     .found("ignored");
             }
-            Some(path) => match found(&path) {
+            Some(path) => match machine.fs.get(&path) {
                 None => {
                     trace
-                        .push("BIND-4", "the CodeBase file does not exist")
+                        .push(Rule::Bind4, "the CodeBase file does not exist")
                         .at(url.to_owned())
                         .found(format!("no file {path}"));
                 }
                 Some(file) => {
                     let Some(asm) = file.assembly() else {
                         trace
-                            .push("BIND-4", "the CodeBase file is not an assembly")
+                            .push(Rule::Bind4, "the CodeBase file is not an assembly")
                             .at(url.to_owned())
                             .found("a native image");
-                        return Err(Failure::new(
+                        return Some(Err(Failure::new(
                             HResult::BAD_FORMAT,
                             hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
-                        ));
+                        )));
                     };
                     // The file loaded from a hint must be the assembly asked for: name and culture,
                     // and for a strong name also token and version (simple names are not
@@ -491,36 +547,27 @@ pub fn bind<'m>(
                     if let Some(why) = mismatch(&strict, asm) {
                         trace
                             .push(
-                                "BIND-4",
+                                Rule::Bind4,
                                 format!("the CodeBase file is another assembly: {why}"),
                             )
                             .at(url.to_owned())
                             .found(asm.full_name());
-                        return Err(Failure::new(
+                        return Some(Err(Failure::new(
                             HResult::FUSION_E_REF_DEF_MISMATCH,
                             hresult::ref_def_mismatch_message(&name.display()),
-                        ));
+                        )));
                     }
                     trace
-                        .push("BIND-4", "loaded from the CodeBase")
+                        .push(Rule::Bind4, "loaded from the CodeBase")
                         .at(url.to_owned())
                         .found(asm.full_name());
-                    return accept(file, asm, req, &name, trace);
+                    return Some(accept(file, asm, req, name, trace));
                 }
             },
         },
     }
 
-    trace
-        .push(
-            "BIND-5",
-            "the assembly is nowhere the runtime looks: FileNotFoundException",
-        )
-        .found(HResult::FILE_NOT_FOUND.to_string());
-    Err(Failure::new(
-        HResult::FILE_NOT_FOUND,
-        hresult::file_not_found_message(&name.display()),
-    ))
+    None
 }
 
 /// BIND-7: `Assembly.GetType(class)`.
@@ -532,7 +579,7 @@ pub fn find_type<'m>(
     match bound.assembly.find_type(class) {
         Some(t) => {
             trace
-                .push("BIND-7", format!("type {class} found"))
+                .push(Rule::Bind7, format!("type {class} found"))
                 .at(bound.file.path.to_string())
                 .found(format!("{:?}", t.kind).to_lowercase());
             Ok(t)
@@ -540,7 +587,7 @@ pub fn find_type<'m>(
         None => {
             trace
                 .push(
-                    "BIND-7",
+                    Rule::Bind7,
                     format!("no type {class} in {}", bound.assembly.name),
                 )
                 .at(bound.file.path.to_string())
@@ -550,6 +597,35 @@ pub fn find_type<'m>(
                 hresult::type_load_message(class, &bound.assembly.full_name()),
             ))
         }
+    }
+}
+
+impl Session<'_> {
+    /// Binds and finds the type: the file, the assembly's full name, whether it is `[ComImport]`.
+    pub(crate) fn bind_type(
+        &self,
+        display_name: &str,
+        class: &str,
+        codebase: Option<&str>,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Result<(WinPath, String, bool), Failure> {
+        let appbase = self.p.exe.parent();
+        let req = BindRequest {
+            display_name,
+            codebase,
+            clr,
+            bitness: self.p.bitness,
+            appbase: &appbase,
+            private_paths: &self.config.private_paths,
+        };
+        let bound = bind(self.m, &req, trace)?;
+        let t = find_type(bound, class, trace)?;
+        Ok((
+            bound.file.path.clone(),
+            bound.assembly.full_name(),
+            t.com_import,
+        ))
     }
 }
 

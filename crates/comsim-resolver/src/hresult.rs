@@ -6,6 +6,10 @@ use std::fmt;
 use comsim_manifest::Guid;
 use serde::Serialize;
 
+use crate::bind::Failure;
+use crate::outcome::Outcome;
+use crate::trace::{Rule, Trace};
+
 /// An HRESULT, shown as `0x80040154`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HResult(pub u32);
@@ -224,6 +228,29 @@ pub fn class_string_message() -> String {
         "Invalid class string ({})",
         HResult::CO_E_CLASSSTRING.exception_from()
     )
+}
+
+/// An exception from binding, with the MSG rule that gives its text.
+pub(crate) fn exception_traced(f: Failure, trace: &mut Trace) -> Outcome {
+    let rule = match f.hresult {
+        HResult::FILE_NOT_FOUND => Some(Rule::Msg3),
+        HResult::COR_E_TYPELOAD => Some(Rule::Msg4),
+        HResult::FUSION_E_REF_DEF_MISMATCH => Some(Rule::Msg5),
+        _ => None,
+    };
+    if let Some(rule) = rule {
+        trace.push(rule, format!("{}: {}", f.exception, f.message));
+    }
+    exception(f)
+}
+
+/// The exception a failed bind or type load becomes.
+pub(crate) fn exception(f: Failure) -> Outcome {
+    Outcome::Exception {
+        exception: f.exception,
+        hresult: f.hresult,
+        message: f.message,
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use comsim_manifest::Guid;
 use serde::Serialize;
 
+use crate::com::ObjectApartment;
 use crate::hresult::HResult;
 use crate::machine::RuntimeVersion;
 use crate::vfs::WinPath;
@@ -60,7 +61,7 @@ pub struct Server {
     pub process: String,
     /// The apartment of an in-process object (COM-5).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub apartment: Option<String>,
+    pub apartment: Option<ObjectApartment>,
     /// The CLR the managed object lives in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<RuntimeVersion>,

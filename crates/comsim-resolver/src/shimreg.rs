@@ -1,11 +1,12 @@
 //! The CLR's registry read of a managed registration: `FindShimInfoFromRegistry` and
 //! `FindRuntimeVersionFromRegistry` (SHIM-REG-1..SHIM-REG-8).
 
+use comsim_manifest::lookup::RegistrationKind;
 use comsim_manifest::{Guid, Version};
 use comsim_registry::{Access, KeyPath, Registry, Root, Value, ValueType, View};
 
 use crate::machine::RuntimeVersion;
-use crate::trace::Trace;
+use crate::trace::{Rule, Trace};
 
 /// The value name that marks a version subkey as an unmanaged side-by-side implementation
 /// (`SBSVERSIONVALUE` in the CLR's sxshelpers.h).
@@ -127,69 +128,20 @@ fn search_key(
     access: &Access,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let record = found == Found::Record;
+    let kind = if found == Found::Record {
+        RegistrationKind::Record
+    } else {
+        RegistrationKind::Class
+    };
     let open = reg.open(key, access)?;
     let mut names: Vec<_> = reg.open_subkeys(&open);
     names.sort();
     let mut best: Option<(Version, String)> = None;
     for n in &names {
         let name = n.as_str();
-        let Some(version) = parse_version_subkey(name) else {
-            trace
-                .push(
-                    "SHIM-REG-2",
-                    format!("subkey `{name}` is not a version: ignored"),
-                )
-                .at(key.join(name).to_string());
+        let Some(version) = valid_subkey(reg, key, name, kind, cap, access, trace) else {
             continue;
         };
-        let sub = key.join(name);
-        if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
-            trace
-                .push(
-                    "SHIM-REG-8",
-                    format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
-                )
-                .at(sub.to_string());
-            continue;
-        }
-        let mut needed = vec!["Assembly", "Class"];
-        if !record {
-            needed.push("RuntimeVersion");
-        }
-        let problems: Vec<String> = needed
-            .iter()
-            .filter_map(|v| sz(reg, &sub, v, access).err())
-            .collect();
-        if !problems.is_empty() {
-            trace
-                .push(
-                    "SHIM-REG-3",
-                    format!("version subkey {name} skipped: {}", problems.join(", ")),
-                )
-                .at(sub.to_string())
-                .found("invalid");
-            continue;
-        }
-        // The cap applies to records too, when they have a RuntimeVersion.
-        if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
-            && above_cap(&rv, cap) == Some(true)
-        {
-            trace
-                .push(
-                    "SHIM-REG-4",
-                    format!(
-                        "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
-                        cap.map(|c| c.family()).unwrap_or_default()
-                    ),
-                )
-                .at(sub.to_string())
-                .found(format!("RuntimeVersion = {rv}"));
-            continue;
-        }
-        trace
-            .push("SHIM-REG-3", format!("version subkey {name} is valid"))
-            .at(sub.to_string());
         // `>=`: on a tie the later subkey wins.
         if best.as_ref().is_none_or(|(b, _)| version >= *b) {
             best = Some((version, name.to_owned()));
@@ -200,7 +152,7 @@ fn search_key(
         Some((v, name)) => {
             trace
                 .push(
-                    "SHIM-REG-5",
+                    Rule::ShimReg5,
                     format!("the highest valid version wins: {name}"),
                 )
                 .at(key.join(&name).to_string())
@@ -208,55 +160,154 @@ fn search_key(
             (key.join(&name), Some(name))
         }
         None => {
-            // SHIM-REG-6: the key's own values.
-            let class = sz(reg, key, "Class", access);
-            let assembly = sz(reg, key, "Assembly", access);
-            let rv = sz(reg, key, "RuntimeVersion", access).ok();
-            let mut why = Vec::new();
-            if let Err(e) = &class {
-                why.push(e.clone());
-            }
-            match &assembly {
-                Err(e) => why.push(e.clone()),
-                Ok(a) if assembly_version(a).is_none() => why.push(format!(
-                    "the version= part of Assembly `{a}` does not parse"
-                )),
-                Ok(_) => {}
-            }
-            if !record
-                && let Some(rv) = &rv
-                && above_cap(rv, cap) == Some(true)
-            {
-                why.push(format!(
-                    "RuntimeVersion {rv} is above the running {}",
-                    cap.map(|c| c.family()).unwrap_or_default()
-                ));
-            }
-            if !why.is_empty() {
-                trace
-                    .push(
-                        "SHIM-REG-6",
-                        format!(
-                            "no valid version subkey, and the key's own values do not qualify: {}",
-                            why.join(", ")
-                        ),
-                    )
-                    .at(key.to_string())
-                    .found("nothing");
+            if !own_values_qualify(reg, key, kind, cap, access, trace) {
                 return None;
             }
-            trace
-                .push(
-                    "SHIM-REG-6",
-                    match &rv {
-                        Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
-                        None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
-                    },
-                )
-                .at(key.to_string());
             (key.clone(), None)
         }
     };
+    read_hit(reg, key, chosen, version_subkey, found, access, trace)
+}
+
+/// SHIM-REG-2..SHIM-REG-4 for one subkey: a version name (SHIM-REG-2), not an unmanaged
+/// side-by-side entry (SHIM-REG-8), with the values it needs (SHIM-REG-3), within the cap
+/// (SHIM-REG-4). Gives its version when it is valid.
+fn valid_subkey(
+    reg: &Registry,
+    key: &KeyPath,
+    name: &str,
+    kind: RegistrationKind,
+    cap: Option<&RuntimeVersion>,
+    access: &Access,
+    trace: &mut Trace,
+) -> Option<Version> {
+    let Some(version) = parse_version_subkey(name) else {
+        trace
+            .push(
+                Rule::ShimReg2,
+                format!("subkey `{name}` is not a version: ignored"),
+            )
+            .at(key.join(name).to_string());
+        return None;
+    };
+    let sub = key.join(name);
+    if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
+        trace
+            .push(
+                Rule::ShimReg8,
+                format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
+            )
+            .at(sub.to_string());
+        return None;
+    }
+    let mut needed = vec!["Assembly", "Class"];
+    if kind == RegistrationKind::Class {
+        needed.push("RuntimeVersion");
+    }
+    let problems: Vec<String> = needed
+        .iter()
+        .filter_map(|v| sz(reg, &sub, v, access).err())
+        .collect();
+    if !problems.is_empty() {
+        trace
+            .push(
+                Rule::ShimReg3,
+                format!("version subkey {name} skipped: {}", problems.join(", ")),
+            )
+            .at(sub.to_string())
+            .found("invalid");
+        return None;
+    }
+    // The cap applies to records too, when they have a RuntimeVersion.
+    if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
+        && above_cap(&rv, cap) == Some(true)
+    {
+        trace
+            .push(
+                Rule::ShimReg4,
+                format!(
+                    "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
+                    cap.map(|c| c.family()).unwrap_or_default()
+                ),
+            )
+            .at(sub.to_string())
+            .found(format!("RuntimeVersion = {rv}"));
+        return None;
+    }
+    trace
+        .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
+        .at(sub.to_string());
+    Some(version)
+}
+
+/// SHIM-REG-6: without a valid version subkey, the key's own values are used if `Class` and
+/// `Assembly` qualify (and, for a class, the RuntimeVersion is within the cap).
+fn own_values_qualify(
+    reg: &Registry,
+    key: &KeyPath,
+    kind: RegistrationKind,
+    cap: Option<&RuntimeVersion>,
+    access: &Access,
+    trace: &mut Trace,
+) -> bool {
+    let class = sz(reg, key, "Class", access);
+    let assembly = sz(reg, key, "Assembly", access);
+    let rv = sz(reg, key, "RuntimeVersion", access).ok();
+    let mut why = Vec::new();
+    if let Err(e) = &class {
+        why.push(e.clone());
+    }
+    match &assembly {
+        Err(e) => why.push(e.clone()),
+        Ok(a) if assembly_version(a).is_none() => why.push(format!(
+            "the version= part of Assembly `{a}` does not parse"
+        )),
+        Ok(_) => {}
+    }
+    if kind == RegistrationKind::Class
+        && let Some(rv) = &rv
+        && above_cap(rv, cap) == Some(true)
+    {
+        why.push(format!(
+            "RuntimeVersion {rv} is above the running {}",
+            cap.map(|c| c.family()).unwrap_or_default()
+        ));
+    }
+    if !why.is_empty() {
+        trace
+            .push(
+                Rule::ShimReg6,
+                format!(
+                    "no valid version subkey, and the key's own values do not qualify: {}",
+                    why.join(", ")
+                ),
+            )
+            .at(key.to_string())
+            .found("nothing");
+        return false;
+    }
+    trace
+        .push(
+            Rule::ShimReg6,
+            match &rv {
+                Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
+                None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
+            },
+        )
+        .at(key.to_string());
+    true
+}
+
+/// SHIM-REG-7: `Class`, `Assembly`, `CodeBase` and `RuntimeVersion` read from the chosen key.
+fn read_hit(
+    reg: &Registry,
+    key: &KeyPath,
+    chosen: KeyPath,
+    version_subkey: Option<String>,
+    found: Found,
+    access: &Access,
+    trace: &mut Trace,
+) -> Option<RegHit> {
     let class = sz(reg, &chosen, "Class", access).ok()?;
     let assembly = sz(reg, &chosen, "Assembly", access).ok()?;
     let codebase = sz(reg, &chosen, "CodeBase", access).ok();
@@ -264,7 +315,7 @@ fn search_key(
     let default_value = value(reg, key, "", access).and_then(Value::as_string);
     trace
         .push(
-            "SHIM-REG-7",
+            Rule::ShimReg7,
             format!(
                 "Class = {class}, Assembly = {assembly}, {}",
                 match &codebase {
@@ -303,7 +354,7 @@ fn key_label(found: Found) -> &'static str {
 pub fn find_shim_info(
     reg: &Registry,
     guid: Guid,
-    record: bool,
+    kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
     access: &Access,
     other_view: bool,
@@ -313,7 +364,7 @@ pub fn find_shim_info(
         Some(c) => format!("capped at {}", c.family()),
         None => "no cap".to_owned(),
     };
-    let attempts: Vec<(KeyPath, Found, Access)> = if record {
+    let attempts: Vec<(KeyPath, Found, Access)> = if kind == RegistrationKind::Record {
         vec![(
             KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
             Found::Record,
@@ -350,7 +401,7 @@ pub fn find_shim_info(
             None => {
                 trace
                     .push(
-                        "SHIM-REG-1",
+                        Rule::ShimReg1,
                         format!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
                     .at(key.to_string())
@@ -359,7 +410,7 @@ pub fn find_shim_info(
             Some(p) => {
                 trace
                     .push(
-                        "SHIM-REG-1",
+                        Rule::ShimReg1,
                         format!("{} ({} view, {capped}): found", key_label(found), acc.view),
                     )
                     .at(key.to_string())
@@ -371,19 +422,20 @@ pub fn find_shim_info(
         }
     }
     trace
-        .push("SHIM-REG-7", "nothing qualifies: REGDB_E_CLASSNOTREG")
+        .push(Rule::ShimReg7, "nothing qualifies: REGDB_E_CLASSNOTREG")
         .found("0x80040154");
     None
 }
 
-/// `FindRuntimeVersionFromRegistry` (SHIM-REG-8): the highest registration with no cap; its
-/// RuntimeVersion, `v1.0.3705` when missing; and `SupportedRuntimeVersions`.
+/// What `FindRuntimeVersionFromRegistry` reads (SHIM-REG-8).
 pub struct RuntimeInfo {
     pub runtime: String,
     pub supported: Option<String>,
     pub hit: RegHit,
 }
 
+/// `FindRuntimeVersionFromRegistry` (SHIM-REG-8): the highest registration with no cap; its
+/// RuntimeVersion, `v1.0.3705` when missing; and `SupportedRuntimeVersions`.
 pub fn find_runtime_version(
     reg: &Registry,
     guid: Guid,
@@ -391,7 +443,15 @@ pub fn find_runtime_version(
     other_view: bool,
     trace: &mut Trace,
 ) -> Option<RuntimeInfo> {
-    let hit = find_shim_info(reg, guid, false, None, access, other_view, trace)?;
+    let hit = find_shim_info(
+        reg,
+        guid,
+        RegistrationKind::Class,
+        None,
+        access,
+        other_view,
+        trace,
+    )?;
     let supported = sz(reg, &hit.chosen, "SupportedRuntimeVersions", &hit.access).ok();
     let runtime = hit
         .runtime_version
@@ -399,7 +459,7 @@ pub fn find_runtime_version(
         .unwrap_or_else(|| V1_RUNTIME.to_owned());
     trace
         .push(
-            "SHIM-REG-8",
+            Rule::ShimReg8,
             format!(
                 "the registration's runtime is {runtime}{}{}",
                 if hit.runtime_version.is_none() {

@@ -2,12 +2,14 @@
 
 use std::fmt;
 
+use comsim_rules::Rule;
+
 /// One switch: its name, the rule it belongs to, its values (the first is the default) and what
 /// each does.
 #[derive(Debug)]
 pub struct SwitchDef {
     pub name: &'static str,
-    pub rule: &'static str,
+    pub rule: Rule,
     pub values: &'static [(&'static str, &'static str)],
 }
 
@@ -26,7 +28,7 @@ pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 pub const SWITCHES: &[SwitchDef] = &[
     SwitchDef {
         name: HKCR_MERGE,
-        rule: "REG-1",
+        rule: Rule::Reg1,
         values: &[
             (
                 "union",
@@ -40,7 +42,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: CLR_USER_CLASSES,
-        rule: "REG-2",
+        rule: Rule::Reg2,
         values: &[
             (
                 "read",
@@ -54,7 +56,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: SXS_CLASS_RUNTIME_CHECK,
-        rule: "LCC4-2",
+        rule: Rule::Lcc4_2,
         values: &[
             ("on", "a clrClass hit for another runtime returns NULL"),
             ("off", "a clrClass hit loads whatever its runtimeVersion"),
@@ -62,7 +64,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: LOCALSERVER_REGISTRATION,
-        rule: "LCC4-3",
+        rule: Rule::Lcc4_3,
         values: &[
             (
                 "pia",
@@ -76,7 +78,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: RUNTIME_MATCH,
-        rule: "LCC4-4",
+        rule: Rule::Lcc4_4,
         values: &[
             ("major-minor", "v4.0.30319 and v4.0 are the same runtime"),
             (
@@ -87,7 +89,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: MISSING_RUNTIME_VERSION,
-        rule: "LCC4-5",
+        rule: Rule::Lcc4_5,
         values: &[
             ("com", "no RuntimeVersion means v1.0.3705: NULL under CLR 4"),
             (
@@ -98,7 +100,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: BIND_FAILURE,
-        rule: "LCC-6",
+        rule: Rule::Lcc6,
         values: &[
             (
                 "throw",
@@ -112,7 +114,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: CLASS_FACTORY_EXCEPTION,
-        rule: "REQ-2",
+        rule: Rule::Req2,
         values: &[
             (
                 "com-exception",
@@ -126,7 +128,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: TREATAS_CYCLE,
-        rule: "COM-2",
+        rule: Rule::Com2,
         values: &[
             (
                 "classnotreg",
@@ -140,7 +142,7 @@ pub const SWITCHES: &[SwitchDef] = &[
     },
     SwitchDef {
         name: ASM_UNREGISTER_VALUES,
-        rule: "ASM-4",
+        rule: Rule::Asm4,
         values: &[
             (
                 "keep",
@@ -203,16 +205,59 @@ impl Switches {
         self.set(name.trim(), value.trim())
     }
 
-    /// The current value of a switch. Names are the constants of this module.
-    pub fn get(&self, name: &str) -> &'static str {
-        match index_of(name) {
-            Some(i) => SWITCHES[i].values[self.values[i]].0,
-            None => "",
-        }
+    /// The value of the switch `T` is the type of.
+    pub fn value<T: SwitchValue>(&self) -> T {
+        T::VALUES[self.values[T::SWITCH as usize]]
     }
 
-    pub fn is(&self, name: &str, value: &str) -> bool {
-        self.get(name) == value
+    /// `hkcr-merge` (REG-1).
+    pub fn hkcr_merge(&self) -> HkcrMerge {
+        self.value()
+    }
+
+    /// `clr-user-classes` (REG-2).
+    pub fn clr_user_classes(&self) -> ClrUserClasses {
+        self.value()
+    }
+
+    /// `sxs-class-runtime-check` (LCC4-2).
+    pub fn sxs_class_runtime_check(&self) -> SxsClassRuntimeCheck {
+        self.value()
+    }
+
+    /// `localserver-registration` (LCC4-3).
+    pub fn localserver_registration(&self) -> LocalServerRegistration {
+        self.value()
+    }
+
+    /// `runtime-match` (LCC4-4).
+    pub fn runtime_match(&self) -> RuntimeMatch {
+        self.value()
+    }
+
+    /// `missing-runtime-version` (LCC4-5).
+    pub fn missing_runtime_version(&self) -> MissingRuntimeVersion {
+        self.value()
+    }
+
+    /// `bind-failure` (LCC-6).
+    pub fn bind_failure(&self) -> BindFailure {
+        self.value()
+    }
+
+    /// `class-factory-exception` (REQ-2).
+    pub fn class_factory_exception(&self) -> ClassFactoryException {
+        self.value()
+    }
+
+    /// `treatas-cycle` (COM-2).
+    pub fn treatas_cycle(&self) -> TreatAsCycle {
+        self.value()
+    }
+
+    /// `asm-unregister-values` (ASM-4).
+    pub fn asm_unregister_values(&self) -> AsmUnregisterValues {
+        self.value()
     }
 
     /// The switches that differ from their defaults, `name=value`, in table order.
@@ -224,13 +269,170 @@ impl Switches {
             .map(|(d, v)| format!("{}={}", d.name, d.values[*v].0))
             .collect()
     }
+}
 
-    /// The setting of `name` as `name=value`, for the trace.
-    pub fn setting(&self, name: &'static str) -> Setting {
+/// A switch of [`SWITCHES`]; its discriminant is its row in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    HkcrMerge = 0,
+    ClrUserClasses = 1,
+    SxsClassRuntimeCheck = 2,
+    LocalServerRegistration = 3,
+    RuntimeMatch = 4,
+    MissingRuntimeVersion = 5,
+    BindFailure = 6,
+    ClassFactoryException = 7,
+    TreatAsCycle = 8,
+    AsmUnregisterValues = 9,
+}
+
+impl Switch {
+    /// The switch's row of [`SWITCHES`].
+    pub fn def(self) -> &'static SwitchDef {
+        &SWITCHES[self as usize]
+    }
+}
+
+/// The values of one switch, as a type: `VALUES` lists them in the order of the switch's row of
+/// [`SWITCHES`], which holds their spellings.
+pub trait SwitchValue: Copy + Sized + 'static {
+    const SWITCH: Switch;
+    const VALUES: &'static [Self];
+
+    /// The value's index in its row of [`SWITCHES`].
+    fn index(self) -> usize;
+
+    /// The value as the table spells it.
+    fn as_str(self) -> &'static str {
+        Self::SWITCH.def().values[self.index()].0
+    }
+
+    /// `name=value`, for the trace.
+    fn setting(self) -> Setting {
         Setting {
-            name,
-            value: self.get(name),
+            name: Self::SWITCH.def().name,
+            value: self.as_str(),
         }
+    }
+}
+
+/// Declares a switch's value type; the variants are in the order of its row of [`SWITCHES`].
+macro_rules! switch_values {
+    ($(#[$doc:meta])* $ty:ident for $switch:ident { $($(#[$vdoc:meta])* $variant:ident,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $ty {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl SwitchValue for $ty {
+            const SWITCH: Switch = Switch::$switch;
+            const VALUES: &'static [Self] = &[$($ty::$variant,)+];
+
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+
+switch_values! {
+    /// `hkcr-merge` (REG-1): how HKCR merges HKCU's classes over HKLM's.
+    HkcrMerge for HkcrMerge {
+        /// `union`: the union of both subtrees.
+        Union,
+        /// `strict`: a key in HKCU hides HKLM's subtree.
+        Strict,
+    }
+}
+
+switch_values! {
+    /// `clr-user-classes` (REG-2): whether the CLR's own read sees per-user classes when elevated.
+    ClrUserClasses for ClrUserClasses {
+        /// `read`
+        Read,
+        /// `ignore`
+        Ignore,
+    }
+}
+
+switch_values! {
+    /// `sxs-class-runtime-check` (LCC4-2): whether a clrClass hit is checked against the runtime.
+    SxsClassRuntimeCheck for SxsClassRuntimeCheck {
+        /// `on`
+        On,
+        /// `off`
+        Off,
+    }
+}
+
+switch_values! {
+    /// `localserver-registration` (LCC4-3): what a registration found only under LocalServer32 is.
+    LocalServerRegistration for LocalServerRegistration {
+        /// `pia`: a PIA, loaded in-process.
+        Pia,
+        /// `com`: NULL, COM activates it.
+        Com,
+    }
+}
+
+switch_values! {
+    /// `runtime-match` (LCC4-4): how a RuntimeVersion is compared with the running runtime.
+    RuntimeMatch for RuntimeMatch {
+        /// `major-minor`
+        MajorMinor,
+        /// `exact`
+        Exact,
+    }
+}
+
+switch_values! {
+    /// `missing-runtime-version` (LCC4-5): what a registration without RuntimeVersion does.
+    MissingRuntimeVersion for MissingRuntimeVersion {
+        /// `com`: v1.0.3705, NULL under CLR 4.
+        Com,
+        /// `load`: bind and load in the running CLR.
+        Load,
+    }
+}
+
+switch_values! {
+    /// `bind-failure` (LCC-6): whether a failed bind propagates or returns NULL.
+    BindFailure for BindFailure {
+        /// `throw`
+        Throw,
+        /// `fallback`
+        Fallback,
+    }
+}
+
+switch_values! {
+    /// `class-factory-exception` (REQ-2): the exception a failed CoCreateInstance becomes.
+    ClassFactoryException for ClassFactoryException {
+        /// `com-exception`
+        ComException,
+        /// `by-hresult`
+        ByHresult,
+    }
+}
+
+switch_values! {
+    /// `treatas-cycle` (COM-2): what a TreatAs chain that repeats a CLSID does.
+    TreatAsCycle for TreatAsCycle {
+        /// `classnotreg`
+        ClassNotReg,
+        /// `original`
+        Original,
+    }
+}
+
+switch_values! {
+    /// `asm-unregister-values` (ASM-4): whether unregistering one version deletes the top-level values.
+    AsmUnregisterValues for AsmUnregisterValues {
+        /// `keep`
+        Keep,
+        /// `delete`
+        Delete,
     }
 }
 
@@ -257,7 +459,7 @@ mod tests {
             assert!(def.values.len() >= 2, "{}", def.name);
         }
         let s = Switches::default();
-        assert_eq!(s.get(RUNTIME_MATCH), "major-minor");
+        assert_eq!(s.runtime_match(), RuntimeMatch::MajorMinor);
         assert!(s.non_default().is_empty());
     }
 
@@ -266,6 +468,11 @@ mod tests {
         let mut s = Switches::default();
         assert!(s.set_pair("runtime-match=exact").is_ok());
         assert_eq!(s.non_default(), vec!["runtime-match=exact"]);
+        assert_eq!(s.runtime_match(), RuntimeMatch::Exact);
+        assert_eq!(
+            s.runtime_match().setting().to_string(),
+            "runtime-match=exact"
+        );
         assert!(
             s.set("runtime-match", "fuzzy")
                 .unwrap_err()
@@ -273,5 +480,36 @@ mod tests {
         );
         assert!(s.set("nope", "x").unwrap_err().contains("unknown switch"));
         assert!(s.set_pair("runtime-match").is_err());
+    }
+
+    /// Each value type lists as many values as its row of the table, and spells them as the
+    /// row does, in the row's order.
+    #[test]
+    fn value_types_follow_their_rows() {
+        fn check<T: SwitchValue + std::fmt::Debug>(name: &str, spelled: &[&str]) {
+            let def = T::SWITCH.def();
+            assert_eq!(def.name, name);
+            assert_eq!(T::VALUES.len(), def.values.len(), "{name}");
+            let got: Vec<&str> = T::VALUES.iter().map(|v| v.as_str()).collect();
+            assert_eq!(got, spelled, "{name}");
+            for (i, v) in T::VALUES.iter().enumerate() {
+                assert_eq!(v.index(), i, "{name} {v:?}");
+            }
+        }
+        check::<HkcrMerge>(HKCR_MERGE, &["union", "strict"]);
+        check::<ClrUserClasses>(CLR_USER_CLASSES, &["read", "ignore"]);
+        check::<SxsClassRuntimeCheck>(SXS_CLASS_RUNTIME_CHECK, &["on", "off"]);
+        check::<LocalServerRegistration>(LOCALSERVER_REGISTRATION, &["pia", "com"]);
+        check::<RuntimeMatch>(RUNTIME_MATCH, &["major-minor", "exact"]);
+        check::<MissingRuntimeVersion>(MISSING_RUNTIME_VERSION, &["com", "load"]);
+        check::<BindFailure>(BIND_FAILURE, &["throw", "fallback"]);
+        check::<ClassFactoryException>(CLASS_FACTORY_EXCEPTION, &["com-exception", "by-hresult"]);
+        check::<TreatAsCycle>(TREATAS_CYCLE, &["classnotreg", "original"]);
+        check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
+        assert_eq!(
+            SWITCHES.len(),
+            10,
+            "a new switch needs its value type and a line here"
+        );
     }
 }

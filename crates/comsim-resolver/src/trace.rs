@@ -2,13 +2,15 @@
 
 use serde::Serialize;
 
+pub use comsim_rules::Rule;
+
 use crate::switches::Setting;
 
 /// One step of the walk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceStep {
-    /// A rule ID of `rules.md`.
-    pub rule: &'static str,
+    /// The rule that says so; serialized as its ID (`SHIM-REG-3`).
+    pub rule: Rule,
     /// One line saying what happened.
     pub text: String,
     /// What was looked at: a registry key, a file, a manifest element.
@@ -31,7 +33,7 @@ pub struct Trace {
 
 impl Trace {
     /// Adds a step and returns it for [`TraceStep::at`] and friends.
-    pub fn push(&mut self, rule: &'static str, text: impl Into<String>) -> &mut TraceStep {
+    pub fn push(&mut self, rule: Rule, text: impl Into<String>) -> &mut TraceStep {
         self.steps.push(TraceStep {
             rule,
             text: text.into(),
@@ -47,7 +49,7 @@ impl Trace {
     }
 
     /// The rule IDs cited, in order, with repeats.
-    pub fn rules(&self) -> impl Iterator<Item = &'static str> + '_ {
+    pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
         self.steps.iter().map(|s| s.rule)
     }
 }

@@ -4,7 +4,7 @@
 use comsim_regasm::{Invocation, RegasmRun, Tool};
 use comsim_regfile::{ImportOptions, ImportReport, Mode};
 use comsim_registry::{Access, Change, KeyPath, View, Writer};
-use comsim_resolver::{Machine, Switches, Trace, WinPath};
+use comsim_resolver::{Machine, Rule, Switches, Trace, WinPath};
 
 /// Where an imported `.reg` file comes from.
 #[derive(Debug, Clone)]
@@ -154,7 +154,7 @@ pub(crate) fn import_trace(
     if view == View::Bits32 {
         trace
             .push(
-                "REG-3",
+                Rule::Reg3,
                 format!("{display} imported by the 32-bit regedit: keys under Classes\\CLSID and Classes\\Interface land in the 32-bit view (Wow6432Node); ProgIDs are shared"),
             )
             .at(display.to_owned());
@@ -168,7 +168,7 @@ pub(crate) fn import_trace(
         };
         trace
             .push(
-                "REG-4",
+                Rule::Reg4,
                 format!("{display} written through HKEY_CLASSES_ROOT by {who}: {machine} key(s) to HKLM\\Software\\Classes, {user} to HKCU\\Software\\Classes (keys that already existed there)"),
             )
             .at(display.to_owned());
@@ -242,7 +242,7 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
                 Ok(true) => {
                     run.trace
                         .push(
-                            "REG-4",
+                            Rule::Reg4,
                             format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
                         )
                         .at(key.to_string());
@@ -271,9 +271,9 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
             run.trace
                 .push(
                     if *view == View::Bits32 {
-                        "REG-3"
+                        Rule::Reg3
                     } else {
-                        "REG-1"
+                        Rule::Reg1
                     },
                     format!("{key} read in the {}: {found}", view_name(*view)),
                 )

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use comsim_manifest::{Guid, Version};
 use comsim_registry::{Access, KeyPath, View};
-use comsim_resolver::switches::{BIND_FAILURE, RUNTIME_MATCH};
+use comsim_resolver::switches::{BindFailure, RuntimeMatch};
 use comsim_resolver::{
     Apartment, Bitness, ClassRef, ClientKind, ClsCtx, FileKind, ProcessorArchitecture, Request,
     TypeKind, WinPath,
@@ -40,8 +40,8 @@ fn a_valid_scenario_builds_the_machine_process_and_steps() {
         s.switches.non_default(),
         vec!["runtime-match=exact", "bind-failure=fallback"]
     );
-    assert!(s.switches.is(RUNTIME_MATCH, "exact"));
-    assert!(s.switches.is(BIND_FAILURE, "fallback"));
+    assert_eq!(s.switches.runtime_match(), RuntimeMatch::Exact);
+    assert_eq!(s.switches.bind_failure(), BindFailure::Fallback);
 
     // The machine.
     let m = &s.machine;

@@ -1,0 +1,583 @@
+//! COM-1..COM-5: CoCreateInstance. TreatAs (COM-2), the activation context before the registry
+//! (COM-1), the CLSCTX order InprocServer32 → LocalServer32 → DllSurrogate (COM-3), the
+//! not-registered answer (COM-4), and the apartment an in-process object lives in (COM-5). An
+//! InprocServer32 of mscoree.dll hands over to the shim (`shim.rs`, SHIM-1..SHIM-5).
+
+mod apartment;
+
+pub use apartment::{ObjectApartment, ThreadingModel, apartment_for};
+
+use comsim_manifest::Guid;
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, find_shim_info};
+use comsim_registry::{Access, KeyPath, Root, Value};
+
+use crate::hresult::HResult;
+use crate::machine::Bitness;
+use crate::outcome::{Server, ServerKind};
+use crate::process::{Apartment, ClsCtx};
+use crate::session::Session;
+use crate::shim::{ManagedOrigin, file_name_of};
+use crate::shimreg::{self, clsid_key};
+use crate::switches::{SwitchValue, TreatAsCycle};
+use crate::trace::{Rule, Trace};
+use crate::vfs::WinPath;
+
+/// A string value of COM's registry read, if the key and value exist.
+fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
+    s.m.registry
+        .query_value(key, name, access)
+        .and_then(|(v, _)| Value::as_string(v))
+}
+
+impl Session<'_> {
+    /// CoCreateInstance: TreatAs (COM-2), the activation context (COM-1), then the registry in the
+    /// CLSCTX order (COM-3), else REGDB_E_CLASSNOTREG (COM-4).
+    pub(crate) fn co_create(
+        &mut self,
+        clsid: Guid,
+        clsctx: ClsCtx,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let access = self.com_access();
+        if self.p.elevated {
+            trace.push(
+                Rule::Reg2,
+                "the process is elevated: COM ignores per-user registrations (HKCU\\Software\\Classes)",
+            );
+        }
+        let clsid = self.treat_as(clsid, &access, trace)?;
+
+        if let Some(result) = self.context_server(clsid, apartment, trace) {
+            return result;
+        }
+        let mut failure: Option<HResult> = None;
+        if clsctx.has(ClsCtx::INPROC_SERVER) {
+            match self.inproc_server(clsid, &access, apartment, trace) {
+                Some(Ok(s)) => return Ok(s),
+                Some(Err(hr)) => failure = Some(hr),
+                None => {}
+            }
+        }
+        if clsctx.has(ClsCtx::LOCAL_SERVER) {
+            match self.local_server(clsid, &access, trace) {
+                Some(Ok(s)) => return Ok(s),
+                Some(Err(hr)) => failure = Some(hr),
+                None => {}
+            }
+        }
+        if let Some(hr) = failure {
+            return Err(hr);
+        }
+        trace
+            .push(
+                Rule::Com4,
+                format!(
+                    "nothing is registered for {clsid} in the {} view: REGDB_E_CLASSNOTREG",
+                    access.view
+                ),
+            )
+            .found(HResult::REGDB_E_CLASSNOTREG.to_string());
+        Err(HResult::REGDB_E_CLASSNOTREG)
+    }
+
+    /// COM-1: the activation context before the registry. A `clrClass` is served by mscoree
+    /// (SHIM-1..SHIM-5), a `comClass` by its file beside the application. `None` when the context
+    /// does not declare the class.
+    fn context_server(
+        &mut self,
+        clsid: Guid,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let ctx = self.ctx.as_ref()?;
+        let server = find_com_server(ctx, clsid)?;
+        trace
+            .push(
+                Rule::Com1,
+                format!(
+                    "{clsid} is declared in the activation context, served by {}",
+                    server.module
+                ),
+            )
+            .at(server.location.to_string())
+            .found(server.module.clone());
+        let tm = threading_name(&server.threading_model);
+        Some(match server.managed_type {
+            Some(class) => {
+                // The assembly is the one of the context entry, as SxsLookupClrGuid reports it.
+                let info =
+                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
+                let assembly = info.map(|i| i.assembly).unwrap_or_default();
+                let origin = ManagedOrigin::Sxs {
+                    runtime: server
+                        .runtime_version
+                        .clone()
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or_else(|| shimreg::V1_RUNTIME.to_owned()),
+                    class,
+                    assembly,
+                };
+                self.mscoree(clsid, origin, tm.as_deref(), apartment, trace)
+            }
+            None => {
+                let dir = self.p.exe.parent();
+                let path = dir.join(&server.module);
+                self.native_inproc(clsid, &path.to_string(), tm.as_deref(), apartment, trace)
+            }
+        })
+    }
+
+    /// COM-3's in-process half: the InprocServer32 default names the server; mscoree.dll hands
+    /// over to the shim (SHIM-1..SHIM-5), any other DLL is loaded natively. `None` when no server
+    /// is registered.
+    fn inproc_server(
+        &mut self,
+        clsid: Guid,
+        access: &Access,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let key = clsid_key(clsid, &["InprocServer32"]);
+        let default = string_value(self, &key, "", access).filter(|d| !d.is_empty());
+        match (&default, self.m.registry.open(&key, access)) {
+            (_, None) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("no InprocServer32 in the {} view", access.view),
+                    )
+                    .at(key.to_string())
+                    .found("no key");
+                None
+            }
+            (None, Some(_)) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        "InprocServer32 has no server (no default value)",
+                    )
+                    .at(key.to_string())
+                    .found("no default value");
+                None
+            }
+            (Some(dll), Some(open)) => {
+                let tm = string_value(self, &key, "ThreadingModel", access);
+                trace
+                    .push(Rule::Com3, format!("in-process server {dll}"))
+                    .at(key.to_string())
+                    .found(format!(
+                        "{}; ThreadingModel {}",
+                        open.primary.path(),
+                        tm.as_deref().unwrap_or("(none)")
+                    ));
+                Some(if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
+                    self.mscoree(
+                        clsid,
+                        ManagedOrigin::Registry,
+                        tm.as_deref(),
+                        apartment,
+                        trace,
+                    )
+                } else {
+                    self.native_inproc(clsid, dll, tm.as_deref(), apartment, trace)
+                })
+            }
+        }
+    }
+
+    /// COM-2: follows `TreatAs`; a repeated CLSID is a cycle.
+    fn treat_as(&self, clsid: Guid, access: &Access, trace: &mut Trace) -> Result<Guid, HResult> {
+        let mut chain = vec![clsid];
+        let mut current = clsid;
+        loop {
+            let key = clsid_key(current, &["TreatAs"]);
+            let Some(text) = string_value(self, &key, "", access) else {
+                return Ok(current);
+            };
+            let Some(next) = Guid::parse(text.trim()) else {
+                trace
+                    .push(
+                        Rule::Com2,
+                        format!("TreatAs of {current} is not a CLSID: ignored"),
+                    )
+                    .at(key.to_string())
+                    .found(text);
+                return Ok(current);
+            };
+            if chain.contains(&next) {
+                chain.push(next);
+                let shown: Vec<String> = chain.iter().map(Guid::to_string).collect();
+                let cycle = self.sw.treatas_cycle();
+                let setting = cycle.setting();
+                if cycle == TreatAsCycle::Original {
+                    trace
+                        .push(
+                            Rule::Com2,
+                            format!(
+                                "TreatAs cycle {}: ignored, {clsid} is activated",
+                                shown.join(" -> ")
+                            ),
+                        )
+                        .at(key.to_string())
+                        .inferred(setting);
+                    return Ok(clsid);
+                }
+                trace
+                    .push(
+                        Rule::Com2,
+                        format!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
+                    )
+                    .at(key.to_string())
+                    .found(next.to_string())
+                    .inferred(setting);
+                return Err(HResult::REGDB_E_CLASSNOTREG);
+            }
+            trace
+                .push(Rule::Com2, format!("{current} is treated as {next}"))
+                .at(key.to_string())
+                .found(next.to_string());
+            chain.push(next);
+            current = next;
+        }
+    }
+
+    /// Resolves a server path as LoadLibrary/CreateProcess would: environment variables, then a
+    /// bare name in the system directory (SysWOW64 for a 32-bit process on 64-bit Windows) and
+    /// the application directory.
+    fn locate(&self, raw: &str, bitness: Bitness) -> Vec<WinPath> {
+        let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
+            "SysWOW64"
+        } else {
+            "System32"
+        };
+        let windows = self.m.windows.to_string();
+        let mut expanded = raw.trim().trim_matches('"').to_owned();
+        for (var, val) in [
+            ("%systemroot%", windows.clone()),
+            ("%windir%", windows.clone()),
+            ("%programfiles%", r"C:\Program Files".to_owned()),
+            ("%programfiles(x86)%", r"C:\Program Files (x86)".to_owned()),
+            (
+                "%commonprogramfiles%",
+                r"C:\Program Files\Common Files".to_owned(),
+            ),
+        ] {
+            if let Some(at) = expanded.to_ascii_lowercase().find(var) {
+                expanded.replace_range(at..at + var.len(), &val);
+            }
+        }
+        match WinPath::parse(&expanded) {
+            Ok(p) => {
+                // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
+                let comps = p.components();
+                if bitness == Bitness::B32
+                    && self.m.os == Bitness::B64
+                    && comps.len() >= 2
+                    && comps[0].eq_ignore_ascii_case("Windows")
+                    && comps[1].eq_ignore_ascii_case("System32")
+                {
+                    let rest: Vec<&str> = comps[2..].iter().map(String::as_str).collect();
+                    vec![self.m.windows.join("SysWOW64").join(&rest.join("\\"))]
+                } else {
+                    vec![p]
+                }
+            }
+            Err(_) => vec![
+                self.m.windows.join(system).join(&expanded),
+                self.p.exe.parent().join(&expanded),
+            ],
+        }
+    }
+
+    /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
+    /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
+    fn native_inproc(
+        &self,
+        clsid: Guid,
+        dll: &str,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let candidates = self.locate(dll, self.p.bitness);
+        let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
+            let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
+            trace
+                .push(
+                    Rule::Com3,
+                    "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
+                )
+                .at(shown.join("; "))
+                .found(HResult::MOD_NOT_FOUND.to_string());
+            return Err(HResult::MOD_NOT_FOUND);
+        };
+        let Some(image) = file.native() else {
+            trace
+                .push(
+                    Rule::Com3,
+                    "LoadLibrary: the file is not a native DLL with DllGetClassObject",
+                )
+                .at(file.path.to_string())
+                .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        };
+        if image.bitness != self.p.bitness {
+            trace
+                .push(
+                    Rule::Com3,
+                    format!(
+                        "LoadLibrary: a {} DLL cannot load into a {} process (ERROR_BAD_EXE_FORMAT)",
+                        image.bitness, self.p.bitness
+                    ),
+                )
+                .at(file.path.to_string())
+                .found(HResult::BAD_EXE_FORMAT.to_string());
+            return Err(HResult::BAD_EXE_FORMAT);
+        }
+        if !image.serves.contains(&clsid) {
+            trace
+                .push(Rule::Com3, "DllGetClassObject does not serve this class")
+                .at(file.path.to_string())
+                .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        }
+        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
+        trace
+            .push(
+                Rule::Com5,
+                format!(
+                    "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
+                    threading_model.unwrap_or("(none)")
+                ),
+            )
+            .at(file.path.to_string());
+        Ok(Server {
+            kind: ServerKind::InprocNative,
+            clsid,
+            file: file.path.to_string(),
+            process: "client process".into(),
+            apartment: Some(apt),
+            runtime: None,
+            runtime_started: false,
+            managed: None,
+        })
+    }
+
+    /// COM-3's out-of-process half: `LocalServer32` (own view, then the other), else an AppID
+    /// with `DllSurrogate`. `None` when neither is registered.
+    fn local_server(
+        &mut self,
+        clsid: Guid,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let key = clsid_key(clsid, &["LocalServer32"]);
+        let views = [
+            *access,
+            Access {
+                view: access.view.other(),
+                ..*access
+            },
+        ];
+        for acc in views {
+            let Some(cmd) = string_value(self, &key, "", &acc).filter(|c| !c.trim().is_empty())
+            else {
+                continue;
+            };
+            trace
+                .push(
+                    Rule::Com3,
+                    format!("local server ({} view): {cmd} -Embedding", acc.view),
+                )
+                .at(key.to_string())
+                .found(cmd.clone());
+            let exe = command_exe(&cmd);
+            let file = self
+                .locate(&exe, self.m.os)
+                .into_iter()
+                .find_map(|p| self.m.fs.get(&p));
+            let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
+                Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
+                    trace
+                        .push(
+                            Rule::Com3,
+                            "the server starts and registers its class object",
+                        )
+                        .at(f.path.to_string());
+                    Ok(Server {
+                        kind: ServerKind::LocalServer,
+                        clsid,
+                        file: f.path.to_string(),
+                        process: format!("{} -Embedding ({})", f.path, n.bitness),
+                        apartment: None,
+                        runtime: None,
+                        runtime_started: false,
+                        managed: None,
+                    })
+                }
+                found => {
+                    let why = match found {
+                        None => "the executable does not exist",
+                        Some((_, n)) if !n.starts => "the executable does not start",
+                        Some(_) => "the server never registers this class object",
+                    };
+                    trace
+                        .push(Rule::Com3, format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
+                        .at(exe.clone())
+                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+                }
+            };
+            return Some(result);
+        }
+        self.dll_surrogate(clsid, access, trace)
+    }
+
+    /// COM-3 without a LocalServer32: an `AppID` with `DllSurrogate` runs the InprocServer32 DLL
+    /// (of either view) in a surrogate process (dllhost.exe when the value is empty). `None` when
+    /// there is no AppID.
+    fn dll_surrogate(
+        &self,
+        clsid: Guid,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Option<Result<Server, HResult>> {
+        let key = clsid_key(clsid, &["LocalServer32"]);
+        let views = [
+            *access,
+            Access {
+                view: access.view.other(),
+                ..*access
+            },
+        ];
+        let appid = views
+            .iter()
+            .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc));
+        let Some(appid) = appid else {
+            trace
+                .push(
+                    Rule::Com3,
+                    "no LocalServer32 in either view and no AppID: no local server",
+                )
+                .at(key.to_string())
+                .found("no key");
+            return None;
+        };
+        let appid_key = KeyPath::new(Root::ClassesRoot, ["AppID".to_owned(), appid.clone()]);
+        let surrogate = self
+            .m
+            .registry
+            .query_value(&appid_key, "DllSurrogate", access)
+            .map(|(v, _)| v.as_string().unwrap_or_default())?;
+        trace
+            .push(
+                Rule::Com3,
+                format!(
+                    "AppID {appid} has DllSurrogate {}: the DLL runs in a surrogate process",
+                    if surrogate.is_empty() {
+                        "(empty: dllhost.exe)".to_owned()
+                    } else {
+                        surrogate.clone()
+                    }
+                ),
+            )
+            .at(appid_key.to_string());
+        let inproc = clsid_key(clsid, &["InprocServer32"]);
+        for acc in views {
+            let Some(dll) = string_value(self, &inproc, "", &acc).filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            let bitness = match acc.view {
+                comsim_registry::View::Bits32 => Bitness::B32,
+                comsim_registry::View::Bits64 => Bitness::B64,
+            };
+            let file = self
+                .locate(&dll, bitness)
+                .into_iter()
+                .find_map(|p| self.m.fs.get(&p));
+            return Some(match file.and_then(|f| f.native().map(|n| (f, n))) {
+                Some((f, n)) if n.serves.contains(&clsid) => {
+                    let host = if surrogate.is_empty() {
+                        "dllhost.exe".to_owned()
+                    } else {
+                        surrogate.clone()
+                    };
+                    trace
+                        .push(
+                            Rule::Com3,
+                            format!("{host} ({}) loads {}", n.bitness, f.path),
+                        )
+                        .at(inproc.to_string())
+                        .found(format!("{} view", acc.view));
+                    Ok(Server {
+                        kind: ServerKind::Surrogate,
+                        clsid,
+                        file: f.path.to_string(),
+                        process: format!("{host} ({})", n.bitness),
+                        apartment: None,
+                        runtime: None,
+                        runtime_started: false,
+                        managed: None,
+                    })
+                }
+                _ => {
+                    trace
+                        .push(
+                            Rule::Com3,
+                            "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
+                        )
+                        .at(dll.clone())
+                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+                }
+            });
+        }
+        trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
+        Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
+    }
+}
+
+/// The executable of a `LocalServer32` command line.
+fn command_exe(cmd: &str) -> String {
+    let cmd = cmd.trim();
+    if let Some(rest) = cmd.strip_prefix('"') {
+        return rest.split('"').next().unwrap_or(rest).to_owned();
+    }
+    // Unquoted: up to the first `.exe`, else the first space.
+    let lower = cmd.to_ascii_lowercase();
+    if let Some(at) = lower.find(".exe") {
+        return cmd[..at + 4].to_owned();
+    }
+    cmd.split(' ').next().unwrap_or(cmd).to_owned()
+}
+
+/// A context entry's `threadingModel` as the registry would spell it (COM-5).
+fn threading_name(tm: &comsim_manifest::ThreadingModel) -> Option<String> {
+    use comsim_manifest::ThreadingModel as T;
+    match tm {
+        T::Apartment => Some("Apartment".into()),
+        T::Free => Some("Free".into()),
+        T::Both => Some("Both".into()),
+        T::Neutral => Some("Neutral".into()),
+        T::None(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn com3_local_server_command_lines() {
+        assert_eq!(
+            command_exe(r#""C:\Program Files\S\s.exe" /x"#),
+            r"C:\Program Files\S\s.exe"
+        );
+        assert_eq!(
+            command_exe(r"C:\Program Files\S\s.exe /x"),
+            r"C:\Program Files\S\s.exe"
+        );
+        assert_eq!(command_exe(r"C:\S\server /x"), r"C:\S\server");
+    }
+}

@@ -1,0 +1,361 @@
+//! REQ-1..REQ-5: the requests a client makes and how each starts the walk.
+//!
+//! [`Session::request`] dispatches: `Type.GetTypeFromCLSID` (REQ-1, with the AppDomain's cache),
+//! `Activator.CreateInstance` (REQ-2), `Type.GetTypeFromProgID` (REQ-3, `CurVer` and the
+//! activation context's ProgIDs), a native client's `CoCreateInstance` (REQ-4) and a record
+//! lookup (REQ-5). The managed requests go through LoadCOMClass (`lcc.rs`), the native ones
+//! through CoCreateInstance (`com/`).
+
+use comsim_manifest::Guid;
+use comsim_manifest::lookup::{RegistrationKind, find_progid};
+use comsim_registry::{KeyPath, Root};
+
+use crate::bind::Failure;
+use crate::hresult::{self, HResult, exception_traced};
+use crate::lcc::Lcc;
+use crate::outcome::{LoadedType, Outcome, Server};
+use crate::process::{Apartment, ClassRef, ClsCtx, Request};
+use crate::session::{Run, Session};
+use crate::switches::{ClassFactoryException, SwitchValue};
+use crate::trace::{Rule, Trace};
+
+impl Session<'_> {
+    /// Runs one request. The first request after the start also carries the start's trace.
+    pub fn request(&mut self, req: &Request, apartment: Option<Apartment>) -> Run {
+        let mut trace = std::mem::take(&mut self.pending);
+        if let Some(f) = &self.failed {
+            if trace.steps.is_empty() {
+                let rule = match f {
+                    Outcome::StartupFailure { error: Some(_), .. } => Rule::Sxs2,
+                    Outcome::StartupFailure {
+                        hresult: Some(_), ..
+                    } => Rule::Shim2,
+                    _ => Rule::Shim4,
+                };
+                trace.push(rule, "the process did not start: no request runs");
+            }
+            return Run {
+                outcome: f.clone(),
+                trace,
+            };
+        }
+        let apartment = apartment.unwrap_or(self.p.apartment);
+        let outcome = match req {
+            Request::GetTypeFromClsid { clsid } => {
+                trace.push(Rule::Req1, req.describe());
+                match self.get_type(*clsid, &mut trace) {
+                    Ok(Some(t)) => Outcome::Managed {
+                        loaded: Box::new(t),
+                        created: false,
+                    },
+                    Ok(None) => com_object(*clsid, None, None),
+                    Err(f) => exception_traced(f, &mut trace),
+                }
+            }
+            Request::CreateInstance { clsid } => {
+                trace.push(Rule::Req2, req.describe());
+                self.create_instance(*clsid, apartment, &mut trace)
+            }
+            Request::GetTypeFromProgId {
+                progid,
+                throw_on_error,
+                create,
+            } => {
+                trace.push(Rule::Req3, req.describe());
+                match self.clsid_from_progid(progid, &mut trace) {
+                    None if *throw_on_error => {
+                        trace
+                            .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
+                            .found(HResult::CO_E_CLASSSTRING.to_string());
+                        Outcome::Exception {
+                            exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
+                            hresult: HResult::CO_E_CLASSSTRING,
+                            message: hresult::class_string_message(),
+                        }
+                    }
+                    None => {
+                        trace.push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null");
+                        Outcome::Null {
+                            message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
+                        }
+                    }
+                    Some(clsid) if *create => {
+                        trace.push(
+                            Rule::Req2,
+                            format!("Activator.CreateInstance of the type for {clsid}"),
+                        );
+                        self.create_instance(clsid, apartment, &mut trace)
+                    }
+                    Some(clsid) => {
+                        trace.push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"));
+                        match self.get_type(clsid, &mut trace) {
+                            Ok(Some(t)) => Outcome::Managed {
+                                loaded: Box::new(t),
+                                created: false,
+                            },
+                            Ok(None) => com_object(clsid, None, None),
+                            Err(f) => exception_traced(f, &mut trace),
+                        }
+                    }
+                }
+            }
+            Request::CoCreateInstance { target, clsctx } => {
+                trace.push(Rule::Req4, req.describe());
+                self.native_create(target, *clsctx, apartment, &mut trace)
+            }
+            Request::LoadRecord { guid } => {
+                trace.push(Rule::Req5, req.describe());
+                match self.load_com_class(*guid, RegistrationKind::Record, &mut trace) {
+                    Lcc::Type(t) => Outcome::Managed {
+                        loaded: Box::new(t),
+                        created: false,
+                    },
+                    Lcc::Null => Outcome::Null {
+                        message: format!("no record is registered for {guid}"),
+                    },
+                    Lcc::Failed(f) => exception_traced(f, &mut trace),
+                }
+            }
+        };
+        Run { outcome, trace }
+    }
+
+    /// REQ-1: the per-AppDomain cache, then LoadCOMClass.
+    pub(crate) fn get_type(
+        &mut self,
+        clsid: Guid,
+        trace: &mut Trace,
+    ) -> Result<Option<LoadedType>, Failure> {
+        if let Some((_, t)) = self.cache.iter().find(|(g, _)| *g == clsid) {
+            trace.push(
+                Rule::Req1,
+                match t {
+                    Some(t) => format!("cached in this AppDomain: {}", t.type_name),
+                    None => "cached in this AppDomain: System.__ComObject".to_owned(),
+                },
+            );
+            return Ok(t.clone());
+        }
+        match self.load_com_class(clsid, RegistrationKind::Class, trace) {
+            Lcc::Type(t) => {
+                self.cache.push((clsid, Some(t.clone())));
+                Ok(Some(t))
+            }
+            Lcc::Null => {
+                trace.push(
+                    Rule::Req1,
+                    format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
+                );
+                self.cache.push((clsid, None));
+                Ok(None)
+            }
+            Lcc::Failed(f) => Err(f),
+        }
+    }
+
+    /// REQ-2: a managed type is instantiated in the client's runtime; `__ComObject` and
+    /// `[ComImport]` wrappers go through CoCreateInstance(CLSCTX_SERVER).
+    pub(crate) fn create_instance(
+        &mut self,
+        clsid: Guid,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Outcome {
+        let t = match self.get_type(clsid, trace) {
+            Ok(t) => t,
+            Err(f) => return exception_traced(f, trace),
+        };
+        match t {
+            Some(t) if !t.com_import => {
+                trace.push(
+                    Rule::Req2,
+                    format!(
+                        "{} is a managed class: the instance is created in {}",
+                        t.type_name, t.runtime
+                    ),
+                );
+                Outcome::Managed {
+                    loaded: Box::new(t),
+                    created: true,
+                }
+            }
+            wrapper => {
+                trace.push(
+                    Rule::Req2,
+                    format!(
+                        "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
+                        match &wrapper {
+                            Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
+                            None => "System.__ComObject".to_owned(),
+                        }
+                    ),
+                );
+                match self.co_create(clsid, ClsCtx::SERVER, apartment, trace) {
+                    Ok(server) => com_object(clsid, wrapper, Some(server)),
+                    Err(hr) => {
+                        let rule = if hr == HResult::REGDB_E_CLASSNOTREG {
+                            Rule::Msg1
+                        } else {
+                            Rule::Msg2
+                        };
+                        trace
+                            .push(
+                                rule,
+                                format!(
+                                    "CoCreateInstance failed: {} {}",
+                                    hr,
+                                    hr.info().map(|i| i.name).unwrap_or("")
+                                ),
+                            )
+                            .found(hr.to_string());
+                        // REQ-2 says COMException; real reports show the HRESULT's own type.
+                        let choice = self.sw.class_factory_exception();
+                        let setting = choice.setting();
+                        let by_hresult = choice == ClassFactoryException::ByHresult;
+                        let exception = if by_hresult {
+                            hr.exception_type()
+                        } else {
+                            "System.Runtime.InteropServices.COMException"
+                        };
+                        if exception != hr.exception_type() || by_hresult {
+                            trace
+                                .push(Rule::Req2, format!("the failure is thrown as {exception}"))
+                                .inferred(setting);
+                        }
+                        Outcome::Exception {
+                            exception: exception.to_owned(),
+                            hresult: hr,
+                            message: hresult::class_factory_message(clsid, hr),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// REQ-4: a native client's CoCreateInstance.
+    pub(crate) fn native_create(
+        &mut self,
+        target: &ClassRef,
+        clsctx: ClsCtx,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Outcome {
+        let clsid = match target {
+            ClassRef::Clsid(c) => *c,
+            ClassRef::ProgId(p) => match self.clsid_from_progid(p, trace) {
+                Some(c) => c,
+                None => return hresult_outcome(HResult::CO_E_CLASSSTRING),
+            },
+        };
+        match self.co_create(clsid, clsctx, apartment, trace) {
+            Ok(server) => Outcome::ComObject {
+                type_name: "IUnknown".to_owned(),
+                clsid,
+                wrapper: None,
+                server: Some(Box::new(server)),
+            },
+            Err(hr) => hresult_outcome(hr),
+        }
+    }
+
+    /// CLSIDFromProgID: the activation context first (COM-1), then `HKCR\<ProgID>\CLSID`
+    /// following `CurVer` (REQ-3). ProgIDs are shared between the registry views (REG-3).
+    pub(crate) fn clsid_from_progid(&self, progid: &str, trace: &mut Trace) -> Option<Guid> {
+        if let Some(ctx) = &self.ctx
+            && let Some(server) = find_progid(ctx, progid)
+        {
+            trace
+                .push(
+                    Rule::Com1,
+                    format!("ProgID {progid} is declared in the activation context"),
+                )
+                .at(server.source.clone())
+                .found(server.clsid.to_string());
+            return Some(server.clsid);
+        }
+        let access = self.com_access();
+        let reg = &self.m.registry;
+        let mut current = progid.to_owned();
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(&current)) {
+                trace.push(
+                    Rule::Req3,
+                    format!("CurVer loops back to {current}: the ProgID is not usable"),
+                );
+                return None;
+            }
+            seen.push(current.clone());
+            let key = KeyPath::new(Root::ClassesRoot, [current.clone()]);
+            if reg.open(&key, &access).is_none() {
+                trace
+                    .push(Rule::Req3, format!("no ProgID key {key}: CO_E_CLASSSTRING"))
+                    .at(key.to_string())
+                    .found("no key");
+                return None;
+            }
+            let curver = key.join("CurVer");
+            if let Some((v, _)) = reg.query_value(&curver, "", &access)
+                && let Some(next) = v.as_string().filter(|s| !s.is_empty())
+            {
+                trace
+                    .push(Rule::Req3, format!("{current} has CurVer {next}"))
+                    .at(curver.to_string())
+                    .found(next.clone());
+                current = next;
+                continue;
+            }
+            let clsid_key = key.join("CLSID");
+            let value = reg
+                .query_value(&clsid_key, "", &access)
+                .and_then(|(v, _)| v.as_string());
+            return match value.as_deref().and_then(Guid::parse) {
+                Some(g) => {
+                    trace
+                        .push(Rule::Req3, format!("ProgID {current} names {g}"))
+                        .at(clsid_key.to_string())
+                        .found(g.to_string());
+                    Some(g)
+                }
+                None => {
+                    trace
+                        .push(
+                            Rule::Req3,
+                            format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
+                        )
+                        .at(clsid_key.to_string())
+                        .found(value.unwrap_or_else(|| "no value".into()));
+                    None
+                }
+            };
+        }
+    }
+}
+
+/// `System.__ComObject` (or a `[ComImport]` wrapper) bound to a CLSID (REQ-1, REQ-2), with the
+/// server CoCreateInstance reached, if any.
+pub(crate) fn com_object(
+    clsid: Guid,
+    wrapper: Option<LoadedType>,
+    server: Option<Server>,
+) -> Outcome {
+    Outcome::ComObject {
+        type_name: match &wrapper {
+            Some(w) => w.type_name.clone(),
+            None => "System.__ComObject".to_owned(),
+        },
+        clsid,
+        wrapper: wrapper.map(Box::new),
+        server: server.map(Box::new),
+    }
+}
+
+/// A failed HRESULT returned to a native caller (REQ-4), with its name and system message.
+pub(crate) fn hresult_outcome(hr: HResult) -> Outcome {
+    Outcome::Hresult {
+        hresult: hr,
+        name: hr.info().map(|i| i.name).unwrap_or("").to_owned(),
+        message: hr.system_message(),
+    }
+}

@@ -1,0 +1,529 @@
+//! SHIM-1..SHIM-5: mscoree.dll, the shim that starts a runtime for COM activation.
+//!
+//! The process's `.config` read at start (SHIM-4), the client's own CLR (SHIM-2, SHIM-3), and
+//! for an InprocServer32 of mscoree.dll: the registration's runtime version (SHIM-1), the runtime
+//! chosen for it (SHIM-2, with the config's `supportedRuntime` and legacy policy of SHIM-4),
+//! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5).
+
+use comsim_manifest::Guid;
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
+use comsim_registry::Access;
+
+use crate::bind::Failure;
+use crate::com::{ThreadingModel, apartment_for};
+use crate::hresult::HResult;
+use crate::machine::RuntimeVersion;
+use crate::outcome::{LoadedType, Outcome, Server, ServerKind, Source};
+use crate::process::{Apartment, ClientKind};
+use crate::session::{ConfigView, Session};
+use crate::shimreg;
+use crate::sxs::startup_failure;
+use crate::trace::{Rule, Trace};
+use crate::vfs::WinPath;
+
+/// Where a managed class for mscoree comes from: the activation context or the registry.
+pub(crate) enum ManagedOrigin {
+    /// A `clrClass` of the context: its runtimeVersion, type name and assembly display name.
+    Sxs {
+        runtime: String,
+        class: String,
+        assembly: String,
+    },
+    Registry,
+}
+
+impl Session<'_> {
+    /// SHIM-2, SHIM-3, SHIM-4 at the start: the CLR the client runs on (or the host has
+    /// preloaded), and a legacy policy that binds legacy activation to it. A CLR that is not
+    /// installed ends the start.
+    pub(crate) fn start_runtime(&mut self, clr: Option<(u32, u32)>, trace: &mut Trace) {
+        if let (true, Some((major, minor))) = (Self::clr_matters(self.p), clr) {
+            match self.m.installed(major, minor) {
+                Some(v) => {
+                    let who = if self.p.client == ClientKind::Managed {
+                        "the client runs on"
+                    } else {
+                        "the host has already loaded"
+                    };
+                    trace
+                        .push(Rule::Shim3, format!("{who} CLR {v}"))
+                        .at(self.p.exe.to_string());
+                    if self.p.client == ClientKind::Managed {
+                        self.clr = Some(v.clone());
+                    }
+                    self.loaded.push(v.clone());
+                    if self.config.use_legacy_v2 && v.major >= 4 {
+                        trace.push(
+                            Rule::Shim4,
+                            format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {v}; CLR 2 cannot load in this process"),
+                        );
+                        self.legacy_bound = Some(v.clone());
+                    }
+                }
+                None => {
+                    trace
+                        .push(Rule::Shim2, format!("CLR {major}.{minor} is not installed"))
+                        .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+                    self.failed = Some(Outcome::StartupFailure {
+                        error: None,
+                        hresult: Some(HResult::CLR_E_SHIM_RUNTIMELOAD),
+                        message: format!(
+                            "CLR {major}.{minor} is not installed on this machine: the process cannot start on it ({} {}).",
+                            HResult::CLR_E_SHIM_RUNTIMELOAD,
+                            HResult::CLR_E_SHIM_RUNTIMELOAD.system_message()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Session<'_> {
+    /// SHIM-4: the config file named after the manifest (or the exe), parsed.
+    pub(crate) fn start_config(
+        &mut self,
+        manifest: Option<WinPath>,
+        trace: &mut Trace,
+    ) -> Result<(), Box<Outcome>> {
+        let base = manifest.unwrap_or_else(|| self.p.exe.clone());
+        // GetConfigFileFromWin32Manifest: drop the last extension unless it is .exe.
+        let stem_path = if base.extension() == "exe" {
+            base.clone()
+        } else {
+            base.parent().join(base.file_stem())
+        };
+        let path = stem_path
+            .parent()
+            .join(&format!("{}.config", stem_path.file_name()));
+        let Some(file) = self.m.fs.get(&path) else {
+            trace
+                .push(Rule::Shim4, "no configuration file")
+                .at(path.to_string())
+                .found("nothing");
+            return Ok(());
+        };
+        match comsim_appconfig::parse_config(&file.path.to_string(), &file.bytes) {
+            Ok(cfg) => {
+                let startup = cfg.startup.as_ref();
+                self.config = ConfigView {
+                    path: Some(path.clone()),
+                    supported_runtimes: startup
+                        .map(|s| {
+                            s.supported_runtimes
+                                .iter()
+                                .map(|r| r.version.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    use_legacy_v2: startup
+                        .is_some_and(|s| s.use_legacy_v2_runtime_activation_policy),
+                    private_paths: cfg.private_paths.clone(),
+                };
+                let c = &self.config;
+                trace
+                    .push(
+                        Rule::Shim4,
+                        format!(
+                            "configuration: supportedRuntime [{}], useLegacyV2RuntimeActivationPolicy={}, privatePath [{}]",
+                            c.supported_runtimes.join(", "),
+                            c.use_legacy_v2,
+                            c.private_paths.join(";")
+                        ),
+                    )
+                    .at(path.to_string());
+                Ok(())
+            }
+            Err(d) => {
+                let (why, outcome) = if comsim_appconfig::SXS_REJECTS.contains(&d.code) {
+                    (
+                        "the configuration file is not a well-formed <configuration> without a namespace: the side-by-side loader, which reads it when it creates the process's activation context, refuses to start the process",
+                        startup_failure(format!("{path}: {}", d.message)),
+                    )
+                } else {
+                    (
+                        "the configuration file does not parse: the runtime refuses to start",
+                        Outcome::StartupFailure {
+                            error: None,
+                            hresult: None,
+                            message: format!(
+                                "Configuration system failed to initialize: {}",
+                                d.message
+                            ),
+                        },
+                    )
+                };
+                trace
+                    .push(Rule::Shim4, why)
+                    .at(path.to_string())
+                    .found(d.to_string());
+                Err(Box::new(outcome))
+            }
+        }
+    }
+
+    /// mscoree.dll as the in-process server: the registration's runtime (SHIM-1), the runtime
+    /// chosen for it (SHIM-2..SHIM-4), and the class resolved in that runtime (SHIM-5).
+    pub(crate) fn mscoree(
+        &mut self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let access = self.clr_access();
+        let origin = self.context_entry_with_runtime(clsid, origin, trace);
+        let requested = self.requested_runtime(clsid, &origin, &access, trace)?;
+        let runtime = self.choose_runtime(&requested, trace)?;
+        let started = self.load_runtime(&runtime, trace);
+        let (class, display, codebase, source) =
+            self.class_in_runtime(clsid, origin, &runtime, &access, trace)?;
+        let (path, assembly, _) = self
+            .bind_type(&display, &class, codebase.as_deref(), &runtime, trace)
+            .map_err(|f: Failure| {
+                if f.hresult == HResult::FILE_NOT_FOUND {
+                    trace.push(
+                        Rule::Bind5,
+                        "the runtime returns 0x80070002 from the class factory to CoCreateInstance",
+                    );
+                }
+                f.hresult
+            })?;
+        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
+        trace.push(
+            Rule::Com5,
+            format!(
+                "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
+                threading_model.unwrap_or("(none)")
+            ),
+        );
+        Ok(Server {
+            kind: ServerKind::InprocManaged,
+            clsid,
+            file: "mscoree.dll".into(),
+            process: "client process".into(),
+            apartment: Some(apt),
+            runtime: Some(runtime.clone()),
+            runtime_started: started,
+            managed: Some(LoadedType {
+                type_name: class,
+                assembly,
+                path,
+                runtime,
+                source,
+                pia: false,
+                com_import: false,
+            }),
+        })
+    }
+
+    /// SXS-5, SXS-6: mscoree asks the activation context again, for the runtime version; a
+    /// surrogate or an empty name fails the lookup, and mscoree falls back to the registry
+    /// (SHIM-1).
+    fn context_entry_with_runtime(
+        &self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        trace: &mut Trace,
+    ) -> ManagedOrigin {
+        match origin {
+            ManagedOrigin::Sxs { .. } => {
+                let found = self.ctx.as_ref().map(|ctx| {
+                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
+                });
+                match found {
+                    Some(Ok(info)) => ManagedOrigin::Sxs {
+                        runtime: info.runtime_version,
+                        class: info.class_name,
+                        assembly: info.assembly,
+                    },
+                    other => {
+                        use comsim_manifest::lookup::ShimMiss;
+                        let why = match other {
+                            Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
+                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
+                                Rule::Sxs5
+                            }
+                            Some(Err(ShimMiss::EmptyTypeName { source })) => {
+                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails"));
+                                Rule::Sxs6
+                            }
+                            _ => Rule::Sxs4,
+                        };
+                        trace.push(
+                            Rule::Shim1,
+                            format!("the context gave nothing ({why}): mscoree falls back to the registry"),
+                        );
+                        ManagedOrigin::Registry
+                    }
+                }
+            }
+            o => o,
+        }
+    }
+
+    /// SHIM-1: the runtime version the component asks for: the context entry's, or the
+    /// registration's (SHIM-REG-8). A registration without one is REGDB_E_CLASSNOTREG.
+    fn requested_runtime(
+        &self,
+        clsid: Guid,
+        origin: &ManagedOrigin,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Result<String, HResult> {
+        Ok(match origin {
+            ManagedOrigin::Sxs { runtime, .. } => {
+                trace.push(
+                    Rule::Shim1,
+                    format!("mscoree: the activation context's runtimeVersion is {runtime}"),
+                );
+                runtime.clone()
+            }
+            ManagedOrigin::Registry => {
+                trace.push(
+                    Rule::Shim1,
+                    "mscoree reads the registration's runtime version",
+                );
+                match shimreg::find_runtime_version(
+                    &self.m.registry,
+                    clsid,
+                    access,
+                    self.other_view(),
+                    trace,
+                ) {
+                    Some(info) => info.runtime,
+                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
+                }
+            }
+        })
+    }
+
+    /// SHIM-3: the chosen runtime starts in the process, beside those already loaded, unless it
+    /// is loaded already. Says whether it started.
+    fn load_runtime(&mut self, runtime: &RuntimeVersion, trace: &mut Trace) -> bool {
+        let started = !self.loaded.contains(runtime);
+        if started {
+            let beside: Vec<String> = self.loaded.iter().map(|r| r.to_string()).collect();
+            trace.push(
+                Rule::Shim3,
+                if beside.is_empty() {
+                    format!("CLR {runtime} starts in the process")
+                } else {
+                    format!(
+                        "CLR {runtime} starts in-process side by side with {}",
+                        beside.join(", ")
+                    )
+                },
+            );
+            self.loaded.push(runtime.clone());
+        } else {
+            trace.push(
+                Rule::Shim3,
+                format!("CLR {runtime} is already loaded in the process: it is used"),
+            );
+        }
+        started
+    }
+
+    /// SHIM-5: the chosen runtime resolves the class itself: from the context entry, or from the
+    /// registry capped at that runtime (SHIM-REG). Gives the class, the assembly's display name,
+    /// the CodeBase and where they came from.
+    fn class_in_runtime(
+        &self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        runtime: &RuntimeVersion,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Result<(String, String, Option<String>, Source), HResult> {
+        Ok(match origin {
+            ManagedOrigin::Sxs {
+                class, assembly, ..
+            } => {
+                trace.push(
+                    Rule::Shim5,
+                    format!("{runtime} takes the class from the activation context"),
+                );
+                (class, assembly, None, Source::Sxs)
+            }
+            ManagedOrigin::Registry => {
+                trace.push(
+                    Rule::Shim5,
+                    format!(
+                        "{runtime} resolves the class from the registry, capped at {}",
+                        runtime.family()
+                    ),
+                );
+                match shimreg::find_shim_info(
+                    &self.m.registry,
+                    clsid,
+                    RegistrationKind::Class,
+                    Some(runtime),
+                    access,
+                    self.other_view(),
+                    trace,
+                ) {
+                    Some(hit) => (hit.class, hit.assembly, hit.codebase, Source::Registry),
+                    None => return Err(HResult::REGDB_E_CLASSNOTREG),
+                }
+            }
+        })
+    }
+
+    /// SHIM-2..SHIM-4: which runtime serves a component built for `requested`.
+    pub(crate) fn choose_runtime(
+        &mut self,
+        requested: &str,
+        trace: &mut Trace,
+    ) -> Result<RuntimeVersion, HResult> {
+        let fail = |trace: &mut Trace, why: String| {
+            trace
+                .push(Rule::Shim2, format!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
+                .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+            HResult::CLR_E_SHIM_RUNTIMELOAD
+        };
+        let req = RuntimeVersion::parse(requested)
+            .unwrap_or_else(|| RuntimeVersion::parse(shimreg::V1_RUNTIME).expect("valid"));
+        let latest_pre_v4 = || {
+            self.m
+                .clrs
+                .iter()
+                .filter(|c| c.is_pre_v4())
+                .max_by(|a, b| a.cmp_full(b))
+                .cloned()
+        };
+        let latest_v4 = || {
+            self.m
+                .clrs
+                .iter()
+                .filter(|c| !c.is_pre_v4())
+                .max_by(|a, b| a.cmp_full(b))
+                .cloned()
+        };
+        let mut chosen = if !req.is_pre_v4() {
+            match latest_v4() {
+                Some(v) => {
+                    trace.push(
+                        Rule::Shim2,
+                        format!("a {requested} component runs on its own runtime {v}"),
+                    );
+                    v
+                }
+                None => {
+                    return Err(fail(
+                        trace,
+                        format!("a {requested} component needs CLR 4, which is not installed"),
+                    ));
+                }
+            }
+        } else if let Some(bound) = self
+            .legacy_bound
+            .clone()
+            .or_else(|| self.legacy_policy_runtime(trace))
+        {
+            trace.push(
+                Rule::Shim4,
+                format!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
+            );
+            bound
+        } else if let Some(v) = self.configured_runtime(trace) {
+            v
+        } else {
+            match latest_pre_v4() {
+                Some(v) => {
+                    trace.push(
+                        Rule::Shim2,
+                        format!("no supportedRuntime applies: a {requested} component runs on the latest runtime below v4, {v}"),
+                    );
+                    v
+                }
+                None => {
+                    return Err(fail(
+                        trace,
+                        format!(
+                            "a {requested} component needs a runtime below v4, and none is installed"
+                        ),
+                    ));
+                }
+            }
+        };
+        // SHIM-3: CLR 1.x and 2.0 cannot share a process.
+        if chosen.is_pre_v4()
+            && let Some(other) = self
+                .loaded
+                .iter()
+                .find(|l| l.is_pre_v4() && l.cmp_major_minor(&chosen).is_ne())
+                .cloned()
+        {
+            if other.cmp_major_minor(&req).is_ge() {
+                trace.push(
+                    Rule::Shim3,
+                    format!("{chosen} cannot load beside {other}, which is already loaded and can run a {requested} component: {other} is used"),
+                );
+                chosen = other;
+            } else {
+                trace
+                    .push(
+                        Rule::Shim3,
+                        format!("{chosen} cannot load beside {other}, and {other} cannot run a {requested} component"),
+                    )
+                    .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+                return Err(HResult::CLR_E_SHIM_RUNTIMELOAD);
+            }
+        }
+        Ok(chosen)
+    }
+
+    /// SHIM-4 with `useLegacyV2RuntimeActivationPolicy="true"`: legacy activation is bound to the
+    /// first installed `supportedRuntime`, for the rest of the process's life.
+    pub(crate) fn legacy_policy_runtime(&mut self, trace: &mut Trace) -> Option<RuntimeVersion> {
+        if !self.config.use_legacy_v2 {
+            return None;
+        }
+        let chosen = self.config.supported_runtimes.iter().find_map(|v| {
+            let parsed = RuntimeVersion::parse(v)?;
+            self.m.installed(parsed.major, parsed.minor).cloned()
+        })?;
+        trace.push(
+            Rule::Shim4,
+            format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {chosen}, the first installed supportedRuntime"),
+        );
+        self.legacy_bound = Some(chosen.clone());
+        Some(chosen)
+    }
+
+    /// SHIM-4 without the legacy policy: the first `supportedRuntime` that is installed; legacy
+    /// activation stays below v4.
+    pub(crate) fn configured_runtime(&self, trace: &mut Trace) -> Option<RuntimeVersion> {
+        if self.config.supported_runtimes.is_empty() {
+            return None;
+        }
+        for v in &self.config.supported_runtimes {
+            let Some(parsed) = RuntimeVersion::parse(v) else {
+                continue;
+            };
+            if !parsed.is_pre_v4() {
+                continue;
+            }
+            if let Some(installed) = self.m.installed(parsed.major, parsed.minor) {
+                trace.push(
+                    Rule::Shim4,
+                    format!("supportedRuntime {v} is the first installed runtime below v4 the config lists: {installed}"),
+                );
+                return Some(installed.clone());
+            }
+        }
+        trace.push(
+            Rule::Shim4,
+            "the config lists no installed runtime below v4 (legacy activation is not bound to v4 without useLegacyV2RuntimeActivationPolicy)",
+        );
+        None
+    }
+}
+
+/// The file name part of a path as the registry holds it (`C:\Windows\System32\mscoree.dll`).
+pub(crate) fn file_name_of(path: &str) -> &str {
+    let p = path.trim().trim_matches('"');
+    p.rsplit(['\\', '/']).next().unwrap_or(p)
+}

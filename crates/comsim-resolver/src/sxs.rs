@@ -1,0 +1,246 @@
+//! SXS-1..SXS-8: the process's activation context and LoadCOMClass's lookup in it.
+//!
+//! At the start of a process: the application manifest (SXS-1), its dependencies probed (SXS-2)
+//! and the managed entries they declare (SXS-3). For each LoadCOMClass: `SxsLookupClrGuid` with
+//! FIND_ANY or FIND_SURROGATE (SXS-4), the misses of SXS-5 and SXS-6, and the hosting assembly's
+//! display name (SXS-7). SXS-8 (a surrogate is a reg-free PIA) is decided in `lcc.rs`.
+
+use comsim_manifest::Guid;
+use comsim_manifest::actctx::build_context;
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, ShimMiss, find_shim_info};
+
+use crate::outcome::Outcome;
+use crate::session::Session;
+use crate::trace::{Rule, Trace};
+use crate::vfs::{VfsDirectory, WinPath};
+
+impl Session<'_> {
+    /// SXS-1, SXS-2: the application manifest and the context built from it. Returns the
+    /// manifest's path (for the config name, SHIM-4).
+    pub(crate) fn start_context(
+        &mut self,
+        trace: &mut Trace,
+    ) -> Result<Option<WinPath>, Box<Outcome>> {
+        let Some((bytes, path, shown)) = self.app_manifest(trace) else {
+            return Ok(None);
+        };
+        let dir = self.p.exe.parent();
+        let app = match comsim_manifest::parse_manifest(&shown, &bytes) {
+            Ok(a) => a,
+            Err(d) => {
+                trace
+                    .push(
+                        Rule::Sxs2,
+                        "the application manifest does not parse: the process does not start",
+                    )
+                    .at(shown)
+                    .found(d.message.to_string());
+                return Err(Box::new(startup_failure(d.message.to_string())));
+            }
+        };
+        let deps = app.dependencies.len();
+        let dir_view = VfsDirectory {
+            vfs: &self.m.fs,
+            dir: dir.clone(),
+        };
+        let built = build_context(app, &dir_view);
+        if built.is_err() {
+            trace
+                .push(
+                    Rule::Sxs1,
+                    format!("application manifest {shown} ({deps} dependencies declared)"),
+                )
+                .at(shown.clone());
+        }
+        match built {
+            Ok(ctx) => {
+                trace
+                    .push(
+                        Rule::Sxs1,
+                        format!(
+                            "activation context from {shown}: {} assemblies ({deps} dependencies declared)",
+                            ctx.assemblies.len()
+                        ),
+                    )
+                    .at(shown);
+                for a in ctx.assemblies.iter().skip(1) {
+                    let m = &a.manifest;
+                    let classes: usize = m.files.iter().map(|f| f.com_classes.len()).sum();
+                    trace
+                        .push(
+                            Rule::Sxs3,
+                            format!(
+                                "{} declares {} clrClass, {} clrSurrogate, {} comClass",
+                                m.identity
+                                    .as_ref()
+                                    .map(|i| i.name.as_str())
+                                    .unwrap_or("(no identity)"),
+                                m.clr_classes.len(),
+                                m.clr_surrogates.len(),
+                                classes
+                            ),
+                        )
+                        .at(a.source.clone());
+                }
+                for probe in &ctx.probes {
+                    trace
+                        .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+                        .at(probe.path.clone())
+                        .found(probe_text(&probe.outcome));
+                }
+                self.ctx = Some(ctx);
+                Ok(Some(path))
+            }
+            Err(e) => {
+                for probe in &e.probes {
+                    trace
+                        .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+                        .at(probe.path.clone())
+                        .found(probe_text(&probe.outcome));
+                }
+                trace
+                    .push(
+                        Rule::Sxs2,
+                        format!(
+                            "dependency {} cannot be satisfied: {}",
+                            e.reference, e.reason
+                        ),
+                    )
+                    .found(format!("error {}", e.win32_error));
+                Err(Box::new(Outcome::StartupFailure {
+                    error: Some(e.win32_error),
+                    hresult: None,
+                    message: e.message.clone(),
+                }))
+            }
+        }
+    }
+
+    /// SXS-1: the application manifest: the exe's `RT_MANIFEST` resource 1, else
+    /// `APP.exe.manifest` beside it. Gives its bytes, its path and how the trace shows it.
+    fn app_manifest(&self, trace: &mut Trace) -> Option<(Vec<u8>, WinPath, String)> {
+        let exe = &self.p.exe;
+        let dir = exe.parent();
+        let beside = dir.join(&format!("{}.manifest", exe.file_name()));
+        let found = match self.m.fs.get(exe).and_then(|f| {
+            f.embedded_manifest.clone().or_else(|| {
+                (!f.bytes.is_empty())
+                    .then(|| {
+                        comsim_manifest::pe::embedded_manifest(&f.bytes, 1)
+                            .ok()
+                            .flatten()
+                    })
+                    .flatten()
+                    .map(|m| m.bytes)
+            })
+        }) {
+            Some(b) => (b, exe.clone(), format!("{exe}#RT_MANIFEST/1")),
+            None => match self.m.fs.get(&beside) {
+                Some(f) => (f.bytes.clone(), beside.clone(), beside.to_string()),
+                None => {
+                    trace
+                        .push(
+                            Rule::Sxs1,
+                            "no application manifest: the activation context is empty",
+                        )
+                        .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
+                        .found("nothing");
+                    return None;
+                }
+            },
+        };
+        Some(found)
+    }
+
+    /// The SxS step shared by both CLRs (SXS-4..SXS-8), traced.
+    pub(crate) fn sxs_lookup(
+        &self,
+        guid: Guid,
+        kind: RegistrationKind,
+        rule: Rule,
+        trace: &mut Trace,
+    ) -> Option<comsim_manifest::lookup::ShimInfo> {
+        let Some(ctx) = &self.ctx else {
+            trace.push(rule, "SxS: no activation context, nothing to look up");
+            return None;
+        };
+        match find_shim_info(ctx, guid, kind, RuntimeAsked::No) {
+            Ok(info) => {
+                trace
+                    .push(
+                        Rule::Sxs4,
+                        format!(
+                            "SxsLookupClrGuid({guid}, {}) found a {}: {} in {}",
+                            kind.find().flag_name(),
+                            if info.is_surrogate {
+                                "clrSurrogate"
+                            } else {
+                                "clrClass"
+                            },
+                            info.class_name,
+                            info.assembly_identity
+                        ),
+                    )
+                    .at(info.location.to_string())
+                    .found(format!("runtimeVersion {}", info.runtime_version));
+                trace
+                    .push(
+                        Rule::Sxs7,
+                        "the hosting assembly's identity as a Fusion display name",
+                    )
+                    .at(info.assembly_identity.clone())
+                    .found(info.assembly.clone());
+                Some(info)
+            }
+            Err(miss) => {
+                let (r, text) = match &miss {
+                    ShimMiss::NotFound { .. } => (
+                        Rule::Sxs4,
+                        format!(
+                            "SxsLookupClrGuid({guid}, {}): not in the activation context",
+                            kind.find().flag_name()
+                        ),
+                    ),
+                    ShimMiss::SurrogateWithRuntimeRequest { source } => (
+                        Rule::Sxs5,
+                        format!(
+                            "a clrSurrogate hit in {source} while a runtime version was asked for: counts as a miss"
+                        ),
+                    ),
+                    ShimMiss::EmptyTypeName { source } => (
+                        Rule::Sxs6,
+                        format!("the entry in {source} has an empty name: counts as a miss"),
+                    ),
+                };
+                trace.push(r, text).found("miss");
+                None
+            }
+        }
+    }
+}
+
+/// SXS-2: what one probe found, as the trace shows it.
+pub(crate) fn probe_text(o: &comsim_manifest::actctx::ProbeOutcome) -> String {
+    use comsim_manifest::actctx::ProbeOutcome as P;
+    match o {
+        P::NotFound => "not found".into(),
+        P::Used => "used".into(),
+        P::NoEmbeddedManifest { detail } => {
+            format!("a DLL without RT_MANIFEST 1 ends the search: {detail}")
+        }
+        P::Malformed { error } => format!("malformed: {error}"),
+        P::Mismatch { found, differs } => format!("identity mismatch: {found} ({differs})"),
+    }
+}
+
+/// SXS-2: the process does not start: ERROR_SXS_CANT_GEN_ACTCTX and the loader's message.
+pub(crate) fn startup_failure(detail: String) -> Outcome {
+    Outcome::StartupFailure {
+        error: Some(comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX),
+        hresult: None,
+        message: format!(
+            "{} ({detail})",
+            comsim_manifest::actctx::SXS_FAILURE_MESSAGE
+        ),
+    }
+}
