@@ -92,6 +92,14 @@ enum Placement {
     Truncated,
 }
 
+/// A component of the case: its name, the identity its manifest declares, and where that
+/// manifest is put.
+struct Component {
+    name: String,
+    identity: Ident,
+    placement: Placement,
+}
+
 struct Assembly {
     identity: Option<Ident>,
     entries: Vec<Entry>,
@@ -374,10 +382,26 @@ impl Gen {
         out
     }
 
+    /// A whole case: the components, the assemblies with their references and entries, how each
+    /// GUID is spelled, then the files. The steps draw from the generator in this order.
     fn case(&mut self) -> Vec<GenFile> {
+        let mut components = self.components();
+        let mut assemblies = self.assemblies(&components);
+        self.references(&mut components, &mut assemblies);
+        for (i, a) in assemblies.iter_mut().enumerate() {
+            let entries = self.entries(i);
+            a.entries = entries;
+        }
+        let spelled = self.spellings(&assemblies);
+        self.files(&components, &assemblies, &spelled)
+    }
+
+    /// Up to three components, each with a distinct name, the identity its manifest declares, and
+    /// where that manifest is put.
+    fn components(&mut self) -> Vec<Component> {
         let count = self.rng.weighted(&[10, 35, 35, 20]);
         let mut names: Vec<&str> = COMPONENT_NAMES.to_vec();
-        let mut components: Vec<(String, Ident, Placement)> = Vec::new();
+        let mut components = Vec::new();
         for _ in 0..count {
             let name = names.remove(self.rng.below(names.len())).to_owned();
             let identity = self.identity(&name);
@@ -388,10 +412,18 @@ impl Gen {
                 3 => Placement::Decoy,
                 _ => Placement::Truncated,
             };
-            components.push((name, identity, placement));
+            components.push(Component {
+                name,
+                identity,
+                placement,
+            });
         }
+        components
+    }
 
-        // Assembly 0 is the application; components are 1..=count.
+    /// The application (assembly 0, sometimes without an identity, never with a token) and one
+    /// assembly per component (`1..=count`), still without references and entries.
+    fn assemblies(&mut self, components: &[Component]) -> Vec<Assembly> {
         let app_identity = (!self.rng.chance(10)).then(|| {
             let mut id = self.identity("Gen.App");
             id.token = None;
@@ -406,15 +438,22 @@ impl Gen {
             references: Vec::new(),
             utf16: false,
         }];
-        for (_, identity, _) in &components {
+        for c in components {
             assemblies.push(Assembly {
-                identity: (!self.rng.chance(4)).then(|| identity.clone()),
+                identity: (!self.rng.chance(4)).then(|| c.identity.clone()),
                 entries: Vec::new(),
                 references: Vec::new(),
                 utf16: self.rng.chance(8),
             });
         }
-        // References: the application to most components, components to some others.
+        assemblies
+    }
+
+    /// References: the application to most components, components to some others. A reference
+    /// may rename the component it points to (see [`Gen::reference`]), in `components` and in the
+    /// component's assembly.
+    fn references(&mut self, components: &mut [Component], assemblies: &mut [Assembly]) {
+        let count = components.len();
         for target in 0..count {
             let from_app = self.rng.chance(75);
             let others: Vec<usize> = (0..count)
@@ -422,10 +461,10 @@ impl Gen {
                 .map(|c| c + 1)
                 .collect();
             for from in std::iter::once(0).filter(|_| from_app).chain(others) {
-                let name = components[target].0.clone();
-                let mut found = components[target].1.clone();
+                let name = components[target].name.clone();
+                let mut found = components[target].identity.clone();
                 let identity = self.reference(&mut found, &name);
-                components[target].1 = found.clone();
+                components[target].identity = found.clone();
                 if let Some(id) = assemblies[target + 1].identity.as_mut() {
                     id.name = found.name;
                 }
@@ -435,32 +474,12 @@ impl Gen {
                     .push(Reference { identity, optional });
             }
         }
-        for (i, a) in assemblies.iter_mut().enumerate() {
-            let entries = self.entries(i);
-            a.entries = entries;
-        }
+    }
 
-        let mut uses = vec![0usize; self.guids.len()];
-        for a in &assemblies {
-            for e in &a.entries {
-                match e {
-                    Entry::ClrClass { clsid, tlbid, .. } => {
-                        uses[*clsid] += 1;
-                        if let Some(t) = tlbid {
-                            uses[*t] += 2;
-                        }
-                    }
-                    Entry::ClrSurrogate { clsid, .. } => uses[*clsid] += 1,
-                    Entry::File { classes, .. } => {
-                        for c in classes {
-                            uses[c.0] += 1;
-                        }
-                    }
-                }
-            }
-        }
-        // How each GUID is written: braces unless used once (then 15% without), either case.
-        let spelled: Vec<String> = (0..self.guids.len())
+    /// How each GUID is written: braces unless used once (then 15% without), either case.
+    fn spellings(&mut self, assemblies: &[Assembly]) -> Vec<String> {
+        let uses = guid_uses(assemblies, self.guids.len());
+        (0..self.guids.len())
             .map(|i| {
                 let t = &self.guids[i].text;
                 let t = if self.rng.chance(50) {
@@ -474,82 +493,94 @@ impl Gen {
                     format!("{{{t}}}")
                 }
             })
-            .collect();
+            .collect()
+    }
 
+    /// The case's files: `app.manifest`, then each component's manifest where its placement puts
+    /// it.
+    fn files(
+        &mut self,
+        components: &[Component],
+        assemblies: &[Assembly],
+        spelled: &[String],
+    ) -> Vec<GenFile> {
         let mut files = Vec::new();
         files.push(GenFile {
             path: "app.manifest".into(),
-            bytes: self.write(&assemblies[0], &spelled).into_bytes(),
+            bytes: self.write(&assemblies[0], spelled).into_bytes(),
         });
-        for (i, (name, _, placement)) in components.iter().enumerate() {
-            let a = &assemblies[i + 1];
-            let text = self.write(a, &spelled);
-            let encode = |text: &str| -> Vec<u8> {
-                if a.utf16 {
-                    let mut b = vec![0xFF, 0xFE];
-                    for u in text.replace("UTF-8", "UTF-16").encode_utf16() {
-                        b.extend_from_slice(&u.to_le_bytes());
-                    }
-                    b
-                } else {
-                    text.as_bytes().to_vec()
-                }
-            };
-            let beside = format!("{name}.manifest");
-            let sub = format!("{name}/{name}.manifest");
-            match placement {
-                Placement::Beside => files.push(GenFile {
-                    path: beside,
-                    bytes: encode(&text),
-                }),
-                Placement::Subdirectory => files.push(GenFile {
-                    path: sub,
-                    bytes: encode(&text),
-                }),
-                Placement::Missing => {}
-                Placement::Decoy => {
-                    let mut decoy = Assembly {
-                        identity: a.identity.clone(),
-                        entries: a.entries.clone(),
-                        references: Vec::new(),
-                        utf16: a.utf16,
-                    };
-                    if let Some(id) = decoy.identity.as_mut() {
-                        id.version = Some(self.other_version(id.version.as_deref()));
-                    }
-                    let decoy_text = self.write(&decoy, &spelled);
-                    files.push(GenFile {
-                        path: beside,
-                        bytes: encode(&decoy_text),
-                    });
-                    files.push(GenFile {
-                        path: sub,
-                        bytes: encode(&text),
-                    });
-                }
-                Placement::Truncated => {
-                    // Somewhere before `</assembly>` is complete.
-                    let end = text.len().saturating_sub(15).max(1);
-                    let mut cut = end / 3 + self.rng.below(end - end / 3);
-                    while !text.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    files.push(GenFile {
-                        path: beside,
-                        bytes: encode(&text[..cut]),
-                    });
-                }
-            }
+        for (c, a) in components.iter().zip(&assemblies[1..]) {
+            self.component_files(c, a, spelled, &mut files);
         }
         files
     }
 
+    /// The files of one component: none when missing, a mismatching decoy beside the application
+    /// in front of the right manifest in the subdirectory, or a manifest cut short.
+    fn component_files(
+        &mut self,
+        c: &Component,
+        a: &Assembly,
+        spelled: &[String],
+        files: &mut Vec<GenFile>,
+    ) {
+        let text = self.write(a, spelled);
+        let name = &c.name;
+        let beside = format!("{name}.manifest");
+        let sub = format!("{name}/{name}.manifest");
+        match c.placement {
+            Placement::Beside => files.push(GenFile {
+                path: beside,
+                bytes: encode(&text, a.utf16),
+            }),
+            Placement::Subdirectory => files.push(GenFile {
+                path: sub,
+                bytes: encode(&text, a.utf16),
+            }),
+            Placement::Missing => {}
+            Placement::Decoy => {
+                let mut decoy = Assembly {
+                    identity: a.identity.clone(),
+                    entries: a.entries.clone(),
+                    references: Vec::new(),
+                    utf16: a.utf16,
+                };
+                if let Some(id) = decoy.identity.as_mut() {
+                    id.version = Some(self.other_version(id.version.as_deref()));
+                }
+                let decoy_text = self.write(&decoy, spelled);
+                files.push(GenFile {
+                    path: beside,
+                    bytes: encode(&decoy_text, a.utf16),
+                });
+                files.push(GenFile {
+                    path: sub,
+                    bytes: encode(&text, a.utf16),
+                });
+            }
+            Placement::Truncated => {
+                // Somewhere before `</assembly>` is complete.
+                let end = text.len().saturating_sub(15).max(1);
+                let mut cut = end / 3 + self.rng.below(end - end / 3);
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                files.push(GenFile {
+                    path: beside,
+                    bytes: encode(&text[..cut], a.utf16),
+                });
+            }
+        }
+    }
+
+    /// The manifest text of an assembly: the quote and line end it uses, the XML declaration (or
+    /// none), the identity, then its dependencies and entries, sometimes rotated.
     fn write(&mut self, a: &Assembly, spelled: &[String]) -> String {
-        let q = if self.rng.chance(10) { '\'' } else { '"' };
-        let nl = if self.rng.chance(30) { "\r\n" } else { "\n" };
-        let attr = |out: &mut String, k: &str, v: &str| {
-            let _ = write!(out, " {k}={q}{v}{q}");
+        let style = Style {
+            quote: if self.rng.chance(10) { '\'' } else { '"' },
+            nl: if self.rng.chance(30) { "\r\n" } else { "\n" },
         };
+        let nl = style.nl;
         let mut out = String::new();
         if !self.rng.chance(20) {
             let _ = write!(
@@ -561,130 +592,17 @@ impl Gen {
             out,
             "<assembly xmlns=\"urn:schemas-microsoft-com:asm.v1\" manifestVersion=\"1.0\">{nl}"
         );
-        let identity = |out: &mut String, id: &Ident, rng: &mut Rng| {
-            out.push_str("<assemblyIdentity");
-            let mut attrs: Vec<(&str, &str)> = vec![("name", id.name.as_str())];
-            for (k, v) in [
-                ("version", &id.version),
-                ("processorArchitecture", &id.arch),
-                ("publicKeyToken", &id.token),
-                ("language", &id.language),
-                ("type", &id.type_),
-            ] {
-                if let Some(v) = v {
-                    attrs.push((k, v));
-                }
-            }
-            // Attribute order does not matter; shuffle it a little.
-            if rng.chance(50) {
-                let n = attrs.len();
-                attrs.rotate_left((1 + rng.below(n)) % n);
-            }
-            for (k, v) in attrs {
-                attr(out, k, v);
-            }
-            out.push_str("/>");
-        };
         if let Some(id) = &a.identity {
             out.push_str("  ");
-            identity(&mut out, id, &mut self.rng);
+            self.write_identity(&mut out, id, style);
             out.push_str(nl);
         }
         let mut blocks: Vec<String> = Vec::new();
         for r in &a.references {
-            let mut s = String::from("  <dependency");
-            if r.optional {
-                attr(
-                    &mut s,
-                    "optional",
-                    if self.rng.chance(20) { "YES" } else { "yes" },
-                );
-            }
-            let _ = write!(s, ">{nl}    <dependentAssembly>{nl}      ");
-            identity(&mut s, &r.identity, &mut self.rng);
-            let _ = write!(s, "{nl}    </dependentAssembly>{nl}  </dependency>{nl}");
-            blocks.push(s);
+            blocks.push(self.dependency(r, style));
         }
         for e in &a.entries {
-            let mut s = String::from("  ");
-            match e {
-                Entry::ClrClass {
-                    clsid,
-                    name,
-                    runtime,
-                    progid,
-                    nested,
-                    threading,
-                    tlbid,
-                } => {
-                    s.push_str("<clrClass");
-                    attr(&mut s, "clsid", &spelled[*clsid]);
-                    attr(&mut s, "name", name);
-                    if let Some(p) = progid {
-                        attr(&mut s, "progid", p);
-                    }
-                    if let Some(t) = threading {
-                        attr(&mut s, "threadingModel", t);
-                    }
-                    if let Some(t) = tlbid {
-                        attr(&mut s, "tlbid", &spelled[*t]);
-                    }
-                    if let Some(r) = runtime {
-                        attr(&mut s, "runtimeVersion", r);
-                    }
-                    if nested.is_empty() {
-                        s.push_str("/>");
-                    } else {
-                        s.push('>');
-                        for p in nested {
-                            let _ = write!(s, "{nl}    <progid>{p}</progid>");
-                        }
-                        let _ = write!(s, "{nl}  </clrClass>");
-                    }
-                }
-                Entry::ClrSurrogate {
-                    clsid,
-                    name,
-                    runtime,
-                } => {
-                    s.push_str("<clrSurrogate");
-                    attr(&mut s, "clsid", &spelled[*clsid]);
-                    attr(&mut s, "name", name);
-                    if let Some(r) = runtime {
-                        attr(&mut s, "runtimeVersion", r);
-                    }
-                    s.push_str("/>");
-                }
-                Entry::File { name, classes } => {
-                    s.push_str("<file");
-                    attr(&mut s, "name", name);
-                    if classes.is_empty() {
-                        s.push_str("/>");
-                    } else {
-                        s.push('>');
-                        for (clsid, progid, nested) in classes {
-                            let _ = write!(s, "{nl}    <comClass");
-                            attr(&mut s, "clsid", &spelled[*clsid]);
-                            if let Some(p) = progid {
-                                attr(&mut s, "progid", p);
-                            }
-                            attr(&mut s, "threadingModel", "Apartment");
-                            if nested.is_empty() {
-                                s.push_str("/>");
-                            } else {
-                                s.push('>');
-                                for p in nested {
-                                    let _ = write!(s, "<progid>{p}</progid>");
-                                }
-                                s.push_str("</comClass>");
-                            }
-                        }
-                        let _ = write!(s, "{nl}  </file>");
-                    }
-                }
-            }
-            s.push_str(nl);
-            blocks.push(s);
+            blocks.push(entry(e, spelled, style));
         }
         // Dependencies and entries may come in any order.
         if self.rng.chance(30) && blocks.len() > 1 {
@@ -698,6 +616,202 @@ impl Gen {
         out.push_str(nl);
         out
     }
+
+    /// `<assemblyIdentity .../>` with the attributes an identity has, in a sometimes rotated order.
+    fn write_identity(&mut self, out: &mut String, id: &Ident, style: Style) {
+        out.push_str("<assemblyIdentity");
+        let mut attrs: Vec<(&str, &str)> = vec![("name", id.name.as_str())];
+        for (k, v) in [
+            ("version", &id.version),
+            ("processorArchitecture", &id.arch),
+            ("publicKeyToken", &id.token),
+            ("language", &id.language),
+            ("type", &id.type_),
+        ] {
+            if let Some(v) = v {
+                attrs.push((k, v));
+            }
+        }
+        // Attribute order does not matter; shuffle it a little.
+        if self.rng.chance(50) {
+            let n = attrs.len();
+            attrs.rotate_left((1 + self.rng.below(n)) % n);
+        }
+        for (k, v) in attrs {
+            style.attr(out, k, v);
+        }
+        out.push_str("/>");
+    }
+
+    /// A `<dependency>` block; `optional` in either case when the reference is optional.
+    fn dependency(&mut self, r: &Reference, style: Style) -> String {
+        let nl = style.nl;
+        let mut s = String::from("  <dependency");
+        if r.optional {
+            style.attr(
+                &mut s,
+                "optional",
+                if self.rng.chance(20) { "YES" } else { "yes" },
+            );
+        }
+        let _ = write!(s, ">{nl}    <dependentAssembly>{nl}      ");
+        self.write_identity(&mut s, &r.identity, style);
+        let _ = write!(s, "{nl}    </dependentAssembly>{nl}  </dependency>{nl}");
+        s
+    }
+}
+
+/// How often each GUID is written in the case's manifests (a `tlbid` counts twice, so that a
+/// type library GUID always keeps its braces).
+fn guid_uses(assemblies: &[Assembly], guid_count: usize) -> Vec<usize> {
+    let mut uses = vec![0usize; guid_count];
+    for a in assemblies {
+        for e in &a.entries {
+            match e {
+                Entry::ClrClass { clsid, tlbid, .. } => {
+                    uses[*clsid] += 1;
+                    if let Some(t) = tlbid {
+                        uses[*t] += 2;
+                    }
+                }
+                Entry::ClrSurrogate { clsid, .. } => uses[*clsid] += 1,
+                Entry::File { classes, .. } => {
+                    for c in classes {
+                        uses[c.0] += 1;
+                    }
+                }
+            }
+        }
+    }
+    uses
+}
+
+/// A manifest's bytes: UTF-8 as written, or UTF-16LE with a byte order mark and a declaration
+/// that says so.
+fn encode(text: &str, utf16: bool) -> Vec<u8> {
+    if utf16 {
+        let mut b = vec![0xFF, 0xFE];
+        for u in text.replace("UTF-8", "UTF-16").encode_utf16() {
+            b.extend_from_slice(&u.to_le_bytes());
+        }
+        b
+    } else {
+        text.as_bytes().to_vec()
+    }
+}
+
+/// How one manifest is written: the quote around attribute values and the line end.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    quote: char,
+    nl: &'static str,
+}
+
+impl Style {
+    /// ` key="value"` with this manifest's quote.
+    fn attr(self, out: &mut String, k: &str, v: &str) {
+        let q = self.quote;
+        let _ = write!(out, " {k}={q}{v}{q}");
+    }
+}
+
+/// One entry's element and its line end; writing entries draws nothing from the generator.
+fn entry(e: &Entry, spelled: &[String], style: Style) -> String {
+    let mut s = String::from("  ");
+    match e {
+        Entry::ClrClass {
+            clsid,
+            name,
+            runtime,
+            progid,
+            nested,
+            threading,
+            tlbid,
+        } => {
+            s.push_str("<clrClass");
+            style.attr(&mut s, "clsid", &spelled[*clsid]);
+            style.attr(&mut s, "name", name);
+            if let Some(p) = progid {
+                style.attr(&mut s, "progid", p);
+            }
+            if let Some(t) = threading {
+                style.attr(&mut s, "threadingModel", t);
+            }
+            if let Some(t) = tlbid {
+                style.attr(&mut s, "tlbid", &spelled[*t]);
+            }
+            if let Some(r) = runtime {
+                style.attr(&mut s, "runtimeVersion", r);
+            }
+            close_clr_class(&mut s, nested, style.nl);
+        }
+        Entry::ClrSurrogate {
+            clsid,
+            name,
+            runtime,
+        } => {
+            s.push_str("<clrSurrogate");
+            style.attr(&mut s, "clsid", &spelled[*clsid]);
+            style.attr(&mut s, "name", name);
+            if let Some(r) = runtime {
+                style.attr(&mut s, "runtimeVersion", r);
+            }
+            s.push_str("/>");
+        }
+        Entry::File { name, classes } => file_entry(&mut s, name, classes, spelled, style),
+    }
+    s.push_str(style.nl);
+    s
+}
+
+/// Ends a `clrClass` start tag: `/>`, or its nested `<progid>` elements, one a line, and the end
+/// tag.
+fn close_clr_class(s: &mut String, nested: &[String], nl: &str) {
+    if nested.is_empty() {
+        s.push_str("/>");
+    } else {
+        s.push('>');
+        for p in nested {
+            let _ = write!(s, "{nl}    <progid>{p}</progid>");
+        }
+        let _ = write!(s, "{nl}  </clrClass>");
+    }
+}
+
+/// A native `<file>` element with its `comClass` children (nested `<progid>`s on the same line).
+fn file_entry(
+    s: &mut String,
+    name: &str,
+    classes: &[(usize, Option<String>, Vec<String>)],
+    spelled: &[String],
+    style: Style,
+) {
+    let nl = style.nl;
+    s.push_str("<file");
+    style.attr(s, "name", name);
+    if classes.is_empty() {
+        s.push_str("/>");
+        return;
+    }
+    s.push('>');
+    for (clsid, progid, nested) in classes {
+        let _ = write!(s, "{nl}    <comClass");
+        style.attr(s, "clsid", &spelled[*clsid]);
+        if let Some(p) = progid {
+            style.attr(s, "progid", p);
+        }
+        style.attr(s, "threadingModel", "Apartment");
+        if nested.is_empty() {
+            s.push_str("/>");
+        } else {
+            s.push('>');
+            for p in nested {
+                let _ = write!(s, "<progid>{p}</progid>");
+            }
+            s.push_str("</comClass>");
+        }
+    }
+    let _ = write!(s, "{nl}  </file>");
 }
 
 #[cfg(test)]
@@ -714,5 +828,30 @@ mod tests {
             assert_eq!(x.bytes, y.bytes);
         }
         assert_eq!(a[0].path, "app.manifest");
+    }
+
+    /// FNV-1a (64 bit): a hash whose value is fixed by its definition, unlike `DefaultHasher`.
+    fn fnv1a(hash: &mut u64, bytes: &[u8]) {
+        for &b in bytes {
+            *hash ^= u64::from(b);
+            *hash = hash.wrapping_mul(0x0100_0000_01B3);
+        }
+    }
+
+    #[test]
+    fn generated_cases_are_a_pure_function_of_the_seed() {
+        // deviations.toml names generated cases of the default seed (`gen-007`), so the files of
+        // the default run are pinned: a change to the generator, including the order in which it
+        // draws random numbers, must show here and be checked against Wine again.
+        let mut hash = 0xCBF2_9CE4_8422_2325;
+        for i in 0..DEFAULT_COUNT {
+            for f in generate(DEFAULT_SEED, i) {
+                fnv1a(&mut hash, case_name(i).as_bytes());
+                fnv1a(&mut hash, f.path.as_bytes());
+                fnv1a(&mut hash, &(f.bytes.len() as u64).to_le_bytes());
+                fnv1a(&mut hash, &f.bytes);
+            }
+        }
+        assert_eq!(hash, 0x7040_F674_E731_68FB, "{hash:#018X}");
     }
 }

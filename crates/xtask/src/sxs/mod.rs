@@ -20,7 +20,7 @@ mod deviations;
 mod generate;
 mod probe;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -101,6 +101,35 @@ struct Disagreement {
     excused_by: Vec<String>,
 }
 
+/// What one run holds while it goes through the cases.
+struct Run<'a> {
+    wine: &'a Wine,
+    /// `probe64.exe`.
+    exe: &'a Path,
+    devs: &'a Deviations,
+    /// Where Wine's raw answers are kept, with `--keep`.
+    out_dir: Option<&'a Path>,
+}
+
+/// The counts and notes of a run, for the closing lines.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    /// How many cases each deviation excused.
+    excused: BTreeMap<String, usize>,
+    /// Cases that agreed only when probed a second time.
+    retried: Vec<String>,
+}
+
+/// Wine's answers for one case as compared with comsim's.
+struct Compared {
+    output: Output,
+    list: Vec<Disagreement>,
+    /// The disagreements no deviation excuses, one line each.
+    problems: Vec<String>,
+}
+
 fn run_checked(args: &Args) -> Result<bool, String> {
     let root = crate::conformance::workspace_root();
     let conf = root.join("tests/conformance/sxs");
@@ -108,13 +137,56 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     if !exe.is_file() {
         return Err(format!("{} is missing", exe.display()));
     }
-    let dev_path = conf.join("deviations.toml");
-    let dev_text = std::fs::read_to_string(&dev_path)
-        .map_err(|e| format!("cannot read {}: {e}", dev_path.display()))?;
-    let devs = Deviations::parse(&dev_text).map_err(|e| format!("{}: {e}", dev_path.display()))?;
+    let devs = read_deviations(&conf.join("deviations.toml"))?;
     let version = Wine::available()?;
 
     let (work, temporary) = crate::conformance::work_dir(args.keep.as_deref(), "sxs")?;
+    let mut cases = curated_cases(&root, &conf)?;
+    cases.extend(generated_cases(&work.join("cases"), args)?);
+    let failures = check_case_names(&cases, &devs)?;
+    if let Some(only) = &args.only {
+        cases.retain(|c| c.name.contains(only.as_str()));
+    }
+
+    eprintln!(
+        "conformance-sxs: {version}, {} cases, work directory {}",
+        cases.len(),
+        work.display()
+    );
+    let out_dir = work.join("out");
+    if args.keep.is_some() {
+        std::fs::create_dir_all(&out_dir)
+            .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    }
+    let mut wine = Wine::boot(&work.join("prefix"), &work.join("wine.log"))?;
+    let run = Run {
+        wine: &wine,
+        exe: &exe,
+        devs: &devs,
+        out_dir: args.keep.is_some().then_some(out_dir.as_path()),
+    };
+    let mut tally = Tally::default();
+    for case in &cases {
+        check_case(&run, case, &mut tally)?;
+    }
+    wine.shutdown();
+    drop(wine);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    Ok(report_totals(&failures, &tally))
+}
+
+/// `deviations.toml`, read and parsed.
+fn read_deviations(path: &Path) -> Result<Deviations, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Deviations::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The fixture cases (`fixtures/sxs/`), then the curated ones (`cases/` of the suite), each
+/// sorted by name.
+fn curated_cases(root: &Path, conf: &Path) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
     for (base, origin) in [
         (root.join("fixtures/sxs"), "fixture"),
@@ -128,7 +200,13 @@ fn run_checked(args: &Args) -> Result<bool, String> {
             cases.push(Case { name, origin, dir });
         }
     }
-    let cases_dir = work.join("cases");
+    Ok(cases)
+}
+
+/// The `--count` generated cases of `--seed`, each written afresh to its directory below
+/// `cases_dir`.
+fn generated_cases(cases_dir: &Path, args: &Args) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
     for i in 0..args.count {
         let name = generate::case_name(i);
         let dir = cases_dir.join(&name);
@@ -151,13 +229,19 @@ fn run_checked(args: &Args) -> Result<bool, String> {
             dir,
         });
     }
+    Ok(cases)
+}
+
+/// An error when two cases share a name; otherwise one failure line for each case that
+/// `deviations.toml` lists but that does not exist.
+fn check_case_names(cases: &[Case], devs: &Deviations) -> Result<Vec<String>, String> {
     let mut names = BTreeSet::new();
-    for c in &cases {
+    for c in cases {
         if !names.insert(c.name.clone()) {
             return Err(format!("two cases are named `{}`", c.name));
         }
     }
-    let mut failures: Vec<String> = Vec::new();
+    let mut failures = Vec::new();
     for listed in devs.cases().keys() {
         if !names.contains(listed) {
             failures.push(format!(
@@ -165,147 +249,159 @@ fn run_checked(args: &Args) -> Result<bool, String> {
             ));
         }
     }
-    if let Some(only) = &args.only {
-        cases.retain(|c| c.name.contains(only.as_str()));
-    }
+    Ok(failures)
+}
 
-    eprintln!(
-        "conformance-sxs: {version}, {} cases, work directory {}",
-        cases.len(),
-        work.display()
+/// One case: comsim's side, Wine's answers compared with it, Wine's raw answers kept with
+/// `--keep`, the case's listed deviations checked, and a failure report when something is left.
+fn check_case(run: &Run, case: &Case, tally: &mut Tally) -> Result<(), String> {
+    let facts = read_facts(&case.dir)?;
+    if facts.guids.iter().any(|g| g == UNKNOWN_GUID) {
+        return Err(format!("case `{}` uses {UNKNOWN_GUID}", case.name));
+    }
+    let mut asked = facts.guids.clone();
+    asked.push(UNKNOWN_GUID.to_owned());
+    let ours = comsim_side(case);
+    let Compared {
+        output,
+        list,
+        mut problems,
+    } = probe_and_compare(run, case, &facts, &asked, &ours, &mut tally.retried);
+    if let Some(out_dir) = run.out_dir {
+        keep_output(out_dir, case, &output);
+    }
+    let shown: BTreeSet<&str> = list
+        .iter()
+        .flat_map(|d| d.excused_by.iter().map(String::as_str))
+        .collect();
+    for id in run.devs.cases().get(&case.name).into_iter().flatten() {
+        if !shown.contains(id.as_str()) {
+            problems.push(format!(
+                "deviation `{id}` is listed for this case but no longer shows"
+            ));
+        }
+    }
+    for id in &shown {
+        *tally.excused.entry((*id).to_owned()).or_default() += 1;
+    }
+    if problems.is_empty() {
+        tally.passed += 1;
+    } else {
+        tally.failed += 1;
+        println!("{}", failure_report(case, &output, &ours, &problems));
+    }
+    Ok(())
+}
+
+/// Probes the case with Wine and compares; when something is left unexcused, probes once more
+/// and takes the second answers if they agree (the case is then noted in `retried`).
+fn probe_and_compare(
+    run: &Run,
+    case: &Case,
+    facts: &Facts,
+    asked: &[String],
+    ours: &Ours,
+    retried: &mut Vec<String>,
+) -> Compared {
+    let manifest = case.dir.join("app.manifest");
+    let output = probe::probe(run.wine, run.exe, &manifest, &case.dir, asked);
+    let list = compare(run.devs, case, facts, asked, ours, &output);
+    let problems = unexcused(&list);
+    if !problems.is_empty() {
+        // Wine 8.0 sometimes answers a lookup from a previous case's context when many run in
+        // a row; a real difference shows again when the same case is probed a second time.
+        let again = probe::probe(run.wine, run.exe, &manifest, &case.dir, asked);
+        let list_again = compare(run.devs, case, facts, asked, ours, &again);
+        if unexcused(&list_again).is_empty() {
+            retried.push(case.name.clone());
+            return Compared {
+                output: again,
+                list: list_again,
+                problems: Vec::new(),
+            };
+        }
+    }
+    Compared {
+        output,
+        list,
+        problems,
+    }
+}
+
+/// The disagreements no deviation excuses, one line each.
+fn unexcused(list: &[Disagreement]) -> Vec<String> {
+    list.iter()
+        .filter(|d| d.excused_by.is_empty())
+        .map(|d| format!("{}: wine `{}`, comsim `{}`", d.what, d.wine, d.comsim))
+        .collect()
+}
+
+/// Wine's answers for a case as `out/<case>.txt`: the context, then one line per question. A
+/// file that cannot be written is skipped; it is only kept for reading.
+fn keep_output(out_dir: &Path, case: &Case, output: &Output) {
+    let mut raw = format!("context {}\n", context_text(&output.context));
+    for ((g, q), a) in &output.answers {
+        let _ = writeln!(raw, "{g} {} {a}", q.name());
+    }
+    let _ = std::fs::write(out_dir.join(format!("{}.txt", case.name)), raw);
+}
+
+/// The `FAIL` lines of a case: what went wrong on either side, then at most
+/// [`MAX_DETAIL_LINES`] problems.
+fn failure_report(case: &Case, output: &Output, ours: &Ours, problems: &[String]) -> String {
+    let mut report = format!(
+        "FAIL {} ({}, {})",
+        case.name,
+        case.origin,
+        case.dir.display()
     );
-    let out_dir = work.join("out");
-    if args.keep.is_some() {
-        std::fs::create_dir_all(&out_dir)
-            .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    if output.timed_out {
+        report.push_str("\n  wine: the probe did not finish and was killed");
+    } else if output.exit != Some(0) {
+        let _ = write!(report, "\n  wine: the probe exited with {:?}", output.exit);
     }
-    let mut wine = Wine::boot(&work.join("prefix"), &work.join("wine.log"))?;
+    if let Ours::AppError(e) = ours {
+        let _ = write!(report, "\n  comsim: {}", e.lines().next().unwrap_or(""));
+    }
+    if let Ours::ContextError { reason, .. } = ours {
+        let _ = write!(report, "\n  comsim: context error: {reason}");
+    }
+    for line in output.other.iter().take(3) {
+        let _ = write!(report, "\n  wine said: {line}");
+    }
+    let n = problems.len();
+    for p in problems.iter().take(MAX_DETAIL_LINES) {
+        let _ = write!(report, "\n  {p}");
+    }
+    if n > MAX_DETAIL_LINES {
+        let _ = write!(report, "\n  ... and {} more", n - MAX_DETAIL_LINES);
+    }
+    report
+}
 
-    let mut passed = 0usize;
-    let mut failed = 0usize;
-    let mut excused: std::collections::BTreeMap<String, usize> = Default::default();
-    let mut retried: Vec<String> = Vec::new();
-    for case in &cases {
-        let facts = read_facts(&case.dir)?;
-        if facts.guids.iter().any(|g| g == UNKNOWN_GUID) {
-            return Err(format!("case `{}` uses {UNKNOWN_GUID}", case.name));
-        }
-        let mut asked = facts.guids.clone();
-        asked.push(UNKNOWN_GUID.to_owned());
-        let ours = comsim_side(case);
-        let unexcused = |list: &[Disagreement]| -> Vec<String> {
-            list.iter()
-                .filter(|d| d.excused_by.is_empty())
-                .map(|d| format!("{}: wine `{}`, comsim `{}`", d.what, d.wine, d.comsim))
-                .collect()
-        };
-        let mut output = probe::probe(
-            &wine,
-            &exe,
-            &case.dir.join("app.manifest"),
-            &case.dir,
-            &asked,
-        );
-        let mut list = compare(&devs, case, &facts, &asked, &ours, &output);
-        let mut problems = unexcused(&list);
-        if !problems.is_empty() {
-            // Wine 8.0 sometimes answers a lookup from a previous case's context when many run in
-            // a row; a real difference shows again when the same case is probed a second time.
-            let again = probe::probe(
-                &wine,
-                &exe,
-                &case.dir.join("app.manifest"),
-                &case.dir,
-                &asked,
-            );
-            let list_again = compare(&devs, case, &facts, &asked, &ours, &again);
-            if unexcused(&list_again).is_empty() {
-                retried.push(case.name.clone());
-                output = again;
-                list = list_again;
-                problems = Vec::new();
-            }
-        }
-        if args.keep.is_some() {
-            let mut raw = format!("context {}\n", context_text(&output.context));
-            for ((g, q), a) in &output.answers {
-                let _ = writeln!(raw, "{g} {} {a}", q.name());
-            }
-            let _ = std::fs::write(out_dir.join(format!("{}.txt", case.name)), raw);
-        }
-        let shown: BTreeSet<&str> = list
-            .iter()
-            .flat_map(|d| d.excused_by.iter().map(String::as_str))
-            .collect();
-        for id in devs.cases().get(&case.name).into_iter().flatten() {
-            if !shown.contains(id.as_str()) {
-                problems.push(format!(
-                    "deviation `{id}` is listed for this case but no longer shows"
-                ));
-            }
-        }
-        for id in &shown {
-            *excused.entry((*id).to_owned()).or_default() += 1;
-        }
-        if problems.is_empty() {
-            passed += 1;
-            continue;
-        }
-        failed += 1;
-        let mut report = format!(
-            "FAIL {} ({}, {})",
-            case.name,
-            case.origin,
-            case.dir.display()
-        );
-        if output.timed_out {
-            report.push_str("\n  wine: the probe did not finish and was killed");
-        } else if output.exit != Some(0) {
-            let _ = write!(report, "\n  wine: the probe exited with {:?}", output.exit);
-        }
-        if let Ours::AppError(e) = &ours {
-            let _ = write!(report, "\n  comsim: {}", e.lines().next().unwrap_or(""));
-        }
-        if let Ours::ContextError { reason, .. } = &ours {
-            let _ = write!(report, "\n  comsim: context error: {reason}");
-        }
-        for line in output.other.iter().take(3) {
-            let _ = write!(report, "\n  wine said: {line}");
-        }
-        let n = problems.len();
-        for p in problems.iter().take(MAX_DETAIL_LINES) {
-            let _ = write!(report, "\n  {p}");
-        }
-        if n > MAX_DETAIL_LINES {
-            let _ = write!(report, "\n  ... and {} more", n - MAX_DETAIL_LINES);
-        }
-        println!("{report}");
-    }
-    wine.shutdown();
-    drop(wine);
-    if temporary {
-        let _ = std::fs::remove_dir_all(&work);
-    }
-    for f in &failures {
+/// The closing lines: failures outside the cases, how often each deviation excused a case, the
+/// cases that needed a second probe, and the totals. True when nothing failed.
+fn report_totals(failures: &[String], tally: &Tally) -> bool {
+    for f in failures {
         println!("FAIL {f}");
     }
-    for (id, n) in &excused {
+    for (id, n) in &tally.excused {
         eprintln!("conformance-sxs: deviation {id}: {n} case(s)");
     }
-    if !retried.is_empty() {
+    if !tally.retried.is_empty() {
         eprintln!(
             "conformance-sxs: note: Wine answered {} differently on a second probe, which agreed with comsim: {}",
-            if retried.len() == 1 {
+            if tally.retried.len() == 1 {
                 "1 case"
             } else {
                 "several cases"
             },
-            retried.join(", ")
+            tally.retried.join(", ")
         );
     }
-    let failed = failed + failures.len();
-    println!("conformance-sxs: {passed} passed, {failed} failed");
-    Ok(failed == 0)
+    let failed = tally.failed + failures.len();
+    println!("conformance-sxs: {} passed, {failed} failed", tally.passed);
+    failed == 0
 }
 
 /// The subdirectories of `base` (none if it does not exist), sorted by name.
