@@ -41,6 +41,10 @@ pub const MANIFEST_UNKNOWN_ELEMENT: Code = Code::new(&CodeInfo::new(
     "manifest-unknown-element",
     "an element directly under <assembly> that Windows does not know",
 ));
+pub const MANIFEST_UNKNOWN_ATTRIBUTE: Code = Code::new(&CodeInfo::new(
+    "manifest-unknown-attribute",
+    "an attribute in no namespace that its asm.v1 element does not take",
+));
 
 /// Every code a manifest parse reports.
 pub const ALL: &[Code] = &[
@@ -53,4 +57,5 @@ pub const ALL: &[Code] = &[
     MANIFEST_BAD_VERSION,
     MANIFEST_DUPLICATE,
     MANIFEST_UNKNOWN_ELEMENT,
+    MANIFEST_UNKNOWN_ATTRIBUTE,
 ];

@@ -3,7 +3,8 @@
 //! Every error names the file, line and column. Elements of the `urn:schemas-microsoft-com:asm.v1`
 //! namespace (default or under any prefix) are the manifest; `asm.v2`/`asm.v3` elements
 //! (`trustInfo`, `application`, ...) and elements of other namespaces are skipped, as Windows does;
-//! an unknown `asm.v1` element is an error, as it is on Windows.
+//! an unknown `asm.v1` element, or an attribute in no namespace that its element does not take, is
+//! an error, as it is on Windows.
 
 use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
 use quick_xml::events::attributes::AttrError;
@@ -160,6 +161,37 @@ impl<'a> Parser<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// SXS-3: an attribute in no namespace that the element does not take makes the manifest
+    /// invalid, as on Windows. Namespace declarations and prefixed attributes were left out by
+    /// [`Parser::attrs`]; elements without a table are not checked.
+    fn known_attributes(&self, element: &str, attrs: &[Attr]) -> Result<(), Diagnostic> {
+        let Some(allowed) = allowed_attributes(element) else {
+            return Ok(());
+        };
+        match attrs.iter().find(|a| !allowed.contains(&a.name.as_str())) {
+            None => Ok(()),
+            Some(a) => {
+                let takes = if allowed.is_empty() {
+                    "no attributes".to_owned()
+                } else {
+                    allowed
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                Err(self.error(
+                    codes::MANIFEST_UNKNOWN_ATTRIBUTE,
+                    a.offset,
+                    format!(
+                        "<{element}> has no attribute `{}`; Windows rejects a manifest with an unknown attribute. <{element}> takes {takes}",
+                        a.name
+                    ),
+                ))
+            }
+        }
     }
 
     fn required<'v>(
@@ -334,6 +366,7 @@ impl<'a> Parser<'a> {
             ));
         }
         let attrs = self.attrs(e)?;
+        self.known_attributes("assembly", &attrs)?;
         let mv = self.required(&attrs, "manifestVersion", "assembly", at)?;
         if mv.value != "1.0" {
             return Err(self.error(
@@ -418,6 +451,7 @@ impl<'a> Parser<'a> {
             return Ok(Ctx::Skip);
         }
         let attrs = self.attrs(e)?;
+        self.known_attributes(local, &attrs)?;
         let ctx = match (*parent, local) {
             (Ctx::Assembly, "assemblyIdentity") => {
                 if self.manifest.identity.is_some() {
@@ -489,6 +523,64 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The attributes (in no namespace) each `asm.v1` element takes: Microsoft's manifest file schema
+/// and its element tables (docs S40), with what Wine's `actctx.c` reads besides; names match
+/// case-sensitively. `None` for an element that is not checked: `clrClass`, whose sample in seed 003
+/// writes `progId`; `description` and `progid`, which the schema leaves open; and elements comsim
+/// does not know.
+fn allowed_attributes(element: &str) -> Option<&'static [&'static str]> {
+    Some(match element {
+        "assembly" => &["manifestVersion"],
+        "assemblyIdentity" => &[
+            "name",
+            "version",
+            "type",
+            "processorArchitecture",
+            "publicKeyToken",
+            "language",
+        ],
+        "dependency" => &["optional"],
+        // `allowDelayedBinding` is not in the schema; Wine reads it, so manifests carry it.
+        "dependentAssembly" => &["allowDelayedBinding"],
+        "noInherit" | "noInheritable" => &[],
+        "bindingRedirect" => &["oldVersion", "newVersion"],
+        "file" => &["name", "hash", "hashalg", "size"],
+        "comClass" => &[
+            "clsid",
+            "threadingModel",
+            "progid",
+            "tlbid",
+            "description",
+            "miscStatus",
+            "miscStatusIcon",
+            "miscStatusContent",
+            "miscStatusDocPrint",
+            "miscStatusThumbnail",
+        ],
+        "clrSurrogate" => &["clsid", "name", "runtimeVersion"],
+        "typelib" => &["tlbid", "version", "helpdir", "resourceid", "flags"],
+        "comInterfaceProxyStub" => &[
+            "iid",
+            "name",
+            "tlbid",
+            "numMethods",
+            "proxyStubClsid32",
+            "baseInterface",
+            "threadingModel",
+        ],
+        "comInterfaceExternalProxyStub" => &[
+            "iid",
+            "name",
+            "tlbid",
+            "numMethods",
+            "proxyStubClsid32",
+            "baseInterface",
+        ],
+        "windowClass" => &["versioned"],
+        _ => return None,
+    })
+}
+
 fn namespace(ns: &ResolveResult<'_>) -> Option<String> {
     match ns {
         ResolveResult::Bound(n) => Some(n.as_ref().to_owned()),
@@ -538,5 +630,61 @@ mod tests {
         .unwrap();
         assert!(m.clr_classes[0].progids.is_empty());
         assert_eq!(m.clr_classes[0].runtime_version, None);
+    }
+
+    const V1: &str = r#"xmlns="urn:schemas-microsoft-com:asm.v1""#;
+
+    #[test]
+    fn sxs3_an_unknown_attribute_is_rejected_at_the_attribute() {
+        let text = format!(
+            "<assembly {V1} test=\"test\" manifestVersion=\"1.0\"><assemblyIdentity name=\"a\"/></assembly>"
+        );
+        let err = parse_manifest_str("m", &text).unwrap_err();
+        assert_eq!(err.code, codes::MANIFEST_UNKNOWN_ATTRIBUTE);
+        let loc = err.location.unwrap();
+        assert_eq!((loc.line, loc.column), (1, 52));
+        assert!(err.message.contains("<assembly> has no attribute `test`"));
+        assert!(err.message.contains("takes `manifestVersion`"));
+
+        // Deeper elements too, and names match case-sensitively.
+        for inner in [
+            r#"<assemblyIdentity name="a" Version="1.0.0.0"/>"#,
+            r#"<dependency optional="yes" weight="1"><dependentAssembly><assemblyIdentity name="b"/></dependentAssembly></dependency>"#,
+            r#"<dependency><dependentAssembly extra="1"><assemblyIdentity name="b"/></dependentAssembly></dependency>"#,
+            r#"<file name="x.dll" path="c"/>"#,
+            r#"<file name="x.dll"><comClass clsid="{19f7f420-4cc5-4b0d-8a82-c24645c0ba1f}" ThreadingModel="Both"/></file>"#,
+            r#"<file name="x.dll"><typelib tlbid="{19f7f420-4cc5-4b0d-8a82-c24645c0ba1f}" version="1.0" helpdir="" lcid="0"/></file>"#,
+            r#"<file name="x.dll"><windowClass version="no">W</windowClass></file>"#,
+            r#"<clrSurrogate clsid="{19f7f420-4cc5-4b0d-8a82-c24645c0ba1f}" name="S" progid="S.1"/>"#,
+            r#"<noInherit a="b"/>"#,
+        ] {
+            let text = format!("<assembly {V1} manifestVersion=\"1.0\">{inner}</assembly>");
+            let err = parse_manifest_str("m", &text).unwrap_err();
+            assert_eq!(err.code, codes::MANIFEST_UNKNOWN_ATTRIBUTE, "{inner}");
+        }
+    }
+
+    #[test]
+    fn sxs3_documented_and_namespaced_attributes_are_accepted() {
+        let text = format!(
+            r#"<assembly {V1} xmlns:asmv3="urn:schemas-microsoft-com:asm.v3" manifestVersion="1.0" asmv3:note="x">
+                <assemblyIdentity type="win32" name="a" version="1.0.0.0" processorArchitecture="x86" publicKeyToken="0123456789abcdef" language="*"/>
+                <dependency optional="no"><dependentAssembly allowDelayedBinding="true"><assemblyIdentity name="b"/>
+                  <bindingRedirect oldVersion="1.0.0.0" newVersion="2.0.0.0"/></dependentAssembly></dependency>
+                <file name="x.dll" hash="00" hashalg="SHA1" size="1">
+                  <comClass clsid="{{19f7f420-4cc5-4b0d-8a82-c24645c0ba1f}}" threadingModel="Both" progid="P" tlbid="{{19f7f420-4cc5-4b0d-8a82-c24645c0ba1f}}" description="d" miscStatus="" miscStatusIcon="" miscStatusContent="" miscStatusDocPrint="" miscStatusThumbnail=""><progid>Q</progid></comClass>
+                  <typelib tlbid="{{19f7f420-4cc5-4b0d-8a82-c24645c0ba1f}}" version="1.0" helpdir="" resourceid="1" flags="hidden"/>
+                  <comInterfaceProxyStub iid="i" name="n" tlbid="t" numMethods="3" proxyStubClsid32="p" baseInterface="b" threadingModel="Both"/>
+                  <windowClass versioned="no">W</windowClass>
+                </file>
+                <comInterfaceExternalProxyStub iid="i" name="n" tlbid="t" numMethods="3" proxyStubClsid32="p" baseInterface="b"/>
+                <clrSurrogate clsid="{{29f7f420-4cc5-4b0d-8a82-c24645c0ba1f}}" name="S" runtimeVersion="v4.0.30319"/>
+                <noInherit/>
+                <trustInfo xmlns="urn:schemas-microsoft-com:asm.v3" anything="goes"/>
+              </assembly>"#
+        );
+        let m = parse_manifest_str("m", &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.files[0].com_classes[0].progids, ["P", "Q"]);
+        assert_eq!(m.dependencies.len(), 1);
     }
 }

@@ -429,7 +429,20 @@ fn from_appbase<'m>(
     trace: &mut Trace,
 ) -> Option<Result<Bound<'m>, Failure>> {
     let mut dirs = vec![req.appbase.clone()];
-    dirs.extend(req.private_paths.iter().map(|p| req.appbase.join(p)));
+    for entry in req.private_paths {
+        match private_path_dir(req.appbase, entry) {
+            Ok(dir) => dirs.push(dir),
+            Err(why) => {
+                trace
+                    .push(
+                        Rule::Bind3,
+                        format!("privatePath `{entry}` is not probed: {why}"),
+                    )
+                    .at(entry.clone())
+                    .found("skipped");
+            }
+        }
+    }
     let culture_dir = name.culture.clone().filter(|c| !c.is_empty());
     let mut looked = Vec::new();
     for ext in ["dll", "exe"] {
@@ -490,6 +503,28 @@ fn from_appbase<'m>(
         .found("nothing");
 
     None
+}
+
+/// BIND-3: the directory a `privatePath` entry names, or why it is not probed. An entry names a
+/// subdirectory of the application base: one that is absolute, or that climbs out of the
+/// application base once `.` and `..` are resolved, is skipped, as Fusion logs "not probing
+/// location …, because the location falls outside of the appbase".
+fn private_path_dir(appbase: &WinPath, entry: &str) -> Result<WinPath, String> {
+    let bytes = entry.as_bytes();
+    let absolute = entry.starts_with(['\\', '/'])
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':');
+    if absolute {
+        return Err(format!(
+            "privatePath takes directories relative to the application base {appbase}, and this one is absolute"
+        ));
+    }
+    let dir = appbase.join(entry);
+    if !dir.starts_with(appbase) {
+        return Err(format!(
+            "{dir} falls outside of the application base {appbase}"
+        ));
+    }
+    Ok(dir)
 }
 
 /// BIND-4: the CodeBase hint; the file must be the assembly asked for. `None` when there is no
@@ -665,5 +700,21 @@ mod tests {
         assert!(parse_display_name(", Version=1.0").is_err());
         assert!(parse_display_name("A, Culture='x").is_err());
         assert!(parse_display_name("A, Foo=bar").is_ok());
+    }
+
+    #[test]
+    fn bind3_private_path_outside_the_appbase_is_not_probed() {
+        let appbase = WinPath::parse(r"C:\App").unwrap();
+        let dir = |e: &str| private_path_dir(&appbase, e).map(|d| d.to_string());
+        assert_eq!(dir("bin").unwrap(), r"C:\App\bin");
+        assert_eq!(dir(r"bin\..\lib").unwrap(), r"C:\App\lib");
+        assert_eq!(dir(r".\bin\").unwrap(), r"C:\App\bin");
+        assert_eq!(dir(r"..\App\lib").unwrap(), r"C:\App\lib");
+        let outside = dir(r"..\Shared").unwrap_err();
+        assert!(outside.contains(r"C:\Shared falls outside of the application base C:\App"));
+        assert!(dir(r"bin\..\..").is_err());
+        assert!(dir(r"C:\Shared").unwrap_err().contains("absolute"));
+        assert!(dir(r"\Shared").unwrap_err().contains("absolute"));
+        assert!(dir(r"\\server\share").unwrap_err().contains("absolute"));
     }
 }

@@ -52,6 +52,11 @@ impl HResult {
         }
     }
 
+    /// Whether the HRESULT wraps a Win32 error code (facility 7, `0x8007xxxx`).
+    pub fn is_win32(self) -> bool {
+        self.0 & 0xFFFF_0000 == 0x8007_0000
+    }
+
     /// The .NET exception type the CLR throws for this HRESULT.
     pub fn exception_type(self) -> &'static str {
         self.info()
@@ -214,12 +219,21 @@ pub fn ref_def_mismatch_message(display_name: &str) -> String {
 }
 
 /// BIND-6: the assembly cannot be loaded by this runtime or this process (`BadImageFormatException`).
+/// A Win32 HRESULT (0x8007000B) gives the system text alone, as MSG-3 does for 0x80070002; a CLR
+/// one (0x8013101B) is followed by `(Exception from HRESULT: 0x…)`, as MSG-5 is.
 pub fn bad_image_message(display_name: &str, hr: HResult) -> String {
-    format!(
-        "Could not load file or assembly '{display_name}' or one of its dependencies. {} ({})",
-        hr.system_message(),
-        hr.exception_from()
-    )
+    if hr.is_win32() {
+        format!(
+            "Could not load file or assembly '{display_name}' or one of its dependencies. {}",
+            hr.system_message()
+        )
+    } else {
+        format!(
+            "Could not load file or assembly '{display_name}' or one of its dependencies. {} ({})",
+            hr.system_message(),
+            hr.exception_from()
+        )
+    }
 }
 
 /// MSG-6: `GetTypeFromProgID(progid, throwOnError: true)` for an unknown ProgID.
@@ -278,6 +292,19 @@ mod tests {
         assert_eq!(
             class_factory_message(guid(), HResult::MOD_NOT_FOUND),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 8007007e The specified module could not be found. (Exception from HRESULT: 0x8007007E)."
+        );
+    }
+
+    #[test]
+    fn bind6_win32_hresult_has_no_exception_from_suffix() {
+        let name = "Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null";
+        assert_eq!(
+            bad_image_message(name, HResult::BAD_FORMAT),
+            "Could not load file or assembly 'Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null' or one of its dependencies. An attempt was made to load a program with an incorrect format."
+        );
+        assert_eq!(
+            bad_image_message(name, HResult::COR_E_NEWER_RUNTIME),
+            "Could not load file or assembly 'Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null' or one of its dependencies. This assembly is built by a runtime newer than the currently loaded runtime and cannot be loaded. (Exception from HRESULT: 0x8013101B)"
         );
     }
 
