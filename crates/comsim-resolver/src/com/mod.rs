@@ -4,12 +4,14 @@
 //! InprocServer32 of mscoree.dll hands over to the shim (`shim.rs`, SHIM-1..SHIM-5).
 
 mod apartment;
+mod environment;
 
 pub use apartment::{ObjectApartment, ThreadingModel, apartment_for};
+pub(crate) use environment::Environment;
 
 use comsim_manifest::Guid;
 use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, find_shim_info};
-use comsim_registry::{Access, KeyPath, Root, Value};
+use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 
 use crate::hresult::HResult;
 use crate::machine::Bitness;
@@ -18,7 +20,7 @@ use crate::process::{Apartment, ClsCtx};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
-use crate::switches::{SwitchValue, TreatAsCycle};
+use crate::switches::{LocalServerExpand, Setting, SwitchValue, TreatAsCycle};
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
@@ -27,6 +29,21 @@ fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> 
     s.m.registry
         .query_value(key, name, access)
         .and_then(|(v, _)| Value::as_string(v))
+}
+
+/// A server path as the registry holds it: the string, and whether it is REG_EXPAND_SZ.
+struct ServerValue {
+    text: String,
+    expandable: bool,
+}
+
+/// The default value of a server key (`InprocServer32`, `LocalServer32`), with its type.
+fn server_value(s: &Session<'_>, key: &KeyPath, access: &Access) -> Option<ServerValue> {
+    let (v, _) = s.m.registry.query_value(key, "", access)?;
+    Some(ServerValue {
+        text: v.as_string()?,
+        expandable: v.ty == ValueType::EXPAND_SZ,
+    })
 }
 
 impl Session<'_> {
@@ -139,7 +156,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
         let key = clsid_key(clsid, &["InprocServer32"]);
-        let default = string_value(self, &key, "", access).filter(|d| !d.is_empty());
+        let default = server_value(self, &key, access).filter(|d| !d.text.is_empty());
         match (&default, self.m.registry.open(&key, access)) {
             (_, None) => {
                 trace
@@ -161,7 +178,8 @@ impl Session<'_> {
                     .found("no default value");
                 None
             }
-            (Some(dll), Some(open)) => {
+            (Some(value), Some(open)) => {
+                let dll = &value.text;
                 let tm = string_value(self, &key, "ThreadingModel", access);
                 trace
                     .push(Rule::Com3, format!("in-process server {dll}"))
@@ -180,7 +198,10 @@ impl Session<'_> {
                         trace,
                     )
                 } else {
-                    self.native_inproc(clsid, dll, tm.as_deref(), apartment, trace)
+                    // COM in the client reads the value: the client's environment expands it.
+                    let env = Environment::of(self.p.bitness, self.m.os, &self.m.windows);
+                    let path = expand_server_path(value, &env, &key, None, trace);
+                    self.native_inproc(clsid, &path, tm.as_deref(), apartment, trace)
                 })
             }
         }
@@ -242,7 +263,7 @@ impl Session<'_> {
         }
     }
 
-    /// Resolves a server path as LoadLibrary/CreateProcess would: environment variables, then a
+    /// Resolves a server path, already expanded (COM-3), as LoadLibrary/CreateProcess would: a
     /// bare name in the system directory (SysWOW64 for a 32-bit process on 64-bit Windows) and
     /// the application directory.
     fn locate(&self, raw: &str, bitness: Bitness) -> Vec<WinPath> {
@@ -251,22 +272,7 @@ impl Session<'_> {
         } else {
             "System32"
         };
-        let windows = self.m.windows.to_string();
-        let mut expanded = raw.trim().trim_matches('"').to_owned();
-        for (var, val) in [
-            ("%systemroot%", windows.clone()),
-            ("%windir%", windows.clone()),
-            ("%programfiles%", r"C:\Program Files".to_owned()),
-            ("%programfiles(x86)%", r"C:\Program Files (x86)".to_owned()),
-            (
-                "%commonprogramfiles%",
-                r"C:\Program Files\Common Files".to_owned(),
-            ),
-        ] {
-            if let Some(at) = expanded.to_ascii_lowercase().find(var) {
-                expanded.replace_range(at..at + var.len(), &val);
-            }
-        }
+        let expanded = raw.trim().trim_matches('"').to_owned();
         match WinPath::parse(&expanded) {
             Ok(p) => {
                 // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
@@ -381,10 +387,11 @@ impl Session<'_> {
             },
         ];
         for acc in views {
-            let Some(cmd) = string_value(self, &key, "", &acc).filter(|c| !c.trim().is_empty())
+            let Some(value) = server_value(self, &key, &acc).filter(|c| !c.text.trim().is_empty())
             else {
                 continue;
             };
+            let cmd = &value.text;
             trace
                 .push(
                     Rule::Com3,
@@ -392,6 +399,17 @@ impl Session<'_> {
                 )
                 .at(key.to_string())
                 .found(cmd.clone());
+            // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
+            let expand = self.sw.localserver_expand();
+            let env = match expand {
+                LocalServerExpand::Launcher => {
+                    Environment::of(self.m.os, self.m.os, &self.m.windows)
+                }
+                LocalServerExpand::Client => {
+                    Environment::of(self.p.bitness, self.m.os, &self.m.windows)
+                }
+            };
+            let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
             let file = self
                 .locate(&exe, self.m.os)
@@ -485,13 +503,14 @@ impl Session<'_> {
             .at(appid_key.to_string());
         let inproc = clsid_key(clsid, &["InprocServer32"]);
         for acc in views {
-            let Some(dll) = string_value(self, &inproc, "", &acc).filter(|d| !d.is_empty()) else {
+            let Some(value) = server_value(self, &inproc, &acc).filter(|d| !d.text.is_empty())
+            else {
                 continue;
             };
-            let bitness = match acc.view {
-                comsim_registry::View::Bits32 => Bitness::B32,
-                comsim_registry::View::Bits64 => Bitness::B64,
-            };
+            let bitness = self.surrogate_bitness(acc.view);
+            // The surrogate reads the value: its own environment expands it.
+            let env = Environment::of(bitness, self.m.os, &self.m.windows);
+            let dll = expand_server_path(&value, &env, &inproc, None, trace);
             let file = self
                 .locate(&dll, bitness)
                 .into_iter()
@@ -536,6 +555,52 @@ impl Session<'_> {
         trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
         Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
     }
+}
+
+impl Session<'_> {
+    /// The bitness of the surrogate that serves a registration found in `view` (COM-3): the
+    /// view's on 64-bit Windows; 32-bit Windows has one view and runs 32-bit processes only.
+    fn surrogate_bitness(&self, view: comsim_registry::View) -> Bitness {
+        match (self.m.os, view) {
+            (Bitness::B32, _) | (_, comsim_registry::View::Bits32) => Bitness::B32,
+            (Bitness::B64, comsim_registry::View::Bits64) => Bitness::B64,
+        }
+    }
+}
+
+/// COM-3: a REG_EXPAND_SZ server path is expanded in the environment of the process that reads
+/// it (`env`); a REG_SZ one is taken as written. The trace shows the expanded value and whose
+/// environment expanded it.
+fn expand_server_path(
+    value: &ServerValue,
+    env: &Environment,
+    key: &KeyPath,
+    setting: Option<Setting>,
+    trace: &mut Trace,
+) -> String {
+    if !value.expandable {
+        return value.text.clone();
+    }
+    let expanded = env.expand(&value.text);
+    let used = env.used_in(&value.text);
+    let step = trace
+        .push(
+            Rule::Com3,
+            format!(
+                "REG_EXPAND_SZ expanded in the environment of {env}{}: {expanded}",
+                if used.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", used.join(", "))
+                }
+            ),
+        )
+        .at(key.to_string())
+        .found(expanded.clone());
+    if let Some(setting) = setting {
+        step.inferred(setting);
+    }
+    expanded
 }
 
 /// The executable of a `LocalServer32` command line.
