@@ -16,7 +16,7 @@ use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 use crate::hresult::HResult;
 use crate::machine::Bitness;
 use crate::outcome::{Server, ServerKind};
-use crate::process::{Apartment, ClsCtx};
+use crate::process::{Apartment, ClientKind, ClsCtx, Process};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
@@ -508,49 +508,25 @@ impl Session<'_> {
                 continue;
             };
             let bitness = self.surrogate_bitness(acc.view);
-            // The surrogate reads the value: its own environment expands it.
-            let env = Environment::of(bitness, self.m.os, &self.m.windows);
-            let dll = expand_server_path(&value, &env, &inproc, None, trace);
-            let file = self
-                .locate(&dll, bitness)
-                .into_iter()
-                .find_map(|p| self.m.fs.get(&p));
-            return Some(match file.and_then(|f| f.native().map(|n| (f, n))) {
-                Some((f, n)) if n.serves.contains(&clsid) => {
-                    let host = if surrogate.is_empty() {
-                        "dllhost.exe".to_owned()
-                    } else {
-                        surrogate.clone()
-                    };
-                    trace
-                        .push(
-                            Rule::Com3,
-                            format!("{host} ({}) loads {}", n.bitness, f.path),
-                        )
-                        .at(inproc.to_string())
-                        .found(format!("{} view", acc.view));
-                    Ok(Server {
-                        kind: ServerKind::Surrogate,
-                        clsid,
-                        file: f.path.to_string(),
-                        process: format!("{host} ({})", n.bitness),
-                        apartment: None,
-                        runtime: None,
-                        runtime_started: false,
-                        managed: None,
-                    })
-                }
-                _ => {
-                    trace
-                        .push(
-                            Rule::Com3,
-                            "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
-                        )
-                        .at(dll.clone())
-                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
-                    Err(HResult::CO_E_SERVER_EXEC_FAILURE)
-                }
-            });
+            let host = if surrogate.is_empty() {
+                "dllhost.exe".to_owned()
+            } else {
+                surrogate.clone()
+            };
+            if file_name_of(&value.text).eq_ignore_ascii_case("mscoree.dll") {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!(
+                            "the surrogate's in-process server is mscoree.dll ({} view): a managed class",
+                            acc.view
+                        ),
+                    )
+                    .at(inproc.to_string())
+                    .found(value.text.clone());
+                return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
+            }
+            return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
         trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
         Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
@@ -558,6 +534,155 @@ impl Session<'_> {
 }
 
 impl Session<'_> {
+    /// COM-3: a native DLL in a surrogate of `bitness`; the surrogate reads (and expands) the
+    /// InprocServer32 value found in `view`.
+    fn native_surrogate(
+        &self,
+        clsid: Guid,
+        value: &ServerValue,
+        bitness: Bitness,
+        host: &str,
+        view: comsim_registry::View,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let inproc = clsid_key(clsid, &["InprocServer32"]);
+        let env = Environment::of(bitness, self.m.os, &self.m.windows);
+        let dll = expand_server_path(value, &env, &inproc, None, trace);
+        let file = self
+            .locate(&dll, bitness)
+            .into_iter()
+            .find_map(|p| self.m.fs.get(&p));
+        match file.and_then(|f| f.native().map(|n| (f, n))) {
+            Some((f, n)) if n.serves.contains(&clsid) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("{host} ({}) loads {}", n.bitness, f.path),
+                    )
+                    .at(inproc.to_string())
+                    .found(format!("{view} view"));
+                Ok(Server {
+                    kind: ServerKind::Surrogate,
+                    clsid,
+                    file: f.path.to_string(),
+                    process: format!("{host} ({})", n.bitness),
+                    apartment: None,
+                    runtime: None,
+                    runtime_started: false,
+                    managed: None,
+                })
+            }
+            _ => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
+                    )
+                    .at(dll.clone())
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
+    /// COM-3 with SHIM-1..SHIM-5: a managed class (InprocServer32 = mscoree.dll) run by a
+    /// surrogate. The surrogate is a new process of the registration's bitness; mscoree loads in
+    /// it and does what it does in-process, with the surrogate's registry view, no activation
+    /// context and no `.config` of the client's (so SHIM-2 chooses the runtime from the
+    /// registration alone). The client holds a proxy to the object in that process.
+    fn managed_surrogate(
+        &self,
+        clsid: Guid,
+        bitness: Bitness,
+        host: &str,
+        custom: &str,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let exe = if custom.is_empty() {
+            let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
+                "SysWOW64"
+            } else {
+                "System32"
+            };
+            self.m.windows.join(system).join("dllhost.exe")
+        } else {
+            match self.locate(custom, bitness).into_iter().next() {
+                Some(p) => p,
+                None => {
+                    trace
+                        .push(
+                            Rule::Com3,
+                            "the custom surrogate is not a path: CO_E_SERVER_EXEC_FAILURE",
+                        )
+                        .at(custom.to_owned())
+                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    return Err(HResult::CO_E_SERVER_EXEC_FAILURE);
+                }
+            }
+        };
+        let process = Process {
+            client: ClientKind::Native,
+            bitness,
+            elevated: self.p.elevated,
+            // Not read: the object is reached across processes, COM-5 does not apply.
+            apartment: Apartment::Mta,
+            exe: exe.clone(),
+            preloads_clr: false,
+        };
+        trace
+            .push(
+                Rule::Com3,
+                format!(
+                    "{host} ({bitness}) starts as the surrogate; mscoree.dll loads in it and starts a runtime as it would in-process"
+                ),
+            )
+            .at(exe.to_string());
+        let mut sub = Session::start(self.m, &process, self.sw, None);
+        trace.extend(std::mem::take(&mut sub.pending));
+        let result = match sub.failed.take() {
+            Some(_) => Err(None),
+            None => sub
+                .mscoree_class(clsid, ManagedOrigin::Registry, trace)
+                .map_err(Some),
+        };
+        match result {
+            Ok((runtime, started, loaded)) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!(
+                            "{host} ({bitness}) serves {} from CLR {runtime}: the client holds a proxy to it",
+                            loaded.type_name
+                        ),
+                    )
+                    .at(loaded.path.to_string());
+                Ok(Server {
+                    kind: ServerKind::Surrogate,
+                    clsid,
+                    file: "mscoree.dll".into(),
+                    process: format!("{host} ({bitness})"),
+                    apartment: None,
+                    runtime: Some(runtime),
+                    runtime_started: started,
+                    managed: Some(loaded),
+                })
+            }
+            Err(inner) => {
+                let why = match inner {
+                    Some(hr) => format!("mscoree failed in the surrogate with {hr}"),
+                    None => "the surrogate did not start".to_owned(),
+                };
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
+                    )
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
     /// The bitness of the surrogate that serves a registration found in `view` (COM-3): the
     /// view's on 64-bit Windows; 32-bit Windows has one view and runs 32-bit processes only.
     fn surrogate_bitness(&self, view: comsim_registry::View) -> Bitness {
@@ -644,5 +769,218 @@ mod tests {
             r"C:\Program Files\S\s.exe"
         );
         assert_eq!(command_exe(r"C:\S\server /x"), r"C:\S\server");
+    }
+
+    use comsim_registry::{View, Writer};
+
+    use crate::machine::{
+        AssemblyInfo, Machine, NativeImage, ProcessorArchitecture, RuntimeVersion, TypeInfo,
+        TypeKind,
+    };
+    use crate::outcome::Outcome;
+    use crate::process::{ClassRef, Request};
+    use crate::switches::Switches;
+    use crate::vfs::{FileKind, VFile};
+
+    const CLSID: &str = "{FE000000-0000-4000-8000-000000000001}";
+    const APPID: &str = "{FE000000-0000-4000-8000-0000000000A1}";
+
+    fn clsid() -> Guid {
+        Guid::parse(CLSID).expect("a GUID")
+    }
+
+    /// Writes `HKLM\SOFTWARE\Classes\<path>` `name` = `value` in `view`.
+    fn set(m: &mut Machine, path: &[&str], name: &str, value: Value, view: View) {
+        let mut comps = vec!["SOFTWARE", "Classes"];
+        comps.extend_from_slice(path);
+        m.registry
+            .write_value(
+                &KeyPath::new(Root::LocalMachine, comps),
+                name,
+                value,
+                view,
+                Writer { admin: true },
+            )
+            .expect("an administrator writes HKLM");
+    }
+
+    fn file(path: &str, kind: FileKind) -> VFile {
+        VFile {
+            path: WinPath::parse(path).expect("a path"),
+            kind,
+            bytes: Vec::new(),
+            embedded_manifest: None,
+            origin: "test".into(),
+        }
+    }
+
+    fn native(path: &str, bitness: Bitness, serves: Vec<Guid>) -> VFile {
+        file(
+            path,
+            FileKind::Native(NativeImage {
+                bitness,
+                serves,
+                starts: true,
+            }),
+        )
+    }
+
+    fn process(exe: &str, client: ClientKind, bitness: Bitness) -> Process {
+        Process {
+            client,
+            bitness,
+            elevated: false,
+            apartment: Apartment::Sta,
+            exe: WinPath::parse(exe).expect("a path"),
+            preloads_clr: false,
+        }
+    }
+
+    fn co_create(m: &Machine, p: &Process, sw: &Switches, clsctx: ClsCtx) -> Outcome {
+        let mut s = Session::start(m, p, sw, None);
+        let req = Request::CoCreateInstance {
+            target: ClassRef::Clsid(clsid()),
+            clsctx,
+        };
+        s.request(&req, None).outcome
+    }
+
+    fn server(o: &Outcome) -> &Server {
+        match o {
+            Outcome::ComObject {
+                server: Some(s), ..
+            } => s,
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    /// COM-3: an InprocServer32 REG_EXPAND_SZ under %ProgramFiles% is expanded with the 32-bit
+    /// client's environment, so the DLL is found in the (x86) folder; on 32-bit Windows the same
+    /// value names the one Program Files folder.
+    #[test]
+    fn com3_expand_sz_inproc_server_follows_the_client_environment() {
+        for (os, dir) in [
+            (Bitness::B64, r"C:\Program Files (x86)"),
+            (Bitness::B32, r"C:\Program Files"),
+        ] {
+            let mut m = Machine::new(os);
+            let view = if os == Bitness::B64 {
+                View::Bits32
+            } else {
+                View::Bits64
+            };
+            set(
+                &mut m,
+                &["CLSID", CLSID, "InprocServer32"],
+                "",
+                Value::expand_sz(r"%ProgramFiles%\Contoso\x.dll"),
+                view,
+            );
+            let dll = format!(r"{dir}\Contoso\x.dll");
+            m.fs.insert(native(&dll, Bitness::B32, vec![clsid()]))
+                .expect("a new file");
+            let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B32);
+            let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+            assert_eq!(server(&o).file, dll, "{os} Windows");
+            assert_eq!(server(&o).kind, ServerKind::InprocNative);
+        }
+    }
+
+    /// COM-3: a REG_EXPAND_SZ LocalServer32 is expanded by the native launcher by default, and by
+    /// the client with `localserver-expand=client`.
+    #[test]
+    fn com3_localserver_expand_switch_picks_the_environment() {
+        let mut m = Machine::new(Bitness::B64);
+        set(
+            &mut m,
+            &["CLSID", CLSID, "LocalServer32"],
+            "",
+            Value::expand_sz(r#""%ProgramFiles%\Contoso\srv.exe" /x"#),
+            View::Bits32,
+        );
+        let exe = r"C:\Program Files (x86)\Contoso\srv.exe";
+        m.fs.insert(native(exe, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B32);
+        let launcher = co_create(&m, &p, &Switches::default(), ClsCtx(ClsCtx::LOCAL_SERVER));
+        assert_eq!(launcher.hresult(), Some(HResult::CO_E_SERVER_EXEC_FAILURE));
+        let mut sw = Switches::default();
+        sw.set("localserver-expand", "client").expect("a switch");
+        let client = co_create(&m, &p, &sw, ClsCtx(ClsCtx::LOCAL_SERVER));
+        assert_eq!(server(&client).file, exe);
+    }
+
+    /// COM-3 with SHIM-1..SHIM-5: a managed class (mscoree.dll) registered in the 32-bit view
+    /// with an AppID and an empty DllSurrogate runs in a 32-bit dllhost.exe on the runtime its
+    /// registration asks for, for a 64-bit client that cannot load it in-process.
+    #[test]
+    fn com3_managed_class_runs_in_a_surrogate_of_the_registration_bitness() {
+        let mut m = Machine::new(Bitness::B64);
+        let v4 = RuntimeVersion::parse("v4.0.30319").expect("a version");
+        m.clrs = vec![
+            RuntimeVersion::parse("v2.0.50727").expect("a version"),
+            v4.clone(),
+        ];
+        let inproc = ["CLSID", CLSID, "InprocServer32"];
+        for (name, value) in [
+            ("", "mscoree.dll"),
+            ("Class", "Contoso.Meter"),
+            (
+                "Assembly",
+                "Contoso.Gauges, Version=3.0.0.0, Culture=neutral, PublicKeyToken=null",
+            ),
+            ("RuntimeVersion", "v4.0.30319"),
+            ("CodeBase", "file:///C:/Gauges/Contoso.Gauges.dll"),
+        ] {
+            set(&mut m, &inproc, name, Value::sz(value), View::Bits32);
+        }
+        set(
+            &mut m,
+            &["CLSID", CLSID],
+            "AppID",
+            Value::sz(APPID),
+            View::Bits32,
+        );
+        set(
+            &mut m,
+            &["AppID", APPID],
+            "DllSurrogate",
+            Value::sz(""),
+            View::Bits32,
+        );
+        let mut class = TypeInfo::new("Contoso.Meter", TypeKind::Class);
+        class.guid = Some(clsid());
+        let assembly = AssemblyInfo {
+            name: "Contoso.Gauges".into(),
+            version: comsim_manifest::Version([3, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: v4.clone(),
+            architecture: ProcessorArchitecture::X86,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: vec![class],
+        };
+        m.fs.insert(file(
+            r"C:\Gauges\Contoso.Gauges.dll",
+            FileKind::Assembly(Box::new(assembly)),
+        ))
+        .expect("a new file");
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let inproc_only = co_create(&m, &p, &sw, ClsCtx(ClsCtx::INPROC_SERVER));
+        assert_eq!(inproc_only.hresult(), Some(HResult::REGDB_E_CLASSNOTREG));
+        let o = co_create(&m, &p, &sw, ClsCtx::SERVER);
+        let s = server(&o);
+        assert_eq!(s.kind, ServerKind::Surrogate);
+        assert_eq!(s.process, "dllhost.exe (32-bit)");
+        assert_eq!(s.runtime.as_ref(), Some(&v4));
+        assert!(s.apartment.is_none());
+        let managed = s.managed.as_ref().expect("a managed type");
+        assert_eq!(managed.type_name, "Contoso.Meter");
+        assert_eq!(managed.path.to_string(), r"C:\Gauges\Contoso.Gauges.dll");
     }
 }
