@@ -172,6 +172,35 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
+        let (runtime, started, loaded) = self.mscoree_class(clsid, origin, trace)?;
+        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
+        trace.push(
+            Rule::Com5,
+            format!(
+                "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
+                threading_model.unwrap_or("(none)")
+            ),
+        );
+        Ok(Server {
+            kind: ServerKind::InprocManaged,
+            clsid,
+            file: "mscoree.dll".into(),
+            process: "client process".into(),
+            apartment: Some(apt),
+            runtime: Some(runtime),
+            runtime_started: started,
+            managed: Some(loaded),
+        })
+    }
+
+    /// What mscoree does in whichever process loaded it (the client, or a surrogate): SHIM-1..
+    /// SHIM-5 and the bind. Gives the runtime, whether it started, and the type loaded.
+    pub(crate) fn mscoree_class(
+        &mut self,
+        clsid: Guid,
+        origin: ManagedOrigin,
+        trace: &mut Trace,
+    ) -> Result<(RuntimeVersion, bool, LoadedType), HResult> {
         let access = self.clr_access();
         let origin = self.context_entry_with_runtime(clsid, origin, trace);
         let requested = self.requested_runtime(clsid, &origin, &access, trace)?;
@@ -190,23 +219,10 @@ impl Session<'_> {
                 }
                 f.hresult
             })?;
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace.push(
-            Rule::Com5,
-            format!(
-                "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                threading_model.unwrap_or("(none)")
-            ),
-        );
-        Ok(Server {
-            kind: ServerKind::InprocManaged,
-            clsid,
-            file: "mscoree.dll".into(),
-            process: "client process".into(),
-            apartment: Some(apt),
-            runtime: Some(runtime.clone()),
-            runtime_started: started,
-            managed: Some(LoadedType {
+        Ok((
+            runtime.clone(),
+            started,
+            LoadedType {
                 type_name: class,
                 assembly,
                 path,
@@ -214,8 +230,8 @@ impl Session<'_> {
                 source,
                 pia: false,
                 com_import: false,
-            }),
-        })
+            },
+        ))
     }
 
     /// SXS-5, SXS-6: mscoree asks the activation context again, for the runtime version; a

@@ -23,6 +23,7 @@ pub const CLR_USER_CLASSES: &str = "clr-user-classes";
 pub const TREATAS_CYCLE: &str = "treatas-cycle";
 pub const CLASS_FACTORY_EXCEPTION: &str = "class-factory-exception";
 pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
+pub const LOCALSERVER_EXPAND: &str = "localserver-expand";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -154,6 +155,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: LOCALSERVER_EXPAND,
+        rule: Rule::Com3,
+        values: &[
+            (
+                "launcher",
+                "a REG_EXPAND_SZ LocalServer32 is expanded by the service that starts local servers, a native process (64-bit on 64-bit Windows)",
+            ),
+            (
+                "client",
+                "a REG_EXPAND_SZ LocalServer32 is expanded in the client process's environment, as if COM in the client started the server (Wine's combase starts it from the client)",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -255,6 +270,11 @@ impl Switches {
         self.value()
     }
 
+    /// `localserver-expand` (COM-3).
+    pub fn localserver_expand(&self) -> LocalServerExpand {
+        self.value()
+    }
+
     /// `asm-unregister-values` (ASM-4).
     pub fn asm_unregister_values(&self) -> AsmUnregisterValues {
         self.value()
@@ -284,6 +304,7 @@ pub enum Switch {
     ClassFactoryException = 7,
     TreatAsCycle = 8,
     AsmUnregisterValues = 9,
+    LocalServerExpand = 10,
 }
 
 impl Switch {
@@ -427,6 +448,16 @@ switch_values! {
 }
 
 switch_values! {
+    /// `localserver-expand` (COM-3): whose environment expands a REG_EXPAND_SZ LocalServer32.
+    LocalServerExpand for LocalServerExpand {
+        /// `launcher`: the native service that starts the server.
+        Launcher,
+        /// `client`: the client process.
+        Client,
+    }
+}
+
+switch_values! {
     /// `asm-unregister-values` (ASM-4): whether unregistering one version deletes the top-level values.
     AsmUnregisterValues for AsmUnregisterValues {
         /// `keep`
@@ -505,10 +536,11 @@ mod tests {
         check::<BindFailure>(BIND_FAILURE, &["throw", "fallback"]);
         check::<ClassFactoryException>(CLASS_FACTORY_EXCEPTION, &["com-exception", "by-hresult"]);
         check::<TreatAsCycle>(TREATAS_CYCLE, &["classnotreg", "original"]);
+        check::<LocalServerExpand>(LOCALSERVER_EXPAND, &["launcher", "client"]);
         check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
         assert_eq!(
             SWITCHES.len(),
-            10,
+            11,
             "a new switch needs its value type and a line here"
         );
     }

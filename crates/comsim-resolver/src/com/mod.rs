@@ -4,21 +4,23 @@
 //! InprocServer32 of mscoree.dll hands over to the shim (`shim.rs`, SHIM-1..SHIM-5).
 
 mod apartment;
+mod environment;
 
 pub use apartment::{ObjectApartment, ThreadingModel, apartment_for};
+pub(crate) use environment::Environment;
 
 use comsim_manifest::Guid;
 use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, find_shim_info};
-use comsim_registry::{Access, KeyPath, Root, Value};
+use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 
 use crate::hresult::HResult;
 use crate::machine::Bitness;
 use crate::outcome::{Server, ServerKind};
-use crate::process::{Apartment, ClsCtx};
+use crate::process::{Apartment, ClientKind, ClsCtx, Process};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
-use crate::switches::{SwitchValue, TreatAsCycle};
+use crate::switches::{LocalServerExpand, Setting, SwitchValue, TreatAsCycle};
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
@@ -27,6 +29,21 @@ fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> 
     s.m.registry
         .query_value(key, name, access)
         .and_then(|(v, _)| Value::as_string(v))
+}
+
+/// A server path as the registry holds it: the string, and whether it is REG_EXPAND_SZ.
+struct ServerValue {
+    text: String,
+    expandable: bool,
+}
+
+/// The default value of a server key (`InprocServer32`, `LocalServer32`), with its type.
+fn server_value(s: &Session<'_>, key: &KeyPath, access: &Access) -> Option<ServerValue> {
+    let (v, _) = s.m.registry.query_value(key, "", access)?;
+    Some(ServerValue {
+        text: v.as_string()?,
+        expandable: v.ty == ValueType::EXPAND_SZ,
+    })
 }
 
 impl Session<'_> {
@@ -139,7 +156,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
         let key = clsid_key(clsid, &["InprocServer32"]);
-        let default = string_value(self, &key, "", access).filter(|d| !d.is_empty());
+        let default = server_value(self, &key, access).filter(|d| !d.text.is_empty());
         match (&default, self.m.registry.open(&key, access)) {
             (_, None) => {
                 trace
@@ -161,7 +178,8 @@ impl Session<'_> {
                     .found("no default value");
                 None
             }
-            (Some(dll), Some(open)) => {
+            (Some(value), Some(open)) => {
+                let dll = &value.text;
                 let tm = string_value(self, &key, "ThreadingModel", access);
                 trace
                     .push(Rule::Com3, format!("in-process server {dll}"))
@@ -180,7 +198,10 @@ impl Session<'_> {
                         trace,
                     )
                 } else {
-                    self.native_inproc(clsid, dll, tm.as_deref(), apartment, trace)
+                    // COM in the client reads the value: the client's environment expands it.
+                    let env = Environment::of(self.p.bitness, self.m.os, &self.m.windows);
+                    let path = expand_server_path(value, &env, &key, None, trace);
+                    self.native_inproc(clsid, &path, tm.as_deref(), apartment, trace)
                 })
             }
         }
@@ -242,7 +263,7 @@ impl Session<'_> {
         }
     }
 
-    /// Resolves a server path as LoadLibrary/CreateProcess would: environment variables, then a
+    /// Resolves a server path, already expanded (COM-3), as LoadLibrary/CreateProcess would: a
     /// bare name in the system directory (SysWOW64 for a 32-bit process on 64-bit Windows) and
     /// the application directory.
     fn locate(&self, raw: &str, bitness: Bitness) -> Vec<WinPath> {
@@ -251,22 +272,7 @@ impl Session<'_> {
         } else {
             "System32"
         };
-        let windows = self.m.windows.to_string();
-        let mut expanded = raw.trim().trim_matches('"').to_owned();
-        for (var, val) in [
-            ("%systemroot%", windows.clone()),
-            ("%windir%", windows.clone()),
-            ("%programfiles%", r"C:\Program Files".to_owned()),
-            ("%programfiles(x86)%", r"C:\Program Files (x86)".to_owned()),
-            (
-                "%commonprogramfiles%",
-                r"C:\Program Files\Common Files".to_owned(),
-            ),
-        ] {
-            if let Some(at) = expanded.to_ascii_lowercase().find(var) {
-                expanded.replace_range(at..at + var.len(), &val);
-            }
-        }
+        let expanded = raw.trim().trim_matches('"').to_owned();
         match WinPath::parse(&expanded) {
             Ok(p) => {
                 // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
@@ -381,10 +387,11 @@ impl Session<'_> {
             },
         ];
         for acc in views {
-            let Some(cmd) = string_value(self, &key, "", &acc).filter(|c| !c.trim().is_empty())
+            let Some(value) = server_value(self, &key, &acc).filter(|c| !c.text.trim().is_empty())
             else {
                 continue;
             };
+            let cmd = &value.text;
             trace
                 .push(
                     Rule::Com3,
@@ -392,6 +399,17 @@ impl Session<'_> {
                 )
                 .at(key.to_string())
                 .found(cmd.clone());
+            // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
+            let expand = self.sw.localserver_expand();
+            let env = match expand {
+                LocalServerExpand::Launcher => {
+                    Environment::of(self.m.os, self.m.os, &self.m.windows)
+                }
+                LocalServerExpand::Client => {
+                    Environment::of(self.p.bitness, self.m.os, &self.m.windows)
+                }
+            };
+            let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
             let file = self
                 .locate(&exe, self.m.os)
@@ -485,57 +503,229 @@ impl Session<'_> {
             .at(appid_key.to_string());
         let inproc = clsid_key(clsid, &["InprocServer32"]);
         for acc in views {
-            let Some(dll) = string_value(self, &inproc, "", &acc).filter(|d| !d.is_empty()) else {
+            let Some(value) = server_value(self, &inproc, &acc).filter(|d| !d.text.is_empty())
+            else {
                 continue;
             };
-            let bitness = match acc.view {
-                comsim_registry::View::Bits32 => Bitness::B32,
-                comsim_registry::View::Bits64 => Bitness::B64,
+            let bitness = self.surrogate_bitness(acc.view);
+            let host = if surrogate.is_empty() {
+                "dllhost.exe".to_owned()
+            } else {
+                surrogate.clone()
             };
-            let file = self
-                .locate(&dll, bitness)
-                .into_iter()
-                .find_map(|p| self.m.fs.get(&p));
-            return Some(match file.and_then(|f| f.native().map(|n| (f, n))) {
-                Some((f, n)) if n.serves.contains(&clsid) => {
-                    let host = if surrogate.is_empty() {
-                        "dllhost.exe".to_owned()
-                    } else {
-                        surrogate.clone()
-                    };
-                    trace
-                        .push(
-                            Rule::Com3,
-                            format!("{host} ({}) loads {}", n.bitness, f.path),
-                        )
-                        .at(inproc.to_string())
-                        .found(format!("{} view", acc.view));
-                    Ok(Server {
-                        kind: ServerKind::Surrogate,
-                        clsid,
-                        file: f.path.to_string(),
-                        process: format!("{host} ({})", n.bitness),
-                        apartment: None,
-                        runtime: None,
-                        runtime_started: false,
-                        managed: None,
-                    })
-                }
-                _ => {
-                    trace
-                        .push(
-                            Rule::Com3,
-                            "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
-                        )
-                        .at(dll.clone())
-                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
-                    Err(HResult::CO_E_SERVER_EXEC_FAILURE)
-                }
-            });
+            if file_name_of(&value.text).eq_ignore_ascii_case("mscoree.dll") {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!(
+                            "the surrogate's in-process server is mscoree.dll ({} view): a managed class",
+                            acc.view
+                        ),
+                    )
+                    .at(inproc.to_string())
+                    .found(value.text.clone());
+                return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
+            }
+            return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
         trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
         Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
     }
+}
+
+impl Session<'_> {
+    /// COM-3: a native DLL in a surrogate of `bitness`; the surrogate reads (and expands) the
+    /// InprocServer32 value found in `view`.
+    fn native_surrogate(
+        &self,
+        clsid: Guid,
+        value: &ServerValue,
+        bitness: Bitness,
+        host: &str,
+        view: comsim_registry::View,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let inproc = clsid_key(clsid, &["InprocServer32"]);
+        let env = Environment::of(bitness, self.m.os, &self.m.windows);
+        let dll = expand_server_path(value, &env, &inproc, None, trace);
+        let file = self
+            .locate(&dll, bitness)
+            .into_iter()
+            .find_map(|p| self.m.fs.get(&p));
+        match file.and_then(|f| f.native().map(|n| (f, n))) {
+            Some((f, n)) if n.serves.contains(&clsid) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("{host} ({}) loads {}", n.bitness, f.path),
+                    )
+                    .at(inproc.to_string())
+                    .found(format!("{view} view"));
+                Ok(Server {
+                    kind: ServerKind::Surrogate,
+                    clsid,
+                    file: f.path.to_string(),
+                    process: format!("{host} ({})", n.bitness),
+                    apartment: None,
+                    runtime: None,
+                    runtime_started: false,
+                    managed: None,
+                })
+            }
+            _ => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
+                    )
+                    .at(dll.clone())
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
+    /// COM-3 with SHIM-1..SHIM-5: a managed class (InprocServer32 = mscoree.dll) run by a
+    /// surrogate. The surrogate is a new process of the registration's bitness; mscoree loads in
+    /// it and does what it does in-process, with the surrogate's registry view, no activation
+    /// context and no `.config` of the client's (so SHIM-2 chooses the runtime from the
+    /// registration alone). The client holds a proxy to the object in that process.
+    fn managed_surrogate(
+        &self,
+        clsid: Guid,
+        bitness: Bitness,
+        host: &str,
+        custom: &str,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let exe = if custom.is_empty() {
+            let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
+                "SysWOW64"
+            } else {
+                "System32"
+            };
+            self.m.windows.join(system).join("dllhost.exe")
+        } else {
+            match self.locate(custom, bitness).into_iter().next() {
+                Some(p) => p,
+                None => {
+                    trace
+                        .push(
+                            Rule::Com3,
+                            "the custom surrogate is not a path: CO_E_SERVER_EXEC_FAILURE",
+                        )
+                        .at(custom.to_owned())
+                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    return Err(HResult::CO_E_SERVER_EXEC_FAILURE);
+                }
+            }
+        };
+        let process = Process {
+            client: ClientKind::Native,
+            bitness,
+            elevated: self.p.elevated,
+            // Not read: the object is reached across processes, COM-5 does not apply.
+            apartment: Apartment::Mta,
+            exe: exe.clone(),
+            preloads_clr: false,
+        };
+        trace
+            .push(
+                Rule::Com3,
+                format!(
+                    "{host} ({bitness}) starts as the surrogate; mscoree.dll loads in it and starts a runtime as it would in-process"
+                ),
+            )
+            .at(exe.to_string());
+        let mut sub = Session::start(self.m, &process, self.sw, None);
+        trace.extend(std::mem::take(&mut sub.pending));
+        let result = match sub.failed.take() {
+            Some(_) => Err(None),
+            None => sub
+                .mscoree_class(clsid, ManagedOrigin::Registry, trace)
+                .map_err(Some),
+        };
+        match result {
+            Ok((runtime, started, loaded)) => {
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!(
+                            "{host} ({bitness}) serves {} from CLR {runtime}: the client holds a proxy to it",
+                            loaded.type_name
+                        ),
+                    )
+                    .at(loaded.path.to_string());
+                Ok(Server {
+                    kind: ServerKind::Surrogate,
+                    clsid,
+                    file: "mscoree.dll".into(),
+                    process: format!("{host} ({bitness})"),
+                    apartment: None,
+                    runtime: Some(runtime),
+                    runtime_started: started,
+                    managed: Some(loaded),
+                })
+            }
+            Err(inner) => {
+                let why = match inner {
+                    Some(hr) => format!("mscoree failed in the surrogate with {hr}"),
+                    None => "the surrogate did not start".to_owned(),
+                };
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
+                    )
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
+    /// The bitness of the surrogate that serves a registration found in `view` (COM-3): the
+    /// view's on 64-bit Windows; 32-bit Windows has one view and runs 32-bit processes only.
+    fn surrogate_bitness(&self, view: comsim_registry::View) -> Bitness {
+        match (self.m.os, view) {
+            (Bitness::B32, _) | (_, comsim_registry::View::Bits32) => Bitness::B32,
+            (Bitness::B64, comsim_registry::View::Bits64) => Bitness::B64,
+        }
+    }
+}
+
+/// COM-3: a REG_EXPAND_SZ server path is expanded in the environment of the process that reads
+/// it (`env`); a REG_SZ one is taken as written. The trace shows the expanded value and whose
+/// environment expanded it.
+fn expand_server_path(
+    value: &ServerValue,
+    env: &Environment,
+    key: &KeyPath,
+    setting: Option<Setting>,
+    trace: &mut Trace,
+) -> String {
+    if !value.expandable {
+        return value.text.clone();
+    }
+    let expanded = env.expand(&value.text);
+    let used = env.used_in(&value.text);
+    let step = trace
+        .push(
+            Rule::Com3,
+            format!(
+                "REG_EXPAND_SZ expanded in the environment of {env}{}: {expanded}",
+                if used.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", used.join(", "))
+                }
+            ),
+        )
+        .at(key.to_string())
+        .found(expanded.clone());
+    if let Some(setting) = setting {
+        step.inferred(setting);
+    }
+    expanded
 }
 
 /// The executable of a `LocalServer32` command line.
@@ -579,5 +769,218 @@ mod tests {
             r"C:\Program Files\S\s.exe"
         );
         assert_eq!(command_exe(r"C:\S\server /x"), r"C:\S\server");
+    }
+
+    use comsim_registry::{View, Writer};
+
+    use crate::machine::{
+        AssemblyInfo, Machine, NativeImage, ProcessorArchitecture, RuntimeVersion, TypeInfo,
+        TypeKind,
+    };
+    use crate::outcome::Outcome;
+    use crate::process::{ClassRef, Request};
+    use crate::switches::Switches;
+    use crate::vfs::{FileKind, VFile};
+
+    const CLSID: &str = "{FE000000-0000-4000-8000-000000000001}";
+    const APPID: &str = "{FE000000-0000-4000-8000-0000000000A1}";
+
+    fn clsid() -> Guid {
+        Guid::parse(CLSID).expect("a GUID")
+    }
+
+    /// Writes `HKLM\SOFTWARE\Classes\<path>` `name` = `value` in `view`.
+    fn set(m: &mut Machine, path: &[&str], name: &str, value: Value, view: View) {
+        let mut comps = vec!["SOFTWARE", "Classes"];
+        comps.extend_from_slice(path);
+        m.registry
+            .write_value(
+                &KeyPath::new(Root::LocalMachine, comps),
+                name,
+                value,
+                view,
+                Writer { admin: true },
+            )
+            .expect("an administrator writes HKLM");
+    }
+
+    fn file(path: &str, kind: FileKind) -> VFile {
+        VFile {
+            path: WinPath::parse(path).expect("a path"),
+            kind,
+            bytes: Vec::new(),
+            embedded_manifest: None,
+            origin: "test".into(),
+        }
+    }
+
+    fn native(path: &str, bitness: Bitness, serves: Vec<Guid>) -> VFile {
+        file(
+            path,
+            FileKind::Native(NativeImage {
+                bitness,
+                serves,
+                starts: true,
+            }),
+        )
+    }
+
+    fn process(exe: &str, client: ClientKind, bitness: Bitness) -> Process {
+        Process {
+            client,
+            bitness,
+            elevated: false,
+            apartment: Apartment::Sta,
+            exe: WinPath::parse(exe).expect("a path"),
+            preloads_clr: false,
+        }
+    }
+
+    fn co_create(m: &Machine, p: &Process, sw: &Switches, clsctx: ClsCtx) -> Outcome {
+        let mut s = Session::start(m, p, sw, None);
+        let req = Request::CoCreateInstance {
+            target: ClassRef::Clsid(clsid()),
+            clsctx,
+        };
+        s.request(&req, None).outcome
+    }
+
+    fn server(o: &Outcome) -> &Server {
+        match o {
+            Outcome::ComObject {
+                server: Some(s), ..
+            } => s,
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    /// COM-3: an InprocServer32 REG_EXPAND_SZ under %ProgramFiles% is expanded with the 32-bit
+    /// client's environment, so the DLL is found in the (x86) folder; on 32-bit Windows the same
+    /// value names the one Program Files folder.
+    #[test]
+    fn com3_expand_sz_inproc_server_follows_the_client_environment() {
+        for (os, dir) in [
+            (Bitness::B64, r"C:\Program Files (x86)"),
+            (Bitness::B32, r"C:\Program Files"),
+        ] {
+            let mut m = Machine::new(os);
+            let view = if os == Bitness::B64 {
+                View::Bits32
+            } else {
+                View::Bits64
+            };
+            set(
+                &mut m,
+                &["CLSID", CLSID, "InprocServer32"],
+                "",
+                Value::expand_sz(r"%ProgramFiles%\Contoso\x.dll"),
+                view,
+            );
+            let dll = format!(r"{dir}\Contoso\x.dll");
+            m.fs.insert(native(&dll, Bitness::B32, vec![clsid()]))
+                .expect("a new file");
+            let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B32);
+            let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+            assert_eq!(server(&o).file, dll, "{os} Windows");
+            assert_eq!(server(&o).kind, ServerKind::InprocNative);
+        }
+    }
+
+    /// COM-3: a REG_EXPAND_SZ LocalServer32 is expanded by the native launcher by default, and by
+    /// the client with `localserver-expand=client`.
+    #[test]
+    fn com3_localserver_expand_switch_picks_the_environment() {
+        let mut m = Machine::new(Bitness::B64);
+        set(
+            &mut m,
+            &["CLSID", CLSID, "LocalServer32"],
+            "",
+            Value::expand_sz(r#""%ProgramFiles%\Contoso\srv.exe" /x"#),
+            View::Bits32,
+        );
+        let exe = r"C:\Program Files (x86)\Contoso\srv.exe";
+        m.fs.insert(native(exe, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B32);
+        let launcher = co_create(&m, &p, &Switches::default(), ClsCtx(ClsCtx::LOCAL_SERVER));
+        assert_eq!(launcher.hresult(), Some(HResult::CO_E_SERVER_EXEC_FAILURE));
+        let mut sw = Switches::default();
+        sw.set("localserver-expand", "client").expect("a switch");
+        let client = co_create(&m, &p, &sw, ClsCtx(ClsCtx::LOCAL_SERVER));
+        assert_eq!(server(&client).file, exe);
+    }
+
+    /// COM-3 with SHIM-1..SHIM-5: a managed class (mscoree.dll) registered in the 32-bit view
+    /// with an AppID and an empty DllSurrogate runs in a 32-bit dllhost.exe on the runtime its
+    /// registration asks for, for a 64-bit client that cannot load it in-process.
+    #[test]
+    fn com3_managed_class_runs_in_a_surrogate_of_the_registration_bitness() {
+        let mut m = Machine::new(Bitness::B64);
+        let v4 = RuntimeVersion::parse("v4.0.30319").expect("a version");
+        m.clrs = vec![
+            RuntimeVersion::parse("v2.0.50727").expect("a version"),
+            v4.clone(),
+        ];
+        let inproc = ["CLSID", CLSID, "InprocServer32"];
+        for (name, value) in [
+            ("", "mscoree.dll"),
+            ("Class", "Contoso.Meter"),
+            (
+                "Assembly",
+                "Contoso.Gauges, Version=3.0.0.0, Culture=neutral, PublicKeyToken=null",
+            ),
+            ("RuntimeVersion", "v4.0.30319"),
+            ("CodeBase", "file:///C:/Gauges/Contoso.Gauges.dll"),
+        ] {
+            set(&mut m, &inproc, name, Value::sz(value), View::Bits32);
+        }
+        set(
+            &mut m,
+            &["CLSID", CLSID],
+            "AppID",
+            Value::sz(APPID),
+            View::Bits32,
+        );
+        set(
+            &mut m,
+            &["AppID", APPID],
+            "DllSurrogate",
+            Value::sz(""),
+            View::Bits32,
+        );
+        let mut class = TypeInfo::new("Contoso.Meter", TypeKind::Class);
+        class.guid = Some(clsid());
+        let assembly = AssemblyInfo {
+            name: "Contoso.Gauges".into(),
+            version: comsim_manifest::Version([3, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: v4.clone(),
+            architecture: ProcessorArchitecture::X86,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: vec![class],
+        };
+        m.fs.insert(file(
+            r"C:\Gauges\Contoso.Gauges.dll",
+            FileKind::Assembly(Box::new(assembly)),
+        ))
+        .expect("a new file");
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let inproc_only = co_create(&m, &p, &sw, ClsCtx(ClsCtx::INPROC_SERVER));
+        assert_eq!(inproc_only.hresult(), Some(HResult::REGDB_E_CLASSNOTREG));
+        let o = co_create(&m, &p, &sw, ClsCtx::SERVER);
+        let s = server(&o);
+        assert_eq!(s.kind, ServerKind::Surrogate);
+        assert_eq!(s.process, "dllhost.exe (32-bit)");
+        assert_eq!(s.runtime.as_ref(), Some(&v4));
+        assert!(s.apartment.is_none());
+        let managed = s.managed.as_ref().expect("a managed type");
+        assert_eq!(managed.type_name, "Contoso.Meter");
+        assert_eq!(managed.path.to_string(), r"C:\Gauges\Contoso.Gauges.dll");
     }
 }
