@@ -44,6 +44,20 @@ pub enum Command {
     Regasm(regasm::RegasmArgs),
 }
 
+/// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
+pub(crate) fn set_switch_args(
+    switches: &mut comsim_resolver::Switches,
+    pairs: &[String],
+) -> Result<(), String> {
+    for pair in pairs {
+        switches.set_pair(pair).map_err(|msg| {
+            comsim_diag::Diagnostic::error("arg-switch", format!("--switch {pair}: {msg}"))
+                .to_string()
+        })?;
+    }
+    Ok(())
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match cli.command {

@@ -81,11 +81,7 @@ fn bad(code: &'static str, msg: impl Into<String>) -> String {
 fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let scenario = comsim_scenario::load(&a.machine).map_err(|d| d.to_string())?;
     let mut switches = scenario.switches.clone();
-    for pair in &a.switches {
-        switches
-            .set_pair(pair)
-            .map_err(|msg| bad("arg-switch", format!("--switch {pair}: {msg}")))?;
-    }
+    crate::set_switch_args(&mut switches, &a.switches)?;
     let mut m = scenario.machine;
     let bitness = match a.bitness {
         Bits::B32 => Bitness::B32,

@@ -28,7 +28,7 @@ use crate::raw::{
     ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawProcess,
     RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
-use crate::{Action, Expectation, Scenario, Step};
+use crate::{Action, Expectation, Scenario, Step, StepAction};
 
 /// The scenario file being built: its name, its text's line index, and its directory.
 pub(crate) struct Ctx<'a> {
@@ -918,9 +918,17 @@ fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-/// The keys that make a step, for messages.
-const ACTIONS: &str = "`get_type_from_clsid`, `create_instance`, `get_type_from_progid`, `co_create_instance`, `load_record`, `regasm`, `import`, `delete` or `show`";
+/// The keys that make a step, for messages: "`get_type_from_clsid`, …, `delete` or `show`".
+fn actions_list() -> String {
+    let names: Vec<String> = StepAction::ALL
+        .iter()
+        .map(|a| format!("`{}`", a.keyword()))
+        .collect();
+    join_or(&names)
+}
 
+/// One `[[step]]`: which action it takes, whether its options belong to that action, then the
+/// request or machine step and its expectations.
 fn step(
     ctx: &Ctx<'_>,
     number: usize,
@@ -934,145 +942,207 @@ fn step(
         None => format!("step {number}"),
         Some(n) => non_empty(ctx, n, "the step name")?,
     };
+    let (action, arg_span) = step_action(ctx, number, &span, &r)?;
+    step_options(ctx, action, &r)?;
+    if action.is_request() {
+        request_step(ctx, name, action, &arg_span, r, process)
+    } else {
+        machine_step_with_checks(ctx, name, action, &arg_span, r, m)
+    }
+}
+
+/// The one action key a step gives, with the span of its value.
+fn step_action(
+    ctx: &Ctx<'_>,
+    number: usize,
+    span: &Range<usize>,
+    r: &RawStep,
+) -> Result<(StepAction, Range<usize>), Diagnostic> {
     let mut actions = r.actions();
     actions.sort_by_key(|(_, arg)| arg.start);
-    let (action, arg_span) = match actions.as_slice() {
-        [] => {
-            return Err(ctx
-                .err(
-                    "scenario-step",
-                    &span,
-                    format!("step {number} makes no request"),
-                )
-                .with_note(format!("give one of {ACTIONS}")));
-        }
-        [one] => one.clone(),
-        [(first, _), (second, arg), ..] => {
-            return Err(ctx
-                .err(
-                    "scenario-step",
-                    arg,
-                    format!("a step makes one request: `{first}` and `{second}` are both given"),
-                )
-                .with_note("split them into two `[[step]]`s"));
-        }
-    };
-    // Options that only some step kinds take.
-    let only =
-        |key: &str, present: Option<Range<usize>>, owners: &[&str]| -> Result<(), Diagnostic> {
-            match present {
-                Some(s) if !owners.contains(&action) => Err(ctx.err(
-                    "scenario-step",
-                    &s,
-                    format!(
-                        "`{key}` belongs to `{}`, and this step is `{action}`",
-                        owners.join("` or `")
-                    ),
-                )),
-                _ => Ok(()),
-            }
-        };
-    only(
-        "throw_on_error",
-        r.throw_on_error.as_ref().map(Spanned::span),
-        &["get_type_from_progid"],
-    )?;
-    only(
-        "create",
-        r.create.as_ref().map(Spanned::span),
-        &["get_type_from_progid"],
-    )?;
-    only(
-        "clsctx",
-        r.clsctx.as_ref().map(Spanned::span),
-        &["co_create_instance"],
-    )?;
-    const REQUESTS: &[&str] = &[
-        "get_type_from_clsid",
-        "create_instance",
-        "get_type_from_progid",
-        "co_create_instance",
-        "load_record",
-    ];
-    only(
-        "apartment",
-        r.apartment.as_ref().map(Spanned::span),
-        REQUESTS,
-    )?;
-    for (key, present) in [
-        ("bitness", r.bitness.as_ref().map(Spanned::span)),
-        ("clr", r.clr.as_ref().map(Spanned::span)),
-        ("elevated", r.elevated.as_ref().map(Spanned::span)),
-        ("cwd", r.cwd.as_ref().map(Spanned::span)),
-    ] {
-        only(key, present, &["regasm"])?;
+    match actions.as_slice() {
+        [] => Err(ctx
+            .err(
+                "scenario-step",
+                span,
+                format!("step {number} makes no request"),
+            )
+            .with_note(format!("give one of {}", actions_list()))),
+        [one] => Ok(one.clone()),
+        [(first, _), (second, arg), ..] => Err(ctx
+            .err(
+                "scenario-step",
+                arg,
+                format!("a step makes one request: `{first}` and `{second}` are both given"),
+            )
+            .with_note("split them into two `[[step]]`s")),
     }
-    only(
-        "view",
-        r.view.as_ref().map(Spanned::span),
-        &["import", "delete", "show"],
-    )?;
-    only(
-        "as",
-        r.as_user.as_ref().map(Spanned::span),
-        &["import", "delete"],
-    )?;
+}
 
-    let mut expect: Vec<(Expectation, &'static str)> = Vec::new();
-    if !REQUESTS.contains(&action) {
-        if let Some(t) = [&r.expect_clr2, &r.expect_clr4]
-            .into_iter()
-            .flatten()
-            .next()
+/// An option key of a step, its span when given, and the actions that take it.
+type StepOption<'a> = (&'static str, Option<Range<usize>>, &'a [StepAction]);
+
+/// Refuses an option that the step's action does not take (`clsctx` on a `create_instance`).
+fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Diagnostic> {
+    use StepAction::{CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show};
+    let requests: Vec<StepAction> = StepAction::requests().collect();
+    let options: [StepOption<'_>; 10] = [
+        (
+            "throw_on_error",
+            r.throw_on_error.as_ref().map(Spanned::span),
+            &[GetTypeFromProgid],
+        ),
+        (
+            "create",
+            r.create.as_ref().map(Spanned::span),
+            &[GetTypeFromProgid],
+        ),
+        (
+            "clsctx",
+            r.clsctx.as_ref().map(Spanned::span),
+            &[CoCreateInstance],
+        ),
+        (
+            "apartment",
+            r.apartment.as_ref().map(Spanned::span),
+            &requests,
+        ),
+        ("bitness", r.bitness.as_ref().map(Spanned::span), &[Regasm]),
+        ("clr", r.clr.as_ref().map(Spanned::span), &[Regasm]),
+        (
+            "elevated",
+            r.elevated.as_ref().map(Spanned::span),
+            &[Regasm],
+        ),
+        ("cwd", r.cwd.as_ref().map(Spanned::span), &[Regasm]),
+        (
+            "view",
+            r.view.as_ref().map(Spanned::span),
+            &[Import, Delete, Show],
+        ),
+        (
+            "as",
+            r.as_user.as_ref().map(Spanned::span),
+            &[Import, Delete],
+        ),
+    ];
+    for (key, present, owners) in options {
+        if let Some(s) = present
+            && !owners.contains(&action)
         {
+            let owners: Vec<&str> = owners.iter().map(|a| a.keyword()).collect();
             return Err(ctx.err(
                 "scenario-step",
-                &t.span(),
-                format!("a `{action}` step is the same for every CLR: use `expect`"),
+                &s,
+                format!(
+                    "`{key}` belongs to `{}`, and this step is `{action}`",
+                    owners.join("` or `")
+                ),
             ));
         }
-        let machine_step = machine_step(ctx, action, &arg_span, &r, m)?;
-        if let Some(t) = r.expect {
-            expectations(
-                ctx,
-                t,
-                "expect",
-                None,
-                MACHINE_EXPECTATION_FIELDS,
-                &mut expect,
-            )?;
-        }
-        return Ok(Step {
-            name,
-            action: Action::Machine(machine_step),
-            expect: expect.into_iter().map(|(e, _)| e).collect(),
-        });
     }
+    Ok(())
+}
 
-    let text = |t: &Option<Text>| -> Text {
-        t.clone()
-            .unwrap_or_else(|| Spanned::new(arg_span.clone(), String::new()))
+/// A `regasm`, `import`, `delete` or `show` step and its `expect` (the same for every CLR).
+fn machine_step_with_checks(
+    ctx: &Ctx<'_>,
+    name: String,
+    action: StepAction,
+    arg_span: &Range<usize>,
+    r: RawStep,
+    m: &Machine,
+) -> Result<Step, Diagnostic> {
+    if let Some(t) = [&r.expect_clr2, &r.expect_clr4]
+        .into_iter()
+        .flatten()
+        .next()
+    {
+        return Err(ctx.err(
+            "scenario-step",
+            &t.span(),
+            format!("a `{action}` step is the same for every CLR: use `expect`"),
+        ));
+    }
+    let machine_step = machine_step(ctx, action, arg_span, &r, m)?;
+    let mut expect = Vec::new();
+    if let Some(t) = r.expect {
+        expectations(
+            ctx,
+            t,
+            "expect",
+            None,
+            MACHINE_EXPECTATION_FIELDS,
+            &mut expect,
+        )?;
+    }
+    Ok(Step {
+        name,
+        action: Action::Machine(machine_step),
+        expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// A request step (REQ-1..REQ-5): the request, its apartment, and its `expect`, `expect_clr2`
+/// and `expect_clr4`.
+fn request_step(
+    ctx: &Ctx<'_>,
+    name: String,
+    action: StepAction,
+    arg_span: &Range<usize>,
+    r: RawStep,
+    process: &Process,
+) -> Result<Step, Diagnostic> {
+    let arg = &r
+        .text_arg(action)
+        .cloned()
+        .unwrap_or_else(|| Spanned::new(arg_span.clone(), String::new()));
+    let request = request(ctx, action, arg, &r)?;
+    crate::check_client(process, action, &request).map_err(|d| {
+        let loc = ctx.location(&arg.span());
+        d.with_source_line(ctx.index.line_text(loc.line)).at(loc)
+    })?;
+    let apartment = match &r.apartment {
+        None => None,
+        Some(a) => Some(apartment(ctx, a)?),
     };
-    let arg = &match action {
-        "get_type_from_clsid" => text(&r.get_type_from_clsid),
-        "create_instance" => text(&r.create_instance),
-        "get_type_from_progid" => text(&r.get_type_from_progid),
-        "co_create_instance" => text(&r.co_create_instance),
-        _ => text(&r.load_record),
-    };
-    let request = match action {
-        "get_type_from_clsid" => Request::GetTypeFromClsid {
+    let mut expect = Vec::new();
+    for (table, key, clr) in [
+        (r.expect, "expect", None),
+        (r.expect_clr2, "expect_clr2", Some("2.0")),
+        (r.expect_clr4, "expect_clr4", Some("4.0")),
+    ] {
+        if let Some(t) = table {
+            expectations(ctx, t, key, clr, EXPECTATION_FIELDS, &mut expect)?;
+        }
+    }
+    Ok(Step {
+        name,
+        action: Action::Request { request, apartment },
+        expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// The request a request action's argument names, with its options.
+fn request(
+    ctx: &Ctx<'_>,
+    action: StepAction,
+    arg: &Text,
+    r: &RawStep,
+) -> Result<Request, Diagnostic> {
+    Ok(match action {
+        StepAction::GetTypeFromClsid => Request::GetTypeFromClsid {
             clsid: guid(ctx, arg)?,
         },
-        "create_instance" => Request::CreateInstance {
+        StepAction::CreateInstance => Request::CreateInstance {
             clsid: guid(ctx, arg)?,
         },
-        "get_type_from_progid" => Request::GetTypeFromProgId {
+        StepAction::GetTypeFromProgid => Request::GetTypeFromProgId {
             progid: non_empty(ctx, arg, "the ProgID")?,
             throw_on_error: r.throw_on_error.as_ref().is_some_and(|b| *b.get_ref()),
             create: r.create.as_ref().is_some_and(|b| *b.get_ref()),
         },
-        "co_create_instance" => {
+        StepAction::CoCreateInstance => {
             let s = arg.get_ref();
             let target = if let Some(g) = Guid::parse(s) {
                 ClassRef::Clsid(g)
@@ -1091,33 +1161,6 @@ fn step(
         _ => Request::LoadRecord {
             guid: guid(ctx, arg)?,
         },
-    };
-    if request.is_managed() && process.client == ClientKind::Native {
-        return Err(ctx
-            .err_at(
-                "scenario-step",
-                arg,
-                format!("`{action}` is managed code, and the client is native"),
-            )
-            .with_note("a native client calls CoCreateInstance: `co_create_instance` (REQ-4)"));
-    }
-    let apartment = match &r.apartment {
-        None => None,
-        Some(a) => Some(apartment(ctx, a)?),
-    };
-    for (table, key, clr) in [
-        (r.expect, "expect", None),
-        (r.expect_clr2, "expect_clr2", Some("2.0")),
-        (r.expect_clr4, "expect_clr4", Some("4.0")),
-    ] {
-        if let Some(t) = table {
-            expectations(ctx, t, key, clr, EXPECTATION_FIELDS, &mut expect)?;
-        }
-    }
-    Ok(Step {
-        name,
-        action: Action::Request { request, apartment },
-        expect: expect.into_iter().map(|(e, _)| e).collect(),
     })
 }
 
@@ -1168,14 +1211,14 @@ fn reg_key(ctx: &Ctx<'_>, t: &Text) -> Result<KeyPath, Diagnostic> {
 /// A `regasm`, `import`, `delete` or `show` step.
 fn machine_step(
     ctx: &Ctx<'_>,
-    action: &str,
+    action: StepAction,
     arg_span: &Range<usize>,
     r: &RawStep,
     m: &Machine,
 ) -> Result<MachineStep, Diagnostic> {
     match action {
-        "regasm" => regasm_step(ctx, arg_span, r, m),
-        "import" => {
+        StepAction::Regasm => regasm_step(ctx, arg_span, r, m),
+        StepAction::Import => {
             let t = r.import.as_ref().expect("the action's key is present");
             let view = reg_view(ctx, r.view.as_ref(), m.os)?;
             let admin = reg_admin(ctx, r.as_user.as_ref())?;
@@ -1209,7 +1252,7 @@ fn machine_step(
                 admin,
             })
         }
-        "delete" => {
+        StepAction::Delete => {
             let t = r.delete.as_ref().expect("the action's key is present");
             let key = reg_key(ctx, t)?;
             if key.components.is_empty() {

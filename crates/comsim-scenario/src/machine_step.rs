@@ -3,8 +3,11 @@
 
 use comsim_regasm::{Invocation, RegasmRun, Tool};
 use comsim_regfile::{ImportOptions, ImportReport, Mode};
-use comsim_registry::{Access, Change, KeyPath, View, Writer};
+use comsim_registry::{Access, Change, KeyPath, RegName, Value, View, Writer};
 use comsim_resolver::{Machine, Switches, Trace, WinPath};
+use serde::{Serialize, Serializer};
+
+use crate::StepAction;
 
 /// Where an imported `.reg` file comes from.
 #[derive(Debug, Clone)]
@@ -100,19 +103,19 @@ impl MachineStep {
         !matches!(self, MachineStep::Show { .. })
     }
 
-    /// The key word a scenario spells the step with.
-    pub fn keyword(&self) -> &'static str {
+    /// The action a scenario spells the step with.
+    pub fn action(&self) -> StepAction {
         match self {
-            MachineStep::Regasm { .. } => "regasm",
-            MachineStep::Import { .. } => "import",
-            MachineStep::Delete { .. } => "delete",
-            MachineStep::Show { .. } => "show",
+            MachineStep::Regasm { .. } => StepAction::Regasm,
+            MachineStep::Import { .. } => StepAction::Import,
+            MachineStep::Delete { .. } => StepAction::Delete,
+            MachineStep::Show { .. } => StepAction::Show,
         }
     }
 }
 
-/// What a machine step did.
-#[derive(Debug, Clone)]
+/// What a machine step did. Serialised, `changes` are [`RegistryChange`]s.
+#[derive(Debug, Clone, Serialize)]
 pub struct MachineRun {
     pub trace: Trace,
     /// regasm's console, exit code and counts.
@@ -120,6 +123,7 @@ pub struct MachineRun {
     /// Why an import or delete failed.
     pub error: Option<String>,
     /// The registry difference the step made, physical keys.
+    #[serde(serialize_with = "serialize_changes")]
     pub changes: Vec<Change>,
     /// For `show`: the key as a `.reg` export shows it (`None` when it does not exist).
     pub shown: Option<String>,
@@ -175,16 +179,26 @@ pub(crate) fn import_trace(
     }
 }
 
-/// Runs a machine step.
+impl MachineRun {
+    fn empty() -> MachineRun {
+        MachineRun {
+            trace: Trace::default(),
+            regasm: None,
+            error: None,
+            changes: Vec::new(),
+            shown: None,
+        }
+    }
+}
+
+/// Runs a machine step. A step that cannot change the machine (`show`) copies nothing; one
+/// that can compares the registry before and after it.
 pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
-    let before = step.changes_machine().then(|| m.registry.clone());
-    let mut run = MachineRun {
-        trace: Trace::default(),
-        regasm: None,
-        error: None,
-        changes: Vec::new(),
-        shown: None,
-    };
+    if let Some(run) = observe(m, step) {
+        return run;
+    }
+    let before = m.registry.clone();
+    let mut run = MachineRun::empty();
     match step {
         MachineStep::Regasm {
             tool,
@@ -255,39 +269,138 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
                 Err(e) => run.error = Some(format!("ERROR: Access is denied. ({e})")),
             }
         }
-        MachineStep::Show { key, view } => {
-            let access = Access::new(*view);
-            run.shown = comsim_regfile::export_text(&m.registry, key, &access).map(|t| {
-                let body = t.replace("\r\n", "\n");
-                body.strip_prefix("Windows Registry Editor Version 5.00\n\n")
-                    .unwrap_or(&body)
-                    .trim_end()
-                    .to_owned()
-            });
-            let found = match reg_key_physical(m, key, &access) {
-                Some(p) => format!("stored at {p}"),
-                None => "the key does not exist in this view".to_owned(),
-            };
-            run.trace
-                .push(
-                    if *view == View::Bits32 {
-                        "REG-3"
-                    } else {
-                        "REG-1"
-                    },
-                    format!("{key} read in the {}: {found}", view_name(*view)),
-                )
-                .at(key.to_string());
-        }
+        // `observe` ran it above.
+        MachineStep::Show { .. } => {}
     }
-    if let Some(before) = before {
-        run.changes = comsim_registry::diff(&before, &m.registry);
-    }
+    run.changes = comsim_registry::diff(&before, &m.registry);
     run
+}
+
+/// Runs a step that only looks at the machine (`show`); `None` for a step that can change it,
+/// which needs [`apply`].
+pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
+    let MachineStep::Show { key, view } = step else {
+        return None;
+    };
+    let mut run = MachineRun::empty();
+    let access = Access::new(*view);
+    run.shown = comsim_regfile::export_text(&m.registry, key, &access).map(|t| {
+        let body = t.replace("\r\n", "\n");
+        body.strip_prefix("Windows Registry Editor Version 5.00\n\n")
+            .unwrap_or(&body)
+            .trim_end()
+            .to_owned()
+    });
+    let found = match reg_key_physical(m, key, &access) {
+        Some(p) => format!("stored at {p}"),
+        None => "the key does not exist in this view".to_owned(),
+    };
+    run.trace
+        .push(
+            if *view == View::Bits32 {
+                "REG-3"
+            } else {
+                "REG-1"
+            },
+            format!("{key} read in the {}: {found}", view_name(*view)),
+        )
+        .at(key.to_string());
+    Some(run)
 }
 
 fn reg_key_physical(m: &Machine, key: &KeyPath, access: &Access) -> Option<String> {
     m.registry
         .open(key, access)
         .map(|k| k.primary.path().to_string())
+}
+
+/// One registry change as data: `key_added`, `key_removed`, `value_added`, `value_changed`,
+/// `value_removed`; value data as a `.reg` file writes it (`docs/json.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryChange {
+    pub change: &'static str,
+    pub key: String,
+    /// The value's name, `@` for the default value; absent for a key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+impl RegistryChange {
+    /// A key's addition or removal.
+    fn key(change: &'static str, path: &KeyPath) -> RegistryChange {
+        RegistryChange {
+            change,
+            key: path.to_string(),
+            value: None,
+            old: None,
+            new: None,
+        }
+    }
+
+    /// A value's addition, change or removal.
+    fn value(
+        change: &'static str,
+        key: &KeyPath,
+        name: &RegName,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) -> RegistryChange {
+        RegistryChange {
+            change,
+            key: key.to_string(),
+            value: Some(if name.is_default() {
+                "@".to_owned()
+            } else {
+                name.as_str().to_owned()
+            }),
+            old: old.map(|v| reg_data(name, v)),
+            new: new.map(|v| reg_data(name, v)),
+        }
+    }
+}
+
+impl From<&Change> for RegistryChange {
+    fn from(c: &Change) -> RegistryChange {
+        match c {
+            Change::KeyAdded { path } => RegistryChange::key("key_added", path),
+            Change::KeyRemoved { path } => RegistryChange::key("key_removed", path),
+            Change::ValueAdded { key, name, value } => {
+                RegistryChange::value("value_added", key, name, None, Some(value))
+            }
+            Change::ValueChanged {
+                key,
+                name,
+                old,
+                new,
+            } => RegistryChange::value("value_changed", key, name, Some(old), Some(new)),
+            Change::ValueRemoved { key, name, old } => {
+                RegistryChange::value("value_removed", key, name, Some(old), None)
+            }
+        }
+    }
+}
+
+/// A value's data as a `.reg` file writes it after `=` (`"text"`, `dword:00000001`, `hex:…` on
+/// one line).
+fn reg_data(name: &RegName, v: &Value) -> String {
+    let mut line = String::new();
+    comsim_regfile::write_value(&mut line, name, v);
+    let line = line.trim_end().replace("\\\r\n  ", "");
+    match line.split_once('=') {
+        Some((_, data)) if name.is_default() => data.to_owned(),
+        _ => {
+            // `"name"=data`: the name is quoted and escaped; the data follows the first `=`
+            // after the closing quote.
+            let skip = line.find("\"=").map_or(0, |i| i + 2);
+            line[skip..].to_owned()
+        }
+    }
+}
+
+fn serialize_changes<S: Serializer>(changes: &[Change], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(changes.iter().map(RegistryChange::from))
 }
