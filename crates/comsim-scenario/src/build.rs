@@ -25,8 +25,8 @@ use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawProcess,
-    RawRegistry, RawScenario, RawStep, Scalar, Text,
+    ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawPrimaryInterop,
+    RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
 use crate::{Action, Expectation, Scenario, Step, StepAction};
 
@@ -397,23 +397,79 @@ fn embedded_manifest(ctx: &Ctx<'_>, t: &Option<Text>) -> Result<Option<Vec<u8>>,
     }
 }
 
+/// A `[[machine.assembly]]`: its identity and types, placed at its `path`, in the GAC of each
+/// CLR its `gac` names, or both.
 fn assembly(
     ctx: &Ctx<'_>,
     m: &Machine,
     a: &Spanned<RawAssembly>,
 ) -> Result<Vec<Placement>, Diagnostic> {
     let r = a.get_ref();
-    let name = non_empty(ctx, &r.name, "the assembly name")?;
-    if let Some(c) = name
-        .chars()
-        .find(|c| matches!(c, ',' | '=' | '"' | '\'' | '/' | '\\'))
-    {
-        return Err(ctx.err_at(
-            "scenario-value",
-            &r.name,
-            format!("an assembly name cannot contain {c:?}"),
+    let info = assembly_info(ctx, r)?;
+    let manifest = embedded_manifest(ctx, &r.manifest)?;
+    let placed = |span: &Range<usize>, path: WinPath, what: String| Placement {
+        order: a.span().start,
+        span: span.clone(),
+        file: VFile {
+            path,
+            kind: FileKind::Assembly(Box::new(info.clone())),
+            bytes: Vec::new(),
+            embedded_manifest: manifest.clone(),
+            origin: origin(ctx, span, &what),
+        },
+    };
+    let mut out = Vec::new();
+    if let Some(p) = &r.path {
+        out.push(placed(
+            &p.span(),
+            win_path(ctx, p)?,
+            format!("[[machine.assembly]] {}", info.name),
         ));
     }
+    if let Some(g) = &r.gac {
+        for (family, span) in gac_families(ctx, g)? {
+            let clr = gac_clr(ctx, m, &info, &family, &span)?;
+            out.push(placed(
+                &span,
+                m.gac_path(&clr, &info),
+                format!("[[machine.assembly]] {} in the CLR {family} GAC", info.name),
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Err(ctx
+            .err_at(
+                "scenario-field",
+                &r.name,
+                format!("the assembly `{}` has neither `path` nor `gac`", info.name),
+            )
+            .with_note("give `path = 'C:\\App\\Name.dll'`, `gac = \"4.0\"`, or both"));
+    }
+    Ok(out)
+}
+
+/// The CLR families `gac = "4.0"` or `gac = ["2.0", "4.0"]` names, each with its span.
+fn gac_families(
+    ctx: &Ctx<'_>,
+    g: &Spanned<OneOrMany>,
+) -> Result<Vec<(String, Range<usize>)>, Diagnostic> {
+    let families: Vec<(String, Range<usize>)> = match g.get_ref() {
+        OneOrMany::One(s) => vec![(s.clone(), g.span())],
+        OneOrMany::Many(list) => list
+            .iter()
+            .map(|t| (t.get_ref().clone(), t.span()))
+            .collect(),
+    };
+    if families.is_empty() {
+        return Err(ctx.err_at("scenario-gac", g, "`gac` lists no CLR"));
+    }
+    Ok(families)
+}
+
+/// An assembly's identity, runtime, COM attributes and types, each value checked in the order
+/// the schema lists them.
+fn assembly_info(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<AssemblyInfo, Diagnostic> {
+    let name = assembly_name(ctx, &r.name)?;
     let version = Version::parse(r.version.get_ref()).ok_or_else(|| {
         ctx.err_at(
             "scenario-version",
@@ -424,9 +480,77 @@ fn assembly(
             ),
         )
     })?;
-    let culture = match &r.culture {
+    let culture = culture(ctx, r.culture.as_ref())?;
+    let (public_key_token, public_key) = strong_name(ctx, r)?;
+    let com_compatible_version = match &r.com_compatible_version {
         None => None,
-        Some(t) if t.get_ref().eq_ignore_ascii_case("neutral") => None,
+        Some(t) => Some(Version::parse(t.get_ref()).ok_or_else(|| {
+            ctx.err_at(
+                "scenario-version",
+                t,
+                format!(
+                    "`{}` is not a [ComCompatibleVersion] (expected four numbers up to 65535, as in 1.0.0.0)",
+                    t.get_ref()
+                ),
+            )
+        })?),
+    };
+    let rt = runtime(ctx, &r.runtime)?;
+    let architecture = match &r.architecture {
+        None => ProcessorArchitecture::Msil,
+        Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
+            ctx.err_at(
+                "scenario-value",
+                t,
+                format!(
+                    "`architecture` is `msil`, `x86` or `amd64`, not `{}`",
+                    t.get_ref()
+                ),
+            )
+        })?,
+    };
+    let primary_interop = match &r.primary_interop {
+        None => None,
+        Some(p) => Some(primary_interop(ctx, p.get_ref())?),
+    };
+    let types = assembly_types(ctx, r)?;
+    Ok(AssemblyInfo {
+        name,
+        version,
+        culture,
+        public_key_token,
+        public_key,
+        com_compatible_version,
+        runtime: rt,
+        architecture,
+        com_visible: r.com_visible.unwrap_or(true),
+        primary_interop,
+        guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
+        types,
+    })
+}
+
+/// A simple assembly name: not empty, none of the characters a display name uses as syntax.
+fn assembly_name(ctx: &Ctx<'_>, t: &Text) -> Result<String, Diagnostic> {
+    let name = non_empty(ctx, t, "the assembly name")?;
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ',' | '=' | '"' | '\'' | '/' | '\\'))
+    {
+        return Err(ctx.err_at(
+            "scenario-value",
+            t,
+            format!("an assembly name cannot contain {c:?}"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `culture`: `None` for neutral (or absent), else a culture name such as `en-US`.
+fn culture(ctx: &Ctx<'_>, t: Option<&Text>) -> Result<Option<String>, Diagnostic> {
+    match t {
+        None => Ok(None),
+        Some(t) if t.get_ref().eq_ignore_ascii_case("neutral") => Ok(None),
         Some(t) => {
             let c = t.get_ref();
             if c.is_empty() || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -436,9 +560,17 @@ fn assembly(
                     format!("`{c}` is not a culture (`neutral`, `en-US`, `de`, …)"),
                 ));
             }
-            Some(c.clone())
+            Ok(Some(c.clone()))
         }
-    };
+    }
+}
+
+/// `public_key_token` and `public_key`: the token is the key's when only the key is given, and
+/// must match it when both are.
+fn strong_name(
+    ctx: &Ctx<'_>,
+    r: &RawAssembly,
+) -> Result<(Option<String>, Option<PublicKey>), Diagnostic> {
     let public_key_token = match &r.public_key_token {
         None => None,
         Some(t) if t.get_ref().eq_ignore_ascii_case("null") => None,
@@ -481,53 +613,29 @@ fn assembly(
         }
         (_, token, _) => token,
     };
-    let com_compatible_version = match &r.com_compatible_version {
-        None => None,
-        Some(t) => Some(Version::parse(t.get_ref()).ok_or_else(|| {
-            ctx.err_at(
-                "scenario-version",
-                t,
-                format!(
-                    "`{}` is not a [ComCompatibleVersion] (expected four numbers up to 65535, as in 1.0.0.0)",
-                    t.get_ref()
-                ),
-            )
-        })?),
-    };
-    let rt = runtime(ctx, &r.runtime)?;
-    let architecture = match &r.architecture {
-        None => ProcessorArchitecture::Msil,
-        Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
+    Ok((public_key_token, public_key))
+}
+
+/// `primary_interop = { libid, major, minor }`: the type library a PIA stands for.
+fn primary_interop(ctx: &Ctx<'_>, p: &RawPrimaryInterop) -> Result<PrimaryInterop, Diagnostic> {
+    let part = |n: &Spanned<i64>, key: &str| -> Result<u16, Diagnostic> {
+        u16::try_from(*n.get_ref()).map_err(|_| {
             ctx.err_at(
                 "scenario-value",
-                t,
-                format!(
-                    "`architecture` is `msil`, `x86` or `amd64`, not `{}`",
-                    t.get_ref()
-                ),
+                n,
+                format!("`{key}` is a number from 0 to 65535"),
             )
-        })?,
+        })
     };
-    let primary_interop = match &r.primary_interop {
-        None => None,
-        Some(p) => {
-            let p = p.get_ref();
-            let part = |n: &Spanned<i64>, key: &str| -> Result<u16, Diagnostic> {
-                u16::try_from(*n.get_ref()).map_err(|_| {
-                    ctx.err_at(
-                        "scenario-value",
-                        n,
-                        format!("`{key}` is a number from 0 to 65535"),
-                    )
-                })
-            };
-            Some(PrimaryInterop {
-                libid: guid(ctx, &p.libid)?,
-                major: part(&p.major, "major")?,
-                minor: part(&p.minor, "minor")?,
-            })
-        }
-    };
+    Ok(PrimaryInterop {
+        libid: guid(ctx, &p.libid)?,
+        major: part(&p.major, "major")?,
+        minor: part(&p.minor, "minor")?,
+    })
+}
+
+/// The assembly's `[[…type]]`s; a full name defined twice is an error.
+fn assembly_types(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<Vec<TypeInfo>, Diagnostic> {
     let mut types: Vec<TypeInfo> = Vec::with_capacity(r.types.len());
     for t in &r.types {
         let ti = type_info(ctx, t)?;
@@ -540,80 +648,7 @@ fn assembly(
         }
         types.push(ti);
     }
-    let info = AssemblyInfo {
-        name,
-        version,
-        culture,
-        public_key_token,
-        public_key,
-        com_compatible_version,
-        runtime: rt,
-        architecture,
-        com_visible: r.com_visible.unwrap_or(true),
-        primary_interop,
-        guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
-        types,
-    };
-    let manifest = embedded_manifest(ctx, &r.manifest)?;
-
-    let mut out = Vec::new();
-    if let Some(p) = &r.path {
-        out.push(Placement {
-            order: a.span().start,
-            span: p.span(),
-            file: VFile {
-                path: win_path(ctx, p)?,
-                kind: FileKind::Assembly(Box::new(info.clone())),
-                bytes: Vec::new(),
-                embedded_manifest: manifest.clone(),
-                origin: origin(
-                    ctx,
-                    &p.span(),
-                    &format!("[[machine.assembly]] {}", info.name),
-                ),
-            },
-        });
-    }
-    if let Some(g) = &r.gac {
-        let families: Vec<(String, Range<usize>)> = match g.get_ref() {
-            OneOrMany::One(s) => vec![(s.clone(), g.span())],
-            OneOrMany::Many(list) => list
-                .iter()
-                .map(|t| (t.get_ref().clone(), t.span()))
-                .collect(),
-        };
-        if families.is_empty() {
-            return Err(ctx.err_at("scenario-gac", g, "`gac` lists no CLR"));
-        }
-        for (family, span) in families {
-            let clr = gac_clr(ctx, m, &info, &family, &span)?;
-            out.push(Placement {
-                order: a.span().start,
-                span: span.clone(),
-                file: VFile {
-                    path: m.gac_path(&clr, &info),
-                    kind: FileKind::Assembly(Box::new(info.clone())),
-                    bytes: Vec::new(),
-                    embedded_manifest: manifest.clone(),
-                    origin: origin(
-                        ctx,
-                        &span,
-                        &format!("[[machine.assembly]] {} in the CLR {family} GAC", info.name),
-                    ),
-                },
-            });
-        }
-    }
-    if out.is_empty() {
-        return Err(ctx
-            .err_at(
-                "scenario-field",
-                &r.name,
-                format!("the assembly `{}` has neither `path` nor `gac`", info.name),
-            )
-            .with_note("give `path = 'C:\\App\\Name.dll'`, `gac = \"4.0\"`, or both"));
-    }
-    Ok(out)
+    Ok(types)
 }
 
 /// The installed CLR whose GAC `family` (`2.0`, `4.0`) names (BIND-2).
@@ -791,6 +826,8 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
 // ---------------------------------------------------------------------------------------------
 // The process
 
+/// `[process]`: the program (a file of the machine), its kind and bitness, as the image says and
+/// as the scenario declares them, which must agree.
 fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Process, Diagnostic> {
     let r = raw.get_ref();
     let exe = win_path(ctx, &r.exe)?;
@@ -810,6 +847,40 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             format!("`{exe}` is not an .exe: a process starts from a program"),
         ));
     }
+    let (kind, image_bitness) = client_kind(ctx, r, &exe, file)?;
+    let bitness = process_bitness(ctx, r, &exe, image_bitness, m.os)?;
+    let apartment = apartment(ctx, &r.apartment)?;
+    let preloads_clr = match &r.preloads_clr {
+        None => false,
+        Some(p) => {
+            if *p.get_ref() && kind == ClientKind::Managed {
+                return Err(ctx.err_at(
+                    "scenario-process",
+                    p,
+                    "`preloads_clr` describes a native host; a managed client runs on its CLR already",
+                ));
+            }
+            *p.get_ref()
+        }
+    };
+    Ok(Process {
+        client: kind,
+        bitness,
+        elevated: r.elevated.unwrap_or(false),
+        apartment,
+        exe,
+        preloads_clr,
+    })
+}
+
+/// Whether the program is managed or native (and the bitness its image fixes, if any), checked
+/// against `client` when the scenario gives it.
+fn client_kind(
+    ctx: &Ctx<'_>,
+    r: &RawProcess,
+    exe: &WinPath,
+    file: &VFile,
+) -> Result<(ClientKind, Option<Bitness>), Diagnostic> {
     let (kind, image_bitness) = match &file.kind {
         FileKind::Assembly(a) => (
             ClientKind::Managed,
@@ -852,6 +923,18 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             ));
         }
     }
+    Ok((kind, image_bitness))
+}
+
+/// The process's bitness: `bitness` if given (it must match the image's), else the image's,
+/// else (AnyCPU) the OS's; never 64-bit on a 32-bit Windows.
+fn process_bitness(
+    ctx: &Ctx<'_>,
+    r: &RawProcess,
+    exe: &WinPath,
+    image_bitness: Option<Bitness>,
+    os: Bitness,
+) -> Result<Bitness, Diagnostic> {
     let declared = match &r.bitness {
         None => None,
         Some(b) => Some((bitness(ctx, b, "bitness")?, b)),
@@ -867,9 +950,9 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
         (Some((d, _)), _) => d,
         (None, Some(i)) => i,
         // AnyCPU: the OS's bitness (no 32-bit preference).
-        (None, None) => m.os,
+        (None, None) => os,
     };
-    if bitness == Bitness::B64 && m.os == Bitness::B32 {
+    if bitness == Bitness::B64 && os == Bitness::B32 {
         let at = match &r.bitness {
             Some(b) => b.span(),
             None => r.exe.span(),
@@ -880,28 +963,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             "a 64-bit process cannot run on a 32-bit Windows (`os = \"x86\"`)",
         ));
     }
-    let apartment = apartment(ctx, &r.apartment)?;
-    let preloads_clr = match &r.preloads_clr {
-        None => false,
-        Some(p) => {
-            if *p.get_ref() && kind == ClientKind::Managed {
-                return Err(ctx.err_at(
-                    "scenario-process",
-                    p,
-                    "`preloads_clr` describes a native host; a managed client runs on its CLR already",
-                ));
-            }
-            *p.get_ref()
-        }
-    };
-    Ok(Process {
-        client: kind,
-        bitness,
-        elevated: r.elevated.unwrap_or(false),
-        apartment,
-        exe,
-        preloads_clr,
-    })
+    Ok(bitness)
 }
 
 fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
