@@ -3,7 +3,9 @@
 
 use comsim_regasm::{Invocation, RegasmRun, Tool};
 use comsim_regfile::{ImportOptions, ImportReport, Mode};
-use comsim_registry::{Access, Change, KeyPath, RegName, Value, View, Writer};
+use comsim_registry::{
+    Access, Change, Hive, KeyId, KeyPath, RegName, Registry, Value, View, Writer,
+};
 use comsim_resolver::{Machine, Switches, Trace, WinPath};
 use serde::{Serialize, Serializer};
 
@@ -191,14 +193,14 @@ impl MachineRun {
     }
 }
 
-/// Runs a machine step. A step that cannot change the machine (`show`) copies nothing; one
-/// that can compares the registry before and after it.
+/// Runs a machine step. A step that cannot change the machine (`show`) copies nothing; a
+/// `delete` lists what it removes before removing it; `regasm` and `import` compare the registry
+/// before and after, so they copy it for the time of the step (an import of a file that does not
+/// exist copies nothing).
 pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
     if let Some(run) = observe(m, step) {
         return run;
     }
-    let before = m.registry.clone();
-    let mut run = MachineRun::empty();
     match step {
         MachineStep::Regasm {
             tool,
@@ -212,68 +214,126 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
                 args,
                 cwd: cwd.clone(),
             };
-            match comsim_regasm::run(m, &inv, sw) {
-                Ok(r) => {
-                    run.trace = r.trace.clone();
-                    run.regasm = Some(r);
-                }
-                Err(e) => run.error = Some(e.to_string()),
-            }
+            regasm(m, &inv, sw)
         }
         MachineStep::Import {
             source,
             view,
             admin,
-        } => {
-            let (display, bytes) = match source {
-                ImportSource::Scenario { display, bytes } => (display.clone(), Some(bytes.clone())),
-                ImportSource::Machine(p) => (p.to_string(), m.fs.get(p).map(|f| f.bytes.clone())),
-            };
-            match bytes {
-                None => {
-                    run.error = Some(format!(
-                        "ERROR: Error opening the file. There may be a disk or file system error. ({display} does not exist)"
-                    ));
-                }
-                Some(bytes) => {
-                    let opts = ImportOptions {
-                        mode: Mode::Strict,
-                        view: *view,
-                        writer: Writer { admin: *admin },
-                        encoding: None,
-                    };
-                    match comsim_regfile::import_bytes(&mut m.registry, &display, &bytes, &opts) {
-                        Ok(report) => {
-                            import_trace(&mut run.trace, &display, *view, *admin, &report)
-                        }
-                        Err(d) => run.error = Some(d.to_string()),
-                    }
-                }
-            }
-        }
-        MachineStep::Delete { key, view, admin } => {
-            match m.registry.delete_tree(key, *view, Writer { admin: *admin }) {
-                Ok(true) => {
-                    run.trace
-                        .push(
-                            "REG-4",
-                            format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
-                        )
-                        .at(key.to_string());
-                }
-                Ok(false) => {
-                    run.error = Some(format!(
-                        "ERROR: The system was unable to find the specified registry key or value. ({key})"
-                    ));
-                }
-                Err(e) => run.error = Some(format!("ERROR: Access is denied. ({e})")),
-            }
-        }
+        } => import(m, source, *view, *admin),
+        MachineStep::Delete { key, view, admin } => delete(m, key, *view, *admin),
         // `observe` ran it above.
-        MachineStep::Show { .. } => {}
+        MachineStep::Show { .. } => MachineRun::empty(),
+    }
+}
+
+/// `RegAsm.exe`: its console and trace, and the registry difference.
+fn regasm(m: &mut Machine, inv: &Invocation<'_>, sw: &Switches) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let before = m.registry.clone();
+    match comsim_regasm::run(m, inv, sw) {
+        Ok(r) => {
+            run.trace = r.trace.clone();
+            run.regasm = Some(r);
+        }
+        Err(e) => run.error = Some(e.to_string()),
     }
     run.changes = comsim_registry::diff(&before, &m.registry);
     run
+}
+
+/// `reg import`: REG-3/REG-4 in the trace, and the registry difference.
+fn import(m: &mut Machine, source: &ImportSource, view: View, admin: bool) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let (display, bytes) = match source {
+        ImportSource::Scenario { display, bytes } => (display.clone(), Some(bytes.clone())),
+        ImportSource::Machine(p) => (p.to_string(), m.fs.get(p).map(|f| f.bytes.clone())),
+    };
+    let Some(bytes) = bytes else {
+        run.error = Some(format!(
+            "ERROR: Error opening the file. There may be a disk or file system error. ({display} does not exist)"
+        ));
+        return run;
+    };
+    let opts = ImportOptions {
+        mode: Mode::Strict,
+        view,
+        writer: Writer { admin },
+        encoding: None,
+    };
+    let before = m.registry.clone();
+    match comsim_regfile::import_bytes(&mut m.registry, &display, &bytes, &opts) {
+        Ok(report) => import_trace(&mut run.trace, &display, view, admin, &report),
+        Err(d) => run.error = Some(d.to_string()),
+    }
+    run.changes = comsim_registry::diff(&before, &m.registry);
+    run
+}
+
+/// `reg delete KEY /f` (REG-4): the changes are the tree it removes, listed before removing it,
+/// so no copy of the registry is needed.
+fn delete(m: &mut Machine, key: &KeyPath, view: View, admin: bool) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let writer = Writer { admin };
+    let removed = match m.registry.open_for_write(key, view, writer) {
+        Ok(Some(target)) => removed_tree(&m.registry, target.hive, target.key),
+        Ok(None) | Err(_) => Vec::new(),
+    };
+    match m.registry.delete_tree(key, view, writer) {
+        Ok(true) => {
+            run.trace
+                .push(
+                    "REG-4",
+                    format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
+                )
+                .at(key.to_string());
+            run.changes = removed;
+        }
+        Ok(false) => {
+            run.error = Some(format!(
+                "ERROR: The system was unable to find the specified registry key or value. ({key})"
+            ));
+        }
+        Err(e) => run.error = Some(format!("ERROR: Access is denied. ({e})")),
+    }
+    run
+}
+
+/// What removing the tree at `id` changes, as [`comsim_registry::diff`] lists it: each key's
+/// removal, then its values', then its subkeys' in the registry's order, depth first; paths
+/// spelled as stored.
+fn removed_tree(reg: &Registry, hive: Hive, id: KeyId) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut stack = vec![(id, stored_path(reg, hive, id))];
+    while let Some((k, path)) = stack.pop() {
+        out.push(Change::KeyRemoved { path: path.clone() });
+        for (name, value) in reg.values(k) {
+            out.push(Change::ValueRemoved {
+                key: path.clone(),
+                name: name.clone(),
+                old: value.clone(),
+            });
+        }
+        let first = stack.len();
+        stack.extend(reg.subkeys(k).map(|(n, c)| (c, path.join(n.as_str()))));
+        // Pushed in the registry's order; the first must be popped first.
+        stack[first..].reverse();
+    }
+    out
+}
+
+/// The physical path of a key, with each name as the registry stores it.
+fn stored_path(reg: &Registry, hive: Hive, id: KeyId) -> KeyPath {
+    let mut names = Vec::new();
+    let mut k = id;
+    while let Some(parent) = reg.parent(k) {
+        if let Some((name, _)) = reg.subkeys(parent).find(|(_, c)| *c == k) {
+            names.push(name.as_str().to_owned());
+        }
+        k = parent;
+    }
+    names.reverse();
+    KeyPath::new(hive.root(), names)
 }
 
 /// Runs a step that only looks at the machine (`show`); `None` for a step that can change it,
@@ -403,4 +463,45 @@ fn reg_data(name: &RegName, v: &Value) -> String {
 
 fn serialize_changes<S: Serializer>(changes: &[Change], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(changes.iter().map(RegistryChange::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// REG-4: what `delete` reports without copying the registry is what comparing the registry
+    /// before and after the deletion gives.
+    #[test]
+    fn a_delete_lists_the_same_changes_as_a_full_diff() {
+        let mut reg = Registry::new();
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"Widget\"\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"ThreadingModel\"=\"Both\"\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\InprocServer32\\1.0.0.0]\r\n\"Class\"=\"Widget\"\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\a]\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\B\\c]\r\n\"x\"=dword:00000001\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{11111111-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"Other\"\r\n";
+        let opts = ImportOptions {
+            mode: Mode::Strict,
+            view: View::Bits64,
+            writer: Writer { admin: true },
+            encoding: None,
+        };
+        comsim_regfile::import_bytes(&mut reg, "t.reg", text.as_bytes(), &opts)
+            .expect("a valid .reg file");
+        // Spelled in another case than stored: the changes name the keys as stored.
+        let key = KeyPath::parse(r"HKEY_CLASSES_ROOT\clsid\{0d2b6e5a-0000-4a5b-9c3d-1234567890ab}")
+            .expect("a key path");
+        let writer = Writer { admin: true };
+        let target = reg
+            .open_for_write(&key, View::Bits64, writer)
+            .expect("allowed")
+            .expect("the key exists");
+        let listed = removed_tree(&reg, target.hive, target.key);
+        let before = reg.clone();
+        assert_eq!(reg.delete_tree(&key, View::Bits64, writer), Ok(true));
+        let diffed = comsim_registry::diff(&before, &reg);
+        assert_eq!(listed.len(), 11, "{listed:#?}");
+        assert_eq!(listed, diffed);
+    }
 }
