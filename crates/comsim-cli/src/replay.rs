@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use comsim_scenario::{ClrChoice, ReplayOptions};
+use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 
 use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
@@ -79,9 +79,15 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
         },
         switches: a.switches.clone(),
     };
-    let replay = comsim_scenario::replay(&scenario, &options).map_err(|d| d.to_string())?;
-    let rendered = match a.format {
-        Format::Json => json::render(&a.scenario, &scenario, &replay)?,
+    let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
+    let failed = match a.format {
+        Format::Json => {
+            let replay = replayer.into_replay();
+            let rendered = json::render(&a.scenario, &scenario, &replay)?;
+            out.write_all(rendered.as_bytes())
+                .map_err(|e| e.to_string())?;
+            replay.failed()
+        }
         Format::Text => {
             let paint = text::Paint {
                 on: match a.color {
@@ -93,14 +99,8 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
                     }
                 },
             };
-            text::render(&scenario, &replay, paint)
+            text::write(&scenario, &replayer, paint, out)?.failed > 0
         }
     };
-    out.write_all(rendered.as_bytes())
-        .map_err(|e| e.to_string())?;
-    Ok(if replay.failed() {
-        EXIT_NOT_FOUND
-    } else {
-        EXIT_OK
-    })
+    Ok(if failed { EXIT_NOT_FOUND } else { EXIT_OK })
 }

@@ -188,7 +188,7 @@ impl Serialize for RequestRun {
 }
 
 /// Counts over a replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
     pub steps: usize,
     /// Request runs (a machine step is not a run).
@@ -198,7 +198,33 @@ pub struct Summary {
     pub failed: usize,
 }
 
+impl Summary {
+    /// Counts one more step.
+    pub fn add(&mut self, step: &StepRun) {
+        self.steps += 1;
+        if let StepRun::Request(r) = step {
+            self.runs += r.runs.len();
+        }
+        for c in step.checks() {
+            self.expectations += 1;
+            if c.ok {
+                self.passed += 1;
+            } else {
+                self.failed += 1;
+            }
+        }
+    }
+}
+
 impl StepRun {
+    /// The step's number, from 1.
+    pub fn step(&self) -> usize {
+        match self {
+            StepRun::Machine(m) => m.step,
+            StepRun::Request(r) => r.step,
+        }
+    }
+
     /// The step's checks, of every run.
     pub fn checks(&self) -> impl Iterator<Item = &Check> {
         let (machine, request): (&[Check], &[RequestRun]) = match self {
@@ -230,23 +256,11 @@ impl Replay {
 
     /// Steps, runs and expectations, passed and failed.
     pub fn summary(&self) -> Summary {
-        let runs = self
-            .steps
-            .iter()
-            .map(|s| match s {
-                StepRun::Request(r) => r.runs.len(),
-                StepRun::Machine(_) => 0,
-            })
-            .sum();
-        let expectations = self.checks().count();
-        let passed = self.checks().filter(|c| c.ok).count();
-        Summary {
-            steps: self.steps.len(),
-            runs,
-            expectations,
-            passed,
-            failed: expectations - passed,
+        let mut sum = Summary::default();
+        for step in &self.steps {
+            sum.add(step);
         }
+        sum
     }
 
     /// Whether every expectation held.
@@ -267,48 +281,91 @@ impl Replay {
 /// Errors: a bad `options.switches` entry, and a managed request in a native client's scenario
 /// (REQ-4; the loader refuses it too, so only a scenario built another way reaches this).
 pub fn replay(scenario: &Scenario, options: &ReplayOptions) -> Result<Replay, Diagnostic> {
-    let switches = effective_switches(scenario, options)?;
-    check_clients(scenario)?;
-    let clrs = clrs(&scenario.process, options.clrs);
-    let mut machine: Cow<'_, Machine> = Cow::Borrowed(&scenario.machine);
-    let mut machine_copies = 0;
-    let mut steps = Vec::with_capacity(scenario.steps.len());
-    let mut next = 0;
-    while next < scenario.steps.len() {
-        let step = &scenario.steps[next];
-        if let Action::Machine(ms) = &step.action
-            && ms.changes_machine()
-        {
-            if let Cow::Borrowed(_) = machine {
-                machine_copies += 1;
-            }
-            let run = apply(machine.to_mut(), ms, &switches);
-            steps.push(StepRun::Machine(Box::new(machine_step_run(
-                scenario, next, step, ms, run,
-            ))));
-            next += 1;
-        } else {
-            // The steps up to the next change see one machine: one client process per CLR.
-            let end = scenario.steps[next..]
-                .iter()
-                .position(changes_machine)
-                .map_or(scenario.steps.len(), |k| next + k);
-            let state = State {
-                scenario,
-                machine: &machine,
-                switches: &switches,
-                clrs: &clrs,
-            };
-            steps.extend(state.run(next..end));
-            next = end;
+    Ok(Replayer::new(scenario, options)?.into_replay())
+}
+
+/// A replay about to run: its switches and CLRs are known, and [`Replayer::run`] hands each
+/// step over as soon as it has run, so that a caller that does not keep them (the CLI's text
+/// output) holds one step at a time. [`replay`] keeps them all.
+#[derive(Debug)]
+pub struct Replayer<'s> {
+    scenario: &'s Scenario,
+    switches: Switches,
+    clrs: Vec<Option<Clr>>,
+}
+
+impl<'s> Replayer<'s> {
+    /// Checks the options and the scenario (as [`replay`] does) without running anything.
+    pub fn new(scenario: &'s Scenario, options: &ReplayOptions) -> Result<Self, Diagnostic> {
+        let switches = effective_switches(scenario, options)?;
+        check_clients(scenario)?;
+        Ok(Replayer {
+            scenario,
+            switches,
+            clrs: clrs(&scenario.process, options.clrs),
+        })
+    }
+
+    /// The switches the steps run with: the scenario's, then the options'.
+    pub fn switches(&self) -> &Switches {
+        &self.switches
+    }
+
+    /// The CLRs each request runs on, as [`Replay::clrs`].
+    pub fn clrs(&self) -> &[Option<Clr>] {
+        &self.clrs
+    }
+
+    /// Runs the steps and keeps them all: the [`Replay`].
+    pub fn into_replay(self) -> Replay {
+        let mut steps = Vec::with_capacity(self.scenario.steps.len());
+        let machine_copies = self.run(|step| steps.push(step));
+        Replay {
+            switches: self.switches,
+            clrs: self.clrs,
+            steps,
+            machine_copies,
         }
     }
-    Ok(Replay {
-        switches,
-        clrs,
-        steps,
-        machine_copies,
-    })
+
+    /// Runs the steps in order, giving each to `each` as soon as it has run; returns how many
+    /// copies of the machine were made (0 when no step changes it, else 1).
+    pub fn run(&self, mut each: impl FnMut(StepRun)) -> usize {
+        let scenario = self.scenario;
+        let mut machine: Cow<'_, Machine> = Cow::Borrowed(&scenario.machine);
+        let mut machine_copies = 0;
+        let mut next = 0;
+        while next < scenario.steps.len() {
+            let step = &scenario.steps[next];
+            if let Action::Machine(ms) = &step.action
+                && ms.changes_machine()
+            {
+                if let Cow::Borrowed(_) = machine {
+                    machine_copies += 1;
+                }
+                let run = apply(machine.to_mut(), ms, &self.switches);
+                each(StepRun::Machine(Box::new(machine_step_run(
+                    scenario, next, step, ms, run,
+                ))));
+                next += 1;
+            } else {
+                // The steps up to the next change see one machine: one client process per CLR.
+                let end = scenario.steps[next..]
+                    .iter()
+                    .position(changes_machine)
+                    .map_or(scenario.steps.len(), |k| next + k);
+                let state = State {
+                    scenario,
+                    machine: &machine,
+                    switches: &self.switches,
+                    clrs: &self.clrs,
+                };
+                state.run(next..end, &mut each);
+                next = end;
+            }
+        }
+        machine_copies
+    }
 }
 
 /// The scenario's switches, then the options'.
@@ -380,19 +437,19 @@ struct State<'a> {
 }
 
 impl State<'_> {
-    /// Runs steps that do not change the machine. Each CLR's client process starts at the
-    /// first request and serves the rest; the processes end when this returns.
-    fn run(&self, steps: std::ops::Range<usize>) -> Vec<StepRun> {
+    /// Runs steps that do not change the machine, giving each to `each`. Each CLR's client
+    /// process starts at the first request and serves the rest; the processes end when this
+    /// returns.
+    fn run(&self, steps: std::ops::Range<usize>, each: &mut impl FnMut(StepRun)) {
         let s = self.scenario;
         let mut sessions: Vec<Option<Session<'_>>> = self.clrs.iter().map(|_| None).collect();
-        let mut out = Vec::with_capacity(steps.len());
         for index in steps {
             let step = &s.steps[index];
             match &step.action {
                 Action::Machine(ms) => {
                     // Only steps that change nothing reach here.
                     if let Some(run) = observe(self.machine, ms) {
-                        out.push(StepRun::Machine(Box::new(machine_step_run(
+                        each(StepRun::Machine(Box::new(machine_step_run(
                             s, index, step, ms, run,
                         ))));
                     }
@@ -420,7 +477,7 @@ impl State<'_> {
                             }
                         })
                         .collect();
-                    out.push(StepRun::Request(RequestStepRun {
+                    each(StepRun::Request(RequestStepRun {
                         step: index + 1,
                         name: step.name.clone(),
                         action: step.action.kind(),
@@ -431,7 +488,6 @@ impl State<'_> {
                 }
             }
         }
-        out
     }
 }
 

@@ -4,8 +4,11 @@
 use comsim_resolver::{
     ClientKind, LoadedType, Outcome, Process, Server, ServerKind, Source, TraceStep,
 };
+use std::io::Write;
+
+use comsim_resolver::Switches;
 use comsim_scenario::{
-    Action, Check, Clr, MachineStep, MachineStepRun, Replay, RequestRun, Scenario, Step, StepRun,
+    Action, Check, Clr, MachineStep, MachineStepRun, Replayer, RequestRun, Scenario, Step, StepRun,
     Summary,
 };
 
@@ -388,21 +391,45 @@ fn line(o: &mut String, l: impl AsRef<str>) {
     o.push('\n');
 }
 
-/// The whole text report: the heading, each step, the summary.
-pub(super) fn render(s: &Scenario, replay: &Replay, p: Paint) -> String {
+/// Runs the replay and writes the text report as it goes: the heading, each step as soon as it
+/// has run (so that no more than one step's runs are held), the summary. Returns the counts.
+pub(super) fn write(
+    s: &Scenario,
+    replayer: &Replayer<'_>,
+    p: Paint,
+    out: &mut dyn Write,
+) -> Result<Summary, String> {
     let mut o = String::new();
-    heading(s, replay, p, &mut o);
-    for (step, run) in s.steps.iter().zip(&replay.steps) {
+    heading(s, replayer.switches(), replayer.clrs(), p, &mut o);
+    out.write_all(o.as_bytes()).map_err(|e| e.to_string())?;
+    let mut sum = Summary::default();
+    let mut failed_write = None;
+    replayer.run(|run| {
+        sum.add(&run);
+        if failed_write.is_some() {
+            return;
+        }
+        let mut o = String::new();
         line(&mut o, "");
-        step_text(s, step, run, p, &mut o);
+        if let Some(step) = s.steps.get(run.step().saturating_sub(1)) {
+            step_text(s, step, &run, p, &mut o);
+        }
+        if let Err(e) = out.write_all(o.as_bytes()) {
+            failed_write = Some(e.to_string());
+        }
+    });
+    if let Some(e) = failed_write {
+        return Err(e);
     }
+    let mut o = String::new();
     line(&mut o, "");
-    summary_line(replay.summary(), p, &mut o);
-    o
+    summary_line(sum, p, &mut o);
+    out.write_all(o.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(sum)
 }
 
 /// The title, description, scenario file, process, machine setup, switches and CLRs.
-fn heading(s: &Scenario, replay: &Replay, p: Paint, o: &mut String) {
+fn heading(s: &Scenario, switches: &Switches, clrs: &[Option<Clr>], p: Paint, o: &mut String) {
     line(o, p.paint(&s.title, Style::Bold));
     if let Some(d) = &s.description {
         for l in d.trim_end().lines() {
@@ -422,7 +449,7 @@ fn heading(s: &Scenario, replay: &Replay, p: Paint, o: &mut String) {
             ),
         );
     }
-    let nd = replay.switches.non_default();
+    let nd = switches.non_default();
     line(
         o,
         format!(
@@ -434,7 +461,7 @@ fn heading(s: &Scenario, replay: &Replay, p: Paint, o: &mut String) {
             }
         ),
     );
-    let runs_text = match replay.clrs.as_slice() {
+    let runs_text = match clrs {
         [None] => {
             "one per step: the client is native and loads no CLR, so the CLR choice changes nothing"
                 .to_owned()
