@@ -83,9 +83,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     let failed = match a.format {
         Format::Json => {
             let replay = replayer.into_replay();
-            let rendered = json::render(&a.scenario, &scenario, &replay)?;
-            out.write_all(rendered.as_bytes())
-                .map_err(|e| e.to_string())?;
+            json::write(&a.scenario, &scenario, &replay, out)?;
             replay.failed()
         }
         Format::Text => {

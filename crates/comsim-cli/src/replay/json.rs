@@ -1,6 +1,7 @@
 //! `comsim replay --format json`: the [`Replay`] laid out as `docs/json.md` describes it (request
 //! runs in one list, machine steps in another).
 
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use comsim_resolver::{Apartment, Bitness, Outcome, Process, Trace};
@@ -73,9 +74,15 @@ fn machine_step(m: &MachineStepRun) -> JsonMachineStep<'_> {
     }
 }
 
-/// The JSON document, pretty-printed, with a final newline; `arg` is the scenario as the
-/// command line named it.
-pub(super) fn render(arg: &Path, s: &Scenario, replay: &Replay) -> Result<String, String> {
+/// Writes the JSON document, pretty-printed, with a final newline, straight to `out` (not
+/// through a string as large as the document); `arg` is the scenario as the command line named
+/// it.
+pub(super) fn write(
+    arg: &Path,
+    s: &Scenario,
+    replay: &Replay,
+    out: &mut dyn Write,
+) -> Result<(), String> {
     let runs = replay
         .request_runs()
         .map(|(step, r)| JsonRun {
@@ -124,5 +131,8 @@ pub(super) fn render(arg: &Path, s: &Scenario, replay: &Replay) -> Result<String
         machine_steps,
         summary: replay.summary(),
     };
-    Ok(serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n")
+    let mut w = BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut w, &report).map_err(|e| e.to_string())?;
+    w.write_all(b"\n").map_err(|e| e.to_string())?;
+    w.flush().map_err(|e| e.to_string())
 }
