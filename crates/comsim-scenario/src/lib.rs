@@ -1,7 +1,8 @@
 //! Scenarios: a hand-written TOML file that describes a machine (its registry as `.reg` files,
 //! its files: manifests, `.config` files, managed assemblies, native images), the client process,
 //! and the steps it takes, each with the outcome it expects. [`load`] turns one into the
-//! resolver's model; `docs/scenarios.md` is the schema.
+//! resolver's model; `docs/scenarios.md` is the schema. [`replay`] runs its steps (machine steps
+//! with [`apply`], requests in one client process per machine state and CLR) into a [`Replay`].
 //!
 //! Every problem with a scenario is a [`Diagnostic`] with the file, line and column where it was
 //! written: TOML syntax, an unknown key at any level, a bad GUID or version, a file that does not
