@@ -245,30 +245,27 @@ fn a_native_client_gets_one_run_per_step_whatever_the_clr_choice() {
 #[test]
 fn req4_a_managed_request_in_a_native_clients_scenario_is_refused() {
     let mut s = load("native-client-managed-class");
-    let i = s
+    // The native client's first CoCreateInstance of a CLSID, made a managed request instead.
+    let (i, clsid) = s
         .steps
         .iter()
-        .position(|st| {
-            matches!(
-                st.action,
-                Action::Request {
-                    request: Request::CoCreateInstance { .. },
-                    ..
-                }
-            )
+        .enumerate()
+        .find_map(|(i, st)| match &st.action {
+            Action::Request {
+                request:
+                    Request::CoCreateInstance {
+                        target: ClassRef::Clsid(g),
+                        ..
+                    },
+                ..
+            } => Some((i, *g)),
+            _ => None,
         })
-        .expect("a CoCreateInstance step");
-    let Action::Request { request, .. } = &mut s.steps[i].action else {
-        unreachable!("found above");
+        .expect("a CoCreateInstance of a CLSID");
+    s.steps[i].action = Action::Request {
+        request: Request::GetTypeFromClsid { clsid },
+        apartment: None,
     };
-    let clsid = match request {
-        Request::CoCreateInstance {
-            target: ClassRef::Clsid(g),
-            ..
-        } => *g,
-        _ => comsim_manifest::Guid::parse("{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}").unwrap(),
-    };
-    *request = Request::GetTypeFromClsid { clsid };
     let err = replay(&s, &both()).expect_err("REQ-4");
     let text = err.to_string();
     assert!(
@@ -276,4 +273,56 @@ fn req4_a_managed_request_in_a_native_clients_scenario_is_refused() {
         "{text}"
     );
     assert!(text.contains(&format!("in step {}", i + 1)), "{text}");
+}
+
+/// The trace of the last request run on CLR 4.0.
+fn last_clr4_trace(r: &Replay) -> Vec<String> {
+    let (_, run) = r
+        .request_runs()
+        .filter(|(_, run)| run.clr == Some(Clr::V4))
+        .last()
+        .expect("a run on CLR 4.0");
+    let trace = serde_json::to_value(&run.run.trace).expect("a trace serialises");
+    trace
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["rule"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_show_keeps_the_client_process_and_a_change_starts_a_new_one() {
+    let s = load("machine-steps-import-delete");
+    let (import, create, denied_delete) = (&s.steps[0], &s.steps[1], &s.steps[2]);
+    let show = comsim_scenario::Step {
+        name: "show the class".into(),
+        action: Action::Machine(comsim_scenario::MachineStep::Show {
+            key: comsim_registry::KeyPath::parse(
+                r"HKEY_CLASSES_ROOT\CLSID\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}",
+            )
+            .expect("a key path"),
+            view: comsim_registry::View::Bits64,
+        }),
+        expect: Vec::new(),
+    };
+    let with = |middle: Option<&comsim_scenario::Step>| {
+        let mut s2 = s.clone();
+        s2.steps = [Some(import), Some(create), middle, Some(create)]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let mut options = both();
+        options.clrs = ClrChoice::Clr4;
+        last_clr4_trace(&replay(&s2, &options).expect("replays"))
+    };
+    let same_process = with(None);
+    // A second request in the same process starts with the request: no SXS-1 process start.
+    assert_eq!(same_process.first().map(String::as_str), Some("REQ-2"));
+    assert_eq!(with(Some(&show)), same_process);
+    // A delete that is denied changes nothing, but the client runs after it is a new process
+    // (SXS-1: its activation context is built again).
+    let after_delete = with(Some(denied_delete));
+    assert_eq!(after_delete.first().map(String::as_str), Some("SXS-1"));
 }
