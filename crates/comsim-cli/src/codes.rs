@@ -45,10 +45,6 @@ pub const REGASM_SAVE: Code = Code::new(&CodeInfo::new(
     "regasm-save",
     "a file regasm wrote (a .reg or .tlb) cannot be saved to disk",
 ));
-pub const REPLAY_STEP: Code = Code::new(&CodeInfo::new(
-    "replay-step",
-    "a scenario step asks a native client to run managed code",
-));
 
 /// Every code the `comsim` commands report.
 pub const ALL: &[Code] = &[
@@ -62,5 +58,4 @@ pub const ALL: &[Code] = &[
     MANIFEST_PE,
     REGASM_UNSUPPORTED,
     REGASM_SAVE,
-    REPLAY_STEP,
 ];

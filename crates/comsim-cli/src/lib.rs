@@ -1,6 +1,8 @@
 //! The comsim command line: argument parsing and the commands, writing to any `Write` so tests can
 //! capture what a user would see.
 
+#![warn(clippy::too_many_lines)]
+
 use std::io::Write;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +45,20 @@ pub enum Command {
     /// Run regasm on a scenario's machine: print what regasm prints (exit 0, or 100 after an
     /// error, as regasm), and with --diff the registry difference it made.
     Regasm(regasm::RegasmArgs),
+}
+
+/// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
+pub(crate) fn set_switch_args(
+    switches: &mut comsim_resolver::Switches,
+    pairs: &[String],
+) -> Result<(), String> {
+    for pair in pairs {
+        switches.set_pair(pair).map_err(|msg| {
+            comsim_diag::Diagnostic::error(codes::ARG_SWITCH, format!("--switch {pair}: {msg}"))
+                .to_string()
+        })?;
+    }
+    Ok(())
 }
 
 /// Runs a parsed command line; returns the process exit code.

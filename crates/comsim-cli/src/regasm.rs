@@ -3,16 +3,16 @@
 //! splits them), then, with `--diff`, the registry difference it made. The exit code is regasm's:
 //! 0, or 100 after an error; 2 when comsim cannot run it (a bad scenario, a bad comsim option).
 
+use crate::codes;
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use comsim_diag::{Code, Diagnostic};
+use comsim_diag::Diagnostic;
 use comsim_regasm::{Invocation, Stream, Tool};
 use comsim_resolver::{Bitness, WinPath};
 
 use crate::EXIT_BAD_INPUT;
-use crate::codes;
 
 #[derive(Debug, Args)]
 pub struct RegasmArgs {
@@ -75,18 +75,14 @@ pub fn run(a: RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-fn bad(code: Code, msg: impl Into<String>) -> String {
+fn bad(code: comsim_diag::Code, msg: impl Into<String>) -> String {
     Diagnostic::error(code, msg).to_string()
 }
 
 fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let scenario = comsim_scenario::load(&a.machine).map_err(|d| d.to_string())?;
     let mut switches = scenario.switches.clone();
-    for pair in &a.switches {
-        switches
-            .set_pair(pair)
-            .map_err(|msg| bad(codes::ARG_SWITCH, format!("--switch {pair}: {msg}")))?;
-    }
+    crate::set_switch_args(&mut switches, &a.switches)?;
     let mut m = scenario.machine;
     let bitness = match a.bitness {
         Bits::B32 => Bitness::B32,

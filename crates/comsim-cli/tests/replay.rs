@@ -1,7 +1,7 @@
-//! `comsim replay` as a user sees it: one snapshot per scenario under `fixtures/scenarios/`
-//! (named after the scenario's directory), run from the workspace root with relative paths; the
-//! shape of the JSON output; and `docs/json.md` checked against the real output, so the
-//! documentation cannot drift from the code.
+//! `comsim replay` as a user sees it: the text rendering of a handful of scenarios (one of each
+//! way a step is shown, named after the scenario's directory) and the JSON rendering of one, run
+//! from the workspace root with relative paths; the shape of the JSON output; and `docs/json.md`
+//! checked against the real output, so the documentation cannot drift from the code.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -42,21 +42,53 @@ fn shown(args: &[&str]) -> String {
     )
 }
 
+/// The scenarios whose text rendering is snapshotted: one of each way a step is shown. Every
+/// scenario's behaviour (outcome and trace) is snapshotted as data by
+/// `crates/comsim-scenario/tests/replay.rs`.
+const TEXT_SNAPSHOTS: &[&str] = &[
+    // The README's teaching scenario: two CLRs side by side, an inferred rule.
+    "classic-32bit-client-32bit-regasm",
+    // regasm, then `show`, then a client of each bitness.
+    "regasm-32bit-then-64bit-client",
+    // regasm's console with errors and its exit code.
+    "regasm-console-errors",
+    // A native client: one run per step, in one column.
+    "native-client-managed-class",
+    // Registration-free activation through manifests.
+    "sxs-reg-free",
+    // Exceptions with their HRESULTs and messages.
+    "bind-failures",
+    // A process that fails to start.
+    "sxs-startup-failure",
+    // `import` and `delete` with their registry differences, a denied delete.
+    "machine-steps-import-delete",
+];
+
 #[test]
 fn scenario() {
-    insta::glob!("../../../fixtures", "scenarios/*/scenario.toml", |path| {
-        let dir = path.parent().expect("a scenario directory");
-        let name = dir
-            .file_name()
-            .expect("a directory name")
-            .to_string_lossy()
-            .into_owned();
+    for name in TEXT_SNAPSHOTS {
         let arg = format!("fixtures/scenarios/{name}");
         let text = shown(&["replay", &arg, "--clr", "both"]);
-        insta::with_settings!({ snapshot_suffix => name.as_str() }, {
+        insta::with_settings!({
+            snapshot_suffix => *name,
+            input_file => root().join(&arg).join("scenario.toml"),
+        }, {
             insta::assert_snapshot!(text);
         });
-    });
+    }
+}
+
+/// The JSON rendering of a scenario with request runs and machine steps (an import, a denied
+/// delete, a delete), whole.
+#[test]
+fn scenario_json() {
+    let text = shown(&[
+        "replay",
+        "fixtures/scenarios/machine-steps-import-delete",
+        "--format",
+        "json",
+    ]);
+    insta::assert_snapshot!(text);
 }
 
 fn replay_json(extra: &[&str]) -> Value {

@@ -1,6 +1,7 @@
 //! Every rule of `docs/rules.md` must be cited by the trace of at least one reviewed scenario
-//! snapshot (`tests/snapshots/replay__scenario@*.snap`, written by `tests/replay.rs`), so that each
-//! rule is shown working on a fixture a reader can run. The rules are the project's own:
+//! snapshot (the behaviour snapshots `crates/comsim-scenario/tests/snapshots/behaviour@*.snap`,
+//! written by `crates/comsim-scenario/tests/replay.rs`: each trace step's `rule`), so that each rule
+//! is shown working on a fixture a reader can run. The rules are the project's own:
 //! `<workspace root>/docs/rules.md`, one Markdown list item per rule (`- SHIM-REG-3 …`).
 
 use std::collections::BTreeSet;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 /// removes it from this list.
 const EXCLUDED_GROUPS: &[&str] = &[];
 
-/// The groups `docs/rules.md` defines; the extraction must find each, so the coverage test cannot
+/// The groups `rules.md` defines; the extraction must find each, so the coverage test cannot
 /// pass on an empty or misread file.
 const EXPECTED_GROUPS: &[&str] = &[
     "REQ", "SXS", "REG", "SHIM-REG", "LCC", "BIND", "COM", "SHIM", "MSG", "ASM",
@@ -80,7 +81,7 @@ fn group(id: &str) -> String {
     }
 }
 
-/// The rule IDs `docs/rules.md` defines: list items that start with one (`- SHIM-REG-3 Key: …`).
+/// The rule IDs `rules.md` defines: list items that start with one (`- SHIM-REG-3 Key: …`).
 fn rule_ids(md: &str) -> Vec<String> {
     let mut ids = Vec::new();
     for line in md.lines() {
@@ -97,20 +98,35 @@ fn rule_ids(md: &str) -> Vec<String> {
     ids
 }
 
-/// The rule IDs a replay snapshot's traces cite: the token after a step number (`12.`), in
-/// either column. Rule IDs mentioned in prose (a scenario's description) do not count.
+/// The rule IDs a behaviour snapshot's traces cite: the `rule` of every trace step (the
+/// machine's setup, each run, each machine step). Rule IDs mentioned in prose do not count.
 fn cited(snapshot: &str) -> BTreeSet<String> {
+    // An insta snapshot: a `---` header, then the JSON.
+    let json = snapshot
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(snapshot, |(_, body)| body);
+    let value: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("a behaviour snapshot: {e}"));
     let mut out = BTreeSet::new();
-    for line in snapshot.lines() {
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        for w in tokens.windows(2) {
-            let number = w[0]
-                .strip_suffix('.')
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-            // A numbered trace step (`12. LCC4-4`) or a machine setup step (`setup: REG-4`).
-            if (number || w[0] == "setup:") && is_rule_id(w[1]) {
-                out.insert(w[1].to_owned());
+    let mut stack = vec![&value];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => {
+                for key in ["setup", "trace"] {
+                    let steps = map.get(key).and_then(|t| t.as_array());
+                    for step in steps.into_iter().flatten() {
+                        if let Some(rule) = step.get("rule").and_then(|r| r.as_str())
+                            && is_rule_id(rule)
+                        {
+                            out.insert(rule.to_owned());
+                        }
+                    }
+                }
+                stack.extend(map.values());
             }
+            _ => {}
         }
     }
     out
@@ -136,9 +152,20 @@ fn rule_ids_are_recognised() {
     assert_eq!(group("LCC2-1"), "LCC");
     assert_eq!(group("LCC-6"), "LCC");
     assert_eq!(group("SHIM-1"), "SHIM");
-    let trace = "setup:    REG-4 x.reg\n  *  7. SHIM-REG-1  found (LCC4-4)        | 12. LCC4-4      text\n  see REQ-1";
+    let snapshot = r#"---
+source: crates/comsim-scenario/tests/replay.rs
+expression: value
+---
+{
+  "setup": [{ "rule": "REG-4", "looked_at": "x.reg" }],
+  "steps": [
+    { "runs": [{ "trace": [{ "rule": "SHIM-REG-1", "found": "see REQ-1" }] },
+               { "trace": [{ "rule": "LCC4-4" }] }] },
+    { "action": "delete", "trace": [{ "rule": "REG-4" }], "changes": [] }
+  ]
+}"#;
     assert_eq!(
-        cited(trace).into_iter().collect::<Vec<_>>(),
+        cited(snapshot).into_iter().collect::<Vec<_>>(),
         ["LCC4-4", "REG-4", "SHIM-REG-1"]
     );
 }
@@ -197,24 +224,20 @@ fn rules_md_documents_every_switch_with_its_rule() {
 #[test]
 fn every_rule_is_cited_by_a_scenario_snapshot() {
     let ids = rule_ids(&rules_md());
-    let dir = workspace_root().join("crates/comsim-cli/tests/snapshots");
+    let dir = workspace_root().join("crates/comsim-scenario/tests/snapshots");
     let mut seen = BTreeSet::new();
     let mut snapshots = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("a directory entry").path();
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if name.starts_with("replay__scenario@") && name.ends_with(".snap") {
+        if name.starts_with("behaviour@") && name.ends_with(".snap") {
             snapshots += 1;
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             seen.extend(cited(&text));
         }
     }
-    assert!(
-        snapshots > 0,
-        "no replay__scenario@*.snap under {}",
-        dir.display()
-    );
+    assert!(snapshots > 0, "no behaviour@*.snap under {}", dir.display());
     let uncovered: Vec<&String> = ids
         .iter()
         .filter(|id| !EXCLUDED_GROUPS.contains(&group(id).as_str()))

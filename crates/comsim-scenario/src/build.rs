@@ -1,6 +1,7 @@
 //! From the TOML's shape (`raw`) to the resolver's model: every value is checked here, and every
 //! error points at the value that caused it.
 
+use crate::codes;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -20,16 +21,15 @@ use comsim_resolver::{SWITCHES, Switches};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::codes;
 use crate::expect;
 use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawProcess,
-    RawRegistry, RawScenario, RawStep, Scalar, Text,
+    ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawPrimaryInterop,
+    RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
-use crate::{Action, Expectation, Scenario, Step};
+use crate::{Action, Expectation, Scenario, Step, StepAction};
 
 /// The scenario file being built: its name, its text's line index, and its directory.
 pub(crate) struct Ctx<'a> {
@@ -396,23 +396,79 @@ fn embedded_manifest(ctx: &Ctx<'_>, t: &Option<Text>) -> Result<Option<Vec<u8>>,
     }
 }
 
+/// A `[[machine.assembly]]`: its identity and types, placed at its `path`, in the GAC of each
+/// CLR its `gac` names, or both.
 fn assembly(
     ctx: &Ctx<'_>,
     m: &Machine,
     a: &Spanned<RawAssembly>,
 ) -> Result<Vec<Placement>, Diagnostic> {
     let r = a.get_ref();
-    let name = non_empty(ctx, &r.name, "the assembly name")?;
-    if let Some(c) = name
-        .chars()
-        .find(|c| matches!(c, ',' | '=' | '"' | '\'' | '/' | '\\'))
-    {
-        return Err(ctx.err_at(
-            codes::SCENARIO_VALUE,
-            &r.name,
-            format!("an assembly name cannot contain {c:?}"),
+    let info = assembly_info(ctx, r)?;
+    let manifest = embedded_manifest(ctx, &r.manifest)?;
+    let placed = |span: &Range<usize>, path: WinPath, what: String| Placement {
+        order: a.span().start,
+        span: span.clone(),
+        file: VFile {
+            path,
+            kind: FileKind::Assembly(Box::new(info.clone())),
+            bytes: Vec::new(),
+            embedded_manifest: manifest.clone(),
+            origin: origin(ctx, span, &what),
+        },
+    };
+    let mut out = Vec::new();
+    if let Some(p) = &r.path {
+        out.push(placed(
+            &p.span(),
+            win_path(ctx, p)?,
+            format!("[[machine.assembly]] {}", info.name),
         ));
     }
+    if let Some(g) = &r.gac {
+        for (family, span) in gac_families(ctx, g)? {
+            let clr = gac_clr(ctx, m, &info, &family, &span)?;
+            out.push(placed(
+                &span,
+                m.gac_path(&clr, &info),
+                format!("[[machine.assembly]] {} in the CLR {family} GAC", info.name),
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Err(ctx
+            .err_at(
+                codes::SCENARIO_FIELD,
+                &r.name,
+                format!("the assembly `{}` has neither `path` nor `gac`", info.name),
+            )
+            .with_note("give `path = 'C:\\App\\Name.dll'`, `gac = \"4.0\"`, or both"));
+    }
+    Ok(out)
+}
+
+/// The CLR families `gac = "4.0"` or `gac = ["2.0", "4.0"]` names, each with its span.
+fn gac_families(
+    ctx: &Ctx<'_>,
+    g: &Spanned<OneOrMany>,
+) -> Result<Vec<(String, Range<usize>)>, Diagnostic> {
+    let families: Vec<(String, Range<usize>)> = match g.get_ref() {
+        OneOrMany::One(s) => vec![(s.clone(), g.span())],
+        OneOrMany::Many(list) => list
+            .iter()
+            .map(|t| (t.get_ref().clone(), t.span()))
+            .collect(),
+    };
+    if families.is_empty() {
+        return Err(ctx.err_at(codes::SCENARIO_GAC, g, "`gac` lists no CLR"));
+    }
+    Ok(families)
+}
+
+/// An assembly's identity, runtime, COM attributes and types, each value checked in the order
+/// the schema lists them.
+fn assembly_info(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<AssemblyInfo, Diagnostic> {
+    let name = assembly_name(ctx, &r.name)?;
     let version = Version::parse(r.version.get_ref()).ok_or_else(|| {
         ctx.err_at(
             codes::SCENARIO_VERSION,
@@ -423,9 +479,77 @@ fn assembly(
             ),
         )
     })?;
-    let culture = match &r.culture {
+    let culture = culture(ctx, r.culture.as_ref())?;
+    let (public_key_token, public_key) = strong_name(ctx, r)?;
+    let com_compatible_version = match &r.com_compatible_version {
         None => None,
-        Some(t) if t.get_ref().eq_ignore_ascii_case("neutral") => None,
+        Some(t) => Some(Version::parse(t.get_ref()).ok_or_else(|| {
+            ctx.err_at(
+                codes::SCENARIO_VERSION,
+                t,
+                format!(
+                    "`{}` is not a [ComCompatibleVersion] (expected four numbers up to 65535, as in 1.0.0.0)",
+                    t.get_ref()
+                ),
+            )
+        })?),
+    };
+    let rt = runtime(ctx, &r.runtime)?;
+    let architecture = match &r.architecture {
+        None => ProcessorArchitecture::Msil,
+        Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
+            ctx.err_at(
+                codes::SCENARIO_VALUE,
+                t,
+                format!(
+                    "`architecture` is `msil`, `x86` or `amd64`, not `{}`",
+                    t.get_ref()
+                ),
+            )
+        })?,
+    };
+    let primary_interop = match &r.primary_interop {
+        None => None,
+        Some(p) => Some(primary_interop(ctx, p.get_ref())?),
+    };
+    let types = assembly_types(ctx, r)?;
+    Ok(AssemblyInfo {
+        name,
+        version,
+        culture,
+        public_key_token,
+        public_key,
+        com_compatible_version,
+        runtime: rt,
+        architecture,
+        com_visible: r.com_visible.unwrap_or(true),
+        primary_interop,
+        guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
+        types,
+    })
+}
+
+/// A simple assembly name: not empty, none of the characters a display name uses as syntax.
+fn assembly_name(ctx: &Ctx<'_>, t: &Text) -> Result<String, Diagnostic> {
+    let name = non_empty(ctx, t, "the assembly name")?;
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ',' | '=' | '"' | '\'' | '/' | '\\'))
+    {
+        return Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            t,
+            format!("an assembly name cannot contain {c:?}"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `culture`: `None` for neutral (or absent), else a culture name such as `en-US`.
+fn culture(ctx: &Ctx<'_>, t: Option<&Text>) -> Result<Option<String>, Diagnostic> {
+    match t {
+        None => Ok(None),
+        Some(t) if t.get_ref().eq_ignore_ascii_case("neutral") => Ok(None),
         Some(t) => {
             let c = t.get_ref();
             if c.is_empty() || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -435,9 +559,17 @@ fn assembly(
                     format!("`{c}` is not a culture (`neutral`, `en-US`, `de`, …)"),
                 ));
             }
-            Some(c.clone())
+            Ok(Some(c.clone()))
         }
-    };
+    }
+}
+
+/// `public_key_token` and `public_key`: the token is the key's when only the key is given, and
+/// must match it when both are.
+fn strong_name(
+    ctx: &Ctx<'_>,
+    r: &RawAssembly,
+) -> Result<(Option<String>, Option<PublicKey>), Diagnostic> {
     let public_key_token = match &r.public_key_token {
         None => None,
         Some(t) if t.get_ref().eq_ignore_ascii_case("null") => None,
@@ -481,53 +613,29 @@ fn assembly(
         }
         (_, token, _) => token,
     };
-    let com_compatible_version = match &r.com_compatible_version {
-        None => None,
-        Some(t) => Some(Version::parse(t.get_ref()).ok_or_else(|| {
-            ctx.err_at(
-                codes::SCENARIO_VERSION,
-                t,
-                format!(
-                    "`{}` is not a [ComCompatibleVersion] (expected four numbers up to 65535, as in 1.0.0.0)",
-                    t.get_ref()
-                ),
-            )
-        })?),
-    };
-    let rt = runtime(ctx, &r.runtime)?;
-    let architecture = match &r.architecture {
-        None => ProcessorArchitecture::Msil,
-        Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
+    Ok((public_key_token, public_key))
+}
+
+/// `primary_interop = { libid, major, minor }`: the type library a PIA stands for.
+fn primary_interop(ctx: &Ctx<'_>, p: &RawPrimaryInterop) -> Result<PrimaryInterop, Diagnostic> {
+    let part = |n: &Spanned<i64>, key: &str| -> Result<u16, Diagnostic> {
+        u16::try_from(*n.get_ref()).map_err(|_| {
             ctx.err_at(
                 codes::SCENARIO_VALUE,
-                t,
-                format!(
-                    "`architecture` is `msil`, `x86` or `amd64`, not `{}`",
-                    t.get_ref()
-                ),
+                n,
+                format!("`{key}` is a number from 0 to 65535"),
             )
-        })?,
+        })
     };
-    let primary_interop = match &r.primary_interop {
-        None => None,
-        Some(p) => {
-            let p = p.get_ref();
-            let part = |n: &Spanned<i64>, key: &str| -> Result<u16, Diagnostic> {
-                u16::try_from(*n.get_ref()).map_err(|_| {
-                    ctx.err_at(
-                        codes::SCENARIO_VALUE,
-                        n,
-                        format!("`{key}` is a number from 0 to 65535"),
-                    )
-                })
-            };
-            Some(PrimaryInterop {
-                libid: guid(ctx, &p.libid)?,
-                major: part(&p.major, "major")?,
-                minor: part(&p.minor, "minor")?,
-            })
-        }
-    };
+    Ok(PrimaryInterop {
+        libid: guid(ctx, &p.libid)?,
+        major: part(&p.major, "major")?,
+        minor: part(&p.minor, "minor")?,
+    })
+}
+
+/// The assembly's `[[…type]]`s; a full name defined twice is an error.
+fn assembly_types(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<Vec<TypeInfo>, Diagnostic> {
     let mut types: Vec<TypeInfo> = Vec::with_capacity(r.types.len());
     for t in &r.types {
         let ti = type_info(ctx, t)?;
@@ -540,80 +648,7 @@ fn assembly(
         }
         types.push(ti);
     }
-    let info = AssemblyInfo {
-        name,
-        version,
-        culture,
-        public_key_token,
-        public_key,
-        com_compatible_version,
-        runtime: rt,
-        architecture,
-        com_visible: r.com_visible.unwrap_or(true),
-        primary_interop,
-        guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
-        types,
-    };
-    let manifest = embedded_manifest(ctx, &r.manifest)?;
-
-    let mut out = Vec::new();
-    if let Some(p) = &r.path {
-        out.push(Placement {
-            order: a.span().start,
-            span: p.span(),
-            file: VFile {
-                path: win_path(ctx, p)?,
-                kind: FileKind::Assembly(Box::new(info.clone())),
-                bytes: Vec::new(),
-                embedded_manifest: manifest.clone(),
-                origin: origin(
-                    ctx,
-                    &p.span(),
-                    &format!("[[machine.assembly]] {}", info.name),
-                ),
-            },
-        });
-    }
-    if let Some(g) = &r.gac {
-        let families: Vec<(String, Range<usize>)> = match g.get_ref() {
-            OneOrMany::One(s) => vec![(s.clone(), g.span())],
-            OneOrMany::Many(list) => list
-                .iter()
-                .map(|t| (t.get_ref().clone(), t.span()))
-                .collect(),
-        };
-        if families.is_empty() {
-            return Err(ctx.err_at(codes::SCENARIO_GAC, g, "`gac` lists no CLR"));
-        }
-        for (family, span) in families {
-            let clr = gac_clr(ctx, m, &info, &family, &span)?;
-            out.push(Placement {
-                order: a.span().start,
-                span: span.clone(),
-                file: VFile {
-                    path: m.gac_path(&clr, &info),
-                    kind: FileKind::Assembly(Box::new(info.clone())),
-                    bytes: Vec::new(),
-                    embedded_manifest: manifest.clone(),
-                    origin: origin(
-                        ctx,
-                        &span,
-                        &format!("[[machine.assembly]] {} in the CLR {family} GAC", info.name),
-                    ),
-                },
-            });
-        }
-    }
-    if out.is_empty() {
-        return Err(ctx
-            .err_at(
-                codes::SCENARIO_FIELD,
-                &r.name,
-                format!("the assembly `{}` has neither `path` nor `gac`", info.name),
-            )
-            .with_note("give `path = 'C:\\App\\Name.dll'`, `gac = \"4.0\"`, or both"));
-    }
-    Ok(out)
+    Ok(types)
 }
 
 /// The installed CLR whose GAC `family` (`2.0`, `4.0`) names (BIND-2).
@@ -791,6 +826,8 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
 // ---------------------------------------------------------------------------------------------
 // The process
 
+/// `[process]`: the program (a file of the machine), its kind and bitness, as the image says and
+/// as the scenario declares them, which must agree.
 fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Process, Diagnostic> {
     let r = raw.get_ref();
     let exe = win_path(ctx, &r.exe)?;
@@ -810,6 +847,40 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             format!("`{exe}` is not an .exe: a process starts from a program"),
         ));
     }
+    let (kind, image_bitness) = client_kind(ctx, r, &exe, file)?;
+    let bitness = process_bitness(ctx, r, &exe, image_bitness, m.os)?;
+    let apartment = apartment(ctx, &r.apartment)?;
+    let preloads_clr = match &r.preloads_clr {
+        None => false,
+        Some(p) => {
+            if *p.get_ref() && kind == ClientKind::Managed {
+                return Err(ctx.err_at(
+                    codes::SCENARIO_PROCESS,
+                    p,
+                    "`preloads_clr` describes a native host; a managed client runs on its CLR already",
+                ));
+            }
+            *p.get_ref()
+        }
+    };
+    Ok(Process {
+        client: kind,
+        bitness,
+        elevated: r.elevated.unwrap_or(false),
+        apartment,
+        exe,
+        preloads_clr,
+    })
+}
+
+/// Whether the program is managed or native (and the bitness its image fixes, if any), checked
+/// against `client` when the scenario gives it.
+fn client_kind(
+    ctx: &Ctx<'_>,
+    r: &RawProcess,
+    exe: &WinPath,
+    file: &VFile,
+) -> Result<(ClientKind, Option<Bitness>), Diagnostic> {
     let (kind, image_bitness) = match &file.kind {
         FileKind::Assembly(a) => (
             ClientKind::Managed,
@@ -852,6 +923,18 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             ));
         }
     }
+    Ok((kind, image_bitness))
+}
+
+/// The process's bitness: `bitness` if given (it must match the image's), else the image's,
+/// else (AnyCPU) the OS's; never 64-bit on a 32-bit Windows.
+fn process_bitness(
+    ctx: &Ctx<'_>,
+    r: &RawProcess,
+    exe: &WinPath,
+    image_bitness: Option<Bitness>,
+    os: Bitness,
+) -> Result<Bitness, Diagnostic> {
     let declared = match &r.bitness {
         None => None,
         Some(b) => Some((bitness(ctx, b, "bitness")?, b)),
@@ -867,9 +950,9 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
         (Some((d, _)), _) => d,
         (None, Some(i)) => i,
         // AnyCPU: the OS's bitness (no 32-bit preference).
-        (None, None) => m.os,
+        (None, None) => os,
     };
-    if bitness == Bitness::B64 && m.os == Bitness::B32 {
+    if bitness == Bitness::B64 && os == Bitness::B32 {
         let at = match &r.bitness {
             Some(b) => b.span(),
             None => r.exe.span(),
@@ -880,28 +963,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             "a 64-bit process cannot run on a 32-bit Windows (`os = \"x86\"`)",
         ));
     }
-    let apartment = apartment(ctx, &r.apartment)?;
-    let preloads_clr = match &r.preloads_clr {
-        None => false,
-        Some(p) => {
-            if *p.get_ref() && kind == ClientKind::Managed {
-                return Err(ctx.err_at(
-                    codes::SCENARIO_PROCESS,
-                    p,
-                    "`preloads_clr` describes a native host; a managed client runs on its CLR already",
-                ));
-            }
-            *p.get_ref()
-        }
-    };
-    Ok(Process {
-        client: kind,
-        bitness,
-        elevated: r.elevated.unwrap_or(false),
-        apartment,
-        exe,
-        preloads_clr,
-    })
+    Ok(bitness)
 }
 
 fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
@@ -918,9 +980,17 @@ fn apartment(ctx: &Ctx<'_>, t: &Text) -> Result<Apartment, Diagnostic> {
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-/// The keys that make a step, for messages.
-const ACTIONS: &str = "`get_type_from_clsid`, `create_instance`, `get_type_from_progid`, `co_create_instance`, `load_record`, `regasm`, `import`, `delete` or `show`";
+/// The keys that make a step, for messages: "`get_type_from_clsid`, …, `delete` or `show`".
+fn actions_list() -> String {
+    let names: Vec<String> = StepAction::ALL
+        .iter()
+        .map(|a| format!("`{}`", a.keyword()))
+        .collect();
+    join_or(&names)
+}
 
+/// One `[[step]]`: which action it takes, whether its options belong to that action, then the
+/// request or machine step and its expectations.
 fn step(
     ctx: &Ctx<'_>,
     number: usize,
@@ -934,145 +1004,207 @@ fn step(
         None => format!("step {number}"),
         Some(n) => non_empty(ctx, n, "the step name")?,
     };
+    let (action, arg_span) = step_action(ctx, number, &span, &r)?;
+    step_options(ctx, action, &r)?;
+    if action.is_request() {
+        request_step(ctx, name, action, &arg_span, r, process)
+    } else {
+        machine_step_with_checks(ctx, name, action, &arg_span, r, m)
+    }
+}
+
+/// The one action key a step gives, with the span of its value.
+fn step_action(
+    ctx: &Ctx<'_>,
+    number: usize,
+    span: &Range<usize>,
+    r: &RawStep,
+) -> Result<(StepAction, Range<usize>), Diagnostic> {
     let mut actions = r.actions();
     actions.sort_by_key(|(_, arg)| arg.start);
-    let (action, arg_span) = match actions.as_slice() {
-        [] => {
-            return Err(ctx
-                .err(
-                    codes::SCENARIO_STEP,
-                    &span,
-                    format!("step {number} makes no request"),
-                )
-                .with_note(format!("give one of {ACTIONS}")));
-        }
-        [one] => one.clone(),
-        [(first, _), (second, arg), ..] => {
-            return Err(ctx
-                .err(
-                    codes::SCENARIO_STEP,
-                    arg,
-                    format!("a step makes one request: `{first}` and `{second}` are both given"),
-                )
-                .with_note("split them into two `[[step]]`s"));
-        }
-    };
-    // Options that only some step kinds take.
-    let only =
-        |key: &str, present: Option<Range<usize>>, owners: &[&str]| -> Result<(), Diagnostic> {
-            match present {
-                Some(s) if !owners.contains(&action) => Err(ctx.err(
-                    codes::SCENARIO_STEP,
-                    &s,
-                    format!(
-                        "`{key}` belongs to `{}`, and this step is `{action}`",
-                        owners.join("` or `")
-                    ),
-                )),
-                _ => Ok(()),
-            }
-        };
-    only(
-        "throw_on_error",
-        r.throw_on_error.as_ref().map(Spanned::span),
-        &["get_type_from_progid"],
-    )?;
-    only(
-        "create",
-        r.create.as_ref().map(Spanned::span),
-        &["get_type_from_progid"],
-    )?;
-    only(
-        "clsctx",
-        r.clsctx.as_ref().map(Spanned::span),
-        &["co_create_instance"],
-    )?;
-    const REQUESTS: &[&str] = &[
-        "get_type_from_clsid",
-        "create_instance",
-        "get_type_from_progid",
-        "co_create_instance",
-        "load_record",
-    ];
-    only(
-        "apartment",
-        r.apartment.as_ref().map(Spanned::span),
-        REQUESTS,
-    )?;
-    for (key, present) in [
-        ("bitness", r.bitness.as_ref().map(Spanned::span)),
-        ("clr", r.clr.as_ref().map(Spanned::span)),
-        ("elevated", r.elevated.as_ref().map(Spanned::span)),
-        ("cwd", r.cwd.as_ref().map(Spanned::span)),
-    ] {
-        only(key, present, &["regasm"])?;
+    match actions.as_slice() {
+        [] => Err(ctx
+            .err(
+                codes::SCENARIO_STEP,
+                span,
+                format!("step {number} makes no request"),
+            )
+            .with_note(format!("give one of {}", actions_list()))),
+        [one] => Ok(one.clone()),
+        [(first, _), (second, arg), ..] => Err(ctx
+            .err(
+                codes::SCENARIO_STEP,
+                arg,
+                format!("a step makes one request: `{first}` and `{second}` are both given"),
+            )
+            .with_note("split them into two `[[step]]`s")),
     }
-    only(
-        "view",
-        r.view.as_ref().map(Spanned::span),
-        &["import", "delete", "show"],
-    )?;
-    only(
-        "as",
-        r.as_user.as_ref().map(Spanned::span),
-        &["import", "delete"],
-    )?;
+}
 
-    let mut expect: Vec<(Expectation, &'static str)> = Vec::new();
-    if !REQUESTS.contains(&action) {
-        if let Some(t) = [&r.expect_clr2, &r.expect_clr4]
-            .into_iter()
-            .flatten()
-            .next()
+/// An option key of a step, its span when given, and the actions that take it.
+type StepOption<'a> = (&'static str, Option<Range<usize>>, &'a [StepAction]);
+
+/// Refuses an option that the step's action does not take (`clsctx` on a `create_instance`).
+fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Diagnostic> {
+    use StepAction::{CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show};
+    let requests: Vec<StepAction> = StepAction::requests().collect();
+    let options: [StepOption<'_>; 10] = [
+        (
+            "throw_on_error",
+            r.throw_on_error.as_ref().map(Spanned::span),
+            &[GetTypeFromProgid],
+        ),
+        (
+            "create",
+            r.create.as_ref().map(Spanned::span),
+            &[GetTypeFromProgid],
+        ),
+        (
+            "clsctx",
+            r.clsctx.as_ref().map(Spanned::span),
+            &[CoCreateInstance],
+        ),
+        (
+            "apartment",
+            r.apartment.as_ref().map(Spanned::span),
+            &requests,
+        ),
+        ("bitness", r.bitness.as_ref().map(Spanned::span), &[Regasm]),
+        ("clr", r.clr.as_ref().map(Spanned::span), &[Regasm]),
+        (
+            "elevated",
+            r.elevated.as_ref().map(Spanned::span),
+            &[Regasm],
+        ),
+        ("cwd", r.cwd.as_ref().map(Spanned::span), &[Regasm]),
+        (
+            "view",
+            r.view.as_ref().map(Spanned::span),
+            &[Import, Delete, Show],
+        ),
+        (
+            "as",
+            r.as_user.as_ref().map(Spanned::span),
+            &[Import, Delete],
+        ),
+    ];
+    for (key, present, owners) in options {
+        if let Some(s) = present
+            && !owners.contains(&action)
         {
+            let owners: Vec<&str> = owners.iter().map(|a| a.keyword()).collect();
             return Err(ctx.err(
                 codes::SCENARIO_STEP,
-                &t.span(),
-                format!("a `{action}` step is the same for every CLR: use `expect`"),
+                &s,
+                format!(
+                    "`{key}` belongs to `{}`, and this step is `{action}`",
+                    owners.join("` or `")
+                ),
             ));
         }
-        let machine_step = machine_step(ctx, action, &arg_span, &r, m)?;
-        if let Some(t) = r.expect {
-            expectations(
-                ctx,
-                t,
-                "expect",
-                None,
-                MACHINE_EXPECTATION_FIELDS,
-                &mut expect,
-            )?;
-        }
-        return Ok(Step {
-            name,
-            action: Action::Machine(machine_step),
-            expect: expect.into_iter().map(|(e, _)| e).collect(),
-        });
     }
+    Ok(())
+}
 
-    let text = |t: &Option<Text>| -> Text {
-        t.clone()
-            .unwrap_or_else(|| Spanned::new(arg_span.clone(), String::new()))
+/// A `regasm`, `import`, `delete` or `show` step and its `expect` (the same for every CLR).
+fn machine_step_with_checks(
+    ctx: &Ctx<'_>,
+    name: String,
+    action: StepAction,
+    arg_span: &Range<usize>,
+    r: RawStep,
+    m: &Machine,
+) -> Result<Step, Diagnostic> {
+    if let Some(t) = [&r.expect_clr2, &r.expect_clr4]
+        .into_iter()
+        .flatten()
+        .next()
+    {
+        return Err(ctx.err(
+            codes::SCENARIO_STEP,
+            &t.span(),
+            format!("a `{action}` step is the same for every CLR: use `expect`"),
+        ));
+    }
+    let machine_step = machine_step(ctx, action, arg_span, &r, m)?;
+    let mut expect = Vec::new();
+    if let Some(t) = r.expect {
+        expectations(
+            ctx,
+            t,
+            "expect",
+            None,
+            MACHINE_EXPECTATION_FIELDS,
+            &mut expect,
+        )?;
+    }
+    Ok(Step {
+        name,
+        action: Action::Machine(machine_step),
+        expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// A request step (REQ-1..REQ-5): the request, its apartment, and its `expect`, `expect_clr2`
+/// and `expect_clr4`.
+fn request_step(
+    ctx: &Ctx<'_>,
+    name: String,
+    action: StepAction,
+    arg_span: &Range<usize>,
+    r: RawStep,
+    process: &Process,
+) -> Result<Step, Diagnostic> {
+    let arg = &r
+        .text_arg(action)
+        .cloned()
+        .unwrap_or_else(|| Spanned::new(arg_span.clone(), String::new()));
+    let request = request(ctx, action, arg, &r)?;
+    crate::check_client(process, action, &request).map_err(|d| {
+        let loc = ctx.location(&arg.span());
+        d.with_source_line(ctx.index.line_text(loc.line)).at(loc)
+    })?;
+    let apartment = match &r.apartment {
+        None => None,
+        Some(a) => Some(apartment(ctx, a)?),
     };
-    let arg = &match action {
-        "get_type_from_clsid" => text(&r.get_type_from_clsid),
-        "create_instance" => text(&r.create_instance),
-        "get_type_from_progid" => text(&r.get_type_from_progid),
-        "co_create_instance" => text(&r.co_create_instance),
-        _ => text(&r.load_record),
-    };
-    let request = match action {
-        "get_type_from_clsid" => Request::GetTypeFromClsid {
+    let mut expect = Vec::new();
+    for (table, key, clr) in [
+        (r.expect, "expect", None),
+        (r.expect_clr2, "expect_clr2", Some("2.0")),
+        (r.expect_clr4, "expect_clr4", Some("4.0")),
+    ] {
+        if let Some(t) = table {
+            expectations(ctx, t, key, clr, EXPECTATION_FIELDS, &mut expect)?;
+        }
+    }
+    Ok(Step {
+        name,
+        action: Action::Request { request, apartment },
+        expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// The request a request action's argument names, with its options.
+fn request(
+    ctx: &Ctx<'_>,
+    action: StepAction,
+    arg: &Text,
+    r: &RawStep,
+) -> Result<Request, Diagnostic> {
+    Ok(match action {
+        StepAction::GetTypeFromClsid => Request::GetTypeFromClsid {
             clsid: guid(ctx, arg)?,
         },
-        "create_instance" => Request::CreateInstance {
+        StepAction::CreateInstance => Request::CreateInstance {
             clsid: guid(ctx, arg)?,
         },
-        "get_type_from_progid" => Request::GetTypeFromProgId {
+        StepAction::GetTypeFromProgid => Request::GetTypeFromProgId {
             progid: non_empty(ctx, arg, "the ProgID")?,
             throw_on_error: r.throw_on_error.as_ref().is_some_and(|b| *b.get_ref()),
             create: r.create.as_ref().is_some_and(|b| *b.get_ref()),
         },
-        "co_create_instance" => {
+        StepAction::CoCreateInstance => {
             let s = arg.get_ref();
             let target = if let Some(g) = Guid::parse(s) {
                 ClassRef::Clsid(g)
@@ -1091,33 +1223,6 @@ fn step(
         _ => Request::LoadRecord {
             guid: guid(ctx, arg)?,
         },
-    };
-    if request.is_managed() && process.client == ClientKind::Native {
-        return Err(ctx
-            .err_at(
-                codes::SCENARIO_STEP,
-                arg,
-                format!("`{action}` is managed code, and the client is native"),
-            )
-            .with_note("a native client calls CoCreateInstance: `co_create_instance` (REQ-4)"));
-    }
-    let apartment = match &r.apartment {
-        None => None,
-        Some(a) => Some(apartment(ctx, a)?),
-    };
-    for (table, key, clr) in [
-        (r.expect, "expect", None),
-        (r.expect_clr2, "expect_clr2", Some("2.0")),
-        (r.expect_clr4, "expect_clr4", Some("4.0")),
-    ] {
-        if let Some(t) = table {
-            expectations(ctx, t, key, clr, EXPECTATION_FIELDS, &mut expect)?;
-        }
-    }
-    Ok(Step {
-        name,
-        action: Action::Request { request, apartment },
-        expect: expect.into_iter().map(|(e, _)| e).collect(),
     })
 }
 
@@ -1168,14 +1273,14 @@ fn reg_key(ctx: &Ctx<'_>, t: &Text) -> Result<KeyPath, Diagnostic> {
 /// A `regasm`, `import`, `delete` or `show` step.
 fn machine_step(
     ctx: &Ctx<'_>,
-    action: &str,
+    action: StepAction,
     arg_span: &Range<usize>,
     r: &RawStep,
     m: &Machine,
 ) -> Result<MachineStep, Diagnostic> {
     match action {
-        "regasm" => regasm_step(ctx, arg_span, r, m),
-        "import" => {
+        StepAction::Regasm => regasm_step(ctx, arg_span, r, m),
+        StepAction::Import => {
             let t = r.import.as_ref().expect("the action's key is present");
             let view = reg_view(ctx, r.view.as_ref(), m.os)?;
             let admin = reg_admin(ctx, r.as_user.as_ref())?;
@@ -1209,7 +1314,7 @@ fn machine_step(
                 admin,
             })
         }
-        "delete" => {
+        StepAction::Delete => {
             let t = r.delete.as_ref().expect("the action's key is present");
             let key = reg_key(ctx, t)?;
             if key.components.is_empty() {

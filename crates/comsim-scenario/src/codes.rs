@@ -90,8 +90,12 @@ pub const SCENARIO_UNSUPPORTED: Code = Code::new(&CodeInfo::new(
     "scenario-unsupported",
     "a regasm step whose outcome comsim cannot reproduce faithfully",
 ));
+pub const REPLAY_SWITCH: Code = Code::new(&CodeInfo::new(
+    "replay-switch",
+    "a switch given to the replay is not NAME=VALUE with a known switch and one of its values",
+));
 
-/// Every code a scenario load reports.
+/// Every code a scenario load or replay reports.
 pub const ALL: &[Code] = &[
     SCENARIO_IO,
     SCENARIO_TOO_LARGE,
@@ -114,4 +118,5 @@ pub const ALL: &[Code] = &[
     SCENARIO_STEP,
     SCENARIO_EXPECT,
     SCENARIO_UNSUPPORTED,
+    REPLAY_SWITCH,
 ];

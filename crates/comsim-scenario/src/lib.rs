@@ -1,7 +1,8 @@
 //! Scenarios: a hand-written TOML file that describes a machine (its registry as `.reg` files,
 //! its files: manifests, `.config` files, managed assemblies, native images), the client process,
 //! and the steps it takes, each with the outcome it expects. [`load`] turns one into the
-//! resolver's model; `docs/scenarios.md` is the schema.
+//! resolver's model; `docs/scenarios.md` is the schema. [`replay`] runs its steps (machine steps
+//! with [`apply`], requests in one client process per machine state and CLR) into a [`Replay`].
 //!
 //! Every problem with a scenario is a [`Diagnostic`] with the file, line and column where it was
 //! written: TOML syntax, an unknown key at any level, a bad GUID or version, a file that does not
@@ -11,20 +12,29 @@
 //! Loading never panics, reads no file larger than [`MAX_FILE_SIZE`], reads nothing outside the
 //! scenario's directory, and gives the same [`Machine`] for the same input.
 
+#![warn(clippy::too_many_lines)]
+
+mod action;
 mod build;
 pub mod codes;
 mod expect;
 mod files;
 mod machine_step;
 mod raw;
+mod replay;
 
 use std::path::{Path, PathBuf};
 
 use comsim_diag::{Diagnostic, LineIndex, Location};
-use comsim_resolver::{Apartment, Machine, Process, Request, Switches};
+use comsim_resolver::{Apartment, ClientKind, Machine, Process, Request, Switches};
 
+pub use action::StepAction;
 pub use expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
-pub use machine_step::{ImportSource, MachineRun, MachineStep, apply};
+pub use machine_step::{ImportSource, MachineRun, MachineStep, RegistryChange, apply, observe};
+pub use replay::{
+    Check, Clr, ClrChoice, MachineStepRun, Replay, ReplayOptions, Replayer, RequestRun,
+    RequestStepRun, StepRun, Summary, check, replay,
+};
 
 pub use files::MAX_FILE_SIZE;
 
@@ -65,6 +75,40 @@ pub enum Action {
     /// The machine changes (regasm, a `.reg` import, a key deleted) or is shown; the same for
     /// every CLR. A client process that runs after a change is a new process.
     Machine(MachineStep),
+}
+
+impl Action {
+    /// Which of the step actions this is.
+    pub fn kind(&self) -> StepAction {
+        match self {
+            Action::Request { request, .. } => match request {
+                Request::GetTypeFromClsid { .. } => StepAction::GetTypeFromClsid,
+                Request::CreateInstance { .. } => StepAction::CreateInstance,
+                Request::GetTypeFromProgId { .. } => StepAction::GetTypeFromProgid,
+                Request::CoCreateInstance { .. } => StepAction::CoCreateInstance,
+                Request::LoadRecord { .. } => StepAction::LoadRecord,
+            },
+            Action::Machine(ms) => ms.action(),
+        }
+    }
+}
+
+/// REQ-4: a native client calls `CoCreateInstance`; it cannot make a request that is managed
+/// code. The loader places the error at the step's argument; [`replay`] refuses a scenario built
+/// another way with it, naming the step.
+pub fn check_client(
+    process: &Process,
+    action: StepAction,
+    request: &Request,
+) -> Result<(), Diagnostic> {
+    if request.is_managed() && process.client == ClientKind::Native {
+        return Err(Diagnostic::error(
+            codes::SCENARIO_STEP,
+            format!("`{action}` is managed code, and the client is native"),
+        )
+        .with_note("a native client calls CoCreateInstance: `co_create_instance` (REQ-4)"));
+    }
+    Ok(())
 }
 
 impl Step {

@@ -3,8 +3,13 @@
 
 use comsim_regasm::{Invocation, RegasmRun, Tool};
 use comsim_regfile::{ImportOptions, ImportReport, Mode};
-use comsim_registry::{Access, Change, KeyPath, View, Writer};
+use comsim_registry::{
+    Access, Change, Hive, KeyId, KeyPath, RegName, Registry, Value, View, Writer,
+};
 use comsim_resolver::{Machine, Rule, Switches, Trace, WinPath};
+use serde::{Serialize, Serializer};
+
+use crate::StepAction;
 
 /// Where an imported `.reg` file comes from.
 #[derive(Debug, Clone)]
@@ -100,19 +105,19 @@ impl MachineStep {
         !matches!(self, MachineStep::Show { .. })
     }
 
-    /// The key word a scenario spells the step with.
-    pub fn keyword(&self) -> &'static str {
+    /// The action a scenario spells the step with.
+    pub fn action(&self) -> StepAction {
         match self {
-            MachineStep::Regasm { .. } => "regasm",
-            MachineStep::Import { .. } => "import",
-            MachineStep::Delete { .. } => "delete",
-            MachineStep::Show { .. } => "show",
+            MachineStep::Regasm { .. } => StepAction::Regasm,
+            MachineStep::Import { .. } => StepAction::Import,
+            MachineStep::Delete { .. } => StepAction::Delete,
+            MachineStep::Show { .. } => StepAction::Show,
         }
     }
 }
 
-/// What a machine step did.
-#[derive(Debug, Clone)]
+/// What a machine step did. Serialised, `changes` are [`RegistryChange`]s.
+#[derive(Debug, Clone, Serialize)]
 pub struct MachineRun {
     pub trace: Trace,
     /// regasm's console, exit code and counts.
@@ -120,6 +125,7 @@ pub struct MachineRun {
     /// Why an import or delete failed.
     pub error: Option<String>,
     /// The registry difference the step made, physical keys.
+    #[serde(serialize_with = "serialize_changes")]
     pub changes: Vec<Change>,
     /// For `show`: the key as a `.reg` export shows it (`None` when it does not exist).
     pub shown: Option<String>,
@@ -175,16 +181,26 @@ pub(crate) fn import_trace(
     }
 }
 
-/// Runs a machine step.
+impl MachineRun {
+    fn empty() -> MachineRun {
+        MachineRun {
+            trace: Trace::default(),
+            regasm: None,
+            error: None,
+            changes: Vec::new(),
+            shown: None,
+        }
+    }
+}
+
+/// Runs a machine step. A step that cannot change the machine (`show`) copies nothing; a
+/// `delete` lists what it removes before removing it; `regasm` and `import` compare the registry
+/// before and after, so they copy it for the time of the step (an import of a file that does not
+/// exist copies nothing).
 pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
-    let before = step.changes_machine().then(|| m.registry.clone());
-    let mut run = MachineRun {
-        trace: Trace::default(),
-        regasm: None,
-        error: None,
-        changes: Vec::new(),
-        shown: None,
-    };
+    if let Some(run) = observe(m, step) {
+        return run;
+    }
     match step {
         MachineStep::Regasm {
             tool,
@@ -198,96 +214,294 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
                 args,
                 cwd: cwd.clone(),
             };
-            match comsim_regasm::run(m, &inv, sw) {
-                Ok(r) => {
-                    run.trace = r.trace.clone();
-                    run.regasm = Some(r);
-                }
-                Err(e) => run.error = Some(e.to_string()),
-            }
+            regasm(m, &inv, sw)
         }
         MachineStep::Import {
             source,
             view,
             admin,
-        } => {
-            let (display, bytes) = match source {
-                ImportSource::Scenario { display, bytes } => (display.clone(), Some(bytes.clone())),
-                ImportSource::Machine(p) => (p.to_string(), m.fs.get(p).map(|f| f.bytes.clone())),
-            };
-            match bytes {
-                None => {
-                    run.error = Some(format!(
-                        "ERROR: Error opening the file. There may be a disk or file system error. ({display} does not exist)"
-                    ));
-                }
-                Some(bytes) => {
-                    let opts = ImportOptions {
-                        mode: Mode::Strict,
-                        view: *view,
-                        writer: Writer { admin: *admin },
-                        encoding: None,
-                    };
-                    match comsim_regfile::import_bytes(&mut m.registry, &display, &bytes, &opts) {
-                        Ok(report) => {
-                            import_trace(&mut run.trace, &display, *view, *admin, &report)
-                        }
-                        Err(d) => run.error = Some(d.to_string()),
-                    }
-                }
-            }
+        } => import(m, source, *view, *admin),
+        MachineStep::Delete { key, view, admin } => delete(m, key, *view, *admin),
+        // `observe` ran it above.
+        MachineStep::Show { .. } => MachineRun::empty(),
+    }
+}
+
+/// `RegAsm.exe`: its console and trace, and the registry difference.
+fn regasm(m: &mut Machine, inv: &Invocation<'_>, sw: &Switches) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let before = m.registry.clone();
+    match comsim_regasm::run(m, inv, sw) {
+        Ok(r) => {
+            run.trace = r.trace.clone();
+            run.regasm = Some(r);
         }
-        MachineStep::Delete { key, view, admin } => {
-            match m.registry.delete_tree(key, *view, Writer { admin: *admin }) {
-                Ok(true) => {
-                    run.trace
-                        .push(
-                            Rule::Reg4,
-                            format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
-                        )
-                        .at(key.to_string());
-                }
-                Ok(false) => {
-                    run.error = Some(format!(
-                        "ERROR: The system was unable to find the specified registry key or value. ({key})"
-                    ));
-                }
-                Err(e) => run.error = Some(format!("ERROR: Access is denied. ({e})")),
-            }
-        }
-        MachineStep::Show { key, view } => {
-            let access = Access::new(*view);
-            run.shown = comsim_regfile::export_text(&m.registry, key, &access).map(|t| {
-                let body = t.replace("\r\n", "\n");
-                body.strip_prefix("Windows Registry Editor Version 5.00\n\n")
-                    .unwrap_or(&body)
-                    .trim_end()
-                    .to_owned()
-            });
-            let found = match reg_key_physical(m, key, &access) {
-                Some(p) => format!("stored at {p}"),
-                None => "the key does not exist in this view".to_owned(),
-            };
+        Err(e) => run.error = Some(e.to_string()),
+    }
+    run.changes = comsim_registry::diff(&before, &m.registry);
+    run
+}
+
+/// `reg import`: REG-3/REG-4 in the trace, and the registry difference.
+fn import(m: &mut Machine, source: &ImportSource, view: View, admin: bool) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let (display, bytes) = match source {
+        ImportSource::Scenario { display, bytes } => (display.clone(), Some(bytes.clone())),
+        ImportSource::Machine(p) => (p.to_string(), m.fs.get(p).map(|f| f.bytes.clone())),
+    };
+    let Some(bytes) = bytes else {
+        run.error = Some(format!(
+            "ERROR: Error opening the file. There may be a disk or file system error. ({display} does not exist)"
+        ));
+        return run;
+    };
+    let opts = ImportOptions {
+        mode: Mode::Strict,
+        view,
+        writer: Writer { admin },
+        encoding: None,
+    };
+    let before = m.registry.clone();
+    match comsim_regfile::import_bytes(&mut m.registry, &display, &bytes, &opts) {
+        Ok(report) => import_trace(&mut run.trace, &display, view, admin, &report),
+        Err(d) => run.error = Some(d.to_string()),
+    }
+    run.changes = comsim_registry::diff(&before, &m.registry);
+    run
+}
+
+/// `reg delete KEY /f` (REG-4): the changes are the tree it removes, listed before removing it,
+/// so no copy of the registry is needed.
+fn delete(m: &mut Machine, key: &KeyPath, view: View, admin: bool) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let writer = Writer { admin };
+    let removed = match m.registry.open_for_write(key, view, writer) {
+        Ok(Some(target)) => removed_tree(&m.registry, target.hive, target.key),
+        Ok(None) | Err(_) => Vec::new(),
+    };
+    match m.registry.delete_tree(key, view, writer) {
+        Ok(true) => {
             run.trace
                 .push(
-                    if *view == View::Bits32 {
-                        Rule::Reg3
-                    } else {
-                        Rule::Reg1
-                    },
-                    format!("{key} read in the {}: {found}", view_name(*view)),
+                    Rule::Reg4,
+                    format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
                 )
                 .at(key.to_string());
+            run.changes = removed;
         }
-    }
-    if let Some(before) = before {
-        run.changes = comsim_registry::diff(&before, &m.registry);
+        Ok(false) => {
+            run.error = Some(format!(
+                "ERROR: The system was unable to find the specified registry key or value. ({key})"
+            ));
+        }
+        Err(e) => run.error = Some(format!("ERROR: Access is denied. ({e})")),
     }
     run
+}
+
+/// What removing the tree at `id` changes, as [`comsim_registry::diff`] lists it: each key's
+/// removal, then its values', then its subkeys' in the registry's order, depth first; paths
+/// spelled as stored.
+fn removed_tree(reg: &Registry, hive: Hive, id: KeyId) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut stack = vec![(id, stored_path(reg, hive, id))];
+    while let Some((k, path)) = stack.pop() {
+        out.push(Change::KeyRemoved { path: path.clone() });
+        for (name, value) in reg.values(k) {
+            out.push(Change::ValueRemoved {
+                key: path.clone(),
+                name: name.clone(),
+                old: value.clone(),
+            });
+        }
+        let first = stack.len();
+        stack.extend(reg.subkeys(k).map(|(n, c)| (c, path.join(n.as_str()))));
+        // Pushed in the registry's order; the first must be popped first.
+        stack[first..].reverse();
+    }
+    out
+}
+
+/// The physical path of a key, with each name as the registry stores it.
+fn stored_path(reg: &Registry, hive: Hive, id: KeyId) -> KeyPath {
+    let mut names = Vec::new();
+    let mut k = id;
+    while let Some(parent) = reg.parent(k) {
+        if let Some((name, _)) = reg.subkeys(parent).find(|(_, c)| *c == k) {
+            names.push(name.as_str().to_owned());
+        }
+        k = parent;
+    }
+    names.reverse();
+    KeyPath::new(hive.root(), names)
+}
+
+/// Runs a step that only looks at the machine (`show`); `None` for a step that can change it,
+/// which needs [`apply`].
+pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
+    let MachineStep::Show { key, view } = step else {
+        return None;
+    };
+    let mut run = MachineRun::empty();
+    let access = Access::new(*view);
+    run.shown = comsim_regfile::export_text(&m.registry, key, &access).map(|t| {
+        let body = t.replace("\r\n", "\n");
+        body.strip_prefix("Windows Registry Editor Version 5.00\n\n")
+            .unwrap_or(&body)
+            .trim_end()
+            .to_owned()
+    });
+    let found = match reg_key_physical(m, key, &access) {
+        Some(p) => format!("stored at {p}"),
+        None => "the key does not exist in this view".to_owned(),
+    };
+    run.trace
+        .push(
+            if *view == View::Bits32 {
+                Rule::Reg3
+            } else {
+                Rule::Reg1
+            },
+            format!("{key} read in the {}: {found}", view_name(*view)),
+        )
+        .at(key.to_string());
+    Some(run)
 }
 
 fn reg_key_physical(m: &Machine, key: &KeyPath, access: &Access) -> Option<String> {
     m.registry
         .open(key, access)
         .map(|k| k.primary.path().to_string())
+}
+
+/// One registry change as data: `key_added`, `key_removed`, `value_added`, `value_changed`,
+/// `value_removed`; value data as a `.reg` file writes it (`docs/json.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryChange {
+    pub change: &'static str,
+    pub key: String,
+    /// The value's name, `@` for the default value; absent for a key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+impl RegistryChange {
+    /// A key's addition or removal.
+    fn key(change: &'static str, path: &KeyPath) -> RegistryChange {
+        RegistryChange {
+            change,
+            key: path.to_string(),
+            value: None,
+            old: None,
+            new: None,
+        }
+    }
+
+    /// A value's addition, change or removal.
+    fn value(
+        change: &'static str,
+        key: &KeyPath,
+        name: &RegName,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) -> RegistryChange {
+        RegistryChange {
+            change,
+            key: key.to_string(),
+            value: Some(if name.is_default() {
+                "@".to_owned()
+            } else {
+                name.as_str().to_owned()
+            }),
+            old: old.map(|v| reg_data(name, v)),
+            new: new.map(|v| reg_data(name, v)),
+        }
+    }
+}
+
+impl From<&Change> for RegistryChange {
+    fn from(c: &Change) -> RegistryChange {
+        match c {
+            Change::KeyAdded { path } => RegistryChange::key("key_added", path),
+            Change::KeyRemoved { path } => RegistryChange::key("key_removed", path),
+            Change::ValueAdded { key, name, value } => {
+                RegistryChange::value("value_added", key, name, None, Some(value))
+            }
+            Change::ValueChanged {
+                key,
+                name,
+                old,
+                new,
+            } => RegistryChange::value("value_changed", key, name, Some(old), Some(new)),
+            Change::ValueRemoved { key, name, old } => {
+                RegistryChange::value("value_removed", key, name, Some(old), None)
+            }
+        }
+    }
+}
+
+/// A value's data as a `.reg` file writes it after `=` (`"text"`, `dword:00000001`, `hex:…` on
+/// one line).
+fn reg_data(name: &RegName, v: &Value) -> String {
+    let mut line = String::new();
+    comsim_regfile::write_value(&mut line, name, v);
+    let line = line.trim_end().replace("\\\r\n  ", "");
+    match line.split_once('=') {
+        Some((_, data)) if name.is_default() => data.to_owned(),
+        _ => {
+            // `"name"=data`: the name is quoted and escaped; the data follows the first `=`
+            // after the closing quote.
+            let skip = line.find("\"=").map_or(0, |i| i + 2);
+            line[skip..].to_owned()
+        }
+    }
+}
+
+fn serialize_changes<S: Serializer>(changes: &[Change], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(changes.iter().map(RegistryChange::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// REG-4: what `delete` reports without copying the registry is what comparing the registry
+    /// before and after the deletion gives.
+    #[test]
+    fn a_delete_lists_the_same_changes_as_a_full_diff() {
+        let mut reg = Registry::new();
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"Widget\"\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"ThreadingModel\"=\"Both\"\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\InprocServer32\\1.0.0.0]\r\n\"Class\"=\"Widget\"\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\a]\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\B\\c]\r\n\"x\"=dword:00000001\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{11111111-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"Other\"\r\n";
+        let opts = ImportOptions {
+            mode: Mode::Strict,
+            view: View::Bits64,
+            writer: Writer { admin: true },
+            encoding: None,
+        };
+        comsim_regfile::import_bytes(&mut reg, "t.reg", text.as_bytes(), &opts)
+            .expect("a valid .reg file");
+        // Spelled in another case than stored: the changes name the keys as stored.
+        let key = KeyPath::parse(r"HKEY_CLASSES_ROOT\clsid\{0d2b6e5a-0000-4a5b-9c3d-1234567890ab}")
+            .expect("a key path");
+        let writer = Writer { admin: true };
+        let target = reg
+            .open_for_write(&key, View::Bits64, writer)
+            .expect("allowed")
+            .expect("the key exists");
+        let listed = removed_tree(&reg, target.hive, target.key);
+        let before = reg.clone();
+        assert_eq!(reg.delete_tree(&key, View::Bits64, writer), Ok(true));
+        let diffed = comsim_registry::diff(&before, &reg);
+        assert_eq!(listed.len(), 11, "{listed:#?}");
+        assert_eq!(listed, diffed);
+    }
 }

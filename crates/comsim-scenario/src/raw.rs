@@ -9,6 +9,8 @@ use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
+use crate::StepAction;
+
 /// A spanned string.
 pub(crate) type Text = Spanned<String>;
 
@@ -191,24 +193,45 @@ pub(crate) struct RawStep {
 }
 
 impl RawStep {
-    /// The action keys present, with the span of their value, in the order the step kinds are
-    /// listed: exactly one must be.
-    pub fn actions(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    /// The action keys present, with the span of their value, in the order of
+    /// [`StepAction::ALL`]: exactly one must be.
+    pub fn actions(&self) -> Vec<(StepAction, std::ops::Range<usize>)> {
+        StepAction::ALL
+            .into_iter()
+            .filter_map(|a| self.action_span(a).map(|span| (a, span)))
+            .collect()
+    }
+
+    /// The span of an action key's value, when the step gives that key.
+    fn action_span(&self, action: StepAction) -> Option<std::ops::Range<usize>> {
         let text = |t: &Option<Text>| t.as_ref().map(Spanned::span);
-        [
-            ("get_type_from_clsid", text(&self.get_type_from_clsid)),
-            ("create_instance", text(&self.create_instance)),
-            ("get_type_from_progid", text(&self.get_type_from_progid)),
-            ("co_create_instance", text(&self.co_create_instance)),
-            ("load_record", text(&self.load_record)),
-            ("regasm", self.regasm.as_ref().map(Spanned::span)),
-            ("import", text(&self.import)),
-            ("delete", text(&self.delete)),
-            ("show", text(&self.show)),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect()
+        match action {
+            StepAction::GetTypeFromClsid => text(&self.get_type_from_clsid),
+            StepAction::CreateInstance => text(&self.create_instance),
+            StepAction::GetTypeFromProgid => text(&self.get_type_from_progid),
+            StepAction::CoCreateInstance => text(&self.co_create_instance),
+            StepAction::LoadRecord => text(&self.load_record),
+            StepAction::Regasm => self.regasm.as_ref().map(Spanned::span),
+            StepAction::Import => text(&self.import),
+            StepAction::Delete => text(&self.delete),
+            StepAction::Show => text(&self.show),
+        }
+    }
+
+    /// The text argument of a request action or of `import`, `delete`, `show` (`None` for
+    /// `regasm`, whose argument is a list, or when the key is absent).
+    pub fn text_arg(&self, action: StepAction) -> Option<&Text> {
+        match action {
+            StepAction::GetTypeFromClsid => self.get_type_from_clsid.as_ref(),
+            StepAction::CreateInstance => self.create_instance.as_ref(),
+            StepAction::GetTypeFromProgid => self.get_type_from_progid.as_ref(),
+            StepAction::CoCreateInstance => self.co_create_instance.as_ref(),
+            StepAction::LoadRecord => self.load_record.as_ref(),
+            StepAction::Regasm => None,
+            StepAction::Import => self.import.as_ref(),
+            StepAction::Delete => self.delete.as_ref(),
+            StepAction::Show => self.show.as_ref(),
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 //!   with comsim's lenient importer, and compares the registries key by key and value by value.
 //! - `conformance-sxs`: builds activation contexts from curated and generated manifest sets with
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
+//! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
+//!   measuring the memory of `comsim replay` (docs/performance.md).
 
 // Functions stay under 100 lines (issue 10): a longer one is split into named steps or says
 // why not with `#[expect(clippy::too_many_lines)]`.
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand};
 mod conformance;
 mod deviations;
 mod generate;
+mod replay_bench;
 mod rng;
 mod sxs;
 mod tree;
@@ -34,6 +37,8 @@ enum Command {
     ConformanceReg(conformance::Args),
     /// Compare comsim's activation contexts and SxsLookupClrGuid with Wine's (needs `wine` on PATH).
     ConformanceSxs(sxs::Args),
+    /// Write a scenario with a large registry and many machine steps (a memory benchmark).
+    ReplayBenchScenario(replay_bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +46,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
+        Command::ReplayBenchScenario(args) => replay_bench::run(&args),
     }
 }
