@@ -7,10 +7,6 @@
 //! [`comsim_diag::Diagnostic`] naming file, line and column; what the runtime would skip is kept
 //! as warnings in [`AppConfig::ignored`].
 
-// Functions stay under 100 lines (issue 10): a longer one is split into named steps or says
-// why not with `#[expect(clippy::too_many_lines)]`.
-#![warn(clippy::too_many_lines)]
-
 pub mod codes;
 mod model;
 mod parse;

@@ -1,8 +1,6 @@
 //! The comsim command line: argument parsing and the commands, writing to any `Write` so tests can
 //! capture what a user would see.
 
-#![warn(clippy::too_many_lines)]
-
 use std::io::Write;
 
 use clap::{Parser, Subcommand};

@@ -17,10 +17,6 @@
 //! Around them: [`session`] (the process's state and start), [`machine`], [`vfs`], [`process`],
 //! [`outcome`], [`trace`], [`switches`] (the inferred rules' switches) and [`clrguid`].
 
-// Functions stay under 100 lines (issue 10): a longer one is split into named steps or says
-// why not with `#[expect(clippy::too_many_lines)]`.
-#![warn(clippy::too_many_lines)]
-
 pub mod bind;
 pub mod clrguid;
 pub mod com;

@@ -7,10 +7,6 @@
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 
-// Functions stay under 100 lines (issue 10): a longer one is split into named steps or says
-// why not with `#[expect(clippy::too_many_lines)]`.
-#![warn(clippy::too_many_lines)]
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
