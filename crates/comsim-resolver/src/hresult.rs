@@ -249,15 +249,43 @@ const TABLE: &[HResultInfo] = &[
     },
 ];
 
+/// Which CLR's wording a message takes, where the CLRs word it differently (MSG-1, MSG-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClrWording {
+    /// CLR 2.0 (and the 1.x runtimes before it).
+    Clr2,
+    /// CLR 4.
+    Clr4,
+}
+
+impl ClrWording {
+    /// The wording of the runtime whose major version is `major`.
+    pub fn of_major(major: u32) -> ClrWording {
+        if major >= 4 {
+            ClrWording::Clr4
+        } else {
+            ClrWording::Clr2
+        }
+    }
+}
+
 /// MSG-1 / MSG-2: what `Activator.CreateInstance` of a `System.__ComObject` type throws when
-/// `CoCreateInstance` fails.
-pub fn class_factory_message(clsid: Guid, hr: HResult) -> String {
-    format!(
-        "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x} {} ({}).",
-        hr.0,
-        hr.system_message(),
-        hr.exception_from()
-    )
+/// `CoCreateInstance` fails, in the wording of the CLR that throws it: CLR 2.0 stops after the
+/// HRESULT's eight hex digits; CLR 4 goes on with the system message and `(Exception from
+/// HRESULT: …)`.
+pub fn class_factory_message(clsid: Guid, hr: HResult, clr: ClrWording) -> String {
+    match clr {
+        ClrWording::Clr2 => format!(
+            "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x}.",
+            hr.0
+        ),
+        ClrWording::Clr4 => format!(
+            "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x} {} ({}).",
+            hr.0,
+            hr.system_message(),
+            hr.exception_from()
+        ),
+    }
 }
 
 /// MSG-3: the file was not found anywhere.
@@ -340,7 +368,7 @@ mod tests {
     #[test]
     fn msg1_class_not_registered_text() {
         assert_eq!(
-            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG),
+            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG, ClrWording::Clr4),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80040154 Class not registered (Exception from HRESULT: 0x80040154 (REGDB_E_CLASSNOTREG))."
         );
     }
@@ -348,12 +376,38 @@ mod tests {
     #[test]
     fn msg2_other_failures_use_the_same_prefix() {
         assert_eq!(
-            class_factory_message(guid(), HResult::CO_E_SERVER_EXEC_FAILURE),
+            class_factory_message(guid(), HResult::CO_E_SERVER_EXEC_FAILURE, ClrWording::Clr4),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80080005 Server execution failed (Exception from HRESULT: 0x80080005 (CO_E_SERVER_EXEC_FAILURE))."
         );
         assert_eq!(
-            class_factory_message(guid(), HResult::MOD_NOT_FOUND),
+            class_factory_message(guid(), HResult::MOD_NOT_FOUND, ClrWording::Clr4),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 8007007e The specified module could not be found. (Exception from HRESULT: 0x8007007E)."
+        );
+    }
+
+    /// MSG-1 / MSG-2 under CLR 2.0: the message ends after the code, for 0x80040154 and the rest.
+    #[test]
+    fn msg1_msg2_clr2_stop_after_the_code() {
+        assert_eq!(
+            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG, ClrWording::Clr2),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80040154."
+        );
+        assert_eq!(
+            class_factory_message(guid(), HResult::E_ACCESSDENIED, ClrWording::Clr2),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80070005."
+        );
+        assert_eq!(ClrWording::of_major(2), ClrWording::Clr2);
+        assert_eq!(ClrWording::of_major(1), ClrWording::Clr2);
+        assert_eq!(ClrWording::of_major(4), ClrWording::Clr4);
+    }
+
+    /// MSG-2 under CLR 4: E_ACCESSDENIED is named in the parentheses.
+    #[test]
+    fn msg2_clr4_names_e_accessdenied() {
+        assert!(
+            class_factory_message(guid(), HResult::E_ACCESSDENIED, ClrWording::Clr4).ends_with(
+                "failed due to the following error: 80070005 Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))."
+            )
         );
     }
 

@@ -11,7 +11,7 @@ use comsim_manifest::lookup::{RegistrationKind, find_progid};
 use comsim_registry::{KeyPath, Root};
 
 use crate::bind::Failure;
-use crate::hresult::{self, HResult, exception_traced};
+use crate::hresult::{self, ClrWording, HResult, exception_traced};
 use crate::lcc::Lcc;
 use crate::outcome::{LoadedType, Outcome, Server};
 use crate::process::{Apartment, ClassRef, ClsCtx, Request};
@@ -225,7 +225,14 @@ impl Session<'_> {
                         Outcome::Exception {
                             exception: exception.to_owned(),
                             hresult: hr,
-                            message: hresult::class_factory_message(clsid, hr),
+                            // MSG-1/MSG-2 in the wording of the client's CLR, which throws it.
+                            message: hresult::class_factory_message(
+                                clsid,
+                                hr,
+                                self.clr
+                                    .as_ref()
+                                    .map_or(ClrWording::Clr4, |c| ClrWording::of_major(c.major)),
+                            ),
                         }
                     }
                 }
