@@ -21,6 +21,7 @@ impl HResult {
     pub const CO_E_CLASSSTRING: HResult = HResult(0x8004_01F3);
     pub const CO_E_SERVER_EXEC_FAILURE: HResult = HResult(0x8008_0005);
     pub const FILE_NOT_FOUND: HResult = HResult(0x8007_0002);
+    pub const E_ACCESSDENIED: HResult = HResult(0x8007_0005);
     pub const BAD_FORMAT: HResult = HResult(0x8007_000B);
     pub const MOD_NOT_FOUND: HResult = HResult(0x8007_007E);
     pub const BAD_EXE_FORMAT: HResult = HResult(0x8007_00C1);
@@ -57,11 +58,13 @@ impl HResult {
         self.0 & 0xFFFF_0000 == 0x8007_0000
     }
 
-    /// The .NET exception type the CLR throws for this HRESULT.
+    /// The .NET exception type the CLR throws for this HRESULT: the first row of the CLR's table
+    /// that lists it, else COMException.
     pub fn exception_type(self) -> &'static str {
-        self.info()
-            .map(|i| i.exception)
-            .unwrap_or("System.Runtime.InteropServices.COMException")
+        CLR_EXCEPTIONS
+            .iter()
+            .find(|(_, codes)| codes.contains(&self.0))
+            .map_or(COM_EXCEPTION, |(exception, _)| exception)
     }
 }
 
@@ -87,11 +90,77 @@ pub struct HResultInfo {
     pub name: &'static str,
     /// The system message text.
     pub message: &'static str,
-    /// The exception the CLR maps the HRESULT to.
-    pub exception: &'static str,
 }
 
-const COM_EXCEPTION: &str = "System.Runtime.InteropServices.COMException";
+/// The exception the CLR throws for an HRESULT that no row of [`CLR_EXCEPTIONS`] holds.
+pub const COM_EXCEPTION: &str = "System.Runtime.InteropServices.COMException";
+
+/// The CLR's HRESULT → exception table, for the HRESULTs an activation can end in: the rows of
+/// `src/vm/rexcep.h` (dotnet/coreclr), in that file's order, with the numbers of the symbols from
+/// `corerror.h` and winerror.h. `EEException::GetKindFromHR` (`src/vm/clrex.cpp`) takes the first
+/// row that lists the HRESULT, and COMException when none does; the order matters where two rows
+/// list one HRESULT (0x80070003 is a DirectoryNotFoundException before it is a
+/// FileNotFoundException; E_POINTER is a NullReferenceException). `rexcep.h` lists more HRESULTs
+/// than these (the VB `CTL_E_*` codes, metadata and security errors); none of them can come out of
+/// an activation comsim simulates.
+const CLR_EXCEPTIONS: &[(&str, &[u32])] = &[
+    // COR_E_ARGUMENT = E_INVALIDARG
+    ("System.ArgumentException", &[0x8007_0057]),
+    // COR_E_BADIMAGEFORMAT, COR_E_NEWER_RUNTIME, ERROR_BAD_EXE_FORMAT, ERROR_EXE_MARKED_INVALID,
+    // ERROR_INVALID_DLL
+    (
+        "System.BadImageFormatException",
+        &[
+            0x8007_000B,
+            0x8013_101B,
+            0x8007_00C1,
+            0x8007_00C0,
+            0x8007_0482,
+        ],
+    ),
+    // COR_E_DIRECTORYNOTFOUND = ERROR_PATH_NOT_FOUND
+    ("System.IO.DirectoryNotFoundException", &[0x8007_0003]),
+    // COR_E_FILELOAD, FUSION_E_INVALID_NAME, FUSION_E_REF_DEF_MISMATCH, ERROR_SHARING_VIOLATION,
+    // ERROR_DLL_INIT_FAILED
+    (
+        "System.IO.FileLoadException",
+        &[
+            0x8013_1621,
+            0x8013_1047,
+            0x8013_1040,
+            0x8007_0020,
+            0x8007_045A,
+        ],
+    ),
+    // ERROR_FILE_NOT_FOUND, ERROR_MOD_NOT_FOUND, ERROR_INVALID_NAME, ERROR_PATH_NOT_FOUND (taken
+    // by the row above), ERROR_BAD_NET_NAME, ERROR_BAD_NETPATH, ERROR_DLL_NOT_FOUND
+    (
+        "System.IO.FileNotFoundException",
+        &[
+            0x8007_0002,
+            0x8007_007E,
+            0x8007_007B,
+            0x8007_0003,
+            0x8007_0043,
+            0x8007_0035,
+            0x8007_0485,
+        ],
+    ),
+    // COR_E_INVALIDCAST = E_NOINTERFACE
+    ("System.InvalidCastException", &[0x8000_4002]),
+    // COR_E_NULLREFERENCE = E_POINTER (AccessViolationException and ArgumentNullException list it
+    // later)
+    ("System.NullReferenceException", &[0x8000_4003]),
+    // COR_E_TYPELOAD
+    ("System.TypeLoadException", &[0x8013_1522]),
+    // COR_E_UNAUTHORIZEDACCESS = E_ACCESSDENIED
+    ("System.UnauthorizedAccessException", &[0x8007_0005]),
+    // E_FAIL
+    (COM_EXCEPTION, &[0x8000_4005]),
+    ("System.NotImplementedException", &[0x8000_4001]),
+    // E_OUTOFMEMORY
+    ("System.OutOfMemoryException", &[0x8007_000E]),
+];
 
 const TABLE: &[HResultInfo] = &[
     HResultInfo {
@@ -99,103 +168,124 @@ const TABLE: &[HResultInfo] = &[
         symbol: Some("REGDB_E_CLASSNOTREG"),
         name: "REGDB_E_CLASSNOTREG",
         message: "Class not registered",
-        exception: COM_EXCEPTION,
     },
     HResultInfo {
         code: 0x8004_0111,
         symbol: Some("CLASS_E_CLASSNOTAVAILABLE"),
         name: "CLASS_E_CLASSNOTAVAILABLE",
         message: "ClassFactory cannot supply requested class",
-        exception: COM_EXCEPTION,
     },
     HResultInfo {
         code: 0x8004_01F3,
         symbol: Some("CO_E_CLASSSTRING"),
         name: "CO_E_CLASSSTRING",
         message: "Invalid class string",
-        exception: COM_EXCEPTION,
     },
     HResultInfo {
         code: 0x8008_0005,
         symbol: Some("CO_E_SERVER_EXEC_FAILURE"),
         name: "CO_E_SERVER_EXEC_FAILURE",
         message: "Server execution failed",
-        exception: COM_EXCEPTION,
     },
     HResultInfo {
         code: 0x8007_0002,
         symbol: None,
         name: "COR_E_FILENOTFOUND",
         message: "The system cannot find the file specified.",
-        exception: "System.IO.FileNotFoundException",
+    },
+    HResultInfo {
+        code: 0x8007_0005,
+        symbol: Some("E_ACCESSDENIED"),
+        name: "E_ACCESSDENIED",
+        message: "Access is denied.",
     },
     HResultInfo {
         code: 0x8007_000B,
         symbol: None,
         name: "COR_E_BADIMAGEFORMAT",
         message: "An attempt was made to load a program with an incorrect format.",
-        exception: "System.BadImageFormatException",
     },
     HResultInfo {
         code: 0x8007_007E,
         symbol: None,
         name: "ERROR_MOD_NOT_FOUND",
         message: "The specified module could not be found.",
-        exception: "System.IO.FileNotFoundException",
     },
     HResultInfo {
         code: 0x8007_00C1,
         symbol: None,
         name: "ERROR_BAD_EXE_FORMAT",
         message: "%1 is not a valid Win32 application.",
-        exception: "System.BadImageFormatException",
     },
     HResultInfo {
         code: 0x8013_1700,
         symbol: None,
         name: "CLR_E_SHIM_RUNTIMELOAD",
         message: "Failed to load the runtime.",
-        exception: COM_EXCEPTION,
     },
     HResultInfo {
         code: 0x8013_101B,
         symbol: None,
         name: "COR_E_NEWER_RUNTIME",
         message: "This assembly is built by a runtime newer than the currently loaded runtime and cannot be loaded.",
-        exception: "System.BadImageFormatException",
     },
     HResultInfo {
         code: 0x8013_1040,
         symbol: None,
         name: "FUSION_E_REF_DEF_MISMATCH",
         message: "The located assembly's manifest definition does not match the assembly reference.",
-        exception: "System.IO.FileLoadException",
     },
     HResultInfo {
         code: 0x8013_1047,
         symbol: None,
         name: "FUSION_E_INVALID_NAME",
         message: "The given assembly name or codebase was invalid.",
-        exception: "System.IO.FileLoadException",
     },
     HResultInfo {
         code: 0x8013_1522,
         symbol: None,
         name: "COR_E_TYPELOAD",
         message: "Could not load type.",
-        exception: "System.TypeLoadException",
     },
 ];
 
+/// Which CLR's wording a message takes, where the CLRs word it differently (MSG-1, MSG-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClrWording {
+    /// CLR 2.0 (and the 1.x runtimes before it).
+    Clr2,
+    /// CLR 4.
+    Clr4,
+}
+
+impl ClrWording {
+    /// The wording of the runtime whose major version is `major`.
+    pub fn of_major(major: u32) -> ClrWording {
+        if major >= 4 {
+            ClrWording::Clr4
+        } else {
+            ClrWording::Clr2
+        }
+    }
+}
+
 /// MSG-1 / MSG-2: what `Activator.CreateInstance` of a `System.__ComObject` type throws when
-/// `CoCreateInstance` fails.
-pub fn class_factory_message(clsid: Guid, hr: HResult) -> String {
-    format!(
-        "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x} {} ({}).",
-        hr.0,
-        hr.system_message(),
-        hr.exception_from()
-    )
+/// `CoCreateInstance` fails, in the wording of the CLR that throws it: CLR 2.0 stops after the
+/// HRESULT's eight hex digits; CLR 4 goes on with the system message and `(Exception from
+/// HRESULT: …)`.
+pub fn class_factory_message(clsid: Guid, hr: HResult, clr: ClrWording) -> String {
+    match clr {
+        ClrWording::Clr2 => format!(
+            "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x}.",
+            hr.0
+        ),
+        ClrWording::Clr4 => format!(
+            "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: {:08x} {} ({}).",
+            hr.0,
+            hr.system_message(),
+            hr.exception_from()
+        ),
+    }
 }
 
 /// MSG-3: the file was not found anywhere.
@@ -278,7 +368,7 @@ mod tests {
     #[test]
     fn msg1_class_not_registered_text() {
         assert_eq!(
-            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG),
+            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG, ClrWording::Clr4),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80040154 Class not registered (Exception from HRESULT: 0x80040154 (REGDB_E_CLASSNOTREG))."
         );
     }
@@ -286,13 +376,78 @@ mod tests {
     #[test]
     fn msg2_other_failures_use_the_same_prefix() {
         assert_eq!(
-            class_factory_message(guid(), HResult::CO_E_SERVER_EXEC_FAILURE),
+            class_factory_message(guid(), HResult::CO_E_SERVER_EXEC_FAILURE, ClrWording::Clr4),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80080005 Server execution failed (Exception from HRESULT: 0x80080005 (CO_E_SERVER_EXEC_FAILURE))."
         );
         assert_eq!(
-            class_factory_message(guid(), HResult::MOD_NOT_FOUND),
+            class_factory_message(guid(), HResult::MOD_NOT_FOUND, ClrWording::Clr4),
             "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 8007007e The specified module could not be found. (Exception from HRESULT: 0x8007007E)."
         );
+    }
+
+    /// MSG-1 / MSG-2 under CLR 2.0: the message ends after the code, for 0x80040154 and the rest.
+    #[test]
+    fn msg1_msg2_clr2_stop_after_the_code() {
+        assert_eq!(
+            class_factory_message(guid(), HResult::REGDB_E_CLASSNOTREG, ClrWording::Clr2),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80040154."
+        );
+        assert_eq!(
+            class_factory_message(guid(), HResult::E_ACCESSDENIED, ClrWording::Clr2),
+            "Retrieving the COM class factory for component with CLSID {5FE970B2-29C3-11D3-811D-00104B304896} failed due to the following error: 80070005."
+        );
+        assert_eq!(ClrWording::of_major(2), ClrWording::Clr2);
+        assert_eq!(ClrWording::of_major(1), ClrWording::Clr2);
+        assert_eq!(ClrWording::of_major(4), ClrWording::Clr4);
+    }
+
+    /// MSG-2 under CLR 4: E_ACCESSDENIED is named in the parentheses.
+    #[test]
+    fn msg2_clr4_names_e_accessdenied() {
+        assert!(
+            class_factory_message(guid(), HResult::E_ACCESSDENIED, ClrWording::Clr4).ends_with(
+                "failed due to the following error: 80070005 Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))."
+            )
+        );
+    }
+
+    /// REQ-2: the exception type follows the CLR's HRESULT → exception table (rexcep.h), first
+    /// row first, COMException for an HRESULT no row lists.
+    #[test]
+    fn req2_exception_type_follows_the_clr_table() {
+        let cases = [
+            (
+                HResult::E_ACCESSDENIED,
+                "System.UnauthorizedAccessException",
+            ),
+            (HResult::FILE_NOT_FOUND, "System.IO.FileNotFoundException"),
+            (HResult::MOD_NOT_FOUND, "System.IO.FileNotFoundException"),
+            (HResult::BAD_FORMAT, "System.BadImageFormatException"),
+            (HResult::BAD_EXE_FORMAT, "System.BadImageFormatException"),
+            (
+                HResult::COR_E_NEWER_RUNTIME,
+                "System.BadImageFormatException",
+            ),
+            (
+                HResult::FUSION_E_REF_DEF_MISMATCH,
+                "System.IO.FileLoadException",
+            ),
+            (HResult::COR_E_TYPELOAD, "System.TypeLoadException"),
+            (HResult(0x8007_0003), "System.IO.DirectoryNotFoundException"),
+            (HResult(0x8000_4003), "System.NullReferenceException"),
+            (HResult(0x8000_4002), "System.InvalidCastException"),
+            (HResult(0x8007_000E), "System.OutOfMemoryException"),
+            (HResult(0x8007_0057), "System.ArgumentException"),
+            (HResult(0x8000_4001), "System.NotImplementedException"),
+            (HResult(0x8000_4005), COM_EXCEPTION),
+            (HResult::REGDB_E_CLASSNOTREG, COM_EXCEPTION),
+            (HResult::CO_E_SERVER_EXEC_FAILURE, COM_EXCEPTION),
+            (HResult::CLASS_E_CLASSNOTAVAILABLE, COM_EXCEPTION),
+            (HResult::CLR_E_SHIM_RUNTIMELOAD, COM_EXCEPTION),
+        ];
+        for (hr, exception) in cases {
+            assert_eq!(hr.exception_type(), exception, "{hr}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use comsim_manifest::lookup::{RegistrationKind, find_progid};
 use comsim_registry::{KeyPath, Root};
 
 use crate::bind::Failure;
-use crate::hresult::{self, HResult, exception_traced};
+use crate::hresult::{self, ClrWording, HResult, exception_traced};
 use crate::lcc::Lcc;
 use crate::outcome::{LoadedType, Outcome, Server};
 use crate::process::{Apartment, ClassRef, ClsCtx, Request};
@@ -208,24 +208,31 @@ impl Session<'_> {
                                 ),
                             )
                             .found(hr.to_string());
-                        // REQ-2 says COMException; real reports show the HRESULT's own type.
+                        // REQ-2: the CLR's HRESULT → exception table picks the type; the
+                        // switch's other reading keeps COMException for every HRESULT. The step
+                        // is traced where the two readings differ.
                         let choice = self.sw.class_factory_exception();
-                        let setting = choice.setting();
-                        let by_hresult = choice == ClassFactoryException::ByHresult;
-                        let exception = if by_hresult {
-                            hr.exception_type()
-                        } else {
-                            "System.Runtime.InteropServices.COMException"
+                        let mapped = hr.exception_type();
+                        let exception = match choice {
+                            ClassFactoryException::ByHresult => mapped,
+                            ClassFactoryException::ComException => hresult::COM_EXCEPTION,
                         };
-                        if exception != hr.exception_type() || by_hresult {
+                        if mapped != hresult::COM_EXCEPTION {
                             trace
                                 .push(Rule::Req2, format!("the failure is thrown as {exception}"))
-                                .inferred(setting);
+                                .inferred(choice.setting());
                         }
                         Outcome::Exception {
                             exception: exception.to_owned(),
                             hresult: hr,
-                            message: hresult::class_factory_message(clsid, hr),
+                            // MSG-1/MSG-2 in the wording of the client's CLR, which throws it.
+                            message: hresult::class_factory_message(
+                                clsid,
+                                hr,
+                                self.clr
+                                    .as_ref()
+                                    .map_or(ClrWording::Clr4, |c| ClrWording::of_major(c.major)),
+                            ),
                         }
                     }
                 }

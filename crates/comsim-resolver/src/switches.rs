@@ -118,12 +118,12 @@ pub const SWITCHES: &[SwitchDef] = &[
         rule: Rule::Req2,
         values: &[
             (
-                "com-exception",
-                "a failed CoCreateInstance becomes a COMException, as REQ-2 says",
+                "by-hresult",
+                "the exception type follows the HRESULT by the CLR's table (0x80070002 → FileNotFoundException), as real reports show",
             ),
             (
-                "by-hresult",
-                "the exception type follows the HRESULT (0x80070002 → FileNotFoundException), as real reports show",
+                "com-exception",
+                "a failed CoCreateInstance is always a COMException, as REQ-2 was first written",
             ),
         ],
     },
@@ -430,10 +430,10 @@ switch_values! {
 switch_values! {
     /// `class-factory-exception` (REQ-2): the exception a failed CoCreateInstance becomes.
     ClassFactoryException for ClassFactoryException {
-        /// `com-exception`
-        ComException,
-        /// `by-hresult`
+        /// `by-hresult`: the CLR's HRESULT → exception table decides.
         ByHresult,
+        /// `com-exception`: always COMException.
+        ComException,
     }
 }
 
@@ -534,7 +534,7 @@ mod tests {
         check::<RuntimeMatch>(RUNTIME_MATCH, &["major-minor", "exact"]);
         check::<MissingRuntimeVersion>(MISSING_RUNTIME_VERSION, &["com", "load"]);
         check::<BindFailure>(BIND_FAILURE, &["throw", "fallback"]);
-        check::<ClassFactoryException>(CLASS_FACTORY_EXCEPTION, &["com-exception", "by-hresult"]);
+        check::<ClassFactoryException>(CLASS_FACTORY_EXCEPTION, &["by-hresult", "com-exception"]);
         check::<TreatAsCycle>(TREATAS_CYCLE, &["classnotreg", "original"]);
         check::<LocalServerExpand>(LOCALSERVER_EXPAND, &["launcher", "client"]);
         check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
