@@ -70,15 +70,7 @@ impl Session<'_> {
                     Rule::Lcc2_2,
                     "registry hit: bind with Class, Assembly and CodeBase",
                 );
-                self.bind_and_load(
-                    &hit.assembly,
-                    &hit.class,
-                    hit.codebase.as_deref(),
-                    Source::Registry,
-                    false,
-                    clr,
-                    trace,
-                )
+                self.load_registry_hit(&hit, false, clr, trace)
             }
             None => {
                 trace.push(Rule::Lcc2_3, "both missed: LoadCOMClass returns NULL");
@@ -175,24 +167,13 @@ impl Session<'_> {
             .default_value
             .as_deref()
             .is_some_and(|d| file_name_of(d).eq_ignore_ascii_case("mscoree.dll"));
-        let load = |s: &mut Self, trace: &mut Trace, pia: bool| {
-            s.bind_and_load(
-                &hit.assembly,
-                &hit.class,
-                hit.codebase.as_deref(),
-                Source::Registry,
-                pia,
-                clr,
-                trace,
-            )
-        };
         match hit.found {
             Found::Record => {
                 trace.push(
                     Rule::Lcc4_3,
                     "a record registration has no InprocServer32 default: bind and load",
                 );
-                return load(self, trace, false);
+                return self.load_registry_hit(hit, false, clr, trace);
             }
             Found::LocalServer32(view) => {
                 let registration = self.sw.localserver_registration();
@@ -206,7 +187,7 @@ impl Session<'_> {
                 trace
                     .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process"))
                     .inferred(setting);
-                return load(self, trace, true);
+                return self.load_registry_hit(hit, true, clr, trace);
             }
             Found::InprocServer32 => {}
         }
@@ -223,7 +204,7 @@ impl Session<'_> {
                     ),
                 )
                 .at(hit.key.to_string());
-            return load(self, trace, true);
+            return self.load_registry_hit(hit, true, clr, trace);
         }
         trace
             .push(
@@ -235,6 +216,26 @@ impl Session<'_> {
         self.lcc4_runtime_version(hit, clr, trace)
     }
 
+    /// LCC2-2, LCC4-3..LCC4-5: bind and load what a registry hit names (its Assembly, Class and
+    /// CodeBase); `pia` when LCC4-3 read the registration as a primary interop assembly.
+    fn load_registry_hit(
+        &self,
+        hit: &shimreg::RegHit,
+        pia: bool,
+        clr: &RuntimeVersion,
+        trace: &mut Trace,
+    ) -> Lcc {
+        self.bind_and_load(
+            &hit.assembly,
+            &hit.class,
+            hit.codebase.as_deref(),
+            Source::Registry,
+            pia,
+            clr,
+            trace,
+        )
+    }
+
     /// LCC4-4: a RuntimeVersion other than the running runtime returns NULL (switch
     /// `runtime-match`); LCC4-5: none reads as v1.0.3705 (switch `missing-runtime-version`).
     fn lcc4_runtime_version(
@@ -243,17 +244,6 @@ impl Session<'_> {
         clr: &RuntimeVersion,
         trace: &mut Trace,
     ) -> Lcc {
-        let load = |s: &mut Self, trace: &mut Trace, pia: bool| {
-            s.bind_and_load(
-                &hit.assembly,
-                &hit.class,
-                hit.codebase.as_deref(),
-                Source::Registry,
-                pia,
-                clr,
-                trace,
-            )
-        };
         match &hit.runtime_version {
             Some(rv) => {
                 let setting = self.sw.runtime_match().setting();
@@ -266,7 +256,7 @@ impl Session<'_> {
                             ),
                         )
                         .inferred(setting);
-                    load(self, trace, false)
+                    self.load_registry_hit(hit, false, clr, trace)
                 } else {
                     trace
                         .push(
@@ -287,7 +277,7 @@ impl Session<'_> {
                             "no RuntimeVersion: bind and load in the running CLR",
                         )
                         .inferred(setting);
-                    load(self, trace, false)
+                    self.load_registry_hit(hit, false, clr, trace)
                 } else {
                     trace
                         .push(Rule::Lcc4_5, format!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME))
