@@ -24,6 +24,7 @@ pub const TREATAS_CYCLE: &str = "treatas-cycle";
 pub const CLASS_FACTORY_EXCEPTION: &str = "class-factory-exception";
 pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 pub const LOCALSERVER_EXPAND: &str = "localserver-expand";
+pub const CLR_CLASS_THREADING: &str = "clr-class-threading";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -169,6 +170,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: CLR_CLASS_THREADING,
+        rule: Rule::Sxs3,
+        values: &[
+            (
+                "both",
+                "a clrClass without threadingModel is Both, as Microsoft's clrClass attribute table says",
+            ),
+            (
+                "none",
+                "a clrClass without threadingModel has none and lives in the main STA, as Wine stores it",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -280,6 +295,11 @@ impl Switches {
         self.value()
     }
 
+    /// `clr-class-threading` (SXS-3).
+    pub fn clr_class_threading(&self) -> ClrClassThreading {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -305,6 +325,7 @@ pub enum Switch {
     TreatAsCycle = 8,
     AsmUnregisterValues = 9,
     LocalServerExpand = 10,
+    ClrClassThreading = 11,
 }
 
 impl Switch {
@@ -467,6 +488,16 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `clr-class-threading` (SXS-3): the threading model of a clrClass that names none.
+    ClrClassThreading for ClrClassThreading {
+        /// `both`: the documented default.
+        Both,
+        /// `none`: no threading model (the main STA), as Wine stores it.
+        None,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -538,9 +569,10 @@ mod tests {
         check::<TreatAsCycle>(TREATAS_CYCLE, &["classnotreg", "original"]);
         check::<LocalServerExpand>(LOCALSERVER_EXPAND, &["launcher", "client"]);
         check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
+        check::<ClrClassThreading>(CLR_CLASS_THREADING, &["both", "none"]);
         assert_eq!(
             SWITCHES.len(),
-            11,
+            12,
             "a new switch needs its value type and a line here"
         );
     }
