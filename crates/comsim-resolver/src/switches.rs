@@ -25,6 +25,7 @@ pub const CLASS_FACTORY_EXCEPTION: &str = "class-factory-exception";
 pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 pub const LOCALSERVER_EXPAND: &str = "localserver-expand";
 pub const CLR_CLASS_THREADING: &str = "clr-class-threading";
+pub const PROGID_CURVER: &str = "progid-curver";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -184,6 +185,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: PROGID_CURVER,
+        rule: Rule::Req3,
+        values: &[
+            (
+                "curver",
+                "a ProgID key with both CurVer and CLSID is followed to its CurVer (the current version), as Microsoft's ProgID pages say",
+            ),
+            (
+                "clsid",
+                "a ProgID key with both CurVer and CLSID gives its own CLSID, as Wine's CLSIDFromProgID reads it",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -300,6 +315,11 @@ impl Switches {
         self.value()
     }
 
+    /// `progid-curver` (REQ-3).
+    pub fn progid_curver(&self) -> ProgidCurVer {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -326,6 +346,7 @@ pub enum Switch {
     AsmUnregisterValues = 9,
     LocalServerExpand = 10,
     ClrClassThreading = 11,
+    ProgidCurVer = 12,
 }
 
 impl Switch {
@@ -498,6 +519,16 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `progid-curver` (REQ-3): which wins in a ProgID key with both CurVer and CLSID.
+    ProgidCurVer for ProgidCurVer {
+        /// `curver`: CurVer, the current version (the documented reading).
+        CurVer,
+        /// `clsid`: the key's own CLSID, as Wine reads it.
+        Clsid,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -570,9 +601,10 @@ mod tests {
         check::<LocalServerExpand>(LOCALSERVER_EXPAND, &["launcher", "client"]);
         check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
         check::<ClrClassThreading>(CLR_CLASS_THREADING, &["both", "none"]);
+        check::<ProgidCurVer>(PROGID_CURVER, &["curver", "clsid"]);
         assert_eq!(
             SWITCHES.len(),
-            12,
+            13,
             "a new switch needs its value type and a line here"
         );
     }

@@ -1056,4 +1056,44 @@ mod tests {
             )
         );
     }
+
+    /// REQ-3 (inferred): a ProgID key with both CurVer and CLSID follows CurVer by default and
+    /// gives its own CLSID with `progid-curver=clsid`; a key with only a CLSID is not affected.
+    #[test]
+    fn req3_progid_with_curver_and_clsid_follows_the_switch() {
+        let old = "{F7000000-0000-4000-8000-000000000001}";
+        let new = "{F7000000-0000-4000-8000-000000000002}";
+        let mut m = Machine::new(Bitness::B64);
+        for (path, value) in [
+            (&["Fabrikam.Chart", "CLSID"][..], old),
+            (&["Fabrikam.Chart", "CurVer"][..], "Fabrikam.Chart.2"),
+            (&["Fabrikam.Chart.2", "CLSID"][..], new),
+        ] {
+            set(&mut m, path, "", Value::sz(value), View::Bits64);
+        }
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let lookup = |sw: &Switches, progid: &str| {
+            let s = Session::start(&m, &p, sw, None);
+            let mut trace = Trace::default();
+            let clsid = s.clsid_from_progid(progid, &mut trace);
+            let inferred: Vec<String> = trace
+                .steps
+                .iter()
+                .filter_map(|t| t.inferred.clone())
+                .collect();
+            (clsid.map(|g| g.to_string()), inferred)
+        };
+        let guid = |g: &str| Some(Guid::parse(g).expect("a GUID").to_string());
+        assert_eq!(
+            lookup(&Switches::default(), "Fabrikam.Chart"),
+            (guid(new), vec!["progid-curver=curver".to_owned()])
+        );
+        let mut sw = Switches::default();
+        sw.set("progid-curver", "clsid").expect("a switch");
+        assert_eq!(
+            lookup(&sw, "Fabrikam.Chart"),
+            (guid(old), vec!["progid-curver=clsid".to_owned()])
+        );
+        assert_eq!(lookup(&sw, "Fabrikam.Chart.2"), (guid(new), Vec::new()));
+    }
 }
