@@ -26,6 +26,7 @@ pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 pub const LOCALSERVER_EXPAND: &str = "localserver-expand";
 pub const CLR_CLASS_THREADING: &str = "clr-class-threading";
 pub const PROGID_CURVER: &str = "progid-curver";
+pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -199,6 +200,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: SXS_LANGUAGE_ANY,
+        rule: Rule::Sxs7,
+        values: &[
+            (
+                "literal",
+                "an identity with language=\"*\" becomes culture=\"*\", as sxshelpers.cpp translates it",
+            ),
+            (
+                "neutral",
+                "an identity with language=\"*\" (any language, in Win32 manifests) becomes culture=neutral",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -320,6 +335,11 @@ impl Switches {
         self.value()
     }
 
+    /// `sxs-language-any` (SXS-7).
+    pub fn sxs_language_any(&self) -> SxsLanguageAny {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -347,6 +367,7 @@ pub enum Switch {
     LocalServerExpand = 10,
     ClrClassThreading = 11,
     ProgidCurVer = 12,
+    SxsLanguageAny = 13,
 }
 
 impl Switch {
@@ -529,6 +550,16 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `sxs-language-any` (SXS-7): what `language="*"` in a hosting assembly's identity becomes.
+    SxsLanguageAny for SxsLanguageAny {
+        /// `literal`: `culture="*"`, as the translation copies it.
+        Literal,
+        /// `neutral`: `culture=neutral`, `*` meaning any language.
+        Neutral,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -602,9 +633,10 @@ mod tests {
         check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
         check::<ClrClassThreading>(CLR_CLASS_THREADING, &["both", "none"]);
         check::<ProgidCurVer>(PROGID_CURVER, &["curver", "clsid"]);
+        check::<SxsLanguageAny>(SXS_LANGUAGE_ANY, &["literal", "neutral"]);
         assert_eq!(
             SWITCHES.len(),
-            13,
+            14,
             "a new switch needs its value type and a line here"
         );
     }
