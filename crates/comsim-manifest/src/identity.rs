@@ -52,6 +52,16 @@ pub fn win32_to_fusion_display_name(textual: &str) -> String {
     s
 }
 
+/// The textual identity without a `language="*"` attribute, when it has one (SXS-7's inferred
+/// reading of `*` as any language, that is no particular culture); `None` otherwise.
+pub fn without_any_language(textual: &str) -> Option<String> {
+    let lower = textual.to_ascii_lowercase();
+    let at = lower.find(",language=\"*\"")?;
+    let mut out = textual.to_owned();
+    out.replace_range(at..at + ",language=\"*\"".len(), "");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +108,26 @@ mod tests {
         assert_eq!(
             win32_to_fusion_display_name(r#"Foo,culture="fr",language="de""#),
             r#"foo,culture="fr",language="de",version=0.0.0.0,publickeytoken=null"#
+        );
+    }
+
+    /// SXS-7 (inferred): `language="*"` is copied as `culture="*"`; read as any language, the
+    /// attribute goes and the translation appends `culture=neutral`.
+    #[test]
+    fn sxs7_language_any_is_literal_or_removed() {
+        let textual = r#"Northwind.Meters,language="*",version="1.0.0.0""#;
+        assert_eq!(
+            win32_to_fusion_display_name(textual),
+            r#"northwind.meters,culture="*",version="1.0.0.0",publickeytoken=null"#
+        );
+        let neutral = without_any_language(textual).expect("a language=\"*\"");
+        assert_eq!(
+            win32_to_fusion_display_name(&neutral),
+            r#"northwind.meters,version="1.0.0.0",publickeytoken=null,culture=neutral"#
+        );
+        assert_eq!(
+            without_any_language(r#"A,language="de",version="1.0.0.0""#),
+            None
         );
     }
 }

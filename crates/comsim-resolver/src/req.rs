@@ -267,7 +267,8 @@ impl Session<'_> {
     }
 
     /// CLSIDFromProgID: the activation context first (COM-1), then `HKCR\<ProgID>\CLSID`
-    /// following `CurVer` (REQ-3). ProgIDs are shared between the registry views (REG-3).
+    /// following `CurVer` (REQ-3). ProgIDs are shared between the registry views (REG-3). A key
+    /// with both `CurVer` and `CLSID` is decided by the switch `progid-curver` (inferred).
     pub(crate) fn clsid_from_progid(&self, progid: &str, trace: &mut Trace) -> Option<Guid> {
         if let Some(ctx) = &self.ctx
             && let Some(server) = find_progid(ctx, progid)
@@ -303,39 +304,47 @@ impl Session<'_> {
                 return None;
             }
             let curver = key.join("CurVer");
-            if let Some((v, _)) = reg.query_value(&curver, "", &access)
-                && let Some(next) = v.as_string().filter(|s| !s.is_empty())
-            {
-                trace
-                    .push(Rule::Req3, format!("{current} has CurVer {next}"))
-                    .at(curver.to_string())
-                    .found(next.clone());
-                current = next;
-                continue;
-            }
+            let next = reg
+                .query_value(&curver, "", &access)
+                .and_then(|(v, _)| v.as_string())
+                .filter(|s| !s.is_empty());
             let clsid_key = key.join("CLSID");
             let value = reg
                 .query_value(&clsid_key, "", &access)
                 .and_then(|(v, _)| v.as_string());
-            return match value.as_deref().and_then(Guid::parse) {
-                Some(g) => {
-                    trace
-                        .push(Rule::Req3, format!("ProgID {current} names {g}"))
-                        .at(clsid_key.to_string())
-                        .found(g.to_string());
-                    Some(g)
+            // Only a key with both decides by the switch; the trace then marks the setting.
+            let both = next.is_some() && value.is_some();
+            let setting = self.sw.progid_curver();
+            if let Some(next) = next
+                && !(both && setting == crate::switches::ProgidCurVer::Clsid)
+            {
+                let step = trace
+                    .push(Rule::Req3, format!("{current} has CurVer {next}"))
+                    .at(curver.to_string())
+                    .found(next.clone());
+                if both {
+                    step.inferred(setting.setting());
                 }
-                None => {
-                    trace
-                        .push(
-                            Rule::Req3,
-                            format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
-                        )
-                        .at(clsid_key.to_string())
-                        .found(value.unwrap_or_else(|| "no value".into()));
-                    None
-                }
+                current = next;
+                continue;
+            }
+            let step = match value.as_deref().and_then(Guid::parse) {
+                Some(g) => trace
+                    .push(Rule::Req3, format!("ProgID {current} names {g}"))
+                    .at(clsid_key.to_string())
+                    .found(g.to_string()),
+                None => trace
+                    .push(
+                        Rule::Req3,
+                        format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
+                    )
+                    .at(clsid_key.to_string())
+                    .found(value.clone().unwrap_or_else(|| "no value".into())),
             };
+            if both {
+                step.inferred(setting.setting());
+            }
+            return value.as_deref().and_then(Guid::parse);
         }
     }
 }

@@ -6,6 +6,7 @@
 //! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5).
 
 use comsim_manifest::Guid;
+use comsim_manifest::identity::without_any_language;
 use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
 use comsim_registry::Access;
 
@@ -249,11 +250,20 @@ impl Session<'_> {
                     find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
                 });
                 match found {
-                    Some(Ok(info)) => ManagedOrigin::Sxs {
-                        runtime: info.runtime_version,
-                        class: info.class_name,
-                        assembly: info.assembly,
-                    },
+                    Some(Ok(info)) => {
+                        // SXS-7's inferred corner (`language="*"`) is traced where it decides.
+                        let any = without_any_language(&info.assembly_identity).is_some();
+                        let assembly = if any {
+                            self.any_language_fusion_name(&info, trace)
+                        } else {
+                            info.assembly
+                        };
+                        ManagedOrigin::Sxs {
+                            runtime: info.runtime_version,
+                            class: info.class_name,
+                            assembly,
+                        }
+                    }
                     other => {
                         use comsim_manifest::lookup::ShimMiss;
                         let why = match other {

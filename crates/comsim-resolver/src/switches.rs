@@ -24,6 +24,9 @@ pub const TREATAS_CYCLE: &str = "treatas-cycle";
 pub const CLASS_FACTORY_EXCEPTION: &str = "class-factory-exception";
 pub const ASM_UNREGISTER_VALUES: &str = "asm-unregister-values";
 pub const LOCALSERVER_EXPAND: &str = "localserver-expand";
+pub const CLR_CLASS_THREADING: &str = "clr-class-threading";
+pub const PROGID_CURVER: &str = "progid-curver";
+pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -169,6 +172,48 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: CLR_CLASS_THREADING,
+        rule: Rule::Sxs3,
+        values: &[
+            (
+                "both",
+                "a clrClass without threadingModel is Both, as Microsoft's clrClass attribute table says",
+            ),
+            (
+                "none",
+                "a clrClass without threadingModel has none and lives in the main STA, as Wine stores it",
+            ),
+        ],
+    },
+    SwitchDef {
+        name: PROGID_CURVER,
+        rule: Rule::Req3,
+        values: &[
+            (
+                "curver",
+                "a ProgID key with both CurVer and CLSID is followed to its CurVer (the current version), as Microsoft's ProgID pages say",
+            ),
+            (
+                "clsid",
+                "a ProgID key with both CurVer and CLSID gives its own CLSID, as Wine's CLSIDFromProgID reads it",
+            ),
+        ],
+    },
+    SwitchDef {
+        name: SXS_LANGUAGE_ANY,
+        rule: Rule::Sxs7,
+        values: &[
+            (
+                "literal",
+                "an identity with language=\"*\" becomes culture=\"*\", as sxshelpers.cpp translates it",
+            ),
+            (
+                "neutral",
+                "an identity with language=\"*\" (any language, in Win32 manifests) becomes culture=neutral",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -280,6 +325,21 @@ impl Switches {
         self.value()
     }
 
+    /// `clr-class-threading` (SXS-3).
+    pub fn clr_class_threading(&self) -> ClrClassThreading {
+        self.value()
+    }
+
+    /// `progid-curver` (REQ-3).
+    pub fn progid_curver(&self) -> ProgidCurVer {
+        self.value()
+    }
+
+    /// `sxs-language-any` (SXS-7).
+    pub fn sxs_language_any(&self) -> SxsLanguageAny {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -305,6 +365,9 @@ pub enum Switch {
     TreatAsCycle = 8,
     AsmUnregisterValues = 9,
     LocalServerExpand = 10,
+    ClrClassThreading = 11,
+    ProgidCurVer = 12,
+    SxsLanguageAny = 13,
 }
 
 impl Switch {
@@ -467,6 +530,36 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `clr-class-threading` (SXS-3): the threading model of a clrClass that names none.
+    ClrClassThreading for ClrClassThreading {
+        /// `both`: the documented default.
+        Both,
+        /// `none`: no threading model (the main STA), as Wine stores it.
+        None,
+    }
+}
+
+switch_values! {
+    /// `progid-curver` (REQ-3): which wins in a ProgID key with both CurVer and CLSID.
+    ProgidCurVer for ProgidCurVer {
+        /// `curver`: CurVer, the current version (the documented reading).
+        CurVer,
+        /// `clsid`: the key's own CLSID, as Wine reads it.
+        Clsid,
+    }
+}
+
+switch_values! {
+    /// `sxs-language-any` (SXS-7): what `language="*"` in a hosting assembly's identity becomes.
+    SxsLanguageAny for SxsLanguageAny {
+        /// `literal`: `culture="*"`, as the translation copies it.
+        Literal,
+        /// `neutral`: `culture=neutral`, `*` meaning any language.
+        Neutral,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -538,9 +631,12 @@ mod tests {
         check::<TreatAsCycle>(TREATAS_CYCLE, &["classnotreg", "original"]);
         check::<LocalServerExpand>(LOCALSERVER_EXPAND, &["launcher", "client"]);
         check::<AsmUnregisterValues>(ASM_UNREGISTER_VALUES, &["keep", "delete"]);
+        check::<ClrClassThreading>(CLR_CLASS_THREADING, &["both", "none"]);
+        check::<ProgidCurVer>(PROGID_CURVER, &["curver", "clsid"]);
+        check::<SxsLanguageAny>(SXS_LANGUAGE_ANY, &["literal", "neutral"]);
         assert_eq!(
             SWITCHES.len(),
-            11,
+            14,
             "a new switch needs its value type and a line here"
         );
     }

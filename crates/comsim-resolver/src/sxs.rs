@@ -7,10 +7,12 @@
 
 use comsim_manifest::Guid;
 use comsim_manifest::actctx::build_context;
+use comsim_manifest::identity::{win32_to_fusion_display_name, without_any_language};
 use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, ShimMiss, find_shim_info};
 
 use crate::outcome::Outcome;
 use crate::session::Session;
+use crate::switches::{SwitchValue, SxsLanguageAny};
 use crate::trace::{Rule, Trace};
 use crate::vfs::{VfsDirectory, WinPath};
 
@@ -165,7 +167,7 @@ impl Session<'_> {
             return None;
         };
         match find_shim_info(ctx, guid, kind, RuntimeAsked::No) {
-            Ok(info) => {
+            Ok(mut info) => {
                 trace
                     .push(
                         Rule::Sxs4,
@@ -183,13 +185,7 @@ impl Session<'_> {
                     )
                     .at(info.location.to_string())
                     .found(format!("runtimeVersion {}", info.runtime_version));
-                trace
-                    .push(
-                        Rule::Sxs7,
-                        "the hosting assembly's identity as a Fusion display name",
-                    )
-                    .at(info.assembly_identity.clone())
-                    .found(info.assembly.clone());
+                info.assembly = self.any_language_fusion_name(&info, trace);
                 Some(info)
             }
             Err(miss) => {
@@ -216,6 +212,33 @@ impl Session<'_> {
                 None
             }
         }
+    }
+
+    /// SXS-7: the hosting assembly's Fusion display name, with the trace step. For an identity
+    /// with `language="*"` the translation is inferred (switch `sxs-language-any`): copied as
+    /// `culture="*"` as sxshelpers.cpp does, or read as any language and so `culture=neutral`.
+    pub(crate) fn any_language_fusion_name(
+        &self,
+        info: &comsim_manifest::lookup::ShimInfo,
+        trace: &mut Trace,
+    ) -> String {
+        let any = without_any_language(&info.assembly_identity);
+        let setting = self.sw.sxs_language_any();
+        let name = match (&any, setting) {
+            (Some(neutral), SxsLanguageAny::Neutral) => win32_to_fusion_display_name(neutral),
+            _ => info.assembly.clone(),
+        };
+        let step = trace
+            .push(
+                Rule::Sxs7,
+                "the hosting assembly's identity as a Fusion display name",
+            )
+            .at(info.assembly_identity.clone())
+            .found(name.clone());
+        if any.is_some() {
+            step.inferred(setting.setting());
+        }
+        name
     }
 }
 

@@ -86,9 +86,11 @@ pub fn apartment_for(client: Apartment, threading_model: ThreadingModel) -> Obje
             Apartment::Sta | Apartment::NaOnSta => O::ClientSta,
             Apartment::Mta | Apartment::NaOnMta => O::HostSta,
         },
+        // A neutral thread entered from the MTA belongs to it: the MTA exists, so no host MTA
+        // is made (the mirror of an Apartment server on a neutral thread of an STA).
         ThreadingModel::Free => match client {
-            Apartment::Mta => O::ClientMta,
-            _ => O::HostMta,
+            Apartment::Mta | Apartment::NaOnMta => O::ClientMta,
+            Apartment::Sta | Apartment::NaOnSta => O::HostMta,
         },
         ThreadingModel::Both => match client {
             Apartment::Sta => O::ClientSta,
@@ -127,5 +129,16 @@ mod tests {
         assert_eq!(placed(NaOnSta, Some("NEUTRAL")), "client NA");
         assert_eq!(placed(Sta, Some("bogus")), "main STA");
         assert_eq!(placed(Mta, Some("")), "main STA");
+    }
+
+    /// COM-5: a Free server created from a neutral thread of the MTA lives in that MTA, as an
+    /// Apartment server created from a neutral thread of an STA lives in that STA; a host MTA
+    /// stands only for a caller outside the MTA.
+    #[test]
+    fn com5_free_server_from_a_neutral_thread_of_the_mta_lives_in_that_mta() {
+        use Apartment::*;
+        assert_eq!(placed(NaOnMta, Some("Free")), "client MTA");
+        assert_eq!(placed(NaOnSta, Some("Apartment")), "client STA");
+        assert_eq!(placed(NaOnSta, Some("Free")), "host MTA");
     }
 }

@@ -20,7 +20,7 @@ use crate::process::{Apartment, ClientKind, ClsCtx, Process};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
-use crate::switches::{LocalServerExpand, Setting, SwitchValue, TreatAsCycle};
+use crate::switches::{ClrClassThreading, LocalServerExpand, Setting, SwitchValue, TreatAsCycle};
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
@@ -119,7 +119,12 @@ impl Session<'_> {
             )
             .at(server.location.to_string())
             .found(server.module.clone());
-        let tm = threading_name(&server.threading_model);
+        let tm = match (&server.managed_type, &server.threading_model) {
+            (Some(_), comsim_manifest::ThreadingModel::None(None)) => {
+                clr_class_default_threading(self.sw.clr_class_threading(), &server, trace)
+            }
+            _ => threading_name(&server.threading_model),
+        };
         Some(match server.managed_type {
             Some(class) => {
                 // The assembly is the one of the context entry, as SxsLookupClrGuid reports it.
@@ -743,6 +748,35 @@ fn command_exe(cmd: &str) -> String {
 }
 
 /// A context entry's `threadingModel` as the registry would spell it (COM-5).
+/// SXS-3 (inferred): the threading model of a `clrClass` whose `threadingModel` is missing or
+/// empty. Microsoft's attribute table for `clrClass` gives `Both` as the default; Wine stores no
+/// model, which COM-5 places in the main STA. Switch `clr-class-threading`.
+fn clr_class_default_threading(
+    setting: ClrClassThreading,
+    server: &comsim_manifest::lookup::ComServer,
+    trace: &mut Trace,
+) -> Option<String> {
+    let tm = match setting {
+        ClrClassThreading::Both => Some("Both".to_owned()),
+        ClrClassThreading::None => None,
+    };
+    trace
+        .push(
+            Rule::Sxs3,
+            format!(
+                "the clrClass names no threadingModel: {}",
+                tm.as_deref()
+                    .map_or("none (main STA)".to_owned(), |t| format!(
+                        "{t}, the documented default"
+                    ))
+            ),
+        )
+        .at(server.location.to_string())
+        .found(tm.as_deref().unwrap_or("(none)"))
+        .inferred(setting.setting());
+    tm
+}
+
 fn threading_name(tm: &comsim_manifest::ThreadingModel) -> Option<String> {
     use comsim_manifest::ThreadingModel as T;
     match tm {
@@ -982,5 +1016,84 @@ mod tests {
         let managed = s.managed.as_ref().expect("a managed type");
         assert_eq!(managed.type_name, "Contoso.Meter");
         assert_eq!(managed.path.to_string(), r"C:\Gauges\Contoso.Gauges.dll");
+    }
+
+    /// SXS-3 (inferred): a clrClass without threadingModel is `Both` by default, so the object
+    /// lives in the caller's apartment (COM-5); with `clr-class-threading=none` it has no model
+    /// and lives in the main STA, as in Wine.
+    #[test]
+    fn sxs3_clr_class_without_threading_model_is_both_unless_switched() {
+        let server = comsim_manifest::lookup::ComServer {
+            clsid: clsid(),
+            module: "mscoree.dll".into(),
+            managed_type: Some("Tailspin.Gauges.Dial".into()),
+            runtime_version: Some("v4.0.30319".into()),
+            threading_model: comsim_manifest::ThreadingModel::None(None),
+            progids: Vec::new(),
+            source: "Tailspin.Gauges.dll".into(),
+            location: comsim_diag::Location::new("Tailspin.Gauges.manifest", 4, 3),
+        };
+        let placed = |setting| {
+            let mut trace = Trace::default();
+            let tm = clr_class_default_threading(setting, &server, &mut trace);
+            let step = trace.steps.last().expect("an SXS-3 step");
+            assert_eq!(step.rule, Rule::Sxs3);
+            let apt = apartment_for(Apartment::Mta, ThreadingModel::from_registry(tm.as_deref()));
+            (apt, step.inferred.clone())
+        };
+        assert_eq!(
+            placed(ClrClassThreading::Both),
+            (
+                ObjectApartment::ClientMta,
+                Some("clr-class-threading=both".to_owned())
+            )
+        );
+        assert_eq!(
+            placed(ClrClassThreading::None),
+            (
+                ObjectApartment::MainSta,
+                Some("clr-class-threading=none".to_owned())
+            )
+        );
+    }
+
+    /// REQ-3 (inferred): a ProgID key with both CurVer and CLSID follows CurVer by default and
+    /// gives its own CLSID with `progid-curver=clsid`; a key with only a CLSID is not affected.
+    #[test]
+    fn req3_progid_with_curver_and_clsid_follows_the_switch() {
+        let old = "{F7000000-0000-4000-8000-000000000001}";
+        let new = "{F7000000-0000-4000-8000-000000000002}";
+        let mut m = Machine::new(Bitness::B64);
+        for (path, value) in [
+            (&["Fabrikam.Chart", "CLSID"][..], old),
+            (&["Fabrikam.Chart", "CurVer"][..], "Fabrikam.Chart.2"),
+            (&["Fabrikam.Chart.2", "CLSID"][..], new),
+        ] {
+            set(&mut m, path, "", Value::sz(value), View::Bits64);
+        }
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let lookup = |sw: &Switches, progid: &str| {
+            let s = Session::start(&m, &p, sw, None);
+            let mut trace = Trace::default();
+            let clsid = s.clsid_from_progid(progid, &mut trace);
+            let inferred: Vec<String> = trace
+                .steps
+                .iter()
+                .filter_map(|t| t.inferred.clone())
+                .collect();
+            (clsid.map(|g| g.to_string()), inferred)
+        };
+        let guid = |g: &str| Some(Guid::parse(g).expect("a GUID").to_string());
+        assert_eq!(
+            lookup(&Switches::default(), "Fabrikam.Chart"),
+            (guid(new), vec!["progid-curver=curver".to_owned()])
+        );
+        let mut sw = Switches::default();
+        sw.set("progid-curver", "clsid").expect("a switch");
+        assert_eq!(
+            lookup(&sw, "Fabrikam.Chart"),
+            (guid(old), vec!["progid-curver=clsid".to_owned()])
+        );
+        assert_eq!(lookup(&sw, "Fabrikam.Chart.2"), (guid(new), Vec::new()));
     }
 }
