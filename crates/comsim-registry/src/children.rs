@@ -85,6 +85,14 @@ impl Children {
         self.search(name).ok()
     }
 
+    /// The subkey `name` as it is spelled here, with its id.
+    pub(crate) fn entry(&self, name: &str) -> Option<&Entry> {
+        let chunks = self.chunks();
+        let chunk = &chunks[Self::chunk_for(chunks, name).min(chunks.len() - 1)];
+        let i = chunk.binary_search_by(|e| cmp_entry(e, name)).ok()?;
+        Some(&chunk[i])
+    }
+
     /// Where `name` is: its id, or the place to insert it with [`Children::insert_at`].
     pub(crate) fn search(&self, name: &str) -> Result<KeyId, Slot> {
         let chunks = self.chunks();

@@ -150,7 +150,7 @@ fn merge_children(
 }
 
 /// Value changes of a kept key: added and changed in `after`'s order, then removed in `before`'s.
-fn diff_values(
+pub(crate) fn diff_values(
     out: &mut Vec<Change>,
     key: &KeyPath,
     before: &[(RegName, Value)],

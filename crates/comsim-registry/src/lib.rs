@@ -12,10 +12,12 @@
 //!   administrator rights ([`Writer`]).
 //!
 //! Subkeys enumerate in the registry's order (upper-cased UTF-16 code units); values in the order
-//! they were first written, as hives keep them. [`diff`] lists what changed between two registries.
+//! they were first written, as hives keep them. [`diff`] lists what changed between two registries;
+//! a journal ([`Registry::begin_journal`]) lists what a run of writes changed without a copy.
 
 mod children;
 mod diff;
+mod journal;
 mod name;
 mod path;
 mod tree;

@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::children::{Children, reserve_one};
+use crate::diff::Change;
+use crate::journal::Journal;
 use crate::name::RegName;
 use crate::path::Hive;
 use crate::value::Value;
@@ -54,6 +56,8 @@ pub struct Registry {
     ///
     /// [`KeyCursor`]: crate::KeyCursor
     stamp: Stamp,
+    /// Open while a caller wants the changes of a run of writes ([`Registry::begin_journal`]).
+    journal: Option<Box<Journal>>,
 }
 
 /// Identifies a registry and counts changes to its keys; see [`Registry::stamp`].
@@ -83,6 +87,8 @@ impl Clone for Registry {
                 deletions: 0,
                 changes: 0,
             },
+            // A copy is taken of what is, not of what is being recorded.
+            journal: None,
         }
     }
 }
@@ -106,6 +112,7 @@ impl Registry {
                 deletions: 0,
                 changes: 0,
             },
+            journal: None,
         };
         for hive in Hive::ALL {
             reg.roots[hive.index()] = reg.alloc(None, 0);
@@ -162,6 +169,39 @@ impl Registry {
         self.node(id).children.get(name)
     }
 
+    /// The subkey `name` of `id` with its name as the registry spells it, if present.
+    pub(crate) fn child_entry(&self, id: KeyId, name: &str) -> Option<(&RegName, KeyId)> {
+        self.node(id).children.entry(name).map(|(n, c)| (n, *c))
+    }
+
+    /// Starts recording what the writes from now on change, so that [`Registry::take_changes`]
+    /// can list it without a copy of the registry. A journal already open starts afresh.
+    pub fn begin_journal(&mut self) {
+        self.journal = Some(Box::new(Journal::new(self)));
+    }
+
+    /// Closes the journal and gives what changed since [`Registry::begin_journal`]: exactly what
+    /// [`crate::diff`] gives between a copy taken then and the registry now, in the same order.
+    /// `None` if no journal was open.
+    pub fn take_changes(&mut self) -> Option<Vec<Change>> {
+        let journal = self.journal.take()?;
+        Some(journal.changes(self))
+    }
+
+    /// How many keys the open journal holds (touched keys and their ancestors, hive roots not
+    /// counted); `None` if none is open. Writes that change nothing add none.
+    pub fn journaled_keys(&self) -> Option<usize> {
+        self.journal.as_ref().map(|j| j.keys())
+    }
+
+    /// Runs `record` on the open journal, if any, with the registry to read from.
+    fn journal(&mut self, record: impl FnOnce(&mut Journal, &Registry)) {
+        if let Some(mut journal) = self.journal.take() {
+            record(&mut journal, self);
+            self.journal = Some(journal);
+        }
+    }
+
     /// Follows `names` down from `id`.
     pub fn descend<S: AsRef<str>>(&self, mut id: KeyId, names: &[S]) -> Option<KeyId> {
         for n in names {
@@ -191,6 +231,7 @@ impl Registry {
         self.node_mut(id)
             .children
             .insert_at(slot, RegName::new(name), c);
+        self.journal(|j, reg| j.created(reg, id, name, c));
         Ok(c)
     }
 
@@ -237,12 +278,21 @@ impl Registry {
                 limit: MAX_VALUE_NAME_LEN,
             });
         }
-        let values = &mut self.node_mut(id).values;
-        match values
-            .iter_mut()
-            .find(|(n, _)| crate::names_equal(n.as_str(), name))
+        let existing = self
+            .node(id)
+            .values
+            .iter()
+            .position(|(n, _)| crate::names_equal(n.as_str(), name));
+        if let Some(i) = existing
+            && self.node(id).values[i].1 == value
         {
-            Some((_, v)) => *v = value,
+            // Nothing changes, so nothing is recorded.
+            return Ok(());
+        }
+        self.journal(|j, reg| j.values_changing(reg, id));
+        let values = &mut self.node_mut(id).values;
+        match existing {
+            Some(i) => values[i].1 = value,
             None => {
                 reserve_one(values);
                 values.push((RegName::new(name), value));
@@ -253,10 +303,14 @@ impl Registry {
 
     /// Removes a value; `false` if there was none.
     pub fn delete_value(&mut self, id: KeyId, name: &str) -> bool {
-        let values = &mut self.node_mut(id).values;
-        let before = values.len();
-        values.retain(|(n, _)| !crate::names_equal(n.as_str(), name));
-        values.len() != before
+        if self.value(id, name).is_none() {
+            return false;
+        }
+        self.journal(|j, reg| j.values_changing(reg, id));
+        self.node_mut(id)
+            .values
+            .retain(|(n, _)| !crate::names_equal(n.as_str(), name));
+        true
     }
 
     /// The parent of `id`, `None` for a hive root.
@@ -267,6 +321,10 @@ impl Registry {
 
     /// Removes the subkey `name` of `id` and everything below it; `false` if there was none.
     pub fn delete_child_tree(&mut self, id: KeyId, name: &str) -> bool {
+        let Some(child) = self.child(id, name) else {
+            return false;
+        };
+        self.journal(|j, reg| j.removing(reg, id, child));
         let Some(removed) = self.node_mut(id).children.remove(name) else {
             return false;
         };

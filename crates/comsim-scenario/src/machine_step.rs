@@ -193,10 +193,10 @@ impl MachineRun {
     }
 }
 
-/// Runs a machine step. A step that cannot change the machine (`show`) copies nothing; a
-/// `delete` lists what it removes before removing it; `regasm` and `import` compare the registry
-/// before and after, so they copy it for the time of the step (an import of a file that does not
-/// exist copies nothing).
+/// Runs a machine step. No step copies the registry: a step that cannot change the machine
+/// (`show`) records nothing; a `delete` lists what it removes before removing it; `regasm` and
+/// `import` list what their writes changed through the registry's change journal, which keeps the
+/// earlier state of the keys they touch, nothing when they change nothing.
 pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
     if let Some(run) = observe(m, step) {
         return run;
@@ -230,7 +230,7 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
 /// `RegAsm.exe`: its console and trace, and the registry difference.
 fn regasm(m: &mut Machine, inv: &Invocation<'_>, sw: &Switches) -> MachineRun {
     let mut run = MachineRun::empty();
-    let before = m.registry.clone();
+    m.registry.begin_journal();
     match comsim_regasm::run(m, inv, sw) {
         Ok(r) => {
             run.trace = r.trace.clone();
@@ -238,7 +238,7 @@ fn regasm(m: &mut Machine, inv: &Invocation<'_>, sw: &Switches) -> MachineRun {
         }
         Err(e) => run.error = Some(e.to_string()),
     }
-    run.changes = comsim_registry::diff(&before, &m.registry);
+    run.changes = m.registry.take_changes().unwrap_or_default();
     run
 }
 
@@ -261,12 +261,12 @@ fn import(m: &mut Machine, source: &ImportSource, view: View, admin: bool) -> Ma
         writer: Writer { admin },
         encoding: None,
     };
-    let before = m.registry.clone();
+    m.registry.begin_journal();
     match comsim_regfile::import_bytes(&mut m.registry, &display, &bytes, &opts) {
         Ok(report) => import_trace(&mut run.trace, &display, view, admin, &report),
         Err(d) => run.error = Some(d.to_string()),
     }
-    run.changes = comsim_registry::diff(&before, &m.registry);
+    run.changes = m.registry.take_changes().unwrap_or_default();
     run
 }
 
@@ -503,5 +503,68 @@ mod tests {
         let diffed = comsim_registry::diff(&before, &reg);
         assert_eq!(listed.len(), 11, "{listed:#?}");
         assert_eq!(listed, diffed);
+    }
+
+    const WIDGET: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
+        [HKEY_CLASSES_ROOT\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"Widget\"\r\n\r\n\
+        [HKEY_CLASSES_ROOT\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"ThreadingModel\"=\"Both\"\r\n\r\n\
+        [HKEY_CLASSES_ROOT\\Contoso.Widget]\r\n@=\"Widget\"\r\n";
+
+    fn import_text(m: &mut Machine, text: &str) -> MachineRun {
+        let source = ImportSource::Scenario {
+            display: "widget.reg".to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        };
+        import(m, &source, View::Bits64, true)
+    }
+
+    /// REG-4: what an `import` reports through the registry's journal is what comparing the
+    /// registry before and after the import gives, for keys and values added, changed, removed
+    /// (`"name"=-`) and trees removed (`[-key]`).
+    #[test]
+    fn an_import_lists_the_same_changes_as_a_full_diff() {
+        let mut m = Machine::new(comsim_resolver::Bitness::B64);
+        let before = m.registry.clone();
+        let run = import_text(&mut m, WIDGET);
+        assert_eq!(run.error, None);
+        assert_eq!(run.changes.len(), 8, "{:#?}", run.changes);
+        assert_eq!(run.changes, comsim_registry::diff(&before, &m.registry));
+
+        let before = m.registry.clone();
+        let run = import_text(
+            &mut m,
+            "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_CLASSES_ROOT\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}]\r\n@=\"Gadget\"\r\n\r\n\
+            [HKEY_CLASSES_ROOT\\CLSID\\{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\\InprocServer32]\r\n\"ThreadingModel\"=-\r\n\"Class\"=\"Gadget\"\r\n\r\n\
+            [-HKEY_CLASSES_ROOT\\Contoso.Widget]\r\n\r\n\
+            [HKEY_CLASSES_ROOT\\contoso.widget\\CLSID]\r\n@=\"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\r\n",
+        );
+        assert_eq!(run.error, None);
+        // The ProgID removed and created again is one kept key that lost its value and gained a
+        // subkey.
+        assert_eq!(run.changes.len(), 6, "{:#?}", run.changes);
+        assert_eq!(run.changes, comsim_registry::diff(&before, &m.registry));
+    }
+
+    /// Issue 10: an import that changes nothing (the same file again) records nothing in the
+    /// journal, so it copies nothing of the registry.
+    #[test]
+    fn an_import_that_changes_nothing_records_nothing() {
+        let mut m = Machine::new(comsim_resolver::Bitness::B64);
+        assert_eq!(import_text(&mut m, WIDGET).changes.len(), 8);
+        let opts = ImportOptions {
+            mode: Mode::Strict,
+            view: View::Bits64,
+            writer: Writer { admin: true },
+            encoding: None,
+        };
+        m.registry.begin_journal();
+        comsim_regfile::import_bytes(&mut m.registry, "widget.reg", WIDGET.as_bytes(), &opts)
+            .expect("a valid .reg file");
+        assert_eq!(m.registry.journaled_keys(), Some(0));
+        assert_eq!(m.registry.take_changes(), Some(Vec::new()));
+        // Through the step as the replay runs it: nothing changed, nothing listed.
+        let run = import_text(&mut m, WIDGET);
+        assert_eq!((run.error, run.changes), (None, Vec::new()));
     }
 }
