@@ -46,6 +46,7 @@ pub use machine::{
 pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
 pub use session::{Run, Session};
+pub use shim::ClientRuntime;
 pub use switches::{SWITCHES, Switches};
 pub use trace::{Rule, Trace, TraceStep};
 pub use vfs::{FileKind, VFile, Vfs, WinPath};

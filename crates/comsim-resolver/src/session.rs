@@ -51,6 +51,9 @@ pub struct Session<'m> {
     pub(crate) cache: Vec<(Guid, Option<LoadedType>)>,
     /// The start's trace, carried by the first request.
     pub(crate) pending: Trace,
+    /// The runtime the real machine gives a managed client (SHIM-2, SHIM-4), once its `.config`
+    /// is read.
+    pub(crate) real_runtime: Option<crate::shim::ClientRuntime>,
 }
 
 impl<'m> Session<'m> {
@@ -58,6 +61,14 @@ impl<'m> Session<'m> {
     /// client and for a native host that preloads a CLR.
     pub fn clr_matters(p: &Process) -> bool {
         p.client == ClientKind::Managed || p.preloads_clr
+    }
+
+    /// The runtime the real machine starts this managed client on, or that it would not start
+    /// it (SHIM-2, SHIM-4), whatever CLR the session was asked to run it on. `None` for a native
+    /// client, and when the process stopped before its `.config` was read (its activation
+    /// context or its `.config` failed, as they do on every CLR).
+    pub fn real_runtime(&self) -> Option<&crate::shim::ClientRuntime> {
+        self.real_runtime.as_ref()
     }
 
     /// Starts the process: SXS-1/SXS-2 (the activation context), SHIM-4 (the config), and the
@@ -80,6 +91,7 @@ impl<'m> Session<'m> {
             failed: None,
             cache: Vec::new(),
             pending: Trace::default(),
+            real_runtime: None,
         };
         let mut trace = Trace::default();
         let manifest_path = match s.start_context(&mut trace) {
@@ -96,6 +108,7 @@ impl<'m> Session<'m> {
             s.pending = trace;
             return s;
         }
+        s.real_runtime = s.client_runtime();
         s.start_runtime(clr, &mut trace);
         s.pending = trace;
         s

@@ -553,3 +553,92 @@ pub(crate) fn file_name_of(path: &str) -> &str {
     let p = path.trim().trim_matches('"');
     p.rsplit(['\\', '/']).next().unwrap_or(p)
 }
+
+/// The runtime the real machine starts a managed client on (SHIM-2, SHIM-4): the shim reads the
+/// `<supportedRuntime>` list of the client's `.config` in order and takes the first one that is
+/// installed; without one, the runtime the exe was built for. A client built for a runtime
+/// before v4 moves to the newest installed one before v4 when its own is missing, never to v4;
+/// a client built for v4 has nowhere to go. `useLegacyV2RuntimeActivationPolicy` does not
+/// change the choice (it binds legacy COM activation to the runtime chosen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientRuntime {
+    /// The client runs on `runtime`; `why` says what chose it.
+    Runs {
+        runtime: RuntimeVersion,
+        why: String,
+    },
+    /// No runtime the client accepts is installed: the process does not start.
+    NotStarted { why: String },
+}
+
+impl Session<'_> {
+    /// SHIM-2, SHIM-4: the runtime the real machine gives this managed client, from its exe's
+    /// runtime and its `.config` (read by [`Session::start_config`]). `None` for a client that is
+    /// not a managed assembly.
+    pub(crate) fn client_runtime(&self) -> Option<ClientRuntime> {
+        if self.p.client != ClientKind::Managed {
+            return None;
+        }
+        let built = &self.m.fs.get(&self.p.exe)?.assembly()?.runtime;
+        let listed = &self.config.supported_runtimes;
+        if !listed.is_empty() {
+            let list = listed.join(", ");
+            return Some(
+                match listed.iter().find_map(|v| {
+                    let parsed = RuntimeVersion::parse(v)?;
+                    Some((v, self.m.installed(parsed.major, parsed.minor)?))
+                }) {
+                    Some((v, installed)) => ClientRuntime::Runs {
+                        runtime: installed.clone(),
+                        why: format!(
+                            "the client's .config lists supportedRuntime {list}, and {v} is the first one installed (SHIM-4)"
+                        ),
+                    },
+                    None => ClientRuntime::NotStarted {
+                        why: format!(
+                            "the client's .config lists supportedRuntime {list}, and none of them is installed (SHIM-4)"
+                        ),
+                    },
+                },
+            );
+        }
+        let config = if self.config.path.is_some() {
+            "a .config without supportedRuntime"
+        } else {
+            "no .config"
+        };
+        if let Some(own) = self.m.installed(built.major, built.minor) {
+            return Some(ClientRuntime::Runs {
+                runtime: own.clone(),
+                why: format!(
+                    "a client built for {built} with {config} runs on the runtime it was built for (SHIM-2)"
+                ),
+            });
+        }
+        let older = self
+            .m
+            .clrs
+            .iter()
+            .filter(|c| built.is_pre_v4() && c.is_pre_v4())
+            .max_by(|a, b| a.cmp_full(b));
+        Some(match older {
+            Some(v) => ClientRuntime::Runs {
+                runtime: v.clone(),
+                why: format!(
+                    "a client built for {built} with {config} runs on the newest installed runtime before v4 when its own is missing (SHIM-2)"
+                ),
+            },
+            None if built.is_pre_v4() => ClientRuntime::NotStarted {
+                why: format!(
+                    "a client built for {built} with {config} does not move to CLR 4 when no runtime before v4 is installed (SHIM-2)"
+                ),
+            },
+            None => ClientRuntime::NotStarted {
+                why: format!(
+                    "a client built for {built} with {config} needs CLR {}, which is not installed (SHIM-2)",
+                    built.family()
+                ),
+            },
+        })
+    }
+}

@@ -1115,7 +1115,7 @@ fn machine_step_with_checks(
     r: RawStep,
     m: &Machine,
 ) -> Result<Step, Diagnostic> {
-    if let Some(t) = [&r.expect_clr2, &r.expect_clr4]
+    if let Some(t) = [&r.expect_clr2, &r.expect_clr4, &r.expect_real]
         .into_iter()
         .flatten()
         .next()
@@ -1145,8 +1145,8 @@ fn machine_step_with_checks(
     })
 }
 
-/// A request step (REQ-1..REQ-5): the request, its apartment, and its `expect`, `expect_clr2`
-/// and `expect_clr4`.
+/// A request step (REQ-1..REQ-5): the request, its apartment, and its `expect`, `expect_clr2`,
+/// `expect_clr4` and `expect_real`.
 fn request_step(
     ctx: &Ctx<'_>,
     name: String,
@@ -1168,11 +1168,23 @@ fn request_step(
         None => None,
         Some(a) => Some(apartment(ctx, a)?),
     };
+    if let (Some(t), false) = (&r.expect_real, process.client == ClientKind::Managed) {
+        // SHIM-2, SHIM-4: only a managed client's runtime is chosen from its exe and `.config`;
+        // a native host's preloaded CLR is the replay's choice.
+        return Err(ctx
+            .err(
+                codes::SCENARIO_STEP,
+                &t.span(),
+                "`expect_real` is for a managed client: the shim picks its runtime from the exe and its .config, and runs on other CLRs are what-ifs",
+            )
+            .with_note("a native client's runs are all real: use `expect`, or `expect_clr2` / `expect_clr4` for a host that preloads a CLR"));
+    }
     let mut expect = Vec::new();
     for (table, key, clr) in [
         (r.expect, "expect", None),
         (r.expect_clr2, "expect_clr2", Some("2.0")),
         (r.expect_clr4, "expect_clr4", Some("4.0")),
+        (r.expect_real, "expect_real", Some(crate::REAL)),
     ] {
         if let Some(t) = table {
             expectations(ctx, t, key, clr, EXPECTATION_FIELDS, &mut expect)?;
@@ -1486,7 +1498,7 @@ fn expectations(
                     format!("`{field}` is expected in both `{first_key}` and `{key}`"),
                 )
                 .with_note(first_at)
-                .with_note("`expect` holds what every run ends in, `expect_clr2` and `expect_clr4` what one run ends in: a field goes in one or the other"));
+                .with_note("`expect` holds what every run ends in, `expect_clr2`, `expect_clr4` and `expect_real` what one run ends in: a field goes in one or the other"));
         }
         out.push((
             Expectation {

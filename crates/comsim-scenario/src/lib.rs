@@ -30,7 +30,7 @@ pub use action::StepAction;
 pub use expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 pub use machine_step::{ImportSource, MachineRun, MachineStep, RegistryChange, apply, observe};
 pub use replay::{
-    Check, Clr, ClrChoice, MachineStepRun, Replay, ReplayOptions, Replayer, RequestRun,
+    Check, Clr, ClrChoice, MachineStepRun, REAL, Replay, ReplayOptions, Replayer, RequestRun,
     RequestStepRun, StepRun, Summary, check, replay,
 };
 

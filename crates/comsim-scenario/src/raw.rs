@@ -190,6 +190,7 @@ pub(crate) struct RawStep {
     pub expect: Option<Spanned<ExpectTable>>,
     pub expect_clr2: Option<Spanned<ExpectTable>>,
     pub expect_clr4: Option<Spanned<ExpectTable>>,
+    pub expect_real: Option<Spanned<ExpectTable>>,
 }
 
 impl RawStep {

@@ -12,7 +12,9 @@ use crate::codes;
 use std::borrow::Cow;
 
 use comsim_diag::{Diagnostic, Location};
-use comsim_resolver::{Apartment, Machine, Outcome, Process, Run, Session, Switches, Trace};
+use comsim_resolver::{
+    Apartment, ClientRuntime, Machine, Outcome, Process, Run, Session, Switches, Trace,
+};
 use serde::{Serialize, Serializer};
 
 use crate::machine_step::{MachineRun, MachineStep, apply, observe};
@@ -76,7 +78,8 @@ pub struct Check {
     /// The run's value; `None` when the run has no such field.
     pub actual: Option<String>,
     pub ok: bool,
-    /// The CLR the expectation is for (`expect_clr2`: `2.0`), `None` for every run.
+    /// The CLR the expectation is for (`expect_clr2`: `2.0`; `expect_real`: `real`, the run that
+    /// is not a what-if), `None` for every run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clr: Option<String>,
     /// Where the expectation is written in the scenario file.
@@ -84,13 +87,24 @@ pub struct Check {
     pub location: Location,
 }
 
-/// The step's expectations that apply to a run on `clr` (those for every run, and those for
-/// that CLR), each compared with the run's value; `field` reads the run's value of a field.
-pub fn check(step: &Step, clr: Option<Clr>, field: impl Fn(&str) -> Option<String>) -> Vec<Check> {
+/// What an [`Expectation`](crate::Expectation)'s `clr` is for the runs the real machine gives
+/// the client (`expect_real`).
+pub const REAL: &str = "real";
+
+/// The step's expectations that apply to a run on `clr` (those for every run, those for that
+/// CLR, and, when `real` (the run is not a what-if), those for the real run), each compared with
+/// the run's value; `field` reads the run's value of a field.
+pub fn check(
+    step: &Step,
+    clr: Option<Clr>,
+    real: bool,
+    field: impl Fn(&str) -> Option<String>,
+) -> Vec<Check> {
     step.expect
         .iter()
-        .filter(|e| match &e.clr {
+        .filter(|e| match e.clr.as_deref() {
             None => true,
+            Some(REAL) => real,
             Some(c) => clr.is_some_and(|f| f.label() == c),
         })
         .map(|e| {
@@ -165,6 +179,10 @@ pub struct RequestStepRun {
 #[derive(Debug, Clone)]
 pub struct RequestRun {
     pub clr: Option<Clr>,
+    /// Set when the real machine would not run the client on this CLR (SHIM-2, SHIM-4): why,
+    /// and what it would do instead. The run is then a what-if, and `expect_real` does not
+    /// apply to it.
+    pub what_if: Option<String>,
     pub run: Run,
     pub checks: Vec<Check>,
 }
@@ -174,12 +192,15 @@ impl Serialize for RequestRun {
         #[derive(Serialize)]
         struct Shape<'a> {
             clr: Option<Clr>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            what_if: Option<&'a str>,
             outcome: &'a Outcome,
             trace: &'a Trace,
             checks: &'a [Check],
         }
         Shape {
             clr: self.clr,
+            what_if: self.what_if.as_deref(),
             outcome: &self.run.outcome,
             trace: &self.run.trace,
             checks: &self.checks,
@@ -418,7 +439,7 @@ fn machine_step_run(
     ms: &MachineStep,
     run: MachineRun,
 ) -> MachineStepRun {
-    let checks = check(step, None, |f| run.field(f));
+    let checks = check(step, None, true, |f| run.field(f));
     MachineStepRun {
         step: index + 1,
         name: step.name.clone(),
@@ -469,10 +490,13 @@ impl State<'_> {
                                     clr.map(Clr::family),
                                 )
                             });
+                            let what_if = what_if(self.machine, session.real_runtime(), *clr);
                             let run = session.request(request, *apartment);
-                            let checks = check(step, *clr, |f| run.outcome.field(f));
+                            let checks =
+                                check(step, *clr, what_if.is_none(), |f| run.outcome.field(f));
                             RequestRun {
                                 clr: *clr,
+                                what_if,
                                 run,
                                 checks,
                             }
@@ -489,6 +513,31 @@ impl State<'_> {
                 }
             }
         }
+    }
+}
+
+/// Why a run on `clr` is a what-if: the real machine gives the client another runtime, or would
+/// not start it while `clr` is installed (SHIM-2, SHIM-4). `None` when the real machine would
+/// do the same: the run is on the real runtime, the process fails before the runtime matters,
+/// or it does not start on the real machine either (`clr` is not installed).
+fn what_if(machine: &Machine, real: Option<&ClientRuntime>, clr: Option<Clr>) -> Option<String> {
+    let (real, clr) = (real?, clr?);
+    let (major, minor) = clr.family();
+    match real {
+        ClientRuntime::Runs { runtime, why } => ((runtime.major, runtime.minor) != (major, minor))
+            .then(|| {
+                format!(
+                    "{why}: the real machine runs it on CLR {} ({runtime}); CLR {} would not be chosen",
+                    runtime.family(),
+                    clr.label()
+                )
+            }),
+        ClientRuntime::NotStarted { why } => machine.installed(major, minor).map(|_| {
+            format!(
+                "{why}: the real machine would not start it, so it would not run on CLR {}",
+                clr.label()
+            )
+        }),
     }
 }
 

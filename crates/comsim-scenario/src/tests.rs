@@ -531,3 +531,153 @@ fn native_bytes_give_the_bitness_and_the_manifest() {
         codes::SCENARIO_FIELD
     );
 }
+
+/// A managed client built for `runtime` on a machine with `clrs`, with `config` as its
+/// `Client.exe.config` when given, replayed on both CLRs: each run's `what_if`.
+fn what_ifs(runtime: &str, clrs: &[&str], config: Option<&str>) -> Vec<(Clr, Option<String>)> {
+    let clrs = clrs
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let config_file = if config.is_some() {
+        "[[machine.file]]\npath = 'C:\\App\\Client.exe.config'\nsource = \"Client.exe.config\"\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "title = \"t\"\n[machine]\nclrs = [{clrs}]\n{config_file}\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"{runtime}\"\n{PROCESS}\n{STEP}"
+    );
+    let mut files: Vec<(&str, &[u8])> = vec![("scenario.toml", text.as_bytes())];
+    if let Some(c) = config {
+        files.push(("Client.exe.config", c.as_bytes()));
+    }
+    let dir = Dir::new(&files);
+    let s = load(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+    let r = replay(&s, &ReplayOptions::default()).unwrap();
+    r.request_runs()
+        .map(|(_, run)| {
+            (
+                run.clr.expect("a managed client's run has a CLR"),
+                run.what_if.clone(),
+            )
+        })
+        .collect()
+}
+
+fn config(runtimes: &[&str]) -> String {
+    let entries: String = runtimes
+        .iter()
+        .map(|v| format!("<supportedRuntime version=\"{v}\"/>"))
+        .collect();
+    format!("<configuration><startup>{entries}</startup></configuration>")
+}
+
+#[test]
+fn shim2_shim4_a_run_on_a_clr_the_real_machine_would_not_give_the_client_is_a_what_if() {
+    const BOTH: &[&str] = &["v2.0.50727", "v4.0.30319"];
+    // (built for, installed, .config, what-if on 2.0?, what-if on 4.0?, a word of the reason)
+    type Case<'a> = (&'a str, &'a [&'a str], Option<String>, bool, bool, &'a str);
+    let cases: &[Case<'_>] = &[
+        // SHIM-2: no .config, the runtime the exe was built for.
+        ("v4.0.30319", BOTH, None, true, false, "runs it on CLR 4.0"),
+        ("v2.0.50727", BOTH, None, false, true, "runs it on CLR 2.0"),
+        // A pre-v4 client whose own runtime is missing moves to the newest one before v4.
+        (
+            "v1.1.4322",
+            BOTH,
+            None,
+            false,
+            true,
+            "newest installed runtime before v4",
+        ),
+        // ... never to CLR 4: the real process does not start; the run on the CLR that is not
+        // installed does not start either, so it is not a what-if.
+        (
+            "v2.0.50727",
+            &["v4.0.30319"],
+            None,
+            false,
+            true,
+            "would not start",
+        ),
+        (
+            "v4.0.30319",
+            &["v2.0.50727"],
+            None,
+            true,
+            false,
+            "would not start",
+        ),
+        // SHIM-4: the first installed supportedRuntime, in the order written.
+        (
+            "v2.0.50727",
+            BOTH,
+            Some(config(&["v4.0", "v2.0.50727"])),
+            true,
+            false,
+            "v4.0 is the first one installed",
+        ),
+        (
+            "v4.0.30319",
+            BOTH,
+            Some(config(&["v2.0.50727", "v4.0"])),
+            false,
+            true,
+            "v2.0.50727 is the first one installed",
+        ),
+        (
+            "v2.0.50727",
+            BOTH,
+            Some(config(&["v1.1.4322"])),
+            true,
+            true,
+            "none of them is installed",
+        ),
+        // A .config without supportedRuntime: the runtime the exe was built for.
+        (
+            "v2.0.50727",
+            BOTH,
+            Some(config(&[])),
+            false,
+            true,
+            "a .config without supportedRuntime",
+        ),
+    ];
+    for (built, installed, cfg, on2, on4, word) in cases {
+        let runs = what_ifs(built, installed, cfg.as_deref());
+        let case = format!("{built} on {installed:?} with {cfg:?}");
+        assert_eq!(runs.len(), 2, "{case}");
+        for (clr, what_if) in &runs {
+            let expected = match clr {
+                Clr::V2 => *on2,
+                Clr::V4 => *on4,
+            };
+            assert_eq!(what_if.is_some(), expected, "{case}, CLR {}", clr.label());
+            if let Some(w) = what_if {
+                assert!(w.contains(word), "{case}: {w}");
+            }
+        }
+    }
+}
+
+#[test]
+fn expect_real_applies_to_the_run_the_real_machine_makes_only() {
+    // A client built for v4.0 with no .config: CLR 4.0 is the real run (SHIM-2).
+    let step = "[[step]]\ncreate_instance = \"{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}\"\nexpect_real = { hresult = \"0x80040154\" }\n";
+    let s = load_text(&with("", CLIENT, PROCESS, step)).unwrap();
+    assert_eq!(s.steps[0].expect[0].clr.as_deref(), Some(REAL));
+    let r = replay(&s, &ReplayOptions::default()).unwrap();
+    let checks: Vec<(Clr, usize)> = r
+        .request_runs()
+        .map(|(_, run)| (run.clr.unwrap(), run.checks.len()))
+        .collect();
+    assert_eq!(checks, vec![(Clr::V2, 0), (Clr::V4, 1)]);
+    // With only the what-if CLR chosen, nothing is checked.
+    let only2 = ReplayOptions {
+        clrs: ClrChoice::Clr2,
+        ..ReplayOptions::default()
+    };
+    let r = replay(&s, &only2).unwrap();
+    assert_eq!(r.checks().count(), 0);
+}

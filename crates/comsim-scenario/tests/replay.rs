@@ -59,11 +59,17 @@ fn step_behaviour(step: &StepRun) -> Value {
                 .unwrap_or_default()
                 .iter()
                 .map(|run| {
-                    json!({
+                    let mut out = json!({
                         "clr": run["clr"],
                         "outcome": run["outcome"],
                         "trace": trace(&run["trace"]),
-                    })
+                    });
+                    // SHIM-2, SHIM-4: a run the real machine would not make is marked, and
+                    // only such a run carries the mark.
+                    if let (Some(o), Some(w)) = (out.as_object_mut(), run.get("what_if")) {
+                        o.insert("what_if".to_owned(), w.clone());
+                    }
+                    out
                 })
                 .collect();
             json!({

@@ -32,6 +32,8 @@ struct JsonRun<'a> {
     request: &'a str,
     apartment: Apartment,
     clr: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<&'a str>,
     bitness: Bitness,
     outcome: &'a Outcome,
     trace: &'a Trace,
@@ -91,6 +93,7 @@ pub(super) fn write(
             request: &step.request,
             apartment: step.apartment,
             clr: r.clr.map(comsim_scenario::Clr::label),
+            what_if: r.what_if.as_deref(),
             bitness: s.process.bitness,
             outcome: &r.run.outcome,
             trace: &r.run.trace,

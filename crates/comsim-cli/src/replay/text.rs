@@ -506,6 +506,17 @@ fn step_text(s: &Scenario, step: &Step, run: &StepRun, p: Paint, o: &mut String)
             {
                 line(o, format!("  apartment: {a}"));
             }
+            for r in &rr.runs {
+                if let (Some(f), Some(why)) = (r.clr, &r.what_if) {
+                    line(
+                        o,
+                        format!(
+                            "  {} {why}",
+                            p.paint(&format!("what-if on CLR {}:", f.label()), Style::Bold)
+                        ),
+                    );
+                }
+            }
             match rr.runs.as_slice() {
                 [left, right] => side_by_side(s, left, right, p, o),
                 runs => {
@@ -519,6 +530,10 @@ fn step_text(s: &Scenario, step: &Step, run: &StepRun, p: Paint, o: &mut String)
                     let who = match (rr.runs.len(), r.clr) {
                         (2, Some(f)) => format!("CLR {}: ", f.label()),
                         _ => String::new(),
+                    };
+                    let who = match c.clr.as_deref() {
+                        Some(comsim_scenario::REAL) => format!("{who}(real run) "),
+                        _ => who,
                     };
                     line(o, check_line(c, &who, p));
                 }
