@@ -28,6 +28,7 @@ pub const CLR_CLASS_THREADING: &str = "clr-class-threading";
 pub const PROGID_CURVER: &str = "progid-curver";
 pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
 pub const INPROC_LOAD_FAILURE: &str = "inproc-load-failure";
+pub const SXS_DUPLICATE_CLSID: &str = "sxs-duplicate-clsid";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -229,6 +230,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: SXS_DUPLICATE_CLSID,
+        rule: Rule::Sxs3,
+        values: &[
+            (
+                "first",
+                "a manifest declaring one CLSID as both a comClass and a clrClass makes a context; the first COM server entry wins, as in Wine",
+            ),
+            (
+                "refuse",
+                "a manifest declaring one CLSID as both a comClass and a clrClass makes no context (ERROR_SXS_DUPLICATE_CLSID)",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -360,6 +375,11 @@ impl Switches {
         self.value()
     }
 
+    /// `sxs-duplicate-clsid` (SXS-3).
+    pub fn sxs_duplicate_clsid(&self) -> SxsDuplicateClsid {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -389,6 +409,7 @@ pub enum Switch {
     ProgidCurVer = 12,
     SxsLanguageAny = 13,
     InprocLoadFailure = 14,
+    SxsDuplicateClsid = 15,
 }
 
 impl Switch {
@@ -592,6 +613,17 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `sxs-duplicate-clsid` (SXS-3): a CLSID declared as both a comClass and a clrClass in one
+    /// manifest.
+    SxsDuplicateClsid for SxsDuplicateClsid {
+        /// `first`: the context is made; the first COM server entry wins.
+        First,
+        /// `refuse`: no context (ERROR_SXS_DUPLICATE_CLSID).
+        Refuse,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -667,9 +699,10 @@ mod tests {
         check::<ProgidCurVer>(PROGID_CURVER, &["curver", "clsid"]);
         check::<SxsLanguageAny>(SXS_LANGUAGE_ANY, &["literal", "neutral"]);
         check::<InprocLoadFailure>(INPROC_LOAD_FAILURE, &["next", "stop"]);
+        check::<SxsDuplicateClsid>(SXS_DUPLICATE_CLSID, &["first", "refuse"]);
         assert_eq!(
             SWITCHES.len(),
-            15,
+            16,
             "a new switch needs its value type and a line here"
         );
     }
