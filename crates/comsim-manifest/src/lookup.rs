@@ -251,3 +251,37 @@ pub fn find_com_server(ctx: &ActivationContext, clsid: Guid) -> Option<ComServer
 pub fn find_progid(ctx: &ActivationContext, progid: &str) -> Option<ComServer> {
     com_servers(ctx).find(|s| s.progids.iter().any(|p| p.eq_ignore_ascii_case(progid)))
 }
+
+/// SXS-3: a CLSID that one manifest declares both as a `clrClass` and as a native `comClass`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassDeclaredTwice {
+    pub clsid: Guid,
+    /// The manifest that declares it (its assembly's source).
+    pub source: String,
+    /// The `comClass` element.
+    pub com_class: Location,
+    /// The `clrClass` element.
+    pub clr_class: Location,
+}
+
+/// SXS-3: the first CLSID, in roster order and then in the order of the `clrClass` entries, that
+/// one manifest of the context declares both as a `clrClass` and as a `comClass` of one of its
+/// files. Both kinds go to the one COM-server section, so the CLSID has two entries there.
+/// Entries of the same kind, or in different manifests, are not reported.
+pub fn clr_class_also_com_class(ctx: &ActivationContext) -> Option<ClassDeclaredTwice> {
+    ctx.assemblies.iter().find_map(|a| {
+        a.manifest.clr_classes.iter().find_map(|clr| {
+            a.manifest
+                .files
+                .iter()
+                .flat_map(|f| f.com_classes.iter())
+                .find(|c| c.clsid == clr.clsid)
+                .map(|c| ClassDeclaredTwice {
+                    clsid: clr.clsid,
+                    source: a.source.clone(),
+                    com_class: c.location.clone(),
+                    clr_class: clr.location.clone(),
+                })
+        })
+    })
+}

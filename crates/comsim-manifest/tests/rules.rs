@@ -8,7 +8,7 @@ use comsim_manifest::actctx::{
 };
 use comsim_manifest::lookup::{
     FLAG_IS_CLASS, FLAG_IS_SURROGATE, Find, RegistrationKind, RuntimeAsked, ShimMiss,
-    find_com_server, find_shim_info, sxs_lookup_clr_guid,
+    clr_class_also_com_class, find_com_server, find_shim_info, sxs_lookup_clr_guid,
 };
 use comsim_manifest::{Guid, parse_manifest};
 
@@ -96,6 +96,31 @@ fn sxs3_clr_classes_and_surrogates_come_from_component_manifests() {
     let m = &ctx.assemblies[1].manifest;
     assert_eq!(m.clr_classes[0].name, "MySampleClass");
     assert_eq!(m.clr_surrogates[0].name, "MySampleSurrogate");
+}
+
+/// SXS-3: a CLSID one manifest declares as both a clrClass and a comClass is found (the
+/// resolver's `sxs-duplicate-clsid` decides what it does); the same CLSID in two manifests, or two
+/// clrClass entries, is not such a case.
+#[test]
+fn sxs3_a_clsid_declared_as_clr_class_and_com_class_in_one_manifest_is_found() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/conformance/sxs/cases/native-and-clrclass-same-assembly");
+    let app = parse_manifest(
+        "app.manifest",
+        &std::fs::read(dir.join("app.manifest")).unwrap(),
+    )
+    .unwrap();
+    let ctx = build_context(app, &FsDirectory::new(dir, "case")).unwrap();
+    let twice = clr_class_also_com_class(&ctx).expect("declared twice");
+    assert_eq!(twice.clsid, guid("{A1B2C3D4-0001-4000-8000-00000000C001}"));
+    assert_eq!(twice.source, ctx.assemblies[0].source);
+    assert!(twice.com_class.line < twice.clr_class.line);
+    // The first COM server entry is the clrClass, as Wine builds the section.
+    let server = find_com_server(&ctx, twice.clsid).unwrap();
+    assert_eq!(server.managed_type.as_deref(), Some("Managed.First"));
+
+    let other = case("dependency-chain-first-clsid-wins").unwrap();
+    assert_eq!(clr_class_also_com_class(&other), None);
 }
 
 #[test]

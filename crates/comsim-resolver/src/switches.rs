@@ -27,6 +27,8 @@ pub const LOCALSERVER_EXPAND: &str = "localserver-expand";
 pub const CLR_CLASS_THREADING: &str = "clr-class-threading";
 pub const PROGID_CURVER: &str = "progid-curver";
 pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
+pub const INPROC_LOAD_FAILURE: &str = "inproc-load-failure";
+pub const SXS_DUPLICATE_CLSID: &str = "sxs-duplicate-clsid";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -214,6 +216,34 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: INPROC_LOAD_FAILURE,
+        rule: Rule::Com3,
+        values: &[
+            (
+                "next",
+                "an InprocServer32 that fails to load is passed over for the next server kind the CLSCTX allows (LocalServer32), as Wine's CoGetClassObject does",
+            ),
+            (
+                "stop",
+                "an InprocServer32 that fails to load ends the request with its load error, even with a LocalServer32 registered",
+            ),
+        ],
+    },
+    SwitchDef {
+        name: SXS_DUPLICATE_CLSID,
+        rule: Rule::Sxs3,
+        values: &[
+            (
+                "first",
+                "a manifest declaring one CLSID as both a comClass and a clrClass makes a context; the first COM server entry wins, as in Wine",
+            ),
+            (
+                "refuse",
+                "a manifest declaring one CLSID as both a comClass and a clrClass makes no context (ERROR_SXS_DUPLICATE_CLSID)",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -340,6 +370,16 @@ impl Switches {
         self.value()
     }
 
+    /// `inproc-load-failure` (COM-3).
+    pub fn inproc_load_failure(&self) -> InprocLoadFailure {
+        self.value()
+    }
+
+    /// `sxs-duplicate-clsid` (SXS-3).
+    pub fn sxs_duplicate_clsid(&self) -> SxsDuplicateClsid {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -368,6 +408,8 @@ pub enum Switch {
     ClrClassThreading = 11,
     ProgidCurVer = 12,
     SxsLanguageAny = 13,
+    InprocLoadFailure = 14,
+    SxsDuplicateClsid = 15,
 }
 
 impl Switch {
@@ -560,6 +602,28 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `inproc-load-failure` (COM-3): what an InprocServer32 that fails to load does under a
+    /// CLSCTX that also allows a local server.
+    InprocLoadFailure for InprocLoadFailure {
+        /// `next`: the next server kind is tried.
+        Next,
+        /// `stop`: the load error is the answer.
+        Stop,
+    }
+}
+
+switch_values! {
+    /// `sxs-duplicate-clsid` (SXS-3): a CLSID declared as both a comClass and a clrClass in one
+    /// manifest.
+    SxsDuplicateClsid for SxsDuplicateClsid {
+        /// `first`: the context is made; the first COM server entry wins.
+        First,
+        /// `refuse`: no context (ERROR_SXS_DUPLICATE_CLSID).
+        Refuse,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -634,9 +698,11 @@ mod tests {
         check::<ClrClassThreading>(CLR_CLASS_THREADING, &["both", "none"]);
         check::<ProgidCurVer>(PROGID_CURVER, &["curver", "clsid"]);
         check::<SxsLanguageAny>(SXS_LANGUAGE_ANY, &["literal", "neutral"]);
+        check::<InprocLoadFailure>(INPROC_LOAD_FAILURE, &["next", "stop"]);
+        check::<SxsDuplicateClsid>(SXS_DUPLICATE_CLSID, &["first", "refuse"]);
         assert_eq!(
             SWITCHES.len(),
-            14,
+            16,
             "a new switch needs its value type and a line here"
         );
     }

@@ -8,11 +8,13 @@
 use comsim_manifest::Guid;
 use comsim_manifest::actctx::build_context;
 use comsim_manifest::identity::{win32_to_fusion_display_name, without_any_language};
-use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, ShimMiss, find_shim_info};
+use comsim_manifest::lookup::{
+    RegistrationKind, RuntimeAsked, ShimMiss, clr_class_also_com_class, find_shim_info,
+};
 
 use crate::outcome::Outcome;
 use crate::session::Session;
-use crate::switches::{SwitchValue, SxsLanguageAny};
+use crate::switches::{SwitchValue, SxsDuplicateClsid, SxsLanguageAny};
 use crate::trace::{Rule, Trace};
 use crate::vfs::{VfsDirectory, WinPath};
 
@@ -90,6 +92,7 @@ impl Session<'_> {
                         .at(probe.path.clone())
                         .found(probe_text(&probe.outcome));
                 }
+                self.check_clsid_declared_twice(&ctx, trace)?;
                 self.ctx = Some(ctx);
                 Ok(Some(path))
             }
@@ -116,6 +119,44 @@ impl Session<'_> {
                 }))
             }
         }
+    }
+
+    /// SXS-3: a CLSID one manifest declares as both a `clrClass` and a `comClass`; whether the
+    /// context is made anyway is inferred (`sxs-duplicate-clsid`). `Err` when it is not: the
+    /// process does not start.
+    fn check_clsid_declared_twice(
+        &self,
+        ctx: &comsim_manifest::actctx::ActivationContext,
+        trace: &mut Trace,
+    ) -> Result<(), Box<Outcome>> {
+        let Some(twice) = clr_class_also_com_class(ctx) else {
+            return Ok(());
+        };
+        // Whether Windows makes a context with such a manifest is inferred.
+        let choice = self.sw.sxs_duplicate_clsid();
+        let what = format!(
+            "{} declares {} as both a clrClass and a comClass",
+            twice.source, twice.clsid
+        );
+        let told = match choice {
+            SxsDuplicateClsid::First => {
+                "the context is made and the first COM server entry, the clrClass, serves the CLSID"
+            }
+            SxsDuplicateClsid::Refuse => {
+                "no context is made (ERROR_SXS_DUPLICATE_CLSID), the process does not start"
+            }
+        };
+        let step = trace
+            .push(Rule::Sxs3, format!("{what}: {told}"))
+            .at(twice.com_class.to_string())
+            .inferred(choice.setting());
+        if choice == SxsDuplicateClsid::Refuse {
+            step.found(format!("error {ERROR_SXS_DUPLICATE_CLSID}"));
+            return Err(Box::new(startup_failure(format!(
+                "ERROR_SXS_DUPLICATE_CLSID {ERROR_SXS_DUPLICATE_CLSID}: {what}"
+            ))));
+        }
+        Ok(())
     }
 
     /// SXS-1: the application manifest: the exe's `RT_MANIFEST` resource 1, else
@@ -256,6 +297,9 @@ pub(crate) fn probe_text(o: &comsim_manifest::actctx::ProbeOutcome) -> String {
     }
 }
 
+/// SXS-3: two or more COM server entries for one CLSID in a context (winerror.h).
+pub(crate) const ERROR_SXS_DUPLICATE_CLSID: u32 = 14023;
+
 /// SXS-2: the process does not start: ERROR_SXS_CANT_GEN_ACTCTX and the loader's message.
 pub(crate) fn startup_failure(detail: String) -> Outcome {
     Outcome::StartupFailure {
@@ -265,5 +309,82 @@ pub(crate) fn startup_failure(detail: String) -> Outcome {
             "{} ({detail})",
             comsim_manifest::actctx::SXS_FAILURE_MESSAGE
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::machine::{Bitness, Machine};
+    use crate::process::{Apartment, ClientKind, Process};
+    use crate::switches::Switches;
+    use crate::vfs::{FileKind, VFile};
+
+    const APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0">
+  <assemblyIdentity type="win32" name="Host" version="1.0.0.0"/>
+  <file name="native.dll">
+    <comClass clsid="{B6200000-0000-4000-8000-0000000000F1}"/>
+  </file>
+  <clrClass clsid="{B6200000-0000-4000-8000-0000000000F1}" name="Managed.Chart"/>
+</assembly>
+"#;
+
+    /// SXS-3 (inferred): a manifest declaring one CLSID as both a comClass and a clrClass makes a
+    /// context by default (`sxs-duplicate-clsid=first`), and none with `refuse`: the process does
+    /// not start (14001, the detail naming ERROR_SXS_DUPLICATE_CLSID). Either way the step is
+    /// marked with the setting.
+    #[test]
+    fn sxs3_one_clsid_as_com_class_and_clr_class_follows_the_switch() {
+        let mut m = Machine::new(Bitness::B64);
+        m.fs.insert(VFile {
+            path: WinPath::parse(r"C:\App\Host.exe.manifest").expect("a path"),
+            kind: FileKind::Data,
+            bytes: APP.as_bytes().to_vec(),
+            embedded_manifest: None,
+            origin: "test".into(),
+        })
+        .expect("a new file");
+        let p = Process {
+            client: ClientKind::Native,
+            bitness: Bitness::B64,
+            elevated: false,
+            apartment: Apartment::Sta,
+            exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
+            preloads_clr: false,
+        };
+        let start = |sw: &Switches| {
+            let mut s = Session::start(&m, &p, sw, None);
+            let mut trace = Trace::default();
+            let started = s.start_context(&mut trace);
+            let inferred: Vec<String> = trace
+                .steps
+                .iter()
+                .filter_map(|t| t.inferred.clone())
+                .collect();
+            (started, inferred)
+        };
+        let (started, inferred) = start(&Switches::default());
+        assert!(started.is_ok());
+        assert_eq!(inferred, ["sxs-duplicate-clsid=first"]);
+
+        let mut refuse = Switches::default();
+        refuse
+            .set("sxs-duplicate-clsid", "refuse")
+            .expect("a switch");
+        let (started, inferred) = start(&refuse);
+        assert_eq!(inferred, ["sxs-duplicate-clsid=refuse"]);
+        match started.map(|_| ()).map_err(|o| *o) {
+            Err(Outcome::StartupFailure {
+                error: Some(14001),
+                message,
+                ..
+            }) => assert!(
+                message.contains("ERROR_SXS_DUPLICATE_CLSID 14023"),
+                "{message}"
+            ),
+            other => panic!("not a startup failure: {other:?}"),
+        }
     }
 }

@@ -20,7 +20,9 @@ use crate::process::{Apartment, ClientKind, ClsCtx, Process};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
-use crate::switches::{ClrClassThreading, LocalServerExpand, Setting, SwitchValue, TreatAsCycle};
+use crate::switches::{
+    ClrClassThreading, InprocLoadFailure, LocalServerExpand, Setting, SwitchValue, TreatAsCycle,
+};
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
 
@@ -72,7 +74,14 @@ impl Session<'_> {
         if clsctx.has(ClsCtx::INPROC_SERVER) {
             match self.inproc_server(clsid, &access, apartment, trace) {
                 Some(Ok(s)) => return Ok(s),
-                Some(Err(hr)) => failure = Some(hr),
+                Some(Err(hr)) => {
+                    if clsctx.has(ClsCtx::LOCAL_SERVER)
+                        && self.inproc_failure_ends(clsid, &access, hr, trace)
+                    {
+                        return Err(hr);
+                    }
+                    failure = Some(hr);
+                }
                 None => {}
             }
         }
@@ -373,6 +382,67 @@ impl Session<'_> {
             runtime_started: false,
             managed: None,
         })
+    }
+
+    /// COM-3: after the in-process server failed with `hr`, under a CLSCTX that allows a local
+    /// server, whether that failure ends the request. Inferred (`inproc-load-failure`) when an
+    /// out-of-process server is registered; otherwise the request goes on (and finds none).
+    fn inproc_failure_ends(
+        &self,
+        clsid: Guid,
+        access: &Access,
+        hr: HResult,
+        trace: &mut Trace,
+    ) -> bool {
+        if !self.out_of_process_registered(clsid, access) {
+            return false;
+        }
+        let choice = self.sw.inproc_load_failure();
+        let told = match choice {
+            InprocLoadFailure::Next => format!(
+                "the in-process server failed ({hr}) and an out-of-process server is registered: COM tries it next"
+            ),
+            InprocLoadFailure::Stop => format!(
+                "the in-process server failed ({hr}): COM returns that error and does not try the out-of-process server registered"
+            ),
+        };
+        let step = trace.push(Rule::Com3, told);
+        step.inferred(choice.setting());
+        if choice == InprocLoadFailure::Stop {
+            step.found(hr.to_string());
+            return true;
+        }
+        false
+    }
+
+    /// COM-3: whether an out-of-process server is registered for the class, as `local_server`
+    /// would find it: a `LocalServer32` command line in either view, or an `AppID` (in either
+    /// view) with a `DllSurrogate` value.
+    fn out_of_process_registered(&self, clsid: Guid, access: &Access) -> bool {
+        let views = [
+            *access,
+            Access {
+                view: access.view.other(),
+                ..*access
+            },
+        ];
+        let local = clsid_key(clsid, &["LocalServer32"]);
+        if views
+            .iter()
+            .any(|acc| server_value(self, &local, acc).is_some_and(|c| !c.text.trim().is_empty()))
+        {
+            return true;
+        }
+        views
+            .iter()
+            .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc))
+            .is_some_and(|appid| {
+                let key = KeyPath::new(Root::ClassesRoot, ["AppID".to_owned(), appid]);
+                self.m
+                    .registry
+                    .query_value(&key, "DllSurrogate", access)
+                    .is_some()
+            })
     }
 
     /// COM-3's out-of-process half: `LocalServer32` (own view, then the other), else an AppID
@@ -1095,5 +1165,75 @@ mod tests {
             (guid(old), vec!["progid-curver=clsid".to_owned()])
         );
         assert_eq!(lookup(&sw, "Fabrikam.Chart.2"), (guid(new), Vec::new()));
+    }
+
+    /// COM-3 (inferred): a 32-bit InprocServer32 in a 64-bit client fails to load
+    /// (0x800700C1); with a LocalServer32 registered too, CLSCTX_SERVER goes on to the local server
+    /// by default and returns the load error with `inproc-load-failure=stop`. CLSCTX_INPROC_SERVER
+    /// alone returns the load error either way, and the step is marked only when a local server
+    /// could have been tried.
+    #[test]
+    fn com3_failed_inproc_server_then_local_server_follows_the_switch() {
+        let mut m = Machine::new(Bitness::B64);
+        set(
+            &mut m,
+            &["CLSID", CLSID, "InprocServer32"],
+            "",
+            Value::sz(r"C:\Fabrikam\chart32.dll"),
+            View::Bits64,
+        );
+        set(
+            &mut m,
+            &["CLSID", CLSID, "LocalServer32"],
+            "",
+            Value::sz(r"C:\Fabrikam\chartsrv.exe"),
+            View::Bits64,
+        );
+        m.fs.insert(native(
+            r"C:\Fabrikam\chart32.dll",
+            Bitness::B32,
+            vec![clsid()],
+        ))
+        .expect("a new file");
+        m.fs.insert(native(
+            r"C:\Fabrikam\chartsrv.exe",
+            Bitness::B64,
+            vec![clsid()],
+        ))
+        .expect("a new file");
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let run = |sw: &Switches, clsctx: ClsCtx| {
+            let mut s = Session::start(&m, &p, sw, None);
+            let mut trace = Trace::default();
+            let r = s.co_create(clsid(), clsctx, Apartment::Sta, &mut trace);
+            let inferred: Vec<String> = trace
+                .steps
+                .iter()
+                .filter_map(|t| t.inferred.clone())
+                .collect();
+            (r.map(|s| s.kind), inferred)
+        };
+        let mut stop = Switches::default();
+        stop.set("inproc-load-failure", "stop").expect("a switch");
+        assert_eq!(
+            run(&Switches::default(), ClsCtx::SERVER),
+            (
+                Ok(ServerKind::LocalServer),
+                vec!["inproc-load-failure=next".to_owned()]
+            )
+        );
+        assert_eq!(
+            run(&stop, ClsCtx::SERVER),
+            (
+                Err(HResult::BAD_EXE_FORMAT),
+                vec!["inproc-load-failure=stop".to_owned()]
+            )
+        );
+        for sw in [Switches::default(), stop] {
+            assert_eq!(
+                run(&sw, ClsCtx(ClsCtx::INPROC_SERVER)),
+                (Err(HResult::BAD_EXE_FORMAT), Vec::new())
+            );
+        }
     }
 }
