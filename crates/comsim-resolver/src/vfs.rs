@@ -103,6 +103,14 @@ impl WinPath {
         p
     }
 
+    /// The root of this path's drive (`D:\` for `D:\Windows`).
+    pub fn drive_root(&self) -> WinPath {
+        WinPath {
+            drive: self.drive,
+            components: Vec::new(),
+        }
+    }
+
     /// The directory holding this file.
     pub fn parent(&self) -> WinPath {
         let mut p = self.clone();

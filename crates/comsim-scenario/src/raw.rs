@@ -32,6 +32,7 @@ pub(crate) struct RawScenario {
 pub(crate) struct RawMachine {
     pub os: Option<Text>,
     pub clrs: Option<Vec<Text>>,
+    pub environment: Option<Entries<Text>>,
     #[serde(default)]
     pub registry: Vec<Spanned<RawRegistry>>,
     #[serde(default)]

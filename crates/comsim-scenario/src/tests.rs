@@ -531,3 +531,96 @@ fn native_bytes_give_the_bitness_and_the_manifest() {
         codes::SCENARIO_FIELD
     );
 }
+
+/// COM-3: `[machine.environment]` moves the Windows directory (and with it the GACs) and the
+/// Program Files folders; `SystemDrive` alone puts Windows in `<drive>\Windows`.
+#[test]
+fn com3_machine_environment_sets_the_windows_directory_and_program_files() {
+    let m = format!(
+        "{CLIENT}[[machine.assembly]]\nname = \"W\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\ngac = \"4.0\"\npublic_key_token = \"0123456789abcdef\"\n"
+    );
+    let head = "[machine.environment]\nWINDIR = 'D:\\Windows'\nSystemRoot = 'D:\\Windows'\n\"CommonProgramFiles(x86)\" = 'E:\\Common32'";
+    let s = load_text(&with(head, &m, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.machine.windows.to_string(), r"D:\Windows");
+    assert_eq!(
+        s.machine
+            .program_folder(comsim_resolver::ProgramFolder::CommonX86)
+            .to_string(),
+        r"E:\Common32"
+    );
+    assert_eq!(
+        s.machine
+            .program_folder(comsim_resolver::ProgramFolder::Native)
+            .to_string(),
+        r"D:\Program Files"
+    );
+    let gac = WinPath::parse(
+        r"D:\Windows\Microsoft.NET\assembly\GAC_MSIL\W\v4.0_1.0.0.0__0123456789abcdef\W.dll",
+    )
+    .unwrap();
+    assert!(s.machine.fs.exists(&gac));
+    let s = load_text(&with(
+        "[machine.environment]\nSystemDrive = 'E:'",
+        CLIENT,
+        PROCESS,
+        STEP,
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.machine.windows.to_string(), r"E:\Windows");
+}
+
+/// COM-3: `[machine.environment]` takes only the variables it models, with values Windows could
+/// have, and reports the one that is wrong where it is written.
+#[test]
+fn com3_machine_environment_rejects_what_windows_would_not_have() {
+    for (head, code, at) in [
+        (
+            "[machine.environment]\nProgramW6432 = 'D:\\P'",
+            codes::SCENARIO_FIELD,
+            "ProgramW6432",
+        ),
+        (
+            "[machine.environment]\nwindir = 'D:\\Windows'\nWinDir = 'D:\\Windows'",
+            codes::SCENARIO_FIELD,
+            "WinDir",
+        ),
+        (
+            "[machine.environment]\nProgramFiles = 'Programs'",
+            codes::SCENARIO_WINPATH,
+            "'Programs'",
+        ),
+        (
+            "[machine.environment]\nSystemDrive = 'D:\\Windows'",
+            codes::SCENARIO_WINPATH,
+            "'D:\\Windows'",
+        ),
+        (
+            "[machine.environment]\nSystemRoot = 'D:\\Windows'\nwindir = 'C:\\Windows'",
+            codes::SCENARIO_VALUE,
+            "'C:\\Windows'",
+        ),
+        (
+            "[machine.environment]\nSystemRoot = 'D:\\Windows'\nSystemDrive = 'C:'",
+            codes::SCENARIO_VALUE,
+            "'D:\\Windows'",
+        ),
+        (
+            "[machine]\nos = \"x86\"\n[machine.environment]\n\"ProgramFiles(x86)\" = 'C:\\P'",
+            codes::SCENARIO_VALUE,
+            "\"ProgramFiles(x86)\"",
+        ),
+    ] {
+        let text = with(head, CLIENT, PROCESS, STEP);
+        let e = error(&text);
+        assert_eq!(e.code, code, "{head}: {e}");
+        let loc = e.location.as_ref().expect("located");
+        let line = text
+            .lines()
+            .nth(loc.line as usize - 1)
+            .expect("the line exists");
+        assert!(
+            line[loc.column as usize - 1..].starts_with(at),
+            "{head}: {e} points at `{line}`"
+        );
+    }
+}

@@ -204,7 +204,7 @@ impl Session<'_> {
                     )
                 } else {
                     // COM in the client reads the value: the client's environment expands it.
-                    let env = Environment::of(self.p.bitness, self.m.os, &self.m.windows);
+                    let env = Environment::of(self.p.bitness, self.m.os, self.m);
                     let path = expand_server_path(value, &env, &key, None, trace);
                     self.native_inproc(clsid, &path, tm.as_deref(), apartment, trace)
                 })
@@ -281,14 +281,15 @@ impl Session<'_> {
         match WinPath::parse(&expanded) {
             Ok(p) => {
                 // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
-                let comps = p.components();
-                if bitness == Bitness::B32
-                    && self.m.os == Bitness::B64
-                    && comps.len() >= 2
-                    && comps[0].eq_ignore_ascii_case("Windows")
-                    && comps[1].eq_ignore_ascii_case("System32")
+                // System32 is the Windows directory's, wherever Windows is installed.
+                let system32 = self.m.windows.join("System32");
+                if bitness == Bitness::B32 && self.m.os == Bitness::B64 && p.starts_with(&system32)
                 {
-                    let rest: Vec<&str> = comps[2..].iter().map(String::as_str).collect();
+                    let comps = p.components();
+                    let rest: Vec<&str> = comps[system32.components().len()..]
+                        .iter()
+                        .map(String::as_str)
+                        .collect();
                     vec![self.m.windows.join("SysWOW64").join(&rest.join("\\"))]
                 } else {
                     vec![p]
@@ -407,12 +408,8 @@ impl Session<'_> {
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
             let expand = self.sw.localserver_expand();
             let env = match expand {
-                LocalServerExpand::Launcher => {
-                    Environment::of(self.m.os, self.m.os, &self.m.windows)
-                }
-                LocalServerExpand::Client => {
-                    Environment::of(self.p.bitness, self.m.os, &self.m.windows)
-                }
+                LocalServerExpand::Launcher => Environment::of(self.m.os, self.m.os, self.m),
+                LocalServerExpand::Client => Environment::of(self.p.bitness, self.m.os, self.m),
             };
             let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
@@ -551,7 +548,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let inproc = clsid_key(clsid, &["InprocServer32"]);
-        let env = Environment::of(bitness, self.m.os, &self.m.windows);
+        let env = Environment::of(bitness, self.m.os, self.m);
         let dll = expand_server_path(value, &env, &inproc, None, trace);
         let file = self
             .locate(&dll, bitness)
