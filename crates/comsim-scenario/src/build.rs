@@ -979,12 +979,20 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             *p.get_ref()
         }
     };
+    // The current directory: a directory, so a drive root is allowed (BIND-4, COM-3).
+    let cwd = match &r.cwd {
+        None => exe.parent(),
+        Some(t) => {
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?
+        }
+    };
     Ok(Process {
         client: kind,
         bitness,
         elevated: r.elevated.unwrap_or(false),
         apartment,
         exe,
+        cwd,
         preloads_clr,
     })
 }

@@ -153,6 +153,7 @@ pub(crate) struct RawProcess {
     pub elevated: Option<bool>,
     pub apartment: Text,
     pub preloads_clr: Option<Spanned<bool>>,
+    pub cwd: Option<Text>,
 }
 
 /// One `[[step]]`. Every key any step kind may use is here; `build::step` decides which kind the

@@ -624,3 +624,17 @@ fn com3_machine_environment_rejects_what_windows_would_not_have() {
         );
     }
 }
+
+/// BIND-4, COM-3: `[process] cwd` is the process's current directory, the exe's directory by
+/// default; a value that is not an absolute Windows path is reported where it is written.
+#[test]
+fn bind4_com3_process_cwd_defaults_to_the_exe_directory() {
+    let s = load_text(&with("", CLIENT, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.cwd.to_string(), r"C:\App");
+    let p = format!("{PROCESS}cwd = 'D:\\'\n");
+    let s = load_text(&with("", CLIENT, &p, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.cwd.to_string(), r"D:\");
+    let p = format!("{PROCESS}cwd = 'Work'\n");
+    let e = error(&with("", CLIENT, &p, STEP));
+    assert_eq!(e.code, codes::SCENARIO_WINPATH);
+}

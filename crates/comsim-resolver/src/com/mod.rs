@@ -302,6 +302,50 @@ impl Session<'_> {
         }
     }
 
+    /// Where `LoadLibraryEx` looks for an in-process server (COM-3). A full path is the file
+    /// itself (System32 redirected for a 32-bit process, as in [`Self::locate`]). A name without
+    /// one goes through the standard search order with SafeDllSearchMode on: the application's
+    /// directory, the system directory (SysWOW64 for a 32-bit process on 64-bit Windows), the
+    /// 16-bit system directory, the Windows directory, then the current directory; `PATH` is not
+    /// modelled. The search is a trace step, so a DLL found in the current directory shows why.
+    fn dll_search(&self, raw: &str, trace: &mut Trace) -> Vec<WinPath> {
+        let name = raw.trim().trim_matches('"');
+        if WinPath::parse(name).is_ok() {
+            return self.locate(name, self.p.bitness);
+        }
+        let system = if self.p.bitness == Bitness::B32 && self.m.os == Bitness::B64 {
+            "SysWOW64"
+        } else {
+            "System32"
+        };
+        let dirs = [
+            self.p.exe.parent(),
+            self.m.windows.join(system),
+            self.m.windows.join("System"),
+            self.m.windows.clone(),
+            self.p.cwd.clone(),
+        ];
+        let mut candidates: Vec<WinPath> = Vec::new();
+        for d in dirs {
+            let c = d.join(name);
+            if !candidates.contains(&c) {
+                candidates.push(c);
+            }
+        }
+        let hit = candidates.iter().find(|p| self.m.fs.exists(p));
+        trace
+            .push(
+                Rule::Com3,
+                format!(
+                    "LoadLibrary: {name} is not a full path; the search order: application directory, {system}, System, Windows directory, current directory {}",
+                    self.p.cwd
+                ),
+            )
+            .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
+            .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
+        candidates
+    }
+
     /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
     /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
     fn native_inproc(
@@ -312,7 +356,7 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
-        let candidates = self.locate(dll, self.p.bitness);
+        let candidates = self.dll_search(dll, trace);
         let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
             let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
             trace
@@ -629,6 +673,8 @@ impl Session<'_> {
             // Not read: the object is reached across processes, COM-5 does not apply.
             apartment: Apartment::Mta,
             exe: exe.clone(),
+            // DCOM starts a surrogate in the system directory, where dllhost.exe is.
+            cwd: exe.parent(),
             preloads_clr: false,
         };
         trace
@@ -863,6 +909,7 @@ mod tests {
             elevated: false,
             apartment: Apartment::Sta,
             exe: WinPath::parse(exe).expect("a path"),
+            cwd: WinPath::parse(exe).expect("a path").parent(),
             preloads_clr: false,
         }
     }
@@ -915,6 +962,45 @@ mod tests {
             assert_eq!(server(&o).file, dll, "{os} Windows");
             assert_eq!(server(&o).kind, ServerKind::InprocNative);
         }
+    }
+
+    /// COM-3: an InprocServer32 named without a full path goes through LoadLibrary's search
+    /// order: the application directory first, then System32 (SysWOW64), System, the Windows
+    /// directory, and the current directory last.
+    #[test]
+    fn com3_a_bare_dll_name_follows_the_search_order_to_the_current_directory() {
+        let mut m = Machine::new(Bitness::B64);
+        set(
+            &mut m,
+            &["CLSID", CLSID, "InprocServer32"],
+            "",
+            Value::sz("helper.dll"),
+            View::Bits32,
+        );
+        let mut p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B32);
+        p.cwd = WinPath::parse(r"D:\Work").expect("a path");
+        let cwd = r"D:\Work\helper.dll";
+        m.fs.insert(native(cwd, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, cwd);
+        // The Windows directory comes before the current directory...
+        let windows = r"C:\Windows\helper.dll";
+        m.fs.insert(native(windows, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, windows);
+        // ... SysWOW64 before that, and the application directory before all.
+        let wow = r"C:\Windows\SysWOW64\helper.dll";
+        m.fs.insert(native(wow, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, wow);
+        let app = r"C:\App\helper.dll";
+        m.fs.insert(native(app, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, app);
     }
 
     /// COM-3: a REG_EXPAND_SZ LocalServer32 is expanded by the native launcher by default, and by
