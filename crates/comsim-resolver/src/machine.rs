@@ -262,6 +262,42 @@ impl AssemblyInfo {
     }
 }
 
+/// Who may read a file, as far as opening it to load it goes (the read permission of its ACL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readers {
+    /// Any user (the default of a file under Program Files or System32).
+    #[default]
+    Everyone,
+    /// Only the Administrators group: a process reads it only when elevated, since UAC's filtered
+    /// token of a non-elevated administrator carries that group for deny only.
+    Administrators,
+    /// An explicit deny: no process reads it.
+    Nobody,
+}
+
+impl Readers {
+    /// The scenario's names, in the order messages list them.
+    pub const NAMES: [(&'static str, Readers); 3] = [
+        ("everyone", Readers::Everyone),
+        ("administrators", Readers::Administrators),
+        ("nobody", Readers::Nobody),
+    ];
+
+    /// Whether a process (elevated or not) may open the file for reading.
+    pub fn can_read(self, elevated: bool) -> bool {
+        match self {
+            Readers::Everyone => true,
+            Readers::Administrators => elevated,
+            Readers::Nobody => false,
+        }
+    }
+
+    pub fn is_everyone(&self) -> bool {
+        *self == Readers::Everyone
+    }
+}
+
 /// A native DLL or EXE.
 #[derive(Debug, Clone, Serialize)]
 pub struct NativeImage {
@@ -270,6 +306,10 @@ pub struct NativeImage {
     pub serves: Vec<Guid>,
     /// For an EXE server: whether the process starts and registers its class objects.
     pub starts: bool,
+    /// Who may read a DLL: LoadLibrary in a process that may not fails with
+    /// ERROR_ACCESS_DENIED (COM-3).
+    #[serde(skip_serializing_if = "Readers::is_everyone")]
+    pub readable_by: Readers,
 }
 
 /// One of the Program Files folders of 64-bit Windows (32-bit Windows has only the native two).

@@ -12,7 +12,7 @@ use comsim_regfile::{ImportOptions, Mode};
 use comsim_registry::{KeyPath, View, Writer};
 use comsim_resolver::clrguid::PublicKey;
 use comsim_resolver::machine::{
-    AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
+    AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture, Readers,
     RuntimeVersion, TypeInfo, TypeKind,
 };
 use comsim_resolver::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
@@ -917,6 +917,17 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
             "`starts` is for an .exe (a LocalServer32 server); a DLL does not start",
         ));
     }
+    let readable_by = match &r.readable_by {
+        None => Readers::Everyone,
+        Some(t) if is_exe => {
+            return Err(ctx.err_at(
+                codes::SCENARIO_FIELD,
+                t,
+                "`readable_by` is for a DLL (LoadLibrary, COM-3); an .exe server's start is not modelled with rights",
+            ));
+        }
+        Some(t) => one_of(ctx, t, "readable_by", &Readers::NAMES)?,
+    };
     let mut serves = Vec::with_capacity(r.serves.len());
     for g in &r.serves {
         serves.push(guid(ctx, g)?);
@@ -931,6 +942,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
                 bitness,
                 serves,
                 starts: is_exe && r.starts.as_ref().is_none_or(|s| *s.get_ref()),
+                readable_by,
             }),
             bytes,
             embedded_manifest: embedded,

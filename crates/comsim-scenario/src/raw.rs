@@ -142,6 +142,7 @@ pub(crate) struct RawNative {
     pub starts: Option<Spanned<bool>>,
     pub manifest: Option<Text>,
     pub bytes: Option<Text>,
+    pub readable_by: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

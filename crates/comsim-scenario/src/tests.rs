@@ -638,3 +638,33 @@ fn bind4_com3_process_cwd_defaults_to_the_exe_directory() {
     let e = error(&with("", CLIENT, &p, STEP));
     assert_eq!(e.code, codes::SCENARIO_WINPATH);
 }
+
+/// COM-3: `readable_by` on a native DLL takes `everyone`, `administrators` or `nobody`, and is
+/// not for an .exe.
+#[test]
+fn com3_readable_by_names_who_may_read_a_dll() {
+    let dll = "[[machine.native]]\npath = 'C:\\x.dll'\nbitness = 64\n";
+    let m = format!("{CLIENT}{dll}readable_by = \"administrators\"\n");
+    let s = load_text(&with("", &m, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    let f = s
+        .machine
+        .fs
+        .get(&WinPath::parse(r"C:\x.dll").unwrap())
+        .unwrap();
+    assert_eq!(
+        f.native().unwrap().readable_by,
+        comsim_resolver::Readers::Administrators
+    );
+    let m = format!("{CLIENT}{dll}readable_by = \"users\"\n");
+    assert_eq!(
+        error(&with("", &m, PROCESS, STEP)).code,
+        codes::SCENARIO_VALUE
+    );
+    let m = format!(
+        "{CLIENT}[[machine.native]]\npath = 'C:\\s.exe'\nbitness = 64\nreadable_by = \"nobody\"\n"
+    );
+    assert_eq!(
+        error(&with("", &m, PROCESS, STEP)).code,
+        codes::SCENARIO_FIELD
+    );
+}

@@ -14,7 +14,7 @@ use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, f
 use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 
 use crate::hresult::HResult;
-use crate::machine::Bitness;
+use crate::machine::{Bitness, Readers};
 use crate::outcome::{Server, ServerKind};
 use crate::process::{Apartment, ClientKind, ClsCtx, Process};
 use crate::session::Session;
@@ -368,6 +368,26 @@ impl Session<'_> {
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
         };
+        // LoadLibrary opens the file it found; the search does not go on past a file it may not
+        // read.
+        if let Some(image) = file.native()
+            && !image.readable_by.can_read(self.p.elevated)
+        {
+            let who = match image.readable_by {
+                Readers::Administrators => {
+                    "only administrators may read it and the process is not elevated"
+                }
+                _ => "its ACL denies reading it",
+            };
+            trace
+                .push(
+                    Rule::Com3,
+                    format!("LoadLibrary: the DLL cannot be opened: {who} (ERROR_ACCESS_DENIED)"),
+                )
+                .at(file.path.to_string())
+                .found(HResult::E_ACCESSDENIED.to_string());
+            return Err(HResult::E_ACCESSDENIED);
+        }
         let Some(image) = file.native() else {
             trace
                 .push(
@@ -898,6 +918,7 @@ mod tests {
                 bitness,
                 serves,
                 starts: true,
+                readable_by: Readers::Everyone,
             }),
         )
     }
@@ -961,6 +982,46 @@ mod tests {
             let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
             assert_eq!(server(&o).file, dll, "{os} Windows");
             assert_eq!(server(&o).kind, ServerKind::InprocNative);
+        }
+    }
+
+    /// COM-3: LoadLibrary cannot open a DLL the process may not read: CoCreateInstance returns
+    /// 0x80070005 E_ACCESSDENIED. A DLL only administrators may read loads in an elevated
+    /// process; an explicit deny stops every process.
+    #[test]
+    fn com3_a_dll_the_process_may_not_read_fails_with_access_denied() {
+        let dll = r"C:\Program Files\Contoso\secure64.dll";
+        for (readers, elevated, loads) in [
+            (Readers::Administrators, false, false),
+            (Readers::Administrators, true, true),
+            (Readers::Nobody, true, false),
+            (Readers::Everyone, false, true),
+        ] {
+            let mut m = Machine::new(Bitness::B64);
+            set(
+                &mut m,
+                &["CLSID", CLSID, "InprocServer32"],
+                "",
+                Value::sz(dll),
+                View::Bits64,
+            );
+            let mut f = native(dll, Bitness::B64, vec![clsid()]);
+            if let FileKind::Native(n) = &mut f.kind {
+                n.readable_by = readers;
+            }
+            m.fs.insert(f).expect("a new file");
+            let mut p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+            p.elevated = elevated;
+            let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+            if loads {
+                assert_eq!(server(&o).file, dll, "{readers:?}, elevated {elevated}");
+            } else {
+                assert_eq!(
+                    o.hresult(),
+                    Some(HResult::E_ACCESSDENIED),
+                    "{readers:?}, elevated {elevated}"
+                );
+            }
         }
     }
 
