@@ -541,6 +541,10 @@ fn codebase_path(url: &str, cwd: &WinPath, trace: &mut Trace) -> Option<WinPath>
     {
         return WinPath::from_file_url(url);
     }
+    // An empty CodeBase is no CodeBase (`VerifyCodeBase` returns null).
+    if url.is_empty() {
+        return None;
+    }
     let path = WinPath::full_path(cwd, url)?;
     if WinPath::parse(url).is_err() {
         trace
@@ -781,6 +785,7 @@ mod tests {
             Some(r"C:\Lib\W.dll")
         );
         assert_eq!(path("http://example.com/W.dll", &mut trace), None);
+        assert_eq!(path("", &mut trace), None);
         assert_eq!(path(r"\\server\share\W.dll", &mut trace), None);
         assert!(is_url("http://x/y") && is_url(r"file:\\x") && !is_url(r"C:\x"));
     }
