@@ -190,6 +190,9 @@ pub struct BindRequest<'a> {
     pub bitness: Bitness,
     /// The application base: the client exe's directory.
     pub appbase: &'a WinPath,
+    /// The process's current directory: never probed, only a relative CodeBase is resolved
+    /// against it (BIND-4).
+    pub cwd: &'a WinPath,
     /// `probing privatePath` of the process's config.
     pub private_paths: &'a [String],
 }
@@ -527,6 +530,42 @@ fn private_path_dir(appbase: &WinPath, entry: &str) -> Result<WinPath, String> {
     Ok(dir)
 }
 
+/// BIND-4: the file a CodeBase names. A URL (`scheme://…`, and the `file:` forms regasm and
+/// users write) is read as one; a value that is not a URL is a path, made absolute with
+/// `GetFullPath` in the process's current directory, as the CLR's `VerifyCodeBase` does.
+fn codebase_path(url: &str, cwd: &WinPath, trace: &mut Trace) -> Option<WinPath> {
+    if url
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case("file:"))
+        || is_url(url)
+    {
+        return WinPath::from_file_url(url);
+    }
+    // An empty CodeBase is no CodeBase (`VerifyCodeBase` returns null).
+    if url.is_empty() {
+        return None;
+    }
+    let path = WinPath::full_path(cwd, url)?;
+    if WinPath::parse(url).is_err() {
+        trace
+            .push(
+                Rule::Bind4,
+                format!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
+            )
+            .at(url.to_owned())
+            .found(path.to_file_url());
+    }
+    Some(path)
+}
+
+/// `scheme://` or `scheme:\\`: what `VerifyCodeBase` leaves as a URL.
+fn is_url(s: &str) -> bool {
+    s.find(':').is_some_and(|j| {
+        let rest = s.as_bytes().get(j + 1..j + 3);
+        rest.is_some_and(|r| r.iter().all(|c| *c == b'/' || *c == b'\\'))
+    })
+}
+
 /// BIND-4: the CodeBase hint; the file must be the assembly asked for. `None` when there is no
 /// usable hint.
 fn from_codebase<'m>(
@@ -544,7 +583,7 @@ fn from_codebase<'m>(
                 )
                 .found("no hint");
         }
-        Some(url) => match WinPath::from_file_url(url) {
+        Some(url) => match codebase_path(url, req.cwd, trace) {
             None => {
                 trace
                     .push(
@@ -652,6 +691,7 @@ impl Session<'_> {
             clr,
             bitness: self.p.bitness,
             appbase: &appbase,
+            cwd: &self.p.cwd,
             private_paths: &self.config.private_paths,
         };
         let bound = bind(self.m, &req, trace)?;
@@ -716,5 +756,37 @@ mod tests {
         assert!(dir(r"C:\Shared").unwrap_err().contains("absolute"));
         assert!(dir(r"\Shared").unwrap_err().contains("absolute"));
         assert!(dir(r"\\server\share").unwrap_err().contains("absolute"));
+    }
+
+    /// BIND-4: a CodeBase that is not a URL is a path, made absolute in the current directory
+    /// as the CLR's `VerifyCodeBase` does; URLs (and the `file:` forms) are read as before, and
+    /// a UNC path is not followed.
+    #[test]
+    fn bind4_a_codebase_that_is_not_a_url_is_resolved_against_the_current_directory() {
+        let cwd = WinPath::parse(r"D:\Work").unwrap();
+        let mut trace = Trace::default();
+        let path = |s: &str, t: &mut Trace| codebase_path(s, &cwd, t).map(|p| p.to_string());
+        assert_eq!(path("W.dll", &mut trace).as_deref(), Some(r"D:\Work\W.dll"));
+        assert_eq!(trace.steps.len(), 1, "the resolution is a trace step");
+        assert_eq!(
+            path(r"..\lib\W.dll", &mut trace).as_deref(),
+            Some(r"D:\lib\W.dll")
+        );
+        assert_eq!(
+            path(r"\Shared\W.dll", &mut trace).as_deref(),
+            Some(r"D:\Shared\W.dll")
+        );
+        assert_eq!(
+            path(r"C:\Lib\W.dll", &mut trace).as_deref(),
+            Some(r"C:\Lib\W.dll")
+        );
+        assert_eq!(
+            path("file:///C:/Lib/W.dll", &mut trace).as_deref(),
+            Some(r"C:\Lib\W.dll")
+        );
+        assert_eq!(path("http://example.com/W.dll", &mut trace), None);
+        assert_eq!(path("", &mut trace), None);
+        assert_eq!(path(r"\\server\share\W.dll", &mut trace), None);
+        assert!(is_url("http://x/y") && is_url(r"file:\\x") && !is_url(r"C:\x"));
     }
 }

@@ -41,7 +41,7 @@ pub use comsim_rules::Group;
 pub use hresult::HResult;
 pub use machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
-    RuntimeVersion, TypeInfo, TypeKind,
+    ProgramFolder, ProgramFolders, Readers, RuntimeVersion, TypeInfo, TypeKind,
 };
 pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};

@@ -262,6 +262,42 @@ impl AssemblyInfo {
     }
 }
 
+/// Who may read a file, as far as opening it to load it goes (the read permission of its ACL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readers {
+    /// Any user (the default of a file under Program Files or System32).
+    #[default]
+    Everyone,
+    /// Only the Administrators group: a process reads it only when elevated, since UAC's filtered
+    /// token of a non-elevated administrator carries that group for deny only.
+    Administrators,
+    /// An explicit deny: no process reads it.
+    Nobody,
+}
+
+impl Readers {
+    /// The scenario's names, in the order messages list them.
+    pub const NAMES: [(&'static str, Readers); 3] = [
+        ("everyone", Readers::Everyone),
+        ("administrators", Readers::Administrators),
+        ("nobody", Readers::Nobody),
+    ];
+
+    /// Whether a process (elevated or not) may open the file for reading.
+    pub fn can_read(self, elevated: bool) -> bool {
+        match self {
+            Readers::Everyone => true,
+            Readers::Administrators => elevated,
+            Readers::Nobody => false,
+        }
+    }
+
+    pub fn is_everyone(&self) -> bool {
+        *self == Readers::Everyone
+    }
+}
+
 /// A native DLL or EXE.
 #[derive(Debug, Clone, Serialize)]
 pub struct NativeImage {
@@ -270,6 +306,34 @@ pub struct NativeImage {
     pub serves: Vec<Guid>,
     /// For an EXE server: whether the process starts and registers its class objects.
     pub starts: bool,
+    /// Who may read a DLL: LoadLibrary in a process that may not fails with
+    /// ERROR_ACCESS_DENIED (COM-3).
+    #[serde(skip_serializing_if = "Readers::is_everyone")]
+    pub readable_by: Readers,
+}
+
+/// One of the Program Files folders of 64-bit Windows (32-bit Windows has only the native two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramFolder {
+    /// `ProgramFiles` of a native process (`ProgramFilesDir`).
+    Native,
+    /// `ProgramFiles(x86)` (`ProgramFilesDir (x86)`).
+    X86,
+    /// `CommonProgramFiles` of a native process (`CommonFilesDir`).
+    CommonNative,
+    /// `CommonProgramFiles(x86)` (`CommonFilesDir (x86)`).
+    CommonX86,
+}
+
+/// The Program Files folders a machine was set up with, as a native process's environment
+/// names them; `None` is Windows' default on the system drive. Windows keeps each in its own
+/// value under `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion`, so moving one moves no other.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramFolders {
+    pub native: Option<WinPath>,
+    pub x86: Option<WinPath>,
+    pub common_native: Option<WinPath>,
+    pub common_x86: Option<WinPath>,
 }
 
 /// The machine.
@@ -281,8 +345,11 @@ pub struct Machine {
     pub fs: Vfs,
     /// Installed CLRs, full versions (`v2.0.50727`, `v4.0.30319`).
     pub clrs: Vec<RuntimeVersion>,
-    /// `C:\Windows`.
+    /// The Windows directory (`SystemRoot`, `windir`): `C:\Windows` unless the scenario moves it.
+    /// System32, SysWOW64, dllhost.exe, the framework directories and the GACs are under it.
     pub windows: WinPath,
+    /// The Program Files folders, when the machine has them elsewhere than Windows' defaults.
+    pub program_folders: ProgramFolders,
     /// How the machine was set up (registry imports: REG-3 views, REG-4 placement), for output.
     pub setup: crate::trace::Trace,
 }
@@ -295,6 +362,7 @@ impl Machine {
             fs: Vfs::new(),
             clrs: Vec::new(),
             windows: WinPath::parse(r"C:\Windows").expect("a valid path"),
+            program_folders: ProgramFolders::default(),
             setup: crate::trace::Trace::default(),
         }
     }
@@ -305,6 +373,32 @@ impl Machine {
             .iter()
             .filter(|c| c.major == major && c.minor == minor)
             .max_by(|a, b| a.cmp_full(b))
+    }
+
+    /// The system drive's root (`SystemDrive`): the drive of the Windows directory.
+    pub fn system_drive(&self) -> WinPath {
+        self.windows.drive_root()
+    }
+
+    /// A Program Files folder: the one the machine was given, else Windows' default on the
+    /// system drive (`Program Files`, `Program Files (x86)`, and `Common Files` in each).
+    pub fn program_folder(&self, folder: ProgramFolder) -> WinPath {
+        let f = &self.program_folders;
+        let given = match folder {
+            ProgramFolder::Native => &f.native,
+            ProgramFolder::X86 => &f.x86,
+            ProgramFolder::CommonNative => &f.common_native,
+            ProgramFolder::CommonX86 => &f.common_x86,
+        };
+        given.clone().unwrap_or_else(|| {
+            let drive = self.system_drive();
+            match folder {
+                ProgramFolder::Native => drive.join("Program Files"),
+                ProgramFolder::X86 => drive.join("Program Files (x86)"),
+                ProgramFolder::CommonNative => drive.join(r"Program Files\Common Files"),
+                ProgramFolder::CommonX86 => drive.join(r"Program Files (x86)\Common Files"),
+            }
+        })
     }
 
     /// Where a CLR keeps its global assembly cache roots (BIND-2): CLR 4 under

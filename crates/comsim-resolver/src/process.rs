@@ -67,6 +67,10 @@ pub struct Process {
     /// The executable; its directory is the application base, and its manifest and `.config`
     /// sit beside it (SXS-1, SHIM-4).
     pub exe: WinPath,
+    /// The current directory. Binding never probes it (BIND-3); a CodeBase that is a path and not
+    /// a URL is resolved against it (BIND-4), and LoadLibrary looks there last for an in-process
+    /// server named without a full path (COM-3).
+    pub cwd: WinPath,
     /// A native host that loads a CLR before the steps run (an Office add-in host, say): the
     /// replay's CLR is then loaded in it from the start (SHIM-3).
     pub preloads_clr: bool,

@@ -352,6 +352,7 @@ mod tests {
             elevated: false,
             apartment: Apartment::Sta,
             exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
+            cwd: WinPath::parse(r"C:\App").expect("a path"),
             preloads_clr: false,
         };
         let start = |sw: &Switches| {

@@ -103,6 +103,45 @@ impl WinPath {
         p
     }
 
+    /// `GetFullPathName` of `s` in a process whose current directory is `cwd`: an absolute path
+    /// as it is, `\x` on the current drive's root, `D:x` in the current directory when that is on
+    /// D: (else in D:'s root: per-drive directories are not modelled), anything else under `cwd`.
+    /// `None` for a UNC path or a name Windows refuses.
+    pub fn full_path(cwd: &WinPath, s: &str) -> Option<WinPath> {
+        let b = s.as_bytes();
+        if b.len() >= 2 && (b[0] == b'\\' || b[0] == b'/') && (b[1] == b'\\' || b[1] == b'/') {
+            return None;
+        }
+        if let Ok(p) = WinPath::parse(s) {
+            return Some(p);
+        }
+        let (base, rest) = if b.first().is_some_and(|c| *c == b'\\' || *c == b'/') {
+            (cwd.drive_root(), s)
+        } else if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+            let drive = b[0].to_ascii_uppercase() as char;
+            let base = if drive == cwd.drive {
+                cwd.clone()
+            } else {
+                WinPath {
+                    drive,
+                    components: Vec::new(),
+                }
+            };
+            (base, &s[2..])
+        } else {
+            (cwd.clone(), s)
+        };
+        WinPath::parse(&format!("{}\\{rest}", base)).ok()
+    }
+
+    /// The root of this path's drive (`D:\` for `D:\Windows`).
+    pub fn drive_root(&self) -> WinPath {
+        WinPath {
+            drive: self.drive,
+            components: Vec::new(),
+        }
+    }
+
     /// The directory holding this file.
     pub fn parent(&self) -> WinPath {
         let mut p = self.clone();

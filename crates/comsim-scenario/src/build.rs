@@ -12,7 +12,7 @@ use comsim_regfile::{ImportOptions, Mode};
 use comsim_registry::{KeyPath, View, Writer};
 use comsim_resolver::clrguid::PublicKey;
 use comsim_resolver::machine::{
-    AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture,
+    AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture, Readers,
     RuntimeVersion, TypeInfo, TypeKind,
 };
 use comsim_resolver::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
@@ -26,8 +26,8 @@ use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative, RawPrimaryInterop,
-    RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
+    Entries, ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative,
+    RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
 use crate::{Action, Expectation, Scenario, Step, StepAction};
 
@@ -267,6 +267,9 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
         )?,
     };
     let mut m = Machine::new(os);
+    if let Some(vars) = &raw.environment {
+        environment(ctx, &mut m, vars)?;
+    }
     match &raw.clrs {
         None => {
             m.clrs = DEFAULT_CLRS
@@ -330,6 +333,119 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
         }
     }
     Ok(m)
+}
+
+/// The variables `[machine.environment]` may set, as a native process sees them (COM-3). The
+/// 32-bit process's view (`ProgramW6432`, ...) is derived from these, as WOW64 derives it.
+const ENVIRONMENT_VARIABLES: &[&str] = &[
+    "SystemRoot",
+    "windir",
+    "SystemDrive",
+    "ProgramFiles",
+    "ProgramFiles(x86)",
+    "CommonProgramFiles",
+    "CommonProgramFiles(x86)",
+];
+
+/// `[machine.environment]`: where Windows and the Program Files folders are (COM-3). Names
+/// ignore case, as Windows' do; `SystemRoot`, `windir` and `SystemDrive` must agree.
+fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(), Diagnostic> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut windows: Option<(WinPath, &Text)> = None;
+    let mut drive: Option<(WinPath, &Text)> = None;
+    // In the order written (TOML hands tables over sorted by name).
+    let mut entries: Vec<&(Text, Text)> = vars.0.iter().collect();
+    entries.sort_by_key(|(name, _)| name.span().start);
+    for (name, value) in entries {
+        let Some(known) = ENVIRONMENT_VARIABLES
+            .iter()
+            .copied()
+            .find(|k| k.eq_ignore_ascii_case(name.get_ref()))
+        else {
+            let names: Vec<String> = ENVIRONMENT_VARIABLES
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect();
+            return Err(ctx
+                .err_at(
+                    codes::SCENARIO_FIELD,
+                    name,
+                    format!(
+                        "`{}` is not a variable `[machine.environment]` sets (it sets {})",
+                        name.get_ref(),
+                        join_or(&names)
+                    ),
+                )
+                .with_note("a 32-bit process's `ProgramFiles`, `ProgramW6432` and the others follow from these, as WOW64 sets them"));
+        };
+        if seen.contains(&known) {
+            return Err(ctx.err_at(
+                codes::SCENARIO_FIELD,
+                name,
+                format!("`{known}` is set twice (names ignore case)"),
+            ));
+        }
+        seen.push(known);
+        if known == "SystemDrive" {
+            let d = WinPath::parse(value.get_ref())
+                .ok()
+                .filter(|p| p.components().is_empty() && value.get_ref().len() == 2)
+                .ok_or_else(|| {
+                    ctx.err_at(
+                        codes::SCENARIO_WINPATH,
+                        value,
+                        format!(
+                            "`SystemDrive` is a drive such as `D:`, not `{}`",
+                            value.get_ref()
+                        ),
+                    )
+                })?;
+            drive = Some((d, value));
+            continue;
+        }
+        let path = win_path(ctx, value)?;
+        match known {
+            "SystemRoot" | "windir" => {
+                if let Some((w, _)) = &windows
+                    && *w != path
+                {
+                    return Err(ctx.err_at(
+                        codes::SCENARIO_VALUE,
+                        value,
+                        format!("`SystemRoot` and `windir` both name the Windows directory, but `{w}` is not `{path}`"),
+                    ));
+                }
+                windows = Some((path, value));
+            }
+            x86 @ ("ProgramFiles(x86)" | "CommonProgramFiles(x86)") if m.os == Bitness::B32 => {
+                return Err(ctx.err_at(
+                    codes::SCENARIO_VALUE,
+                    name,
+                    format!("32-bit Windows (`os = \"x86\"`) has no `{x86}`"),
+                ));
+            }
+            "ProgramFiles" => m.program_folders.native = Some(path),
+            "ProgramFiles(x86)" => m.program_folders.x86 = Some(path),
+            "CommonProgramFiles" => m.program_folders.common_native = Some(path),
+            _ => m.program_folders.common_x86 = Some(path),
+        }
+    }
+    match (windows, drive) {
+        (Some((w, wt)), Some((d, _))) if w.drive_root() != d => Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            wt,
+            format!("the Windows directory `{w}` is not on the system drive `{d}`"),
+        )),
+        (Some((w, _)), _) => {
+            m.windows = w;
+            Ok(())
+        }
+        (None, Some((d, _))) => {
+            m.windows = d.join("Windows");
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
 }
 
 fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {
@@ -801,6 +917,17 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
             "`starts` is for an .exe (a LocalServer32 server); a DLL does not start",
         ));
     }
+    let readable_by = match &r.readable_by {
+        None => Readers::Everyone,
+        Some(t) if is_exe => {
+            return Err(ctx.err_at(
+                codes::SCENARIO_FIELD,
+                t,
+                "`readable_by` is for a DLL (LoadLibrary, COM-3); an .exe server's start is not modelled with rights",
+            ));
+        }
+        Some(t) => one_of(ctx, t, "readable_by", &Readers::NAMES)?,
+    };
     let mut serves = Vec::with_capacity(r.serves.len());
     for g in &r.serves {
         serves.push(guid(ctx, g)?);
@@ -815,6 +942,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
                 bitness,
                 serves,
                 starts: is_exe && r.starts.as_ref().is_none_or(|s| *s.get_ref()),
+                readable_by,
             }),
             bytes,
             embedded_manifest: embedded,
@@ -863,12 +991,20 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             *p.get_ref()
         }
     };
+    // The current directory: a directory, so a drive root is allowed (BIND-4, COM-3).
+    let cwd = match &r.cwd {
+        None => exe.parent(),
+        Some(t) => {
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?
+        }
+    };
     Ok(Process {
         client: kind,
         bitness,
         elevated: r.elevated.unwrap_or(false),
         apartment,
         exe,
+        cwd,
         preloads_clr,
     })
 }

@@ -32,6 +32,7 @@ pub(crate) struct RawScenario {
 pub(crate) struct RawMachine {
     pub os: Option<Text>,
     pub clrs: Option<Vec<Text>>,
+    pub environment: Option<Entries<Text>>,
     #[serde(default)]
     pub registry: Vec<Spanned<RawRegistry>>,
     #[serde(default)]
@@ -141,6 +142,7 @@ pub(crate) struct RawNative {
     pub starts: Option<Spanned<bool>>,
     pub manifest: Option<Text>,
     pub bytes: Option<Text>,
+    pub readable_by: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +154,7 @@ pub(crate) struct RawProcess {
     pub elevated: Option<bool>,
     pub apartment: Text,
     pub preloads_clr: Option<Spanned<bool>>,
+    pub cwd: Option<Text>,
 }
 
 /// One `[[step]]`. Every key any step kind may use is here; `build::step` decides which kind the

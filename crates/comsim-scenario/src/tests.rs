@@ -681,3 +681,140 @@ fn expect_real_applies_to_the_run_the_real_machine_makes_only() {
     let r = replay(&s, &only2).unwrap();
     assert_eq!(r.checks().count(), 0);
 }
+
+/// COM-3: `[machine.environment]` moves the Windows directory (and with it the GACs) and the
+/// Program Files folders; `SystemDrive` alone puts Windows in `<drive>\Windows`.
+#[test]
+fn com3_machine_environment_sets_the_windows_directory_and_program_files() {
+    let m = format!(
+        "{CLIENT}[[machine.assembly]]\nname = \"W\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\ngac = \"4.0\"\npublic_key_token = \"0123456789abcdef\"\n"
+    );
+    let head = "[machine.environment]\nWINDIR = 'D:\\Windows'\nSystemRoot = 'D:\\Windows'\n\"CommonProgramFiles(x86)\" = 'E:\\Common32'";
+    let s = load_text(&with(head, &m, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.machine.windows.to_string(), r"D:\Windows");
+    assert_eq!(
+        s.machine
+            .program_folder(comsim_resolver::ProgramFolder::CommonX86)
+            .to_string(),
+        r"E:\Common32"
+    );
+    assert_eq!(
+        s.machine
+            .program_folder(comsim_resolver::ProgramFolder::Native)
+            .to_string(),
+        r"D:\Program Files"
+    );
+    let gac = WinPath::parse(
+        r"D:\Windows\Microsoft.NET\assembly\GAC_MSIL\W\v4.0_1.0.0.0__0123456789abcdef\W.dll",
+    )
+    .unwrap();
+    assert!(s.machine.fs.exists(&gac));
+    let s = load_text(&with(
+        "[machine.environment]\nSystemDrive = 'E:'",
+        CLIENT,
+        PROCESS,
+        STEP,
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.machine.windows.to_string(), r"E:\Windows");
+}
+
+/// COM-3: `[machine.environment]` takes only the variables it models, with values Windows could
+/// have, and reports the one that is wrong where it is written.
+#[test]
+fn com3_machine_environment_rejects_what_windows_would_not_have() {
+    for (head, code, at) in [
+        (
+            "[machine.environment]\nProgramW6432 = 'D:\\P'",
+            codes::SCENARIO_FIELD,
+            "ProgramW6432",
+        ),
+        (
+            "[machine.environment]\nwindir = 'D:\\Windows'\nWinDir = 'D:\\Windows'",
+            codes::SCENARIO_FIELD,
+            "WinDir",
+        ),
+        (
+            "[machine.environment]\nProgramFiles = 'Programs'",
+            codes::SCENARIO_WINPATH,
+            "'Programs'",
+        ),
+        (
+            "[machine.environment]\nSystemDrive = 'D:\\Windows'",
+            codes::SCENARIO_WINPATH,
+            "'D:\\Windows'",
+        ),
+        (
+            "[machine.environment]\nSystemRoot = 'D:\\Windows'\nwindir = 'C:\\Windows'",
+            codes::SCENARIO_VALUE,
+            "'C:\\Windows'",
+        ),
+        (
+            "[machine.environment]\nSystemRoot = 'D:\\Windows'\nSystemDrive = 'C:'",
+            codes::SCENARIO_VALUE,
+            "'D:\\Windows'",
+        ),
+        (
+            "[machine]\nos = \"x86\"\n[machine.environment]\n\"ProgramFiles(x86)\" = 'C:\\P'",
+            codes::SCENARIO_VALUE,
+            "\"ProgramFiles(x86)\"",
+        ),
+    ] {
+        let text = with(head, CLIENT, PROCESS, STEP);
+        let e = error(&text);
+        assert_eq!(e.code, code, "{head}: {e}");
+        let loc = e.location.as_ref().expect("located");
+        let line = text
+            .lines()
+            .nth(loc.line as usize - 1)
+            .expect("the line exists");
+        assert!(
+            line[loc.column as usize - 1..].starts_with(at),
+            "{head}: {e} points at `{line}`"
+        );
+    }
+}
+
+/// BIND-4, COM-3: `[process] cwd` is the process's current directory, the exe's directory by
+/// default; a value that is not an absolute Windows path is reported where it is written.
+#[test]
+fn bind4_com3_process_cwd_defaults_to_the_exe_directory() {
+    let s = load_text(&with("", CLIENT, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.cwd.to_string(), r"C:\App");
+    let p = format!("{PROCESS}cwd = 'D:\\'\n");
+    let s = load_text(&with("", CLIENT, &p, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.cwd.to_string(), r"D:\");
+    let p = format!("{PROCESS}cwd = 'Work'\n");
+    let e = error(&with("", CLIENT, &p, STEP));
+    assert_eq!(e.code, codes::SCENARIO_WINPATH);
+}
+
+/// COM-3: `readable_by` on a native DLL takes `everyone`, `administrators` or `nobody`, and is
+/// not for an .exe.
+#[test]
+fn com3_readable_by_names_who_may_read_a_dll() {
+    let dll = "[[machine.native]]\npath = 'C:\\x.dll'\nbitness = 64\n";
+    let m = format!("{CLIENT}{dll}readable_by = \"administrators\"\n");
+    let s = load_text(&with("", &m, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
+    let f = s
+        .machine
+        .fs
+        .get(&WinPath::parse(r"C:\x.dll").unwrap())
+        .unwrap();
+    assert_eq!(
+        f.native().unwrap().readable_by,
+        comsim_resolver::Readers::Administrators
+    );
+    let m = format!("{CLIENT}{dll}readable_by = \"users\"\n");
+    assert_eq!(
+        error(&with("", &m, PROCESS, STEP)).code,
+        codes::SCENARIO_VALUE
+    );
+    let m = format!(
+        "{CLIENT}[[machine.native]]\npath = 'C:\\s.exe'\nbitness = 64\nreadable_by = \"nobody\"\n"
+    );
+    assert_eq!(
+        error(&with("", &m, PROCESS, STEP)).code,
+        codes::SCENARIO_FIELD
+    );
+}

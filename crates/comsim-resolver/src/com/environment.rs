@@ -9,8 +9,7 @@
 
 use std::fmt;
 
-use crate::machine::Bitness;
-use crate::vfs::WinPath;
+use crate::machine::{Bitness, Machine, ProgramFolder};
 
 /// The environment of a process of one bitness on a machine: the variables server paths use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,36 +23,40 @@ pub(crate) struct Environment {
 }
 
 impl Environment {
-    /// The environment of a `process`-bit process on `os`-bit Windows installed in `windows`.
-    pub(crate) fn of(process: Bitness, os: Bitness, windows: &WinPath) -> Environment {
-        let root = windows.to_string();
+    /// The environment of a `process`-bit process on `os`-bit Windows, with the machine's Windows
+    /// directory and Program Files folders. The 32-bit view under WOW64 is derived from
+    /// the native one: `ProgramFiles` is the `ProgramFiles(x86)` value, `CommonProgramFiles` the
+    /// `CommonProgramFiles(x86)` one.
+    pub(crate) fn of(process: Bitness, os: Bitness, m: &Machine) -> Environment {
+        let root = m.windows.to_string();
         let drive: String = root.chars().take(2).collect();
-        let native = format!(r"{drive}\Program Files");
-        let x86 = format!(r"{drive}\Program Files (x86)");
-        let common = |pf: &str| format!(r"{pf}\Common Files");
+        let native = m.program_folder(ProgramFolder::Native).to_string();
+        let x86 = m.program_folder(ProgramFolder::X86).to_string();
+        let common = m.program_folder(ProgramFolder::CommonNative).to_string();
+        let common_x86 = m.program_folder(ProgramFolder::CommonX86).to_string();
         let mut vars: Vec<(&'static str, String)> = Vec::new();
         match (os, process) {
             (Bitness::B32, _) => {
-                vars.push(("ProgramFiles", native.clone()));
-                vars.push(("CommonProgramFiles", common(&native)));
+                vars.push(("ProgramFiles", native));
+                vars.push(("CommonProgramFiles", common));
                 vars.push(("PROCESSOR_ARCHITECTURE", "x86".into()));
             }
             (Bitness::B64, Bitness::B64) => {
                 vars.push(("ProgramFiles", native.clone()));
-                vars.push(("ProgramFiles(x86)", x86.clone()));
-                vars.push(("ProgramW6432", native.clone()));
-                vars.push(("CommonProgramFiles", common(&native)));
-                vars.push(("CommonProgramFiles(x86)", common(&x86)));
-                vars.push(("CommonProgramW6432", common(&native)));
+                vars.push(("ProgramFiles(x86)", x86));
+                vars.push(("ProgramW6432", native));
+                vars.push(("CommonProgramFiles", common.clone()));
+                vars.push(("CommonProgramFiles(x86)", common_x86));
+                vars.push(("CommonProgramW6432", common));
                 vars.push(("PROCESSOR_ARCHITECTURE", "AMD64".into()));
             }
             (Bitness::B64, Bitness::B32) => {
                 vars.push(("ProgramFiles", x86.clone()));
-                vars.push(("ProgramFiles(x86)", x86.clone()));
-                vars.push(("ProgramW6432", native.clone()));
-                vars.push(("CommonProgramFiles", common(&x86)));
-                vars.push(("CommonProgramFiles(x86)", common(&x86)));
-                vars.push(("CommonProgramW6432", common(&native)));
+                vars.push(("ProgramFiles(x86)", x86));
+                vars.push(("ProgramW6432", native));
+                vars.push(("CommonProgramFiles", common_x86.clone()));
+                vars.push(("CommonProgramFiles(x86)", common_x86));
+                vars.push(("CommonProgramW6432", common));
                 vars.push(("PROCESSOR_ARCHITECTURE", "x86".into()));
                 vars.push(("PROCESSOR_ARCHITEW6432", "AMD64".into()));
             }
@@ -125,8 +128,10 @@ impl fmt::Display for Environment {
 mod tests {
     use super::*;
 
-    fn windows() -> WinPath {
-        WinPath::parse(r"C:\Windows").expect("a valid path")
+    use crate::vfs::WinPath;
+
+    fn windows() -> Machine {
+        Machine::new(Bitness::B64)
     }
 
     /// COM-3: a 32-bit process on 64-bit Windows expands `%ProgramFiles%` to the (x86) folder,
@@ -185,5 +190,48 @@ mod tests {
             env.used_in(r"%ProgramFiles%\x.dll"),
             vec![r"ProgramFiles=C:\Program Files".to_owned()]
         );
+    }
+
+    /// COM-3: the machine's Windows directory and Program Files folders feed the expansion:
+    /// Windows on D: gives `SystemRoot`, `windir` and `SystemDrive` on D:, and the default
+    /// Program Files folders follow the system drive.
+    #[test]
+    fn com3_windows_on_another_drive_moves_system_root_and_program_files() {
+        let mut m = Machine::new(Bitness::B64);
+        m.windows = WinPath::parse(r"D:\Windows").expect("a valid path");
+        let wow = Environment::of(Bitness::B32, Bitness::B64, &m);
+        assert_eq!(wow.expand(r"%SystemRoot%\x.dll"), r"D:\Windows\x.dll");
+        assert_eq!(wow.expand(r"%windir%\x.dll"), r"D:\Windows\x.dll");
+        assert_eq!(wow.get("SystemDrive"), Some("D:"));
+        assert_eq!(
+            wow.expand(r"%ProgramFiles%\C\x.dll"),
+            r"D:\Program Files (x86)\C\x.dll"
+        );
+        assert_eq!(
+            wow.expand(r"%CommonProgramW6432%\x.dll"),
+            r"D:\Program Files\Common Files\x.dll"
+        );
+    }
+
+    /// COM-3: a relocated Program Files folder is what `%ProgramFiles%` gives a native process;
+    /// WOW64 gives a 32-bit one the `ProgramFiles(x86)` value and keeps the relocated folder in
+    /// `ProgramW6432`. Each folder moves alone.
+    #[test]
+    fn com3_relocated_program_files_derives_the_wow64_view() {
+        let mut m = Machine::new(Bitness::B64);
+        m.program_folders.native = Some(WinPath::parse(r"D:\Programs").expect("a valid path"));
+        let native = Environment::of(Bitness::B64, Bitness::B64, &m);
+        let wow = Environment::of(Bitness::B32, Bitness::B64, &m);
+        assert_eq!(native.get("ProgramFiles"), Some(r"D:\Programs"));
+        assert_eq!(native.get("ProgramW6432"), Some(r"D:\Programs"));
+        assert_eq!(wow.get("ProgramFiles"), Some(r"C:\Program Files (x86)"));
+        assert_eq!(wow.get("ProgramW6432"), Some(r"D:\Programs"));
+        assert_eq!(
+            native.get("CommonProgramFiles"),
+            Some(r"C:\Program Files\Common Files")
+        );
+        m.program_folders.x86 = Some(WinPath::parse(r"D:\Programs32").expect("a valid path"));
+        let wow = Environment::of(Bitness::B32, Bitness::B64, &m);
+        assert_eq!(wow.expand(r"%ProgramFiles%\x.dll"), r"D:\Programs32\x.dll");
     }
 }

@@ -14,7 +14,7 @@ use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, f
 use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 
 use crate::hresult::HResult;
-use crate::machine::Bitness;
+use crate::machine::{Bitness, Readers};
 use crate::outcome::{Server, ServerKind};
 use crate::process::{Apartment, ClientKind, ClsCtx, Process};
 use crate::session::Session;
@@ -213,7 +213,7 @@ impl Session<'_> {
                     )
                 } else {
                     // COM in the client reads the value: the client's environment expands it.
-                    let env = Environment::of(self.p.bitness, self.m.os, &self.m.windows);
+                    let env = Environment::of(self.p.bitness, self.m.os, self.m);
                     let path = expand_server_path(value, &env, &key, None, trace);
                     self.native_inproc(clsid, &path, tm.as_deref(), apartment, trace)
                 })
@@ -290,14 +290,15 @@ impl Session<'_> {
         match WinPath::parse(&expanded) {
             Ok(p) => {
                 // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
-                let comps = p.components();
-                if bitness == Bitness::B32
-                    && self.m.os == Bitness::B64
-                    && comps.len() >= 2
-                    && comps[0].eq_ignore_ascii_case("Windows")
-                    && comps[1].eq_ignore_ascii_case("System32")
+                // System32 is the Windows directory's, wherever Windows is installed.
+                let system32 = self.m.windows.join("System32");
+                if bitness == Bitness::B32 && self.m.os == Bitness::B64 && p.starts_with(&system32)
                 {
-                    let rest: Vec<&str> = comps[2..].iter().map(String::as_str).collect();
+                    let comps = p.components();
+                    let rest: Vec<&str> = comps[system32.components().len()..]
+                        .iter()
+                        .map(String::as_str)
+                        .collect();
                     vec![self.m.windows.join("SysWOW64").join(&rest.join("\\"))]
                 } else {
                     vec![p]
@@ -310,6 +311,50 @@ impl Session<'_> {
         }
     }
 
+    /// Where `LoadLibraryEx` looks for an in-process server (COM-3). A full path is the file
+    /// itself (System32 redirected for a 32-bit process, as in [`Self::locate`]). A name without
+    /// one goes through the standard search order with SafeDllSearchMode on: the application's
+    /// directory, the system directory (SysWOW64 for a 32-bit process on 64-bit Windows), the
+    /// 16-bit system directory, the Windows directory, then the current directory; `PATH` is not
+    /// modelled. The search is a trace step, so a DLL found in the current directory shows why.
+    fn dll_search(&self, raw: &str, trace: &mut Trace) -> Vec<WinPath> {
+        let name = raw.trim().trim_matches('"');
+        if WinPath::parse(name).is_ok() {
+            return self.locate(name, self.p.bitness);
+        }
+        let system = if self.p.bitness == Bitness::B32 && self.m.os == Bitness::B64 {
+            "SysWOW64"
+        } else {
+            "System32"
+        };
+        let dirs = [
+            self.p.exe.parent(),
+            self.m.windows.join(system),
+            self.m.windows.join("System"),
+            self.m.windows.clone(),
+            self.p.cwd.clone(),
+        ];
+        let mut candidates: Vec<WinPath> = Vec::new();
+        for d in dirs {
+            let c = d.join(name);
+            if !candidates.contains(&c) {
+                candidates.push(c);
+            }
+        }
+        let hit = candidates.iter().find(|p| self.m.fs.exists(p));
+        trace
+            .push(
+                Rule::Com3,
+                format!(
+                    "LoadLibrary: {name} is not a full path; the search order: application directory, {system}, System, Windows directory, current directory {}",
+                    self.p.cwd
+                ),
+            )
+            .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
+            .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
+        candidates
+    }
+
     /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
     /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
     fn native_inproc(
@@ -320,7 +365,7 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
-        let candidates = self.locate(dll, self.p.bitness);
+        let candidates = self.dll_search(dll, trace);
         let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
             let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
             trace
@@ -332,6 +377,26 @@ impl Session<'_> {
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
         };
+        // LoadLibrary opens the file it found; the search does not go on past a file it may not
+        // read.
+        if let Some(image) = file.native()
+            && !image.readable_by.can_read(self.p.elevated)
+        {
+            let who = match image.readable_by {
+                Readers::Administrators => {
+                    "only administrators may read it and the process is not elevated"
+                }
+                _ => "its ACL denies reading it",
+            };
+            trace
+                .push(
+                    Rule::Com3,
+                    format!("LoadLibrary: the DLL cannot be opened: {who} (ERROR_ACCESS_DENIED)"),
+                )
+                .at(file.path.to_string())
+                .found(HResult::E_ACCESSDENIED.to_string());
+            return Err(HResult::E_ACCESSDENIED);
+        }
         let Some(image) = file.native() else {
             trace
                 .push(
@@ -477,12 +542,8 @@ impl Session<'_> {
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
             let expand = self.sw.localserver_expand();
             let env = match expand {
-                LocalServerExpand::Launcher => {
-                    Environment::of(self.m.os, self.m.os, &self.m.windows)
-                }
-                LocalServerExpand::Client => {
-                    Environment::of(self.p.bitness, self.m.os, &self.m.windows)
-                }
+                LocalServerExpand::Launcher => Environment::of(self.m.os, self.m.os, self.m),
+                LocalServerExpand::Client => Environment::of(self.p.bitness, self.m.os, self.m),
             };
             let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
@@ -621,7 +682,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let inproc = clsid_key(clsid, &["InprocServer32"]);
-        let env = Environment::of(bitness, self.m.os, &self.m.windows);
+        let env = Environment::of(bitness, self.m.os, self.m);
         let dll = expand_server_path(value, &env, &inproc, None, trace);
         let file = self
             .locate(&dll, bitness)
@@ -702,6 +763,8 @@ impl Session<'_> {
             // Not read: the object is reached across processes, COM-5 does not apply.
             apartment: Apartment::Mta,
             exe: exe.clone(),
+            // DCOM starts a surrogate in the system directory, where dllhost.exe is.
+            cwd: exe.parent(),
             preloads_clr: false,
         };
         trace
@@ -925,6 +988,7 @@ mod tests {
                 bitness,
                 serves,
                 starts: true,
+                readable_by: Readers::Everyone,
             }),
         )
     }
@@ -936,6 +1000,7 @@ mod tests {
             elevated: false,
             apartment: Apartment::Sta,
             exe: WinPath::parse(exe).expect("a path"),
+            cwd: WinPath::parse(exe).expect("a path").parent(),
             preloads_clr: false,
         }
     }
@@ -988,6 +1053,85 @@ mod tests {
             assert_eq!(server(&o).file, dll, "{os} Windows");
             assert_eq!(server(&o).kind, ServerKind::InprocNative);
         }
+    }
+
+    /// COM-3: LoadLibrary cannot open a DLL the process may not read: CoCreateInstance returns
+    /// 0x80070005 E_ACCESSDENIED. A DLL only administrators may read loads in an elevated
+    /// process; an explicit deny stops every process.
+    #[test]
+    fn com3_a_dll_the_process_may_not_read_fails_with_access_denied() {
+        let dll = r"C:\Program Files\Contoso\secure64.dll";
+        for (readers, elevated, loads) in [
+            (Readers::Administrators, false, false),
+            (Readers::Administrators, true, true),
+            (Readers::Nobody, true, false),
+            (Readers::Everyone, false, true),
+        ] {
+            let mut m = Machine::new(Bitness::B64);
+            set(
+                &mut m,
+                &["CLSID", CLSID, "InprocServer32"],
+                "",
+                Value::sz(dll),
+                View::Bits64,
+            );
+            let mut f = native(dll, Bitness::B64, vec![clsid()]);
+            if let FileKind::Native(n) = &mut f.kind {
+                n.readable_by = readers;
+            }
+            m.fs.insert(f).expect("a new file");
+            let mut p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+            p.elevated = elevated;
+            let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+            if loads {
+                assert_eq!(server(&o).file, dll, "{readers:?}, elevated {elevated}");
+            } else {
+                assert_eq!(
+                    o.hresult(),
+                    Some(HResult::E_ACCESSDENIED),
+                    "{readers:?}, elevated {elevated}"
+                );
+            }
+        }
+    }
+
+    /// COM-3: an InprocServer32 named without a full path goes through LoadLibrary's search
+    /// order: the application directory first, then System32 (SysWOW64), System, the Windows
+    /// directory, and the current directory last.
+    #[test]
+    fn com3_a_bare_dll_name_follows_the_search_order_to_the_current_directory() {
+        let mut m = Machine::new(Bitness::B64);
+        set(
+            &mut m,
+            &["CLSID", CLSID, "InprocServer32"],
+            "",
+            Value::sz("helper.dll"),
+            View::Bits32,
+        );
+        let mut p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B32);
+        p.cwd = WinPath::parse(r"D:\Work").expect("a path");
+        let cwd = r"D:\Work\helper.dll";
+        m.fs.insert(native(cwd, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, cwd);
+        // The Windows directory comes before the current directory...
+        let windows = r"C:\Windows\helper.dll";
+        m.fs.insert(native(windows, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, windows);
+        // ... SysWOW64 before that, and the application directory before all.
+        let wow = r"C:\Windows\SysWOW64\helper.dll";
+        m.fs.insert(native(wow, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, wow);
+        let app = r"C:\App\helper.dll";
+        m.fs.insert(native(app, Bitness::B32, vec![clsid()]))
+            .expect("a new file");
+        let o = co_create(&m, &p, &Switches::default(), ClsCtx::SERVER);
+        assert_eq!(server(&o).file, app);
     }
 
     /// COM-3: a REG_EXPAND_SZ LocalServer32 is expanded by the native launcher by default, and by
