@@ -71,6 +71,19 @@ impl Default for Access {
 }
 
 impl Access {
+    /// This access in its own view, then the same access in the other view (REG-3): the order
+    /// in which COM looks for an out-of-process server and the CLR for a LocalServer32
+    /// registration.
+    pub fn both_views(self) -> [Access; 2] {
+        [
+            self,
+            Access {
+                view: self.view.other(),
+                ..self
+            },
+        ]
+    }
+
     pub fn new(view: View) -> Self {
         Access {
             view,

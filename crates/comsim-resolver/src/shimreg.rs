@@ -384,10 +384,7 @@ pub fn find_shim_info(
             ),
         ];
         if other_view {
-            let other = Access {
-                view: access.view.other(),
-                ..*access
-            };
+            let [_, other] = access.both_views();
             v.push((
                 clsid_key(guid, &["LocalServer32"]),
                 Found::LocalServer32(other.view),

@@ -484,13 +484,7 @@ impl Session<'_> {
     /// would find it: a `LocalServer32` command line in either view, or an `AppID` (in either
     /// view) with a `DllSurrogate` value.
     fn out_of_process_registered(&self, clsid: Guid, access: &Access) -> bool {
-        let views = [
-            *access,
-            Access {
-                view: access.view.other(),
-                ..*access
-            },
-        ];
+        let views = access.both_views();
         let local = clsid_key(clsid, &["LocalServer32"]);
         if views
             .iter()
@@ -519,13 +513,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
         let key = clsid_key(clsid, &["LocalServer32"]);
-        let views = [
-            *access,
-            Access {
-                view: access.view.other(),
-                ..*access
-            },
-        ];
+        let views = access.both_views();
         for acc in views {
             let Some(value) = server_value(self, &key, &acc).filter(|c| !c.text.trim().is_empty())
             else {
@@ -598,13 +586,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
         let key = clsid_key(clsid, &["LocalServer32"]);
-        let views = [
-            *access,
-            Access {
-                view: access.view.other(),
-                ..*access
-            },
-        ];
+        let views = access.both_views();
         let appid = views
             .iter()
             .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc));
