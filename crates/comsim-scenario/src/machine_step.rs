@@ -129,6 +129,10 @@ pub struct MachineRun {
     pub changes: Vec<Change>,
     /// For `show`: the key as a `.reg` export shows it (`None` when it does not exist).
     pub shown: Option<String>,
+    /// For `regasm /regfile`: the script it wrote, decoded, lines ending in `\n` (`None` when it
+    /// wrote none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regfile: Option<String>,
 }
 
 impl MachineRun {
@@ -144,8 +148,26 @@ impl MachineRun {
             "warnings" => r.map(|r| r.warnings().to_string()),
             "changes" => Some(self.changes.len().to_string()),
             "exists" => Some(self.shown.is_some().to_string()),
+            "console" | "console_contains" => Some(self.console()),
+            "regfile" | "regfile_contains" => {
+                self.regfile.as_deref().map(crate::expect::lines_text)
+            }
             _ => None,
         }
+    }
+}
+
+impl MachineRun {
+    /// What the step printed, one line after another: regasm's console (standard output and
+    /// error in the order printed), or the error of a failed import or delete; empty otherwise.
+    pub fn console(&self) -> String {
+        let mut lines: Vec<&str> = self
+            .regasm
+            .iter()
+            .flat_map(|r| r.console.iter().map(|l| l.text.as_str()))
+            .collect();
+        lines.extend(self.error.as_deref());
+        crate::expect::lines_text(&lines.join("\n"))
     }
 }
 
@@ -189,6 +211,7 @@ impl MachineRun {
             error: None,
             changes: Vec::new(),
             shown: None,
+            regfile: None,
         }
     }
 }
@@ -234,12 +257,27 @@ fn regasm(m: &mut Machine, inv: &Invocation<'_>, sw: &Switches) -> MachineRun {
     match comsim_regasm::run(m, inv, sw) {
         Ok(r) => {
             run.trace = r.trace.clone();
+            run.regfile = r
+                .files
+                .iter()
+                .find(|p| p.to_string().to_ascii_lowercase().ends_with(".reg"))
+                .and_then(|p| m.fs.get(p))
+                .map(|f| regfile_text(&f.bytes));
             run.regasm = Some(r);
         }
         Err(e) => run.error = Some(e.to_string()),
     }
     run.changes = m.registry.take_changes().unwrap_or_default();
     run
+}
+
+/// A script regasm wrote, as text: decoded as regedit reads it, `\r\n` as `\n`.
+fn regfile_text(bytes: &[u8]) -> String {
+    let text = match comsim_regfile::decode("regfile", bytes, None, false) {
+        Ok((text, _, _)) => text,
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    text.replace("\r\n", "\n")
 }
 
 /// `reg import`: REG-3/REG-4 in the trace, and the registry difference.
@@ -544,6 +582,38 @@ mod tests {
         // subkey.
         assert_eq!(run.changes.len(), 6, "{:#?}", run.changes);
         assert_eq!(run.changes, comsim_registry::diff(&before, &m.registry));
+    }
+
+    /// Issue 11: the console of a failed import is its error line; a step that wrote no script
+    /// has no `regfile`, so an expectation on it fails rather than matching empty text.
+    #[test]
+    fn console_and_regfile_fields() {
+        let mut m = Machine::new(comsim_resolver::Bitness::B64);
+        let source = ImportSource::Machine(WinPath::parse(r"C:\missing.reg").expect("a path"));
+        let run = import(&mut m, &source, View::Bits64, true);
+        assert_eq!(run.field("console"), run.error.clone());
+        assert!(
+            run.field("console_contains")
+                .is_some_and(|c| c.starts_with("ERROR: "))
+        );
+        assert_eq!(run.field("regfile"), None);
+        assert_eq!(run.field("regfile_contains"), None);
+        assert_eq!(
+            import_text(&mut m, WIDGET).field("console").as_deref(),
+            Some("")
+        );
+        let run = MachineRun {
+            regfile: Some("REGEDIT4\n\n[HKEY_CLASSES_ROOT\\X]\n\n".to_owned()),
+            ..MachineRun::empty()
+        };
+        assert_eq!(
+            run.field("regfile").as_deref(),
+            Some("REGEDIT4\n\n[HKEY_CLASSES_ROOT\\X]")
+        );
+        assert_eq!(
+            regfile_text(b"REGEDIT4\r\n\r\n[X]\r\n"),
+            "REGEDIT4\n\n[X]\n"
+        );
     }
 
     /// Issue 10: an import that changes nothing (the same file again) records nothing in the

@@ -87,6 +87,14 @@ pub struct Check {
     pub location: Location,
 }
 
+impl Check {
+    /// Whether the expectation is text the run's value must contain (`console_contains`), not
+    /// equal.
+    pub fn contains(&self) -> bool {
+        crate::expect::is_contains(&self.field)
+    }
+}
+
 /// What an [`Expectation`](crate::Expectation)'s `clr` is for the runs the real machine gives
 /// the client (`expect_real`).
 pub const REAL: &str = "real";
@@ -112,7 +120,7 @@ pub fn check(
             Check {
                 field: e.field.clone(),
                 expected: e.value.clone(),
-                ok: actual.as_deref() == Some(e.value.as_str()),
+                ok: crate::expect::holds(&e.field, &e.value, actual.as_deref()),
                 actual,
                 clr: e.clr.clone(),
                 location: e.location.clone(),

@@ -818,3 +818,49 @@ fn com3_readable_by_names_who_may_read_a_dll() {
         codes::SCENARIO_FIELD
     );
 }
+
+/// Issue 11: a machine step expects its console and the script `regasm /regfile` wrote, whole
+/// (line endings and final newlines normalised) or as text they contain; a bad value or a
+/// misspelt field is `scenario-expect` at its place, and the fields are not a request's.
+#[test]
+fn machine_steps_expect_their_console_and_regfile() {
+    let show = "[[step]]\nshow = 'HKEY_CLASSES_ROOT\\CLSID'\n";
+    let step = format!(
+        "{show}expect = {{ console = \"a\\r\\nb\\n\\n\", console_contains = \"RA0000\", regfile = '', regfile_contains = \"[HKEY\" }}\n"
+    );
+    let s = load_text(&with("", CLIENT, PROCESS, &step)).unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<(&str, &str)> = s.steps[0]
+        .expect
+        .iter()
+        .map(|e| (e.field.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("console", "a\nb"),
+            ("console_contains", "RA0000"),
+            ("regfile", ""),
+            ("regfile_contains", "[HKEY"),
+        ]
+    );
+    for (bad, column) in [
+        ("expect = { console_contains = \"\" }", 31),
+        ("expect = { console = 1 }", 22),
+        ("expect = { regfile_contain = \"x\" }", 12),
+    ] {
+        let text = with("", CLIENT, PROCESS, &format!("{show}{bad}\n"));
+        let e = error(&text);
+        assert_eq!(e.code, codes::SCENARIO_EXPECT, "{bad}: {e}");
+        let loc = e.location.as_ref().expect("located");
+        // On the `expect` line, the file's last.
+        let line = u32::try_from(text.lines().count()).expect("a short file");
+        assert_eq!((loc.line, loc.column), (line, column), "{bad}: {e}");
+    }
+    let e = error(&with(
+        "",
+        CLIENT,
+        PROCESS,
+        &format!("{STEP}expect = {{ console_contains = \"x\" }}\n"),
+    ));
+    assert_eq!(e.code, codes::SCENARIO_EXPECT);
+}
