@@ -77,7 +77,7 @@ pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("server.managed.com_import", FieldType::Bool),
 ];
 
-/// The fields an expectation of a machine step (`regasm`, `import`, `delete`, `show`) may name:
+/// The fields an expectation of a machine step (`regasm`, `import`, `delete`, `show`, `sxs_lookup`) may name:
 /// [`MachineRun::field`](crate::MachineRun::field).
 pub const MACHINE_EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("exit_code", FieldType::Number),
@@ -90,6 +90,11 @@ pub const MACHINE_EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("console_contains", FieldType::Contains),
     ("regfile", FieldType::Lines),
     ("regfile_contains", FieldType::Contains),
+    ("sxs.found", FieldType::Bool),
+    ("sxs.flags", FieldType::Number),
+    ("sxs.type_name", FieldType::Text),
+    ("sxs.assembly", FieldType::Text),
+    ("sxs.runtime_version", FieldType::Text),
 ];
 
 /// Whether `actual` (a run's value of `field`) holds `expected`: contains it for a

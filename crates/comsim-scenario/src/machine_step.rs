@@ -1,12 +1,14 @@
 //! Steps that change the machine (regasm, a `.reg` import, a key deleted) or show part of its
 //! registry, and what each did: the console, the trace, and the registry difference.
 
+use comsim_manifest::Guid;
+use comsim_manifest::lookup::Find;
 use comsim_regasm::{Invocation, RegasmRun, Tool};
 use comsim_regfile::{ImportOptions, ImportReport, Mode};
 use comsim_registry::{
     Access, Change, Hive, KeyId, KeyPath, RegName, Registry, Value, View, Writer,
 };
-use comsim_resolver::{Machine, Rule, Switches, Trace, WinPath};
+use comsim_resolver::{Machine, Rule, Session, Switches, Trace, WinPath};
 use serde::{Serialize, Serializer};
 
 use crate::StepAction;
@@ -44,6 +46,22 @@ pub enum MachineStep {
     },
     /// `reg query KEY /s`: the key and everything below it, as a `.reg` export shows them.
     Show { key: KeyPath, view: View },
+    /// `SxsLookupClrGuid(find, guid)` in the client's activation context (SXS-4): its raw answer.
+    SxsLookup { guid: Guid, find: Find },
+}
+
+/// `SxsLookupClrGuid`'s answer (`SXS_GUID_INFORMATION_CLR`), as expectations read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SxsAnswer {
+    /// `dwFlags`: 1 `IS_SURROGATE`, 2 `IS_CLASS`.
+    pub flags: u32,
+    pub type_name: String,
+    /// The hosting assembly's textual identity.
+    pub assembly: String,
+    /// As the manifest wrote it; `None` when the attribute is missing.
+    pub runtime_version: Option<String>,
+    /// The manifest the answer came from.
+    pub source: String,
 }
 
 fn view_name(view: View) -> &'static str {
@@ -97,12 +115,19 @@ impl MachineStep {
             MachineStep::Show { key, view } => {
                 format!("reg query {key} /s ({})", view_name(*view))
             }
+            MachineStep::SxsLookup { guid, find } => format!(
+                "SxsLookupClrGuid(SXS_LOOKUP_CLR_GUID_{}, {guid}) in the client's activation context",
+                find.flag_name()
+            ),
         }
     }
 
     /// Whether the step can change the machine (a client run after it is a new process).
     pub fn changes_machine(&self) -> bool {
-        !matches!(self, MachineStep::Show { .. })
+        !matches!(
+            self,
+            MachineStep::Show { .. } | MachineStep::SxsLookup { .. }
+        )
     }
 
     /// The action a scenario spells the step with.
@@ -112,6 +137,7 @@ impl MachineStep {
             MachineStep::Import { .. } => StepAction::Import,
             MachineStep::Delete { .. } => StepAction::Delete,
             MachineStep::Show { .. } => StepAction::Show,
+            MachineStep::SxsLookup { .. } => StepAction::SxsLookup,
         }
     }
 }
@@ -133,6 +159,9 @@ pub struct MachineRun {
     /// wrote none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regfile: Option<String>,
+    /// For `sxs_lookup`: the answer, `None` when nothing was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sxs: Option<SxsAnswer>,
 }
 
 impl MachineRun {
@@ -152,6 +181,11 @@ impl MachineRun {
             "regfile" | "regfile_contains" => {
                 self.regfile.as_deref().map(crate::expect::lines_text)
             }
+            "sxs.found" => Some(self.sxs.is_some().to_string()),
+            "sxs.flags" => self.sxs.as_ref().map(|s| s.flags.to_string()),
+            "sxs.type_name" => self.sxs.as_ref().map(|s| s.type_name.clone()),
+            "sxs.assembly" => self.sxs.as_ref().map(|s| s.assembly.clone()),
+            "sxs.runtime_version" => self.sxs.as_ref().and_then(|s| s.runtime_version.clone()),
             _ => None,
         }
     }
@@ -212,6 +246,7 @@ impl MachineRun {
             changes: Vec::new(),
             shown: None,
             regfile: None,
+            sxs: None,
         }
     }
 }
@@ -245,8 +280,8 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
             admin,
         } => import(m, source, *view, *admin),
         MachineStep::Delete { key, view, admin } => delete(m, key, *view, *admin),
-        // `observe` ran it above.
-        MachineStep::Show { .. } => MachineRun::empty(),
+        // `observe` ran it above; an SxS lookup needs the client ([`sxs_lookup`]).
+        MachineStep::Show { .. } | MachineStep::SxsLookup { .. } => MachineRun::empty(),
     }
 }
 
@@ -404,6 +439,55 @@ pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
         )
         .at(key.to_string());
     Some(run)
+}
+
+/// SXS-4: `SxsLookupClrGuid` in the activation context of a client process, its raw answer.
+pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let Some(ctx) = session.activation_context() else {
+        run.error = Some(if session.start_failure().is_some() {
+            "the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned()
+        } else {
+            "the client has no activation context (no application manifest): SxsLookupClrGuid finds nothing".to_owned()
+        });
+        run.trace.push(
+            Rule::Sxs4,
+            format!(
+                "SxsLookupClrGuid({}, {guid}): no activation context",
+                find.flag_name()
+            ),
+        );
+        return run;
+    };
+    let answer = comsim_manifest::lookup::sxs_lookup_clr_guid(ctx, guid, find);
+    let what = match &answer {
+        Some(a) => format!(
+            "found in {}: dwFlags {} ({}), type {}, assembly {}, runtime {}",
+            a.source,
+            a.flags,
+            if a.flags == comsim_manifest::lookup::FLAG_IS_SURROGATE {
+                "IS_SURROGATE"
+            } else {
+                "IS_CLASS"
+            },
+            a.type_name,
+            a.assembly_identity,
+            a.runtime_version.as_deref().unwrap_or("(none)")
+        ),
+        None => "not found (ERROR_NOT_FOUND)".to_owned(),
+    };
+    run.trace.push(
+        Rule::Sxs4,
+        format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
+    );
+    run.sxs = answer.map(|a| SxsAnswer {
+        flags: a.flags,
+        type_name: a.type_name,
+        assembly: a.assembly_identity,
+        runtime_version: a.runtime_version,
+        source: a.source,
+    });
+    run
 }
 
 fn reg_key_physical(m: &Machine, key: &KeyPath, access: &Access) -> Option<String> {

@@ -476,6 +476,22 @@ impl State<'_> {
         for index in steps {
             let step = &s.steps[index];
             match &step.action {
+                Action::Machine(ms @ MachineStep::SxsLookup { guid, find }) => {
+                    // The activation context is the same on every CLR: the first one's process.
+                    let clr = self.clrs.first().copied().flatten();
+                    let session = sessions[0].get_or_insert_with(|| {
+                        Session::start(
+                            self.machine,
+                            &s.process,
+                            self.switches,
+                            clr.map(Clr::family),
+                        )
+                    });
+                    let run = crate::machine_step::sxs_lookup(session, *guid, *find);
+                    each(StepRun::Machine(Box::new(machine_step_run(
+                        s, index, step, ms, run,
+                    ))));
+                }
                 Action::Machine(ms) => {
                     // Only steps that change nothing reach here.
                     if let Some(run) = observe(self.machine, ms) {

@@ -640,6 +640,20 @@ fn machine_step(ms: &MachineStep, mr: &MachineStepRun, p: Paint, o: &mut String)
                 .to_owned(),
         );
     }
+    if let MachineStep::SxsLookup { .. } = ms {
+        match &r.sxs {
+            None => push("  found: nothing".to_owned()),
+            Some(a) => {
+                push(format!("  flags: {}", a.flags));
+                push(format!("  type name: {}", a.type_name));
+                push(format!("  assembly: {}", a.assembly));
+                push(format!(
+                    "  runtime version: {}",
+                    a.runtime_version.as_deref().unwrap_or("(none)")
+                ));
+            }
+        }
+    }
     if let MachineStep::Show { .. } = ms {
         match &r.shown {
             None => push("  (the key does not exist)".to_owned()),
