@@ -445,17 +445,16 @@ pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
 pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
     let mut run = MachineRun::empty();
     let Some(ctx) = session.activation_context() else {
-        run.error = Some(if session.start_failure().is_some() {
-            "the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned()
+        // No manifest: nothing is active, and the lookup finds nothing (not an error).
+        let why = if session.start_failure().is_some() {
+            run.error = Some("the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned());
+            "the process did not start"
         } else {
-            "the client has no activation context (no application manifest): SxsLookupClrGuid finds nothing".to_owned()
-        });
+            "no activation context (no application manifest): not found (ERROR_NOT_FOUND)"
+        };
         run.trace.push(
             Rule::Sxs4,
-            format!(
-                "SxsLookupClrGuid({}, {guid}): no activation context",
-                find.flag_name()
-            ),
+            format!("SxsLookupClrGuid({}, {guid}): {why}", find.flag_name()),
         );
         return run;
     };
