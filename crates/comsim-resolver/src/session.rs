@@ -63,6 +63,17 @@ impl<'m> Session<'m> {
         p.client == ClientKind::Managed || p.preloads_clr
     }
 
+    /// The process's activation context (SXS-1, SXS-2), `None` when the process has none or
+    /// it could not be created.
+    pub fn activation_context(&self) -> Option<&ActivationContext> {
+        self.ctx.as_ref()
+    }
+
+    /// Why the process did not start, when it did not (every request answers with it).
+    pub fn start_failure(&self) -> Option<&Outcome> {
+        self.failed.as_ref()
+    }
+
     /// The runtime the real machine starts this managed client on, or that it would not start
     /// it (SHIM-2, SHIM-4), whatever CLR the session was asked to run it on. `None` for a native
     /// client, and when the process stopped before its `.config` was read (its activation

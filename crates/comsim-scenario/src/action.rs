@@ -24,11 +24,13 @@ pub enum StepAction {
     Delete,
     /// `show`: `reg query KEY /s`.
     Show,
+    /// `sxs_lookup`: `SxsLookupClrGuid` in the client's activation context (SXS-4).
+    SxsLookup,
 }
 
 impl StepAction {
     /// Every action, requests first, in the order the scenario schema lists them.
-    pub const ALL: [StepAction; 9] = [
+    pub const ALL: [StepAction; 10] = [
         StepAction::GetTypeFromClsid,
         StepAction::CreateInstance,
         StepAction::GetTypeFromProgid,
@@ -38,6 +40,7 @@ impl StepAction {
         StepAction::Import,
         StepAction::Delete,
         StepAction::Show,
+        StepAction::SxsLookup,
     ];
 
     /// The key a scenario spells the action with (`create_instance`, `regasm`, ...); also its
@@ -53,6 +56,7 @@ impl StepAction {
             StepAction::Import => "import",
             StepAction::Delete => "delete",
             StepAction::Show => "show",
+            StepAction::SxsLookup => "sxs_lookup",
         }
     }
 

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use comsim_diag::{Code, Diagnostic, LineIndex, Location};
+use comsim_manifest::lookup::Find;
 use comsim_manifest::{Guid, Version};
 use comsim_regasm::Tool;
 use comsim_regfile::{ImportOptions, Mode};
@@ -1182,9 +1183,11 @@ type StepOption<'a> = (&'static str, Option<Range<usize>>, &'a [StepAction]);
 
 /// Refuses an option that the step's action does not take (`clsctx` on a `create_instance`).
 fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Diagnostic> {
-    use StepAction::{CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show};
+    use StepAction::{
+        CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show, SxsLookup,
+    };
     let requests: Vec<StepAction> = StepAction::requests().collect();
-    let options: [StepOption<'_>; 10] = [
+    let options: [StepOption<'_>; 11] = [
         (
             "throw_on_error",
             r.throw_on_error.as_ref().map(Spanned::span),
@@ -1223,6 +1226,7 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
             r.as_user.as_ref().map(Spanned::span),
             &[Import, Delete],
         ),
+        ("find", r.find.as_ref().map(Spanned::span), &[SxsLookup]),
     ];
     for (key, present, owners) in options {
         if let Some(s) = present
@@ -1418,7 +1422,7 @@ fn reg_key(ctx: &Ctx<'_>, t: &Text) -> Result<KeyPath, Diagnostic> {
     })
 }
 
-/// A `regasm`, `import`, `delete` or `show` step.
+/// A `regasm`, `import`, `delete`, `show` or `sxs_lookup` step.
 fn machine_step(
     ctx: &Ctx<'_>,
     action: StepAction,
@@ -1472,6 +1476,26 @@ fn machine_step(
                 key,
                 view: reg_view(ctx, r.view.as_ref(), m.os)?,
                 admin: reg_admin(ctx, r.as_user.as_ref())?,
+            })
+        }
+        StepAction::SxsLookup => {
+            let t = r.sxs_lookup.as_ref().expect("the action's key is present");
+            let find = match &r.find {
+                None => Find::Any,
+                Some(f) => one_of(
+                    ctx,
+                    f,
+                    "find",
+                    &[
+                        ("any", Find::Any),
+                        ("class", Find::Class),
+                        ("surrogate", Find::Surrogate),
+                    ],
+                )?,
+            };
+            Ok(MachineStep::SxsLookup {
+                guid: guid(ctx, t)?,
+                find,
             })
         }
         _ => {

@@ -29,6 +29,11 @@ pub enum FieldType {
     ServerKind,
     /// A Win32 error number (`error` of a startup failure), decimal.
     Number,
+    /// Text of several lines (a console, a `.reg` script), compared whole: `\r\n` read as `\n`,
+    /// and newlines at the end ignored, so that a TOML multi-line string can hold it.
+    Lines,
+    /// Text the field must contain (`console_contains`), not be: `\r\n` read as `\n`; not empty.
+    Contains,
 }
 
 /// Every field an expectation may name, with its type: the JSON names of
@@ -72,7 +77,7 @@ pub const EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("server.managed.com_import", FieldType::Bool),
 ];
 
-/// The fields an expectation of a machine step (`regasm`, `import`, `delete`, `show`) may name:
+/// The fields an expectation of a machine step (`regasm`, `import`, `delete`, `show`, `sxs_lookup`) may name:
 /// [`MachineRun::field`](crate::MachineRun::field).
 pub const MACHINE_EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("exit_code", FieldType::Number),
@@ -81,7 +86,39 @@ pub const MACHINE_EXPECTATION_FIELDS: &[(&str, FieldType)] = &[
     ("warnings", FieldType::Number),
     ("changes", FieldType::Number),
     ("exists", FieldType::Bool),
+    ("console", FieldType::Lines),
+    ("console_contains", FieldType::Contains),
+    ("regfile", FieldType::Lines),
+    ("regfile_contains", FieldType::Contains),
+    ("sxs.found", FieldType::Bool),
+    ("sxs.flags", FieldType::Number),
+    ("sxs.type_name", FieldType::Text),
+    ("sxs.assembly", FieldType::Text),
+    ("sxs.runtime_version", FieldType::Text),
 ];
+
+/// Whether `actual` (a run's value of `field`) holds `expected`: contains it for a
+/// [`FieldType::Contains`] field, equals it for every other.
+pub(crate) fn holds(field: &str, expected: &str, actual: Option<&str>) -> bool {
+    match actual {
+        Some(a) if is_contains(field) => a.contains(expected),
+        Some(a) => a == expected,
+        None => false,
+    }
+}
+
+/// Whether `field` is a [`FieldType::Contains`] field.
+pub(crate) fn is_contains(field: &str) -> bool {
+    [EXPECTATION_FIELDS, MACHINE_EXPECTATION_FIELDS]
+        .iter()
+        .any(|f| field_type(f, field) == Some(FieldType::Contains))
+}
+
+/// Text of several lines as a [`FieldType::Lines`] field compares it: `\r\n` as `\n`, no
+/// newline at the end.
+pub(crate) fn lines_text(text: &str) -> String {
+    text.replace("\r\n", "\n").trim_end_matches('\n').to_owned()
+}
 
 const KINDS: &[&str] = &[
     "managed",
@@ -176,6 +213,17 @@ pub(crate) fn normalise(field: &str, ty: FieldType, value: &Scalar) -> Result<St
         FieldType::Path => WinPath::parse(&text)
             .map(|p| p.to_string())
             .map_err(|e| e.to_string()),
+        FieldType::Lines => Ok(lines_text(&text)),
+        FieldType::Contains => {
+            let text = text.replace("\r\n", "\n");
+            if text.is_empty() {
+                Err(format!(
+                    "`{field}` takes the text to look for, not an empty string"
+                ))
+            } else {
+                Ok(text)
+            }
+        }
         FieldType::Number => {
             if !text.is_empty()
                 && text.len() <= 10
@@ -221,6 +269,42 @@ mod tests {
             "true"
         );
         assert!(normalise("type", FieldType::Text, &Scalar::Bool(true)).is_err());
+    }
+
+    /// Issue 11: a console or `.reg` script compares whole with its line endings and final
+    /// newlines normalised; a `_contains` field holds when the text occurs in the run's value.
+    #[test]
+    fn lines_and_contains_fields() {
+        let lines = |s: &str| normalise("console", FieldType::Lines, &Scalar::Str(s.into()));
+        assert_eq!(lines("a\r\nb\r\n\n").unwrap(), "a\nb");
+        assert_eq!(lines("").unwrap(), "");
+        let contains = |s: &str| {
+            normalise(
+                "console_contains",
+                FieldType::Contains,
+                &Scalar::Str(s.into()),
+            )
+        };
+        assert_eq!(contains("RA0000\r\n").unwrap(), "RA0000\n");
+        assert!(contains("").is_err());
+        assert!(normalise("console", FieldType::Lines, &Scalar::Int(1)).is_err());
+        assert!(holds(
+            "console_contains",
+            "RA0000",
+            Some("RegAsm : error RA0000 : x")
+        ));
+        assert!(!holds(
+            "console_contains",
+            "RA0001",
+            Some("RegAsm : error RA0000 : x")
+        ));
+        assert!(!holds("console_contains", "RA0000", None));
+        assert!(!holds(
+            "console",
+            "RA0000",
+            Some("RegAsm : error RA0000 : x")
+        ));
+        assert!(holds("console", "a\nb", Some("a\nb")));
     }
 
     #[test]

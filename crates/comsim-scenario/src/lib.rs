@@ -28,7 +28,9 @@ use comsim_resolver::{Apartment, ClientKind, Machine, Process, Request, Switches
 
 pub use action::StepAction;
 pub use expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
-pub use machine_step::{ImportSource, MachineRun, MachineStep, RegistryChange, apply, observe};
+pub use machine_step::{
+    ImportSource, MachineRun, MachineStep, RegistryChange, SxsAnswer, apply, observe, sxs_lookup,
+};
 pub use replay::{
     Check, Clr, ClrChoice, MachineStepRun, REAL, Replay, ReplayOptions, Replayer, RequestRun,
     RequestStepRun, StepRun, Summary, check, replay,

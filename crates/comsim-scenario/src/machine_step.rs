@@ -1,12 +1,14 @@
 //! Steps that change the machine (regasm, a `.reg` import, a key deleted) or show part of its
 //! registry, and what each did: the console, the trace, and the registry difference.
 
+use comsim_manifest::Guid;
+use comsim_manifest::lookup::Find;
 use comsim_regasm::{Invocation, RegasmRun, Tool};
 use comsim_regfile::{ImportOptions, ImportReport, Mode};
 use comsim_registry::{
     Access, Change, Hive, KeyId, KeyPath, RegName, Registry, Value, View, Writer,
 };
-use comsim_resolver::{Machine, Rule, Switches, Trace, WinPath};
+use comsim_resolver::{Machine, Rule, Session, Switches, Trace, WinPath};
 use serde::{Serialize, Serializer};
 
 use crate::StepAction;
@@ -44,6 +46,22 @@ pub enum MachineStep {
     },
     /// `reg query KEY /s`: the key and everything below it, as a `.reg` export shows them.
     Show { key: KeyPath, view: View },
+    /// `SxsLookupClrGuid(find, guid)` in the client's activation context (SXS-4): its raw answer.
+    SxsLookup { guid: Guid, find: Find },
+}
+
+/// `SxsLookupClrGuid`'s answer (`SXS_GUID_INFORMATION_CLR`), as expectations read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SxsAnswer {
+    /// `dwFlags`: 1 `IS_SURROGATE`, 2 `IS_CLASS`.
+    pub flags: u32,
+    pub type_name: String,
+    /// The hosting assembly's textual identity.
+    pub assembly: String,
+    /// As the manifest wrote it; `None` when the attribute is missing.
+    pub runtime_version: Option<String>,
+    /// The manifest the answer came from.
+    pub source: String,
 }
 
 fn view_name(view: View) -> &'static str {
@@ -97,12 +115,19 @@ impl MachineStep {
             MachineStep::Show { key, view } => {
                 format!("reg query {key} /s ({})", view_name(*view))
             }
+            MachineStep::SxsLookup { guid, find } => format!(
+                "SxsLookupClrGuid(SXS_LOOKUP_CLR_GUID_{}, {guid}) in the client's activation context",
+                find.flag_name()
+            ),
         }
     }
 
     /// Whether the step can change the machine (a client run after it is a new process).
     pub fn changes_machine(&self) -> bool {
-        !matches!(self, MachineStep::Show { .. })
+        !matches!(
+            self,
+            MachineStep::Show { .. } | MachineStep::SxsLookup { .. }
+        )
     }
 
     /// The action a scenario spells the step with.
@@ -112,6 +137,7 @@ impl MachineStep {
             MachineStep::Import { .. } => StepAction::Import,
             MachineStep::Delete { .. } => StepAction::Delete,
             MachineStep::Show { .. } => StepAction::Show,
+            MachineStep::SxsLookup { .. } => StepAction::SxsLookup,
         }
     }
 }
@@ -129,6 +155,13 @@ pub struct MachineRun {
     pub changes: Vec<Change>,
     /// For `show`: the key as a `.reg` export shows it (`None` when it does not exist).
     pub shown: Option<String>,
+    /// For `regasm /regfile`: the script it wrote, decoded, lines ending in `\n` (`None` when it
+    /// wrote none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regfile: Option<String>,
+    /// For `sxs_lookup`: the answer, `None` when nothing was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sxs: Option<SxsAnswer>,
 }
 
 impl MachineRun {
@@ -144,8 +177,31 @@ impl MachineRun {
             "warnings" => r.map(|r| r.warnings().to_string()),
             "changes" => Some(self.changes.len().to_string()),
             "exists" => Some(self.shown.is_some().to_string()),
+            "console" | "console_contains" => Some(self.console()),
+            "regfile" | "regfile_contains" => {
+                self.regfile.as_deref().map(crate::expect::lines_text)
+            }
+            "sxs.found" => Some(self.sxs.is_some().to_string()),
+            "sxs.flags" => self.sxs.as_ref().map(|s| s.flags.to_string()),
+            "sxs.type_name" => self.sxs.as_ref().map(|s| s.type_name.clone()),
+            "sxs.assembly" => self.sxs.as_ref().map(|s| s.assembly.clone()),
+            "sxs.runtime_version" => self.sxs.as_ref().and_then(|s| s.runtime_version.clone()),
             _ => None,
         }
+    }
+}
+
+impl MachineRun {
+    /// What the step printed, one line after another: regasm's console (standard output and
+    /// error in the order printed), or the error of a failed import or delete; empty otherwise.
+    pub fn console(&self) -> String {
+        let mut lines: Vec<&str> = self
+            .regasm
+            .iter()
+            .flat_map(|r| r.console.iter().map(|l| l.text.as_str()))
+            .collect();
+        lines.extend(self.error.as_deref());
+        crate::expect::lines_text(&lines.join("\n"))
     }
 }
 
@@ -189,6 +245,8 @@ impl MachineRun {
             error: None,
             changes: Vec::new(),
             shown: None,
+            regfile: None,
+            sxs: None,
         }
     }
 }
@@ -222,8 +280,8 @@ pub fn apply(m: &mut Machine, step: &MachineStep, sw: &Switches) -> MachineRun {
             admin,
         } => import(m, source, *view, *admin),
         MachineStep::Delete { key, view, admin } => delete(m, key, *view, *admin),
-        // `observe` ran it above.
-        MachineStep::Show { .. } => MachineRun::empty(),
+        // `observe` ran it above; an SxS lookup needs the client ([`sxs_lookup`]).
+        MachineStep::Show { .. } | MachineStep::SxsLookup { .. } => MachineRun::empty(),
     }
 }
 
@@ -234,12 +292,27 @@ fn regasm(m: &mut Machine, inv: &Invocation<'_>, sw: &Switches) -> MachineRun {
     match comsim_regasm::run(m, inv, sw) {
         Ok(r) => {
             run.trace = r.trace.clone();
+            run.regfile = r
+                .files
+                .iter()
+                .find(|p| p.to_string().to_ascii_lowercase().ends_with(".reg"))
+                .and_then(|p| m.fs.get(p))
+                .map(|f| regfile_text(&f.bytes));
             run.regasm = Some(r);
         }
         Err(e) => run.error = Some(e.to_string()),
     }
     run.changes = m.registry.take_changes().unwrap_or_default();
     run
+}
+
+/// A script regasm wrote, as text: decoded as regedit reads it, `\r\n` as `\n`.
+fn regfile_text(bytes: &[u8]) -> String {
+    let text = match comsim_regfile::decode("regfile", bytes, None, false) {
+        Ok((text, _, _)) => text,
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    text.replace("\r\n", "\n")
 }
 
 /// `reg import`: REG-3/REG-4 in the trace, and the registry difference.
@@ -366,6 +439,54 @@ pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
         )
         .at(key.to_string());
     Some(run)
+}
+
+/// SXS-4: `SxsLookupClrGuid` in the activation context of a client process, its raw answer.
+pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
+    let mut run = MachineRun::empty();
+    let Some(ctx) = session.activation_context() else {
+        // No manifest: nothing is active, and the lookup finds nothing (not an error).
+        let why = if session.start_failure().is_some() {
+            run.error = Some("the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned());
+            "the process did not start"
+        } else {
+            "no activation context (no application manifest): not found (ERROR_NOT_FOUND)"
+        };
+        run.trace.push(
+            Rule::Sxs4,
+            format!("SxsLookupClrGuid({}, {guid}): {why}", find.flag_name()),
+        );
+        return run;
+    };
+    let answer = comsim_manifest::lookup::sxs_lookup_clr_guid(ctx, guid, find);
+    let what = match &answer {
+        Some(a) => format!(
+            "found in {}: dwFlags {} ({}), type {}, assembly {}, runtime {}",
+            a.source,
+            a.flags,
+            if a.flags == comsim_manifest::lookup::FLAG_IS_SURROGATE {
+                "IS_SURROGATE"
+            } else {
+                "IS_CLASS"
+            },
+            a.type_name,
+            a.assembly_identity,
+            a.runtime_version.as_deref().unwrap_or("(none)")
+        ),
+        None => "not found (ERROR_NOT_FOUND)".to_owned(),
+    };
+    run.trace.push(
+        Rule::Sxs4,
+        format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
+    );
+    run.sxs = answer.map(|a| SxsAnswer {
+        flags: a.flags,
+        type_name: a.type_name,
+        assembly: a.assembly_identity,
+        runtime_version: a.runtime_version,
+        source: a.source,
+    });
+    run
 }
 
 fn reg_key_physical(m: &Machine, key: &KeyPath, access: &Access) -> Option<String> {
@@ -544,6 +665,38 @@ mod tests {
         // subkey.
         assert_eq!(run.changes.len(), 6, "{:#?}", run.changes);
         assert_eq!(run.changes, comsim_registry::diff(&before, &m.registry));
+    }
+
+    /// Issue 11: the console of a failed import is its error line; a step that wrote no script
+    /// has no `regfile`, so an expectation on it fails rather than matching empty text.
+    #[test]
+    fn console_and_regfile_fields() {
+        let mut m = Machine::new(comsim_resolver::Bitness::B64);
+        let source = ImportSource::Machine(WinPath::parse(r"C:\missing.reg").expect("a path"));
+        let run = import(&mut m, &source, View::Bits64, true);
+        assert_eq!(run.field("console"), run.error.clone());
+        assert!(
+            run.field("console_contains")
+                .is_some_and(|c| c.starts_with("ERROR: "))
+        );
+        assert_eq!(run.field("regfile"), None);
+        assert_eq!(run.field("regfile_contains"), None);
+        assert_eq!(
+            import_text(&mut m, WIDGET).field("console").as_deref(),
+            Some("")
+        );
+        let run = MachineRun {
+            regfile: Some("REGEDIT4\n\n[HKEY_CLASSES_ROOT\\X]\n\n".to_owned()),
+            ..MachineRun::empty()
+        };
+        assert_eq!(
+            run.field("regfile").as_deref(),
+            Some("REGEDIT4\n\n[HKEY_CLASSES_ROOT\\X]")
+        );
+        assert_eq!(
+            regfile_text(b"REGEDIT4\r\n\r\n[X]\r\n"),
+            "REGEDIT4\n\n[X]\n"
+        );
     }
 
     /// Issue 10: an import that changes nothing (the same file again) records nothing in the

@@ -181,6 +181,9 @@ pub(crate) struct RawStep {
     pub import: Option<Text>,
     pub delete: Option<Text>,
     pub show: Option<Text>,
+    pub sxs_lookup: Option<Text>,
+    // Option of `sxs_lookup`.
+    pub find: Option<Text>,
     // Options of `regasm`.
     pub bitness: Option<Spanned<i64>>,
     pub clr: Option<Text>,
@@ -219,6 +222,7 @@ impl RawStep {
             StepAction::Import => text(&self.import),
             StepAction::Delete => text(&self.delete),
             StepAction::Show => text(&self.show),
+            StepAction::SxsLookup => text(&self.sxs_lookup),
         }
     }
 
@@ -235,6 +239,7 @@ impl RawStep {
             StepAction::Import => self.import.as_ref(),
             StepAction::Delete => self.delete.as_ref(),
             StepAction::Show => self.show.as_ref(),
+            StepAction::SxsLookup => self.sxs_lookup.as_ref(),
         }
     }
 }

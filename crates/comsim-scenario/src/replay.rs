@@ -87,6 +87,14 @@ pub struct Check {
     pub location: Location,
 }
 
+impl Check {
+    /// Whether the expectation is text the run's value must contain (`console_contains`), not
+    /// equal.
+    pub fn contains(&self) -> bool {
+        crate::expect::is_contains(&self.field)
+    }
+}
+
 /// What an [`Expectation`](crate::Expectation)'s `clr` is for the runs the real machine gives
 /// the client (`expect_real`).
 pub const REAL: &str = "real";
@@ -112,7 +120,7 @@ pub fn check(
             Check {
                 field: e.field.clone(),
                 expected: e.value.clone(),
-                ok: actual.as_deref() == Some(e.value.as_str()),
+                ok: crate::expect::holds(&e.field, &e.value, actual.as_deref()),
                 actual,
                 clr: e.clr.clone(),
                 location: e.location.clone(),
@@ -468,6 +476,22 @@ impl State<'_> {
         for index in steps {
             let step = &s.steps[index];
             match &step.action {
+                Action::Machine(ms @ MachineStep::SxsLookup { guid, find }) => {
+                    // The activation context is the same on every CLR: the first one's process.
+                    let clr = self.clrs.first().copied().flatten();
+                    let session = sessions[0].get_or_insert_with(|| {
+                        Session::start(
+                            self.machine,
+                            &s.process,
+                            self.switches,
+                            clr.map(Clr::family),
+                        )
+                    });
+                    let run = crate::machine_step::sxs_lookup(session, *guid, *find);
+                    each(StepRun::Machine(Box::new(machine_step_run(
+                        s, index, step, ms, run,
+                    ))));
+                }
                 Action::Machine(ms) => {
                     // Only steps that change nothing reach here.
                     if let Some(run) = observe(self.machine, ms) {

@@ -818,3 +818,88 @@ fn com3_readable_by_names_who_may_read_a_dll() {
         codes::SCENARIO_FIELD
     );
 }
+
+/// Issue 11: a machine step expects its console and the script `regasm /regfile` wrote, whole
+/// (line endings and final newlines normalised) or as text they contain; a bad value or a
+/// misspelt field is `scenario-expect` at its place, and the fields are not a request's.
+#[test]
+fn machine_steps_expect_their_console_and_regfile() {
+    let show = "[[step]]\nshow = 'HKEY_CLASSES_ROOT\\CLSID'\n";
+    let step = format!(
+        "{show}expect = {{ console = \"a\\r\\nb\\n\\n\", console_contains = \"RA0000\", regfile = '', regfile_contains = \"[HKEY\" }}\n"
+    );
+    let s = load_text(&with("", CLIENT, PROCESS, &step)).unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<(&str, &str)> = s.steps[0]
+        .expect
+        .iter()
+        .map(|e| (e.field.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("console", "a\nb"),
+            ("console_contains", "RA0000"),
+            ("regfile", ""),
+            ("regfile_contains", "[HKEY"),
+        ]
+    );
+    for (bad, column) in [
+        ("expect = { console_contains = \"\" }", 31),
+        ("expect = { console = 1 }", 22),
+        ("expect = { regfile_contain = \"x\" }", 12),
+    ] {
+        let text = with("", CLIENT, PROCESS, &format!("{show}{bad}\n"));
+        let e = error(&text);
+        assert_eq!(e.code, codes::SCENARIO_EXPECT, "{bad}: {e}");
+        let loc = e.location.as_ref().expect("located");
+        // On the `expect` line, the file's last.
+        let line = u32::try_from(text.lines().count()).expect("a short file");
+        assert_eq!((loc.line, loc.column), (line, column), "{bad}: {e}");
+    }
+    let e = error(&with(
+        "",
+        CLIENT,
+        PROCESS,
+        &format!("{STEP}expect = {{ console_contains = \"x\" }}\n"),
+    ));
+    assert_eq!(e.code, codes::SCENARIO_EXPECT);
+}
+
+/// Issue 11: `sxs_lookup` takes a GUID and `find` (default `any`); a bad GUID is `scenario-guid`,
+/// a bad `find` `scenario-value`, `find` on another step `scenario-step`, and its answer is expected as
+/// `sxs.*` fields.
+#[test]
+fn sxs_lookup_steps() {
+    use comsim_manifest::lookup::Find;
+    let step = "[[step]]\nsxs_lookup = \"ba000000-0000-4000-8000-000000000001\"\nexpect = { \"sxs.found\" = true, sxs.flags = 2, \"sxs.type_name\" = \"T\" }\n\n[[step]]\nsxs_lookup = \"{BA000000-0000-4000-8000-000000000001}\"\nfind = \"surrogate\"\n";
+    let s = load_text(&with("", CLIENT, PROCESS, step)).unwrap_or_else(|e| panic!("{e}"));
+    let finds: Vec<Find> = s
+        .steps
+        .iter()
+        .map(|st| match &st.action {
+            Action::Machine(MachineStep::SxsLookup { find, .. }) => *find,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(finds, [Find::Any, Find::Surrogate]);
+    let fields: Vec<&str> = s.steps[0].expect.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["sxs.found", "sxs.flags", "sxs.type_name"]);
+    for (bad, code) in [
+        ("sxs_lookup = \"Widget\"", codes::SCENARIO_GUID),
+        (
+            "sxs_lookup = \"{BA000000-0000-4000-8000-000000000001}\"\nfind = \"clr_class\"",
+            codes::SCENARIO_VALUE,
+        ),
+        (
+            "create_instance = \"{BA000000-0000-4000-8000-000000000001}\"\nfind = \"class\"",
+            codes::SCENARIO_STEP,
+        ),
+        (
+            "sxs_lookup = \"{BA000000-0000-4000-8000-000000000001}\"\nexpect = { sxs.flag = 1 }",
+            codes::SCENARIO_EXPECT,
+        ),
+    ] {
+        let e = error(&with("", CLIENT, PROCESS, &format!("[[step]]\n{bad}\n")));
+        assert_eq!(e.code, code, "{bad}: {e}");
+    }
+}

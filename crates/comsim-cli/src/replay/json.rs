@@ -56,6 +56,8 @@ struct JsonMachineStep<'a> {
     changes: Vec<RegistryChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shown: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sxs: Option<&'a comsim_scenario::SxsAnswer>,
     expectations: &'a [Check],
 }
 
@@ -72,6 +74,7 @@ fn machine_step(m: &MachineStepRun) -> JsonMachineStep<'_> {
         error: r.error.as_deref(),
         changes: r.changes.iter().map(RegistryChange::from).collect(),
         shown: r.shown.as_deref(),
+        sxs: r.sxs.as_ref(),
         expectations: &m.checks,
     }
 }

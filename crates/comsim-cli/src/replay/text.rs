@@ -4,6 +4,7 @@
 use comsim_resolver::{
     ClientKind, LoadedType, Outcome, Process, Server, ServerKind, Source, TraceStep,
 };
+use std::borrow::Cow;
 use std::io::Write;
 
 use comsim_resolver::Switches;
@@ -564,20 +565,29 @@ fn summary_line(sum: Summary, p: Paint, o: &mut String) {
 
 /// `  expect field = value: ok` (or what failed).
 fn check_line(c: &Check, who: &str, p: Paint) -> String {
+    let expected = one_line(&c.expected);
     let result = if c.ok {
         p.paint("ok", Style::Ok)
     } else {
-        p.paint(
-            &format!(
-                "FAILED: expected {}, got {} (at {})",
-                c.expected,
-                c.actual.as_deref().unwrap_or("no value"),
-                c.location
-            ),
-            Style::Fail,
-        )
+        let actual = c.actual.as_deref().map_or("no value".into(), one_line);
+        let what = if c.contains() {
+            format!("not found in {actual}")
+        } else {
+            format!("expected {expected}, got {actual}")
+        };
+        p.paint(&format!("FAILED: {what} (at {})", c.location), Style::Fail)
     };
-    format!("  {who}expect {} = {}: {result}", c.field, c.expected)
+    format!("  {who}expect {} = {expected}: {result}", c.field)
+}
+
+/// A value on one line: text of several lines (a console, a `.reg` script) or empty text quoted,
+/// with `\n` for its line breaks.
+fn one_line(v: &str) -> Cow<'_, str> {
+    if v.is_empty() || v.contains('\n') {
+        Cow::Owned(format!("{v:?}"))
+    } else {
+        Cow::Borrowed(v)
+    }
 }
 
 /// A machine step: what ran, its trace, regasm's console, the registry difference, what a `show`
@@ -629,6 +639,20 @@ fn machine_step(ms: &MachineStep, mr: &MachineStepRun, p: Paint, o: &mut String)
             "  (a client that runs after this step is a new process and sees this registry)"
                 .to_owned(),
         );
+    }
+    if let MachineStep::SxsLookup { .. } = ms {
+        match &r.sxs {
+            None => push("  found: nothing".to_owned()),
+            Some(a) => {
+                push(format!("  flags: {}", a.flags));
+                push(format!("  type name: {}", a.type_name));
+                push(format!("  assembly: {}", a.assembly));
+                push(format!(
+                    "  runtime version: {}",
+                    a.runtime_version.as_deref().unwrap_or("(none)")
+                ));
+            }
+        }
     }
     if let MachineStep::Show { .. } = ms {
         match &r.shown {
