@@ -21,7 +21,7 @@ pub const CONFIG_TOO_DEEP: Code = Code::new(&CodeInfo::new(
 ));
 pub const CONFIG_MISSING_ATTRIBUTE: Code = Code::new(&CodeInfo::new(
     "config-missing-attribute",
-    "a runtime element lacks its `version`, or it is empty",
+    "an element lacks an attribute it requires, or it is empty",
 ));
 pub const CONFIG_BAD_VALUE: Code = Code::new(&CodeInfo::new(
     "config-bad-value",

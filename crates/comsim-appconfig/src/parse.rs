@@ -2,7 +2,8 @@
 //!
 //! The document must be well-formed XML whose root is `<configuration>` in no namespace; any
 //! malformation is a located error. Inside, only what the activation path reads is interpreted:
-//! `<startup>` (read by the shim) and `<runtime><assemblyBinding><probing>` (read by Fusion).
+//! `<startup>` (read by the shim) and `<runtime><assemblyBinding>`'s `<probing>` and
+//! `<dependentAssembly>` (read by Fusion).
 //! Every other section is skipped whatever it holds. Element and attribute names match
 //! case-sensitively, as Fusion's and Wine's readers match them. The walk is a loop over
 //! events with an explicit stack of at most [`MAX_DEPTH`] open elements; nothing recurses.
@@ -16,7 +17,10 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use crate::model::{AppConfig, Startup, SupportedRuntime};
+use crate::model::{
+    AppConfig, AssemblyVersion, BindingRedirect, CodeBase, DependentAssembly, Startup,
+    SupportedRuntime,
+};
 
 /// The namespace `<assemblyBinding>` and `<probing>` must be in for the runtime to read them.
 pub const ASM_V1: &str = "urn:schemas-microsoft-com:asm.v1";
@@ -56,8 +60,11 @@ pub fn parse_config_str(file: &str, text: &str) -> Result<AppConfig, Diagnostic>
             startup: None,
             private_paths: Vec::new(),
             private_path_location: None,
+            dependent_assemblies: Vec::new(),
             ignored: Vec::new(),
         },
+        pending: None,
+        pending_at: 0,
     };
     p.run()?;
     Ok(p.config)
@@ -85,6 +92,8 @@ enum Ctx {
     AssemblyBinding {
         applies_to: Option<usize>,
     },
+    /// An `asm.v1` `<dependentAssembly>`; what it says is in [`Parser::pending`].
+    DependentAssembly,
     /// Anything else: its whole subtree is only checked for well-formedness.
     Skip,
 }
@@ -116,6 +125,10 @@ struct Parser<'a> {
     text: &'a str,
     index: LineIndex<'a>,
     config: AppConfig,
+    /// The `<dependentAssembly>` being read, until it closes.
+    pending: Option<DependentAssembly>,
+    /// Where that `<dependentAssembly>` opens.
+    pending_at: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -284,7 +297,11 @@ impl<'a> Parser<'a> {
                     stack.push(open);
                 }
                 Event::End(_) => {
-                    stack.pop();
+                    if let Some(open) = stack.pop()
+                        && open.ctx == Ctx::DependentAssembly
+                    {
+                        self.end_dependent_assembly();
+                    }
                     if stack.is_empty() {
                         root_done = true;
                     }
@@ -530,6 +547,10 @@ impl<'a> Parser<'a> {
             Ctx::AssemblyBinding { applies_to } => {
                 match (local, ns) {
                     ("probing", Some(ASM_V1)) => self.probing(attrs, at, applies_to),
+                    ("dependentAssembly", Some(ASM_V1)) => {
+                        self.dependent_assembly(at, applies_to);
+                        return Ok(Ctx::DependentAssembly);
+                    }
                     ("probing", _) => self.ignore(
                         at,
                         format!("<{qname}> is not in the namespace {ASM_V1}: the runtime does not read it"),
@@ -538,7 +559,226 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Ctx::Skip)
             }
+            Ctx::DependentAssembly => {
+                self.in_dependent_assembly(ns, local, qname, attrs, at)?;
+                Ok(Ctx::Skip)
+            }
         }
+    }
+
+    /// `<dependentAssembly>` opens: what it says is gathered in `pending` until it closes.
+    fn dependent_assembly(&mut self, at: usize, applies_to: Option<usize>) {
+        if let Some(applies_to) = applies_to {
+            self.ignore(
+                applies_to,
+                "`appliesTo` is not modelled: comsim applies this <assemblyBinding>'s <dependentAssembly> whatever the runtime version",
+            );
+        }
+        self.pending_at = at;
+        self.pending = Some(DependentAssembly {
+            name: String::new(),
+            public_key_token: None,
+            culture: None,
+            redirects: Vec::new(),
+            code_bases: Vec::new(),
+            location: self.loc(at),
+        });
+    }
+
+    /// A child of `<dependentAssembly>`.
+    fn in_dependent_assembly(
+        &mut self,
+        ns: Option<&str>,
+        local: &str,
+        qname: &str,
+        attrs: &[Attr],
+        at: usize,
+    ) -> Result<(), Diagnostic> {
+        match (local, ns) {
+            ("assemblyIdentity", Some(ASM_V1)) => self.assembly_identity(attrs, at)?,
+            ("bindingRedirect", Some(ASM_V1)) => {
+                let r = self.binding_redirect(attrs, at)?;
+                if let Some(p) = self.pending.as_mut() {
+                    p.redirects.push(r);
+                }
+            }
+            ("codeBase", Some(ASM_V1)) => {
+                let c = self.code_base(attrs, at)?;
+                if let Some(p) = self.pending.as_mut() {
+                    p.code_bases.push(c);
+                }
+            }
+            ("assemblyIdentity" | "bindingRedirect" | "codeBase", _) => self.ignore(
+                at,
+                format!("<{qname}> is not in the namespace {ASM_V1}: the runtime does not read it"),
+            ),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `</dependentAssembly>`: kept when it named an assembly.
+    fn end_dependent_assembly(&mut self) {
+        let Some(d) = self.pending.take() else {
+            return;
+        };
+        if d.name.is_empty() {
+            self.ignore(
+                self.pending_at,
+                "<dependentAssembly> without <assemblyIdentity name>: it applies to no assembly",
+            );
+        } else {
+            self.config.dependent_assemblies.push(d);
+        }
+    }
+
+    /// `<assemblyIdentity name publicKeyToken culture/>`: `name` is required; `publicKeyToken`
+    /// is 16 hex digits or `null`. A second one in the same `<dependentAssembly>` is skipped.
+    fn assembly_identity(&mut self, attrs: &[Attr], at: usize) -> Result<(), Diagnostic> {
+        if self.pending.as_ref().is_some_and(|p| !p.name.is_empty()) {
+            self.ignore(
+                at,
+                "a second <assemblyIdentity> in one <dependentAssembly>: comsim keeps the first",
+            );
+            return Ok(());
+        }
+        let name = self.required(
+            attrs,
+            "assemblyIdentity",
+            "name",
+            at,
+            "such as \"MyComponent\"",
+        )?;
+        let token = match find(attrs, "publicKeyToken") {
+            None => None,
+            Some(a) if a.value == "null" => None,
+            Some(a) => {
+                if a.value.len() != 16 || !a.value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(self.error(
+                        codes::CONFIG_BAD_VALUE,
+                        a.offset,
+                        format!(
+                            "`publicKeyToken` must be 16 hex digits (or \"null\"), found \"{}\"",
+                            a.value
+                        ),
+                    ));
+                }
+                Some(a.value.to_ascii_lowercase())
+            }
+        };
+        let culture = find(attrs, "culture").map(|a| a.value.clone());
+        if let Some(p) = self.pending.as_mut() {
+            p.name = name.value.clone();
+            p.public_key_token = token;
+            p.culture = culture;
+        }
+        Ok(())
+    }
+
+    /// `<bindingRedirect oldVersion="a.b.c.d[-e.f.g.h]" newVersion="w.x.y.z"/>`.
+    fn binding_redirect(&self, attrs: &[Attr], at: usize) -> Result<BindingRedirect, Diagnostic> {
+        let old = self.required(
+            attrs,
+            "bindingRedirect",
+            "oldVersion",
+            at,
+            "such as \"1.0.0.0\" or \"1.0.0.0-1.9.9.9\"",
+        )?;
+        let new = self.required(
+            attrs,
+            "bindingRedirect",
+            "newVersion",
+            at,
+            "such as \"2.0.0.0\"",
+        )?;
+        let (low, high) = match old.value.split_once('-') {
+            None => {
+                let v = self.version(old)?;
+                (v, v)
+            }
+            Some((low, high)) => {
+                let bad = || {
+                    self.error(
+                        codes::CONFIG_BAD_VALUE,
+                        old.offset,
+                        format!("`oldVersion` must be a version a.b.c.d or a range a.b.c.d-e.f.g.h, each part 0 to 65535, found \"{}\"", old.value),
+                    )
+                };
+                let low = parse_version(low.trim()).ok_or_else(bad)?;
+                let high = parse_version(high.trim()).ok_or_else(bad)?;
+                if low > high {
+                    return Err(self.error(
+                        codes::CONFIG_BAD_VALUE,
+                        old.offset,
+                        format!("the range `oldVersion=\"{}\"` is empty: its first version is above its last", old.value),
+                    ));
+                }
+                (low, high)
+            }
+        };
+        Ok(BindingRedirect {
+            old_low: low,
+            old_high: high,
+            new_version: self.version(new)?,
+            location: self.loc(at),
+        })
+    }
+
+    /// `<codeBase version="a.b.c.d" href="URL"/>`: both required.
+    fn code_base(&self, attrs: &[Attr], at: usize) -> Result<CodeBase, Diagnostic> {
+        let version = self.required(attrs, "codeBase", "version", at, "such as \"2.0.0.0\"")?;
+        let href = self.required(
+            attrs,
+            "codeBase",
+            "href",
+            at,
+            "such as \"file:///C:/lib/MyComponent.dll\"",
+        )?;
+        Ok(CodeBase {
+            version: self.version(version)?,
+            href: href.value.trim().to_owned(),
+            location: self.loc(at),
+        })
+    }
+
+    /// An attribute that must be present and not blank.
+    fn required<'v>(
+        &self,
+        attrs: &'v [Attr],
+        element: &str,
+        name: &str,
+        at: usize,
+        example: &str,
+    ) -> Result<&'v Attr, Diagnostic> {
+        let a = find(attrs, name).ok_or_else(|| {
+            self.error(
+                codes::CONFIG_MISSING_ATTRIBUTE,
+                at,
+                format!("<{element}> needs the attribute `{name}` ({example})"),
+            )
+        })?;
+        if a.value.trim().is_empty() {
+            return Err(self.error(
+                codes::CONFIG_MISSING_ATTRIBUTE,
+                a.offset,
+                format!("<{element}> has an empty `{name}`"),
+            ));
+        }
+        Ok(a)
+    }
+
+    /// A single version `a.b.c.d`.
+    fn version(&self, a: &Attr) -> Result<AssemblyVersion, Diagnostic> {
+        parse_version(a.value.trim()).ok_or_else(|| {
+            self.error(
+                codes::CONFIG_BAD_VALUE,
+                a.offset,
+                format!(
+                    "`{}` must be a version a.b.c.d, each part 0 to 65535, found \"{}\"",
+                    a.name, a.value
+                ),
+            )
+        })
     }
 
     fn startup(&mut self, attrs: &[Attr], at: usize) -> Result<Ctx, Diagnostic> {
@@ -635,6 +875,20 @@ impl<'a> Parser<'a> {
             .collect();
         self.config.private_path_location = Some(self.loc(path.offset));
     }
+}
+
+/// Parses `major.minor.build.revision`: four decimal parts, each 0 to 65535.
+pub fn parse_version(text: &str) -> Option<AssemblyVersion> {
+    let mut out = [0u16; 4];
+    let mut parts = text.split('.');
+    for slot in &mut out {
+        let part = parts.next()?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *slot = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(AssemblyVersion(out))
 }
 
 fn find<'v>(attrs: &'v [Attr], name: &str) -> Option<&'v Attr> {
@@ -788,6 +1042,169 @@ mod tests {
         assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
         let e = err(r#"<configuration><startup><requiredRuntime/></startup></configuration>"#);
         assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
+    }
+
+    fn dependent(inner: &str) -> Result<AppConfig, Diagnostic> {
+        parse(&format!(
+            "<configuration><runtime>{BINDING}<dependentAssembly>{inner}</dependentAssembly></assemblyBinding></runtime></configuration>"
+        ))
+    }
+
+    const IDENTITY: &str =
+        r#"<assemblyIdentity name="Comp" publicKeyToken="32AB4BA45E0A69A1" culture="neutral"/>"#;
+
+    #[test]
+    fn bind_redirect_dependent_assembly_reads_identity_redirects_and_code_bases() {
+        let c = dependent(&format!(
+            r#"{IDENTITY}<bindingRedirect oldVersion="1.0.0.0" newVersion="2.0.0.0"/>
+               <bindingRedirect oldVersion="0.5.0.0 - 0.9.65535.65535" newVersion="1.0.0.0"/>
+               <codeBase version="2.0.0.0" href="file:///C:/lib/Comp.dll"/><publisherPolicy apply="no"/>"#
+        ))
+        .unwrap();
+        assert!(c.ignored.is_empty(), "{:?}", c.ignored);
+        let [d] = &c.dependent_assemblies[..] else {
+            panic!("{:?}", c.dependent_assemblies)
+        };
+        assert_eq!(d.name, "Comp");
+        assert_eq!(d.public_key_token.as_deref(), Some("32ab4ba45e0a69a1"));
+        assert_eq!(d.culture.as_deref(), Some("neutral"));
+        assert_eq!(
+            d.redirect(AssemblyVersion([1, 0, 0, 0]))
+                .unwrap()
+                .new_version,
+            AssemblyVersion([2, 0, 0, 0])
+        );
+        assert_eq!(
+            d.redirect(AssemblyVersion([0, 7, 3, 1]))
+                .unwrap()
+                .new_version,
+            AssemblyVersion([1, 0, 0, 0])
+        );
+        assert_eq!(d.redirect(AssemblyVersion([1, 0, 0, 1])), None);
+        assert_eq!(
+            d.code_base(AssemblyVersion([2, 0, 0, 0])).unwrap().href,
+            "file:///C:/lib/Comp.dll"
+        );
+        assert_eq!(d.code_base(AssemblyVersion([1, 0, 0, 0])), None);
+    }
+
+    #[test]
+    fn bind_redirect_bad_versions_are_located_errors() {
+        for bad in [
+            "1.0.0",
+            "1.0.0.0.0",
+            "1.0.0.65536",
+            "1.0.0.x",
+            "1..0.0",
+            "+1.0.0.0",
+            "2.0.0.0-1.0.0.0",
+            "1.0.0.0-",
+        ] {
+            let e = dependent(&format!(
+                r#"{IDENTITY}<bindingRedirect oldVersion="{bad}" newVersion="2.0.0.0"/>"#
+            ))
+            .unwrap_err();
+            assert_eq!(
+                (e.code, at(&e)),
+                (codes::CONFIG_BAD_VALUE, (1, 202)),
+                "{bad:?}"
+            );
+        }
+        let e = dependent(&format!(
+            r#"{IDENTITY}<bindingRedirect oldVersion="1.0.0.0" newVersion="v2"/>"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, codes::CONFIG_BAD_VALUE);
+        assert!(e.message.contains("`newVersion`"), "{e}");
+        let e = dependent(&format!(
+            r#"{IDENTITY}<bindingRedirect newVersion="2.0.0.0"/>"#
+        ))
+        .unwrap_err();
+        assert_eq!(
+            (e.code, at(&e)),
+            (codes::CONFIG_MISSING_ATTRIBUTE, (1, 185))
+        );
+        let e = dependent(&format!(
+            r#"{IDENTITY}<bindingRedirect oldVersion="1.0.0.0" newVersion=" "/>"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
+    }
+
+    #[test]
+    fn bind_code_base_needs_a_version_and_an_href() {
+        let e =
+            dependent(&format!(r#"{IDENTITY}<codeBase href="file:///C:/x.dll"/>"#)).unwrap_err();
+        assert_eq!(
+            (e.code, at(&e)),
+            (codes::CONFIG_MISSING_ATTRIBUTE, (1, 185))
+        );
+        let e = dependent(&format!(r#"{IDENTITY}<codeBase version="2.0.0.0"/>"#)).unwrap_err();
+        assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
+        let e = dependent(&format!(
+            r#"{IDENTITY}<codeBase version="2.0" href="x.dll"/>"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, codes::CONFIG_BAD_VALUE);
+    }
+
+    #[test]
+    fn bind_assembly_identity_needs_a_name_and_a_well_formed_token() {
+        let e = dependent(r#"<assemblyIdentity publicKeyToken="32ab4ba45e0a69a1"/>"#).unwrap_err();
+        assert_eq!(
+            (e.code, at(&e)),
+            (codes::CONFIG_MISSING_ATTRIBUTE, (1, 102))
+        );
+        for bad in ["32ab4ba45e0a69a", "32ab4ba45e0a69a1ff", "32ab4ba45e0a69ag"] {
+            let e = dependent(&format!(
+                r#"<assemblyIdentity name="C" publicKeyToken="{bad}"/>"#
+            ))
+            .unwrap_err();
+            assert_eq!(
+                (e.code, at(&e)),
+                (codes::CONFIG_BAD_VALUE, (1, 129)),
+                "{bad:?}"
+            );
+        }
+        let c = dependent(r#"<assemblyIdentity name="C" publicKeyToken="null"/>"#).unwrap();
+        assert_eq!(c.dependent_assemblies[0].public_key_token, None);
+    }
+
+    #[test]
+    fn bind_a_dependent_assembly_without_identity_is_ignored_and_a_second_identity_too() {
+        let c =
+            dependent(r#"<bindingRedirect oldVersion="1.0.0.0" newVersion="2.0.0.0"/>"#).unwrap();
+        assert!(c.dependent_assemblies.is_empty());
+        assert_eq!(c.ignored.len(), 1);
+        assert_eq!(at(&c.ignored[0]), (1, 83));
+        let c = dependent(&format!(r#"{IDENTITY}<assemblyIdentity name="Other"/>"#)).unwrap();
+        assert_eq!(c.dependent_assemblies[0].name, "Comp");
+        assert_eq!(c.ignored.len(), 1);
+        let c = dependent(r#"<a:assemblyIdentity xmlns:a="urn:x" name="Comp"/>"#).unwrap();
+        assert!(c.dependent_assemblies.is_empty());
+        assert_eq!(c.ignored.len(), 2);
+    }
+
+    #[test]
+    fn bind_parse_version_takes_four_decimal_parts() {
+        assert_eq!(
+            parse_version("1.2.3.4"),
+            Some(AssemblyVersion([1, 2, 3, 4]))
+        );
+        assert_eq!(
+            parse_version("65535.0.0.0"),
+            Some(AssemblyVersion([65535, 0, 0, 0]))
+        );
+        for bad in [
+            "",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1.2.3.-4",
+            "1.2.3.4 ",
+            "65536.0.0.0",
+        ] {
+            assert_eq!(parse_version(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

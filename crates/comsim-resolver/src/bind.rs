@@ -1,5 +1,6 @@
 //! Binding the assembly a registration or manifest names (BIND-1..BIND-7).
 
+use comsim_appconfig::{AssemblyVersion, DependentAssembly};
 use comsim_manifest::Version;
 
 use crate::hresult::{self, HResult};
@@ -195,6 +196,9 @@ pub struct BindRequest<'a> {
     pub cwd: &'a WinPath,
     /// `probing privatePath` of the process's config.
     pub private_paths: &'a [String],
+    /// The `<dependentAssembly>` elements of the process's config: redirects (BIND-1) and
+    /// codebases (BIND-4).
+    pub dependent_assemblies: &'a [DependentAssembly],
 }
 
 /// A bound assembly.
@@ -318,9 +322,35 @@ pub fn bind<'m>(
     req: &BindRequest<'_>,
     trace: &mut Trace,
 ) -> Result<Bound<'m>, Failure> {
-    let name = parse_requested(req, trace)?;
+    let requested = parse_requested(req, trace)?;
+    let (name, config_codebase) = apply_config(req, requested, trace);
     if let Some(result) = from_gac(machine, req, &name, trace) {
         return result;
+    }
+    if let Some(href) = config_codebase {
+        // A <codeBase> in the application's .config is the only place looked: no probing.
+        return match load_codebase(
+            machine,
+            req,
+            &name,
+            &href,
+            "the .config's <codeBase>",
+            trace,
+        ) {
+            Some(result) => result,
+            None => {
+                trace
+                    .push(
+                        Rule::Bind5,
+                        "the .config's <codeBase> gave no assembly, and with a <codeBase> the runtime does not probe: FileNotFoundException",
+                    )
+                    .found(HResult::FILE_NOT_FOUND.to_string());
+                Err(Failure::new(
+                    HResult::FILE_NOT_FOUND,
+                    hresult::file_not_found_message(&name.display()),
+                ))
+            }
+        };
     }
     if let Some(result) = from_appbase(machine, req, &name, trace) {
         return result;
@@ -371,6 +401,78 @@ fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyN
             "not strong-named: the GAC is not searched".to_owned()
         });
     Ok(name)
+}
+
+/// The `<dependentAssembly>` of the process's .config for this name: same simple name (without
+/// case), same public key token, and the same culture when the config gives one.
+fn dependent_assembly<'a>(
+    req: &BindRequest<'a>,
+    name: &AssemblyName,
+) -> Option<&'a DependentAssembly> {
+    let token = name.public_key_token.clone().flatten();
+    req.dependent_assemblies.iter().find(|d| {
+        let culture = |c: &str| {
+            if c.eq_ignore_ascii_case("neutral") {
+                String::new()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        };
+        d.name.eq_ignore_ascii_case(&name.name)
+            && d.public_key_token == token
+            && match (&d.culture, &name.culture) {
+                (Some(want), Some(have)) => culture(want) == culture(have),
+                _ => true,
+            }
+    })
+}
+
+/// BIND-1: the application's .config applied to the request. A `<bindingRedirect>` covering the
+/// requested version of a strong-named assembly replaces it; then the `<codeBase>` for the
+/// (redirected) version, if any, is where the assembly is looked for after the GAC, instead of
+/// probing (BIND-4). Returns the name to bind and that codebase.
+fn apply_config(
+    req: &BindRequest<'_>,
+    mut name: AssemblyName,
+    trace: &mut Trace,
+) -> (AssemblyName, Option<String>) {
+    let Some(d) = dependent_assembly(req, &name) else {
+        return (name, None);
+    };
+    let (true, Some(version)) = (name.is_strong(), name.version) else {
+        trace
+            .push(
+                Rule::Bind1,
+                "the .config has a <dependentAssembly> for this name, but the request has no strong name and version: a redirect applies only to strong-named assemblies (comsim does not model a <codeBase> for a simple name either)",
+            )
+            .at(d.location.to_string())
+            .found("not applied");
+        return (name, None);
+    };
+    if let Some(r) = d.redirect(AssemblyVersion(version.0)) {
+        let new = Version(r.new_version.0);
+        trace
+            .push(
+                Rule::Bind1,
+                format!(
+                    "the application's .config redirects {} {version} to {new}",
+                    name.name
+                ),
+            )
+            .at(r.location.to_string())
+            .found(if r.old_low == r.old_high {
+                format!("oldVersion {} newVersion {}", r.old_low, r.new_version)
+            } else {
+                format!(
+                    "oldVersion {}-{} newVersion {}",
+                    r.old_low, r.old_high, r.new_version
+                )
+            });
+        name.version = Some(new);
+    }
+    let version = name.version.map(|v| AssemblyVersion(v.0));
+    let codebase = version.and_then(|v| d.code_base(v)).map(|c| c.href.clone());
+    (name, codebase)
 }
 
 /// BIND-2: the GAC of the running CLR, for strong names with a version. `None` when the
@@ -583,65 +685,74 @@ fn from_codebase<'m>(
                 )
                 .found("no hint");
         }
-        Some(url) => match codebase_path(url, req.cwd, trace) {
-            None => {
-                trace
-                    .push(
-                        Rule::Bind4,
-                        "the CodeBase is not a file: URL the simulator can follow",
-                    )
-                    .at(url.to_owned())
-                    .found("ignored");
-            }
-            Some(path) => match machine.fs.get(&path) {
-                None => {
-                    trace
-                        .push(Rule::Bind4, "the CodeBase file does not exist")
-                        .at(url.to_owned())
-                        .found(format!("no file {path}"));
-                }
-                Some(file) => {
-                    let Some(asm) = file.assembly() else {
-                        trace
-                            .push(Rule::Bind4, "the CodeBase file is not an assembly")
-                            .at(url.to_owned())
-                            .found("a native image");
-                        return Some(Err(Failure::new(
-                            HResult::BAD_FORMAT,
-                            hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
-                        )));
-                    };
-                    // The file loaded from a hint must be the assembly asked for: name and culture,
-                    // and for a strong name also token and version (simple names are not
-                    // version-checked).
-                    let strict = AssemblyName {
-                        public_key_token: Some(name.public_key_token.clone().flatten()),
-                        ..name.clone()
-                    };
-                    if let Some(why) = mismatch(&strict, asm) {
-                        trace
-                            .push(
-                                Rule::Bind4,
-                                format!("the CodeBase file is another assembly: {why}"),
-                            )
-                            .at(url.to_owned())
-                            .found(asm.full_name());
-                        return Some(Err(Failure::new(
-                            HResult::FUSION_E_REF_DEF_MISMATCH,
-                            hresult::ref_def_mismatch_message(&name.display()),
-                        )));
-                    }
-                    trace
-                        .push(Rule::Bind4, "loaded from the CodeBase")
-                        .at(url.to_owned())
-                        .found(asm.full_name());
-                    return Some(accept(file, asm, req, name, trace));
-                }
-            },
-        },
+        Some(url) => {
+            return load_codebase(machine, req, name, url, "the CodeBase", trace);
+        }
     }
-
     None
+}
+
+/// BIND-4: the file a CodeBase (`what`: the registration's or the .config's) names; it must be
+/// the assembly asked for. `None` when it names no file the simulator can follow.
+fn load_codebase<'m>(
+    machine: &'m Machine,
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    url: &str,
+    what: &str,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
+    let Some(path) = codebase_path(url, req.cwd, trace) else {
+        trace
+            .push(
+                Rule::Bind4,
+                format!("{what} is not a file: URL the simulator can follow"),
+            )
+            .at(url.to_owned())
+            .found("ignored");
+        return None;
+    };
+    let Some(file) = machine.fs.get(&path) else {
+        trace
+            .push(Rule::Bind4, format!("{what} file does not exist"))
+            .at(url.to_owned())
+            .found(format!("no file {path}"));
+        return None;
+    };
+    let Some(asm) = file.assembly() else {
+        trace
+            .push(Rule::Bind4, format!("{what} file is not an assembly"))
+            .at(url.to_owned())
+            .found("a native image");
+        return Some(Err(Failure::new(
+            HResult::BAD_FORMAT,
+            hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
+        )));
+    };
+    // The file loaded from a hint must be the assembly asked for: name and culture, and for a
+    // strong name also token and version (simple names are not version-checked).
+    let strict = AssemblyName {
+        public_key_token: Some(name.public_key_token.clone().flatten()),
+        ..name.clone()
+    };
+    if let Some(why) = mismatch(&strict, asm) {
+        trace
+            .push(
+                Rule::Bind4,
+                format!("{what} file is another assembly: {why}"),
+            )
+            .at(url.to_owned())
+            .found(asm.full_name());
+        return Some(Err(Failure::new(
+            HResult::FUSION_E_REF_DEF_MISMATCH,
+            hresult::ref_def_mismatch_message(&name.display()),
+        )));
+    }
+    trace
+        .push(Rule::Bind4, format!("loaded from {what}"))
+        .at(url.to_owned())
+        .found(asm.full_name());
+    Some(accept(file, asm, req, name, trace))
 }
 
 /// BIND-7: `Assembly.GetType(class)`.
@@ -693,6 +804,7 @@ impl Session<'_> {
             appbase: &appbase,
             cwd: &self.p.cwd,
             private_paths: &self.config.private_paths,
+            dependent_assemblies: &self.config.dependent_assemblies,
         };
         let bound = bind(self.m, &req, trace)?;
         let t = find_type(bound, class, trace)?;
@@ -788,5 +900,107 @@ mod tests {
         assert_eq!(path("", &mut trace), None);
         assert_eq!(path(r"\\server\share\W.dll", &mut trace), None);
         assert!(is_url("http://x/y") && is_url(r"file:\\x") && !is_url(r"C:\x"));
+    }
+
+    /// A request bound with the `<dependentAssembly>`s of `config`, through [`apply_config`].
+    fn configured(config: &str, display_name: &str) -> (AssemblyName, Option<String>, Trace) {
+        let cfg = comsim_appconfig::parse_config_str(
+            "Client.exe.config",
+            &format!(
+                r#"<configuration><runtime><assemblyBinding xmlns="urn:schemas-microsoft-com:asm.v1">{config}</assemblyBinding></runtime></configuration>"#
+            ),
+        )
+        .unwrap();
+        let clr = RuntimeVersion::parse("v4.0.30319").unwrap();
+        let appbase = WinPath::parse(r"C:\App").unwrap();
+        let req = BindRequest {
+            display_name,
+            codebase: None,
+            clr: &clr,
+            bitness: Bitness::B64,
+            appbase: &appbase,
+            cwd: &appbase,
+            private_paths: &[],
+            dependent_assemblies: &cfg.dependent_assemblies,
+        };
+        let mut trace = Trace::default();
+        let name = parse_display_name(display_name).unwrap();
+        let (name, codebase) = apply_config(&req, name, &mut trace);
+        (name, codebase, trace)
+    }
+
+    const GAUGES: &str = r#"<dependentAssembly>
+        <assemblyIdentity name="Fabrikam.Gauges" publicKeyToken="5f3c2a1b0e9d8c7a" culture="neutral"/>
+        <bindingRedirect oldVersion="1.0.0.0-1.5.0.0" newVersion="2.0.0.0"/>
+        <codeBase version="2.0.0.0" href="file:///C:/Vendor/Fabrikam.Gauges.dll"/>
+        <codeBase version="1.8.0.0" href="file:///C:/Old/Fabrikam.Gauges.dll"/>
+      </dependentAssembly>"#;
+
+    #[test]
+    fn bind1_a_config_redirect_replaces_the_requested_version_of_a_strong_name() {
+        let (name, _, trace) = configured(
+            GAUGES,
+            "fabrikam.gauges, Version=1.2.0.0, Culture=neutral, PublicKeyToken=5F3C2A1B0E9D8C7A",
+        );
+        assert_eq!(name.version, Some(Version([2, 0, 0, 0])));
+        let [step] = &trace.steps[..] else {
+            panic!("{trace:?}")
+        };
+        assert_eq!(step.rule, Rule::Bind1);
+        assert!(
+            step.text
+                .contains("redirects fabrikam.gauges 1.2.0.0 to 2.0.0.0"),
+            "{}",
+            step.text
+        );
+        assert_eq!(step.looked_at.as_deref(), Some("Client.exe.config:3:9"));
+        // Outside the range, another token, another culture: no redirect.
+        for other in [
+            "Fabrikam.Gauges, Version=1.5.0.1, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
+            "Fabrikam.Gauges, Version=1.2.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef",
+            "Fabrikam.Gauges, Version=1.2.0.0, Culture=de-DE, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        ] {
+            let (name, _, trace) = configured(GAUGES, other);
+            assert_ne!(name.version, Some(Version([2, 0, 0, 0])), "{other}");
+            assert!(trace.steps.is_empty(), "{other}");
+        }
+    }
+
+    #[test]
+    fn bind1_a_config_redirect_does_not_apply_without_a_strong_name() {
+        let config = r#"<dependentAssembly><assemblyIdentity name="Local"/>
+            <bindingRedirect oldVersion="1.0.0.0" newVersion="2.0.0.0"/>
+            <codeBase version="1.0.0.0" href="file:///C:/Vendor/Local.dll"/></dependentAssembly>"#;
+        let (name, codebase, trace) =
+            configured(config, "Local, Version=1.0.0.0, PublicKeyToken=null");
+        assert_eq!(name.version, Some(Version([1, 0, 0, 0])));
+        assert_eq!(codebase, None);
+        assert_eq!(trace.steps.len(), 1);
+        assert!(trace.steps[0].text.contains("only to strong-named"));
+    }
+
+    #[test]
+    fn bind4_a_config_codebase_is_the_one_for_the_redirected_version() {
+        let (_, codebase, _) = configured(
+            GAUGES,
+            "Fabrikam.Gauges, Version=1.0.0.0, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        );
+        assert_eq!(
+            codebase.as_deref(),
+            Some("file:///C:/Vendor/Fabrikam.Gauges.dll")
+        );
+        let (_, codebase, _) = configured(
+            GAUGES,
+            "Fabrikam.Gauges, Version=1.8.0.0, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        );
+        assert_eq!(
+            codebase.as_deref(),
+            Some("file:///C:/Old/Fabrikam.Gauges.dll")
+        );
+        let (_, codebase, _) = configured(
+            GAUGES,
+            "Fabrikam.Gauges, Version=3.0.0.0, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        );
+        assert_eq!(codebase, None);
     }
 }

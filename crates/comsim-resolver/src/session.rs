@@ -29,6 +29,8 @@ pub struct ConfigView {
     pub supported_runtimes: Vec<String>,
     pub use_legacy_v2: bool,
     pub private_paths: Vec<String>,
+    /// `<dependentAssembly>`s: the redirects and codebases the binder applies (BIND-1, BIND-4).
+    pub dependent_assemblies: Vec<comsim_appconfig::DependentAssembly>,
 }
 
 /// A running client process. Steps run in order in the same process: runtimes loaded by one

@@ -120,6 +120,7 @@ impl Session<'_> {
                     use_legacy_v2: startup
                         .is_some_and(|s| s.use_legacy_v2_runtime_activation_policy),
                     private_paths: cfg.private_paths.clone(),
+                    dependent_assemblies: cfg.dependent_assemblies.clone(),
                 };
                 let c = &self.config;
                 trace
