@@ -338,18 +338,11 @@ pub fn bind<'m>(
             trace,
         ) {
             Some(result) => result,
-            None => {
-                trace
-                    .push(
-                        Rule::Bind5,
-                        "the .config's <codeBase> gave no assembly, and with a <codeBase> the runtime does not probe: FileNotFoundException",
-                    )
-                    .found(HResult::FILE_NOT_FOUND.to_string());
-                Err(Failure::new(
-                    HResult::FILE_NOT_FOUND,
-                    hresult::file_not_found_message(&name.display()),
-                ))
-            }
+            None => Err(not_found(
+                &name,
+                "the .config's <codeBase> gave no assembly, and with a <codeBase> the runtime does not probe: FileNotFoundException",
+                trace,
+            )),
         };
     }
     if let Some(result) = from_appbase(machine, req, &name, trace) {
@@ -358,16 +351,22 @@ pub fn bind<'m>(
     if let Some(result) = from_codebase(machine, req, &name, trace) {
         return result;
     }
+    Err(not_found(
+        &name,
+        "the assembly is nowhere the runtime looks: FileNotFoundException",
+        trace,
+    ))
+}
+
+/// BIND-5: the bind ends in FileNotFoundException (MSG-3); `why` says where it stopped looking.
+fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
     trace
-        .push(
-            Rule::Bind5,
-            "the assembly is nowhere the runtime looks: FileNotFoundException",
-        )
+        .push(Rule::Bind5, why)
         .found(HResult::FILE_NOT_FOUND.to_string());
-    Err(Failure::new(
+    Failure::new(
         HResult::FILE_NOT_FOUND,
         hresult::file_not_found_message(&name.display()),
-    ))
+    )
 }
 
 /// BIND-1: the display name to bind, parsed; an invalid one fails with FUSION_E_INVALID_NAME.
