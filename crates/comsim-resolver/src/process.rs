@@ -55,6 +55,41 @@ impl fmt::Display for Apartment {
     }
 }
 
+/// Where the process's main STA is, as the calling thread sees it (COM-5): the first thread that
+/// entered a single-threaded apartment. A server without a `ThreadingModel` lives there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum MainSta {
+    /// The calling thread's STA is the main one when the calling thread is in an STA; a caller in
+    /// the MTA finds it on another thread.
+    #[default]
+    #[serde(rename = "caller")]
+    Caller,
+    /// Another thread entered the first STA: a caller in an STA is in another one.
+    #[serde(rename = "other-thread")]
+    OtherThread,
+    /// No thread is in an STA: COM makes a host STA when an object needs one.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl MainSta {
+    fn is_default(&self) -> bool {
+        *self == MainSta::Caller
+    }
+}
+
+/// What the process's other threads did before a request (COM-5): where its main STA is and
+/// whether a thread has made its MTA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Threads {
+    #[serde(skip_serializing_if = "MainSta::is_default")]
+    pub main_sta: MainSta,
+    /// Another thread called `CoInitializeEx(COINIT_MULTITHREADED)`: the MTA exists even when the
+    /// calling thread is not in it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub mta_exists: bool,
+}
+
 /// The client process.
 #[derive(Debug, Clone, Serialize)]
 pub struct Process {
@@ -74,6 +109,9 @@ pub struct Process {
     /// A native host that loads a CLR before the steps run (an Office add-in host, say): the
     /// replay's CLR is then loaded in it from the start (SHIM-3).
     pub preloads_clr: bool,
+    /// The process's other threads: its main STA and its MTA (COM-5).
+    #[serde(flatten)]
+    pub threads: Threads,
 }
 
 /// `CLSCTX` flags.

@@ -11,7 +11,6 @@ use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
 use comsim_registry::Access;
 
 use crate::bind::Failure;
-use crate::com::{ThreadingModel, apartment_for};
 use crate::hresult::HResult;
 use crate::machine::RuntimeVersion;
 use crate::outcome::{LoadedType, Outcome, Server, ServerKind, Source};
@@ -175,14 +174,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let (runtime, started, loaded) = self.mscoree_class(clsid, origin, trace)?;
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace.push(
-            Rule::Com5,
-            format!(
-                "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                threading_model.unwrap_or("(none)")
-            ),
-        );
+        let apt = self.place_object(apartment, threading_model, trace);
         Ok(Server {
             kind: ServerKind::InprocManaged,
             clsid,

@@ -354,6 +354,7 @@ mod tests {
             exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
             cwd: WinPath::parse(r"C:\App").expect("a path"),
             preloads_clr: false,
+            threads: crate::process::Threads::default(),
         };
         let start = |sw: &Switches| {
             let mut s = Session::start(&m, &p, sw, None);

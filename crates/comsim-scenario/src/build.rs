@@ -16,7 +16,9 @@ use comsim_resolver::machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture, Readers,
     RuntimeVersion, TypeInfo, TypeKind,
 };
-use comsim_resolver::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
+use comsim_resolver::process::{
+    Apartment, ClassRef, ClientKind, ClsCtx, MainSta, Process, Request, Threads,
+};
 use comsim_resolver::vfs::{FileKind, VFile, WinPath};
 use comsim_resolver::{SWITCHES, Switches};
 use serde::Deserialize;
@@ -999,6 +1001,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?
         }
     };
+    let threads = threads(ctx, r, apartment)?;
     Ok(Process {
         client: kind,
         bitness,
@@ -1007,7 +1010,60 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
         exe,
         cwd,
         preloads_clr,
+        threads,
     })
+}
+
+/// `main_sta` and `mta_exists`: what the process's other threads made before the steps (COM-5).
+/// A calling thread in an STA means the process has one, and one in the MTA that it has an MTA.
+fn threads(ctx: &Ctx<'_>, r: &RawProcess, apartment: Apartment) -> Result<Threads, Diagnostic> {
+    let main_sta = match &r.main_sta {
+        None => MainSta::Caller,
+        Some(t) => one_of(
+            ctx,
+            t,
+            "main_sta",
+            &[
+                ("caller", MainSta::Caller),
+                ("other-thread", MainSta::OtherThread),
+                ("none", MainSta::None),
+            ],
+        )?,
+    };
+    if let Some(t) = &r.main_sta
+        && main_sta == MainSta::None
+        && sta_thread(apartment)
+    {
+        return Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            t,
+            format!("`main_sta = \"none\"` says no thread is in an STA, but the calling thread is ({apartment})"),
+        ));
+    }
+    let mta_exists = match &r.mta_exists {
+        None => false,
+        Some(b) => {
+            if !*b.get_ref() && !sta_thread(apartment) {
+                return Err(ctx.err_at(
+                    codes::SCENARIO_VALUE,
+                    b,
+                    format!(
+                        "`mta_exists = false`, but the calling thread is in the MTA ({apartment})"
+                    ),
+                ));
+            }
+            *b.get_ref()
+        }
+    };
+    Ok(Threads {
+        main_sta,
+        mta_exists,
+    })
+}
+
+/// Whether a thread of this apartment is in an STA (itself, or entered the NA from one).
+fn sta_thread(apartment: Apartment) -> bool {
+    matches!(apartment, Apartment::Sta | Apartment::NaOnSta)
 }
 
 /// Whether the program is managed or native (and the bitness its image fixes, if any), checked
@@ -1306,7 +1362,19 @@ fn request_step(
     })?;
     let apartment = match &r.apartment {
         None => None,
-        Some(a) => Some(apartment(ctx, a)?),
+        Some(a) => {
+            let apt = apartment(ctx, a)?;
+            if process.threads.main_sta == MainSta::None && sta_thread(apt) {
+                return Err(ctx
+                    .err_at(
+                        codes::SCENARIO_STEP,
+                        a,
+                        format!("this step's thread is in an STA ({apt}), but `[process] main_sta = \"none\"` says no thread is"),
+                    )
+                    .with_note("the first thread to enter an STA is the main STA: leave `main_sta` out, or make this step's thread `mta` or `na-on-mta`"));
+            }
+            Some(apt)
+        }
     };
     if let (Some(t), false) = (&r.expect_real, process.client == ClientKind::Managed) {
         // SHIM-2, SHIM-4: only a managed client's runtime is chosen from its exe and `.config`;

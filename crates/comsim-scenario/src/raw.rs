@@ -155,6 +155,8 @@ pub(crate) struct RawProcess {
     pub apartment: Text,
     pub preloads_clr: Option<Spanned<bool>>,
     pub cwd: Option<Text>,
+    pub main_sta: Option<Text>,
+    pub mta_exists: Option<Spanned<bool>>,
 }
 
 /// One `[[step]]`. Every key any step kind may use is here; `build::step` decides which kind the

@@ -903,3 +903,46 @@ fn sxs_lookup_steps() {
         assert_eq!(e.code, code, "{bad}: {e}");
     }
 }
+
+/// COM-5: `[process] main_sta` and `mta_exists` describe the process's other threads; values
+/// that contradict the calling thread are located errors.
+#[test]
+fn com5_process_threads_are_read_and_checked_against_the_calling_thread() {
+    use comsim_resolver::MainSta;
+    let host = "[[machine.native]]\npath = 'C:\\Host\\host.exe'\nbitness = 64\n";
+    let step = "[[step]]\nco_create_instance = \"Contoso.Widget\"\n";
+    let sta = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"sta\"\n";
+    let s = load_text(&with("", host, sta, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.threads.main_sta, MainSta::Caller);
+    assert!(!s.process.threads.mta_exists);
+
+    let other = format!("{sta}main_sta = \"other-thread\"\nmta_exists = true\n");
+    let s = load_text(&with("", host, &other, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.threads.main_sta, MainSta::OtherThread);
+    assert!(s.process.threads.mta_exists);
+
+    // An unknown value, and `none` from an STA thread, are located at the value.
+    let bad = format!("{sta}main_sta = \"elsewhere\"\n");
+    let e = error(&with("", host, &bad, step));
+    assert_eq!(e.code, codes::SCENARIO_VALUE);
+    assert!(e.message.contains("`other-thread`"), "{e}");
+    let none = format!("{sta}main_sta = \"none\"\n");
+    let e = error(&with("", host, &none, step));
+    assert_eq!(e.code, codes::SCENARIO_VALUE);
+    assert_eq!(e.location.as_ref().unwrap().line, 10, "{e}");
+
+    // From the MTA: `none` is fine, a step on an STA thread is not; the MTA exists.
+    let mta = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"mta\"\nmain_sta = \"none\"\n";
+    let s = load_text(&with("", host, mta, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.threads.main_sta, MainSta::None);
+    let sta_step = format!("{step}apartment = \"na-on-sta\"\n");
+    assert_eq!(
+        error(&with("", host, mta, &sta_step)).code,
+        codes::SCENARIO_STEP
+    );
+    let no_mta = format!("{mta}mta_exists = false\n");
+    assert_eq!(
+        error(&with("", host, &no_mta, step)).code,
+        codes::SCENARIO_VALUE
+    );
+}

@@ -16,7 +16,7 @@ use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 use crate::hresult::HResult;
 use crate::machine::{Bitness, Readers};
 use crate::outcome::{Server, ServerKind};
-use crate::process::{Apartment, ClientKind, ClsCtx, Process};
+use crate::process::{Apartment, ClientKind, ClsCtx, MainSta, Process, Threads};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
@@ -105,6 +105,64 @@ impl Session<'_> {
             )
             .found(HResult::REGDB_E_CLASSNOTREG.to_string());
         Err(HResult::REGDB_E_CLASSNOTREG)
+    }
+
+    /// COM-5: where an in-process object lives, as a trace step naming the caller's apartment,
+    /// the server's ThreadingModel and, when the scenario says, the process's other threads.
+    pub(crate) fn place_object(
+        &self,
+        apartment: Apartment,
+        threading_model: Option<&str>,
+        trace: &mut Trace,
+    ) -> ObjectApartment {
+        let threads = self.p.threads;
+        let apt = apartment_for(
+            apartment,
+            ThreadingModel::from_registry(threading_model),
+            threads,
+        );
+        let mut others = Vec::new();
+        match threads.main_sta {
+            MainSta::Caller => {}
+            MainSta::OtherThread => others.push("the main STA is another thread's"),
+            MainSta::None => others.push("no thread is in an STA"),
+        }
+        if threads.mta_exists {
+            others.push("another thread made the MTA");
+        }
+        let others = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", others.join("; "))
+        };
+        // Said only when the scenario describes the other threads, so that the usual step
+        // reads as before.
+        let own = matches!(
+            apt,
+            ObjectApartment::ClientSta | ObjectApartment::ClientMta | ObjectApartment::ClientNa
+        ) || (apt == ObjectApartment::MainSta
+            && threads.main_sta == MainSta::Caller
+            && apartment == Apartment::Sta);
+        let proxy = match apt {
+            _ if others.is_empty() => "",
+            ObjectApartment::HostSta if threading_model.is_none() => {
+                ", which COM makes and which becomes the main STA; the client gets a proxy"
+            }
+            _ if own => ", the client's own",
+            _ => ", another thread's; the client gets a proxy",
+        };
+        let step = trace.push(
+            Rule::Com5,
+            format!(
+                "client in {apartment}{others}, ThreadingModel {}: the object lives in the {apt}{proxy}",
+                threading_model.unwrap_or("(none)")
+            ),
+        );
+        if others.is_empty() {
+            return apt;
+        }
+        step.found(apt.to_string());
+        apt
     }
 
     /// COM-1: the activation context before the registry. A `clrClass` is served by mscoree
@@ -427,16 +485,10 @@ impl Session<'_> {
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         }
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace
-            .push(
-                Rule::Com5,
-                format!(
-                    "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                    threading_model.unwrap_or("(none)")
-                ),
-            )
-            .at(file.path.to_string());
+        let apt = self.place_object(apartment, threading_model, trace);
+        if let Some(step) = trace.steps.last_mut() {
+            step.looked_at = Some(file.path.to_string());
+        }
         Ok(Server {
             kind: ServerKind::InprocNative,
             clsid,
@@ -748,6 +800,7 @@ impl Session<'_> {
             // DCOM starts a surrogate in the system directory, where dllhost.exe is.
             cwd: exe.parent(),
             preloads_clr: false,
+            threads: Threads::default(),
         };
         trace
             .push(
@@ -984,6 +1037,7 @@ mod tests {
             exe: WinPath::parse(exe).expect("a path"),
             cwd: WinPath::parse(exe).expect("a path").parent(),
             preloads_clr: false,
+            threads: Threads::default(),
         }
     }
 
@@ -1234,7 +1288,11 @@ mod tests {
             let tm = clr_class_default_threading(setting, &server, &mut trace);
             let step = trace.steps.last().expect("an SXS-3 step");
             assert_eq!(step.rule, Rule::Sxs3);
-            let apt = apartment_for(Apartment::Mta, ThreadingModel::from_registry(tm.as_deref()));
+            let apt = apartment_for(
+                Apartment::Mta,
+                ThreadingModel::from_registry(tm.as_deref()),
+                Threads::default(),
+            );
             (apt, step.inferred.clone())
         };
         assert_eq!(
