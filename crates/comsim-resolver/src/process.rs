@@ -203,6 +203,9 @@ pub enum Request {
     CoCreateInstance { target: ClassRef, clsctx: ClsCtx },
     /// REQ-5 a record (value type) lookup by GUID.
     LoadRecord { guid: Guid },
+    /// REQ-4 a native client that loads mscoree.dll itself and calls its `DllGetClassObject`,
+    /// without COM (SHIM-5).
+    DllGetClassObject { clsid: Guid },
 }
 
 /// A class named by CLSID or by ProgID.
@@ -246,11 +249,17 @@ impl Request {
                 }
             },
             Request::LoadRecord { guid } => format!("LoadCOMClass({guid}, bLoadRecord: TRUE)"),
+            Request::DllGetClassObject { clsid } => format!(
+                "LoadLibrary(L\"mscoree.dll\") then DllGetClassObject({clsid}, IID_IClassFactory)"
+            ),
         }
     }
 
     /// Whether the request is made by managed code (REQ-1, 2, 3, 5) or native code (REQ-4).
     pub fn is_managed(&self) -> bool {
-        !matches!(self, Request::CoCreateInstance { .. })
+        !matches!(
+            self,
+            Request::CoCreateInstance { .. } | Request::DllGetClassObject { .. }
+        )
     }
 }

@@ -103,6 +103,18 @@ impl Session<'_> {
                 trace.push(Rule::Req4, req.describe());
                 self.native_create(target, *clsctx, apartment, &mut trace)
             }
+            Request::DllGetClassObject { clsid } => {
+                trace.push(Rule::Req4, req.describe());
+                match self.mscoree_get_class_object(*clsid, &mut trace) {
+                    Ok(server) => Outcome::ComObject {
+                        type_name: "IClassFactory".to_owned(),
+                        clsid: *clsid,
+                        wrapper: None,
+                        server: Some(Box::new(server)),
+                    },
+                    Err(hr) => hresult_outcome(hr),
+                }
+            }
             Request::LoadRecord { guid } => {
                 trace.push(Rule::Req5, req.describe());
                 match self.load_com_class(*guid, RegistrationKind::Record, &mut trace) {

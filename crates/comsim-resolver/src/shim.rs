@@ -3,7 +3,8 @@
 //! The process's `.config` read at start (SHIM-4), the client's own CLR (SHIM-2, SHIM-3), and
 //! for an InprocServer32 of mscoree.dll: the registration's runtime version (SHIM-1), the runtime
 //! chosen for it (SHIM-2, with the config's `supportedRuntime` and legacy policy of SHIM-4),
-//! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5).
+//! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5). A client may
+//! also call mscoree's DllGetClassObject itself, without COM (SHIM-5).
 
 use comsim_manifest::Guid;
 use comsim_manifest::identity::without_any_language;
@@ -17,6 +18,7 @@ use crate::outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 use crate::process::{Apartment, ClientKind};
 use crate::session::{ConfigView, Session};
 use crate::shimreg;
+use crate::switches::{MscoreeNoClass, SwitchValue};
 use crate::sxs::startup_failure;
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
@@ -173,7 +175,9 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
-        let (runtime, started, loaded) = self.mscoree_class(clsid, origin, trace)?;
+        let (runtime, started, loaded) = self
+            .mscoree_class(clsid, origin, trace)
+            .map_err(|hr| self.no_class(hr, trace))?;
         let apt = self.place_object(apartment, threading_model, trace);
         Ok(Server {
             kind: ServerKind::InprocManaged,
@@ -185,6 +189,76 @@ impl Session<'_> {
             runtime_started: started,
             managed: Some(loaded),
         })
+    }
+
+    /// SHIM-5: the client loaded mscoree.dll itself and calls its DllGetClassObject. COM does
+    /// not run: no TreatAs, no InprocServer32 or ThreadingModel, no apartment placement. mscoree
+    /// looks the class up as it does for COM (the activation context, then the registration,
+    /// SHIM-1..SHIM-5), and answers a class it cannot find by the switch `mscoree-no-class`.
+    pub(crate) fn mscoree_get_class_object(
+        &mut self,
+        clsid: Guid,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        trace.push(
+            Rule::Shim5,
+            "COM does not run: no TreatAs (COM-2), no InprocServer32 or ThreadingModel (COM-3), no apartment (COM-5); mscoree looks the class up itself",
+        );
+        let in_context = self.ctx.as_ref().and_then(|ctx| {
+            find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok()
+        });
+        let origin = match in_context {
+            Some(info) => ManagedOrigin::Sxs {
+                runtime: info.runtime_version,
+                class: info.class_name,
+                assembly: info.assembly,
+            },
+            None => ManagedOrigin::Registry,
+        };
+        let (runtime, started, loaded) = self
+            .mscoree_class(clsid, origin, trace)
+            .map_err(|hr| self.no_class(hr, trace))?;
+        trace.push(
+            Rule::Shim5,
+            format!(
+                "DllGetClassObject returns the runtime's class factory for {}",
+                loaded.type_name
+            ),
+        );
+        Ok(Server {
+            kind: ServerKind::InprocManaged,
+            clsid,
+            file: "mscoree.dll".into(),
+            process: "client process".into(),
+            apartment: None,
+            runtime: Some(runtime),
+            runtime_started: started,
+            managed: Some(loaded),
+        })
+    }
+
+    /// SHIM-5 (inferred): mscoree found no class for the CLSID (SHIM-REG-7's REGDB_E_CLASSNOTREG);
+    /// what its DllGetClassObject answers. Other failures pass through.
+    fn no_class(&self, hr: HResult, trace: &mut Trace) -> HResult {
+        if hr != HResult::REGDB_E_CLASSNOTREG {
+            return hr;
+        }
+        let value = self.sw.mscoree_no_class();
+        let answer = match value {
+            MscoreeNoClass::ClassNotReg => HResult::REGDB_E_CLASSNOTREG,
+            MscoreeNoClass::ClassNotAvailable => HResult::CLASS_E_CLASSNOTAVAILABLE,
+        };
+        trace
+            .push(
+                Rule::Shim5,
+                format!(
+                    "mscoree finds no class: DllGetClassObject returns {}",
+                    answer.info().map_or("", |i| i.name)
+                ),
+            )
+            .found(answer.to_string())
+            .inferred(value.setting());
+        answer
     }
 
     /// What mscoree does in whichever process loaded it (the client, or a surrogate): SHIM-1..

@@ -29,6 +29,7 @@ pub const PROGID_CURVER: &str = "progid-curver";
 pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
 pub const INPROC_LOAD_FAILURE: &str = "inproc-load-failure";
 pub const SXS_DUPLICATE_CLSID: &str = "sxs-duplicate-clsid";
+pub const MSCOREE_NO_CLASS: &str = "mscoree-no-class";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -244,6 +245,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: MSCOREE_NO_CLASS,
+        rule: Rule::Shim5,
+        values: &[
+            (
+                "classnotreg",
+                "mscoree finds no class for the CLSID: REGDB_E_CLASSNOTREG, as the CLR's EEDllGetClassObject and FindShimInfoFromRegistry answer",
+            ),
+            (
+                "classnotavailable",
+                "mscoree finds no class for the CLSID: CLASS_E_CLASSNOTAVAILABLE, DllGetClassObject's documented answer for a class the DLL does not serve, as in Wine",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -380,6 +395,11 @@ impl Switches {
         self.value()
     }
 
+    /// `mscoree-no-class` (SHIM-5).
+    pub fn mscoree_no_class(&self) -> MscoreeNoClass {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -410,6 +430,7 @@ pub enum Switch {
     SxsLanguageAny = 13,
     InprocLoadFailure = 14,
     SxsDuplicateClsid = 15,
+    MscoreeNoClass = 16,
 }
 
 impl Switch {
@@ -624,6 +645,17 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `mscoree-no-class` (SHIM-5): what mscoree's DllGetClassObject answers when it finds no
+    /// class for the CLSID.
+    MscoreeNoClass for MscoreeNoClass {
+        /// `classnotreg`: REGDB_E_CLASSNOTREG (0x80040154).
+        ClassNotReg,
+        /// `classnotavailable`: CLASS_E_CLASSNOTAVAILABLE (0x80040111).
+        ClassNotAvailable,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -700,9 +732,10 @@ mod tests {
         check::<SxsLanguageAny>(SXS_LANGUAGE_ANY, &["literal", "neutral"]);
         check::<InprocLoadFailure>(INPROC_LOAD_FAILURE, &["next", "stop"]);
         check::<SxsDuplicateClsid>(SXS_DUPLICATE_CLSID, &["first", "refuse"]);
+        check::<MscoreeNoClass>(MSCOREE_NO_CLASS, &["classnotreg", "classnotavailable"]);
         assert_eq!(
             SWITCHES.len(),
-            16,
+            17,
             "a new switch needs its value type and a line here"
         );
     }

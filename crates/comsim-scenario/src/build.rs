@@ -1440,6 +1440,9 @@ fn request(
             };
             Request::CoCreateInstance { target, clsctx }
         }
+        StepAction::DllGetClassObject => Request::DllGetClassObject {
+            clsid: guid(ctx, arg)?,
+        },
         _ => Request::LoadRecord {
             guid: guid(ctx, arg)?,
         },

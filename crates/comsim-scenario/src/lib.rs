@@ -87,6 +87,7 @@ impl Action {
                 Request::GetTypeFromProgId { .. } => StepAction::GetTypeFromProgid,
                 Request::CoCreateInstance { .. } => StepAction::CoCreateInstance,
                 Request::LoadRecord { .. } => StepAction::LoadRecord,
+                Request::DllGetClassObject { .. } => StepAction::DllGetClassObject,
             },
             Action::Machine(ms) => ms.action(),
         }
@@ -106,7 +107,7 @@ pub fn check_client(
             codes::SCENARIO_STEP,
             format!("`{action}` is managed code, and the client is native"),
         )
-        .with_note("a native client calls CoCreateInstance: `co_create_instance` (REQ-4)"));
+        .with_note("a native client calls CoCreateInstance: `co_create_instance`, or mscoree's DllGetClassObject: `dll_get_class_object` (REQ-4)"));
     }
     Ok(())
 }

@@ -172,6 +172,7 @@ pub(crate) struct RawStep {
     pub get_type_from_progid: Option<Text>,
     pub co_create_instance: Option<Text>,
     pub load_record: Option<Text>,
+    pub dll_get_class_object: Option<Text>,
     // Options of some requests.
     pub throw_on_error: Option<Spanned<bool>>,
     pub create: Option<Spanned<bool>>,
@@ -220,6 +221,7 @@ impl RawStep {
             StepAction::GetTypeFromProgid => text(&self.get_type_from_progid),
             StepAction::CoCreateInstance => text(&self.co_create_instance),
             StepAction::LoadRecord => text(&self.load_record),
+            StepAction::DllGetClassObject => text(&self.dll_get_class_object),
             StepAction::Regasm => self.regasm.as_ref().map(Spanned::span),
             StepAction::Import => text(&self.import),
             StepAction::Delete => text(&self.delete),
@@ -237,6 +239,7 @@ impl RawStep {
             StepAction::GetTypeFromProgid => self.get_type_from_progid.as_ref(),
             StepAction::CoCreateInstance => self.co_create_instance.as_ref(),
             StepAction::LoadRecord => self.load_record.as_ref(),
+            StepAction::DllGetClassObject => self.dll_get_class_object.as_ref(),
             StepAction::Regasm => None,
             StepAction::Import => self.import.as_ref(),
             StepAction::Delete => self.delete.as_ref(),

@@ -1197,8 +1197,9 @@ mod tests {
     /// COM-3 with SHIM-1..SHIM-5: a managed class (mscoree.dll) registered in the 32-bit view
     /// with an AppID and an empty DllSurrogate runs in a 32-bit dllhost.exe on the runtime its
     /// registration asks for, for a 64-bit client that cannot load it in-process.
-    #[test]
-    fn com3_managed_class_runs_in_a_surrogate_of_the_registration_bitness() {
+    /// A machine with both CLRs and Contoso.Gauges (a .NET 4 assembly of `arch`) registered by
+    /// regasm /codebase in `view`, its class under [`CLSID`] served by mscoree.dll.
+    fn gauges_machine(view: View, arch: ProcessorArchitecture) -> Machine {
         let mut m = Machine::new(Bitness::B64);
         let v4 = RuntimeVersion::parse("v4.0.30319").expect("a version");
         m.clrs = vec![
@@ -1216,8 +1217,36 @@ mod tests {
             ("RuntimeVersion", "v4.0.30319"),
             ("CodeBase", "file:///C:/Gauges/Contoso.Gauges.dll"),
         ] {
-            set(&mut m, &inproc, name, Value::sz(value), View::Bits32);
+            set(&mut m, &inproc, name, Value::sz(value), view);
         }
+        let mut class = TypeInfo::new("Contoso.Meter", TypeKind::Class);
+        class.guid = Some(clsid());
+        let assembly = AssemblyInfo {
+            name: "Contoso.Gauges".into(),
+            version: comsim_manifest::Version([3, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: v4,
+            architecture: arch,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: vec![class],
+        };
+        m.fs.insert(file(
+            r"C:\Gauges\Contoso.Gauges.dll",
+            FileKind::Assembly(Box::new(assembly)),
+        ))
+        .expect("a new file");
+        m
+    }
+
+    #[test]
+    fn com3_managed_class_runs_in_a_surrogate_of_the_registration_bitness() {
+        let mut m = gauges_machine(View::Bits32, ProcessorArchitecture::X86);
+        let v4 = RuntimeVersion::parse("v4.0.30319").expect("a version");
         set(
             &mut m,
             &["CLSID", CLSID],
@@ -1232,27 +1261,6 @@ mod tests {
             Value::sz(""),
             View::Bits32,
         );
-        let mut class = TypeInfo::new("Contoso.Meter", TypeKind::Class);
-        class.guid = Some(clsid());
-        let assembly = AssemblyInfo {
-            name: "Contoso.Gauges".into(),
-            version: comsim_manifest::Version([3, 0, 0, 0]),
-            culture: None,
-            public_key_token: None,
-            public_key: None,
-            com_compatible_version: None,
-            runtime: v4.clone(),
-            architecture: ProcessorArchitecture::X86,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
-            types: vec![class],
-        };
-        m.fs.insert(file(
-            r"C:\Gauges\Contoso.Gauges.dll",
-            FileKind::Assembly(Box::new(assembly)),
-        ))
-        .expect("a new file");
         let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
         let sw = Switches::default();
         let inproc_only = co_create(&m, &p, &sw, ClsCtx(ClsCtx::INPROC_SERVER));
@@ -1266,6 +1274,76 @@ mod tests {
         let managed = s.managed.as_ref().expect("a managed type");
         assert_eq!(managed.type_name, "Contoso.Meter");
         assert_eq!(managed.path.to_string(), r"C:\Gauges\Contoso.Gauges.dll");
+    }
+
+    /// SHIM-5: a client's own call of mscoree's DllGetClassObject gets the runtime's class
+    /// factory for a registered class; it does not follow TreatAs as CoCreateInstance does, and a
+    /// class mscoree cannot find is REGDB_E_CLASSNOTREG, or CLASS_E_CLASSNOTAVAILABLE with
+    /// `mscoree-no-class=classnotavailable`.
+    #[test]
+    fn shim5_dll_get_class_object_on_mscoree_skips_com_and_answers_no_class_by_the_switch() {
+        const OLD: &str = "{FE000000-0000-4000-8000-000000000002}";
+        let mut m = gauges_machine(View::Bits64, ProcessorArchitecture::Msil);
+        set(
+            &mut m,
+            &["CLSID", OLD, "TreatAs"],
+            "",
+            Value::sz(CLSID),
+            View::Bits64,
+        );
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let old = Guid::parse(OLD).expect("a GUID");
+        let run = |sw: &Switches, req: Request| {
+            let mut s = Session::start(&m, &p, sw, None);
+            s.request(&req, None)
+        };
+        let sw = Switches::default();
+        let direct = run(&sw, Request::DllGetClassObject { clsid: clsid() });
+        let s = server(&direct.outcome);
+        assert_eq!(
+            (s.kind, s.file.as_str()),
+            (ServerKind::InprocManaged, "mscoree.dll")
+        );
+        assert!(s.apartment.is_none(), "COM-5 does not run");
+        assert_eq!(
+            s.managed.as_ref().expect("a type").type_name,
+            "Contoso.Meter"
+        );
+        assert!(!direct.trace.steps.iter().any(|t| t.rule == Rule::Com3));
+
+        let via_com = run(
+            &sw,
+            Request::CoCreateInstance {
+                target: ClassRef::Clsid(old),
+                clsctx: ClsCtx::SERVER,
+            },
+        );
+        assert_eq!(
+            server(&via_com.outcome).clsid,
+            clsid(),
+            "COM-2 follows TreatAs"
+        );
+        let no_class = run(&sw, Request::DllGetClassObject { clsid: old });
+        assert_eq!(
+            no_class.outcome.hresult(),
+            Some(HResult::REGDB_E_CLASSNOTREG)
+        );
+        let step = no_class.trace.steps.last().expect("a step");
+        assert_eq!(step.rule, Rule::Shim5);
+        assert_eq!(
+            step.inferred.as_deref(),
+            Some("mscoree-no-class=classnotreg")
+        );
+
+        let mut other = Switches::default();
+        other
+            .set_pair("mscoree-no-class=classnotavailable")
+            .expect("a switch");
+        let no_class = run(&other, Request::DllGetClassObject { clsid: old });
+        assert_eq!(
+            no_class.outcome.hresult(),
+            Some(HResult::CLASS_E_CLASSNOTAVAILABLE)
+        );
     }
 
     /// SXS-3 (inferred): a clrClass without threadingModel is `Both` by default, so the object
