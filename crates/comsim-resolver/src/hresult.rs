@@ -164,6 +164,12 @@ const CLR_EXCEPTIONS: &[(&str, &[u32])] = &[
 
 const TABLE: &[HResultInfo] = &[
     HResultInfo {
+        code: 0x8007_36B1,
+        symbol: None,
+        name: "ERROR_SXS_CANT_GEN_ACTCTX",
+        message: comsim_manifest::actctx::SXS_FAILURE_MESSAGE,
+    },
+    HResultInfo {
         code: 0x8004_0154,
         symbol: Some("REGDB_E_CLASSNOTREG"),
         name: "REGDB_E_CLASSNOTREG",

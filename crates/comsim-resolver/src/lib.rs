@@ -44,7 +44,9 @@ pub use machine::{
     ProgramFolder, ProgramFolders, Readers, RuntimeVersion, TypeInfo, TypeKind,
 };
 pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
-pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, MainSta, Process, Request, Threads};
+pub use process::{
+    Apartment, ClassRef, ClientKind, ClsCtx, ExplicitContext, MainSta, Process, Request, Threads,
+};
 pub use session::{Run, Session};
 pub use shim::ClientRuntime;
 pub use switches::{SWITCHES, Switches};

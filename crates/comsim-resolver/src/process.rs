@@ -114,6 +114,17 @@ pub struct Process {
     pub threads: Threads,
 }
 
+/// An activation context a step makes with `CreateActCtx` and activates (`ActivateActCtx`)
+/// around its request, then deactivates (SXS-1, SXS-2, COM-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplicitContext {
+    /// `ACTCTX.lpSource`: a manifest file, or a DLL or EXE whose `RT_MANIFEST` resource 1 is read.
+    pub manifest: WinPath,
+    /// `ACTCTX.lpAssemblyDirectory`: where its private dependencies are probed (SXS-2); the
+    /// manifest's directory when the step gives none.
+    pub assembly_directory: WinPath,
+}
+
 /// `CLSCTX` flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ClsCtx(pub u32);

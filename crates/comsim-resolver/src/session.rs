@@ -46,6 +46,9 @@ pub struct Session<'m> {
     /// `useLegacyV2RuntimeActivationPolicy`: the runtime legacy COM activation is bound to.
     pub(crate) legacy_bound: Option<RuntimeVersion>,
     pub(crate) ctx: Option<ActivationContext>,
+    /// The context a step made with CreateActCtx and activated around its request (SXS-1): its
+    /// lookups search it before the process default context.
+    pub(crate) active: Option<crate::sxs::ActiveContext>,
     pub(crate) config: ConfigView,
     /// Set when the process did not start: every request answers with it.
     pub(crate) failed: Option<Outcome>,
@@ -100,6 +103,7 @@ impl<'m> Session<'m> {
             loaded: Vec::new(),
             legacy_bound: None,
             ctx: None,
+            active: None,
             config: ConfigView::default(),
             failed: None,
             cache: Vec::new(),

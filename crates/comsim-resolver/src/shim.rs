@@ -8,7 +8,7 @@
 
 use comsim_manifest::Guid;
 use comsim_manifest::identity::without_any_language;
-use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked};
 use comsim_registry::Access;
 
 use crate::bind::Failure;
@@ -204,9 +204,16 @@ impl Session<'_> {
             Rule::Shim5,
             "COM does not run: no TreatAs (COM-2), no InprocServer32 or ThreadingModel (COM-3), no apartment (COM-5); mscoree looks the class up itself",
         );
-        let in_context = self.ctx.as_ref().and_then(|ctx| {
-            find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok()
-        });
+        // Whether a context declares the class; the lookup is traced when mscoree asks again
+        // for the runtime version.
+        let in_context = self
+            .find_shim_info_in(
+                clsid,
+                RegistrationKind::Class,
+                RuntimeAsked::No,
+                &mut Trace::default(),
+            )
+            .and_then(Result::ok);
         let origin = match in_context {
             Some(info) => ManagedOrigin::Sxs {
                 runtime: info.runtime_version,
@@ -313,9 +320,12 @@ impl Session<'_> {
     ) -> ManagedOrigin {
         match origin {
             ManagedOrigin::Sxs { .. } => {
-                let found = self.ctx.as_ref().map(|ctx| {
-                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
-                });
+                let found = self.find_shim_info_in(
+                    clsid,
+                    RegistrationKind::Class,
+                    RuntimeAsked::Yes,
+                    trace,
+                );
                 match found {
                     Some(Ok(info)) => {
                         // SXS-7's inferred corner (`language="*"`) is traced where it decides.

@@ -17,7 +17,7 @@ use comsim_resolver::machine::{
     RuntimeVersion, TypeInfo, TypeKind,
 };
 use comsim_resolver::process::{
-    Apartment, ClassRef, ClientKind, ClsCtx, MainSta, Process, Request, Threads,
+    Apartment, ClassRef, ClientKind, ClsCtx, ExplicitContext, MainSta, Process, Request, Threads,
 };
 use comsim_resolver::vfs::{FileKind, VFile, WinPath};
 use comsim_resolver::{SWITCHES, Switches};
@@ -29,7 +29,7 @@ use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    Entries, ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative,
+    Entries, ExpectTable, Node, OneOrMany, RawActCtx, RawAssembly, RawFile, RawMachine, RawNative,
     RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
 use crate::{Action, Expectation, Scenario, Step, StepAction};
@@ -1243,7 +1243,7 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
         CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show, SxsLookup,
     };
     let requests: Vec<StepAction> = StepAction::requests().collect();
-    let options: [StepOption<'_>; 11] = [
+    let options: [StepOption<'_>; 12] = [
         (
             "throw_on_error",
             r.throw_on_error.as_ref().map(Spanned::span),
@@ -1264,6 +1264,7 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
             r.apartment.as_ref().map(Spanned::span),
             &requests,
         ),
+        ("actctx", r.actctx.as_ref().map(Spanned::span), &requests),
         ("bitness", r.bitness.as_ref().map(Spanned::span), &[Regasm]),
         ("clr", r.clr.as_ref().map(Spanned::span), &[Regasm]),
         (
@@ -1400,8 +1401,32 @@ fn request_step(
     }
     Ok(Step {
         name,
-        action: Action::Request { request, apartment },
+        action: Action::Request {
+            request,
+            apartment,
+            actctx: match &r.actctx {
+                None => None,
+                Some(a) => Some(explicit_context(ctx, a.get_ref())?),
+            },
+        },
         expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// A step's `actctx`: the manifest CreateActCtx reads and the directory its dependencies are
+/// probed in, by default the manifest's (SXS-1, SXS-2). Whether the files exist is the step's
+/// outcome, not a scenario error.
+fn explicit_context(ctx: &Ctx<'_>, raw: &RawActCtx) -> Result<ExplicitContext, Diagnostic> {
+    let manifest = win_path(ctx, &raw.manifest)?;
+    let assembly_directory = match &raw.assembly_directory {
+        None => manifest.parent(),
+        Some(t) => {
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?
+        }
+    };
+    Ok(ExplicitContext {
+        manifest,
+        assembly_directory,
     })
 }
 

@@ -159,6 +159,14 @@ pub(crate) struct RawProcess {
     pub mta_exists: Option<Spanned<bool>>,
 }
 
+/// A step's `actctx = { manifest = '…', assembly_directory = '…' }` (SXS-1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawActCtx {
+    pub manifest: Text,
+    pub assembly_directory: Option<Text>,
+}
+
 /// One `[[step]]`. Every key any step kind may use is here; `build::step` decides which kind the
 /// step is from the action keys present ([`RawStep::actions`]) and rejects options that do not
 /// belong to it.
@@ -179,6 +187,7 @@ pub(crate) struct RawStep {
     pub clsctx: Option<Text>,
     // Options of every request.
     pub apartment: Option<Text>,
+    pub actctx: Option<Spanned<RawActCtx>>,
     // Steps that change or show the machine.
     pub regasm: Option<Spanned<Vec<Text>>>,
     pub import: Option<Text>,

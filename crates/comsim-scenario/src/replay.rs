@@ -500,7 +500,11 @@ impl State<'_> {
                         ))));
                     }
                 }
-                Action::Request { request, apartment } => {
+                Action::Request {
+                    request,
+                    apartment,
+                    actctx,
+                } => {
                     let runs = self
                         .clrs
                         .iter()
@@ -515,7 +519,7 @@ impl State<'_> {
                                 )
                             });
                             let what_if = what_if(self.machine, session.real_runtime(), *clr);
-                            let run = session.request(request, *apartment);
+                            let run = session.request_in(request, *apartment, actctx.as_ref());
                             let checks =
                                 check(step, *clr, what_if.is_none(), |f| run.outcome.field(f));
                             RequestRun {

@@ -284,6 +284,7 @@ fn req4_a_managed_request_in_a_native_clients_scenario_is_refused() {
     s.steps[i].action = Action::Request {
         request: Request::GetTypeFromClsid { clsid },
         apartment: None,
+        actctx: None,
     };
     let err = replay(&s, &both()).expect_err("REQ-4");
     let text = err.to_string();

@@ -174,8 +174,25 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let ctx = self.ctx.as_ref()?;
-        let server = find_com_server(ctx, clsid)?;
+        let contexts = self.contexts();
+        let (searched, server) = contexts
+            .iter()
+            .find_map(|c| find_com_server(c.ctx, clsid).map(|s| (c, s)))?;
+        if searched.active {
+            trace.push(
+                Rule::Com1,
+                "the context active on the thread (CreateActCtx) declares the class: it is searched before the process default context",
+            );
+        } else if contexts.first().is_some_and(|c| c.active) {
+            trace.push(
+                Rule::Com1,
+                format!(
+                    "{clsid} is not in the active context: the process default context declares it"
+                ),
+            );
+        }
+        let ctx = searched.ctx;
+        let dir = searched.dir.clone();
         trace
             .push(
                 Rule::Com1,
@@ -210,7 +227,6 @@ impl Session<'_> {
                 self.mscoree(clsid, origin, tm.as_deref(), apartment, trace)
             }
             None => {
-                let dir = self.p.exe.parent();
                 let path = dir.join(&server.module);
                 self.native_inproc(clsid, &path.to_string(), tm.as_deref(), apartment, trace)
             }
