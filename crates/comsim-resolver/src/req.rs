@@ -135,15 +135,7 @@ impl Session<'_> {
             }
             Request::DllGetClassObject { clsid } => {
                 trace.push(Rule::Req4, req.describe());
-                match self.mscoree_get_class_object(*clsid, &mut trace) {
-                    Ok(server) => Outcome::ComObject {
-                        type_name: "IClassFactory".to_owned(),
-                        clsid: *clsid,
-                        wrapper: None,
-                        server: Some(Box::new(server)),
-                    },
-                    Err(hr) => hresult_outcome(hr),
-                }
+                self.class_factory(*clsid, &mut trace)
             }
             Request::LoadRecord { guid } => {
                 trace.push(Rule::Req5, req.describe());
@@ -279,6 +271,20 @@ impl Session<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// REQ-4, SHIM-5: the client's own call of mscoree's DllGetClassObject: the class factory,
+    /// or the HRESULT.
+    fn class_factory(&mut self, clsid: Guid, trace: &mut Trace) -> Outcome {
+        match self.mscoree_get_class_object(clsid, trace) {
+            Ok(server) => Outcome::ComObject {
+                type_name: "IClassFactory".to_owned(),
+                clsid,
+                wrapper: None,
+                server: Some(Box::new(server)),
+            },
+            Err(hr) => hresult_outcome(hr),
         }
     }
 
