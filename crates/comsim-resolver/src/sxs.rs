@@ -503,24 +503,9 @@ mod tests {
     #[test]
     fn sxs3_one_clsid_as_com_class_and_clr_class_follows_the_switch() {
         let mut m = Machine::new(Bitness::B64);
-        m.fs.insert(VFile {
-            path: WinPath::parse(r"C:\App\Host.exe.manifest").expect("a path"),
-            kind: FileKind::Data,
-            bytes: APP.as_bytes().to_vec(),
-            embedded_manifest: None,
-            origin: "test".into(),
-        })
-        .expect("a new file");
-        let p = Process {
-            client: ClientKind::Native,
-            bitness: Bitness::B64,
-            elevated: false,
-            apartment: Apartment::Sta,
-            exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
-            cwd: WinPath::parse(r"C:\App").expect("a path"),
-            preloads_clr: false,
-            threads: crate::process::Threads::default(),
-        };
+        m.fs.insert(data(r"C:\App\Host.exe.manifest", APP))
+            .expect("a new file");
+        let p = host_process();
         let start = |sw: &Switches| {
             let mut s = Session::start(&m, &p, sw, None);
             let mut trace = Trace::default();
@@ -552,6 +537,20 @@ mod tests {
                 "{message}"
             ),
             other => panic!("not a startup failure: {other:?}"),
+        }
+    }
+
+    /// A native 64-bit C:\App\Host.exe in an STA.
+    fn host_process() -> Process {
+        Process {
+            client: ClientKind::Native,
+            bitness: Bitness::B64,
+            elevated: false,
+            apartment: Apartment::Sta,
+            exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
+            cwd: WinPath::parse(r"C:\App").expect("a path"),
+            preloads_clr: false,
+            threads: crate::process::Threads::default(),
         }
     }
 
@@ -593,16 +592,7 @@ mod tests {
         ] {
             m.fs.insert(f).expect("a new file");
         }
-        let p = Process {
-            client: ClientKind::Native,
-            bitness: Bitness::B64,
-            elevated: false,
-            apartment: Apartment::Sta,
-            exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
-            cwd: WinPath::parse(r"C:\App").expect("a path"),
-            preloads_clr: false,
-            threads: crate::process::Threads::default(),
-        };
+        let p = host_process();
         let sw = Switches::default();
         let mut s = Session::start(&m, &p, &sw, None);
         let spec = |dir: &str| ExplicitContext {
