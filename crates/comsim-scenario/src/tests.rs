@@ -946,3 +946,52 @@ fn com5_process_threads_are_read_and_checked_against_the_calling_thread() {
         codes::SCENARIO_VALUE
     );
 }
+
+/// SXS-1: a request's `actctx` names the manifest CreateActCtx reads and its assembly directory,
+/// by default the manifest's; bad paths, unknown keys and `actctx` on a machine step are located
+/// errors.
+#[test]
+fn sxs1_actctx_of_a_request_step_is_read_and_checked() {
+    use comsim_resolver::ExplicitContext;
+    let host = "[[machine.native]]\npath = 'C:\\Host\\host.exe'\nbitness = 64\n";
+    let p = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"sta\"\n";
+    let step = |actctx: &str| {
+        format!("[[step]]\nco_create_instance = \"Contoso.Widget\"\nactctx = {actctx}\n")
+    };
+    let s = load_text(&with(
+        "",
+        host,
+        p,
+        &step("{ manifest = 'C:\\Plugins\\x.manifest' }"),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let Action::Request {
+        actctx:
+            Some(ExplicitContext {
+                manifest,
+                assembly_directory,
+            }),
+        ..
+    } = &s.steps[0].action
+    else {
+        panic!("no actctx: {:?}", s.steps[0].action);
+    };
+    assert_eq!(manifest.to_string(), r"C:\Plugins\x.manifest");
+    assert_eq!(assembly_directory.to_string(), r"C:\Plugins");
+
+    let relative = step("{ manifest = 'x.manifest' }");
+    assert_eq!(
+        error(&with("", host, p, &relative)).code,
+        codes::SCENARIO_WINPATH
+    );
+    let unknown = step("{ manifest = 'C:\\x.manifest', directory = 'C:\\' }");
+    assert_eq!(
+        error(&with("", host, p, &unknown)).code,
+        codes::SCENARIO_FIELD
+    );
+    let on_show = "[[step]]\nshow = 'HKCR\\CLSID'\nactctx = { manifest = 'C:\\x.manifest' }\n";
+    assert_eq!(
+        error(&with("", host, p, on_show)).code,
+        codes::SCENARIO_STEP
+    );
+}
