@@ -65,6 +65,32 @@ impl Session<'_> {
         out
     }
 
+    /// SXS-1: runs `f` while a context made by CreateActCtx from `spec` is active on the
+    /// thread, as a raw lookup step does; `Err` is the outcome of a context that cannot be made.
+    pub fn with_active_context<R>(
+        &mut self,
+        spec: &ExplicitContext,
+        trace: &mut Trace,
+        f: impl FnOnce(&Self, &mut Trace) -> R,
+    ) -> Result<R, Outcome> {
+        let active = self.create_act_ctx(spec, trace)?;
+        let source = active.source.clone();
+        self.active = Some(active);
+        let r = f(self, trace);
+        self.active = None;
+        trace.push(
+            Rule::Sxs1,
+            format!("DeactivateActCtx: {source} is no longer active"),
+        );
+        Ok(r)
+    }
+
+    /// The contexts a lookup searches, in order: the one active on the thread, then the process
+    /// default context (SXS-1).
+    pub fn lookup_contexts(&self) -> Vec<&ActivationContext> {
+        self.contexts().into_iter().map(|c| c.ctx).collect()
+    }
+
     /// `find_shim_info` over [`Self::contexts`]: the first context that has the GUID decides,
     /// a hit or an SXS-5/SXS-6 miss; one without it passes to the next. `None` when the thread
     /// and the process have no context.

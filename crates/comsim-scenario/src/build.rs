@@ -1243,6 +1243,8 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
         CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show, SxsLookup,
     };
     let requests: Vec<StepAction> = StepAction::requests().collect();
+    let requests_and_lookup: Vec<StepAction> =
+        requests.iter().copied().chain([SxsLookup]).collect();
     let options: [StepOption<'_>; 12] = [
         (
             "throw_on_error",
@@ -1264,7 +1266,11 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
             r.apartment.as_ref().map(Spanned::span),
             &requests,
         ),
-        ("actctx", r.actctx.as_ref().map(Spanned::span), &requests),
+        (
+            "actctx",
+            r.actctx.as_ref().map(Spanned::span),
+            &requests_and_lookup,
+        ),
         ("bitness", r.bitness.as_ref().map(Spanned::span), &[Regasm]),
         ("clr", r.clr.as_ref().map(Spanned::span), &[Regasm]),
         (
@@ -1592,6 +1598,10 @@ fn machine_step(
             Ok(MachineStep::SxsLookup {
                 guid: guid(ctx, t)?,
                 find,
+                actctx: match &r.actctx {
+                    None => None,
+                    Some(a) => Some(explicit_context(ctx, a.get_ref())?),
+                },
             })
         }
         _ => {

@@ -476,7 +476,7 @@ impl State<'_> {
         for index in steps {
             let step = &s.steps[index];
             match &step.action {
-                Action::Machine(ms @ MachineStep::SxsLookup { guid, find }) => {
+                Action::Machine(ms @ MachineStep::SxsLookup { guid, find, actctx }) => {
                     // The activation context is the same on every CLR: the first one's process.
                     let clr = self.clrs.first().copied().flatten();
                     let session = sessions[0].get_or_insert_with(|| {
@@ -487,7 +487,8 @@ impl State<'_> {
                             clr.map(Clr::family),
                         )
                     });
-                    let run = crate::machine_step::sxs_lookup(session, *guid, *find);
+                    let run =
+                        crate::machine_step::sxs_lookup(session, *guid, *find, actctx.as_ref());
                     each(StepRun::Machine(Box::new(machine_step_run(
                         s, index, step, ms, run,
                     ))));
