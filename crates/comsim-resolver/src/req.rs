@@ -40,11 +40,7 @@ impl Session<'_> {
                 self.active = Some(active);
                 self.pending = trace;
                 let mut run = self.request(req, apartment);
-                self.active = None;
-                run.trace.push(
-                    Rule::Sxs1,
-                    format!("DeactivateActCtx: {source} is no longer active"),
-                );
+                self.deactivate(&source, &mut run.trace);
                 run
             }
         }

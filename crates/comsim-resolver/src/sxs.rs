@@ -77,12 +77,17 @@ impl Session<'_> {
         let source = active.source.clone();
         self.active = Some(active);
         let r = f(self, trace);
+        self.deactivate(&source, trace);
+        Ok(r)
+    }
+
+    /// SXS-1: DeactivateActCtx of the context a step made.
+    pub(crate) fn deactivate(&mut self, source: &str, trace: &mut Trace) {
         self.active = None;
         trace.push(
             Rule::Sxs1,
             format!("DeactivateActCtx: {source} is no longer active"),
         );
-        Ok(r)
     }
 
     /// The contexts a lookup searches, in order: the one active on the thread, then the process
