@@ -121,6 +121,7 @@ impl Session<'_> {
                         .is_some_and(|s| s.use_legacy_v2_runtime_activation_policy),
                     private_paths: cfg.private_paths.clone(),
                     dependent_assemblies: cfg.dependent_assemblies.clone(),
+                    load_from_remote_sources: cfg.load_from_remote_sources,
                 };
                 let c = &self.config;
                 trace

@@ -8,13 +8,24 @@ use serde::Serialize;
 
 use crate::machine::{AssemblyInfo, NativeImage};
 
-/// An absolute Windows path such as `C:\App\Client.exe`. Separators are normalised to `\`, `.`
-/// and empty components are dropped; `..` is resolved. Comparison ignores case.
+/// An absolute Windows path such as `C:\App\Client.exe`, or a path on a network share
+/// (`\\server\share\lib\x.dll`, a UNC path). Separators are normalised to `\`, `.` and empty
+/// components are dropped; `..` is resolved (never above the drive or the share). Comparison
+/// ignores case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WinPath {
-    /// Drive letter (upper-case) and components as written.
-    drive: char,
+    root: Root,
+    /// The components below the root, as written.
     components: Vec<String>,
+}
+
+/// Where a path starts: a drive, or a share of a server.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Root {
+    /// A drive letter, upper-case.
+    Drive(char),
+    /// `\\server\share`, as written.
+    Share { server: String, share: String },
 }
 
 /// Why a string is not an absolute Windows path.
@@ -32,16 +43,40 @@ impl std::error::Error for PathError {}
 /// Characters Windows forbids in file names (besides the separators and control characters).
 const FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
 
+/// Whether `s` starts with two separators (`\\` or `//`): a UNC path.
+fn is_unc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && matches!(b[0], b'\\' | b'/') && matches!(b[1], b'\\' | b'/')
+}
+
+/// One component of a path, checked and with trailing dots and spaces dropped as Windows drops
+/// them.
+fn component(s: &str, p: &str) -> Result<String, PathError> {
+    if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
+        return Err(PathError(format!(
+            "`{s}`: the character {c:?} is not allowed in a Windows file name"
+        )));
+    }
+    let trimmed = p.trim_end_matches(['.', ' ']);
+    if trimmed.is_empty() {
+        return Err(PathError(format!("`{s}`: `{p}` is not a file name")));
+    }
+    Ok(trimmed.to_owned())
+}
+
 impl WinPath {
-    /// Parses `X:\a\b` (or with `/`).
+    /// Parses `X:\a\b` (or with `/`), or a UNC path `\\server\share\a\b`.
     pub fn parse(s: &str) -> Result<WinPath, PathError> {
+        if is_unc(s) {
+            return WinPath::parse_unc(s);
+        }
         let mut chars = s.chars();
         let drive = chars.next().filter(char::is_ascii_alphabetic);
         let colon = chars.next();
         let sep = chars.next();
         let (Some(drive), Some(':')) = (drive, colon) else {
             return Err(PathError(format!(
-                "`{s}` is not an absolute Windows path (expected a drive letter, as in `C:\\App\\Client.exe`)"
+                "`{s}` is not an absolute Windows path (expected a drive letter, as in `C:\\App\\Client.exe`, or a share, `\\\\server\\share\\…`)"
             )));
         };
         if !matches!(sep, None | Some('\\') | Some('/')) {
@@ -49,39 +84,63 @@ impl WinPath {
                 "`{s}` is drive-relative; write `{drive}:\\…`"
             )));
         }
+        let root = Root::Drive(drive.to_ascii_uppercase());
+        WinPath::below(s, root, &s[2..])
+    }
+
+    /// `\\server\share\…`: a server and a share name, then the path on the share.
+    fn parse_unc(s: &str) -> Result<WinPath, PathError> {
+        let mut parts = s[2..].splitn(3, ['\\', '/']);
+        let server = parts.next().unwrap_or("");
+        let share = parts.next().unwrap_or("");
+        let rest = parts.next().unwrap_or("");
+        if server.is_empty() || share.is_empty() || matches!(server, "." | "?") {
+            return Err(PathError(format!(
+                "`{s}` is not a path on a share (expected `\\\\server\\share\\…`)"
+            )));
+        }
+        let root = Root::Share {
+            server: component(s, server)?,
+            share: component(s, share)?,
+        };
+        WinPath::below(s, root, rest)
+    }
+
+    fn below(s: &str, root: Root, rest: &str) -> Result<WinPath, PathError> {
         let mut components: Vec<String> = Vec::new();
-        for part in s[2..].split(['\\', '/']) {
+        for part in rest.split(['\\', '/']) {
             match part {
                 "" | "." => {}
                 ".." => {
                     components.pop();
                 }
-                p => {
-                    if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
-                        return Err(PathError(format!(
-                            "`{s}`: the character {c:?} is not allowed in a Windows file name"
-                        )));
-                    }
-                    // Windows drops trailing dots and spaces from a name.
-                    let trimmed = p.trim_end_matches(['.', ' ']);
-                    if trimmed.is_empty() {
-                        return Err(PathError(format!("`{s}`: `{p}` is not a file name")));
-                    }
-                    components.push(trimmed.to_owned());
-                }
+                p => components.push(component(s, p)?),
             }
         }
-        Ok(WinPath {
-            drive: drive.to_ascii_uppercase(),
-            components,
-        })
+        Ok(WinPath { root, components })
+    }
+
+    /// Whether the path is on a network share (a UNC path): the CLR puts what it loads from
+    /// there in the Intranet zone (BIND-4).
+    pub fn is_on_share(&self) -> bool {
+        matches!(self.root, Root::Share { .. })
     }
 
     /// The key the file system compares: upper-cased.
     fn key(&self) -> String {
         let mut k = String::new();
-        k.push(self.drive);
-        k.push(':');
+        match &self.root {
+            Root::Drive(d) => {
+                k.push(*d);
+                k.push(':');
+            }
+            Root::Share { server, share } => {
+                k.push_str("\\\\");
+                k.extend(server.chars().flat_map(char::to_uppercase));
+                k.push('\\');
+                k.extend(share.chars().flat_map(char::to_uppercase));
+            }
+        }
         for c in &self.components {
             k.push('\\');
             k.extend(c.chars().flat_map(char::to_uppercase));
@@ -104,26 +163,26 @@ impl WinPath {
     }
 
     /// `GetFullPathName` of `s` in a process whose current directory is `cwd`: an absolute path
-    /// as it is, `\x` on the current drive's root, `D:x` in the current directory when that is on
-    /// D: (else in D:'s root: per-drive directories are not modelled), anything else under `cwd`.
-    /// `None` for a UNC path or a name Windows refuses.
+    /// (or a UNC path) as it is, `\x` on the current drive's root, `D:x` in the current directory
+    /// when that is on D: (else in D:'s root: per-drive directories are not modelled), anything
+    /// else under `cwd`. `None` for a name Windows refuses.
     pub fn full_path(cwd: &WinPath, s: &str) -> Option<WinPath> {
         let b = s.as_bytes();
-        if b.len() >= 2 && (b[0] == b'\\' || b[0] == b'/') && (b[1] == b'\\' || b[1] == b'/') {
-            return None;
-        }
         if let Ok(p) = WinPath::parse(s) {
             return Some(p);
+        }
+        if is_unc(s) {
+            return None;
         }
         let (base, rest) = if b.first().is_some_and(|c| *c == b'\\' || *c == b'/') {
             (cwd.drive_root(), s)
         } else if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
             let drive = b[0].to_ascii_uppercase() as char;
-            let base = if drive == cwd.drive {
+            let base = if cwd.root == Root::Drive(drive) {
                 cwd.clone()
             } else {
                 WinPath {
-                    drive,
+                    root: Root::Drive(drive),
                     components: Vec::new(),
                 }
             };
@@ -134,10 +193,11 @@ impl WinPath {
         WinPath::parse(&format!("{}\\{rest}", base)).ok()
     }
 
-    /// The root of this path's drive (`D:\` for `D:\Windows`).
+    /// The root of this path's drive (`D:\` for `D:\Windows`), or its share
+    /// (`\\server\share`).
     pub fn drive_root(&self) -> WinPath {
         WinPath {
-            drive: self.drive,
+            root: self.root.clone(),
             components: Vec::new(),
         }
     }
@@ -178,7 +238,18 @@ impl WinPath {
 
     /// Whether `self` is `dir` or inside it.
     pub fn starts_with(&self, dir: &WinPath) -> bool {
-        self.drive == dir.drive
+        let same_root = match (&self.root, &dir.root) {
+            (Root::Drive(a), Root::Drive(b)) => a == b,
+            (
+                Root::Share { server, share },
+                Root::Share {
+                    server: s2,
+                    share: h2,
+                },
+            ) => server.eq_ignore_ascii_case(s2) && share.to_uppercase() == h2.to_uppercase(),
+            _ => false,
+        };
+        same_root
             && self.components.len() >= dir.components.len()
             && self
                 .components
@@ -187,9 +258,13 @@ impl WinPath {
                 .all(|(a, b)| a.to_uppercase() == b.to_uppercase())
     }
 
-    /// `file:///C:/App/Foo.dll`, as regasm writes a CodeBase.
+    /// `file:///C:/App/Foo.dll`, as regasm writes a CodeBase; `file://server/share/Foo.dll` for
+    /// a file on a share (`Assembly.CodeBase`'s form).
     pub fn to_file_url(&self) -> String {
-        let mut s = format!("file:///{}:", self.drive);
+        let mut s = match &self.root {
+            Root::Drive(d) => format!("file:///{d}:"),
+            Root::Share { server, share } => format!("file://{server}/{share}"),
+        };
         for c in &self.components {
             s.push('/');
             s.push_str(c);
@@ -197,16 +272,34 @@ impl WinPath {
         s
     }
 
-    /// Parses a `file:` URL (`file:///C:/x/y.dll`, `file://C:/…`, `file:C:\…`) back to a path;
-    /// `%20`-style escapes are decoded.
+    /// Parses a `file:` URL back to a path: `file:///C:/x/y.dll`, `file://C:/…`, `file:C:\…`;
+    /// a host names a share, `file://server/share/x.dll`, as do the forms with four or five
+    /// slashes (`file:////server/share/…`, `file://///server/share/…`) and `file:\\server\…`.
+    /// `%20`-style escapes are decoded. `file://localhost/C:/…` is the local path.
     pub fn from_file_url(url: &str) -> Option<WinPath> {
         let lower = url.get(..5)?.to_ascii_lowercase();
         if lower != "file:" {
             return None;
         }
-        let rest = url[5..].trim_start_matches('/');
-        let decoded = percent_decode(rest)?;
-        WinPath::parse(&decoded).ok()
+        let decoded = percent_decode(&url[5..])?;
+        let slashes = decoded.len() - decoded.trim_start_matches(['/', '\\']).len();
+        let rest = decoded.trim_start_matches(['/', '\\']);
+        if let Ok(p) = WinPath::parse(rest)
+            && !p.is_on_share()
+        {
+            return Some(p);
+        }
+        let local = rest
+            .get(..10)
+            .is_some_and(|h| h.eq_ignore_ascii_case("localhost/"));
+        if slashes == 2 && local {
+            return WinPath::parse(&rest[10..]).ok();
+        }
+        // `//host/share`, `////host/share`, `/////host/share`: a share of `host`.
+        if matches!(slashes, 2 | 4 | 5) {
+            return WinPath::parse(&format!("\\\\{rest}")).ok();
+        }
+        None
     }
 }
 
@@ -229,9 +322,14 @@ fn percent_decode(s: &str) -> Option<String> {
 
 impl fmt::Display for WinPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:", self.drive)?;
-        if self.components.is_empty() {
-            return f.write_str("\\");
+        match &self.root {
+            Root::Drive(d) => {
+                write!(f, "{d}:")?;
+                if self.components.is_empty() {
+                    return f.write_str("\\");
+                }
+            }
+            Root::Share { server, share } => write!(f, "\\\\{server}\\{share}")?,
         }
         for c in &self.components {
             write!(f, "\\{c}")?;
@@ -405,5 +503,39 @@ mod tests {
             Some(p)
         );
         assert_eq!(WinPath::from_file_url("http://x/y.dll"), None);
+    }
+
+    /// BIND-4: a path on a share (`\\\\server\\share\\…`) is a path of the machine; its
+    /// `file:` URL has the server as host, and the other spellings of that URL read back to it.
+    #[test]
+    fn bind4_unc_paths_and_their_file_urls() {
+        let p = WinPath::parse(r"\\FileSrv\Tools\lib\..\Contoso.Gauges.dll").unwrap();
+        assert!(p.is_on_share());
+        assert_eq!(p.to_string(), r"\\FileSrv\Tools\Contoso.Gauges.dll");
+        assert_eq!(p.to_file_url(), "file://FileSrv/Tools/Contoso.Gauges.dll");
+        for url in [
+            "file://filesrv/tools/Contoso.Gauges.dll",
+            "file:////FileSrv/Tools/Contoso.Gauges.dll",
+            "file://///FileSrv/Tools/Contoso.Gauges.dll",
+            r"file:\\FileSrv\Tools\Contoso.Gauges.dll",
+        ] {
+            let back = WinPath::from_file_url(url).expect(url);
+            assert_eq!(back.key(), p.key(), "{url}");
+        }
+        // `..` does not climb above the share; a share needs a server and a name.
+        let q = WinPath::parse(r"//FileSrv/Tools/../../x.dll").unwrap();
+        assert_eq!(q.to_string(), r"\\FileSrv\Tools\x.dll");
+        assert!(WinPath::parse(r"\\FileSrv").is_err());
+        assert!(WinPath::parse(r"\\\\Tools").is_err());
+        // Three slashes and no drive is no path; localhost is the local machine.
+        assert_eq!(WinPath::from_file_url("file:///FileSrv/Tools/x.dll"), None);
+        assert_eq!(
+            WinPath::from_file_url("file://localhost/C:/Tools/x.dll").map(|p| p.to_string()),
+            Some(r"C:\Tools\x.dll".to_owned())
+        );
+        let c = WinPath::parse(r"C:\Tools\x.dll").unwrap();
+        assert!(!c.is_on_share());
+        assert!(!p.starts_with(&c.drive_root()));
+        assert!(p.starts_with(&WinPath::parse(r"\\filesrv\TOOLS").unwrap()));
     }
 }
