@@ -405,6 +405,13 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
             continue;
         }
         let path = win_path(ctx, value)?;
+        if path.is_on_share() {
+            return Err(ctx.err_at(
+                codes::SCENARIO_VALUE,
+                value,
+                format!("`{known}` is a folder of a local drive, not a network share (`{path}`)"),
+            ));
+        }
         match known {
             "SystemRoot" | "windir" => {
                 if let Some((w, _)) = &windows
