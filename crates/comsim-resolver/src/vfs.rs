@@ -386,9 +386,18 @@ impl VFile {
 }
 
 /// The file system: files by case-insensitive path. Directories exist implicitly.
+///
+/// Three layers answer a lookup, in order: the files the scenario (or a tool) put there; the
+/// paths the scenario declared absent; and the standard files every Windows has (mscoree.dll,
+/// dllhost.exe in System32 and SysWOW64, [`crate::machine::Machine::install_system_files`]),
+/// which an explicit file replaces and an absent declaration removes.
 #[derive(Debug, Clone, Default)]
 pub struct Vfs {
     files: BTreeMap<String, VFile>,
+    /// Paths declared absent, with where they were declared.
+    absent: BTreeMap<String, (WinPath, String)>,
+    /// The standard system files.
+    standard: BTreeMap<String, VFile>,
 }
 
 impl Vfs {
@@ -410,18 +419,58 @@ impl Vfs {
     /// Writes a file, replacing one at the same path (a tool's output, such as regasm's
     /// `/regfile`).
     pub fn write(&mut self, file: VFile) {
-        self.files.insert(file.path.key(), file);
+        let key = file.path.key();
+        self.absent.remove(&key);
+        self.files.insert(key, file);
+    }
+
+    /// Declares that no file is at `path` (a standard system file the machine lacks). A file
+    /// already there is an error (its origin is returned).
+    pub fn declare_absent(&mut self, path: WinPath, origin: String) -> Result<(), String> {
+        let key = path.key();
+        if let Some(existing) = self.files.get(&key) {
+            return Err(existing.origin.clone());
+        }
+        self.absent.insert(key, (path, origin));
+        Ok(())
+    }
+
+    /// Replaces the standard system files.
+    pub fn set_standard(&mut self, files: Vec<VFile>) {
+        self.standard = files.into_iter().map(|f| (f.path.key(), f)).collect();
     }
 
     pub fn get(&self, path: &WinPath) -> Option<&VFile> {
-        self.files.get(&path.key())
+        let key = path.key();
+        if let Some(f) = self.files.get(&key) {
+            return Some(f);
+        }
+        if self.absent.contains_key(&key) {
+            return None;
+        }
+        self.standard.get(&key)
     }
 
     pub fn exists(&self, path: &WinPath) -> bool {
-        self.files.contains_key(&path.key())
+        self.get(path).is_some()
     }
 
-    /// Every file, in path order.
+    /// Whether `path` is a standard system file the scenario left as it is (neither replaced
+    /// nor declared absent).
+    pub fn is_standard(&self, path: &WinPath) -> bool {
+        let key = path.key();
+        !self.files.contains_key(&key)
+            && !self.absent.contains_key(&key)
+            && self.standard.contains_key(&key)
+    }
+
+    /// Where `path` was declared absent, if it was.
+    pub fn absent_origin(&self, path: &WinPath) -> Option<&str> {
+        self.absent.get(&path.key()).map(|(_, o)| o.as_str())
+    }
+
+    /// Every file the scenario or a tool put on the machine, in path order (not the standard
+    /// system files).
     pub fn files(&self) -> impl Iterator<Item = &VFile> {
         self.files.values()
     }

@@ -270,6 +270,8 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
     let mut m = Machine::new(os);
     if let Some(vars) = &raw.environment {
         environment(ctx, &mut m, vars)?;
+        // The standard system files follow the Windows directory.
+        m.install_system_files();
     }
     match &raw.clrs {
         None => {
@@ -331,6 +333,22 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
                     format!("`{path}` is already a file of the machine"),
                 )
                 .with_note(format!("declared first by {first}")));
+        }
+    }
+    for t in &raw.absent {
+        let path = win_path(ctx, t)?;
+        let span = t.span();
+        if let Err(first) = m
+            .fs
+            .declare_absent(path.clone(), origin(ctx, &span, "[machine] absent"))
+        {
+            return Err(ctx
+                .err_at(
+                    codes::SCENARIO_DUPLICATE_FILE,
+                    t,
+                    format!("`{path}` is declared absent, but it is a file of the machine"),
+                )
+                .with_note(format!("declared by {first}")));
         }
     }
     Ok(m)

@@ -41,6 +41,9 @@ pub(crate) struct RawMachine {
     pub assembly: Vec<Spanned<RawAssembly>>,
     #[serde(default)]
     pub native: Vec<Spanned<RawNative>>,
+    /// Paths with no file: standard system files the machine lacks (COM-3).
+    #[serde(default)]
+    pub absent: Vec<Text>,
 }
 
 /// An entry of `machine.registry`: `"file.reg"` or `{ file = "file.reg", view = 32, as = "standard-user" }`.

@@ -24,7 +24,7 @@ use crate::switches::{
     ClrClassThreading, InprocLoadFailure, LocalServerExpand, Setting, SwitchValue, TreatAsCycle,
 };
 use crate::trace::{Rule, Trace};
-use crate::vfs::WinPath;
+use crate::vfs::{VFile, WinPath};
 
 /// A string value of COM's registry read, if the key and value exist.
 fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
@@ -140,6 +140,9 @@ impl Session<'_> {
                 let info =
                     find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
                 let assembly = info.map(|i| i.assembly).unwrap_or_default();
+                if let Err(hr) = self.load_library(&server.module, true, trace) {
+                    return Some(Err(hr));
+                }
                 let origin = ManagedOrigin::Sxs {
                     runtime: server
                         .runtime_version
@@ -204,6 +207,10 @@ impl Session<'_> {
                         tm.as_deref().unwrap_or("(none)")
                     ));
                 Some(if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
+                    // COM loads the shim as it loads any in-process server (SHIM-1 begins there).
+                    if let Err(hr) = self.load_library(dll, true, trace) {
+                        return Some(Err(hr));
+                    }
                     self.mscoree(
                         clsid,
                         ManagedOrigin::Registry,
@@ -311,25 +318,20 @@ impl Session<'_> {
         }
     }
 
-    /// Where `LoadLibraryEx` looks for an in-process server (COM-3). A full path is the file
-    /// itself (System32 redirected for a 32-bit process, as in [`Self::locate`]). A name without
-    /// one goes through the standard search order with SafeDllSearchMode on: the application's
-    /// directory, the system directory (SysWOW64 for a 32-bit process on 64-bit Windows), the
-    /// 16-bit system directory, the Windows directory, then the current directory; `PATH` is not
-    /// modelled. The search is a trace step, so a DLL found in the current directory shows why.
-    fn dll_search(&self, raw: &str, trace: &mut Trace) -> Vec<WinPath> {
+    /// Where `LoadLibraryEx` looks for an in-process server (COM-3), and whether `raw` is a full
+    /// path. A full path is the file itself (System32 redirected for a 32-bit process, as in
+    /// [`Self::locate`]). A name without one goes through the standard search order with
+    /// SafeDllSearchMode on: the application's directory, the system directory (SysWOW64 for a
+    /// 32-bit process on 64-bit Windows), the 16-bit system directory, the Windows directory,
+    /// then the current directory; `PATH` is not modelled.
+    fn search_candidates(&self, raw: &str) -> (Vec<WinPath>, bool) {
         let name = raw.trim().trim_matches('"');
         if WinPath::parse(name).is_ok() {
-            return self.locate(name, self.p.bitness);
+            return (self.locate(name, self.p.bitness), true);
         }
-        let system = if self.p.bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-            "SysWOW64"
-        } else {
-            "System32"
-        };
         let dirs = [
             self.p.exe.parent(),
-            self.m.windows.join(system),
+            self.m.system_directory(self.p.bitness),
             self.m.windows.join("System"),
             self.m.windows.clone(),
             self.p.cwd.clone(),
@@ -341,33 +343,57 @@ impl Session<'_> {
                 candidates.push(c);
             }
         }
-        let hit = candidates.iter().find(|p| self.m.fs.exists(p));
+        (candidates, false)
+    }
+
+    /// The search of [`Self::search_candidates`] for a name without a path, as a trace step, so
+    /// a DLL found in the current directory shows why.
+    fn trace_search(&self, raw: &str, candidates: &[WinPath], hit: Option<&WinPath>, trace: &mut Trace) {
+        let name = raw.trim().trim_matches('"');
+        let system = self.m.system_directory(self.p.bitness);
         trace
             .push(
                 Rule::Com3,
                 format!(
-                    "LoadLibrary: {name} is not a full path; the search order: application directory, {system}, System, Windows directory, current directory {}",
+                    "LoadLibrary: {name} is not a full path; the search order: application directory, {}, System, Windows directory, current directory {}",
+                    system.file_name(),
                     self.p.cwd
                 ),
             )
             .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
             .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
-        candidates
     }
 
-    /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
-    /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
-    fn native_inproc(
+    /// COM-3: `LoadLibraryEx` of an in-process server in this process. The first file the search
+    /// finds is the one loaded: it must exist (0x8007007E), be readable (0x80070005), be a
+    /// native image (CLASS_E_CLASSNOTAVAILABLE) of the process's bitness (0x800700C1). With
+    /// `quiet_standard`, a standard system file left as Windows installs it (mscoree.dll in the
+    /// system directory) loads without a trace step; anything else is traced.
+    fn load_library(
         &self,
-        clsid: Guid,
-        dll: &str,
-        threading_model: Option<&str>,
-        apartment: Apartment,
+        raw: &str,
+        quiet_standard: bool,
         trace: &mut Trace,
-    ) -> Result<Server, HResult> {
-        let candidates = self.dll_search(dll, trace);
-        let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
-            let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
+    ) -> Result<&VFile, HResult> {
+        let (candidates, full) = self.search_candidates(raw);
+        let hit = candidates.iter().find_map(|p| self.m.fs.get(p));
+        if let Some(f) = hit
+            && quiet_standard
+            && self.m.fs.is_standard(&f.path)
+        {
+            return Ok(f);
+        }
+        if !full {
+            self.trace_search(raw, &candidates, hit.map(|f| &f.path), trace);
+        }
+        let Some(file) = hit else {
+            let shown: Vec<String> = candidates
+                .iter()
+                .map(|p| match self.m.fs.absent_origin(p) {
+                    Some(origin) => format!("{p} (absent: {origin})"),
+                    None => p.to_string(),
+                })
+                .collect();
             trace
                 .push(
                     Rule::Com3,
@@ -420,6 +446,32 @@ impl Session<'_> {
                 .found(HResult::BAD_EXE_FORMAT.to_string());
             return Err(HResult::BAD_EXE_FORMAT);
         }
+        if quiet_standard {
+            trace
+                .push(
+                    Rule::Com3,
+                    format!("LoadLibrary loads {} from {}", file.path.file_name(), file.path),
+                )
+                .at(file.path.to_string())
+                .found(file.origin.clone());
+        }
+        Ok(file)
+    }
+
+    /// A native in-process DLL: it must load (COM-3, [`Self::load_library`]) and serve the
+    /// class (CLASS_E_CLASSNOTAVAILABLE).
+    fn native_inproc(
+        &self,
+        clsid: Guid,
+        dll: &str,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let file = self.load_library(dll, false, trace)?;
+        let Some(image) = file.native() else {
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        };
         if !image.serves.contains(&clsid) {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
@@ -644,6 +696,11 @@ impl Session<'_> {
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
             }
+            if surrogate.is_empty()
+                && let Err(hr) = self.surrogate_host(bitness, trace)
+            {
+                return Some(Err(hr));
+            }
             return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
         trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
@@ -717,12 +774,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let exe = if custom.is_empty() {
-            let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-                "SysWOW64"
-            } else {
-                "System32"
-            };
-            self.m.windows.join(system).join("dllhost.exe")
+            self.surrogate_host(bitness, trace)?
         } else {
             match self.locate(custom, bitness).into_iter().next() {
                 Some(p) => p,
@@ -762,7 +814,9 @@ impl Session<'_> {
         let result = match sub.failed.take() {
             Some(_) => Err(None),
             None => sub
-                .mscoree_class(clsid, ManagedOrigin::Registry, trace)
+                .load_library("mscoree.dll", true, trace)
+                .map(|_| ())
+                .and_then(|()| sub.mscoree_class(clsid, ManagedOrigin::Registry, trace))
                 .map_err(Some),
         };
         match result {
@@ -797,6 +851,37 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
                     )
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
+    /// COM-3: the default surrogate, `dllhost.exe` in the system directory of its bitness
+    /// (SysWOW64 for a 32-bit one on 64-bit Windows). A machine without it cannot start the
+    /// surrogate: CO_E_SERVER_EXEC_FAILURE.
+    fn surrogate_host(&self, bitness: Bitness, trace: &mut Trace) -> Result<WinPath, HResult> {
+        let exe = self.m.system_directory(bitness).join("dllhost.exe");
+        let found = self.m.fs.get(&exe).and_then(|f| f.native().map(|n| (f, n)));
+        match found {
+            Some((_, n)) if n.bitness == bitness && n.starts => Ok(exe),
+            other => {
+                let why = match other {
+                    None => match self.m.fs.absent_origin(&exe) {
+                        Some(origin) => format!("it does not exist (absent: {origin})"),
+                        None => "it does not exist".to_owned(),
+                    },
+                    Some((_, n)) if n.bitness != bitness => {
+                        format!("it is a {} image, not {bitness}", n.bitness)
+                    }
+                    Some(_) => "it does not start".to_owned(),
+                };
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("the surrogate dllhost.exe cannot start: {why}; CO_E_SERVER_EXEC_FAILURE"),
+                    )
+                    .at(exe.to_string())
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
