@@ -1281,12 +1281,20 @@ mod tests {
     #[test]
     fn bind4_load_from_remote_sources_is_read_from_runtime() {
         let remote = |inner: &str| {
-            parse(&format!("<configuration><runtime>{inner}</runtime></configuration>"))
-                .map(|c| c.load_from_remote_sources)
+            parse(&format!(
+                "<configuration><runtime>{inner}</runtime></configuration>"
+            ))
+            .map(|c| c.load_from_remote_sources)
         };
         assert_eq!(remote(""), Ok(false));
-        assert_eq!(remote(r#"<loadFromRemoteSources enabled="true"/>"#), Ok(true));
-        assert_eq!(remote(r#"<loadFromRemoteSources enabled="false"/>"#), Ok(false));
+        assert_eq!(
+            remote(r#"<loadFromRemoteSources enabled="true"/>"#),
+            Ok(true)
+        );
+        assert_eq!(
+            remote(r#"<loadFromRemoteSources enabled="false"/>"#),
+            Ok(false)
+        );
         let e = remote("<loadFromRemoteSources/>").unwrap_err();
         assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
         let e = remote(r#"<loadFromRemoteSources enabled="yes"/>"#).unwrap_err();

@@ -1147,7 +1147,10 @@ mod tests {
         let on_share = Ok(path.to_string());
         let (r, step) = run("v2.0.50727", RemoteCodebase::Refuse, false);
         assert_eq!(r, on_share);
-        assert_eq!(step, Some(("LocalIntranet zone: partial trust".into(), None)));
+        assert_eq!(
+            step,
+            Some(("LocalIntranet zone: partial trust".into(), None))
+        );
         let (r, step) = run("v4.0.30319", RemoteCodebase::Load, false);
         assert_eq!(r, on_share);
         assert_eq!(

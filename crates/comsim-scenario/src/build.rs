@@ -338,9 +338,8 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
     for t in &raw.absent {
         let path = win_path(ctx, t)?;
         let span = t.span();
-        if let Err(first) = m
-            .fs
-            .declare_absent(path.clone(), origin(ctx, &span, "[machine] absent"))
+        if let Err(first) =
+            m.fs.declare_absent(path.clone(), origin(ctx, &span, "[machine] absent"))
         {
             return Err(ctx
                 .err_at(

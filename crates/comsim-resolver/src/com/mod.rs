@@ -348,7 +348,13 @@ impl Session<'_> {
 
     /// The search of [`Self::search_candidates`] for a name without a path, as a trace step, so
     /// a DLL found in the current directory shows why.
-    fn trace_search(&self, raw: &str, candidates: &[WinPath], hit: Option<&WinPath>, trace: &mut Trace) {
+    fn trace_search(
+        &self,
+        raw: &str,
+        candidates: &[WinPath],
+        hit: Option<&WinPath>,
+        trace: &mut Trace,
+    ) {
         let name = raw.trim().trim_matches('"');
         let system = self.m.system_directory(self.p.bitness);
         trace
@@ -450,7 +456,11 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Com3,
-                    format!("LoadLibrary loads {} from {}", file.path.file_name(), file.path),
+                    format!(
+                        "LoadLibrary loads {} from {}",
+                        file.path.file_name(),
+                        file.path
+                    ),
                 )
                 .at(file.path.to_string())
                 .found(file.origin.clone());
@@ -1446,5 +1456,100 @@ mod tests {
                 (Err(HResult::BAD_EXE_FORMAT), Vec::new())
             );
         }
+    }
+
+    /// COM-3: mscoree.dll is loaded from the process's system directory before the shim runs:
+    /// a 64-bit client finds System32's, a 32-bit one SysWOW64's. Declared absent it fails with
+    /// 0x8007007E; replaced by an image of the other bitness, 0x800700C1; the standard file
+    /// loads without a trace step.
+    #[test]
+    fn com3_mscoree_loads_from_the_system_directory_of_the_process_bitness() {
+        let base = Machine::new(Bitness::B64);
+        let load = |m: &Machine, bitness: Bitness, raw: &str| {
+            let p = process(r"C:\App\App.exe", ClientKind::Native, bitness);
+            let sw = Switches::default();
+            let s = Session::start(m, &p, &sw, None);
+            let mut trace = Trace::default();
+            let r = s
+                .load_library(raw, true, &mut trace)
+                .map(|f| f.path.to_string());
+            (r, trace.steps.len())
+        };
+        assert_eq!(
+            load(&base, Bitness::B64, "mscoree.dll"),
+            (Ok(r"C:\Windows\System32\mscoree.dll".to_owned()), 0)
+        );
+        assert_eq!(
+            load(&base, Bitness::B32, "mscoree.dll"),
+            (Ok(r"C:\Windows\SysWOW64\mscoree.dll".to_owned()), 0)
+        );
+        // A full path into System32 is redirected for a 32-bit process.
+        assert_eq!(
+            load(&base, Bitness::B32, r"C:\Windows\System32\mscoree.dll").0,
+            Ok(r"C:\Windows\SysWOW64\mscoree.dll".to_owned())
+        );
+        let mut missing = base.clone();
+        missing
+            .fs
+            .declare_absent(
+                WinPath::parse(r"C:\Windows\SysWOW64\mscoree.dll").expect("a path"),
+                "test".into(),
+            )
+            .expect("no file there");
+        assert_eq!(
+            load(&missing, Bitness::B32, "mscoree.dll").0,
+            Err(HResult::MOD_NOT_FOUND)
+        );
+        assert!(load(&missing, Bitness::B64, "mscoree.dll").0.is_ok());
+        let mut wrong = base.clone();
+        wrong
+            .fs
+            .insert(native(
+                r"C:\Windows\SysWOW64\mscoree.dll",
+                Bitness::B64,
+                vec![],
+            ))
+            .expect("a new file");
+        assert_eq!(
+            load(&wrong, Bitness::B32, "mscoree.dll").0,
+            Err(HResult::BAD_EXE_FORMAT)
+        );
+        // 32-bit Windows has one System32, of 32-bit images.
+        let x86 = Machine::new(Bitness::B32);
+        assert_eq!(
+            load(&x86, Bitness::B32, "mscoree.dll").0,
+            Ok(r"C:\Windows\System32\mscoree.dll".to_owned())
+        );
+    }
+
+    /// COM-3: the default surrogate is dllhost.exe in the system directory of its bitness; a
+    /// machine without it cannot start the surrogate (CO_E_SERVER_EXEC_FAILURE).
+    #[test]
+    fn com3_the_default_surrogate_needs_dllhost_of_its_bitness() {
+        let mut m = Machine::new(Bitness::B64);
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let host = |m: &Machine, b: Bitness| {
+            let s = Session::start(m, &p, &sw, None);
+            s.surrogate_host(b, &mut Trace::default())
+                .map(|p| p.to_string())
+        };
+        assert_eq!(
+            host(&m, Bitness::B32),
+            Ok(r"C:\Windows\SysWOW64\dllhost.exe".to_owned())
+        );
+        m.fs.declare_absent(
+            WinPath::parse(r"C:\Windows\SysWOW64\dllhost.exe").expect("a path"),
+            "test".into(),
+        )
+        .expect("no file there");
+        assert_eq!(
+            host(&m, Bitness::B32),
+            Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+        );
+        assert_eq!(
+            host(&m, Bitness::B64),
+            Ok(r"C:\Windows\System32\dllhost.exe".to_owned())
+        );
     }
 }
