@@ -421,14 +421,7 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
             drive = Some((d, value));
             continue;
         }
-        let path = win_path(ctx, value)?;
-        if path.is_on_share() {
-            return Err(ctx.err_at(
-                codes::SCENARIO_VALUE,
-                value,
-                format!("`{known}` is a folder of a local drive, not a network share (`{path}`)"),
-            ));
-        }
+        let path = local_folder(ctx, value, known)?;
         match known {
             "SystemRoot" | "windir" => {
                 if let Some((w, _)) = &windows
@@ -471,6 +464,19 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
         }
         (None, None) => Ok(()),
     }
+}
+
+/// A folder of `[machine.environment]`: an absolute path on a local drive, not on a share.
+fn local_folder(ctx: &Ctx<'_>, value: &Text, known: &str) -> Result<WinPath, Diagnostic> {
+    let path = win_path(ctx, value)?;
+    if path.is_on_share() {
+        return Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            value,
+            format!("`{known}` is a folder of a local drive, not a network share (`{path}`)"),
+        ));
+    }
+    Ok(path)
 }
 
 fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {
