@@ -364,7 +364,15 @@ pub fn bind<'m>(
 }
 
 /// BIND-5: the bind ends in FileNotFoundException (MSG-3); `why` says where it stopped looking.
+/// On a machine whose files are partial, the conclusion holds only if the paths nobody provided
+/// are absent, and the step says so.
 fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
+    let why = match trace.assumptions.len() {
+        0 => why.to_owned(),
+        n => format!(
+            "{why}, provided that the {n} path(s) nobody declared are absent (the outcome's assumptions)"
+        ),
+    };
     trace
         .push(Rule::Bind5, why)
         .found(HResult::FILE_NOT_FOUND.to_string());
@@ -372,6 +380,15 @@ fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
         HResult::FILE_NOT_FOUND,
         hresult::file_not_found_message(&name.display()),
     )
+}
+
+/// Paths as a trace's `looked_at` lists them.
+fn joined(paths: &[WinPath]) -> String {
+    paths
+        .iter()
+        .map(WinPath::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// BIND-1: the display name to bind, parsed; an invalid one fails with FUSION_E_INVALID_NAME.
@@ -513,8 +530,9 @@ fn from_gac<'m>(
                 .found(asm.full_name());
             return Some(accept(file, asm, req, name, trace));
         }
-        looked.push(path.to_string());
+        looked.push(path);
     }
+    let found = machine.fs.nothing_found(Rule::Bind2, &looked, trace);
     trace
         .push(
             Rule::Bind2,
@@ -523,8 +541,8 @@ fn from_gac<'m>(
                 req.clr
             ),
         )
-        .at(looked.join("; "))
-        .found("nothing");
+        .at(joined(&looked))
+        .found(found);
 
     None
 }
@@ -565,7 +583,7 @@ fn from_appbase<'m>(
                 base.join(&format!("{0}\\{0}.{ext}", name.name)),
             ] {
                 let Some(file) = machine.fs.get(&path) else {
-                    looked.push(path.to_string());
+                    looked.push(path);
                     continue;
                 };
                 // Probing stops at the first file with the simple name.
@@ -603,13 +621,14 @@ fn from_appbase<'m>(
             }
         }
     }
+    let found = machine.fs.nothing_found(Rule::Bind3, &looked, trace);
     trace
         .push(
             Rule::Bind3,
             format!("not in the application base {}", req.appbase),
         )
-        .at(looked.join("; "))
-        .found("nothing");
+        .at(joined(&looked))
+        .found(found);
 
     None
 }
@@ -717,6 +736,14 @@ fn load_codebase<'m>(
         return None;
     };
     let Some(file) = machine.fs.get(&path) else {
+        if machine.fs.is_unknown(&path) {
+            trace.assume(Rule::Bind4, &path);
+            trace
+                .push(Rule::Bind4, format!("{what} file is not provided"))
+                .at(url.to_owned())
+                .found(format!("{path}: {}", crate::vfs::NOT_PROVIDED));
+            return None;
+        }
         trace
             .push(Rule::Bind4, format!("{what} file does not exist"))
             .at(url.to_owned())

@@ -98,10 +98,14 @@ impl Session<'_> {
             .parent()
             .join(&format!("{}.config", stem_path.file_name()));
         let Some(file) = self.m.fs.get(&path) else {
+            let found = self
+                .m
+                .fs
+                .nothing_found(Rule::Shim4, std::slice::from_ref(&path), trace);
             trace
                 .push(Rule::Shim4, "no configuration file")
                 .at(path.to_string())
-                .found("nothing");
+                .found(found);
             return Ok(());
         };
         match comsim_appconfig::parse_config(&file.path.to_string(), &file.bytes) {

@@ -398,6 +398,10 @@ pub struct Vfs {
     absent: BTreeMap<String, (WinPath, String)>,
     /// The standard system files.
     standard: BTreeMap<String, VFile>,
+    /// `None`: the files are complete (a closed world: what is not declared does not exist).
+    /// `Some(dirs)`: they are partial (an open world): a path nobody declared is unknown unless
+    /// it is under one of these directories, which are declared complete.
+    partial: Option<Vec<WinPath>>,
 }
 
 impl Vfs {
@@ -469,12 +473,66 @@ impl Vfs {
         self.absent.get(&path.key()).map(|(_, o)| o.as_str())
     }
 
+    /// Makes the files partial (an open world): a path nobody declared is unknown, except under
+    /// `complete_dirs`, whose files are all declared.
+    pub fn set_partial(&mut self, complete_dirs: Vec<WinPath>) {
+        self.partial = Some(complete_dirs);
+    }
+
+    /// Whether the files are partial (an open world).
+    pub fn is_partial(&self) -> bool {
+        self.partial.is_some()
+    }
+
+    /// Whether nothing says if a file is at `path`: the files are partial, no file is declared
+    /// there (nor a standard one), the path is not declared absent and is not under a directory
+    /// declared complete.
+    pub fn is_unknown(&self, path: &WinPath) -> bool {
+        let Some(complete) = &self.partial else {
+            return false;
+        };
+        self.get(path).is_none()
+            && self.absent_origin(path).is_none()
+            && !complete.iter().any(|d| path.starts_with(d))
+    }
+
+    /// What a search that found no file at any of `looked` reports as found: `nothing`, or,
+    /// when some of the paths are unknown ([`Self::is_unknown`]), that they were not provided;
+    /// each unknown path becomes an assumption of the outcome.
+    pub(crate) fn nothing_found(
+        &self,
+        rule: crate::trace::Rule,
+        looked: &[WinPath],
+        trace: &mut crate::trace::Trace,
+    ) -> String {
+        let unknown: Vec<&WinPath> = looked.iter().filter(|p| self.is_unknown(p)).collect();
+        for p in &unknown {
+            trace.assume(rule, p);
+        }
+        match (unknown.len(), looked.len()) {
+            (0, _) => "nothing".to_owned(),
+            (1, 1) => NOT_PROVIDED.to_owned(),
+            (n, m) if n == m => format!(
+                "nothing: none of the {m} paths is provided (nothing says whether they exist)"
+            ),
+            (1, m) => format!(
+                "nothing: 1 of the {m} paths is not provided (nothing says whether it exists)"
+            ),
+            (n, m) => format!(
+                "nothing: {n} of the {m} paths are not provided (nothing says whether they exist)"
+            ),
+        }
+    }
+
     /// Every file the scenario or a tool put on the machine, in path order (not the standard
     /// system files).
     pub fn files(&self) -> impl Iterator<Item = &VFile> {
         self.files.values()
     }
 }
+
+/// What a trace says of a path nobody declared on a machine whose files are partial.
+pub const NOT_PROVIDED: &str = "not provided (nothing says whether it exists)";
 
 /// A directory of the [`Vfs`] seen as an application directory by the activation-context builder
 /// (SXS-2).
@@ -586,5 +644,53 @@ mod tests {
         assert!(!c.is_on_share());
         assert!(!p.starts_with(&c.drive_root()));
         assert!(p.starts_with(&WinPath::parse(r"\\filesrv\TOOLS").unwrap()));
+    }
+
+    /// BIND-3, COM-3 (open world): on a machine whose files are partial, a path nobody declared
+    /// is unknown and becomes an assumption of the outcome; a path under a directory declared
+    /// complete, a path declared absent and a standard system file are known. With complete
+    /// files (the default) nothing is unknown.
+    #[test]
+    fn open_world_paths_nobody_declared_are_unknown_and_become_assumptions() {
+        use crate::trace::{Rule, Trace};
+        let path = |s: &str| WinPath::parse(s).unwrap();
+        let mut m = crate::machine::Machine::new(crate::machine::Bitness::B64);
+        let undeclared = path(r"C:\Lib\x.dll");
+        let under_app = path(r"C:\App\sub\x.dll");
+        let absent = path(r"C:\Other\y.dll");
+        let mscoree = path(r"C:\Windows\System32\mscoree.dll");
+        m.fs.declare_absent(absent.clone(), "test".into()).unwrap();
+        let all = [
+            undeclared.clone(),
+            under_app.clone(),
+            absent.clone(),
+            mscoree.clone(),
+        ];
+        assert!(all.iter().all(|p| !m.fs.is_unknown(p)), "closed world");
+        let mut t = Trace::default();
+        assert_eq!(
+            m.fs.nothing_found(Rule::Bind3, &all[..3], &mut t),
+            "nothing"
+        );
+        assert!(t.assumptions.is_empty());
+
+        m.fs.set_partial(vec![path(r"C:\App")]);
+        assert!(m.fs.is_unknown(&undeclared));
+        assert!(!m.fs.is_unknown(&under_app));
+        assert!(!m.fs.is_unknown(&absent));
+        assert!(!m.fs.is_unknown(&mscoree));
+        let mut t = Trace::default();
+        assert_eq!(
+            m.fs.nothing_found(Rule::Bind3, std::slice::from_ref(&undeclared), &mut t),
+            NOT_PROVIDED
+        );
+        assert_eq!(
+            m.fs.nothing_found(Rule::Bind3, &all[..3], &mut t),
+            "nothing: 1 of the 3 paths is not provided (nothing says whether it exists)"
+        );
+        // One assumption per path, with the rule that looked first.
+        assert_eq!(t.assumptions.len(), 1);
+        assert_eq!(t.assumptions[0].rule, Rule::Bind3);
+        assert_eq!(t.assumptions[0].path, undeclared.to_string());
     }
 }

@@ -335,6 +335,7 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
                 .with_note(format!("declared first by {first}")));
         }
     }
+    files_world(ctx, &mut m, &raw)?;
     for t in &raw.absent {
         let path = win_path(ctx, t)?;
         let span = t.span();
@@ -464,6 +465,38 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
         }
         (None, None) => Ok(()),
     }
+}
+
+/// `[machine] files` and `complete_dirs`: whether a path nobody declared does not exist
+/// (`complete`, the default) or is unknown (`partial`), and the directories a partial machine
+/// declares complete.
+fn files_world(ctx: &Ctx<'_>, m: &mut Machine, raw: &RawMachine) -> Result<(), Diagnostic> {
+    let partial = match &raw.files {
+        None => false,
+        Some(t) => one_of(ctx, t, "files", &[("complete", false), ("partial", true)])?,
+    };
+    let Some(dirs) = &raw.complete_dirs else {
+        if partial {
+            m.fs.set_partial(Vec::new());
+        }
+        return Ok(());
+    };
+    if !partial {
+        let at = dirs.first().map_or(0..0, |t| t.span());
+        return Err(ctx.err(
+            codes::SCENARIO_FIELD,
+            &at,
+            "`complete_dirs` goes with `files = \"partial\"`: with complete files (the default) every directory is complete",
+        ));
+    }
+    let mut complete = Vec::new();
+    for t in dirs {
+        complete.push(
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?,
+        );
+    }
+    m.fs.set_partial(complete);
+    Ok(())
 }
 
 /// A folder of `[machine.environment]`: an absolute path on a local drive, not on a share.

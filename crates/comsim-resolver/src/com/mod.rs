@@ -397,14 +397,20 @@ impl Session<'_> {
                 .iter()
                 .map(|p| match self.m.fs.absent_origin(p) {
                     Some(origin) => format!("{p} (absent: {origin})"),
+                    None if self.m.fs.is_unknown(p) => format!("{p} (not provided)"),
                     None => p.to_string(),
                 })
                 .collect();
-            trace
-                .push(
-                    Rule::Com3,
-                    "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
+            let provided = self.m.fs.nothing_found(Rule::Com3, &candidates, trace);
+            let text = if provided == "nothing" {
+                "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)".to_owned()
+            } else {
+                format!(
+                    "LoadLibrary: no DLL is where it looks ({provided}); taken as absent: ERROR_MOD_NOT_FOUND"
                 )
+            };
+            trace
+                .push(Rule::Com3, text)
                 .at(shown.join("; "))
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
@@ -597,10 +603,8 @@ impl Session<'_> {
             };
             let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
-            let file = self
-                .locate(&exe, self.m.os)
-                .into_iter()
-                .find_map(|p| self.m.fs.get(&p));
+            let located = self.locate(&exe, self.m.os);
+            let file = located.iter().find_map(|p| self.m.fs.get(p));
             let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
                 Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
                     trace
@@ -622,6 +626,11 @@ impl Session<'_> {
                 }
                 found => {
                     let why = match found {
+                        None if self.m.fs.nothing_found(Rule::Com3, &located, trace)
+                            != "nothing" =>
+                        {
+                            "the executable is not provided (nothing says whether it exists; taken as absent)"
+                        }
                         None => "the executable does not exist",
                         Some((_, n)) if !n.starts => "the executable does not start",
                         Some(_) => "the server never registers this class object",
