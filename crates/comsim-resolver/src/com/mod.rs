@@ -401,13 +401,14 @@ impl Session<'_> {
                     None => p.to_string(),
                 })
                 .collect();
+            let unknown = candidates.iter().any(|p| self.m.fs.is_unknown(p));
             let provided = self.m.fs.nothing_found(Rule::Com3, &candidates, trace);
-            let text = if provided == "nothing" {
-                "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)".to_owned()
-            } else {
+            let text = if unknown {
                 format!(
                     "LoadLibrary: no DLL is where it looks ({provided}); taken as absent: ERROR_MOD_NOT_FOUND"
                 )
+            } else {
+                "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)".to_owned()
             };
             trace
                 .push(Rule::Com3, text)
@@ -625,10 +626,12 @@ impl Session<'_> {
                     })
                 }
                 found => {
+                    if found.is_none() {
+                        // On a partial machine, an executable nobody declared is an assumption.
+                        self.m.fs.nothing_found(Rule::Com3, &located, trace);
+                    }
                     let why = match found {
-                        None if self.m.fs.nothing_found(Rule::Com3, &located, trace)
-                            != "nothing" =>
-                        {
+                        None if located.iter().any(|p| self.m.fs.is_unknown(p)) => {
                             "the executable is not provided (nothing says whether it exists; taken as absent)"
                         }
                         None => "the executable does not exist",
