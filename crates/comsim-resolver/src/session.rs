@@ -31,6 +31,8 @@ pub struct ConfigView {
     pub private_paths: Vec<String>,
     /// `<dependentAssembly>`s: the redirects and codebases the binder applies (BIND-1, BIND-4).
     pub dependent_assemblies: Vec<comsim_appconfig::DependentAssembly>,
+    /// `<loadFromRemoteSources enabled="true"/>` (BIND-4).
+    pub load_from_remote_sources: bool,
 }
 
 /// A running client process. Steps run in order in the same process: runtimes loaded by one

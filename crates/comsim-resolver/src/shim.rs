@@ -99,10 +99,14 @@ impl Session<'_> {
             .parent()
             .join(&format!("{}.config", stem_path.file_name()));
         let Some(file) = self.m.fs.get(&path) else {
+            let found = self
+                .m
+                .fs
+                .nothing_found(Rule::Shim4, std::slice::from_ref(&path), trace);
             trace
                 .push(Rule::Shim4, "no configuration file")
                 .at(path.to_string())
-                .found("nothing");
+                .found(found);
             return Ok(());
         };
         match comsim_appconfig::parse_config(&file.path.to_string(), &file.bytes) {
@@ -122,6 +126,7 @@ impl Session<'_> {
                         .is_some_and(|s| s.use_legacy_v2_runtime_activation_policy),
                     private_paths: cfg.private_paths.clone(),
                     dependent_assemblies: cfg.dependent_assemblies.clone(),
+                    load_from_remote_sources: cfg.load_from_remote_sources,
                 };
                 let c = &self.config;
                 trace

@@ -30,6 +30,7 @@ pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
 pub const INPROC_LOAD_FAILURE: &str = "inproc-load-failure";
 pub const SXS_DUPLICATE_CLSID: &str = "sxs-duplicate-clsid";
 pub const MSCOREE_NO_CLASS: &str = "mscoree-no-class";
+pub const REMOTE_CODEBASE: &str = "remote-codebase";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -259,6 +260,20 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: REMOTE_CODEBASE,
+        rule: Rule::Bind4,
+        values: &[
+            (
+                "load",
+                "CLR 4 loads an assembly a CodeBase finds on a network share in full trust: COM's load does not ask for the remote-source check",
+            ),
+            (
+                "refuse",
+                "CLR 4 refuses it as Assembly.LoadFrom does (FileLoadException 0x80131515) unless the .config has <loadFromRemoteSources enabled=\"true\"/>",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -400,6 +415,11 @@ impl Switches {
         self.value()
     }
 
+    /// `remote-codebase` (BIND-4).
+    pub fn remote_codebase(&self) -> RemoteCodebase {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -431,6 +451,7 @@ pub enum Switch {
     InprocLoadFailure = 14,
     SxsDuplicateClsid = 15,
     MscoreeNoClass = 16,
+    RemoteCodebase = 17,
 }
 
 impl Switch {
@@ -656,6 +677,17 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `remote-codebase` (BIND-4): what CLR 4 does with an assembly a CodeBase finds on a
+    /// network share.
+    RemoteCodebase for RemoteCodebase {
+        /// `load`: loaded in full trust, no check.
+        Load,
+        /// `refuse`: FileLoadException 0x80131515 unless `<loadFromRemoteSources>` allows it.
+        Refuse,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -733,9 +765,10 @@ mod tests {
         check::<InprocLoadFailure>(INPROC_LOAD_FAILURE, &["next", "stop"]);
         check::<SxsDuplicateClsid>(SXS_DUPLICATE_CLSID, &["first", "refuse"]);
         check::<MscoreeNoClass>(MSCOREE_NO_CLASS, &["classnotreg", "classnotavailable"]);
+        check::<RemoteCodebase>(REMOTE_CODEBASE, &["load", "refuse"]);
         assert_eq!(
             SWITCHES.len(),
-            17,
+            18,
             "a new switch needs its value type and a line here"
         );
     }

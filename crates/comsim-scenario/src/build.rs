@@ -272,6 +272,8 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
     let mut m = Machine::new(os);
     if let Some(vars) = &raw.environment {
         environment(ctx, &mut m, vars)?;
+        // The standard system files follow the Windows directory.
+        m.install_system_files();
     }
     match &raw.clrs {
         None => {
@@ -333,6 +335,22 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
                     format!("`{path}` is already a file of the machine"),
                 )
                 .with_note(format!("declared first by {first}")));
+        }
+    }
+    files_world(ctx, &mut m, &raw)?;
+    for t in &raw.absent {
+        let path = win_path(ctx, t)?;
+        let span = t.span();
+        if let Err(first) =
+            m.fs.declare_absent(path.clone(), origin(ctx, &span, "[machine] absent"))
+        {
+            return Err(ctx
+                .err_at(
+                    codes::SCENARIO_DUPLICATE_FILE,
+                    t,
+                    format!("`{path}` is declared absent, but it is a file of the machine"),
+                )
+                .with_note(format!("declared by {first}")));
         }
     }
     Ok(m)
@@ -406,7 +424,7 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
             drive = Some((d, value));
             continue;
         }
-        let path = win_path(ctx, value)?;
+        let path = local_folder(ctx, value, known)?;
         match known {
             "SystemRoot" | "windir" => {
                 if let Some((w, _)) = &windows
@@ -449,6 +467,51 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
         }
         (None, None) => Ok(()),
     }
+}
+
+/// `[machine] files` and `complete_dirs`: whether a path nobody declared does not exist
+/// (`complete`, the default) or is unknown (`partial`), and the directories a partial machine
+/// declares complete.
+fn files_world(ctx: &Ctx<'_>, m: &mut Machine, raw: &RawMachine) -> Result<(), Diagnostic> {
+    let partial = match &raw.files {
+        None => false,
+        Some(t) => one_of(ctx, t, "files", &[("complete", false), ("partial", true)])?,
+    };
+    let Some(dirs) = &raw.complete_dirs else {
+        if partial {
+            m.fs.set_partial(Vec::new());
+        }
+        return Ok(());
+    };
+    if !partial {
+        let at = dirs.first().map_or(0..0, |t| t.span());
+        return Err(ctx.err(
+            codes::SCENARIO_FIELD,
+            &at,
+            "`complete_dirs` goes with `files = \"partial\"`: with complete files (the default) every directory is complete",
+        ));
+    }
+    let mut complete = Vec::new();
+    for t in dirs {
+        complete.push(
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?,
+        );
+    }
+    m.fs.set_partial(complete);
+    Ok(())
+}
+
+/// A folder of `[machine.environment]`: an absolute path on a local drive, not on a share.
+fn local_folder(ctx: &Ctx<'_>, value: &Text, known: &str) -> Result<WinPath, Diagnostic> {
+    let path = win_path(ctx, value)?;
+    if path.is_on_share() {
+        return Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            value,
+            format!("`{known}` is a folder of a local drive, not a network share (`{path}`)"),
+        ));
+    }
+    Ok(path)
 }
 
 fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {

@@ -41,6 +41,15 @@ pub(crate) struct RawMachine {
     pub assembly: Vec<Spanned<RawAssembly>>,
     #[serde(default)]
     pub native: Vec<Spanned<RawNative>>,
+    /// Paths with no file: standard system files the machine lacks (COM-3), or files a
+    /// partial machine states are absent.
+    #[serde(default)]
+    pub absent: Vec<Text>,
+    /// `"complete"` (the default: what is not declared does not exist) or `"partial"` (a path
+    /// nobody declared is unknown).
+    pub files: Option<Text>,
+    /// With `files = "partial"`: directories whose files are all declared.
+    pub complete_dirs: Option<Vec<Text>>,
 }
 
 /// An entry of `machine.registry`: `"file.reg"` or `{ file = "file.reg", view = 32, as = "standard-user" }`.

@@ -203,6 +203,8 @@ impl Serialize for RequestRun {
             #[serde(skip_serializing_if = "Option::is_none")]
             what_if: Option<&'a str>,
             outcome: &'a Outcome,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            assumptions: &'a [comsim_resolver::Assumption],
             trace: &'a Trace,
             checks: &'a [Check],
         }
@@ -210,6 +212,7 @@ impl Serialize for RequestRun {
             clr: self.clr,
             what_if: self.what_if.as_deref(),
             outcome: &self.run.outcome,
+            assumptions: &self.run.trace.assumptions,
             trace: &self.run.trace,
             checks: &self.checks,
         }

@@ -24,7 +24,7 @@ use crate::switches::{
     ClrClassThreading, InprocLoadFailure, LocalServerExpand, Setting, SwitchValue, TreatAsCycle,
 };
 use crate::trace::{Rule, Trace};
-use crate::vfs::WinPath;
+use crate::vfs::{VFile, WinPath};
 
 /// A string value of COM's registry read, if the key and value exist.
 fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
@@ -215,6 +215,9 @@ impl Session<'_> {
                 let info =
                     find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
                 let assembly = info.map(|i| i.assembly).unwrap_or_default();
+                if let Err(hr) = self.load_library(&server.module, true, trace) {
+                    return Some(Err(hr));
+                }
                 let origin = ManagedOrigin::Sxs {
                     runtime: server
                         .runtime_version
@@ -278,6 +281,10 @@ impl Session<'_> {
                         tm.as_deref().unwrap_or("(none)")
                     ));
                 Some(if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
+                    // COM loads the shim as it loads any in-process server (SHIM-1 begins there).
+                    if let Err(hr) = self.load_library(dll, true, trace) {
+                        return Some(Err(hr));
+                    }
                     self.mscoree(
                         clsid,
                         ManagedOrigin::Registry,
@@ -385,25 +392,20 @@ impl Session<'_> {
         }
     }
 
-    /// Where `LoadLibraryEx` looks for an in-process server (COM-3). A full path is the file
-    /// itself (System32 redirected for a 32-bit process, as in [`Self::locate`]). A name without
-    /// one goes through the standard search order with SafeDllSearchMode on: the application's
-    /// directory, the system directory (SysWOW64 for a 32-bit process on 64-bit Windows), the
-    /// 16-bit system directory, the Windows directory, then the current directory; `PATH` is not
-    /// modelled. The search is a trace step, so a DLL found in the current directory shows why.
-    fn dll_search(&self, raw: &str, trace: &mut Trace) -> Vec<WinPath> {
+    /// Where `LoadLibraryEx` looks for an in-process server (COM-3), and whether `raw` is a full
+    /// path. A full path is the file itself (System32 redirected for a 32-bit process, as in
+    /// [`Self::locate`]). A name without one goes through the standard search order with
+    /// SafeDllSearchMode on: the application's directory, the system directory (SysWOW64 for a
+    /// 32-bit process on 64-bit Windows), the 16-bit system directory, the Windows directory,
+    /// then the current directory; `PATH` is not modelled.
+    fn search_candidates(&self, raw: &str) -> (Vec<WinPath>, bool) {
         let name = raw.trim().trim_matches('"');
         if WinPath::parse(name).is_ok() {
-            return self.locate(name, self.p.bitness);
+            return (self.locate(name, self.p.bitness), true);
         }
-        let system = if self.p.bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-            "SysWOW64"
-        } else {
-            "System32"
-        };
         let dirs = [
             self.p.exe.parent(),
-            self.m.windows.join(system),
+            self.m.system_directory(self.p.bitness),
             self.m.windows.join("System"),
             self.m.windows.clone(),
             self.p.cwd.clone(),
@@ -415,38 +417,75 @@ impl Session<'_> {
                 candidates.push(c);
             }
         }
-        let hit = candidates.iter().find(|p| self.m.fs.exists(p));
+        (candidates, false)
+    }
+
+    /// The search of [`Self::search_candidates`] for a name without a path, as a trace step, so
+    /// a DLL found in the current directory shows why.
+    fn trace_search(
+        &self,
+        raw: &str,
+        candidates: &[WinPath],
+        hit: Option<&WinPath>,
+        trace: &mut Trace,
+    ) {
+        let name = raw.trim().trim_matches('"');
+        let system = self.m.system_directory(self.p.bitness);
         trace
             .push(
                 Rule::Com3,
                 format!(
-                    "LoadLibrary: {name} is not a full path; the search order: application directory, {system}, System, Windows directory, current directory {}",
+                    "LoadLibrary: {name} is not a full path; the search order: application directory, {}, System, Windows directory, current directory {}",
+                    system.file_name(),
                     self.p.cwd
                 ),
             )
             .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
             .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
-        candidates
     }
 
-    /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
-    /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
-    fn native_inproc(
+    /// COM-3: `LoadLibraryEx` of an in-process server in this process. The first file the search
+    /// finds is the one loaded: it must exist (0x8007007E), be readable (0x80070005), be a
+    /// native image (CLASS_E_CLASSNOTAVAILABLE) of the process's bitness (0x800700C1). With
+    /// `quiet_standard`, a standard system file left as Windows installs it (mscoree.dll in the
+    /// system directory) loads without a trace step; anything else is traced.
+    fn load_library(
         &self,
-        clsid: Guid,
-        dll: &str,
-        threading_model: Option<&str>,
-        apartment: Apartment,
+        raw: &str,
+        quiet_standard: bool,
         trace: &mut Trace,
-    ) -> Result<Server, HResult> {
-        let candidates = self.dll_search(dll, trace);
-        let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
-            let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
-            trace
-                .push(
-                    Rule::Com3,
-                    "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
+    ) -> Result<&VFile, HResult> {
+        let (candidates, full) = self.search_candidates(raw);
+        let hit = candidates.iter().find_map(|p| self.m.fs.get(p));
+        if let Some(f) = hit
+            && quiet_standard
+            && self.m.fs.is_standard(&f.path)
+        {
+            return Ok(f);
+        }
+        if !full {
+            self.trace_search(raw, &candidates, hit.map(|f| &f.path), trace);
+        }
+        let Some(file) = hit else {
+            let shown: Vec<String> = candidates
+                .iter()
+                .map(|p| match self.m.fs.absent_origin(p) {
+                    Some(origin) => format!("{p} (absent: {origin})"),
+                    None if self.m.fs.is_unknown(p) => format!("{p} (not provided)"),
+                    None => p.to_string(),
+                })
+                .collect();
+            let unknown = candidates.iter().any(|p| self.m.fs.is_unknown(p));
+            let provided = self.m.fs.nothing_found(Rule::Com3, &candidates, trace);
+            let text = if unknown {
+                format!(
+                    "LoadLibrary: no DLL is where it looks ({provided}); taken as absent: ERROR_MOD_NOT_FOUND"
                 )
+            } else {
+                "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)".to_owned()
+            };
+            trace
+                .push(Rule::Com3, text)
                 .at(shown.join("; "))
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
@@ -494,6 +533,36 @@ impl Session<'_> {
                 .found(HResult::BAD_EXE_FORMAT.to_string());
             return Err(HResult::BAD_EXE_FORMAT);
         }
+        if quiet_standard {
+            trace
+                .push(
+                    Rule::Com3,
+                    format!(
+                        "LoadLibrary loads {} from {}",
+                        file.path.file_name(),
+                        file.path
+                    ),
+                )
+                .at(file.path.to_string())
+                .found(file.origin.clone());
+        }
+        Ok(file)
+    }
+
+    /// A native in-process DLL: it must load (COM-3, [`Self::load_library`]) and serve the
+    /// class (CLASS_E_CLASSNOTAVAILABLE).
+    fn native_inproc(
+        &self,
+        clsid: Guid,
+        dll: &str,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let file = self.load_library(dll, false, trace)?;
+        let Some(image) = file.native() else {
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        };
         if !image.serves.contains(&clsid) {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
@@ -603,10 +672,8 @@ impl Session<'_> {
             };
             let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
-            let file = self
-                .locate(&exe, self.m.os)
-                .into_iter()
-                .find_map(|p| self.m.fs.get(&p));
+            let located = self.locate(&exe, self.m.os);
+            let file = located.iter().find_map(|p| self.m.fs.get(p));
             let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
                 Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
                     trace
@@ -627,7 +694,14 @@ impl Session<'_> {
                     })
                 }
                 found => {
+                    if found.is_none() {
+                        // On a partial machine, an executable nobody declared is an assumption.
+                        self.m.fs.nothing_found(Rule::Com3, &located, trace);
+                    }
                     let why = match found {
+                        None if located.iter().any(|p| self.m.fs.is_unknown(p)) => {
+                            "the executable is not provided (nothing says whether it exists; taken as absent)"
+                        }
                         None => "the executable does not exist",
                         Some((_, n)) if !n.starts => "the executable does not start",
                         Some(_) => "the server never registers this class object",
@@ -712,6 +786,11 @@ impl Session<'_> {
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
             }
+            if surrogate.is_empty()
+                && let Err(hr) = self.surrogate_host(bitness, trace)
+            {
+                return Some(Err(hr));
+            }
             return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
         trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
@@ -785,12 +864,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let exe = if custom.is_empty() {
-            let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-                "SysWOW64"
-            } else {
-                "System32"
-            };
-            self.m.windows.join(system).join("dllhost.exe")
+            self.surrogate_host(bitness, trace)?
         } else {
             match self.locate(custom, bitness).into_iter().next() {
                 Some(p) => p,
@@ -831,7 +905,9 @@ impl Session<'_> {
         let result = match sub.failed.take() {
             Some(_) => Err(None),
             None => sub
-                .mscoree_class(clsid, ManagedOrigin::Registry, trace)
+                .load_library("mscoree.dll", true, trace)
+                .map(|_| ())
+                .and_then(|()| sub.mscoree_class(clsid, ManagedOrigin::Registry, trace))
                 .map_err(Some),
         };
         match result {
@@ -866,6 +942,37 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
                     )
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
+    /// COM-3: the default surrogate, `dllhost.exe` in the system directory of its bitness
+    /// (SysWOW64 for a 32-bit one on 64-bit Windows). A machine without it cannot start the
+    /// surrogate: CO_E_SERVER_EXEC_FAILURE.
+    fn surrogate_host(&self, bitness: Bitness, trace: &mut Trace) -> Result<WinPath, HResult> {
+        let exe = self.m.system_directory(bitness).join("dllhost.exe");
+        let found = self.m.fs.get(&exe).and_then(|f| f.native().map(|n| (f, n)));
+        match found {
+            Some((_, n)) if n.bitness == bitness && n.starts => Ok(exe),
+            other => {
+                let why = match other {
+                    None => match self.m.fs.absent_origin(&exe) {
+                        Some(origin) => format!("it does not exist (absent: {origin})"),
+                        None => "it does not exist".to_owned(),
+                    },
+                    Some((_, n)) if n.bitness != bitness => {
+                        format!("it is a {} image, not {bitness}", n.bitness)
+                    }
+                    Some(_) => "it does not start".to_owned(),
+                };
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("the surrogate dllhost.exe cannot start: {why}; CO_E_SERVER_EXEC_FAILURE"),
+                    )
+                    .at(exe.to_string())
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
@@ -1513,5 +1620,100 @@ mod tests {
                 (Err(HResult::BAD_EXE_FORMAT), Vec::new())
             );
         }
+    }
+
+    /// COM-3: mscoree.dll is loaded from the process's system directory before the shim runs:
+    /// a 64-bit client finds System32's, a 32-bit one SysWOW64's. Declared absent it fails with
+    /// 0x8007007E; replaced by an image of the other bitness, 0x800700C1; the standard file
+    /// loads without a trace step.
+    #[test]
+    fn com3_mscoree_loads_from_the_system_directory_of_the_process_bitness() {
+        let base = Machine::new(Bitness::B64);
+        let load = |m: &Machine, bitness: Bitness, raw: &str| {
+            let p = process(r"C:\App\App.exe", ClientKind::Native, bitness);
+            let sw = Switches::default();
+            let s = Session::start(m, &p, &sw, None);
+            let mut trace = Trace::default();
+            let r = s
+                .load_library(raw, true, &mut trace)
+                .map(|f| f.path.to_string());
+            (r, trace.steps.len())
+        };
+        assert_eq!(
+            load(&base, Bitness::B64, "mscoree.dll"),
+            (Ok(r"C:\Windows\System32\mscoree.dll".to_owned()), 0)
+        );
+        assert_eq!(
+            load(&base, Bitness::B32, "mscoree.dll"),
+            (Ok(r"C:\Windows\SysWOW64\mscoree.dll".to_owned()), 0)
+        );
+        // A full path into System32 is redirected for a 32-bit process.
+        assert_eq!(
+            load(&base, Bitness::B32, r"C:\Windows\System32\mscoree.dll").0,
+            Ok(r"C:\Windows\SysWOW64\mscoree.dll".to_owned())
+        );
+        let mut missing = base.clone();
+        missing
+            .fs
+            .declare_absent(
+                WinPath::parse(r"C:\Windows\SysWOW64\mscoree.dll").expect("a path"),
+                "test".into(),
+            )
+            .expect("no file there");
+        assert_eq!(
+            load(&missing, Bitness::B32, "mscoree.dll").0,
+            Err(HResult::MOD_NOT_FOUND)
+        );
+        assert!(load(&missing, Bitness::B64, "mscoree.dll").0.is_ok());
+        let mut wrong = base.clone();
+        wrong
+            .fs
+            .insert(native(
+                r"C:\Windows\SysWOW64\mscoree.dll",
+                Bitness::B64,
+                vec![],
+            ))
+            .expect("a new file");
+        assert_eq!(
+            load(&wrong, Bitness::B32, "mscoree.dll").0,
+            Err(HResult::BAD_EXE_FORMAT)
+        );
+        // 32-bit Windows has one System32, of 32-bit images.
+        let x86 = Machine::new(Bitness::B32);
+        assert_eq!(
+            load(&x86, Bitness::B32, "mscoree.dll").0,
+            Ok(r"C:\Windows\System32\mscoree.dll".to_owned())
+        );
+    }
+
+    /// COM-3: the default surrogate is dllhost.exe in the system directory of its bitness; a
+    /// machine without it cannot start the surrogate (CO_E_SERVER_EXEC_FAILURE).
+    #[test]
+    fn com3_the_default_surrogate_needs_dllhost_of_its_bitness() {
+        let mut m = Machine::new(Bitness::B64);
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let host = |m: &Machine, b: Bitness| {
+            let s = Session::start(m, &p, &sw, None);
+            s.surrogate_host(b, &mut Trace::default())
+                .map(|p| p.to_string())
+        };
+        assert_eq!(
+            host(&m, Bitness::B32),
+            Ok(r"C:\Windows\SysWOW64\dllhost.exe".to_owned())
+        );
+        m.fs.declare_absent(
+            WinPath::parse(r"C:\Windows\SysWOW64\dllhost.exe").expect("a path"),
+            "test".into(),
+        )
+        .expect("no file there");
+        assert_eq!(
+            host(&m, Bitness::B32),
+            Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+        );
+        assert_eq!(
+            host(&m, Bitness::B64),
+            Ok(r"C:\Windows\System32\dllhost.exe".to_owned())
+        );
     }
 }
