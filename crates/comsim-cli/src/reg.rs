@@ -20,12 +20,18 @@ pub enum RegCommand {
     Export(ExportArgs),
 }
 
-/// How the .reg files are loaded and how the registry is then read.
+/// How the hive and .reg files are loaded and how the registry is then read.
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// A .reg file to import; several apply in order, as successive imports would.
-    #[arg(long = "reg", value_name = "FILE", required = true)]
+    /// A .reg file to import; several apply in order, as successive imports would, after the
+    /// hive files.
+    #[arg(long = "reg", value_name = "FILE", required_unless_present = "hive")]
     pub reg: Vec<PathBuf>,
+    /// A registry hive file (regf) to read, at MOUNT (a key path such as `HKLM\SOFTWARE`,
+    /// `HKCU` or `HKU\S-1-5-21-…`); without `=MOUNT`, a file named SOFTWARE, SYSTEM,
+    /// NTUSER.DAT, UsrClass.dat or DEFAULT goes where Windows loads it. Read before the .reg files.
+    #[arg(long = "hive", value_name = "FILE[=MOUNT]")]
+    pub hive: Vec<String>,
     /// Import as regedit does, skipping malformed lines with a warning, instead of failing on the
     /// first one.
     #[arg(long)]
@@ -139,8 +145,14 @@ pub fn run(cmd: RegCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-/// Imports every file in order; prints lenient-mode warnings; an error aborts.
-pub fn load(args: &LoadArgs, err: &mut dyn Write) -> Result<Registry, String> {
+/// Reads every hive file, then imports every .reg file in order; prints guessed mount points and
+/// lenient-mode warnings; an error aborts. With `focus`, a hive mounted above that key only has
+/// the keys on the way to it and below it read (what `reg query` and `export` show).
+pub fn load(
+    args: &LoadArgs,
+    focus: Option<&KeyPath>,
+    err: &mut dyn Write,
+) -> Result<Registry, String> {
     let opts = ImportOptions {
         mode: if args.lenient {
             Mode::Lenient
@@ -158,6 +170,9 @@ pub fn load(args: &LoadArgs, err: &mut dyn Write) -> Result<Registry, String> {
         }),
     };
     let mut reg = Registry::new();
+    for arg in &args.hive {
+        load_hive(&mut reg, arg, focus.filter(|_| args.view == Bits::B64), err)?;
+    }
     for path in &args.reg {
         let display = path.display().to_string();
         match comsim_regfile::import_file(&mut reg, path, &display, &opts) {
@@ -170,6 +185,34 @@ pub fn load(args: &LoadArgs, err: &mut dyn Write) -> Result<Registry, String> {
         }
     }
     Ok(reg)
+}
+
+/// One `--hive FILE[=MOUNT]`.
+fn load_hive(
+    reg: &mut Registry,
+    arg: &str,
+    focus: Option<&KeyPath>,
+    err: &mut dyn Write,
+) -> Result<(), String> {
+    let (file, given) = comsim_hive::split_hive_arg(arg);
+    let (mount, how) = comsim_hive::resolve_mount(file, given).map_err(|d| d.to_string())?;
+    if how == comsim_hive::MountSource::Guessed {
+        let _ = writeln!(
+            err,
+            "note: {file}: read at {mount} (guessed from the file name; write `{file}=KEY` to choose)"
+        );
+    }
+    // In the 64-bit view a stored path is read as written (REG-3 redirects only the 32-bit
+    // view), so a key below the mount point needs only its own subtree.
+    let only: &[String] = match focus {
+        Some(f) if f.root == mount.root && f.starts_with(&mount) => {
+            &f.components[mount.components.len()..]
+        }
+        _ => &[],
+    };
+    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, only)
+        .map(|_| ())
+        .map_err(|d| d.to_string())
 }
 
 fn access(args: &LoadArgs) -> Access {
@@ -191,7 +234,7 @@ const NOT_FOUND: &str = "ERROR: The system was unable to find the specified regi
 
 fn query(a: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = load(&a.load, err)?;
+    let reg = load(&a.load, Some(&path), err)?;
     let access = access(&a.load);
     let Some(key) = reg.open(&path, &access) else {
         let _ = writeln!(err, "{NOT_FOUND}");
@@ -370,7 +413,7 @@ fn key_json(
 
 fn export(a: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = load(&a.load, err)?;
+    let reg = load(&a.load, Some(&path), err)?;
     let Some(bytes) = comsim_regfile::export(&reg, &path, &access(&a.load)) else {
         let _ = writeln!(err, "{NOT_FOUND}");
         return Ok(EXIT_NOT_FOUND);

@@ -53,7 +53,7 @@ pub fn resolve_mount(
                     codes::HIVE_MOUNT,
                     format!("{file}: cannot tell where this hive goes from its name"),
                 )
-                .with_note("give the key it is loaded at: `FILE=HKLM\\SOFTWARE` (a SOFTWARE hive), `FILE=HKCU` (NTUSER.DAT), `FILE=HKCU\\Software\\Classes` (UsrClass.dat)")
+                .with_note("give the key it is loaded at (`--hive FILE=KEY`, or `mount = 'KEY'` in a scenario): HKLM\\SOFTWARE for a SOFTWARE hive, HKCU or HKU\\<SID> for an NTUSER.DAT, HKCU\\Software\\Classes for a UsrClass.dat")
             });
     };
     let path = KeyPath::parse(given).map_err(|e| {
