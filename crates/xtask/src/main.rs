@@ -4,6 +4,8 @@
 //!   with comsim's lenient importer, and compares the registries key by key and value by value.
 //! - `conformance-sxs`: builds activation contexts from curated and generated manifest sets with
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
+//! - `conformance-hive`: reads every hive fixture with comsim-hive and with hivexregedit, and
+//!   compares the registries.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod conformance;
 mod deviations;
 mod generate;
+mod hive;
 mod replay_bench;
 mod rng;
 mod sxs;
@@ -33,6 +36,8 @@ enum Command {
     ConformanceReg(conformance::Args),
     /// Compare comsim's activation contexts and SxsLookupClrGuid with Wine's (needs `wine` on PATH).
     ConformanceSxs(sxs::Args),
+    /// Compare comsim's hive reader with hivexregedit --export (needs libhivex-bin, libwin-hivex-perl).
+    ConformanceHive(hive::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
 }
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
+        Command::ConformanceHive(args) => hive::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
     }
 }
