@@ -117,7 +117,7 @@ pub(crate) fn read_base_block(file: &str, bytes: &[u8]) -> Result<BaseBlock, Dia
     check_type_and_format(file, field(28), field(32))?;
     let bins_len = field(40) as usize;
     let available = bytes.len() - BASE_BLOCK_LEN;
-    if bins_len == 0 || bins_len % BASE_BLOCK_LEN != 0 || bins_len > available {
+    if bins_len == 0 || !bins_len.is_multiple_of(BASE_BLOCK_LEN) || bins_len > available {
         return Err(at(
             file,
             40,
@@ -182,7 +182,7 @@ pub(crate) fn scan_bins(file: &str, bins: &[u8]) -> Result<BitSet, Diagnostic> {
                 format!("the hive bin says it is at offset {own}; it is at {pos}"),
             ));
         }
-        if size == 0 || size % BASE_BLOCK_LEN != 0 || size > bins.len() - pos {
+        if size == 0 || !size.is_multiple_of(BASE_BLOCK_LEN) || size > bins.len() - pos {
             return Err(at(
                 file,
                 abs + 8,
@@ -209,7 +209,7 @@ fn scan_cells(
     while pos < end {
         let raw = u32_at(bins, pos).unwrap_or_default() as i32;
         let size = raw.unsigned_abs() as usize;
-        if size < 8 || size % 8 != 0 || size > end - pos {
+        if size < 8 || !size.is_multiple_of(8) || size > end - pos {
             return Err(at(
                 file,
                 BASE_BLOCK_LEN + pos,

@@ -108,7 +108,7 @@ impl<'a> Cells<'a> {
         from: usize,
     ) -> Result<Cell<'a>, Diagnostic> {
         let o = off as usize;
-        if o % 8 != 0 || o >= self.bins.len() || !self.starts.get(o / 8) {
+        if !o.is_multiple_of(8) || o >= self.bins.len() || !self.starts.get(o / 8) {
             return Err(at(
                 self.file,
                 from,

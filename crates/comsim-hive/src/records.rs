@@ -27,7 +27,7 @@ fn decode_name(bytes: &[u8], compressed: bool) -> Option<String> {
     if compressed {
         return Some(bytes.iter().map(|&b| char::from(b)).collect());
     }
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = bytes

@@ -82,14 +82,14 @@ fn a_shared_subkey_list_is_refused_not_read_twice() {
         ..Key::default()
     });
     let mut bytes = write(&root, Layout { leaf_max: 512 });
-    let cell = |b: &[u8], off: usize| 4096 + off + 4;
+    let cell = |off: usize| 4096 + off + 4;
     let u32_at =
         |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
-    let root_nk = cell(&bytes, u32_at(&bytes, 36));
-    let list = cell(&bytes, u32_at(&bytes, root_nk + 28));
+    let root_nk = cell(u32_at(&bytes, 36));
+    let list = cell(u32_at(&bytes, root_nk + 28));
     let (a, b) = (
-        cell(&bytes, u32_at(&bytes, list + 4)),
-        cell(&bytes, u32_at(&bytes, list + 12)),
+        cell(u32_at(&bytes, list + 4)),
+        cell(u32_at(&bytes, list + 12)),
     );
     let a_list = bytes[a + 28..a + 32].to_vec();
     bytes[b + 20..b + 24].copy_from_slice(&1u32.to_le_bytes());
