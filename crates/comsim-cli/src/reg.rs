@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use comsim_diag::Diagnostic;
 use comsim_regfile::{Encoding, ImportOptions, Mode};
-use comsim_registry::{Access, KeyPath, MergeMode, OpenKey, Registry, Value, View, Writer};
+use comsim_registry::{Access, KeyPath, MergeMode, OpenKey, Registry, Root, Value, View, Writer};
 use serde::Serialize;
 
 use crate::codes;
@@ -202,17 +202,35 @@ fn load_hive(
             "note: {file}: read at {mount} (guessed from the file name; write `{file}=KEY` to choose)"
         );
     }
-    // In the 64-bit view a stored path is read as written (REG-3 redirects only the 32-bit
-    // view), so a key below the mount point needs only its own subtree.
-    let only: &[String] = match focus {
-        Some(f) if f.root == mount.root && f.starts_with(&mount) => {
-            &f.components[mount.components.len()..]
-        }
-        _ => &[],
-    };
-    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, only)
+    let only = focus.map(|f| only_below(f, &mount)).unwrap_or_default();
+    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, &only)
         .map(|_| ())
         .map_err(|d| d.to_string())
+}
+
+/// The path below `mount` that a read of `focus` in the 64-bit view can reach, or nothing (read
+/// the whole hive). In that view a stored path is read as written (REG-3 redirects only the
+/// 32-bit view), and `HKEY_CLASSES_ROOT\X` is `HKLM\Software\Classes\X` or
+/// `HKCU\Software\Classes\X` (REG-1), so only the keys on the way to the focus and below it
+/// matter.
+fn only_below(focus: &KeyPath, mount: &KeyPath) -> Vec<String> {
+    let stored: Vec<KeyPath> = if focus.root == Root::ClassesRoot {
+        [Root::LocalMachine, Root::CurrentUser]
+            .into_iter()
+            .map(|root| {
+                let mut c = vec!["Software".to_owned(), "Classes".to_owned()];
+                c.extend(focus.components.iter().cloned());
+                KeyPath::new(root, c)
+            })
+            .collect()
+    } else {
+        vec![focus.clone()]
+    };
+    stored
+        .into_iter()
+        .find(|f| f.starts_with(mount))
+        .map(|f| f.components[mount.components.len()..].to_vec())
+        .unwrap_or_default()
 }
 
 fn access(args: &LoadArgs) -> Access {
@@ -425,4 +443,33 @@ fn export(a: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
             .map_err(|e| format!("error: cannot write {}: {e}", a.output.display()))?;
     }
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod hive_focus_tests {
+    use super::*;
+
+    fn path(s: &str) -> KeyPath {
+        KeyPath::parse(s).unwrap()
+    }
+
+    #[test]
+    fn reg1_a_classes_root_query_reads_only_that_subtree_of_either_classes_hive() {
+        let f = path("HKCR\\CLSID\\{X}");
+        assert_eq!(
+            only_below(&f, &path("HKLM\\SOFTWARE")),
+            ["Classes", "CLSID", "{X}"]
+        );
+        assert_eq!(
+            only_below(&f, &path("HKCU\\Software\\Classes")),
+            ["CLSID", "{X}"]
+        );
+        assert_eq!(
+            only_below(&path("HKLM\\SOFTWARE\\Microsoft"), &path("HKLM\\SOFTWARE")),
+            ["Microsoft"]
+        );
+        // A focus above the mount point, or elsewhere, reads the whole hive.
+        assert!(only_below(&path("HKCU"), &path("HKCU\\Software\\Classes")).is_empty());
+        assert!(only_below(&path("HKU\\S-1"), &path("HKLM\\SOFTWARE")).is_empty());
+    }
 }

@@ -6,6 +6,7 @@
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
 //! - `conformance-hive`: reads every hive fixture with comsim-hive and with hivexregedit, and
 //!   compares the registries.
+//! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive (docs/performance.md).
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 
@@ -17,6 +18,7 @@ mod conformance;
 mod deviations;
 mod generate;
 mod hive;
+mod hive_bench;
 mod replay_bench;
 mod rng;
 mod sxs;
@@ -38,6 +40,8 @@ enum Command {
     ConformanceSxs(sxs::Args),
     /// Compare comsim's hive reader with hivexregedit --export (needs libhivex-bin, libwin-hivex-perl).
     ConformanceHive(hive::Args),
+    /// Time `comsim reg query` on a generated ~40 MB hive, with `cat` as a floor (docs/performance.md).
+    HiveBench(hive_bench::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
 }
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
         Command::ConformanceHive(args) => hive::run(&args),
+        Command::HiveBench(args) => hive_bench::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
     }
 }
