@@ -523,12 +523,24 @@ fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {
 fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Result<(), Diagnostic> {
     let (name, name_span, view, as_user) = match entry.get_ref() {
         RawRegistry::File(f) => (f.as_str(), entry.span(), None, None),
-        RawRegistry::Table(t) => (
-            t.file.get_ref().as_str(),
-            t.file.span(),
-            t.view.as_ref(),
-            t.as_user.as_ref(),
-        ),
+        RawRegistry::Table(t) => match (&t.file, &t.hive) {
+            (Some(file), None) if t.mount.is_none() => (
+                file.get_ref().as_str(),
+                file.span(),
+                t.view.as_ref(),
+                t.as_user.as_ref(),
+            ),
+            (None, Some(hive)) if t.view.is_none() && t.as_user.is_none() => {
+                return read_hive(ctx, m, hive, t.mount.as_ref());
+            }
+            _ => {
+                return Err(ctx.err(
+                    codes::SCENARIO_FIELD,
+                    &entry.span(),
+                    "a `machine.registry` table takes either `file` (a .reg file, with `view` and `as`) or `hive` (a hive file, with `mount`)",
+                ));
+            }
+        },
     };
     let view = reg_view(ctx, view, m.os)?;
     let admin = reg_admin(ctx, as_user)?;
@@ -547,6 +559,35 @@ fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Resul
         ))
     })?;
     crate::machine_step::import_trace(&mut m.setup, &file.display, view, admin, &report);
+    Ok(())
+}
+
+/// A `machine.registry` entry `{ hive = "…", mount = "…" }`: a registry hive file read at its
+/// mount point (guessed from the file name without `mount`). The hive is the machine's stored
+/// registry, so no view or rights apply: its keys land where the file holds them.
+fn read_hive(
+    ctx: &Ctx<'_>,
+    m: &mut Machine,
+    hive: &Text,
+    mount: Option<&Text>,
+) -> Result<(), Diagnostic> {
+    let file = ctx.read(hive)?;
+    let given = mount.map(|t| t.get_ref().as_str());
+    let span = mount.map_or_else(|| hive.span(), Spanned::span);
+    let (path, _) = comsim_hive::resolve_mount(hive.get_ref(), given).map_err(|d| {
+        let mut e = ctx.err(codes::SCENARIO_VALUE, &span, d.message);
+        e.notes = d.notes;
+        e
+    })?;
+    // A hive has no lines: the error (which names the file and the byte offset) is placed at
+    // the entry that reads it.
+    comsim_hive::load_bytes(&mut m.registry, &file.display, &file.bytes, &path, &[]).map_err(
+        |d| {
+            let mut e = ctx.err(d.code, &hive.span(), d.message);
+            e.notes = d.notes;
+            e
+        },
+    )?;
     Ok(())
 }
 

@@ -52,7 +52,8 @@ pub(crate) struct RawMachine {
     pub complete_dirs: Option<Vec<Text>>,
 }
 
-/// An entry of `machine.registry`: `"file.reg"` or `{ file = "file.reg", view = 32, as = "standard-user" }`.
+/// An entry of `machine.registry`: `"file.reg"`, `{ file = "file.reg", view = 32, as = "standard-user" }`
+/// or a hive file, `{ hive = "SOFTWARE" }` / `{ hive = "x.dat", mount = "HKU\\S-1-5-21-…" }`.
 #[derive(Debug)]
 pub(crate) enum RawRegistry {
     File(String),
@@ -62,7 +63,9 @@ pub(crate) enum RawRegistry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRegistryTable {
-    pub file: Text,
+    pub file: Option<Text>,
+    pub hive: Option<Text>,
+    pub mount: Option<Text>,
     pub view: Option<Spanned<i64>>,
     #[serde(rename = "as")]
     pub as_user: Option<Text>,
@@ -75,7 +78,7 @@ impl<'de> Deserialize<'de> for RawRegistry {
             type Value = RawRegistry;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a .reg file name, or a table `{ file = \"…\", view = 32, as = \"standard-user\" }`",
+                    "a .reg file name, or a table `{ file = \"…\", view = 32, as = \"standard-user\" }` or `{ hive = \"SOFTWARE\", mount = \"…\" }`",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRegistry, E> {
