@@ -10,6 +10,7 @@ pub mod reg;
 pub mod regasm;
 pub mod replay;
 pub mod sxs;
+pub mod term;
 
 /// Exit code: the command did what was asked.
 pub const EXIT_OK: u8 = 0;

@@ -5,8 +5,9 @@
 //! renders the [`Replay`](comsim_scenario::Replay) as text ([`text`]) or JSON ([`json`],
 //! described in `docs/json.md`).
 //!
-//! Text output is laid out in fixed columns (never the terminal's width), so the same scenario
-//! gives the same bytes everywhere; colour is added only for a terminal or `--color always`.
+//! Text output is laid out for `--width`, `COLUMNS` or the terminal's width, and for a fixed 147
+//! columns when none is given (a file or a pipe), so the same scenario gives the same bytes
+//! everywhere; colour is added only for a terminal or `--color always`.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -38,6 +39,10 @@ pub struct ReplayArgs {
     /// Colour the text output: `auto` when standard output is a terminal (and NO_COLOR is not set).
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
+    /// The width of the text output; else `COLUMNS`, else the terminal's width, else 147 (two
+    /// 70-column runs side by side). Below 140 the two CLRs' runs are shown one after the other.
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,6 +101,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
                             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     }
                 },
+                width: crate::term::output_width(a.width),
             };
             text::write(&scenario, &replayer, paint, out)?.failed > 0
         }
