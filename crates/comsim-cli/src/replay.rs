@@ -15,10 +15,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 
-use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
 mod json;
+mod mermaid;
 mod text;
 
 #[derive(Debug, Args)]
@@ -30,8 +30,10 @@ pub struct ReplayArgs {
     /// each, shown side by side.
     #[arg(long, value_enum, default_value = "both", value_name = "CLR")]
     pub clr: ClrArg,
+    /// `text` (the trace side by side), `json` (docs/json.md), or `mermaid` (Markdown with a
+    /// Mermaid flowchart of each request's path, which renders on GitHub).
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: ReplayFormat,
     /// Set a behaviour switch of an inferred rule, after the scenario's own (`runtime-match=exact`);
     /// may be repeated, the later wins.
     #[arg(long = "switch", value_name = "NAME=VALUE")]
@@ -43,6 +45,13 @@ pub struct ReplayArgs {
     /// 70-column runs side by side). Below 140 the two CLRs' runs are shown one after the other.
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    Text,
+    Json,
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,12 +95,13 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
     let failed = match a.format {
-        Format::Json => {
+        ReplayFormat::Mermaid => mermaid::write(&scenario, &replayer, out)?.failed > 0,
+        ReplayFormat::Json => {
             let replay = replayer.into_replay();
             json::write(&a.scenario, &scenario, &replay, out)?;
             replay.failed()
         }
-        Format::Text => {
+        ReplayFormat::Text => {
             let paint = text::Paint {
                 on: match a.color {
                     ColorArg::Always => true,

@@ -157,6 +157,58 @@ fn closed_pipe_ends_quietly_with_exit_0() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// The Mermaid rendering (`--format mermaid`) of three scenarios: two CLRs that take different
+/// paths, failures with their HRESULTs, and a process that does not start. `.ci/run` has
+/// Mermaid's own parser read the charts of every bundled scenario.
+#[test]
+fn scenario_mermaid() {
+    for name in [
+        "classic-32bit-client-32bit-regasm",
+        "bind-failures",
+        "sxs-startup-failure",
+    ] {
+        let arg = format!("fixtures/scenarios/{name}");
+        let text = shown(&["replay", &arg, "--format", "mermaid"]);
+        insta::with_settings!({ snapshot_suffix => name }, {
+            insta::assert_snapshot!(text);
+        });
+    }
+}
+
+/// The README shows the chart of one request; it is the one comsim draws today.
+#[test]
+fn readme_mermaid_example_is_what_comsim_draws() {
+    let o = comsim(&[
+        "replay",
+        "fixtures/scenarios/progid-lookup",
+        "--format",
+        "mermaid",
+    ]);
+    let step = o
+        .stdout
+        .split("\n## ")
+        .find(|s| s.starts_with("Step 4:"))
+        .expect("progid-lookup has a step 4");
+    let chart = &step[step.find("```mermaid").expect("a chart")..];
+    let chart = &chart[..chart.find("\n```\n").expect("the chart ends") + 4];
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    // The README indents the chart under a list item.
+    let indented: String = chart
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_owned()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
+    assert!(
+        readme.contains(&indented),
+        "README.md's Mermaid example differs from what comsim draws now:\n{indented}"
+    );
+}
+
 /// The JSON rendering of a scenario with request runs and machine steps (an import, a denied
 /// delete, a delete), whole.
 #[test]

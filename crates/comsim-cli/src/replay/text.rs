@@ -328,7 +328,7 @@ fn process_summary(p: &Process) -> String {
     )
 }
 
-fn clr_heading(s: &Scenario, f: Option<Clr>) -> String {
+pub(super) fn clr_heading(s: &Scenario, f: Option<Clr>) -> String {
     match f {
         None => "no CLR".to_owned(),
         Some(f) => {
@@ -796,7 +796,7 @@ fn stacked(s: &Scenario, left: &RequestRun, right: &RequestRun, p: Paint, o: &mu
 
 /// Aligns two sequences on their longest common subsequence: equal items face each other, and
 /// the differing items between two matches are paired in order. Long inputs are paired by index.
-fn align<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(Option<usize>, Option<usize>)> {
+pub(super) fn align<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(Option<usize>, Option<usize>)> {
     let (n, m) = (a.len(), b.len());
     if n.saturating_mul(m) > 4_000_000 {
         return (0..n.max(m))
