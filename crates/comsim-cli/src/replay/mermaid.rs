@@ -123,8 +123,8 @@ fn column(s: &Scenario, step: usize, k: usize, r: &RequestRun, diff: &[bool], o:
         id(end),
         if failed { "fail" } else { "ok" }
     );
-    for n in 0..end {
-        match steps[n].found.as_deref() {
+    for (n, step) in steps.iter().enumerate() {
+        match step.found.as_deref() {
             Some(found) => {
                 let _ = writeln!(o, "    {} -->|\"{}\"| {}", id(n), label(found), id(n + 1));
             }
