@@ -391,6 +391,27 @@ fn labelled(
     }
 }
 
+/// The scenario's description, indented by two: as written when its lines fit the width, else
+/// each paragraph (lines up to a blank one) re-wrapped to the width as one text.
+fn description(d: &str, p: Paint, o: &mut String) {
+    let room = p.width.saturating_sub(2);
+    let lines: Vec<&str> = d.trim_end().lines().collect();
+    if lines.iter().all(|l| l.chars().count() <= room) {
+        for l in lines {
+            line(o, format!("  {l}"));
+        }
+        return;
+    }
+    for (i, para) in d.trim_end().split("\n\n").enumerate() {
+        if i > 0 {
+            line(o, "");
+        }
+        for chunk in wrap(&para.split_whitespace().collect::<Vec<_>>().join(" "), room, room) {
+            line(o, format!("  {chunk}"));
+        }
+    }
+}
+
 /// A heading field, `label` padded to 10 columns, with its text wrapped under the text.
 fn field(o: &mut String, p: Paint, label: &str, text: &str, painted_text: String) {
     let head = format!("{label:<10}");
@@ -439,9 +460,7 @@ pub(super) fn write(
 fn heading(s: &Scenario, switches: &Switches, clrs: &[Option<Clr>], p: Paint, o: &mut String) {
     prose_in(o, p, &s.title, 2, Style::Bold);
     if let Some(d) = &s.description {
-        for l in d.trim_end().lines() {
-            prose_in(o, p, &format!("  {l}"), 0, Style::Plain);
-        }
+        description(d, p, o);
     }
     line(o, "");
     line(o, format!("scenario: {}", s.path.display()));
