@@ -17,6 +17,7 @@ use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
+mod html;
 mod json;
 mod mermaid;
 mod text;
@@ -30,8 +31,9 @@ pub struct ReplayArgs {
     /// each, shown side by side.
     #[arg(long, value_enum, default_value = "both", value_name = "CLR")]
     pub clr: ClrArg,
-    /// `text` (the trace side by side), `json` (docs/json.md), or `mermaid` (Markdown with a
-    /// Mermaid flowchart of each request's path, which renders on GitHub).
+    /// `text` (the trace side by side), `json` (docs/json.md), `mermaid` (Markdown with a
+    /// Mermaid flowchart of each request's path, which renders on GitHub), or `html` (one
+    /// self-contained page: the runs side by side, the path drawn, every rule's text).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReplayFormat,
     /// Set a behaviour switch of an inferred rule, after the scenario's own (`runtime-match=exact`);
@@ -52,6 +54,7 @@ pub enum ReplayFormat {
     Text,
     Json,
     Mermaid,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +98,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
     let failed = match a.format {
+        ReplayFormat::Html => html::write(&scenario, &replayer, out)?.failed > 0,
         ReplayFormat::Mermaid => mermaid::write(&scenario, &replayer, out)?.failed > 0,
         ReplayFormat::Json => {
             let replay = replayer.into_replay();

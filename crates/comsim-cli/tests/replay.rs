@@ -175,6 +175,30 @@ fn scenario_mermaid() {
     }
 }
 
+/// The HTML rendering (`--format html`) of three scenarios, whole: one self-contained page each.
+/// `cargo xtask browser-html` opens them in headless Chromium.
+#[test]
+fn scenario_html() {
+    for name in [
+        "classic-32bit-client-32bit-regasm",
+        "bind-failures",
+        "regasm-seed-002-version-subkeys",
+    ] {
+        let arg = format!("fixtures/scenarios/{name}");
+        let o = comsim(&["replay", &arg, "--format", "html"]);
+        assert!(o.stderr.is_empty(), "{}", o.stderr);
+        // Self-contained: nothing is fetched from elsewhere.
+        for outside in ["<script", "<link", "src=", "http://", "https://", "url("] {
+            let html = o.stdout.replace("http://www.w3.org/2000/svg", "");
+            let html = html.split("<section id=\"rules\">").next().unwrap_or(&html);
+            assert!(!html.contains(outside), "{name}: the page holds {outside}");
+        }
+        insta::with_settings!({ snapshot_suffix => name }, {
+            insta::assert_snapshot!(o.stdout);
+        });
+    }
+}
+
 /// The README shows the chart of one request; it is the one comsim draws today.
 #[test]
 fn readme_mermaid_example_is_what_comsim_draws() {

@@ -76,7 +76,10 @@ fn examples(md: &str) -> Vec<Example> {
                 e.expected.push(l.trim_end().to_owned());
             }
         } else {
-            panic!("docs/tutorial.md:{}: output before any `$ comsim` command", n + 1);
+            panic!(
+                "docs/tutorial.md:{}: output before any `$ comsim` command",
+                n + 1
+            );
         }
     }
     out
@@ -122,7 +125,10 @@ fn every_tutorial_command_prints_what_the_tutorial_shows() {
 
 #[test]
 fn tutorial_commands_split_like_a_shell() {
-    assert_eq!(split(r"replay a\b  --x 'c d'"), ["replay", r"a\b", "--x", "c d"]);
+    assert_eq!(
+        split(r"replay a\b  --x 'c d'"),
+        ["replay", r"a\b", "--x", "c d"]
+    );
 }
 
 /// The tutorial has its six lessons, each with a command.
@@ -137,8 +143,13 @@ fn tutorial_has_the_six_lessons() {
         "Two CLRs in one process",
         "Per-user registration and elevation",
     ] {
-        let at = md.find(lesson).unwrap_or_else(|| panic!("lesson {lesson:?}"));
+        let at = md
+            .find(lesson)
+            .unwrap_or_else(|| panic!("lesson {lesson:?}"));
         let next = md[at..].find("\n## ").map_or(md.len(), |n| at + n);
-        assert!(md[at..next].contains("$ comsim "), "lesson {lesson:?} runs nothing");
+        assert!(
+            md[at..next].contains("$ comsim "),
+            "lesson {lesson:?} runs nothing"
+        );
     }
 }

@@ -4,6 +4,8 @@
 //!   with comsim's lenient importer, and compares the registries key by key and value by value.
 //! - `conformance-sxs`: builds activation contexts from curated and generated manifest sets with
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
+//! - `browser-html`: opens the HTML pages `comsim replay --format html` writes in headless
+//!   Chromium and checks that they load cleanly and draw one box per trace step.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod browser;
 mod conformance;
 mod deviations;
 mod generate;
@@ -33,6 +36,8 @@ enum Command {
     ConformanceReg(conformance::Args),
     /// Compare comsim's activation contexts and SxsLookupClrGuid with Wine's (needs `wine` on PATH).
     ConformanceSxs(sxs::Args),
+    /// Open `comsim replay --format html` pages in headless Chromium and check what it built.
+    BrowserHtml(browser::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
 }
@@ -43,5 +48,6 @@ fn main() -> ExitCode {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
+        Command::BrowserHtml(args) => browser::run(&args),
     }
 }

@@ -69,7 +69,7 @@ fn chart(s: &Scenario, rr: &RequestStepRun) -> String {
 }
 
 /// For each run, which of its trace steps the other run does not have (none with one run).
-fn differing_steps(runs: &[RequestRun]) -> Vec<Vec<bool>> {
+pub(super) fn differing_steps(runs: &[RequestRun]) -> Vec<Vec<bool>> {
     let mut marks: Vec<Vec<bool>> = runs
         .iter()
         .map(|r| vec![false; r.run.trace.steps.len()])
@@ -148,14 +148,14 @@ fn node_text(t: &TraceStep) -> String {
     label(&text)
 }
 
-fn is_failure(o: &Outcome) -> bool {
+pub(super) fn is_failure(o: &Outcome) -> bool {
     matches!(
         o,
         Outcome::Exception { .. } | Outcome::Hresult { .. } | Outcome::StartupFailure { .. }
     )
 }
 
-fn outcome_text(o: &Outcome) -> String {
+pub(super) fn outcome_text(o: &Outcome) -> String {
     match o {
         Outcome::Managed { .. } | Outcome::ComObject { .. } | Outcome::Null { .. } => {
             let ty = o

@@ -232,7 +232,7 @@ fn server_fields(s: &Server, out: &mut Vec<(String, String)>) {
 }
 
 /// The outcome's kind and its non-empty fields, named as expectations name them.
-fn outcome_fields(o: &Outcome) -> Vec<(String, String)> {
+pub(super) fn outcome_fields(o: &Outcome) -> Vec<(String, String)> {
     let mut f = Vec::new();
     match o {
         Outcome::Managed { loaded, created } => {
@@ -309,7 +309,7 @@ fn field_lines(key: &str, value: &str, width: usize) -> Vec<Line> {
         .collect()
 }
 
-fn process_summary(p: &Process) -> String {
+pub(super) fn process_summary(p: &Process) -> String {
     let client = match (p.client, p.preloads_clr) {
         (ClientKind::Managed, _) => "managed client",
         (ClientKind::Native, false) => "native client",
@@ -406,7 +406,11 @@ fn description(d: &str, p: Paint, o: &mut String) {
         if i > 0 {
             line(o, "");
         }
-        for chunk in wrap(&para.split_whitespace().collect::<Vec<_>>().join(" "), room, room) {
+        for chunk in wrap(
+            &para.split_whitespace().collect::<Vec<_>>().join(" "),
+            room,
+            room,
+        ) {
             line(o, format!("  {chunk}"));
         }
     }
