@@ -45,6 +45,14 @@ pub const REGASM_SAVE: Code = Code::new(&CodeInfo::new(
     "regasm-save",
     "a file regasm wrote (a .reg or .tlb) cannot be saved to disk",
 ));
+pub const EXPLAIN_ID: Code = Code::new(&CodeInfo::new(
+    "explain-id",
+    "`comsim explain` was given neither a rule ID nor an HRESULT, nor text holding one",
+));
+pub const EXPLAIN_INPUT: Code = Code::new(&CodeInfo::new(
+    "explain-input",
+    "`comsim explain -` cannot read standard input",
+));
 
 /// Every code the `comsim` commands report.
 pub const ALL: &[Code] = &[
@@ -58,4 +66,6 @@ pub const ALL: &[Code] = &[
     MANIFEST_PE,
     REGASM_UNSUPPORTED,
     REGASM_SAVE,
+    EXPLAIN_ID,
+    EXPLAIN_INPUT,
 ];

@@ -6,10 +6,12 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod codes;
+pub mod explain;
 pub mod reg;
 pub mod regasm;
 pub mod replay;
 pub mod sxs;
+pub mod term;
 
 /// Exit code: the command did what was asked.
 pub const EXIT_OK: u8 = 0;
@@ -43,6 +45,10 @@ pub enum Command {
     /// Run regasm on a scenario's machine: print what regasm prints (exit 0, or 100 after an
     /// error, as regasm), and with --diff the registry difference it made.
     Regasm(regasm::RegasmArgs),
+    /// Explain a rule ID or an HRESULT (or an error message holding one): the rule's text,
+    /// sources and switches, or the HRESULT's name, exception and messages, and the bundled
+    /// scenarios that show it.
+    Explain(explain::ExplainArgs),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -66,5 +72,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
+        Command::Explain(args) => explain::run(args, out, err),
     }
 }

@@ -5,8 +5,9 @@
 //! renders the [`Replay`](comsim_scenario::Replay) as text ([`text`]) or JSON ([`json`],
 //! described in `docs/json.md`).
 //!
-//! Text output is laid out in fixed columns (never the terminal's width), so the same scenario
-//! gives the same bytes everywhere; colour is added only for a terminal or `--color always`.
+//! Text output is laid out for `--width`, `COLUMNS` or the terminal's width, and for a fixed 147
+//! columns when none is given (a file or a pipe), so the same scenario gives the same bytes
+//! everywhere; colour is added only for a terminal or `--color always`.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -14,10 +15,11 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 
-use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
+mod html;
 mod json;
+mod mermaid;
 mod text;
 
 #[derive(Debug, Args)]
@@ -29,8 +31,11 @@ pub struct ReplayArgs {
     /// each, shown side by side.
     #[arg(long, value_enum, default_value = "both", value_name = "CLR")]
     pub clr: ClrArg,
+    /// `text` (the trace side by side), `json` (docs/json.md), `mermaid` (Markdown with a
+    /// Mermaid flowchart of each request's path, which renders on GitHub), or `html` (one
+    /// self-contained page: the runs side by side, the path drawn, every rule's text).
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: ReplayFormat,
     /// Set a behaviour switch of an inferred rule, after the scenario's own (`runtime-match=exact`);
     /// may be repeated, the later wins.
     #[arg(long = "switch", value_name = "NAME=VALUE")]
@@ -38,6 +43,18 @@ pub struct ReplayArgs {
     /// Colour the text output: `auto` when standard output is a terminal (and NO_COLOR is not set).
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
+    /// The width of the text output; else `COLUMNS`, else the terminal's width, else 147 (two
+    /// 70-column runs side by side). Below 140 the two CLRs' runs are shown one after the other.
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    Text,
+    Json,
+    Mermaid,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,12 +98,14 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
     let failed = match a.format {
-        Format::Json => {
+        ReplayFormat::Html => html::write(&scenario, &replayer, out)?.failed > 0,
+        ReplayFormat::Mermaid => mermaid::write(&scenario, &replayer, out)?.failed > 0,
+        ReplayFormat::Json => {
             let replay = replayer.into_replay();
             json::write(&a.scenario, &scenario, &replay, out)?;
             replay.failed()
         }
-        Format::Text => {
+        ReplayFormat::Text => {
             let paint = text::Paint {
                 on: match a.color {
                     ColorArg::Always => true,
@@ -96,6 +115,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
                             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     }
                 },
+                width: crate::term::output_width(a.width),
             };
             text::write(&scenario, &replayer, paint, out)?.failed > 0
         }

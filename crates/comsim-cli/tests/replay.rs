@@ -78,6 +78,161 @@ fn scenario() {
     }
 }
 
+/// Below 140 columns the two CLRs' runs of a step are shown one after the other, the steps and
+/// fields that differ from the other run marked `*`; every line fits the width asked for, except
+/// a word longer than the room, which is cut.
+#[test]
+fn narrow_width_stacks_the_two_clrs() {
+    let arg = "fixtures/scenarios/classic-32bit-client-32bit-regasm";
+    let text = shown(&["replay", arg, "--clr", "both", "--width", "100"]);
+    for l in text.lines() {
+        assert!(
+            l.chars().count() <= 100,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
+    assert!(!text.contains(" | "), "no side-by-side row at 100 columns");
+    insta::assert_snapshot!(text);
+}
+
+/// `COLUMNS` sets the width when `--width` does not, and `--width` wins over it; with neither
+/// (and no terminal) the layout is the fixed 147 columns, whatever the environment.
+#[test]
+fn width_comes_from_the_flag_then_columns() {
+    let arg = "fixtures/scenarios/classic-32bit-client-32bit-regasm";
+    let run = |columns: Option<&str>, extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_comsim"));
+        cmd.args(["replay", arg])
+            .args(extra)
+            .current_dir(root())
+            .env_clear();
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        String::from_utf8(cmd.output().expect("comsim runs").stdout).expect("UTF-8")
+    };
+    let default = run(None, &[]);
+    let widest = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest(&default) <= 147 && default.contains(" | "));
+    assert_eq!(run(Some("100"), &[]), run(None, &["--width", "100"]));
+    assert_eq!(run(Some("100"), &["--width", "147"]), default);
+    assert_eq!(run(Some("not a number"), &[]), default);
+}
+
+/// Writing to a reader that has gone (`comsim reg query ... | head -1`) ends quietly with exit 0:
+/// the reader asked for no more, so nothing failed. The output is made far larger than a pipe's
+/// buffer, so that comsim is still writing when the reader goes.
+#[test]
+fn closed_pipe_ends_quietly_with_exit_0() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("comsim-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let reg = dir.join("many.reg");
+    let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Pipe\\Key{i:05}]\r\n\"Value\"=\"{i:0>60}\"\r\n"
+        ));
+    }
+    std::fs::write(&reg, text).expect("write the .reg");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_comsim"))
+        .args(["reg", "query", r"HKLM\SOFTWARE\Pipe", "-s", "--reg"])
+        .arg(&reg)
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("comsim starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("one line");
+    // The reader is dropped here: the pipe is closed, as `head -1` closes it.
+    let out = child.wait_with_output().expect("comsim ends");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!first.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// The Mermaid rendering (`--format mermaid`) of three scenarios: two CLRs that take different
+/// paths, failures with their HRESULTs, and a process that does not start. `.ci/run` has
+/// Mermaid's own parser read the charts of every bundled scenario.
+#[test]
+fn scenario_mermaid() {
+    for name in [
+        "classic-32bit-client-32bit-regasm",
+        "bind-failures",
+        "sxs-startup-failure",
+    ] {
+        let arg = format!("fixtures/scenarios/{name}");
+        let text = shown(&["replay", &arg, "--format", "mermaid"]);
+        insta::with_settings!({ snapshot_suffix => name }, {
+            insta::assert_snapshot!(text);
+        });
+    }
+}
+
+/// The HTML rendering (`--format html`) of three scenarios, whole: one self-contained page each.
+/// `cargo xtask browser-html` opens them in headless Chromium.
+#[test]
+fn scenario_html() {
+    for name in [
+        "classic-32bit-client-32bit-regasm",
+        "bind-failures",
+        "regasm-seed-002-version-subkeys",
+    ] {
+        let arg = format!("fixtures/scenarios/{name}");
+        let o = comsim(&["replay", &arg, "--format", "html"]);
+        assert!(o.stderr.is_empty(), "{}", o.stderr);
+        // Self-contained: nothing is fetched from elsewhere.
+        for outside in ["<script", "<link", "src=", "http://", "https://", "url("] {
+            let html = o.stdout.replace("http://www.w3.org/2000/svg", "");
+            let html = html.split("<section id=\"rules\">").next().unwrap_or(&html);
+            assert!(!html.contains(outside), "{name}: the page holds {outside}");
+        }
+        insta::with_settings!({ snapshot_suffix => name }, {
+            insta::assert_snapshot!(o.stdout);
+        });
+    }
+}
+
+/// The README shows the chart of one request; it is the one comsim draws today.
+#[test]
+fn readme_mermaid_example_is_what_comsim_draws() {
+    let o = comsim(&[
+        "replay",
+        "fixtures/scenarios/progid-lookup",
+        "--format",
+        "mermaid",
+    ]);
+    let step = o
+        .stdout
+        .split("\n## ")
+        .find(|s| s.starts_with("Step 4:"))
+        .expect("progid-lookup has a step 4");
+    let chart = &step[step.find("```mermaid").expect("a chart")..];
+    let chart = &chart[..chart.find("\n```\n").expect("the chart ends") + 4];
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    // The README indents the chart under a list item.
+    let indented: String = chart
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_owned()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
+    assert!(
+        readme.contains(&indented),
+        "README.md's Mermaid example differs from what comsim draws now:\n{indented}"
+    );
+}
+
 /// The JSON rendering of a scenario with request runs and machine steps (an import, a denied
 /// delete, a delete), whole.
 #[test]

@@ -37,6 +37,11 @@ impl HResult {
         TABLE.iter().find(|i| i.code == self.0)
     }
 
+    /// Every HRESULT this crate knows, with its names and system message.
+    pub fn known() -> &'static [HResultInfo] {
+        TABLE
+    }
+
     /// The system message (FormatMessage), or a generic text for an unknown code.
     pub fn system_message(self) -> String {
         match self.info() {

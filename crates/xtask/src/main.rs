@@ -7,6 +7,8 @@
 //! - `conformance-hive`: reads every hive fixture with comsim-hive and with hivexregedit, and
 //!   compares the registries.
 //! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive (docs/performance.md).
+//! - `browser-html`: opens the HTML pages `comsim replay --format html` writes in headless
+//!   Chromium and checks that they load cleanly and draw one box per trace step.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod browser;
 mod conformance;
 mod deviations;
 mod generate;
@@ -42,6 +45,8 @@ enum Command {
     ConformanceHive(hive::Args),
     /// Time `comsim reg query` on a generated ~40 MB hive, with `cat` as a floor (docs/performance.md).
     HiveBench(hive_bench::Args),
+    /// Open `comsim replay --format html` pages in headless Chromium and check what it built.
+    BrowserHtml(browser::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
 }
@@ -54,5 +59,6 @@ fn main() -> ExitCode {
         Command::ConformanceHive(args) => hive::run(&args),
         Command::HiveBench(args) => hive_bench::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
+        Command::BrowserHtml(args) => browser::run(&args),
     }
 }

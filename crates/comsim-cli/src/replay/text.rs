@@ -7,14 +7,19 @@ use comsim_resolver::{
 use std::borrow::Cow;
 use std::io::Write;
 
+use crate::term::wrap;
+
 use comsim_resolver::Switches;
 use comsim_scenario::{
     Action, Check, Clr, MachineStep, MachineStepRun, Replayer, RequestRun, Scenario, Step, StepRun,
     Summary,
 };
 
-/// The width of each column when two runs are shown side by side.
-const COLUMN: usize = 70;
+/// Below this width the two runs of a step are shown one after the other instead of side by side
+/// (two columns narrower than about 66 characters wrap most trace steps onto several lines).
+const STACK_BELOW: usize = 140;
+/// What a side-by-side row adds to its two columns: `"  * "` before, `" | "` between.
+const ROW_FRAME: usize = 7;
 /// The width the rule ID of a trace step is padded to, with the gap after it.
 const RULE_WIDTH: usize = 12;
 
@@ -29,13 +34,27 @@ enum Style {
     Bold,
 }
 
+/// How the text is drawn: in colour or not, and the width it is laid out for
+/// (`crate::term::output_width`).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Paint {
     /// Whether to colour (ANSI escapes).
     pub(super) on: bool,
+    /// The width lines are wrapped to.
+    pub(super) width: usize,
 }
 
 impl Paint {
+    /// The width of each column when two runs are shown side by side.
+    fn column(self) -> usize {
+        self.width.saturating_sub(ROW_FRAME) / 2
+    }
+
+    /// Whether two runs are shown one after the other.
+    fn stacked(self) -> bool {
+        self.width < STACK_BELOW
+    }
+
     fn paint(self, text: &str, style: Style) -> String {
         let code = match style {
             Style::Plain => return text.to_owned(),
@@ -95,70 +114,6 @@ impl Line {
         }
         s
     }
-}
-
-/// Word-wraps `text` into lines of at most `first` characters, then `rest`; a word longer than
-/// a line is cut. Line breaks in the text become spaces.
-fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
-    let flat: String = text
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    if flat.chars().count() <= first {
-        return vec![flat];
-    }
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut cur_len = 0;
-    let width = |n: usize| if n == 0 { first } else { rest }.max(1);
-    for word in flat.split(' ').filter(|w| !w.is_empty()) {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let w = width(lines.len());
-            let gap = usize::from(cur_len > 0);
-            if cur_len + gap + word.len() <= w {
-                if gap == 1 {
-                    cur.push(' ');
-                }
-                cur.extend(word.iter());
-                cur_len += gap + word.len();
-                break;
-            }
-            if cur_len > 0 && word.len() <= width(lines.len() + 1) {
-                lines.push(std::mem::take(&mut cur));
-                cur_len = 0;
-                continue;
-            }
-            // The word does not fit on a line of its own: cut it, after a path separator when
-            // one falls in the second half of the room.
-            let room = w.saturating_sub(cur_len + gap);
-            if room == 0 {
-                lines.push(std::mem::take(&mut cur));
-                cur_len = 0;
-                continue;
-            }
-            let room = word[..room]
-                .iter()
-                .rposition(|c| matches!(c, '\\' | '/'))
-                .map(|i| i + 1)
-                .filter(|cut| *cut > room / 2)
-                .unwrap_or(room);
-            if gap == 1 {
-                cur.push(' ');
-            }
-            cur.extend(word[..room].iter());
-            lines.push(std::mem::take(&mut cur));
-            cur_len = 0;
-            word.drain(..room);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if cur_len > 0 || lines.is_empty() {
-        lines.push(cur);
-    }
-    lines
 }
 
 /// The lines of one trace step, numbered `n`, in a column `width` wide (`usize::MAX`: no limit).
@@ -277,7 +232,7 @@ fn server_fields(s: &Server, out: &mut Vec<(String, String)>) {
 }
 
 /// The outcome's kind and its non-empty fields, named as expectations name them.
-fn outcome_fields(o: &Outcome) -> Vec<(String, String)> {
+pub(super) fn outcome_fields(o: &Outcome) -> Vec<(String, String)> {
     let mut f = Vec::new();
     match o {
         Outcome::Managed { loaded, created } => {
@@ -354,7 +309,7 @@ fn field_lines(key: &str, value: &str, width: usize) -> Vec<Line> {
         .collect()
 }
 
-fn process_summary(p: &Process) -> String {
+pub(super) fn process_summary(p: &Process) -> String {
     let client = match (p.client, p.preloads_clr) {
         (ClientKind::Managed, _) => "managed client",
         (ClientKind::Native, false) => "native client",
@@ -373,7 +328,7 @@ fn process_summary(p: &Process) -> String {
     )
 }
 
-fn clr_heading(s: &Scenario, f: Option<Clr>) -> String {
+pub(super) fn clr_heading(s: &Scenario, f: Option<Clr>) -> String {
     match f {
         None => "no CLR".to_owned(),
         Some(f) => {
@@ -390,6 +345,82 @@ fn clr_heading(s: &Scenario, f: Option<Clr>) -> String {
 fn line(o: &mut String, l: impl AsRef<str>) {
     o.push_str(l.as_ref().trim_end());
     o.push('\n');
+}
+
+/// A line of prose: `painted` when `plain` (the same text without colour) fits the width, else
+/// `plain` word-wrapped, its continuation lines indented `hang` past the line's own indentation,
+/// and painted whole in `style`.
+fn prose(o: &mut String, p: Paint, plain: &str, painted: String, hang: usize, style: Style) {
+    let body = plain.trim_start();
+    let indent = plain.len() - body.len();
+    labelled(o, p, &plain[..indent], body, painted, indent + hang, style);
+}
+
+/// [`prose`] for text in one style.
+fn prose_in(o: &mut String, p: Paint, text: &str, hang: usize, style: Style) {
+    prose(o, p, text, p.paint(text, style), hang, style);
+}
+
+/// `head` (kept as it is, spaces and all) then `body`: `painted` (the whole line, coloured) when
+/// it fits the width, else `body` word-wrapped after `head`, continuation lines indented `cont`.
+fn labelled(
+    o: &mut String,
+    p: Paint,
+    head: &str,
+    body: &str,
+    painted: String,
+    cont: usize,
+    style: Style,
+) {
+    let head_width = head.chars().count();
+    if head_width + body.chars().count() <= p.width {
+        line(o, painted);
+        return;
+    }
+    let first = p.width.saturating_sub(head_width);
+    for (i, chunk) in wrap(body, first, p.width.saturating_sub(cont))
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 {
+            head.to_owned()
+        } else {
+            " ".repeat(cont)
+        };
+        line(o, format!("{lead}{}", p.paint(&chunk, style)));
+    }
+}
+
+/// The scenario's description, indented by two: as written when its lines fit the width, else
+/// each paragraph (lines up to a blank one) re-wrapped to the width as one text.
+fn description(d: &str, p: Paint, o: &mut String) {
+    let room = p.width.saturating_sub(2);
+    let lines: Vec<&str> = d.trim_end().lines().collect();
+    if lines.iter().all(|l| l.chars().count() <= room) {
+        for l in lines {
+            line(o, format!("  {l}"));
+        }
+        return;
+    }
+    for (i, para) in d.trim_end().split("\n\n").enumerate() {
+        if i > 0 {
+            line(o, "");
+        }
+        for chunk in wrap(
+            &para.split_whitespace().collect::<Vec<_>>().join(" "),
+            room,
+            room,
+        ) {
+            line(o, format!("  {chunk}"));
+        }
+    }
+}
+
+/// A heading field, `label` padded to 10 columns, with its text wrapped under the text.
+fn field(o: &mut String, p: Paint, label: &str, text: &str, painted_text: String) {
+    let head = format!("{label:<10}");
+    let painted = format!("{head}{painted_text}");
+    labelled(o, p, &head, text, painted, 10, Style::Plain);
 }
 
 /// Runs the replay and writes the text report as it goes: the heading, each step as soon as it
@@ -431,24 +462,18 @@ pub(super) fn write(
 
 /// The title, description, scenario file, process, machine setup, switches and CLRs.
 fn heading(s: &Scenario, switches: &Switches, clrs: &[Option<Clr>], p: Paint, o: &mut String) {
-    line(o, p.paint(&s.title, Style::Bold));
+    prose_in(o, p, &s.title, 2, Style::Bold);
     if let Some(d) = &s.description {
-        for l in d.trim_end().lines() {
-            line(o, format!("  {l}"));
-        }
+        description(d, p, o);
     }
     line(o, "");
     line(o, format!("scenario: {}", s.path.display()));
-    line(o, format!("process:  {}", process_summary(&s.process)));
+    let process = process_summary(&s.process);
+    field(o, p, "process:", &process, process.clone());
     for step in &s.machine.setup.steps {
-        line(
-            o,
-            format!(
-                "setup:    {} {}",
-                p.paint(step.rule.as_str(), Style::Rule),
-                step.text
-            ),
-        );
+        let rule = step.rule.as_str();
+        let painted = format!("{} {}", p.paint(rule, Style::Rule), step.text);
+        field(o, p, "setup:", &format!("{rule} {}", step.text), painted);
     }
     let nd = switches.non_default();
     line(
@@ -469,38 +494,39 @@ fn heading(s: &Scenario, switches: &Switches, clrs: &[Option<Clr>], p: Paint, o:
         }
         [Some(f)] => format!("on {}", clr_heading(s, Some(*f))),
         families => format!(
-            "{}, side by side (* marks lines that differ)",
+            "{}, {} (* marks lines that differ)",
             families
                 .iter()
                 .map(|f| clr_heading(s, *f))
                 .collect::<Vec<_>>()
-                .join(" and ")
+                .join(" and "),
+            if p.stacked() {
+                "one after the other"
+            } else {
+                "side by side"
+            }
         ),
     };
-    line(o, format!("runs:     {runs_text}"));
+    field(o, p, "runs:", &runs_text, runs_text.clone());
 }
 
 /// One step: its name, then what the machine step did or each CLR's run, then its checks.
 fn step_text(s: &Scenario, step: &Step, run: &StepRun, p: Paint, o: &mut String) {
     match run {
         StepRun::Machine(mr) => {
-            line(
-                o,
-                p.paint(&format!("Step {}: {}", mr.step, mr.name), Style::Bold),
-            );
+            let title = format!("Step {}: {}", mr.step, mr.name);
+            prose_in(o, p, &title, 2, Style::Bold);
             if let Action::Machine(ms) = &step.action {
                 machine_step(ms, mr, p, o);
             }
             for c in &mr.checks {
-                line(o, check_line(c, "", p));
+                check_line(c, "", p, o);
             }
         }
         StepRun::Request(rr) => {
-            line(
-                o,
-                p.paint(&format!("Step {}: {}", rr.step, rr.name), Style::Bold),
-            );
-            line(o, format!("  request: {}", rr.request));
+            let title = format!("Step {}: {}", rr.step, rr.name);
+            prose_in(o, p, &title, 2, Style::Bold);
+            prose_in(o, p, &format!("  request: {}", rr.request), 9, Style::Plain);
             if let Action::Request {
                 apartment: Some(a), ..
             } = &step.action
@@ -509,20 +535,17 @@ fn step_text(s: &Scenario, step: &Step, run: &StepRun, p: Paint, o: &mut String)
             }
             for r in &rr.runs {
                 if let (Some(f), Some(why)) = (r.clr, &r.what_if) {
-                    line(
-                        o,
-                        format!(
-                            "  {} {why}",
-                            p.paint(&format!("what-if on CLR {}:", f.label()), Style::Bold)
-                        ),
-                    );
+                    let label = format!("what-if on CLR {}:", f.label());
+                    let painted = format!("  {} {why}", p.paint(&label, Style::Bold));
+                    prose(o, p, &format!("  {label} {why}"), painted, 2, Style::Plain);
                 }
             }
             match rr.runs.as_slice() {
+                [left, right] if p.stacked() => stacked(s, left, right, p, o),
                 [left, right] => side_by_side(s, left, right, p, o),
                 runs => {
                     for r in runs {
-                        single(s, r, p, o);
+                        single(s, r, None, p, o);
                     }
                 }
             }
@@ -553,7 +576,7 @@ fn step_text(s: &Scenario, step: &Step, run: &StepRun, p: Paint, o: &mut String)
                         Some(comsim_scenario::REAL) => format!("{who}(real run) "),
                         _ => who,
                     };
-                    line(o, check_line(c, &who, p));
+                    check_line(c, &who, p, o);
                 }
             }
         }
@@ -581,10 +604,10 @@ fn summary_line(sum: Summary, p: Paint, o: &mut String) {
 }
 
 /// `  expect field = value: ok` (or what failed).
-fn check_line(c: &Check, who: &str, p: Paint) -> String {
+fn check_line(c: &Check, who: &str, p: Paint, o: &mut String) {
     let expected = one_line(&c.expected);
-    let result = if c.ok {
-        p.paint("ok", Style::Ok)
+    let (result, style) = if c.ok {
+        ("ok".to_owned(), Style::Ok)
     } else {
         let actual = c.actual.as_deref().map_or("no value".into(), one_line);
         let what = if c.contains() {
@@ -592,9 +615,12 @@ fn check_line(c: &Check, who: &str, p: Paint) -> String {
         } else {
             format!("expected {expected}, got {actual}")
         };
-        p.paint(&format!("FAILED: {what} (at {})", c.location), Style::Fail)
+        (format!("FAILED: {what} (at {})", c.location), Style::Fail)
     };
-    format!("  {who}expect {} = {expected}: {result}", c.field)
+    let text = |result: &str| format!("  {who}expect {} = {expected}: {result}", c.field);
+    let painted = text(&p.paint(&result, style));
+    // A long check is wrapped in the colour of its result, so a failure stays red.
+    prose(o, p, &text(&result), painted, 4, style);
 }
 
 /// A value on one line: text of several lines (a console, a `.reg` script) or empty text quoted,
@@ -610,73 +636,78 @@ fn one_line(v: &str) -> Cow<'_, str> {
 /// A machine step: what ran, its trace, regasm's console, the registry difference, what a `show`
 /// found.
 fn machine_step(ms: &MachineStep, mr: &MachineStepRun, p: Paint, o: &mut String) {
-    let mut push = |l: String| {
-        o.push_str(l.trim_end());
-        o.push('\n');
-    };
-    push(format!("  {}: {}", mr.action, mr.command));
+    prose_in(
+        o,
+        p,
+        &format!("  {}: {}", mr.action, mr.command),
+        4,
+        Style::Plain,
+    );
+
     let r = &mr.run;
     let steps = &r.trace.steps;
     if !steps.is_empty() {
-        push("  trace:".to_owned());
+        line(o, "  trace:");
         let num_width = steps.len().to_string().len().max(2);
         for (n, step) in steps.iter().enumerate() {
-            for l in trace_step_lines(n + 1, num_width, step, usize::MAX) {
-                push(format!("  {}", l.render(p)));
+            for l in trace_step_lines(n + 1, num_width, step, p.width.saturating_sub(2)) {
+                line(o, format!("  {}", l.render(p)));
             }
         }
     }
     if let Some(g) = &r.regasm {
-        push("  console:".to_owned());
+        line(o, "  console:");
         for l in &g.console {
             let tag = match l.stream {
                 comsim_regasm::Stream::Stdout => "out",
                 comsim_regasm::Stream::Stderr => "err",
             };
-            push(format!("    {tag}| {}", l.text));
+            line(o, format!("    {tag}| {}", l.text));
         }
-        push(format!("  exit code: {}", g.exit_code));
+        line(o, format!("  exit code: {}", g.exit_code));
     }
     if let Some(e) = &r.error {
-        push(format!(
-            "  {}",
-            p.paint(&format!("error: {e}"), Style::Fail)
-        ));
+        let e = format!("error: {e}");
+        let painted = format!("  {}", p.paint(&e, Style::Fail));
+        prose(o, p, &format!("  {e}"), painted, 4, Style::Fail);
     }
     if ms.changes_machine() {
         if r.changes.is_empty() {
-            push("  registry: no change".to_owned());
+            line(o, "  registry: no change");
         } else {
-            push(format!("  registry: {}", change_counts(&r.changes)));
+            line(o, format!("  registry: {}", change_counts(&r.changes)));
             for l in comsim_regfile::diff_text(&r.changes).lines() {
-                push(format!("    {l}"));
+                line(o, format!("    {l}"));
             }
         }
-        push(
-            "  (a client that runs after this step is a new process and sees this registry)"
-                .to_owned(),
+        line(
+            o,
+            "  (a client that runs after this step is a new process and sees this registry)",
         );
     }
     if let MachineStep::SxsLookup { .. } = ms {
         match &r.sxs {
-            None => push("  found: nothing".to_owned()),
+            None => line(o, "  found: nothing"),
             Some(a) => {
-                push(format!("  flags: {}", a.flags));
-                push(format!("  type name: {}", a.type_name));
-                push(format!("  assembly: {}", a.assembly));
-                push(format!(
-                    "  runtime version: {}",
-                    a.runtime_version.as_deref().unwrap_or("(none)")
-                ));
+                line(o, format!("  flags: {}", a.flags));
+                line(o, format!("  type name: {}", a.type_name));
+                line(o, format!("  assembly: {}", a.assembly));
+                line(
+                    o,
+                    format!(
+                        "  runtime version: {}",
+                        a.runtime_version.as_deref().unwrap_or("(none)")
+                    ),
+                );
             }
         }
     }
     if let MachineStep::Show { .. } = ms {
         match &r.shown {
-            None => push("  (the key does not exist)".to_owned()),
+            None => line(o, "  (the key does not exist)"),
             Some(t) => {
                 for l in t.lines() {
-                    push(format!("    {l}"));
+                    line(o, format!("    {l}"));
                 }
             }
         }
@@ -720,36 +751,92 @@ fn count(n: usize, what: &str) -> String {
     }
 }
 
-/// One run: the numbered trace, then the outcome.
-fn single(s: &Scenario, r: &RequestRun, p: Paint, o: &mut String) {
+/// One run: the numbered trace, then the outcome. When the run is one of two shown one after
+/// the other, `differs` holds the trace steps and outcome fields the other run does not have
+/// (marked `*`, as the side-by-side layout marks its differing rows).
+fn single(s: &Scenario, r: &RequestRun, differs: Option<&Differs>, p: Paint, o: &mut String) {
     let heading = match r.clr {
         None => "trace:".to_owned(),
         Some(f) => format!("trace on {}:", clr_heading(s, Some(f))),
     };
-    let mut push = |l: String| {
+    let mut push = |mark: bool, l: String| {
+        let mark = if mark {
+            p.paint("*", Style::Diff)
+        } else {
+            " ".to_owned()
+        };
+        let l = format!("{mark}{l}");
         o.push_str(l.trim_end());
         o.push('\n');
     };
-    push(format!("  {heading}"));
+    push(false, format!(" {heading}"));
     let steps = &r.run.trace.steps;
     if steps.is_empty() {
-        push("    (no steps)".to_owned());
+        push(false, "   (no steps)".to_owned());
     }
     let num_width = steps.len().to_string().len().max(2);
+    let width = p.width.saturating_sub(2);
     for (n, step) in steps.iter().enumerate() {
-        for l in trace_step_lines(n + 1, num_width, step, usize::MAX) {
-            push(format!("  {}", l.render(p)));
+        let mark = differs.is_some_and(|d| d.steps.contains(&n));
+        for l in trace_step_lines(n + 1, num_width, step, width) {
+            push(mark, format!(" {}", l.render(p)));
         }
     }
-    push(format!("  {}", kind_line(&r.run.outcome).render(p)));
+    let mark = differs.is_some_and(|d| d.kind);
+    push(mark, format!(" {}", kind_line(&r.run.outcome).render(p)));
     for (k, v) in outcome_fields(&r.run.outcome) {
-        push(format!("     {k}: {v}"));
+        let mark = differs.is_some_and(|d| d.fields.contains(&k));
+        for l in field_lines(&k, &v, width) {
+            push(mark, format!(" {}", l.render(p)));
+        }
     }
+}
+
+/// What one run of a pair has that the other does not: trace steps (by index), whether the
+/// outcome's kind differs, and outcome fields (by name) whose values differ.
+#[derive(Debug, Default)]
+struct Differs {
+    steps: Vec<usize>,
+    kind: bool,
+    fields: Vec<String>,
+}
+
+/// Two runs of a step one after the other, for a narrow terminal: each run's trace and outcome,
+/// the steps and fields that differ from the other run marked `*`, then the verdict.
+fn stacked(s: &Scenario, left: &RequestRun, right: &RequestRun, p: Paint, o: &mut String) {
+    let (lt, rt) = (&left.run.trace.steps, &right.run.trace.steps);
+    let (mut ld, mut rd) = (Differs::default(), Differs::default());
+    for (a, b) in align(lt, rt) {
+        match (a, b) {
+            (Some(i), Some(j)) if lt[i] == rt[j] => {}
+            (a, b) => {
+                ld.steps.extend(a);
+                rd.steps.extend(b);
+            }
+        }
+    }
+    let (lo, ro) = (&left.run.outcome, &right.run.outcome);
+    ld.kind = lo.kind() != ro.kind();
+    rd.kind = ld.kind;
+    let (lf, rf) = (outcome_fields(lo), outcome_fields(ro));
+    for (k, v) in &lf {
+        if !rf.iter().any(|f| f.0 == *k && f.1 == *v) {
+            ld.fields.push(k.clone());
+        }
+    }
+    for (k, v) in &rf {
+        if !lf.iter().any(|f| f.0 == *k && f.1 == *v) {
+            rd.fields.push(k.clone());
+        }
+    }
+    single(s, left, Some(&ld), p, o);
+    single(s, right, Some(&rd), p, o);
+    verdict(s, left, right, p, o);
 }
 
 /// Aligns two sequences on their longest common subsequence: equal items face each other, and
 /// the differing items between two matches are paired in order. Long inputs are paired by index.
-fn align<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(Option<usize>, Option<usize>)> {
+pub(super) fn align<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(Option<usize>, Option<usize>)> {
     let (n, m) = (a.len(), b.len());
     if n.saturating_mul(m) > 4_000_000 {
         return (0..n.max(m))
@@ -807,7 +894,7 @@ fn print_rows(rows: &[(Vec<Line>, Vec<Line>)], p: Paint, o: &mut String) {
             } else {
                 " ".to_owned()
             };
-            let pad = " ".repeat(COLUMN.saturating_sub(ll.width()));
+            let pad = " ".repeat(p.column().saturating_sub(ll.width()));
             let text = format!("  {mark} {}{pad} | {}", ll.render(p), rl.render(p));
             o.push_str(text.trim_end());
             o.push('\n');
@@ -820,7 +907,7 @@ fn print_rows(rows: &[(Vec<Line>, Vec<Line>)], p: Paint, o: &mut String) {
 fn side_by_side(s: &Scenario, left: &RequestRun, right: &RequestRun, p: Paint, o: &mut String) {
     let heading = |r: &RequestRun| Line::new("").push(clr_heading(s, r.clr), Style::Bold);
     let (lh, rh) = (heading(left), heading(right));
-    let pad = " ".repeat(COLUMN.saturating_sub(lh.width()));
+    let pad = " ".repeat(p.column().saturating_sub(lh.width()));
     o.push_str(&format!("    {}{pad} | {}\n", lh.render(p), rh.render(p)));
     let mut rows = Vec::new();
     let (lt, rt) = (&left.run.trace.steps, &right.run.trace.steps);
@@ -830,7 +917,7 @@ fn side_by_side(s: &Scenario, left: &RequestRun, right: &RequestRun, p: Paint, o
     }
     for (a, b) in align(lt, rt) {
         let cell = |steps: &[TraceStep], i: Option<usize>| match i {
-            Some(i) => trace_step_lines(i + 1, num_width, &steps[i], COLUMN),
+            Some(i) => trace_step_lines(i + 1, num_width, &steps[i], p.column()),
             None => Vec::new(),
         };
         rows.push((cell(lt, a), cell(rt, b)));
@@ -846,12 +933,18 @@ fn side_by_side(s: &Scenario, left: &RequestRun, right: &RequestRun, p: Paint, o
     }
     for key in keys {
         let cell = |f: &[(String, String)]| match f.iter().find(|(k, _)| k == key) {
-            Some((k, v)) => field_lines(k, v, COLUMN),
+            Some((k, v)) => field_lines(k, v, p.column()),
             None => Vec::new(),
         };
         rows.push((cell(&lf), cell(&rf)));
     }
     print_rows(&rows, p, o);
+    verdict(s, left, right, p, o);
+}
+
+/// Whether two runs of a step ended the same way, and if not, how they differ.
+fn verdict(s: &Scenario, left: &RequestRun, right: &RequestRun, p: Paint, o: &mut String) {
+    let (lo, ro) = (&left.run.outcome, &right.run.outcome);
     let (ln, rn) = (clr_heading(s, left.clr), clr_heading(s, right.clr));
     let verdict = if lo == ro {
         format!("  the outcome is the same on {ln} and {rn}")
@@ -882,29 +975,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrap_keeps_short_text_and_cuts_long_words() {
-        assert_eq!(wrap("short text", 20, 20), vec!["short text"]);
-        assert_eq!(
-            wrap("one two three four", 9, 9),
-            vec!["one two", "three", "four"]
-        );
-        assert_eq!(wrap("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("ab cdefghij", 4, 3), vec!["ab c", "def", "ghi", "j"]);
-        for l in wrap(
-            r"HKCR\CLSID\{3F1A2B4C-5D6E-4F70-8192-A3B4C5D6E7F8}\InprocServer32 and more words",
-            20,
-            18,
-        )
-        .iter()
-        .skip(1)
-        {
-            assert!(l.chars().count() <= 18, "{l}");
-        }
-        assert_eq!(wrap("", 10, 10), vec![""]);
-        assert_eq!(wrap("a\nb", 10, 10), vec!["a b"]);
-    }
-
-    #[test]
     fn align_pairs_equal_items_and_fills_gaps() {
         let a = ["x", "a", "b", "z"];
         let b = ["y", "a", "c", "d", "z"];
@@ -932,8 +1002,12 @@ mod tests {
             found: Some("x".repeat(200)),
             inferred: Some("runtime-match=major-minor".into()),
         };
-        for l in trace_step_lines(12, 2, &step, COLUMN) {
-            assert!(l.width() <= COLUMN, "{}", l.render(Paint { on: false }));
+        let p = Paint {
+            on: false,
+            width: crate::term::DEFAULT_WIDTH,
+        };
+        for l in trace_step_lines(12, 2, &step, p.column()) {
+            assert!(l.width() <= p.column(), "{}", l.render(p));
         }
     }
 }
