@@ -83,7 +83,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     let failed = match a.format {
         Format::Json => {
             let replay = replayer.into_replay();
-            json::write(&a.scenario, &scenario, &replay, out)?;
+            json::write(&scenario, &replay, out)?;
             replay.failed()
         }
         Format::Text => {

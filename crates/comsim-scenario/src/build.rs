@@ -137,6 +137,8 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
     }
     Ok(Scenario {
         path: PathBuf::new(),
+        name: String::new(),
+        file_name: String::new(),
         title: raw.title.into_inner(),
         description: raw.description,
         machine,

@@ -55,15 +55,30 @@ pub(crate) struct ScenarioDir {
 
 impl ScenarioDir {
     pub fn new(dir: &Path) -> Result<ScenarioDir, std::io::Error> {
+        Self::named(dir, &dir.to_string_lossy())
+    }
+
+    /// The directory `dir`, with the files in it named `display/…` (`…` alone when `display`
+    /// is empty): [`crate::load`] names them relative to the directory in what it keeps.
+    pub fn named(dir: &Path, display: &str) -> Result<ScenarioDir, std::io::Error> {
         let shown = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
         Ok(ScenarioDir {
-            display: dir.to_string_lossy().into_owned(),
+            display: display.to_owned(),
             canonical: shown.canonicalize()?,
         })
+    }
+
+    /// The directory's own name (the last component of its canonical path), whatever path
+    /// named it.
+    pub fn name(&self) -> String {
+        self.canonical
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
 
     fn display_of(&self, parts: &[&str]) -> String {

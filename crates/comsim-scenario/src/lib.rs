@@ -44,8 +44,16 @@ pub const SCENARIO_FILE: &str = "scenario.toml";
 /// A loaded scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    /// The scenario file (`…/scenario.toml`), as given to [`load`].
+    /// The scenario file (`…/scenario.toml`), as given to [`load`]. Nothing the replay puts
+    /// out uses it: output names the scenario by [`Scenario::name`] and its files relative to
+    /// its directory.
     pub path: PathBuf,
+    /// The name of the scenario's directory (its last component, symbolic links resolved),
+    /// whatever path was given to [`load`].
+    pub name: String,
+    /// The scenario file's name in its directory (`scenario.toml`); expectation locations and
+    /// the setup trace name it so.
+    pub file_name: String,
     pub title: String,
     pub description: Option<String>,
     pub machine: Machine,
@@ -165,22 +173,45 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
     // Notepad may save a byte order mark; TOML does not want one.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let dir = file.parent().unwrap_or(Path::new(""));
-    let dir = files::ScenarioDir::new(dir).map_err(|e| {
+    let io_error = |e: std::io::Error| {
         Diagnostic::error(
             codes::SCENARIO_IO,
             format!("cannot open the scenario's directory: {e}"),
         )
         .at(Location::new(&*display, 1, 1))
-    })?;
+    };
+    // What the scenario keeps (expectation locations, the setup trace, file origins) names files
+    // relative to its directory, so that the output does not depend on the path typed. A
+    // diagnostic names them as typed: the scenario is built again with those names (the build
+    // is deterministic, so it fails the same way).
+    let file_name = file.file_name().map_or_else(
+        || SCENARIO_FILE.to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let relative = files::ScenarioDir::named(dir, "").map_err(io_error)?;
+    let name = relative.name();
+    let mut scenario = match build_in(text, &file_name, relative) {
+        Ok(s) => s,
+        Err(first) => {
+            let typed = files::ScenarioDir::new(dir).map_err(io_error)?;
+            return Err(build_in(text, &display, typed).err().unwrap_or(first));
+        }
+    };
+    scenario.path = file;
+    scenario.name = name;
+    scenario.file_name = file_name;
+    Ok(scenario)
+}
+
+/// Builds the scenario whose text is `text`, naming it `file` and its files through `dir`.
+fn build_in(text: &str, file: &str, dir: files::ScenarioDir) -> Result<Scenario, Diagnostic> {
     let ctx = build::Ctx {
-        file: &display,
+        file,
         index: LineIndex::new(text),
         dir,
     };
     let raw = build::parse(&ctx, text)?;
-    let mut scenario = build::scenario(&ctx, raw)?;
-    scenario.path = file;
-    Ok(scenario)
+    build::scenario(&ctx, raw)
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! runs in one list, machine steps in another).
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
 
 use comsim_resolver::{Apartment, Bitness, Outcome, Process, Trace};
 use comsim_scenario::{
@@ -12,8 +11,8 @@ use serde::Serialize;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    scenario: String,
-    file: String,
+    scenario: &'a str,
+    file: &'a str,
     title: &'a str,
     description: Option<&'a str>,
     process: &'a Process,
@@ -80,14 +79,9 @@ fn machine_step(m: &MachineStepRun) -> JsonMachineStep<'_> {
 }
 
 /// Writes the JSON document, pretty-printed, with a final newline, straight to `out` (not
-/// through a string as large as the document); `arg` is the scenario as the command line named
-/// it.
-pub(super) fn write(
-    arg: &Path,
-    s: &Scenario,
-    replay: &Replay,
-    out: &mut dyn Write,
-) -> Result<(), String> {
+/// through a string as large as the document). Nothing in it depends on the path that named the
+/// scenario: it is named by its directory's name, and its files relative to that directory.
+pub(super) fn write(s: &Scenario, replay: &Replay, out: &mut dyn Write) -> Result<(), String> {
     let runs = replay
         .request_runs()
         .map(|(step, r)| JsonRun {
@@ -112,8 +106,8 @@ pub(super) fn write(
         })
         .collect();
     let report = JsonReport {
-        scenario: arg.display().to_string(),
-        file: s.path.display().to_string(),
+        scenario: &s.name,
+        file: &s.file_name,
         title: &s.title,
         description: s.description.as_deref(),
         process: &s.process,

@@ -438,7 +438,7 @@ fn heading(s: &Scenario, switches: &Switches, clrs: &[Option<Clr>], p: Paint, o:
         }
     }
     line(o, "");
-    line(o, format!("scenario: {}", s.path.display()));
+    line(o, format!("scenario: {}", s.name));
     line(o, format!("process:  {}", process_summary(&s.process)));
     for step in &s.machine.setup.steps {
         line(
