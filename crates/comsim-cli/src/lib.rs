@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+pub mod check;
 pub mod codes;
 pub mod reg;
 pub mod regasm;
@@ -43,6 +44,10 @@ pub enum Command {
     /// Run regasm on a scenario's machine: print what regasm prints (exit 0, or 100 after an
     /// error, as regasm), and with --diff the registry difference it made.
     Regasm(regasm::RegasmArgs),
+    /// Replay every scenario under the directories and compare each with its stored snapshot
+    /// (docs/snapshots.md): exit 0 when all match and every expectation holds, 1 on a change, a
+    /// missing snapshot or a failed expectation, 2 when a scenario or snapshot cannot be read.
+    Check(check::CheckArgs),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -66,5 +71,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
+        Command::Check(args) => check::run(args, out, err),
     }
 }

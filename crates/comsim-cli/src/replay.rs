@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 
-use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
 mod json;
@@ -29,8 +28,10 @@ pub struct ReplayArgs {
     /// each, shown side by side.
     #[arg(long, value_enum, default_value = "both", value_name = "CLR")]
     pub clr: ClrArg,
+    /// `text` for people, `json` for tools (docs/json.md), `snapshot` for a compact,
+    /// line-oriented form to commit and review in diffs (docs/snapshots.md).
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: ReplayFormat,
     /// Set a behaviour switch of an inferred rule, after the scenario's own (`runtime-match=exact`);
     /// may be repeated, the later wins.
     #[arg(long = "switch", value_name = "NAME=VALUE")]
@@ -38,6 +39,13 @@ pub struct ReplayArgs {
     /// Colour the text output: `auto` when standard output is a terminal (and NO_COLOR is not set).
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    Text,
+    Json,
+    Snapshot,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,6 +64,17 @@ pub enum ColorArg {
     Never,
 }
 
+impl ClrArg {
+    /// The replay library's CLR choice.
+    pub fn choice(self) -> ClrChoice {
+        match self {
+            ClrArg::Clr2 => ClrChoice::Clr2,
+            ClrArg::Clr4 => ClrChoice::Clr4,
+            ClrArg::Both => ClrChoice::Both,
+        }
+    }
+}
+
 pub fn run(a: ReplayArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match replay(&a, out) {
         Ok(code) => code,
@@ -72,21 +91,23 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     // Each `--switch` is checked here, so that its error names the argument.
     crate::set_switch_args(&mut scenario.switches.clone(), &a.switches)?;
     let options = ReplayOptions {
-        clrs: match a.clr {
-            ClrArg::Clr2 => ClrChoice::Clr2,
-            ClrArg::Clr4 => ClrChoice::Clr4,
-            ClrArg::Both => ClrChoice::Both,
-        },
+        clrs: a.clr.choice(),
         switches: a.switches.clone(),
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
     let failed = match a.format {
-        Format::Json => {
+        ReplayFormat::Snapshot => {
+            let replay = replayer.into_replay();
+            let text = comsim_scenario::Snapshot::of(&scenario, &replay).render();
+            out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+            replay.failed()
+        }
+        ReplayFormat::Json => {
             let replay = replayer.into_replay();
             json::write(&scenario, &replay, out)?;
             replay.failed()
         }
-        Format::Text => {
+        ReplayFormat::Text => {
             let paint = text::Paint {
                 on: match a.color {
                     ColorArg::Always => true,

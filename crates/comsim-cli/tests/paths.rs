@@ -51,7 +51,7 @@ fn replay_output_is_the_same_whatever_path_names_the_scenario() {
             (&dir, "."),
             (Path::new("/"), &absolute),
         ];
-        for format in ["text", "json"] {
+        for format in ["text", "json", "snapshot"] {
             let outputs: Vec<_> = ways
                 .iter()
                 .map(|(cwd, path)| comsim_in(cwd, &["replay", path, "--format", format]))

@@ -132,9 +132,15 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
             .with_note("each `[[step]]` makes one request, e.g. `create_instance = \"{CLSID}\"`"));
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
+    let name_spans: Vec<_> = raw
+        .steps
+        .iter()
+        .map(|s| s.get_ref().name.as_ref().map(Spanned::span))
+        .collect();
     for (i, s) in raw.steps.into_iter().enumerate() {
         steps.push(step(ctx, i + 1, s, &process, &machine)?);
     }
+    unique_step_names(ctx, &name_spans, &mut steps)?;
     Ok(Scenario {
         path: PathBuf::new(),
         name: String::new(),
@@ -1139,17 +1145,67 @@ fn step(
 ) -> Result<Step, Diagnostic> {
     let span = raw.span();
     let r = raw.into_inner();
+    let (action, arg_span) = step_action(ctx, number, &span, &r)?;
     let name = match &r.name {
-        None => format!("step {number}"),
+        None => default_step_name(action, &r),
         Some(n) => non_empty(ctx, n, "the step name")?,
     };
-    let (action, arg_span) = step_action(ctx, number, &span, &r)?;
     step_options(ctx, action, &r)?;
     if action.is_request() {
         request_step(ctx, name, action, &arg_span, r, process)
     } else {
         machine_step_with_checks(ctx, name, action, &arg_span, r, m)
     }
+}
+
+/// A step's name when it gives none: its action and argument as written, `create_instance
+/// {3F1A…}`, `regasm Contoso.Widgets.dll /codebase`, `import widget.reg`. It does not depend on
+/// the step's position, so that inserting or removing a step renames no other (snapshots and
+/// `comsim check` identify steps by name).
+fn default_step_name(action: StepAction, r: &RawStep) -> String {
+    let arg = match (action, &r.regasm) {
+        (StepAction::Regasm, Some(args)) => args
+            .get_ref()
+            .iter()
+            .map(|a| a.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => r
+            .text_arg(action)
+            .map(|t| t.get_ref().as_str().to_owned())
+            .unwrap_or_default(),
+    };
+    format!("{} {arg}", action.keyword()).trim_end().to_owned()
+}
+
+/// Step names are unique: a name given twice is `scenario-step`; a default name met again gets
+/// ` (2)`, ` (3)`, … in step order.
+fn unique_step_names(
+    ctx: &Ctx<'_>,
+    name_spans: &[Option<Range<usize>>],
+    steps: &mut [Step],
+) -> Result<(), Diagnostic> {
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (given, step) in name_spans.iter().zip(steps.iter_mut()) {
+        let count = seen.entry(step.name.clone()).or_default();
+        *count += 1;
+        if *count == 1 {
+            continue;
+        }
+        match given {
+            Some(span) => {
+                return Err(ctx
+                    .err(
+                        codes::SCENARIO_STEP,
+                        span,
+                        format!("two steps are named `{}`", step.name),
+                    )
+                    .with_note("a step's name identifies it in snapshots and `comsim check`"));
+            }
+            None => step.name = format!("{} ({count})", step.name),
+        }
+    }
+    Ok(())
 }
 
 /// The one action key a step gives, with the span of its value.

@@ -14,12 +14,15 @@
 
 mod action;
 mod build;
+mod check;
 pub mod codes;
+mod compare;
 mod expect;
 mod files;
 mod machine_step;
 mod raw;
 mod replay;
+mod snapshot;
 
 use std::path::{Path, PathBuf};
 
@@ -36,7 +39,13 @@ pub use replay::{
     RequestStepRun, StepRun, Summary, check, replay,
 };
 
+pub use check::{
+    CheckOptions, SNAPSHOT_FILE, ScenarioCheck, Status, check_scenario, find_scenarios,
+    snapshot_path,
+};
+pub use compare::{Difference, compare};
 pub use files::MAX_FILE_SIZE;
+pub use snapshot::{FORMAT_VERSION, Snapshot, SnapshotRun, SnapshotStep};
 
 /// The file name [`load`] looks for when given a directory.
 pub const SCENARIO_FILE: &str = "scenario.toml";
