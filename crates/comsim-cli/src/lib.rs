@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod codes;
+pub mod expect;
 pub mod reg;
 pub mod regasm;
 pub mod replay;
@@ -48,6 +49,8 @@ pub enum Command {
     /// (docs/snapshots.md): exit 0 when all match and every expectation holds, 1 on a change, a
     /// missing snapshot or a failed expectation, 2 when a scenario or snapshot cannot be read.
     Check(check::CheckArgs),
+    /// Print, as TOML to paste into the scenario, the expectations its current replay satisfies.
+    Expect(expect::ExpectArgs),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -72,5 +75,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
         Command::Check(args) => check::run(args, out, err),
+        Command::Expect(args) => expect::run(args, out, err),
     }
 }

@@ -22,6 +22,7 @@ mod files;
 mod machine_step;
 mod raw;
 mod replay;
+mod satisfied;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ pub use check::{
 };
 pub use compare::{Difference, compare};
 pub use files::MAX_FILE_SIZE;
+pub use satisfied::{SatisfiedStep, render_toml, satisfied};
 pub use snapshot::{FORMAT_VERSION, Snapshot, SnapshotRun, SnapshotStep};
 
 /// The file name [`load`] looks for when given a directory.
