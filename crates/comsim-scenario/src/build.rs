@@ -27,8 +27,8 @@ use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    Entries, ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative,
-    RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
+    Entries, ExpectTable, MachineSource, Node, OneOrMany, RawAssembly, RawFile, RawMachine,
+    RawNative, RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
 use crate::{Action, Expectation, Scenario, Step, StepAction};
 
@@ -96,6 +96,65 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic
     })
 }
 
+/// Moves the root files may come from up to the ancestor the scenario's `root` declares.
+pub(crate) fn apply_root(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Result<(), Diagnostic> {
+    if let Some(root) = &raw.root {
+        let dir = ctx.dir.clone().with_root(root.get_ref());
+        ctx.dir = dir.map_err(|e| {
+            let d = ctx.err(e.code, &root.span(), e.message);
+            match e.note {
+                Some(n) => d.with_note(n),
+                None => d,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// `machine = "…"`: the machine described by that file (its top-level keys are those of
+/// `[machine]`), whose own files are named relative to its directory, below the same root.
+/// Errors in it are located in it.
+fn machine_file(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Result<Machine, Diagnostic> {
+    let loaded = ctx.read_str(name, span)?;
+    let text = std::str::from_utf8(&loaded.bytes).map_err(|e| {
+        ctx.err(
+            codes::SCENARIO_ENCODING,
+            span,
+            format!(
+                "`{}` is not UTF-8 (byte {})",
+                loaded.display,
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mctx = Ctx {
+        file: &loaded.display,
+        index: LineIndex::new(text),
+        dir: ctx.dir.beside(&loaded),
+    };
+    let de = toml::de::Deserializer::parse(text).map_err(|e| {
+        mctx.err(
+            codes::SCENARIO_SYNTAX,
+            &e.span().unwrap_or(0..0),
+            e.message().trim_end(),
+        )
+    })?;
+    let raw = RawMachine::deserialize(de).map_err(|e| {
+        mctx.err(
+            codes::SCENARIO_FIELD,
+            &e.span().unwrap_or(0..0),
+            toml_words(e.message().trim_end()),
+        )
+    })?;
+    machine(&mctx, raw).map_err(|d| {
+        d.with_note(format!(
+            "in the machine file `{name}` named at {}",
+            ctx.location(span)
+        ))
+    })
+}
+
 /// serde names types as Rust does (`i64`, `sequence`, `map`); say what TOML calls them.
 fn toml_words(message: &str) -> String {
     message
@@ -120,7 +179,16 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
             return Err(ctx.err(codes::SCENARIO_SWITCH, &span, msg));
         }
     }
-    let machine = machine(ctx, raw.machine)?;
+    let machine = match raw.machine {
+        None => machine(ctx, RawMachine::default())?,
+        Some(source) => {
+            let span = source.span();
+            match source.into_inner() {
+                MachineSource::Table(m) => machine(ctx, m)?,
+                MachineSource::File(name) => machine_file(ctx, &name, &span)?,
+            }
+        }
+    };
     let process = process(ctx, raw.process, &machine)?;
     if raw.steps.is_empty() {
         return Err(ctx

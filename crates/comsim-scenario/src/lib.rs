@@ -216,12 +216,13 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
 
 /// Builds the scenario whose text is `text`, naming it `file` and its files through `dir`.
 fn build_in(text: &str, file: &str, dir: files::ScenarioDir) -> Result<Scenario, Diagnostic> {
-    let ctx = build::Ctx {
+    let mut ctx = build::Ctx {
         file,
         index: LineIndex::new(text),
         dir,
     };
     let raw = build::parse(&ctx, text)?;
+    build::apply_root(&mut ctx, &raw)?;
     build::scenario(&ctx, raw)
 }
 

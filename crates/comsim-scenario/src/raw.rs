@@ -20,8 +20,10 @@ pub(crate) struct RawScenario {
     pub title: Text,
     pub description: Option<String>,
     pub switches: Option<Entries<Text>>,
-    #[serde(default)]
-    pub machine: RawMachine,
+    /// The directory files may come from: the scenario's (`.`, the default) or an ancestor.
+    pub root: Option<Text>,
+    /// The machine, or the file that describes it.
+    pub machine: Option<Spanned<MachineSource>>,
     pub process: Spanned<RawProcess>,
     #[serde(default, rename = "step")]
     pub steps: Vec<Spanned<RawStep>>,
@@ -41,6 +43,33 @@ pub(crate) struct RawMachine {
     pub assembly: Vec<Spanned<RawAssembly>>,
     #[serde(default)]
     pub native: Vec<Spanned<RawNative>>,
+}
+
+/// `[machine]` written in the scenario, or `machine = "../machines/x.toml"`: a file whose
+/// top-level keys are those of `[machine]`, shared by several scenarios.
+#[derive(Debug)]
+pub(crate) enum MachineSource {
+    Table(RawMachine),
+    File(String),
+}
+
+impl<'de> Deserialize<'de> for MachineSource {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MachineSource;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a `[machine]` table, or the name of a machine file")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MachineSource, E> {
+                Ok(MachineSource::File(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MachineSource, A::Error> {
+                RawMachine::deserialize(MapAccessDeserializer::new(map)).map(MachineSource::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// An entry of `machine.registry`: `"file.reg"` or `{ file = "file.reg", view = 32, as = "standard-user" }`.

@@ -54,6 +54,11 @@ fn generated_expectations_hold_for_every_bundled_scenario() {
     assert!(names.len() > 50);
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("expect");
     let _ = std::fs::remove_dir_all(&tmp);
+    // Shared machine files, where the scenarios' `machine = "../../machines/…"` finds them.
+    copy_dir(
+        &Path::new(SCENARIOS).join("../machines"),
+        &tmp.join("machines"),
+    );
     let mut covered = 0;
     for dir in names {
         let name = dir.file_name().expect("a name").to_owned();
@@ -69,7 +74,7 @@ fn generated_expectations_hold_for_every_bundled_scenario() {
             .iter()
             .map(|s| render_toml(std::slice::from_ref(s)))
             .collect();
-        let copy = tmp.join(&name);
+        let copy = tmp.join("scenarios").join(&name);
         copy_dir(&dir, &copy);
         let made = with_generated(&text, &per_step);
         std::fs::write(copy.join("scenario.toml"), &made).expect("written");
