@@ -108,6 +108,11 @@ fn is_str(v: &Value, key: &str) -> bool {
 fn json_has_the_documented_shape() {
     let v = replay_json(&["--switch", "runtime-match=exact"]);
     assert_eq!(
+        v["format_version"],
+        comsim_scenario::FORMAT_VERSION,
+        "the stability contract's version"
+    );
+    assert_eq!(
         v["scenario"], "managed-class-regasm-codebase",
         "the scenario's directory name, not the path typed"
     );

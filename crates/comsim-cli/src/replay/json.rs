@@ -11,6 +11,7 @@ use serde::Serialize;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    format_version: u32,
     scenario: &'a str,
     file: &'a str,
     title: &'a str,
@@ -106,6 +107,7 @@ pub(super) fn write(s: &Scenario, replay: &Replay, out: &mut dyn Write) -> Resul
         })
         .collect();
     let report = JsonReport {
+        format_version: comsim_scenario::FORMAT_VERSION,
         scenario: &s.name,
         file: &s.file_name,
         title: &s.title,
