@@ -157,14 +157,11 @@ pub fn check_scenario(dir: &Path, options: &CheckOptions) -> ScenarioCheck {
         }
     };
     for step in &replay.steps {
-        let name = match step {
-            crate::StepRun::Machine(m) => &m.name,
-            crate::StepRun::Request(r) => &r.name,
-        };
+        let name = step.name();
         for c in step.checks() {
             result.expectations += 1;
             if !c.ok {
-                result.failed.push((name.clone(), c.clone()));
+                result.failed.push((name.to_owned(), c.clone()));
             }
         }
     }

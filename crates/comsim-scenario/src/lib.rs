@@ -27,7 +27,8 @@ mod snapshot;
 
 use std::path::{Path, PathBuf};
 
-use comsim_diag::{Diagnostic, LineIndex, Location};
+pub use comsim_diag::Diagnostic;
+use comsim_diag::{LineIndex, Location};
 use comsim_resolver::{Apartment, ClientKind, Machine, Process, Request, Switches};
 
 pub use action::StepAction;
