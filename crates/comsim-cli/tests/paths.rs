@@ -3,10 +3,13 @@
 //! locations, the setup trace and machine-step commands name files relative to the scenario's
 //! directory, and the scenario by its directory's name.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
+/// The workspace root.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 /// Runs `comsim ARGS...` in `cwd`; returns (exit code, stdout).
 fn comsim_in(cwd: &Path, args: &[&str]) -> (Option<i32>, String) {
@@ -35,7 +38,7 @@ const SCENARIOS: [&str; 3] = [
 
 #[test]
 fn replay_output_is_the_same_whatever_path_names_the_scenario() {
-    let root = common::root().canonicalize().expect("the workspace root");
+    let root = root().canonicalize().expect("the workspace root");
     let fixtures = root.join("fixtures");
     for name in SCENARIOS {
         let dir = fixtures.join("scenarios").join(name);
