@@ -19,7 +19,6 @@ use comsim_resolver::machine::{
 use comsim_resolver::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
 use comsim_resolver::vfs::{FileKind, VFile, WinPath};
 use comsim_resolver::{SWITCHES, Switches};
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::expect;
@@ -80,6 +79,12 @@ impl Ctx<'_> {
 
 /// Parses the TOML: syntax errors first, then the shape (unknown keys, missing keys, types).
 pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic> {
+    parse_as(ctx, text)
+}
+
+/// Reads TOML text into `T`: a syntax error is `scenario-syntax`, a key or type serde refuses is
+/// `scenario-field`, both located in `ctx`'s file.
+fn parse_as<T: serde::de::DeserializeOwned>(ctx: &Ctx<'_>, text: &str) -> Result<T, Diagnostic> {
     let de = toml::de::Deserializer::parse(text).map_err(|e| {
         ctx.err(
             codes::SCENARIO_SYNTAX,
@@ -87,7 +92,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic
             e.message().trim_end(),
         )
     })?;
-    RawScenario::deserialize(de).map_err(|e| {
+    T::deserialize(de).map_err(|e| {
         ctx.err(
             codes::SCENARIO_FIELD,
             &e.span().unwrap_or(0..0),
@@ -133,20 +138,7 @@ fn machine_file(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Result<Machin
         index: LineIndex::new(text),
         dir: ctx.dir.beside(&loaded),
     };
-    let de = toml::de::Deserializer::parse(text).map_err(|e| {
-        mctx.err(
-            codes::SCENARIO_SYNTAX,
-            &e.span().unwrap_or(0..0),
-            e.message().trim_end(),
-        )
-    })?;
-    let raw = RawMachine::deserialize(de).map_err(|e| {
-        mctx.err(
-            codes::SCENARIO_FIELD,
-            &e.span().unwrap_or(0..0),
-            toml_words(e.message().trim_end()),
-        )
-    })?;
+    let raw: RawMachine = parse_as(&mctx, text)?;
     machine(&mctx, raw).map_err(|d| {
         d.with_note(format!(
             "in the machine file `{name}` named at {}",
