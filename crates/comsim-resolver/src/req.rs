@@ -32,7 +32,9 @@ impl Session<'_> {
                     } => Rule::Shim2,
                     _ => Rule::Shim4,
                 };
-                trace.push(rule, "the process did not start: no request runs");
+                trace
+                    .push(rule, "the process did not start: no request runs")
+                    .code("not-started");
             }
             return Run {
                 outcome: f.clone(),
@@ -42,7 +44,7 @@ impl Session<'_> {
         let apartment = apartment.unwrap_or(self.p.apartment);
         let outcome = match req {
             Request::GetTypeFromClsid { clsid } => {
-                trace.push(Rule::Req1, req.describe());
+                trace.push(Rule::Req1, req.describe()).code("request");
                 match self.get_type(*clsid, &mut trace) {
                     Ok(Some(t)) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -53,7 +55,7 @@ impl Session<'_> {
                 }
             }
             Request::CreateInstance { clsid } => {
-                trace.push(Rule::Req2, req.describe());
+                trace.push(Rule::Req2, req.describe()).code("request");
                 self.create_instance(*clsid, apartment, &mut trace)
             }
             Request::GetTypeFromProgId {
@@ -61,11 +63,12 @@ impl Session<'_> {
                 throw_on_error,
                 create,
             } => {
-                trace.push(Rule::Req3, req.describe());
+                trace.push(Rule::Req3, req.describe()).code("request");
                 match self.clsid_from_progid(progid, &mut trace) {
                     None if *throw_on_error => {
                         trace
                             .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
+                            .code("throw-on-error")
                             .found(HResult::CO_E_CLASSSTRING.to_string());
                         Outcome::Exception {
                             exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
@@ -74,20 +77,26 @@ impl Session<'_> {
                         }
                     }
                     None => {
-                        trace.push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null");
+                        trace
+                            .push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null")
+                            .code("progid-missing-null");
                         Outcome::Null {
                             message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
                         }
                     }
                     Some(clsid) if *create => {
-                        trace.push(
-                            Rule::Req2,
-                            format!("Activator.CreateInstance of the type for {clsid}"),
-                        );
+                        trace
+                            .push(
+                                Rule::Req2,
+                                format!("Activator.CreateInstance of the type for {clsid}"),
+                            )
+                            .code("create-instance");
                         self.create_instance(clsid, apartment, &mut trace)
                     }
                     Some(clsid) => {
-                        trace.push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"));
+                        trace
+                            .push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"))
+                            .code("get-type-from-clsid");
                         match self.get_type(clsid, &mut trace) {
                             Ok(Some(t)) => Outcome::Managed {
                                 loaded: Box::new(t),
@@ -100,11 +109,11 @@ impl Session<'_> {
                 }
             }
             Request::CoCreateInstance { target, clsctx } => {
-                trace.push(Rule::Req4, req.describe());
+                trace.push(Rule::Req4, req.describe()).code("request");
                 self.native_create(target, *clsctx, apartment, &mut trace)
             }
             Request::LoadRecord { guid } => {
-                trace.push(Rule::Req5, req.describe());
+                trace.push(Rule::Req5, req.describe()).code("request");
                 match self.load_com_class(*guid, RegistrationKind::Record, &mut trace) {
                     Lcc::Type(t) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -127,13 +136,15 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Option<LoadedType>, Failure> {
         if let Some((_, t)) = self.cache.iter().find(|(g, _)| *g == clsid) {
-            trace.push(
-                Rule::Req1,
-                match t {
-                    Some(t) => format!("cached in this AppDomain: {}", t.type_name),
-                    None => "cached in this AppDomain: System.__ComObject".to_owned(),
-                },
-            );
+            trace
+                .push(
+                    Rule::Req1,
+                    match t {
+                        Some(t) => format!("cached in this AppDomain: {}", t.type_name),
+                        None => "cached in this AppDomain: System.__ComObject".to_owned(),
+                    },
+                )
+                .code("cached-type");
             return Ok(t.clone());
         }
         match self.load_com_class(clsid, RegistrationKind::Class, trace) {
@@ -145,7 +156,7 @@ impl Session<'_> {
                 trace.push(
                     Rule::Req1,
                     format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
-                );
+                ).code("com-object-type");
                 self.cache.push((clsid, None));
                 Ok(None)
             }
@@ -167,29 +178,33 @@ impl Session<'_> {
         };
         match t {
             Some(t) if !t.com_import => {
-                trace.push(
-                    Rule::Req2,
-                    format!(
-                        "{} is a managed class: the instance is created in {}",
-                        t.type_name, t.runtime
-                    ),
-                );
+                trace
+                    .push(
+                        Rule::Req2,
+                        format!(
+                            "{} is a managed class: the instance is created in {}",
+                            t.type_name, t.runtime
+                        ),
+                    )
+                    .code("managed-instance");
                 Outcome::Managed {
                     loaded: Box::new(t),
                     created: true,
                 }
             }
             wrapper => {
-                trace.push(
-                    Rule::Req2,
-                    format!(
-                        "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
-                        match &wrapper {
-                            Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
-                            None => "System.__ComObject".to_owned(),
-                        }
-                    ),
-                );
+                trace
+                    .push(
+                        Rule::Req2,
+                        format!(
+                            "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
+                            match &wrapper {
+                                Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
+                                None => "System.__ComObject".to_owned(),
+                            }
+                        ),
+                    )
+                    .code("co-create-instance");
                 match self.co_create(clsid, ClsCtx::SERVER, apartment, trace) {
                     Ok(server) => com_object(clsid, wrapper, Some(server)),
                     Err(hr) => {
@@ -207,6 +222,7 @@ impl Session<'_> {
                                     hr.info().map(|i| i.name).unwrap_or("")
                                 ),
                             )
+                            .code("co-create-failed")
                             .found(hr.to_string());
                         // REQ-2: the CLR's HRESULT → exception table picks the type; the
                         // switch's other reading keeps COMException for every HRESULT. The step
@@ -220,6 +236,7 @@ impl Session<'_> {
                         if mapped != hresult::COM_EXCEPTION {
                             trace
                                 .push(Rule::Req2, format!("the failure is thrown as {exception}"))
+                                .code("thrown")
                                 .inferred(choice.setting());
                         }
                         Outcome::Exception {
@@ -278,6 +295,7 @@ impl Session<'_> {
                     Rule::Com1,
                     format!("ProgID {progid} is declared in the activation context"),
                 )
+                .code("context-progid")
                 .at(server.source.clone())
                 .found(server.clsid.to_string());
             return Some(server.clsid);
@@ -288,10 +306,12 @@ impl Session<'_> {
         let mut seen: Vec<String> = Vec::new();
         loop {
             if seen.iter().any(|s| s.eq_ignore_ascii_case(&current)) {
-                trace.push(
-                    Rule::Req3,
-                    format!("CurVer loops back to {current}: the ProgID is not usable"),
-                );
+                trace
+                    .push(
+                        Rule::Req3,
+                        format!("CurVer loops back to {current}: the ProgID is not usable"),
+                    )
+                    .code("curver-loop");
                 return None;
             }
             seen.push(current.clone());
@@ -299,6 +319,7 @@ impl Session<'_> {
             if reg.open(&key, &access).is_none() {
                 trace
                     .push(Rule::Req3, format!("no ProgID key {key}: CO_E_CLASSSTRING"))
+                    .code("progid-missing")
                     .at(key.to_string())
                     .found("no key");
                 return None;
@@ -320,6 +341,7 @@ impl Session<'_> {
             {
                 let step = trace
                     .push(Rule::Req3, format!("{current} has CurVer {next}"))
+                    .code("curver")
                     .at(curver.to_string())
                     .found(next.clone());
                 if both {
@@ -331,6 +353,7 @@ impl Session<'_> {
             let step = match value.as_deref().and_then(Guid::parse) {
                 Some(g) => trace
                     .push(Rule::Req3, format!("ProgID {current} names {g}"))
+                    .code("progid-clsid")
                     .at(clsid_key.to_string())
                     .found(g.to_string()),
                 None => trace
@@ -338,6 +361,7 @@ impl Session<'_> {
                         Rule::Req3,
                         format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
                     )
+                    .code("progid-no-clsid")
                     .at(clsid_key.to_string())
                     .found(value.clone().unwrap_or_else(|| "no value".into())),
             };

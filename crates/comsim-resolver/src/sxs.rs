@@ -37,6 +37,7 @@ impl Session<'_> {
                         Rule::Sxs2,
                         "the application manifest does not parse: the process does not start",
                     )
+                    .code("manifest-invalid")
                     .at(shown)
                     .found(d.message.to_string());
                 return Err(Box::new(startup_failure(d.message.to_string())));
@@ -54,6 +55,7 @@ impl Session<'_> {
                     Rule::Sxs1,
                     format!("application manifest {shown} ({deps} dependencies declared)"),
                 )
+                .code("app-manifest")
                 .at(shown.clone());
         }
         match built {
@@ -65,7 +67,7 @@ impl Session<'_> {
                             "activation context from {shown}: {} assemblies ({deps} dependencies declared)",
                             ctx.assemblies.len()
                         ),
-                    )
+                    ).code("context-built")
                     .at(shown);
                 for a in ctx.assemblies.iter().skip(1) {
                     let m = &a.manifest;
@@ -84,11 +86,13 @@ impl Session<'_> {
                                 classes
                             ),
                         )
+                        .code("context-entries")
                         .at(a.source.clone());
                 }
                 for probe in &ctx.probes {
                     trace
                         .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+                        .code("probe")
                         .at(probe.path.clone())
                         .found(probe_text(&probe.outcome));
                 }
@@ -100,6 +104,7 @@ impl Session<'_> {
                 for probe in &e.probes {
                     trace
                         .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+                        .code("probe")
                         .at(probe.path.clone())
                         .found(probe_text(&probe.outcome));
                 }
@@ -111,6 +116,7 @@ impl Session<'_> {
                             e.reference, e.reason
                         ),
                     )
+                    .code("dependency-unsatisfied")
                     .found(format!("error {}", e.win32_error));
                 Err(Box::new(Outcome::StartupFailure {
                     error: Some(e.win32_error),
@@ -148,6 +154,7 @@ impl Session<'_> {
         };
         let step = trace
             .push(Rule::Sxs3, format!("{what}: {told}"))
+            .code("context-conflict")
             .at(twice.com_class.to_string())
             .inferred(choice.setting());
         if choice == SxsDuplicateClsid::Refuse {
@@ -186,6 +193,7 @@ impl Session<'_> {
                             Rule::Sxs1,
                             "no application manifest: the activation context is empty",
                         )
+                        .code("no-app-manifest")
                         .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
                         .found("nothing");
                     return None;
@@ -204,7 +212,9 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<comsim_manifest::lookup::ShimInfo> {
         let Some(ctx) = &self.ctx else {
-            trace.push(rule, "SxS: no activation context, nothing to look up");
+            trace
+                .push(rule, "SxS: no activation context, nothing to look up")
+                .code("no-context");
             return None;
         };
         match find_shim_info(ctx, guid, kind, RuntimeAsked::No) {
@@ -224,6 +234,7 @@ impl Session<'_> {
                             info.assembly_identity
                         ),
                     )
+                    .code("sxs-lookup-hit")
                     .at(info.location.to_string())
                     .found(format!("runtimeVersion {}", info.runtime_version));
                 info.assembly = self.any_language_fusion_name(&info, trace);
@@ -249,7 +260,7 @@ impl Session<'_> {
                         format!("the entry in {source} has an empty name: counts as a miss"),
                     ),
                 };
-                trace.push(r, text).found("miss");
+                trace.push(r, text).code("sxs-lookup-miss").found("miss");
                 None
             }
         }
@@ -274,6 +285,7 @@ impl Session<'_> {
                 Rule::Sxs7,
                 "the hosting assembly's identity as a Fusion display name",
             )
+            .code("hosting-assembly")
             .at(info.assembly_identity.clone())
             .found(name.clone());
         if any.is_some() {

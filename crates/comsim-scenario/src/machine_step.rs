@@ -218,7 +218,7 @@ pub(crate) fn import_trace(
             .push(
                 Rule::Reg3,
                 format!("{display} imported by the 32-bit regedit: keys under Classes\\CLSID and Classes\\Interface land in the 32-bit view (Wow6432Node); ProgIDs are shared"),
-            )
+            ).code("import-view")
             .at(display.to_owned());
     }
     let [machine, user] = report.classes_root_placement;
@@ -232,7 +232,7 @@ pub(crate) fn import_trace(
             .push(
                 Rule::Reg4,
                 format!("{display} written through HKEY_CLASSES_ROOT by {who}: {machine} key(s) to HKLM\\Software\\Classes, {user} to HKCU\\Software\\Classes (keys that already existed there)"),
-            )
+            ).code("import-written")
             .at(display.to_owned());
     }
 }
@@ -358,7 +358,7 @@ fn delete(m: &mut Machine, key: &KeyPath, view: View, admin: bool) -> MachineRun
                 .push(
                     Rule::Reg4,
                     format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
-                )
+                ).code("deleted")
                 .at(key.to_string());
             run.changes = removed;
         }
@@ -437,6 +437,7 @@ pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
             },
             format!("{key} read in the {}: {found}", view_name(*view)),
         )
+        .code("key-shown")
         .at(key.to_string());
     Some(run)
 }
@@ -452,10 +453,12 @@ pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
         } else {
             "no activation context (no application manifest): not found (ERROR_NOT_FOUND)"
         };
-        run.trace.push(
-            Rule::Sxs4,
-            format!("SxsLookupClrGuid({}, {guid}): {why}", find.flag_name()),
-        );
+        run.trace
+            .push(
+                Rule::Sxs4,
+                format!("SxsLookupClrGuid({}, {guid}): {why}", find.flag_name()),
+            )
+            .code("sxs-lookup-miss");
         return run;
     };
     let answer = comsim_manifest::lookup::sxs_lookup_clr_guid(ctx, guid, find);
@@ -475,10 +478,12 @@ pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
         ),
         None => "not found (ERROR_NOT_FOUND)".to_owned(),
     };
-    run.trace.push(
-        Rule::Sxs4,
-        format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
-    );
+    run.trace
+        .push(
+            Rule::Sxs4,
+            format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
+        )
+        .code("sxs-lookup-hit");
     run.sxs = answer.map(|a| SxsAnswer {
         flags: a.flags,
         type_name: a.type_name,

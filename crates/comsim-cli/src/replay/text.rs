@@ -908,6 +908,7 @@ mod tests {
     fn trace_lines_fit_their_column() {
         let step = TraceStep {
             rule: comsim_resolver::Rule::ShimReg3,
+            code: None,
             text: "a long text ".repeat(20),
             looked_at: Some(
                 r"HKCR\CLSID\{3F1A2B4C-5D6E-4F70-8192-A3B4C5D6E7F8}\InprocServer32\1.0.0.0".into(),

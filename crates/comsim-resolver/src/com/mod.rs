@@ -63,7 +63,7 @@ impl Session<'_> {
             trace.push(
                 Rule::Reg2,
                 "the process is elevated: COM ignores per-user registrations (HKCU\\Software\\Classes)",
-            );
+            ).code("elevated-ignores-user-classes");
         }
         let clsid = self.treat_as(clsid, &access, trace)?;
 
@@ -103,6 +103,7 @@ impl Session<'_> {
                     access.view
                 ),
             )
+            .code("class-not-registered")
             .found(HResult::REGDB_E_CLASSNOTREG.to_string());
         Err(HResult::REGDB_E_CLASSNOTREG)
     }
@@ -126,6 +127,7 @@ impl Session<'_> {
                     server.module
                 ),
             )
+            .code("context-com-server")
             .at(server.location.to_string())
             .found(server.module.clone());
         let tm = match (&server.managed_type, &server.threading_model) {
@@ -178,6 +180,7 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("no InprocServer32 in the {} view", access.view),
                     )
+                    .code("inproc-absent")
                     .at(key.to_string())
                     .found("no key");
                 None
@@ -188,6 +191,7 @@ impl Session<'_> {
                         Rule::Com3,
                         "InprocServer32 has no server (no default value)",
                     )
+                    .code("inproc-no-server")
                     .at(key.to_string())
                     .found("no default value");
                 None
@@ -197,6 +201,7 @@ impl Session<'_> {
                 let tm = string_value(self, &key, "ThreadingModel", access);
                 trace
                     .push(Rule::Com3, format!("in-process server {dll}"))
+                    .code("inproc-server")
                     .at(key.to_string())
                     .found(format!(
                         "{}; ThreadingModel {}",
@@ -236,6 +241,7 @@ impl Session<'_> {
                         Rule::Com2,
                         format!("TreatAs of {current} is not a CLSID: ignored"),
                     )
+                    .code("treatas-not-clsid")
                     .at(key.to_string())
                     .found(text);
                 return Ok(current);
@@ -254,6 +260,7 @@ impl Session<'_> {
                                 shown.join(" -> ")
                             ),
                         )
+                        .code("treatas-cycle-ignored")
                         .at(key.to_string())
                         .inferred(setting);
                     return Ok(clsid);
@@ -263,6 +270,7 @@ impl Session<'_> {
                         Rule::Com2,
                         format!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
                     )
+                    .code("treatas-cycle-fails")
                     .at(key.to_string())
                     .found(next.to_string())
                     .inferred(setting);
@@ -270,6 +278,7 @@ impl Session<'_> {
             }
             trace
                 .push(Rule::Com2, format!("{current} is treated as {next}"))
+                .code("treatas")
                 .at(key.to_string())
                 .found(next.to_string());
             chain.push(next);
@@ -349,7 +358,7 @@ impl Session<'_> {
                     "LoadLibrary: {name} is not a full path; the search order: application directory, {system}, System, Windows directory, current directory {}",
                     self.p.cwd
                 ),
-            )
+            ).code("dll-search-order")
             .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
             .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
         candidates
@@ -373,6 +382,7 @@ impl Session<'_> {
                     Rule::Com3,
                     "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
                 )
+                .code("dll-missing")
                 .at(shown.join("; "))
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
@@ -393,6 +403,7 @@ impl Session<'_> {
                     Rule::Com3,
                     format!("LoadLibrary: the DLL cannot be opened: {who} (ERROR_ACCESS_DENIED)"),
                 )
+                .code("dll-access-denied")
                 .at(file.path.to_string())
                 .found(HResult::E_ACCESSDENIED.to_string());
             return Err(HResult::E_ACCESSDENIED);
@@ -403,6 +414,7 @@ impl Session<'_> {
                     Rule::Com3,
                     "LoadLibrary: the file is not a native DLL with DllGetClassObject",
                 )
+                .code("dll-not-com-server")
                 .at(file.path.to_string())
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
@@ -415,7 +427,7 @@ impl Session<'_> {
                         "LoadLibrary: a {} DLL cannot load into a {} process (ERROR_BAD_EXE_FORMAT)",
                         image.bitness, self.p.bitness
                     ),
-                )
+                ).code("dll-wrong-bitness")
                 .at(file.path.to_string())
                 .found(HResult::BAD_EXE_FORMAT.to_string());
             return Err(HResult::BAD_EXE_FORMAT);
@@ -423,6 +435,7 @@ impl Session<'_> {
         if !image.serves.contains(&clsid) {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
+                .code("class-not-served")
                 .at(file.path.to_string())
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
@@ -436,6 +449,7 @@ impl Session<'_> {
                     threading_model.unwrap_or("(none)")
                 ),
             )
+            .code("apartment")
             .at(file.path.to_string());
         Ok(Server {
             kind: ServerKind::InprocNative,
@@ -471,7 +485,7 @@ impl Session<'_> {
                 "the in-process server failed ({hr}): COM returns that error and does not try the out-of-process server registered"
             ),
         };
-        let step = trace.push(Rule::Com3, told);
+        let step = trace.push(Rule::Com3, told).code("inproc-failed");
         step.inferred(choice.setting());
         if choice == InprocLoadFailure::Stop {
             step.found(hr.to_string());
@@ -525,6 +539,7 @@ impl Session<'_> {
                     Rule::Com3,
                     format!("local server ({} view): {cmd} -Embedding", acc.view),
                 )
+                .code("local-server")
                 .at(key.to_string())
                 .found(cmd.clone());
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
@@ -546,6 +561,7 @@ impl Session<'_> {
                             Rule::Com3,
                             "the server starts and registers its class object",
                         )
+                        .code("local-server-started")
                         .at(f.path.to_string());
                     Ok(Server {
                         kind: ServerKind::LocalServer,
@@ -566,6 +582,7 @@ impl Session<'_> {
                     };
                     trace
                         .push(Rule::Com3, format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
+                        .code("local-server-failed")
                         .at(exe.clone())
                         .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     Err(HResult::CO_E_SERVER_EXEC_FAILURE)
@@ -596,6 +613,7 @@ impl Session<'_> {
                     Rule::Com3,
                     "no LocalServer32 in either view and no AppID: no local server",
                 )
+                .code("local-server-absent")
                 .at(key.to_string())
                 .found("no key");
             return None;
@@ -618,6 +636,7 @@ impl Session<'_> {
                     }
                 ),
             )
+            .code("dll-surrogate")
             .at(appid_key.to_string());
         let inproc = clsid_key(clsid, &["InprocServer32"]);
         for acc in views {
@@ -639,14 +658,16 @@ impl Session<'_> {
                             "the surrogate's in-process server is mscoree.dll ({} view): a managed class",
                             acc.view
                         ),
-                    )
+                    ).code("surrogate-managed")
                     .at(inproc.to_string())
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
             }
             return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
-        trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
+        trace
+            .push(Rule::Com3, "the surrogate has no InprocServer32 to load")
+            .code("surrogate-no-inproc");
         Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
     }
 }
@@ -677,6 +698,7 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{host} ({}) loads {}", n.bitness, f.path),
                     )
+                    .code("surrogate-loads")
                     .at(inproc.to_string())
                     .found(format!("{view} view"));
                 Ok(Server {
@@ -696,6 +718,7 @@ impl Session<'_> {
                         Rule::Com3,
                         "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
                     )
+                    .code("surrogate-load-failed")
                     .at(dll.clone())
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
@@ -732,6 +755,7 @@ impl Session<'_> {
                             Rule::Com3,
                             "the custom surrogate is not a path: CO_E_SERVER_EXEC_FAILURE",
                         )
+                        .code("surrogate-path-invalid")
                         .at(custom.to_owned())
                         .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     return Err(HResult::CO_E_SERVER_EXEC_FAILURE);
@@ -755,7 +779,7 @@ impl Session<'_> {
                 format!(
                     "{host} ({bitness}) starts as the surrogate; mscoree.dll loads in it and starts a runtime as it would in-process"
                 ),
-            )
+            ).code("surrogate-starts-clr")
             .at(exe.to_string());
         let mut sub = Session::start(self.m, &process, self.sw, None);
         trace.extend(std::mem::take(&mut sub.pending));
@@ -774,7 +798,7 @@ impl Session<'_> {
                             "{host} ({bitness}) serves {} from CLR {runtime}: the client holds a proxy to it",
                             loaded.type_name
                         ),
-                    )
+                    ).code("surrogate-serves")
                     .at(loaded.path.to_string());
                 Ok(Server {
                     kind: ServerKind::Surrogate,
@@ -797,6 +821,7 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
                     )
+                    .code("surrogate-failed")
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
@@ -840,6 +865,7 @@ fn expand_server_path(
                 }
             ),
         )
+        .code("expand-sz")
         .at(key.to_string())
         .found(expanded.clone());
     if let Some(setting) = setting {
@@ -886,6 +912,7 @@ fn clr_class_default_threading(
                     ))
             ),
         )
+        .code("clrclass-no-threading-model")
         .at(server.location.to_string())
         .found(tm.as_deref().unwrap_or("(none)"))
         .inferred(setting.setting());
