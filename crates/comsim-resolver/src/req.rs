@@ -64,49 +64,7 @@ impl Session<'_> {
                 create,
             } => {
                 trace.push(Rule::Req3, req.describe()).code("request");
-                match self.clsid_from_progid(progid, &mut trace) {
-                    None if *throw_on_error => {
-                        trace
-                            .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
-                            .code("throw-on-error")
-                            .found(HResult::CO_E_CLASSSTRING.to_string());
-                        Outcome::Exception {
-                            exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
-                            hresult: HResult::CO_E_CLASSSTRING,
-                            message: hresult::class_string_message(),
-                        }
-                    }
-                    None => {
-                        trace
-                            .push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null")
-                            .code("progid-missing-null");
-                        Outcome::Null {
-                            message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
-                        }
-                    }
-                    Some(clsid) if *create => {
-                        trace
-                            .push(
-                                Rule::Req2,
-                                format!("Activator.CreateInstance of the type for {clsid}"),
-                            )
-                            .code("create-instance");
-                        self.create_instance(clsid, apartment, &mut trace)
-                    }
-                    Some(clsid) => {
-                        trace
-                            .push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"))
-                            .code("get-type-from-clsid");
-                        match self.get_type(clsid, &mut trace) {
-                            Ok(Some(t)) => Outcome::Managed {
-                                loaded: Box::new(t),
-                                created: false,
-                            },
-                            Ok(None) => com_object(clsid, None, None),
-                            Err(f) => exception_traced(f, &mut trace),
-                        }
-                    }
-                }
+                self.get_type_from_progid(progid, *throw_on_error, *create, apartment, &mut trace)
             }
             Request::CoCreateInstance { target, clsctx } => {
                 trace.push(Rule::Req4, req.describe()).code("request");
@@ -127,6 +85,61 @@ impl Session<'_> {
             }
         };
         Run { outcome, trace }
+    }
+
+    /// REQ-3: `Type.GetTypeFromProgID(progid, throwOnError)`, and with `create` an instance of
+    /// the type (REQ-2).
+    fn get_type_from_progid(
+        &mut self,
+        progid: &str,
+        throw_on_error: bool,
+        create: bool,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Outcome {
+        match self.clsid_from_progid(progid, trace) {
+            None if throw_on_error => {
+                trace
+                    .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
+                    .code("throw-on-error")
+                    .found(HResult::CO_E_CLASSSTRING.to_string());
+                Outcome::Exception {
+                    exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
+                    hresult: HResult::CO_E_CLASSSTRING,
+                    message: hresult::class_string_message(),
+                }
+            }
+            None => {
+                trace
+                    .push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null")
+                    .code("progid-missing-null");
+                Outcome::Null {
+                    message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
+                }
+            }
+            Some(clsid) if create => {
+                trace
+                    .push(
+                        Rule::Req2,
+                        format!("Activator.CreateInstance of the type for {clsid}"),
+                    )
+                    .code("create-instance");
+                self.create_instance(clsid, apartment, trace)
+            }
+            Some(clsid) => {
+                trace
+                    .push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"))
+                    .code("get-type-from-clsid");
+                match self.get_type(clsid, trace) {
+                    Ok(Some(t)) => Outcome::Managed {
+                        loaded: Box::new(t),
+                        created: false,
+                    },
+                    Ok(None) => com_object(clsid, None, None),
+                    Err(f) => exception_traced(f, trace),
+                }
+            }
+        }
     }
 
     /// REQ-1: the per-AppDomain cache, then LoadCOMClass.
