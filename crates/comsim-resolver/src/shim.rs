@@ -11,7 +11,7 @@ use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
 use comsim_registry::Access;
 
 use crate::bind::Failure;
-use crate::com::{ThreadingModel, apartment_for};
+use crate::com::apartment_step;
 use crate::hresult::HResult;
 use crate::machine::RuntimeVersion;
 use crate::outcome::{LoadedType, Outcome, Server, ServerKind, Source};
@@ -179,16 +179,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let (runtime, started, loaded) = self.mscoree_class(clsid, origin, trace)?;
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace
-            .push(
-                Rule::Com5,
-                format!(
-                    "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                    threading_model.unwrap_or("(none)")
-                ),
-            )
-            .code("apartment");
+        let (apt, _) = apartment_step(trace, apartment, threading_model);
         Ok(Server {
             kind: ServerKind::InprocManaged,
             clsid,

@@ -77,6 +77,26 @@ impl Serialize for ObjectApartment {
     }
 }
 
+/// COM-5 as a trace step: the apartment an in-process object with the registry's
+/// `threading_model` lives in, for a client in `client`; the step is returned for `.at(…)`.
+pub(crate) fn apartment_step<'t>(
+    trace: &'t mut crate::trace::Trace,
+    client: Apartment,
+    threading_model: Option<&str>,
+) -> (ObjectApartment, &'t mut crate::trace::TraceStep) {
+    let apt = apartment_for(client, ThreadingModel::from_registry(threading_model));
+    let step = trace
+        .push(
+            comsim_rules::Rule::Com5,
+            format!(
+                "client in {client}, ThreadingModel {}: the object lives in the {apt}",
+                threading_model.unwrap_or("(none)")
+            ),
+        )
+        .code("apartment");
+    (apt, step)
+}
+
 /// COM-5: the apartment an in-process object lives in, from the client thread's apartment and
 /// the server's ThreadingModel, as the table of seed 001 says.
 pub fn apartment_for(client: Apartment, threading_model: ThreadingModel) -> ObjectApartment {

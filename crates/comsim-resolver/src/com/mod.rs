@@ -6,6 +6,7 @@
 mod apartment;
 mod environment;
 
+pub(crate) use apartment::apartment_step;
 pub use apartment::{ObjectApartment, ThreadingModel, apartment_for};
 pub(crate) use environment::Environment;
 
@@ -440,17 +441,8 @@ impl Session<'_> {
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         }
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace
-            .push(
-                Rule::Com5,
-                format!(
-                    "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                    threading_model.unwrap_or("(none)")
-                ),
-            )
-            .code("apartment")
-            .at(file.path.to_string());
+        let (apt, step) = apartment::apartment_step(trace, apartment, threading_model);
+        step.at(file.path.to_string());
         Ok(Server {
             kind: ServerKind::InprocNative,
             clsid,
