@@ -5,7 +5,9 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+pub mod check;
 pub mod codes;
+pub mod expect;
 pub mod explain;
 pub mod reg;
 pub mod regasm;
@@ -49,6 +51,12 @@ pub enum Command {
     /// sources and switches, or the HRESULT's name, exception and messages, and the bundled
     /// scenarios that show it.
     Explain(explain::ExplainArgs),
+    /// Replay every scenario under the directories and compare each with its stored snapshot
+    /// (docs/snapshots.md): exit 0 when all match and every expectation holds, 1 on a change, a
+    /// missing snapshot or a failed expectation, 2 when a scenario or snapshot cannot be read.
+    Check(check::CheckArgs),
+    /// Print, as TOML to paste into the scenario, the expectations its current replay satisfies.
+    Expect(expect::ExpectArgs),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -73,5 +81,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
         Command::Explain(args) => explain::run(args, out, err),
+        Command::Check(args) => check::run(args, out, err),
+        Command::Expect(args) => expect::run(args, out, err),
     }
 }

@@ -31,8 +31,9 @@ pub struct ReplayArgs {
     /// each, shown side by side.
     #[arg(long, value_enum, default_value = "both", value_name = "CLR")]
     pub clr: ClrArg,
-    /// `text` (the trace side by side), `json` (docs/json.md), `mermaid` (Markdown with a
-    /// Mermaid flowchart of each request's path, which renders on GitHub), or `html` (one
+    /// `text` for people, `json` for tools (docs/json.md), `snapshot` for a compact,
+    /// line-oriented form to commit and review in diffs (docs/snapshots.md), `mermaid` (Markdown
+    /// with a Mermaid flowchart of each request's path, which renders on GitHub), or `html` (one
     /// self-contained page: the runs side by side, the path drawn, every rule's text).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReplayFormat,
@@ -53,6 +54,7 @@ pub struct ReplayArgs {
 pub enum ReplayFormat {
     Text,
     Json,
+    Snapshot,
     Mermaid,
     Html,
 }
@@ -73,6 +75,17 @@ pub enum ColorArg {
     Never,
 }
 
+impl ClrArg {
+    /// The replay library's CLR choice.
+    pub fn choice(self) -> ClrChoice {
+        match self {
+            ClrArg::Clr2 => ClrChoice::Clr2,
+            ClrArg::Clr4 => ClrChoice::Clr4,
+            ClrArg::Both => ClrChoice::Both,
+        }
+    }
+}
+
 pub fn run(a: ReplayArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match replay(&a, out) {
         Ok(code) => code,
@@ -89,20 +102,22 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     // Each `--switch` is checked here, so that its error names the argument.
     crate::set_switch_args(&mut scenario.switches.clone(), &a.switches)?;
     let options = ReplayOptions {
-        clrs: match a.clr {
-            ClrArg::Clr2 => ClrChoice::Clr2,
-            ClrArg::Clr4 => ClrChoice::Clr4,
-            ClrArg::Both => ClrChoice::Both,
-        },
+        clrs: a.clr.choice(),
         switches: a.switches.clone(),
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
     let failed = match a.format {
         ReplayFormat::Html => html::write(&scenario, &replayer, out)?.failed > 0,
         ReplayFormat::Mermaid => mermaid::write(&scenario, &replayer, out)?.failed > 0,
+        ReplayFormat::Snapshot => {
+            let replay = replayer.into_replay();
+            let text = comsim_scenario::Snapshot::of(&scenario, &replay).render();
+            out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+            replay.failed()
+        }
         ReplayFormat::Json => {
             let replay = replayer.into_replay();
-            json::write(&a.scenario, &scenario, &replay, out)?;
+            json::write(&scenario, &replay, out)?;
             replay.failed()
         }
         ReplayFormat::Text => {

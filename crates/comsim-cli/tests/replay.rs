@@ -207,7 +207,10 @@ fn scenario_html() {
             .collect();
         for link in page.split("href=\"#rule-").skip(1) {
             let id = link.split('"').next().unwrap_or_default();
-            assert!(defined.contains(&id), "{name}: {id} is linked but not defined");
+            assert!(
+                defined.contains(&id),
+                "{name}: {id} is linked but not defined"
+            );
         }
         let shown = format!("{page}[rules section: {}]\n", defined.join(", "));
         insta::with_settings!({ snapshot_suffix => name }, {
@@ -279,11 +282,18 @@ fn is_str(v: &Value, key: &str) -> bool {
 #[test]
 fn json_has_the_documented_shape() {
     let v = replay_json(&["--switch", "runtime-match=exact"]);
-    assert_eq!(v["scenario"], TEACHING);
     assert_eq!(
-        v["file"],
-        format!("{TEACHING}/scenario.toml").as_str(),
-        "the scenario file read"
+        v["format_version"],
+        comsim_scenario::FORMAT_VERSION,
+        "the stability contract's version"
+    );
+    assert_eq!(
+        v["scenario"], "managed-class-regasm-codebase",
+        "the scenario's directory name, not the path typed"
+    );
+    assert_eq!(
+        v["file"], "scenario.toml",
+        "the scenario file read, relative to its directory"
     );
     assert!(is_str(&v, "title"));
     assert!(v["description"].is_string() || v["description"].is_null());

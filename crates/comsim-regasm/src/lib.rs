@@ -222,7 +222,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
                 "{} has no [Guid]: the CLR generates {g} from its full name, {inputs} (Marshal.GenerateGuidForType)",
                 t.full_name
             ),
-        );
+        ).code("generated-guid");
         t.guid = Some(g);
     }
     if tlb && let Ok(ClrGuid::Generated(g)) = clrguid::type_library_guid(&asm) {
@@ -231,7 +231,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
             format!(
                 "the assembly has no [Guid]: the CLR generates the LIBID {g} from {inputs} (Marshal.GetTypeLibGuidForAssembly)"
             ),
-        );
+        ).code("generated-libid");
         asm.guid = Some(g);
     }
     asm
@@ -304,7 +304,7 @@ pub fn run(m: &mut Machine, inv: &Invocation, sw: &Switches) -> Result<RegasmRun
         } else {
             "run as a standard user: writes through HKEY_CLASSES_ROOT that land in HKLM are denied (REG-4); keys that already exist under HKCU\\Software\\Classes are written there"
         },
-    );
+    ).code("tool-rights");
     let writer = Writer {
         admin: inv.elevated,
     };
@@ -361,7 +361,7 @@ fn command_line(inv: &Invocation, r: &mut RegasmRun) -> Option<Options> {
                     .push(
                         Rule::Asm7,
                         format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
-                    );
+                    ).code("regfile-option-conflict");
             }
             r.error(e.to_string());
             return None;
@@ -385,19 +385,22 @@ fn trace_view(m: &Machine, inv: &Invocation, view: View, r: &mut RegasmRun) {
                 inv.tool.bitness, inv.tool.clr.text
             ),
         )
+        .code("tool-view")
         .at(inv.tool.path(m).to_string());
 }
 
 /// ASM-7: `/codebase` on an assembly without a strong name warns (unless `/silent`).
 fn codebase_warning(o: &Options, asm: &AssemblyInfo, r: &mut RegasmRun) {
     if o.codebase && asm.public_key_token.is_none() {
-        r.trace.push(
-            Rule::Asm7,
-            format!(
-                "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
-                asm.name
-            ),
-        );
+        r.trace
+            .push(
+                Rule::Asm7,
+                format!(
+                    "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
+                    asm.name
+                ),
+            )
+            .code("codebase-unsigned");
         if !o.silent {
             r.warn("Registering an unsigned assembly with /codebase can cause your assembly to interfere with other applications that may be installed on the same computer. The /codebase switch is intended to be used only with signed assemblies. Please give your assembly a strong name and re-register it.");
         }
@@ -419,6 +422,7 @@ fn load(
                 Rule::Bind5,
                 format!("no file at {path}: regasm cannot load the assembly"),
             )
+            .code("assembly-file-missing")
             .at(path.to_string());
         r.error(format!(
             "Unable to locate input assembly '{name}' or one of its dependencies."
@@ -426,7 +430,10 @@ fn load(
         return None;
     };
     let not_valid = |r: &mut RegasmRun, why: String| {
-        r.trace.push(Rule::Bind6, why).at(path.to_string());
+        r.trace
+            .push(Rule::Bind6, why)
+            .code("assembly-not-loadable")
+            .at(path.to_string());
         r.error(format!(
             "Failed to load '{path}' because it is not a valid .NET assembly"
         ));
@@ -474,17 +481,21 @@ fn classify<'a>(
     for t in &asm.types {
         match layout::classify(asm, t) {
             Ok(kind) => {
-                r.trace.push(
-                    Rule::Asm3,
-                    format!("{}: registrable, {}", t.full_name, kind.describe()),
-                );
+                r.trace
+                    .push(
+                        Rule::Asm3,
+                        format!("{}: registrable, {}", t.full_name, kind.describe()),
+                    )
+                    .code("type-registrable");
                 out.push((t, kind));
             }
             Err(why) => {
-                r.trace.push(
-                    Rule::Asm3,
-                    format!("{}: not registered: {why}", t.full_name),
-                );
+                r.trace
+                    .push(
+                        Rule::Asm3,
+                        format!("{}: not registered: {why}", t.full_name),
+                    )
+                    .code("type-not-registrable");
             }
         }
     }
@@ -516,7 +527,7 @@ fn denied(r: &mut RegasmRun, d: &layout::Denied) {
                 "writing {} failed: {}; Visual Studio reports this as \"COM Interop registration failed\" (class registration, often a permissions problem)",
                 d.key, d.error
             ),
-        )
+        ).code("registry-write-failed")
         .at(d.key.clone());
     denied_message(r);
 }
@@ -568,6 +579,7 @@ fn register(
         };
         r.trace
             .push(rule, format!("registered {}: {what}", t.full_name))
+            .code("type-registered")
             .at(type_key(t, *kind));
         let others: Vec<String> = before
             .into_iter()
@@ -582,7 +594,7 @@ fn register(
                     reg.version,
                     reg.version
                 ),
-            );
+            ).code("version-subkeys-kept");
         }
         r.types += 1;
     }
@@ -592,7 +604,7 @@ fn register(
             r.trace.push(
                 Rule::Asm2,
                 format!("{} carries [PrimaryInteropAssembly] but has no strong name: RegisterPrimaryInteropAssembly throws InvalidOperationException", reg.asm.name),
-            );
+            ).code("pia-unsigned");
             r.error("Primary interop assemblies must be strongly named.");
             return false;
         }
@@ -606,7 +618,7 @@ fn register(
             .push(
                 Rule::Asm2,
                 format!("registered the primary interop assembly for type library {libid} {version}: PrimaryInteropAssemblyName{}", if reg.codebase.is_some() { " and PrimaryInteropAssemblyCodeBase" } else { "" }),
-            )
+            ).code("pia-registered")
             .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
         pia = true;
     }
@@ -618,7 +630,7 @@ fn register(
         r.trace.push(
             Rule::Asm3,
             "no registrable types and no [PrimaryInteropAssembly]: RegisterAssembly returns false",
-        );
+        ).code("nothing-to-register");
         if o.tlb.is_none() && !o.silent {
             r.warn("No types were registered");
         }
@@ -634,7 +646,7 @@ fn placement(live: &Live<'_>, r: &mut RegasmRun) {
         let s = r.trace.push(
             Rule::Reg4,
             format!("{machine} key(s) written under HKEY_LOCAL_MACHINE\\Software\\Classes, {user} under HKEY_CURRENT_USER\\Software\\Classes (keys that already existed there)"),
-        );
+        ).code("keys-written");
         if let Some(first) = first {
             s.at(first);
         }
@@ -697,7 +709,7 @@ fn unregister(
             r.trace.push(
                 Rule::Asm4,
                 format!("unregistered {}: {found}; no version is left, so the top-level keys and values go too", t.full_name),
-            )
+            ).code("type-unregistered-all")
         } else {
             let s = r.trace.push(
                 Rule::Asm4,
@@ -711,7 +723,7 @@ fn unregister(
                         " with their values"
                     }
                 ),
-            );
+            ).code("type-unregistered-version");
             if *kind == Kind::Managed {
                 s.inferred = Some(sw.asm_unregister_values().setting().to_string());
             }
@@ -735,7 +747,7 @@ fn unregister(
                 .push(
                     Rule::Asm2,
                     format!("unregistered the primary interop assembly of type library {libid} {version}"),
-                )
+                ).code("pia-unregistered")
                 .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
         }
     }
@@ -747,7 +759,7 @@ fn unregister(
         r.trace.push(
             Rule::Asm3,
             "no registrable types and no [PrimaryInteropAssembly]: UnregisterAssembly returns false",
-        );
+        ).code("nothing-to-unregister");
         if !o.silent {
             r.warn("No types were un-registered");
         }
@@ -781,10 +793,12 @@ fn regfile(
         None => inv.cwd.join(&format!("{}.reg", asm_path.file_stem())),
     };
     if types.is_empty() {
-        r.trace.push(
-            Rule::Asm3,
-            "no registrable types: there is nothing to write to a registry script",
-        );
+        r.trace
+            .push(
+                Rule::Asm3,
+                "no registrable types: there is nothing to write to a registry script",
+            )
+            .code("nothing-to-script");
         if !o.silent {
             r.warn("No registry script will be produced since there are no types to register");
         }
@@ -833,7 +847,7 @@ fn regfile(
                 "/regfile: the keys of {} type(s) go to a REGEDIT4 script instead of the registry (no TypeLib, Interface or Component Categories keys)",
                 r.types
             ),
-        )
+        ).code("regfile-script")
         .at(out.to_string());
     m.fs.write(VFile {
         path: out.clone(),

@@ -123,6 +123,7 @@ pub(crate) fn register(
                     Rule::Asm6,
                     format!("type library registration failed writing {path}: {e}"),
                 )
+                .code("typelib-register-failed")
                 .at(path.to_string());
             return false;
         }
@@ -138,7 +139,7 @@ pub(crate) fn register(
                     format!(": interfaces {}", iids.join(", "))
                 }
             ),
-        )
+        ).code("typelib-registered")
         .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{ver}"));
     r.out(format!(
         "Assembly exported to '{tlb_text}', and the type library was registered successfully"
@@ -169,6 +170,7 @@ pub(crate) fn unregister(
                     Rule::Asm6,
                     format!("type library unregistration failed deleting {path}: {e}"),
                 )
+                .code("typelib-unregister-failed")
                 .at(path.to_string());
             return false;
         }
@@ -186,6 +188,7 @@ pub(crate) fn unregister(
             Rule::Asm6,
             format!("type library {libid} {ver} and its interfaces unregistered"),
         )
+        .code("typelib-unregistered")
         .at(parent.to_string());
     r.out(format!("Type library '{tlb}' un-registered successfully"));
     true

@@ -279,6 +279,7 @@ fn check_loadable(
                     asm.name, asm.runtime, req.clr
                 ),
             )
+            .code("newer-runtime")
             .at(bound.file.path.to_string())
             .found(format!("ImageRuntimeVersion {}", asm.runtime));
         return Err(Failure::new(
@@ -297,6 +298,7 @@ fn check_loadable(
                     req.bitness
                 ),
             )
+            .code("wrong-architecture")
             .at(bound.file.path.to_string())
             .found(format!("processorArchitecture {}", asm.architecture.name()));
         return Err(Failure::new(
@@ -375,6 +377,7 @@ fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
     };
     trace
         .push(Rule::Bind5, why)
+        .code("bind-failed")
         .found(HResult::FILE_NOT_FOUND.to_string());
     Failure::new(
         HResult::FILE_NOT_FOUND,
@@ -398,6 +401,7 @@ fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyN
         Err(why) => {
             trace
                 .push(Rule::Bind1, format!("the display name is invalid: {why}"))
+                .code("display-name-invalid")
                 .at(req.display_name.to_owned());
             return Err(Failure::new(
                 HResult::FUSION_E_INVALID_NAME,
@@ -415,6 +419,7 @@ fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyN
             Rule::Bind1,
             format!("bind {} on {}", name.display(), req.clr),
         )
+        .code("bind-request")
         .at(req.display_name.to_owned())
         .found(if name.is_strong() {
             "strong-named: the GAC is searched first".to_owned()
@@ -465,7 +470,7 @@ fn apply_config(
             .push(
                 Rule::Bind1,
                 "the .config has a <dependentAssembly> for this name, but the request has no strong name and version: a redirect applies only to strong-named assemblies (comsim does not model a <codeBase> for a simple name either)",
-            )
+            ).code("redirect-needs-strong-name")
             .at(d.location.to_string())
             .found("not applied");
         return (name, None);
@@ -480,6 +485,7 @@ fn apply_config(
                     name.name
                 ),
             )
+            .code("config-redirect")
             .at(r.location.to_string())
             .found(if r.old_low == r.old_high {
                 format!("oldVersion {} newVersion {}", r.old_low, r.new_version)
@@ -526,6 +532,7 @@ fn from_gac<'m>(
         {
             trace
                 .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
+                .code("gac-hit")
                 .at(path.to_string())
                 .found(asm.full_name());
             return Some(accept(file, asm, req, name, trace));
@@ -541,6 +548,7 @@ fn from_gac<'m>(
                 req.clr
             ),
         )
+        .code("gac-miss")
         .at(joined(&looked))
         .found(found);
 
@@ -565,6 +573,7 @@ fn from_appbase<'m>(
                         Rule::Bind3,
                         format!("privatePath `{entry}` is not probed: {why}"),
                     )
+                    .code("private-path-ignored")
                     .at(entry.clone())
                     .found("skipped");
             }
@@ -593,6 +602,7 @@ fn from_appbase<'m>(
                             Rule::Bind3,
                             "probing stopped at a file that is not an assembly",
                         )
+                        .code("probe-not-assembly")
                         .at(path.to_string())
                         .found("a native image");
                     return Some(Err(Failure::new(
@@ -606,6 +616,7 @@ fn from_appbase<'m>(
                             Rule::Bind3,
                             format!("probing stopped at {}, but {why}", file.path),
                         )
+                        .code("probe-mismatch")
                         .at(path.to_string())
                         .found(asm.full_name());
                     return Some(Err(Failure::new(
@@ -615,6 +626,7 @@ fn from_appbase<'m>(
                 }
                 trace
                     .push(Rule::Bind3, "found in the application base")
+                    .code("appbase-hit")
                     .at(file.path.to_string())
                     .found(asm.full_name());
                 return Some(accept(file, asm, req, name, trace));
@@ -627,6 +639,7 @@ fn from_appbase<'m>(
             Rule::Bind3,
             format!("not in the application base {}", req.appbase),
         )
+        .code("appbase-miss")
         .at(joined(&looked))
         .found(found);
 
@@ -676,7 +689,7 @@ fn codebase_path(url: &str, cwd: &WinPath, trace: &mut Trace) -> Option<WinPath>
             .push(
                 Rule::Bind4,
                 format!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
-            )
+            ).code("codebase-relative")
             .at(url.to_owned())
             .found(path.to_file_url());
     }
@@ -706,6 +719,7 @@ fn from_codebase<'m>(
                     Rule::Bind4,
                     "no CodeBase was registered (regasm without /codebase)",
                 )
+                .code("codebase-absent")
                 .found("no hint");
         }
         Some(url) => {
@@ -731,6 +745,7 @@ fn load_codebase<'m>(
                 Rule::Bind4,
                 format!("{what} is not a file: URL the simulator can follow"),
             )
+            .code("codebase-not-file-url")
             .at(url.to_owned())
             .found("ignored");
         return None;
@@ -746,6 +761,7 @@ fn load_codebase<'m>(
         }
         trace
             .push(Rule::Bind4, format!("{what} file does not exist"))
+            .code("codebase-file-missing")
             .at(url.to_owned())
             .found(format!("no file {path}"));
         return None;
@@ -753,6 +769,7 @@ fn load_codebase<'m>(
     let Some(asm) = file.assembly() else {
         trace
             .push(Rule::Bind4, format!("{what} file is not an assembly"))
+            .code("codebase-not-assembly")
             .at(url.to_owned())
             .found("a native image");
         return Some(Err(Failure::new(
@@ -772,6 +789,7 @@ fn load_codebase<'m>(
                 Rule::Bind4,
                 format!("{what} file is another assembly: {why}"),
             )
+            .code("codebase-other-assembly")
             .at(url.to_owned())
             .found(asm.full_name());
         return Some(Err(Failure::new(
@@ -786,6 +804,7 @@ fn load_codebase<'m>(
     }
     trace
         .push(Rule::Bind4, format!("loaded from {what}"))
+        .code("codebase-loaded")
         .at(url.to_owned())
         .found(asm.full_name());
     Some(accept(file, asm, req, name, trace))
@@ -865,6 +884,7 @@ pub fn find_type<'m>(
         Some(t) => {
             trace
                 .push(Rule::Bind7, format!("type {class} found"))
+                .code("type-found")
                 .at(bound.file.path.to_string())
                 .found(format!("{:?}", t.kind).to_lowercase());
             Ok(t)
@@ -875,6 +895,7 @@ pub fn find_type<'m>(
                     Rule::Bind7,
                     format!("no type {class} in {}", bound.assembly.name),
                 )
+                .code("type-missing")
                 .at(bound.file.path.to_string())
                 .found("TypeLoadException");
             Err(Failure::new(

@@ -369,7 +369,9 @@ pub(crate) fn exception_traced(f: Failure, trace: &mut Trace) -> Outcome {
         _ => None,
     };
     if let Some(rule) = rule {
-        trace.push(rule, format!("{}: {}", f.exception, f.message));
+        trace
+            .push(rule, format!("{}: {}", f.exception, f.message))
+            .code("exception");
     }
     exception(f)
 }

@@ -37,7 +37,9 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Lcc {
         let Some(clr) = self.clr.clone() else {
-            trace.push(Rule::Req4, "a native client has no LoadCOMClass");
+            trace
+                .push(Rule::Req4, "a native client has no LoadCOMClass")
+                .code("native-no-loadcomclass");
             return Lcc::Null;
         };
         if clr.major < 4 {
@@ -57,23 +59,29 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Lcc {
         if let Some(info) = self.sxs_lookup(guid, kind, Rule::Lcc2_1, trace) {
-            trace.push(
-                Rule::Lcc2_1,
-                "CLR 2.0: an SxS hit loads the assembly and its type (no PIA or runtime check)",
-            );
+            trace
+                .push(
+                    Rule::Lcc2_1,
+                    "CLR 2.0: an SxS hit loads the assembly and its type (no PIA or runtime check)",
+                )
+                .code("sxs-hit");
             return self.load_sxs(&info, false, clr, trace);
         }
         let hit = self.registry_after_sxs_miss(Rule::Lcc2_2, guid, kind, clr, trace);
         match hit {
             Some(hit) => {
-                trace.push(
-                    Rule::Lcc2_2,
-                    "registry hit: bind with Class, Assembly and CodeBase",
-                );
+                trace
+                    .push(
+                        Rule::Lcc2_2,
+                        "registry hit: bind with Class, Assembly and CodeBase",
+                    )
+                    .code("registry-hit");
                 self.load_registry_hit(&hit, false, clr, trace)
             }
             None => {
-                trace.push(Rule::Lcc2_3, "both missed: LoadCOMClass returns NULL");
+                trace
+                    .push(Rule::Lcc2_3, "both missed: LoadCOMClass returns NULL")
+                    .code("both-missed");
                 Lcc::Null
             }
         }
@@ -92,10 +100,12 @@ impl Session<'_> {
             return self.lcc4_context_hit(&info, clr, trace);
         }
         let Some(hit) = self.registry_after_sxs_miss(Rule::Lcc4_3, guid, kind, clr, trace) else {
-            trace.push(
-                Rule::Lcc4_3,
-                "the registry has nothing either: LoadCOMClass returns NULL",
-            );
+            trace
+                .push(
+                    Rule::Lcc4_3,
+                    "the registry has nothing either: LoadCOMClass returns NULL",
+                )
+                .code("both-missed");
             return Lcc::Null;
         };
         self.lcc4_registry_hit(&hit, clr, trace)
@@ -110,11 +120,15 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Lcc {
         if info.is_surrogate {
-            trace.push(Rule::Sxs8, "a clrSurrogate is a registration-free PIA");
-            trace.push(
-                Rule::Lcc4_1,
-                "a reg-free PIA: bind and load, no registry lookup",
-            );
+            trace
+                .push(Rule::Sxs8, "a clrSurrogate is a registration-free PIA")
+                .code("clr-surrogate");
+            trace
+                .push(
+                    Rule::Lcc4_1,
+                    "a reg-free PIA: bind and load, no registry lookup",
+                )
+                .code("reg-free-pia");
             return self.load_sxs(info, true, clr, trace);
         }
         let check = self.sw.sxs_class_runtime_check();
@@ -128,6 +142,7 @@ impl Session<'_> {
                         info.runtime_version
                     ),
                 )
+                .code("clrclass-hit-unchecked")
                 .inferred(setting);
             return self.load_sxs(info, false, clr, trace);
         }
@@ -141,6 +156,7 @@ impl Session<'_> {
                         info.runtime_version, clr
                     ),
                 )
+                .code("clrclass-runtime-match")
                 .inferred(setting);
             return self.load_sxs(info, false, clr, trace);
         }
@@ -148,7 +164,7 @@ impl Session<'_> {
             .push(
                 Rule::Lcc4_2,
                 format!("clrClass runtimeVersion {} is not the running runtime {}: LoadCOMClass returns NULL", info.runtime_version, clr),
-            )
+            ).code("clrclass-runtime-mismatch")
             .inferred(setting)
             .found(format!("compared with {match_setting}"));
         Lcc::Null
@@ -169,10 +185,12 @@ impl Session<'_> {
             .is_some_and(|d| file_name_of(d).eq_ignore_ascii_case("mscoree.dll"));
         match hit.found {
             Found::Record => {
-                trace.push(
-                    Rule::Lcc4_3,
-                    "a record registration has no InprocServer32 default: bind and load",
-                );
+                trace
+                    .push(
+                        Rule::Lcc4_3,
+                        "a record registration has no InprocServer32 default: bind and load",
+                    )
+                    .code("record-registration");
                 return self.load_registry_hit(hit, false, clr, trace);
             }
             Found::LocalServer32(view) => {
@@ -180,12 +198,12 @@ impl Session<'_> {
                 let setting = registration.setting();
                 if registration == LocalServerRegistration::Com {
                     trace
-                        .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it"))
+                        .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it")).code("local-server-only")
                         .inferred(setting);
                     return Lcc::Null;
                 }
                 trace
-                    .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process"))
+                    .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process")).code("local-server-only-pia")
                     .inferred(setting);
                 return self.load_registry_hit(hit, true, clr, trace);
             }
@@ -203,6 +221,7 @@ impl Session<'_> {
                             .unwrap_or_else(|| "missing".into())
                     ),
                 )
+                .code("pia-registration")
                 .at(hit.key.to_string());
             return self.load_registry_hit(hit, true, clr, trace);
         }
@@ -211,6 +230,7 @@ impl Session<'_> {
                 Rule::Lcc4_3,
                 "the InprocServer32 default is mscoree.dll: not a PIA",
             )
+            .code("mscoree-registration")
             .at(hit.key.to_string())
             .found(hit.default_value.clone().unwrap_or_default());
         self.lcc4_runtime_version(hit, clr, trace)
@@ -255,6 +275,7 @@ impl Session<'_> {
                                 "RuntimeVersion {rv} is the running runtime {clr}: bind and load"
                             ),
                         )
+                        .code("runtime-match")
                         .inferred(setting);
                     self.load_registry_hit(hit, false, clr, trace)
                 } else {
@@ -262,7 +283,7 @@ impl Session<'_> {
                         .push(
                             Rule::Lcc4_4,
                             format!("RuntimeVersion {rv} is not the running runtime {clr}: LoadCOMClass returns NULL, the class will be activated through COM"),
-                        )
+                        ).code("runtime-mismatch")
                         .inferred(setting);
                     Lcc::Null
                 }
@@ -276,11 +297,12 @@ impl Session<'_> {
                             Rule::Lcc4_5,
                             "no RuntimeVersion: bind and load in the running CLR",
                         )
+                        .code("no-runtime-version")
                         .inferred(setting);
                     self.load_registry_hit(hit, false, clr, trace)
                 } else {
                     trace
-                        .push(Rule::Lcc4_5, format!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME))
+                        .push(Rule::Lcc4_5, format!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME)).code("no-runtime-version-v1")
                         .inferred(setting);
                     Lcc::Null
                 }
@@ -298,10 +320,12 @@ impl Session<'_> {
         clr: &RuntimeVersion,
         trace: &mut Trace,
     ) -> Option<shimreg::RegHit> {
-        trace.push(
-            rule,
-            format!("SxS missed: the registry, capped at {}", clr.family()),
-        );
+        trace
+            .push(
+                rule,
+                format!("SxS missed: the registry, capped at {}", clr.family()),
+            )
+            .code("sxs-missed");
         shimreg::find_shim_info(
             &self.m.registry,
             guid,
@@ -373,6 +397,7 @@ impl Session<'_> {
                             Rule::Lcc6,
                             format!("{}: swallowed, LoadCOMClass returns NULL", f.exception),
                         )
+                        .code("exception-swallowed")
                         .inferred(setting);
                     Lcc::Null
                 } else {
@@ -381,6 +406,7 @@ impl Session<'_> {
                             Rule::Lcc6,
                             format!("{} propagates to the caller", f.exception),
                         )
+                        .code("exception-propagates")
                         .inferred(setting)
                         .found(f.hresult.to_string());
                     Lcc::Failed(f)

@@ -24,14 +24,16 @@ impl Session<'_> {
             ),
             _ => "a 64-bit process reads the native view: HKCR\\CLSID is Software\\Classes\\CLSID; the 32-bit view (Wow6432Node) is read only where a rule asks for the other view".to_owned(),
         };
-        trace.push(Rule::Reg3, clsid);
-        trace.push(
-            Rule::Reg1,
-            format!(
-                "HKCR merges HKLM\\Software\\Classes and HKCU\\Software\\Classes ({})",
-                self.sw.hkcr_merge().setting()
-            ),
-        );
+        trace.push(Rule::Reg3, clsid).code("process-view");
+        trace
+            .push(
+                Rule::Reg1,
+                format!(
+                    "HKCR merges HKLM\\Software\\Classes and HKCU\\Software\\Classes ({})",
+                    self.sw.hkcr_merge().setting()
+                ),
+            )
+            .code("hkcr-merge");
         if self.p.elevated {
             let setting = self.sw.clr_user_classes();
             trace
@@ -45,6 +47,7 @@ impl Session<'_> {
                         }
                     ),
                 )
+                .code("elevated-user-classes")
                 .inferred(setting.setting());
         }
     }

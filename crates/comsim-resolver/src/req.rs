@@ -58,7 +58,9 @@ impl Session<'_> {
                     } => Rule::Shim2,
                     _ => Rule::Shim4,
                 };
-                trace.push(rule, "the process did not start: no request runs");
+                trace
+                    .push(rule, "the process did not start: no request runs")
+                    .code("not-started");
             }
             return Run {
                 outcome: f.clone(),
@@ -68,7 +70,7 @@ impl Session<'_> {
         let apartment = apartment.unwrap_or(self.p.apartment);
         let outcome = match req {
             Request::GetTypeFromClsid { clsid } => {
-                trace.push(Rule::Req1, req.describe());
+                trace.push(Rule::Req1, req.describe()).code("request");
                 match self.get_type(*clsid, &mut trace) {
                     Ok(Some(t)) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -79,7 +81,7 @@ impl Session<'_> {
                 }
             }
             Request::CreateInstance { clsid } => {
-                trace.push(Rule::Req2, req.describe());
+                trace.push(Rule::Req2, req.describe()).code("request");
                 self.create_instance(*clsid, apartment, &mut trace)
             }
             Request::GetTypeFromProgId {
@@ -87,46 +89,11 @@ impl Session<'_> {
                 throw_on_error,
                 create,
             } => {
-                trace.push(Rule::Req3, req.describe());
-                match self.clsid_from_progid(progid, &mut trace) {
-                    None if *throw_on_error => {
-                        trace
-                            .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
-                            .found(HResult::CO_E_CLASSSTRING.to_string());
-                        Outcome::Exception {
-                            exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
-                            hresult: HResult::CO_E_CLASSSTRING,
-                            message: hresult::class_string_message(),
-                        }
-                    }
-                    None => {
-                        trace.push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null");
-                        Outcome::Null {
-                            message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
-                        }
-                    }
-                    Some(clsid) if *create => {
-                        trace.push(
-                            Rule::Req2,
-                            format!("Activator.CreateInstance of the type for {clsid}"),
-                        );
-                        self.create_instance(clsid, apartment, &mut trace)
-                    }
-                    Some(clsid) => {
-                        trace.push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"));
-                        match self.get_type(clsid, &mut trace) {
-                            Ok(Some(t)) => Outcome::Managed {
-                                loaded: Box::new(t),
-                                created: false,
-                            },
-                            Ok(None) => com_object(clsid, None, None),
-                            Err(f) => exception_traced(f, &mut trace),
-                        }
-                    }
-                }
+                trace.push(Rule::Req3, req.describe()).code("request");
+                self.get_type_from_progid(progid, *throw_on_error, *create, apartment, &mut trace)
             }
             Request::CoCreateInstance { target, clsctx } => {
-                trace.push(Rule::Req4, req.describe());
+                trace.push(Rule::Req4, req.describe()).code("request");
                 self.native_create(target, *clsctx, apartment, &mut trace)
             }
             Request::DllGetClassObject { clsid } => {
@@ -134,7 +101,7 @@ impl Session<'_> {
                 self.class_factory(*clsid, &mut trace)
             }
             Request::LoadRecord { guid } => {
-                trace.push(Rule::Req5, req.describe());
+                trace.push(Rule::Req5, req.describe()).code("request");
                 match self.load_com_class(*guid, RegistrationKind::Record, &mut trace) {
                     Lcc::Type(t) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -150,6 +117,61 @@ impl Session<'_> {
         Run { outcome, trace }
     }
 
+    /// REQ-3: `Type.GetTypeFromProgID(progid, throwOnError)`, and with `create` an instance of
+    /// the type (REQ-2).
+    fn get_type_from_progid(
+        &mut self,
+        progid: &str,
+        throw_on_error: bool,
+        create: bool,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Outcome {
+        match self.clsid_from_progid(progid, trace) {
+            None if throw_on_error => {
+                trace
+                    .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
+                    .code("throw-on-error")
+                    .found(HResult::CO_E_CLASSSTRING.to_string());
+                Outcome::Exception {
+                    exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
+                    hresult: HResult::CO_E_CLASSSTRING,
+                    message: hresult::class_string_message(),
+                }
+            }
+            None => {
+                trace
+                    .push(Rule::Req3, "no such ProgID: GetTypeFromProgID returns null")
+                    .code("progid-missing-null");
+                Outcome::Null {
+                    message: format!("Type.GetTypeFromProgID(\"{progid}\") returned null"),
+                }
+            }
+            Some(clsid) if create => {
+                trace
+                    .push(
+                        Rule::Req2,
+                        format!("Activator.CreateInstance of the type for {clsid}"),
+                    )
+                    .code("create-instance");
+                self.create_instance(clsid, apartment, trace)
+            }
+            Some(clsid) => {
+                trace
+                    .push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"))
+                    .code("get-type-from-clsid");
+                match self.get_type(clsid, trace) {
+                    Ok(Some(t)) => Outcome::Managed {
+                        loaded: Box::new(t),
+                        created: false,
+                    },
+                    Ok(None) => com_object(clsid, None, None),
+                    Err(f) => exception_traced(f, trace),
+                }
+            }
+        }
+    }
+
     /// REQ-1: the per-AppDomain cache, then LoadCOMClass.
     pub(crate) fn get_type(
         &mut self,
@@ -157,13 +179,15 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Option<LoadedType>, Failure> {
         if let Some((_, t)) = self.cache.iter().find(|(g, _)| *g == clsid) {
-            trace.push(
-                Rule::Req1,
-                match t {
-                    Some(t) => format!("cached in this AppDomain: {}", t.type_name),
-                    None => "cached in this AppDomain: System.__ComObject".to_owned(),
-                },
-            );
+            trace
+                .push(
+                    Rule::Req1,
+                    match t {
+                        Some(t) => format!("cached in this AppDomain: {}", t.type_name),
+                        None => "cached in this AppDomain: System.__ComObject".to_owned(),
+                    },
+                )
+                .code("cached-type");
             return Ok(t.clone());
         }
         match self.load_com_class(clsid, RegistrationKind::Class, trace) {
@@ -175,7 +199,7 @@ impl Session<'_> {
                 trace.push(
                     Rule::Req1,
                     format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
-                );
+                ).code("com-object-type");
                 self.cache.push((clsid, None));
                 Ok(None)
             }
@@ -197,29 +221,33 @@ impl Session<'_> {
         };
         match t {
             Some(t) if !t.com_import => {
-                trace.push(
-                    Rule::Req2,
-                    format!(
-                        "{} is a managed class: the instance is created in {}",
-                        t.type_name, t.runtime
-                    ),
-                );
+                trace
+                    .push(
+                        Rule::Req2,
+                        format!(
+                            "{} is a managed class: the instance is created in {}",
+                            t.type_name, t.runtime
+                        ),
+                    )
+                    .code("managed-instance");
                 Outcome::Managed {
                     loaded: Box::new(t),
                     created: true,
                 }
             }
             wrapper => {
-                trace.push(
-                    Rule::Req2,
-                    format!(
-                        "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
-                        match &wrapper {
-                            Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
-                            None => "System.__ComObject".to_owned(),
-                        }
-                    ),
-                );
+                trace
+                    .push(
+                        Rule::Req2,
+                        format!(
+                            "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
+                            match &wrapper {
+                                Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
+                                None => "System.__ComObject".to_owned(),
+                            }
+                        ),
+                    )
+                    .code("co-create-instance");
                 match self.co_create(clsid, ClsCtx::SERVER, apartment, trace) {
                     Ok(server) => com_object(clsid, wrapper, Some(server)),
                     Err(hr) => {
@@ -237,6 +265,7 @@ impl Session<'_> {
                                     hr.info().map(|i| i.name).unwrap_or("")
                                 ),
                             )
+                            .code("co-create-failed")
                             .found(hr.to_string());
                         // REQ-2: the CLR's HRESULT → exception table picks the type; the
                         // switch's other reading keeps COMException for every HRESULT. The step
@@ -250,6 +279,7 @@ impl Session<'_> {
                         if mapped != hresult::COM_EXCEPTION {
                             trace
                                 .push(Rule::Req2, format!("the failure is thrown as {exception}"))
+                                .code("thrown")
                                 .inferred(choice.setting());
                         }
                         Outcome::Exception {
@@ -324,6 +354,7 @@ impl Session<'_> {
                     Rule::Com1,
                     format!("ProgID {progid} is declared in the activation context"),
                 )
+                .code("context-progid")
                 .at(server.source.clone())
                 .found(server.clsid.to_string());
             return Some(server.clsid);
@@ -334,10 +365,12 @@ impl Session<'_> {
         let mut seen: Vec<String> = Vec::new();
         loop {
             if seen.iter().any(|s| s.eq_ignore_ascii_case(&current)) {
-                trace.push(
-                    Rule::Req3,
-                    format!("CurVer loops back to {current}: the ProgID is not usable"),
-                );
+                trace
+                    .push(
+                        Rule::Req3,
+                        format!("CurVer loops back to {current}: the ProgID is not usable"),
+                    )
+                    .code("curver-loop");
                 return None;
             }
             seen.push(current.clone());
@@ -345,6 +378,7 @@ impl Session<'_> {
             if reg.open(&key, &access).is_none() {
                 trace
                     .push(Rule::Req3, format!("no ProgID key {key}: CO_E_CLASSSTRING"))
+                    .code("progid-missing")
                     .at(key.to_string())
                     .found("no key");
                 return None;
@@ -366,6 +400,7 @@ impl Session<'_> {
             {
                 let step = trace
                     .push(Rule::Req3, format!("{current} has CurVer {next}"))
+                    .code("curver")
                     .at(curver.to_string())
                     .found(next.clone());
                 if both {
@@ -377,6 +412,7 @@ impl Session<'_> {
             let step = match value.as_deref().and_then(Guid::parse) {
                 Some(g) => trace
                     .push(Rule::Req3, format!("ProgID {current} names {g}"))
+                    .code("progid-clsid")
                     .at(clsid_key.to_string())
                     .found(g.to_string()),
                 None => trace
@@ -384,6 +420,7 @@ impl Session<'_> {
                         Rule::Req3,
                         format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
                     )
+                    .code("progid-no-clsid")
                     .at(clsid_key.to_string())
                     .found(value.clone().unwrap_or_else(|| "no value".into())),
             };

@@ -49,6 +49,7 @@ impl Session<'_> {
                     };
                     trace
                         .push(Rule::Shim3, format!("{who} CLR {v}"))
+                        .code("client-runtime")
                         .at(self.p.exe.to_string());
                     if self.p.client == ClientKind::Managed {
                         self.clr = Some(v.clone());
@@ -58,13 +59,14 @@ impl Session<'_> {
                         trace.push(
                             Rule::Shim4,
                             format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {v}; CLR 2 cannot load in this process"),
-                        );
+                        ).code("legacy-v2-policy-blocks-clr2");
                         self.legacy_bound = Some(v.clone());
                     }
                 }
                 None => {
                     trace
                         .push(Rule::Shim2, format!("CLR {major}.{minor} is not installed"))
+                        .code("clr-not-installed")
                         .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
                     self.failed = Some(Outcome::StartupFailure {
                         error: None,
@@ -105,6 +107,7 @@ impl Session<'_> {
                 .nothing_found(Rule::Shim4, std::slice::from_ref(&path), trace);
             trace
                 .push(Rule::Shim4, "no configuration file")
+                .code("no-config")
                 .at(path.to_string())
                 .found(found);
             return Ok(());
@@ -138,7 +141,7 @@ impl Session<'_> {
                             c.use_legacy_v2,
                             c.private_paths.join(";")
                         ),
-                    )
+                    ).code("config")
                     .at(path.to_string());
                 Ok(())
             }
@@ -163,6 +166,7 @@ impl Session<'_> {
                 };
                 trace
                     .push(Rule::Shim4, why)
+                    .code("config-error")
                     .at(path.to_string())
                     .found(d.to_string());
                 Err(Box::new(outcome))
@@ -295,7 +299,7 @@ impl Session<'_> {
                     trace.push(
                         Rule::Bind5,
                         "the runtime returns 0x80070002 from the class factory to CoCreateInstance",
-                    );
+                    ).code("class-factory-file-not-found");
                 }
                 f.hresult
             })?;
@@ -350,11 +354,11 @@ impl Session<'_> {
                         use comsim_manifest::lookup::ShimMiss;
                         let why = match other {
                             Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
-                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails"));
+                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails")).code("context-surrogate-runtime");
                                 Rule::Sxs5
                             }
                             Some(Err(ShimMiss::EmptyTypeName { source })) => {
-                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails"));
+                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails")).code("context-empty-name");
                                 Rule::Sxs6
                             }
                             _ => Rule::Sxs4,
@@ -362,7 +366,7 @@ impl Session<'_> {
                         trace.push(
                             Rule::Shim1,
                             format!("the context gave nothing ({why}): mscoree falls back to the registry"),
-                        );
+                        ).code("context-gave-nothing");
                         ManagedOrigin::Registry
                     }
                 }
@@ -382,17 +386,21 @@ impl Session<'_> {
     ) -> Result<String, HResult> {
         Ok(match origin {
             ManagedOrigin::Sxs { runtime, .. } => {
-                trace.push(
-                    Rule::Shim1,
-                    format!("mscoree: the activation context's runtimeVersion is {runtime}"),
-                );
+                trace
+                    .push(
+                        Rule::Shim1,
+                        format!("mscoree: the activation context's runtimeVersion is {runtime}"),
+                    )
+                    .code("context-runtime");
                 runtime.clone()
             }
             ManagedOrigin::Registry => {
-                trace.push(
-                    Rule::Shim1,
-                    "mscoree reads the registration's runtime version",
-                );
+                trace
+                    .push(
+                        Rule::Shim1,
+                        "mscoree reads the registration's runtime version",
+                    )
+                    .code("registry-runtime");
                 match shimreg::find_runtime_version(
                     &self.m.registry,
                     clsid,
@@ -413,23 +421,27 @@ impl Session<'_> {
         let started = !self.loaded.contains(runtime);
         if started {
             let beside: Vec<String> = self.loaded.iter().map(|r| r.to_string()).collect();
-            trace.push(
-                Rule::Shim3,
-                if beside.is_empty() {
-                    format!("CLR {runtime} starts in the process")
-                } else {
-                    format!(
-                        "CLR {runtime} starts in-process side by side with {}",
-                        beside.join(", ")
-                    )
-                },
-            );
+            trace
+                .push(
+                    Rule::Shim3,
+                    if beside.is_empty() {
+                        format!("CLR {runtime} starts in the process")
+                    } else {
+                        format!(
+                            "CLR {runtime} starts in-process side by side with {}",
+                            beside.join(", ")
+                        )
+                    },
+                )
+                .code("clr-starts");
             self.loaded.push(runtime.clone());
         } else {
-            trace.push(
-                Rule::Shim3,
-                format!("CLR {runtime} is already loaded in the process: it is used"),
-            );
+            trace
+                .push(
+                    Rule::Shim3,
+                    format!("CLR {runtime} is already loaded in the process: it is used"),
+                )
+                .code("clr-already-loaded");
         }
         started
     }
@@ -449,20 +461,24 @@ impl Session<'_> {
             ManagedOrigin::Sxs {
                 class, assembly, ..
             } => {
-                trace.push(
-                    Rule::Shim5,
-                    format!("{runtime} takes the class from the activation context"),
-                );
+                trace
+                    .push(
+                        Rule::Shim5,
+                        format!("{runtime} takes the class from the activation context"),
+                    )
+                    .code("class-from-context");
                 (class, assembly, None, Source::Sxs)
             }
             ManagedOrigin::Registry => {
-                trace.push(
-                    Rule::Shim5,
-                    format!(
-                        "{runtime} resolves the class from the registry, capped at {}",
-                        runtime.family()
-                    ),
-                );
+                trace
+                    .push(
+                        Rule::Shim5,
+                        format!(
+                            "{runtime} resolves the class from the registry, capped at {}",
+                            runtime.family()
+                        ),
+                    )
+                    .code("class-from-registry");
                 match shimreg::find_shim_info(
                     &self.m.registry,
                     clsid,
@@ -488,6 +504,7 @@ impl Session<'_> {
         let fail = |trace: &mut Trace, why: String| {
             trace
                 .push(Rule::Shim2, format!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
+                .code("runtime-load-failed")
                 .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
             HResult::CLR_E_SHIM_RUNTIMELOAD
         };
@@ -512,10 +529,12 @@ impl Session<'_> {
         let mut chosen = if !req.is_pre_v4() {
             match latest_v4() {
                 Some(v) => {
-                    trace.push(
-                        Rule::Shim2,
-                        format!("a {requested} component runs on its own runtime {v}"),
-                    );
+                    trace
+                        .push(
+                            Rule::Shim2,
+                            format!("a {requested} component runs on its own runtime {v}"),
+                        )
+                        .code("own-runtime");
                     v
                 }
                 None => {
@@ -533,7 +552,7 @@ impl Session<'_> {
             trace.push(
                 Rule::Shim4,
                 format!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
-            );
+            ).code("legacy-v2-policy");
             bound
         } else if let Some(v) = self.configured_runtime(trace) {
             v
@@ -543,7 +562,7 @@ impl Session<'_> {
                     trace.push(
                         Rule::Shim2,
                         format!("no supportedRuntime applies: a {requested} component runs on the latest runtime below v4, {v}"),
-                    );
+                    ).code("latest-below-v4");
                     v
                 }
                 None => {
@@ -568,14 +587,14 @@ impl Session<'_> {
                 trace.push(
                     Rule::Shim3,
                     format!("{chosen} cannot load beside {other}, which is already loaded and can run a {requested} component: {other} is used"),
-                );
+                ).code("runtime-conflict-other-serves");
                 chosen = other;
             } else {
                 trace
                     .push(
                         Rule::Shim3,
                         format!("{chosen} cannot load beside {other}, and {other} cannot run a {requested} component"),
-                    )
+                    ).code("runtime-conflict")
                     .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
                 return Err(HResult::CLR_E_SHIM_RUNTIMELOAD);
             }
@@ -596,7 +615,7 @@ impl Session<'_> {
         trace.push(
             Rule::Shim4,
             format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {chosen}, the first installed supportedRuntime"),
-        );
+        ).code("legacy-v2-policy-bound");
         self.legacy_bound = Some(chosen.clone());
         Some(chosen)
     }
@@ -618,14 +637,14 @@ impl Session<'_> {
                 trace.push(
                     Rule::Shim4,
                     format!("supportedRuntime {v} is the first installed runtime below v4 the config lists: {installed}"),
-                );
+                ).code("supported-runtime");
                 return Some(installed.clone());
             }
         }
         trace.push(
             Rule::Shim4,
             "the config lists no installed runtime below v4 (legacy activation is not bound to v4 without useLegacyV2RuntimeActivationPolicy)",
-        );
+        ).code("no-supported-runtime-below-v4");
         None
     }
 }

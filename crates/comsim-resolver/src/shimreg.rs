@@ -155,6 +155,7 @@ fn search_key(
                     Rule::ShimReg5,
                     format!("the highest valid version wins: {name}"),
                 )
+                .code("highest-version")
                 .at(key.join(&name).to_string())
                 .found(v.to_string());
             (key.join(&name), Some(name))
@@ -187,6 +188,7 @@ fn valid_subkey(
                 Rule::ShimReg2,
                 format!("subkey `{name}` is not a version: ignored"),
             )
+            .code("subkey-not-version")
             .at(key.join(name).to_string());
         return None;
     };
@@ -196,7 +198,7 @@ fn valid_subkey(
             .push(
                 Rule::ShimReg8,
                 format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
-            )
+            ).code("sbs-version-subkey")
             .at(sub.to_string());
         return None;
     }
@@ -214,6 +216,7 @@ fn valid_subkey(
                 Rule::ShimReg3,
                 format!("version subkey {name} skipped: {}", problems.join(", ")),
             )
+            .code("version-subkey-invalid")
             .at(sub.to_string())
             .found("invalid");
         return None;
@@ -230,12 +233,14 @@ fn valid_subkey(
                     cap.map(|c| c.family()).unwrap_or_default()
                 ),
             )
+            .code("version-subkey-too-new")
             .at(sub.to_string())
             .found(format!("RuntimeVersion = {rv}"));
         return None;
     }
     trace
         .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
+        .code("version-subkey-valid")
         .at(sub.to_string());
     Some(version)
 }
@@ -282,6 +287,7 @@ fn own_values_qualify(
                     why.join(", ")
                 ),
             )
+            .code("no-qualifying-values")
             .at(key.to_string())
             .found("nothing");
         return false;
@@ -293,7 +299,7 @@ fn own_values_qualify(
                 Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
                 None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
             },
-        )
+        ).code("key-values")
         .at(key.to_string());
     true
 }
@@ -324,6 +330,7 @@ fn read_hit(
                 }
             ),
         )
+        .code("registration")
         .at(chosen.to_string());
     Some(RegHit {
         found,
@@ -401,6 +408,7 @@ pub fn find_shim_info(
                         Rule::ShimReg1,
                         format!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
+                    .code("key-absent")
                     .at(key.to_string())
                     .found("no key");
             }
@@ -410,6 +418,7 @@ pub fn find_shim_info(
                         Rule::ShimReg1,
                         format!("{} ({} view, {capped}): found", key_label(found), acc.view),
                     )
+                    .code("key-found")
                     .at(key.to_string())
                     .found(p);
                 if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
@@ -420,6 +429,7 @@ pub fn find_shim_info(
     }
     trace
         .push(Rule::ShimReg7, "nothing qualifies: REGDB_E_CLASSNOTREG")
+        .code("nothing-qualifies")
         .found("0x80040154");
     None
 }
@@ -470,6 +480,7 @@ pub fn find_runtime_version(
                 }
             ),
         )
+        .code("registration-runtime")
         .at(hit.chosen.to_string());
     Some(RuntimeInfo {
         runtime,

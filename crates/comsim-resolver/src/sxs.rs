@@ -221,6 +221,7 @@ impl Session<'_> {
                         Rule::Sxs2,
                         "the application manifest does not parse: the process does not start",
                     )
+                    .code("manifest-invalid")
                     .at(shown)
                     .found(d.message.to_string());
                 return Err(Box::new(startup_failure(d.message.to_string())));
@@ -238,6 +239,7 @@ impl Session<'_> {
                     Rule::Sxs1,
                     format!("application manifest {shown} ({deps} dependencies declared)"),
                 )
+                .code("app-manifest")
                 .at(shown.clone());
         }
         match built {
@@ -249,7 +251,7 @@ impl Session<'_> {
                             "activation context from {shown}: {} assemblies ({deps} dependencies declared)",
                             ctx.assemblies.len()
                         ),
-                    )
+                    ).code("context-built")
                     .at(shown);
                 trace_built(&ctx, trace);
                 self.check_clsid_declared_twice(&ctx, trace)?;
@@ -294,6 +296,7 @@ impl Session<'_> {
         };
         let step = trace
             .push(Rule::Sxs3, format!("{what}: {told}"))
+            .code("context-conflict")
             .at(twice.com_class.to_string())
             .inferred(choice.setting());
         if choice == SxsDuplicateClsid::Refuse {
@@ -332,6 +335,7 @@ impl Session<'_> {
                             Rule::Sxs1,
                             "no application manifest: the activation context is empty",
                         )
+                        .code("no-app-manifest")
                         .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
                         .found("nothing");
                     return None;
@@ -350,7 +354,9 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<comsim_manifest::lookup::ShimInfo> {
         let Some(found) = self.find_shim_info_in(guid, kind, RuntimeAsked::No, trace) else {
-            trace.push(rule, "SxS: no activation context, nothing to look up");
+            trace
+                .push(rule, "SxS: no activation context, nothing to look up")
+                .code("no-context");
             return None;
         };
         match found {
@@ -370,6 +376,7 @@ impl Session<'_> {
                             info.assembly_identity
                         ),
                     )
+                    .code("sxs-lookup-hit")
                     .at(info.location.to_string())
                     .found(format!("runtimeVersion {}", info.runtime_version));
                 info.assembly = self.any_language_fusion_name(&info, trace);
@@ -395,7 +402,7 @@ impl Session<'_> {
                         format!("the entry in {source} has an empty name: counts as a miss"),
                     ),
                 };
-                trace.push(r, text).found("miss");
+                trace.push(r, text).code("sxs-lookup-miss").found("miss");
                 None
             }
         }
@@ -420,6 +427,7 @@ impl Session<'_> {
                 Rule::Sxs7,
                 "the hosting assembly's identity as a Fusion display name",
             )
+            .code("hosting-assembly")
             .at(info.assembly_identity.clone())
             .found(name.clone());
         if any.is_some() {
@@ -449,11 +457,13 @@ fn trace_built(ctx: &ActivationContext, trace: &mut Trace) {
                     classes
                 ),
             )
+            .code("context-entries")
             .at(a.source.clone());
     }
     for probe in &ctx.probes {
         trace
             .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+            .code("probe")
             .at(probe.path.clone())
             .found(probe_text(&probe.outcome));
     }
@@ -465,6 +475,7 @@ fn trace_failed(e: &comsim_manifest::actctx::ContextError, trace: &mut Trace) {
     for probe in &e.probes {
         trace
             .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+            .code("probe")
             .at(probe.path.clone())
             .found(probe_text(&probe.outcome));
     }
@@ -476,6 +487,7 @@ fn trace_failed(e: &comsim_manifest::actctx::ContextError, trace: &mut Trace) {
                 e.reference, e.reason
             ),
         )
+        .code("dependency-unsatisfied")
         .found(format!("error {}", e.win32_error));
 }
 

@@ -11,6 +11,12 @@ use crate::switches::Setting;
 pub struct TraceStep {
     /// The rule that says so; serialized as its ID (`SHIM-REG-3`).
     pub rule: Rule,
+    /// What kind of step this is, as a stable kebab-case code (`no-config`, `gac-miss`,
+    /// `runtime-mismatch`): machine-readable beside the prose of `text`. Every code is listed in
+    /// `docs/trace-codes.md` with the rules it goes with; a code keeps its meaning within a JSON
+    /// `format_version`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
     /// One line saying what happened.
     pub text: String,
     /// What was looked at: a registry key, a file, a manifest element.
@@ -59,6 +65,7 @@ impl Trace {
     pub fn push(&mut self, rule: Rule, text: impl Into<String>) -> &mut TraceStep {
         self.steps.push(TraceStep {
             rule,
+            code: None,
             text: text.into(),
             looked_at: None,
             found: None,
@@ -81,6 +88,12 @@ impl Trace {
 }
 
 impl TraceStep {
+    /// Sets the step's reason code (`docs/trace-codes.md`).
+    pub fn code(&mut self, code: &'static str) -> &mut Self {
+        self.code = Some(code);
+        self
+    }
+
     pub fn at(&mut self, looked_at: impl Into<String>) -> &mut Self {
         self.looked_at = Some(looked_at.into());
         self

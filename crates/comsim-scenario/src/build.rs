@@ -21,7 +21,6 @@ use comsim_resolver::process::{
 };
 use comsim_resolver::vfs::{FileKind, VFile, WinPath};
 use comsim_resolver::{SWITCHES, Switches};
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::expect;
@@ -29,8 +28,9 @@ use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    Entries, ExpectTable, Node, OneOrMany, RawActCtx, RawAssembly, RawFile, RawMachine, RawNative,
-    RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
+    Entries, ExpectTable, MachineSource, Node, OneOrMany, RawActCtx, RawAssembly, RawFile,
+    RawMachine, RawNative, RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep,
+    Scalar, Text,
 };
 use crate::{Action, Expectation, Scenario, Step, StepAction};
 
@@ -82,6 +82,12 @@ impl Ctx<'_> {
 
 /// Parses the TOML: syntax errors first, then the shape (unknown keys, missing keys, types).
 pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic> {
+    parse_as(ctx, text)
+}
+
+/// Reads TOML text into `T`: a syntax error is `scenario-syntax`, a key or type serde refuses is
+/// `scenario-field`, both located in `ctx`'s file.
+fn parse_as<T: serde::de::DeserializeOwned>(ctx: &Ctx<'_>, text: &str) -> Result<T, Diagnostic> {
     let de = toml::de::Deserializer::parse(text).map_err(|e| {
         ctx.err(
             codes::SCENARIO_SYNTAX,
@@ -89,12 +95,58 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic
             e.message().trim_end(),
         )
     })?;
-    RawScenario::deserialize(de).map_err(|e| {
+    T::deserialize(de).map_err(|e| {
         ctx.err(
             codes::SCENARIO_FIELD,
             &e.span().unwrap_or(0..0),
             toml_words(e.message().trim_end()),
         )
+    })
+}
+
+/// Moves the root files may come from up to the ancestor the scenario's `root` declares.
+pub(crate) fn apply_root(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Result<(), Diagnostic> {
+    if let Some(root) = &raw.root {
+        let dir = ctx.dir.clone().with_root(root.get_ref());
+        ctx.dir = dir.map_err(|e| {
+            let d = ctx.err(e.code, &root.span(), e.message);
+            match e.note {
+                Some(n) => d.with_note(n),
+                None => d,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// `machine = "…"`: the machine described by that file (its top-level keys are those of
+/// `[machine]`), whose own files are named relative to its directory, below the same root.
+/// Errors in it are located in it.
+fn machine_file(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Result<Machine, Diagnostic> {
+    let loaded = ctx.read_str(name, span)?;
+    let text = std::str::from_utf8(&loaded.bytes).map_err(|e| {
+        ctx.err(
+            codes::SCENARIO_ENCODING,
+            span,
+            format!(
+                "`{}` is not UTF-8 (byte {})",
+                loaded.display,
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mctx = Ctx {
+        file: &loaded.display,
+        index: LineIndex::new(text),
+        dir: ctx.dir.beside(&loaded),
+    };
+    let raw: RawMachine = parse_as(&mctx, text)?;
+    machine(&mctx, raw).map_err(|d| {
+        d.with_note(format!(
+            "in the machine file `{name}` named at {}",
+            ctx.location(span)
+        ))
     })
 }
 
@@ -122,7 +174,16 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
             return Err(ctx.err(codes::SCENARIO_SWITCH, &span, msg));
         }
     }
-    let machine = machine(ctx, raw.machine)?;
+    let machine = match raw.machine {
+        None => machine(ctx, RawMachine::default())?,
+        Some(source) => {
+            let span = source.span();
+            match source.into_inner() {
+                MachineSource::Table(m) => machine(ctx, *m)?,
+                MachineSource::File(name) => machine_file(ctx, &name, &span)?,
+            }
+        }
+    };
     let process = process(ctx, raw.process, &machine)?;
     if raw.steps.is_empty() {
         return Err(ctx
@@ -134,11 +195,19 @@ pub(crate) fn scenario(ctx: &Ctx<'_>, raw: RawScenario) -> Result<Scenario, Diag
             .with_note("each `[[step]]` makes one request, e.g. `create_instance = \"{CLSID}\"`"));
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
+    let name_spans: Vec<_> = raw
+        .steps
+        .iter()
+        .map(|s| s.get_ref().name.as_ref().map(Spanned::span))
+        .collect();
     for (i, s) in raw.steps.into_iter().enumerate() {
         steps.push(step(ctx, i + 1, s, &process, &machine)?);
     }
+    unique_step_names(ctx, &name_spans, &mut steps)?;
     Ok(Scenario {
         path: PathBuf::new(),
+        name: String::new(),
+        file_name: String::new(),
         title: raw.title.into_inner(),
         description: raw.description,
         machine,
@@ -1297,17 +1366,67 @@ fn step(
 ) -> Result<Step, Diagnostic> {
     let span = raw.span();
     let r = raw.into_inner();
+    let (action, arg_span) = step_action(ctx, number, &span, &r)?;
     let name = match &r.name {
-        None => format!("step {number}"),
+        None => default_step_name(action, &r),
         Some(n) => non_empty(ctx, n, "the step name")?,
     };
-    let (action, arg_span) = step_action(ctx, number, &span, &r)?;
     step_options(ctx, action, &r)?;
     if action.is_request() {
         request_step(ctx, name, action, &arg_span, r, process)
     } else {
         machine_step_with_checks(ctx, name, action, &arg_span, r, m)
     }
+}
+
+/// A step's name when it gives none: its action and argument as written, `create_instance
+/// {3F1A…}`, `regasm Contoso.Widgets.dll /codebase`, `import widget.reg`. It does not depend on
+/// the step's position, so that inserting or removing a step renames no other (snapshots and
+/// `comsim check` identify steps by name).
+fn default_step_name(action: StepAction, r: &RawStep) -> String {
+    let arg = match (action, &r.regasm) {
+        (StepAction::Regasm, Some(args)) => args
+            .get_ref()
+            .iter()
+            .map(|a| a.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => r
+            .text_arg(action)
+            .map(|t| t.get_ref().as_str().to_owned())
+            .unwrap_or_default(),
+    };
+    format!("{} {arg}", action.keyword()).trim_end().to_owned()
+}
+
+/// Step names are unique: a name given twice is `scenario-step`; a default name met again gets
+/// ` (2)`, ` (3)`, … in step order.
+fn unique_step_names(
+    ctx: &Ctx<'_>,
+    name_spans: &[Option<Range<usize>>],
+    steps: &mut [Step],
+) -> Result<(), Diagnostic> {
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (given, step) in name_spans.iter().zip(steps.iter_mut()) {
+        let count = seen.entry(step.name.clone()).or_default();
+        *count += 1;
+        if *count == 1 {
+            continue;
+        }
+        match given {
+            Some(span) => {
+                return Err(ctx
+                    .err(
+                        codes::SCENARIO_STEP,
+                        span,
+                        format!("two steps are named `{}`", step.name),
+                    )
+                    .with_note("a step's name identifies it in snapshots and `comsim check`"));
+            }
+            None => step.name = format!("{} ({count})", step.name),
+        }
+    }
+    Ok(())
 }
 
 /// The one action key a step gives, with the span of its value.

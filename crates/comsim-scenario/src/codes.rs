@@ -94,8 +94,16 @@ pub const REPLAY_SWITCH: Code = Code::new(&CodeInfo::new(
     "replay-switch",
     "a switch given to the replay is not NAME=VALUE with a known switch and one of its values",
 ));
+pub const SNAPSHOT_SYNTAX: Code = Code::new(&CodeInfo::new(
+    "snapshot-syntax",
+    "a stored snapshot is not in the snapshot form this comsim writes",
+));
+pub const CHECK_IO: Code = Code::new(&CodeInfo::new(
+    "check-io",
+    "a directory to check, or a snapshot, cannot be read or written",
+));
 
-/// Every code a scenario load or replay reports.
+/// Every code a scenario load, replay or check reports.
 pub const ALL: &[Code] = &[
     SCENARIO_IO,
     SCENARIO_TOO_LARGE,
@@ -119,4 +127,6 @@ pub const ALL: &[Code] = &[
     SCENARIO_EXPECT,
     SCENARIO_UNSUPPORTED,
     REPLAY_SWITCH,
+    SNAPSHOT_SYNTAX,
+    CHECK_IO,
 ];

@@ -41,33 +41,127 @@ pub(crate) struct Loaded {
     /// How diagnostics name it: the scenario directory as the user gave it, then the normalised
     /// relative path with `/`.
     pub display: String,
+    /// Its path from the root, by name.
+    pub parts: Vec<String>,
     pub bytes: Vec<u8>,
 }
 
-/// The scenario's directory.
-#[derive(Debug)]
+/// The directory files are named relative to (the scenario's, or the directory of a machine
+/// file it includes), and the root they must stay inside: the scenario's directory, or the
+/// ancestor its `root` declares.
+#[derive(Debug, Clone)]
 pub(crate) struct ScenarioDir {
-    /// As given (for display); empty for the current directory.
+    /// How this directory is shown (the scenario directory as given, or empty); files are
+    /// `display/relative`.
     display: String,
-    /// Canonical (symbolic links resolved), for the containment check.
-    canonical: PathBuf,
+    /// The root, canonical (symbolic links resolved), for the containment check.
+    root: PathBuf,
+    /// This directory below the root, by name.
+    base: Vec<String>,
+    /// The root as the scenario declares it (`..`), `None` when it is the scenario's directory.
+    declared_root: Option<String>,
 }
 
 impl ScenarioDir {
     pub fn new(dir: &Path) -> Result<ScenarioDir, std::io::Error> {
+        Self::named(dir, &dir.to_string_lossy())
+    }
+
+    /// The directory `dir`, with the files in it named `display/…` (`…` alone when `display`
+    /// is empty): [`crate::load`] names them relative to the directory in what it keeps.
+    pub fn named(dir: &Path, display: &str) -> Result<ScenarioDir, std::io::Error> {
         let shown = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
         Ok(ScenarioDir {
-            display: dir.to_string_lossy().into_owned(),
-            canonical: shown.canonicalize()?,
+            display: display.to_owned(),
+            root: shown.canonicalize()?,
+            base: Vec::new(),
+            declared_root: None,
         })
     }
 
-    fn display_of(&self, parts: &[&str]) -> String {
-        let rel = parts.join("/");
+    /// The directory's own name (the last component of its canonical path), whatever path
+    /// named it.
+    pub fn name(&self) -> String {
+        match self.base.last() {
+            Some(n) => n.clone(),
+            None => self
+                .root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The same directory with its root moved up to the ancestor `declared` names (`..`,
+    /// `../..`; `.` is the directory itself), so that files may come from beside it.
+    pub fn with_root(mut self, declared: &str) -> Result<ScenarioDir, FileError> {
+        let mut up = 0;
+        for part in declared.split(['/', '\\']) {
+            match part {
+                "" | "." => {}
+                ".." => up += 1,
+                _ => {
+                    return Err(FileError::new(
+                        codes::SCENARIO_PATH,
+                        format!(
+                            "`{declared}` is not the scenario's directory or one of its ancestors"
+                        ),
+                    )
+                    .with_note("write `..` for the directory above the scenario's, `../..`, …"));
+                }
+            }
+        }
+        for _ in 0..up {
+            let Some(name) = self
+                .root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+            else {
+                return Err(FileError::new(
+                    codes::SCENARIO_PATH,
+                    format!("`{declared}` climbs above the file system's root"),
+                ));
+            };
+            self.base.insert(0, name);
+            self.root.pop();
+        }
+        if up > 0 {
+            self.declared_root = Some(declared.to_owned());
+        }
+        Ok(self)
+    }
+
+    /// The directory holding `file` (read through this one), for the files it names in turn;
+    /// the same root.
+    pub fn beside(&self, file: &Loaded) -> ScenarioDir {
+        let display = match file.display.rsplit_once('/') {
+            Some((dir, _)) => dir.to_owned(),
+            None => String::new(),
+        };
+        ScenarioDir {
+            display,
+            root: self.root.clone(),
+            base: file.parts[..file.parts.len().saturating_sub(1)].to_vec(),
+            declared_root: self.declared_root.clone(),
+        }
+    }
+
+    /// How a file at `parts` (from the root) is named: relative to this directory (with `..`
+    /// when it is beside it), after `display`.
+    fn display_of(&self, parts: &[String]) -> String {
+        let common = self
+            .base
+            .iter()
+            .zip(parts)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut rel: Vec<&str> = vec![".."; self.base.len() - common];
+        rel.extend(parts[common..].iter().map(String::as_str));
+        let rel = rel.join("/");
         if self.display.is_empty() {
             rel
         } else {
@@ -77,9 +171,9 @@ impl ScenarioDir {
 
     /// Resolves `relative` (as written in the scenario, `/` or `\` separated) and reads the file.
     pub fn read(&self, relative: &str) -> Result<Loaded, FileError> {
-        let parts = normalise(relative)?;
+        let parts = normalise_in(&self.base, relative, self.declared_root.as_deref())?;
         let display = self.display_of(&parts);
-        let mut path = self.canonical.clone();
+        let mut path = self.root.clone();
         path.extend(&parts);
         let real = match path.canonicalize() {
             Ok(p) => p,
@@ -99,7 +193,7 @@ impl ScenarioDir {
                 ));
             }
         };
-        if !real.starts_with(&self.canonical) {
+        if !real.starts_with(&self.root) {
             return Err(FileError::new(
                 codes::SCENARIO_PATH,
                 format!("`{relative}` leads outside the scenario's directory"),
@@ -110,13 +204,45 @@ impl ScenarioDir {
         }
         let bytes =
             read_capped(&real).map_err(|e| FileError::new(e.0, format!("`{display}`: {}", e.1)))?;
-        Ok(Loaded { display, bytes })
+        Ok(Loaded {
+            display,
+            parts,
+            bytes,
+        })
     }
 }
 
 /// Splits a relative path on `/` and `\`, drops `.`, resolves `..`; absolute paths and paths that
 /// climb out of the directory are errors.
-fn normalise(relative: &str) -> Result<Vec<&str>, FileError> {
+#[cfg(test)]
+fn normalise(relative: &str) -> Result<Vec<String>, FileError> {
+    normalise_in(&[], relative, None)
+}
+
+/// The error for a path that climbs above the root.
+fn outside(relative: &str, declared_root: Option<&str>) -> FileError {
+    match declared_root {
+        None => FileError::new(
+            codes::SCENARIO_PATH,
+            format!("`{relative}` leads outside the scenario's directory"),
+        )
+        .with_note("a scenario may only use files inside its own directory"),
+        Some(root) => FileError::new(
+            codes::SCENARIO_PATH,
+            format!("`{relative}` leads outside the scenario's root `{root}`"),
+        )
+        .with_note("a scenario may only use files below the `root` it declares"),
+    }
+}
+
+/// `relative`, read from the directory `base` (below the root), as a path from the root, by
+/// name: absolute paths, paths that climb above the root, and paths that name a directory of
+/// the way down are errors. `declared_root` is the scenario's `root`, for the message.
+fn normalise_in(
+    base: &[String],
+    relative: &str,
+    declared_root: Option<&str>,
+) -> Result<Vec<String>, FileError> {
     let absolute = || {
         FileError::new(
             codes::SCENARIO_PATH,
@@ -137,23 +263,19 @@ fn normalise(relative: &str) -> Result<Vec<&str>, FileError> {
     if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
         return Err(absolute());
     }
-    let mut parts: Vec<&str> = Vec::new();
+    let mut parts: Vec<String> = base.to_vec();
     for part in relative.split(['/', '\\']) {
         match part {
             "" | "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err(FileError::new(
-                        codes::SCENARIO_PATH,
-                        format!("`{relative}` leads outside the scenario's directory"),
-                    )
-                    .with_note("a scenario may only use files inside its own directory"));
+                    return Err(outside(relative, declared_root));
                 }
             }
-            p => parts.push(p),
+            p => parts.push(p.to_owned()),
         }
     }
-    if parts.is_empty() {
+    if base.starts_with(&parts) {
         return Err(FileError::new(
             codes::SCENARIO_PATH,
             format!("`{relative}` names the scenario's directory, not a file"),

@@ -14,16 +14,21 @@
 
 mod action;
 mod build;
+mod check;
 pub mod codes;
+mod compare;
 mod expect;
 mod files;
 mod machine_step;
 mod raw;
 mod replay;
+mod satisfied;
+mod snapshot;
 
 use std::path::{Path, PathBuf};
 
-use comsim_diag::{Diagnostic, LineIndex, Location};
+pub use comsim_diag::Diagnostic;
+use comsim_diag::{LineIndex, Location};
 use comsim_resolver::{
     Apartment, ClientKind, ExplicitContext, Machine, Process, Request, Switches,
 };
@@ -38,7 +43,14 @@ pub use replay::{
     RequestStepRun, StepRun, Summary, check, replay,
 };
 
+pub use check::{
+    CheckOptions, SNAPSHOT_FILE, ScenarioCheck, Status, check_scenario, find_scenarios,
+    snapshot_path,
+};
+pub use compare::{Difference, compare};
 pub use files::MAX_FILE_SIZE;
+pub use satisfied::{SatisfiedStep, render_toml, satisfied};
+pub use snapshot::{FORMAT_VERSION, Snapshot, SnapshotRun, SnapshotStep};
 
 /// The file name [`load`] looks for when given a directory.
 pub const SCENARIO_FILE: &str = "scenario.toml";
@@ -46,8 +58,16 @@ pub const SCENARIO_FILE: &str = "scenario.toml";
 /// A loaded scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    /// The scenario file (`…/scenario.toml`), as given to [`load`].
+    /// The scenario file (`…/scenario.toml`), as given to [`load`]. Nothing the replay puts
+    /// out uses it: output names the scenario by [`Scenario::name`] and its files relative to
+    /// its directory.
     pub path: PathBuf,
+    /// The name of the scenario's directory (its last component, symbolic links resolved),
+    /// whatever path was given to [`load`].
+    pub name: String,
+    /// The scenario file's name in its directory (`scenario.toml`); expectation locations and
+    /// the setup trace name it so.
+    pub file_name: String,
     pub title: String,
     pub description: Option<String>,
     pub machine: Machine,
@@ -171,22 +191,46 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
     // Notepad may save a byte order mark; TOML does not want one.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let dir = file.parent().unwrap_or(Path::new(""));
-    let dir = files::ScenarioDir::new(dir).map_err(|e| {
+    let io_error = |e: std::io::Error| {
         Diagnostic::error(
             codes::SCENARIO_IO,
             format!("cannot open the scenario's directory: {e}"),
         )
         .at(Location::new(&*display, 1, 1))
-    })?;
-    let ctx = build::Ctx {
-        file: &display,
+    };
+    // What the scenario keeps (expectation locations, the setup trace, file origins) names files
+    // relative to its directory, so that the output does not depend on the path typed. A
+    // diagnostic names them as typed: the scenario is built again with those names (the build
+    // is deterministic, so it fails the same way).
+    let file_name = file.file_name().map_or_else(
+        || SCENARIO_FILE.to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let relative = files::ScenarioDir::named(dir, "").map_err(io_error)?;
+    let name = relative.name();
+    let mut scenario = match build_in(text, &file_name, relative) {
+        Ok(s) => s,
+        Err(first) => {
+            let typed = files::ScenarioDir::new(dir).map_err(io_error)?;
+            return Err(build_in(text, &display, typed).err().unwrap_or(first));
+        }
+    };
+    scenario.path = file;
+    scenario.name = name;
+    scenario.file_name = file_name;
+    Ok(scenario)
+}
+
+/// Builds the scenario whose text is `text`, naming it `file` and its files through `dir`.
+fn build_in(text: &str, file: &str, dir: files::ScenarioDir) -> Result<Scenario, Diagnostic> {
+    let mut ctx = build::Ctx {
+        file,
         index: LineIndex::new(text),
         dir,
     };
     let raw = build::parse(&ctx, text)?;
-    let mut scenario = build::scenario(&ctx, raw)?;
-    scenario.path = file;
-    Ok(scenario)
+    build::apply_root(&mut ctx, &raw)?;
+    build::scenario(&ctx, raw)
 }
 
 #[cfg(test)]

@@ -236,7 +236,7 @@ pub(crate) fn import_trace(
             .push(
                 Rule::Reg3,
                 format!("{display} imported by the 32-bit regedit: keys under Classes\\CLSID and Classes\\Interface land in the 32-bit view (Wow6432Node); ProgIDs are shared"),
-            )
+            ).code("import-view")
             .at(display.to_owned());
     }
     let [machine, user] = report.classes_root_placement;
@@ -250,7 +250,7 @@ pub(crate) fn import_trace(
             .push(
                 Rule::Reg4,
                 format!("{display} written through HKEY_CLASSES_ROOT by {who}: {machine} key(s) to HKLM\\Software\\Classes, {user} to HKCU\\Software\\Classes (keys that already existed there)"),
-            )
+            ).code("import-written")
             .at(display.to_owned());
     }
 }
@@ -376,7 +376,7 @@ fn delete(m: &mut Machine, key: &KeyPath, view: View, admin: bool) -> MachineRun
                 .push(
                     Rule::Reg4,
                     format!("deleted {key} and everything below it (through HKEY_CLASSES_ROOT: the copy opening it shows, HKCU's when it has one)"),
-                )
+                ).code("deleted")
                 .at(key.to_string());
             run.changes = removed;
         }
@@ -455,6 +455,7 @@ pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
             },
             format!("{key} read in the {}: {found}", view_name(*view)),
         )
+        .code("key-shown")
         .at(key.to_string());
     Some(run)
 }
@@ -470,13 +471,15 @@ pub fn sxs_lookup(
     let mut run = MachineRun::empty();
     if session.start_failure().is_some() {
         run.error = Some("the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned());
-        run.trace.push(
-            Rule::Sxs4,
-            format!(
-                "SxsLookupClrGuid({}, {guid}): the process did not start",
-                find.flag_name()
-            ),
-        );
+        run.trace
+            .push(
+                Rule::Sxs4,
+                format!(
+                    "SxsLookupClrGuid({}, {guid}): the process did not start",
+                    find.flag_name()
+                ),
+            )
+            .code("sxs-lookup-miss");
         return run;
     }
     let mut trace = std::mem::take(&mut run.trace);
@@ -517,13 +520,15 @@ fn raw_lookup(
 ) -> Option<comsim_manifest::lookup::ClrGuidInfo> {
     if contexts.is_empty() {
         // No manifest: nothing is active, and the lookup finds nothing (not an error).
-        trace.push(
-            Rule::Sxs4,
-            format!(
-                "SxsLookupClrGuid({}, {guid}): no activation context (no application manifest): not found (ERROR_NOT_FOUND)",
-                find.flag_name()
-            ),
-        );
+        trace
+            .push(
+                Rule::Sxs4,
+                format!(
+                    "SxsLookupClrGuid({}, {guid}): no activation context (no application manifest): not found (ERROR_NOT_FOUND)",
+                    find.flag_name()
+                ),
+            )
+            .code("sxs-lookup-miss");
         return None;
     }
     let answer = contexts
@@ -545,10 +550,12 @@ fn raw_lookup(
         ),
         None => "not found (ERROR_NOT_FOUND)".to_owned(),
     };
-    trace.push(
-        Rule::Sxs4,
-        format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
-    );
+    trace
+        .push(
+            Rule::Sxs4,
+            format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
+        )
+        .code("sxs-lookup-hit");
     answer
 }
 

@@ -20,8 +20,10 @@ pub(crate) struct RawScenario {
     pub title: Text,
     pub description: Option<String>,
     pub switches: Option<Entries<Text>>,
-    #[serde(default)]
-    pub machine: RawMachine,
+    /// The directory files may come from: the scenario's (`.`, the default) or an ancestor.
+    pub root: Option<Text>,
+    /// The machine, or the file that describes it.
+    pub machine: Option<Spanned<MachineSource>>,
     pub process: Spanned<RawProcess>,
     #[serde(default, rename = "step")]
     pub steps: Vec<Spanned<RawStep>>,
@@ -50,6 +52,34 @@ pub(crate) struct RawMachine {
     pub files: Option<Text>,
     /// With `files = "partial"`: directories whose files are all declared.
     pub complete_dirs: Option<Vec<Text>>,
+}
+
+/// `[machine]` written in the scenario, or `machine = "../machines/x.toml"`: a file whose
+/// top-level keys are those of `[machine]`, shared by several scenarios.
+#[derive(Debug)]
+pub(crate) enum MachineSource {
+    Table(Box<RawMachine>),
+    File(String),
+}
+
+impl<'de> Deserialize<'de> for MachineSource {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MachineSource;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a `[machine]` table, or the name of a machine file")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MachineSource, E> {
+                Ok(MachineSource::File(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MachineSource, A::Error> {
+                RawMachine::deserialize(MapAccessDeserializer::new(map))
+                    .map(|m| MachineSource::Table(Box::new(m)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// An entry of `machine.registry`: `"file.reg"`, `{ file = "file.reg", view = 32, as = "standard-user" }`

@@ -250,6 +250,14 @@ impl Summary {
 }
 
 impl StepRun {
+    /// The step's name (what identifies it in snapshots).
+    pub fn name(&self) -> &str {
+        match self {
+            StepRun::Machine(m) => &m.name,
+            StepRun::Request(r) => &r.name,
+        }
+    }
+
     /// The step's number, from 1.
     pub fn step(&self) -> usize {
         match self {

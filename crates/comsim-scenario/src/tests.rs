@@ -74,6 +74,23 @@ fn error(text: &str) -> Diagnostic {
     }
 }
 
+/// Steps are identified by name (snapshots, `comsim check`): a default name met again gets
+/// ` (2)`; a name given twice is `scenario-step`, at the second.
+#[test]
+fn step_names_are_unique() {
+    let s = load_text(&with("", CLIENT, PROCESS, &format!("{STEP}{STEP}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.steps[1].name,
+        "create_instance {0D2B6E5A-0000-4A5B-9C3D-1234567890AB} (2)"
+    );
+    let named = "\n[[step]]\nname = \"a\"\nshow = 'HKLM\\Software'\n";
+    let e = load_text(&with("", CLIENT, PROCESS, &format!("{named}{named}")))
+        .expect_err("two steps named a");
+    assert_eq!(e.code, codes::SCENARIO_STEP);
+    assert!(e.message.contains("two steps are named `a`"), "{e}");
+}
+
 #[test]
 fn a_minimal_scenario_takes_the_defaults() {
     let s = load_text(&with("", CLIENT, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
@@ -82,7 +99,11 @@ fn a_minimal_scenario_takes_the_defaults() {
     assert_eq!(s.process.client, ClientKind::Managed);
     assert_eq!(s.process.bitness, Bitness::B64);
     assert!(!s.process.elevated);
-    assert_eq!(s.steps[0].name, "step 1");
+    // The default name is the action and its argument as written, not the position.
+    assert_eq!(
+        s.steps[0].name,
+        "create_instance {0D2B6E5A-0000-4A5B-9C3D-1234567890AB}"
+    );
     assert!(s.steps[0].expect.is_empty());
     assert!(s.switches.non_default().is_empty());
 }

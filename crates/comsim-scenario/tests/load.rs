@@ -191,11 +191,11 @@ fn a_valid_scenario_builds_the_machine_process_and_steps() {
         names,
         [
             "get the type",
-            "step 2",
+            "create_instance {0D2B6E5A-0000-4A5B-9C3D-1234567890AB}",
             "by ProgID",
             "native",
-            "step 5",
-            "step 6"
+            "co_create_instance {11111111-2222-3333-4444-555555555555}",
+            "load_record {22222222-0000-4A5B-9C3D-1234567890AB}"
         ]
     );
     assert!(

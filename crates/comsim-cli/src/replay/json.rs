@@ -2,7 +2,6 @@
 //! runs in one list, machine steps in another).
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
 
 use comsim_resolver::{Apartment, Assumption, Bitness, Outcome, Process, Trace};
 use comsim_scenario::{
@@ -12,8 +11,9 @@ use serde::Serialize;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    scenario: String,
-    file: String,
+    format_version: u32,
+    scenario: &'a str,
+    file: &'a str,
     title: &'a str,
     description: Option<&'a str>,
     process: &'a Process,
@@ -82,14 +82,9 @@ fn machine_step(m: &MachineStepRun) -> JsonMachineStep<'_> {
 }
 
 /// Writes the JSON document, pretty-printed, with a final newline, straight to `out` (not
-/// through a string as large as the document); `arg` is the scenario as the command line named
-/// it.
-pub(super) fn write(
-    arg: &Path,
-    s: &Scenario,
-    replay: &Replay,
-    out: &mut dyn Write,
-) -> Result<(), String> {
+/// through a string as large as the document). Nothing in it depends on the path that named the
+/// scenario: it is named by its directory's name, and its files relative to that directory.
+pub(super) fn write(s: &Scenario, replay: &Replay, out: &mut dyn Write) -> Result<(), String> {
     let runs = replay
         .request_runs()
         .map(|(step, r)| JsonRun {
@@ -115,8 +110,9 @@ pub(super) fn write(
         })
         .collect();
     let report = JsonReport {
-        scenario: arg.display().to_string(),
-        file: s.path.display().to_string(),
+        format_version: comsim_scenario::FORMAT_VERSION,
+        scenario: &s.name,
+        file: &s.file_name,
         title: &s.title,
         description: s.description.as_deref(),
         process: &s.process,

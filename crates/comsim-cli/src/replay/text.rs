@@ -467,7 +467,7 @@ fn heading(s: &Scenario, switches: &Switches, clrs: &[Option<Clr>], p: Paint, o:
         description(d, p, o);
     }
     line(o, "");
-    line(o, format!("scenario: {}", s.path.display()));
+    line(o, format!("scenario: {}", s.name));
     let process = process_summary(&s.process);
     field(o, p, "process:", &process, process.clone());
     for step in &s.machine.setup.steps {
@@ -995,6 +995,7 @@ mod tests {
     fn trace_lines_fit_their_column() {
         let step = TraceStep {
             rule: comsim_resolver::Rule::ShimReg3,
+            code: None,
             text: "a long text ".repeat(20),
             looked_at: Some(
                 r"HKCR\CLSID\{3F1A2B4C-5D6E-4F70-8192-A3B4C5D6E7F8}\InprocServer32\1.0.0.0".into(),

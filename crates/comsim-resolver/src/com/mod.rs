@@ -63,7 +63,7 @@ impl Session<'_> {
             trace.push(
                 Rule::Reg2,
                 "the process is elevated: COM ignores per-user registrations (HKCU\\Software\\Classes)",
-            );
+            ).code("elevated-ignores-user-classes");
         }
         let clsid = self.treat_as(clsid, &access, trace)?;
 
@@ -103,6 +103,7 @@ impl Session<'_> {
                     access.view
                 ),
             )
+            .code("class-not-registered")
             .found(HResult::REGDB_E_CLASSNOTREG.to_string());
         Err(HResult::REGDB_E_CLASSNOTREG)
     }
@@ -151,13 +152,15 @@ impl Session<'_> {
             _ if own => ", the client's own",
             _ => ", another thread's; the client gets a proxy",
         };
-        let step = trace.push(
-            Rule::Com5,
-            format!(
-                "client in {apartment}{others}, ThreadingModel {}: the object lives in the {apt}{proxy}",
-                threading_model.unwrap_or("(none)")
-            ),
-        );
+        let step = trace
+            .push(
+                Rule::Com5,
+                format!(
+                    "client in {apartment}{others}, ThreadingModel {}: the object lives in the {apt}{proxy}",
+                    threading_model.unwrap_or("(none)")
+                ),
+            )
+            .code("apartment");
         if others.is_empty() {
             return apt;
         }
@@ -201,6 +204,7 @@ impl Session<'_> {
                     server.module
                 ),
             )
+            .code("context-com-server")
             .at(server.location.to_string())
             .found(server.module.clone());
         let tm = match (&server.managed_type, &server.threading_model) {
@@ -255,6 +259,7 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("no InprocServer32 in the {} view", access.view),
                     )
+                    .code("inproc-absent")
                     .at(key.to_string())
                     .found("no key");
                 None
@@ -265,6 +270,7 @@ impl Session<'_> {
                         Rule::Com3,
                         "InprocServer32 has no server (no default value)",
                     )
+                    .code("inproc-no-server")
                     .at(key.to_string())
                     .found("no default value");
                 None
@@ -274,6 +280,7 @@ impl Session<'_> {
                 let tm = string_value(self, &key, "ThreadingModel", access);
                 trace
                     .push(Rule::Com3, format!("in-process server {dll}"))
+                    .code("inproc-server")
                     .at(key.to_string())
                     .found(format!(
                         "{}; ThreadingModel {}",
@@ -317,6 +324,7 @@ impl Session<'_> {
                         Rule::Com2,
                         format!("TreatAs of {current} is not a CLSID: ignored"),
                     )
+                    .code("treatas-not-clsid")
                     .at(key.to_string())
                     .found(text);
                 return Ok(current);
@@ -335,6 +343,7 @@ impl Session<'_> {
                                 shown.join(" -> ")
                             ),
                         )
+                        .code("treatas-cycle-ignored")
                         .at(key.to_string())
                         .inferred(setting);
                     return Ok(clsid);
@@ -344,6 +353,7 @@ impl Session<'_> {
                         Rule::Com2,
                         format!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
                     )
+                    .code("treatas-cycle-fails")
                     .at(key.to_string())
                     .found(next.to_string())
                     .inferred(setting);
@@ -351,6 +361,7 @@ impl Session<'_> {
             }
             trace
                 .push(Rule::Com2, format!("{current} is treated as {next}"))
+                .code("treatas")
                 .at(key.to_string())
                 .found(next.to_string());
             chain.push(next);
@@ -439,7 +450,7 @@ impl Session<'_> {
                     system.file_name(),
                     self.p.cwd
                 ),
-            )
+            ).code("dll-search-order")
             .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
             .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
     }
@@ -486,6 +497,7 @@ impl Session<'_> {
             };
             trace
                 .push(Rule::Com3, text)
+                .code("dll-missing")
                 .at(shown.join("; "))
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
@@ -506,6 +518,7 @@ impl Session<'_> {
                     Rule::Com3,
                     format!("LoadLibrary: the DLL cannot be opened: {who} (ERROR_ACCESS_DENIED)"),
                 )
+                .code("dll-access-denied")
                 .at(file.path.to_string())
                 .found(HResult::E_ACCESSDENIED.to_string());
             return Err(HResult::E_ACCESSDENIED);
@@ -516,6 +529,7 @@ impl Session<'_> {
                     Rule::Com3,
                     "LoadLibrary: the file is not a native DLL with DllGetClassObject",
                 )
+                .code("dll-not-com-server")
                 .at(file.path.to_string())
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
@@ -528,7 +542,7 @@ impl Session<'_> {
                         "LoadLibrary: a {} DLL cannot load into a {} process (ERROR_BAD_EXE_FORMAT)",
                         image.bitness, self.p.bitness
                     ),
-                )
+                ).code("dll-wrong-bitness")
                 .at(file.path.to_string())
                 .found(HResult::BAD_EXE_FORMAT.to_string());
             return Err(HResult::BAD_EXE_FORMAT);
@@ -566,6 +580,7 @@ impl Session<'_> {
         if !image.serves.contains(&clsid) {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
+                .code("class-not-served")
                 .at(file.path.to_string())
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
@@ -608,7 +623,7 @@ impl Session<'_> {
                 "the in-process server failed ({hr}): COM returns that error and does not try the out-of-process server registered"
             ),
         };
-        let step = trace.push(Rule::Com3, told);
+        let step = trace.push(Rule::Com3, told).code("inproc-failed");
         step.inferred(choice.setting());
         if choice == InprocLoadFailure::Stop {
             step.found(hr.to_string());
@@ -662,6 +677,7 @@ impl Session<'_> {
                     Rule::Com3,
                     format!("local server ({} view): {cmd} -Embedding", acc.view),
                 )
+                .code("local-server")
                 .at(key.to_string())
                 .found(cmd.clone());
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
@@ -681,6 +697,7 @@ impl Session<'_> {
                             Rule::Com3,
                             "the server starts and registers its class object",
                         )
+                        .code("local-server-started")
                         .at(f.path.to_string());
                     Ok(Server {
                         kind: ServerKind::LocalServer,
@@ -708,6 +725,7 @@ impl Session<'_> {
                     };
                     trace
                         .push(Rule::Com3, format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
+                        .code("local-server-failed")
                         .at(exe.clone())
                         .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     Err(HResult::CO_E_SERVER_EXEC_FAILURE)
@@ -738,6 +756,7 @@ impl Session<'_> {
                     Rule::Com3,
                     "no LocalServer32 in either view and no AppID: no local server",
                 )
+                .code("local-server-absent")
                 .at(key.to_string())
                 .found("no key");
             return None;
@@ -760,6 +779,7 @@ impl Session<'_> {
                     }
                 ),
             )
+            .code("dll-surrogate")
             .at(appid_key.to_string());
         let inproc = clsid_key(clsid, &["InprocServer32"]);
         for acc in views {
@@ -781,7 +801,7 @@ impl Session<'_> {
                             "the surrogate's in-process server is mscoree.dll ({} view): a managed class",
                             acc.view
                         ),
-                    )
+                    ).code("surrogate-managed")
                     .at(inproc.to_string())
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
@@ -793,7 +813,9 @@ impl Session<'_> {
             }
             return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
-        trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
+        trace
+            .push(Rule::Com3, "the surrogate has no InprocServer32 to load")
+            .code("surrogate-no-inproc");
         Some(Err(HResult::CO_E_SERVER_EXEC_FAILURE))
     }
 }
@@ -824,6 +846,7 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{host} ({}) loads {}", n.bitness, f.path),
                     )
+                    .code("surrogate-loads")
                     .at(inproc.to_string())
                     .found(format!("{view} view"));
                 Ok(Server {
@@ -843,6 +866,7 @@ impl Session<'_> {
                         Rule::Com3,
                         "the surrogate cannot load the DLL: CO_E_SERVER_EXEC_FAILURE",
                     )
+                    .code("surrogate-load-failed")
                     .at(dll.clone())
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
@@ -874,6 +898,7 @@ impl Session<'_> {
                             Rule::Com3,
                             "the custom surrogate is not a path: CO_E_SERVER_EXEC_FAILURE",
                         )
+                        .code("surrogate-path-invalid")
                         .at(custom.to_owned())
                         .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     return Err(HResult::CO_E_SERVER_EXEC_FAILURE);
@@ -898,7 +923,7 @@ impl Session<'_> {
                 format!(
                     "{host} ({bitness}) starts as the surrogate; mscoree.dll loads in it and starts a runtime as it would in-process"
                 ),
-            )
+            ).code("surrogate-starts-clr")
             .at(exe.to_string());
         let mut sub = Session::start(self.m, &process, self.sw, None);
         trace.extend(std::mem::take(&mut sub.pending));
@@ -919,7 +944,7 @@ impl Session<'_> {
                             "{host} ({bitness}) serves {} from CLR {runtime}: the client holds a proxy to it",
                             loaded.type_name
                         ),
-                    )
+                    ).code("surrogate-serves")
                     .at(loaded.path.to_string());
                 Ok(Server {
                     kind: ServerKind::Surrogate,
@@ -942,6 +967,7 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
                     )
+                    .code("surrogate-failed")
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
@@ -1016,6 +1042,7 @@ fn expand_server_path(
                 }
             ),
         )
+        .code("expand-sz")
         .at(key.to_string())
         .found(expanded.clone());
     if let Some(setting) = setting {
@@ -1062,6 +1089,7 @@ fn clr_class_default_threading(
                     ))
             ),
         )
+        .code("clrclass-no-threading-model")
         .at(server.location.to_string())
         .found(tm.as_deref().unwrap_or("(none)"))
         .inferred(setting.setting());
