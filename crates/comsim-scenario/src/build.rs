@@ -47,9 +47,8 @@ impl Ctx<'_> {
     /// An error at a byte span of the scenario file, with the line shown.
     fn err(&self, code: Code, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         let loc = self.location(span);
-        Diagnostic::error(code, message)
-            .with_source_line(self.index.line_text(loc.line))
-            .at(loc)
+        let line = self.index.line_text(loc.line);
+        Diagnostic::error(code, message).at(loc).with_source_line(line)
     }
 
     fn err_at<T>(&self, code: Code, at: &Spanned<T>, message: impl Into<String>) -> Diagnostic {
@@ -1302,7 +1301,8 @@ fn request_step(
     let request = request(ctx, action, arg, &r)?;
     crate::check_client(process, action, &request).map_err(|d| {
         let loc = ctx.location(&arg.span());
-        d.with_source_line(ctx.index.line_text(loc.line)).at(loc)
+        let line = ctx.index.line_text(loc.line);
+        d.at(loc).with_source_line(line)
     })?;
     let apartment = match &r.apartment {
         None => None,
