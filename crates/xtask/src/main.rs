@@ -6,6 +6,8 @@
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
+//! - `pathological`: writes the pathological inputs of docs/reliability.md (long lines, long
+//!   chains, many values, many steps) and the `comsim` command that runs each.
 
 use std::process::ExitCode;
 
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod conformance;
 mod deviations;
 mod generate;
+mod pathological;
 mod replay_bench;
 mod rng;
 mod sxs;
@@ -35,6 +38,8 @@ enum Command {
     ConformanceSxs(sxs::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
+    /// Write the pathological inputs of docs/reliability.md and the commands that run them.
+    Pathological(pathological::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +48,6 @@ fn main() -> ExitCode {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
+        Command::Pathological(args) => pathological::run(&args),
     }
 }
