@@ -126,7 +126,7 @@ impl Session<'_> {
         clsid: Guid,
         trace: &mut Trace,
     ) -> Result<Option<LoadedType>, Failure> {
-        if let Some((_, t)) = self.cache.iter().find(|(g, _)| *g == clsid) {
+        if let Some(t) = self.cache.get(&clsid) {
             trace.push(
                 Rule::Req1,
                 match t {
@@ -138,7 +138,7 @@ impl Session<'_> {
         }
         match self.load_com_class(clsid, RegistrationKind::Class, trace) {
             Lcc::Type(t) => {
-                self.cache.push((clsid, Some(t.clone())));
+                self.cache.insert(clsid, Some(t.clone()));
                 Ok(Some(t))
             }
             Lcc::Null => {
@@ -146,7 +146,7 @@ impl Session<'_> {
                     Rule::Req1,
                     format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
                 );
-                self.cache.push((clsid, None));
+                self.cache.insert(clsid, None);
                 Ok(None)
             }
             Lcc::Failed(f) => Err(f),
@@ -285,16 +285,16 @@ impl Session<'_> {
         let access = self.com_access();
         let reg = &self.m.registry;
         let mut current = progid.to_owned();
-        let mut seen: Vec<String> = Vec::new();
+        // ProgIDs compare ignoring ASCII case; a set keeps a long CurVer chain linear.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         loop {
-            if seen.iter().any(|s| s.eq_ignore_ascii_case(&current)) {
+            if !seen.insert(current.to_ascii_lowercase()) {
                 trace.push(
                     Rule::Req3,
                     format!("CurVer loops back to {current}: the ProgID is not usable"),
                 );
                 return None;
             }
-            seen.push(current.clone());
             let key = KeyPath::new(Root::ClassesRoot, [current.clone()]);
             if reg.open(&key, &access).is_none() {
                 trace

@@ -753,9 +753,10 @@ fn primary_interop(ctx: &Ctx<'_>, p: &RawPrimaryInterop) -> Result<PrimaryIntero
 /// The assembly's `[[…type]]`s; a full name defined twice is an error.
 fn assembly_types(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<Vec<TypeInfo>, Diagnostic> {
     let mut types: Vec<TypeInfo> = Vec::with_capacity(r.types.len());
+    let mut names = std::collections::HashSet::new();
     for t in &r.types {
         let ti = type_info(ctx, t)?;
-        if types.iter().any(|x| x.full_name == ti.full_name) {
+        if !names.insert(ti.full_name.clone()) {
             return Err(ctx.err_at(
                 codes::SCENARIO_DUPLICATE_TYPE,
                 &t.get_ref().name,
