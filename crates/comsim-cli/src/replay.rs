@@ -81,11 +81,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
     let failed = match a.format {
-        Format::Json => {
-            let replay = replayer.into_replay();
-            json::write(&a.scenario, &scenario, &replay, out)?;
-            replay.failed()
-        }
+        Format::Json => json::write(&a.scenario, &scenario, &replayer, out)?,
         Format::Text => {
             let paint = text::Paint {
                 on: match a.color {
