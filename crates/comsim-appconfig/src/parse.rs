@@ -8,7 +8,9 @@
 //! case-sensitively, as Fusion's and Wine's readers match them. The walk is a loop over
 //! events with an explicit stack of at most [`MAX_DEPTH`] open elements; nothing recurses.
 
-use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
+use comsim_diag::{
+    Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml, xml_limit, xml_limit_error,
+};
 
 use crate::codes;
 use quick_xml::escape::EscapeError;
@@ -274,6 +276,16 @@ impl<'a> Parser<'a> {
                     event,
                 ),
                 Err(e) => {
+                    if let Some(limit) = xml_limit(&e) {
+                        let end = reader.buffer_position() as usize;
+                        return Err(xml_limit_error(
+                            self.file,
+                            self.text,
+                            end,
+                            limit,
+                            codes::CONFIG_XML,
+                        ));
+                    }
                     let at = reader.error_position() as usize;
                     return Err(self.error(
                         codes::CONFIG_XML,
@@ -930,6 +942,17 @@ mod tests {
 
     fn err(text: &str) -> Diagnostic {
         parse(text).expect_err("must not parse")
+    }
+
+    /// docs/reliability.md: the XML reader's limit of 128 namespace declarations in scope is an
+    /// error at the element that crossed it, in XML's terms (depth stops at [`MAX_DEPTH`] first:
+    /// `depth_is_capped_at_max_depth`).
+    #[test]
+    fn xml_limits_are_located_at_the_element() {
+        let decls: String = (0..129).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
+        let e = err(&format!("<configuration>\n  <startup{decls}/>\n</configuration>"));
+        assert_eq!(at(&e), (2, 3));
+        assert!(e.message.starts_with("more than 128 namespace prefixes in scope on this element"));
     }
 
     fn at(d: &Diagnostic) -> (u32, u32) {

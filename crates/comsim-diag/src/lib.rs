@@ -10,7 +10,7 @@ use std::fmt;
 mod code;
 mod text;
 pub use code::{Code, CodeInfo};
-pub use text::{XmlEncoding, decode_xml};
+pub use text::{XmlEncoding, XmlLimit, decode_xml, xml_limit, xml_limit_error};
 
 use serde::Serialize;
 

@@ -71,3 +71,46 @@ fn sxs2_many_missing_dependencies_are_probed_in_linear_time() {
     assert_eq!(ctx.probes.len(), 4 * n);
     assert_eq!(dir.reads.get(), 4 * n);
 }
+
+/// docs/reliability.md: more than 128 namespace declarations in scope, and elements nested more
+/// than 65,535 deep, are errors at the element that crossed the limit, in XML's terms.
+#[test]
+fn xml_limits_are_located_at_the_element_in_the_users_terms() {
+    let decls: String = (0..129).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
+    let text = format!(
+        "<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <file name=\"a.dll\"{decls}/>\n</assembly>\n"
+    );
+    let e = parse_manifest_str("ns.manifest", &text).unwrap_err();
+    let loc = e.location.clone().expect("located");
+    assert_eq!((loc.line, loc.column), (2, 3));
+    assert!(
+        e.message
+            .starts_with("more than 128 namespace prefixes in scope on this element"),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains("NamespaceResolver"));
+    let ok: String = (0..127).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
+    let text = format!(
+        "<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <file name=\"a.dll\"{ok}/>\n</assembly>\n"
+    );
+    assert!(parse_manifest_str("ns.manifest", &text).is_ok());
+
+    let depth = 70_000;
+    let text = format!(
+        "<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n<description>{}{}</description></assembly>",
+        "<x>".repeat(depth),
+        "</x>".repeat(depth)
+    );
+    let e = parse_manifest_str("deep.manifest", &text).unwrap_err();
+    let loc = e.location.clone().expect("located");
+    assert_eq!(loc.line, 2);
+    // The element that crossed the limit: the 65,535th counted (after <assembly> and <description>).
+    assert_eq!(loc.column as usize, "<description>".len() + 3 * (65_535 - 2) + 1);
+    assert!(
+        e.message
+            .starts_with("elements nest more than 65535 levels deep here"),
+        "{}",
+        e.message
+    );
+}

@@ -350,7 +350,18 @@ impl Importer<'_> {
                 self.key = Some(Opened { key })
             }
             Err(e) => {
-                self.problem(codes::REG_OPEN_FAILED, line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
+                // Lenient import goes on without the key; strict import stops at it.
+                let then = if self.strict() {
+                    "regedit would skip the values up to the next key line"
+                } else {
+                    "values up to the next key line are skipped"
+                };
+                self.problem(
+                    codes::REG_OPEN_FAILED,
+                    line,
+                    pos,
+                    format!("regedit cannot open or create this key: {e}; {then}"),
+                )?
             }
         }
         Ok(())

@@ -80,11 +80,25 @@ impl Ctx<'_> {
 /// Parses the TOML: syntax errors first, then the shape (unknown keys, missing keys, types).
 pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic> {
     let de = toml::de::Deserializer::parse(text).map_err(|e| {
-        ctx.err(
-            codes::SCENARIO_SYNTAX,
-            &e.span().unwrap_or(0..0),
-            e.message().trim_end(),
-        )
+        let message = e.message().trim_end();
+        match (message, e.span()) {
+            // The TOML reader's depth limit, in the user's terms and at the key that crossed it
+            // (the reader gives no place for a dotted key).
+            ("recursion limit", _) => {
+                let at = deep_key(text, TOML_DEPTH).unwrap_or(0);
+                ctx.err(
+                    codes::SCENARIO_SYNTAX,
+                    &(at..at),
+                    format!("keys nest more than {TOML_DEPTH} levels: this key has more than {TOML_DEPTH} dotted parts"),
+                )
+            }
+            (m, Some(span)) if m.starts_with("cannot recurse further") => ctx.err(
+                codes::SCENARIO_SYNTAX,
+                &span,
+                format!("arrays and inline tables nest more than {TOML_DEPTH} levels here"),
+            ),
+            (m, span) => ctx.err(codes::SCENARIO_SYNTAX, &span.unwrap_or(0..0), m),
+        }
     })?;
     RawScenario::deserialize(de).map_err(|e| {
         ctx.err(
@@ -93,6 +107,35 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic
             toml_words(e.message().trim_end()),
         )
     })
+}
+
+/// How deep the TOML reader nests keys, arrays and inline tables (docs/reliability.md).
+pub(crate) const TOML_DEPTH: usize = 80;
+
+/// The byte offset of the first key (of a `key = value` line or a `[table]` header) with more than
+/// `limit` dotted parts, counting dots outside quotes.
+fn deep_key(text: &str, limit: usize) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset + (line.len() - line.trim_start().len());
+        offset += line.len();
+        let mut dots = 0;
+        let mut quote = None;
+        for c in line.trim_start().chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '.') => dots += 1,
+                (None, '=' | ']' | '#') => break,
+                _ => {}
+            }
+        }
+        if dots >= limit {
+            return Some(start);
+        }
+    }
+    None
 }
 
 /// serde names types as Rust does (`i64`, `sequence`, `map`); say what TOML calls them.
