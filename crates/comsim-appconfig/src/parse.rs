@@ -949,10 +949,17 @@ mod tests {
     /// `depth_is_capped_at_max_depth`).
     #[test]
     fn xml_limits_are_located_at_the_element() {
-        let decls: String = (0..129).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
-        let e = err(&format!("<configuration>\n  <startup{decls}/>\n</configuration>"));
+        let decls: String = (0..129)
+            .map(|i| format!(" xmlns:p{i}=\"urn:x{i}\""))
+            .collect();
+        let e = err(&format!(
+            "<configuration>\n  <startup{decls}/>\n</configuration>"
+        ));
         assert_eq!(at(&e), (2, 3));
-        assert!(e.message.starts_with("more than 128 namespace prefixes in scope on this element"));
+        assert!(
+            e.message
+                .starts_with("more than 128 namespace prefixes in scope on this element")
+        );
     }
 
     fn at(d: &Diagnostic) -> (u32, u32) {

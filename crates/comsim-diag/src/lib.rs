@@ -378,8 +378,7 @@ mod tests {
         }
         let before = &text[..end];
         let start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
-        let line = before.matches('\n').count()
-            + before.matches('\r').count()
+        let line = before.matches('\n').count() + before.matches('\r').count()
             - before.matches("\r\n").count()
             + 1;
         // A `\r` just before `offset` whose `\n` follows still ends the line there.
@@ -404,7 +403,11 @@ mod tests {
             {
                 continue; // between \r and \n: the index places it on the line the pair ends
             }
-            assert_eq!(idx.position(offset), naive_position(&text, offset), "{offset}");
+            assert_eq!(
+                idx.position(offset),
+                naive_position(&text, offset),
+                "{offset}"
+            );
         }
     }
 
@@ -427,7 +430,11 @@ mod tests {
 
     #[test]
     fn a_long_line_is_cut_around_the_column_in_the_snippet() {
-        let line = format!("{}\"unterminated{}", "x".repeat(1_000_000), "y".repeat(1_000_000));
+        let line = format!(
+            "{}\"unterminated{}",
+            "x".repeat(1_000_000),
+            "y".repeat(1_000_000)
+        );
         let d = Diagnostic::error(X, "m")
             .at(Location::new("f", 1, 1_000_001))
             .with_source_line(&line);

@@ -135,9 +135,9 @@ pub fn xml_limit_error(
         XmlLimit::NamespaceBindings(n) => format!(
             "more than {n} namespace prefixes in scope on this element (each `xmlns` or `xmlns:…` attribute on it or on an element around it declares one); comsim reads at most {n}"
         ),
-        XmlLimit::Depth(n) => format!(
-            "elements nest more than {n} levels deep here; comsim reads at most {n} levels"
-        ),
+        XmlLimit::Depth(n) => {
+            format!("elements nest more than {n} levels deep here; comsim reads at most {n} levels")
+        }
     };
     LineIndex::new(text).locate(file, Diagnostic::error(code, message), at)
 }

@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 
 use comsim_diag::{Diagnostic, LineIndex};
-use comsim_registry::{Registry, View, Writer};
 use comsim_regfile::{ImportOptions, Mode};
+use comsim_registry::{Registry, View, Writer};
 
 /// The input decoded as the parsers decode it, for bounds: a UTF-16 byte order mark (or UTF-16
 /// `<?` without one) says UTF-16, else UTF-8 without its mark; undecodable bytes become U+FFFD,
@@ -182,7 +182,10 @@ pub fn check_scenario(bytes: &[u8]) {
         let seed = std::fs::read(dir.join("scenario.toml")).unwrap_or_default();
         seed.iter().zip(bytes).take_while(|(a, b)| a == b).count()
     };
-    let Some(seed) = dirs.iter().max_by_key(|d| (common(d), std::cmp::Reverse(*d))) else {
+    let Some(seed) = dirs
+        .iter()
+        .max_by_key(|d| (common(d), std::cmp::Reverse(*d)))
+    else {
         return;
     };
     let dir = std::env::temp_dir().join(format!(
@@ -192,7 +195,10 @@ pub fn check_scenario(bytes: &[u8]) {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary directory");
-    for entry in std::fs::read_dir(seed).expect("the seed").filter_map(Result::ok) {
+    for entry in std::fs::read_dir(seed)
+        .expect("the seed")
+        .filter_map(Result::ok)
+    {
         if entry.path().is_file() {
             std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copied");
         }

@@ -18,7 +18,10 @@ fn seeds(dirs: &[&str], extensions: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo: Vec<PathBuf> = dirs.iter().map(|d| root().join(d)).collect();
     while let Some(dir) = todo.pop() {
-        for entry in std::fs::read_dir(&dir).expect("a fixture directory").flatten() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("a fixture directory")
+            .flatten()
+        {
             let path = entry.path();
             let name = path.to_string_lossy().to_ascii_lowercase();
             if path.is_dir() {

@@ -480,7 +480,10 @@ mod tests {
         assert!(seen.insert(&a));
         a.name = "CONTOSO.widgets".into();
         a.processor_architecture = Some("MSIL".into());
-        assert!(!seen.insert(&a), "names and values compare case-insensitively");
+        assert!(
+            !seen.insert(&a),
+            "names and values compare case-insensitively"
+        );
         a.language = Some("de-DE".into());
         assert!(seen.insert(&a), "another language is another identity");
         let mut star = id(Some("2.0.0.0"));
@@ -520,7 +523,10 @@ mod tests {
         let listed = fs.listings.borrow().len();
         std::fs::remove_dir_all(&dir).expect("removed");
         assert_eq!(ctx.assemblies.len(), n + 1);
-        assert_eq!(ctx.assemblies[n].source, format!("ring/Ring{}.manifest", n - 1));
+        assert_eq!(
+            ctx.assemblies[n].source,
+            format!("ring/Ring{}.manifest", n - 1)
+        );
         // The directory, and each `RingN\` subdirectory looked for (none exists).
         assert_eq!(listed, 1);
     }

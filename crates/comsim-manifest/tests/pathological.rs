@@ -14,7 +14,9 @@ fn sxs3_a_manifest_on_one_long_line_is_located_in_linear_time() {
     let head = format!(r#"<assembly xmlns="{ASM_V1}" manifestVersion="1.0">"#);
     let mut text = head.clone();
     let element = |i: usize| {
-        format!(r#"<file name="f{i:05}.dll"><comClass clsid="{{C1A55000-0000-4000-8000-{i:012X}}}"/></file>"#)
+        format!(
+            r#"<file name="f{i:05}.dll"><comClass clsid="{{C1A55000-0000-4000-8000-{i:012X}}}"/></file>"#
+        )
     };
     let n = 10_000;
     for i in 0..n {
@@ -76,7 +78,9 @@ fn sxs2_many_missing_dependencies_are_probed_in_linear_time() {
 /// than 65,535 deep, are errors at the element that crossed the limit, in XML's terms.
 #[test]
 fn xml_limits_are_located_at_the_element_in_the_users_terms() {
-    let decls: String = (0..129).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
+    let decls: String = (0..129)
+        .map(|i| format!(" xmlns:p{i}=\"urn:x{i}\""))
+        .collect();
     let text = format!(
         "<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <file name=\"a.dll\"{decls}/>\n</assembly>\n"
     );
@@ -90,7 +94,9 @@ fn xml_limits_are_located_at_the_element_in_the_users_terms() {
         e.message
     );
     assert!(!e.message.contains("NamespaceResolver"));
-    let ok: String = (0..127).map(|i| format!(" xmlns:p{i}=\"urn:x{i}\"")).collect();
+    let ok: String = (0..127)
+        .map(|i| format!(" xmlns:p{i}=\"urn:x{i}\""))
+        .collect();
     let text = format!(
         "<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <file name=\"a.dll\"{ok}/>\n</assembly>\n"
     );
@@ -106,7 +112,10 @@ fn xml_limits_are_located_at_the_element_in_the_users_terms() {
     let loc = e.location.clone().expect("located");
     assert_eq!(loc.line, 2);
     // The element that crossed the limit: the 65,535th counted (after <assembly> and <description>).
-    assert_eq!(loc.column as usize, "<description>".len() + 3 * (65_535 - 2) + 1);
+    assert_eq!(
+        loc.column as usize,
+        "<description>".len() + 3 * (65_535 - 2) + 1
+    );
     assert!(
         e.message
             .starts_with("elements nest more than 65535 levels deep here"),

@@ -1,7 +1,7 @@
 //! docs/reliability.md: a `.reg` file larger than `MAX_REG_FILE_SIZE` is refused before it is read.
 
-use comsim_registry::Registry;
 use comsim_regfile::{ImportOptions, MAX_REG_FILE_SIZE, codes, import_file};
+use comsim_registry::Registry;
 
 #[test]
 fn a_reg_file_over_the_size_limit_is_refused_before_it_is_read() {
@@ -17,7 +17,11 @@ fn a_reg_file_over_the_size_limit_is_refused_before_it_is_read() {
     assert_eq!(e.code, codes::REG_TOO_LARGE);
     let loc = e.location.expect("located");
     assert_eq!((&*loc.file, loc.line, loc.column), ("big.reg", 1, 1));
-    assert!(e.message.contains("at most 268435456 bytes (256 MiB)"), "{}", e.message);
+    assert!(
+        e.message.contains("at most 268435456 bytes (256 MiB)"),
+        "{}",
+        e.message
+    );
 
     // A file within the limit is read.
     let path = std::env::temp_dir().join(format!("comsim-at-limit-{}.reg", std::process::id()));

@@ -48,7 +48,9 @@ impl Ctx<'_> {
     fn err(&self, code: Code, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         let loc = self.location(span);
         let line = self.index.line_text(loc.line);
-        Diagnostic::error(code, message).at(loc).with_source_line(line)
+        Diagnostic::error(code, message)
+            .at(loc)
+            .with_source_line(line)
     }
 
     fn err_at<T>(&self, code: Code, at: &Spanned<T>, message: impl Into<String>) -> Diagnostic {

@@ -278,8 +278,15 @@ fn toml_depth_limits_are_located_and_in_the_users_terms() {
     let e = error(&ok(81));
     assert_eq!(e.code, codes::SCENARIO_SYNTAX);
     assert_eq!(at(&e), (3, 1));
-    assert!(e.message.contains("keys nest more than 80 levels"), "{}", e.message);
-    let dotted = format!("title = \"t\"\n  \"x.y\".{} = 1\n", vec!["b"; 100].join("."));
+    assert!(
+        e.message.contains("keys nest more than 80 levels"),
+        "{}",
+        e.message
+    );
+    let dotted = format!(
+        "title = \"t\"\n  \"x.y\".{} = 1\n",
+        vec!["b"; 100].join(".")
+    );
     let e = error(&dotted);
     assert_eq!(at(&e), (2, 3));
     let arrays = format!("title = \"t\"\nx = {}1{}\n", "[".repeat(81), "]".repeat(81));
@@ -287,7 +294,11 @@ fn toml_depth_limits_are_located_and_in_the_users_terms() {
     assert_eq!(e.code, codes::SCENARIO_SYNTAX);
     assert_eq!(at(&e).0, 2);
     assert!(at(&e).1 > 1);
-    assert!(e.message.contains("nest more than 80 levels"), "{}", e.message);
+    assert!(
+        e.message.contains("nest more than 80 levels"),
+        "{}",
+        e.message
+    );
     for text in [
         "",
         "\u{FEFF}",

@@ -178,8 +178,9 @@ fn missing_dependencies(n: usize) -> Case {
 /// `n` assembly manifests, each depending on the next, the last on the first; the application
 /// depends on the first.
 fn manifest_ring(n: usize) -> Case {
-    let identity =
-        |name: &str| format!("<assemblyIdentity name=\"{name}\" version=\"1.0.0.0\" type=\"win32\"/>");
+    let identity = |name: &str| {
+        format!("<assemblyIdentity name=\"{name}\" version=\"1.0.0.0\" type=\"win32\"/>")
+    };
     let dependency = |name: &str| {
         format!(
             "<dependency><dependentAssembly>{}</dependentAssembly></dependency>",
@@ -247,7 +248,9 @@ fn treat_as_chain(n: usize) -> Case {
 
 /// One key with `n` values.
 fn one_key_many_values(n: usize) -> Case {
-    let mut reg = String::from("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Many]\r\n");
+    let mut reg = String::from(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Many]\r\n",
+    );
     for i in 0..n {
         let _ = write!(reg, "\"v{i}\"=dword:{i:08x}\r\n");
     }

@@ -5,12 +5,12 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use comsim_resolver::{Apartment, Bitness, Outcome, Process, Trace};
-#[cfg(test)]
-use comsim_scenario::{ClrChoice, Replay, ReplayOptions};
 use comsim_scenario::{
     Check, MachineStepRun, RegistryChange, Replayer, RequestRun, RequestStepRun, Scenario,
     StepAction, StepRun, Summary,
 };
+#[cfg(test)]
+use comsim_scenario::{ClrChoice, Replay, ReplayOptions};
 use serde::Serialize;
 
 /// The whole document, as the tests build it to compare with what [`write`] streams.
@@ -127,7 +127,11 @@ struct StreamedArray {
 
 impl StreamedArray {
     fn push(&mut self, w: &mut impl Write, value: &impl Serialize) -> Result<(), String> {
-        let sep = if self.count == 0 { "[\n    " } else { ",\n    " };
+        let sep = if self.count == 0 {
+            "[\n    "
+        } else {
+            ",\n    "
+        };
         self.count += 1;
         w.write_all(sep.as_bytes()).map_err(|e| e.to_string())?;
         w.write_all(pretty_at(value, 2)?.as_bytes())
