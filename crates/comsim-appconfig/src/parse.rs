@@ -256,6 +256,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The reader's error: a limit at the element that crossed it, anything else where the
+    /// reader stopped.
+    fn reader_error(&self, reader: &NsReader<&[u8]>, e: &quick_xml::Error) -> Diagnostic {
+        if let Some(limit) = xml_limit(e) {
+            let end = reader.buffer_position() as usize;
+            return xml_limit_error(self.file, self.text, end, limit, codes::CONFIG_XML);
+        }
+        let at = reader.error_position() as usize;
+        self.error(
+            codes::CONFIG_XML,
+            at.min(self.text.len()),
+            format!("malformed XML: {e}"),
+        )
+    }
+
     fn run(&mut self) -> Result<(), Diagnostic> {
         let mut reader = NsReader::from_str(self.text);
         let config = reader.config_mut();
@@ -275,24 +290,7 @@ impl<'a> Parser<'a> {
                     },
                     event,
                 ),
-                Err(e) => {
-                    if let Some(limit) = xml_limit(&e) {
-                        let end = reader.buffer_position() as usize;
-                        return Err(xml_limit_error(
-                            self.file,
-                            self.text,
-                            end,
-                            limit,
-                            codes::CONFIG_XML,
-                        ));
-                    }
-                    let at = reader.error_position() as usize;
-                    return Err(self.error(
-                        codes::CONFIG_XML,
-                        at.min(self.text.len()),
-                        format!("malformed XML: {e}"),
-                    ));
-                }
+                Err(e) => return Err(self.reader_error(&reader, &e)),
             };
             let was_first = std::mem::replace(&mut first, false);
             let outside = stack.is_empty();
