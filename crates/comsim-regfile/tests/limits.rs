@@ -30,3 +30,39 @@ fn a_reg_file_over_the_size_limit_is_refused_before_it_is_read() {
     std::fs::remove_file(&path).expect("removed");
     assert!(ok.is_ok());
 }
+
+fn strict(text: &str) -> Result<comsim_regfile::ImportReport, comsim_diag::Diagnostic> {
+    let mut reg = Registry::default();
+    comsim_regfile::import_bytes(
+        &mut reg,
+        "limits.reg",
+        text.as_bytes(),
+        &ImportOptions::default(),
+    )
+}
+
+/// docs/reliability.md: Windows' registry limits (keys 512 levels deep, key names of 256
+/// characters, value names of 16,383) are errors at the line that crosses them.
+#[test]
+fn registry_limits_are_errors_at_the_line() {
+    let head = "Windows Registry Editor Version 5.00\r\n\r\n";
+    let key = |depth: usize| {
+        format!(
+            "{head}[HKEY_CURRENT_USER\\{}]\r\n",
+            vec!["k"; depth].join("\\")
+        )
+    };
+    assert!(strict(&key(511)).is_ok());
+    let e = strict(&key(513)).expect_err("too deep");
+    assert_eq!(e.code, codes::REG_OPEN_FAILED);
+    assert_eq!(e.location.as_ref().map(|l| l.line), Some(3));
+    let value = |len: usize| {
+        format!(
+            "{head}[HKEY_CURRENT_USER\\Software]\r\n\"{}\"=\"x\"\r\n",
+            "v".repeat(len)
+        )
+    };
+    assert!(strict(&value(16_383)).is_ok());
+    let e = strict(&value(16_384)).expect_err("a value name too long");
+    assert_eq!(e.location.as_ref().map(|l| l.line), Some(4));
+}
