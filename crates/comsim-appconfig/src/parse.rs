@@ -8,7 +8,9 @@
 //! case-sensitively, as Fusion's and Wine's readers match them. The walk is a loop over
 //! events with an explicit stack of at most [`MAX_DEPTH`] open elements; nothing recurses.
 
-use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
+use comsim_diag::{
+    Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml, xml_limit, xml_limit_error,
+};
 
 use crate::codes;
 use quick_xml::escape::EscapeError;
@@ -255,6 +257,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The reader's error: a limit at the element that crossed it, anything else where the
+    /// reader stopped.
+    fn reader_error(&self, reader: &NsReader<&[u8]>, e: &quick_xml::Error) -> Diagnostic {
+        if let Some(limit) = xml_limit(e) {
+            let end = reader.buffer_position() as usize;
+            return xml_limit_error(self.file, self.text, end, limit, codes::CONFIG_XML);
+        }
+        let at = reader.error_position() as usize;
+        self.error(
+            codes::CONFIG_XML,
+            at.min(self.text.len()),
+            format!("malformed XML: {e}"),
+        )
+    }
+
     fn run(&mut self) -> Result<(), Diagnostic> {
         let mut reader = NsReader::from_str(self.text);
         let config = reader.config_mut();
@@ -274,14 +291,7 @@ impl<'a> Parser<'a> {
                     },
                     event,
                 ),
-                Err(e) => {
-                    let at = reader.error_position() as usize;
-                    return Err(self.error(
-                        codes::CONFIG_XML,
-                        at.min(self.text.len()),
-                        format!("malformed XML: {e}"),
-                    ));
-                }
+                Err(e) => return Err(self.reader_error(&reader, &e)),
             };
             let was_first = std::mem::replace(&mut first, false);
             let outside = stack.is_empty();
@@ -958,6 +968,24 @@ mod tests {
 
     fn err(text: &str) -> Diagnostic {
         parse(text).expect_err("must not parse")
+    }
+
+    /// docs/reliability.md: the XML reader's limit of 128 namespace declarations in scope is an
+    /// error at the element that crossed it, in XML's terms (depth stops at [`MAX_DEPTH`] first:
+    /// `depth_is_capped_at_max_depth`).
+    #[test]
+    fn xml_limits_are_located_at_the_element() {
+        let decls: String = (0..129)
+            .map(|i| format!(" xmlns:p{i}=\"urn:x{i}\""))
+            .collect();
+        let e = err(&format!(
+            "<configuration>\n  <startup{decls}/>\n</configuration>"
+        ));
+        assert_eq!(at(&e), (2, 3));
+        assert!(
+            e.message
+                .starts_with("more than 128 namespace prefixes in scope on this element")
+        );
     }
 
     fn at(d: &Diagnostic) -> (u32, u32) {

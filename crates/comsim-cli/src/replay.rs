@@ -115,11 +115,7 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
             out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
             replay.failed()
         }
-        ReplayFormat::Json => {
-            let replay = replayer.into_replay();
-            json::write(&scenario, &replay, out)?;
-            replay.failed()
-        }
+        ReplayFormat::Json => json::write(&scenario, &replayer, out)?,
         ReplayFormat::Text => {
             let paint = text::Paint {
                 on: match a.color {

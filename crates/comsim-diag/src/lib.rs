@@ -10,7 +10,7 @@ use std::fmt;
 mod code;
 mod text;
 pub use code::{Code, CodeInfo};
-pub use text::{XmlEncoding, decode_xml};
+pub use text::{XmlEncoding, XmlLimit, decode_xml, xml_limit, xml_limit_error};
 
 use serde::Serialize;
 
@@ -67,9 +67,15 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub location: Option<Location>,
-    /// The text of the offending line, shown under the message with a caret at the column.
+    /// The text of the offending line, shown under the message with a caret at the column. A
+    /// line longer than [`SNIPPET_MAX_CHARS`] is cut to a window around the column, with `…`
+    /// marking what was left out (see [`Diagnostic::snippet_column`]).
     #[serde(skip)]
     pub source_line: Option<Box<str>>,
+    /// The column of the line that the first character of `source_line` stands for (1 unless the
+    /// line was cut; 0 while the line waits for [`Diagnostic::at`] to be cut).
+    #[serde(skip)]
+    pub snippet_column: u32,
     /// Further explanation, one sentence each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -83,6 +89,7 @@ impl Diagnostic {
             message: message.into(),
             location: None,
             source_line: None,
+            snippet_column: 1,
             notes: Vec::new(),
         }
     }
@@ -94,13 +101,30 @@ impl Diagnostic {
         }
     }
 
+    /// Places the diagnostic; a source line already given is cut to a window around the column.
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
-        self
+        match self.source_line.take() {
+            Some(line) if self.snippet_column == 0 => self.with_source_line(line),
+            line => {
+                self.source_line = line;
+                self
+            }
+        }
     }
 
-    pub fn with_source_line(mut self, line: impl Into<String>) -> Self {
-        self.source_line = Some(line.into().into_boxed_str());
+    /// The offending line, shown with a caret under the column. A line longer than
+    /// [`SNIPPET_MAX_CHARS`] is cut to a window around the column (by [`Diagnostic::at`] when the
+    /// diagnostic is not placed yet), so that an error in a 200 MB line is a short message.
+    pub fn with_source_line(mut self, line: impl AsRef<str>) -> Self {
+        let Some(column) = self.location.as_ref().map(|l| l.column) else {
+            self.source_line = Some(line.as_ref().into());
+            self.snippet_column = 0;
+            return self;
+        };
+        let (text, first) = snippet_window(line.as_ref(), column);
+        self.source_line = Some(text.into_boxed_str());
+        self.snippet_column = first;
         self
     }
 
@@ -132,7 +156,7 @@ impl fmt::Display for Diagnostic {
             // caret lines up in a terminal.
             let prefix: String = shown
                 .chars()
-                .take(loc.column.saturating_sub(1) as usize)
+                .take(loc.column.saturating_sub(self.snippet_column.max(1)) as usize)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(f, "\n{pad} |\n{gutter} | {shown}\n{pad} | {prefix}^")?;
@@ -142,6 +166,41 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// The most characters of a line a snippet shows; a longer line is cut around the column.
+pub const SNIPPET_MAX_CHARS: usize = 160;
+
+/// `line` cut to at most [`SNIPPET_MAX_CHARS`] characters around `column`, with `…` for each cut
+/// end, and the column that the window's first character stands for.
+fn snippet_window(line: &str, column: u32) -> (String, u32) {
+    // Only the characters up to the window's end are looked at: a 200 MB line costs its prefix.
+    let half = SNIPPET_MAX_CHARS / 2;
+    let col = (column.max(1) - 1) as usize;
+    let from = col.saturating_sub(half);
+    let mut chars = line.char_indices().skip(from);
+    let Some((start, _)) = chars.next() else {
+        return (line.to_owned(), 1);
+    };
+    let mut window = String::new();
+    let mut first = from as u32 + 1;
+    if from > 0 {
+        window.push('…');
+        first -= 1;
+    }
+    let taken = SNIPPET_MAX_CHARS - usize::from(from > 0);
+    let end = line[start..]
+        .char_indices()
+        .nth(taken)
+        .map_or(line.len(), |(i, _)| start + i);
+    if from == 0 && end == line.len() {
+        return (line.to_owned(), 1);
+    }
+    window.push_str(&line[start..end]);
+    if end < line.len() {
+        window.push('…');
+    }
+    (window, first)
 }
 
 /// Replaces control characters (other than tab) so a snippet never corrupts a terminal.
@@ -160,11 +219,25 @@ fn printable(text: &str) -> String {
 /// Maps byte offsets in a text to 1-based line and character columns.
 ///
 /// Lines end at `\n`, `\r\n` or a lone `\r`, as Windows tools treat them.
+///
+/// A lookup costs O(log n) plus at most [`CHECKPOINT_BYTES`] bytes of counting, however long the
+/// line: the index records how many characters precede every [`CHECKPOINT_BYTES`]th byte, so a
+/// document written on one long line (100,000 elements) is located in linear time overall.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset at which each line starts.
     starts: Vec<usize>,
+    /// `chars[k]`: the number of characters in `text[..k * CHECKPOINT_BYTES]`.
+    chars: Vec<usize>,
+}
+
+/// The spacing, in bytes, of the character-count checkpoints of a [`LineIndex`].
+pub const CHECKPOINT_BYTES: usize = 256;
+
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xC0 != 0x80
 }
 
 impl<'a> LineIndex<'a> {
@@ -185,10 +258,30 @@ impl<'a> LineIndex<'a> {
             }
             i += 1;
         }
-        LineIndex { text, starts }
+        let mut chars = Vec::with_capacity(bytes.len() / CHECKPOINT_BYTES + 1);
+        let mut count = 0;
+        chars.push(0);
+        for block in bytes.chunks(CHECKPOINT_BYTES) {
+            count += block.iter().filter(|&&b| starts_char(b)).count();
+            chars.push(count);
+        }
+        LineIndex {
+            text,
+            starts,
+            chars,
+        }
     }
 
-    /// The 1-based (line, column) of a byte offset. Offsets past the end map to the end.
+    /// The number of characters before `offset`, a character boundary of the text.
+    fn chars_before(&self, offset: usize) -> usize {
+        let block = offset / CHECKPOINT_BYTES;
+        let from = block * CHECKPOINT_BYTES;
+        let tail = &self.text.as_bytes()[from..offset];
+        self.chars[block] + tail.iter().filter(|&&b| starts_char(b)).count()
+    }
+
+    /// The 1-based (line, column) of a byte offset. Offsets past the end map to the end; an
+    /// offset inside a character is that character's column.
     pub fn position(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
         let line = match self.starts.binary_search(&offset) {
@@ -200,7 +293,7 @@ impl<'a> LineIndex<'a> {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[start..end].chars().count() + 1;
+        let column = self.chars_before(end) - self.chars_before(start) + 1;
         (line as u32 + 1, column as u32)
     }
 
@@ -275,6 +368,98 @@ mod tests {
         assert_eq!(idx.position(10), (4, 1));
         assert_eq!(idx.line_text(2), "cé");
         assert_eq!(idx.line_text(4), "xyz");
+    }
+
+    /// The column as the character count from the line's start, the definition the index keeps.
+    fn naive_position(text: &str, offset: usize) -> (u32, u32) {
+        let mut end = offset.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &text[..end];
+        let start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + before.matches('\r').count()
+            - before.matches("\r\n").count()
+            + 1;
+        // A `\r` just before `offset` whose `\n` follows still ends the line there.
+        (line as u32, before[start..].chars().count() as u32 + 1)
+    }
+
+    #[test]
+    fn checkpointed_columns_equal_counting_from_the_line_start() {
+        // Lines longer than a checkpoint, multi-byte characters across checkpoint boundaries.
+        let mut text = String::new();
+        for i in 0..24 {
+            text.push_str(&"aé€😀".repeat(i * 3));
+            text.push(['\n', '\r'][i % 2]);
+            if i % 5 == 0 {
+                text.push_str("\r\n");
+            }
+        }
+        let idx = LineIndex::new(&text);
+        for offset in 0..=text.len() + 3 {
+            if text.as_bytes().get(offset.wrapping_sub(1)) == Some(&b'\r')
+                && text.as_bytes().get(offset) == Some(&b'\n')
+            {
+                continue; // between \r and \n: the index places it on the line the pair ends
+            }
+            assert_eq!(
+                idx.position(offset),
+                naive_position(&text, offset),
+                "{offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn locating_many_elements_on_one_long_line_is_linear() {
+        // 40,000 lookups spread over a 2 MB line: counting from the line's start would read
+        // 40 GB; the checkpoints read at most 256 bytes each (about 10 MB in all).
+        let text = "<a/>".repeat(500_000);
+        let idx = LineIndex::new(&text);
+        let mut sum = 0u64;
+        for k in 0..40_000 {
+            let offset = k * 50;
+            let (line, column) = idx.position(offset);
+            assert_eq!(line, 1);
+            assert_eq!(column as usize, offset + 1);
+            sum += u64::from(column);
+        }
+        assert!(sum > 0);
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column_in_the_snippet() {
+        let line = format!(
+            "{}\"unterminated{}",
+            "x".repeat(1_000_000),
+            "y".repeat(1_000_000)
+        );
+        let d = Diagnostic::error(X, "m")
+            .at(Location::new("f", 1, 1_000_001))
+            .with_source_line(&line);
+        let text = d.to_string();
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[2].starts_with("1 | …x"), "{}", lines[2]);
+        assert!(lines[2].ends_with("y…"), "{}", lines[2]);
+        // The caret still points at the quote.
+        let caret = lines[3].find('^').unwrap();
+        let quote = lines[2].find('"').unwrap();
+        assert_eq!(
+            lines[3][..caret].chars().count(),
+            lines[2][..quote].chars().count()
+        );
+        // Given before the place, the line is cut when the place comes.
+        let later = Diagnostic::error(X, "m")
+            .with_source_line(&line)
+            .at(Location::new("f", 1, 1_000_001));
+        assert_eq!(later.to_string(), text);
+        // A short line is shown whole.
+        let short = Diagnostic::error(X, "m")
+            .at(Location::new("f", 1, 3))
+            .with_source_line("abcdef");
+        assert!(short.to_string().contains("1 | abcdef\n  |   ^"));
     }
 
     #[test]

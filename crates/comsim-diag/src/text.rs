@@ -90,6 +90,58 @@ fn decode_utf16(
     Ok(text)
 }
 
+/// A limit of the XML reader that a document crossed, as the parsers report it in the user's
+/// terms (docs/reliability.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmlLimit {
+    /// More namespace declarations in scope (on the element and the elements around it) than
+    /// the reader keeps: the limit.
+    NamespaceBindings(usize),
+    /// Elements nested deeper than the reader counts: the limit.
+    Depth(usize),
+}
+
+/// The reader's limits on namespace declarations and depth, which it reports without a place.
+pub fn xml_limit(e: &quick_xml::Error) -> Option<XmlLimit> {
+    use quick_xml::name::NamespaceError;
+    match e {
+        quick_xml::Error::Namespace(NamespaceError::TooManyBindings(n)) => {
+            Some(XmlLimit::NamespaceBindings(*n))
+        }
+        quick_xml::Error::Namespace(NamespaceError::TooDeeplyNested(n)) => {
+            Some(XmlLimit::Depth(*n))
+        }
+        _ => None,
+    }
+}
+
+/// `limit` crossed by the element whose start tag ends before byte `tag_end` of `text`: located
+/// at that element's `<`, with a message saying what was crossed.
+pub fn xml_limit_error(
+    file: &str,
+    text: &str,
+    tag_end: usize,
+    limit: XmlLimit,
+    code: Code,
+) -> Diagnostic {
+    let end = tag_end.min(text.len());
+    let mut end_at = end;
+    while !text.is_char_boundary(end_at) {
+        end_at -= 1;
+    }
+    // A start tag holds no `<` (XML forbids it in attribute values).
+    let at = text[..end_at].rfind('<').unwrap_or(0);
+    let message = match limit {
+        XmlLimit::NamespaceBindings(n) => format!(
+            "more than {n} namespace prefixes in scope on this element (each `xmlns` or `xmlns:…` attribute on it or on an element around it declares one); comsim reads at most {n}"
+        ),
+        XmlLimit::Depth(n) => {
+            format!("elements nest more than {n} levels deep here; comsim reads at most {n} levels")
+        }
+    };
+    LineIndex::new(text).locate(file, Diagnostic::error(code, message), at)
+}
+
 /// An encoding error located at the end of the text decoded before it.
 fn encoding_error(file: &str, good: &str, code: Code, message: &str) -> Diagnostic {
     LineIndex::new(good).locate(file, Diagnostic::error(code, message), good.len())

@@ -6,7 +6,9 @@
 //! an unknown `asm.v1` element, or an attribute in no namespace that its element does not take, is
 //! an error, as it is on Windows.
 
-use comsim_diag::{Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml};
+use comsim_diag::{
+    Code, Diagnostic, LineIndex, Location, XmlEncoding, decode_xml, xml_limit, xml_limit_error,
+};
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -104,6 +106,8 @@ impl<'a> Parser<'a> {
 
     fn attrs(&self, e: &BytesStart<'_>) -> Result<Vec<Attr>, Diagnostic> {
         let mut out = Vec::new();
+        // A set, so that an element with 100,000 attributes is read in linear time.
+        let mut names = std::collections::HashSet::new();
         for a in e.attributes() {
             let a = a.map_err(|err| {
                 // quick-xml counts attribute positions from the start of the tag's name.
@@ -147,7 +151,7 @@ impl<'a> Parser<'a> {
                     )
                 })?
                 .into_owned();
-            if out.iter().any(|x: &Attr| x.name == key) {
+            if !names.insert(key.to_owned()) {
                 return Err(self.error(
                     codes::MANIFEST_XML,
                     offset,
@@ -268,6 +272,16 @@ impl<'a> Parser<'a> {
             let (ns, event) = match reader.read_resolved_event() {
                 Ok((ns, ev)) => (namespace(&ns), ev),
                 Err(e) => {
+                    if let Some(limit) = xml_limit(&e) {
+                        let end = reader.buffer_position() as usize;
+                        return Err(xml_limit_error(
+                            self.file,
+                            self.text,
+                            end,
+                            limit,
+                            codes::MANIFEST_XML,
+                        ));
+                    }
                     let at = reader.error_position() as usize;
                     return Err(self.error(
                         codes::MANIFEST_XML,

@@ -57,6 +57,10 @@ pub const REG_KEY_EMPTY_NAME: Code = Code::new(&CodeInfo::new(
     "reg-key-empty-name",
     "an empty key name between two backslashes",
 ));
+pub const REG_TOO_LARGE: Code = Code::new(&CodeInfo::new(
+    "reg-too-large",
+    "a .reg file larger than comsim imports (MAX_REG_FILE_SIZE)",
+));
 pub const REG_OPEN_FAILED: Code = Code::new(&CodeInfo::new(
     "reg-open-failed",
     "the registry refuses to open or create the key a key line names",
@@ -150,6 +154,7 @@ pub const ALL: &[Code] = &[
     REG_KEY_LEADING_BACKSLASH,
     REG_KEY_EMPTY_NAME,
     REG_OPEN_FAILED,
+    REG_TOO_LARGE,
     REG_DELETE_SYNTAX,
     REG_DELETE_ROOT,
     REG_DELETE_FAILED,

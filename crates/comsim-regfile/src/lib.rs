@@ -18,7 +18,9 @@ mod write;
 
 pub use decode::{Encoding, decode, lines};
 pub use diff::diff_text;
-pub use read::{Format, ImportOptions, ImportReport, Mode, import_bytes, import_file};
+pub use read::{
+    Format, ImportOptions, ImportReport, MAX_REG_FILE_SIZE, Mode, import_bytes, import_file,
+};
 pub use write::{
     ScriptKey, dump, encode_utf16le, export, export_text, regedit4_script, write_value,
 };

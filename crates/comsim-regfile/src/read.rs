@@ -62,6 +62,20 @@ pub struct ImportReport {
     pub classes_root_placement: [usize; 2],
 }
 
+/// The largest `.reg` file comsim imports: 256 MiB. Importing takes a few times the file's size
+/// in memory (docs/reliability.md); a larger file is `reg-too-large`, before anything is read.
+pub const MAX_REG_FILE_SIZE: u64 = 256 * 1024 * 1024;
+
+fn too_large(display: &str, size: u64) -> Diagnostic {
+    Diagnostic::error(
+        codes::REG_TOO_LARGE,
+        format!(
+            "the file is {size} bytes; comsim imports .reg files of at most {MAX_REG_FILE_SIZE} bytes (256 MiB)"
+        ),
+    )
+    .at(Location::new(display, 1, 1))
+}
+
 /// Reads a .reg file from disk and imports it. The `display` name is used in diagnostics.
 pub fn import_file(
     reg: &mut Registry,
@@ -69,10 +83,15 @@ pub fn import_file(
     display: &str,
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let io = |e: std::io::Error| {
         Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
             .at(Location::new(display, 1, 1))
-    })?;
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_REG_FILE_SIZE {
+        return Err(too_large(display, size));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     let decoded = decode::decode(display, &bytes, opts.encoding, opts.mode == Mode::Strict)?;
     // The importer reads only the text: free the file's bytes before the registry grows.
     drop(bytes);
@@ -89,6 +108,9 @@ pub fn import_bytes(
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
+    if bytes.len() as u64 > MAX_REG_FILE_SIZE {
+        return Err(too_large(file, bytes.len() as u64));
+    }
     let decoded = decode::decode(file, bytes, opts.encoding, opts.mode == Mode::Strict)?;
     import_text(reg, file, decoded, opts)
 }
@@ -350,7 +372,18 @@ impl Importer<'_> {
                 self.key = Some(Opened { key })
             }
             Err(e) => {
-                self.problem(codes::REG_OPEN_FAILED, line, pos, format!("regedit cannot open or create this key: {e}; values up to the next key line are skipped"))?
+                // Lenient import goes on without the key; strict import stops at it.
+                let then = if self.strict() {
+                    "regedit would skip the values up to the next key line"
+                } else {
+                    "values up to the next key line are skipped"
+                };
+                self.problem(
+                    codes::REG_OPEN_FAILED,
+                    line,
+                    pos,
+                    format!("regedit cannot open or create this key: {e}; {then}"),
+                )?
             }
         }
         Ok(())

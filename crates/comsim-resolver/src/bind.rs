@@ -755,6 +755,7 @@ fn load_codebase<'m>(
             trace.assume(Rule::Bind4, &path);
             trace
                 .push(Rule::Bind4, format!("{what} file is not provided"))
+                .code("codebase-not-provided")
                 .at(url.to_owned())
                 .found(format!("{path}: {}", crate::vfs::NOT_PROVIDED));
             return None;
@@ -826,7 +827,7 @@ fn remote_source(
             .push(
                 Rule::Bind4,
                 format!("{what} file is on a network share: CLR {} gives it the LocalIntranet zone, so it loads partially trusted (the LocalIntranet permission set; code that needs more gets a SecurityException when it runs)", req.clr.family()),
-            )
+            ).code("codebase-share-zone")
             .at(path.to_string())
             .found("LocalIntranet zone: partial trust");
         return None;
@@ -839,7 +840,7 @@ fn remote_source(
                 .push(
                     Rule::Bind4,
                     format!("{what} file is on a network share: CLR {} has no CAS policy, and COM's load does not ask for the remote-source check, so it loads in full trust", req.clr.family()),
-                )
+                ).code("codebase-share-loaded")
                 .at(path.to_string())
                 .found("full trust")
                 .inferred(setting);
@@ -850,7 +851,7 @@ fn remote_source(
                 .push(
                     Rule::Bind4,
                     format!("{what} file is on a network share; the .config's <loadFromRemoteSources enabled=\"true\"/> lets CLR {} load it in full trust", req.clr.family()),
-                )
+                ).code("codebase-share-allowed")
                 .at(path.to_string())
                 .found("full trust")
                 .inferred(setting);
@@ -861,7 +862,7 @@ fn remote_source(
                 .push(
                     Rule::Bind4,
                     format!("{what} file is on a network share: CLR {} refuses it (NotSupportedException: it would have been sandboxed by earlier versions' CAS policy, and the .config does not enable <loadFromRemoteSources>)", req.clr.family()),
-                )
+                ).code("codebase-share-refused")
                 .at(path.to_string())
                 .found(HResult::COR_E_NOTSUPPORTED.to_string())
                 .inferred(setting);

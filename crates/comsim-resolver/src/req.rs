@@ -97,7 +97,9 @@ impl Session<'_> {
                 self.native_create(target, *clsctx, apartment, &mut trace)
             }
             Request::DllGetClassObject { clsid } => {
-                trace.push(Rule::Req4, req.describe());
+                trace
+                    .push(Rule::Req4, req.describe())
+                    .code("dll-get-class-object");
                 self.class_factory(*clsid, &mut trace)
             }
             Request::LoadRecord { guid } => {
@@ -178,7 +180,7 @@ impl Session<'_> {
         clsid: Guid,
         trace: &mut Trace,
     ) -> Result<Option<LoadedType>, Failure> {
-        if let Some((_, t)) = self.cache.iter().find(|(g, _)| *g == clsid) {
+        if let Some(t) = self.cache.get(&clsid) {
             trace
                 .push(
                     Rule::Req1,
@@ -192,7 +194,7 @@ impl Session<'_> {
         }
         match self.load_com_class(clsid, RegistrationKind::Class, trace) {
             Lcc::Type(t) => {
-                self.cache.push((clsid, Some(t.clone())));
+                self.cache.insert(clsid, Some(t.clone()));
                 Ok(Some(t))
             }
             Lcc::Null => {
@@ -200,7 +202,7 @@ impl Session<'_> {
                     Rule::Req1,
                     format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
                 ).code("com-object-type");
-                self.cache.push((clsid, None));
+                self.cache.insert(clsid, None);
                 Ok(None)
             }
             Lcc::Failed(f) => Err(f),
@@ -362,9 +364,10 @@ impl Session<'_> {
         let access = self.com_access();
         let reg = &self.m.registry;
         let mut current = progid.to_owned();
-        let mut seen: Vec<String> = Vec::new();
+        // ProgIDs compare ignoring ASCII case; a set keeps a long CurVer chain linear.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         loop {
-            if seen.iter().any(|s| s.eq_ignore_ascii_case(&current)) {
+            if !seen.insert(current.to_ascii_lowercase()) {
                 trace
                     .push(
                         Rule::Req3,
@@ -373,7 +376,6 @@ impl Session<'_> {
                     .code("curver-loop");
                 return None;
             }
-            seen.push(current.clone());
             let key = KeyPath::new(Root::ClassesRoot, [current.clone()]);
             if reg.open(&key, &access).is_none() {
                 trace

@@ -55,7 +55,7 @@ pub struct Session<'m> {
     /// Set when the process did not start: every request answers with it.
     pub(crate) failed: Option<Outcome>,
     /// GetTypeFromCLSID's answers, per CLSID (REQ-1).
-    pub(crate) cache: Vec<(Guid, Option<LoadedType>)>,
+    pub(crate) cache: std::collections::HashMap<Guid, Option<LoadedType>>,
     /// The start's trace, carried by the first request.
     pub(crate) pending: Trace,
     /// The runtime the real machine gives a managed client (SHIM-2, SHIM-4), once its `.config`
@@ -108,7 +108,7 @@ impl<'m> Session<'m> {
             active: None,
             config: ConfigView::default(),
             failed: None,
-            cache: Vec::new(),
+            cache: std::collections::HashMap::new(),
             pending: Trace::default(),
             real_runtime: None,
         };

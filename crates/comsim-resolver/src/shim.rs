@@ -212,7 +212,7 @@ impl Session<'_> {
         trace.push(
             Rule::Shim5,
             "COM does not run: no TreatAs (COM-2), no InprocServer32 or ThreadingModel (COM-3), no apartment (COM-5); mscoree looks the class up itself",
-        );
+        ).code("com-skipped");
         // Whether a context declares the class; the lookup is traced when mscoree asks again
         // for the runtime version.
         let in_context = self
@@ -234,13 +234,15 @@ impl Session<'_> {
         let (runtime, started, loaded) = self
             .mscoree_class(clsid, origin, trace)
             .map_err(|hr| self.no_class(hr, trace))?;
-        trace.push(
-            Rule::Shim5,
-            format!(
-                "DllGetClassObject returns the runtime's class factory for {}",
-                loaded.type_name
-            ),
-        );
+        trace
+            .push(
+                Rule::Shim5,
+                format!(
+                    "DllGetClassObject returns the runtime's class factory for {}",
+                    loaded.type_name
+                ),
+            )
+            .code("class-factory");
         Ok(Server {
             kind: ServerKind::InprocManaged,
             clsid,
@@ -272,6 +274,7 @@ impl Session<'_> {
                     answer.info().map_or("", |i| i.name)
                 ),
             )
+            .code("mscoree-no-class")
             .found(answer.to_string())
             .inferred(value.setting());
         answer

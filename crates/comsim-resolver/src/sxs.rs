@@ -84,10 +84,12 @@ impl Session<'_> {
     /// SXS-1: DeactivateActCtx of the context a step made.
     pub(crate) fn deactivate(&mut self, source: &str, trace: &mut Trace) {
         self.active = None;
-        trace.push(
-            Rule::Sxs1,
-            format!("DeactivateActCtx: {source} is no longer active"),
-        );
+        trace
+            .push(
+                Rule::Sxs1,
+                format!("DeactivateActCtx: {source} is no longer active"),
+            )
+            .code("deactivate-actctx");
     }
 
     /// The contexts a lookup searches, in order: the one active on the thread, then the process
@@ -114,7 +116,7 @@ impl Session<'_> {
                         trace.push(
                             Rule::Sxs1,
                             format!("{guid} is not in the active context: the process default context is searched next"),
-                        );
+                        ).code("not-in-active-context");
                     }
                     last = Some(Err(ShimMiss::NotFound { find }));
                 }
@@ -136,6 +138,7 @@ impl Session<'_> {
         let Some(file) = self.m.fs.get(&spec.manifest) else {
             trace
                 .push(Rule::Sxs1, "CreateActCtx: the manifest file does not exist")
+                .code("actctx-manifest-missing")
                 .at(shown)
                 .found(HResult::FILE_NOT_FOUND.to_string());
             return Err(hresult_outcome(HResult::FILE_NOT_FOUND));
@@ -152,6 +155,7 @@ impl Session<'_> {
         let fail = |trace: &mut Trace, why: String| {
             trace
                 .push(Rule::Sxs2, format!("CreateActCtx fails: {why}"))
+                .code("actctx-failed")
                 .found(format!(
                     "error {}",
                     comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX
@@ -169,6 +173,7 @@ impl Session<'_> {
                     app.dependencies.len()
                 ),
             )
+            .code("create-actctx")
             .at(shown.clone());
         match build_context(app, &dir) {
             Ok(ctx) => {
@@ -185,7 +190,7 @@ impl Session<'_> {
                         "ActivateActCtx: {} assemblies, searched before the process default context",
                         ctx.assemblies.len()
                     ),
-                );
+                ).code("activate-actctx");
                 Ok(ActiveContext {
                     ctx,
                     dir: spec.assembly_directory.clone(),
@@ -194,10 +199,12 @@ impl Session<'_> {
             }
             Err(e) => {
                 trace_failed(&e, trace);
-                trace.push(
-                    Rule::Sxs1,
-                    "CreateActCtx fails: the request is not made, the process goes on",
-                );
+                trace
+                    .push(
+                        Rule::Sxs1,
+                        "CreateActCtx fails: the request is not made, the process goes on",
+                    )
+                    .code("actctx-request-skipped");
                 Err(hresult_outcome(CANT_GEN_ACTCTX))
             }
         }

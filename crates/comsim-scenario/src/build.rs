@@ -49,9 +49,10 @@ impl Ctx<'_> {
     /// An error at a byte span of the scenario file, with the line shown.
     fn err(&self, code: Code, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         let loc = self.location(span);
+        let line = self.index.line_text(loc.line);
         Diagnostic::error(code, message)
-            .with_source_line(self.index.line_text(loc.line))
             .at(loc)
+            .with_source_line(line)
     }
 
     fn err_at<T>(&self, code: Code, at: &Spanned<T>, message: impl Into<String>) -> Diagnostic {
@@ -89,11 +90,25 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<RawScenario, Diagnostic
 /// `scenario-field`, both located in `ctx`'s file.
 fn parse_as<T: serde::de::DeserializeOwned>(ctx: &Ctx<'_>, text: &str) -> Result<T, Diagnostic> {
     let de = toml::de::Deserializer::parse(text).map_err(|e| {
-        ctx.err(
-            codes::SCENARIO_SYNTAX,
-            &e.span().unwrap_or(0..0),
-            e.message().trim_end(),
-        )
+        let message = e.message().trim_end();
+        match (message, e.span()) {
+            // The TOML reader's depth limit, in the user's terms and at the key that crossed it
+            // (the reader gives no place for a dotted key).
+            ("recursion limit", _) => {
+                let at = deep_key(text, TOML_DEPTH).unwrap_or(0);
+                ctx.err(
+                    codes::SCENARIO_SYNTAX,
+                    &(at..at),
+                    format!("keys nest more than {TOML_DEPTH} levels: this key has more than {TOML_DEPTH} dotted parts"),
+                )
+            }
+            (m, Some(span)) if m.starts_with("cannot recurse further") => ctx.err(
+                codes::SCENARIO_SYNTAX,
+                &span,
+                format!("arrays and inline tables nest more than {TOML_DEPTH} levels here"),
+            ),
+            (m, span) => ctx.err(codes::SCENARIO_SYNTAX, &span.unwrap_or(0..0), m),
+        }
     })?;
     T::deserialize(de).map_err(|e| {
         ctx.err(
@@ -148,6 +163,35 @@ fn machine_file(ctx: &Ctx<'_>, name: &str, span: &Range<usize>) -> Result<Machin
             ctx.location(span)
         ))
     })
+}
+
+/// How deep the TOML reader nests keys, arrays and inline tables (docs/reliability.md).
+pub(crate) const TOML_DEPTH: usize = 80;
+
+/// The byte offset of the first key (of a `key = value` line or a `[table]` header) with more than
+/// `limit` dotted parts, counting dots outside quotes.
+fn deep_key(text: &str, limit: usize) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset + (line.len() - line.trim_start().len());
+        offset += line.len();
+        let mut dots = 0;
+        let mut quote = None;
+        for c in line.trim_start().chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '.') => dots += 1,
+                (None, '=' | ']' | '#') => break,
+                _ => {}
+            }
+        }
+        if dots >= limit {
+            return Some(start);
+        }
+    }
+    None
 }
 
 /// serde names types as Rust does (`i64`, `sequence`, `map`); say what TOML calls them.
@@ -929,9 +973,10 @@ fn primary_interop(ctx: &Ctx<'_>, p: &RawPrimaryInterop) -> Result<PrimaryIntero
 /// The assembly's `[[…type]]`s; a full name defined twice is an error.
 fn assembly_types(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<Vec<TypeInfo>, Diagnostic> {
     let mut types: Vec<TypeInfo> = Vec::with_capacity(r.types.len());
+    let mut names = std::collections::HashSet::new();
     for t in &r.types {
         let ti = type_info(ctx, t)?;
-        if types.iter().any(|x| x.full_name == ti.full_name) {
+        if !names.insert(ti.full_name.clone()) {
             return Err(ctx.err_at(
                 codes::SCENARIO_DUPLICATE_TYPE,
                 &t.get_ref().name,
@@ -1588,7 +1633,8 @@ fn request_step(
     let request = request(ctx, action, arg, &r)?;
     crate::check_client(process, action, &request).map_err(|d| {
         let loc = ctx.location(&arg.span());
-        d.with_source_line(ctx.index.line_text(loc.line)).at(loc)
+        let line = ctx.index.line_text(loc.line);
+        d.at(loc).with_source_line(line)
     })?;
     let apartment = match &r.apartment {
         None => None,

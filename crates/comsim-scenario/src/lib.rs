@@ -184,8 +184,8 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {
                 codes::SCENARIO_ENCODING,
                 "the scenario is not UTF-8 (TOML files are UTF-8)",
             )
-            .with_source_line(idx.line_text(loc.line))
-            .at(loc));
+            .at(loc.clone())
+            .with_source_line(idx.line_text(loc.line)));
         }
     };
     // Notepad may save a byte order mark; TOML does not want one.

@@ -91,6 +91,12 @@ fn step_names_are_unique() {
     assert!(e.message.contains("two steps are named `a`"), "{e}");
 }
 
+/// A diagnostic's line and column.
+fn at(d: &Diagnostic) -> (u32, u32) {
+    let loc = d.location.as_ref().expect("located");
+    (loc.line, loc.column)
+}
+
 #[test]
 fn a_minimal_scenario_takes_the_defaults() {
     let s = load_text(&with("", CLIENT, PROCESS, STEP)).unwrap_or_else(|e| panic!("{e}"));
@@ -281,6 +287,39 @@ fn deep_nesting_and_odd_input_do_not_panic() {
     assert_eq!(error(&deep).code, codes::SCENARIO_SYNTAX);
     let dotted = format!("title = \"t\"\n{} = 1\n", vec!["a"; 10_000].join("."));
     assert!(load_text(&dotted).is_err());
+}
+
+/// docs/reliability.md: keys, arrays and inline tables nest at most 80 levels; the 81st is an
+/// error at the key or bracket that crossed the limit, in TOML's terms (not at 1:1).
+#[test]
+fn toml_depth_limits_are_located_and_in_the_users_terms() {
+    let ok = |n: usize| format!("title = \"t\"\n\n[{}]\n", vec!["a"; n].join("."));
+    // 80 dotted parts pass the reader (and fail on the unknown table, a shape error).
+    assert_eq!(error(&ok(80)).code, codes::SCENARIO_FIELD);
+    let e = error(&ok(81));
+    assert_eq!(e.code, codes::SCENARIO_SYNTAX);
+    assert_eq!(at(&e), (3, 1));
+    assert!(
+        e.message.contains("keys nest more than 80 levels"),
+        "{}",
+        e.message
+    );
+    let dotted = format!(
+        "title = \"t\"\n  \"x.y\".{} = 1\n",
+        vec!["b"; 100].join(".")
+    );
+    let e = error(&dotted);
+    assert_eq!(at(&e), (2, 3));
+    let arrays = format!("title = \"t\"\nx = {}1{}\n", "[".repeat(81), "]".repeat(81));
+    let e = error(&arrays);
+    assert_eq!(e.code, codes::SCENARIO_SYNTAX);
+    assert_eq!(at(&e).0, 2);
+    assert!(at(&e).1 > 1);
+    assert!(
+        e.message.contains("nest more than 80 levels"),
+        "{}",
+        e.message
+    );
     for text in [
         "",
         "\u{FEFF}",

@@ -11,6 +11,8 @@
 //!   Chromium and checks that they load cleanly and draw one box per trace step.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
+//! - `pathological`: writes the pathological inputs of docs/reliability.md (long lines, long
+//!   chains, many values, many steps) and the `comsim` command that runs each.
 
 use std::process::ExitCode;
 
@@ -22,6 +24,7 @@ mod deviations;
 mod generate;
 mod hive;
 mod hive_bench;
+mod pathological;
 mod replay_bench;
 mod rng;
 mod sxs;
@@ -49,6 +52,8 @@ enum Command {
     BrowserHtml(browser::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
+    /// Write the pathological inputs of docs/reliability.md and the commands that run them.
+    Pathological(pathological::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,5 +65,6 @@ fn main() -> ExitCode {
         Command::HiveBench(args) => hive_bench::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
         Command::BrowserHtml(args) => browser::run(&args),
+        Command::Pathological(args) => pathological::run(&args),
     }
 }

@@ -35,7 +35,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn write(args: &Args) -> Result<(), String> {
+pub(crate) fn write(args: &Args) -> Result<(), String> {
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
     std::fs::create_dir_all(&args.dir).map_err(|e| io(&args.dir, e))?;
     for (name, text) in [

@@ -185,14 +185,14 @@ impl Session<'_> {
             trace.push(
                 Rule::Com1,
                 "the context active on the thread (CreateActCtx) declares the class: it is searched before the process default context",
-            );
+            ).code("active-context-declares");
         } else if contexts.first().is_some_and(|c| c.active) {
             trace.push(
                 Rule::Com1,
                 format!(
                     "{clsid} is not in the active context: the process default context declares it"
                 ),
-            );
+            ).code("not-in-active-context");
         }
         let ctx = searched.ctx;
         let dir = searched.dir.clone();
@@ -309,9 +309,11 @@ impl Session<'_> {
         }
     }
 
-    /// COM-2: follows `TreatAs`; a repeated CLSID is a cycle.
+    /// COM-2: follows `TreatAs`; a repeated CLSID is a cycle (found through a set, so that a
+    /// chain of 100,000 classes is followed in linear time).
     fn treat_as(&self, clsid: Guid, access: &Access, trace: &mut Trace) -> Result<Guid, HResult> {
         let mut chain = vec![clsid];
+        let mut seen = std::collections::HashSet::from([clsid]);
         let mut current = clsid;
         loop {
             let key = clsid_key(current, &["TreatAs"]);
@@ -329,7 +331,7 @@ impl Session<'_> {
                     .found(text);
                 return Ok(current);
             };
-            if chain.contains(&next) {
+            if !seen.insert(next) {
                 chain.push(next);
                 let shown: Vec<String> = chain.iter().map(Guid::to_string).collect();
                 let cycle = self.sw.treatas_cycle();
@@ -557,6 +559,7 @@ impl Session<'_> {
                         file.path
                     ),
                 )
+                .code("dll-loaded")
                 .at(file.path.to_string())
                 .found(file.origin.clone());
         }
@@ -997,7 +1000,7 @@ impl Session<'_> {
                     .push(
                         Rule::Com3,
                         format!("the surrogate dllhost.exe cannot start: {why}; CO_E_SERVER_EXEC_FAILURE"),
-                    )
+                    ).code("surrogate-cannot-start")
                     .at(exe.to_string())
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
@@ -1208,6 +1211,55 @@ mod tests {
             } => s,
             other => panic!("not an object: {other:?}"),
         }
+    }
+
+    /// COM-2: a TreatAs chain of 10,000 classes is followed to its end, each link traced once.
+    /// The CLSIDs already met are a set: scanning the chain for each link (as before) took 6 s
+    /// for 100,000 classes (docs/reliability.md).
+    #[test]
+    fn com2_a_long_treat_as_chain_is_followed_in_linear_time() {
+        const N: u128 = 10_000;
+        let guid = |i: u128| {
+            let mut g = clsid();
+            g.0 = uuid::Uuid::from_u128(g.0.as_u128() + i);
+            g
+        };
+        let mut m = Machine::new(Bitness::B64);
+        for i in 0..N {
+            set(
+                &mut m,
+                &["CLSID", &guid(i).to_string(), "TreatAs"],
+                "",
+                Value::sz(&guid(i + 1).to_string()),
+                View::Bits64,
+            );
+        }
+        let last = guid(N);
+        set(
+            &mut m,
+            &["CLSID", &last.to_string(), "InprocServer32"],
+            "",
+            Value::sz(r"C:\App\x.dll"),
+            View::Bits64,
+        );
+        m.fs.insert(native(r"C:\App\x.dll", Bitness::B64, vec![last]))
+            .expect("a new file");
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let mut s = Session::start(&m, &p, &sw, None);
+        let req = Request::CoCreateInstance {
+            target: ClassRef::Clsid(clsid()),
+            clsctx: ClsCtx::SERVER,
+        };
+        let result = s.request(&req, None);
+        assert_eq!(server(&result.outcome).file, r"C:\App\x.dll");
+        let links = result
+            .trace
+            .steps
+            .iter()
+            .filter(|t| t.rule == Rule::Com2)
+            .count();
+        assert_eq!(links, N as usize);
     }
 
     /// COM-3: an InprocServer32 REG_EXPAND_SZ under %ProgramFiles% is expanded with the 32-bit

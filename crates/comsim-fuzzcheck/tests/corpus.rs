@@ -1,0 +1,98 @@
+//! The fuzz targets' checks on the stable toolchain (docs/reliability.md): every seed of each
+//! target's corpus (files under `fixtures/`), then a fixed number of seeded mutations of each,
+//! spliced with the target's dictionary (`fuzz/dict/`). The same inputs on every run.
+
+use std::path::{Path, PathBuf};
+
+use comsim_fuzzcheck::{
+    check_config, check_manifest, check_pe, check_reg_lenient, check_reg_strict, check_scenario,
+    dictionary, mutate,
+};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every file under `dirs` (recursively) whose name ends in one of `extensions`, sorted.
+fn seeds(dirs: &[&str], extensions: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo: Vec<PathBuf> = dirs.iter().map(|d| root().join(d)).collect();
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("a fixture directory")
+            .flatten()
+        {
+            let path = entry.path();
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            if path.is_dir() {
+                todo.push(path);
+            } else if extensions.iter().any(|e| name.ends_with(e)) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    assert!(!out.is_empty(), "no seeds under {dirs:?}");
+    out
+}
+
+/// Runs `check` on each seed and on `rounds` mutations of it; a failure names the input.
+fn replay(target: &str, seeds: &[PathBuf], rounds: u64, check: fn(&[u8])) {
+    let dict_text = std::fs::read_to_string(root().join(format!("fuzz/dict/{target}.dict")))
+        .expect("the target's dictionary");
+    let dict = dictionary(&dict_text);
+    assert!(!dict.is_empty());
+    let dict: Vec<&str> = dict.iter().map(String::as_str).collect();
+    for seed in seeds {
+        let bytes = std::fs::read(seed).expect("a seed");
+        for round in 0..=rounds {
+            let input = if round == 0 {
+                bytes.clone()
+            } else {
+                mutate(&bytes, round, &dict)
+            };
+            let outcome = std::panic::catch_unwind(|| check(&input));
+            assert!(
+                outcome.is_ok(),
+                "{target}: {} mutation {round} fails its check",
+                seed.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn reg_strict_corpus() {
+    let s = seeds(&["fixtures/reg", "fixtures/registry"], &[".reg"]);
+    replay("reg", &s, 40, check_reg_strict);
+}
+
+#[test]
+fn reg_lenient_corpus() {
+    let s = seeds(&["fixtures/reg", "fixtures/registry"], &[".reg"]);
+    replay("reg", &s, 40, check_reg_lenient);
+}
+
+#[test]
+fn manifest_corpus() {
+    let s = seeds(&["fixtures/manifests", "fixtures/sxs"], &[".manifest"]);
+    replay("manifest", &s, 40, check_manifest);
+}
+
+#[test]
+fn pe_corpus() {
+    let s = seeds(&["fixtures/pe"], &[".exe", ".dll"]);
+    replay("pe", &s, 200, check_pe);
+}
+
+#[test]
+fn config_corpus() {
+    let s = seeds(&["fixtures/config"], &[".config"]);
+    replay("config", &s, 40, check_config);
+}
+
+#[test]
+fn scenario_corpus() {
+    let s = seeds(&["fixtures/scenarios"], &["scenario.toml"]);
+    replay("scenario", &s, 2, check_scenario);
+}

@@ -1,0 +1,298 @@
+//! `cargo xtask pathological DIR`: writes the pathological inputs of docs/reliability.md, one
+//! directory per case, and `DIR/commands.tsv`: one line per case, its name, a tab, and the
+//! `comsim` arguments that run it (relative to `DIR`). docs/reliability.md measures each with
+//! `/usr/bin/time -v`. Deterministic: the same arguments write the same bytes.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The directory to write the cases in (created if missing).
+    pub dir: PathBuf,
+    /// Elements, dependencies, values and classes in the large cases.
+    #[arg(long, default_value_t = 100_000)]
+    pub count: usize,
+    /// Manifests in the ring of manifests that depend on each other.
+    #[arg(long, default_value_t = 2_000)]
+    pub ring: usize,
+    /// Megabytes of the unterminated string in the long-line case.
+    #[arg(long, default_value_t = 200)]
+    pub long_line_mb: usize,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    match write(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One case: its directory's files and the `comsim` arguments that run it.
+struct Case {
+    name: &'static str,
+    files: Vec<(String, String)>,
+    command: String,
+}
+
+fn write(args: &Args) -> Result<(), String> {
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let n = args.count;
+    let cases = [
+        manifest_one_line(n),
+        config_one_line(n),
+        missing_dependencies(n),
+        manifest_ring(args.ring),
+        treat_as_chain(n),
+        one_key_many_values(n),
+        managed_steps(n),
+        long_line(args.long_line_mb),
+    ];
+    let mut commands = String::new();
+    for case in cases {
+        let dir = args.dir.join(case.name);
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        for (name, text) in &case.files {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        }
+        let _ = writeln!(commands, "{}\t{}", case.name, case.command);
+    }
+    // The 2,000 machine steps over a 6.8 MB registry of docs/performance.md.
+    let bench = crate::replay_bench::Args {
+        dir: args.dir.join("machine-steps"),
+        clsids: 20_000,
+        machine_steps: 2_000,
+    };
+    crate::replay_bench::write(&bench)?;
+    commands.push_str("machine-steps\treplay machine-steps\n");
+    let path = args.dir.join("commands.tsv");
+    std::fs::write(&path, commands).map_err(|e| io(&path, e))?;
+    println!("wrote {}", args.dir.display());
+    Ok(())
+}
+
+const ASM_V1: &str = "urn:schemas-microsoft-com:asm.v1";
+
+/// A GUID numbered `i`, upper case in braces.
+fn guid(i: usize) -> String {
+    format!("{{C1A55000-0000-4000-8000-{i:012X}}}")
+}
+
+/// An application manifest written on one line, with `n` `<file>` elements, each with a class.
+fn manifest_one_line(n: usize) -> Case {
+    let mut m = format!(
+        r#"<assembly xmlns="{ASM_V1}" manifestVersion="1.0"><assemblyIdentity name="App" version="1.0.0.0" type="win32"/>"#
+    );
+    for i in 0..n {
+        let _ = write!(
+            m,
+            r#"<file name="f{i}.dll"><comClass clsid="{}"/></file>"#,
+            guid(i)
+        );
+    }
+    m.push_str("</assembly>");
+    Case {
+        name: "manifest-one-line",
+        files: vec![("App.exe.manifest".into(), m)],
+        command: "sxs context --manifest manifest-one-line/App.exe.manifest".into(),
+    }
+}
+
+/// The scenario around a native host `C:\App\Host.exe` with `files` beside it, the registry
+/// `registry`, and `steps`.
+fn native_host_scenario(title: &str, extra: &str, steps: &str) -> String {
+    format!(
+        r#"title = "{title}"
+
+[machine]
+os = "x64"
+clrs = ["v2.0.50727", "v4.0.30319"]
+{extra}
+[[machine.native]]
+path = 'C:\App\Host.exe'
+bitness = 64
+
+[process]
+exe = 'C:\App\Host.exe'
+client = "native"
+apartment = "sta"
+{steps}"#
+    )
+}
+
+/// A host's `.config` written on one line, with `n` `<supportedRuntime>` elements.
+fn config_one_line(n: usize) -> Case {
+    let mut c = String::from("<configuration><startup>");
+    for i in 0..n {
+        let v = if i + 1 == n { "v4.0" } else { "v9.9" };
+        let _ = write!(c, r#"<supportedRuntime version="{v}"/>"#);
+    }
+    c.push_str("</startup></configuration>");
+    let extra = "registry = [\"class.reg\"]\n\n[[machine.file]]\npath = 'C:\\App\\Host.exe.config'\nsource = \"Host.exe.config\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Lib.dll'\nname = \"Lib\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"Lib.Thing\"\n  guid = \"{C1A55000-0000-4000-8000-000000000000}\"\n";
+    let reg = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{g}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"Lib.Thing\"\r\n\"Assembly\"=\"Lib, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\"CodeBase\"=\"file:///C:/App/Lib.dll\"\r\n",
+        g = guid(0)
+    );
+    let steps = format!(
+        "\n[[step]]\nname = \"create\"\nco_create_instance = \"{}\"\n",
+        guid(0)
+    );
+    Case {
+        name: "config-one-line",
+        files: vec![
+            ("Host.exe.config".into(), c),
+            ("class.reg".into(), reg),
+            (
+                "scenario.toml".into(),
+                native_host_scenario("a .config on one line", extra, &steps),
+            ),
+        ],
+        command: "replay config-one-line".into(),
+    }
+}
+
+/// An application manifest with `n` dependencies, none of which exists.
+fn missing_dependencies(n: usize) -> Case {
+    let mut m = format!(
+        "<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n<assemblyIdentity name=\"App\" version=\"1.0.0.0\" type=\"win32\"/>\n"
+    );
+    for i in 0..n {
+        let _ = writeln!(
+            m,
+            "<dependency optional=\"yes\"><dependentAssembly><assemblyIdentity name=\"Missing{i}\" version=\"1.0.0.0\" type=\"win32\"/></dependentAssembly></dependency>"
+        );
+    }
+    m.push_str("</assembly>\n");
+    Case {
+        name: "missing-dependencies",
+        files: vec![("App.exe.manifest".into(), m)],
+        command: "sxs context --manifest missing-dependencies/App.exe.manifest".into(),
+    }
+}
+
+/// `n` assembly manifests, each depending on the next, the last on the first; the application
+/// depends on the first.
+fn manifest_ring(n: usize) -> Case {
+    let identity = |name: &str| {
+        format!("<assemblyIdentity name=\"{name}\" version=\"1.0.0.0\" type=\"win32\"/>")
+    };
+    let dependency = |name: &str| {
+        format!(
+            "<dependency><dependentAssembly>{}</dependentAssembly></dependency>",
+            identity(name)
+        )
+    };
+    let assembly = |body: String| {
+        format!("<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n{body}\n</assembly>\n")
+    };
+    let mut files = vec![(
+        "App.exe.manifest".to_owned(),
+        assembly(format!("{}\n{}", identity("App"), dependency("Ring0"))),
+    )];
+    for i in 0..n {
+        let me = format!("Ring{i}");
+        let next = format!("Ring{}", (i + 1) % n);
+        files.push((
+            format!("{me}.manifest"),
+            assembly(format!("{}\n{}", identity(&me), dependency(&next))),
+        ));
+    }
+    Case {
+        name: "manifest-ring",
+        files,
+        command: "sxs context --manifest manifest-ring/App.exe.manifest".into(),
+    }
+}
+
+/// `n` classes, each `TreatAs` the next; the last is a native in-process server.
+fn treat_as_chain(n: usize) -> Case {
+    let mut reg = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    for i in 0..n {
+        let _ = write!(
+            reg,
+            "[HKEY_CLASSES_ROOT\\CLSID\\{}\\TreatAs]\r\n@=\"{}\"\r\n\r\n",
+            guid(i),
+            guid(i + 1)
+        );
+    }
+    let _ = write!(
+        reg,
+        "[HKEY_CLASSES_ROOT\\CLSID\\{}\\InprocServer32]\r\n@=\"C:\\\\App\\\\server.dll\"\r\n\"ThreadingModel\"=\"Both\"\r\n",
+        guid(n)
+    );
+    let extra = format!(
+        "registry = [\"chain.reg\"]\n\n[[machine.native]]\npath = 'C:\\App\\server.dll'\nbitness = 64\nserves = [\"{}\"]\n",
+        guid(n)
+    );
+    let steps = format!(
+        "\n[[step]]\nname = \"create the head of the chain\"\nco_create_instance = \"{}\"\n",
+        guid(0)
+    );
+    Case {
+        name: "treat-as-chain",
+        files: vec![
+            ("chain.reg".into(), reg),
+            (
+                "scenario.toml".into(),
+                native_host_scenario("a TreatAs chain", &extra, &steps),
+            ),
+        ],
+        command: "replay treat-as-chain".into(),
+    }
+}
+
+/// One key with `n` values.
+fn one_key_many_values(n: usize) -> Case {
+    let mut reg = String::from(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Many]\r\n",
+    );
+    for i in 0..n {
+        let _ = write!(reg, "\"v{i}\"=dword:{i:08x}\r\n");
+    }
+    Case {
+        name: "one-key-many-values",
+        files: vec![("many.reg".into(), reg)],
+        command: "reg query --reg one-key-many-values/many.reg 'HKCU\\Software\\Many' --value v0"
+            .into(),
+    }
+}
+
+/// `n` managed `create_instance` steps, replayed as JSON (the output grows with `n`).
+fn managed_steps(n: usize) -> Case {
+    let g = guid(0);
+    let reg = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{g}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"Lib.Thing\"\r\n\"Assembly\"=\"Lib, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\"CodeBase\"=\"file:///C:/App/Lib.dll\"\r\n"
+    );
+    let mut toml = format!(
+        "title = \"{n} managed create_instance steps\"\n\n[machine]\nregistry = [\"class.reg\"]\n\n[[machine.assembly]]\npath = 'C:\\App\\Lib.dll'\nname = \"Lib\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"Lib.Thing\"\n  guid = \"{g}\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\napartment = \"sta\"\n"
+    );
+    for i in 0..n {
+        let _ = write!(
+            toml,
+            "\n[[step]]\nname = \"create {i}\"\ncreate_instance = \"{g}\"\n"
+        );
+    }
+    Case {
+        name: "managed-steps-json",
+        files: vec![("class.reg".into(), reg), ("scenario.toml".into(), toml)],
+        command: "replay --format json managed-steps-json".into(),
+    }
+}
+
+/// A `.reg` whose second line is a string value `mb` megabytes long that never ends.
+fn long_line(mb: usize) -> Case {
+    let mut reg = String::with_capacity(mb * 1_000_000 + 100);
+    reg.push_str("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Long]\r\n\"v\"=\"");
+    reg.push_str(&"x".repeat(mb * 1_000_000));
+    reg.push_str("\r\n");
+    Case {
+        name: "unterminated-string",
+        files: vec![("long.reg".into(), reg)],
+        command: "reg query --reg unterminated-string/long.reg 'HKCU\\Software\\Long'".into(),
+    }
+}
