@@ -6,6 +6,8 @@
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
+//! - `import-bench`: times `.reg` import and `reg export` as whole processes on generated exports,
+//!   beside `cat`, `wc -l` and `iconv` (docs/performance.md).
 
 use std::process::ExitCode;
 
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod conformance;
 mod deviations;
 mod generate;
+mod import_bench;
 mod replay_bench;
 mod rng;
 mod sxs;
@@ -35,6 +38,8 @@ enum Command {
     ConformanceSxs(sxs::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
+    /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
+    ImportBench(import_bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +48,6 @@ fn main() -> ExitCode {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
+        Command::ImportBench(args) => import_bench::run(&args),
     }
 }
