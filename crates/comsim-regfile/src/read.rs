@@ -1153,6 +1153,32 @@ mod tests {
         assert_eq!(err.code, codes::REG_KEY_LEADING_BACKSLASH);
     }
 
+    /// Issue 15: setting a value used to scan the key's values for its name, so one key with
+    /// 100,000 values took minutes to import. The values keep their first-written order, and a
+    /// name written again (in another case) replaces the value in place.
+    #[test]
+    fn one_key_with_100000_values_imports_in_order_and_finds_each_name() {
+        const N: usize = 100_000;
+        let mut text = String::from("REGEDIT4\n[HKEY_CURRENT_USER\\Big]\n");
+        for i in (0..N).rev() {
+            text.push_str(&format!("\"v{i}\"=dword:{i:08x}\n"));
+        }
+        text.push_str("\"V7\"=dword:ffffffff\n");
+        let (reg, report) = lenient(&text);
+        assert!(report.warnings.is_empty());
+        let key = reg
+            .open(&KeyPath::parse("HKCU\\Big").unwrap(), &Default::default())
+            .unwrap()
+            .primary
+            .key;
+        let values = reg.values(key);
+        assert_eq!(values.len(), N);
+        assert_eq!(values[0].0.as_str(), format!("v{}", N - 1));
+        assert_eq!(values[N - 1 - 7].0.as_str(), "v7");
+        assert_eq!(values[N - 1 - 7].1, Value::dword(u32::MAX));
+        assert_eq!(reg.value(key, "V12345"), Some(&Value::dword(12345)));
+    }
+
     #[test]
     fn lenient_mode_reads_fullwidth_digits_as_the_c_runtime_does() {
         let text = "REGEDIT4\n[HKEY_CURRENT_USER\\T]\n\"hex\"=hex:\u{ff11}\u{ff12},0a\n\"dword\"=dword:\u{ff11}\u{ff21}\n\"cont\"=hex:01,\\\n  \u{ff10}\u{ff12}\n\"type\"=hex(\u{ff12}):41,00\n";

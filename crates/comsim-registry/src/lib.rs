@@ -22,6 +22,7 @@ mod name;
 mod path;
 mod tree;
 mod value;
+mod value_list;
 mod view;
 
 pub use diff::{Change, diff};
