@@ -14,6 +14,7 @@ pub mod codes;
 mod decode;
 mod diff;
 mod read;
+mod stream;
 mod write;
 
 pub use decode::{Encoding, decode, lines};
