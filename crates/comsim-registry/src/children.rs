@@ -8,10 +8,9 @@
 //! name comparisons per key line, which was most of an import of a file in random key order.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::name::{RegName, compare_names, name_hash, names_equal};
+use crate::name::{HashIndex, RegName, compare_names, name_hash, names_equal};
 use crate::tree::KeyId;
 
 type Entry = (RegName, KeyId);
@@ -40,7 +39,7 @@ pub(crate) struct Hashed {
     /// A hash to the place of an entry with that hash. A name whose hash is absent is not here; a
     /// hash shared by two names (a collision) points at one of them, and the other is found by a
     /// scan of `hashes`.
-    index: HashMap<u64, u32>,
+    index: HashIndex<u32>,
     /// The places of the entries in the registry's order, once asked for since the last change.
     sorted: OnceLock<Vec<u32>>,
 }
@@ -154,7 +153,7 @@ impl Children {
                 let mut h = Hashed {
                     hashes: flat.iter().map(|(n, _)| name_hash(n.as_str())).collect(),
                     entries: flat,
-                    index: HashMap::new(),
+                    index: HashIndex::default(),
                     sorted: OnceLock::new(),
                 };
                 h.reindex();
@@ -250,7 +249,8 @@ impl Hashed {
     }
 
     fn reindex(&mut self) {
-        self.index = HashMap::with_capacity(self.entries.len() * 2);
+        self.index =
+            HashIndex::with_capacity_and_hasher(self.entries.len() * 2, Default::default());
         for (i, &h) in self.hashes.iter().enumerate() {
             self.index.entry(h).or_insert(i as u32);
         }

@@ -5,10 +5,8 @@
 //! each name's upper-cased UTF-16 units to its position, so that setting a value stays cheap
 //! however many the key has, instead of scanning them all for the name.
 
-use std::collections::HashMap;
-
 use crate::children::reserve_one;
-use crate::name::{RegName, name_hash, names_equal};
+use crate::name::{HashIndex, RegName, name_hash, names_equal};
 use crate::value::Value;
 
 /// From this many values on, a key keeps an index.
@@ -22,7 +20,7 @@ pub(crate) struct ValueList {
     /// Once the list is long: the hash of each name to the position of the first value with that
     /// hash. A name whose hash is absent is not in the list; one whose hash points at another name
     /// (a collision) is looked for by a scan.
-    index: Option<Box<HashMap<u64, u32>>>,
+    index: Option<Box<HashIndex<u32>>>,
 }
 
 impl ValueList {
@@ -86,7 +84,7 @@ impl ValueList {
             self.index = None;
             return;
         }
-        let mut index = HashMap::with_capacity(self.list.len());
+        let mut index = HashIndex::with_capacity_and_hasher(self.list.len(), Default::default());
         for (i, (n, _)) in self.list.iter().enumerate() {
             index.entry(name_hash(n.as_str())).or_insert(i as u32);
         }
