@@ -4,11 +4,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc instead of the system allocator: a `.reg` import makes hundreds of thousands of small
-/// allocations, and mimalloc serves them faster (docs/performance.md, docs/decisions.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = comsim_cli::Cli::parse();
     let stdout = std::io::stdout();

@@ -62,17 +62,16 @@ pub(crate) fn import_utf16(
         lines_before: 0,
         any: false,
     };
-    let mut raw = head;
-    if raw.starts_with(&[0xFF, 0xFE]) {
-        raw.drain(..2);
-    }
+    let head = head.strip_prefix(&[0xFF, 0xFE][..]).unwrap_or(&head);
+    // The bytes read and not yet decoded are `raw[..have]`: the start of the file, then at most one
+    // byte (half a unit) left from the last piece, which the next piece is read after.
+    let mut raw = vec![0; head.len() + piece.max(1)];
+    raw[..head.len()].copy_from_slice(head);
+    let mut have = head.len();
     loop {
-        // `raw` holds at most one byte (half a unit) from the last piece; read after it.
-        let carry = raw.len();
-        raw.resize(carry + piece.max(1), 0);
-        let n = read_some(&mut reader, &mut raw[carry..]).map_err(io)?;
-        raw.truncate(carry + n);
-        let whole = raw.len() & !1;
+        let n = read_some(&mut reader, &mut raw[have..]).map_err(io)?;
+        have += n;
+        let whole = have & !1;
         let lines_before = text.lines_before;
         let mut lone = |so_far: &[u8]| {
             decode::lone_surrogate(
@@ -87,10 +86,11 @@ pub(crate) fn import_utf16(
         if n == 0 {
             decoder.finish(&mut text.buf, &mut lone)?;
         }
-        raw.drain(..whole);
+        raw.copy_within(whole..have, 0);
+        have -= whole;
         text.any |= !text.buf.is_empty();
         if n == 0 {
-            if !raw.is_empty() {
+            if have > 0 {
                 let before = decode::text_so_far(&text.buf);
                 decode::odd_byte(file, before, lines_before, strict, &mut decode_warnings)?;
             }
