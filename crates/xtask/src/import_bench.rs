@@ -42,6 +42,10 @@ pub struct Args {
     /// `target/release/comsim` measured.
     #[arg(long)]
     pub comsim: Option<PathBuf>,
+    /// Another comsim binary (an older build) measured in the same run, its rows marked
+    /// "baseline", for a before and after table.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -90,7 +94,7 @@ fn bench(args: &Args) -> Result<(), String> {
         // Read once so that every command finds the file in the page cache.
         measure(&cmd("cat", &[file.as_os_str()]), 1)?;
         let f = file.as_os_str();
-        let cmds: Vec<(String, Command)> = vec![
+        let mut cmds: Vec<(String, Command)> = vec![
             ("cat".into(), cmd("cat", &[f])),
             ("wc -l".into(), cmd("wc", &["-l".as_ref(), f])),
             (
@@ -106,35 +110,22 @@ fn bench(args: &Args) -> Result<(), String> {
                     ],
                 ),
             ),
-            (
-                "comsim reg query KEY --reg".into(),
-                cmd(
-                    &comsim,
-                    &[
-                        "reg".as_ref(),
-                        "query".as_ref(),
-                        QUERY_KEY.as_ref(),
-                        "--reg".as_ref(),
-                        f,
-                    ],
-                ),
-            ),
-            (
-                "comsim reg export ROOT --reg -o".into(),
-                cmd(
-                    &comsim,
-                    &[
-                        "reg".as_ref(),
-                        "export".as_ref(),
-                        ROOT.as_ref(),
-                        "--reg".as_ref(),
-                        f,
-                        "-o".as_ref(),
-                        out.as_os_str(),
-                    ],
-                ),
-            ),
         ];
+        let binaries = [(&args.baseline, " (baseline)"), (&Some(comsim.clone()), "")];
+        for (bin, mark) in binaries {
+            let Some(bin) = bin else { continue };
+            let query = ["reg", "query", QUERY_KEY, "--reg"].map(std::ffi::OsStr::new);
+            let mut q: Vec<&std::ffi::OsStr> = query.to_vec();
+            q.push(f);
+            cmds.push((format!("comsim reg query KEY --reg{mark}"), cmd(bin, &q)));
+            let export = ["reg", "export", ROOT, "--reg"].map(std::ffi::OsStr::new);
+            let mut e: Vec<&std::ffi::OsStr> = export.to_vec();
+            e.extend([f, "-o".as_ref(), out.as_os_str()]);
+            cmds.push((
+                format!("comsim reg export ROOT --reg -o{mark}"),
+                cmd(bin, &e),
+            ));
+        }
         let mut query = (0.0, 0.0);
         for (name, c) in cmds {
             let t = measure(&c, args.runs)?;
@@ -149,6 +140,11 @@ fn bench(args: &Args) -> Result<(), String> {
                 t.peak_kb as f64 * 1024.0 / MB,
                 t.peak_kb as f64 * 1024.0 / size,
             );
+            let mark = if name.ends_with("(baseline)") {
+                " (baseline)"
+            } else {
+                ""
+            };
             if name.starts_with("comsim reg query") {
                 query = (t.best, t.cpu);
             } else if name.starts_with("comsim reg export") {
@@ -156,7 +152,7 @@ fn bench(args: &Args) -> Result<(), String> {
                 let same = std::fs::read(&out).ok() == std::fs::read(&sorted).ok();
                 let _ = writeln!(
                     notes,
-                    "- {label}: export wrote {:.1} MB{}; the export's share (export minus query): {:.3} s wall, {:.0} MB/s of output; {:.3} s CPU, {:.0} MB/s",
+                    "- {label}{mark}: export wrote {:.1} MB{}; the export's share (export minus query): {:.3} s wall, {:.0} MB/s of output; {:.3} s CPU, {:.0} MB/s",
                     written / MB,
                     if same {
                         ", byte-identical to the sorted file"
