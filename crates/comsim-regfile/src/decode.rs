@@ -165,48 +165,67 @@ fn decode_utf16le(
     // UTF-8 bytes; only whole characters are appended, so it is valid UTF-8 at every step.
     let mut out: Vec<u8> = Vec::with_capacity(body.len() / 2);
     let whole = body.len() & !1;
-    let mut lone = |so_far: &[u8]| lone_surrogate(file, text_so_far(so_far), 0, strict, warnings);
+    let mut lone = |so_far: &[u8]| {
+        let at = (file, text_so_far(so_far), 0);
+        report(&LONE_SURROGATE, at, strict, warnings)
+    };
     let mut decoder = Utf16Decoder::default();
     decoder.feed(&body[..whole], &mut out, &mut lone)?;
     decoder.finish(&mut out, &mut lone)?;
     let out = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     if whole != body.len() {
-        odd_byte(file, &out, 0, strict, warnings)?;
+        report(&ODD_BYTE, (file, &out, 0), strict, warnings)?;
     }
     Ok(out)
 }
 
-/// A final odd byte of a UTF-16 file, after the text `before` whose first line is line
-/// `1 + lines_before` of the file: an error in strict mode, else a warning.
-pub(crate) fn odd_byte(
-    file: &str,
-    before: &str,
-    lines_before: u32,
+/// A problem found while decoding: the error strict mode gives and the warning lenient mode gives.
+pub(crate) struct Problem {
+    error: (Code, &'static str),
+    warning: (Code, &'static str),
+}
+
+/// A final odd byte of a UTF-16 file; regedit reads whole units and drops it.
+pub(crate) const ODD_BYTE: Problem = Problem {
+    error: (
+        codes::REG_ENCODING,
+        "the UTF-16 file ends in half a character",
+    ),
+    warning: (
+        codes::REG_ODD_BYTE,
+        "the UTF-16 file ends in half a character; the last byte is ignored",
+    ),
+};
+
+/// An unpaired UTF-16 surrogate.
+pub(crate) const LONE_SURROGATE: Problem = Problem {
+    error: (codes::REG_ENCODING, LONE_MESSAGE),
+    warning: (codes::REG_ENCODING, LONE_MESSAGE),
+};
+
+const LONE_MESSAGE: &str =
+    "an unpaired UTF-16 surrogate cannot be represented; comsim reads it as U+FFFD";
+
+/// Reports `problem` at the end of the text `before`, whose first line is line `1 + lines_before`
+/// of the file: the error in strict mode, else the warning (added to `warnings`).
+pub(crate) fn report(
+    problem: &Problem,
+    (file, before, lines_before): (&str, &str, u32),
     strict: bool,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), Diagnostic> {
-    // regedit reads whole UTF-16 units and drops a final odd byte.
     if strict {
+        let (code, msg) = problem.error;
         return Err(shifted(
-            located(
-                file,
-                before,
-                codes::REG_ENCODING,
-                "the UTF-16 file ends in half a character".into(),
-            ),
+            located(file, before, code, msg.into()),
             lines_before,
         ));
     }
-    let d = Diagnostic::warning(
-        codes::REG_ODD_BYTE,
-        "the UTF-16 file ends in half a character; the last byte is ignored",
-    );
+    let (code, msg) = problem.warning;
     let idx = comsim_diag::LineIndex::new(before);
-    warnings.push(shifted(
-        d.at(idx.location(file, before.len())),
-        lines_before,
-    ));
+    let d = Diagnostic::warning(code, msg).at(idx.location(file, before.len()));
+    warnings.push(shifted(d, lines_before));
     Ok(())
 }
 
@@ -302,29 +321,6 @@ fn push_char(out: &mut Vec<u8>, c: char) {
 pub(crate) fn text_so_far(out: &[u8]) -> &str {
     // Always valid: the decoder appends whole characters only.
     std::str::from_utf8(out).unwrap_or_default()
-}
-
-/// An unpaired surrogate after the text `before`, whose first line is line `1 + lines_before` of
-/// the file: an error in strict mode, else a warning.
-pub(crate) fn lone_surrogate(
-    file: &str,
-    before: &str,
-    lines_before: u32,
-    strict: bool,
-    warnings: &mut Vec<Diagnostic>,
-) -> Result<(), Diagnostic> {
-    let msg =
-        "an unpaired UTF-16 surrogate cannot be represented; comsim reads it as U+FFFD".to_owned();
-    if strict {
-        return Err(shifted(
-            located(file, before, codes::REG_ENCODING, msg),
-            lines_before,
-        ));
-    }
-    let idx = comsim_diag::LineIndex::new(before);
-    let d = Diagnostic::warning(codes::REG_ENCODING, msg).at(idx.location(file, before.len()));
-    warnings.push(shifted(d, lines_before));
-    Ok(())
 }
 
 /// Splits text into lines at `\r\n`, `\n` or a lone `\r`, as regedit does. A final line without a

@@ -74,13 +74,8 @@ pub(crate) fn import_utf16(
         let whole = have & !1;
         let lines_before = text.lines_before;
         let mut lone = |so_far: &[u8]| {
-            decode::lone_surrogate(
-                file,
-                decode::text_so_far(so_far),
-                lines_before,
-                strict,
-                &mut decode_warnings,
-            )
+            let at = (file, decode::text_so_far(so_far), lines_before);
+            decode::report(&decode::LONE_SURROGATE, at, strict, &mut decode_warnings)
         };
         decoder.feed(&raw[..whole], &mut text.buf, &mut lone)?;
         if n == 0 {
@@ -92,7 +87,8 @@ pub(crate) fn import_utf16(
         if n == 0 {
             if have > 0 {
                 let before = decode::text_so_far(&text.buf);
-                decode::odd_byte(file, before, lines_before, strict, &mut decode_warnings)?;
+                let at = (file, before, lines_before);
+                decode::report(&decode::ODD_BYTE, at, strict, &mut decode_warnings)?;
             }
             break;
         }
