@@ -23,6 +23,11 @@ pub struct AppConfig {
     /// One without an `<assemblyIdentity name>` is left out (and reported in `ignored`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependent_assemblies: Vec<DependentAssembly>,
+    /// `<runtime><loadFromRemoteSources enabled="true"/>`: CLR 4 grants full trust to an
+    /// assembly loaded from a network location instead of refusing it (BIND-4). `false` when the
+    /// element is absent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub load_from_remote_sources: bool,
     /// What the runtime would skip and comsim skipped too, each a warning (`config-ignored`)
     /// with its location: an `<assemblyBinding>` outside the `asm.v1` namespace, a second
     /// `privatePath`, an unknown element inside `<startup>`, …

@@ -61,6 +61,7 @@ pub fn parse_config_str(file: &str, text: &str) -> Result<AppConfig, Diagnostic>
             private_paths: Vec::new(),
             private_path_location: None,
             dependent_assemblies: Vec::new(),
+            load_from_remote_sources: false,
             ignored: Vec::new(),
         },
         pending: None,
@@ -542,6 +543,11 @@ impl<'a> Parser<'a> {
                     );
                     Ok(Ctx::Skip)
                 }
+                ("loadFromRemoteSources", None) => {
+                    self.config.load_from_remote_sources =
+                        self.true_or_false(attrs, "loadFromRemoteSources", "enabled", at)?;
+                    Ok(Ctx::Skip)
+                }
                 _ => Ok(Ctx::Skip),
             },
             Ctx::AssemblyBinding { applies_to } => {
@@ -794,19 +800,7 @@ impl<'a> Parser<'a> {
         }
         let legacy = match find(attrs, "useLegacyV2RuntimeActivationPolicy") {
             None => false,
-            Some(a) => match a.value.as_str() {
-                "true" => true,
-                "false" => false,
-                other => {
-                    return Err(self
-                        .error(
-                            codes::CONFIG_BAD_VALUE,
-                            a.offset,
-                            format!("`useLegacyV2RuntimeActivationPolicy` must be \"true\" or \"false\", found \"{other}\""),
-                        )
-                        .with_note("comsim accepts these two lower-case spellings only; how the runtime reads any other is not documented"));
-                }
-            },
+            Some(a) => self.boolean(a, "useLegacyV2RuntimeActivationPolicy")?,
         };
         self.config.startup = Some(Startup {
             use_legacy_v2_runtime_activation_policy: legacy,
@@ -815,6 +809,40 @@ impl<'a> Parser<'a> {
             required_runtime: None,
         });
         Ok(Ctx::Startup)
+    }
+
+    /// A `"true"` or `"false"` attribute value.
+    fn boolean(&self, a: &Attr, name: &str) -> Result<bool, Diagnostic> {
+        match a.value.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(self
+                .error(
+                    codes::CONFIG_BAD_VALUE,
+                    a.offset,
+                    format!("`{name}` must be \"true\" or \"false\", found \"{other}\""),
+                )
+                .with_note("comsim accepts these two lower-case spellings only; how the runtime reads any other is not documented")),
+        }
+    }
+
+    /// An element whose `attribute` is required and `"true"` or `"false"`
+    /// (`<loadFromRemoteSources enabled>`).
+    fn true_or_false(
+        &self,
+        attrs: &[Attr],
+        element: &str,
+        attribute: &str,
+        at: usize,
+    ) -> Result<bool, Diagnostic> {
+        let a = find(attrs, attribute).ok_or_else(|| {
+            self.error(
+                codes::CONFIG_MISSING_ATTRIBUTE,
+                at,
+                format!("<{element}> needs an `{attribute}` attribute"),
+            )
+        })?;
+        self.boolean(a, attribute)
     }
 
     /// `<supportedRuntime>` or `<requiredRuntime>`: `version` is required and must not be blank.
@@ -1246,6 +1274,34 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    /// BIND-4: `<runtime><loadFromRemoteSources enabled>` is read; `enabled` is required and
+    /// `true` or `false`; without the element remote loads stay refused.
+    #[test]
+    fn bind4_load_from_remote_sources_is_read_from_runtime() {
+        let remote = |inner: &str| {
+            parse(&format!(
+                "<configuration><runtime>{inner}</runtime></configuration>"
+            ))
+            .map(|c| c.load_from_remote_sources)
+        };
+        assert_eq!(remote(""), Ok(false));
+        assert_eq!(
+            remote(r#"<loadFromRemoteSources enabled="true"/>"#),
+            Ok(true)
+        );
+        assert_eq!(
+            remote(r#"<loadFromRemoteSources enabled="false"/>"#),
+            Ok(false)
+        );
+        let e = remote("<loadFromRemoteSources/>").unwrap_err();
+        assert_eq!(e.code, codes::CONFIG_MISSING_ATTRIBUTE);
+        let e = remote(r#"<loadFromRemoteSources enabled="yes"/>"#).unwrap_err();
+        assert_eq!(e.code, codes::CONFIG_BAD_VALUE);
+        // Outside <runtime> it is not read.
+        let c = parse(r#"<configuration><loadFromRemoteSources enabled="true"/></configuration>"#);
+        assert_eq!(c.map(|c| c.load_from_remote_sources), Ok(false));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use comsim_diag::Diagnostic;
 use comsim_regfile::{Encoding, ImportOptions, Mode};
-use comsim_registry::{Access, KeyPath, MergeMode, OpenKey, Registry, Value, View, Writer};
+use comsim_registry::{Access, KeyPath, MergeMode, OpenKey, Registry, Root, Value, View, Writer};
 use serde::Serialize;
 
 use crate::codes;
@@ -20,12 +20,18 @@ pub enum RegCommand {
     Export(ExportArgs),
 }
 
-/// How the .reg files are loaded and how the registry is then read.
+/// How the hive and .reg files are loaded and how the registry is then read.
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// A .reg file to import; several apply in order, as successive imports would.
-    #[arg(long = "reg", value_name = "FILE", required = true)]
+    /// A .reg file to import; several apply in order, as successive imports would, after the
+    /// hive files.
+    #[arg(long = "reg", value_name = "FILE", required_unless_present = "hive")]
     pub reg: Vec<PathBuf>,
+    /// A registry hive file (regf) to read, at MOUNT (a key path such as `HKLM\SOFTWARE`,
+    /// `HKCU` or `HKU\S-1-5-21-…`); without `=MOUNT`, a file named SOFTWARE, SYSTEM,
+    /// NTUSER.DAT, UsrClass.dat or DEFAULT goes where Windows loads it. Read before the .reg files.
+    #[arg(long = "hive", value_name = "FILE[=MOUNT]")]
+    pub hive: Vec<String>,
     /// Import as regedit does, skipping malformed lines with a warning, instead of failing on the
     /// first one.
     #[arg(long)]
@@ -139,8 +145,14 @@ pub fn run(cmd: RegCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-/// Imports every file in order; prints lenient-mode warnings; an error aborts.
-pub fn load(args: &LoadArgs, err: &mut dyn Write) -> Result<Registry, String> {
+/// Reads every hive file, then imports every .reg file in order; prints guessed mount points and
+/// lenient-mode warnings; an error aborts. With `focus`, a hive mounted above that key only has
+/// the keys on the way to it and below it read (what `reg query` and `export` show).
+pub fn load(
+    args: &LoadArgs,
+    focus: Option<&KeyPath>,
+    err: &mut dyn Write,
+) -> Result<Registry, String> {
     let opts = ImportOptions {
         mode: if args.lenient {
             Mode::Lenient
@@ -158,6 +170,9 @@ pub fn load(args: &LoadArgs, err: &mut dyn Write) -> Result<Registry, String> {
         }),
     };
     let mut reg = Registry::new();
+    for arg in &args.hive {
+        load_hive(&mut reg, arg, focus.filter(|_| args.view == Bits::B64), err)?;
+    }
     for path in &args.reg {
         let display = path.display().to_string();
         match comsim_regfile::import_file(&mut reg, path, &display, &opts) {
@@ -170,6 +185,52 @@ pub fn load(args: &LoadArgs, err: &mut dyn Write) -> Result<Registry, String> {
         }
     }
     Ok(reg)
+}
+
+/// One `--hive FILE[=MOUNT]`.
+fn load_hive(
+    reg: &mut Registry,
+    arg: &str,
+    focus: Option<&KeyPath>,
+    err: &mut dyn Write,
+) -> Result<(), String> {
+    let (file, given) = comsim_hive::split_hive_arg(arg);
+    let (mount, how) = comsim_hive::resolve_mount(file, given).map_err(|d| d.to_string())?;
+    if how == comsim_hive::MountSource::Guessed {
+        let _ = writeln!(
+            err,
+            "note: {file}: read at {mount} (guessed from the file name; write `{file}=KEY` to choose)"
+        );
+    }
+    let only = focus.map(|f| only_below(f, &mount)).unwrap_or_default();
+    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, &only)
+        .map(|_| ())
+        .map_err(|d| d.to_string())
+}
+
+/// The path below `mount` that a read of `focus` in the 64-bit view can reach, or nothing (read
+/// the whole hive). In that view a stored path is read as written (REG-3 redirects only the
+/// 32-bit view), and `HKEY_CLASSES_ROOT\X` is `HKLM\Software\Classes\X` or
+/// `HKCU\Software\Classes\X` (REG-1), so only the keys on the way to the focus and below it
+/// matter.
+fn only_below(focus: &KeyPath, mount: &KeyPath) -> Vec<String> {
+    let stored: Vec<KeyPath> = if focus.root == Root::ClassesRoot {
+        [Root::LocalMachine, Root::CurrentUser]
+            .into_iter()
+            .map(|root| {
+                let mut c = vec!["Software".to_owned(), "Classes".to_owned()];
+                c.extend(focus.components.iter().cloned());
+                KeyPath::new(root, c)
+            })
+            .collect()
+    } else {
+        vec![focus.clone()]
+    };
+    stored
+        .into_iter()
+        .find(|f| f.starts_with(mount))
+        .map(|f| f.components[mount.components.len()..].to_vec())
+        .unwrap_or_default()
 }
 
 fn access(args: &LoadArgs) -> Access {
@@ -192,13 +253,18 @@ const NOT_FOUND: &str = "ERROR: The system was unable to find the specified regi
 /// The registry of a command, which is not freed: the process ends when the command does, and
 /// freeing a large registry key by key costs more than a tenth of the whole run
 /// (docs/performance.md). Tests that run many commands in one process keep these small registries.
-fn loaded(args: &LoadArgs, err: &mut dyn Write) -> Result<&'static Registry, String> {
-    Ok(Box::leak(Box::new(load(args, err)?)))
+/// `focus` is the key the command reads (see [`load`]).
+fn loaded(
+    args: &LoadArgs,
+    focus: &KeyPath,
+    err: &mut dyn Write,
+) -> Result<&'static Registry, String> {
+    Ok(Box::leak(Box::new(load(args, Some(focus), err)?)))
 }
 
 fn query(a: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = loaded(&a.load, err)?;
+    let reg = loaded(&a.load, &path, err)?;
     let access = access(&a.load);
     let Some(key) = reg.open(&path, &access) else {
         let _ = writeln!(err, "{NOT_FOUND}");
@@ -377,7 +443,7 @@ fn key_json(
 
 fn export(a: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = loaded(&a.load, err)?;
+    let reg = loaded(&a.load, &path, err)?;
     let access = access(&a.load);
     if reg.open(&path, &access).is_none() {
         let _ = writeln!(err, "{NOT_FOUND}");
@@ -397,4 +463,33 @@ fn export(a: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
     };
     written?;
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod hive_focus_tests {
+    use super::*;
+
+    fn path(s: &str) -> KeyPath {
+        KeyPath::parse(s).unwrap()
+    }
+
+    #[test]
+    fn reg1_a_classes_root_query_reads_only_that_subtree_of_either_classes_hive() {
+        let f = path("HKCR\\CLSID\\{X}");
+        assert_eq!(
+            only_below(&f, &path("HKLM\\SOFTWARE")),
+            ["Classes", "CLSID", "{X}"]
+        );
+        assert_eq!(
+            only_below(&f, &path("HKCU\\Software\\Classes")),
+            ["CLSID", "{X}"]
+        );
+        assert_eq!(
+            only_below(&path("HKLM\\SOFTWARE\\Microsoft"), &path("HKLM\\SOFTWARE")),
+            ["Microsoft"]
+        );
+        // A focus above the mount point, or elsewhere, reads the whole hive.
+        assert!(only_below(&path("HKCU"), &path("HKCU\\Software\\Classes")).is_empty());
+        assert!(only_below(&path("HKU\\S-1"), &path("HKLM\\SOFTWARE")).is_empty());
+    }
 }

@@ -341,3 +341,40 @@ fn regasm_asm7_regfile_script_loads_in_reg_query() {
         String::from_utf8_lossy(&script).replace("\r\n", "\n")
     ));
 }
+
+#[test]
+fn hive_files_are_read_where_windows_loads_them_or_at_the_given_key() {
+    // A SOFTWARE hive and a UsrClass.dat, mounts guessed from their names (and said so), seen
+    // through the merged HKCR (REG-1); an NTUSER.DAT at HKU\<SID>; an unknown name refused.
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKCR\\CLSID",
+        "-s",
+        "--hive",
+        "fixtures/hives/SOFTWARE",
+        "--hive",
+        "fixtures/hives/UsrClass.dat",
+    ]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKU\\S-1-5-21-1\\Environment",
+        "--hive",
+        "fixtures/hives/NTUSER.DAT=HKU\\S-1-5-21-1",
+    ]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKLM\\SOFTWARE",
+        "--hive",
+        "fixtures/hives/big.hiv",
+    ]));
+    insta::assert_snapshot!(comsim(&[
+        "reg",
+        "query",
+        "HKLM\\SOFTWARE",
+        "--hive",
+        "fixtures/hives/corrupt/dirty.hiv=HKLM\\SOFTWARE",
+    ]));
+}

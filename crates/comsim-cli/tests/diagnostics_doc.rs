@@ -13,6 +13,7 @@ use comsim_diag::Code;
 /// Every table, with the crate that declares it (as `docs/diagnostics.md` names it).
 const TABLES: &[(&str, &[Code])] = &[
     ("comsim-regfile", comsim_regfile::codes::ALL),
+    ("comsim-hive", comsim_hive::codes::ALL),
     ("comsim-manifest", comsim_manifest::codes::ALL),
     ("comsim-appconfig", comsim_appconfig::codes::ALL),
     ("comsim-scenario", comsim_scenario::codes::ALL),

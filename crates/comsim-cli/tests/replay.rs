@@ -190,6 +190,53 @@ fn one_clr_runs_once_per_step() {
     assert_eq!(v["clrs"], serde_json::json!(["4.0"]));
 }
 
+/// An open world (`files = "partial"`): the JSON run lists the outcome's assumptions with
+/// their rules, the text says `assumes:`; a closed-world run has no `assumptions` key.
+#[test]
+fn open_world_outcomes_name_their_assumptions() {
+    let args = [
+        "replay",
+        "fixtures/scenarios/open-world-not-provided",
+        "--clr",
+        "4.0",
+    ];
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let o = comsim(&json_args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: Value = serde_json::from_str(&o.stdout).expect("JSON");
+    let scanner = &v["runs"][1]["assumptions"];
+    assert_eq!(
+        scanner,
+        &serde_json::json!([{ "rule": "COM-3", "path": "C:\\Program Files\\Northwind\\Scanner\\nwscan64.dll" }])
+    );
+    let first: Vec<&str> = v["runs"][0]["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .filter_map(|a| a["rule"].as_str())
+        .collect();
+    assert_eq!(
+        first,
+        ["SHIM-4", "BIND-3", "BIND-3", "BIND-3", "BIND-3", "BIND-4"]
+    );
+    let text = comsim(&args).stdout;
+    assert!(
+        text.contains(
+            "assumes: C:\\Program Files\\Northwind\\Scanner\\nwscan64.dll does not exist (COM-3;"
+        ),
+        "{text}"
+    );
+    let closed = replay_json(&[]);
+    assert!(
+        closed["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .all(|r| r.get("assumptions").is_none())
+    );
+}
+
 #[test]
 fn a_bad_switch_exits_2_naming_it() {
     let o = comsim(&["replay", TEACHING, "--switch", "runtime-match=fuzzy"]);

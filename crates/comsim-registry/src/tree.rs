@@ -291,6 +291,29 @@ impl Registry {
         Ok(())
     }
 
+    /// Sets several values, with the result of calling [`Registry::set_value`] for each in turn,
+    /// except that a name over the limit fails the call before anything is set. Linear in their
+    /// number: a key's values are found by name through its index once it has many
+    /// (`value_list.rs`), and a hive file can give one key many thousands.
+    pub fn set_values(
+        &mut self,
+        id: KeyId,
+        values: impl IntoIterator<Item = (RegName, Value)>,
+    ) -> Result<(), RegError> {
+        let incoming: Vec<(RegName, Value)> = values.into_iter().collect();
+        let too_long =
+            |n: &str| n.len() > MAX_VALUE_NAME_LEN && n.encode_utf16().count() > MAX_VALUE_NAME_LEN;
+        if incoming.iter().any(|(n, _)| too_long(n.as_str())) {
+            return Err(RegError::NameTooLong {
+                limit: MAX_VALUE_NAME_LEN,
+            });
+        }
+        for (name, value) in incoming {
+            self.set_value(id, name.as_str(), value)?;
+        }
+        Ok(())
+    }
+
     /// Removes a value; `false` if there was none.
     pub fn delete_value(&mut self, id: KeyId, name: &str) -> bool {
         if self.value(id, name).is_none() {
@@ -365,6 +388,41 @@ mod tests {
         let t = r.find(Hive::CurrentUser, &["Software", "T"]).unwrap();
         let names: Vec<_> = r.subkeys(t).map(|(n, _)| n.as_str().to_owned()).collect();
         assert_eq!(names, ["AB", "a_b"]);
+    }
+
+    #[test]
+    fn set_values_gives_what_set_value_in_turn_gives() {
+        for count in [3usize, 40] {
+            let items: Vec<(String, u32)> = (0..count)
+                .map(|i| {
+                    (
+                        if i % 7 == 3 {
+                            format!("V{}", i / 2)
+                        } else {
+                            format!("v{i}")
+                        },
+                        i as u32,
+                    )
+                })
+                .collect();
+            let mut one = Registry::new();
+            let k1 = one.root(Hive::CurrentUser);
+            one.set_value(k1, "v1", Value::dword(99)).unwrap();
+            for (n, d) in &items {
+                one.set_value(k1, n, Value::dword(*d)).unwrap();
+            }
+            let mut bulk = Registry::new();
+            let k2 = bulk.root(Hive::CurrentUser);
+            bulk.set_value(k2, "v1", Value::dword(99)).unwrap();
+            bulk.set_values(
+                k2,
+                items
+                    .iter()
+                    .map(|(n, d)| (RegName::new(n.as_str()), Value::dword(*d))),
+            )
+            .unwrap();
+            assert_eq!(one.values(k1), bulk.values(k2), "{count} values");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use comsim_manifest::Version;
 use crate::hresult::{self, HResult};
 use crate::machine::{AssemblyInfo, Bitness, Machine, RuntimeVersion, gac_file};
 use crate::session::Session;
+use crate::switches::{RemoteCodebase, SwitchValue};
 use crate::trace::{Rule, Trace};
 use crate::vfs::{VFile, WinPath};
 
@@ -199,6 +200,10 @@ pub struct BindRequest<'a> {
     /// The `<dependentAssembly>` elements of the process's config: redirects (BIND-1) and
     /// codebases (BIND-4).
     pub dependent_assemblies: &'a [DependentAssembly],
+    /// The config's `<loadFromRemoteSources enabled="true"/>` (BIND-4).
+    pub load_from_remote_sources: bool,
+    /// What CLR 4 does with an assembly a CodeBase finds on a share (BIND-4, inferred).
+    pub remote_codebase: RemoteCodebase,
 }
 
 /// A bound assembly.
@@ -359,7 +364,15 @@ pub fn bind<'m>(
 }
 
 /// BIND-5: the bind ends in FileNotFoundException (MSG-3); `why` says where it stopped looking.
+/// On a machine whose files are partial, the conclusion holds only if the paths nobody provided
+/// are absent, and the step says so.
 fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
+    let why = match trace.assumptions.len() {
+        0 => why.to_owned(),
+        n => format!(
+            "{why}, provided that the {n} path(s) nobody declared are absent (the outcome's assumptions)"
+        ),
+    };
     trace
         .push(Rule::Bind5, why)
         .found(HResult::FILE_NOT_FOUND.to_string());
@@ -367,6 +380,15 @@ fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
         HResult::FILE_NOT_FOUND,
         hresult::file_not_found_message(&name.display()),
     )
+}
+
+/// Paths as a trace's `looked_at` lists them.
+fn joined(paths: &[WinPath]) -> String {
+    paths
+        .iter()
+        .map(WinPath::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// BIND-1: the display name to bind, parsed; an invalid one fails with FUSION_E_INVALID_NAME.
@@ -508,8 +530,9 @@ fn from_gac<'m>(
                 .found(asm.full_name());
             return Some(accept(file, asm, req, name, trace));
         }
-        looked.push(path.to_string());
+        looked.push(path);
     }
+    let found = machine.fs.nothing_found(Rule::Bind2, &looked, trace);
     trace
         .push(
             Rule::Bind2,
@@ -518,8 +541,8 @@ fn from_gac<'m>(
                 req.clr
             ),
         )
-        .at(looked.join("; "))
-        .found("nothing");
+        .at(joined(&looked))
+        .found(found);
 
     None
 }
@@ -560,7 +583,7 @@ fn from_appbase<'m>(
                 base.join(&format!("{0}\\{0}.{ext}", name.name)),
             ] {
                 let Some(file) = machine.fs.get(&path) else {
-                    looked.push(path.to_string());
+                    looked.push(path);
                     continue;
                 };
                 // Probing stops at the first file with the simple name.
@@ -598,13 +621,14 @@ fn from_appbase<'m>(
             }
         }
     }
+    let found = machine.fs.nothing_found(Rule::Bind3, &looked, trace);
     trace
         .push(
             Rule::Bind3,
             format!("not in the application base {}", req.appbase),
         )
-        .at(looked.join("; "))
-        .found("nothing");
+        .at(joined(&looked))
+        .found(found);
 
     None
 }
@@ -712,6 +736,14 @@ fn load_codebase<'m>(
         return None;
     };
     let Some(file) = machine.fs.get(&path) else {
+        if machine.fs.is_unknown(&path) {
+            trace.assume(Rule::Bind4, &path);
+            trace
+                .push(Rule::Bind4, format!("{what} file is not provided"))
+                .at(url.to_owned())
+                .found(format!("{path}: {}", crate::vfs::NOT_PROVIDED));
+            return None;
+        }
         trace
             .push(Rule::Bind4, format!("{what} file does not exist"))
             .at(url.to_owned())
@@ -747,11 +779,80 @@ fn load_codebase<'m>(
             hresult::ref_def_mismatch_message(&name.display()),
         )));
     }
+    if path.is_on_share()
+        && let Some(refused) = remote_source(req, name, &path, what, trace)
+    {
+        return Some(Err(refused));
+    }
     trace
         .push(Rule::Bind4, format!("loaded from {what}"))
         .at(url.to_owned())
         .found(asm.full_name());
     Some(accept(file, asm, req, name, trace))
+}
+
+/// BIND-4: an assembly a CodeBase finds on a network share. CLR 2's code access security
+/// gives it the LocalIntranet zone's permissions (partial trust); CLR 4 has no CAS policy, and
+/// whether COM's load refuses it as `Assembly.LoadFrom` does (0x80131515, unless the `.config`
+/// enables `<loadFromRemoteSources>`) is inferred (`remote-codebase`). `Some` is the refusal.
+fn remote_source(
+    req: &BindRequest<'_>,
+    name: &AssemblyName,
+    path: &WinPath,
+    what: &str,
+    trace: &mut Trace,
+) -> Option<Failure> {
+    if req.clr.is_pre_v4() {
+        trace
+            .push(
+                Rule::Bind4,
+                format!("{what} file is on a network share: CLR {} gives it the LocalIntranet zone, so it loads partially trusted (the LocalIntranet permission set; code that needs more gets a SecurityException when it runs)", req.clr.family()),
+            )
+            .at(path.to_string())
+            .found("LocalIntranet zone: partial trust");
+        return None;
+    }
+    let choice = req.remote_codebase;
+    let setting = choice.setting();
+    match choice {
+        RemoteCodebase::Load => {
+            trace
+                .push(
+                    Rule::Bind4,
+                    format!("{what} file is on a network share: CLR {} has no CAS policy, and COM's load does not ask for the remote-source check, so it loads in full trust", req.clr.family()),
+                )
+                .at(path.to_string())
+                .found("full trust")
+                .inferred(setting);
+            None
+        }
+        RemoteCodebase::Refuse if req.load_from_remote_sources => {
+            trace
+                .push(
+                    Rule::Bind4,
+                    format!("{what} file is on a network share; the .config's <loadFromRemoteSources enabled=\"true\"/> lets CLR {} load it in full trust", req.clr.family()),
+                )
+                .at(path.to_string())
+                .found("full trust")
+                .inferred(setting);
+            None
+        }
+        RemoteCodebase::Refuse => {
+            trace
+                .push(
+                    Rule::Bind4,
+                    format!("{what} file is on a network share: CLR {} refuses it (NotSupportedException: it would have been sandboxed by earlier versions' CAS policy, and the .config does not enable <loadFromRemoteSources>)", req.clr.family()),
+                )
+                .at(path.to_string())
+                .found(HResult::COR_E_NOTSUPPORTED.to_string())
+                .inferred(setting);
+            Some(Failure {
+                exception: "System.IO.FileLoadException".to_owned(),
+                hresult: HResult::COR_E_NOTSUPPORTED,
+                message: hresult::remote_source_message(&name.display()),
+            })
+        }
+    }
 }
 
 /// BIND-7: `Assembly.GetType(class)`.
@@ -804,6 +905,8 @@ impl Session<'_> {
             cwd: &self.p.cwd,
             private_paths: &self.config.private_paths,
             dependent_assemblies: &self.config.dependent_assemblies,
+            load_from_remote_sources: self.config.load_from_remote_sources,
+            remote_codebase: self.sw.remote_codebase(),
         };
         let bound = bind(self.m, &req, trace)?;
         let t = find_type(bound, class, trace)?;
@@ -871,7 +974,7 @@ mod tests {
 
     /// BIND-4: a CodeBase that is not a URL is a path, made absolute in the current directory
     /// as the CLR's `VerifyCodeBase` does; URLs (and the `file:` forms) are read as before, and
-    /// a UNC path is not followed.
+    /// a UNC path names a file on a share.
     #[test]
     fn bind4_a_codebase_that_is_not_a_url_is_resolved_against_the_current_directory() {
         let cwd = WinPath::parse(r"D:\Work").unwrap();
@@ -897,7 +1000,14 @@ mod tests {
         );
         assert_eq!(path("http://example.com/W.dll", &mut trace), None);
         assert_eq!(path("", &mut trace), None);
-        assert_eq!(path(r"\\server\share\W.dll", &mut trace), None);
+        assert_eq!(
+            path(r"\\server\share\W.dll", &mut trace).as_deref(),
+            Some(r"\\server\share\W.dll")
+        );
+        assert_eq!(
+            path("file://server/share/W.dll", &mut trace).as_deref(),
+            Some(r"\\server\share\W.dll")
+        );
         assert!(is_url("http://x/y") && is_url(r"file:\\x") && !is_url(r"C:\x"));
     }
 
@@ -921,6 +1031,8 @@ mod tests {
             cwd: &appbase,
             private_paths: &[],
             dependent_assemblies: &cfg.dependent_assemblies,
+            load_from_remote_sources: false,
+            remote_codebase: RemoteCodebase::Load,
         };
         let mut trace = Trace::default();
         let name = parse_display_name(display_name).unwrap();
@@ -1001,5 +1113,90 @@ mod tests {
             "Fabrikam.Gauges, Version=3.0.0.0, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
         );
         assert_eq!(codebase, None);
+    }
+
+    /// BIND-4: an assembly a CodeBase finds on a share (`file://server/share/x.dll`) loads under
+    /// CLR 2 (partially trusted, LocalIntranet zone). Under CLR 4 it loads with
+    /// `remote-codebase=load`, and with `refuse` fails with FileLoadException 0x80131515 unless
+    /// the `.config` enables `<loadFromRemoteSources>`.
+    #[test]
+    fn bind4_a_codebase_on_a_network_share_follows_the_clr_and_the_switch() {
+        use crate::machine::{ProcessorArchitecture, TypeInfo, TypeKind};
+        use crate::vfs::FileKind;
+        let mut m = Machine::new(Bitness::B64);
+        let path = WinPath::parse(r"\\FileSrv\Tools\Contoso.Gauges.dll").unwrap();
+        let asm = AssemblyInfo {
+            name: "Contoso.Gauges".into(),
+            version: Version([1, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: RuntimeVersion::parse("v2.0.50727").unwrap(),
+            architecture: ProcessorArchitecture::Msil,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: vec![TypeInfo::new("Contoso.Gauges.Dial", TypeKind::Class)],
+        };
+        m.fs.insert(VFile {
+            path: path.clone(),
+            kind: FileKind::Assembly(Box::new(asm)),
+            bytes: Vec::new(),
+            embedded_manifest: None,
+            origin: "test".into(),
+        })
+        .unwrap();
+        let appbase = WinPath::parse(r"C:\App").unwrap();
+        let run = |clr: &str, remote: RemoteCodebase, enabled: bool| {
+            let clr = RuntimeVersion::parse(clr).unwrap();
+            let req = BindRequest {
+                display_name: "Contoso.Gauges, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null",
+                codebase: Some("file://FileSrv/Tools/Contoso.Gauges.dll"),
+                clr: &clr,
+                bitness: Bitness::B64,
+                appbase: &appbase,
+                cwd: &appbase,
+                private_paths: &[],
+                dependent_assemblies: &[],
+                load_from_remote_sources: enabled,
+                remote_codebase: remote,
+            };
+            let mut trace = Trace::default();
+            let r = bind(&m, &req, &mut trace).map(|b| b.file.path.to_string());
+            let step = trace
+                .steps
+                .iter()
+                .find(|t| t.text.contains("network share"))
+                .map(|t| (t.found.clone().unwrap_or_default(), t.inferred.clone()));
+            (r.map_err(|f| (f.exception, f.hresult)), step)
+        };
+        let on_share = Ok(path.to_string());
+        let (r, step) = run("v2.0.50727", RemoteCodebase::Refuse, false);
+        assert_eq!(r, on_share);
+        assert_eq!(
+            step,
+            Some(("LocalIntranet zone: partial trust".into(), None))
+        );
+        let (r, step) = run("v4.0.30319", RemoteCodebase::Load, false);
+        assert_eq!(r, on_share);
+        assert_eq!(
+            step,
+            Some(("full trust".into(), Some("remote-codebase=load".into())))
+        );
+        let (r, _) = run("v4.0.30319", RemoteCodebase::Refuse, false);
+        assert_eq!(
+            r,
+            Err((
+                "System.IO.FileLoadException".to_owned(),
+                HResult::COR_E_NOTSUPPORTED
+            ))
+        );
+        let (r, step) = run("v4.0.30319", RemoteCodebase::Refuse, true);
+        assert_eq!(r, on_share);
+        assert_eq!(
+            step,
+            Some(("full trust".into(), Some("remote-codebase=refuse".into())))
+        );
     }
 }

@@ -30,6 +30,7 @@ impl HResult {
     pub const FUSION_E_REF_DEF_MISMATCH: HResult = HResult(0x8013_1040);
     pub const FUSION_E_INVALID_NAME: HResult = HResult(0x8013_1047);
     pub const COR_E_TYPELOAD: HResult = HResult(0x8013_1522);
+    pub const COR_E_NOTSUPPORTED: HResult = HResult(0x8013_1515);
 
     /// What this crate knows about the HRESULT.
     pub fn info(self) -> Option<&'static HResultInfo> {
@@ -146,6 +147,8 @@ const CLR_EXCEPTIONS: &[(&str, &[u32])] = &[
             0x8007_0485,
         ],
     ),
+    // COR_E_NOTSUPPORTED
+    ("System.NotSupportedException", &[0x8013_1515]),
     // COR_E_INVALIDCAST = E_NOINTERFACE
     ("System.InvalidCastException", &[0x8000_4002]),
     // COR_E_NULLREFERENCE = E_POINTER (AccessViolationException and ArgumentNullException list it
@@ -163,6 +166,12 @@ const CLR_EXCEPTIONS: &[(&str, &[u32])] = &[
 ];
 
 const TABLE: &[HResultInfo] = &[
+    HResultInfo {
+        code: 0x8007_36B1,
+        symbol: None,
+        name: "ERROR_SXS_CANT_GEN_ACTCTX",
+        message: comsim_manifest::actctx::SXS_FAILURE_MESSAGE,
+    },
     HResultInfo {
         code: 0x8004_0154,
         symbol: Some("REGDB_E_CLASSNOTREG"),
@@ -240,6 +249,12 @@ const TABLE: &[HResultInfo] = &[
         symbol: None,
         name: "FUSION_E_INVALID_NAME",
         message: "The given assembly name or codebase was invalid.",
+    },
+    HResultInfo {
+        code: 0x8013_1515,
+        symbol: None,
+        name: "COR_E_NOTSUPPORTED",
+        message: "Operation is not supported.",
     },
     HResultInfo {
         code: 0x8013_1522,
@@ -324,6 +339,12 @@ pub fn bad_image_message(display_name: &str, hr: HResult) -> String {
             hr.exception_from()
         )
     }
+}
+
+/// BIND-4: CLR 4 refuses an assembly from a network location (`FileLoadException` with
+/// 0x80131515; its inner `NotSupportedException` explains `<loadFromRemoteSources>`).
+pub fn remote_source_message(display_name: &str) -> String {
+    bad_image_message(display_name, HResult::COR_E_NOTSUPPORTED)
 }
 
 /// MSG-6: `GetTypeFromProgID(progid, throwOnError: true)` for an unknown ProgID.

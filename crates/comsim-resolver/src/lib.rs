@@ -44,9 +44,11 @@ pub use machine::{
     ProgramFolder, ProgramFolders, Readers, RuntimeVersion, TypeInfo, TypeKind,
 };
 pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
-pub use process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
+pub use process::{
+    Apartment, ClassRef, ClientKind, ClsCtx, ExplicitContext, MainSta, Process, Request, Threads,
+};
 pub use session::{Run, Session};
 pub use shim::ClientRuntime;
 pub use switches::{SWITCHES, Switches};
-pub use trace::{Rule, Trace, TraceStep};
+pub use trace::{Assumption, Rule, Trace, TraceStep};
 pub use vfs::{FileKind, VFile, Vfs, WinPath};

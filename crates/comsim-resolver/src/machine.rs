@@ -356,7 +356,7 @@ pub struct Machine {
 
 impl Machine {
     pub fn new(os: Bitness) -> Machine {
-        Machine {
+        let mut m = Machine {
             os,
             registry: Registry::new(),
             fs: Vfs::new(),
@@ -364,7 +364,49 @@ impl Machine {
             windows: WinPath::parse(r"C:\Windows").expect("a valid path"),
             program_folders: ProgramFolders::default(),
             setup: crate::trace::Trace::default(),
+        };
+        m.install_system_files();
+        m
+    }
+
+    /// The system directory of a process of `bitness` (COM-3): `System32`, or `SysWOW64` for a
+    /// 32-bit process on 64-bit Windows (the File System Redirector).
+    pub fn system_directory(&self, bitness: Bitness) -> WinPath {
+        let name = if bitness == Bitness::B32 && self.os == Bitness::B64 {
+            "SysWOW64"
+        } else {
+            "System32"
+        };
+        self.windows.join(name)
+    }
+
+    /// Puts the standard system files under the Windows directory (COM-3): mscoree.dll and
+    /// dllhost.exe in System32 of the OS's bitness and, on 64-bit Windows, their 32-bit copies in
+    /// SysWOW64. A scenario's own file at one of these paths replaces it; a path it declares
+    /// absent removes it. Called again when the Windows directory moves.
+    pub fn install_system_files(&mut self) {
+        let mut dirs = vec![(self.windows.join("System32"), self.os)];
+        if self.os == Bitness::B64 {
+            dirs.push((self.windows.join("SysWOW64"), Bitness::B32));
         }
+        let mut files = Vec::new();
+        for (dir, bitness) in dirs {
+            for (name, starts) in [("mscoree.dll", false), ("dllhost.exe", true)] {
+                files.push(crate::vfs::VFile {
+                    path: dir.join(name),
+                    kind: crate::vfs::FileKind::Native(NativeImage {
+                        bitness,
+                        serves: Vec::new(),
+                        starts,
+                        readable_by: Readers::Everyone,
+                    }),
+                    bytes: Vec::new(),
+                    embedded_manifest: None,
+                    origin: format!("a standard file of Windows ({bitness})"),
+                });
+            }
+        }
+        self.fs.set_standard(files);
     }
 
     /// The installed CLR of a family (`2.0` → `v2.0.50727`).

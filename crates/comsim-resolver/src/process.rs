@@ -55,6 +55,41 @@ impl fmt::Display for Apartment {
     }
 }
 
+/// Where the process's main STA is, as the calling thread sees it (COM-5): the first thread that
+/// entered a single-threaded apartment. A server without a `ThreadingModel` lives there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum MainSta {
+    /// The calling thread's STA is the main one when the calling thread is in an STA; a caller in
+    /// the MTA finds it on another thread.
+    #[default]
+    #[serde(rename = "caller")]
+    Caller,
+    /// Another thread entered the first STA: a caller in an STA is in another one.
+    #[serde(rename = "other-thread")]
+    OtherThread,
+    /// No thread is in an STA: COM makes a host STA when an object needs one.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl MainSta {
+    fn is_default(&self) -> bool {
+        *self == MainSta::Caller
+    }
+}
+
+/// What the process's other threads did before a request (COM-5): where its main STA is and
+/// whether a thread has made its MTA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Threads {
+    #[serde(skip_serializing_if = "MainSta::is_default")]
+    pub main_sta: MainSta,
+    /// Another thread called `CoInitializeEx(COINIT_MULTITHREADED)`: the MTA exists even when the
+    /// calling thread is not in it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub mta_exists: bool,
+}
+
 /// The client process.
 #[derive(Debug, Clone, Serialize)]
 pub struct Process {
@@ -74,6 +109,20 @@ pub struct Process {
     /// A native host that loads a CLR before the steps run (an Office add-in host, say): the
     /// replay's CLR is then loaded in it from the start (SHIM-3).
     pub preloads_clr: bool,
+    /// The process's other threads: its main STA and its MTA (COM-5).
+    #[serde(flatten)]
+    pub threads: Threads,
+}
+
+/// An activation context a step makes with `CreateActCtx` and activates (`ActivateActCtx`)
+/// around its request, then deactivates (SXS-1, SXS-2, COM-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplicitContext {
+    /// `ACTCTX.lpSource`: a manifest file, or a DLL or EXE whose `RT_MANIFEST` resource 1 is read.
+    pub manifest: WinPath,
+    /// `ACTCTX.lpAssemblyDirectory`: where its private dependencies are probed (SXS-2); the
+    /// manifest's directory when the step gives none.
+    pub assembly_directory: WinPath,
 }
 
 /// `CLSCTX` flags.
@@ -165,6 +214,9 @@ pub enum Request {
     CoCreateInstance { target: ClassRef, clsctx: ClsCtx },
     /// REQ-5 a record (value type) lookup by GUID.
     LoadRecord { guid: Guid },
+    /// REQ-4 a native client that loads mscoree.dll itself and calls its `DllGetClassObject`,
+    /// without COM (SHIM-5).
+    DllGetClassObject { clsid: Guid },
 }
 
 /// A class named by CLSID or by ProgID.
@@ -208,11 +260,17 @@ impl Request {
                 }
             },
             Request::LoadRecord { guid } => format!("LoadCOMClass({guid}, bLoadRecord: TRUE)"),
+            Request::DllGetClassObject { clsid } => format!(
+                "LoadLibrary(L\"mscoree.dll\") then DllGetClassObject({clsid}, IID_IClassFactory)"
+            ),
         }
     }
 
     /// Whether the request is made by managed code (REQ-1, 2, 3, 5) or native code (REQ-4).
     pub fn is_managed(&self) -> bool {
-        !matches!(self, Request::CoCreateInstance { .. })
+        !matches!(
+            self,
+            Request::CoCreateInstance { .. } | Request::DllGetClassObject { .. }
+        )
     }
 }

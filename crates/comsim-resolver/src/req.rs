@@ -14,12 +14,38 @@ use crate::bind::Failure;
 use crate::hresult::{self, ClrWording, HResult, exception_traced};
 use crate::lcc::Lcc;
 use crate::outcome::{LoadedType, Outcome, Server};
-use crate::process::{Apartment, ClassRef, ClsCtx, Request};
+use crate::process::{Apartment, ClassRef, ClsCtx, ExplicitContext, Request};
 use crate::session::{Run, Session};
 use crate::switches::{ClassFactoryException, SwitchValue};
 use crate::trace::{Rule, Trace};
 
 impl Session<'_> {
+    /// Runs one request with `actctx` made by CreateActCtx and active around it (SXS-1): its
+    /// lookups search that context before the process default context. A context that cannot
+    /// be made is the answer, and the request is not made.
+    pub fn request_in(
+        &mut self,
+        req: &Request,
+        apartment: Option<Apartment>,
+        actctx: Option<&ExplicitContext>,
+    ) -> Run {
+        let Some(spec) = actctx.filter(|_| self.failed.is_none()) else {
+            return self.request(req, apartment);
+        };
+        let mut trace = std::mem::take(&mut self.pending);
+        match self.create_act_ctx(spec, &mut trace) {
+            Err(outcome) => Run { outcome, trace },
+            Ok(active) => {
+                let source = active.source.clone();
+                self.active = Some(active);
+                self.pending = trace;
+                let mut run = self.request(req, apartment);
+                self.deactivate(&source, &mut run.trace);
+                run
+            }
+        }
+    }
+
     /// Runs one request. The first request after the start also carries the start's trace.
     pub fn request(&mut self, req: &Request, apartment: Option<Apartment>) -> Run {
         let mut trace = std::mem::take(&mut self.pending);
@@ -102,6 +128,10 @@ impl Session<'_> {
             Request::CoCreateInstance { target, clsctx } => {
                 trace.push(Rule::Req4, req.describe());
                 self.native_create(target, *clsctx, apartment, &mut trace)
+            }
+            Request::DllGetClassObject { clsid } => {
+                trace.push(Rule::Req4, req.describe());
+                self.class_factory(*clsid, &mut trace)
             }
             Request::LoadRecord { guid } => {
                 trace.push(Rule::Req5, req.describe());
@@ -240,6 +270,20 @@ impl Session<'_> {
         }
     }
 
+    /// REQ-4, SHIM-5: the client's own call of mscoree's DllGetClassObject: the class factory,
+    /// or the HRESULT.
+    fn class_factory(&mut self, clsid: Guid, trace: &mut Trace) -> Outcome {
+        match self.mscoree_get_class_object(clsid, trace) {
+            Ok(server) => Outcome::ComObject {
+                type_name: "IClassFactory".to_owned(),
+                clsid,
+                wrapper: None,
+                server: Some(Box::new(server)),
+            },
+            Err(hr) => hresult_outcome(hr),
+        }
+    }
+
     /// REQ-4: a native client's CoCreateInstance.
     pub(crate) fn native_create(
         &mut self,
@@ -270,8 +314,10 @@ impl Session<'_> {
     /// following `CurVer` (REQ-3). ProgIDs are shared between the registry views (REG-3). A key
     /// with both `CurVer` and `CLSID` is decided by the switch `progid-curver` (inferred).
     pub(crate) fn clsid_from_progid(&self, progid: &str, trace: &mut Trace) -> Option<Guid> {
-        if let Some(ctx) = &self.ctx
-            && let Some(server) = find_progid(ctx, progid)
+        if let Some(server) = self
+            .contexts()
+            .into_iter()
+            .find_map(|c| find_progid(c.ctx, progid))
         {
             trace
                 .push(

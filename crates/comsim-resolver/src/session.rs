@@ -31,6 +31,8 @@ pub struct ConfigView {
     pub private_paths: Vec<String>,
     /// `<dependentAssembly>`s: the redirects and codebases the binder applies (BIND-1, BIND-4).
     pub dependent_assemblies: Vec<comsim_appconfig::DependentAssembly>,
+    /// `<loadFromRemoteSources enabled="true"/>` (BIND-4).
+    pub load_from_remote_sources: bool,
 }
 
 /// A running client process. Steps run in order in the same process: runtimes loaded by one
@@ -46,6 +48,9 @@ pub struct Session<'m> {
     /// `useLegacyV2RuntimeActivationPolicy`: the runtime legacy COM activation is bound to.
     pub(crate) legacy_bound: Option<RuntimeVersion>,
     pub(crate) ctx: Option<ActivationContext>,
+    /// The context a step made with CreateActCtx and activated around its request (SXS-1): its
+    /// lookups search it before the process default context.
+    pub(crate) active: Option<crate::sxs::ActiveContext>,
     pub(crate) config: ConfigView,
     /// Set when the process did not start: every request answers with it.
     pub(crate) failed: Option<Outcome>,
@@ -100,6 +105,7 @@ impl<'m> Session<'m> {
             loaded: Vec::new(),
             legacy_bound: None,
             ctx: None,
+            active: None,
             config: ConfigView::default(),
             failed: None,
             cache: Vec::new(),

@@ -3,21 +3,22 @@
 //! The process's `.config` read at start (SHIM-4), the client's own CLR (SHIM-2, SHIM-3), and
 //! for an InprocServer32 of mscoree.dll: the registration's runtime version (SHIM-1), the runtime
 //! chosen for it (SHIM-2, with the config's `supportedRuntime` and legacy policy of SHIM-4),
-//! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5).
+//! runtimes side by side (SHIM-3), and the class resolved in that runtime (SHIM-5). A client may
+//! also call mscoree's DllGetClassObject itself, without COM (SHIM-5).
 
 use comsim_manifest::Guid;
 use comsim_manifest::identity::without_any_language;
-use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_shim_info};
+use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked};
 use comsim_registry::Access;
 
 use crate::bind::Failure;
-use crate::com::{ThreadingModel, apartment_for};
 use crate::hresult::HResult;
 use crate::machine::RuntimeVersion;
 use crate::outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 use crate::process::{Apartment, ClientKind};
 use crate::session::{ConfigView, Session};
 use crate::shimreg;
+use crate::switches::{MscoreeNoClass, SwitchValue};
 use crate::sxs::startup_failure;
 use crate::trace::{Rule, Trace};
 use crate::vfs::WinPath;
@@ -98,10 +99,14 @@ impl Session<'_> {
             .parent()
             .join(&format!("{}.config", stem_path.file_name()));
         let Some(file) = self.m.fs.get(&path) else {
+            let found = self
+                .m
+                .fs
+                .nothing_found(Rule::Shim4, std::slice::from_ref(&path), trace);
             trace
                 .push(Rule::Shim4, "no configuration file")
                 .at(path.to_string())
-                .found("nothing");
+                .found(found);
             return Ok(());
         };
         match comsim_appconfig::parse_config(&file.path.to_string(), &file.bytes) {
@@ -121,6 +126,7 @@ impl Session<'_> {
                         .is_some_and(|s| s.use_legacy_v2_runtime_activation_policy),
                     private_paths: cfg.private_paths.clone(),
                     dependent_assemblies: cfg.dependent_assemblies.clone(),
+                    load_from_remote_sources: cfg.load_from_remote_sources,
                 };
                 let c = &self.config;
                 trace
@@ -174,15 +180,10 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
-        let (runtime, started, loaded) = self.mscoree_class(clsid, origin, trace)?;
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace.push(
-            Rule::Com5,
-            format!(
-                "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                threading_model.unwrap_or("(none)")
-            ),
-        );
+        let (runtime, started, loaded) = self
+            .mscoree_class(clsid, origin, trace)
+            .map_err(|hr| self.no_class(hr, trace))?;
+        let apt = self.place_object(apartment, threading_model, trace);
         Ok(Server {
             kind: ServerKind::InprocManaged,
             clsid,
@@ -193,6 +194,83 @@ impl Session<'_> {
             runtime_started: started,
             managed: Some(loaded),
         })
+    }
+
+    /// SHIM-5: the client loaded mscoree.dll itself and calls its DllGetClassObject. COM does
+    /// not run: no TreatAs, no InprocServer32 or ThreadingModel, no apartment placement. mscoree
+    /// looks the class up as it does for COM (the activation context, then the registration,
+    /// SHIM-1..SHIM-5), and answers a class it cannot find by the switch `mscoree-no-class`.
+    pub(crate) fn mscoree_get_class_object(
+        &mut self,
+        clsid: Guid,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        trace.push(
+            Rule::Shim5,
+            "COM does not run: no TreatAs (COM-2), no InprocServer32 or ThreadingModel (COM-3), no apartment (COM-5); mscoree looks the class up itself",
+        );
+        // Whether a context declares the class; the lookup is traced when mscoree asks again
+        // for the runtime version.
+        let in_context = self
+            .find_shim_info_in(
+                clsid,
+                RegistrationKind::Class,
+                RuntimeAsked::No,
+                &mut Trace::default(),
+            )
+            .and_then(Result::ok);
+        let origin = match in_context {
+            Some(info) => ManagedOrigin::Sxs {
+                runtime: info.runtime_version,
+                class: info.class_name,
+                assembly: info.assembly,
+            },
+            None => ManagedOrigin::Registry,
+        };
+        let (runtime, started, loaded) = self
+            .mscoree_class(clsid, origin, trace)
+            .map_err(|hr| self.no_class(hr, trace))?;
+        trace.push(
+            Rule::Shim5,
+            format!(
+                "DllGetClassObject returns the runtime's class factory for {}",
+                loaded.type_name
+            ),
+        );
+        Ok(Server {
+            kind: ServerKind::InprocManaged,
+            clsid,
+            file: "mscoree.dll".into(),
+            process: "client process".into(),
+            apartment: None,
+            runtime: Some(runtime),
+            runtime_started: started,
+            managed: Some(loaded),
+        })
+    }
+
+    /// SHIM-5 (inferred): mscoree found no class for the CLSID (SHIM-REG-7's REGDB_E_CLASSNOTREG);
+    /// what its DllGetClassObject answers. Other failures pass through.
+    fn no_class(&self, hr: HResult, trace: &mut Trace) -> HResult {
+        if hr != HResult::REGDB_E_CLASSNOTREG {
+            return hr;
+        }
+        let value = self.sw.mscoree_no_class();
+        let answer = match value {
+            MscoreeNoClass::ClassNotReg => HResult::REGDB_E_CLASSNOTREG,
+            MscoreeNoClass::ClassNotAvailable => HResult::CLASS_E_CLASSNOTAVAILABLE,
+        };
+        trace
+            .push(
+                Rule::Shim5,
+                format!(
+                    "mscoree finds no class: DllGetClassObject returns {}",
+                    answer.info().map_or("", |i| i.name)
+                ),
+            )
+            .found(answer.to_string())
+            .inferred(value.setting());
+        answer
     }
 
     /// What mscoree does in whichever process loaded it (the client, or a surrogate): SHIM-1..
@@ -247,9 +325,12 @@ impl Session<'_> {
     ) -> ManagedOrigin {
         match origin {
             ManagedOrigin::Sxs { .. } => {
-                let found = self.ctx.as_ref().map(|ctx| {
-                    find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::Yes)
-                });
+                let found = self.find_shim_info_in(
+                    clsid,
+                    RegistrationKind::Class,
+                    RuntimeAsked::Yes,
+                    trace,
+                );
                 match found {
                     Some(Ok(info)) => {
                         // SXS-7's inferred corner (`language="*"`) is traced where it decides.

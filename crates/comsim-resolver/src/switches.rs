@@ -29,6 +29,8 @@ pub const PROGID_CURVER: &str = "progid-curver";
 pub const SXS_LANGUAGE_ANY: &str = "sxs-language-any";
 pub const INPROC_LOAD_FAILURE: &str = "inproc-load-failure";
 pub const SXS_DUPLICATE_CLSID: &str = "sxs-duplicate-clsid";
+pub const MSCOREE_NO_CLASS: &str = "mscoree-no-class";
+pub const REMOTE_CODEBASE: &str = "remote-codebase";
 
 /// Every switch. The first value of each is the default.
 pub const SWITCHES: &[SwitchDef] = &[
@@ -244,6 +246,34 @@ pub const SWITCHES: &[SwitchDef] = &[
             ),
         ],
     },
+    SwitchDef {
+        name: MSCOREE_NO_CLASS,
+        rule: Rule::Shim5,
+        values: &[
+            (
+                "classnotreg",
+                "mscoree finds no class for the CLSID: REGDB_E_CLASSNOTREG, as the CLR's EEDllGetClassObject and FindShimInfoFromRegistry answer",
+            ),
+            (
+                "classnotavailable",
+                "mscoree finds no class for the CLSID: CLASS_E_CLASSNOTAVAILABLE, DllGetClassObject's documented answer for a class the DLL does not serve, as in Wine",
+            ),
+        ],
+    },
+    SwitchDef {
+        name: REMOTE_CODEBASE,
+        rule: Rule::Bind4,
+        values: &[
+            (
+                "load",
+                "CLR 4 loads an assembly a CodeBase finds on a network share in full trust: COM's load does not ask for the remote-source check",
+            ),
+            (
+                "refuse",
+                "CLR 4 refuses it as Assembly.LoadFrom does (FileLoadException 0x80131515) unless the .config has <loadFromRemoteSources enabled=\"true\"/>",
+            ),
+        ],
+    },
 ];
 
 /// The switch settings of a replay.
@@ -380,6 +410,16 @@ impl Switches {
         self.value()
     }
 
+    /// `mscoree-no-class` (SHIM-5).
+    pub fn mscoree_no_class(&self) -> MscoreeNoClass {
+        self.value()
+    }
+
+    /// `remote-codebase` (BIND-4).
+    pub fn remote_codebase(&self) -> RemoteCodebase {
+        self.value()
+    }
+
     /// The switches that differ from their defaults, `name=value`, in table order.
     pub fn non_default(&self) -> Vec<String> {
         SWITCHES
@@ -410,6 +450,8 @@ pub enum Switch {
     SxsLanguageAny = 13,
     InprocLoadFailure = 14,
     SxsDuplicateClsid = 15,
+    MscoreeNoClass = 16,
+    RemoteCodebase = 17,
 }
 
 impl Switch {
@@ -624,6 +666,28 @@ switch_values! {
     }
 }
 
+switch_values! {
+    /// `mscoree-no-class` (SHIM-5): what mscoree's DllGetClassObject answers when it finds no
+    /// class for the CLSID.
+    MscoreeNoClass for MscoreeNoClass {
+        /// `classnotreg`: REGDB_E_CLASSNOTREG (0x80040154).
+        ClassNotReg,
+        /// `classnotavailable`: CLASS_E_CLASSNOTAVAILABLE (0x80040111).
+        ClassNotAvailable,
+    }
+}
+
+switch_values! {
+    /// `remote-codebase` (BIND-4): what CLR 4 does with an assembly a CodeBase finds on a
+    /// network share.
+    RemoteCodebase for RemoteCodebase {
+        /// `load`: loaded in full trust, no check.
+        Load,
+        /// `refuse`: FileLoadException 0x80131515 unless `<loadFromRemoteSources>` allows it.
+        Refuse,
+    }
+}
+
 /// A switch and its value, as the trace cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
@@ -700,9 +764,11 @@ mod tests {
         check::<SxsLanguageAny>(SXS_LANGUAGE_ANY, &["literal", "neutral"]);
         check::<InprocLoadFailure>(INPROC_LOAD_FAILURE, &["next", "stop"]);
         check::<SxsDuplicateClsid>(SXS_DUPLICATE_CLSID, &["first", "refuse"]);
+        check::<MscoreeNoClass>(MSCOREE_NO_CLASS, &["classnotreg", "classnotavailable"]);
+        check::<RemoteCodebase>(REMOTE_CODEBASE, &["load", "refuse"]);
         assert_eq!(
             SWITCHES.len(),
-            16,
+            18,
             "a new switch needs its value type and a line here"
         );
     }

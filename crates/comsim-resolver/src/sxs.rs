@@ -6,19 +6,203 @@
 //! display name (SXS-7). SXS-8 (a surrogate is a reg-free PIA) is decided in `lcc.rs`.
 
 use comsim_manifest::Guid;
-use comsim_manifest::actctx::build_context;
+use comsim_manifest::actctx::{ActivationContext, build_context};
 use comsim_manifest::identity::{win32_to_fusion_display_name, without_any_language};
 use comsim_manifest::lookup::{
-    RegistrationKind, RuntimeAsked, ShimMiss, clr_class_also_com_class, find_shim_info,
+    RegistrationKind, RuntimeAsked, ShimInfo, ShimMiss, clr_class_also_com_class, find_shim_info,
 };
 
+use crate::hresult::HResult;
 use crate::outcome::Outcome;
+use crate::process::ExplicitContext;
+use crate::req::hresult_outcome;
 use crate::session::Session;
 use crate::switches::{SwitchValue, SxsDuplicateClsid, SxsLanguageAny};
 use crate::trace::{Rule, Trace};
 use crate::vfs::{VfsDirectory, WinPath};
 
+/// A context a step made with CreateActCtx, active around its request (SXS-1).
+pub(crate) struct ActiveContext {
+    pub ctx: ActivationContext,
+    /// `lpAssemblyDirectory`: where its components were probed, and where the files its
+    /// `comClass` entries name are.
+    pub dir: WinPath,
+    /// Its manifest, as the trace shows it.
+    pub source: String,
+}
+
+/// A context an SxS lookup searches (SXS-4, COM-1): the thread's active one, or the process
+/// default context.
+pub(crate) struct Searched<'a> {
+    pub ctx: &'a ActivationContext,
+    /// The directory its components' files are in.
+    pub dir: WinPath,
+    pub active: bool,
+}
+
+/// HRESULT_FROM_WIN32(ERROR_SXS_CANT_GEN_ACTCTX): a context CreateActCtx could not make.
+pub(crate) const CANT_GEN_ACTCTX: HResult = HResult(0x8007_36B1);
+
 impl Session<'_> {
+    /// The contexts SxS lookups search, in order: the context active on the thread, then the
+    /// process default context (SXS-1; Wine's `RtlFindActivationContextSectionGuid`).
+    pub(crate) fn contexts(&self) -> Vec<Searched<'_>> {
+        let mut out = Vec::new();
+        if let Some(a) = &self.active {
+            out.push(Searched {
+                ctx: &a.ctx,
+                dir: a.dir.clone(),
+                active: true,
+            });
+        }
+        if let Some(ctx) = &self.ctx {
+            out.push(Searched {
+                ctx,
+                dir: self.p.exe.parent(),
+                active: false,
+            });
+        }
+        out
+    }
+
+    /// SXS-1: runs `f` while a context made by CreateActCtx from `spec` is active on the
+    /// thread, as a raw lookup step does; `Err` is the outcome of a context that cannot be made.
+    pub fn with_active_context<R>(
+        &mut self,
+        spec: &ExplicitContext,
+        trace: &mut Trace,
+        f: impl FnOnce(&Self, &mut Trace) -> R,
+    ) -> Result<R, Outcome> {
+        let active = self.create_act_ctx(spec, trace)?;
+        let source = active.source.clone();
+        self.active = Some(active);
+        let r = f(self, trace);
+        self.deactivate(&source, trace);
+        Ok(r)
+    }
+
+    /// SXS-1: DeactivateActCtx of the context a step made.
+    pub(crate) fn deactivate(&mut self, source: &str, trace: &mut Trace) {
+        self.active = None;
+        trace.push(
+            Rule::Sxs1,
+            format!("DeactivateActCtx: {source} is no longer active"),
+        );
+    }
+
+    /// The contexts a lookup searches, in order: the one active on the thread, then the process
+    /// default context (SXS-1).
+    pub fn lookup_contexts(&self) -> Vec<&ActivationContext> {
+        self.contexts().into_iter().map(|c| c.ctx).collect()
+    }
+
+    /// `find_shim_info` over [`Self::contexts`]: the first context that has the GUID decides,
+    /// a hit or an SXS-5/SXS-6 miss; one without it passes to the next. `None` when the thread
+    /// and the process have no context.
+    pub(crate) fn find_shim_info_in(
+        &self,
+        guid: Guid,
+        kind: RegistrationKind,
+        asked: RuntimeAsked,
+        trace: &mut Trace,
+    ) -> Option<Result<ShimInfo, ShimMiss>> {
+        let mut last = None;
+        for c in self.contexts() {
+            match find_shim_info(c.ctx, guid, kind, asked) {
+                Err(ShimMiss::NotFound { find }) => {
+                    if c.active {
+                        trace.push(
+                            Rule::Sxs1,
+                            format!("{guid} is not in the active context: the process default context is searched next"),
+                        );
+                    }
+                    last = Some(Err(ShimMiss::NotFound { find }));
+                }
+                other => return Some(other),
+            }
+        }
+        last
+    }
+
+    /// SXS-1, SXS-2: CreateActCtx of a step's manifest, its private dependencies probed in its
+    /// assembly directory, then ActivateActCtx. A context that cannot be made is the step's
+    /// answer, HRESULT_FROM_WIN32(ERROR_SXS_CANT_GEN_ACTCTX); the process goes on.
+    pub(crate) fn create_act_ctx(
+        &self,
+        spec: &ExplicitContext,
+        trace: &mut Trace,
+    ) -> Result<ActiveContext, Outcome> {
+        let shown = spec.manifest.to_string();
+        let Some(file) = self.m.fs.get(&spec.manifest) else {
+            trace
+                .push(Rule::Sxs1, "CreateActCtx: the manifest file does not exist")
+                .at(shown)
+                .found(HResult::FILE_NOT_FOUND.to_string());
+            return Err(hresult_outcome(HResult::FILE_NOT_FOUND));
+        };
+        // A DLL or EXE gives its RT_MANIFEST resource 1 (`lpResourceName`), a file its bytes.
+        let (bytes, shown) = match &file.embedded_manifest {
+            Some(b) => (b.clone(), format!("{shown}#RT_MANIFEST/1")),
+            None => (file.bytes.clone(), shown),
+        };
+        let dir = VfsDirectory {
+            vfs: &self.m.fs,
+            dir: spec.assembly_directory.clone(),
+        };
+        let fail = |trace: &mut Trace, why: String| {
+            trace
+                .push(Rule::Sxs2, format!("CreateActCtx fails: {why}"))
+                .found(format!(
+                    "error {}",
+                    comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX
+                ));
+            hresult_outcome(CANT_GEN_ACTCTX)
+        };
+        let app = comsim_manifest::parse_manifest(&shown, &bytes)
+            .map_err(|d| fail(trace, format!("{shown} does not parse: {}", d.message)))?;
+        trace
+            .push(
+                Rule::Sxs1,
+                format!(
+                    "CreateActCtx({shown}, lpAssemblyDirectory {}): {} dependencies declared",
+                    spec.assembly_directory,
+                    app.dependencies.len()
+                ),
+            )
+            .at(shown.clone());
+        match build_context(app, &dir) {
+            Ok(ctx) => {
+                trace_built(&ctx, trace);
+                if self.check_clsid_declared_twice(&ctx, trace).is_err() {
+                    return Err(fail(
+                        trace,
+                        format!("ERROR_SXS_DUPLICATE_CLSID {ERROR_SXS_DUPLICATE_CLSID}"),
+                    ));
+                }
+                trace.push(
+                    Rule::Sxs1,
+                    format!(
+                        "ActivateActCtx: {} assemblies, searched before the process default context",
+                        ctx.assemblies.len()
+                    ),
+                );
+                Ok(ActiveContext {
+                    ctx,
+                    dir: spec.assembly_directory.clone(),
+                    source: shown,
+                })
+            }
+            Err(e) => {
+                trace_failed(&e, trace);
+                trace.push(
+                    Rule::Sxs1,
+                    "CreateActCtx fails: the request is not made, the process goes on",
+                );
+                Err(hresult_outcome(CANT_GEN_ACTCTX))
+            }
+        }
+    }
+
     /// SXS-1, SXS-2: the application manifest and the context built from it. Returns the
     /// manifest's path (for the config name, SHIM-4).
     pub(crate) fn start_context(
@@ -67,51 +251,13 @@ impl Session<'_> {
                         ),
                     )
                     .at(shown);
-                for a in ctx.assemblies.iter().skip(1) {
-                    let m = &a.manifest;
-                    let classes: usize = m.files.iter().map(|f| f.com_classes.len()).sum();
-                    trace
-                        .push(
-                            Rule::Sxs3,
-                            format!(
-                                "{} declares {} clrClass, {} clrSurrogate, {} comClass",
-                                m.identity
-                                    .as_ref()
-                                    .map(|i| i.name.as_str())
-                                    .unwrap_or("(no identity)"),
-                                m.clr_classes.len(),
-                                m.clr_surrogates.len(),
-                                classes
-                            ),
-                        )
-                        .at(a.source.clone());
-                }
-                for probe in &ctx.probes {
-                    trace
-                        .push(Rule::Sxs2, format!("probe for {}", probe.reference))
-                        .at(probe.path.clone())
-                        .found(probe_text(&probe.outcome));
-                }
+                trace_built(&ctx, trace);
                 self.check_clsid_declared_twice(&ctx, trace)?;
                 self.ctx = Some(ctx);
                 Ok(Some(path))
             }
             Err(e) => {
-                for probe in &e.probes {
-                    trace
-                        .push(Rule::Sxs2, format!("probe for {}", probe.reference))
-                        .at(probe.path.clone())
-                        .found(probe_text(&probe.outcome));
-                }
-                trace
-                    .push(
-                        Rule::Sxs2,
-                        format!(
-                            "dependency {} cannot be satisfied: {}",
-                            e.reference, e.reason
-                        ),
-                    )
-                    .found(format!("error {}", e.win32_error));
+                trace_failed(&e, trace);
                 Err(Box::new(Outcome::StartupFailure {
                     error: Some(e.win32_error),
                     hresult: None,
@@ -203,11 +349,11 @@ impl Session<'_> {
         rule: Rule,
         trace: &mut Trace,
     ) -> Option<comsim_manifest::lookup::ShimInfo> {
-        let Some(ctx) = &self.ctx else {
+        let Some(found) = self.find_shim_info_in(guid, kind, RuntimeAsked::No, trace) else {
             trace.push(rule, "SxS: no activation context, nothing to look up");
             return None;
         };
-        match find_shim_info(ctx, guid, kind, RuntimeAsked::No) {
+        match found {
             Ok(mut info) => {
                 trace
                     .push(
@@ -283,6 +429,56 @@ impl Session<'_> {
     }
 }
 
+/// SXS-2, SXS-3: the trace of a context that was made: what each component declares, and every
+/// probe.
+fn trace_built(ctx: &ActivationContext, trace: &mut Trace) {
+    for a in ctx.assemblies.iter().skip(1) {
+        let m = &a.manifest;
+        let classes: usize = m.files.iter().map(|f| f.com_classes.len()).sum();
+        trace
+            .push(
+                Rule::Sxs3,
+                format!(
+                    "{} declares {} clrClass, {} clrSurrogate, {} comClass",
+                    m.identity
+                        .as_ref()
+                        .map(|i| i.name.as_str())
+                        .unwrap_or("(no identity)"),
+                    m.clr_classes.len(),
+                    m.clr_surrogates.len(),
+                    classes
+                ),
+            )
+            .at(a.source.clone());
+    }
+    for probe in &ctx.probes {
+        trace
+            .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+            .at(probe.path.clone())
+            .found(probe_text(&probe.outcome));
+    }
+}
+
+/// SXS-2: the trace of a context that could not be made: the probes and the dependency that
+/// failed.
+fn trace_failed(e: &comsim_manifest::actctx::ContextError, trace: &mut Trace) {
+    for probe in &e.probes {
+        trace
+            .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+            .at(probe.path.clone())
+            .found(probe_text(&probe.outcome));
+    }
+    trace
+        .push(
+            Rule::Sxs2,
+            format!(
+                "dependency {} cannot be satisfied: {}",
+                e.reference, e.reason
+            ),
+        )
+        .found(format!("error {}", e.win32_error));
+}
+
 /// SXS-2: what one probe found, as the trace shows it.
 pub(crate) fn probe_text(o: &comsim_manifest::actctx::ProbeOutcome) -> String {
     use comsim_manifest::actctx::ProbeOutcome as P;
@@ -338,23 +534,9 @@ mod tests {
     #[test]
     fn sxs3_one_clsid_as_com_class_and_clr_class_follows_the_switch() {
         let mut m = Machine::new(Bitness::B64);
-        m.fs.insert(VFile {
-            path: WinPath::parse(r"C:\App\Host.exe.manifest").expect("a path"),
-            kind: FileKind::Data,
-            bytes: APP.as_bytes().to_vec(),
-            embedded_manifest: None,
-            origin: "test".into(),
-        })
-        .expect("a new file");
-        let p = Process {
-            client: ClientKind::Native,
-            bitness: Bitness::B64,
-            elevated: false,
-            apartment: Apartment::Sta,
-            exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
-            cwd: WinPath::parse(r"C:\App").expect("a path"),
-            preloads_clr: false,
-        };
+        m.fs.insert(data(r"C:\App\Host.exe.manifest", APP))
+            .expect("a new file");
+        let p = host_process();
         let start = |sw: &Switches| {
             let mut s = Session::start(&m, &p, sw, None);
             let mut trace = Trace::default();
@@ -386,6 +568,93 @@ mod tests {
                 "{message}"
             ),
             other => panic!("not a startup failure: {other:?}"),
+        }
+    }
+
+    /// A native 64-bit C:\App\Host.exe in an STA.
+    fn host_process() -> Process {
+        Process {
+            client: ClientKind::Native,
+            bitness: Bitness::B64,
+            elevated: false,
+            apartment: Apartment::Sta,
+            exe: WinPath::parse(r"C:\App\Host.exe").expect("a path"),
+            cwd: WinPath::parse(r"C:\App").expect("a path"),
+            preloads_clr: false,
+            threads: crate::process::Threads::default(),
+        }
+    }
+
+    fn data(path: &str, text: &str) -> VFile {
+        VFile {
+            path: WinPath::parse(path).expect("a path"),
+            kind: FileKind::Data,
+            bytes: text.as_bytes().to_vec(),
+            embedded_manifest: None,
+            origin: "test".into(),
+        }
+    }
+
+    /// SXS-1, SXS-2, SXS-4: a context made with CreateActCtx probes its dependencies in its
+    /// assembly directory, and while it is active SxsLookupClrGuid searches it before the process
+    /// default context; one that cannot be made is HRESULT_FROM_WIN32(14001) for that request.
+    #[test]
+    fn sxs1_an_active_context_is_searched_before_the_process_default_context() {
+        const PLUGIN: &str = r#"<assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0">
+  <assemblyIdentity type="win32" name="Plugin" version="1.0.0.0"/>
+  <dependency><dependentAssembly><assemblyIdentity name="Gauges" version="1.0.0.0"/></dependentAssembly></dependency>
+</assembly>"#;
+        const GAUGES: &str = r#"<assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0">
+  <assemblyIdentity name="Gauges" version="1.0.0.0"/>
+  <clrClass clsid="{B6200000-0000-4000-8000-0000000000F2}" name="Plugin.Gauge"/>
+</assembly>"#;
+        let mut m = Machine::new(Bitness::B64);
+        let app = APP.replace(
+            r#"<file name="native.dll">
+    <comClass clsid="{B6200000-0000-4000-8000-0000000000F1}"/>
+  </file>
+"#,
+            "",
+        );
+        for f in [
+            data(r"C:\App\Host.exe.manifest", &app),
+            data(r"C:\Plugins\plugin.manifest", PLUGIN),
+            data(r"C:\Plugins\Gauges.manifest", GAUGES),
+        ] {
+            m.fs.insert(f).expect("a new file");
+        }
+        let p = host_process();
+        let sw = Switches::default();
+        let mut s = Session::start(&m, &p, &sw, None);
+        let spec = |dir: &str| ExplicitContext {
+            manifest: WinPath::parse(r"C:\Plugins\plugin.manifest").expect("a path"),
+            assembly_directory: WinPath::parse(dir).expect("a path"),
+        };
+        let gauge = Guid::parse("{B6200000-0000-4000-8000-0000000000F2}").expect("a GUID");
+        let chart = Guid::parse("{B6200000-0000-4000-8000-0000000000F1}").expect("a GUID");
+        let class = |s: &Session<'_>, g| {
+            s.find_shim_info_in(
+                g,
+                RegistrationKind::Class,
+                RuntimeAsked::No,
+                &mut Trace::default(),
+            )
+            .and_then(Result::ok)
+            .map(|i| i.class_name)
+        };
+        assert_eq!(class(&s, gauge), None, "not in the process default context");
+        let active = s
+            .create_act_ctx(&spec(r"C:\Plugins"), &mut Trace::default())
+            .unwrap_or_else(|o| panic!("{o:?}"));
+        s.active = Some(active);
+        assert_eq!(class(&s, gauge).as_deref(), Some("Plugin.Gauge"));
+        assert_eq!(class(&s, chart).as_deref(), Some("Managed.Chart"));
+        s.active = None;
+        // Probed in the assembly directory: Gauges.manifest is not in C:\App.
+        let failed = s.create_act_ctx(&spec(r"C:\App"), &mut Trace::default());
+        match failed {
+            Err(o) => assert_eq!(o.hresult(), Some(CANT_GEN_ACTCTX)),
+            Ok(_) => panic!("the dependency is not in C:\\App"),
         }
     }
 }

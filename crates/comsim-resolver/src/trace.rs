@@ -24,15 +24,38 @@ pub struct TraceStep {
     pub inferred: Option<String>,
 }
 
-/// The steps of one request, in order.
+/// A path the outcome takes to be absent although nothing said so: on a machine whose files are
+/// `partial` (an open world), a path nobody declared is unknown, and a conclusion that needs it
+/// absent rests on that assumption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assumption {
+    /// The rule whose step looked for the file.
+    pub rule: Rule,
+    /// The path assumed absent.
+    pub path: String,
+}
+
+/// The steps of one request, in order, and the assumptions its outcome rests on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Trace {
     pub steps: Vec<TraceStep>,
+    /// Paths taken to be absent without anything saying so (open world), in the order met,
+    /// each once. Empty on a machine whose files are `complete`.
+    #[serde(skip)]
+    pub assumptions: Vec<Assumption>,
 }
 
 impl Trace {
     /// Adds a step and returns it for [`TraceStep::at`] and friends.
+    /// Records that the outcome takes `path` to be absent although nothing said so.
+    pub fn assume(&mut self, rule: Rule, path: &impl ToString) {
+        let path = path.to_string();
+        if !self.assumptions.iter().any(|a| a.path == path) {
+            self.assumptions.push(Assumption { rule, path });
+        }
+    }
+
     pub fn push(&mut self, rule: Rule, text: impl Into<String>) -> &mut TraceStep {
         self.steps.push(TraceStep {
             rule,
@@ -46,6 +69,9 @@ impl Trace {
 
     pub fn extend(&mut self, other: Trace) {
         self.steps.extend(other.steps);
+        for a in other.assumptions {
+            self.assume(a.rule, &a.path);
+        }
     }
 
     /// The rule IDs cited, in order, with repeats.

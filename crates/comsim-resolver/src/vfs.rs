@@ -8,13 +8,24 @@ use serde::Serialize;
 
 use crate::machine::{AssemblyInfo, NativeImage};
 
-/// An absolute Windows path such as `C:\App\Client.exe`. Separators are normalised to `\`, `.`
-/// and empty components are dropped; `..` is resolved. Comparison ignores case.
+/// An absolute Windows path such as `C:\App\Client.exe`, or a path on a network share
+/// (`\\server\share\lib\x.dll`, a UNC path). Separators are normalised to `\`, `.` and empty
+/// components are dropped; `..` is resolved (never above the drive or the share). Comparison
+/// ignores case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WinPath {
-    /// Drive letter (upper-case) and components as written.
-    drive: char,
+    root: Root,
+    /// The components below the root, as written.
     components: Vec<String>,
+}
+
+/// Where a path starts: a drive, or a share of a server.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Root {
+    /// A drive letter, upper-case.
+    Drive(char),
+    /// `\\server\share`, as written.
+    Share { server: String, share: String },
 }
 
 /// Why a string is not an absolute Windows path.
@@ -32,16 +43,40 @@ impl std::error::Error for PathError {}
 /// Characters Windows forbids in file names (besides the separators and control characters).
 const FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
 
+/// Whether `s` starts with two separators (`\\` or `//`): a UNC path.
+fn is_unc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && matches!(b[0], b'\\' | b'/') && matches!(b[1], b'\\' | b'/')
+}
+
+/// One component of a path, checked and with trailing dots and spaces dropped as Windows drops
+/// them.
+fn component(s: &str, p: &str) -> Result<String, PathError> {
+    if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
+        return Err(PathError(format!(
+            "`{s}`: the character {c:?} is not allowed in a Windows file name"
+        )));
+    }
+    let trimmed = p.trim_end_matches(['.', ' ']);
+    if trimmed.is_empty() {
+        return Err(PathError(format!("`{s}`: `{p}` is not a file name")));
+    }
+    Ok(trimmed.to_owned())
+}
+
 impl WinPath {
-    /// Parses `X:\a\b` (or with `/`).
+    /// Parses `X:\a\b` (or with `/`), or a UNC path `\\server\share\a\b`.
     pub fn parse(s: &str) -> Result<WinPath, PathError> {
+        if is_unc(s) {
+            return WinPath::parse_unc(s);
+        }
         let mut chars = s.chars();
         let drive = chars.next().filter(char::is_ascii_alphabetic);
         let colon = chars.next();
         let sep = chars.next();
         let (Some(drive), Some(':')) = (drive, colon) else {
             return Err(PathError(format!(
-                "`{s}` is not an absolute Windows path (expected a drive letter, as in `C:\\App\\Client.exe`)"
+                "`{s}` is not an absolute Windows path (expected a drive letter, as in `C:\\App\\Client.exe`, or a share, `\\\\server\\share\\…`)"
             )));
         };
         if !matches!(sep, None | Some('\\') | Some('/')) {
@@ -49,39 +84,63 @@ impl WinPath {
                 "`{s}` is drive-relative; write `{drive}:\\…`"
             )));
         }
+        let root = Root::Drive(drive.to_ascii_uppercase());
+        WinPath::below(s, root, &s[2..])
+    }
+
+    /// `\\server\share\…`: a server and a share name, then the path on the share.
+    fn parse_unc(s: &str) -> Result<WinPath, PathError> {
+        let mut parts = s[2..].splitn(3, ['\\', '/']);
+        let server = parts.next().unwrap_or("");
+        let share = parts.next().unwrap_or("");
+        let rest = parts.next().unwrap_or("");
+        if server.is_empty() || share.is_empty() || matches!(server, "." | "?") {
+            return Err(PathError(format!(
+                "`{s}` is not a path on a share (expected `\\\\server\\share\\…`)"
+            )));
+        }
+        let root = Root::Share {
+            server: component(s, server)?,
+            share: component(s, share)?,
+        };
+        WinPath::below(s, root, rest)
+    }
+
+    fn below(s: &str, root: Root, rest: &str) -> Result<WinPath, PathError> {
         let mut components: Vec<String> = Vec::new();
-        for part in s[2..].split(['\\', '/']) {
+        for part in rest.split(['\\', '/']) {
             match part {
                 "" | "." => {}
                 ".." => {
                     components.pop();
                 }
-                p => {
-                    if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
-                        return Err(PathError(format!(
-                            "`{s}`: the character {c:?} is not allowed in a Windows file name"
-                        )));
-                    }
-                    // Windows drops trailing dots and spaces from a name.
-                    let trimmed = p.trim_end_matches(['.', ' ']);
-                    if trimmed.is_empty() {
-                        return Err(PathError(format!("`{s}`: `{p}` is not a file name")));
-                    }
-                    components.push(trimmed.to_owned());
-                }
+                p => components.push(component(s, p)?),
             }
         }
-        Ok(WinPath {
-            drive: drive.to_ascii_uppercase(),
-            components,
-        })
+        Ok(WinPath { root, components })
+    }
+
+    /// Whether the path is on a network share (a UNC path): the CLR puts what it loads from
+    /// there in the Intranet zone (BIND-4).
+    pub fn is_on_share(&self) -> bool {
+        matches!(self.root, Root::Share { .. })
     }
 
     /// The key the file system compares: upper-cased.
     fn key(&self) -> String {
         let mut k = String::new();
-        k.push(self.drive);
-        k.push(':');
+        match &self.root {
+            Root::Drive(d) => {
+                k.push(*d);
+                k.push(':');
+            }
+            Root::Share { server, share } => {
+                k.push_str("\\\\");
+                k.extend(server.chars().flat_map(char::to_uppercase));
+                k.push('\\');
+                k.extend(share.chars().flat_map(char::to_uppercase));
+            }
+        }
         for c in &self.components {
             k.push('\\');
             k.extend(c.chars().flat_map(char::to_uppercase));
@@ -104,26 +163,26 @@ impl WinPath {
     }
 
     /// `GetFullPathName` of `s` in a process whose current directory is `cwd`: an absolute path
-    /// as it is, `\x` on the current drive's root, `D:x` in the current directory when that is on
-    /// D: (else in D:'s root: per-drive directories are not modelled), anything else under `cwd`.
-    /// `None` for a UNC path or a name Windows refuses.
+    /// (or a UNC path) as it is, `\x` on the current drive's root, `D:x` in the current directory
+    /// when that is on D: (else in D:'s root: per-drive directories are not modelled), anything
+    /// else under `cwd`. `None` for a name Windows refuses.
     pub fn full_path(cwd: &WinPath, s: &str) -> Option<WinPath> {
         let b = s.as_bytes();
-        if b.len() >= 2 && (b[0] == b'\\' || b[0] == b'/') && (b[1] == b'\\' || b[1] == b'/') {
-            return None;
-        }
         if let Ok(p) = WinPath::parse(s) {
             return Some(p);
+        }
+        if is_unc(s) {
+            return None;
         }
         let (base, rest) = if b.first().is_some_and(|c| *c == b'\\' || *c == b'/') {
             (cwd.drive_root(), s)
         } else if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
             let drive = b[0].to_ascii_uppercase() as char;
-            let base = if drive == cwd.drive {
+            let base = if cwd.root == Root::Drive(drive) {
                 cwd.clone()
             } else {
                 WinPath {
-                    drive,
+                    root: Root::Drive(drive),
                     components: Vec::new(),
                 }
             };
@@ -134,10 +193,11 @@ impl WinPath {
         WinPath::parse(&format!("{}\\{rest}", base)).ok()
     }
 
-    /// The root of this path's drive (`D:\` for `D:\Windows`).
+    /// The root of this path's drive (`D:\` for `D:\Windows`), or its share
+    /// (`\\server\share`).
     pub fn drive_root(&self) -> WinPath {
         WinPath {
-            drive: self.drive,
+            root: self.root.clone(),
             components: Vec::new(),
         }
     }
@@ -178,7 +238,18 @@ impl WinPath {
 
     /// Whether `self` is `dir` or inside it.
     pub fn starts_with(&self, dir: &WinPath) -> bool {
-        self.drive == dir.drive
+        let same_root = match (&self.root, &dir.root) {
+            (Root::Drive(a), Root::Drive(b)) => a == b,
+            (
+                Root::Share { server, share },
+                Root::Share {
+                    server: s2,
+                    share: h2,
+                },
+            ) => server.eq_ignore_ascii_case(s2) && share.to_uppercase() == h2.to_uppercase(),
+            _ => false,
+        };
+        same_root
             && self.components.len() >= dir.components.len()
             && self
                 .components
@@ -187,9 +258,13 @@ impl WinPath {
                 .all(|(a, b)| a.to_uppercase() == b.to_uppercase())
     }
 
-    /// `file:///C:/App/Foo.dll`, as regasm writes a CodeBase.
+    /// `file:///C:/App/Foo.dll`, as regasm writes a CodeBase; `file://server/share/Foo.dll` for
+    /// a file on a share (`Assembly.CodeBase`'s form).
     pub fn to_file_url(&self) -> String {
-        let mut s = format!("file:///{}:", self.drive);
+        let mut s = match &self.root {
+            Root::Drive(d) => format!("file:///{d}:"),
+            Root::Share { server, share } => format!("file://{server}/{share}"),
+        };
         for c in &self.components {
             s.push('/');
             s.push_str(c);
@@ -197,16 +272,34 @@ impl WinPath {
         s
     }
 
-    /// Parses a `file:` URL (`file:///C:/x/y.dll`, `file://C:/…`, `file:C:\…`) back to a path;
-    /// `%20`-style escapes are decoded.
+    /// Parses a `file:` URL back to a path: `file:///C:/x/y.dll`, `file://C:/…`, `file:C:\…`;
+    /// a host names a share, `file://server/share/x.dll`, as do the forms with four or five
+    /// slashes (`file:////server/share/…`, `file://///server/share/…`) and `file:\\server\…`.
+    /// `%20`-style escapes are decoded. `file://localhost/C:/…` is the local path.
     pub fn from_file_url(url: &str) -> Option<WinPath> {
         let lower = url.get(..5)?.to_ascii_lowercase();
         if lower != "file:" {
             return None;
         }
-        let rest = url[5..].trim_start_matches('/');
-        let decoded = percent_decode(rest)?;
-        WinPath::parse(&decoded).ok()
+        let decoded = percent_decode(&url[5..])?;
+        let slashes = decoded.len() - decoded.trim_start_matches(['/', '\\']).len();
+        let rest = decoded.trim_start_matches(['/', '\\']);
+        if let Ok(p) = WinPath::parse(rest)
+            && !p.is_on_share()
+        {
+            return Some(p);
+        }
+        let local = rest
+            .get(..10)
+            .is_some_and(|h| h.eq_ignore_ascii_case("localhost/"));
+        if slashes == 2 && local {
+            return WinPath::parse(&rest[10..]).ok();
+        }
+        // `//host/share`, `////host/share`, `/////host/share`: a share of `host`.
+        if matches!(slashes, 2 | 4 | 5) {
+            return WinPath::parse(&format!("\\\\{rest}")).ok();
+        }
+        None
     }
 }
 
@@ -229,9 +322,14 @@ fn percent_decode(s: &str) -> Option<String> {
 
 impl fmt::Display for WinPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:", self.drive)?;
-        if self.components.is_empty() {
-            return f.write_str("\\");
+        match &self.root {
+            Root::Drive(d) => {
+                write!(f, "{d}:")?;
+                if self.components.is_empty() {
+                    return f.write_str("\\");
+                }
+            }
+            Root::Share { server, share } => write!(f, "\\\\{server}\\{share}")?,
         }
         for c in &self.components {
             write!(f, "\\{c}")?;
@@ -288,9 +386,22 @@ impl VFile {
 }
 
 /// The file system: files by case-insensitive path. Directories exist implicitly.
+///
+/// Three layers answer a lookup, in order: the files the scenario (or a tool) put there; the
+/// paths the scenario declared absent; and the standard files every Windows has (mscoree.dll,
+/// dllhost.exe in System32 and SysWOW64, [`crate::machine::Machine::install_system_files`]),
+/// which an explicit file replaces and an absent declaration removes.
 #[derive(Debug, Clone, Default)]
 pub struct Vfs {
     files: BTreeMap<String, VFile>,
+    /// Paths declared absent, with where they were declared.
+    absent: BTreeMap<String, (WinPath, String)>,
+    /// The standard system files.
+    standard: BTreeMap<String, VFile>,
+    /// `None`: the files are complete (a closed world: what is not declared does not exist).
+    /// `Some(dirs)`: they are partial (an open world): a path nobody declared is unknown unless
+    /// it is under one of these directories, which are declared complete.
+    partial: Option<Vec<WinPath>>,
 }
 
 impl Vfs {
@@ -312,22 +423,116 @@ impl Vfs {
     /// Writes a file, replacing one at the same path (a tool's output, such as regasm's
     /// `/regfile`).
     pub fn write(&mut self, file: VFile) {
-        self.files.insert(file.path.key(), file);
+        let key = file.path.key();
+        self.absent.remove(&key);
+        self.files.insert(key, file);
+    }
+
+    /// Declares that no file is at `path` (a standard system file the machine lacks). A file
+    /// already there is an error (its origin is returned).
+    pub fn declare_absent(&mut self, path: WinPath, origin: String) -> Result<(), String> {
+        let key = path.key();
+        if let Some(existing) = self.files.get(&key) {
+            return Err(existing.origin.clone());
+        }
+        self.absent.insert(key, (path, origin));
+        Ok(())
+    }
+
+    /// Replaces the standard system files.
+    pub fn set_standard(&mut self, files: Vec<VFile>) {
+        self.standard = files.into_iter().map(|f| (f.path.key(), f)).collect();
     }
 
     pub fn get(&self, path: &WinPath) -> Option<&VFile> {
-        self.files.get(&path.key())
+        let key = path.key();
+        if let Some(f) = self.files.get(&key) {
+            return Some(f);
+        }
+        if self.absent.contains_key(&key) {
+            return None;
+        }
+        self.standard.get(&key)
     }
 
     pub fn exists(&self, path: &WinPath) -> bool {
-        self.files.contains_key(&path.key())
+        self.get(path).is_some()
     }
 
-    /// Every file, in path order.
+    /// Whether `path` is a standard system file the scenario left as it is (neither replaced
+    /// nor declared absent).
+    pub fn is_standard(&self, path: &WinPath) -> bool {
+        let key = path.key();
+        !self.files.contains_key(&key)
+            && !self.absent.contains_key(&key)
+            && self.standard.contains_key(&key)
+    }
+
+    /// Where `path` was declared absent, if it was.
+    pub fn absent_origin(&self, path: &WinPath) -> Option<&str> {
+        self.absent.get(&path.key()).map(|(_, o)| o.as_str())
+    }
+
+    /// Makes the files partial (an open world): a path nobody declared is unknown, except under
+    /// `complete_dirs`, whose files are all declared.
+    pub fn set_partial(&mut self, complete_dirs: Vec<WinPath>) {
+        self.partial = Some(complete_dirs);
+    }
+
+    /// Whether the files are partial (an open world).
+    pub fn is_partial(&self) -> bool {
+        self.partial.is_some()
+    }
+
+    /// Whether nothing says if a file is at `path`: the files are partial, no file is declared
+    /// there (nor a standard one), the path is not declared absent and is not under a directory
+    /// declared complete.
+    pub fn is_unknown(&self, path: &WinPath) -> bool {
+        let Some(complete) = &self.partial else {
+            return false;
+        };
+        self.get(path).is_none()
+            && self.absent_origin(path).is_none()
+            && !complete.iter().any(|d| path.starts_with(d))
+    }
+
+    /// What a search that found no file at any of `looked` reports as found: `nothing`, or,
+    /// when some of the paths are unknown ([`Self::is_unknown`]), that they were not provided;
+    /// each unknown path becomes an assumption of the outcome.
+    pub(crate) fn nothing_found(
+        &self,
+        rule: crate::trace::Rule,
+        looked: &[WinPath],
+        trace: &mut crate::trace::Trace,
+    ) -> String {
+        let unknown: Vec<&WinPath> = looked.iter().filter(|p| self.is_unknown(p)).collect();
+        for p in &unknown {
+            trace.assume(rule, p);
+        }
+        match (unknown.len(), looked.len()) {
+            (0, _) => "nothing".to_owned(),
+            (1, 1) => NOT_PROVIDED.to_owned(),
+            (n, m) if n == m => format!(
+                "nothing: none of the {m} paths is provided (nothing says whether they exist)"
+            ),
+            (1, m) => format!(
+                "nothing: 1 of the {m} paths is not provided (nothing says whether it exists)"
+            ),
+            (n, m) => format!(
+                "nothing: {n} of the {m} paths are not provided (nothing says whether they exist)"
+            ),
+        }
+    }
+
+    /// Every file the scenario or a tool put on the machine, in path order (not the standard
+    /// system files).
     pub fn files(&self) -> impl Iterator<Item = &VFile> {
         self.files.values()
     }
 }
+
+/// What a trace says of a path nobody declared on a machine whose files are partial.
+pub const NOT_PROVIDED: &str = "not provided (nothing says whether it exists)";
 
 /// A directory of the [`Vfs`] seen as an application directory by the activation-context builder
 /// (SXS-2).
@@ -405,5 +610,87 @@ mod tests {
             Some(p)
         );
         assert_eq!(WinPath::from_file_url("http://x/y.dll"), None);
+    }
+
+    /// BIND-4: a path on a share (`\\\\server\\share\\…`) is a path of the machine; its
+    /// `file:` URL has the server as host, and the other spellings of that URL read back to it.
+    #[test]
+    fn bind4_unc_paths_and_their_file_urls() {
+        let p = WinPath::parse(r"\\FileSrv\Tools\lib\..\Contoso.Gauges.dll").unwrap();
+        assert!(p.is_on_share());
+        assert_eq!(p.to_string(), r"\\FileSrv\Tools\Contoso.Gauges.dll");
+        assert_eq!(p.to_file_url(), "file://FileSrv/Tools/Contoso.Gauges.dll");
+        for url in [
+            "file://filesrv/tools/Contoso.Gauges.dll",
+            "file:////FileSrv/Tools/Contoso.Gauges.dll",
+            "file://///FileSrv/Tools/Contoso.Gauges.dll",
+            r"file:\\FileSrv\Tools\Contoso.Gauges.dll",
+        ] {
+            let back = WinPath::from_file_url(url).expect(url);
+            assert_eq!(back.key(), p.key(), "{url}");
+        }
+        // `..` does not climb above the share; a share needs a server and a name.
+        let q = WinPath::parse(r"//FileSrv/Tools/../../x.dll").unwrap();
+        assert_eq!(q.to_string(), r"\\FileSrv\Tools\x.dll");
+        assert!(WinPath::parse(r"\\FileSrv").is_err());
+        assert!(WinPath::parse(r"\\\\Tools").is_err());
+        // Three slashes and no drive is no path; localhost is the local machine.
+        assert_eq!(WinPath::from_file_url("file:///FileSrv/Tools/x.dll"), None);
+        assert_eq!(
+            WinPath::from_file_url("file://localhost/C:/Tools/x.dll").map(|p| p.to_string()),
+            Some(r"C:\Tools\x.dll".to_owned())
+        );
+        let c = WinPath::parse(r"C:\Tools\x.dll").unwrap();
+        assert!(!c.is_on_share());
+        assert!(!p.starts_with(&c.drive_root()));
+        assert!(p.starts_with(&WinPath::parse(r"\\filesrv\TOOLS").unwrap()));
+    }
+
+    /// BIND-3, COM-3 (open world): on a machine whose files are partial, a path nobody declared
+    /// is unknown and becomes an assumption of the outcome; a path under a directory declared
+    /// complete, a path declared absent and a standard system file are known. With complete
+    /// files (the default) nothing is unknown.
+    #[test]
+    fn open_world_paths_nobody_declared_are_unknown_and_become_assumptions() {
+        use crate::trace::{Rule, Trace};
+        let path = |s: &str| WinPath::parse(s).unwrap();
+        let mut m = crate::machine::Machine::new(crate::machine::Bitness::B64);
+        let undeclared = path(r"C:\Lib\x.dll");
+        let under_app = path(r"C:\App\sub\x.dll");
+        let absent = path(r"C:\Other\y.dll");
+        let mscoree = path(r"C:\Windows\System32\mscoree.dll");
+        m.fs.declare_absent(absent.clone(), "test".into()).unwrap();
+        let all = [
+            undeclared.clone(),
+            under_app.clone(),
+            absent.clone(),
+            mscoree.clone(),
+        ];
+        assert!(all.iter().all(|p| !m.fs.is_unknown(p)), "closed world");
+        let mut t = Trace::default();
+        assert_eq!(
+            m.fs.nothing_found(Rule::Bind3, &all[..3], &mut t),
+            "nothing"
+        );
+        assert!(t.assumptions.is_empty());
+
+        m.fs.set_partial(vec![path(r"C:\App")]);
+        assert!(m.fs.is_unknown(&undeclared));
+        assert!(!m.fs.is_unknown(&under_app));
+        assert!(!m.fs.is_unknown(&absent));
+        assert!(!m.fs.is_unknown(&mscoree));
+        let mut t = Trace::default();
+        assert_eq!(
+            m.fs.nothing_found(Rule::Bind3, std::slice::from_ref(&undeclared), &mut t),
+            NOT_PROVIDED
+        );
+        assert_eq!(
+            m.fs.nothing_found(Rule::Bind3, &all[..3], &mut t),
+            "nothing: 1 of the 3 paths is not provided (nothing says whether it exists)"
+        );
+        // One assumption per path, with the rule that looked first.
+        assert_eq!(t.assumptions.len(), 1);
+        assert_eq!(t.assumptions[0].rule, Rule::Bind3);
+        assert_eq!(t.assumptions[0].path, undeclared.to_string());
     }
 }

@@ -3,7 +3,8 @@
 
 use serde::{Serialize, Serializer};
 
-/// What a `[[step]]` does: one of five requests (REQ-1..REQ-5) or one of four machine steps.
+/// What a `[[step]]` does: one of six requests (REQ-1..REQ-5, and mscoree's DllGetClassObject
+/// called directly) or one of the machine steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StepAction {
     /// `get_type_from_clsid`: `Type.GetTypeFromCLSID` (REQ-1).
@@ -16,6 +17,9 @@ pub enum StepAction {
     CoCreateInstance,
     /// `load_record`: a record's type from its GUID (REQ-5).
     LoadRecord,
+    /// `dll_get_class_object`: mscoree.dll's `DllGetClassObject`, called by the client (REQ-4,
+    /// SHIM-5).
+    DllGetClassObject,
     /// `regasm`: RegAsm.exe runs (ASM).
     Regasm,
     /// `import`: `reg import` of a `.reg` file.
@@ -30,12 +34,13 @@ pub enum StepAction {
 
 impl StepAction {
     /// Every action, requests first, in the order the scenario schema lists them.
-    pub const ALL: [StepAction; 10] = [
+    pub const ALL: [StepAction; 11] = [
         StepAction::GetTypeFromClsid,
         StepAction::CreateInstance,
         StepAction::GetTypeFromProgid,
         StepAction::CoCreateInstance,
         StepAction::LoadRecord,
+        StepAction::DllGetClassObject,
         StepAction::Regasm,
         StepAction::Import,
         StepAction::Delete,
@@ -52,6 +57,7 @@ impl StepAction {
             StepAction::GetTypeFromProgid => "get_type_from_progid",
             StepAction::CoCreateInstance => "co_create_instance",
             StepAction::LoadRecord => "load_record",
+            StepAction::DllGetClassObject => "dll_get_class_object",
             StepAction::Regasm => "regasm",
             StepAction::Import => "import",
             StepAction::Delete => "delete",
@@ -75,6 +81,7 @@ impl StepAction {
                 | StepAction::GetTypeFromProgid
                 | StepAction::CoCreateInstance
                 | StepAction::LoadRecord
+                | StepAction::DllGetClassObject
         )
     }
 
@@ -106,6 +113,6 @@ mod tests {
             assert_eq!(StepAction::from_keyword(a.keyword()), Some(a));
         }
         assert_eq!(StepAction::from_keyword("create"), None);
-        assert_eq!(StepAction::requests().count(), 5);
+        assert_eq!(StepAction::requests().count(), 6);
     }
 }

@@ -16,7 +16,9 @@ use comsim_resolver::machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, PrimaryInterop, ProcessorArchitecture, Readers,
     RuntimeVersion, TypeInfo, TypeKind,
 };
-use comsim_resolver::process::{Apartment, ClassRef, ClientKind, ClsCtx, Process, Request};
+use comsim_resolver::process::{
+    Apartment, ClassRef, ClientKind, ClsCtx, ExplicitContext, MainSta, Process, Request, Threads,
+};
 use comsim_resolver::vfs::{FileKind, VFile, WinPath};
 use comsim_resolver::{SWITCHES, Switches};
 use serde::Deserialize;
@@ -27,7 +29,7 @@ use crate::expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
 use crate::files::{FileError, Loaded, ScenarioDir};
 use crate::machine_step::{ImportSource, MachineStep};
 use crate::raw::{
-    Entries, ExpectTable, Node, OneOrMany, RawAssembly, RawFile, RawMachine, RawNative,
+    Entries, ExpectTable, Node, OneOrMany, RawActCtx, RawAssembly, RawFile, RawMachine, RawNative,
     RawPrimaryInterop, RawProcess, RawRegistry, RawScenario, RawStep, Scalar, Text,
 };
 use crate::{Action, Expectation, Scenario, Step, StepAction};
@@ -270,6 +272,8 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
     let mut m = Machine::new(os);
     if let Some(vars) = &raw.environment {
         environment(ctx, &mut m, vars)?;
+        // The standard system files follow the Windows directory.
+        m.install_system_files();
     }
     match &raw.clrs {
         None => {
@@ -331,6 +335,22 @@ fn machine(ctx: &Ctx<'_>, raw: RawMachine) -> Result<Machine, Diagnostic> {
                     format!("`{path}` is already a file of the machine"),
                 )
                 .with_note(format!("declared first by {first}")));
+        }
+    }
+    files_world(ctx, &mut m, &raw)?;
+    for t in &raw.absent {
+        let path = win_path(ctx, t)?;
+        let span = t.span();
+        if let Err(first) =
+            m.fs.declare_absent(path.clone(), origin(ctx, &span, "[machine] absent"))
+        {
+            return Err(ctx
+                .err_at(
+                    codes::SCENARIO_DUPLICATE_FILE,
+                    t,
+                    format!("`{path}` is declared absent, but it is a file of the machine"),
+                )
+                .with_note(format!("declared by {first}")));
         }
     }
     Ok(m)
@@ -404,7 +424,7 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
             drive = Some((d, value));
             continue;
         }
-        let path = win_path(ctx, value)?;
+        let path = local_folder(ctx, value, known)?;
         match known {
             "SystemRoot" | "windir" => {
                 if let Some((w, _)) = &windows
@@ -449,6 +469,51 @@ fn environment(ctx: &Ctx<'_>, m: &mut Machine, vars: &Entries<Text>) -> Result<(
     }
 }
 
+/// `[machine] files` and `complete_dirs`: whether a path nobody declared does not exist
+/// (`complete`, the default) or is unknown (`partial`), and the directories a partial machine
+/// declares complete.
+fn files_world(ctx: &Ctx<'_>, m: &mut Machine, raw: &RawMachine) -> Result<(), Diagnostic> {
+    let partial = match &raw.files {
+        None => false,
+        Some(t) => one_of(ctx, t, "files", &[("complete", false), ("partial", true)])?,
+    };
+    let Some(dirs) = &raw.complete_dirs else {
+        if partial {
+            m.fs.set_partial(Vec::new());
+        }
+        return Ok(());
+    };
+    if !partial {
+        let at = dirs.first().map_or(0..0, |t| t.span());
+        return Err(ctx.err(
+            codes::SCENARIO_FIELD,
+            &at,
+            "`complete_dirs` goes with `files = \"partial\"`: with complete files (the default) every directory is complete",
+        ));
+    }
+    let mut complete = Vec::new();
+    for t in dirs {
+        complete.push(
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?,
+        );
+    }
+    m.fs.set_partial(complete);
+    Ok(())
+}
+
+/// A folder of `[machine.environment]`: an absolute path on a local drive, not on a share.
+fn local_folder(ctx: &Ctx<'_>, value: &Text, known: &str) -> Result<WinPath, Diagnostic> {
+    let path = win_path(ctx, value)?;
+    if path.is_on_share() {
+        return Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            value,
+            format!("`{known}` is a folder of a local drive, not a network share (`{path}`)"),
+        ));
+    }
+    Ok(path)
+}
+
 fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {
     format!("{} ({what})", ctx.location(span))
 }
@@ -458,12 +523,24 @@ fn origin(ctx: &Ctx<'_>, span: &Range<usize>, what: &str) -> String {
 fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Result<(), Diagnostic> {
     let (name, name_span, view, as_user) = match entry.get_ref() {
         RawRegistry::File(f) => (f.as_str(), entry.span(), None, None),
-        RawRegistry::Table(t) => (
-            t.file.get_ref().as_str(),
-            t.file.span(),
-            t.view.as_ref(),
-            t.as_user.as_ref(),
-        ),
+        RawRegistry::Table(t) => match (&t.file, &t.hive) {
+            (Some(file), None) if t.mount.is_none() => (
+                file.get_ref().as_str(),
+                file.span(),
+                t.view.as_ref(),
+                t.as_user.as_ref(),
+            ),
+            (None, Some(hive)) if t.view.is_none() && t.as_user.is_none() => {
+                return read_hive(ctx, m, hive, t.mount.as_ref());
+            }
+            _ => {
+                return Err(ctx.err(
+                    codes::SCENARIO_FIELD,
+                    &entry.span(),
+                    "a `machine.registry` table takes either `file` (a .reg file, with `view` and `as`) or `hive` (a hive file, with `mount`)",
+                ));
+            }
+        },
     };
     let view = reg_view(ctx, view, m.os)?;
     let admin = reg_admin(ctx, as_user)?;
@@ -482,6 +559,35 @@ fn import(ctx: &Ctx<'_>, m: &mut Machine, entry: &Spanned<RawRegistry>) -> Resul
         ))
     })?;
     crate::machine_step::import_trace(&mut m.setup, &file.display, view, admin, &report);
+    Ok(())
+}
+
+/// A `machine.registry` entry `{ hive = "…", mount = "…" }`: a registry hive file read at its
+/// mount point (guessed from the file name without `mount`). The hive is the machine's stored
+/// registry, so no view or rights apply: its keys land where the file holds them.
+fn read_hive(
+    ctx: &Ctx<'_>,
+    m: &mut Machine,
+    hive: &Text,
+    mount: Option<&Text>,
+) -> Result<(), Diagnostic> {
+    let file = ctx.read(hive)?;
+    let given = mount.map(|t| t.get_ref().as_str());
+    let span = mount.map_or_else(|| hive.span(), Spanned::span);
+    let (path, _) = comsim_hive::resolve_mount(hive.get_ref(), given).map_err(|d| {
+        let mut e = ctx.err(codes::SCENARIO_VALUE, &span, d.message);
+        e.notes = d.notes;
+        e
+    })?;
+    // A hive has no lines: the error (which names the file and the byte offset) is placed at
+    // the entry that reads it.
+    comsim_hive::load_bytes(&mut m.registry, &file.display, &file.bytes, &path, &[]).map_err(
+        |d| {
+            let mut e = ctx.err(d.code, &hive.span(), d.message);
+            e.notes = d.notes;
+            e
+        },
+    )?;
     Ok(())
 }
 
@@ -999,6 +1105,7 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
             WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?
         }
     };
+    let threads = threads(ctx, r, apartment)?;
     Ok(Process {
         client: kind,
         bitness,
@@ -1007,7 +1114,60 @@ fn process(ctx: &Ctx<'_>, raw: Spanned<RawProcess>, m: &Machine) -> Result<Proce
         exe,
         cwd,
         preloads_clr,
+        threads,
     })
+}
+
+/// `main_sta` and `mta_exists`: what the process's other threads made before the steps (COM-5).
+/// A calling thread in an STA means the process has one, and one in the MTA that it has an MTA.
+fn threads(ctx: &Ctx<'_>, r: &RawProcess, apartment: Apartment) -> Result<Threads, Diagnostic> {
+    let main_sta = match &r.main_sta {
+        None => MainSta::Caller,
+        Some(t) => one_of(
+            ctx,
+            t,
+            "main_sta",
+            &[
+                ("caller", MainSta::Caller),
+                ("other-thread", MainSta::OtherThread),
+                ("none", MainSta::None),
+            ],
+        )?,
+    };
+    if let Some(t) = &r.main_sta
+        && main_sta == MainSta::None
+        && sta_thread(apartment)
+    {
+        return Err(ctx.err_at(
+            codes::SCENARIO_VALUE,
+            t,
+            format!("`main_sta = \"none\"` says no thread is in an STA, but the calling thread is ({apartment})"),
+        ));
+    }
+    let mta_exists = match &r.mta_exists {
+        None => false,
+        Some(b) => {
+            if !*b.get_ref() && !sta_thread(apartment) {
+                return Err(ctx.err_at(
+                    codes::SCENARIO_VALUE,
+                    b,
+                    format!(
+                        "`mta_exists = false`, but the calling thread is in the MTA ({apartment})"
+                    ),
+                ));
+            }
+            *b.get_ref()
+        }
+    };
+    Ok(Threads {
+        main_sta,
+        mta_exists,
+    })
+}
+
+/// Whether a thread of this apartment is in an STA (itself, or entered the NA from one).
+fn sta_thread(apartment: Apartment) -> bool {
+    matches!(apartment, Apartment::Sta | Apartment::NaOnSta)
 }
 
 /// Whether the program is managed or native (and the bitness its image fixes, if any), checked
@@ -1187,7 +1347,9 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
         CoCreateInstance, Delete, GetTypeFromProgid, Import, Regasm, Show, SxsLookup,
     };
     let requests: Vec<StepAction> = StepAction::requests().collect();
-    let options: [StepOption<'_>; 11] = [
+    let requests_and_lookup: Vec<StepAction> =
+        requests.iter().copied().chain([SxsLookup]).collect();
+    let options: [StepOption<'_>; 12] = [
         (
             "throw_on_error",
             r.throw_on_error.as_ref().map(Spanned::span),
@@ -1207,6 +1369,11 @@ fn step_options(ctx: &Ctx<'_>, action: StepAction, r: &RawStep) -> Result<(), Di
             "apartment",
             r.apartment.as_ref().map(Spanned::span),
             &requests,
+        ),
+        (
+            "actctx",
+            r.actctx.as_ref().map(Spanned::span),
+            &requests_and_lookup,
         ),
         ("bitness", r.bitness.as_ref().map(Spanned::span), &[Regasm]),
         ("clr", r.clr.as_ref().map(Spanned::span), &[Regasm]),
@@ -1306,7 +1473,19 @@ fn request_step(
     })?;
     let apartment = match &r.apartment {
         None => None,
-        Some(a) => Some(apartment(ctx, a)?),
+        Some(a) => {
+            let apt = apartment(ctx, a)?;
+            if process.threads.main_sta == MainSta::None && sta_thread(apt) {
+                return Err(ctx
+                    .err_at(
+                        codes::SCENARIO_STEP,
+                        a,
+                        format!("this step's thread is in an STA ({apt}), but `[process] main_sta = \"none\"` says no thread is"),
+                    )
+                    .with_note("the first thread to enter an STA is the main STA: leave `main_sta` out, or make this step's thread `mta` or `na-on-mta`"));
+            }
+            Some(apt)
+        }
     };
     if let (Some(t), false) = (&r.expect_real, process.client == ClientKind::Managed) {
         // SHIM-2, SHIM-4: only a managed client's runtime is chosen from its exe and `.config`;
@@ -1332,8 +1511,32 @@ fn request_step(
     }
     Ok(Step {
         name,
-        action: Action::Request { request, apartment },
+        action: Action::Request {
+            request,
+            apartment,
+            actctx: match &r.actctx {
+                None => None,
+                Some(a) => Some(explicit_context(ctx, a.get_ref())?),
+            },
+        },
         expect: expect.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+/// A step's `actctx`: the manifest CreateActCtx reads and the directory its dependencies are
+/// probed in, by default the manifest's (SXS-1, SXS-2). Whether the files exist is the step's
+/// outcome, not a scenario error.
+fn explicit_context(ctx: &Ctx<'_>, raw: &RawActCtx) -> Result<ExplicitContext, Diagnostic> {
+    let manifest = win_path(ctx, &raw.manifest)?;
+    let assembly_directory = match &raw.assembly_directory {
+        None => manifest.parent(),
+        Some(t) => {
+            WinPath::parse(t.get_ref()).map_err(|e| ctx.err_at(codes::SCENARIO_WINPATH, t, e.0))?
+        }
+    };
+    Ok(ExplicitContext {
+        manifest,
+        assembly_directory,
     })
 }
 
@@ -1372,6 +1575,9 @@ fn request(
             };
             Request::CoCreateInstance { target, clsctx }
         }
+        StepAction::DllGetClassObject => Request::DllGetClassObject {
+            clsid: guid(ctx, arg)?,
+        },
         _ => Request::LoadRecord {
             guid: guid(ctx, arg)?,
         },
@@ -1496,6 +1702,10 @@ fn machine_step(
             Ok(MachineStep::SxsLookup {
                 guid: guid(ctx, t)?,
                 find,
+                actctx: match &r.actctx {
+                    None => None,
+                    Some(a) => Some(explicit_context(ctx, a.get_ref())?),
+                },
             })
         }
         _ => {

@@ -24,7 +24,9 @@ mod replay;
 use std::path::{Path, PathBuf};
 
 use comsim_diag::{Diagnostic, LineIndex, Location};
-use comsim_resolver::{Apartment, ClientKind, Machine, Process, Request, Switches};
+use comsim_resolver::{
+    Apartment, ClientKind, ExplicitContext, Machine, Process, Request, Switches,
+};
 
 pub use action::StepAction;
 pub use expect::{EXPECTATION_FIELDS, FieldType, MACHINE_EXPECTATION_FIELDS};
@@ -71,6 +73,9 @@ pub enum Action {
         request: Request,
         /// The calling thread's apartment for this step, when it is not the process's.
         apartment: Option<Apartment>,
+        /// An activation context the step makes (CreateActCtx) and activates around its request
+        /// (SXS-1).
+        actctx: Option<ExplicitContext>,
     },
     /// The machine changes (regasm, a `.reg` import, a key deleted) or is shown; the same for
     /// every CLR. A client process that runs after a change is a new process.
@@ -87,6 +92,7 @@ impl Action {
                 Request::GetTypeFromProgId { .. } => StepAction::GetTypeFromProgid,
                 Request::CoCreateInstance { .. } => StepAction::CoCreateInstance,
                 Request::LoadRecord { .. } => StepAction::LoadRecord,
+                Request::DllGetClassObject { .. } => StepAction::DllGetClassObject,
             },
             Action::Machine(ms) => ms.action(),
         }
@@ -106,7 +112,7 @@ pub fn check_client(
             codes::SCENARIO_STEP,
             format!("`{action}` is managed code, and the client is native"),
         )
-        .with_note("a native client calls CoCreateInstance: `co_create_instance` (REQ-4)"));
+        .with_note("a native client calls CoCreateInstance: `co_create_instance`, or mscoree's DllGetClassObject: `dll_get_class_object` (REQ-4)"));
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use comsim_regfile::{ImportOptions, ImportReport, Mode};
 use comsim_registry::{
     Access, Change, Hive, KeyId, KeyPath, RegName, Registry, Value, View, Writer,
 };
-use comsim_resolver::{Machine, Rule, Session, Switches, Trace, WinPath};
+use comsim_resolver::{ExplicitContext, Machine, Rule, Session, Switches, Trace, WinPath};
 use serde::{Serialize, Serializer};
 
 use crate::StepAction;
@@ -46,8 +46,13 @@ pub enum MachineStep {
     },
     /// `reg query KEY /s`: the key and everything below it, as a `.reg` export shows them.
     Show { key: KeyPath, view: View },
-    /// `SxsLookupClrGuid(find, guid)` in the client's activation context (SXS-4): its raw answer.
-    SxsLookup { guid: Guid, find: Find },
+    /// `SxsLookupClrGuid(find, guid)` in the client's activation context (SXS-4): its raw answer;
+    /// with `actctx`, while a context made by CreateActCtx is active (SXS-1).
+    SxsLookup {
+        guid: Guid,
+        find: Find,
+        actctx: Option<ExplicitContext>,
+    },
 }
 
 /// `SxsLookupClrGuid`'s answer (`SXS_GUID_INFORMATION_CLR`), as expectations read it.
@@ -115,9 +120,22 @@ impl MachineStep {
             MachineStep::Show { key, view } => {
                 format!("reg query {key} /s ({})", view_name(*view))
             }
-            MachineStep::SxsLookup { guid, find } => format!(
+            MachineStep::SxsLookup {
+                guid,
+                find,
+                actctx: None,
+            } => format!(
                 "SxsLookupClrGuid(SXS_LOOKUP_CLR_GUID_{}, {guid}) in the client's activation context",
                 find.flag_name()
+            ),
+            MachineStep::SxsLookup {
+                guid,
+                find,
+                actctx: Some(a),
+            } => format!(
+                "SxsLookupClrGuid(SXS_LOOKUP_CLR_GUID_{}, {guid}) with {} active, then the client's activation context",
+                find.flag_name(),
+                a.manifest
             ),
         }
     }
@@ -441,24 +459,76 @@ pub fn observe(m: &Machine, step: &MachineStep) -> Option<MachineRun> {
     Some(run)
 }
 
-/// SXS-4: `SxsLookupClrGuid` in the activation context of a client process, its raw answer.
-pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
+/// SXS-4: `SxsLookupClrGuid` in the activation context of a client process, its raw answer;
+/// with `actctx`, a context made by CreateActCtx is searched first (SXS-1).
+pub fn sxs_lookup(
+    session: &mut Session<'_>,
+    guid: Guid,
+    find: Find,
+    actctx: Option<&ExplicitContext>,
+) -> MachineRun {
     let mut run = MachineRun::empty();
-    let Some(ctx) = session.activation_context() else {
-        // No manifest: nothing is active, and the lookup finds nothing (not an error).
-        let why = if session.start_failure().is_some() {
-            run.error = Some("the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned());
-            "the process did not start"
-        } else {
-            "no activation context (no application manifest): not found (ERROR_NOT_FOUND)"
-        };
+    if session.start_failure().is_some() {
+        run.error = Some("the process did not start (its activation context or .config failed): SxsLookupClrGuid cannot run".to_owned());
         run.trace.push(
             Rule::Sxs4,
-            format!("SxsLookupClrGuid({}, {guid}): {why}", find.flag_name()),
+            format!(
+                "SxsLookupClrGuid({}, {guid}): the process did not start",
+                find.flag_name()
+            ),
         );
         return run;
+    }
+    let mut trace = std::mem::take(&mut run.trace);
+    let answer = match actctx {
+        None => raw_lookup(&session.lookup_contexts(), guid, find, &mut trace),
+        Some(spec) => {
+            match session.with_active_context(spec, &mut trace, |s, trace| {
+                raw_lookup(&s.lookup_contexts(), guid, find, trace)
+            }) {
+                Ok(answer) => answer,
+                Err(outcome) => {
+                    run.error = Some(format!(
+                        "CreateActCtx failed: {}",
+                        outcome.field("message").unwrap_or_default()
+                    ));
+                    None
+                }
+            }
+        }
     };
-    let answer = comsim_manifest::lookup::sxs_lookup_clr_guid(ctx, guid, find);
+    run.trace = trace;
+    run.sxs = answer.map(|a| SxsAnswer {
+        flags: a.flags,
+        type_name: a.type_name,
+        assembly: a.assembly_identity,
+        runtime_version: a.runtime_version,
+        source: a.source,
+    });
+    run
+}
+
+/// SXS-4: the raw lookup over the contexts searched, the first that has the GUID answering.
+fn raw_lookup(
+    contexts: &[&comsim_manifest::actctx::ActivationContext],
+    guid: Guid,
+    find: Find,
+    trace: &mut Trace,
+) -> Option<comsim_manifest::lookup::ClrGuidInfo> {
+    if contexts.is_empty() {
+        // No manifest: nothing is active, and the lookup finds nothing (not an error).
+        trace.push(
+            Rule::Sxs4,
+            format!(
+                "SxsLookupClrGuid({}, {guid}): no activation context (no application manifest): not found (ERROR_NOT_FOUND)",
+                find.flag_name()
+            ),
+        );
+        return None;
+    }
+    let answer = contexts
+        .iter()
+        .find_map(|ctx| comsim_manifest::lookup::sxs_lookup_clr_guid(ctx, guid, find));
     let what = match &answer {
         Some(a) => format!(
             "found in {}: dwFlags {} ({}), type {}, assembly {}, runtime {}",
@@ -475,18 +545,11 @@ pub fn sxs_lookup(session: &Session<'_>, guid: Guid, find: Find) -> MachineRun {
         ),
         None => "not found (ERROR_NOT_FOUND)".to_owned(),
     };
-    run.trace.push(
+    trace.push(
         Rule::Sxs4,
         format!("SxsLookupClrGuid({}, {guid}): {what}", find.flag_name()),
     );
-    run.sxs = answer.map(|a| SxsAnswer {
-        flags: a.flags,
-        type_name: a.type_name,
-        assembly: a.assembly_identity,
-        runtime_version: a.runtime_version,
-        source: a.source,
-    });
-    run
+    answer
 }
 
 fn reg_key_physical(m: &Machine, key: &KeyPath, access: &Access) -> Option<String> {

@@ -41,9 +41,19 @@ pub(crate) struct RawMachine {
     pub assembly: Vec<Spanned<RawAssembly>>,
     #[serde(default)]
     pub native: Vec<Spanned<RawNative>>,
+    /// Paths with no file: standard system files the machine lacks (COM-3), or files a
+    /// partial machine states are absent.
+    #[serde(default)]
+    pub absent: Vec<Text>,
+    /// `"complete"` (the default: what is not declared does not exist) or `"partial"` (a path
+    /// nobody declared is unknown).
+    pub files: Option<Text>,
+    /// With `files = "partial"`: directories whose files are all declared.
+    pub complete_dirs: Option<Vec<Text>>,
 }
 
-/// An entry of `machine.registry`: `"file.reg"` or `{ file = "file.reg", view = 32, as = "standard-user" }`.
+/// An entry of `machine.registry`: `"file.reg"`, `{ file = "file.reg", view = 32, as = "standard-user" }`
+/// or a hive file, `{ hive = "SOFTWARE" }` / `{ hive = "x.dat", mount = "HKU\\S-1-5-21-…" }`.
 #[derive(Debug)]
 pub(crate) enum RawRegistry {
     File(String),
@@ -53,7 +63,9 @@ pub(crate) enum RawRegistry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRegistryTable {
-    pub file: Text,
+    pub file: Option<Text>,
+    pub hive: Option<Text>,
+    pub mount: Option<Text>,
     pub view: Option<Spanned<i64>>,
     #[serde(rename = "as")]
     pub as_user: Option<Text>,
@@ -66,7 +78,7 @@ impl<'de> Deserialize<'de> for RawRegistry {
             type Value = RawRegistry;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a .reg file name, or a table `{ file = \"…\", view = 32, as = \"standard-user\" }`",
+                    "a .reg file name, or a table `{ file = \"…\", view = 32, as = \"standard-user\" }` or `{ hive = \"SOFTWARE\", mount = \"…\" }`",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRegistry, E> {
@@ -155,6 +167,16 @@ pub(crate) struct RawProcess {
     pub apartment: Text,
     pub preloads_clr: Option<Spanned<bool>>,
     pub cwd: Option<Text>,
+    pub main_sta: Option<Text>,
+    pub mta_exists: Option<Spanned<bool>>,
+}
+
+/// A step's `actctx = { manifest = '…', assembly_directory = '…' }` (SXS-1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawActCtx {
+    pub manifest: Text,
+    pub assembly_directory: Option<Text>,
 }
 
 /// One `[[step]]`. Every key any step kind may use is here; `build::step` decides which kind the
@@ -170,12 +192,14 @@ pub(crate) struct RawStep {
     pub get_type_from_progid: Option<Text>,
     pub co_create_instance: Option<Text>,
     pub load_record: Option<Text>,
+    pub dll_get_class_object: Option<Text>,
     // Options of some requests.
     pub throw_on_error: Option<Spanned<bool>>,
     pub create: Option<Spanned<bool>>,
     pub clsctx: Option<Text>,
     // Options of every request.
     pub apartment: Option<Text>,
+    pub actctx: Option<Spanned<RawActCtx>>,
     // Steps that change or show the machine.
     pub regasm: Option<Spanned<Vec<Text>>>,
     pub import: Option<Text>,
@@ -218,6 +242,7 @@ impl RawStep {
             StepAction::GetTypeFromProgid => text(&self.get_type_from_progid),
             StepAction::CoCreateInstance => text(&self.co_create_instance),
             StepAction::LoadRecord => text(&self.load_record),
+            StepAction::DllGetClassObject => text(&self.dll_get_class_object),
             StepAction::Regasm => self.regasm.as_ref().map(Spanned::span),
             StepAction::Import => text(&self.import),
             StepAction::Delete => text(&self.delete),
@@ -235,6 +260,7 @@ impl RawStep {
             StepAction::GetTypeFromProgid => self.get_type_from_progid.as_ref(),
             StepAction::CoCreateInstance => self.co_create_instance.as_ref(),
             StepAction::LoadRecord => self.load_record.as_ref(),
+            StepAction::DllGetClassObject => self.dll_get_class_object.as_ref(),
             StepAction::Regasm => None,
             StepAction::Import => self.import.as_ref(),
             StepAction::Delete => self.delete.as_ref(),

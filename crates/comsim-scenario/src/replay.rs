@@ -203,6 +203,8 @@ impl Serialize for RequestRun {
             #[serde(skip_serializing_if = "Option::is_none")]
             what_if: Option<&'a str>,
             outcome: &'a Outcome,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            assumptions: &'a [comsim_resolver::Assumption],
             trace: &'a Trace,
             checks: &'a [Check],
         }
@@ -210,6 +212,7 @@ impl Serialize for RequestRun {
             clr: self.clr,
             what_if: self.what_if.as_deref(),
             outcome: &self.run.outcome,
+            assumptions: &self.run.trace.assumptions,
             trace: &self.run.trace,
             checks: &self.checks,
         }
@@ -476,7 +479,7 @@ impl State<'_> {
         for index in steps {
             let step = &s.steps[index];
             match &step.action {
-                Action::Machine(ms @ MachineStep::SxsLookup { guid, find }) => {
+                Action::Machine(ms @ MachineStep::SxsLookup { guid, find, actctx }) => {
                     // The activation context is the same on every CLR: the first one's process.
                     let clr = self.clrs.first().copied().flatten();
                     let session = sessions[0].get_or_insert_with(|| {
@@ -487,7 +490,8 @@ impl State<'_> {
                             clr.map(Clr::family),
                         )
                     });
-                    let run = crate::machine_step::sxs_lookup(session, *guid, *find);
+                    let run =
+                        crate::machine_step::sxs_lookup(session, *guid, *find, actctx.as_ref());
                     each(StepRun::Machine(Box::new(machine_step_run(
                         s, index, step, ms, run,
                     ))));
@@ -500,7 +504,11 @@ impl State<'_> {
                         ))));
                     }
                 }
-                Action::Request { request, apartment } => {
+                Action::Request {
+                    request,
+                    apartment,
+                    actctx,
+                } => {
                     let runs = self
                         .clrs
                         .iter()
@@ -515,7 +523,7 @@ impl State<'_> {
                                 )
                             });
                             let what_if = what_if(self.machine, session.real_runtime(), *clr);
-                            let run = session.request(request, *apartment);
+                            let run = session.request_in(request, *apartment, actctx.as_ref());
                             let checks =
                                 check(step, *clr, what_if.is_none(), |f| run.outcome.field(f));
                             RequestRun {

@@ -903,3 +903,95 @@ fn sxs_lookup_steps() {
         assert_eq!(e.code, code, "{bad}: {e}");
     }
 }
+
+/// COM-5: `[process] main_sta` and `mta_exists` describe the process's other threads; values
+/// that contradict the calling thread are located errors.
+#[test]
+fn com5_process_threads_are_read_and_checked_against_the_calling_thread() {
+    use comsim_resolver::MainSta;
+    let host = "[[machine.native]]\npath = 'C:\\Host\\host.exe'\nbitness = 64\n";
+    let step = "[[step]]\nco_create_instance = \"Contoso.Widget\"\n";
+    let sta = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"sta\"\n";
+    let s = load_text(&with("", host, sta, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.threads.main_sta, MainSta::Caller);
+    assert!(!s.process.threads.mta_exists);
+
+    let other = format!("{sta}main_sta = \"other-thread\"\nmta_exists = true\n");
+    let s = load_text(&with("", host, &other, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.threads.main_sta, MainSta::OtherThread);
+    assert!(s.process.threads.mta_exists);
+
+    // An unknown value, and `none` from an STA thread, are located at the value.
+    let bad = format!("{sta}main_sta = \"elsewhere\"\n");
+    let e = error(&with("", host, &bad, step));
+    assert_eq!(e.code, codes::SCENARIO_VALUE);
+    assert!(e.message.contains("`other-thread`"), "{e}");
+    let none = format!("{sta}main_sta = \"none\"\n");
+    let e = error(&with("", host, &none, step));
+    assert_eq!(e.code, codes::SCENARIO_VALUE);
+    assert_eq!(e.location.as_ref().unwrap().line, 10, "{e}");
+
+    // From the MTA: `none` is fine, a step on an STA thread is not; the MTA exists.
+    let mta = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"mta\"\nmain_sta = \"none\"\n";
+    let s = load_text(&with("", host, mta, step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.process.threads.main_sta, MainSta::None);
+    let sta_step = format!("{step}apartment = \"na-on-sta\"\n");
+    assert_eq!(
+        error(&with("", host, mta, &sta_step)).code,
+        codes::SCENARIO_STEP
+    );
+    let no_mta = format!("{mta}mta_exists = false\n");
+    assert_eq!(
+        error(&with("", host, &no_mta, step)).code,
+        codes::SCENARIO_VALUE
+    );
+}
+
+/// SXS-1: a request's `actctx` names the manifest CreateActCtx reads and its assembly directory,
+/// by default the manifest's; bad paths, unknown keys and `actctx` on a machine step are located
+/// errors.
+#[test]
+fn sxs1_actctx_of_a_request_step_is_read_and_checked() {
+    use comsim_resolver::ExplicitContext;
+    let host = "[[machine.native]]\npath = 'C:\\Host\\host.exe'\nbitness = 64\n";
+    let p = "[process]\nexe = 'C:\\Host\\host.exe'\napartment = \"sta\"\n";
+    let step = |actctx: &str| {
+        format!("[[step]]\nco_create_instance = \"Contoso.Widget\"\nactctx = {actctx}\n")
+    };
+    let s = load_text(&with(
+        "",
+        host,
+        p,
+        &step("{ manifest = 'C:\\Plugins\\x.manifest' }"),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let Action::Request {
+        actctx:
+            Some(ExplicitContext {
+                manifest,
+                assembly_directory,
+            }),
+        ..
+    } = &s.steps[0].action
+    else {
+        panic!("no actctx: {:?}", s.steps[0].action);
+    };
+    assert_eq!(manifest.to_string(), r"C:\Plugins\x.manifest");
+    assert_eq!(assembly_directory.to_string(), r"C:\Plugins");
+
+    let relative = step("{ manifest = 'x.manifest' }");
+    assert_eq!(
+        error(&with("", host, p, &relative)).code,
+        codes::SCENARIO_WINPATH
+    );
+    let unknown = step("{ manifest = 'C:\\x.manifest', directory = 'C:\\' }");
+    assert_eq!(
+        error(&with("", host, p, &unknown)).code,
+        codes::SCENARIO_FIELD
+    );
+    let on_show = "[[step]]\nshow = 'HKCR\\CLSID'\nactctx = { manifest = 'C:\\x.manifest' }\n";
+    assert_eq!(
+        error(&with("", host, p, on_show)).code,
+        codes::SCENARIO_STEP
+    );
+}

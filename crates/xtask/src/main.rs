@@ -4,6 +4,9 @@
 //!   with comsim's lenient importer, and compares the registries key by key and value by value.
 //! - `conformance-sxs`: builds activation contexts from curated and generated manifest sets with
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
+//! - `conformance-hive`: reads every hive fixture with comsim-hive and with hivexregedit, and
+//!   compares the registries.
+//! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive (docs/performance.md).
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 //! - `import-bench`: times `.reg` import and `reg export` as whole processes on generated exports,
@@ -16,6 +19,8 @@ use clap::{Parser, Subcommand};
 mod conformance;
 mod deviations;
 mod generate;
+mod hive;
+mod hive_bench;
 mod import_bench;
 mod replay_bench;
 mod rng;
@@ -36,6 +41,10 @@ enum Command {
     ConformanceReg(conformance::Args),
     /// Compare comsim's activation contexts and SxsLookupClrGuid with Wine's (needs `wine` on PATH).
     ConformanceSxs(sxs::Args),
+    /// Compare comsim's hive reader with hivexregedit --export (needs libhivex-bin, libwin-hivex-perl).
+    ConformanceHive(hive::Args),
+    /// Time `comsim reg query` on a generated ~40 MB hive, with `cat` as a floor (docs/performance.md).
+    HiveBench(hive_bench::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
     /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
@@ -47,6 +56,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::ConformanceReg(args) => conformance::run(&args),
         Command::ConformanceSxs(args) => sxs::run(&args),
+        Command::ConformanceHive(args) => hive::run(&args),
+        Command::HiveBench(args) => hive_bench::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
         Command::ImportBench(args) => import_bench::run(&args),
     }

@@ -4,7 +4,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use comsim_resolver::{Apartment, Bitness, Outcome, Process, Trace};
+use comsim_resolver::{Apartment, Assumption, Bitness, Outcome, Process, Trace};
 use comsim_scenario::{
     Check, MachineStepRun, RegistryChange, Replay, Scenario, StepAction, StepRun, Summary,
 };
@@ -36,6 +36,8 @@ struct JsonRun<'a> {
     what_if: Option<&'a str>,
     bitness: Bitness,
     outcome: &'a Outcome,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    assumptions: &'a [Assumption],
     trace: &'a Trace,
     expectations: &'a [Check],
 }
@@ -99,6 +101,7 @@ pub(super) fn write(
             what_if: r.what_if.as_deref(),
             bitness: s.process.bitness,
             outcome: &r.run.outcome,
+            assumptions: &r.run.trace.assumptions,
             trace: &r.run.trace,
             expectations: &r.checks,
         })

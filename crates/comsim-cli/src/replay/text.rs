@@ -527,6 +527,23 @@ fn step_text(s: &Scenario, step: &Step, run: &StepRun, p: Paint, o: &mut String)
                 }
             }
             for r in &rr.runs {
+                let who = match (rr.runs.len(), r.clr) {
+                    (2, Some(f)) => format!("CLR {}: ", f.label()),
+                    _ => String::new(),
+                };
+                for a in &r.run.trace.assumptions {
+                    line(
+                        o,
+                        format!(
+                            "  {who}{} {} does not exist ({}; not provided: nothing says whether it exists)",
+                            p.paint("assumes:", Style::Diff),
+                            a.path,
+                            a.rule
+                        ),
+                    );
+                }
+            }
+            for r in &rr.runs {
                 for c in &r.checks {
                     let who = match (rr.runs.len(), r.clr) {
                         (2, Some(f)) => format!("CLR {}: ", f.label()),

@@ -16,7 +16,7 @@ use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 use crate::hresult::HResult;
 use crate::machine::{Bitness, Readers};
 use crate::outcome::{Server, ServerKind};
-use crate::process::{Apartment, ClientKind, ClsCtx, Process};
+use crate::process::{Apartment, ClientKind, ClsCtx, MainSta, Process, Threads};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
 use crate::shimreg::{self, clsid_key};
@@ -24,7 +24,7 @@ use crate::switches::{
     ClrClassThreading, InprocLoadFailure, LocalServerExpand, Setting, SwitchValue, TreatAsCycle,
 };
 use crate::trace::{Rule, Trace};
-use crate::vfs::WinPath;
+use crate::vfs::{VFile, WinPath};
 
 /// A string value of COM's registry read, if the key and value exist.
 fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
@@ -107,6 +107,64 @@ impl Session<'_> {
         Err(HResult::REGDB_E_CLASSNOTREG)
     }
 
+    /// COM-5: where an in-process object lives, as a trace step naming the caller's apartment,
+    /// the server's ThreadingModel and, when the scenario says, the process's other threads.
+    pub(crate) fn place_object(
+        &self,
+        apartment: Apartment,
+        threading_model: Option<&str>,
+        trace: &mut Trace,
+    ) -> ObjectApartment {
+        let threads = self.p.threads;
+        let apt = apartment_for(
+            apartment,
+            ThreadingModel::from_registry(threading_model),
+            threads,
+        );
+        let mut others = Vec::new();
+        match threads.main_sta {
+            MainSta::Caller => {}
+            MainSta::OtherThread => others.push("the main STA is another thread's"),
+            MainSta::None => others.push("no thread is in an STA"),
+        }
+        if threads.mta_exists {
+            others.push("another thread made the MTA");
+        }
+        let others = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", others.join("; "))
+        };
+        // Said only when the scenario describes the other threads, so that the usual step
+        // reads as before.
+        let own = matches!(
+            apt,
+            ObjectApartment::ClientSta | ObjectApartment::ClientMta | ObjectApartment::ClientNa
+        ) || (apt == ObjectApartment::MainSta
+            && threads.main_sta == MainSta::Caller
+            && apartment == Apartment::Sta);
+        let proxy = match apt {
+            _ if others.is_empty() => "",
+            ObjectApartment::HostSta if threading_model.is_none() => {
+                ", which COM makes and which becomes the main STA; the client gets a proxy"
+            }
+            _ if own => ", the client's own",
+            _ => ", another thread's; the client gets a proxy",
+        };
+        let step = trace.push(
+            Rule::Com5,
+            format!(
+                "client in {apartment}{others}, ThreadingModel {}: the object lives in the {apt}{proxy}",
+                threading_model.unwrap_or("(none)")
+            ),
+        );
+        if others.is_empty() {
+            return apt;
+        }
+        step.found(apt.to_string());
+        apt
+    }
+
     /// COM-1: the activation context before the registry. A `clrClass` is served by mscoree
     /// (SHIM-1..SHIM-5), a `comClass` by its file beside the application. `None` when the context
     /// does not declare the class.
@@ -116,8 +174,25 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let ctx = self.ctx.as_ref()?;
-        let server = find_com_server(ctx, clsid)?;
+        let contexts = self.contexts();
+        let (searched, server) = contexts
+            .iter()
+            .find_map(|c| find_com_server(c.ctx, clsid).map(|s| (c, s)))?;
+        if searched.active {
+            trace.push(
+                Rule::Com1,
+                "the context active on the thread (CreateActCtx) declares the class: it is searched before the process default context",
+            );
+        } else if contexts.first().is_some_and(|c| c.active) {
+            trace.push(
+                Rule::Com1,
+                format!(
+                    "{clsid} is not in the active context: the process default context declares it"
+                ),
+            );
+        }
+        let ctx = searched.ctx;
+        let dir = searched.dir.clone();
         trace
             .push(
                 Rule::Com1,
@@ -140,6 +215,9 @@ impl Session<'_> {
                 let info =
                     find_shim_info(ctx, clsid, RegistrationKind::Class, RuntimeAsked::No).ok();
                 let assembly = info.map(|i| i.assembly).unwrap_or_default();
+                if let Err(hr) = self.load_library(&server.module, true, trace) {
+                    return Some(Err(hr));
+                }
                 let origin = ManagedOrigin::Sxs {
                     runtime: server
                         .runtime_version
@@ -152,7 +230,6 @@ impl Session<'_> {
                 self.mscoree(clsid, origin, tm.as_deref(), apartment, trace)
             }
             None => {
-                let dir = self.p.exe.parent();
                 let path = dir.join(&server.module);
                 self.native_inproc(clsid, &path.to_string(), tm.as_deref(), apartment, trace)
             }
@@ -204,6 +281,10 @@ impl Session<'_> {
                         tm.as_deref().unwrap_or("(none)")
                     ));
                 Some(if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
+                    // COM loads the shim as it loads any in-process server (SHIM-1 begins there).
+                    if let Err(hr) = self.load_library(dll, true, trace) {
+                        return Some(Err(hr));
+                    }
                     self.mscoree(
                         clsid,
                         ManagedOrigin::Registry,
@@ -311,25 +392,20 @@ impl Session<'_> {
         }
     }
 
-    /// Where `LoadLibraryEx` looks for an in-process server (COM-3). A full path is the file
-    /// itself (System32 redirected for a 32-bit process, as in [`Self::locate`]). A name without
-    /// one goes through the standard search order with SafeDllSearchMode on: the application's
-    /// directory, the system directory (SysWOW64 for a 32-bit process on 64-bit Windows), the
-    /// 16-bit system directory, the Windows directory, then the current directory; `PATH` is not
-    /// modelled. The search is a trace step, so a DLL found in the current directory shows why.
-    fn dll_search(&self, raw: &str, trace: &mut Trace) -> Vec<WinPath> {
+    /// Where `LoadLibraryEx` looks for an in-process server (COM-3), and whether `raw` is a full
+    /// path. A full path is the file itself (System32 redirected for a 32-bit process, as in
+    /// [`Self::locate`]). A name without one goes through the standard search order with
+    /// SafeDllSearchMode on: the application's directory, the system directory (SysWOW64 for a
+    /// 32-bit process on 64-bit Windows), the 16-bit system directory, the Windows directory,
+    /// then the current directory; `PATH` is not modelled.
+    fn search_candidates(&self, raw: &str) -> (Vec<WinPath>, bool) {
         let name = raw.trim().trim_matches('"');
         if WinPath::parse(name).is_ok() {
-            return self.locate(name, self.p.bitness);
+            return (self.locate(name, self.p.bitness), true);
         }
-        let system = if self.p.bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-            "SysWOW64"
-        } else {
-            "System32"
-        };
         let dirs = [
             self.p.exe.parent(),
-            self.m.windows.join(system),
+            self.m.system_directory(self.p.bitness),
             self.m.windows.join("System"),
             self.m.windows.clone(),
             self.p.cwd.clone(),
@@ -341,38 +417,75 @@ impl Session<'_> {
                 candidates.push(c);
             }
         }
-        let hit = candidates.iter().find(|p| self.m.fs.exists(p));
+        (candidates, false)
+    }
+
+    /// The search of [`Self::search_candidates`] for a name without a path, as a trace step, so
+    /// a DLL found in the current directory shows why.
+    fn trace_search(
+        &self,
+        raw: &str,
+        candidates: &[WinPath],
+        hit: Option<&WinPath>,
+        trace: &mut Trace,
+    ) {
+        let name = raw.trim().trim_matches('"');
+        let system = self.m.system_directory(self.p.bitness);
         trace
             .push(
                 Rule::Com3,
                 format!(
-                    "LoadLibrary: {name} is not a full path; the search order: application directory, {system}, System, Windows directory, current directory {}",
+                    "LoadLibrary: {name} is not a full path; the search order: application directory, {}, System, Windows directory, current directory {}",
+                    system.file_name(),
                     self.p.cwd
                 ),
             )
             .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
             .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
-        candidates
     }
 
-    /// A native in-process DLL: it must exist (0x8007007E), be of the process's bitness
-    /// (0x800700C1) and serve the class (CLASS_E_CLASSNOTAVAILABLE).
-    fn native_inproc(
+    /// COM-3: `LoadLibraryEx` of an in-process server in this process. The first file the search
+    /// finds is the one loaded: it must exist (0x8007007E), be readable (0x80070005), be a
+    /// native image (CLASS_E_CLASSNOTAVAILABLE) of the process's bitness (0x800700C1). With
+    /// `quiet_standard`, a standard system file left as Windows installs it (mscoree.dll in the
+    /// system directory) loads without a trace step; anything else is traced.
+    fn load_library(
         &self,
-        clsid: Guid,
-        dll: &str,
-        threading_model: Option<&str>,
-        apartment: Apartment,
+        raw: &str,
+        quiet_standard: bool,
         trace: &mut Trace,
-    ) -> Result<Server, HResult> {
-        let candidates = self.dll_search(dll, trace);
-        let Some(file) = candidates.iter().find_map(|p| self.m.fs.get(p)) else {
-            let shown: Vec<String> = candidates.iter().map(WinPath::to_string).collect();
-            trace
-                .push(
-                    Rule::Com3,
-                    "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)",
+    ) -> Result<&VFile, HResult> {
+        let (candidates, full) = self.search_candidates(raw);
+        let hit = candidates.iter().find_map(|p| self.m.fs.get(p));
+        if let Some(f) = hit
+            && quiet_standard
+            && self.m.fs.is_standard(&f.path)
+        {
+            return Ok(f);
+        }
+        if !full {
+            self.trace_search(raw, &candidates, hit.map(|f| &f.path), trace);
+        }
+        let Some(file) = hit else {
+            let shown: Vec<String> = candidates
+                .iter()
+                .map(|p| match self.m.fs.absent_origin(p) {
+                    Some(origin) => format!("{p} (absent: {origin})"),
+                    None if self.m.fs.is_unknown(p) => format!("{p} (not provided)"),
+                    None => p.to_string(),
+                })
+                .collect();
+            let unknown = candidates.iter().any(|p| self.m.fs.is_unknown(p));
+            let provided = self.m.fs.nothing_found(Rule::Com3, &candidates, trace);
+            let text = if unknown {
+                format!(
+                    "LoadLibrary: no DLL is where it looks ({provided}); taken as absent: ERROR_MOD_NOT_FOUND"
                 )
+            } else {
+                "LoadLibrary: the DLL does not exist (ERROR_MOD_NOT_FOUND)".to_owned()
+            };
+            trace
+                .push(Rule::Com3, text)
                 .at(shown.join("; "))
                 .found(HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
@@ -420,6 +533,36 @@ impl Session<'_> {
                 .found(HResult::BAD_EXE_FORMAT.to_string());
             return Err(HResult::BAD_EXE_FORMAT);
         }
+        if quiet_standard {
+            trace
+                .push(
+                    Rule::Com3,
+                    format!(
+                        "LoadLibrary loads {} from {}",
+                        file.path.file_name(),
+                        file.path
+                    ),
+                )
+                .at(file.path.to_string())
+                .found(file.origin.clone());
+        }
+        Ok(file)
+    }
+
+    /// A native in-process DLL: it must load (COM-3, [`Self::load_library`]) and serve the
+    /// class (CLASS_E_CLASSNOTAVAILABLE).
+    fn native_inproc(
+        &self,
+        clsid: Guid,
+        dll: &str,
+        threading_model: Option<&str>,
+        apartment: Apartment,
+        trace: &mut Trace,
+    ) -> Result<Server, HResult> {
+        let file = self.load_library(dll, false, trace)?;
+        let Some(image) = file.native() else {
+            return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
+        };
         if !image.serves.contains(&clsid) {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
@@ -427,16 +570,10 @@ impl Session<'_> {
                 .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         }
-        let apt = apartment_for(apartment, ThreadingModel::from_registry(threading_model));
-        trace
-            .push(
-                Rule::Com5,
-                format!(
-                    "client in {apartment}, ThreadingModel {}: the object lives in the {apt}",
-                    threading_model.unwrap_or("(none)")
-                ),
-            )
-            .at(file.path.to_string());
+        let apt = self.place_object(apartment, threading_model, trace);
+        if let Some(step) = trace.steps.last_mut() {
+            step.looked_at = Some(file.path.to_string());
+        }
         Ok(Server {
             kind: ServerKind::InprocNative,
             clsid,
@@ -535,10 +672,8 @@ impl Session<'_> {
             };
             let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
-            let file = self
-                .locate(&exe, self.m.os)
-                .into_iter()
-                .find_map(|p| self.m.fs.get(&p));
+            let located = self.locate(&exe, self.m.os);
+            let file = located.iter().find_map(|p| self.m.fs.get(p));
             let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
                 Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
                     trace
@@ -559,7 +694,14 @@ impl Session<'_> {
                     })
                 }
                 found => {
+                    if found.is_none() {
+                        // On a partial machine, an executable nobody declared is an assumption.
+                        self.m.fs.nothing_found(Rule::Com3, &located, trace);
+                    }
                     let why = match found {
+                        None if located.iter().any(|p| self.m.fs.is_unknown(p)) => {
+                            "the executable is not provided (nothing says whether it exists; taken as absent)"
+                        }
                         None => "the executable does not exist",
                         Some((_, n)) if !n.starts => "the executable does not start",
                         Some(_) => "the server never registers this class object",
@@ -644,6 +786,11 @@ impl Session<'_> {
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
             }
+            if surrogate.is_empty()
+                && let Err(hr) = self.surrogate_host(bitness, trace)
+            {
+                return Some(Err(hr));
+            }
             return Some(self.native_surrogate(clsid, &value, bitness, &host, acc.view, trace));
         }
         trace.push(Rule::Com3, "the surrogate has no InprocServer32 to load");
@@ -717,12 +864,7 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let exe = if custom.is_empty() {
-            let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-                "SysWOW64"
-            } else {
-                "System32"
-            };
-            self.m.windows.join(system).join("dllhost.exe")
+            self.surrogate_host(bitness, trace)?
         } else {
             match self.locate(custom, bitness).into_iter().next() {
                 Some(p) => p,
@@ -748,6 +890,7 @@ impl Session<'_> {
             // DCOM starts a surrogate in the system directory, where dllhost.exe is.
             cwd: exe.parent(),
             preloads_clr: false,
+            threads: Threads::default(),
         };
         trace
             .push(
@@ -762,7 +905,9 @@ impl Session<'_> {
         let result = match sub.failed.take() {
             Some(_) => Err(None),
             None => sub
-                .mscoree_class(clsid, ManagedOrigin::Registry, trace)
+                .load_library("mscoree.dll", true, trace)
+                .map(|_| ())
+                .and_then(|()| sub.mscoree_class(clsid, ManagedOrigin::Registry, trace))
                 .map_err(Some),
         };
         match result {
@@ -797,6 +942,37 @@ impl Session<'_> {
                         Rule::Com3,
                         format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
                     )
+                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+            }
+        }
+    }
+
+    /// COM-3: the default surrogate, `dllhost.exe` in the system directory of its bitness
+    /// (SysWOW64 for a 32-bit one on 64-bit Windows). A machine without it cannot start the
+    /// surrogate: CO_E_SERVER_EXEC_FAILURE.
+    fn surrogate_host(&self, bitness: Bitness, trace: &mut Trace) -> Result<WinPath, HResult> {
+        let exe = self.m.system_directory(bitness).join("dllhost.exe");
+        let found = self.m.fs.get(&exe).and_then(|f| f.native().map(|n| (f, n)));
+        match found {
+            Some((_, n)) if n.bitness == bitness && n.starts => Ok(exe),
+            other => {
+                let why = match other {
+                    None => match self.m.fs.absent_origin(&exe) {
+                        Some(origin) => format!("it does not exist (absent: {origin})"),
+                        None => "it does not exist".to_owned(),
+                    },
+                    Some((_, n)) if n.bitness != bitness => {
+                        format!("it is a {} image, not {bitness}", n.bitness)
+                    }
+                    Some(_) => "it does not start".to_owned(),
+                };
+                trace
+                    .push(
+                        Rule::Com3,
+                        format!("the surrogate dllhost.exe cannot start: {why}; CO_E_SERVER_EXEC_FAILURE"),
+                    )
+                    .at(exe.to_string())
                     .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
@@ -984,6 +1160,7 @@ mod tests {
             exe: WinPath::parse(exe).expect("a path"),
             cwd: WinPath::parse(exe).expect("a path").parent(),
             preloads_clr: false,
+            threads: Threads::default(),
         }
     }
 
@@ -1143,8 +1320,9 @@ mod tests {
     /// COM-3 with SHIM-1..SHIM-5: a managed class (mscoree.dll) registered in the 32-bit view
     /// with an AppID and an empty DllSurrogate runs in a 32-bit dllhost.exe on the runtime its
     /// registration asks for, for a 64-bit client that cannot load it in-process.
-    #[test]
-    fn com3_managed_class_runs_in_a_surrogate_of_the_registration_bitness() {
+    /// A machine with both CLRs and Contoso.Gauges (a .NET 4 assembly of `arch`) registered by
+    /// regasm /codebase in `view`, its class under [`CLSID`] served by mscoree.dll.
+    fn gauges_machine(view: View, arch: ProcessorArchitecture) -> Machine {
         let mut m = Machine::new(Bitness::B64);
         let v4 = RuntimeVersion::parse("v4.0.30319").expect("a version");
         m.clrs = vec![
@@ -1162,8 +1340,36 @@ mod tests {
             ("RuntimeVersion", "v4.0.30319"),
             ("CodeBase", "file:///C:/Gauges/Contoso.Gauges.dll"),
         ] {
-            set(&mut m, &inproc, name, Value::sz(value), View::Bits32);
+            set(&mut m, &inproc, name, Value::sz(value), view);
         }
+        let mut class = TypeInfo::new("Contoso.Meter", TypeKind::Class);
+        class.guid = Some(clsid());
+        let assembly = AssemblyInfo {
+            name: "Contoso.Gauges".into(),
+            version: comsim_manifest::Version([3, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: v4,
+            architecture: arch,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: vec![class],
+        };
+        m.fs.insert(file(
+            r"C:\Gauges\Contoso.Gauges.dll",
+            FileKind::Assembly(Box::new(assembly)),
+        ))
+        .expect("a new file");
+        m
+    }
+
+    #[test]
+    fn com3_managed_class_runs_in_a_surrogate_of_the_registration_bitness() {
+        let mut m = gauges_machine(View::Bits32, ProcessorArchitecture::X86);
+        let v4 = RuntimeVersion::parse("v4.0.30319").expect("a version");
         set(
             &mut m,
             &["CLSID", CLSID],
@@ -1178,27 +1384,6 @@ mod tests {
             Value::sz(""),
             View::Bits32,
         );
-        let mut class = TypeInfo::new("Contoso.Meter", TypeKind::Class);
-        class.guid = Some(clsid());
-        let assembly = AssemblyInfo {
-            name: "Contoso.Gauges".into(),
-            version: comsim_manifest::Version([3, 0, 0, 0]),
-            culture: None,
-            public_key_token: None,
-            public_key: None,
-            com_compatible_version: None,
-            runtime: v4.clone(),
-            architecture: ProcessorArchitecture::X86,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
-            types: vec![class],
-        };
-        m.fs.insert(file(
-            r"C:\Gauges\Contoso.Gauges.dll",
-            FileKind::Assembly(Box::new(assembly)),
-        ))
-        .expect("a new file");
         let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
         let sw = Switches::default();
         let inproc_only = co_create(&m, &p, &sw, ClsCtx(ClsCtx::INPROC_SERVER));
@@ -1212,6 +1397,76 @@ mod tests {
         let managed = s.managed.as_ref().expect("a managed type");
         assert_eq!(managed.type_name, "Contoso.Meter");
         assert_eq!(managed.path.to_string(), r"C:\Gauges\Contoso.Gauges.dll");
+    }
+
+    /// SHIM-5: a client's own call of mscoree's DllGetClassObject gets the runtime's class
+    /// factory for a registered class; it does not follow TreatAs as CoCreateInstance does, and a
+    /// class mscoree cannot find is REGDB_E_CLASSNOTREG, or CLASS_E_CLASSNOTAVAILABLE with
+    /// `mscoree-no-class=classnotavailable`.
+    #[test]
+    fn shim5_dll_get_class_object_on_mscoree_skips_com_and_answers_no_class_by_the_switch() {
+        const OLD: &str = "{FE000000-0000-4000-8000-000000000002}";
+        let mut m = gauges_machine(View::Bits64, ProcessorArchitecture::Msil);
+        set(
+            &mut m,
+            &["CLSID", OLD, "TreatAs"],
+            "",
+            Value::sz(CLSID),
+            View::Bits64,
+        );
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let old = Guid::parse(OLD).expect("a GUID");
+        let run = |sw: &Switches, req: Request| {
+            let mut s = Session::start(&m, &p, sw, None);
+            s.request(&req, None)
+        };
+        let sw = Switches::default();
+        let direct = run(&sw, Request::DllGetClassObject { clsid: clsid() });
+        let s = server(&direct.outcome);
+        assert_eq!(
+            (s.kind, s.file.as_str()),
+            (ServerKind::InprocManaged, "mscoree.dll")
+        );
+        assert!(s.apartment.is_none(), "COM-5 does not run");
+        assert_eq!(
+            s.managed.as_ref().expect("a type").type_name,
+            "Contoso.Meter"
+        );
+        assert!(!direct.trace.steps.iter().any(|t| t.rule == Rule::Com3));
+
+        let via_com = run(
+            &sw,
+            Request::CoCreateInstance {
+                target: ClassRef::Clsid(old),
+                clsctx: ClsCtx::SERVER,
+            },
+        );
+        assert_eq!(
+            server(&via_com.outcome).clsid,
+            clsid(),
+            "COM-2 follows TreatAs"
+        );
+        let no_class = run(&sw, Request::DllGetClassObject { clsid: old });
+        assert_eq!(
+            no_class.outcome.hresult(),
+            Some(HResult::REGDB_E_CLASSNOTREG)
+        );
+        let step = no_class.trace.steps.last().expect("a step");
+        assert_eq!(step.rule, Rule::Shim5);
+        assert_eq!(
+            step.inferred.as_deref(),
+            Some("mscoree-no-class=classnotreg")
+        );
+
+        let mut other = Switches::default();
+        other
+            .set_pair("mscoree-no-class=classnotavailable")
+            .expect("a switch");
+        let no_class = run(&other, Request::DllGetClassObject { clsid: old });
+        assert_eq!(
+            no_class.outcome.hresult(),
+            Some(HResult::CLASS_E_CLASSNOTAVAILABLE)
+        );
     }
 
     /// SXS-3 (inferred): a clrClass without threadingModel is `Both` by default, so the object
@@ -1234,7 +1489,11 @@ mod tests {
             let tm = clr_class_default_threading(setting, &server, &mut trace);
             let step = trace.steps.last().expect("an SXS-3 step");
             assert_eq!(step.rule, Rule::Sxs3);
-            let apt = apartment_for(Apartment::Mta, ThreadingModel::from_registry(tm.as_deref()));
+            let apt = apartment_for(
+                Apartment::Mta,
+                ThreadingModel::from_registry(tm.as_deref()),
+                Threads::default(),
+            );
             (apt, step.inferred.clone())
         };
         assert_eq!(
@@ -1361,5 +1620,100 @@ mod tests {
                 (Err(HResult::BAD_EXE_FORMAT), Vec::new())
             );
         }
+    }
+
+    /// COM-3: mscoree.dll is loaded from the process's system directory before the shim runs:
+    /// a 64-bit client finds System32's, a 32-bit one SysWOW64's. Declared absent it fails with
+    /// 0x8007007E; replaced by an image of the other bitness, 0x800700C1; the standard file
+    /// loads without a trace step.
+    #[test]
+    fn com3_mscoree_loads_from_the_system_directory_of_the_process_bitness() {
+        let base = Machine::new(Bitness::B64);
+        let load = |m: &Machine, bitness: Bitness, raw: &str| {
+            let p = process(r"C:\App\App.exe", ClientKind::Native, bitness);
+            let sw = Switches::default();
+            let s = Session::start(m, &p, &sw, None);
+            let mut trace = Trace::default();
+            let r = s
+                .load_library(raw, true, &mut trace)
+                .map(|f| f.path.to_string());
+            (r, trace.steps.len())
+        };
+        assert_eq!(
+            load(&base, Bitness::B64, "mscoree.dll"),
+            (Ok(r"C:\Windows\System32\mscoree.dll".to_owned()), 0)
+        );
+        assert_eq!(
+            load(&base, Bitness::B32, "mscoree.dll"),
+            (Ok(r"C:\Windows\SysWOW64\mscoree.dll".to_owned()), 0)
+        );
+        // A full path into System32 is redirected for a 32-bit process.
+        assert_eq!(
+            load(&base, Bitness::B32, r"C:\Windows\System32\mscoree.dll").0,
+            Ok(r"C:\Windows\SysWOW64\mscoree.dll".to_owned())
+        );
+        let mut missing = base.clone();
+        missing
+            .fs
+            .declare_absent(
+                WinPath::parse(r"C:\Windows\SysWOW64\mscoree.dll").expect("a path"),
+                "test".into(),
+            )
+            .expect("no file there");
+        assert_eq!(
+            load(&missing, Bitness::B32, "mscoree.dll").0,
+            Err(HResult::MOD_NOT_FOUND)
+        );
+        assert!(load(&missing, Bitness::B64, "mscoree.dll").0.is_ok());
+        let mut wrong = base.clone();
+        wrong
+            .fs
+            .insert(native(
+                r"C:\Windows\SysWOW64\mscoree.dll",
+                Bitness::B64,
+                vec![],
+            ))
+            .expect("a new file");
+        assert_eq!(
+            load(&wrong, Bitness::B32, "mscoree.dll").0,
+            Err(HResult::BAD_EXE_FORMAT)
+        );
+        // 32-bit Windows has one System32, of 32-bit images.
+        let x86 = Machine::new(Bitness::B32);
+        assert_eq!(
+            load(&x86, Bitness::B32, "mscoree.dll").0,
+            Ok(r"C:\Windows\System32\mscoree.dll".to_owned())
+        );
+    }
+
+    /// COM-3: the default surrogate is dllhost.exe in the system directory of its bitness; a
+    /// machine without it cannot start the surrogate (CO_E_SERVER_EXEC_FAILURE).
+    #[test]
+    fn com3_the_default_surrogate_needs_dllhost_of_its_bitness() {
+        let mut m = Machine::new(Bitness::B64);
+        let p = process(r"C:\App\App.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let host = |m: &Machine, b: Bitness| {
+            let s = Session::start(m, &p, &sw, None);
+            s.surrogate_host(b, &mut Trace::default())
+                .map(|p| p.to_string())
+        };
+        assert_eq!(
+            host(&m, Bitness::B32),
+            Ok(r"C:\Windows\SysWOW64\dllhost.exe".to_owned())
+        );
+        m.fs.declare_absent(
+            WinPath::parse(r"C:\Windows\SysWOW64\dllhost.exe").expect("a path"),
+            "test".into(),
+        )
+        .expect("no file there");
+        assert_eq!(
+            host(&m, Bitness::B32),
+            Err(HResult::CO_E_SERVER_EXEC_FAILURE)
+        );
+        assert_eq!(
+            host(&m, Bitness::B64),
+            Ok(r"C:\Windows\System32\dllhost.exe".to_owned())
+        );
     }
 }

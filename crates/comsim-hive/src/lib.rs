@@ -1,0 +1,179 @@
+//! A read-only reader of Windows registry hive files (the `regf` format), loading a hive into
+//! comsim's [`Registry`] under a mount point (`HKLM\SOFTWARE` for a SOFTWARE hive, `HKCU` for
+//! `NTUSER.DAT`, `HKCU\Software\Classes` for `UsrClass.dat`; [`resolve_mount`]).
+//!
+//! Values keep their type number and their bytes exactly as stored, as the `.reg` import keeps
+//! them. Bad input never panics: every read is bounds-checked, every reference must land on the
+//! start of an allocated cell and may be followed once (so a cycle or a shared list is an error,
+//! and the work is linear in the file's size), keys nest at most 512 levels, and an error names
+//! the file, the byte offset and what was expected there. A hive with changes still in its
+//! transaction logs is refused (`hive-dirty`), with how to get a clean copy.
+
+pub mod codes;
+
+mod base;
+mod cells;
+mod mount;
+mod records;
+
+use std::path::Path;
+
+use comsim_diag::Diagnostic;
+use comsim_registry::{KeyId, KeyPath, MAX_DEPTH, Registry, names_equal};
+
+pub use mount::{MountSource, guess_mount, resolve_mount, split_hive_arg};
+
+use base::{BASE_BLOCK_LEN, at};
+use cells::Cells;
+
+/// What a load read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Keys loaded, the hive's root key included.
+    pub keys: usize,
+    pub values: usize,
+    /// The hive's format version, 1.`minor`.
+    pub minor_version: u32,
+}
+
+/// Reads the hive file at `path` (named `display` in diagnostics) into `reg` at `mount`,
+/// keeping only the keys on the way to `only` and below it (relative to the hive's root; empty:
+/// the whole hive).
+pub fn load_file(
+    reg: &mut Registry,
+    path: &Path,
+    display: &str,
+    mount: &KeyPath,
+    only: &[String],
+) -> Result<LoadReport, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error(
+            codes::HIVE_IO,
+            format!("{display}: cannot read the hive file: {e}"),
+        )
+    })?;
+    load_bytes(reg, display, &bytes, mount, only)
+}
+
+/// Reads hive `bytes` (a file named `file` in diagnostics) into `reg` at `mount`; see
+/// [`load_file`].
+pub fn load_bytes(
+    reg: &mut Registry,
+    file: &str,
+    bytes: &[u8],
+    mount: &KeyPath,
+    only: &[String],
+) -> Result<LoadReport, Diagnostic> {
+    let base = base::read_base_block(file, bytes)?;
+    let bins = &bytes[BASE_BLOCK_LEN..BASE_BLOCK_LEN + base.bins_len];
+    let starts = base::scan_bins(file, bins)?;
+    let mut cells = Cells::new(file, bins, starts, base.minor);
+    let Some(hive) = mount.root.hive() else {
+        return Err(Diagnostic::error(
+            codes::HIVE_MOUNT,
+            format!("{file}: a hive cannot be mounted under {}", mount.root),
+        ));
+    };
+    let top = reg
+        .create_path(reg.root(hive), &mount.components)
+        .map_err(|e| {
+            Diagnostic::error(
+                codes::HIVE_MOUNT,
+                format!("{file}: cannot create the mount point {mount}: {e}"),
+            )
+        })?;
+    let mut report = LoadReport {
+        keys: 0,
+        values: 0,
+        minor_version: base.minor,
+    };
+    walk(reg, &mut cells, base.root, top, mount, only, &mut report)?;
+    Ok(report)
+}
+
+/// A key still to read: its cell, the registry key it goes under, its depth below the hive's
+/// root, and the file offset that refers to it.
+struct Pending {
+    off: u32,
+    parent: Option<KeyId>,
+    depth: usize,
+    from: usize,
+}
+
+/// Reads every key from the root down, depth first with an explicit stack.
+fn walk(
+    reg: &mut Registry,
+    cells: &mut Cells<'_>,
+    root: u32,
+    top: KeyId,
+    mount: &KeyPath,
+    only: &[String],
+    report: &mut LoadReport,
+) -> Result<(), Diagnostic> {
+    let mut stack = vec![Pending {
+        off: root,
+        parent: None,
+        depth: 0,
+        from: 36, // the base block's root cell field
+    }];
+    while let Some(p) = stack.pop() {
+        let key = records::read_key(cells, p.off, p.from)?;
+        if p.depth > 0 && p.depth <= only.len() && !names_equal(&key.name, &only[p.depth - 1]) {
+            continue;
+        }
+        if mount.components.len() + p.depth > MAX_DEPTH {
+            return Err(at(
+                cells.file,
+                key.abs,
+                codes::HIVE_DEPTH,
+                format!(
+                    "the key `{}` is more than {MAX_DEPTH} levels deep",
+                    key.name
+                ),
+            ));
+        }
+        let id = match p.parent {
+            None => top,
+            Some(parent) => {
+                if key.name.is_empty() {
+                    return Err(at(
+                        cells.file,
+                        key.abs + 72,
+                        codes::HIVE_NAME,
+                        "a key with an empty name",
+                    ));
+                }
+                reg.create_child(parent, &key.name).map_err(|e| {
+                    at(
+                        cells.file,
+                        key.abs + 76,
+                        codes::HIVE_NAME,
+                        format!("the registry refuses the key `{}`: {e}", key.name),
+                    )
+                })?
+            }
+        };
+        let values = records::values(cells, &key)?;
+        report.keys += 1;
+        report.values += values.len();
+        reg.set_values(id, values).map_err(|e| {
+            at(
+                cells.file,
+                key.abs,
+                codes::HIVE_NAME,
+                format!("the registry refuses a value of `{}`: {e}", key.name),
+            )
+        })?;
+        let children = records::subkeys(cells, &key)?;
+        // Pushed in reverse, so that keys are read in the list's order.
+        for (off, from) in children.into_iter().rev() {
+            stack.push(Pending {
+                off,
+                parent: Some(id),
+                depth: p.depth + 1,
+                from,
+            });
+        }
+    }
+    Ok(())
+}

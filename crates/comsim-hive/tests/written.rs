@@ -1,0 +1,102 @@
+//! Hives from the test-only writer (`tests/writer`): what hivexregedit does not write, index roots
+//! (`ri`) over `li`/`lf`/`lh` leaves and big data (`db`) segments, read back exactly.
+
+mod writer;
+
+use comsim_hive::load_bytes;
+use comsim_registry::{Hive, KeyPath, Registry, Value, ValueType};
+use writer::{Key, Layout, write};
+
+fn many_children(n: usize) -> Key {
+    Key {
+        name: "ROOT".into(),
+        values: vec![],
+        children: (0..n)
+            .map(|i| Key {
+                name: format!("Key{i:04}"),
+                values: vec![(String::new(), 4, (i as u32).to_le_bytes().to_vec())],
+                children: vec![],
+            })
+            .collect(),
+    }
+}
+
+fn load(bytes: &[u8]) -> Registry {
+    let mut reg = Registry::new();
+    let mount = KeyPath::parse("HKLM\\SOFTWARE").unwrap();
+    load_bytes(&mut reg, "written", bytes, &mount, &[]).unwrap_or_else(|d| panic!("{d}"));
+    reg
+}
+
+#[test]
+fn an_index_root_over_leaves_of_each_kind_gives_every_subkey_in_order() {
+    let bytes = write(&many_children(1000), Layout { leaf_max: 128 });
+    let reg = load(&bytes);
+    let sw = reg.find(Hive::LocalMachine, &["SOFTWARE"]).unwrap();
+    let names: Vec<String> = reg
+        .subkeys(sw)
+        .map(|(n, _)| n.as_str().to_owned())
+        .filter(|n| n.starts_with("Key"))
+        .collect();
+    assert_eq!(names.len(), 1000);
+    assert_eq!(names[999], "Key0999");
+    let k = reg
+        .find(Hive::LocalMachine, &["SOFTWARE", "Key0500"])
+        .unwrap();
+    assert_eq!(reg.value(k, "").and_then(Value::as_dword), Some(500));
+}
+
+#[test]
+fn big_data_segments_are_joined_to_the_value_length() {
+    for len in [16_345usize, 16_344 * 2, 100_000] {
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let root = Key {
+            name: "ROOT".into(),
+            values: vec![
+                ("Blob".into(), 3, data.clone()),
+                ("Δ".into(), 0x1234, vec![1, 2]),
+            ],
+            children: vec![],
+        };
+        let reg = load(&write(&root, Layout { leaf_max: 512 }));
+        let sw = reg.find(Hive::LocalMachine, &["SOFTWARE"]).unwrap();
+        assert_eq!(
+            reg.value(sw, "Blob"),
+            Some(&Value::new(ValueType::BINARY, data)),
+            "{len} bytes"
+        );
+        assert_eq!(
+            reg.value(sw, "Δ"),
+            Some(&Value::new(ValueType(0x1234), vec![1, 2]))
+        );
+    }
+}
+
+#[test]
+fn a_shared_subkey_list_is_refused_not_read_twice() {
+    // Two keys whose subkey lists are one cell: the second reference is an error, so a hive
+    // cannot make the reader repeat work (or loop, if the list leads back up).
+    let mut root = many_children(2);
+    root.children[0].children.push(Key {
+        name: "X".into(),
+        ..Key::default()
+    });
+    let mut bytes = write(&root, Layout { leaf_max: 512 });
+    let cell = |off: usize| 4096 + off + 4;
+    let u32_at =
+        |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let root_nk = cell(u32_at(&bytes, 36));
+    let list = cell(u32_at(&bytes, root_nk + 28));
+    let (a, b) = (
+        cell(u32_at(&bytes, list + 4)),
+        cell(u32_at(&bytes, list + 12)),
+    );
+    let a_list = bytes[a + 28..a + 32].to_vec();
+    bytes[b + 20..b + 24].copy_from_slice(&1u32.to_le_bytes());
+    bytes[b + 28..b + 32].copy_from_slice(&a_list);
+    let mut reg = Registry::new();
+    let mount = KeyPath::parse("HKLM\\SOFTWARE").unwrap();
+    let err = load_bytes(&mut reg, "shared", &bytes, &mount, &[]).unwrap_err();
+    assert_eq!(err.code, comsim_hive::codes::HIVE_CELL, "{err}");
+    assert!(err.message.contains("a second time"), "{err}");
+}

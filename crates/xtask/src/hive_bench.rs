@@ -1,0 +1,204 @@
+//! `cargo xtask hive-bench`: writes a large SOFTWARE-like hive (about 40 MB by default: regasm-style
+//! CLSID registrations under `Classes\CLSID`, in `ri` index roots) with comsim-hive's test-only
+//! writer, then times whole `comsim reg query` processes reading it, with `cat` of the same file in
+//! the same run as a floor, and reports peak memory (`/usr/bin/time -v`). A benchmark, not a
+//! test: the figures go to docs/performance.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+#[path = "../../comsim-hive/tests/writer/mod.rs"]
+mod writer;
+
+use crate::rng::Rng;
+use writer::{Key, Layout};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to write the hive (created if missing).
+    #[arg(long, default_value = "target/hive-bench")]
+    pub dir: PathBuf,
+    /// CLSIDs in the hive.
+    #[arg(long, default_value_t = 25_000)]
+    pub clsids: usize,
+    /// Runs of each command; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    match bench(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hive-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn guid(rng: &mut Rng) -> String {
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    format!(
+        "{{{:08X}-{:04X}-{:04X}-{:04X}-{:012X}}}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFFF,
+        b >> 48,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+fn sz(s: &str) -> Vec<u8> {
+    comsim_registry::utf16z(s)
+}
+
+/// One regasm-style registration: the class key, InprocServer32 and its version subkey.
+fn clsid(rng: &mut Rng, i: usize) -> Key {
+    let class = format!("Contoso.Generated.Component{i}");
+    let asm = format!(
+        "Contoso.Generated{}, Version=1.0.{}.0, Culture=neutral, PublicKeyToken=null",
+        i % 97,
+        i % 13
+    );
+    let values = |with_default: bool| {
+        let mut v = vec![
+            ("Class".to_owned(), 1, sz(&class)),
+            ("Assembly".to_owned(), 1, sz(&asm)),
+            ("RuntimeVersion".to_owned(), 1, sz("v4.0.30319")),
+            (
+                "CodeBase".to_owned(),
+                1,
+                sz(&format!(
+                    "file:///C:/Program Files/Contoso/Generated{}.dll",
+                    i % 97
+                )),
+            ),
+        ];
+        if with_default {
+            v.insert(0, (String::new(), 1, sz("mscoree.dll")));
+            v.insert(1, ("ThreadingModel".to_owned(), 1, sz("Both")));
+        }
+        v
+    };
+    Key {
+        name: guid(rng),
+        values: vec![(String::new(), 1, sz(&class))],
+        children: vec![Key {
+            name: "InprocServer32".into(),
+            values: values(true),
+            children: vec![Key {
+                name: format!("1.0.{}.0", i % 13),
+                values: values(false),
+                children: vec![],
+            }],
+        }],
+    }
+}
+
+fn hive(clsids: usize) -> (Vec<u8>, String) {
+    let mut rng = Rng::new(12);
+    let mut list: Vec<Key> = (0..clsids).map(|i| clsid(&mut rng, i)).collect();
+    list.sort_by(|a, b| comsim_registry::compare_names(&a.name, &b.name));
+    let probe = list[list.len() / 2].name.clone();
+    let clsid = Key {
+        name: "CLSID".into(),
+        values: vec![],
+        children: list,
+    };
+    let classes = Key {
+        name: "Classes".into(),
+        values: vec![],
+        children: vec![clsid],
+    };
+    let root = Key {
+        name: "ROOT".into(),
+        values: vec![],
+        children: vec![classes],
+    };
+    (writer::write(&root, Layout { leaf_max: 512 }), probe)
+}
+
+/// Runs `cmd` `runs` times under `/usr/bin/time -v`: the median wall time and the largest peak RSS.
+fn measure(cmd: &[&str], runs: usize) -> Result<(f64, u64), String> {
+    let mut times = Vec::new();
+    let mut rss = 0u64;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let out = Command::new("/usr/bin/time")
+            .arg("-v")
+            .args(cmd)
+            .output()
+            .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
+        times.push(start.elapsed().as_secs_f64());
+        if !out.status.success() {
+            return Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let text = String::from_utf8_lossy(&out.stderr);
+        let kb = text
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        rss = rss.max(kb);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], rss))
+}
+
+fn bench(args: &Args) -> Result<(), String> {
+    std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
+    let (bytes, probe) = hive(args.clsids);
+    let path = args.dir.join("SOFTWARE");
+    std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let comsim = comsim_binary()?;
+    let file = path.display().to_string();
+    let mb = bytes.len() as f64 / 1e6;
+    println!("hive: {file}, {mb:.1} MB, {} CLSIDs", args.clsids);
+    let one = format!("HKLM\\SOFTWARE\\Classes\\CLSID\\{probe}");
+    let merged = format!("HKCR\\CLSID\\{probe}");
+    let cases: [(&str, Vec<&str>); 4] = [
+        ("cat (floor)", vec!["cat", &file]),
+        (
+            "reg query HKLM\\SOFTWARE\\Classes\\CLSID\\{…} -s (the keys on the way, the subtree)",
+            vec![&comsim, "reg", "query", &one, "-s", "--hive", &file],
+        ),
+        (
+            "reg query HKCR\\CLSID\\{…} -s (the same keys, through REG-1)",
+            vec![&comsim, "reg", "query", &merged, "-s", "--hive", &file],
+        ),
+        (
+            "reg query HKLM\\SOFTWARE (every key of the hive into the registry)",
+            vec![&comsim, "reg", "query", "HKLM\\SOFTWARE", "--hive", &file],
+        ),
+    ];
+    for (what, cmd) in cases {
+        let (secs, kb) = measure(&cmd, args.runs)?;
+        let ratio = kb as f64 * 1024.0 / bytes.len() as f64;
+        println!(
+            "{what}: median {secs:.3} s, peak RSS {:.1} MB ({ratio:.2}x the hive)",
+            kb as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// The release `comsim` binary, built if needed.
+fn comsim_binary() -> Result<String, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-q", "-p", "comsim-cli"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release failed".into());
+    }
+    Ok(root.join("target/release/comsim").display().to_string())
+}
