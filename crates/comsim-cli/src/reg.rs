@@ -250,9 +250,21 @@ fn parse_key(s: &str) -> Result<KeyPath, String> {
 
 const NOT_FOUND: &str = "ERROR: The system was unable to find the specified registry key or value.";
 
+/// The registry of a command, which is not freed: the process ends when the command does, and
+/// freeing a large registry key by key costs more than a tenth of the whole run
+/// (docs/performance.md). Tests that run many commands in one process keep these small registries.
+/// `focus` is the key the command reads (see [`load`]).
+fn loaded(
+    args: &LoadArgs,
+    focus: &KeyPath,
+    err: &mut dyn Write,
+) -> Result<&'static Registry, String> {
+    Ok(Box::leak(Box::new(load(args, Some(focus), err)?)))
+}
+
 fn query(a: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = load(&a.load, Some(&path), err)?;
+    let reg = loaded(&a.load, &path, err)?;
     let access = access(&a.load);
     let Some(key) = reg.open(&path, &access) else {
         let _ = writeln!(err, "{NOT_FOUND}");
@@ -267,9 +279,9 @@ fn query(a: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, 
         Format::Text => {
             let mut text = String::from("\n");
             let found = match &single {
-                Some(name) => query_value_text(&reg, &key, name, a.recurse, &access, &mut text),
+                Some(name) => query_value_text(reg, &key, name, a.recurse, &access, &mut text),
                 None => {
-                    query_all_text(&reg, &key, a.recurse, false, &access, &mut text);
+                    query_all_text(reg, &key, a.recurse, false, &access, &mut text);
                     true
                 }
             };
@@ -280,7 +292,7 @@ fn query(a: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, 
             out.write_all(text.as_bytes()).map_err(io)?;
         }
         Format::Json => {
-            let json = key_json(&reg, &key, single.as_deref(), a.recurse, &access);
+            let json = key_json(reg, &key, single.as_deref(), a.recurse, &access);
             if single.is_some() && json.values.is_empty() && !a.recurse {
                 let _ = writeln!(err, "{NOT_FOUND}");
                 return Ok(EXIT_NOT_FOUND);
@@ -431,17 +443,25 @@ fn key_json(
 
 fn export(a: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = load(&a.load, Some(&path), err)?;
-    let Some(bytes) = comsim_regfile::export(&reg, &path, &access(&a.load)) else {
+    let reg = loaded(&a.load, &path, err)?;
+    let access = access(&a.load);
+    if reg.open(&path, &access).is_none() {
         let _ = writeln!(err, "{NOT_FOUND}");
         return Ok(EXIT_NOT_FOUND);
-    };
-    if a.output.as_os_str() == "-" {
-        out.write_all(&bytes).map_err(|e| e.to_string())?;
-    } else {
-        std::fs::write(&a.output, &bytes)
-            .map_err(|e| format!("error: cannot write {}: {e}", a.output.display()))?;
     }
+    // Written as it goes: neither the whole text nor its UTF-16 copy is held.
+    let written = if a.output.as_os_str() == "-" {
+        comsim_regfile::export_to(reg, &path, &access, &mut std::io::BufWriter::new(out))
+            .map_err(|e| e.to_string())
+    } else {
+        let cannot = |e: std::io::Error| format!("error: cannot write {}: {e}", a.output.display());
+        let file = std::fs::File::create(&a.output).map_err(cannot)?;
+        let mut file = std::io::BufWriter::new(file);
+        comsim_regfile::export_to(reg, &path, &access, &mut file)
+            .and_then(|found| file.flush().map(|()| found))
+            .map_err(cannot)
+    };
+    written?;
     Ok(EXIT_OK)
 }
 

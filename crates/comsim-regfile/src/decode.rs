@@ -165,72 +165,152 @@ fn decode_utf16le(
     // UTF-8 bytes; only whole characters are appended, so it is valid UTF-8 at every step.
     let mut out: Vec<u8> = Vec::with_capacity(body.len() / 2);
     let whole = body.len() & !1;
-    let mut i = 0;
-    let mut pending_high: Option<u16> = None;
-    while i < whole {
-        if pending_high.is_none() {
-            // Fast path: 32 ASCII units (high byte 0, low byte below 0x80) at a time, in loops
-            // simple enough for the compiler to vectorise.
-            while let Some(block) = body.get(i..i + 64) {
-                let bits = block
-                    .chunks_exact(2)
-                    .fold(0, |acc, u| acc | u[1] | (u[0] & 0x80));
-                if bits != 0 {
-                    break;
-                }
-                out.extend(block.chunks_exact(2).map(|u| u[0]));
-                i += 64;
-            }
-            if i >= whole {
-                break;
-            }
-        }
-        let u = u16::from_le_bytes([body[i], body[i + 1]]);
-        i += 2;
-        if let Some(h) = pending_high.take() {
-            if (0xDC00..0xE000).contains(&u) {
-                let cp = 0x10000 + (((h as u32) - 0xD800) << 10) + (u as u32 - 0xDC00);
-                push_char(&mut out, char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                continue;
-            }
-            lone_surrogate(file, text_so_far(&out), strict, warnings)?;
-            push_char(&mut out, '\u{FFFD}');
-        }
-        if u < 0x80 {
-            out.push(u as u8);
-        } else if (0xD800..0xDC00).contains(&u) {
-            pending_high = Some(u);
-        } else if (0xDC00..0xE000).contains(&u) {
-            lone_surrogate(file, text_so_far(&out), strict, warnings)?;
-            push_char(&mut out, '\u{FFFD}');
-        } else {
-            push_char(&mut out, char::from_u32(u as u32).unwrap_or('\u{FFFD}'));
-        }
-    }
-    if pending_high.is_some() {
-        lone_surrogate(file, text_so_far(&out), strict, warnings)?;
-        push_char(&mut out, '\u{FFFD}');
-    }
+    let mut lone = |so_far: &[u8]| {
+        let at = (file, text_so_far(so_far), 0);
+        report(&LONE_SURROGATE, at, strict, warnings)
+    };
+    let mut decoder = Utf16Decoder::default();
+    decoder.feed(&body[..whole], &mut out, &mut lone)?;
+    decoder.finish(&mut out, &mut lone)?;
     let out = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     if whole != body.len() {
-        // regedit reads whole UTF-16 units and drops a final odd byte.
-        let d = Diagnostic::warning(
-            codes::REG_ODD_BYTE,
-            "the UTF-16 file ends in half a character; the last byte is ignored",
-        );
-        if strict {
-            return Err(located(
-                file,
-                &out,
-                codes::REG_ENCODING,
-                "the UTF-16 file ends in half a character".into(),
-            ));
-        }
-        let idx = comsim_diag::LineIndex::new(&out);
-        warnings.push(d.at(idx.location(file, out.len())));
+        report(&ODD_BYTE, (file, &out, 0), strict, warnings)?;
     }
     Ok(out)
+}
+
+/// A problem found while decoding: the error strict mode gives and the warning lenient mode gives.
+pub(crate) struct Problem {
+    error: (Code, &'static str),
+    warning: (Code, &'static str),
+}
+
+/// A final odd byte of a UTF-16 file; regedit reads whole units and drops it.
+pub(crate) const ODD_BYTE: Problem = Problem {
+    error: (
+        codes::REG_ENCODING,
+        "the UTF-16 file ends in half a character",
+    ),
+    warning: (
+        codes::REG_ODD_BYTE,
+        "the UTF-16 file ends in half a character; the last byte is ignored",
+    ),
+};
+
+/// An unpaired UTF-16 surrogate.
+pub(crate) const LONE_SURROGATE: Problem = Problem {
+    error: (codes::REG_ENCODING, LONE_MESSAGE),
+    warning: (codes::REG_ENCODING, LONE_MESSAGE),
+};
+
+const LONE_MESSAGE: &str =
+    "an unpaired UTF-16 surrogate cannot be represented; comsim reads it as U+FFFD";
+
+/// Reports `problem` at the end of the text `before`, whose first line is line `1 + lines_before`
+/// of the file: the error in strict mode, else the warning (added to `warnings`).
+pub(crate) fn report(
+    problem: &Problem,
+    (file, before, lines_before): (&str, &str, u32),
+    strict: bool,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    if strict {
+        let (code, msg) = problem.error;
+        return Err(shifted(
+            located(file, before, code, msg.into()),
+            lines_before,
+        ));
+    }
+    let (code, msg) = problem.warning;
+    let idx = comsim_diag::LineIndex::new(before);
+    let d = Diagnostic::warning(code, msg).at(idx.location(file, before.len()));
+    warnings.push(shifted(d, lines_before));
+    Ok(())
+}
+
+/// `d` moved down by `lines` lines: located in a piece of text that starts after them.
+fn shifted(mut d: Diagnostic, lines: u32) -> Diagnostic {
+    if let Some(loc) = d.location.as_mut() {
+        loc.line += lines;
+    }
+    d
+}
+
+/// Decodes UTF-16LE a piece at a time: a surrogate pair may straddle two pieces.
+#[derive(Debug, Default)]
+pub(crate) struct Utf16Decoder {
+    pending_high: Option<u16>,
+}
+
+/// Called with the text decoded so far before an unpaired surrogate is replaced by U+FFFD.
+pub(crate) type OnLone<'a> = dyn FnMut(&[u8]) -> Result<(), Diagnostic> + 'a;
+
+impl Utf16Decoder {
+    /// Appends the UTF-8 of `body` (whole units: an even number of bytes) to `out`.
+    pub(crate) fn feed(
+        &mut self,
+        body: &[u8],
+        out: &mut Vec<u8>,
+        lone: &mut OnLone<'_>,
+    ) -> Result<(), Diagnostic> {
+        let whole = body.len() & !1;
+        let mut i = 0;
+        while i < whole {
+            if self.pending_high.is_none() {
+                // Fast path: 32 ASCII units (high byte 0, low byte below 0x80) at a time, in loops
+                // simple enough for the compiler to vectorise.
+                while let Some(block) = body.get(i..i + 64) {
+                    let bits = block
+                        .chunks_exact(2)
+                        .fold(0, |acc, u| acc | u[1] | (u[0] & 0x80));
+                    if bits != 0 {
+                        break;
+                    }
+                    out.extend(block.chunks_exact(2).map(|u| u[0]));
+                    i += 64;
+                }
+                if i >= whole {
+                    break;
+                }
+            }
+            let u = u16::from_le_bytes([body[i], body[i + 1]]);
+            i += 2;
+            if let Some(h) = self.pending_high.take() {
+                if (0xDC00..0xE000).contains(&u) {
+                    let cp = 0x10000 + (((h as u32) - 0xD800) << 10) + (u as u32 - 0xDC00);
+                    push_char(out, char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                    continue;
+                }
+                lone(out)?;
+                push_char(out, '\u{FFFD}');
+            }
+            if u < 0x80 {
+                out.push(u as u8);
+            } else if (0xD800..0xDC00).contains(&u) {
+                self.pending_high = Some(u);
+            } else if (0xDC00..0xE000).contains(&u) {
+                lone(out)?;
+                push_char(out, '\u{FFFD}');
+            } else {
+                push_char(out, char::from_u32(u as u32).unwrap_or('\u{FFFD}'));
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the text: a high surrogate still waiting for its pair is unpaired.
+    pub(crate) fn finish(
+        &mut self,
+        out: &mut Vec<u8>,
+        lone: &mut OnLone<'_>,
+    ) -> Result<(), Diagnostic> {
+        if self.pending_high.take().is_some() {
+            lone(out)?;
+            push_char(out, '\u{FFFD}');
+        }
+        Ok(())
+    }
 }
 
 fn push_char(out: &mut Vec<u8>, c: char) {
@@ -238,26 +318,9 @@ fn push_char(out: &mut Vec<u8>, c: char) {
 }
 
 /// The text decoded so far, for locating a diagnostic.
-fn text_so_far(out: &[u8]) -> &str {
+pub(crate) fn text_so_far(out: &[u8]) -> &str {
     // Always valid: the decoder appends whole characters only.
     std::str::from_utf8(out).unwrap_or_default()
-}
-
-fn lone_surrogate(
-    file: &str,
-    before: &str,
-    strict: bool,
-    warnings: &mut Vec<Diagnostic>,
-) -> Result<(), Diagnostic> {
-    let msg =
-        "an unpaired UTF-16 surrogate cannot be represented; comsim reads it as U+FFFD".to_owned();
-    if strict {
-        return Err(located(file, before, codes::REG_ENCODING, msg));
-    }
-    let idx = comsim_diag::LineIndex::new(before);
-    warnings
-        .push(Diagnostic::warning(codes::REG_ENCODING, msg).at(idx.location(file, before.len())));
-    Ok(())
 }
 
 /// Splits text into lines at `\r\n`, `\n` or a lone `\r`, as regedit does. A final line without a

@@ -1,6 +1,8 @@
 //! The .reg importer: regedit's grammar, with every line regedit would skip turned into a located
 //! error (strict) or a warning (lenient).
 
+use std::io::Read;
+
 use comsim_diag::{Code, Diagnostic, Location};
 use comsim_registry::{KeyCursor, KeyId, KeyPath, Registry, Root, Value, ValueType, View, Writer};
 
@@ -77,6 +79,11 @@ fn too_large(display: &str, size: u64) -> Diagnostic {
 }
 
 /// Reads a .reg file from disk and imports it. The `display` name is used in diagnostics.
+///
+/// A UTF-16LE file (regedit's export format) is decoded and imported a piece at a time, so that
+/// neither its bytes nor its whole text are held while the registry grows; the result, warnings
+/// and errors are those of [`import_bytes`] on the same bytes. After an error the registry holds
+/// what was imported before the failing place (for an encoding error, the lines before it).
 pub fn import_file(
     reg: &mut Registry,
     path: &std::path::Path,
@@ -91,7 +98,18 @@ pub fn import_file(
     if size > MAX_REG_FILE_SIZE {
         return Err(too_large(display, size));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = Vec::with_capacity(3);
+    (&mut file).take(3).read_to_end(&mut head).map_err(io)?;
+    let utf16 = match opts.encoding {
+        Some(e) => e == Encoding::Utf16Le,
+        None => head.starts_with(&[0xFF, 0xFE]),
+    };
+    if utf16 {
+        return crate::stream::import_utf16(reg, display, head, file, opts, crate::stream::PIECE);
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(io)?;
     let decoded = decode::decode(display, &bytes, opts.encoding, opts.mode == Mode::Strict)?;
     // The importer reads only the text: free the file's bytes before the registry grows.
     drop(bytes);
@@ -122,26 +140,9 @@ fn import_text(
     (text, encoding, warnings): (String, Encoding, Vec<Diagnostic>),
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
-    let mut imp = Importer {
-        reg,
-        file,
-        opts,
-        encoding,
-        warnings,
-        key: None,
-        cursor: KeyCursor::default(),
-        pending: None,
-        line_no: 0,
-        stopped: false,
-        placement: [0, 0],
-    };
+    let mut imp = Importer::new(reg, file, opts, encoding, warnings);
     let format = imp.run(&text)?;
-    Ok(ImportReport {
-        format,
-        encoding,
-        warnings: imp.warnings,
-        classes_root_placement: imp.placement,
-    })
+    Ok(imp.report(format, Vec::new()))
 }
 
 /// A key opened by a key line.
@@ -156,7 +157,7 @@ struct Pending {
     data: Vec<u8>,
 }
 
-struct Importer<'a> {
+pub(crate) struct Importer<'a> {
     reg: &'a mut Registry,
     file: &'a str,
     opts: &'a ImportOptions,
@@ -196,7 +197,41 @@ fn only_comment_after(s: &str, i: usize) -> bool {
     j == s.len() || s[j..].starts_with(';')
 }
 
-impl Importer<'_> {
+impl<'a> Importer<'a> {
+    pub(crate) fn new(
+        reg: &'a mut Registry,
+        file: &'a str,
+        opts: &'a ImportOptions,
+        encoding: Encoding,
+        warnings: Vec<Diagnostic>,
+    ) -> Self {
+        Importer {
+            reg,
+            file,
+            opts,
+            encoding,
+            warnings,
+            key: None,
+            cursor: KeyCursor::default(),
+            pending: None,
+            line_no: 0,
+            stopped: false,
+            placement: [0, 0],
+        }
+    }
+
+    /// What the import did, once it has ended.
+    pub(crate) fn report(self, format: Option<Format>, front: Vec<Diagnostic>) -> ImportReport {
+        let mut warnings = front;
+        warnings.extend(self.warnings);
+        ImportReport {
+            format,
+            encoding: self.encoding,
+            warnings,
+            classes_root_placement: self.placement,
+        }
+    }
+
     fn strict(&self) -> bool {
         self.opts.mode == Mode::Strict
     }
@@ -232,8 +267,26 @@ impl Importer<'_> {
 
     fn run(&mut self, text: &str) -> Result<Option<Format>, Diagnostic> {
         let mut lines = decode::lines(text);
+        let Some(format) = self.header(lines.next().unwrap_or(""), text.is_empty())? else {
+            return Ok(None);
+        };
+        for line in lines {
+            if !self.body_line(line, format)? {
+                break;
+            }
+        }
+        self.finish()?;
+        Ok(Some(format))
+    }
+
+    /// The first line; `None` when nothing more is imported (lenient mode, a header regedit
+    /// accepts but imports nothing after).
+    pub(crate) fn header(
+        &mut self,
+        first: &str,
+        empty: bool,
+    ) -> Result<Option<Format>, Diagnostic> {
         self.line_no = 1;
-        let first = lines.next().unwrap_or("");
         let header = first.trim_start_matches(is_blank);
         let format = match header {
             HEADER_V5 => Format::Version5,
@@ -248,7 +301,7 @@ impl Importer<'_> {
                 return Ok(None);
             }
             _ => {
-                let what = if text.is_empty() {
+                let what = if empty {
                     "the file is empty; expected"
                 } else {
                     "expected"
@@ -261,24 +314,32 @@ impl Importer<'_> {
                 ));
             }
         };
-        for line in lines {
-            self.line_no += 1;
-            if self.stopped {
-                break;
-            }
-            let line = self.cut_at_nul(line)?;
-            if format == Format::Win31 {
-                self.win31_line(line)?;
-            } else {
-                self.line(line)?;
-            }
+        Ok(Some(format))
+    }
+
+    /// A line after the header; `false` once the import has stopped (it reads no more lines).
+    pub(crate) fn body_line(&mut self, line: &str, format: Format) -> Result<bool, Diagnostic> {
+        self.line_no += 1;
+        if self.stopped {
+            return Ok(false);
         }
+        let line = self.cut_at_nul(line)?;
+        if format == Format::Win31 {
+            self.win31_line(line)?;
+        } else {
+            self.line(line)?;
+        }
+        Ok(true)
+    }
+
+    /// The end of the file.
+    pub(crate) fn finish(&mut self) -> Result<(), Diagnostic> {
         if let Some(p) = self.pending.take() {
             let msg = "the file ends inside a hex value continued with `\\`; regedit stores the bytes read so far";
             self.problem(codes::REG_HEX_EOF, "", 0, msg)?;
             self.finish_hex(p, "", 0)?;
         }
-        Ok(Some(format))
+        Ok(())
     }
 
     fn cut_at_nul<'l>(&mut self, line: &'l str) -> Result<&'l str, Diagnostic> {
@@ -893,7 +954,8 @@ enum EscapeError {
 /// Unescapes a quoted string starting at `start` (just after the opening quote). Returns the text,
 /// the byte offset just after the closing quote, and the offsets of unknown escapes.
 fn unescape(line: &str, start: usize) -> Result<(String, usize, Vec<usize>), EscapeError> {
-    let mut out = String::new();
+    // The text is at most the rest of the line: one allocation instead of a growing string.
+    let mut out = String::with_capacity(line.len() - start);
     let mut unknown = Vec::new();
     let mut chars = line[start..].char_indices();
     while let Some((i, c)) = chars.next() {
@@ -1184,6 +1246,32 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code, codes::REG_KEY_LEADING_BACKSLASH);
+    }
+
+    /// Issue 15: setting a value used to scan the key's values for its name, so one key with
+    /// 100,000 values took minutes to import. The values keep their first-written order, and a
+    /// name written again (in another case) replaces the value in place.
+    #[test]
+    fn one_key_with_100000_values_imports_in_order_and_finds_each_name() {
+        const N: usize = 100_000;
+        let mut text = String::from("REGEDIT4\n[HKEY_CURRENT_USER\\Big]\n");
+        for i in (0..N).rev() {
+            text.push_str(&format!("\"v{i}\"=dword:{i:08x}\n"));
+        }
+        text.push_str("\"V7\"=dword:ffffffff\n");
+        let (reg, report) = lenient(&text);
+        assert!(report.warnings.is_empty());
+        let key = reg
+            .open(&KeyPath::parse("HKCU\\Big").unwrap(), &Default::default())
+            .unwrap()
+            .primary
+            .key;
+        let values = reg.values(key);
+        assert_eq!(values.len(), N);
+        assert_eq!(values[0].0.as_str(), format!("v{}", N - 1));
+        assert_eq!(values[N - 1 - 7].0.as_str(), "v7");
+        assert_eq!(values[N - 1 - 7].1, Value::dword(u32::MAX));
+        assert_eq!(reg.value(key, "V12345"), Some(&Value::dword(12345)));
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! The .reg writer: version 5.00, UTF-16LE with a byte order mark, in regedit's layout.
 
-use comsim_registry::{Access, KeyId, KeyPath, RegName, Registry, Value, ValueType};
+use std::fmt::Write as _;
+use std::io;
+
+use comsim_registry::{
+    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Value, ValueType, utf16z,
+};
 
 /// Where regedit wraps hex data: a line is continued once it reaches this many characters.
 const HEX_WRAP: usize = 77;
@@ -33,7 +38,118 @@ pub fn export_text(reg: &Registry, path: &KeyPath, access: &Access) -> Option<St
 
 /// [`export_text`] encoded as regedit writes it: UTF-16LE after the byte order mark `FF FE`.
 pub fn export(reg: &Registry, path: &KeyPath, access: &Access) -> Option<Vec<u8>> {
-    export_text(reg, path, access).map(|t| encode_utf16le(&t))
+    let mut bytes = Vec::new();
+    match export_to(reg, path, access, &mut bytes) {
+        Ok(true) => Some(bytes),
+        _ => None,
+    }
+}
+
+/// Once this much text is waiting, it is encoded and written.
+const FLUSH_AT: usize = 1 << 16;
+
+/// [`export`] written to `out` as it goes: the bytes of `export`, with neither the whole text nor
+/// its UTF-16 copy held. `Ok(false)` if the key does not exist in the given view.
+///
+/// Each key is opened from its parent's ids ([`Registry::open_child`]) wherever the view allows,
+/// instead of from the root by its path.
+pub fn export_to(
+    reg: &Registry,
+    path: &KeyPath,
+    access: &Access,
+    out: &mut impl io::Write,
+) -> io::Result<bool> {
+    let Some(top) = reg.open(path, access) else {
+        return Ok(false);
+    };
+    out.write_all(&[0xFF, 0xFE])?;
+    let mut w = Utf16Out {
+        text: String::with_capacity(FLUSH_AT + 4096),
+        out,
+    };
+    w.text.push_str("Windows Registry Editor Version 5.00\r\n");
+    // The path of the key being written, as text, and its names below the root.
+    let mut line = path.to_string();
+    let mut names: Vec<&str> = path.components.iter().map(String::as_str).collect();
+    w.key(reg, &line, top.ids())?;
+    let mut stack = vec![Frame {
+        ids: top.ids(),
+        subkeys: reg.open_subkey_names(top.ids()),
+        next: 0,
+        line_len: line.len(),
+        depth: names.len(),
+    }];
+    while let Some(frame) = stack.last_mut() {
+        let Some(name) = frame.subkeys.get(frame.next).map(|n| n.as_str()) else {
+            stack.pop();
+            continue;
+        };
+        frame.next += 1;
+        line.truncate(frame.line_len);
+        line.push('\\');
+        line.push_str(name);
+        names.truncate(frame.depth);
+        let ids = match reg.open_child(path.root, &names, frame.ids, name, access) {
+            Some(ids) => ids,
+            None => {
+                let child = KeyPath::new(path.root, names.iter().copied().chain([name]));
+                reg.open(&child, access).map(|k| k.ids())
+            }
+        };
+        names.push(name);
+        let Some(ids) = ids else {
+            continue;
+        };
+        w.key(reg, &line, ids)?;
+        stack.push(Frame {
+            ids,
+            subkeys: reg.open_subkey_names(ids),
+            next: 0,
+            line_len: line.len(),
+            depth: names.len(),
+        });
+    }
+    w.text.push_str("\r\n");
+    w.flush()?;
+    Ok(true)
+}
+
+/// A key being exported and where its walk is.
+struct Frame<'r> {
+    ids: OpenIds,
+    subkeys: Vec<&'r RegName>,
+    next: usize,
+    /// The length of the key's path as text, and its number of names below the root.
+    line_len: usize,
+    depth: usize,
+}
+
+/// Text on its way to `out` as UTF-16LE.
+struct Utf16Out<'o, W: io::Write> {
+    text: String,
+    out: &'o mut W,
+}
+
+impl<W: io::Write> Utf16Out<'_, W> {
+    fn key(&mut self, reg: &Registry, path: &str, ids: OpenIds) -> io::Result<()> {
+        self.text.push_str("\r\n[");
+        self.text.push_str(path);
+        self.text.push_str("]\r\n");
+        write_values(&mut self.text, reg, ids.primary);
+        if self.text.len() >= FLUSH_AT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut bytes = utf16z(&self.text);
+        // `utf16z` adds a NUL character, which is not part of the text.
+        bytes.truncate(bytes.len() - 2);
+        self.out.write_all(&bytes)?;
+        self.text.clear();
+        Ok(())
+    }
 }
 
 pub fn encode_utf16le(text: &str) -> Vec<u8> {
@@ -63,23 +179,48 @@ pub fn write_value(out: &mut String, name: &RegName, value: &Value) {
     }
     out.push('=');
     let name_len = out[start..].chars().count();
-    if let Some(s) = quotable_string(value) {
-        out.push('"');
-        escape_into(out, &s);
-        out.push('"');
-    } else if value.ty == ValueType::DWORD && value.data.len() == 4 {
-        out.push_str(&format!(
-            "dword:{:08x}",
-            value.as_dword().unwrap_or_default()
-        ));
-    } else {
+    if value.ty == ValueType::DWORD && value.data.len() == 4 {
+        let _ = write!(out, "dword:{:08x}", value.as_dword().unwrap_or_default());
+    } else if !write_quoted(out, value) {
         write_hex(out, name_len, value);
     }
     out.push_str("\r\n");
 }
 
-/// A REG_SZ that reads back identically from a quoted string: UTF-16 text, one terminating NUL,
-/// no other NULs and no line breaks. Anything else is written as `hex(1):`.
+/// Writes a REG_SZ as a quoted string if it reads back identically from one: UTF-16 text, one
+/// terminating NUL, no other NULs and no line breaks. Anything else is written as `hex(1):`, and
+/// this returns `false` having written nothing.
+fn write_quoted(out: &mut String, value: &Value) -> bool {
+    if value.ty != ValueType::SZ || !value.data.len().is_multiple_of(2) {
+        return false;
+    }
+    let units = value
+        .data
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let n = value.data.len() / 2;
+    if n == 0 || value.data[2 * n - 2..] != [0, 0] {
+        return false;
+    }
+    let start = out.len();
+    out.push('"');
+    for c in char::decode_utf16(units.take(n - 1)) {
+        match c {
+            Ok('\0' | '\r' | '\n') | Err(_) => {
+                out.truncate(start);
+                return false;
+            }
+            Ok('\\') => out.push_str("\\\\"),
+            Ok('"') => out.push_str("\\\""),
+            Ok(c) => out.push(c),
+        }
+    }
+    out.push('"');
+    true
+}
+
+/// What [`write_quoted`] writes, the way it was first written: the reference its tests compare with.
+#[cfg(test)]
 fn quotable_string(value: &Value) -> Option<String> {
     if value.ty != ValueType::SZ || !value.data.len().is_multiple_of(2) {
         return None;
@@ -91,6 +232,15 @@ fn quotable_string(value: &Value) -> Option<String> {
     }
     let s = String::from_utf16(body).ok()?;
     (!s.contains(['\r', '\n'])).then_some(s)
+}
+
+#[cfg(test)]
+fn quoted_reference(value: &Value) -> Option<String> {
+    let s = quotable_string(value)?;
+    let mut out = String::from('"');
+    escape_into(&mut out, &s);
+    out.push('"');
+    Some(out)
 }
 
 fn escape_into(out: &mut String, s: &str) {
@@ -114,8 +264,10 @@ fn write_hex(out: &mut String, name_len: usize, value: &Value) {
     out.push_str(&tag);
     let mut line_len = name_len + tag.len();
     let n = value.data.len();
-    for (i, b) in value.data.iter().enumerate() {
-        out.push_str(&format!("{b:02x}"));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, &b) in value.data.iter().enumerate() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
         if i + 1 == n {
             break;
         }
@@ -204,6 +356,43 @@ mod tests {
             text,
             "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\T]\r\n@=\"a\\\"b\\\\c\"\r\n\"n\"=dword:0000001f\r\n\"e\"=hex(2):25,00,78,00,25,00,00,00\r\n\r\n[HKEY_CURRENT_USER\\Software\\T\\Sub]\r\n\"b\"=hex:\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn quoted_strings_are_written_as_before_and_others_fall_back_to_hex() {
+        let mut cases: Vec<Value> = [
+            "",
+            "plain",
+            "a\"b\\c",
+            "two\r\nlines",
+            "\u{e9}\u{1F600}",
+            "tab\there",
+        ]
+        .iter()
+        .map(|s| Value::sz(s))
+        .collect();
+        for data in [
+            vec![],
+            vec![0],
+            vec![0, 0],
+            vec![0x41, 0],
+            vec![0x41, 0, 0, 0, 0x42, 0, 0, 0],
+            vec![0x00, 0xD8, 0, 0],
+            vec![0x3D, 0xD8, 0x00, 0xDE, 0, 0],
+            vec![0x00, 0xDC, 0x41, 0, 0, 0],
+            vec![0x41, 0, 0x42],
+        ] {
+            cases.push(Value::new(ValueType::SZ, data));
+        }
+        cases.push(Value::expand_sz("x"));
+        for v in cases {
+            let mut out = String::from("x");
+            let quoted = write_quoted(&mut out, &v);
+            match quoted_reference(&v) {
+                Some(want) => assert_eq!(out, format!("x{want}"), "{v:?}"),
+                None => assert!(!quoted && out == "x", "{v:?}"),
+            }
+        }
     }
 
     #[test]

@@ -1,39 +1,47 @@
-//! A key's subkeys: kept in the registry's order and looked up by `&str` without allocating.
+//! A key's subkeys: enumerated in the registry's order and looked up by `&str` without allocating.
 //!
 //! Most keys have a handful of subkeys, which live in one sorted vector sized to fit. A key with many
-//! (`CLSID` has one per class) keeps them in sorted chunks of bounded size, so that inserting in any
-//! order moves at most one chunk, while a .reg file's sorted order only ever appends.
+//! (`CLSID` has one per class) keeps them in the order they were added, with an index from the
+//! hash of each name (its upper-cased UTF-16 units) to its place, and sorts them only when they are
+//! enumerated (the order is kept until the next change). Finding or adding a subkey then costs one
+//! hash whatever order a .reg file lists its keys in: sorted chunks cost a binary search of
+//! name comparisons per key line, which was most of an import of a file in random key order.
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
-use crate::name::{RegName, compare_names};
+use crate::name::{HashIndex, RegName, compare_names, name_hash, names_equal};
 use crate::tree::KeyId;
 
 type Entry = (RegName, KeyId);
 
-/// Where a missing name goes: a chunk (0 for a flat list) and a position in it.
+/// Where a missing name goes in a flat list (a hashed list appends).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
-    chunk: usize,
     at: usize,
 }
 
 /// Up to this many subkeys are one sorted vector.
 const FLAT_MAX: usize = 64;
-/// Above that, sorted chunks of at most this many.
-const CHUNK_MAX: usize = 512;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Children {
     Flat(Vec<Entry>),
-    /// Non-empty chunks; each chunk's names sort before the next chunk's.
-    Chunked(Box<Chunked>),
+    Hashed(Box<Hashed>),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Chunked {
-    chunks: Vec<Vec<Entry>>,
-    len: usize,
+pub(crate) struct Hashed {
+    /// In the order they were added (a removal moves the last one into the gap).
+    entries: Vec<Entry>,
+    /// `name_hash` of each entry, beside it.
+    hashes: Vec<u64>,
+    /// A hash to the place of an entry with that hash. A name whose hash is absent is not here; a
+    /// hash shared by two names (a collision) points at one of them, and the other is found by a
+    /// scan of `hashes`.
+    index: HashIndex<u32>,
+    /// The places of the entries in the registry's order, once asked for since the last change.
+    sorted: OnceLock<Vec<u32>>,
 }
 
 impl Default for Children {
@@ -54,87 +62,106 @@ pub(crate) fn reserve_one<T>(v: &mut Vec<T>) {
     }
 }
 
-impl Children {
-    fn chunks(&self) -> &[Vec<Entry>] {
+/// The entries of a [`Children`] in the registry's order.
+pub(crate) enum Iter<'a> {
+    Flat(std::slice::Iter<'a, Entry>),
+    Hashed(&'a [Entry], std::slice::Iter<'a, u32>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a Entry;
+
+    fn next(&mut self) -> Option<&'a Entry> {
         match self {
-            Children::Flat(v) => std::slice::from_ref(v),
-            Children::Chunked(c) => &c.chunks,
+            Iter::Flat(it) => it.next(),
+            Iter::Hashed(entries, order) => order.next().map(|&i| &entries[i as usize]),
         }
     }
+}
 
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Flat(it) => it.next_back(),
+            Iter::Hashed(entries, order) => order.next_back().map(|&i| &entries[i as usize]),
+        }
+    }
+}
+
+impl Children {
     pub(crate) fn len(&self) -> usize {
         match self {
             Children::Flat(v) => v.len(),
-            Children::Chunked(c) => c.len,
+            Children::Hashed(h) => h.entries.len(),
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> + '_ {
-        self.chunks().iter().flatten()
-    }
-
-    /// The chunk that holds `name` if any chunk does: the first whose last name is not below it.
-    fn chunk_for(chunks: &[Vec<Entry>], name: &str) -> usize {
-        chunks.partition_point(|c| {
-            c.last()
-                .is_some_and(|e| cmp_entry(e, name) == Ordering::Less)
-        })
+    pub(crate) fn iter(&self) -> Iter<'_> {
+        match self {
+            Children::Flat(v) => Iter::Flat(v.iter()),
+            Children::Hashed(h) => Iter::Hashed(&h.entries, h.sorted().iter()),
+        }
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<KeyId> {
-        self.search(name).ok()
+        self.entry(name).map(|e| e.1)
     }
 
     /// The subkey `name` as it is spelled here, with its id.
     pub(crate) fn entry(&self, name: &str) -> Option<&Entry> {
-        let chunks = self.chunks();
-        let chunk = &chunks[Self::chunk_for(chunks, name).min(chunks.len() - 1)];
-        let i = chunk.binary_search_by(|e| cmp_entry(e, name)).ok()?;
-        Some(&chunk[i])
+        match self {
+            Children::Flat(v) => {
+                let i = v.binary_search_by(|e| cmp_entry(e, name)).ok()?;
+                Some(&v[i])
+            }
+            Children::Hashed(h) => h.position(name_hash(name), name).map(|i| &h.entries[i]),
+        }
     }
 
     /// Where `name` is: its id, or the place to insert it with [`Children::insert_at`].
     pub(crate) fn search(&self, name: &str) -> Result<KeyId, Slot> {
-        let chunks = self.chunks();
-        let last = chunks.len() - 1;
-        // Keys are mostly added in order (a .reg file lists them sorted): try the end first.
-        let tail = &chunks[last];
-        match tail.last().map(|e| cmp_entry(e, name)) {
-            None | Some(Ordering::Less) => {
-                return Err(Slot {
-                    chunk: last,
-                    at: tail.len(),
-                });
+        match self {
+            Children::Flat(v) => {
+                // Keys are mostly added in order (a .reg file lists them sorted): try the end first.
+                match v.last().map(|e| cmp_entry(e, name)) {
+                    None | Some(Ordering::Less) => return Err(Slot { at: v.len() }),
+                    Some(Ordering::Equal) => return Ok(v[v.len() - 1].1),
+                    Some(Ordering::Greater) => {}
+                }
+                v.binary_search_by(|e| cmp_entry(e, name))
+                    .map(|i| v[i].1)
+                    .map_err(|at| Slot { at })
             }
-            Some(Ordering::Equal) => return Ok(tail[tail.len() - 1].1),
-            Some(Ordering::Greater) => {}
-        }
-        let chunk = Self::chunk_for(chunks, name).min(last);
-        match chunks[chunk].binary_search_by(|e| cmp_entry(e, name)) {
-            Ok(i) => Ok(chunks[chunk][i].1),
-            Err(at) => Err(Slot { chunk, at }),
+            Children::Hashed(h) => match h.position(name_hash(name), name) {
+                Some(i) => Ok(h.entries[i].1),
+                None => Err(Slot {
+                    at: h.entries.len(),
+                }),
+            },
         }
     }
 
     /// Adds `name` where [`Children::search`] said it goes; nothing may have changed since.
     pub(crate) fn insert_at(&mut self, slot: Slot, name: RegName, id: KeyId) {
-        if let Children::Flat(v) = self {
-            if v.len() < FLAT_MAX {
+        match self {
+            Children::Flat(v) if v.len() < FLAT_MAX => {
                 reserve_one(v);
                 v.insert(slot.at, (name, id));
-                return;
             }
-            let flat = std::mem::take(v);
-            let len = flat.len();
-            *self = Children::Chunked(Box::new(Chunked {
-                chunks: vec![flat],
-                len,
-            }));
+            Children::Flat(v) => {
+                let flat = std::mem::take(v);
+                let mut h = Hashed {
+                    hashes: flat.iter().map(|(n, _)| name_hash(n.as_str())).collect(),
+                    entries: flat,
+                    index: HashIndex::default(),
+                    sorted: OnceLock::new(),
+                };
+                h.reindex();
+                h.push(name, id);
+                *self = Children::Hashed(Box::new(h));
+            }
+            Children::Hashed(h) => h.push(name, id),
         }
-        let Children::Chunked(c) = self else {
-            unreachable!("converted above")
-        };
-        c.insert_at(slot, (name, id));
     }
 
     /// Adds `name`, which must not be present.
@@ -152,54 +179,81 @@ impl Children {
                 let i = v.binary_search_by(|e| cmp_entry(e, name)).ok()?;
                 Some(v.remove(i).1)
             }
-            Children::Chunked(c) => {
-                let ci = Self::chunk_for(&c.chunks, name);
-                let chunk = c.chunks.get_mut(ci)?;
-                let i = chunk.binary_search_by(|e| cmp_entry(e, name)).ok()?;
-                let (_, id) = chunk.remove(i);
-                if chunk.is_empty() {
-                    c.chunks.remove(ci);
-                }
-                c.len -= 1;
-                Some(id)
-            }
+            Children::Hashed(h) => h.remove(name),
         }
     }
 
     pub(crate) fn into_ids(self) -> impl Iterator<Item = KeyId> {
-        let chunks = match self {
-            Children::Flat(v) => vec![v],
-            Children::Chunked(c) => c.chunks,
+        let entries = match self {
+            Children::Flat(v) => v,
+            Children::Hashed(h) => h.entries,
         };
-        chunks.into_iter().flatten().map(|(_, id)| id)
+        entries.into_iter().map(|(_, id)| id)
     }
 }
 
-impl Chunked {
-    fn insert_at(&mut self, slot: Slot, entry: Entry) {
-        self.len += 1;
-        let Slot { chunk: ci, at } = slot;
-        let last = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[ci];
-        if chunk.len() < CHUNK_MAX {
-            chunk.insert(at, entry);
-            return;
+impl Hashed {
+    fn sorted(&self) -> &[u32] {
+        self.sorted.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.entries.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| {
+                compare_names(
+                    self.entries[a as usize].0.as_str(),
+                    self.entries[b as usize].0.as_str(),
+                )
+            });
+            order
+        })
+    }
+
+    fn position(&self, hash: u64, name: &str) -> Option<usize> {
+        let i = *self.index.get(&hash)? as usize;
+        if names_equal(self.entries[i].0.as_str(), name) {
+            return Some(i);
         }
-        if ci == last && at == chunk.len() {
-            // Appending in order: start a new chunk and leave this one full.
-            let mut fresh = Vec::with_capacity(CHUNK_MAX);
-            fresh.push(entry);
-            self.chunks.push(fresh);
-            return;
+        // A collision: another name with the same hash.
+        self.hashes
+            .iter()
+            .enumerate()
+            .find(|&(j, &h)| h == hash && names_equal(self.entries[j].0.as_str(), name))
+            .map(|(j, _)| j)
+    }
+
+    fn push(&mut self, name: RegName, id: KeyId) {
+        let hash = name_hash(name.as_str());
+        self.index.entry(hash).or_insert(self.entries.len() as u32);
+        self.entries.push((name, id));
+        self.hashes.push(hash);
+        self.sorted = OnceLock::new();
+    }
+
+    fn remove(&mut self, name: &str) -> Option<KeyId> {
+        let hash = name_hash(name);
+        let i = self.position(hash, name)?;
+        let last = self.entries.len() - 1;
+        let (_, id) = self.entries.swap_remove(i);
+        self.hashes.swap_remove(i);
+        self.sorted = OnceLock::new();
+        // The index may point at the removed place (for its hash) and at the last one (for the hash
+        // of the entry moved from there): point each hash at an entry that has it, if any.
+        for h in [hash, self.hashes.get(i).copied().unwrap_or(hash)] {
+            let points_at = self.index.get(&h).map(|&p| p as usize);
+            if points_at == Some(i) || points_at == Some(last) {
+                match self.hashes.iter().position(|&x| x == h) {
+                    Some(p) => self.index.insert(h, p as u32),
+                    None => self.index.remove(&h),
+                };
+            }
         }
-        let mut right = Vec::with_capacity(CHUNK_MAX);
-        right.extend(chunk.drain(CHUNK_MAX / 2..));
-        if at <= CHUNK_MAX / 2 {
-            chunk.insert(at, entry);
-        } else {
-            right.insert(at - CHUNK_MAX / 2, entry);
+        Some(id)
+    }
+
+    fn reindex(&mut self) {
+        self.index =
+            HashIndex::with_capacity_and_hasher(self.entries.len() * 2, Default::default());
+        for (i, &h) in self.hashes.iter().enumerate() {
+            self.index.entry(h).or_insert(i as u32);
         }
-        self.chunks.insert(ci + 1, right);
     }
 }
 
@@ -243,15 +297,20 @@ mod tests {
     }
 
     #[test]
-    fn appending_in_order_fills_chunks() {
+    fn a_hash_collision_is_told_apart_by_the_names() {
         let mut c = Children::default();
-        for i in 0..(3 * CHUNK_MAX) {
-            c.insert(RegName::new(format!("{i:06}")), KeyId::from_index(i));
+        for i in 0..=FLAT_MAX {
+            c.insert(RegName::new(format!("k{i:03}")), KeyId::from_index(i));
         }
-        let Children::Chunked(ch) = &c else {
-            panic!("large maps are chunked")
+        let Children::Hashed(h) = &mut c else {
+            panic!("large lists are hashed")
         };
-        assert_eq!(ch.chunks.len(), 3);
-        assert!(ch.chunks.iter().all(|k| k.len() == CHUNK_MAX));
+        // Point k001's hash at k000, as if both names had that hash and k000 came first.
+        h.index.insert(name_hash("k001"), 0);
+        assert_eq!(c.get("K000"), Some(KeyId::from_index(0)));
+        assert_eq!(c.get("K001"), Some(KeyId::from_index(1)));
+        assert_eq!(c.remove("k001"), Some(KeyId::from_index(1)));
+        assert_eq!(c.get("k000"), Some(KeyId::from_index(0)));
+        assert_eq!(c.get("k001"), None);
     }
 }

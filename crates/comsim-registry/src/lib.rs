@@ -22,6 +22,7 @@ mod name;
 mod path;
 mod tree;
 mod value;
+mod value_list;
 mod view;
 
 pub use diff::{Change, diff};
@@ -30,7 +31,7 @@ pub use path::{Hive, KeyPath, PathError, Root};
 pub use tree::{KeyId, Registry};
 pub use value::{Value, ValueType, utf16z};
 pub use view::{
-    Access, KeyCursor, KeyTarget, MergeMode, OpenKey, Physical, RegError, View, Writer,
+    Access, KeyCursor, KeyTarget, MergeMode, OpenIds, OpenKey, Physical, RegError, View, Writer,
 };
 
 /// Longest key name, in UTF-16 code units. The documentation says 255, but Windows takes 256

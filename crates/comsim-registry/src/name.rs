@@ -111,6 +111,46 @@ pub fn names_equal(a: &str, b: &str) -> bool {
         || compare_names(a, b) == Ordering::Equal
 }
 
+/// A hash of the name as the registry compares it (its upper-cased UTF-16 units): names that are
+/// equal have equal hashes.
+pub(crate) fn name_hash(s: &str) -> u64 {
+    const K: u64 = 0x517C_C1B7_2722_0A95;
+    let mix = |h: u64, u: u16| (h.rotate_left(5) ^ u64::from(u)).wrapping_mul(K);
+    let h = if s.is_ascii() {
+        s.bytes()
+            .fold(0, |h, b| mix(h, u16::from(b.to_ascii_uppercase())))
+    } else {
+        units(s).fold(0, mix)
+    };
+    // Fold the high bits (where the multiplications carry) into the low ones, which pick a bucket.
+    h ^ (h >> 29)
+}
+
+/// A hasher for keys that are already [`name_hash`]es: it passes the hash through.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PassHasher(u64);
+
+impl Hasher for PassHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed with it; anything else is folded in, for completeness.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Maps from [`name_hash`]es.
+pub(crate) type HashIndex<V> =
+    std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<PassHasher>>;
+
 fn units(s: &str) -> impl Iterator<Item = u16> + '_ {
     s.chars().flat_map(|c| {
         let mut buf = [0u16; 2];
@@ -255,6 +295,20 @@ mod tests {
         }
         assert_eq!(upcase('ß'), 'ß');
         assert_eq!(upcase('ΐ'), 'ΐ');
+    }
+
+    #[test]
+    fn equal_names_hash_alike() {
+        for (a, b) in [
+            ("InprocServer32", "INPROCSERVER32"),
+            ("été", "ÉTÉ"),
+            ("ÿ", "Ÿ"),
+            ("", ""),
+        ] {
+            assert!(names_equal(a, b));
+            assert_eq!(name_hash(a), name_hash(b), "{a} {b}");
+        }
+        assert_ne!(name_hash("a"), name_hash("b"));
     }
 
     #[test]

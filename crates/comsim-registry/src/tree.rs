@@ -2,12 +2,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::children::{Children, reserve_one};
+use crate::children::Children;
 use crate::diff::Change;
 use crate::journal::Journal;
 use crate::name::RegName;
 use crate::path::Hive;
 use crate::value::Value;
+use crate::value_list::ValueList;
 use crate::view::RegError;
 use crate::{MAX_DEPTH, MAX_KEY_NAME_LEN, MAX_VALUE_NAME_LEN};
 
@@ -30,7 +31,7 @@ struct Node {
     /// [`KeyId::NONE`] for a hive root.
     parent: KeyId,
     depth: u16,
-    values: Vec<(RegName, Value)>,
+    values: ValueList,
     children: Children,
 }
 
@@ -39,7 +40,7 @@ impl Default for Node {
         Node {
             parent: KeyId::NONE,
             depth: 0,
-            values: Vec::new(),
+            values: ValueList::default(),
             children: Children::default(),
         }
     }
@@ -258,16 +259,12 @@ impl Registry {
 
     /// Values of `id` in the order they were first written.
     pub fn values(&self, id: KeyId) -> &[(RegName, Value)] {
-        &self.node(id).values
+        self.node(id).values.as_slice()
     }
 
     /// The value `name` of `id` (`""` is the default value).
     pub fn value(&self, id: KeyId, name: &str) -> Option<&Value> {
-        self.node(id)
-            .values
-            .iter()
-            .find(|(n, _)| crate::names_equal(n.as_str(), name))
-            .map(|(_, v)| v)
+        self.node(id).values.get(name)
     }
 
     /// Sets a value. An existing value of the same name keeps its place and its first spelling.
@@ -278,13 +275,9 @@ impl Registry {
                 limit: MAX_VALUE_NAME_LEN,
             });
         }
-        let existing = self
-            .node(id)
-            .values
-            .iter()
-            .position(|(n, _)| crate::names_equal(n.as_str(), name));
+        let existing = self.node(id).values.position(name);
         if let Some(i) = existing
-            && self.node(id).values[i].1 == value
+            && self.node(id).values.as_slice()[i].1 == value
         {
             // Nothing changes, so nothing is recorded.
             return Ok(());
@@ -292,56 +285,31 @@ impl Registry {
         self.journal(|j, reg| j.values_changing(reg, id));
         let values = &mut self.node_mut(id).values;
         match existing {
-            Some(i) => values[i].1 = value,
-            None => {
-                reserve_one(values);
-                values.push((RegName::new(name), value));
-            }
+            Some(i) => *values.value_at_mut(i) = value,
+            None => values.push(RegName::new(name), value),
         }
         Ok(())
     }
 
     /// Sets several values, with the result of calling [`Registry::set_value`] for each in turn,
-    /// but in time linear in their number: a hive file can give one key many thousands of values,
-    /// and looking each name up in the key's list would be quadratic.
+    /// except that a name over the limit fails the call before anything is set. Linear in their
+    /// number: a key's values are found by name through its index once it has many
+    /// (`value_list.rs`), and a hive file can give one key many thousands.
     pub fn set_values(
         &mut self,
         id: KeyId,
         values: impl IntoIterator<Item = (RegName, Value)>,
     ) -> Result<(), RegError> {
-        use std::collections::HashMap;
-        let mut incoming: Vec<(RegName, Value)> = Vec::new();
-        for (name, value) in values {
-            let n = name.as_str();
-            if n.len() > MAX_VALUE_NAME_LEN && n.encode_utf16().count() > MAX_VALUE_NAME_LEN {
-                return Err(RegError::NameTooLong {
-                    limit: MAX_VALUE_NAME_LEN,
-                });
-            }
-            incoming.push((name, value));
+        let incoming: Vec<(RegName, Value)> = values.into_iter().collect();
+        let too_long =
+            |n: &str| n.len() > MAX_VALUE_NAME_LEN && n.encode_utf16().count() > MAX_VALUE_NAME_LEN;
+        if incoming.iter().any(|(n, _)| too_long(n.as_str())) {
+            return Err(RegError::NameTooLong {
+                limit: MAX_VALUE_NAME_LEN,
+            });
         }
-        if incoming.len() <= 8 {
-            for (name, value) in incoming {
-                self.set_value(id, name.as_str(), value)?;
-            }
-            return Ok(());
-        }
-        self.journal(|j, reg| j.values_changing(reg, id));
-        let values = &mut self.node_mut(id).values;
-        let mut at: HashMap<RegName, usize> = values
-            .iter()
-            .enumerate()
-            .map(|(i, (n, _))| (n.clone(), i))
-            .collect();
-        values.reserve_exact(incoming.len());
         for (name, value) in incoming {
-            match at.get(&name) {
-                Some(&i) => values[i].1 = value,
-                None => {
-                    at.insert(name.clone(), values.len());
-                    values.push((name, value));
-                }
-            }
+            self.set_value(id, name.as_str(), value)?;
         }
         Ok(())
     }
@@ -352,10 +320,7 @@ impl Registry {
             return false;
         }
         self.journal(|j, reg| j.values_changing(reg, id));
-        self.node_mut(id)
-            .values
-            .retain(|(n, _)| !crate::names_equal(n.as_str(), name));
-        true
+        self.node_mut(id).values.remove(name)
     }
 
     /// The parent of `id`, `None` for a hive root.

@@ -174,6 +174,26 @@ pub struct OpenKey {
     pub secondary: Option<Physical>,
 }
 
+/// A key opened through a view, by ids only: what reading it needs of an [`OpenKey`], without
+/// its paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenIds {
+    /// The hive of `primary`.
+    pub hive: Hive,
+    pub primary: KeyId,
+    pub secondary: Option<KeyId>,
+}
+
+impl OpenKey {
+    pub fn ids(&self) -> OpenIds {
+        OpenIds {
+            hive: self.primary.hive,
+            primary: self.primary.key,
+            secondary: self.secondary.as_ref().map(|s| s.key),
+        }
+    }
+}
+
 /// Where a write through a view lands (REG-4).
 pub type KeyTarget = Physical;
 
@@ -367,6 +387,71 @@ impl Registry {
             }
         }
         names
+    }
+
+    /// Subkey names of a key opened as `ids`, in [`Registry::open_subkeys`]' order, borrowed.
+    pub fn open_subkey_names(&self, ids: OpenIds) -> Vec<&RegName> {
+        let mut names: Vec<&RegName> = self.subkeys(ids.primary).map(|(n, _)| n).collect();
+        if let Some(sec) = ids.secondary {
+            for (n, _) in self.subkeys(sec) {
+                if self.child(ids.primary, n.as_str()).is_none() {
+                    names.push(n);
+                }
+            }
+        }
+        names
+    }
+
+    /// What [`Registry::open`] gives for the subkey `name` of the key at `root\components`
+    /// (opened through `access` as `parent`), found from the parent's ids: `Some(None)` when it
+    /// does not exist. That is possible where the view maps every path below the parent alike
+    /// (REG-3's mapping looks at the first four components only) and, for HKCR, under the union
+    /// merge (REG-1); elsewhere it is `None`, and the caller opens the path.
+    pub fn open_child(
+        &self,
+        root: Root,
+        components: &[&str],
+        parent: OpenIds,
+        name: &str,
+        access: &Access,
+    ) -> Option<Option<OpenIds>> {
+        let closed = match root.hive() {
+            Some(hive) => layout_closed(hive, components),
+            None => {
+                access.merge == MergeMode::Union
+                    && match components {
+                        [] => false,
+                        [x] => classes_child_closed(x),
+                        _ => true,
+                    }
+            }
+        };
+        if !closed {
+            return None;
+        }
+        let single = |hive: Hive, key: Option<KeyId>| {
+            key.map(|primary| OpenIds {
+                hive,
+                primary,
+                secondary: None,
+            })
+        };
+        let child = |k: KeyId| self.child(k, name);
+        Some(match (root.hive(), parent.hive) {
+            // The merged view with the user's half present: the user's subkey first.
+            (None, Hive::CurrentUser) => {
+                let machine = parent.secondary.and_then(child);
+                match child(parent.primary) {
+                    Some(user) => Some(OpenIds {
+                        hive: Hive::CurrentUser,
+                        primary: user,
+                        secondary: machine,
+                    }),
+                    None => single(Hive::LocalMachine, machine),
+                }
+            }
+            (_, hive) => single(hive, child(parent.primary)),
+        })
     }
 
     /// Reads one value through a view.

@@ -13,6 +13,8 @@
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 //! - `pathological`: writes the pathological inputs of docs/reliability.md (long lines, long
 //!   chains, many values, many steps) and the `comsim` command that runs each.
+//! - `import-bench`: times `.reg` import and `reg export` as whole processes on generated exports,
+//!   beside `cat`, `wc -l` and `iconv` (docs/performance.md).
 
 use std::process::ExitCode;
 
@@ -24,6 +26,7 @@ mod deviations;
 mod generate;
 mod hive;
 mod hive_bench;
+mod import_bench;
 mod pathological;
 mod replay_bench;
 mod rng;
@@ -54,6 +57,8 @@ enum Command {
     ReplayBenchScenario(replay_bench::Args),
     /// Write the pathological inputs of docs/reliability.md and the commands that run them.
     Pathological(pathological::Args),
+    /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
+    ImportBench(import_bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,5 +71,6 @@ fn main() -> ExitCode {
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
         Command::BrowserHtml(args) => browser::run(&args),
         Command::Pathological(args) => pathological::run(&args),
+        Command::ImportBench(args) => import_bench::run(&args),
     }
 }

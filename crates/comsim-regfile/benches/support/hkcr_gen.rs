@@ -229,14 +229,19 @@ impl<W: Write> Out<W> {
     }
 }
 
-const ROOT: &str = "HKEY_CLASSES_ROOT";
+/// Writes an export of `HKEY_CLASSES_ROOT` with `clsids` classes to `sink`.
+#[allow(dead_code, reason = "each includer uses one of the two entry points")]
+pub fn generate<W: Write>(clsids: usize, sink: W) -> io::Result<Generated> {
+    generate_under("HKEY_CLASSES_ROOT", clsids, sink)
+}
 
-/// Writes an export with `clsids` classes to `sink`.
+/// Writes an export of the classes key `root` (`HKEY_CLASSES_ROOT`, or its machine half
+/// `HKEY_LOCAL_MACHINE\SOFTWARE\Classes`) with `clsids` classes to `sink`.
 #[expect(
     clippy::too_many_lines,
     reason = "one seeded pass whose order of random draws fixes the benchmark input; kept whole so that order stays visible"
 )]
-pub fn generate<W: Write>(clsids: usize, sink: W) -> io::Result<Generated> {
+pub fn generate_under<W: Write>(root: &str, clsids: usize, sink: W) -> io::Result<Generated> {
     let mut rng = SplitMix64::new(0x00C0_FFEE ^ clsids as u64);
     // About eight classes per component, as real servers register several coclasses each.
     let components: Vec<Component> = (0..clsids.div_ceil(8))
@@ -286,7 +291,7 @@ pub fn generate<W: Write>(clsids: usize, sink: W) -> io::Result<Generated> {
         values: 0,
     };
     out.sink.write_all(&[0xFF, 0xFE])?;
-    out.bare(ROOT);
+    out.bare(root);
 
     // Top-level keys in the registry's order: CLSID, Component Categories, the ProgIDs, TypeLib,
     // Wow6432Node.
@@ -317,10 +322,10 @@ pub fn generate<W: Write>(clsids: usize, sink: W) -> io::Result<Generated> {
     for (name, top) in &tops {
         match top {
             Top::Clsid => {
-                out.bare(&format!("{ROOT}\\CLSID"));
+                out.bare(&format!("{root}\\CLSID"));
                 for c in classes.iter().filter(|c| !components[c.component].wow) {
                     let key = class_key(&components[c.component], c, false);
-                    out.key(&format!("{ROOT}\\CLSID"), &key)?;
+                    out.key(&format!("{root}\\CLSID"), &key)?;
                 }
             }
             Top::Categories => {
@@ -335,7 +340,7 @@ pub fn generate<W: Write>(clsids: usize, sink: W) -> io::Result<Generated> {
                             .sz("409", "Controls safely initializable from persistent data"),
                     )
                     .sub(Key::new(SAFE_CATEGORIES[1]).sz("409", "Controls safely scriptable"));
-                out.key(ROOT, &cats)?;
+                out.key(root, &cats)?;
             }
             Top::ProgId(i, versioned) => {
                 let c = &classes[*i];
@@ -349,22 +354,22 @@ pub fn generate<W: Write>(clsids: usize, sink: W) -> io::Result<Generated> {
                 if !*versioned && vi.is_some() {
                     key = key.sub(Key::new("CurVer").sz("", &v));
                 }
-                out.key(ROOT, &key)?;
+                out.key(root, &key)?;
             }
             Top::TypeLib => {
-                out.bare(&format!("{ROOT}\\TypeLib"));
+                out.bare(&format!("{root}\\TypeLib"));
                 let mut libs: Vec<&Component> = components.iter().collect();
                 libs.sort_by(|a, b| compare_names(&a.libid, &b.libid));
                 for comp in libs {
-                    out.key(&format!("{ROOT}\\TypeLib"), &typelib_key(comp))?;
+                    out.key(&format!("{root}\\TypeLib"), &typelib_key(comp))?;
                 }
             }
             Top::Wow => {
-                out.bare(&format!("{ROOT}\\Wow6432Node"));
-                out.bare(&format!("{ROOT}\\Wow6432Node\\CLSID"));
+                out.bare(&format!("{root}\\Wow6432Node"));
+                out.bare(&format!("{root}\\Wow6432Node\\CLSID"));
                 for c in classes.iter().filter(|c| components[c.component].wow) {
                     let key = class_key(&components[c.component], c, true);
-                    out.key(&format!("{ROOT}\\Wow6432Node\\CLSID"), &key)?;
+                    out.key(&format!("{root}\\Wow6432Node\\CLSID"), &key)?;
                 }
             }
         }

@@ -1,0 +1,287 @@
+//! `cargo xtask import-bench`: `.reg` import and `reg export` timed as a user runs them, whole
+//! processes, beside `cat`, `wc -l` and `iconv` on the same file (docs/performance.md).
+//!
+//! It writes two exports of the same machine's `HKEY_LOCAL_MACHINE\SOFTWARE\Classes` (the
+//! generator of `crates/comsim-regfile/benches/support/hkcr_gen.rs`: UTF-16LE, regedit's layout,
+//! CLSIDs with `InprocServer32` and managed values, ProgIDs, type libraries, `Wow6432Node`): one in
+//! regedit's order (keys sorted, depth first) and one with the same key blocks shuffled. Then it
+//! runs each command several times as a fresh process under `/usr/bin/time` (peak RSS, user and
+//! system time) and reports the best and the median wall time. The file is read once first, so
+//! every command finds it in the page cache: the figures are of the work, not of the disk.
+
+#[path = "../../comsim-regfile/benches/support/hkcr_gen.rs"]
+mod hkcr_gen;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use crate::rng::Rng;
+
+/// Bump when the generated files change, so that stale ones are not reused.
+const GENERATOR_VERSION: u32 = 1;
+const ROOT: &str = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes";
+/// A small key that every generated file has, for `reg query` (the output stays tiny).
+const QUERY_KEY: &str =
+    "HKLM\\SOFTWARE\\Classes\\Component Categories\\{62C8FE65-4EBB-45E7-B440-6E39B2CDBF29}";
+const MB: f64 = 1e6;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where the generated exports and the outputs go.
+    #[arg(long, default_value = "target/import-bench")]
+    pub dir: PathBuf,
+    /// CLSIDs in the generated machine (11,000 make a 32 MB export).
+    #[arg(long, default_value_t = 11_000)]
+    pub clsids: usize,
+    /// Runs of each command; the table shows the best and the median.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// The comsim binary to measure; by default `cargo build --release -p comsim-cli` is run and
+    /// `target/release/comsim` measured.
+    #[arg(long)]
+    pub comsim: Option<PathBuf>,
+    /// Another comsim binary (an older build) measured in the same run, its rows marked
+    /// "baseline", for a before and after table.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    match bench(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One command's runs.
+struct Timing {
+    best: f64,
+    median: f64,
+    /// The least CPU time (user and system) of the runs.
+    cpu: f64,
+    peak_kb: u64,
+}
+
+fn bench(args: &Args) -> Result<(), String> {
+    std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
+    let comsim = match &args.comsim {
+        Some(p) => p.clone(),
+        None => build_comsim()?,
+    };
+    let sorted = args.dir.join(format!(
+        "classes-{}-v{GENERATOR_VERSION}-sorted.reg",
+        args.clsids
+    ));
+    let random = args.dir.join(format!(
+        "classes-{}-v{GENERATOR_VERSION}-random.reg",
+        args.clsids
+    ));
+    if !sorted.exists() || !random.exists() {
+        generate(args.clsids, &sorted, &random)?;
+    }
+    let mut table = String::from(
+        "| file | command | wall s (best) | wall s (median) | MB/s (best wall) | CPU s (least) | MB/s (CPU) | peak RSS MB | RSS / file |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut notes = String::new();
+    for (label, file) in [("sorted", &sorted), ("random", &random)] {
+        let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len() as f64;
+        let out = args.dir.join(format!("export-{label}.reg"));
+        // Read once so that every command finds the file in the page cache.
+        measure(&cmd("cat", &[file.as_os_str()]), 1)?;
+        let f = file.as_os_str();
+        let mut cmds: Vec<(String, Command)> = vec![
+            ("cat".into(), cmd("cat", &[f])),
+            ("wc -l".into(), cmd("wc", &["-l".as_ref(), f])),
+            (
+                "iconv -f UTF-16LE -t UTF-8".into(),
+                cmd(
+                    "iconv",
+                    &[
+                        "-f".as_ref(),
+                        "UTF-16LE".as_ref(),
+                        "-t".as_ref(),
+                        "UTF-8".as_ref(),
+                        f,
+                    ],
+                ),
+            ),
+        ];
+        let binaries = [(&args.baseline, " (baseline)"), (&Some(comsim.clone()), "")];
+        for (bin, mark) in binaries {
+            let Some(bin) = bin else { continue };
+            let query = ["reg", "query", QUERY_KEY, "--reg"].map(std::ffi::OsStr::new);
+            let mut q: Vec<&std::ffi::OsStr> = query.to_vec();
+            q.push(f);
+            cmds.push((format!("comsim reg query KEY --reg{mark}"), cmd(bin, &q)));
+            let export = ["reg", "export", ROOT, "--reg"].map(std::ffi::OsStr::new);
+            let mut e: Vec<&std::ffi::OsStr> = export.to_vec();
+            e.extend([f, "-o".as_ref(), out.as_os_str()]);
+            cmds.push((
+                format!("comsim reg export ROOT --reg -o{mark}"),
+                cmd(bin, &e),
+            ));
+        }
+        let mut query = (0.0, 0.0);
+        for (name, c) in cmds {
+            let t = measure(&c, args.runs)?;
+            let _ = writeln!(
+                table,
+                "| {label} | `{name}` | {:.3} | {:.3} | {:.0} | {:.3} | {:.0} | {:.1} | {:.2} |",
+                t.best,
+                t.median,
+                size / MB / t.best,
+                t.cpu,
+                size / MB / t.cpu,
+                t.peak_kb as f64 * 1024.0 / MB,
+                t.peak_kb as f64 * 1024.0 / size,
+            );
+            let mark = if name.ends_with("(baseline)") {
+                " (baseline)"
+            } else {
+                ""
+            };
+            if name.starts_with("comsim reg query") {
+                query = (t.best, t.cpu);
+            } else if name.starts_with("comsim reg export") {
+                let written = std::fs::metadata(&out).map_or(0, |m| m.len()) as f64;
+                let same = std::fs::read(&out).ok() == std::fs::read(&sorted).ok();
+                let _ = writeln!(
+                    notes,
+                    "- {label}{mark}: export wrote {:.1} MB{}; the export's share (export minus query): {:.3} s wall, {:.0} MB/s of output; {:.3} s CPU, {:.0} MB/s",
+                    written / MB,
+                    if same {
+                        ", byte-identical to the sorted file"
+                    } else {
+                        ", DIFFERENT from the sorted file"
+                    },
+                    t.best - query.0,
+                    written / MB / (t.best - query.0).max(1e-6),
+                    t.cpu - query.1,
+                    written / MB / (t.cpu - query.1).max(1e-6),
+                );
+            }
+        }
+    }
+    println!("\n{table}\n{notes}");
+    Ok(())
+}
+
+fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr]) -> Command {
+    let mut c = Command::new(program);
+    c.args(args);
+    c
+}
+
+/// Runs `c` `runs` times under `perf stat` (the CPU time of the process, to the microsecond) and
+/// `/usr/bin/time` (its peak RSS), its output thrown away.
+fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
+    let tmp = std::env::temp_dir();
+    let perf_out = tmp.join(format!("import-bench-perf-{}", std::process::id()));
+    let time_out = tmp.join(format!("import-bench-time-{}", std::process::id()));
+    let mut walls = Vec::new();
+    let (mut cpu, mut peak_kb) = (f64::MAX, 0);
+    for _ in 0..runs.max(1) {
+        let mut timed = Command::new("perf");
+        timed
+            .args(["stat", "-x,", "-e", "task-clock", "-o"])
+            .arg(&perf_out)
+            .args(["--", "/usr/bin/time", "-f", "%M", "-o"])
+            .arg(&time_out)
+            .arg(c.get_program())
+            .args(c.get_args())
+            .stdout(Stdio::null());
+        let start = Instant::now();
+        let status = timed.status().map_err(|e| {
+            format!("perf: {e} (the benchmark needs `perf` and `/usr/bin/time`: apt-get install -y linux-perf time)")
+        })?;
+        walls.push(start.elapsed().as_secs_f64());
+        if !status.success() {
+            return Err(format!("{c:?} failed: {status}"));
+        }
+        let perf = std::fs::read_to_string(&perf_out).map_err(|e| e.to_string())?;
+        let msec = perf
+            .lines()
+            .find(|l| l.contains("task-clock"))
+            .and_then(|l| l.split(',').next()?.parse::<f64>().ok())
+            .ok_or_else(|| format!("unexpected perf stat output: {perf}"))?;
+        cpu = cpu.min(msec / 1e3);
+        let time = std::fs::read_to_string(&time_out).map_err(|e| e.to_string())?;
+        let kb = time.split_whitespace().last().and_then(|m| m.parse().ok());
+        peak_kb =
+            peak_kb.max(kb.ok_or_else(|| format!("unexpected /usr/bin/time output: {time}"))?);
+    }
+    let _ = std::fs::remove_file(&perf_out);
+    let _ = std::fs::remove_file(&time_out);
+    walls.sort_by(f64::total_cmp);
+    Ok(Timing {
+        best: walls[0],
+        median: walls[walls.len() / 2],
+        cpu,
+        peak_kb,
+    })
+}
+
+fn build_comsim() -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "comsim-cli"])
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release -p comsim-cli failed".into());
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    Ok(target.join("release").join("comsim"))
+}
+
+/// Writes the sorted export and the same key blocks in a seeded random order.
+fn generate(clsids: usize, sorted: &Path, random: &Path) -> Result<(), String> {
+    let mut bytes = Vec::new();
+    let g = hkcr_gen::generate_under(ROOT, clsids, &mut bytes).map_err(|e| e.to_string())?;
+    std::fs::write(sorted, &bytes).map_err(|e| format!("{}: {e}", sorted.display()))?;
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|u| u16::from_le_bytes([u[0], u[1]]))
+        .collect();
+    let text = String::from_utf16(&units).map_err(|e| e.to_string())?;
+    let shuffled = shuffle_keys(&text, clsids as u64);
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(shuffled.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(random, &out).map_err(|e| format!("{}: {e}", random.display()))?;
+    println!(
+        "generated {} ({:.1} MB, {} keys, {} values) and {}",
+        sorted.display(),
+        g.bytes as f64 / MB,
+        g.keys,
+        g.values,
+        random.display()
+    );
+    Ok(())
+}
+
+/// The same file with its key blocks (a key line and the value lines after it) in random order.
+fn shuffle_keys(text: &str, seed: u64) -> String {
+    let body_start = text.find("\r\n[").unwrap_or(text.len());
+    let (header, body) = text.split_at(body_start);
+    let body = body.strip_suffix("\r\n").unwrap_or(body);
+    // Only key lines start with `[` (continuation lines start with blanks).
+    let mut keys: Vec<&str> = body.split("\r\n[").filter(|b| !b.is_empty()).collect();
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    for i in (1..keys.len()).rev() {
+        keys.swap(i, rng.below(i + 1));
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(header);
+    for k in &keys {
+        out.push_str("\r\n[");
+        out.push_str(k);
+    }
+    out.push_str("\r\n");
+    out
+}
