@@ -45,6 +45,14 @@ pub const REGASM_SAVE: Code = Code::new(&CodeInfo::new(
     "regasm-save",
     "a file regasm wrote (a .reg or .tlb) cannot be saved to disk",
 ));
+pub const ASSEMBLY_IO: Code = Code::new(&CodeInfo::new(
+    "assembly-io",
+    "the assembly file given to `comsim assembly show` cannot be read from disk",
+));
+pub const ASSEMBLY_NOT_MODELLED: Code = Code::new(&CodeInfo::new(
+    "assembly-not-modelled",
+    "an assembly that reads, but has a fact comsim's machine does not model",
+));
 
 /// Every code the `comsim` commands report.
 pub const ALL: &[Code] = &[
@@ -58,4 +66,6 @@ pub const ALL: &[Code] = &[
     MANIFEST_PE,
     REGASM_UNSUPPORTED,
     REGASM_SAVE,
+    ASSEMBLY_IO,
+    ASSEMBLY_NOT_MODELLED,
 ];

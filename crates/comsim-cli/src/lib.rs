@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+pub mod assembly;
 pub mod codes;
 pub mod reg;
 pub mod regasm;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Run regasm on a scenario's machine: print what regasm prints (exit 0, or 100 after an
     /// error, as regasm), and with --diff the registry difference it made.
     Regasm(regasm::RegasmArgs),
+    /// Read real .NET assemblies.
+    #[command(subcommand)]
+    Assembly(assembly::AssemblyCommand),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -66,5 +70,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
+        Command::Assembly(cmd) => assembly::run(cmd, out, err),
     }
 }

@@ -139,7 +139,8 @@ pub fn read_attributes(meta: &Meta<'_>) -> Res<(AssemblyAttrs, Vec<TypeAttrs>)> 
             tables::TYPE_DEF if parent != 0 => Target::Type(parent as usize - 1),
             _ => continue,
         };
-        let (ctor_table, ctor) = t.decode(tables::CUSTOM_ATTRIBUTE_TYPE, table.cell(row, 1)?, at)?;
+        let (ctor_table, ctor) =
+            t.decode(tables::CUSTOM_ATTRIBUTE_TYPE, table.cell(row, 1)?, at)?;
         let Some((class, sig)) = constructor(meta, ctor_table, ctor, at)? else {
             continue;
         };
@@ -228,7 +229,11 @@ fn ctor_params(meta: &Meta<'_>, sig: Span<'_>, attr: &str) -> Res<Vec<Param>> {
     let count = r.compressed("a constructor signature's parameter count")?;
     let ret = r.u8("a constructor signature's return type")?;
     if ret != 0x01 {
-        return bad_attr(sig.start, attr, format!("expected a constructor returning void, found element type {ret:#04x}"));
+        return bad_attr(
+            sig.start,
+            attr,
+            format!("expected a constructor returning void, found element type {ret:#04x}"),
+        );
     }
     let mut params = Vec::new();
     for _ in 0..count {
@@ -246,7 +251,13 @@ fn ctor_params(meta: &Meta<'_>, sig: Span<'_>, attr: &str) -> Res<Vec<Param>> {
             0x0E => Param::Str,
             0x11 | 0x12 => class_param(meta, &mut r, et, attr, at)?,
             other => {
-                return bad_attr(at, attr, format!("expected a constructor parameter of a type comsim decodes (bool, integers, string, System.Type, an interop enum), found element type {other:#04x}"));
+                return bad_attr(
+                    at,
+                    attr,
+                    format!(
+                        "expected a constructor parameter of a type comsim decodes (bool, integers, string, System.Type, an interop enum), found element type {other:#04x}"
+                    ),
+                );
             }
         };
         params.push(p);
@@ -266,7 +277,11 @@ fn class_param(meta: &Meta<'_>, r: &mut Reader<'_>, et: u8, attr: &str, at: u64)
             size: 4,
             signed: true,
         }),
-        _ => bad_attr(at, attr, format!("expected a parameter of type System.Type or an interop enum, found {name:?}")),
+        _ => bad_attr(
+            at,
+            attr,
+            format!("expected a parameter of type System.Type or an interop enum, found {name:?}"),
+        ),
     }
 }
 
@@ -276,7 +291,11 @@ fn fixed_args(blob: Span<'_>, params: &[Param], attr: &str) -> Res<Vec<Value>> {
     let mut r = Reader::new(blob);
     let prolog = r.u16("a custom attribute's prolog")?;
     if prolog != 1 {
-        return bad_attr(blob.start, attr, format!("expected the prolog 0x0001, found {prolog:#06x}"));
+        return bad_attr(
+            blob.start,
+            attr,
+            format!("expected the prolog 0x0001, found {prolog:#06x}"),
+        );
     }
     let mut values = Vec::with_capacity(params.len());
     for p in params {
@@ -319,14 +338,22 @@ fn ser_string(r: &mut Reader<'_>) -> Res<Option<String>> {
     let bytes = r.take(len as usize, "a string argument's bytes")?;
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(Some(s.to_owned())),
-        Err(_) => fail(codes::CLR_BAD_ATTRIBUTE, at, "expected a string argument in UTF-8"),
+        Err(_) => fail(
+            codes::CLR_BAD_ATTRIBUTE,
+            at,
+            "expected a string argument in UTF-8",
+        ),
     }
 }
 
 /// Sets a value that may be given once, or refuses a second.
 fn once<T>(slot: &mut Option<T>, value: T, at: u64, attr: &str) -> Res<()> {
     if slot.is_some() {
-        return bad_attr(at, attr, "expected once, found a second (the attribute does not allow several)");
+        return bad_attr(
+            at,
+            attr,
+            "expected once, found a second (the attribute does not allow several)",
+        );
     }
     *slot = Some(value);
     Ok(())
@@ -336,7 +363,11 @@ fn guid_arg(values: &[Value], at: u64, attr: &str) -> Res<Guid> {
     match values {
         [Value::Str(Some(s))] => match Guid::parse(s) {
             Some(g) => Ok(g),
-            None => bad_attr(at, attr, format!("expected a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), found {s:?}")),
+            None => bad_attr(
+                at,
+                attr,
+                format!("expected a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), found {s:?}"),
+            ),
         },
         _ => bad_attr(at, attr, "expected one string argument"),
     }
@@ -358,12 +389,22 @@ fn int_args<const N: usize>(
 ) -> Res<[i32; N]> {
     let mut out = [0i32; N];
     if values.len() != N {
-        return bad_attr(at, attr, format!("expected {N} integer arguments, found {}", values.len()));
+        return bad_attr(
+            at,
+            attr,
+            format!("expected {N} integer arguments, found {}", values.len()),
+        );
     }
     for (slot, v) in out.iter_mut().zip(values) {
         match v {
             Value::Int(i) if range.contains(i) => *slot = *i as i32,
-            other => return bad_attr(at, attr, format!("expected an integer in {range:?}, found {other:?}")),
+            other => {
+                return bad_attr(
+                    at,
+                    attr,
+                    format!("expected an integer in {range:?}, found {other:?}"),
+                );
+            }
         }
     }
     Ok(out)
@@ -374,8 +415,14 @@ fn apply_assembly(asm: &mut AssemblyAttrs, attr: &str, values: &[Value], at: u64
         "GuidAttribute" => once(&mut asm.guid, guid_arg(values, at, attr)?, at, attr),
         "ComVisibleAttribute" => once(&mut asm.com_visible, bool_arg(values, at, attr)?, at, attr),
         "PrimaryInteropAssemblyAttribute" => {
-            let [major, minor] = int_args(values, i64::from(i32::MIN)..=i64::from(i32::MAX), at, attr)?;
-            once(&mut asm.primary_interop, PrimaryInterop { major, minor }, at, attr)
+            let [major, minor] =
+                int_args(values, i64::from(i32::MIN)..=i64::from(i32::MAX), at, attr)?;
+            once(
+                &mut asm.primary_interop,
+                PrimaryInterop { major, minor },
+                at,
+                attr,
+            )
         }
         "ComCompatibleVersionAttribute" => {
             let parts: [i32; 4] = int_args(values, 0..=0xFFFF, at, attr)?;
@@ -406,7 +453,11 @@ fn apply_type(t: &mut TypeAttrs, attr: &str, values: &[Value], at: u64) -> Res<(
         }
         "ComDefaultInterfaceAttribute" => match values {
             [Value::Str(Some(s))] => once(&mut t.com_default_interface, s.clone(), at, attr),
-            _ => bad_attr(at, attr, "expected one System.Type argument that is not null"),
+            _ => bad_attr(
+                at,
+                attr,
+                "expected one System.Type argument that is not null",
+            ),
         },
         _ => Ok(()),
     }

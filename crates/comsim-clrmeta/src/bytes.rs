@@ -47,10 +47,7 @@ impl<'a> Span<'a> {
 
     /// `len` bytes from `at`, or a truncation error saying what they were to hold.
     pub fn sub(&self, at: usize, len: usize, what: &str) -> Res<Span<'a>> {
-        match at
-            .checked_add(len)
-            .and_then(|end| self.bytes.get(at..end))
-        {
+        match at.checked_add(len).and_then(|end| self.bytes.get(at..end)) {
             Some(bytes) => Ok(Span {
                 bytes,
                 start: self.offset(at),

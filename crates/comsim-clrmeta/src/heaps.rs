@@ -80,7 +80,11 @@ fn stream_headers(md: Span<'_>, mut at: usize, count: u16) -> Res<Vec<(StreamInf
         let size = md.u32(at + 4, "a stream header's size")?;
         let name_at = at + 8;
         // The name: ASCII, NUL-terminated, padded to 4 bytes, at most 32 bytes.
-        let window = md.sub(name_at, 32.min(md.len().saturating_sub(name_at)), "a stream name")?;
+        let window = md.sub(
+            name_at,
+            32.min(md.len().saturating_sub(name_at)),
+            "a stream name",
+        )?;
         let Some(nul) = window.bytes.iter().position(|&b| b == 0) else {
             return fail(
                 codes::CLR_BAD_METADATA,
@@ -168,7 +172,9 @@ impl<'a> Heap<'a> {
     /// A `#Strings` entry: UTF-8 up to its NUL.
     pub fn string(&self, index: u32) -> Res<&'a str> {
         let at = index as usize;
-        let rest = self.span.tail(at, "a #Strings entry (index past the heap)")?;
+        let rest = self
+            .span
+            .tail(at, "a #Strings entry (index past the heap)")?;
         let Some(nul) = rest.bytes.iter().position(|&b| b == 0) else {
             return fail(
                 codes::CLR_BAD_METADATA,
@@ -188,10 +194,16 @@ impl<'a> Heap<'a> {
 
     /// A `#Blob` entry: its compressed length, then that many bytes.
     pub fn blob(&self, index: u32) -> Res<Span<'a>> {
-        let rest = self.span.tail(index as usize, "a #Blob entry (index past the heap)")?;
+        let rest = self
+            .span
+            .tail(index as usize, "a #Blob entry (index past the heap)")?;
         let mut r = Reader::new(rest);
         let len = r.compressed("a blob's length")?;
-        rest.sub(r.pos, len as usize, "a blob's bytes (its length prefix says this many)")
+        rest.sub(
+            r.pos,
+            len as usize,
+            "a blob's bytes (its length prefix says this many)",
+        )
     }
 
     /// A `#GUID` entry (1-based; 0 means none).

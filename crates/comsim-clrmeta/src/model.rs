@@ -359,7 +359,9 @@ fn full_names(t: &Tables<'_>, rows: &[TypeRow<'_>]) -> Res<Vec<String>> {
             return fail(
                 codes::CLR_BAD_METADATA,
                 nested.row_offset(r),
-                format!("expected two TypeDef rows (1..{n}) in NestedClass, found {inner}, {outer}"),
+                format!(
+                    "expected two TypeDef rows (1..{n}) in NestedClass, found {inner}, {outer}"
+                ),
             );
         }
         if enclosing[inner as usize] == 0 {
@@ -399,7 +401,11 @@ fn full_names(t: &Tables<'_>, rows: &[TypeRow<'_>]) -> Res<Vec<String>> {
             names[ty] = Some(name);
         }
     }
-    Ok(names.into_iter().skip(1).map(Option::unwrap_or_default).collect())
+    Ok(names
+        .into_iter()
+        .skip(1)
+        .map(Option::unwrap_or_default)
+        .collect())
 }
 
 /// The deepest TypeRef nesting followed when naming a referenced type.
@@ -414,8 +420,14 @@ impl Meta<'_> {
         let mut row = row;
         loop {
             let at = t.table(tables::TYPE_REF).row_offset(row);
-            let name = self.root.strings.string(t.cell(tables::TYPE_REF, row, 1)?)?;
-            let ns = self.root.strings.string(t.cell(tables::TYPE_REF, row, 2)?)?;
+            let name = self
+                .root
+                .strings
+                .string(t.cell(tables::TYPE_REF, row, 1)?)?;
+            let ns = self
+                .root
+                .strings
+                .string(t.cell(tables::TYPE_REF, row, 2)?)?;
             let scope = t.cell(tables::TYPE_REF, row, 0)?;
             let (table, outer) = t.decode(tables::RESOLUTION_SCOPE, scope, at)?;
             if table == tables::TYPE_REF && outer != 0 {
@@ -481,7 +493,12 @@ fn default_constructors(meta: &Meta<'_>) -> Res<Vec<bool>> {
         {
             continue;
         }
-        if meta.root.strings.string(t.cell(tables::METHOD_DEF, m, 3)?)? != ".ctor" {
+        if meta
+            .root
+            .strings
+            .string(t.cell(tables::METHOD_DEF, m, 3)?)?
+            != ".ctor"
+        {
             continue;
         }
         let sig = meta.root.blobs.blob(t.cell(tables::METHOD_DEF, m, 4)?)?;
@@ -573,5 +590,8 @@ fn visible_all_the_way_out(outer_of: &[u32], types: &[TypeDef]) -> Vec<bool> {
             memo[ty] = Some(answer);
         }
     }
-    memo.into_iter().skip(1).map(|v| v.unwrap_or(false)).collect()
+    memo.into_iter()
+        .skip(1)
+        .map(|v| v.unwrap_or(false))
+        .collect()
 }

@@ -47,7 +47,11 @@ pub struct Image<'a> {
 pub fn read_image(bytes: &[u8]) -> Res<Image<'_>> {
     let file = Span::whole(bytes);
     if !bytes.starts_with(b"MZ") {
-        return fail(codes::CLR_NOT_PE, 0, "expected the MZ signature of a PE image");
+        return fail(
+            codes::CLR_NOT_PE,
+            0,
+            "expected the MZ signature of a PE image",
+        );
     }
     let nt = file.u32(0x3c, "the MS-DOS header's e_lfanew")? as usize;
     let sig = file.sub(nt, 4, "the PE signature where e_lfanew points")?;
@@ -81,11 +85,15 @@ fn image_of<Pe: ImageNtHeaders>(bytes: &[u8], nt: usize) -> Res<Image<'_>> {
             } else {
                 codes::CLR_NOT_PE
             };
-            return fail(code, nt as u64, format!("expected readable PE headers: {e}"));
+            return fail(
+                code,
+                nt as u64,
+                format!("expected readable PE headers: {e}"),
+            );
         }
     };
-    let pe32_plus = pe_file.nt_headers().optional_header().magic()
-        == pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC;
+    let pe32_plus =
+        pe_file.nt_headers().optional_header().magic() == pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC;
     // The COFF file header follows the signature: Machine at +0, Characteristics at +18.
     let machine = file.u16(nt + 4, "the COFF header's Machine")?;
     let dll = file.u16(nt + 4 + 18, "the COFF header's Characteristics")? & IMAGE_FILE_DLL != 0;
@@ -108,11 +116,7 @@ fn image_of<Pe: ImageNtHeaders>(bytes: &[u8], nt: usize) -> Res<Image<'_>> {
             ),
         }
     };
-    let cor = at_rva(
-        dir.virtual_address.get(LE),
-        72,
-        "the CLI header (72 bytes)",
-    )?;
+    let cor = at_rva(dir.virtual_address.get(LE), 72, "the CLI header (72 bytes)")?;
     let cb = cor.u32(0, "the CLI header's size")?;
     if cb < 72 {
         return fail(
@@ -128,7 +132,11 @@ fn image_of<Pe: ImageNtHeaders>(bytes: &[u8], nt: usize) -> Res<Image<'_>> {
     let md_rva = cor.u32(8, "the metadata directory's RVA")?;
     let md_size = cor.u32(12, "the metadata directory's size")?;
     let cor_flags = cor.u32(16, "the CLI header's flags")?;
-    let metadata = at_rva(md_rva, md_size, "the metadata (its size from the CLI header)")?;
+    let metadata = at_rva(
+        md_rva,
+        md_size,
+        "the metadata (its size from the CLI header)",
+    )?;
     Ok(Image {
         machine,
         pe32_plus,
@@ -180,8 +188,8 @@ pub fn architecture(image: &Image<'_>, assembly_flags: u32) -> Result<Architectu
     }
     let il_only = image.cor_flags & FLAG_ILONLY != 0;
     // pe32BitRequired: 32BITREQUIRED set and 32BITPREFERRED clear.
-    let required_32 = image.cor_flags & FLAG_32BITREQUIRED != 0
-        && image.cor_flags & FLAG_32BITPREFERRED == 0;
+    let required_32 =
+        image.cor_flags & FLAG_32BITREQUIRED != 0 && image.cor_flags & FLAG_32BITPREFERRED == 0;
     let machine = image.machine;
     if il_only && !image.pe32_plus && !required_32 && machine == MACHINE_I386 {
         return Ok(Architecture::Msil);

@@ -206,7 +206,11 @@ fn schema(t: TableId) -> &'static [Col] {
         PROPERTY_PTR => &[Index(PROPERTY)],
         PROPERTY => &[U16, Str, Blob],
         METHOD_SEMANTICS => &[U16, Index(METHOD_DEF), Col::Coded(HAS_SEMANTICS)],
-        METHOD_IMPL => &[Index(TYPE_DEF), Col::Coded(METHOD_DEF_OR_REF), Col::Coded(METHOD_DEF_OR_REF)],
+        METHOD_IMPL => &[
+            Index(TYPE_DEF),
+            Col::Coded(METHOD_DEF_OR_REF),
+            Col::Coded(METHOD_DEF_OR_REF),
+        ],
         MODULE_REF => &[Str],
         TYPE_SPEC => &[Blob],
         IMPL_MAP => &[U16, Col::Coded(MEMBER_FORWARDED), Str, Index(MODULE_REF)],
@@ -298,7 +302,10 @@ impl Table<'_> {
             return fail(
                 codes::CLR_BAD_METADATA,
                 self.data.start,
-                format!("expected a row between 1 and {}, asked for {row}", self.rows),
+                format!(
+                    "expected a row between 1 and {}, asked for {row}",
+                    self.rows
+                ),
             );
         }
         let (offset, wide) = self.cols[col];
@@ -346,7 +353,11 @@ pub fn read_tables(stream: Span<'_>) -> Res<Tables<'_>> {
             at += 4;
         }
     }
-    let wide_heaps = [heap_sizes & 1 != 0, heap_sizes & 2 != 0, heap_sizes & 4 != 0];
+    let wide_heaps = [
+        heap_sizes & 1 != 0,
+        heap_sizes & 2 != 0,
+        heap_sizes & 4 != 0,
+    ];
     let mut tables = Vec::with_capacity(COUNT);
     for (t, &rows) in counts.iter().enumerate() {
         let (cols, row_size) = layout(t, &counts, wide_heaps);
@@ -383,7 +394,13 @@ fn layout(t: TableId, counts: &[u32; COUNT], wide_heaps: [bool; 3]) -> (Vec<(usi
             Col::Blob => width(wide_heaps[2]),
             Col::Index(target) => width(counts[target] > 0xFFFF),
             Col::Coded(c) => {
-                let most = c.tables.iter().flatten().map(|&t| counts[t]).max().unwrap_or(0);
+                let most = c
+                    .tables
+                    .iter()
+                    .flatten()
+                    .map(|&t| counts[t])
+                    .max()
+                    .unwrap_or(0);
                 width(u64::from(most) >= 1u64 << (16 - c.bits))
             }
         };

@@ -18,7 +18,11 @@ pub fn fixtures() -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     out.sort();
-    assert!(out.len() >= 8, "expected the assemblies in {}", dir.display());
+    assert!(
+        out.len() >= 8,
+        "expected the assemblies in {}",
+        dir.display()
+    );
     out
 }
 

@@ -38,7 +38,11 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     out.sort();
-    assert!(out.len() >= 8, "expected the assemblies in {}", dir.display());
+    assert!(
+        out.len() >= 8,
+        "expected the assemblies in {}",
+        dir.display()
+    );
     out
 }
 
@@ -58,7 +62,11 @@ fn check(bytes: &[u8], what: &dyn Fn() -> String) -> bool {
                 .next()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("{}: no decimal offset in {e}", what()));
-            assert!(offset <= bytes.len(), "{}: offset past the end: {e}", what());
+            assert!(
+                offset <= bytes.len(),
+                "{}: offset past the end: {e}",
+                what()
+            );
             assert!(e.is_error(), "{}", what());
             let _ = e.to_string();
             false
@@ -80,7 +88,11 @@ fn every_prefix_of_every_fixture_reads_or_fails_with_an_offset() {
             let read = check(&bytes[..end], &|| format!("{name} cut at {end}"));
             // A cut inside the metadata is always refused; after it (IL bodies, relocations,
             // padding) the metadata still reads.
-            assert_eq!(read, end >= md_end, "{name} cut at {end} (metadata ends at {md_end})");
+            assert_eq!(
+                read,
+                end >= md_end,
+                "{name} cut at {end} (metadata ends at {md_end})"
+            );
         }
     }
 }
@@ -114,6 +126,9 @@ fn seeded_mutations_of_every_fixture_never_panic() {
             }
         }
         // The mutations must reach the checks: a good share of them are refused.
-        assert!(failed > 100, "{name}: only {failed} of 3000 mutations refused");
+        assert!(
+            failed > 100,
+            "{name}: only {failed} of 3000 mutations refused"
+        );
     }
 }
