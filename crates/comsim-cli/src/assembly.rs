@@ -169,6 +169,9 @@ fn render_types(s: &mut String, m: &comsim_clrmeta::Assembly) {
                 "not visible".into()
             },
         ];
+        if t.generic {
+            facts.push("generic".into());
+        }
         if t.is_abstract {
             facts.push("abstract".into());
         }

@@ -14,6 +14,7 @@ use comsim_diag::Code;
 const TABLES: &[(&str, &[Code])] = &[
     ("comsim-regfile", comsim_regfile::codes::ALL),
     ("comsim-manifest", comsim_manifest::codes::ALL),
+    ("comsim-clrmeta", comsim_clrmeta::codes::ALL),
     ("comsim-appconfig", comsim_appconfig::codes::ALL),
     ("comsim-scenario", comsim_scenario::codes::ALL),
     ("comsim-cli", comsim_cli::codes::ALL),

@@ -147,6 +147,9 @@ pub struct TypeDef {
     pub default_constructor: bool,
     /// `[ComImport]` (the `tdImport` flag).
     pub com_import: bool,
+    /// A generic type definition (it owns GenericParam rows): never visible from COM (coreclr
+    /// `IsTypeVisibleFromCom`, interoputil.cpp), so regasm does not register it.
+    pub generic: bool,
     pub guid: Option<Guid>,
     /// `[ComVisible]` on the type itself.
     pub com_visible: Option<bool>,
@@ -514,6 +517,21 @@ fn default_constructors(meta: &Meta<'_>) -> Res<Vec<bool>> {
     Ok(has)
 }
 
+/// Which TypeDef rows own generic parameters (index = row).
+fn generic_types(meta: &Meta<'_>) -> Res<Vec<bool>> {
+    let t = &meta.tables;
+    let mut generic = vec![false; t.rows(tables::TYPE_DEF) as usize + 1];
+    let params = t.table(tables::GENERIC_PARAM);
+    for r in 1..=params.rows {
+        let owner = params.cell(r, 2)?;
+        let (table, row) = t.decode(tables::TYPE_OR_METHOD_DEF, owner, params.row_offset(r))?;
+        if table == tables::TYPE_DEF && row != 0 {
+            generic[row as usize] = true;
+        }
+    }
+    Ok(generic)
+}
+
 fn build_types(
     meta: &Meta<'_>,
     rows: &[TypeRow<'_>],
@@ -521,6 +539,7 @@ fn build_types(
     assembly_visible: Option<bool>,
 ) -> Res<Vec<TypeDef>> {
     let ctors = default_constructors(meta)?;
+    let generic = generic_types(meta)?;
     let nested = meta.tables.table(tables::NESTED_CLASS);
     let mut outer_of = vec![0u32; rows.len() + 1];
     for r in 1..=nested.rows {
@@ -546,6 +565,7 @@ fn build_types(
             sealed: row.flags & TD_SEALED != 0,
             default_constructor: ctors[i + 1] && !is_abstract && kind == TypeKind::Class,
             com_import: row.flags & TD_IMPORT != 0,
+            generic: generic[i + 1],
             guid: a.guid,
             com_visible: a.com_visible,
             com_visible_effective: a.com_visible.or(assembly_visible).unwrap_or(true),

@@ -147,7 +147,7 @@ pub const RESOLUTION_SCOPE: Coded = Coded {
     ],
     bits: 2,
 };
-const TYPE_OR_METHOD_DEF: Coded = Coded {
+pub const TYPE_OR_METHOD_DEF: Coded = Coded {
     tables: &[Some(TYPE_DEF), Some(METHOD_DEF)],
     bits: 1,
 };

@@ -840,6 +840,8 @@ fn type_info(ctx: &Ctx<'_>, t: &Spanned<crate::raw::RawType>) -> Result<TypeInfo
     };
     let progid = match &r.progid {
         None => None,
+        // `progid = ""` is `[ProgId("")]` or `[ProgId(null)]`: regasm registers no ProgID.
+        Some(p) if p.get_ref().is_empty() => Some(String::new()),
         Some(p) => Some(non_empty(ctx, p, "the ProgID")?),
     };
     Ok(TypeInfo {
