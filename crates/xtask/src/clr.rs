@@ -358,9 +358,11 @@ fn compare(asm: &Assembly, m: &Monodis) -> Vec<Disagreement> {
     let key = asm.public_key.as_deref().unwrap_or_default();
     differ(&mut out, "public key", None, hex(key), hex(&m.public_key));
     let token = |k: &[u8]| {
-        (!k.is_empty())
-            .then(|| public_key_token(k))
-            .unwrap_or_default()
+        if k.is_empty() {
+            String::new()
+        } else {
+            public_key_token(k)
+        }
     };
     differ(
         &mut out,
