@@ -95,8 +95,14 @@ pub const REPLAY_SWITCH: Code = Code::new(&CodeInfo::new(
     "a switch given to the replay is not NAME=VALUE with a known switch and one of its values",
 ));
 
+pub const SCENARIO_ASSEMBLY_SOURCE: Code = Code::new(&CodeInfo::new(
+    "scenario-assembly-source",
+    "an assembly's `source` file is not a .NET assembly comsim reads, or disagrees with the TOML",
+));
+
 /// Every code a scenario load or replay reports.
 pub const ALL: &[Code] = &[
+    SCENARIO_ASSEMBLY_SOURCE,
     SCENARIO_IO,
     SCENARIO_TOO_LARGE,
     SCENARIO_PATH,
