@@ -45,6 +45,10 @@ pub const REGASM_SAVE: Code = Code::new(&CodeInfo::new(
     "regasm-save",
     "a file regasm wrote (a .reg or .tlb) cannot be saved to disk",
 ));
+pub const ARG_FILE: Code = Code::new(&CodeInfo::new(
+    "arg-file",
+    "`comsim regasm --file` names a Windows path that is not one, or one already taken",
+));
 pub const ASSEMBLY_IO: Code = Code::new(&CodeInfo::new(
     "assembly-io",
     "the assembly file given to `comsim assembly show` cannot be read from disk",
@@ -66,6 +70,7 @@ pub const ALL: &[Code] = &[
     MANIFEST_PE,
     REGASM_UNSUPPORTED,
     REGASM_SAVE,
+    ARG_FILE,
     ASSEMBLY_IO,
     ASSEMBLY_NOT_MODELLED,
 ];

@@ -446,3 +446,17 @@ fn assembly_show_toml_block_loads_back_as_the_same_assembly() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn asm1_regasm_runs_on_a_real_assembly_file_without_a_scenario() {
+    // `--file` reads fixtures/assemblies/Hidden.dll onto a default machine (64-bit Windows, CLR
+    // 2.0 and 4.0) at C:\App\Hidden.dll; regasm registers the one COM-visible class (ASM-3).
+    insta::assert_snapshot!(comsim(&[
+        "regasm",
+        "C:\\App\\Hidden.dll",
+        "/codebase",
+        "--file",
+        "fixtures/assemblies/Hidden.dll",
+        "--diff"
+    ]));
+}

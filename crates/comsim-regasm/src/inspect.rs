@@ -4,7 +4,6 @@
 //! of the type library `/tlb` would export, and a `[[machine.assembly]]` block that describes the
 //! same assembly in a scenario (docs/scenarios.md).
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use comsim_manifest::Guid;
@@ -75,21 +74,7 @@ pub fn inspect(
     let info = AssemblyInfo::from_metadata(&image)?;
     let mut registrations = Vec::new();
     let mut not_registered = Vec::new();
-    let generic: BTreeSet<String> = image
-        .types
-        .iter()
-        .filter(|d| d.generic)
-        .map(|d| d.full_name.clone())
-        .collect();
     for t in &info.types {
-        // Not a fact a scenario's type can state yet: the block below marks it with a comment.
-        if generic.contains(&t.full_name) && t.public {
-            not_registered.push(Skipped {
-                type_name: t.full_name.clone(),
-                why: "generic: a generic type is never visible from COM (IsTypeVisibleFromCom)",
-            });
-            continue;
-        }
         match layout::classify(&info, t) {
             Ok(kind) => {
                 // A signed assembly's key is in the image, so a class's GUID is always computable.
@@ -118,7 +103,7 @@ pub fn inspect(
         .into();
     Ok(Inspection {
         full_name: info.full_name(),
-        scenario_block: scenario_block(&info, file_name, &generic),
+        scenario_block: scenario_block(&info, file_name),
         image,
         registrations,
         not_registered,
@@ -145,8 +130,7 @@ fn quoted(s: &str) -> String {
 
 /// The `[[machine.assembly]]` block of docs/scenarios.md for `info`, with every fact written
 /// out; keys at their defaults are left out.
-/// Generic types get a comment: regasm skips them, and a scenario's type cannot say so yet.
-pub fn scenario_block(info: &AssemblyInfo, file_name: &str, generic: &BTreeSet<String>) -> String {
+pub fn scenario_block(info: &AssemblyInfo, file_name: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "[[machine.assembly]]");
     let path = format!("C:\\App\\{file_name}").replace('\'', "");
@@ -184,19 +168,13 @@ pub fn scenario_block(info: &AssemblyInfo, file_name: &str, generic: &BTreeSet<S
         );
     }
     for t in &info.types {
-        type_block(&mut s, t, generic.contains(&t.full_name));
+        type_block(&mut s, t);
     }
     s
 }
 
-fn type_block(s: &mut String, t: &comsim_resolver::TypeInfo, generic: bool) {
+fn type_block(s: &mut String, t: &comsim_resolver::TypeInfo) {
     let _ = writeln!(s, "\n  [[machine.assembly.type]]");
-    if generic {
-        let _ = writeln!(
-            s,
-            "  # generic: never visible from COM, so regasm skips it (a scenario cannot say so yet)"
-        );
-    }
     let _ = writeln!(s, "  name = {}", quoted(&t.full_name));
     let kind = match t.kind {
         TypeKind::Class => None,
@@ -215,6 +193,7 @@ fn type_block(s: &mut String, t: &comsim_resolver::TypeInfo, generic: bool) {
         ("abstract", t.is_abstract, false),
         ("default_constructor", t.default_constructor, true),
         ("com_import", t.com_import, false),
+        ("generic", t.generic, false),
     ];
     for (key, value, default) in flags {
         if value != default {

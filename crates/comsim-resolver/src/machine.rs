@@ -188,6 +188,9 @@ pub struct TypeInfo {
     pub com_import: bool,
     /// `[ProgId]`; `None` means the default (the full name).
     pub progid: Option<String>,
+    /// A generic type definition: never visible from COM (ASM-3).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub generic: bool,
 }
 
 impl TypeInfo {
@@ -204,6 +207,7 @@ impl TypeInfo {
             default_constructor: true,
             com_import: false,
             progid: None,
+            generic: false,
         }
     }
 }
@@ -597,5 +601,6 @@ fn type_from_metadata(t: &comsim_clrmeta::TypeDef) -> TypeInfo {
         default_constructor: t.default_constructor,
         com_import: t.com_import,
         progid: t.progid.clone().map(Option::unwrap_or_default),
+        generic: t.generic,
     }
 }

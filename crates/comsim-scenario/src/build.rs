@@ -515,7 +515,7 @@ fn embedded_manifest(ctx: &Ctx<'_>, t: &Option<Text>) -> Result<Option<Vec<u8>>,
 
 /// A `[[machine.assembly]]`: its identity and types, placed at its `path`, in the GAC of each
 /// CLR its `gac` names, or both.
-mod source;
+pub(crate) mod source;
 
 fn assembly(
     ctx: &Ctx<'_>,
@@ -530,10 +530,7 @@ fn assembly(
     let manifest = match (&r.manifest, image_bytes.is_empty()) {
         (Some(_), _) | (None, true) => embedded_manifest(ctx, &r.manifest)?,
         // A real image's RT_MANIFEST resource 1 (SXS-1, SXS-2), as for `[[machine.native]] bytes`.
-        (None, false) => comsim_manifest::pe::embedded_manifest(&image_bytes, 1)
-            .ok()
-            .flatten()
-            .map(|m| m.bytes),
+        (None, false) => source::image_manifest(&image_bytes),
     };
     let placed = |span: &Range<usize>, path: WinPath, what: String| Placement {
         order: a.span().start,
@@ -888,6 +885,7 @@ fn type_info(ctx: &Ctx<'_>, t: &Spanned<crate::raw::RawType>) -> Result<TypeInfo
         default_constructor: r.default_constructor.unwrap_or(true),
         com_import: r.com_import.unwrap_or(false),
         progid,
+        generic: r.generic.unwrap_or(false),
     })
 }
 

@@ -132,6 +132,7 @@ pub(crate) struct RawType {
     pub default_constructor: Option<bool>,
     pub com_import: Option<bool>,
     pub progid: Option<Text>,
+    pub generic: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -52,6 +52,29 @@ pub(super) fn read(
     Ok((info, loaded.bytes))
 }
 
+/// Why a real assembly file cannot be placed on the machine.
+#[derive(Debug)]
+pub enum SourceError {
+    /// The reader refused the image (a `clr-…` diagnostic with the byte offset).
+    Read(Diagnostic),
+    /// It reads, but has a fact comsim's machine does not model.
+    NotModelled(String),
+}
+
+/// What a real assembly's bytes describe (`display` names the file in errors).
+pub(crate) fn describe(display: &str, bytes: &[u8]) -> Result<AssemblyInfo, SourceError> {
+    let image = comsim_clrmeta::read_assembly(display, bytes).map_err(SourceError::Read)?;
+    AssemblyInfo::from_metadata(&image).map_err(|e| SourceError::NotModelled(e.0))
+}
+
+/// An image's `RT_MANIFEST` resource 1 (SXS-1 for an EXE, SXS-2 for a component DLL), if any.
+pub(crate) fn image_manifest(bytes: &[u8]) -> Option<Vec<u8>> {
+    comsim_manifest::pe::embedded_manifest(bytes, 1)
+        .ok()
+        .flatten()
+        .map(|m| m.bytes)
+}
+
 struct Check<'a> {
     ctx: &'a Ctx<'a>,
     file: &'a str,
@@ -204,6 +227,7 @@ impl Check<'_> {
                 file.default_constructor,
             ),
             ("com_import", r.com_import, toml.com_import, file.com_import),
+            ("generic", r.generic, toml.generic, file.generic),
         ];
         for (name, given, t_value, f_value) in flags {
             if given.is_some() {
