@@ -53,6 +53,18 @@ pub const EXPLAIN_INPUT: Code = Code::new(&CodeInfo::new(
     "explain-input",
     "`comsim explain -` cannot read standard input",
 ));
+pub const ARG_FILE: Code = Code::new(&CodeInfo::new(
+    "arg-file",
+    "`comsim regasm --file` names a Windows path that is not one, or one already taken",
+));
+pub const ASSEMBLY_IO: Code = Code::new(&CodeInfo::new(
+    "assembly-io",
+    "the assembly file given to `comsim assembly show` cannot be read from disk",
+));
+pub const ASSEMBLY_NOT_MODELLED: Code = Code::new(&CodeInfo::new(
+    "assembly-not-modelled",
+    "an assembly that reads, but has a fact comsim's machine does not model",
+));
 
 /// Every code the `comsim` commands report.
 pub const ALL: &[Code] = &[
@@ -68,4 +80,7 @@ pub const ALL: &[Code] = &[
     REGASM_SAVE,
     EXPLAIN_ID,
     EXPLAIN_INPUT,
+    ARG_FILE,
+    ASSEMBLY_IO,
+    ASSEMBLY_NOT_MODELLED,
 ];

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+pub mod assembly;
 pub mod check;
 pub mod codes;
 pub mod expect;
@@ -57,6 +58,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Print, as TOML to paste into the scenario, the expectations its current replay satisfies.
     Expect(expect::ExpectArgs),
+    /// Read real .NET assemblies.
+    #[command(subcommand)]
+    Assembly(assembly::AssemblyCommand),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -83,5 +87,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Explain(args) => explain::run(args, out, err),
         Command::Check(args) => check::run(args, out, err),
         Command::Expect(args) => expect::run(args, out, err),
+        Command::Assembly(cmd) => assembly::run(cmd, out, err),
     }
 }

@@ -22,8 +22,14 @@ pub struct RegasmArgs {
     #[arg(value_name = "ASSEMBLY [OPTIONS]", required = true)]
     pub args: Vec<String>,
     /// The scenario whose `[machine]` regasm runs on (a `scenario.toml` or its directory).
+    /// Without it: a 64-bit Windows with CLR 2.0 and 4.0 and an empty registry.
     #[arg(long, value_name = "SCENARIO")]
-    pub machine: PathBuf,
+    pub machine: Option<PathBuf>,
+    /// A real .NET assembly on this computer to put on the machine first, read from its
+    /// metadata (as a scenario's `source`): at WINPATH, or by default `C:\App\<its file name>`.
+    /// May be repeated.
+    #[arg(long = "file", value_name = "FILE[=WINPATH]")]
+    pub files: Vec<String>,
     /// Which regasm: 32 (`Framework`, writes the 32-bit registry view) or 64 (`Framework64`, the
     /// native view) (ASM-5).
     #[arg(long, value_enum, default_value = "32", value_name = "BITS")]
@@ -79,11 +85,53 @@ fn bad(code: comsim_diag::Code, msg: impl Into<String>) -> String {
     Diagnostic::error(code, msg).to_string()
 }
 
+/// The machine regasm runs on: the scenario's, or a default one; with the `--file` assemblies.
+fn machine(
+    a: &RegasmArgs,
+) -> Result<(comsim_resolver::Machine, comsim_resolver::Switches), String> {
+    let (mut m, switches) = match &a.machine {
+        Some(path) => {
+            let scenario = comsim_scenario::load(path).map_err(|d| d.to_string())?;
+            (scenario.machine, scenario.switches)
+        }
+        None => {
+            let mut m = comsim_resolver::Machine::new(Bitness::B64);
+            m.clrs = ["v2.0.50727", "v4.0.30319"]
+                .iter()
+                .filter_map(|v| comsim_resolver::RuntimeVersion::parse(v))
+                .collect();
+            (m, comsim_resolver::Switches::default())
+        }
+    };
+    for spec in &a.files {
+        let (local, at) = match spec.split_once('=') {
+            Some((l, w)) => (l.to_owned(), w.to_owned()),
+            None => {
+                let name = std::path::Path::new(spec)
+                    .file_name()
+                    .map_or_else(|| spec.clone(), |n| n.to_string_lossy().into_owned());
+                (spec.clone(), format!("C:\\App\\{name}"))
+            }
+        };
+        let path = WinPath::parse(&at)
+            .map_err(|e| bad(codes::ARG_FILE, format!("--file {spec}: `{at}`: {e}")))?;
+        let bytes = std::fs::read(&local)
+            .map_err(|e| bad(codes::ASSEMBLY_IO, format!("cannot read {local}: {e}")))?;
+        let file = comsim_scenario::assembly_file(&local, bytes, path).map_err(|e| match e {
+            comsim_scenario::SourceError::Read(d) => d.to_string(),
+            comsim_scenario::SourceError::NotModelled(why) => {
+                bad(codes::ASSEMBLY_NOT_MODELLED, format!("{local}: {why}"))
+            }
+        })?;
+        m.fs.insert(file)
+            .map_err(|e| bad(codes::ARG_FILE, format!("--file {spec}: {e}")))?;
+    }
+    Ok((m, switches))
+}
+
 fn regasm(a: &RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
-    let scenario = comsim_scenario::load(&a.machine).map_err(|d| d.to_string())?;
-    let mut switches = scenario.switches.clone();
+    let (mut m, mut switches) = machine(a)?;
     crate::set_switch_args(&mut switches, &a.switches)?;
-    let mut m = scenario.machine;
     let bitness = match a.bitness {
         Bits::B32 => Bitness::B32,
         Bits::B64 => Bitness::B64,

@@ -378,3 +378,122 @@ fn hive_files_are_read_where_windows_loads_them_or_at_the_given_key() {
         "fixtures/hives/corrupt/dirty.hiv=HKLM\\SOFTWARE",
     ]));
 }
+
+#[test]
+fn asm3_assembly_show_reads_a_real_dll_and_lists_what_regasm_registers() {
+    // ComServer.dll (fixtures/assemblies/src/ComServer.cs): declared and generated CLSIDs, a
+    // record, ProgIDs ([ProgId], the full name, none for [ProgId(null)]), and the types ASM-3
+    // leaves out with the reason.
+    insta::assert_snapshot!(comsim(&[
+        "assembly",
+        "show",
+        "fixtures/assemblies/ComServer.dll"
+    ]));
+}
+
+#[test]
+fn assembly_show_json_has_the_image_and_the_registrations() {
+    let out = run_comsim(&[
+        "assembly",
+        "show",
+        "fixtures/assemblies/Interop.Contoso.dll",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["image"]["primary_interop"]["major"], 1);
+    assert_eq!(
+        v["full_name"],
+        "Interop.Contoso, Version=1.0.0.0, Culture=neutral, PublicKeyToken=022282a62da36812"
+    );
+    // The [ComImport] coclass is registered as such (ASM-2), with its declared GUID.
+    let reg = &v["registrations"][0];
+    assert_eq!(reg["type_name"], "Interop.Contoso.EngineClass");
+    assert_eq!(reg["kind"], "[ComImport] class");
+    assert_eq!(reg["clsid"]["generated"], false);
+    assert_eq!(v["libid"]["guid"], "{5D0A4A5E-3B9B-4C1E-9A53-0F5A2C5B4000}");
+}
+
+#[test]
+fn assembly_show_refuses_a_native_image_and_a_cut_file_with_an_offset() {
+    insta::assert_snapshot!(comsim(&["assembly", "show", "fixtures/pe/app32.exe"]));
+    let cut = std::env::temp_dir().join(format!("comsim-cut-{}.dll", std::process::id()));
+    let bytes = std::fs::read(root().join("fixtures/assemblies/Hidden.dll")).unwrap();
+    std::fs::write(&cut, &bytes[..1000]).unwrap();
+    let out = run_comsim(&["assembly", "show", cut.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&cut);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error[clr-truncated]") && err.contains("at byte offset"),
+        "{err}"
+    );
+}
+
+/// The `[[machine.assembly]]` block `assembly show --format toml` prints loads as a scenario and
+/// describes the same assembly the reader read, for every fixture assembly.
+#[test]
+fn assembly_show_toml_block_loads_back_as_the_same_assembly() {
+    let dir = root().join("fixtures/assemblies");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".dll") || n.ends_with(".exe"))
+        .collect();
+    names.sort();
+    let work = std::env::temp_dir().join(format!("comsim-block-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    for name in names {
+        let out = run_comsim(&[
+            "assembly",
+            "show",
+            &format!("fixtures/assemblies/{name}"),
+            "--format",
+            "toml",
+        ]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let block = String::from_utf8(out.stdout).unwrap();
+        let scenario = format!(
+            "title = \"block of {name}\"\n\n{block}\n[[machine.native]]\npath = 'C:\\App\\host.exe'\nbitness = 64\n\n[process]\nexe = 'C:\\App\\host.exe'\napartment = \"sta\"\n\n[[step]]\nco_create_instance = \"{{00000000-0000-0000-0000-00000000BEEF}}\"\n"
+        );
+        let file = work.join("scenario.toml");
+        std::fs::write(&file, &scenario).unwrap();
+        let loaded = comsim_scenario::load(&file)
+            .unwrap_or_else(|e| panic!("{name}: the block does not load: {e}\n{scenario}"));
+        let path = comsim_resolver::WinPath::parse(&format!("C:\\App\\{name}")).unwrap();
+        let from_toml = loaded
+            .machine
+            .fs
+            .get(&path)
+            .and_then(|f| f.assembly())
+            .unwrap();
+        let bytes = std::fs::read(dir.join(&name)).unwrap();
+        let image = comsim_clrmeta::read_assembly(&name, &bytes).unwrap();
+        let from_file = comsim_resolver::AssemblyInfo::from_metadata(&image).unwrap();
+        assert_eq!(
+            serde_json::to_value(from_toml).unwrap(),
+            serde_json::to_value(&from_file).unwrap(),
+            "{name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+#[test]
+fn asm1_regasm_runs_on_a_real_assembly_file_without_a_scenario() {
+    // `--file` reads fixtures/assemblies/Hidden.dll onto a default machine (64-bit Windows, CLR
+    // 2.0 and 4.0) at C:\App\Hidden.dll; regasm registers the one COM-visible class (ASM-3).
+    insta::assert_snapshot!(comsim(&[
+        "regasm",
+        "C:\\App\\Hidden.dll",
+        "/codebase",
+        "--file",
+        "fixtures/assemblies/Hidden.dll",
+        "--diff"
+    ]));
+}

@@ -15,6 +15,7 @@ const TABLES: &[(&str, &[Code])] = &[
     ("comsim-regfile", comsim_regfile::codes::ALL),
     ("comsim-hive", comsim_hive::codes::ALL),
     ("comsim-manifest", comsim_manifest::codes::ALL),
+    ("comsim-clrmeta", comsim_clrmeta::codes::ALL),
     ("comsim-appconfig", comsim_appconfig::codes::ALL),
     ("comsim-scenario", comsim_scenario::codes::ALL),
     ("comsim-cli", comsim_cli::codes::ALL),

@@ -17,11 +17,12 @@ fn shown(args: &[&str]) -> String {
     )
 }
 
-/// An inferred rule: its text, confidence, sources resolved to their entries, its switch with
+/// An inferred rule (COM-2, cited by few scenarios, so that new fixtures seldom change this): its
+/// text, confidence, sources resolved to their entries, its switch with
 /// both values, and the scenarios that cite it.
 #[test]
 fn explain_an_inferred_rule_with_its_switch() {
-    insta::assert_snapshot!(shown(&["explain", "lcc4-4", "--width", "100"]));
+    insta::assert_snapshot!(shown(&["explain", "com-2", "--width", "100"]));
 }
 
 /// MSG-1's CLR 4 text pasted whole: the HRESULT is found after the CLSID (whose first group is

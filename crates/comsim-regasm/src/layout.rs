@@ -37,6 +37,9 @@ pub fn classify(asm: &AssemblyInfo, t: &TypeInfo) -> Result<Kind, &'static str> 
     if !t.public {
         return Err("not public, so not among the exported types");
     }
+    if t.generic {
+        return Err("generic: a generic type is never visible from COM");
+    }
     let value_type = matches!(t.kind, TypeKind::Struct | TypeKind::Enum);
     if t.kind == TypeKind::Interface {
         return Err("an interface: neither a class nor a value type");

@@ -7,6 +7,7 @@
 //! (ASM-6), or writes a `/regfile` script (ASM-7), and returns the console lines, the exit code and
 //! a trace whose every step cites a rule of `rules.md`.
 
+pub mod inspect;
 pub mod layout;
 pub mod options;
 mod typelib;

@@ -23,7 +23,6 @@
 //! Interfaces hash their members' signatures instead, which comsim does not model.
 
 use comsim_manifest::{Guid, Version};
-use sha1::{Digest, Sha1};
 
 use crate::machine::{AssemblyInfo, TypeInfo, TypeKind};
 
@@ -177,14 +176,15 @@ impl PublicKey {
         &self.0
     }
 
-    /// Its token: the last eight bytes of its SHA-1 hash, in reverse order, as lower-case hex.
+    /// Its token: the last eight bytes of its SHA-1 hash, in reverse order, as lower-case hex
+    /// (computed by the assembly reader, which reads keys from images).
     pub fn token(&self) -> String {
-        let hash = Sha1::digest(&self.0);
-        hash.iter()
-            .rev()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        comsim_clrmeta::public_key_token(&self.0)
+    }
+
+    /// A key read from an assembly's metadata.
+    pub fn from_bytes(bytes: Vec<u8>) -> PublicKey {
+        PublicKey(bytes)
     }
 }
 

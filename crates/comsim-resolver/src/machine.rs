@@ -188,6 +188,9 @@ pub struct TypeInfo {
     pub com_import: bool,
     /// `[ProgId]`; `None` means the default (the full name).
     pub progid: Option<String>,
+    /// A generic type definition: never visible from COM (ASM-3).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub generic: bool,
 }
 
 impl TypeInfo {
@@ -204,6 +207,7 @@ impl TypeInfo {
             default_constructor: true,
             com_import: false,
             progid: None,
+            generic: false,
         }
     }
 }
@@ -542,5 +546,103 @@ mod tests {
             m.gac_path(&v2, &asm).to_string(),
             r"C:\Windows\assembly\GAC_MSIL\Contoso.Widget\1.0.0.0__0123456789abcdef\Contoso.Widget.dll"
         );
+    }
+}
+
+/// Why an assembly read from an image cannot be modelled as an [`AssemblyInfo`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotModelled(pub String);
+
+impl fmt::Display for NotModelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AssemblyInfo {
+    /// The assembly an image's metadata describes (`comsim_clrmeta::read_assembly`): the same
+    /// facts a scenario writes by hand. Types are public when they are visible from outside the
+    /// assembly (`Type.IsVisible`: nested public types of public types too), which is what
+    /// regasm's exported types are; delegates are classes; `[ProgId(null)]` is an empty ProgID
+    /// (no ProgID is registered). The `<Module>` pseudo-type is left out.
+    pub fn from_metadata(asm: &comsim_clrmeta::Assembly) -> Result<AssemblyInfo, NotModelled> {
+        let runtime = RuntimeVersion::parse(&asm.runtime_version).ok_or_else(|| {
+            NotModelled(format!(
+                "the image's runtime version {:?} is not one comsim models (v2.0.50727, v4.0.30319)",
+                asm.runtime_version
+            ))
+        })?;
+        let architecture = match asm.architecture {
+            comsim_clrmeta::Architecture::Msil => ProcessorArchitecture::Msil,
+            comsim_clrmeta::Architecture::X86 => ProcessorArchitecture::X86,
+            comsim_clrmeta::Architecture::Amd64 => ProcessorArchitecture::Amd64,
+            other => {
+                return Err(NotModelled(format!(
+                    "processorArchitecture {} is not one comsim models (msil, x86, amd64)",
+                    other.as_str()
+                )));
+            }
+        };
+        let primary_interop = match (asm.primary_interop, asm.guid) {
+            (None, _) => None,
+            (Some(p), Some(libid)) => Some(PrimaryInterop {
+                libid,
+                major: u16::try_from(p.major).map_err(|_| bad_pia_version(p.major))?,
+                minor: u16::try_from(p.minor).map_err(|_| bad_pia_version(p.minor))?,
+            }),
+            (Some(_), None) => {
+                return Err(NotModelled(
+                    "[PrimaryInteropAssembly] without an assembly-level [Guid] (the LIBID of the \
+                     type library it wraps)"
+                        .into(),
+                ));
+            }
+        };
+        Ok(AssemblyInfo {
+            name: asm.name.clone(),
+            version: asm.version,
+            culture: asm.culture.clone(),
+            public_key_token: asm.public_key_token.clone(),
+            public_key: asm.public_key.clone().map(PublicKey::from_bytes),
+            com_compatible_version: asm.com_compatible_version,
+            runtime,
+            architecture,
+            com_visible: asm.com_visible.unwrap_or(true),
+            primary_interop,
+            guid: asm.guid,
+            types: asm
+                .types
+                .iter()
+                .filter(|t| t.full_name != "<Module>")
+                .map(type_from_metadata)
+                .collect(),
+        })
+    }
+}
+
+fn bad_pia_version(v: i32) -> NotModelled {
+    NotModelled(format!(
+        "[PrimaryInteropAssembly] version part {v} is not a type library version (0..65535)"
+    ))
+}
+
+fn type_from_metadata(t: &comsim_clrmeta::TypeDef) -> TypeInfo {
+    use comsim_clrmeta::TypeKind as K;
+    TypeInfo {
+        full_name: t.full_name.clone(),
+        kind: match t.kind {
+            K::Class | K::Delegate => TypeKind::Class,
+            K::Interface => TypeKind::Interface,
+            K::Struct => TypeKind::Struct,
+            K::Enum => TypeKind::Enum,
+        },
+        guid: t.guid,
+        public: t.visible,
+        is_abstract: t.is_abstract,
+        com_visible: t.com_visible,
+        default_constructor: t.default_constructor,
+        com_import: t.com_import,
+        progid: t.progid.clone().map(Option::unwrap_or_default),
+        generic: t.generic,
     }
 }

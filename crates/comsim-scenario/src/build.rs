@@ -734,21 +734,30 @@ fn embedded_manifest(ctx: &Ctx<'_>, t: &Option<Text>) -> Result<Option<Vec<u8>>,
 
 /// A `[[machine.assembly]]`: its identity and types, placed at its `path`, in the GAC of each
 /// CLR its `gac` names, or both.
+pub(crate) mod source;
+
 fn assembly(
     ctx: &Ctx<'_>,
     m: &Machine,
     a: &Spanned<RawAssembly>,
 ) -> Result<Vec<Placement>, Diagnostic> {
     let r = a.get_ref();
-    let info = assembly_info(ctx, r)?;
-    let manifest = embedded_manifest(ctx, &r.manifest)?;
+    let (info, image_bytes) = match &r.source {
+        None => (assembly_info(ctx, r, &a.span())?, Vec::new()),
+        Some(src) => source::read(ctx, r, src)?,
+    };
+    let manifest = match (&r.manifest, image_bytes.is_empty()) {
+        (Some(_), _) | (None, true) => embedded_manifest(ctx, &r.manifest)?,
+        // A real image's RT_MANIFEST resource 1 (SXS-1, SXS-2), as for `[[machine.native]] bytes`.
+        (None, false) => source::image_manifest(&image_bytes),
+    };
     let placed = |span: &Range<usize>, path: WinPath, what: String| Placement {
         order: a.span().start,
         span: span.clone(),
         file: VFile {
             path,
             kind: FileKind::Assembly(Box::new(info.clone())),
-            bytes: Vec::new(),
+            bytes: image_bytes.clone(),
             embedded_manifest: manifest.clone(),
             origin: origin(ctx, span, &what),
         },
@@ -773,9 +782,12 @@ fn assembly(
     }
     if out.is_empty() {
         return Err(ctx
-            .err_at(
+            .err(
                 codes::SCENARIO_FIELD,
-                &r.name,
+                &r.name
+                    .as_ref()
+                    .or(r.source.as_ref())
+                    .map_or(a.span(), Spanned::span),
                 format!("the assembly `{}` has neither `path` nor `gac`", info.name),
             )
             .with_note("give `path = 'C:\\App\\Name.dll'`, `gac = \"4.0\"`, or both"));
@@ -803,18 +815,24 @@ fn gac_families(
 
 /// An assembly's identity, runtime, COM attributes and types, each value checked in the order
 /// the schema lists them.
-fn assembly_info(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<AssemblyInfo, Diagnostic> {
-    let name = assembly_name(ctx, &r.name)?;
-    let version = Version::parse(r.version.get_ref()).ok_or_else(|| {
-        ctx.err_at(
-            codes::SCENARIO_VERSION,
-            &r.version,
-            format!(
-                "`{}` is not an assembly version (expected four numbers up to 65535, as in 1.0.0.0)",
-                r.version.get_ref()
-            ),
-        )
-    })?;
+fn assembly_info(
+    ctx: &Ctx<'_>,
+    r: &RawAssembly,
+    table: &Range<usize>,
+) -> Result<AssemblyInfo, Diagnostic> {
+    // Without `source`, these three are required.
+    let required = |t: &Option<Text>, key: &str| -> Result<Text, Diagnostic> {
+        t.clone().ok_or_else(|| {
+            ctx.err(
+                codes::SCENARIO_FIELD,
+                table,
+                format!("missing field `{key}`"),
+            )
+            .with_note("give it, or `source` = a real assembly file to read it from")
+        })
+    };
+    let name = assembly_name(ctx, &required(&r.name, "name")?)?;
+    let version = assembly_version(ctx, &required(&r.version, "version")?)?;
     let culture = culture(ctx, r.culture.as_ref())?;
     let (public_key_token, public_key) = strong_name(ctx, r)?;
     let com_compatible_version = match &r.com_compatible_version {
@@ -830,7 +848,7 @@ fn assembly_info(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<AssemblyInfo, Diagnos
             )
         })?),
     };
-    let rt = runtime(ctx, &r.runtime)?;
+    let rt = runtime(ctx, &required(&r.runtime, "runtime")?)?;
     let architecture = match &r.architecture {
         None => ProcessorArchitecture::Msil,
         Some(t) => ProcessorArchitecture::parse(t.get_ref()).ok_or_else(|| {
@@ -862,6 +880,19 @@ fn assembly_info(ctx: &Ctx<'_>, r: &RawAssembly) -> Result<AssemblyInfo, Diagnos
         primary_interop,
         guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
         types,
+    })
+}
+
+fn assembly_version(ctx: &Ctx<'_>, t: &Text) -> Result<Version, Diagnostic> {
+    Version::parse(t.get_ref()).ok_or_else(|| {
+        ctx.err_at(
+            codes::SCENARIO_VERSION,
+            t,
+            format!(
+                "`{}` is not an assembly version (expected four numbers up to 65535, as in 1.0.0.0)",
+                t.get_ref()
+            ),
+        )
     })
 }
 
@@ -1060,6 +1091,8 @@ fn type_info(ctx: &Ctx<'_>, t: &Spanned<crate::raw::RawType>) -> Result<TypeInfo
     };
     let progid = match &r.progid {
         None => None,
+        // `progid = ""` is `[ProgId("")]` or `[ProgId(null)]`: regasm registers no ProgID.
+        Some(p) if p.get_ref().is_empty() => Some(String::new()),
         Some(p) => Some(non_empty(ctx, p, "the ProgID")?),
     };
     Ok(TypeInfo {
@@ -1072,6 +1105,7 @@ fn type_info(ctx: &Ctx<'_>, t: &Spanned<crate::raw::RawType>) -> Result<TypeInfo
         default_constructor: r.default_constructor.unwrap_or(true),
         com_import: r.com_import.unwrap_or(false),
         progid,
+        generic: r.generic.unwrap_or(false),
     })
 }
 

@@ -103,8 +103,14 @@ pub const CHECK_IO: Code = Code::new(&CodeInfo::new(
     "a directory to check, or a snapshot, cannot be read or written",
 ));
 
+pub const SCENARIO_ASSEMBLY_SOURCE: Code = Code::new(&CodeInfo::new(
+    "scenario-assembly-source",
+    "an assembly's `source` file is not a .NET assembly comsim reads, or disagrees with the TOML",
+));
+
 /// Every code a scenario load, replay or check reports.
 pub const ALL: &[Code] = &[
+    SCENARIO_ASSEMBLY_SOURCE,
     SCENARIO_IO,
     SCENARIO_TOO_LARGE,
     SCENARIO_PATH,

@@ -162,6 +162,28 @@ pub struct Expectation {
     pub location: Location,
 }
 
+/// A real assembly file (`display` names it in errors) as a file of the machine at `path`, with
+/// everything read from its metadata, as `[[machine.assembly]] source = …` places it.
+pub fn assembly_file(
+    display: &str,
+    bytes: Vec<u8>,
+    path: comsim_resolver::WinPath,
+) -> Result<comsim_resolver::vfs::VFile, build::source::SourceError> {
+    let info = build::source::describe(display, &bytes)?;
+    Ok(comsim_resolver::vfs::VFile {
+        origin: format!(
+            "{display} ([[machine.assembly]] {}, read from the file)",
+            info.name
+        ),
+        path,
+        kind: comsim_resolver::vfs::FileKind::Assembly(Box::new(info)),
+        embedded_manifest: build::source::image_manifest(&bytes),
+        bytes,
+    })
+}
+
+pub use build::source::SourceError;
+
 /// Loads a scenario: `path` is the scenario file or a directory holding [`SCENARIO_FILE`].
 /// Diagnostics name files as `path` names them.
 pub fn load(path: &Path) -> Result<Scenario, Diagnostic> {

@@ -135,13 +135,15 @@ pub(crate) struct RawFile {
 pub(crate) struct RawAssembly {
     pub path: Option<Text>,
     pub gac: Option<Spanned<OneOrMany>>,
-    pub name: Text,
-    pub version: Text,
+    /// A real assembly file in the scenario directory: the facts below are read from it.
+    pub source: Option<Text>,
+    pub name: Option<Text>,
+    pub version: Option<Text>,
     pub culture: Option<Text>,
     pub public_key_token: Option<Text>,
     pub public_key: Option<Text>,
     pub com_compatible_version: Option<Text>,
-    pub runtime: Text,
+    pub runtime: Option<Text>,
     pub architecture: Option<Text>,
     pub com_visible: Option<bool>,
     pub primary_interop: Option<Spanned<RawPrimaryInterop>>,
@@ -172,6 +174,7 @@ pub(crate) struct RawType {
     pub default_constructor: Option<bool>,
     pub com_import: Option<bool>,
     pub progid: Option<Text>,
+    pub generic: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,8 @@
 //! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive (docs/performance.md).
 //! - `browser-html`: opens the HTML pages `comsim replay --format html` writes in headless
 //!   Chromium and checks that they load cleanly and draw one box per trace step.
+//! - `conformance-clr`: reads the fixture assemblies and mono's framework assemblies with
+//!   comsim's reader and with `monodis`, and compares identities, types, flags and `[Guid]`s.
 //! - `replay-bench-scenario`: writes a scenario with a large registry and many machine steps, for
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 //! - `pathological`: writes the pathological inputs of docs/reliability.md (long lines, long
@@ -21,6 +23,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod browser;
+mod clr;
 mod conformance;
 mod deviations;
 mod generate;
@@ -53,6 +56,8 @@ enum Command {
     HiveBench(hive_bench::Args),
     /// Open `comsim replay --format html` pages in headless Chromium and check what it built.
     BrowserHtml(browser::Args),
+    /// Compare comsim's assembly reader with monodis (needs `monodis` on PATH: mono-utils).
+    ConformanceClr(clr::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
     /// Write the pathological inputs of docs/reliability.md and the commands that run them.
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Command::ConformanceSxs(args) => sxs::run(&args),
         Command::ConformanceHive(args) => hive::run(&args),
         Command::HiveBench(args) => hive_bench::run(&args),
+        Command::ConformanceClr(args) => clr::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
         Command::BrowserHtml(args) => browser::run(&args),
         Command::Pathological(args) => pathological::run(&args),
