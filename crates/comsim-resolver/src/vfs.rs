@@ -319,6 +319,12 @@ impl Vfs {
         self.files.get(&path.key())
     }
 
+    /// Removes the file at `path` (a file moved away, or a tool's stand-in taken back), giving
+    /// it back.
+    pub fn remove(&mut self, path: &WinPath) -> Option<VFile> {
+        self.files.remove(&path.key())
+    }
+
     pub fn exists(&self, path: &WinPath) -> bool {
         self.files.contains_key(&path.key())
     }
