@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod codes;
+pub mod diagnose;
 pub mod reg;
 pub mod regasm;
 pub mod replay;
@@ -43,6 +44,10 @@ pub enum Command {
     /// Run regasm on a scenario's machine: print what regasm prints (exit 0, or 100 after an
     /// error, as regasm), and with --diff the registry difference it made.
     Regasm(regasm::RegasmArgs),
+    /// Diagnose a failed activation: from the error text (and the machine's registry exports,
+    /// application folder or a scenario) to the cause, the fix as commands, and the fix replayed
+    /// (exit 0 diagnosed with a working fix, 1 reproduced without one, 3 not reproduced).
+    Diagnose(Box<diagnose::DiagnoseArgs>),
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -66,5 +71,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
+        Command::Diagnose(args) => diagnose::run(*args, out, err),
     }
 }

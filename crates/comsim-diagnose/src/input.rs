@@ -83,6 +83,9 @@ pub struct Loaded {
     pub scenario: Option<PathBuf>,
 }
 
+/// The file a scenario directory holds.
+pub const SCENARIO_FILE: &str = comsim_scenario::SCENARIO_FILE;
+
 /// Where the stand-in client lives when nothing names one.
 pub const STAND_IN_CLIENT: &str = r"C:\Client\Client.exe";
 
@@ -210,7 +213,7 @@ fn place_file(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<(), Diag
     Ok(())
 }
 
-pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(codes::DIAGNOSE_IO, format!("cannot read it: {e}")).at(Location::new(
         path.display().to_string(),
         1,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod fix;
 pub mod input;
 pub mod registration;
+pub mod scenario_out;
 
 use comsim_diag::Diagnostic;
 use comsim_manifest::Guid;
@@ -158,7 +159,13 @@ pub fn outcome_summary(o: &Outcome) -> String {
             loaded.path
         ),
         Outcome::ComObject { server, clsid, .. } => match server {
-            Some(s) => format!("created {clsid}: {} in {}", s.file, s.process),
+            Some(s) => match &s.managed {
+                Some(t) => format!(
+                    "created {} from {} on CLR {} ({})",
+                    t.type_name, t.path, t.runtime, s.process
+                ),
+                None => format!("created {clsid}: {} in {}", s.file, s.process),
+            },
             None => format!("System.__ComObject for {clsid}"),
         },
         Outcome::Exception {
@@ -251,8 +258,13 @@ fn assess(
     let mut findings = Vec::new();
     for (i, (request, run)) in runs.iter().enumerate() {
         let outcome = &run.run.outcome;
-        let reproduces = r.hresult_matches(outcome.hresult())
-            || (r.hresult.is_none() && matches!(outcome, Outcome::Null { .. }));
+        // MSG-1/MSG-2: the class-factory text is worded by the CLR that threw it.
+        let wording = r
+            .clr_wording
+            .is_none_or(|w| run.clr.as_ref().is_none_or(|c| (c.major >= 4) == (w >= 4)));
+        let reproduces = wording
+            && (r.hresult_matches(outcome.hresult())
+                || (r.hresult.is_none() && matches!(outcome, Outcome::Null { .. })));
         let found = if reproduces {
             causes::detect(&Ctx {
                 loaded,
