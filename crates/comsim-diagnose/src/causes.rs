@@ -214,10 +214,27 @@ fn per_user_elevated(ctx: &Ctx<'_>) -> Option<Finding> {
         ],
     );
     let a = access(ctx.m(), ctx.bitness(), true);
-    let text = comsim_regfile::export_text(&ctx.m().registry, &clsid_key(clsid), &a)?.replace(
-        "[HKEY_CLASSES_ROOT\\",
-        "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\",
-    );
+    // The class key, and the ProgID's key when it is per user too.
+    let mut keys = vec![clsid_key(clsid)];
+    if let Some(p) = progid(ctx.request)
+        && let Ok(k) = comsim_registry::KeyPath::parse(&format!(r"HKEY_CLASSES_ROOT\{p}"))
+        && ctx
+            .m()
+            .registry
+            .open(&k, &access(ctx.m(), ctx.bitness(), false))
+            .is_none()
+    {
+        keys.push(k);
+    }
+    let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
+    for k in &keys {
+        let part = comsim_regfile::export_text(&ctx.m().registry, k, &a)?;
+        let part = part.trim_start_matches("Windows Registry Editor Version 5.00\r\n");
+        text.push_str(&part.replace(
+            "[HKEY_CLASSES_ROOT\\",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\",
+        ));
+    }
     let view = a.view;
     Some(f.fix(
         "Register the class for the machine: import the per-user keys under HKLM\\SOFTWARE\\Classes from an elevated prompt.",
@@ -684,7 +701,8 @@ fn bind_failure(ctx: &Ctx<'_>) -> Option<Registration> {
 }
 
 /// The assembly as the registration describes it, at `path`: for a file not among those given.
-fn described(
+/// `None` when the registration does not say enough (no Assembly or Class value).
+pub fn described(
     reg: &Registration,
     path: &comsim_resolver::WinPath,
     clsid: Guid,

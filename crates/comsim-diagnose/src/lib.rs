@@ -82,6 +82,10 @@ pub struct Diagnosis {
     pub reported: Reported,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clsid: Option<Guid>,
+    /// What diagnose took for granted because the input did not say (only registry exports
+    /// were given: the assembly a registration's CodeBase names is taken to be there).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
     pub configs: Vec<Tried>,
     pub causes: Vec<FoundCause>,
     pub would_work: Vec<Change>,
@@ -203,6 +207,11 @@ pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnost
         });
     }
     let sw = loaded.switches.clone();
+    let clsid = target_clsid(&reported, loaded);
+    let assumptions = match clsid {
+        Some(c) if !loaded.files_known => assume_registered_files(loaded, c),
+        _ => Vec::new(),
+    };
     let configs = config::enumerate(&facts, loaded);
     let mut runs = Vec::new();
     for cfg in &configs {
@@ -219,30 +228,60 @@ pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnost
         );
         runs.push((request, run));
     }
-    let clsid = target_clsid(&reported, loaded, &runs);
     let (tried, findings) = assess(&reported, loaded, &runs, clsid);
     let causes = rank(loaded, &sw, &runs, &tried, findings);
     let would_work = would_work(loaded, &sw, &runs, &tried);
     Ok(Diagnosis {
         reported,
         clsid,
+        assumptions,
         configs: tried,
         causes,
         would_work,
     })
 }
 
-/// The CLSID the request is about: the reported one, else the ProgID's.
-fn target_clsid(r: &Reported, loaded: &Loaded, runs: &[(Request, ConfigRun)]) -> Option<Guid> {
+/// The CLSID the request is about: the reported one, else the ProgID's (in either view).
+fn target_clsid(r: &Reported, loaded: &Loaded) -> Option<Guid> {
     if let Some(c) = r.clsid {
         return Some(c);
     }
     let p = r.progid.as_deref()?;
     let m = &loaded.machine;
-    runs.iter().find_map(|(_, run)| {
-        let a = registration::access(m, run.config.bitness, true);
-        registration::progid_clsid(m, p, &a).map(|(c, _)| c)
-    })
+    [comsim_resolver::Bitness::B64, comsim_resolver::Bitness::B32]
+        .into_iter()
+        .find_map(|b| registration::progid_clsid(m, p, &registration::access(m, b, true)))
+        .map(|(c, _)| c)
+}
+
+/// With registry exports only, the files are unknown: the assembly each view's registration of
+/// the class names by CodeBase is placed there, as the registration describes it, and said.
+fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
+    let mut said = Vec::new();
+    for b in [comsim_resolver::Bitness::B64, comsim_resolver::Bitness::B32] {
+        let m = &loaded.machine;
+        let Some(reg) = registration::read(m, clsid, &registration::access(m, b, true)) else {
+            continue;
+        };
+        let Some(path) = reg
+            .codebase
+            .as_deref()
+            .and_then(comsim_resolver::WinPath::from_file_url)
+        else {
+            continue;
+        };
+        if m.fs.exists(&path) {
+            continue;
+        }
+        if let Some(file) = causes::described(&reg, &path, clsid) {
+            said.push(format!(
+                "{path} holds {} as the registration describes it (only registry exports were given)",
+                reg.assembly.as_deref().unwrap_or_default()
+            ));
+            loaded.machine.fs.write(file);
+        }
+    }
+    said
 }
 
 type Findings = Vec<(usize, causes::Finding)>;

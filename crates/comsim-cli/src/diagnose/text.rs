@@ -12,6 +12,9 @@ pub fn write(d: &Diagnosis, trace: bool, out: &mut dyn Write) -> io::Result<()> 
     if let Some(c) = d.clsid {
         writeln!(out, "class:    {c}")?;
     }
+    for a in &d.assumptions {
+        writeln!(out, "assumed:  {a}")?;
+    }
     writeln!(out)?;
     match d.causes.split_first() {
         Some((first, rest)) => {
