@@ -123,12 +123,17 @@ fn reported(a: &DiagnoseArgs) -> Result<Reported, String> {
         (None, None) => None,
     };
     let mut r = match &text {
-        Some(t) => parse_error(t).ok_or_else(|| {
-            bad(
-                comsim_diagnose::codes::DIAGNOSE_ERROR_TEXT,
-                "the error text names no CLSID, ProgID or HRESULT",
-            )
-        })?,
+        Some(t) => match parse_error(t) {
+            Some(r) => r,
+            // The class is given: the text only adds what it says.
+            None if a.clsid.is_some() || a.progid.is_some() => Reported::empty(),
+            None => {
+                return Err(bad(
+                    comsim_diagnose::codes::DIAGNOSE_ERROR_TEXT,
+                    "the error text names no CLSID, ProgID or HRESULT",
+                ));
+            }
+        },
         None => Reported::empty(),
     };
     if let Some(c) = &a.clsid {

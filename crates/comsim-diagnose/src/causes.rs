@@ -108,8 +108,7 @@ causes! {
     TREATAS_MISSING = "treatas-missing", "TreatAs names a class that is not registered", [Com2, Com4], treatas_missing;
     PROGID_CLSID_MISSING = "progid-clsid-missing", "the ProgID names a CLSID that is not registered", [Req3, Com4], progid_clsid_missing;
     NOT_COM_VISIBLE = "not-com-visible", "the class was never registered: not COM-visible or no public default constructor", [Asm3, Com4], not_com_visible;
-    CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes the runtime the class needs", [Shim4, Bind6], config_excludes_runtime;
-    RUNTIME_NEWER = "runtime-newer", "the class needs a newer CLR than the client runs on", [Shim2, Bind6], runtime_newer;
+    CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes every installed runtime", [Shim4, Shim2], config_excludes_runtime;
     CODEBASE_MISSING = "codebase-missing", "the CodeBase file is missing", [Bind4, Bind5], codebase_missing;
     NO_CODEBASE = "no-codebase", "no CodeBase, and the assembly is neither in the GAC nor in the application base", [Bind2, Bind3, Bind5], no_codebase;
 }
@@ -163,22 +162,13 @@ fn runtime_not_installed(ctx: &Ctx<'_>) -> Option<Finding> {
         .into_iter()
         .flatten()
         .find(|v| m.installed(v.major, v.minor).is_none())?;
-    let installed: Vec<&str> = m.clrs.iter().map(|c| c.text.as_str()).collect();
     let f = finding(
         &RUNTIME_NOT_INSTALLED,
         format!(
             "The class or the client needs CLR {} ({needed}), and this machine has no runtime of that family.",
             needed.family()
         ),
-        vec![ev(
-            Rule::Shim2,
-            "installed runtimes",
-            if installed.is_empty() {
-                "none".to_owned()
-            } else {
-                installed.join(", ")
-            },
-        )],
+        vec![ev(Rule::Shim2, "installed runtimes", installed_list(m))],
     );
     let summary = if needed.major < 4 {
         "Turn on the .NET Framework 3.5 feature (CLR 2.0)."
@@ -398,6 +388,40 @@ fn regasm_of(
     )
 }
 
+/// `regasm /codebase` of an assembly with the regasm of each bitness the OS has (both views on
+/// a 64-bit Windows), as an AnyCPU class used by 32- and 64-bit clients needs: one candidate.
+fn regasm_everywhere(
+    ctx: &Ctx<'_>,
+    f: Finding,
+    path: &comsim_resolver::WinPath,
+    runtime: &RuntimeVersion,
+) -> Finding {
+    let Some(clr) = ctx.m().installed(runtime.major, runtime.minor).cloned() else {
+        return f;
+    };
+    let bitnesses: &[Bitness] = if ctx.m().os == Bitness::B64 {
+        &[Bitness::B32, Bitness::B64]
+    } else {
+        &[Bitness::B32]
+    };
+    let steps = bitnesses
+        .iter()
+        .map(|b| FixStep::Regasm {
+            bitness: *b,
+            clr: clr.clone(),
+            args: vec![path.to_string(), "/codebase".to_owned()],
+            cwd: path.parent(),
+        })
+        .collect();
+    f.fix(
+        format!(
+            "Register the assembly where it is, with /codebase, with the regasm of CLR {} of each bitness (Framework and Framework64).",
+            clr.family()
+        ),
+        steps,
+    )
+}
+
 // --- treatas-missing ---------------------------------------------------------------------
 
 fn treatas_missing(ctx: &Ctx<'_>) -> Option<Finding> {
@@ -529,7 +553,7 @@ fn progid_clsid_missing(ctx: &Ctx<'_>) -> Option<Finding> {
     let Some((path, asm, _)) = on_machine else {
         return Some(f);
     };
-    Some(regasm_of(ctx, f, path, &asm.runtime, ctx.bitness(), true))
+    Some(regasm_everywhere(ctx, f, path, &asm.runtime))
 }
 
 fn not_com_visible(ctx: &Ctx<'_>) -> Option<Finding> {
@@ -591,13 +615,11 @@ fn not_com_visible(ctx: &Ctx<'_>) -> Option<Finding> {
         t.full_name
     );
     // The regasm step a rebuilt assembly needs, after the rebuild: one candidate of two steps.
-    let regasm = regasm_of(
+    let regasm = regasm_everywhere(
         ctx,
         finding(&NOT_COM_VISIBLE, String::new(), Vec::new()),
         path,
         &asm.runtime,
-        ctx.bitness(),
-        true,
     )
     .candidates
     .pop()?;
@@ -607,46 +629,53 @@ fn not_com_visible(ctx: &Ctx<'_>) -> Option<Finding> {
     ))
 }
 
-// --- config-excludes-runtime and runtime-newer --------------------------------------------
-
-/// The managed class's runtime when it is newer than the CLR the client runs on.
-fn newer_runtime(ctx: &Ctx<'_>) -> Option<RuntimeVersion> {
-    if ctx.run.config.client != ClientKind::Managed {
-        return None;
-    }
-    let clr = ctx.run.clr.as_ref()?;
-    let reg = ctx
-        .registration()
-        .or_else(|| ctx.registration_in(ctx.bitness(), true))?;
-    let needed = RuntimeVersion::parse(reg.runtime.as_deref()?)?;
-    (needed.major > clr.major && ctx.m().installed(needed.major, needed.minor).is_some())
-        .then_some(needed)
-}
+// --- config-excludes-runtime -------------------------------------------------------------
 
 fn config_path(ctx: &Ctx<'_>) -> comsim_resolver::WinPath {
     let exe = ctx.loaded.client.path();
     exe.parent().join(&format!("{}.config", exe.file_name()))
 }
 
+/// The process did not start (SHIM-2) because its `.config` lists only runtimes this machine
+/// lacks (SHIM-4), while CLR 4 is installed.
 fn config_excludes_runtime(ctx: &Ctx<'_>) -> Option<Finding> {
-    let needed = newer_runtime(ctx)?;
+    if ctx.run.config.client != ClientKind::Managed
+        || !matches!(ctx.run.run.outcome, Outcome::StartupFailure { .. })
+        || !ctx.cites(Rule::Shim2)
+    {
+        return None;
+    }
+    let m = ctx.m();
+    let v4 = m.installed(4, 0)?.clone();
     let path = config_path(ctx);
-    let file = ctx.m().fs.get(&path)?;
-    let text = String::from_utf8_lossy(&file.bytes).into_owned();
-    let at = text.find("<supportedRuntime")?;
-    let clr = ctx.run.clr.clone()?;
+    let file = m.fs.get(&path)?;
+    let cfg = comsim_appconfig::parse_config(&path.to_string(), &file.bytes).ok()?;
+    let listed = &cfg.startup.as_ref()?.supported_runtimes;
+    let first = listed.first()?;
+    let none_installed = listed.iter().all(|r| {
+        RuntimeVersion::parse(&r.version).is_none_or(|v| m.installed(v.major, v.minor).is_none())
+    });
+    if !none_installed {
+        return None;
+    }
+    let versions: Vec<&str> = listed.iter().map(|r| r.version.as_str()).collect();
     let f = finding(
         &CONFIG_EXCLUDES_RUNTIME,
         format!(
-            "The client's .config lists the runtimes it accepts, and not {} ({needed}) that the class needs: the client runs on CLR {} and cannot load it.",
-            needed.family(),
-            clr.family()
+            "The client's .config accepts only {}, which this machine does not have, so the process does not start; CLR 4 ({v4}) is installed and not listed.",
+            versions.join(", ")
         ),
         vec![
-            ev(Rule::Shim4, path.to_string(), format!("runs on {clr}")),
-            ev(Rule::Bind6, "RuntimeVersion".to_owned(), needed.to_string()),
+            ev(
+                Rule::Shim4,
+                format!("{path}:{}", first.location.line),
+                format!("<supportedRuntime version=\"{}\"/>", first.version),
+            ),
+            ev(Rule::Shim2, "installed runtimes", installed_list(m)),
         ],
     );
+    let text = String::from_utf8_lossy(&file.bytes).into_owned();
+    let at = text.find("<supportedRuntime")?;
     let mut edited = text.clone();
     edited.insert_str(
         at,
@@ -658,33 +687,13 @@ fn config_excludes_runtime(ctx: &Ctx<'_>) -> Option<Finding> {
     ))
 }
 
-fn runtime_newer(ctx: &Ctx<'_>) -> Option<Finding> {
-    let needed = newer_runtime(ctx)?;
-    let path = config_path(ctx);
-    if ctx.m().fs.exists(&path) {
-        return None;
+fn installed_list(m: &Machine) -> String {
+    let installed: Vec<&str> = m.clrs.iter().map(|c| c.text.as_str()).collect();
+    if installed.is_empty() {
+        "none".to_owned()
+    } else {
+        installed.join(", ")
     }
-    let clr = ctx.run.clr.clone()?;
-    let f = finding(
-        &RUNTIME_NEWER,
-        format!(
-            "The class was built for {needed} and the client runs on CLR {} ({clr}), which cannot load it; a managed client gets no side-by-side runtime for a class.",
-            clr.family()
-        ),
-        vec![
-            ev(
-                Rule::Shim2,
-                ctx.loaded.client.path().to_string(),
-                format!("runs on {clr}, no .config"),
-            ),
-            ev(Rule::Bind6, "RuntimeVersion".to_owned(), needed.to_string()),
-        ],
-    );
-    let text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <startup>\n    <supportedRuntime version=\"v4.0\" sku=\".NETFramework,Version=v4.0\"/>\n    <supportedRuntime version=\"v2.0.50727\"/>\n  </startup>\n</configuration>\n".to_owned();
-    Some(f.fix(
-        "Run the client on CLR 4: give it a .config whose first supportedRuntime is v4.0.",
-        vec![FixStep::Write { path, text }],
-    ))
 }
 
 // --- codebase-missing and no-codebase ------------------------------------------------------
@@ -782,7 +791,7 @@ fn codebase_missing(ctx: &Ctx<'_>) -> Option<Finding> {
     let mut f = match find_assembly(ctx.m(), reg.assembly.as_deref()?, None) {
         Some((at, asm)) => {
             let (at, runtime) = (at.clone(), asm.runtime.clone());
-            regasm_of(ctx, f, &at, &runtime, ctx.bitness(), true)
+            regasm_everywhere(ctx, f, &at, &runtime)
         }
         None => f,
     };
@@ -825,7 +834,7 @@ fn no_codebase(ctx: &Ctx<'_>) -> Option<Finding> {
     let mut f = match find_assembly(ctx.m(), &display, None) {
         Some((at, asm)) => {
             let (at, runtime) = (at.clone(), asm.runtime.clone());
-            regasm_of(ctx, f, &at, &runtime, ctx.bitness(), true)
+            regasm_everywhere(ctx, f, &at, &runtime)
         }
         None => f,
     };

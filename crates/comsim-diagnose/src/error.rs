@@ -39,7 +39,11 @@ pub enum ErrorForm {
     /// Classic ASP: `Server.CreateObject Failed` (ASP 0177).
     AspCreateObject,
     /// PowerShell: `New-Object : …` (`-ComObject`).
+    #[serde(rename = "powershell")]
     PowerShell,
+    /// The shim's start-up dialog: `To run this application, you first must install one of the
+    /// following versions of the .NET Framework` (SHIM-2).
+    RuntimeMissing,
     /// An HRESULT and nothing else recognisable.
     Hresult,
     /// No text: `--clsid` / `--progid` only.
@@ -119,9 +123,15 @@ pub fn parse_error(text: &str) -> Option<Reported> {
         r.hresult = r.hresult.or(Some(HResult::CO_E_CLASSSTRING));
         r.client.get_or_insert(ClientKind::Managed);
     }
+    if lower.contains("must install one of the following versions of the .net framework") {
+        r.form = ErrorForm::RuntimeMissing;
+        r.hresult = Some(HResult::CLR_E_SHIM_RUNTIMELOAD);
+        r.client = Some(ClientKind::Managed);
+    }
     script_hosts(&mut r, text, &lower);
     if r.form == ErrorForm::None {
         if r.hresult.is_none() && r.clsid.is_none() && r.progid.is_none() {
+            // Nothing known: `--clsid` / `--progid` may still name the class.
             return None;
         }
         r.form = ErrorForm::Hresult;

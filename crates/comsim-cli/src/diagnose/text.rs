@@ -79,6 +79,9 @@ fn reported(r: &Reported) -> String {
         parts.push(format!("assembly '{a}'"));
     }
     let form = serde_json_str(&r.form);
+    if parts.is_empty() {
+        return format!("none given ({form})");
+    }
     format!("{} ({form})", parts.join(", "))
 }
 
