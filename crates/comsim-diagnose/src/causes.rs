@@ -150,25 +150,50 @@ fn runtime_not_installed(ctx: &Ctx<'_>) -> Option<Finding> {
         return None;
     }
     let m = ctx.m();
-    let from_reg = ctx
-        .registration()
-        .and_then(|r| r.runtime)
-        .and_then(|v| RuntimeVersion::parse(&v));
-    let from_client =
-        m.fs.get(ctx.loaded.client.path())
-            .and_then(|f| f.assembly())
-            .map(|a| a.runtime.clone());
-    let needed = [from_reg, from_client]
+    let reg = ctx.registration();
+    let from_reg = reg
+        .as_ref()
+        .and_then(|r| r.runtime.as_deref())
+        .and_then(RuntimeVersion::parse)
+        .map(|v| {
+            let key = reg.as_ref().map_or_else(String::new, |r| r.stored.clone());
+            let who = format!(
+                "{}'s registration",
+                ctx.clsid.map(|c| c.to_string()).unwrap_or_default()
+            );
+            let detail = format!("RuntimeVersion = {v}");
+            (
+                v,
+                who,
+                ev(Rule::Shim1, format!("{key}\\InprocServer32"), detail),
+            )
+        });
+    let client = ctx.loaded.client.path();
+    let from_client = m.fs.get(client).and_then(|f| f.assembly()).map(|a| {
+        (
+            a.runtime.clone(),
+            format!("the client {}", client.file_name()),
+            ev(
+                Rule::Shim2,
+                client.to_string(),
+                format!("built for {}", a.runtime),
+            ),
+        )
+    });
+    let (needed, who, first) = [from_reg, from_client]
         .into_iter()
         .flatten()
-        .find(|v| m.installed(v.major, v.minor).is_none())?;
+        .find(|(v, _, _)| m.installed(v.major, v.minor).is_none())?;
     let f = finding(
         &RUNTIME_NOT_INSTALLED,
         format!(
-            "The class or the client needs CLR {} ({needed}), and this machine has no runtime of that family.",
+            "{who} asks for CLR {} ({needed}), and this machine has no runtime of that family.",
             needed.family()
         ),
-        vec![ev(Rule::Shim2, "installed runtimes", installed_list(m))],
+        vec![
+            first,
+            ev(Rule::Shim2, "installed runtimes", installed_list(m)),
+        ],
     );
     let summary = if needed.major < 4 {
         "Turn on the .NET Framework 3.5 feature (CLR 2.0)."
@@ -528,19 +553,20 @@ fn progid_clsid_missing(ctx: &Ctx<'_>) -> Option<Finding> {
         ev(Rule::Com4, clsid.to_string(), "no key in either view"),
     ];
     let on_machine = class_on_machine(ctx.m(), None, Some(p));
-    if let Some((path, _, t)) = on_machine {
+    if let Some((path, a, t)) = on_machine {
         evidence.push(ev(
             Rule::Asm1,
             path.to_string(),
-            format!(
-                "defines {} ({})",
-                t.full_name,
-                if t.guid.is_some() {
-                    "with [Guid]"
-                } else {
-                    "no [Guid]: its CLSID is generated from the assembly's version"
+            match comsim_resolver::clrguid::type_guid(a, t) {
+                Ok(comsim_resolver::clrguid::ClrGuid::Generated(g)) => format!(
+                    "defines {} without [Guid]: its CLSID, generated from the assembly's name and version {}, is now {g}",
+                    t.full_name, a.version
+                ),
+                Ok(comsim_resolver::clrguid::ClrGuid::Declared(g)) => {
+                    format!("defines {} with [Guid(\"{g}\")]", t.full_name)
                 }
-            ),
+                Err(_) => format!("defines {}", t.full_name),
+            },
         ));
     }
     let f = finding(
@@ -592,7 +618,7 @@ fn not_com_visible(ctx: &Ctx<'_>) -> Option<Finding> {
             ev(
                 Rule::Asm3,
                 path.to_string(),
-                format!("{}: {why}", t.full_name),
+                format!("{} {why}", t.full_name),
             ),
             ev(
                 Rule::Com4,

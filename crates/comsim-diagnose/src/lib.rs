@@ -50,7 +50,7 @@ pub struct Tried {
     pub reproduces: bool,
     /// The causes found in this run, by ID, in ranking order.
     pub causes: Vec<&'static str>,
-    #[serde(skip)]
+    /// The run's trace, as `comsim replay`'s JSON gives it.
     pub trace: Trace,
 }
 

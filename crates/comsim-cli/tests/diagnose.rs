@@ -1,0 +1,265 @@
+//! `comsim diagnose` as a user runs it, over the cases under `fixtures/diagnose/<case>/` (the
+//! error text, the exports, the application folder, and `args`: the command line, one argument
+//! a line, run in the case's directory):
+//!
+//! - each case's text report is a snapshot (`diagnose@<case>.snap`);
+//! - `docs/causes.md` and the code's cause table (`comsim_diagnose::causes::ALL`) name the same
+//!   IDs, both ways;
+//! - every cause has a case named after it whose diagnosis names that cause first, and whose
+//!   first fix, replayed, makes the request succeed (exit code 0);
+//! - `--save-scenario` writes a scenario that `comsim replay` accepts and whose expectations hold;
+//! - the README's worked example runs, and prints what the README shows;
+//! - the JSON output's keys are named in docs/json.md.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::root;
+use serde_json::Value;
+
+fn cases() -> Vec<PathBuf> {
+    let dir = root().join("fixtures/diagnose");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("args").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+fn args(case: &Path) -> Vec<String> {
+    std::fs::read_to_string(case.join("args"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs `comsim diagnose ARGS... EXTRA...` in `dir`.
+fn diagnose_in(dir: &Path, args: &[String], extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_comsim"))
+        .arg("diagnose")
+        .args(args)
+        .args(extra)
+        .current_dir(dir)
+        .env_clear()
+        .output()
+        .expect("comsim runs")
+}
+
+fn name(case: &Path) -> String {
+    case.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Each case's report, as the user reads it, with its exit code.
+#[test]
+fn diagnose_case_reports() {
+    for case in cases() {
+        let out = diagnose_in(&case, &args(&case), &[]);
+        let text = format!(
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        insta::assert_snapshot!(format!("diagnose@{}", name(&case)), text);
+    }
+}
+
+fn json_of(case: &Path, extra: &[&str]) -> Value {
+    let mut a = args(case);
+    a.extend(["--format".to_owned(), "json".to_owned()]);
+    let out = diagnose_in(case, &a, extra);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: not JSON ({e}): {}",
+            name(case),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The cause IDs docs/causes.md defines: its `## \`id\`` headings.
+fn documented_causes() -> BTreeSet<String> {
+    let md = std::fs::read_to_string(root().join("docs/causes.md")).unwrap();
+    md.lines()
+        .filter_map(|l| l.strip_prefix("## `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// docs/causes.md and the code's table agree both ways, and each entry names its rules.
+#[test]
+fn causes_doc_and_table_agree() {
+    let doc = documented_causes();
+    let code: BTreeSet<String> = comsim_diagnose::causes::ALL
+        .iter()
+        .map(|c| c.id.to_owned())
+        .collect();
+    assert_eq!(doc, code, "docs/causes.md and causes::ALL differ");
+    let md = std::fs::read_to_string(root().join("docs/causes.md")).unwrap();
+    for c in comsim_diagnose::causes::ALL {
+        let section = md
+            .split(&format!("## `{}`", c.id))
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap();
+        for r in c.rules {
+            assert!(
+                section.contains(r.as_str()),
+                "docs/causes.md's `{}` does not name {}",
+                c.id,
+                r.as_str()
+            );
+        }
+    }
+}
+
+/// Every cause has a case named after it; its diagnosis names the cause first, and the first
+/// fix, replayed, makes the request succeed in a configuration that reproduced the error.
+#[test]
+fn every_cause_has_a_case_named_first_with_a_working_fix() {
+    for c in comsim_diagnose::causes::ALL {
+        let case = root().join("fixtures/diagnose").join(c.id);
+        assert!(
+            case.join("args").is_file(),
+            "no case fixtures/diagnose/{}",
+            c.id
+        );
+        let d = json_of(&case, &[]);
+        let first = &d["causes"][0];
+        assert_eq!(first["id"], c.id, "{}: another cause comes first", c.id);
+        let after = first["fixes"][0]["after"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no fix", c.id));
+        assert!(
+            after
+                .iter()
+                .any(|a| a["kind"] == "managed" || a["kind"] == "com_object"),
+            "{}: the fix does not make the request succeed: {after:?}",
+            c.id
+        );
+        let out = diagnose_in(&case, &args(&case), &[]);
+        assert_eq!(out.status.code(), Some(0), "{}: exit code", c.id);
+    }
+}
+
+/// `--save-scenario`: the scenario loads, and its replay's expectations (the observed outcome)
+/// hold.
+#[test]
+fn save_scenario_replays() {
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-save-{}", std::process::id()));
+    for case in cases() {
+        let dir = tmp.join(name(&case));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = diagnose_in(
+            &case,
+            &args(&case),
+            &["--save-scenario", dir.to_str().unwrap()],
+        );
+        assert!(out.status.code().is_some_and(|c| c != 2), "{}", name(&case));
+        let scenario = comsim_scenario::load(&dir)
+            .unwrap_or_else(|d| panic!("{}: the saved scenario does not load: {d}", name(&case)));
+        let replay =
+            comsim_scenario::replay(&scenario, &comsim_scenario::ReplayOptions::default()).unwrap();
+        assert!(
+            replay.passed(),
+            "{}: the saved scenario's expectations fail",
+            name(&case)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The README's "Diagnose your own failure" example: its command, run, prints its output.
+#[test]
+fn readme_example_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Diagnose your own failure")
+        .nth(1)
+        .expect("README has the section");
+    let blocks: Vec<&str> = section.split("```").collect();
+    let command = blocks
+        .iter()
+        .find_map(|b| {
+            b.strip_prefix("sh\n")
+                .filter(|b| b.contains("comsim diagnose"))
+        })
+        .expect("a ```sh block with comsim diagnose");
+    let line = command
+        .lines()
+        .find(|l| l.trim_start().starts_with("$ cd fixtures/diagnose/"))
+        .expect("the example starts in a case directory");
+    let case = root().join(line.trim_start().trim_start_matches("$ cd ").trim());
+    let call = command
+        .lines()
+        .find(|l| l.trim_start().starts_with("$ comsim diagnose"))
+        .unwrap();
+    let a: Vec<String> = call
+        .trim_start()
+        .trim_start_matches("$ comsim diagnose")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let out = diagnose_in(&case, &a, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shown: Vec<&str> = command
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("$ comsim diagnose"))
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('$'))
+        .filter(|l| !l.trim().is_empty() && l.trim() != "...")
+        .collect();
+    assert!(!shown.is_empty(), "the README shows no output");
+    for l in shown {
+        assert!(
+            stdout.contains(l),
+            "README line not in the output: {l}\n{stdout}"
+        );
+    }
+}
+
+/// The JSON output's keys, for every case, are named in docs/json.md's diagnose section.
+#[test]
+fn diagnose_json_keys_are_documented() {
+    let md = std::fs::read_to_string(root().join("docs/json.md")).unwrap();
+    let section = md
+        .split("## `comsim diagnose`")
+        .nth(1)
+        .expect("docs/json.md has a `comsim diagnose` section");
+    let mut keys = BTreeSet::new();
+    for case in cases() {
+        collect_keys(&json_of(&case, &["--trace"]), &mut keys);
+    }
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !section.contains(&format!("`{k}`")) && !section.contains(&format!(".{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/json.md does not name: {missing:?}"
+    );
+}
+
+fn collect_keys(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                // The outcome's own keys are documented with `comsim replay`'s output.
+                if k != "outcome" {
+                    out.insert(k.clone());
+                    collect_keys(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|c| collect_keys(c, out)),
+        _ => {}
+    }
+}
