@@ -11,14 +11,15 @@
 //! - the README's worked example runs, and prints what the README shows;
 //! - the JSON output's keys are named in docs/json.md.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::root;
 use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn cases() -> Vec<PathBuf> {
     let dir = root().join("fixtures/diagnose");

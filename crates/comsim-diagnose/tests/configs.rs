@@ -1,0 +1,130 @@
+//! The process configurations diagnose tries (issue 13, "unknown facts"), the request each
+//! makes, and which reproduce the reported error.
+
+use comsim_diagnose::config::{Facts, enumerate};
+use comsim_diagnose::input::{MachineInput, MachineSource, load};
+use comsim_diagnose::{ErrorForm, Reported, parse_error, request_for};
+use comsim_resolver::{Bitness, ClientKind, HResult, Request};
+use comsim_scenario::Clr;
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn reg_only() -> comsim_diagnose::Loaded {
+    load(&MachineInput {
+        sources: vec![MachineSource::Reg {
+            path: root().join("fixtures/diagnose/other-view/hklm-classes-32.reg"),
+            view: comsim_registry::View::Bits32,
+        }],
+        app: None,
+        clrs: None,
+    })
+    .unwrap()
+}
+
+/// Nothing known: managed (on CLR 2.0 and 4) and native clients, 32 and 64 bits, elevated or
+/// not — 12 configurations on a 64-bit Windows.
+#[test]
+fn unknown_facts_give_every_configuration() {
+    let n = enumerate(&Facts::default(), &reg_only()).len();
+    assert_eq!(n, 2 * 2 * 2 + 2 * 2);
+}
+
+/// Each known fact narrows the set.
+#[test]
+fn facts_narrow_the_configurations() {
+    let facts = Facts {
+        bitness: Some(Bitness::B64),
+        elevated: Some(false),
+        clr: Some(Clr::V4),
+        client: Some(ClientKind::Managed),
+    };
+    let configs = enumerate(&facts, &reg_only());
+    assert_eq!(configs.len(), 1);
+    assert_eq!(configs[0].built_for, Some(Clr::V4));
+}
+
+/// A scenario's client file fixes the kind and, for a native image, the bitness.
+#[test]
+fn a_client_file_decides_its_kind_and_bitness() {
+    let loaded = load(&MachineInput {
+        sources: vec![MachineSource::Scenario(
+            root().join("fixtures/diagnose/treatas-missing/machine"),
+        )],
+        app: None,
+        clrs: None,
+    })
+    .unwrap();
+    let configs = enumerate(&Facts::default(), &loaded);
+    assert!(
+        configs
+            .iter()
+            .all(|c| c.client == ClientKind::Native && c.bitness == Bitness::B64)
+    );
+    assert_eq!(configs.len(), 2);
+}
+
+/// REQ-2 for a managed client with a CLSID; REQ-3 when PowerShell names the ProgID; REQ-4 for a
+/// native client (VB's CreateObject).
+#[test]
+fn the_request_follows_the_client_and_the_error() {
+    let clsid = "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}";
+    let r = parse_error(&format!(
+        "CLSID {clsid} failed due to the following error: 80040154."
+    ))
+    .unwrap();
+    assert!(matches!(
+        request_for(&r, ClientKind::Managed),
+        Some(Request::CreateInstance { .. })
+    ));
+    let r = parse_error(&format!(
+        "New-Object : CLSID {clsid} ... 80040154\n+ New-Object -ComObject Contoso.Widget"
+    ))
+    .unwrap();
+    assert!(matches!(
+        request_for(&r, ClientKind::Managed),
+        Some(Request::GetTypeFromProgId { .. })
+    ));
+    assert!(matches!(
+        request_for(&r, ClientKind::Native),
+        Some(Request::CoCreateInstance { .. })
+    ));
+    assert!(request_for(&Reported::empty(), ClientKind::Native).is_none());
+}
+
+/// VB's 429 matches any failed HRESULT; another HRESULT only itself.
+#[test]
+fn vb_429_matches_any_failure() {
+    let r = parse_error("Run-time error '429': ActiveX component can't create object").unwrap();
+    assert_eq!(r.form, ErrorForm::VbCantCreate);
+    assert!(r.hresult_matches(Some(HResult::CO_E_SERVER_EXEC_FAILURE)));
+    assert!(!r.hresult_matches(None));
+    let r = parse_error("0x80040154").unwrap();
+    assert!(!r.hresult_matches(Some(HResult::CO_E_SERVER_EXEC_FAILURE)));
+}
+
+/// A `.reg` file that regedit would not import is refused with its line and column.
+#[test]
+fn a_bad_export_is_located() {
+    let dir = std::env::temp_dir().join(format!("comsim-diagnose-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.reg");
+    std::fs::write(
+        &path,
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\x]\r\n\"v\"=dword:zz\r\n",
+    )
+    .unwrap();
+    let err = load(&MachineInput {
+        sources: vec![MachineSource::Reg {
+            path,
+            view: comsim_registry::View::Bits64,
+        }],
+        app: None,
+        clrs: None,
+    })
+    .unwrap_err();
+    let loc = err.location.expect("located");
+    assert_eq!(loc.line, 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
