@@ -109,6 +109,7 @@ causes! {
     PROGID_CLSID_MISSING = "progid-clsid-missing", "the ProgID names a CLSID that is not registered", [Req3, Com4], progid_clsid_missing;
     NOT_COM_VISIBLE = "not-com-visible", "the class was never registered: not COM-visible or no public default constructor", [Asm3, Com4], not_com_visible;
     CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes every installed runtime", [Shim4, Shim2], config_excludes_runtime;
+    LOCALSERVER_MISSING = "localserver-missing", "the LocalServer32 executable is missing", [Com3], localserver_missing;
     CODEBASE_MISSING = "codebase-missing", "the CodeBase file is missing", [Bind4, Bind5], codebase_missing;
     NO_CODEBASE = "no-codebase", "no CodeBase, and the assembly is neither in the GAC nor in the application base", [Bind2, Bind3, Bind5], no_codebase;
 }
@@ -720,6 +721,102 @@ fn installed_list(m: &Machine) -> String {
     } else {
         installed.join(", ")
     }
+}
+
+// --- localserver-missing ----------------------------------------------------------------
+
+/// The executable of a `LocalServer32` command line: the quoted part, else up to `.exe`, else
+/// the first word.
+fn server_exe(command: &str) -> Option<comsim_resolver::WinPath> {
+    let c = command.trim();
+    let path = if let Some(rest) = c.strip_prefix('"') {
+        rest.split('"').next()?
+    } else if let Some(end) = c.to_ascii_lowercase().find(".exe") {
+        &c[..end + 4]
+    } else {
+        c.split_whitespace().next()?
+    };
+    comsim_resolver::WinPath::parse(path).ok()
+}
+
+/// An executable of the machine with that file name, elsewhere.
+fn same_name_elsewhere<'m>(
+    m: &'m Machine,
+    path: &comsim_resolver::WinPath,
+) -> Option<&'m comsim_resolver::WinPath> {
+    m.fs.files()
+        .filter(|f| matches!(f.kind, FileKind::Native(_)))
+        .map(|f| &f.path)
+        .find(|p| p.file_name().eq_ignore_ascii_case(path.file_name()) && *p != path)
+}
+
+fn localserver_missing(ctx: &Ctx<'_>) -> Option<Finding> {
+    if !ctx.loaded.files_known || ctx.hresult() != Some(HResult::CO_E_SERVER_EXEC_FAILURE) {
+        return None;
+    }
+    let b = ctx.bitness();
+    let (reg, exe) = [ctx.registration(), ctx.registration_in(b.other(), true)]
+        .into_iter()
+        .flatten()
+        .find_map(|r| {
+            let exe = server_exe(r.local_server.as_deref()?)?;
+            (!ctx.m().fs.exists(&exe)).then_some((r, exe))
+        })?;
+    let clsid = ctx.clsid?;
+    let command = reg.local_server.clone().unwrap_or_default();
+    let f = finding(
+        &LOCALSERVER_MISSING,
+        format!(
+            "{clsid}'s LocalServer32 starts {exe}, and there is no such file: COM cannot start the server."
+        ),
+        vec![
+            ev(
+                Rule::Com3,
+                format!("{}\\LocalServer32", reg.stored),
+                command.clone(),
+            ),
+            ev(Rule::Com3, exe.to_string(), "no such file"),
+        ],
+    );
+    let Some(found) = same_name_elsewhere(ctx.m(), &exe).cloned() else {
+        return Some(f);
+    };
+    let view = if reg.stored.to_ascii_lowercase().contains("wow6432node") {
+        View::Bits32
+    } else {
+        View::Bits64
+    };
+    // The same command line, with the executable where it is now (quoted) and its arguments.
+    let tail = match command.trim().strip_prefix('"') {
+        Some(rest) => rest.split_once('"').map_or("", |(_, t)| t),
+        None => {
+            let lower = command.to_ascii_lowercase();
+            lower.find(".exe").map_or("", |end| &command[end + 4..])
+        }
+    };
+    let value = format!("\"{found}\"{tail}")
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\LocalServer32]\r\n@=\"{value}\"\r\n\r\n"
+    );
+    Some(
+        f.fix(
+            format!("Register the server where it is now ({found})."),
+            vec![FixStep::Import {
+                name: "fix-local-server.reg".to_owned(),
+                text,
+                view,
+            }],
+        )
+        .fix(
+            "Put the server back where the registration says.",
+            vec![FixStep::Copy {
+                from: found,
+                to: exe,
+            }],
+        ),
+    )
 }
 
 // --- codebase-missing and no-codebase ------------------------------------------------------
