@@ -109,6 +109,7 @@ causes! {
     PROGID_CLSID_MISSING = "progid-clsid-missing", "the ProgID names a CLSID that is not registered", [Req3, Com4], progid_clsid_missing;
     NOT_COM_VISIBLE = "not-com-visible", "the class was never registered: not COM-visible or no public default constructor", [Asm3, Com4], not_com_visible;
     CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes every installed runtime", [Shim4, Shim2], config_excludes_runtime;
+    VERSION_SUBKEY_REMOVED = "version-subkey-removed", "the highest version subkey points at a removed version", [ShimReg5, Bind5], version_subkey_removed;
     LOCALSERVER_MISSING = "localserver-missing", "the LocalServer32 executable is missing", [Com3], localserver_missing;
     CODEBASE_MISSING = "codebase-missing", "the CodeBase file is missing", [Bind4, Bind5], codebase_missing;
     NO_CODEBASE = "no-codebase", "no CodeBase, and the assembly is neither in the GAC nor in the application base", [Bind2, Bind3, Bind5], no_codebase;
@@ -721,6 +722,111 @@ fn installed_list(m: &Machine) -> String {
     } else {
         installed.join(", ")
     }
+}
+
+// --- version-subkey-removed --------------------------------------------------------------
+
+/// A version subkey: its version, its key through HKCR, where it is stored, and its `CodeBase`
+/// file.
+type VersionSubkey = (
+    comsim_manifest::Version,
+    comsim_registry::KeyPath,
+    comsim_registry::KeyPath,
+    Option<comsim_resolver::WinPath>,
+);
+
+/// The version subkeys of a class's `InprocServer32` (SHIM-REG-2: names that are versions), with
+/// their `CodeBase` file, highest version first.
+fn version_subkeys(
+    m: &Machine,
+    clsid: Guid,
+    access: &comsim_registry::Access,
+) -> Vec<VersionSubkey> {
+    let inproc = clsid_key(clsid).join("InprocServer32");
+    let Some(open) = m.registry.open(&inproc, access) else {
+        return Vec::new();
+    };
+    let mut out: Vec<_> = m
+        .registry
+        .open_subkeys(&open)
+        .into_iter()
+        .filter_map(|n| {
+            let v = comsim_manifest::Version::parse(n.as_str())?;
+            let key = inproc.join(n.as_str());
+            let stored = m.registry.open(&key, access).map_or_else(
+                || key.clone(),
+                |o| comsim_registry::KeyPath::new(o.primary.hive.root(), o.primary.components),
+            );
+            let codebase = m
+                .registry
+                .query_value(&key, "CodeBase", access)
+                .and_then(|(v, _)| v.as_string())
+                .and_then(|u| comsim_resolver::WinPath::from_file_url(&u));
+            Some((v, key, stored, codebase))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out
+}
+
+/// The CLR takes the highest version subkey (SHIM-REG-5); its file is gone, while a lower
+/// version's file is still there.
+fn version_subkey_removed(ctx: &Ctx<'_>) -> Option<Finding> {
+    if !ctx.loaded.files_known
+        || ctx.hresult() != Some(HResult::FILE_NOT_FOUND)
+        || !ctx.cites(Rule::ShimReg5)
+        || !ctx.cites(Rule::Bind5)
+    {
+        return None;
+    }
+    let clsid = ctx.clsid?;
+    let a = access(ctx.m(), ctx.bitness(), true);
+    let subkeys = version_subkeys(ctx.m(), clsid, &a);
+    let (top, rest) = subkeys.split_first()?;
+    let missing = top.3.clone()?;
+    if ctx.m().fs.exists(&missing) {
+        return None;
+    }
+    let (kept_version, _, _, kept_file) = rest
+        .iter()
+        .find(|(_, _, _, f)| f.as_ref().is_some_and(|f| ctx.m().fs.exists(f)))?;
+    let f = finding(
+        &VERSION_SUBKEY_REMOVED,
+        format!(
+            "The CLR takes the highest version subkey, {}, whose CodeBase {missing} is gone; version {kept_version}, still registered, is there.",
+            top.0
+        ),
+        vec![
+            ev(
+                Rule::ShimReg5,
+                top.2.to_string(),
+                format!("version {} wins", top.0),
+            ),
+            ev(Rule::Bind5, missing.to_string(), "no such file"),
+            ev(
+                Rule::ShimReg3,
+                kept_file
+                    .as_ref()
+                    .map_or_else(String::new, ToString::to_string),
+                format!("version {kept_version}: the file exists"),
+            ),
+        ],
+    );
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[-{}]\r\n\r\n",
+        top.1
+    );
+    Some(f.fix(
+        format!(
+            "Remove the stale version subkey {}, so that version {kept_version} is used.",
+            top.0
+        ),
+        vec![FixStep::Import {
+            name: "fix-remove-version.reg".to_owned(),
+            text,
+            view: a.view,
+        }],
+    ))
 }
 
 // --- localserver-missing ----------------------------------------------------------------

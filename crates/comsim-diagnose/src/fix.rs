@@ -86,7 +86,15 @@ impl FixStep {
             }
             FixStep::Copy { from, to } => format!("copy \"{from}\" \"{to}\""),
             FixStep::Place { file } => {
-                format!("copy {} \"{}\"", file.path.file_name(), file.path.parent())
+                let version = file
+                    .assembly()
+                    .map(|a| format!("   (version {}, not among the files given)", a.version))
+                    .unwrap_or_default();
+                format!(
+                    "copy {} \"{}\"{version}",
+                    file.path.file_name(),
+                    file.path.parent()
+                )
             }
             FixStep::Write { path, .. } => format!("notepad \"{path}\"   (write the text below)"),
             FixStep::InstallRuntime(v) if v.major < 4 => {
