@@ -75,6 +75,9 @@ pub struct DiagnoseArgs {
     /// Write a self-contained scenario of the failure to DIR (expectations: what was observed).
     #[arg(long, value_name = "DIR")]
     pub save_scenario: Option<PathBuf>,
+    /// Write the files the fix commands use (`.reg` fragments, `.config` files) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub fix_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -234,6 +237,9 @@ fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8, String> {
     let diagnosis = comsim_diagnose::diagnose(&question, &mut loaded).map_err(|d| d.to_string())?;
     if let Some(dir) = &a.save_scenario {
         comsim_diagnose::scenario_out::save(dir, &loaded, &diagnosis).map_err(|d| d.to_string())?;
+    }
+    if let Some(dir) = &a.fix_dir {
+        comsim_diagnose::fix::write_files(dir, &diagnosis).map_err(|d| d.to_string())?;
     }
     match a.format {
         Format::Json => {

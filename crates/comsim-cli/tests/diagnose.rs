@@ -264,3 +264,25 @@ fn collect_keys(v: &Value, out: &mut BTreeSet<String>) {
         _ => {}
     }
 }
+
+/// `--fix-dir`: the `.reg` fragment a fix imports is written as regedit writes it, and imports
+/// (strict) as the fix did.
+#[test]
+fn fix_dir_writes_importable_fragments() {
+    let case = root().join("fixtures/diagnose/treatas-missing");
+    let dir = std::env::temp_dir().join(format!("comsim-diagnose-fixes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = diagnose_in(&case, &args(&case), &["--fix-dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let bytes = std::fs::read(dir.join("fix-remove-treatas.reg")).unwrap();
+    assert!(bytes.starts_with(&[0xFF, 0xFE]));
+    let mut reg = comsim_registry::Registry::new();
+    comsim_regfile::import_bytes(
+        &mut reg,
+        "fix",
+        &bytes,
+        &comsim_regfile::ImportOptions::default(),
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

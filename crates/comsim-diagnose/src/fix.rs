@@ -336,3 +336,40 @@ pub fn verify(
         after,
     })
 }
+
+/// Writes the files the fixes' commands use into `dir` (created when missing): `.reg` fragments
+/// as regedit writes them (UTF-16LE after a byte order mark), other files (a `.config`) as UTF-8
+/// under their file name. Returns the paths written, in order; a name used twice is written
+/// once, from the first cause that uses it.
+pub fn write_files(
+    dir: &std::path::Path,
+    d: &crate::Diagnosis,
+) -> Result<Vec<std::path::PathBuf>, comsim_diag::Diagnostic> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::input::io_error(dir, &e))?;
+    let mut written: Vec<std::path::PathBuf> = Vec::new();
+    for file in d
+        .causes
+        .iter()
+        .flat_map(|c| &c.fixes)
+        .flat_map(|f| &f.files)
+    {
+        let name = file
+            .name
+            .rsplit(['\\', '/'])
+            .next()
+            .unwrap_or(&file.name)
+            .to_owned();
+        let path = dir.join(&name);
+        if written.contains(&path) {
+            continue;
+        }
+        let bytes = if name.to_ascii_lowercase().ends_with(".reg") {
+            comsim_regfile::encode_utf16le(&file.text)
+        } else {
+            file.text.clone().into_bytes()
+        };
+        std::fs::write(&path, bytes).map_err(|e| crate::input::io_error(&path, &e))?;
+        written.push(path);
+    }
+    Ok(written)
+}
