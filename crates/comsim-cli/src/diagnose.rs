@@ -8,7 +8,6 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use comsim_diag::Diagnostic;
 use comsim_diagnose::{
     AppFolder, Diagnosis, Facts, MachineInput, MachineSource, Question, Reported, parse_error,
 };
@@ -18,7 +17,7 @@ use comsim_resolver::{Bitness, ClientKind, WinPath};
 use comsim_scenario::Clr;
 
 use crate::reg::Format;
-use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
+use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, bad};
 
 mod text;
 
@@ -94,10 +93,6 @@ pub fn run(a: DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             EXIT_BAD_INPUT
         }
     }
-}
-
-fn bad(code: comsim_diag::Code, msg: impl Into<String>) -> String {
-    Diagnostic::error(code, msg).to_string()
 }
 
 /// The error as given: text from an argument, a file or standard input, and `--clsid`/`--progid`.

@@ -50,6 +50,11 @@ pub enum Command {
     Diagnose(Box<diagnose::DiagnoseArgs>),
 }
 
+/// A bad argument, as the error text a command prints: the diagnostic with its code.
+pub(crate) fn bad(code: comsim_diag::Code, msg: impl Into<String>) -> String {
+    comsim_diag::Diagnostic::error(code, msg).to_string()
+}
+
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
 pub(crate) fn set_switch_args(
     switches: &mut comsim_resolver::Switches,

@@ -765,7 +765,7 @@ fn version_subkeys(
             Some((v, key, stored, codebase))
         })
         .collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|k| std::cmp::Reverse(k.0));
     out
 }
 
