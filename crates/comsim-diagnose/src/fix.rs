@@ -3,7 +3,7 @@
 //! import, a file copied or written, a runtime installed).
 
 use comsim_regasm::Tool;
-use comsim_registry::View;
+use comsim_registry::{Change, KeyPath, Registry, View};
 use comsim_resolver::{
     Bitness, FileKind, Machine, Request, RuntimeVersion, Switches, VFile, WinPath,
 };
@@ -132,8 +132,9 @@ impl FixStep {
         }
     }
 
-    /// Applies the step to the simulated machine; `Err` says why it could not be.
-    pub fn apply(&self, m: &mut Machine, sw: &Switches) -> Result<(), String> {
+    /// Applies the step to the simulated machine, giving back what undoes it; `Err` says why it
+    /// could not be applied (the machine may then be partly changed: undo what was given).
+    pub fn apply(&self, m: &mut Machine, sw: &Switches) -> Result<Undo, String> {
         match self {
             FixStep::Regasm {
                 bitness,
@@ -171,20 +172,14 @@ impl FixStep {
                         .ok_or(format!("{from} does not exist"))?
                         .clone();
                 f.path = to.clone();
-                m.fs.write(f);
-                Ok(())
+                Ok(put(m, f))
             }
-            FixStep::Place { file } => {
-                m.fs.write((**file).clone());
-                Ok(())
-            }
-            FixStep::Write { path, text } => {
-                m.fs.write(data_file(path, text));
-                Ok(())
-            }
+            FixStep::Place { file } => Ok(put(m, (**file).clone())),
+            FixStep::Write { path, text } => Ok(put(m, data_file(path, text))),
             FixStep::InstallRuntime(v) => {
+                let before = m.clrs.clone();
                 m.clrs.push(v.clone());
-                Ok(())
+                Ok(Undo::Clrs(before))
             }
             FixStep::Rebuild {
                 path,
@@ -195,6 +190,104 @@ impl FixStep {
     }
 }
 
+/// What puts the machine back as it was before a step.
+#[derive(Debug)]
+pub enum Undo {
+    /// The registry changes a step made (the change journal's list), undone in reverse.
+    Registry(Vec<Change>),
+    /// The file at a path before the step (`None`: there was none).
+    File(WinPath, Option<VFile>),
+    /// The installed runtimes before the step.
+    Clrs(Vec<RuntimeVersion>),
+}
+
+impl Undo {
+    /// Puts the machine back.
+    pub fn undo(self, m: &mut Machine) {
+        match self {
+            Undo::Registry(changes) => {
+                // Last change first; but the value changes of one key in their own order, so
+                // that restored values come back in the order they had.
+                let mut groups: Vec<Vec<Change>> = Vec::new();
+                for c in changes {
+                    match (groups.last_mut(), value_key(&c)) {
+                        (Some(g), Some(k)) if g.last().and_then(value_key) == Some(k) => g.push(c),
+                        _ => groups.push(vec![c]),
+                    }
+                }
+                for g in groups.into_iter().rev() {
+                    for c in g {
+                        undo_change(&mut m.registry, c);
+                    }
+                }
+            }
+            Undo::File(path, previous) => {
+                m.fs.remove(&path);
+                if let Some(f) = previous {
+                    m.fs.write(f);
+                }
+            }
+            Undo::Clrs(clrs) => m.clrs = clrs,
+        }
+    }
+}
+
+/// The key a value change is about.
+fn value_key(c: &Change) -> Option<&KeyPath> {
+    match c {
+        Change::ValueAdded { key, .. }
+        | Change::ValueChanged { key, .. }
+        | Change::ValueRemoved { key, .. } => Some(key),
+        _ => None,
+    }
+}
+
+/// The physical key of a change's path, created when missing.
+fn physical(reg: &mut Registry, path: &KeyPath) -> Option<comsim_registry::KeyId> {
+    let hive = path.root.hive()?;
+    let root = reg.root(hive);
+    reg.create_path(root, &path.components).ok()
+}
+
+/// Undoes one change of a journal's list (paths are where the keys are stored).
+fn undo_change(reg: &mut Registry, c: Change) {
+    match c {
+        Change::KeyAdded { path } => {
+            let Some(hive) = path.root.hive() else {
+                return;
+            };
+            if let Some((name, parent)) = path.components.split_last()
+                && let Some(pid) = reg.find(hive, parent)
+            {
+                reg.delete_child_tree(pid, name);
+            }
+        }
+        Change::KeyRemoved { path } => {
+            physical(reg, &path);
+        }
+        Change::ValueAdded { key, name, .. } => {
+            if let Some(hive) = key.root.hive()
+                && let Some(id) = reg.find(hive, &key.components)
+            {
+                reg.delete_value(id, name.as_str());
+            }
+        }
+        Change::ValueChanged { key, name, old, .. } | Change::ValueRemoved { key, name, old } => {
+            if let Some(id) = physical(reg, &key) {
+                let _ = reg.set_value(id, name.as_str(), old);
+            }
+        }
+    }
+}
+
+/// Writes a file, giving back what undoes it.
+fn put(m: &mut Machine, f: VFile) -> Undo {
+    let path = f.path.clone();
+    let previous = m.fs.remove(&path);
+    m.fs.write(f);
+    Undo::File(path, previous)
+}
+
 fn quote(a: &str) -> String {
     if a.contains(' ') {
         format!("\"{a}\"")
@@ -203,14 +296,22 @@ fn quote(a: &str) -> String {
     }
 }
 
-fn machine_step(m: &mut Machine, sw: &Switches, step: &MachineStep) -> Result<(), String> {
+/// A regasm run or an import, through comsim-scenario's `apply`; what it changed in the registry
+/// is its undo (also when it failed half-way, so the caller can still undo it).
+fn machine_step(m: &mut Machine, sw: &Switches, step: &MachineStep) -> Result<Undo, String> {
     let run = apply(m, step, sw);
-    if let Some(e) = run.error {
-        return Err(e);
-    }
-    match run.regasm {
-        Some(r) if r.exit_code != 0 => Err(format!("regasm exited with {}", r.exit_code)),
-        _ => Ok(()),
+    let undo = Undo::Registry(run.changes);
+    let failed = match (&run.error, &run.regasm) {
+        (Some(e), _) => Some(e.clone()),
+        (None, Some(r)) if r.exit_code != 0 => Some(format!("regasm exited with {}", r.exit_code)),
+        _ => None,
+    };
+    match failed {
+        Some(e) => {
+            undo.undo(m);
+            Err(e)
+        }
+        None => Ok(undo),
     }
 }
 
@@ -230,7 +331,7 @@ fn rebuild(
     path: &WinPath,
     type_name: &str,
     change: Rebuild,
-) -> Result<(), String> {
+) -> Result<Undo, String> {
     let mut f =
         m.fs.get(path)
             .ok_or(format!("{path} does not exist"))?
@@ -250,8 +351,7 @@ fn rebuild(
         Rebuild::ComVisible => t.com_visible = Some(true),
         Rebuild::DefaultConstructor => t.default_constructor = true,
     }
-    m.fs.write(f);
-    Ok(())
+    Ok(put(m, f))
 }
 
 /// A fix proposed for a cause.
@@ -303,35 +403,52 @@ impl After {
 /// then succeeds in at least one of them (the outcome in each is kept, so a fix that helps only
 /// some configurations says so).
 pub fn verify(
-    loaded: &Loaded,
+    loaded: &mut Loaded,
     sw: &Switches,
     configs: &[Config],
     request: &Request,
     c: &Candidate,
 ) -> Option<Fix> {
-    let mut m = loaded.machine.clone();
+    // The steps change the machine itself and are undone after the replay: no copy of the
+    // registry is made, whatever its size.
+    let commands: Vec<String> = c.steps.iter().map(|s| s.command(&loaded.machine)).collect();
+    let mut undos = Vec::new();
+    let mut applied = true;
     for step in &c.steps {
-        step.apply(&mut m, sw).ok()?;
+        match step.apply(&mut loaded.machine, sw) {
+            Ok(u) => undos.push(u),
+            Err(_) => {
+                applied = false;
+                break;
+            }
+        }
     }
-    let after: Vec<After> = configs
-        .iter()
-        .map(|cfg| {
-            After::of(&replay(
-                &mut m,
-                &loaded.client,
-                loaded.apartment,
-                sw,
-                cfg,
-                request,
-            ))
-        })
-        .collect();
+    let after: Vec<After> = if applied {
+        configs
+            .iter()
+            .map(|cfg| {
+                After::of(&replay(
+                    &mut loaded.machine,
+                    &loaded.client,
+                    loaded.apartment,
+                    sw,
+                    cfg,
+                    request,
+                ))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for u in undos.into_iter().rev() {
+        u.undo(&mut loaded.machine);
+    }
     if !after.iter().any(After::succeeded) {
         return None;
     }
     Some(Fix {
         summary: c.summary.clone(),
-        commands: c.steps.iter().map(|s| s.command(&loaded.machine)).collect(),
+        commands,
         files: c.steps.iter().filter_map(FixStep::file).collect(),
         after,
     })

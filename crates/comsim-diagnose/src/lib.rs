@@ -230,6 +230,7 @@ pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnost
     }
     let (tried, findings) = assess(&reported, loaded, &runs, clsid);
     let causes = rank(loaded, &sw, &runs, &tried, findings);
+
     let would_work = would_work(loaded, &sw, &runs, &tried);
     Ok(Diagnosis {
         reported,
@@ -332,7 +333,7 @@ fn assess(
 /// Groups the findings by cause (in catalogue order), and verifies each cause's fixes in the
 /// configurations where it was found.
 fn rank(
-    loaded: &Loaded,
+    loaded: &mut Loaded,
     sw: &Switches,
     runs: &[(Request, ConfigRun)],
     tried: &[Tried],

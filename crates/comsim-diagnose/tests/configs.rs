@@ -128,3 +128,78 @@ fn a_bad_export_is_located() {
     assert_eq!(loc.line, 4);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Fixes are replayed on the machine itself and undone (no copy of the registry): after a
+/// diagnosis whose fixes import, delete and regasm, the registry and the files are as loaded.
+#[test]
+fn replayed_fixes_leave_the_machine_as_it_was() {
+    for case in [
+        "other-view",
+        "version-subkey-removed",
+        "per-user-elevated",
+        "not-com-visible",
+    ] {
+        let dir = root().join("fixtures/diagnose").join(case);
+        let args: Vec<String> = std::fs::read_to_string(dir.join("args"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let arg = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map(|i| dir.join(&args[i + 1]))
+        };
+        let mut sources = Vec::new();
+        if let Some(s) = arg("--scenario") {
+            sources.push(MachineSource::Scenario(s));
+        }
+        for (flag, view) in [
+            ("--reg", comsim_registry::View::Bits64),
+            ("--reg32", comsim_registry::View::Bits32),
+        ] {
+            if let Some(path) = arg(flag) {
+                sources.push(MachineSource::Reg { path, view });
+            }
+        }
+        let mut loaded = load(&MachineInput {
+            sources,
+            app: None,
+            clrs: None,
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(arg("--error-file").unwrap()).unwrap();
+        let q = comsim_diagnose::Question {
+            reported: parse_error(&text).unwrap(),
+            facts: Facts::default(),
+        };
+        // The stand-ins and assumed files are placed before the replays; take the state after.
+        let d = comsim_diagnose::diagnose(&q, &mut loaded).unwrap();
+        assert!(!d.causes[0].fixes.is_empty(), "{case}");
+        let before = comsim_regfile::dump(&loaded.machine.registry);
+        let files: Vec<String> = loaded
+            .machine
+            .fs
+            .files()
+            .map(|f| f.path.to_string())
+            .collect();
+        let again = comsim_diagnose::diagnose(&q, &mut loaded).unwrap();
+        assert_eq!(
+            comsim_regfile::dump(&loaded.machine.registry),
+            before,
+            "{case}"
+        );
+        let after: Vec<String> = loaded
+            .machine
+            .fs
+            .files()
+            .map(|f| f.path.to_string())
+            .collect();
+        assert_eq!(after, files, "{case}");
+        assert_eq!(
+            again.causes[0].fixes.len(),
+            d.causes[0].fixes.len(),
+            "{case}"
+        );
+    }
+}
