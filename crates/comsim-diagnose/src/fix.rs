@@ -1,6 +1,7 @@
 //! Fixes: the steps that change the machine, the exact command each is on Windows, and their
-//! replay on a copy of the simulated machine (a regasm run through comsim-regasm, a `.reg`
-//! import, a file copied or written, a runtime installed).
+//! replay on the simulated machine (a regasm run through comsim-regasm, a `.reg` import, a file
+//! copied or written, a runtime installed), each undone afterwards ([`Undo`]), so that no copy of
+//! a large registry is made.
 
 use comsim_regasm::Tool;
 use comsim_registry::{Change, KeyPath, Registry, View};
@@ -399,7 +400,7 @@ impl After {
     }
 }
 
-/// Replays a candidate in each configuration on a copy of the machine; `Some` when the request
+/// Replays a candidate in each configuration on the machine, then undoes it; `Some` when the request
 /// then succeeds in at least one of them (the outcome in each is kept, so a fix that helps only
 /// some configurations says so).
 pub fn verify(

@@ -5,7 +5,7 @@
 //! - [`config`]: the process configurations the facts allow, each replayed by the resolver.
 //! - [`causes`]: the catalogue of causes (`docs/causes.md`) and their detectors, which read the
 //!   run's data and the machine, never its text.
-//! - [`fix`]: each fix's steps, commands, and its replay on a copy of the machine.
+//! - [`fix`]: each fix's steps, commands, and its replay on the machine, undone afterwards.
 //!
 //! [`diagnose`] puts them together into a [`Diagnosis`], a serde value the CLI renders.
 
