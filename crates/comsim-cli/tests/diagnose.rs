@@ -286,3 +286,67 @@ fn fix_dir_writes_importable_fragments() {
     .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The error read from standard input; `--trace` adds each reproducing run's trace, every step
+/// with its rule.
+#[test]
+fn error_from_stdin_and_the_trace() {
+    use std::io::Write as _;
+    let case = root().join("fixtures/diagnose/treatas-missing");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_comsim"))
+        .args(["diagnose", "--scenario", "machine", "--trace"])
+        .current_dir(&case)
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"CoCreateInstance({F9000000-0000-4000-8000-0000000000A1}) failed: 0x80040154\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Cause [treatas-missing]"), "{text}");
+    assert!(
+        text.contains("Trace: 64-bit native client, not elevated"),
+        "{text}"
+    );
+    assert!(text.contains(" COM-2 "), "the trace cites COM-2: {text}");
+}
+
+/// Exit codes: 3 when no configuration reproduces the error, 2 for bad input.
+#[test]
+fn exit_codes_not_reproduced_and_bad_input() {
+    let case = root().join("fixtures/diagnose/other-view");
+    let a: Vec<String> = [
+        "--error",
+        "0x80040154",
+        "--clsid",
+        "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}",
+        "--reg32",
+        "hklm-classes-32.reg",
+        "--bitness",
+        "32",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let out = diagnose_in(&case, &a, &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("No configuration reproduces the error.")
+    );
+    let out = diagnose_in(
+        &case,
+        &["--error".to_owned(), "nothing useful".to_owned()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("diagnose-error-text"));
+    let out = diagnose_in(&case, &["--error".to_owned(), "0x80040154".to_owned()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("diagnose-no-class"));
+}

@@ -431,7 +431,7 @@ fn would_work(
             },
         ));
     }
-    changes
+    let mut out: Vec<Change> = changes
         .into_iter()
         .filter_map(|(change, cfg)| {
             let r = config::replay(
@@ -445,5 +445,43 @@ fn would_work(
             let after = After::of(&r);
             after.succeeded().then_some(Change { change, after })
         })
-        .collect()
+        .collect();
+    out.extend(clr4_config(loaded, sw, run, request));
+    out
+}
+
+/// A managed client that ran on CLR 2.0, or did not start, without a `.config`: the same client
+/// with one that runs it on CLR 4 (SHIM-4), replayed as a fix is.
+fn clr4_config(
+    loaded: &mut Loaded,
+    sw: &Switches,
+    run: &ConfigRun,
+    request: &Request,
+) -> Option<Change> {
+    let exe = loaded.client.path();
+    let path = exe.parent().join(&format!("{}.config", exe.file_name()));
+    // On CLR 2.0, or not started at all (its runtime missing), while CLR 4 is installed.
+    let on_clr4 = run.clr.as_ref().is_some_and(|c| c.major >= 4);
+    if run.config.client != ClientKind::Managed
+        || on_clr4
+        || loaded.machine.installed(4, 0).is_none()
+        || loaded.machine.fs.exists(&path)
+    {
+        return None;
+    }
+    let text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <startup>\n    <supportedRuntime version=\"v4.0\" sku=\".NETFramework,Version=v4.0\"/>\n  </startup>\n</configuration>\n";
+    let candidate = fix::Candidate {
+        summary: String::new(),
+        steps: vec![fix::FixStep::Write {
+            path: path.clone(),
+            text: text.to_owned(),
+        }],
+    };
+    let f = fix::verify(loaded, sw, &[run.config], request, &candidate)?;
+    Some(Change {
+        change: format!(
+            "run the client on CLR 4: {path} with <supportedRuntime version=\"v4.0\"/>"
+        ),
+        after: f.after.into_iter().next()?,
+    })
 }

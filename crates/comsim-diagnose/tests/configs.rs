@@ -203,3 +203,81 @@ fn replayed_fixes_leave_the_machine_as_it_was() {
         );
     }
 }
+
+/// A .NET 2.0 client on a machine with CLR 4 only does not start (SHIM-2): the cause is the
+/// missing runtime (its fix, .NET 3.5, replayed), and "what would make it work" lists a `.config`
+/// that runs it on CLR 4 (SHIM-4), replayed.
+#[test]
+fn a_clr2_client_without_its_runtime_would_work_with_a_clr4_config() {
+    let dir = std::env::temp_dir().join(format!("comsim-diagnose-clr2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("scenario.toml"),
+        r#"title = "a .NET 2.0 client, CLR 4 only"
+[machine]
+clrs = ["v4.0.30319"]
+registry = ["r.reg"]
+
+[[machine.assembly]]
+path = 'C:\Lib\W.dll'
+name = "W"
+version = "1.0.0.0"
+runtime = "v4.0.30319"
+
+  [[machine.assembly.type]]
+  name = "W.C"
+  guid = "{12345678-0000-4000-8000-000000000001}"
+
+[[machine.assembly]]
+path = 'C:\App\Old.exe'
+name = "Old"
+version = "1.0.0.0"
+runtime = "v2.0.50727"
+
+[process]
+exe = 'C:\App\Old.exe'
+apartment = "sta"
+
+[[step]]
+show = 'HKEY_CLASSES_ROOT\CLSID'
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("r.reg"),
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{12345678-0000-4000-8000-000000000001}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"W.C\"\r\n\"Assembly\"=\"W, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\"CodeBase\"=\"file:///C:/Lib/W.dll\"\r\n",
+    )
+    .unwrap();
+    let mut loaded = load(&MachineInput {
+        sources: vec![MachineSource::Scenario(dir.clone())],
+        app: None,
+        clrs: None,
+    })
+    .unwrap();
+    let q = comsim_diagnose::Question {
+        reported: parse_error(
+            "To run this application, you first must install one of the following versions of the .NET Framework: v2.0.50727",
+        )
+        .map(|mut r| {
+            r.clsid = comsim_manifest::Guid::parse("{12345678-0000-4000-8000-000000000001}");
+            r
+        })
+        .unwrap(),
+        facts: Facts {
+            bitness: Some(Bitness::B64),
+            elevated: Some(false),
+            ..Facts::default()
+        },
+    };
+    let d = comsim_diagnose::diagnose(&q, &mut loaded).unwrap();
+    assert_eq!(d.causes[0].id, "runtime-not-installed");
+    assert!(!d.causes[0].fixes.is_empty());
+    assert!(
+        d.would_work
+            .iter()
+            .any(|c| c.change.contains("CLR 4") && c.after.succeeded()),
+        "{:?}",
+        d.would_work
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
