@@ -102,6 +102,7 @@ macro_rules! causes {
 
 causes! {
     RUNTIME_NOT_INSTALLED = "runtime-not-installed", "the runtime is not installed", [Shim2], runtime_not_installed;
+    SXS_CONFIG_REFUSED = "sxs-config-refused", "14001: the side-by-side loader refuses the .config", [Sxs1, Shim4], sxs_config_refused;
     PER_USER_ELEVATED = "per-user-elevated", "a per-user registration, and an elevated process", [Reg2, Com4], per_user_elevated;
     NATIVE_OTHER_BITNESS = "native-other-bitness", "a native in-process server of the other bitness", [Reg3, Com3, Com4], native_other_bitness;
     OTHER_VIEW = "other-view", "registered in the other registry view only", [Reg3, ShimReg1, Com4], other_view;
@@ -203,6 +204,62 @@ fn runtime_not_installed(ctx: &Ctx<'_>) -> Option<Finding> {
         "Install the .NET Framework 4.8 (CLR 4)."
     };
     Some(f.fix(summary, vec![FixStep::InstallRuntime(needed)]))
+}
+
+// --- sxs-config-refused --------------------------------------------------------------------
+
+/// The process did not start with 14001 (ERROR_SXS_CANT_GEN_ACTCTX) because its `.config`, which
+/// the side-by-side loader reads with the manifest (SXS-1, SHIM-4), is one it refuses: the
+/// configuration reader's located diagnostic says where.
+fn sxs_config_refused(ctx: &Ctx<'_>) -> Option<Finding> {
+    if !matches!(
+        ctx.run.run.outcome,
+        Outcome::StartupFailure {
+            error: Some(14001),
+            ..
+        }
+    ) || !ctx.cites(Rule::Shim4)
+    {
+        return None;
+    }
+    let path = config_path(ctx);
+    let file = ctx.m().fs.get(&path)?;
+    let d = comsim_appconfig::parse_config(&path.to_string(), &file.bytes).err()?;
+    let line = d.location.as_ref().map_or(1, |l| l.line);
+    let f = finding(
+        &SXS_CONFIG_REFUSED,
+        format!(
+            "The side-by-side loader reads {path} when it starts the process and refuses it (line {line}: {}), so the process does not start: 14001 \"side-by-side configuration is incorrect\".",
+            d.message
+        ),
+        vec![
+            ev(
+                Rule::Shim4,
+                format!("{path}:{line}"),
+                format!("{}: {}", d.code.name(), d.message),
+            ),
+            ev(
+                Rule::Sxs1,
+                ctx.loaded.client.path().to_string(),
+                "ERROR_SXS_CANT_GEN_ACTCTX (14001)",
+            ),
+        ],
+    );
+    if d.code.name() != "config-root" {
+        return Some(f);
+    }
+    // The root in a namespace (Visual Studio 2005's xmlns): the same file without it.
+    let text = String::from_utf8_lossy(&file.bytes).into_owned();
+    let start = text.find("<configuration")?;
+    let end = start + text[start..].find('>')?;
+    let attr = text[start..end].find(" xmlns=")? + start;
+    let quote = text[attr + 7..].chars().next()?;
+    let close = text[attr + 8..].find(quote)? + attr + 8;
+    let edited = format!("{}{}", &text[..attr], &text[close + 1..]);
+    Some(f.fix(
+        "Remove the xmlns attribute from the .config's <configuration> root.",
+        vec![FixStep::Write { path, text: edited }],
+    ))
 }
 
 // --- per-user-elevated -------------------------------------------------------------------

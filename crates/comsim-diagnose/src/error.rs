@@ -17,6 +17,9 @@ pub const MAX_ERROR_TEXT: usize = 1 << 20;
 /// `CTL_E_CANTCREATEOBJECT`: Visual Basic's error 429 as an HRESULT.
 pub const VB_CANT_CREATE_OBJECT: HResult = HResult(0x800A_01AD);
 
+/// 14001 ERROR_SXS_CANT_GEN_ACTCTX as an HRESULT (`HRESULT_FROM_WIN32`).
+pub const SXS_CANT_GEN_ACTCTX: HResult = HResult(0x8007_36B1);
+
 /// Which kind of error text was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -44,6 +47,9 @@ pub enum ErrorForm {
     /// The shim's start-up dialog: `To run this application, you first must install one of the
     /// following versions of the .NET Framework` (SHIM-2).
     RuntimeMissing,
+    /// The loader's start-up message: `… its side-by-side configuration is incorrect` (SXS-2),
+    /// 14001 ERROR_SXS_CANT_GEN_ACTCTX, as an HRESULT 0x800736B1.
+    SxsStartup,
     /// An HRESULT and nothing else recognisable.
     Hresult,
     /// No text: `--clsid` / `--progid` only.
@@ -127,6 +133,10 @@ pub fn parse_error(text: &str) -> Option<Reported> {
         r.form = ErrorForm::RuntimeMissing;
         r.hresult = Some(HResult::CLR_E_SHIM_RUNTIMELOAD);
         r.client = Some(ClientKind::Managed);
+    }
+    if lower.contains("side-by-side configuration is incorrect") {
+        r.form = ErrorForm::SxsStartup;
+        r.hresult = Some(SXS_CANT_GEN_ACTCTX);
     }
     script_hosts(&mut r, text, &lower);
     if r.form == ErrorForm::None {

@@ -153,6 +153,18 @@ fn class_from_machine(r: &mut Reported, loaded: &Loaded) {
     });
 }
 
+/// An outcome's HRESULT; a start-up failure with a Win32 error (14001) as `HRESULT_FROM_WIN32`.
+fn outcome_hresult(o: &Outcome) -> Option<comsim_resolver::HResult> {
+    match o {
+        Outcome::StartupFailure {
+            error: Some(e),
+            hresult: None,
+            ..
+        } => Some(comsim_resolver::HResult(0x8007_0000 | (e & 0xFFFF))),
+        _ => o.hresult(),
+    }
+}
+
 /// A one-line summary of an outcome.
 pub fn outcome_summary(o: &Outcome) -> String {
     match o {
@@ -303,7 +315,7 @@ fn assess(
             .clr_wording
             .is_none_or(|w| run.clr.as_ref().is_none_or(|c| (c.major >= 4) == (w >= 4)));
         let reproduces = wording
-            && (r.hresult_matches(outcome.hresult())
+            && (r.hresult_matches(outcome_hresult(outcome))
                 || (r.hresult.is_none() && matches!(outcome, Outcome::Null { .. })));
         let found = if reproduces {
             causes::detect(&Ctx {

@@ -122,6 +122,27 @@ fn powershell_new_object() {
     assert_eq!(r.client, Some(ClientKind::Managed));
 }
 
+/// The loader's 14001 message (SXS-2) and the shim's missing-runtime dialog (SHIM-2).
+#[test]
+fn startup_messages() {
+    let r = parse_error(
+        "The application has failed to start because its side-by-side configuration is incorrect.",
+    )
+    .unwrap();
+    assert_eq!(
+        (r.form, r.hresult),
+        (ErrorForm::SxsStartup, Some(SXS_CANT_GEN_ACTCTX))
+    );
+    let r = parse_error("To run this application, you first must install one of the following versions of the .NET Framework:\n  v2.0.50727").unwrap();
+    assert_eq!(
+        (r.form, r.hresult),
+        (
+            ErrorForm::RuntimeMissing,
+            Some(HResult::CLR_E_SHIM_RUNTIMELOAD)
+        )
+    );
+}
+
 /// A GUID's first group is not an HRESULT.
 #[test]
 fn guid_digits_are_not_an_hresult() {
