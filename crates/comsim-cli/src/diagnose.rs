@@ -54,6 +54,10 @@ pub struct DiagnoseArgs {
     /// Where the application folder was on the machine.
     #[arg(long, value_name = "WINPATH", default_value = r"C:\App")]
     pub app_path: String,
+    /// The installed .NET Framework runtimes, comma-separated full versions (`v4.0.30319`, or
+    /// `v2.0.50727,v4.0.30319`); by default a scenario's, else both.
+    #[arg(long, value_name = "LIST")]
+    pub clrs: Option<String>,
     /// The process's bitness, when known.
     #[arg(long, value_name = "BITS")]
     pub bitness: Option<u32>,
@@ -215,11 +219,24 @@ fn machine_input(a: &DiagnoseArgs) -> Result<MachineInput, String> {
         }),
         None => None,
     };
-    Ok(MachineInput {
-        sources,
-        app,
-        clrs: None,
-    })
+    let clrs = match &a.clrs {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(|v| {
+                    comsim_resolver::RuntimeVersion::parse(v.trim())
+                        .filter(|r| r.build.is_some())
+                        .ok_or_else(|| {
+                            bad(
+                                crate::codes::ARG_CLR,
+                                format!("--clrs {list}: `{v}` is not a full runtime version such as v4.0.30319"),
+                            )
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    Ok(MachineInput { sources, app, clrs })
 }
 
 fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8, String> {

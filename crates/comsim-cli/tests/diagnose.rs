@@ -350,3 +350,38 @@ fn exit_codes_not_reproduced_and_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("diagnose-no-class"));
 }
+
+/// `--clrs`: the installed runtimes. The other-view case's class is built for v4.0.30319; on a
+/// machine with CLR 2.0 only the cause is the missing runtime, and installing it is replayed.
+#[test]
+fn clrs_names_the_installed_runtimes() {
+    let case = root().join("fixtures/diagnose/other-view");
+    let a: Vec<String> = [
+        "--error",
+        "CoCreateInstance failed: 0x80131700",
+        "--clsid",
+        "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}",
+        "--reg32",
+        "hklm-classes-32.reg",
+        "--client-kind",
+        "native",
+        "--bitness",
+        "32",
+        "--clrs",
+        "v2.0.50727",
+        "--format",
+        "json",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let out = diagnose_in(&case, &a, &[]);
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["causes"][0]["id"], "runtime-not-installed", "{d}");
+    assert_eq!(
+        d["causes"][0]["fixes"][0]["after"][0]["kind"], "com_object",
+        "{d}"
+    );
+    let out = diagnose_in(&case, &args(&case), &["--clrs", "4.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("arg-clr"));
+}
