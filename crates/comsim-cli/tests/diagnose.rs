@@ -385,3 +385,34 @@ fn clrs_names_the_installed_runtimes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("arg-clr"));
 }
+
+/// A stand-in client built for CLR 2.0 (the short MSG-1 wording says so) on a machine with CLR 4
+/// only does not start: the cause is the missing runtime, and a `.config` for CLR 4 would work.
+#[test]
+fn a_clr2_stand_in_without_its_runtime() {
+    let case = root().join("fixtures/diagnose/other-view");
+    let a: Vec<String> = [
+        "--error",
+        "Retrieving the COM class factory for component with CLSID {0D2B6E5A-0000-4A5B-9C3D-1234567890AB} failed due to the following error: 80131700.",
+        "--reg32",
+        "hklm-classes-32.reg",
+        "--clrs",
+        "v4.0.30319",
+        "--bitness",
+        "32",
+        "--format",
+        "json",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let out = diagnose_in(&case, &a, &[]);
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["causes"][0]["id"], "runtime-not-installed", "{d}");
+    let changes = d["would_work"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["change"].as_str().unwrap().contains("supportedRuntime")),
+        "{d}"
+    );
+}

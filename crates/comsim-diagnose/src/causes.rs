@@ -172,15 +172,25 @@ fn runtime_not_installed(ctx: &Ctx<'_>) -> Option<Finding> {
             )
         });
     let client = ctx.loaded.client.path();
-    let from_client = m.fs.get(client).and_then(|f| f.assembly()).map(|a| {
+    // The client file's runtime, or the one a stand-in client of this configuration was built for.
+    let client_runtime =
+        m.fs.get(client)
+            .and_then(|f| f.assembly())
+            .map(|a| a.runtime.clone())
+            .or_else(|| {
+                let built_for = ctx.run.config.built_for?;
+                RuntimeVersion::parse(if built_for == comsim_scenario::Clr::V2 {
+                    "v2.0.50727"
+                } else {
+                    "v4.0.30319"
+                })
+            });
+    let from_client = client_runtime.map(|r| {
+        let detail = format!("built for {r}");
         (
-            a.runtime.clone(),
-            format!("the client {}", client.file_name()),
-            ev(
-                Rule::Shim2,
-                client.to_string(),
-                format!("built for {}", a.runtime),
-            ),
+            r,
+            format!("The client {}", client.file_name()),
+            ev(Rule::Shim2, client.to_string(), detail),
         )
     });
     let (needed, who, first) = [from_reg, from_client]
