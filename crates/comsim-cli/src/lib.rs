@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod assembly;
 pub mod check;
 pub mod codes;
+pub mod diagnose;
 pub mod expect;
 pub mod explain;
 pub mod reg;
@@ -61,6 +62,15 @@ pub enum Command {
     /// Read real .NET assemblies.
     #[command(subcommand)]
     Assembly(assembly::AssemblyCommand),
+    /// Diagnose a failed activation: from the error text (and the machine's registry exports,
+    /// application folder or a scenario) to the cause, the fix as commands, and the fix replayed
+    /// (exit 0 diagnosed with a working fix, 1 reproduced without one, 3 not reproduced).
+    Diagnose(Box<diagnose::DiagnoseArgs>),
+}
+
+/// A bad argument, as the error text a command prints: the diagnostic with its code.
+pub(crate) fn bad(code: comsim_diag::Code, msg: impl Into<String>) -> String {
+    comsim_diag::Diagnostic::error(code, msg).to_string()
 }
 
 /// Sets `--switch NAME=VALUE` arguments on `switches`, in order; the error names the argument.
@@ -88,5 +98,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Check(args) => check::run(args, out, err),
         Command::Expect(args) => expect::run(args, out, err),
         Command::Assembly(cmd) => assembly::run(cmd, out, err),
+        Command::Diagnose(args) => diagnose::run(*args, out, err),
     }
 }

@@ -8,11 +8,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use comsim_diag::Diagnostic;
 use comsim_regasm::{Invocation, Stream, Tool};
 use comsim_resolver::{Bitness, WinPath};
 
-use crate::EXIT_BAD_INPUT;
+use crate::{EXIT_BAD_INPUT, bad};
 
 #[derive(Debug, Args)]
 pub struct RegasmArgs {
@@ -79,10 +78,6 @@ pub fn run(a: RegasmArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             EXIT_BAD_INPUT
         }
     }
-}
-
-fn bad(code: comsim_diag::Code, msg: impl Into<String>) -> String {
-    Diagnostic::error(code, msg).to_string()
 }
 
 /// The machine regasm runs on: the scenario's, or a default one; with the `--file` assemblies.

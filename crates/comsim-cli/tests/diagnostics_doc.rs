@@ -18,6 +18,7 @@ const TABLES: &[(&str, &[Code])] = &[
     ("comsim-clrmeta", comsim_clrmeta::codes::ALL),
     ("comsim-appconfig", comsim_appconfig::codes::ALL),
     ("comsim-scenario", comsim_scenario::codes::ALL),
+    ("comsim-diagnose", comsim_diagnose::codes::ALL),
     ("comsim-cli", comsim_cli::codes::ALL),
 ];
 

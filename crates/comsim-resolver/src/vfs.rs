@@ -455,6 +455,12 @@ impl Vfs {
         self.standard.get(&key)
     }
 
+    /// Removes the file at `path` (a file moved away, or a tool's stand-in taken back), giving
+    /// it back.
+    pub fn remove(&mut self, path: &WinPath) -> Option<VFile> {
+        self.files.remove(&path.key())
+    }
+
     pub fn exists(&self, path: &WinPath) -> bool {
         self.get(path).is_some()
     }

@@ -1,0 +1,144 @@
+//! What the registry holds for a class, read through a view: the facts the causes are detected
+//! from and their fixes built on.
+
+use comsim_manifest::Guid;
+use comsim_registry::{Access, Hive, KeyPath, MergeMode, Registry, View};
+use comsim_resolver::{AssemblyInfo, Bitness, FileKind, Machine, WinPath};
+
+/// The access of a process of `bitness` on `m` (REG-3), with or without the per-user classes.
+pub fn access(m: &Machine, bitness: Bitness, user_classes: bool) -> Access {
+    let view = if m.os == Bitness::B32 {
+        View::Bits64
+    } else {
+        bitness.view()
+    };
+    Access {
+        view,
+        merge: MergeMode::Union,
+        user_classes,
+    }
+}
+
+pub fn clsid_key(clsid: Guid) -> KeyPath {
+    KeyPath::parse(&format!(r"HKEY_CLASSES_ROOT\CLSID\{clsid}")).expect("a valid key")
+}
+
+/// A class's registration in one view.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    /// Where the class key is stored (`HKEY_LOCAL_MACHINE\Software\Classes\Wow6432Node\CLSID\…`).
+    pub stored: String,
+    pub hive_user: bool,
+    pub inproc: Option<String>,
+    pub assembly: Option<String>,
+    pub class: Option<String>,
+    pub codebase: Option<String>,
+    pub runtime: Option<String>,
+    pub local_server: Option<String>,
+    pub treat_as: Option<Guid>,
+}
+
+impl Registration {
+    /// Registered for mscoree: a managed class.
+    pub fn is_managed(&self) -> bool {
+        self.assembly.is_some()
+            || self
+                .inproc
+                .as_deref()
+                .is_some_and(|s| s.to_ascii_lowercase().ends_with("mscoree.dll"))
+    }
+}
+
+fn string(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
+    reg.query_value(key, name, access)
+        .and_then(|(v, _)| v.as_string())
+}
+
+/// The class's registration as `access` sees it, `None` when it has no key there.
+pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
+    let key = clsid_key(clsid);
+    let open = m.registry.open(&key, access)?;
+    let stored = KeyPath::new(open.primary.hive.root(), open.primary.components.clone());
+    let mut r = Registration {
+        stored: stored.to_string(),
+        hive_user: open.primary.hive == Hive::CurrentUser,
+        ..Registration::default()
+    };
+    let inproc = key.join("InprocServer32");
+    if m.registry.open(&inproc, access).is_some() {
+        r.inproc = string(&m.registry, &inproc, "", access);
+        // regasm writes the values on the key and on a version subkey; the first subkey's
+        // stand in when the key has none.
+        let versioned = m
+            .registry
+            .open(&inproc, access)
+            .and_then(|k| m.registry.open_subkeys(&k).into_iter().next())
+            .map(|n| inproc.join(n.as_str()));
+        let get = |name: &str| {
+            string(&m.registry, &inproc, name, access).or_else(|| {
+                versioned
+                    .as_ref()
+                    .and_then(|v| string(&m.registry, v, name, access))
+            })
+        };
+        r.assembly = get("Assembly");
+        r.class = get("Class");
+        r.codebase = get("CodeBase");
+        r.runtime = get("RuntimeVersion");
+    }
+    r.local_server = string(&m.registry, &key.join("LocalServer32"), "", access);
+    r.treat_as =
+        string(&m.registry, &key.join("TreatAs"), "", access).and_then(|s| Guid::parse(&s));
+    Some(r)
+}
+
+/// The CLSID a ProgID names (`HKCR\ProgID\CLSID`), with where it was read.
+pub fn progid_clsid(m: &Machine, progid: &str, access: &Access) -> Option<(Guid, String)> {
+    let key = KeyPath::parse(&format!(r"HKEY_CLASSES_ROOT\{progid}\CLSID")).ok()?;
+    let (v, open) = m.registry.query_value(&key, "", access)?;
+    let stored = KeyPath::new(open.primary.hive.root(), open.primary.components.clone());
+    Some((Guid::parse(&v.as_string()?)?, stored.to_string()))
+}
+
+/// The simple name of an assembly display name (`Contoso.Widgets, Version=…` → `Contoso.Widgets`).
+pub fn simple_name(display: &str) -> &str {
+    display.split(',').next().unwrap_or(display).trim()
+}
+
+/// A file of the machine holding the assembly a display name names (its simple name and
+/// version): the CodeBase's file first, then any other, in path order.
+pub fn find_assembly<'m>(
+    m: &'m Machine,
+    display: &str,
+    codebase: Option<&str>,
+) -> Option<(&'m WinPath, &'m AssemblyInfo)> {
+    let name = simple_name(display);
+    let version = display
+        .split(',')
+        .find_map(|p| p.trim().strip_prefix("Version="))
+        .and_then(comsim_manifest::Version::parse);
+    let matches = |a: &AssemblyInfo| {
+        a.name.eq_ignore_ascii_case(name) && version.is_none_or(|v| a.version == v)
+    };
+    if let Some(path) = codebase.and_then(WinPath::from_file_url)
+        && let Some(f) = m.fs.get(&path)
+        && let FileKind::Assembly(a) = &f.kind
+        && matches(a)
+    {
+        return Some((&f.path, a));
+    }
+    m.fs.files()
+        .filter(|f| !is_gac(m, &f.path))
+        .find_map(|f| match &f.kind {
+            FileKind::Assembly(a) if matches(a) => Some((&f.path, &**a)),
+            _ => None,
+        })
+}
+
+/// Whether a path is in one of the GACs.
+pub fn is_gac(m: &Machine, path: &WinPath) -> bool {
+    let lower = path.to_string().to_ascii_lowercase();
+    let win = m.windows.to_string().to_ascii_lowercase();
+    lower.starts_with(&format!(r"{win}\assembly\"))
+        || lower.starts_with(&format!(r"{win}\microsoft.net\assembly\"))
+}
