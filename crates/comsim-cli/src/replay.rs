@@ -133,3 +133,28 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
     };
     Ok(if failed { EXIT_NOT_FOUND } else { EXIT_OK })
 }
+
+/// Runs the replay and writes what `render` makes of each step as soon as it has run, so that no
+/// more than one step's runs are held: the loop the text, Mermaid and HTML renderings share. The
+/// first write error stops the writing (the replay still ends) and is returned; else the counts.
+fn write_steps(
+    replayer: &Replayer<'_>,
+    out: &mut dyn Write,
+    mut render: impl FnMut(&comsim_scenario::StepRun) -> String,
+) -> Result<comsim_scenario::Summary, String> {
+    let mut sum = comsim_scenario::Summary::default();
+    let mut failed_write = None;
+    replayer.run(|run| {
+        sum.add(&run);
+        if failed_write.is_some() {
+            return;
+        }
+        if let Err(e) = out.write_all(render(&run).as_bytes()) {
+            failed_write = Some(e.to_string());
+        }
+    });
+    match failed_write {
+        Some(e) => Err(e),
+        None => Ok(sum),
+    }
+}

@@ -44,25 +44,14 @@ pub(super) fn write(
     let mut head = String::new();
     heading(s, &mut head, &mut cited);
     out.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
-    let mut sum = Summary::default();
-    let mut failed_write = None;
-    replayer.run(|run| {
-        sum.add(&run);
-        if failed_write.is_some() {
-            return;
-        }
+    let sum = super::write_steps(replayer, out, |run| {
         let mut o = String::new();
-        match &run {
+        match run {
             StepRun::Machine(m) => machine_step(m, &mut o, &mut cited),
             StepRun::Request(r) => request_step(s, r, &mut o, &mut cited),
         }
-        if let Err(e) = out.write_all(o.as_bytes()) {
-            failed_write = Some(e.to_string());
-        }
-    });
-    if let Some(e) = failed_write {
-        return Err(e);
-    }
+        o
+    })?;
     let mut tail = String::new();
     rules(&cited, &mut tail);
     let _ = writeln!(

@@ -31,24 +31,10 @@ pub(super) fn write(
          the last box is the outcome."
     );
     out.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
-    let mut sum = Summary::default();
-    let mut failed_write = None;
-    replayer.run(|run| {
-        sum.add(&run);
-        let StepRun::Request(rr) = &run else {
-            return;
-        };
-        if failed_write.is_some() {
-            return;
-        }
-        if let Err(e) = out.write_all(chart(s, rr).as_bytes()) {
-            failed_write = Some(e.to_string());
-        }
-    });
-    match failed_write {
-        Some(e) => Err(e),
-        None => Ok(sum),
-    }
+    super::write_steps(replayer, out, |run| match run {
+        StepRun::Request(rr) => chart(s, rr),
+        StepRun::Machine(_) => String::new(),
+    })
 }
 
 /// One request step: its heading and its chart.

@@ -434,25 +434,14 @@ pub(super) fn write(
     let mut o = String::new();
     heading(s, replayer.switches(), replayer.clrs(), p, &mut o);
     out.write_all(o.as_bytes()).map_err(|e| e.to_string())?;
-    let mut sum = Summary::default();
-    let mut failed_write = None;
-    replayer.run(|run| {
-        sum.add(&run);
-        if failed_write.is_some() {
-            return;
-        }
+    let sum = super::write_steps(replayer, out, |run| {
         let mut o = String::new();
         line(&mut o, "");
         if let Some(step) = s.steps.get(run.step().saturating_sub(1)) {
-            step_text(s, step, &run, p, &mut o);
+            step_text(s, step, run, p, &mut o);
         }
-        if let Err(e) = out.write_all(o.as_bytes()) {
-            failed_write = Some(e.to_string());
-        }
-    });
-    if let Some(e) = failed_write {
-        return Err(e);
-    }
+        o
+    })?;
     let mut o = String::new();
     line(&mut o, "");
     summary_line(sum, p, &mut o);
