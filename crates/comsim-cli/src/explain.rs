@@ -23,8 +23,9 @@ const STDIN_LIMIT: u64 = 1 << 20;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A rule ID (`SHIM-REG-4`), an HRESULT (`0x80040154`, `80040154`, `-2147221164`), or an
-    /// error message holding one (quote it, or give `-` to read it from standard input).
+    /// A rule ID (`SHIM-REG-4`), a cause ID (`other-view`), an HRESULT (`0x80040154`, `80040154`,
+    /// `-2147221164`), or an error message holding one (quote it, or give `-` to read it from
+    /// standard input).
     #[arg(value_name = "ID", required = true, num_args = 1..)]
     pub id: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
@@ -115,6 +116,36 @@ fn text_of(e: &Explanation, width: usize) -> String {
     }
     if let Some(h) = &e.hresult {
         hresult_text(h, width, &mut o);
+    }
+    if !e.causes.is_empty() {
+        o.push_str("\ncauses that end in it (docs/causes.md; `comsim explain CAUSE`):\n");
+        for c in &e.causes {
+            o.push_str(&format!("  {c}\n"));
+        }
+    }
+    if let Some(c) = &e.cause {
+        o.push_str(&format!(
+            "{} (a cause `comsim diagnose` names, docs/causes.md)\n",
+            c.id
+        ));
+        for p in &c.text {
+            o.push('\n');
+            let hang = if p.starts_with("- ") { 2 } else { 0 };
+            para(&mut o, p, width, 2, hang);
+        }
+        if let Some(case) = &c.case {
+            o.push_str("\nshown by:\n");
+            para(
+                &mut o,
+                &format!(
+                    "comsim diagnose, on the case {case} (its `args` file holds the arguments)"
+                ),
+                width,
+                2,
+                4,
+            );
+        }
+        return o;
     }
     o.push_str("\nshown by:\n");
     if e.scenarios.is_empty() {

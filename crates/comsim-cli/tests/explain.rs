@@ -66,3 +66,23 @@ fn explain_json_lists_every_scenario() {
     assert_eq!(n, listed);
     assert!(n > 6, "REQ-1 is cited by most scenarios: {n}");
 }
+
+/// A cause ID prints its section of docs/causes.md and its diagnose case; an HRESULT names the
+/// causes that end in it.
+#[test]
+fn explain_a_cause_and_the_causes_of_an_hresult() {
+    let out = run_comsim(&["explain", "other-view", "--width", "100"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("other-view (a cause"), "{text}");
+    assert!(text.contains("fixtures/diagnose/other-view"), "{text}");
+    let out = run_comsim(&["explain", "0x80040154", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let causes: Vec<&str> = v["causes"]
+        .as_array()
+        .expect("causes")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(causes.contains(&"other-view"), "{causes:?}");
+}

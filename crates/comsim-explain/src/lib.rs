@@ -7,7 +7,10 @@
 //!   its name and system message, the exception the CLR makes of it (REQ-2), and the messages
 //!   MSG-1/MSG-2 print on each CLR.
 //!
-//! Either way, the bundled scenarios that show it (`scenarios.tsv`, kept true by this crate's
+//! - A cause ID of `docs/causes.md` (`other-view`): its section (how it is detected, its evidence
+//!   and fix) and the diagnose case that shows it. An HRESULT lists the causes that end in it.
+//!
+//! For rules and HRESULTs, the bundled scenarios that show it (`scenarios.tsv`, kept true by this crate's
 //! `tests/index.rs`), each with the command that replays it.
 
 use std::fmt;
@@ -22,6 +25,9 @@ use serde::Serialize;
 /// The rules as the project states them.
 const RULES_MD: &str = include_str!("../../../docs/rules.md");
 
+/// The causes `comsim diagnose` names, as `docs/causes.md` states them.
+const CAUSES_MD: &str = include_str!("../../../docs/causes.md");
+
 /// Which bundled scenario shows which rule and which HRESULT: `rule<TAB>ID<TAB>scenario` and
 /// `hresult<TAB>0x…<TAB>scenario` lines, sorted. Generated from the fixtures by
 /// `tests/index.rs`, which fails when it is out of date.
@@ -35,6 +41,8 @@ pub const SCENARIO_DIR: &str = "fixtures/scenarios";
 pub enum Topic {
     Rule(Rule),
     HResult(HResult),
+    /// A cause ID of `docs/causes.md` (`other-view`).
+    Cause(&'static str),
 }
 
 /// An ID that is neither a rule nor an HRESULT, and text that holds neither.
@@ -45,7 +53,7 @@ impl fmt::Display for NotUnderstood {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:?} is not a rule ID (such as SHIM-REG-4, see docs/rules.md), an HRESULT (0x80040154, 80040154, -2147221164), or an error text holding one or its system message",
+            "{:?} is not a rule ID (such as SHIM-REG-4, see docs/rules.md), a cause ID (such as other-view, see docs/causes.md), an HRESULT (0x80040154, 80040154, -2147221164), or an error text holding one or its system message",
             shorten(&self.0)
         )
     }
@@ -70,6 +78,9 @@ impl FromStr for Topic {
         let t = s.trim();
         if let Ok(r) = t.to_ascii_uppercase().parse::<Rule>() {
             return Ok(Topic::Rule(r));
+        }
+        if let Some(id) = cause_ids().find(|id| id.eq_ignore_ascii_case(t)) {
+            return Ok(Topic::Cause(id));
         }
         if let Some(hr) = lone_hresult(t) {
             return Ok(Topic::HResult(hr));
@@ -201,11 +212,26 @@ pub struct Shown {
     pub command: String,
 }
 
+/// A cause's section of `docs/causes.md`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseEntry {
+    pub id: &'static str,
+    /// The section's paragraphs and list items, unwrapped.
+    pub text: Vec<String>,
+    /// The bundled diagnose case that shows it (`fixtures/diagnose/<id>`), when there is one.
+    pub case: Option<String>,
+}
+
 /// Everything `comsim explain` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<RuleEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<CauseEntry>,
+    /// For an HRESULT: the causes of `docs/causes.md` whose detection names it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub switches: Vec<SwitchEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -224,13 +250,25 @@ pub fn explain(topic: Topic) -> Explanation {
                 .map(switch_entry)
                 .collect(),
             hresult: None,
+            cause: None,
+            causes: Vec::new(),
             scenarios: shown_by("rule", rule.as_str()),
         },
         Topic::HResult(hr) => Explanation {
             rule: None,
             switches: Vec::new(),
             hresult: Some(hresult_entry(hr)),
+            cause: None,
+            causes: causes_of(hr),
             scenarios: shown_by("hresult", &format!("0x{:08X}", hr.0)),
+        },
+        Topic::Cause(id) => Explanation {
+            rule: None,
+            switches: Vec::new(),
+            hresult: None,
+            cause: cause_entry(id),
+            causes: Vec::new(),
+            scenarios: Vec::new(),
         },
     }
 }
@@ -272,6 +310,47 @@ fn shown_by(kind: &str, id: &str) -> Vec<Shown> {
         .map(|name| Shown {
             scenario: name.to_owned(),
             command: format!("comsim replay {SCENARIO_DIR}/{name}"),
+        })
+        .collect()
+}
+
+/// The cause IDs `docs/causes.md` defines: its `` ## `id` `` headings.
+pub fn cause_ids() -> impl Iterator<Item = &'static str> {
+    CAUSES_MD
+        .lines()
+        .filter_map(|l| l.strip_prefix("## `").and_then(|r| r.strip_suffix('`')))
+}
+
+/// The lines of a cause's section, up to the next heading.
+fn cause_section(id: &str) -> Option<impl Iterator<Item = &'static str>> {
+    let heading = format!("## `{id}`");
+    let mut lines = CAUSES_MD.lines();
+    lines.find(|l| *l == heading)?;
+    Some(lines.take_while(|l| !l.starts_with("## ")))
+}
+
+/// A cause's section of `docs/causes.md`.
+pub fn cause_entry(id: &'static str) -> Option<CauseEntry> {
+    let body: Vec<String> = cause_section(id)?.map(|l| l.trim().to_owned()).collect();
+    let text = paragraphs(&body);
+    let case = text
+        .iter()
+        .find_map(|p| p.strip_prefix("- Case: `"))
+        .and_then(|r| r.split('`').next())
+        .map(str::to_owned);
+    Some(CauseEntry { id, text, case })
+}
+
+/// The causes whose "Detected:" item names the HRESULT (`the outcome is 0x80040154`).
+fn causes_of(hr: HResult) -> Vec<&'static str> {
+    let code = format!("0x{:08X}", hr.0);
+    cause_ids()
+        .filter(|id| {
+            cause_entry(id).is_some_and(|e| {
+                e.text
+                    .iter()
+                    .any(|p| p.starts_with("- Detected:") && p.contains(&code))
+            })
         })
         .collect()
 }
@@ -430,6 +509,26 @@ mod tests {
             "Cannot create object: Class not registered".parse(),
             Ok(Topic::HResult(HResult::REGDB_E_CLASSNOTREG))
         );
+    }
+
+    /// A cause ID of docs/causes.md is a topic; its section comes back with its case, and an
+    /// HRESULT lists the causes whose detection names it.
+    #[test]
+    fn causes_are_topics_and_hresults_name_their_causes() {
+        assert_eq!("Other-View".parse(), Ok(Topic::Cause("other-view")));
+        let e = cause_entry("other-view").expect("other-view is in docs/causes.md");
+        assert!(
+            e.text.iter().any(|p| p.starts_with("- Fix:")),
+            "{:?}",
+            e.text
+        );
+        assert_eq!(e.case.as_deref(), Some("fixtures/diagnose/other-view"));
+        let causes = explain(Topic::HResult(HResult::REGDB_E_CLASSNOTREG)).causes;
+        assert!(causes.contains(&"other-view"), "{causes:?}");
+        assert!(cause_ids().count() >= 10);
+        for id in cause_ids() {
+            assert!(cause_entry(id).is_some_and(|e| !e.text.is_empty()), "{id}");
+        }
     }
 
     #[test]
