@@ -62,6 +62,8 @@ pub struct ImportReport {
     /// Key lines under `HKEY_CLASSES_ROOT` and where REG-4 put them: `[machine, user]` counts
     /// (HKLM\Software\Classes, HKCU\Software\Classes).
     pub classes_root_placement: [usize; 2],
+    /// Key lines written under the other roots directly, as `[HKLM, HKCU, HKU, HKCC]` counts.
+    pub rooted: [usize; 4],
 }
 
 /// The largest `.reg` file comsim imports: 256 MiB. Importing takes a few times the file's size
@@ -174,6 +176,8 @@ pub(crate) struct Importer<'a> {
     stopped: bool,
     /// See [`ImportReport::classes_root_placement`].
     placement: [usize; 2],
+    /// See [`ImportReport::rooted`].
+    rooted: [usize; 4],
 }
 
 const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
@@ -217,6 +221,7 @@ impl<'a> Importer<'a> {
             line_no: 0,
             stopped: false,
             placement: [0, 0],
+            rooted: [0; 4],
         }
     }
 
@@ -229,6 +234,7 @@ impl<'a> Importer<'a> {
             encoding: self.encoding,
             warnings,
             classes_root_placement: self.placement,
+            rooted: self.rooted,
         }
     }
 
@@ -429,6 +435,14 @@ impl<'a> Importer<'a> {
                     }
                     let user = top == self.reg.root(comsim_registry::Hive::CurrentUser);
                     self.placement[usize::from(user)] += 1;
+                } else {
+                    let i = match root {
+                        Root::LocalMachine => 0,
+                        Root::CurrentUser => 1,
+                        Root::Users => 2,
+                        _ => 3,
+                    };
+                    self.rooted[i] += 1;
                 }
                 self.key = Some(Opened { key })
             }

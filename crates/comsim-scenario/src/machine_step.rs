@@ -223,7 +223,8 @@ impl MachineRun {
     }
 }
 
-/// The REG-3 / REG-4 steps of a `.reg` import: which view it used, where HKCR writes landed.
+/// The REG-3 / REG-4 steps of a `.reg` import: which view it used, how many keys it wrote under
+/// the roots its key lines name (HKLM, HKCU, …), and where its HKCR writes landed.
 pub(crate) fn import_trace(
     trace: &mut Trace,
     display: &str,
@@ -237,6 +238,29 @@ pub(crate) fn import_trace(
                 Rule::Reg3,
                 format!("{display} imported by the 32-bit regedit: keys under Classes\\CLSID and Classes\\Interface land in the 32-bit view (Wow6432Node); ProgIDs are shared"),
             ).code("import-view")
+            .at(display.to_owned());
+    }
+    let [hklm, hkcu, hku, hkcc] = report.rooted;
+    let rooted: Vec<String> = [
+        (hklm, "HKEY_LOCAL_MACHINE"),
+        (hkcu, "HKEY_CURRENT_USER"),
+        (hku, "HKEY_USERS"),
+        (hkcc, "HKEY_CURRENT_CONFIG"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, root)| format!("{n} key(s) under {root}"))
+    .collect();
+    if !rooted.is_empty() {
+        trace
+            .push(
+                Rule::Reg4,
+                format!(
+                    "{display} written where its key lines are rooted, not through HKEY_CLASSES_ROOT: {}",
+                    rooted.join(", ")
+                ),
+            )
+            .code("import-rooted")
             .at(display.to_owned());
     }
     let [machine, user] = report.classes_root_placement;
