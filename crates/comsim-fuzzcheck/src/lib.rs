@@ -216,7 +216,7 @@ pub fn check_hive(bytes: &[u8]) {
 
 /// The phrases of error texts that name an HRESULT without writing it (MSG-3..MSG-6, SHIM-2,
 /// SXS-2, VB's 429): the parser may report that code for a text containing the phrase.
-const IMPLIED_HRESULTS: &[(&str, &[HResult])] = &[
+pub const IMPLIED_HRESULTS: &[(&str, &[HResult])] = &[
     ("invalid class string", &[HResult::CO_E_CLASSSTRING]),
     ("cannot load com type ", &[HResult::CO_E_CLASSSTRING]),
     (
