@@ -5,7 +5,9 @@
 //!
 //! - every error and warning is located (file, line, column) inside the input;
 //! - a `.reg` file that strict import accepts imports leniently into the same registry;
-//! - a scenario that loads replays on both CLRs.
+//! - a scenario that loads replays on both CLRs;
+//! - an error of a binary reader (assembly, hive) is at a byte offset inside the input;
+//! - what the error-text parser finds is in the text.
 //!
 //! The cargo-fuzz targets under `fuzz/` (nightly) call these functions; so do the stable tests of
 //! this crate (`tests/corpus.rs`), which replay the seed corpus (`fixtures/`) and a fixed number of
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use comsim_diag::{Diagnostic, LineIndex};
 use comsim_regfile::{ImportOptions, Mode};
 use comsim_registry::{Registry, View, Writer};
+use comsim_resolver::HResult;
 
 /// The input decoded as the parsers decode it, for bounds: a UTF-16 byte order mark (or UTF-16
 /// `<?` without one) says UTF-16, else UTF-8 without its mark; undecodable bytes become U+FFFD,
@@ -159,6 +162,131 @@ pub fn check_config(bytes: &[u8]) {
                 assert_located_in(d, "fuzz.config", bytes);
             }
         }
+    }
+}
+
+/// Asserts that `d`, an error of a binary reader, names `file` and a byte offset inside the input
+/// of `len` bytes, or at its end (where a truncated input was expected to go on): its message
+/// starts `FILE: at byte N` (the hive reader) or `FILE: at byte offset N` (the assembly reader).
+pub fn assert_offset_inside(d: &Diagnostic, file: &str, len: usize) {
+    let rest = d
+        .message
+        .strip_prefix(file)
+        .and_then(|r| r.strip_prefix(": at byte "))
+        .unwrap_or_else(|| panic!("no byte offset in {file}: {d}"));
+    let rest = rest.strip_prefix("offset ").unwrap_or(rest);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let offset: usize = digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no byte offset in {file}: {d}"));
+    assert!(
+        offset <= len,
+        "byte offset {offset} past the end ({len} bytes): {d}"
+    );
+}
+
+/// A .NET assembly: its metadata read, or refused with an error at a byte offset inside it.
+pub fn check_clrmeta(bytes: &[u8]) {
+    if let Err(e) = comsim_clrmeta::read_assembly("fuzz.dll", bytes) {
+        assert_offset_inside(&e, "fuzz.dll", bytes.len());
+    }
+}
+
+/// A registry hive file, loaded at `HKEY_LOCAL_MACHINE\SOFTWARE` as a SOFTWARE hive is: refused
+/// with an error at a byte offset inside it, or loaded into a registry that can be dumped (the
+/// dump starts at the mount point).
+pub fn check_hive(bytes: &[u8]) {
+    let mount = comsim_hive::guess_mount("SOFTWARE").expect("SOFTWARE's mount point");
+    let mut reg = Registry::default();
+    match comsim_hive::load_bytes(&mut reg, "fuzz.hiv", bytes, &mount, &[]) {
+        Err(e) => assert_offset_inside(&e, "fuzz.hiv", bytes.len()),
+        Ok(report) => {
+            // The registry was empty: what the dump lists first is the mount point or below it.
+            let dump = comsim_regfile::dump(&reg);
+            assert!(report.keys >= 1, "a loaded hive has its root key");
+            // Key names compare without case, as Windows compares them.
+            let first = dump.to_ascii_lowercase();
+            assert!(
+                first.starts_with(&format!("[{mount}").to_ascii_lowercase()),
+                "the dump does not start at the mount point {mount}"
+            );
+        }
+    }
+}
+
+/// The phrases of error texts that name an HRESULT without writing it (MSG-3..MSG-6, SHIM-2,
+/// SXS-2, VB's 429): the parser may report that code for a text containing the phrase.
+pub const IMPLIED_HRESULTS: &[(&str, &[HResult])] = &[
+    ("invalid class string", &[HResult::CO_E_CLASSSTRING]),
+    ("cannot load com type ", &[HResult::CO_E_CLASSSTRING]),
+    (
+        "must install one of the following versions of the .net framework",
+        &[HResult::CLR_E_SHIM_RUNTIMELOAD],
+    ),
+    (
+        "side-by-side configuration is incorrect",
+        &[comsim_diagnose::error::SXS_CANT_GEN_ACTCTX],
+    ),
+    (
+        "activex component can't create object",
+        &[comsim_diagnose::error::VB_CANT_CREATE_OBJECT],
+    ),
+    (
+        "error '429'",
+        &[comsim_diagnose::error::VB_CANT_CREATE_OBJECT],
+    ),
+    (
+        "error 429",
+        &[comsim_diagnose::error::VB_CANT_CREATE_OBJECT],
+    ),
+    (
+        "could not load file or assembly '",
+        &[
+            HResult::FUSION_E_REF_DEF_MISMATCH,
+            HResult::COR_E_NEWER_RUNTIME,
+            HResult::BAD_FORMAT,
+            HResult::FILE_NOT_FOUND,
+        ],
+    ),
+    ("could not load type '", &[HResult::COR_E_TYPELOAD]),
+];
+
+/// Whether `text` writes `-digits` (leading zeros allowed: `-0002` is -2).
+fn negative_decimal_in(text: &str, digits: &str) -> bool {
+    text.match_indices(digits)
+        .any(|(at, _)| text[..at].trim_end_matches('0').ends_with('-'))
+}
+
+/// An error text as `comsim diagnose` is handed it: parsing never panics; a CLSID found is
+/// written in the text; an HRESULT found is written in it (eight hex digits, or a negative
+/// decimal) or named by one of its phrases ([`IMPLIED_HRESULTS`]); a ProgID, assembly or type
+/// name found is a part of the text.
+pub fn check_error_text(bytes: &[u8]) {
+    let text = text_of(bytes);
+    let Some(r) = comsim_diagnose::parse_error(&text) else {
+        return;
+    };
+    let lower = text.to_ascii_lowercase();
+    if let Some(clsid) = r.clsid {
+        let written = clsid.to_string().to_ascii_lowercase();
+        assert!(lower.contains(&written), "{written} is not in the text");
+    }
+    if let Some(hr) = r.hresult {
+        let hex = format!("{:08x}", hr.0);
+        let decimal = (0x1_0000_0000_u64 - u64::from(hr.0)).to_string();
+        let implied = IMPLIED_HRESULTS
+            .iter()
+            .any(|(phrase, codes)| codes.contains(&hr) && lower.contains(phrase));
+        assert!(
+            lower.contains(&hex) || negative_decimal_in(&text, &decimal) || implied,
+            "{hr} is neither written in the text nor named by a phrase of it"
+        );
+    }
+    for found in [&r.progid, &r.assembly, &r.type_name].into_iter().flatten() {
+        assert!(
+            text.contains(found.as_str()),
+            "`{found}` is not in the text"
+        );
     }
 }
 
@@ -336,6 +464,37 @@ mod tests {
         }
         let r = std::panic::catch_unwind(|| assert_located_in(&at(1, 1), "g", b"x"));
         assert!(r.is_err(), "another file passed");
+    }
+
+    /// The byte-offset check of the assembly and hive targets fails for an offset past the end
+    /// of the input, or an error that names none.
+    #[test]
+    fn an_offset_outside_the_input_fails_the_check() {
+        let error = |m: &str| Diagnostic::error(comsim_hive::codes::HIVE_BASE_BLOCK, m);
+        assert_offset_inside(&error("f: at byte 10 (0xa): x"), "f", 10);
+        assert_offset_inside(&error("f: at byte offset 3 (0x3): x"), "f", 10);
+        for bad in [
+            "f: at byte 11 (0xb): x",
+            "f: the file is bad",
+            "g: at byte 1: x",
+        ] {
+            let d = error(bad);
+            let r = std::panic::catch_unwind(|| assert_offset_inside(&d, "f", 10));
+            assert!(r.is_err(), "{bad} passed");
+        }
+    }
+
+    /// The error-text check passes codes written in the text or named by its phrase, and reads a
+    /// negative decimal only where a `-` (and zeros) precede the digits: `-0002` is -2, `-12` is
+    /// not -2.
+    #[test]
+    fn the_error_text_check_finds_codes_where_they_are_written() {
+        check_error_text(b"failed: 0x80040154 for {D5000000-0000-4000-8000-000000000005}");
+        check_error_text(b"Invalid class string");
+        check_error_text(b"Error -2147221164 in CreateObject(\"A.B\")");
+        assert!(negative_decimal_in("code -0002.", "2"));
+        assert!(!negative_decimal_in("code 2-", "2"));
+        assert!(!negative_decimal_in("code -12", "2"));
     }
 
     #[test]

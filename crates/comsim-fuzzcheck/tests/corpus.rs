@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use comsim_fuzzcheck::{
-    check_config, check_manifest, check_pe, check_reg_lenient, check_reg_strict, check_scenario,
-    dictionary, mutate,
+    check_clrmeta, check_config, check_error_text, check_hive, check_manifest, check_pe,
+    check_reg_lenient, check_reg_strict, check_scenario, dictionary, mutate,
 };
 
 fn root() -> PathBuf {
@@ -95,4 +95,24 @@ fn config_corpus() {
 fn scenario_corpus() {
     let s = seeds(&["fixtures/scenarios"], &["scenario.toml"]);
     replay("scenario", &s, 2, check_scenario);
+}
+
+#[test]
+fn clrmeta_corpus() {
+    let s = seeds(&["fixtures/assemblies"], &[".dll", ".exe", ".netmodule"]);
+    replay("clrmeta", &s, 1000, check_clrmeta);
+}
+
+#[test]
+fn hive_corpus() {
+    // The hive files of fixtures/hives: `*.hiv`, `NTUSER.DAT`, `UsrClass.dat` and `SOFTWARE`
+    // (no extension), the damaged ones under `corrupt/` included.
+    let s = seeds(&["fixtures/hives"], &[".hiv", ".dat", "/software"]);
+    replay("hive", &s, 200, check_hive);
+}
+
+#[test]
+fn error_text_corpus() {
+    let s = seeds(&["fixtures/diagnose"], &["error.txt"]);
+    replay("error_text", &s, 2000, check_error_text);
 }
