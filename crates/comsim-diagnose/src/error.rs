@@ -316,11 +316,28 @@ fn hresult_in(text: &str, lower: &str) -> Option<HResult> {
     if let Some(hr) = hex_token(text, lower) {
         return Some(hr);
     }
-    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .filter(|t| t.starts_with('-') && t.len() > 1)
-        .find_map(|t| t.parse::<i64>().ok())
-        .filter(|n| (-0x8000_0000..0).contains(n))
-        .map(|n| HResult(n as u32))
+    negative_decimal(text)
+}
+
+/// A negative decimal HRESULT written on its own: a `-` that does not follow a letter, a digit or
+/// another `-` (so not the tail of a GUID, `…-000000000002`), then 9 or 10 digits without a
+/// leading zero (a failure HRESULT read as a signed 32-bit number is -2147483648 to about
+/// -805306369: `0x8…` and `0xC…` codes), within the 32-bit range.
+fn negative_decimal(text: &str) -> Option<HResult> {
+    let bytes = text.as_bytes();
+    text.match_indices('-').find_map(|(at, _)| {
+        if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'-') {
+            return None;
+        }
+        let digits = &text[at + 1..];
+        let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+        let number = &text[at..at + 1 + len];
+        ((9..=10).contains(&len) && !digits.starts_with('0'))
+            .then(|| number.parse::<i64>().ok())
+            .flatten()
+            .filter(|n| (-0x8000_0000..0).contains(n))
+            .map(|n| HResult(n as u32))
+    })
 }
 
 /// The first hex token of eight digits (after an optional `0x`) whose top bit is set.

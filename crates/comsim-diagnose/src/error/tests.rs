@@ -144,6 +144,22 @@ fn startup_messages() {
 }
 
 /// A GUID's first group is not an HRESULT.
+/// A negative decimal HRESULT stands on its own: the tail of a broken GUID (`failed-000000000002`,
+/// found by the fuzz corpus replay) and small negative numbers are not HRESULTs; VB's and
+/// PowerShell's `-2147221164` is.
+#[test]
+fn negative_decimals_stand_alone_and_have_the_size_of_an_hresult() {
+    let broken =
+        "for component with CLSID {F2000000-0000-4000-8000-000000000002}) failed-000000000002})";
+    let hr = |t: &str| parse_error(t).and_then(|r| r.hresult);
+    assert_eq!(hr(broken), None);
+    assert_eq!(hr("exit code -2"), None);
+    assert_eq!(
+        hr("Err.Number = -2147221164"),
+        Some(HResult::REGDB_E_CLASSNOTREG)
+    );
+}
+
 #[test]
 fn guid_digits_are_not_an_hresult() {
     let r = parse_error("CLSID {F7000000-0000-4000-8000-000000000001} failed").unwrap();
