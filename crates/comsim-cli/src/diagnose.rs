@@ -45,6 +45,12 @@ pub struct DiagnoseArgs {
     /// `.reg` exports made in the 32-bit view (`reg export HKLM\SOFTWARE\Classes f.reg /reg:32`).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub reg32: Vec<PathBuf>,
+    /// Registry hive files (`reg save`, or copies of `System32\config\SOFTWARE`, a user's
+    /// `NTUSER.DAT` or `UsrClass.dat`), each read at MOUNT (`HKLM\SOFTWARE`, `HKCU`,
+    /// `HKCU\Software\Classes`, ...); without `=MOUNT`, where Windows loads a file of that name,
+    /// as `comsim reg --hive`. Read before the `.reg` exports.
+    #[arg(long, value_name = "FILE[=MOUNT]", num_args = 1..)]
+    pub hive: Vec<String>,
     /// A scenario whose machine and client to use (its steps are not run).
     #[arg(long, value_name = "DIR")]
     pub scenario: Option<PathBuf>,
@@ -90,7 +96,7 @@ pub enum KindArg {
 }
 
 pub fn run(a: DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match diagnose(&a, out) {
+    match diagnose(&a, out, err) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "{e}");
@@ -194,10 +200,17 @@ fn facts(a: &DiagnoseArgs) -> Result<Facts, String> {
     })
 }
 
-fn machine_input(a: &DiagnoseArgs) -> Result<MachineInput, String> {
+fn machine_input(a: &DiagnoseArgs, err: &mut dyn Write) -> Result<MachineInput, String> {
     let mut sources = Vec::new();
     if let Some(s) = &a.scenario {
         sources.push(MachineSource::Scenario(s.clone()));
+    }
+    for arg in &a.hive {
+        let (file, mount) = crate::reg::hive_mount(arg, err)?;
+        sources.push(MachineSource::Hive {
+            path: PathBuf::from(file),
+            mount,
+        });
     }
     sources.extend(a.reg.iter().map(|p| MachineSource::Reg {
         path: p.clone(),
@@ -239,12 +252,12 @@ fn machine_input(a: &DiagnoseArgs) -> Result<MachineInput, String> {
     Ok(MachineInput { sources, app, clrs })
 }
 
-fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8, String> {
+fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
     let question = Question {
         reported: reported(a)?,
         facts: facts(a)?,
     };
-    let input = machine_input(a)?;
+    let input = machine_input(a, err)?;
     let mut loaded = comsim_diagnose::input::load(&input).map_err(|d| d.to_string())?;
     let diagnosis = comsim_diagnose::diagnose(&question, &mut loaded).map_err(|d| d.to_string())?;
     if let Some(dir) = &a.save_scenario {

@@ -416,3 +416,34 @@ fn a_clr2_stand_in_without_its_runtime() {
         "{d}"
     );
 }
+
+/// `--hive` takes its mount point as `comsim reg --hive` does: a damaged hive is an error naming
+/// the file and the byte offset (exit 2), and a file whose name says nothing needs `=MOUNT`.
+#[test]
+fn hive_input_errors_name_the_file() {
+    let case = root().join("fixtures/diagnose/per-user-elevated-hive");
+    let hives = root().join("fixtures/hives/corrupt/checksum.hiv");
+    let damaged = format!("{}=HKLM\\SOFTWARE", hives.display());
+    let out = diagnose_in(
+        &case,
+        &["--error-file".into(), "error.txt".into()],
+        &["--hive", &damaged],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error[hive-checksum]") && err.contains("checksum.hiv: at byte 508"),
+        "{err}"
+    );
+    let out = diagnose_in(
+        &case,
+        &["--error-file".into(), "error.txt".into()],
+        &["--hive", "error.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error[hive-mount]: error.txt"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,14 +1,13 @@
-//! The machine as the user has it: `.reg` exports (`--reg`, `--reg32`), a whole scenario
-//! (`--scenario`), and the application folder (`--app`: its `.config` and manifests read as the
-//! real files). [`MachineSource`] is the one place a new kind of input slots in: hives
-//! (`--hive`, issue 12.2) and real assemblies read from the folder (issue 12.1) become variants
-//! and arms of [`load`].
+//! The machine as the user has it: `.reg` exports (`--reg`, `--reg32`), registry hive files
+//! (`--hive`, read with comsim-hive), a whole scenario (`--scenario`), and the application
+//! folder (`--app`: its `.config` and manifests read as the real files). [`MachineSource`] is
+//! the one place a new kind of input slots in.
 
 use std::path::{Path, PathBuf};
 
 use comsim_diag::{Diagnostic, Location};
 use comsim_regfile::{ImportOptions, Mode};
-use comsim_registry::{View, Writer};
+use comsim_registry::{KeyPath, View, Writer};
 use comsim_resolver::{
     Apartment, Bitness, FileKind, Machine, RuntimeVersion, Switches, VFile, WinPath,
 };
@@ -27,6 +26,11 @@ pub enum MachineSource {
     /// is imported in the 32-bit view, so its `Classes\CLSID` keys land in Wow6432Node). Any
     /// root: `HKEY_CLASSES_ROOT`, `HKEY_LOCAL_MACHINE`, `HKEY_CURRENT_USER`.
     Reg { path: PathBuf, view: View },
+    /// A registry hive file (`reg save`, or a copy of `System32\config\SOFTWARE`, a user's
+    /// `NTUSER.DAT` or `UsrClass.dat`), read at `mount` (comsim-hive's `resolve_mount`: given,
+    /// or guessed from the file name). Hives are read before the `.reg` exports, as
+    /// `comsim reg` reads them.
+    Hive { path: PathBuf, mount: KeyPath },
     /// A scenario (`docs/scenarios.md`): its machine, its client and its switches; its steps are
     /// not run.
     Scenario(PathBuf),
@@ -79,6 +83,8 @@ pub struct Loaded {
     /// Every input file read, for `--save-scenario`: `.reg` files with their view, the
     /// application folder's files with their machine path.
     pub reg_files: Vec<(PathBuf, View)>,
+    /// The hive files read, with their mount points.
+    pub hive_files: Vec<(PathBuf, KeyPath)>,
     pub app_files: Vec<(PathBuf, WinPath)>,
     pub scenario: Option<PathBuf>,
 }
@@ -98,6 +104,7 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
         switches: Switches::default(),
         files_known: false,
         reg_files: Vec::new(),
+        hive_files: Vec::new(),
         app_files: Vec::new(),
         scenario: None,
     };
@@ -122,6 +129,13 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
     }
     if let Some(clrs) = &input.clrs {
         loaded.machine.clrs.clone_from(clrs);
+    }
+    for source in &input.sources {
+        if let MachineSource::Hive { path, mount } = source {
+            let display = path.display().to_string();
+            comsim_hive::load_file(&mut loaded.machine.registry, path, &display, mount, &[])?;
+            loaded.hive_files.push((path.clone(), mount.clone()));
+        }
     }
     for source in &input.sources {
         if let MachineSource::Reg { path, view } = source {

@@ -116,6 +116,16 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
         };
         entries.push(format!("{{ file = \"{name}\", view = {bits} }}"));
     }
+    for (i, (path, mount)) in loaded.hive_files.iter().enumerate() {
+        let name = format!(
+            "hive-{}-{}",
+            i + 1,
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        );
+        copy(path, &dir.join(&name))?;
+        entries.insert(i, format!("{{ hive = \"{name}\", mount = '{mount}' }}"));
+    }
     let _ = writeln!(toml, "registry = [{}]\n", entries.join(", "));
     Ok(toml)
 }
