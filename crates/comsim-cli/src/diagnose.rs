@@ -54,9 +54,16 @@ pub struct DiagnoseArgs {
     /// A scenario whose machine and client to use (its steps are not run).
     #[arg(long, value_name = "DIR")]
     pub scenario: Option<PathBuf>,
-    /// The application folder as copied from the machine: its .config and manifests are read.
+    /// The application folder as copied from the machine: its .config and manifests are placed
+    /// as they are, its .exe and .dll files read as real images (a .NET assembly's identity,
+    /// runtime, architecture and types from its metadata; a native EXE's bitness). Its one
+    /// .exe is the client.
     #[arg(long, value_name = "DIR")]
     pub app: Option<PathBuf>,
+    /// The client program's file: its kind (managed or native), bitness and runtime come from
+    /// its image. Placed at its place in the --app folder, else in --app-path.
+    #[arg(long, value_name = "EXE")]
+    pub client: Option<PathBuf>,
     /// Where the application folder was on the machine.
     #[arg(long, value_name = "WINPATH", default_value = r"C:\App")]
     pub app_path: String,
@@ -220,18 +227,20 @@ fn machine_input(a: &DiagnoseArgs, err: &mut dyn Write) -> Result<MachineInput, 
         path: p.clone(),
         view: View::Bits32,
     }));
-    let app = match &a.app {
-        Some(dir) => Some(AppFolder {
-            dir: dir.clone(),
-            at: WinPath::parse(&a.app_path).map_err(|e| {
-                bad(
-                    crate::codes::ARG_CWD,
-                    format!("--app-path {}: {}", a.app_path, e.0),
-                )
-            })?,
-        }),
-        None => None,
-    };
+    let at = WinPath::parse(&a.app_path).map_err(|e| {
+        bad(
+            crate::codes::ARG_CWD,
+            format!("--app-path {}: {}", a.app_path, e.0),
+        )
+    })?;
+    let client = a
+        .client
+        .as_ref()
+        .map(|exe| (exe.clone(), client_at(a, exe, &at)));
+    let app = a.app.as_ref().map(|dir| AppFolder {
+        dir: dir.clone(),
+        at,
+    });
     let clrs = match &a.clrs {
         None => None,
         Some(list) => Some(
@@ -249,7 +258,25 @@ fn machine_input(a: &DiagnoseArgs, err: &mut dyn Write) -> Result<MachineInput, 
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };
-    Ok(MachineInput { sources, app, clrs })
+    Ok(MachineInput {
+        sources,
+        app,
+        client,
+        clrs,
+    })
+}
+
+/// Where `--client` goes on the machine: its place in the `--app` folder when it is inside it,
+/// else `--app-path` and its file name.
+fn client_at(a: &DiagnoseArgs, exe: &std::path::Path, at: &WinPath) -> WinPath {
+    let inside = a
+        .app
+        .as_ref()
+        .and_then(|dir| exe.strip_prefix(dir).ok())
+        .map(std::path::Path::to_path_buf);
+    let rel = inside.unwrap_or_else(|| exe.file_name().map(PathBuf::from).unwrap_or_default());
+    rel.components()
+        .fold(at.clone(), |p, c| p.join(&c.as_os_str().to_string_lossy()))
 }
 
 fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {

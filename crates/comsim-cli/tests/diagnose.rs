@@ -447,3 +447,44 @@ fn hive_input_errors_name_the_file() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--client EXE` and the application folder's images: the client's kind and bitness come from
+/// its image (Client.exe is an x86 assembly: only 32-bit managed configurations are tried); a
+/// DLL is not a client; a file named `.exe` that is not a PE image is an error naming it.
+#[test]
+fn client_and_app_images_are_read_from_their_files() {
+    let case = root().join("fixtures/diagnose/not-com-visible-app");
+    let base: Vec<String> = ["--error-file", "error.txt", "--reg", "hklm-classes.reg"]
+        .map(str::to_owned)
+        .to_vec();
+    let d = {
+        let out = diagnose_in(
+            &case,
+            &base,
+            &["--client", "app/Client.exe", "--format", "json"],
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let configs = d["configs"].as_array().unwrap();
+    assert!(!configs.is_empty());
+    for c in configs {
+        assert_eq!(c["config"]["client"], "managed", "{c}");
+        assert_eq!(c["config"]["bitness"], "32", "{c}");
+    }
+    let out = diagnose_in(&case, &base, &["--client", "app/Hidden.dll"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[diagnose-app-image]"));
+
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-app-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("Broken.exe"), b"MZ but nothing else").unwrap();
+    let out = diagnose_in(&case, &base, &["--app", tmp.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[diagnose-app-image]") && err.contains("Broken.exe"),
+        "{err}"
+    );
+}

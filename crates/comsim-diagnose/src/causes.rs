@@ -673,9 +673,13 @@ fn not_com_visible(ctx: &Ctx<'_>) -> Option<Finding> {
     } else {
         return None;
     };
-    let why = match change {
-        Rebuild::ComVisible => "is not COM-visible ([ComVisible(false)])",
-        Rebuild::DefaultConstructor => "has no public parameterless constructor",
+    let why = match (change, t.com_visible) {
+        (Rebuild::ComVisible, Some(false)) => "is not COM-visible ([ComVisible(false)])",
+        // The class inherits its assembly's attribute (ASM-3).
+        (Rebuild::ComVisible, _) => {
+            "is not COM-visible ([assembly: ComVisible(false)], and the class does not say [ComVisible(true)])"
+        }
+        (Rebuild::DefaultConstructor, _) => "has no public parameterless constructor",
     };
     let f = finding(
         &NOT_COM_VISIBLE,

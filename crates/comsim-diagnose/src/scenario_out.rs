@@ -130,19 +130,40 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
     Ok(toml)
 }
 
-/// The application folder's files, copied under `app/` and placed at their machine paths.
+/// The application folder's files, copied under `app/` and placed at their machine paths: the
+/// `.config` and manifest files as they are, the assemblies as `[[machine.assembly]] source`
+/// (their facts read from the file again), the native EXEs with their bitness.
 fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagnostic> {
-    for (i, (path, win)) in loaded.app_files.iter().enumerate() {
+    let mut n = 0;
+    let mut copied = |path: &Path| -> Result<String, Diagnostic> {
+        n += 1;
         let name = format!(
-            "app/{}-{}",
-            i + 1,
+            "app/{n}-{}",
             path.file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
         );
         copy(path, &dir.join(&name))?;
+        Ok(name)
+    };
+    for (path, win) in &loaded.app_files {
+        let name = copied(path)?;
         let _ = writeln!(
             toml,
             "[[machine.file]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    for (path, win) in &loaded.app_assemblies {
+        let name = copied(path)?;
+        let _ = writeln!(
+            toml,
+            "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    for (_, win, bitness) in &loaded.native_exes {
+        let _ = writeln!(
+            toml,
+            "[[machine.native]]\npath = '{win}'\nbitness = {}\n",
+            bits(*bitness)
         );
     }
     Ok(())
