@@ -178,22 +178,30 @@ fn save_scenario_replays() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-/// The README's "Diagnose your own failure" example: its command, run, prints its output.
+/// The README's "Diagnose your own failure" examples: each ```sh block's command, run, prints
+/// the output it shows.
 #[test]
 fn readme_example_runs() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let section = readme
         .split("## Diagnose your own failure")
         .nth(1)
+        .and_then(|s| s.split("\n## ").next())
         .expect("README has the section");
-    let blocks: Vec<&str> = section.split("```").collect();
-    let command = blocks
-        .iter()
-        .find_map(|b| {
+    let commands: Vec<&str> = section
+        .split("```")
+        .filter_map(|b| {
             b.strip_prefix("sh\n")
                 .filter(|b| b.contains("comsim diagnose"))
         })
-        .expect("a ```sh block with comsim diagnose");
+        .collect();
+    assert!(!commands.is_empty(), "a ```sh block with comsim diagnose");
+    for command in commands {
+        readme_block_runs(command);
+    }
+}
+
+fn readme_block_runs(command: &str) {
     let line = command
         .lines()
         .find(|l| l.trim_start().starts_with("$ cd fixtures/diagnose/"))
