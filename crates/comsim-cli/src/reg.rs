@@ -194,6 +194,17 @@ fn load_hive(
     focus: Option<&KeyPath>,
     err: &mut dyn Write,
 ) -> Result<(), String> {
+    let (file, mount) = hive_mount(arg, err)?;
+    let only = focus.map(|f| only_below(f, &mount)).unwrap_or_default();
+    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, &only)
+        .map(|_| ())
+        .map_err(|d| d.to_string())
+}
+
+/// One `FILE[=MOUNT]` argument split, and its mount point resolved by comsim-hive (given, or
+/// guessed from the file name, which is said on `err`). `comsim reg` and `comsim diagnose`
+/// both take `--hive` through this.
+pub fn hive_mount<'a>(arg: &'a str, err: &mut dyn Write) -> Result<(&'a str, KeyPath), String> {
     let (file, given) = comsim_hive::split_hive_arg(arg);
     let (mount, how) = comsim_hive::resolve_mount(file, given).map_err(|d| d.to_string())?;
     if how == comsim_hive::MountSource::Guessed {
@@ -202,10 +213,7 @@ fn load_hive(
             "note: {file}: read at {mount} (guessed from the file name; write `{file}=KEY` to choose)"
         );
     }
-    let only = focus.map(|f| only_below(f, &mount)).unwrap_or_default();
-    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, &only)
-        .map(|_| ())
-        .map_err(|d| d.to_string())
+    Ok((file, mount))
 }
 
 /// The path below `mount` that a read of `focus` in the 64-bit view can reach, or nothing (read

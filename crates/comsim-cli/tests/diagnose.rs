@@ -178,22 +178,30 @@ fn save_scenario_replays() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-/// The README's "Diagnose your own failure" example: its command, run, prints its output.
+/// The README's "Diagnose your own failure" examples: each ```sh block's command, run, prints
+/// the output it shows.
 #[test]
 fn readme_example_runs() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let section = readme
         .split("## Diagnose your own failure")
         .nth(1)
+        .and_then(|s| s.split("\n## ").next())
         .expect("README has the section");
-    let blocks: Vec<&str> = section.split("```").collect();
-    let command = blocks
-        .iter()
-        .find_map(|b| {
+    let commands: Vec<&str> = section
+        .split("```")
+        .filter_map(|b| {
             b.strip_prefix("sh\n")
                 .filter(|b| b.contains("comsim diagnose"))
         })
-        .expect("a ```sh block with comsim diagnose");
+        .collect();
+    assert!(!commands.is_empty(), "a ```sh block with comsim diagnose");
+    for command in commands {
+        readme_block_runs(command);
+    }
+}
+
+fn readme_block_runs(command: &str) {
     let line = command
         .lines()
         .find(|l| l.trim_start().starts_with("$ cd fixtures/diagnose/"))
@@ -414,5 +422,77 @@ fn a_clr2_stand_in_without_its_runtime() {
             .iter()
             .any(|c| c["change"].as_str().unwrap().contains("supportedRuntime")),
         "{d}"
+    );
+}
+
+/// `--hive` takes its mount point as `comsim reg --hive` does: a damaged hive is an error naming
+/// the file and the byte offset (exit 2), and a file whose name says nothing needs `=MOUNT`.
+#[test]
+fn hive_input_errors_name_the_file() {
+    let case = root().join("fixtures/diagnose/per-user-elevated-hive");
+    let hives = root().join("fixtures/hives/corrupt/checksum.hiv");
+    let damaged = format!("{}=HKLM\\SOFTWARE", hives.display());
+    let out = diagnose_in(
+        &case,
+        &["--error-file".into(), "error.txt".into()],
+        &["--hive", &damaged],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error[hive-checksum]") && err.contains("checksum.hiv: at byte 508"),
+        "{err}"
+    );
+    let out = diagnose_in(
+        &case,
+        &["--error-file".into(), "error.txt".into()],
+        &["--hive", "error.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error[hive-mount]: error.txt"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `--client EXE` and the application folder's images: the client's kind and bitness come from
+/// its image (Client.exe is an x86 assembly: only 32-bit managed configurations are tried); a
+/// DLL is not a client; a file named `.exe` that is not a PE image is an error naming it.
+#[test]
+fn client_and_app_images_are_read_from_their_files() {
+    let case = root().join("fixtures/diagnose/not-com-visible-app");
+    let base: Vec<String> = ["--error-file", "error.txt", "--reg", "hklm-classes.reg"]
+        .map(str::to_owned)
+        .to_vec();
+    let d = {
+        let out = diagnose_in(
+            &case,
+            &base,
+            &["--client", "app/Client.exe", "--format", "json"],
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let configs = d["configs"].as_array().unwrap();
+    assert!(!configs.is_empty());
+    for c in configs {
+        assert_eq!(c["config"]["client"], "managed", "{c}");
+        assert_eq!(c["config"]["bitness"], "32", "{c}");
+    }
+    let out = diagnose_in(&case, &base, &["--client", "app/Hidden.dll"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[diagnose-app-image]"));
+
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-app-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("Broken.exe"), b"MZ but nothing else").unwrap();
+    let out = diagnose_in(&case, &base, &["--app", tmp.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[diagnose-app-image]") && err.contains("Broken.exe"),
+        "{err}"
     );
 }

@@ -114,6 +114,7 @@ causes! {
     LOCALSERVER_MISSING = "localserver-missing", "the LocalServer32 executable is missing", [Com3], localserver_missing;
     CODEBASE_MISSING = "codebase-missing", "the CodeBase file is missing", [Bind4, Bind5], codebase_missing;
     NO_CODEBASE = "no-codebase", "no CodeBase, and the assembly is neither in the GAC nor in the application base", [Bind2, Bind3, Bind5], no_codebase;
+    IDENTITY_MISMATCH = "identity-mismatch", "the file found is another assembly than the registration names", [Bind1, Bind3, Bind4], identity_mismatch;
 }
 
 /// The causes found in one run, in ranking order.
@@ -673,9 +674,13 @@ fn not_com_visible(ctx: &Ctx<'_>) -> Option<Finding> {
     } else {
         return None;
     };
-    let why = match change {
-        Rebuild::ComVisible => "is not COM-visible ([ComVisible(false)])",
-        Rebuild::DefaultConstructor => "has no public parameterless constructor",
+    let why = match (change, t.com_visible) {
+        (Rebuild::ComVisible, Some(false)) => "is not COM-visible ([ComVisible(false)])",
+        // The class inherits its assembly's attribute (ASM-3).
+        (Rebuild::ComVisible, _) => {
+            "is not COM-visible ([assembly: ComVisible(false)], and the class does not say [ComVisible(true)])"
+        }
+        (Rebuild::DefaultConstructor, _) => "has no public parameterless constructor",
     };
     let f = finding(
         &NOT_COM_VISIBLE,
@@ -1142,4 +1147,46 @@ fn no_codebase(ctx: &Ctx<'_>) -> Option<Finding> {
         );
     }
     Some(f)
+}
+
+/// The file the `CodeBase` (BIND-4) or the application base (BIND-3) leads to is another
+/// assembly than the registration's `Assembly` value names: FUSION_E_REF_DEF_MISMATCH. The
+/// file's identity is its own (read from its metadata when the application folder was given).
+fn identity_mismatch(ctx: &Ctx<'_>) -> Option<Finding> {
+    if ctx.hresult() != Some(HResult::FUSION_E_REF_DEF_MISMATCH) {
+        return None;
+    }
+    let step = ctx
+        .run
+        .run
+        .trace
+        .steps
+        .iter()
+        .find(|s| matches!(s.code, Some("codebase-other-assembly" | "probe-mismatch")))?;
+    let reg = ctx
+        .registration()
+        .or_else(|| ctx.registration_in(ctx.bitness(), true))?;
+    let wanted = reg.assembly.clone()?;
+    let looked = step.looked_at.as_deref()?;
+    let path = comsim_resolver::WinPath::from_file_url(looked)
+        .or_else(|| comsim_resolver::WinPath::parse(looked).ok())?;
+    let asm = ctx.m().fs.get(&path)?.assembly()?;
+    let found = asm.full_name();
+    let f = finding(
+        &IDENTITY_MISMATCH,
+        format!(
+            "The registration names {wanted}, but {path} is {found}: the assembly was rebuilt or replaced after it was registered."
+        ),
+        vec![
+            // The reference the load asks for is the registration's display name (BIND-1).
+            ev(
+                Rule::Bind1,
+                format!("{}\\InprocServer32", reg.stored),
+                format!("Assembly = {wanted}"),
+            ),
+            ev(step.rule, path.to_string(), format!("is {found}")),
+        ],
+    );
+    let runtime = asm.runtime.clone();
+    Some(regasm_everywhere(ctx, f, &path, &runtime))
 }

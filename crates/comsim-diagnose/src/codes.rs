@@ -20,6 +20,10 @@ pub const DIAGNOSE_CLIENT: Code = Code::new(&CodeInfo::new(
     "diagnose-client",
     "the process facts given contradict each other or the client's file",
 ));
+pub const DIAGNOSE_APP_IMAGE: Code = Code::new(&CodeInfo::new(
+    "diagnose-app-image",
+    "an .exe or .dll of the application folder (or --client) is an image diagnose cannot place on the machine",
+));
 
 /// Every code of this crate.
 pub const ALL: &[Code] = &[
@@ -27,4 +31,5 @@ pub const ALL: &[Code] = &[
     DIAGNOSE_NO_CLASS,
     DIAGNOSE_ERROR_TEXT,
     DIAGNOSE_CLIENT,
+    DIAGNOSE_APP_IMAGE,
 ];

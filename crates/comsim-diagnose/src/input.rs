@@ -1,17 +1,20 @@
-//! The machine as the user has it: `.reg` exports (`--reg`, `--reg32`), a whole scenario
-//! (`--scenario`), and the application folder (`--app`: its `.config` and manifests read as the
-//! real files). [`MachineSource`] is the one place a new kind of input slots in: hives
-//! (`--hive`, issue 12.2) and real assemblies read from the folder (issue 12.1) become variants
-//! and arms of [`load`].
+//! The machine as the user has it: `.reg` exports (`--reg`, `--reg32`), registry hive files
+//! (`--hive`, read with comsim-hive), a whole scenario (`--scenario`), and the application
+//! folder (`--app`: its `.config` and manifests placed as they are, its assemblies read with
+//! comsim-clrmeta as `[[machine.assembly]] source = …` reads them). [`MachineSource`] is
+//! the one place a new kind of input slots in.
 
 use std::path::{Path, PathBuf};
 
 use comsim_diag::{Diagnostic, Location};
+use comsim_manifest::pe::PeBitness;
 use comsim_regfile::{ImportOptions, Mode};
-use comsim_registry::{View, Writer};
+use comsim_registry::{KeyPath, View, Writer};
 use comsim_resolver::{
-    Apartment, Bitness, FileKind, Machine, RuntimeVersion, Switches, VFile, WinPath,
+    Apartment, Bitness, FileKind, Machine, NativeImage, Readers, RuntimeVersion, Switches, VFile,
+    WinPath,
 };
+use comsim_scenario::SourceError;
 
 use crate::codes;
 
@@ -27,6 +30,11 @@ pub enum MachineSource {
     /// is imported in the 32-bit view, so its `Classes\CLSID` keys land in Wow6432Node). Any
     /// root: `HKEY_CLASSES_ROOT`, `HKEY_LOCAL_MACHINE`, `HKEY_CURRENT_USER`.
     Reg { path: PathBuf, view: View },
+    /// A registry hive file (`reg save`, or a copy of `System32\config\SOFTWARE`, a user's
+    /// `NTUSER.DAT` or `UsrClass.dat`), read at `mount` (comsim-hive's `resolve_mount`: given,
+    /// or guessed from the file name). Hives are read before the `.reg` exports, as
+    /// `comsim reg` reads them.
+    Hive { path: PathBuf, mount: KeyPath },
     /// A scenario (`docs/scenarios.md`): its machine, its client and its switches; its steps are
     /// not run.
     Scenario(PathBuf),
@@ -44,6 +52,8 @@ pub struct AppFolder {
 pub struct MachineInput {
     pub sources: Vec<MachineSource>,
     pub app: Option<AppFolder>,
+    /// `--client EXE`: the client's image, and where it is placed on the machine.
+    pub client: Option<(PathBuf, WinPath)>,
     /// The installed CLRs, when given (`--clrs`); else a scenario's, else both.
     pub clrs: Option<Vec<RuntimeVersion>>,
 }
@@ -51,10 +61,11 @@ pub struct MachineInput {
 /// The client program, as far as it is known.
 #[derive(Debug, Clone)]
 pub enum Client {
-    /// A file of the machine (a scenario's `[process] exe`): its kind and bitness come from it.
+    /// A file of the machine (a scenario's `[process] exe`, `--client`, or the application
+    /// folder's `.exe`, read from its image): its kind, bitness and runtime come from it.
     File(WinPath),
-    /// Only a path (the application folder's `.exe`, or a stand-in): diagnose places a described
-    /// client there for each configuration it tries.
+    /// Only a path (a stand-in): diagnose places a described client there for each
+    /// configuration it tries.
     Unknown(WinPath),
 }
 
@@ -79,7 +90,14 @@ pub struct Loaded {
     /// Every input file read, for `--save-scenario`: `.reg` files with their view, the
     /// application folder's files with their machine path.
     pub reg_files: Vec<(PathBuf, View)>,
+    /// The hive files read, with their mount points.
+    pub hive_files: Vec<(PathBuf, KeyPath)>,
     pub app_files: Vec<(PathBuf, WinPath)>,
+    /// The .NET assemblies read from the application folder (and `--client`), placed as their
+    /// metadata says.
+    pub app_assemblies: Vec<(PathBuf, WinPath)>,
+    /// Native EXEs read from the application folder (and `--client`), with their PE bitness.
+    pub native_exes: Vec<(PathBuf, WinPath, Bitness)>,
     pub scenario: Option<PathBuf>,
 }
 
@@ -98,7 +116,10 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
         switches: Switches::default(),
         files_known: false,
         reg_files: Vec::new(),
+        hive_files: Vec::new(),
         app_files: Vec::new(),
+        app_assemblies: Vec::new(),
+        native_exes: Vec::new(),
         scenario: None,
     };
     let mut clrs_given = false;
@@ -124,6 +145,13 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
         loaded.machine.clrs.clone_from(clrs);
     }
     for source in &input.sources {
+        if let MachineSource::Hive { path, mount } = source {
+            let display = path.display().to_string();
+            comsim_hive::load_file(&mut loaded.machine.registry, path, &display, mount, &[])?;
+            loaded.hive_files.push((path.clone(), mount.clone()));
+        }
+    }
+    for source in &input.sources {
         if let MachineSource::Reg { path, view } = source {
             import(&mut loaded.machine, path, *view)?;
             loaded.reg_files.push((path.clone(), *view));
@@ -131,6 +159,9 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
     }
     if let Some(app) = &input.app {
         read_app(&mut loaded, app)?;
+    }
+    if let Some((path, at)) = &input.client {
+        read_client(&mut loaded, path, at)?;
     }
     Ok(loaded)
 }
@@ -149,8 +180,8 @@ fn import(m: &mut Machine, path: &Path, view: View) -> Result<(), Diagnostic> {
 }
 
 /// The application folder: its `.config` and `.manifest` files are placed at their machine
-/// paths as they are; its `.exe` names the client. Assemblies and native DLLs are not read yet
-/// (a scenario describes them).
+/// paths as they are; its `.exe` and `.dll` files are read as real images ([`place_image`]).
+/// Its one top-level `.exe` is the client, unless a scenario or `--client` names one.
 fn read_app(loaded: &mut Loaded, app: &AppFolder) -> Result<(), Diagnostic> {
     let mut stack = vec![(app.dir.clone(), app.at.clone())];
     let mut exes = Vec::new();
@@ -177,21 +208,116 @@ fn read_app(loaded: &mut Loaded, app: &AppFolder) -> Result<(), Diagnostic> {
                 continue;
             }
             let lower = name.to_ascii_lowercase();
-            if lower.ends_with(".exe") && at == app.at {
-                exes.push(win);
+            if lower.ends_with(".exe") || lower.ends_with(".dll") {
+                let placed = place_image(loaded, &path, win.clone())?;
+                if lower.ends_with(".exe") && at == app.at && placed {
+                    exes.push(win);
+                }
             } else if lower.ends_with(".config") || lower.ends_with(".manifest") {
-                place_file(loaded, &path, win)?;
+                let bytes = read_capped(&path)?;
+                loaded.machine.fs.write(VFile {
+                    path: win.clone(),
+                    kind: FileKind::Data,
+                    bytes,
+                    embedded_manifest: None,
+                    origin: path.display().to_string(),
+                });
+                loaded.app_files.push((path.clone(), win));
             }
         }
     }
     loaded.files_known = true;
     if let (Client::Unknown(_), [exe]) = (&loaded.client, exes.as_slice()) {
-        loaded.client = Client::Unknown(exe.clone());
+        loaded.client = Client::File(exe.clone());
     }
     Ok(())
 }
 
-fn place_file(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<(), Diagnostic> {
+/// `--client EXE`: the client's image, placed at `at` (unless the application folder already
+/// placed it there); its kind, bitness and runtime come from it.
+fn read_client(loaded: &mut Loaded, path: &Path, at: &WinPath) -> Result<(), Diagnostic> {
+    let is_exe = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("exe"));
+    if !is_exe {
+        return Err(Diagnostic::error(
+            codes::DIAGNOSE_APP_IMAGE,
+            format!("{}: --client names a program (.exe)", path.display()),
+        ));
+    }
+    let read_from_app = loaded.app_assemblies.iter().any(|(_, w)| w == at)
+        || loaded.native_exes.iter().any(|(_, w, _)| w == at);
+    if !read_from_app {
+        place_image(loaded, path, at.clone())?;
+    }
+    loaded.client = Client::File(at.clone());
+    Ok(())
+}
+
+/// An `.exe` or `.dll` read as the real image it is: a .NET assembly is placed with everything
+/// read from its metadata (identity, runtime, processor architecture, types and their COM
+/// attributes), as `[[machine.assembly]] source = …` places it; a native EXE as a native image
+/// of its PE bitness. A native DLL is left out: what it serves is not in its image. Returns
+/// whether the file was placed.
+fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, Diagnostic> {
+    let bytes = read_capped(path)?;
+    let display = path.display().to_string();
+    let refused = |d: Diagnostic| {
+        Diagnostic::error(
+            codes::DIAGNOSE_APP_IMAGE,
+            format!("{display}: not an image diagnose can place on the machine"),
+        )
+        .with_note(d.to_string())
+    };
+    let exe = display.to_ascii_lowercase().ends_with(".exe");
+    match comsim_scenario::assembly_file(&display, bytes.clone(), win.clone()) {
+        Ok(file) => {
+            loaded.machine.fs.write(file);
+            loaded.app_assemblies.push((path.to_path_buf(), win));
+            Ok(true)
+        }
+        Err(SourceError::Read(d)) if d.code == comsim_clrmeta::codes::CLR_NOT_MANAGED => {
+            if !exe {
+                return Ok(false);
+            }
+            let bitness = match comsim_manifest::pe::pe_machine(&bytes) {
+                Ok(PeBitness::Pe32) => Bitness::B32,
+                Ok(PeBitness::Pe64) => Bitness::B64,
+                Err(e) => {
+                    return Err(refused(Diagnostic::error(
+                        codes::DIAGNOSE_APP_IMAGE,
+                        e.to_string(),
+                    )));
+                }
+            };
+            loaded.machine.fs.write(VFile {
+                path: win.clone(),
+                kind: FileKind::Native(NativeImage {
+                    bitness,
+                    serves: Vec::new(),
+                    starts: true,
+                    readable_by: Readers::Everyone,
+                }),
+                embedded_manifest: comsim_manifest::pe::embedded_manifest(&bytes, 1)
+                    .ok()
+                    .flatten()
+                    .map(|m| m.bytes),
+                bytes,
+                origin: display.clone(),
+            });
+            loaded.native_exes.push((path.to_path_buf(), win, bitness));
+            Ok(true)
+        }
+        Err(SourceError::Read(d)) => Err(refused(d)),
+        Err(SourceError::NotModelled(why)) => Err(Diagnostic::error(
+            codes::DIAGNOSE_APP_IMAGE,
+            format!("{display}: a .NET assembly comsim cannot model: {why}"),
+        )),
+    }
+}
+
+/// A file of the application folder, at most [`MAX_APP_FILE`] bytes.
+fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let size = std::fs::metadata(path)
         .map_err(|e| io_error(path, &e))?
         .len();
@@ -201,16 +327,7 @@ fn place_file(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<(), Diag
             format!("{}: larger than 16 MiB", path.display()),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
-    loaded.machine.fs.write(VFile {
-        path: win.clone(),
-        kind: FileKind::Data,
-        bytes,
-        embedded_manifest: None,
-        origin: path.display().to_string(),
-    });
-    loaded.app_files.push((path.to_path_buf(), win));
-    Ok(())
+    std::fs::read(path).map_err(|e| io_error(path, &e))
 }
 
 pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {

@@ -49,6 +49,18 @@ fn copy(from: &Path, to: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// `path` copied into `dir` as `{prefix}{n}-{its file name}` (numbered: two inputs may share a
+/// name); returns that name.
+fn copy_numbered(dir: &Path, prefix: &str, n: usize, path: &Path) -> Result<String, Diagnostic> {
+    let name = format!(
+        "{prefix}{n}-{}",
+        path.file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+    );
+    copy(path, &dir.join(&name))?;
+    Ok(name)
+}
+
 /// A scenario's directory copied, and its `scenario.toml` without its `[process]` and steps.
 fn from_scenario(dir: &Path, scenario: &Path) -> Result<String, Diagnostic> {
     let src = scenario.parent().unwrap_or(Path::new("."));
@@ -103,36 +115,49 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
     let _ = writeln!(toml, "clrs = [{}]", clrs.join(", "));
     let mut entries = Vec::new();
     for (i, (path, view)) in loaded.reg_files.iter().enumerate() {
-        let name = format!(
-            "{}-{}",
-            i + 1,
-            path.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        );
-        copy(path, &dir.join(&name))?;
+        let name = copy_numbered(dir, "", i + 1, path)?;
         let bits = match view {
             comsim_registry::View::Bits32 => 32,
             comsim_registry::View::Bits64 => 64,
         };
         entries.push(format!("{{ file = \"{name}\", view = {bits} }}"));
     }
+    for (i, (path, mount)) in loaded.hive_files.iter().enumerate() {
+        let name = copy_numbered(dir, "hive-", i + 1, path)?;
+        entries.insert(i, format!("{{ hive = \"{name}\", mount = '{mount}' }}"));
+    }
     let _ = writeln!(toml, "registry = [{}]\n", entries.join(", "));
     Ok(toml)
 }
 
-/// The application folder's files, copied under `app/` and placed at their machine paths.
+/// The application folder's files, copied under `app/` and placed at their machine paths: the
+/// `.config` and manifest files as they are, the assemblies as `[[machine.assembly]] source`
+/// (their facts read from the file again), the native EXEs with their bitness.
 fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagnostic> {
-    for (i, (path, win)) in loaded.app_files.iter().enumerate() {
-        let name = format!(
-            "app/{}-{}",
-            i + 1,
-            path.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        );
-        copy(path, &dir.join(&name))?;
+    let mut n = 0;
+    let mut copied = |path: &Path| {
+        n += 1;
+        copy_numbered(dir, "app/", n, path)
+    };
+    for (path, win) in &loaded.app_files {
+        let name = copied(path)?;
         let _ = writeln!(
             toml,
             "[[machine.file]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    for (path, win) in &loaded.app_assemblies {
+        let name = copied(path)?;
+        let _ = writeln!(
+            toml,
+            "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    for (_, win, bitness) in &loaded.native_exes {
+        let _ = writeln!(
+            toml,
+            "[[machine.native]]\npath = '{win}'\nbitness = {}\n",
+            bits(*bitness)
         );
     }
     Ok(())

@@ -18,6 +18,7 @@ fn reg_only() -> comsim_diagnose::Loaded {
             view: comsim_registry::View::Bits32,
         }],
         app: None,
+        client: None,
         clrs: None,
     })
     .unwrap()
@@ -53,6 +54,7 @@ fn a_client_file_decides_its_kind_and_bitness() {
             root().join("fixtures/diagnose/treatas-missing/machine"),
         )],
         app: None,
+        client: None,
         clrs: None,
     })
     .unwrap();
@@ -121,6 +123,7 @@ fn a_bad_export_is_located() {
             view: comsim_registry::View::Bits64,
         }],
         app: None,
+        client: None,
         clrs: None,
     })
     .unwrap_err();
@@ -165,6 +168,7 @@ fn replayed_fixes_leave_the_machine_as_it_was() {
         let mut loaded = load(&MachineInput {
             sources,
             app: None,
+            client: None,
             clrs: None,
         })
         .unwrap();
@@ -251,6 +255,7 @@ show = 'HKEY_CLASSES_ROOT\CLSID'
     let mut loaded = load(&MachineInput {
         sources: vec![MachineSource::Scenario(dir.clone())],
         app: None,
+        client: None,
         clrs: None,
     })
     .unwrap();
