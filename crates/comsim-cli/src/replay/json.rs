@@ -16,15 +16,8 @@ use serde::Serialize;
 #[cfg(test)]
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    format_version: u32,
-    scenario: &'a str,
-    file: &'a str,
-    title: &'a str,
-    description: Option<&'a str>,
-    process: &'a Process,
-    setup: &'a Trace,
-    switches: Vec<String>,
-    clrs: Vec<Option<&'static str>>,
+    #[serde(flatten)]
+    head: JsonHead<'a>,
     runs: Vec<JsonRun<'a>>,
     machine_steps: Vec<JsonMachineStep<'a>>,
     summary: Summary,
@@ -86,7 +79,8 @@ fn machine_step(m: &MachineStepRun) -> JsonMachineStep<'_> {
     }
 }
 
-/// The fields before `runs`, as [`JsonReport`] lays them out.
+/// The fields before `runs`: what [`write`] writes first, and the head of the tests'
+/// `JsonReport`.
 #[derive(Serialize)]
 struct JsonHead<'a> {
     format_version: u32,
@@ -248,27 +242,29 @@ mod tests {
             })
             .collect();
         let report = JsonReport {
-            format_version: comsim_scenario::FORMAT_VERSION,
-            scenario: &s.name,
-            file: &s.file_name,
-            title: &s.title,
-            description: s.description.as_deref(),
-            process: &s.process,
-            setup: &s.machine.setup,
-            switches: replay.switches.non_default(),
-            clrs: replay
-                .steps
-                .iter()
-                .find_map(|step| match step {
-                    StepRun::Request(r) if !r.runs.is_empty() => Some(
-                        r.runs
-                            .iter()
-                            .map(|r| r.clr.map(comsim_scenario::Clr::label))
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .unwrap_or_default(),
+            head: JsonHead {
+                format_version: comsim_scenario::FORMAT_VERSION,
+                scenario: &s.name,
+                file: &s.file_name,
+                title: &s.title,
+                description: s.description.as_deref(),
+                process: &s.process,
+                setup: &s.machine.setup,
+                switches: replay.switches.non_default(),
+                clrs: replay
+                    .steps
+                    .iter()
+                    .find_map(|step| match step {
+                        StepRun::Request(r) if !r.runs.is_empty() => Some(
+                            r.runs
+                                .iter()
+                                .map(|r| r.clr.map(comsim_scenario::Clr::label))
+                                .collect(),
+                        ),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+            },
             runs,
             machine_steps,
             summary: replay.summary(),
