@@ -496,3 +496,48 @@ fn client_and_app_images_are_read_from_their_files() {
         "{err}"
     );
 }
+
+/// `--gac DIR` (BIND-2): the folder the file was copied from must agree with the assembly's own
+/// identity. ComServer.dll (1.2.3.4, built for CLR 4) in a folder of another version, or in CLR
+/// 2's cache (a version folder without `v4.0_`), is an error naming the file; a folder that is no
+/// cache at all is an error naming the folder. The root may be given as the folder above
+/// `assembly`.
+#[test]
+fn gac_folders_must_agree_with_their_assemblies() {
+    let case = root().join("fixtures/diagnose/other-view-gac");
+    let base = args(&case);
+    let dll = root().join("fixtures/assemblies/ComServer.dll");
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-gac-{}", std::process::id()));
+    let run_with = |version_dir: &str| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        let dir = tmp.join("assembly/GAC_MSIL/ComServer").join(version_dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&dll, dir.join("ComServer.dll")).unwrap();
+        let out = diagnose_in(&case, &base, &["--gac", tmp.to_str().unwrap()]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run_with("v4.0_1.2.3.4__022282a62da36812");
+    assert_eq!(code, Some(0), "the folder above `assembly` is a root: {err}");
+    let (code, err) = run_with("v4.0_1.2.0.0__022282a62da36812");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error[diagnose-gac]")
+            && err.contains("ComServer.dll")
+            && err.contains("in a folder of version 1.2.0.0"),
+        "{err}"
+    );
+    let (code, err) = run_with("1.2.3.4__022282a62da36812");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("in CLR 2's cache"), "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let out = diagnose_in(&case, &base, &["--gac", "app"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[diagnose-gac]: app: not a copy of a global assembly cache"),
+        "{err}"
+    );
+}

@@ -442,7 +442,14 @@ fn regasm_fix(ctx: &Ctx<'_>, f: Finding, reg: &Registration, bitness: Bitness) -
     let Some(display) = reg.assembly.as_deref() else {
         return f;
     };
-    let Some((path, asm)) = find_assembly(ctx.m(), display, reg.codebase.as_deref()) else {
+    // A registration without a CodeBase of an assembly in the GAC: regasm of the GAC's file.
+    let found = find_assembly(ctx.m(), display, reg.codebase.as_deref()).or_else(|| {
+        reg.codebase
+            .is_none()
+            .then(|| registration::find_in_gac(ctx.m(), display))
+            .flatten()
+    });
+    let Some((path, asm)) = found else {
         return f;
     };
     regasm_of(ctx, f, path, &asm.runtime, bitness, reg.codebase.is_some())

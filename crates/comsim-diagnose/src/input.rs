@@ -56,6 +56,8 @@ pub struct MachineInput {
     pub client: Option<(PathBuf, WinPath)>,
     /// The installed CLRs, when given (`--clrs`); else a scenario's, else both.
     pub clrs: Option<Vec<RuntimeVersion>>,
+    /// `--gac DIR`: global assembly caches copied from the machine ([`crate::gac`]).
+    pub gac: Vec<PathBuf>,
 }
 
 /// The client program, as far as it is known.
@@ -98,6 +100,9 @@ pub struct Loaded {
     pub app_assemblies: Vec<(PathBuf, WinPath)>,
     /// Native EXEs read from the application folder (and `--client`), with their PE bitness.
     pub native_exes: Vec<(PathBuf, WinPath, Bitness)>,
+    /// The assemblies read from `--gac` folders, placed in the cache of the CLR their folder
+    /// names.
+    pub gac_assemblies: Vec<(PathBuf, WinPath)>,
     pub scenario: Option<PathBuf>,
 }
 
@@ -120,6 +125,7 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
         app_files: Vec::new(),
         app_assemblies: Vec::new(),
         native_exes: Vec::new(),
+        gac_assemblies: Vec::new(),
         scenario: None,
     };
     let mut clrs_given = false;
@@ -156,6 +162,9 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
             import(&mut loaded.machine, path, *view)?;
             loaded.reg_files.push((path.clone(), *view));
         }
+    }
+    for dir in &input.gac {
+        crate::gac::read(&mut loaded, dir)?;
     }
     if let Some(app) = &input.app {
         read_app(&mut loaded, app)?;
@@ -317,7 +326,7 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
 }
 
 /// A file of the application folder, at most [`MAX_APP_FILE`] bytes.
-fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let size = std::fs::metadata(path)
         .map_err(|e| io_error(path, &e))?
         .len();

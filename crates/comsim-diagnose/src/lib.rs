@@ -1,7 +1,8 @@
 //! `comsim diagnose`: from the error a user sees to its cause, the fix, and the fix replayed.
 //!
 //! - [`error`]: the error text as the user has it → CLSID, ProgID, HRESULT ([`parse_error`]).
-//! - [`input`]: the machine (`.reg` exports, a scenario, the application folder).
+//! - [`input`]: the machine (`.reg` exports, hives, a scenario, the application folder).
+//! - [`gac`]: global assembly caches copied from the machine (`--gac`).
 //! - [`config`]: the process configurations the facts allow, each replayed by the resolver.
 //! - [`causes`]: the catalogue of causes (`docs/causes.md`) and their detectors, which read the
 //!   run's data and the machine, never its text.
@@ -14,6 +15,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod fix;
+pub mod gac;
 pub mod input;
 pub mod registration;
 pub mod scenario_out;

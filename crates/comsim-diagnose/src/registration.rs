@@ -135,6 +135,32 @@ pub fn find_assembly<'m>(
         })
 }
 
+/// The assembly of a registration's `Assembly` value in one of the GACs (BIND-2): same name,
+/// version and public key token.
+pub fn find_in_gac<'m>(m: &'m Machine, display: &str) -> Option<(&'m WinPath, &'m AssemblyInfo)> {
+    let field = |k: &str| {
+        display
+            .split(',')
+            .find_map(|p| p.trim().strip_prefix(k).map(str::to_owned))
+    };
+    let version = field("Version=").and_then(|v| comsim_manifest::Version::parse(&v));
+    let token = field("PublicKeyToken=");
+    m.fs.files()
+        .filter(|f| is_gac(m, &f.path))
+        .find_map(|f| match &f.kind {
+            FileKind::Assembly(a)
+                if a.name.eq_ignore_ascii_case(simple_name(display))
+                    && version.is_none_or(|v| a.version == v)
+                    && a.public_key_token.as_deref().is_some_and(|t| {
+                        token.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(t))
+                    }) =>
+            {
+                Some((&f.path, &**a))
+            }
+            _ => None,
+        })
+}
+
 /// Whether a path is in one of the GACs.
 pub fn is_gac(m: &Machine, path: &WinPath) -> bool {
     let lower = path.to_string().to_ascii_lowercase();

@@ -132,7 +132,8 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
 
 /// The application folder's files, copied under `app/` and placed at their machine paths: the
 /// `.config` and manifest files as they are, the assemblies as `[[machine.assembly]] source`
-/// (their facts read from the file again), the native EXEs with their bitness.
+/// (their facts read from the file again), the native EXEs with their bitness; the
+/// assemblies of `--gac` folders under `gac/`, placed at their paths in the cache.
 fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagnostic> {
     let mut n = 0;
     let mut copied = |path: &Path| {
@@ -148,6 +149,15 @@ fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagn
     }
     for (path, win) in &loaded.app_assemblies {
         let name = copied(path)?;
+        let _ = writeln!(
+            toml,
+            "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    let mut g = 0;
+    for (path, win) in &loaded.gac_assemblies {
+        g += 1;
+        let name = copy_numbered(dir, "gac/", g, path)?;
         let _ = writeln!(
             toml,
             "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
