@@ -100,6 +100,8 @@ pub struct Loaded {
     pub app_assemblies: Vec<(PathBuf, WinPath)>,
     /// Native EXEs read from the application folder (and `--client`), with their PE bitness.
     pub native_exes: Vec<(PathBuf, WinPath, Bitness)>,
+    /// Native DLLs read from the application folder, with their PE bitness.
+    pub native_dlls: Vec<(PathBuf, WinPath, Bitness)>,
     /// The assemblies read from `--gac` folders, placed in the cache of the CLR their folder
     /// names.
     pub gac_assemblies: Vec<(PathBuf, WinPath)>,
@@ -125,6 +127,7 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
         app_files: Vec::new(),
         app_assemblies: Vec::new(),
         native_exes: Vec::new(),
+        native_dlls: Vec::new(),
         gac_assemblies: Vec::new(),
         scenario: None,
     };
@@ -265,9 +268,11 @@ fn read_client(loaded: &mut Loaded, path: &Path, at: &WinPath) -> Result<(), Dia
 
 /// An `.exe` or `.dll` read as the real image it is: a .NET assembly is placed with everything
 /// read from its metadata (identity, runtime, processor architecture, types and their COM
-/// attributes), as `[[machine.assembly]] source = …` places it; a native EXE as a native image
-/// of its PE bitness. A native DLL is left out: what it serves is not in its image. Returns
-/// whether the file was placed.
+/// attributes), as `[[machine.assembly]] source = …` places it; a native EXE or DLL as a native
+/// image of its PE bitness (PE32 or PE32+). What a native DLL's class
+/// factory serves is not in its image: it is placed serving nothing, and diagnose takes it to
+/// serve the class whose `InprocServer32` names it, and says so. Returns whether the file was
+/// placed.
 fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, Diagnostic> {
     let bytes = read_capped(path)?;
     let display = path.display().to_string();
@@ -286,9 +291,6 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
             Ok(true)
         }
         Err(SourceError::Read(d)) if d.code == comsim_clrmeta::codes::CLR_NOT_MANAGED => {
-            if !exe {
-                return Ok(false);
-            }
             let bitness = match comsim_manifest::pe::pe_machine(&bytes) {
                 Ok(PeBitness::Pe32) => Bitness::B32,
                 Ok(PeBitness::Pe64) => Bitness::B64,
@@ -314,7 +316,11 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
                 bytes,
                 origin: display.clone(),
             });
-            loaded.native_exes.push((path.to_path_buf(), win, bitness));
+            if exe {
+                loaded.native_exes.push((path.to_path_buf(), win, bitness));
+            } else {
+                loaded.native_dlls.push((path.to_path_buf(), win, bitness));
+            }
             Ok(true)
         }
         Err(SourceError::Read(d)) => Err(refused(d)),

@@ -222,10 +222,13 @@ pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnost
     }
     let sw = loaded.switches.clone();
     let clsid = target_clsid(&reported, loaded);
-    let assumptions = match clsid {
+    let mut assumptions = match clsid {
         Some(c) if !loaded.files_known => assume_registered_files(loaded, c),
         _ => Vec::new(),
     };
+    if let Some(c) = clsid {
+        assumptions.extend(assume_native_serves(loaded, c));
+    }
     let configs = config::enumerate(&facts, loaded);
     let mut runs = Vec::new();
     for cfg in &configs {
@@ -295,6 +298,39 @@ fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
             ));
             loaded.machine.fs.write(file);
         }
+    }
+    said
+}
+
+/// A native DLL read from the application folder does not say which classes its
+/// `DllGetClassObject` serves: the one the class's `InprocServer32` names (in either view) is
+/// taken to serve the class, and said.
+fn assume_native_serves(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
+    let mut said = Vec::new();
+    for (_, win, _) in &loaded.native_dlls {
+        let m = &loaded.machine;
+        let named = [comsim_resolver::Bitness::B64, comsim_resolver::Bitness::B32]
+            .into_iter()
+            .filter_map(|b| registration::read(m, clsid, &registration::access(m, b, true)))
+            .filter_map(|r| r.inproc)
+            .any(|server| {
+                comsim_resolver::WinPath::parse(server.trim_matches('"')).is_ok_and(|p| p == *win)
+            });
+        if !named {
+            continue;
+        }
+        let Some(mut file) = loaded.machine.fs.remove(win) else {
+            continue;
+        };
+        if let comsim_resolver::FileKind::Native(n) = &mut file.kind
+            && !n.serves.contains(&clsid)
+        {
+            n.serves.push(clsid);
+            said.push(format!(
+                "{win} serves {clsid}, as the class's InprocServer32 says (a native DLL's image does not list its classes)"
+            ));
+        }
+        loaded.machine.fs.write(file);
     }
     said
 }

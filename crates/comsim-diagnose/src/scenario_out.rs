@@ -132,7 +132,8 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
 
 /// The application folder's files, copied under `app/` and placed at their machine paths: the
 /// `.config` and manifest files as they are, the assemblies as `[[machine.assembly]] source`
-/// (their facts read from the file again), the native EXEs with their bitness; the
+/// (their facts read from the file again), the native EXEs and DLLs with their bitness (a DLL
+/// with the classes diagnose took it to serve); the
 /// assemblies of `--gac` folders under `gac/`, placed at their paths in the cache.
 fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagnostic> {
     let mut n = 0;
@@ -161,6 +162,21 @@ fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagn
         let _ = writeln!(
             toml,
             "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    for (_, win, bitness) in &loaded.native_dlls {
+        let serves: Vec<String> = loaded
+            .machine
+            .fs
+            .get(win)
+            .and_then(comsim_resolver::VFile::native)
+            .map(|n| n.serves.iter().map(|g| format!("\"{g}\"")).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            toml,
+            "[[machine.native]]\npath = '{win}'\nbitness = {}\nserves = [{}]\n",
+            bits(*bitness),
+            serves.join(", ")
         );
     }
     for (_, win, bitness) in &loaded.native_exes {
