@@ -541,3 +541,42 @@ fn gac_folders_must_agree_with_their_assemblies() {
         "{err}"
     );
 }
+
+/// `pia-native-server`, its other half: the PIA's native server is not in the application
+/// folder it is registered in (COM-3: 0x8007007E). The cause is named first; nothing on the
+/// machine can replace the DLL, so no fix is offered (exit 1).
+#[test]
+fn pia_native_server_missing() {
+    let case = root().join("fixtures/diagnose/pia-native-server");
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-pia-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(case.join("app/Client.exe"), tmp.join("Client.exe")).unwrap();
+    let args: Vec<String> = [
+        "--error",
+        "0x8007007E",
+        "--clsid",
+        "{5D0A4A5E-3B9B-4C1E-9A53-0F5A2C5B4003}",
+        "--reg32",
+        "hklm-classes-32.reg",
+        "--gac",
+        "gac",
+        "--format",
+        "json",
+        "--app",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let out = diagnose_in(&case, &args, &[tmp.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(out.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["causes"][0]["id"], "pia-native-server", "{d}");
+    assert!(
+        d["causes"][0]["sentence"]
+            .as_str()
+            .unwrap()
+            .contains(r"C:\App\isolation-aware64.dll, and there is no such file"),
+        "{d}"
+    );
+}
