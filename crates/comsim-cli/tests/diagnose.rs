@@ -580,3 +580,34 @@ fn pia_native_server_missing() {
         "{d}"
     );
 }
+
+/// `sxs-manifest-refused` on a component the loader refuses (SXS-2): `Comsim.Fixture.Managed.manifest`
+/// beside the host declares version 1.0.0.0 where the host's manifest asks for 1.2.3.4. The
+/// cause names the component file and the line of its identity; no fix is offered (exit 1).
+#[test]
+fn sxs_manifest_component_mismatch_names_the_file_and_line() {
+    let case = root().join("fixtures/diagnose/sxs-manifest-refused");
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-sxs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(case.join("app/Host.exe"), tmp.join("Host.exe")).unwrap();
+    std::fs::write(
+        tmp.join("Comsim.Fixture.Managed.manifest"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"urn:schemas-microsoft-com:asm.v1\" manifestVersion=\"1.0\">\n  <assemblyIdentity name=\"Comsim.Fixture.Managed\" version=\"1.0.0.0\" processorArchitecture=\"msil\" publicKeyToken=\"0123456789abcdef\"/>\n</assembly>\n",
+    )
+    .unwrap();
+    let mut args = args(&case);
+    let at = args.iter().position(|a| a == "--app").unwrap();
+    args[at + 1] = tmp.to_str().unwrap().to_owned();
+    let out = diagnose_in(&case, &args, &["--format", "json"]);
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(out.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["causes"][0]["id"], "sxs-manifest-refused", "{d}");
+    let sentence = d["causes"][0]["sentence"].as_str().unwrap();
+    assert!(
+        sentence.contains(r"C:\App\Host.exe#RT_MANIFEST/1 (line 7)")
+            && sentence.contains(r"C:\App\Comsim.Fixture.Managed.manifest (line 3"),
+        "{sentence}"
+    );
+}

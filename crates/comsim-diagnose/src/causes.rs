@@ -15,6 +15,8 @@ use crate::fix::{Candidate, FixStep, Rebuild};
 use crate::input::Loaded;
 use crate::registration::{self, Registration, access, clsid_key, find_assembly};
 
+mod sxs_manifest;
+
 /// A named cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CauseInfo {
@@ -103,6 +105,7 @@ macro_rules! causes {
 causes! {
     RUNTIME_NOT_INSTALLED = "runtime-not-installed", "the runtime is not installed", [Shim2], runtime_not_installed;
     SXS_CONFIG_REFUSED = "sxs-config-refused", "14001: the side-by-side loader refuses the .config", [Sxs1, Shim4], sxs_config_refused;
+    SXS_MANIFEST_REFUSED = "sxs-manifest-refused", "14001: the side-by-side loader cannot build the activation context from a manifest", [Sxs1, Sxs2], sxs_manifest::sxs_manifest_refused;
     PER_USER_ELEVATED = "per-user-elevated", "a per-user registration, and an elevated process", [Reg2, Com4], per_user_elevated;
     NATIVE_OTHER_BITNESS = "native-other-bitness", "a native in-process server of the other bitness", [Reg3, Com3, Com4], native_other_bitness;
     PIA_NATIVE_SERVER = "pia-native-server", "a PIA whose native server is missing or of the other bitness", [Lcc4_3, Com3], pia_native_server;

@@ -132,7 +132,7 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
 
 /// The application folder's files, copied under `app/` and placed at their machine paths: the
 /// `.config` and manifest files as they are, the assemblies as `[[machine.assembly]] source`
-/// (their facts read from the file again), the native EXEs and DLLs with their bitness (a DLL
+/// (their facts read from the file again), the native EXEs and DLLs as their bytes (a DLL
 /// with the classes diagnose took it to serve); the
 /// assemblies of `--gac` folders under `gac/`, placed at their paths in the cache.
 fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagnostic> {
@@ -164,7 +164,9 @@ fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagn
             "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
         );
     }
-    for (_, win, bitness) in &loaded.native_dlls {
+    // Native images keep their bytes (their bitness and RT_MANIFEST resources come from them).
+    for (path, win, _) in loaded.native_dlls.iter().chain(&loaded.native_exes) {
+        let name = copied(path)?;
         let serves: Vec<String> = loaded
             .machine
             .fs
@@ -174,16 +176,8 @@ fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagn
             .unwrap_or_default();
         let _ = writeln!(
             toml,
-            "[[machine.native]]\npath = '{win}'\nbitness = {}\nserves = [{}]\n",
-            bits(*bitness),
+            "[[machine.native]]\npath = '{win}'\nbytes = \"{name}\"\nserves = [{}]\n",
             serves.join(", ")
-        );
-    }
-    for (_, win, bitness) in &loaded.native_exes {
-        let _ = writeln!(
-            toml,
-            "[[machine.native]]\npath = '{win}'\nbitness = {}\n",
-            bits(*bitness)
         );
     }
     Ok(())
