@@ -16,6 +16,7 @@ use crate::input::Loaded;
 use crate::registration::{self, Registration, access, clsid_key, find_assembly};
 
 mod sxs_manifest;
+mod unregistered;
 
 /// A named cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,6 +112,7 @@ causes! {
     PIA_NATIVE_SERVER = "pia-native-server", "a PIA whose native server is missing or of the other bitness", [Lcc4_3, Com3], pia_native_server;
     OTHER_VIEW = "other-view", "registered in the other registry view only", [Reg3, ShimReg1, Com4], other_view;
     TREATAS_MISSING = "treatas-missing", "TreatAs names a class that is not registered", [Com2, Com4], treatas_missing;
+    UNREGISTERED_OTHER_VERSION = "unregistered-other-version", "unregistered by regasm /u of another version: the ProgID is gone, the class remains", [Req3, Asm4], unregistered::unregistered_other_version;
     PROGID_CLSID_MISSING = "progid-clsid-missing", "the ProgID names a CLSID that is not registered", [Req3, Com4], progid_clsid_missing;
     NOT_COM_VISIBLE = "not-com-visible", "the class was never registered: not COM-visible or no public default constructor", [Asm3, Com4], not_com_visible;
     CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes every installed runtime", [Shim4, Shim2], config_excludes_runtime;

@@ -100,6 +100,29 @@ pub fn progid_clsid(m: &Machine, progid: &str, access: &Access) -> Option<(Guid,
     Some((Guid::parse(&v.as_string()?)?, stored.to_string()))
 }
 
+/// The class whose `CLSID\{…}\ProgId` names `progid` (what regasm writes beside the ProgID's own
+/// key), as `access` sees `HKCR\CLSID`: one pass over the class keys, reading each one's
+/// `ProgId` default value.
+pub fn clsid_naming_progid(m: &Machine, progid: &str, access: &Access) -> Option<Guid> {
+    let root = KeyPath::parse(r"HKEY_CLASSES_ROOT\CLSID").expect("a valid key");
+    let open = m.registry.open(&root, access)?;
+    let parts = std::iter::once(open.primary.key).chain(open.secondary.map(|s| s.key));
+    for part in parts {
+        for (name, id) in m.registry.subkeys(part) {
+            let names_it = m
+                .registry
+                .child(id, "ProgId")
+                .and_then(|p| m.registry.value(p, ""))
+                .and_then(comsim_registry::Value::as_string)
+                .is_some_and(|v| v.eq_ignore_ascii_case(progid));
+            if names_it && let Some(g) = Guid::parse(name.as_str()) {
+                return Some(g);
+            }
+        }
+    }
+    None
+}
+
 /// The simple name of an assembly display name (`Contoso.Widgets, Version=…` → `Contoso.Widgets`).
 pub fn simple_name(display: &str) -> &str {
     display.split(',').next().unwrap_or(display).trim()
