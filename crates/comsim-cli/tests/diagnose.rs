@@ -611,3 +611,19 @@ fn sxs_manifest_component_mismatch_names_the_file_and_line() {
         "{sentence}"
     );
 }
+
+/// The assumptions line names what the machine was read from: with only a hive it says hive
+/// files (the snapshot of `per-user-elevated-hive`), and with an export beside the hive, both.
+#[test]
+fn assumptions_name_what_was_given() {
+    let case = root().join("fixtures/diagnose/per-user-elevated-hive");
+    let export = root().join("fixtures/diagnose/per-user-elevated/hkcu-classes.reg");
+    let mut args = args(&case);
+    args.extend(["--reg".to_owned(), export.to_str().unwrap().to_owned()]);
+    let out = diagnose_in(&case, &args, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("(only registry exports and hive files were given)"),
+        "{text}"
+    );
+}

@@ -87,7 +87,7 @@ pub struct Loaded {
     pub apartment: Apartment,
     pub switches: Switches,
     /// Whether the machine's files were given (a scenario or an application folder). When only
-    /// registry exports were given, the files a registration names are not known.
+    /// registry exports or hives were given, the files a registration names are not known.
     pub files_known: bool,
     /// Every input file read, for `--save-scenario`: `.reg` files with their view, the
     /// application folder's files with their machine path.

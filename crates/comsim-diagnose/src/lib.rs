@@ -84,8 +84,10 @@ pub struct Diagnosis {
     pub reported: Reported,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clsid: Option<Guid>,
-    /// What diagnose took for granted because the input did not say (only registry exports
-    /// were given: the assembly a registration's CodeBase names is taken to be there).
+    /// What diagnose took for granted because the input did not say: with only registry exports
+    /// or hives (no files), the assembly a registration's CodeBase names is taken to be there;
+    /// a native DLL of the application folder is taken to serve the class whose
+    /// InprocServer32 names it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
     pub configs: Vec<Tried>,
@@ -272,7 +274,7 @@ fn target_clsid(r: &Reported, loaded: &Loaded) -> Option<Guid> {
         .map(|(c, _)| c)
 }
 
-/// With registry exports only, the files are unknown: the assembly each view's registration of
+/// With registry exports or hives only, the files are unknown: the assembly each view's registration of
 /// the class names by CodeBase is placed there, as the registration describes it, and said.
 fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
     let mut said = Vec::new();
@@ -293,13 +295,35 @@ fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
         }
         if let Some(file) = causes::described(&reg, &path, clsid) {
             said.push(format!(
-                "{path} holds {} as the registration describes it (only registry exports were given)",
-                reg.assembly.as_deref().unwrap_or_default()
+                "{path} holds {} as the registration describes it (only {} given)",
+                reg.assembly.as_deref().unwrap_or_default(),
+                what_was_given(loaded)
             ));
             loaded.machine.fs.write(file);
         }
     }
     said
+}
+
+/// What the machine was read from, when its files are not known: `registry exports were`,
+/// `hive files were`, `registry exports and hive files were`, and a copied GAC.
+fn what_was_given(loaded: &Loaded) -> String {
+    let mut parts = Vec::new();
+    if !loaded.reg_files.is_empty() {
+        parts.push("registry exports");
+    }
+    if !loaded.hive_files.is_empty() {
+        parts.push("hive files");
+    }
+    if !loaded.gac_assemblies.is_empty() {
+        parts.push("a copied global assembly cache");
+    }
+    let list = match parts.as_slice() {
+        [] => "the registry".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    format!("{list} were")
 }
 
 /// A native DLL read from the application folder does not say which classes its
