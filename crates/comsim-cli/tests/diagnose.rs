@@ -520,7 +520,11 @@ fn gac_folders_must_agree_with_their_assemblies() {
         )
     };
     let (code, err) = run_with("v4.0_1.2.3.4__022282a62da36812");
-    assert_eq!(code, Some(0), "the folder above `assembly` is a root: {err}");
+    assert_eq!(
+        code,
+        Some(0),
+        "the folder above `assembly` is a root: {err}"
+    );
     let (code, err) = run_with("v4.0_1.2.0.0__022282a62da36812");
     assert_eq!(code, Some(2), "{err}");
     assert!(

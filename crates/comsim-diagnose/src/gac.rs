@@ -129,9 +129,8 @@ fn assembly_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         .into_iter()
         .filter(|p| {
             p.is_file()
-                && p.extension().is_some_and(|e| {
-                    e.eq_ignore_ascii_case("dll") || e.eq_ignore_ascii_case("exe")
-                })
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("dll") || e.eq_ignore_ascii_case("exe"))
         })
         .collect())
 }

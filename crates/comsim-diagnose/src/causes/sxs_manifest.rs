@@ -5,7 +5,9 @@
 //! run's trace codes and rebuilds the context from the machine's files (comsim-manifest's
 //! `build_context`) for the failing dependency and the file and line to name.
 
-use comsim_manifest::actctx::{AppDirectory, ContextError, ProbeOutcome, build_context, candidates};
+use comsim_manifest::actctx::{
+    AppDirectory, ContextError, ProbeOutcome, build_context, candidates,
+};
 use comsim_manifest::{Dependency, Manifest, parse_manifest};
 use comsim_resolver::{Machine, Outcome, Rule, WinPath};
 
@@ -20,7 +22,10 @@ struct MachineDir<'a> {
 
 impl AppDirectory for MachineDir<'_> {
     fn read(&self, relative: &str) -> Option<Vec<u8>> {
-        self.m.fs.get(&self.dir.join(relative)).map(|f| f.bytes.clone())
+        self.m
+            .fs
+            .get(&self.dir.join(relative))
+            .map(|f| f.bytes.clone())
     }
 
     fn embedded_manifest(
@@ -67,13 +72,16 @@ fn failing_dependency<'a>(
     app: &'a Manifest,
     dir: &MachineDir<'_>,
 ) -> Option<(&'a Dependency, ContextError)> {
-    app.dependencies.iter().filter(|d| !d.optional).find_map(|d| {
-        let alone = Manifest {
-            dependencies: vec![d.clone()],
-            ..app.clone()
-        };
-        build_context(alone, dir).err().map(|e| (d, e))
-    })
+    app.dependencies
+        .iter()
+        .filter(|d| !d.optional)
+        .find_map(|d| {
+            let alone = Manifest {
+                dependencies: vec![d.clone()],
+                ..app.clone()
+            };
+            build_context(alone, dir).err().map(|e| (d, e))
+        })
 }
 
 pub(super) fn sxs_manifest_refused(ctx: &Ctx<'_>) -> Option<Finding> {
@@ -158,7 +166,11 @@ fn dependency_finding(
         }
         None => {
             evidence.extend(err.probes.iter().map(|p| {
-                ev(Rule::Sxs2, probe_path(dir, &p.path).to_string(), "not found")
+                ev(
+                    Rule::Sxs2,
+                    probe_path(dir, &p.path).to_string(),
+                    "not found",
+                )
             }));
             format!(
                 "The application manifest {shown} (line {line}) depends on {name}, and none of the files the loader looks for in {} is there, so the process does not start: 14001.",
