@@ -546,16 +546,22 @@ fn gac_folders_must_agree_with_their_assemblies() {
     );
 }
 
+/// A fresh temporary application folder holding only the case's `app/<exe>`.
+fn app_with(case: &Path, tag: &str, exe: &str) -> PathBuf {
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(case.join("app").join(exe), tmp.join(exe)).unwrap();
+    tmp
+}
+
 /// `pia-native-server`, its other half: the PIA's native server is not in the application
 /// folder it is registered in (COM-3: 0x8007007E). The cause is named first; nothing on the
 /// machine can replace the DLL, so no fix is offered (exit 1).
 #[test]
 fn pia_native_server_missing() {
     let case = root().join("fixtures/diagnose/pia-native-server");
-    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-pia-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    std::fs::copy(case.join("app/Client.exe"), tmp.join("Client.exe")).unwrap();
+    let tmp = app_with(&case, "pia", "Client.exe");
     let args: Vec<String> = [
         "--error",
         "0x8007007E",
@@ -591,10 +597,7 @@ fn pia_native_server_missing() {
 #[test]
 fn sxs_manifest_component_mismatch_names_the_file_and_line() {
     let case = root().join("fixtures/diagnose/sxs-manifest-refused");
-    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-sxs-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    std::fs::copy(case.join("app/Host.exe"), tmp.join("Host.exe")).unwrap();
+    let tmp = app_with(&case, "sxs", "Host.exe");
     std::fs::write(
         tmp.join("Comsim.Fixture.Managed.manifest"),
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"urn:schemas-microsoft-com:asm.v1\" manifestVersion=\"1.0\">\n  <assemblyIdentity name=\"Comsim.Fixture.Managed\" version=\"1.0.0.0\" processorArchitecture=\"msil\" publicKeyToken=\"0123456789abcdef\"/>\n</assembly>\n",
