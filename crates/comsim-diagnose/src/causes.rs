@@ -421,7 +421,11 @@ fn surrogate_fix(f: Finding, clsid: Guid, dll_bits: Bitness, reg: &Registration)
 /// is not mscoree.dll): the wrapper loads, and its `CoCreateInstance` (REQ-2, COM-3) fails on the
 /// native server, missing (when the machine's files are known) or of the other bitness.
 fn pia_native_server(ctx: &Ctx<'_>) -> Option<Finding> {
-    if !ctx.cites(Rule::Com3) {
+    let load_failed = matches!(
+        ctx.hresult(),
+        Some(HResult::BAD_EXE_FORMAT | HResult::MOD_NOT_FOUND)
+    );
+    if !load_failed || !ctx.cites(Rule::Com3) {
         return None;
     }
     let reg = ctx.registration()?;

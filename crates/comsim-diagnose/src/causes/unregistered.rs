@@ -7,7 +7,7 @@
 //! the signature read here: the ProgID has no key, while a class registered by regasm still says
 //! in its `ProgId` subkey that the ProgID is its own.
 
-use comsim_resolver::Rule;
+use comsim_resolver::{HResult, Rule};
 
 use super::{Ctx, Finding, UNREGISTERED_OTHER_VERSION, ev, finding, progid, regasm_fix};
 use crate::config::bits;
@@ -15,6 +15,9 @@ use crate::fix::FixStep;
 use crate::registration::{self, access};
 
 pub(super) fn unregistered_other_version(ctx: &Ctx<'_>) -> Option<Finding> {
+    if ctx.hresult() != Some(HResult::CO_E_CLASSSTRING) {
+        return None;
+    }
     let p = progid(ctx.request)?;
     let m = ctx.m();
     let b = ctx.bitness();
