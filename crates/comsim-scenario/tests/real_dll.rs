@@ -13,10 +13,12 @@ use serde_json::{Value, json};
 const SCENARIOS: &str = "../../fixtures/scenarios";
 
 /// The hand-described scenarios that have a real-file twin.
-const PAIRS: [&str; 3] = [
+const PAIRS: [&str; 4] = [
     "managed-class-regasm-codebase",
     "native-client-managed-class",
     "no-codebase-outside-appbase",
+    // regasm steps too: the CLSIDs generated from the metadata's names and versions.
+    "regasm-generated-clsid",
 ];
 
 fn load(name: &str) -> Scenario {
