@@ -472,14 +472,11 @@ fn trace_built(ctx: &ActivationContext, fs: &Vfs, trace: &mut Trace) {
 
 /// SXS-2: one step per probe. On a machine whose files are partial, a probe that found no file
 /// at a path nobody declared found nothing only as far as anyone knows: the step says the path
-/// was not provided, and the outcome takes it to be absent (an assumption). Returns how many
-/// probes were such.
-fn trace_probes(probes: &[comsim_manifest::actctx::Probe], fs: &Vfs, trace: &mut Trace) -> usize {
-    let mut unknown = 0;
+/// was not provided, and the outcome takes it to be absent (an assumption).
+fn trace_probes(probes: &[comsim_manifest::actctx::Probe], fs: &Vfs, trace: &mut Trace) {
     for probe in probes {
         let found = match probe_path_unknown(probe, fs) {
             Some(path) => {
-                unknown += 1;
                 trace.assume(Rule::Sxs2, &path);
                 NOT_PROVIDED.to_owned()
             }
@@ -491,7 +488,6 @@ fn trace_probes(probes: &[comsim_manifest::actctx::Probe], fs: &Vfs, trace: &mut
             .at(probe.path.clone())
             .found(found);
     }
-    unknown
 }
 
 /// The path of a probe that found no file where nothing says whether one exists
@@ -509,7 +505,13 @@ fn probe_path_unknown(probe: &comsim_manifest::actctx::Probe, fs: &Vfs) -> Optio
 /// SXS-2: the trace of a context that could not be made: the probes and the dependency that
 /// failed.
 fn trace_failed(e: &comsim_manifest::actctx::ContextError, fs: &Vfs, trace: &mut Trace) {
-    let unknown = trace_probes(&e.probes, fs, trace);
+    trace_probes(&e.probes, fs, trace);
+    // The failure rests on the failed dependency's own candidates nobody declared.
+    let unknown = e
+        .probes
+        .iter()
+        .filter(|p| p.reference == e.reference && probe_path_unknown(p, fs).is_some())
+        .count();
     let provided = match unknown {
         0 => String::new(),
         n => format!(
@@ -742,17 +744,54 @@ mod open_world_tests {
             .unwrap();
 
         let mut closed = Trace::default();
-        assert_eq!(trace_probes(&probes, &fs, &mut closed), 0);
+        trace_probes(&probes, &fs, &mut closed);
         assert!(closed.assumptions.is_empty());
         assert_eq!(closed.steps[1].found.as_deref(), Some("not found"));
 
         fs.set_partial(Vec::new());
         let mut open = Trace::default();
-        assert_eq!(trace_probes(&probes, &fs, &mut open), 1);
+        trace_probes(&probes, &fs, &mut open);
         let found: Vec<_> = open.steps.iter().map(|s| s.found.as_deref()).collect();
         assert_eq!(found, [Some("not found"), Some(NOT_PROVIDED), Some("used")]);
         assert_eq!(open.assumptions.len(), 1);
         assert_eq!(open.assumptions[0].rule, Rule::Sxs2);
         assert_eq!(open.assumptions[0].path, undeclared);
+    }
+
+    /// SXS-2 (open world): a dependency that cannot be satisfied says its failure rests on its
+    /// own candidates nobody declared, not on those of a dependency resolved before it (whose
+    /// unknown probes are still assumptions of the outcome).
+    #[test]
+    fn sxs2_a_failed_dependency_counts_its_own_unknown_candidates() {
+        let mut other = probe(r"C:\App\Northwind.Components.dll", ProbeOutcome::NotFound);
+        other.reference = "Northwind.Other".into();
+        let used = Probe {
+            reference: "Northwind.Other".into(),
+            path: r"C:\App\Northwind.Other.manifest".into(),
+            outcome: ProbeOutcome::Used,
+        };
+        let failed = probe(
+            r"C:\App\Northwind.Components.manifest",
+            ProbeOutcome::NotFound,
+        );
+        let e = comsim_manifest::actctx::ContextError {
+            win32_error: comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX,
+            message: String::new(),
+            reference: failed.reference.clone(),
+            reason: "no candidate file exists in the application directory".into(),
+            probes: vec![other, used, failed],
+        };
+        let mut fs = Vfs::new();
+        fs.set_partial(Vec::new());
+        let mut t = Trace::default();
+        trace_failed(&e, &fs, &mut t);
+        assert_eq!(t.assumptions.len(), 2);
+        let last = t.steps.last().unwrap();
+        assert!(
+            last.text
+                .ends_with("provided that the 1 probed path(s) nobody declared are absent (the outcome's assumptions)"),
+            "{}",
+            last.text
+        );
     }
 }
