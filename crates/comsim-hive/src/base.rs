@@ -103,7 +103,7 @@ pub(crate) fn read_base_block(file: &str, bytes: &[u8]) -> Result<BaseBlock, Dia
             codes::HIVE_DIRTY,
             format!("the sequence numbers differ (primary {primary}, secondary {secondary}): the hive has changes still in its transaction logs (.LOG1/.LOG2), which comsim does not replay"),
         )
-        .with_note("get a clean copy: on the live machine run `reg save HKLM\\SOFTWARE SOFTWARE.hiv` (or the key the hive is mounted at), or load the hive with its logs beside it in regedit (File > Load Hive) and unload it again, which writes the logs into the file"));
+        .with_note("get a clean copy: on the live machine run `reg save HKLM\\SOFTWARE SOFTWARE.hiv` (or the key the hive is mounted at), or load the hive with its logs beside it in regedit (File > Load Hive) and unload it again, which writes the logs into the file, or copy it from the disk of a Windows that was shut down cleanly (a copy taken while Windows ran, or after a crash, can be dirty like this one)"));
     }
     let (major, minor) = (field(20), field(24));
     if major != 1 || !(2..=6).contains(&minor) {
