@@ -8,8 +8,10 @@
 use std::fmt;
 
 mod code;
+pub mod progress;
 mod text;
 pub use code::{Code, CodeInfo};
+pub use progress::{Progress, Silent, Work};
 pub use text::{XmlEncoding, XmlLimit, decode_xml, xml_limit, xml_limit_error};
 
 use serde::Serialize;
