@@ -100,3 +100,69 @@ fn a_shared_subkey_list_is_refused_not_read_twice() {
     assert_eq!(err.code, comsim_hive::codes::HIVE_CELL, "{err}");
     assert!(err.message.contains("a second time"), "{err}");
 }
+
+/// Records every progress call.
+#[derive(Default)]
+struct Record {
+    begun: Vec<String>,
+    steps: Vec<(u64, u64)>,
+    ended: usize,
+}
+
+impl comsim_diag::Progress for Record {
+    fn begin(&mut self, what: &str, unit: comsim_diag::Work) {
+        assert_eq!(unit, comsim_diag::Work::Bytes);
+        self.begun.push(what.to_owned());
+    }
+    fn advance(&mut self, done: u64, total: u64) {
+        self.steps.push((done, total));
+    }
+    fn end(&mut self) {
+        self.ended += 1;
+    }
+}
+
+/// `load_file_with_progress` counts the file's bytes, never goes back, ends at the file's end,
+/// and loads what `load_file` loads.
+#[test]
+fn a_hive_load_reports_its_progress_in_the_files_bytes() {
+    // 2,000 keys of a 1,000-byte value each: about 2.5 MB of cells.
+    let mut root = many_children(2000);
+    for k in &mut root.children {
+        k.values.push(("Data".into(), 3, vec![7; 1000]));
+    }
+    let bytes = write(&root, Layout { leaf_max: 512 });
+    let path = std::env::temp_dir().join(format!("comsim-progress-{}.hiv", std::process::id()));
+    std::fs::write(&path, &bytes).expect("a temporary file");
+    let mount = KeyPath::parse("HKLM\\SOFTWARE").expect("a mount point");
+    let mut plain = Registry::new();
+    let want = comsim_hive::load_file(&mut plain, &path, "many.hiv", &mount, &[]);
+    let mut reg = Registry::new();
+    let mut rec = Record::default();
+    let got =
+        comsim_hive::load_file_with_progress(&mut reg, &path, "many.hiv", &mount, &[], &mut rec);
+    assert_eq!(got, want);
+    assert_eq!(comsim_regfile::dump(&reg), comsim_regfile::dump(&plain));
+    std::fs::remove_file(&path).ok();
+    let total = bytes.len() as u64;
+    assert_eq!(rec.begun, ["many.hiv"]);
+    assert_eq!(rec.ended, 1);
+    assert!(rec.steps.len() >= 10, "{:?}", rec.steps);
+    assert!(
+        rec.steps.iter().all(|&(d, t)| t == total && d <= t),
+        "{:?}",
+        rec.steps
+    );
+    assert!(
+        rec.steps.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{:?}",
+        rec.steps
+    );
+    assert_eq!(rec.steps.last(), Some(&(total, total)));
+    // A file that cannot be read ends its piece of work too.
+    let mut rec = Record::default();
+    let missing = path.with_extension("missing");
+    let got = comsim_hive::load_file_with_progress(&mut reg, &missing, "x", &mount, &[], &mut rec);
+    assert!(got.is_err());
+    assert_eq!((rec.begun.len(), rec.ended), (1, 1));
+}
