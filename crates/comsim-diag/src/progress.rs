@@ -31,6 +31,13 @@ pub trait Progress {
     fn end(&mut self) {}
 }
 
+/// A closure listens to [`Progress::advance`] only: `&mut |done, total| …`.
+impl<F: FnMut(u64, u64)> Progress for F {
+    fn advance(&mut self, done: u64, total: u64) {
+        self(done, total);
+    }
+}
+
 /// No one listens: what the plain entry points (`import_file`, `load_file`, `diagnose`) pass.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Silent;

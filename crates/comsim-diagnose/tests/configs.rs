@@ -205,6 +205,21 @@ fn replayed_fixes_leave_the_machine_as_it_was() {
             d.causes[0].fixes.len(),
             "{case}"
         );
+        // With a listener: the configurations counted from 0 to all of them, the same diagnosis.
+        let mut steps = Vec::new();
+        let third = comsim_diagnose::diagnose_with_progress(&q, &mut loaded, &mut |d, t| {
+            steps.push((d, t));
+        })
+        .unwrap();
+        assert_eq!(format!("{third:?}"), format!("{again:?}"), "{case}");
+        let total = steps[0].1;
+        assert!(total >= 1 && steps[0] == (0, total), "{case}: {steps:?}");
+        assert_eq!(steps.last(), Some(&(total, total)), "{case}");
+        assert!(
+            steps
+                .windows(2)
+                .all(|w| w[0].0 <= w[1].0 && w[1].1 == total)
+        );
     }
 }
 
