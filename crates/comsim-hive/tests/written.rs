@@ -166,3 +166,39 @@ fn a_hive_load_reports_its_progress_in_the_files_bytes() {
     assert!(got.is_err());
     assert_eq!((rec.begun.len(), rec.ended), (1, 1));
 }
+
+/// Keys nested deeper than Windows' 512 levels (counting the mount point's) are `hive-depth` at
+/// the byte offset of the key that crosses the limit, named in the user's terms.
+#[test]
+fn keys_nested_over_the_limit_are_refused_at_the_key() {
+    let mut key = Key {
+        name: "K520".into(),
+        values: vec![],
+        children: vec![],
+    };
+    for i in (0..520).rev() {
+        key = Key {
+            name: format!("K{i}"),
+            values: vec![],
+            children: vec![key],
+        };
+    }
+    let bytes = write(&key, Layout { leaf_max: 512 });
+    let mut reg = Registry::new();
+    let mount = KeyPath::parse("HKLM\\SOFTWARE").unwrap();
+    let e = load_bytes(&mut reg, "deep.hiv", &bytes, &mount, &[]).unwrap_err();
+    assert_eq!(e.code.name(), "hive-depth", "{e}");
+    // SOFTWARE is one level; the hive's root is SOFTWARE itself, so K512 is the 513th level.
+    assert!(
+        e.message
+            .contains("the key `K512` is more than 512 levels deep"),
+        "{e}"
+    );
+    let offset: usize = e.message["deep.hiv: at byte ".len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset: {e}"));
+    // The offset is that key's record: its name follows 76 bytes in.
+    assert_eq!(&bytes[offset + 76..offset + 80], b"K512", "{e}");
+}
