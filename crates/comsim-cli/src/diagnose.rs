@@ -120,8 +120,13 @@ fn reported(a: &DiagnoseArgs) -> Result<Reported, String> {
     let text = match (&a.error, &a.error_file) {
         (Some(t), _) => Some(t.clone()),
         (None, Some(f)) => {
-            let bytes = std::fs::read(f)
-                .map_err(|e| comsim_diagnose::input::io_error(f, &e).to_string())?;
+            // Only the first MiB of text is parsed: read no more than UTF-16 needs for it.
+            let limit = 2 * comsim_diagnose::error::MAX_ERROR_TEXT as u64 + 2;
+            let io = |e| comsim_diagnose::input::io_error(f, &e).to_string();
+            let mut bytes = Vec::new();
+            std::fs::File::open(f)
+                .and_then(|file| file.take(limit).read_to_end(&mut bytes))
+                .map_err(io)?;
             Some(decode(&bytes))
         }
         (None, None) if a.clsid.is_none() && a.progid.is_none() => {
