@@ -46,6 +46,20 @@ impl Progress for Silent {
     fn advance(&mut self, _done: u64, _total: u64) {}
 }
 
+/// Runs `work` as one piece of work named `what`: [`Progress::begin`], the work (which reports
+/// to the listener it is given), then [`Progress::end`], whether the work succeeded or not.
+pub fn piece<T>(
+    progress: &mut dyn Progress,
+    what: &str,
+    unit: Work,
+    work: impl FnOnce(&mut dyn Progress) -> T,
+) -> T {
+    progress.begin(what, unit);
+    let result = work(&mut *progress);
+    progress.end();
+    result
+}
+
 /// `done` scaled from `of` units to `to` units (`done * to / of`, rounded down, never over `to`):
 /// the place in a file's bytes that a place in its decoded text, or in its cells, corresponds to.
 pub fn scale(done: u64, of: u64, to: u64) -> u64 {

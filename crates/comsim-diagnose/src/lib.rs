@@ -236,25 +236,26 @@ pub fn diagnose_with_progress(
     };
     let configs = config::enumerate(&facts, loaded);
     let mut runs = Vec::new();
-    progress.begin("configurations", comsim_diag::Work::Items);
     let total = configs.len() as u64;
-    for (done, cfg) in configs.iter().enumerate() {
-        progress.advance(done as u64, total);
-        let Some(request) = request_for(&reported, cfg.client) else {
-            continue;
-        };
-        let run = config::replay(
-            &mut loaded.machine,
-            &loaded.client,
-            loaded.apartment,
-            &sw,
-            cfg,
-            &request,
-        );
-        runs.push((request, run));
-    }
-    progress.advance(total, total);
-    progress.end();
+    let items = comsim_diag::Work::Items;
+    comsim_diag::progress::piece(progress, "configurations", items, |progress| {
+        for (done, cfg) in configs.iter().enumerate() {
+            progress.advance(done as u64, total);
+            let Some(request) = request_for(&reported, cfg.client) else {
+                continue;
+            };
+            let run = config::replay(
+                &mut loaded.machine,
+                &loaded.client,
+                loaded.apartment,
+                &sw,
+                cfg,
+                &request,
+            );
+            runs.push((request, run));
+        }
+        progress.advance(total, total);
+    });
     let (tried, findings) = assess(&reported, loaded, &runs, clsid);
     let causes = rank(loaded, &sw, &runs, &tried, findings);
 

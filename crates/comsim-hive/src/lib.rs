@@ -60,17 +60,15 @@ pub fn load_file_with_progress(
     only: &[String],
     progress: &mut dyn Progress,
 ) -> Result<LoadReport, Diagnostic> {
-    progress.begin(display, Work::Bytes);
-    let result = std::fs::read(path)
-        .map_err(|e| {
+    comsim_diag::progress::piece(progress, display, Work::Bytes, |progress| {
+        let bytes = std::fs::read(path).map_err(|e| {
             Diagnostic::error(
                 codes::HIVE_IO,
                 format!("{display}: cannot read the hive file: {e}"),
             )
-        })
-        .and_then(|bytes| load(reg, display, &bytes, Scope { mount, only }, progress));
-    progress.end();
-    result
+        })?;
+        load(reg, display, &bytes, Scope { mount, only }, progress)
+    })
 }
 
 /// Reads hive `bytes` (a file named `file` in diagnostics) into `reg` at `mount`; see

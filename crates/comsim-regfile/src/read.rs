@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use comsim_diag::progress::scale;
+use comsim_diag::progress::{piece, scale};
 use comsim_diag::{Code, Diagnostic, Location, Progress, Silent, Work};
 use comsim_registry::{KeyCursor, KeyId, KeyPath, Registry, Root, Value, ValueType, View, Writer};
 
@@ -109,12 +109,12 @@ pub fn import_file_with_progress(
     opts: &ImportOptions,
     progress: &mut dyn Progress,
 ) -> Result<ImportReport, Diagnostic> {
-    progress.begin(display, Work::Bytes);
-    let result = import_file_reporting(reg, path, display, opts, progress);
-    progress.end();
-    result
+    piece(progress, display, Work::Bytes, |progress| {
+        import_file_reporting(reg, path, display, opts, progress)
+    })
 }
 
+/// [`import_file_with_progress`] inside its piece of work.
 fn import_file_reporting(
     reg: &mut Registry,
     path: &std::path::Path,
