@@ -38,7 +38,7 @@ pub fn run(args: &Args) -> std::process::ExitCode {
 fn check(args: &Args) -> Result<(), String> {
     let comsim = match &args.comsim {
         Some(p) => p.clone(),
-        None => build_debug()?,
+        None => crate::import_bench::build_comsim(false)?,
     };
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("comsim-progress-tty-{}", std::process::id()))
@@ -140,18 +140,4 @@ fn write_reg(path: &Path, size: usize) -> Result<(), String> {
         i += 1;
     }
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn build_debug() -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "-p", "comsim-cli"])
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("cargo build -p comsim-cli failed".into());
-    }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-    Ok(target.join("debug").join("comsim"))
 }
