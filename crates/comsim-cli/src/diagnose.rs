@@ -109,8 +109,11 @@ pub enum KindArg {
     Native,
 }
 
-pub fn run(a: DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match diagnose(&a, out, err) {
+/// Runs `comsim diagnose`; with `progress`, large files and many configurations are worked
+/// through under a progress bar.
+pub fn run(a: DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write, progress: bool) -> u8 {
+    let mut bar = crate::progress::Bar::stderr(progress);
+    match diagnose(&a, out, err, &mut bar) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "{e}");
@@ -124,8 +127,13 @@ fn reported(a: &DiagnoseArgs) -> Result<Reported, String> {
     let text = match (&a.error, &a.error_file) {
         (Some(t), _) => Some(t.clone()),
         (None, Some(f)) => {
-            let bytes = std::fs::read(f)
-                .map_err(|e| comsim_diagnose::input::io_error(f, &e).to_string())?;
+            // Only the first MiB of text is parsed: read no more than UTF-16 needs for it.
+            let limit = 2 * comsim_diagnose::error::MAX_ERROR_TEXT as u64 + 2;
+            let io = |e| comsim_diagnose::input::io_error(f, &e).to_string();
+            let mut bytes = Vec::new();
+            std::fs::File::open(f)
+                .and_then(|file| file.take(limit).read_to_end(&mut bytes))
+                .map_err(io)?;
             Some(decode(&bytes))
         }
         (None, None) if a.clsid.is_none() && a.progid.is_none() => {
@@ -287,14 +295,21 @@ fn client_at(a: &DiagnoseArgs, exe: &std::path::Path, at: &WinPath) -> WinPath {
         .fold(at.clone(), |p, c| p.join(&c.as_os_str().to_string_lossy()))
 }
 
-fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
+fn diagnose(
+    a: &DiagnoseArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<u8, String> {
     let question = Question {
         reported: reported(a)?,
         facts: facts(a)?,
     };
     let input = machine_input(a, err)?;
-    let mut loaded = comsim_diagnose::input::load(&input).map_err(|d| d.to_string())?;
-    let diagnosis = comsim_diagnose::diagnose(&question, &mut loaded).map_err(|d| d.to_string())?;
+    let mut loaded =
+        comsim_diagnose::input::load_with_progress(&input, progress).map_err(|d| d.to_string())?;
+    let diagnosis = comsim_diagnose::diagnose_with_progress(&question, &mut loaded, progress)
+        .map_err(|d| d.to_string())?;
     if let Some(dir) = &a.save_scenario {
         comsim_diagnose::scenario_out::save(dir, &loaded, &diagnosis).map_err(|d| d.to_string())?;
     }

@@ -116,6 +116,16 @@ pub const STAND_IN_CLIENT: &str = r"C:\Client\Client.exe";
 
 /// Loads the machine.
 pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
+    load_with_progress(input, &mut comsim_diag::Silent)
+}
+
+/// [`load`], telling `progress` how far each hive file and `.reg` export has been read (one piece
+/// of work per file, in its bytes: `comsim_hive::load_file_with_progress`,
+/// `comsim_regfile::import_file_with_progress`). What is loaded is the same.
+pub fn load_with_progress(
+    input: &MachineInput,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<Loaded, Diagnostic> {
     let mut loaded = Loaded {
         machine: Machine::new(Bitness::B64),
         client: Client::Unknown(WinPath::parse(STAND_IN_CLIENT).expect("a valid path")),
@@ -156,13 +166,14 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
     for source in &input.sources {
         if let MachineSource::Hive { path, mount } = source {
             let display = path.display().to_string();
-            comsim_hive::load_file(&mut loaded.machine.registry, path, &display, mount, &[])?;
+            let reg = &mut loaded.machine.registry;
+            comsim_hive::load_file_with_progress(reg, path, &display, mount, &[], progress)?;
             loaded.hive_files.push((path.clone(), mount.clone()));
         }
     }
     for source in &input.sources {
         if let MachineSource::Reg { path, view } = source {
-            import(&mut loaded.machine, path, *view)?;
+            import(&mut loaded.machine, path, *view, progress)?;
             loaded.reg_files.push((path.clone(), *view));
         }
     }
@@ -179,7 +190,12 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
 }
 
 /// A `.reg` export, strict: the first line regedit would skip is an error at its line and column.
-fn import(m: &mut Machine, path: &Path, view: View) -> Result<(), Diagnostic> {
+fn import(
+    m: &mut Machine,
+    path: &Path,
+    view: View,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<(), Diagnostic> {
     let opts = ImportOptions {
         mode: Mode::Strict,
         view,
@@ -187,7 +203,7 @@ fn import(m: &mut Machine, path: &Path, view: View) -> Result<(), Diagnostic> {
         encoding: None,
     };
     let display = path.display().to_string();
-    comsim_regfile::import_file(&mut m.registry, path, &display, &opts)?;
+    comsim_regfile::import_file_with_progress(&mut m.registry, path, &display, &opts, progress)?;
     Ok(())
 }
 

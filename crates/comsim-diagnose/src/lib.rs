@@ -200,6 +200,16 @@ pub fn outcome_summary(o: &Outcome) -> String {
 /// Diagnoses: replays the request in every configuration, finds the causes where it
 /// reproduces, and replays their fixes and the single changes that would make it work.
 pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnostic> {
+    diagnose_with_progress(q, loaded, &mut comsim_diag::Silent)
+}
+
+/// [`diagnose`], saying how far it has got to `progress`: one piece of work, `configurations`,
+/// counted in configurations replayed. The diagnosis is the same.
+pub fn diagnose_with_progress(
+    q: &Question,
+    loaded: &mut Loaded,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<Diagnosis, Diagnostic> {
     let mut reported = q.reported.clone();
     class_from_machine(&mut reported, loaded);
     if reported.clsid.is_none() && reported.progid.is_none() {
@@ -233,20 +243,26 @@ pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnost
     }
     let configs = config::enumerate(&facts, loaded);
     let mut runs = Vec::new();
-    for cfg in &configs {
-        let Some(request) = request_for(&reported, cfg.client) else {
-            continue;
-        };
-        let run = config::replay(
-            &mut loaded.machine,
-            &loaded.client,
-            loaded.apartment,
-            &sw,
-            cfg,
-            &request,
-        );
-        runs.push((request, run));
-    }
+    let total = configs.len() as u64;
+    let items = comsim_diag::Work::Items;
+    comsim_diag::progress::piece(progress, "configurations", items, |progress| {
+        for (done, cfg) in configs.iter().enumerate() {
+            progress.advance(done as u64, total);
+            let Some(request) = request_for(&reported, cfg.client) else {
+                continue;
+            };
+            let run = config::replay(
+                &mut loaded.machine,
+                &loaded.client,
+                loaded.apartment,
+                &sw,
+                cfg,
+                &request,
+            );
+            runs.push((request, run));
+        }
+        progress.advance(total, total);
+    });
     let (tried, findings) = assess(&reported, loaded, &runs, clsid);
     let causes = rank(loaded, &sw, &runs, &tried, findings);
 

@@ -28,6 +28,8 @@ pub(crate) struct Cells<'a> {
     starts: BitSet,
     used: BitSet,
     pub(crate) minor: u32,
+    /// The bytes of the cells followed so far: how far a load has got (never more than the bins).
+    pub(crate) followed: u64,
 }
 
 /// One allocated cell's data, with its absolute file offset for messages.
@@ -96,6 +98,7 @@ impl<'a> Cells<'a> {
             used: BitSet::new(bins.len() / 8 + 1),
             starts,
             minor,
+            followed: 0,
         }
     }
 
@@ -140,6 +143,7 @@ impl<'a> Cells<'a> {
         }
         self.used.set(o / 8);
         let size = raw.unsigned_abs() as usize;
+        self.followed += size as u64;
         // The bins scan checked that the cell lies within its bin.
         let data = self.bins.get(o + 4..o + size).unwrap_or_default();
         Ok(Cell { data, abs: abs + 4 })

@@ -18,7 +18,7 @@ mod records;
 
 use std::path::Path;
 
-use comsim_diag::Diagnostic;
+use comsim_diag::{Diagnostic, Progress, Silent, Work};
 use comsim_registry::{KeyId, KeyPath, MAX_DEPTH, Registry, names_equal};
 
 pub use mount::{MountSource, guess_mount, resolve_mount, split_hive_arg};
@@ -46,13 +46,29 @@ pub fn load_file(
     mount: &KeyPath,
     only: &[String],
 ) -> Result<LoadReport, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(
-            codes::HIVE_IO,
-            format!("{display}: cannot read the hive file: {e}"),
-        )
-    })?;
-    load_bytes(reg, display, &bytes, mount, only)
+    load_file_with_progress(reg, path, display, mount, only, &mut Silent)
+}
+
+/// [`load_file`], saying how far it has got to `progress`: one piece of work named `display`,
+/// counted in the file's bytes (the base block and the bytes of the cells followed so far; the
+/// whole file at the end), reported every 64 KiB of cells or so. The load's result is the same.
+pub fn load_file_with_progress(
+    reg: &mut Registry,
+    path: &Path,
+    display: &str,
+    mount: &KeyPath,
+    only: &[String],
+    progress: &mut dyn Progress,
+) -> Result<LoadReport, Diagnostic> {
+    comsim_diag::progress::piece(progress, display, Work::Bytes, |progress| {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Diagnostic::error(
+                codes::HIVE_IO,
+                format!("{display}: cannot read the hive file: {e}"),
+            )
+        })?;
+        load(reg, display, &bytes, Scope { mount, only }, progress)
+    })
 }
 
 /// Reads hive `bytes` (a file named `file` in diagnostics) into `reg` at `mount`; see
@@ -63,6 +79,26 @@ pub fn load_bytes(
     bytes: &[u8],
     mount: &KeyPath,
     only: &[String],
+) -> Result<LoadReport, Diagnostic> {
+    load(reg, file, bytes, Scope { mount, only }, &mut Silent)
+}
+
+/// Where a hive goes: its mount point, and the path below it that is kept (empty: all of it).
+#[derive(Clone, Copy)]
+struct Scope<'s> {
+    mount: &'s KeyPath,
+    only: &'s [String],
+}
+
+/// How often a load reports progress: every this many bytes of cells followed.
+const REPORT_EVERY: u64 = 64 * 1024;
+
+fn load(
+    reg: &mut Registry,
+    file: &str,
+    bytes: &[u8],
+    Scope { mount, only }: Scope<'_>,
+    progress: &mut dyn Progress,
 ) -> Result<LoadReport, Diagnostic> {
     let base = base::read_base_block(file, bytes)?;
     let bins = &bytes[BASE_BLOCK_LEN..BASE_BLOCK_LEN + base.bins_len];
@@ -87,7 +123,18 @@ pub fn load_bytes(
         values: 0,
         minor_version: base.minor,
     };
-    walk(reg, &mut cells, base.root, top, mount, only, &mut report)?;
+    let total = bytes.len() as u64;
+    let mut tell =
+        |followed: u64| progress.advance((BASE_BLOCK_LEN as u64 + followed).min(total), total);
+    walk(
+        reg,
+        &mut cells,
+        base.root,
+        (top, Scope { mount, only }),
+        &mut report,
+        &mut tell,
+    )?;
+    progress.advance(total, total);
     Ok(report)
 }
 
@@ -101,15 +148,16 @@ struct Pending {
 }
 
 /// Reads every key from the root down, depth first with an explicit stack.
+/// Tells `tell` the bytes of cells followed, every [`REPORT_EVERY`] of them or so.
 fn walk(
     reg: &mut Registry,
     cells: &mut Cells<'_>,
     root: u32,
-    top: KeyId,
-    mount: &KeyPath,
-    only: &[String],
+    (top, Scope { mount, only }): (KeyId, Scope<'_>),
     report: &mut LoadReport,
+    tell: &mut dyn FnMut(u64),
 ) -> Result<(), Diagnostic> {
+    let mut next_report = REPORT_EVERY;
     let mut stack = vec![Pending {
         off: root,
         parent: None,
@@ -117,6 +165,10 @@ fn walk(
         from: 36, // the base block's root cell field
     }];
     while let Some(p) = stack.pop() {
+        if cells.followed >= next_report {
+            tell(cells.followed);
+            next_report = cells.followed + REPORT_EVERY;
+        }
         let key = records::read_key(cells, p.off, p.from)?;
         if p.depth > 0 && p.depth <= only.len() && !names_equal(&key.name, &only[p.depth - 1]) {
             continue;

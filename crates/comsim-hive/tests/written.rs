@@ -100,3 +100,105 @@ fn a_shared_subkey_list_is_refused_not_read_twice() {
     assert_eq!(err.code, comsim_hive::codes::HIVE_CELL, "{err}");
     assert!(err.message.contains("a second time"), "{err}");
 }
+
+/// Records every progress call.
+#[derive(Default)]
+struct Record {
+    begun: Vec<String>,
+    steps: Vec<(u64, u64)>,
+    ended: usize,
+}
+
+impl comsim_diag::Progress for Record {
+    fn begin(&mut self, what: &str, unit: comsim_diag::Work) {
+        assert_eq!(unit, comsim_diag::Work::Bytes);
+        self.begun.push(what.to_owned());
+    }
+    fn advance(&mut self, done: u64, total: u64) {
+        self.steps.push((done, total));
+    }
+    fn end(&mut self) {
+        self.ended += 1;
+    }
+}
+
+/// `load_file_with_progress` counts the file's bytes, never goes back, ends at the file's end,
+/// and loads what `load_file` loads.
+#[test]
+fn a_hive_load_reports_its_progress_in_the_files_bytes() {
+    // 2,000 keys of a 1,000-byte value each: about 2.5 MB of cells.
+    let mut root = many_children(2000);
+    for k in &mut root.children {
+        k.values.push(("Data".into(), 3, vec![7; 1000]));
+    }
+    let bytes = write(&root, Layout { leaf_max: 512 });
+    let path = std::env::temp_dir().join(format!("comsim-progress-{}.hiv", std::process::id()));
+    std::fs::write(&path, &bytes).expect("a temporary file");
+    let mount = KeyPath::parse("HKLM\\SOFTWARE").expect("a mount point");
+    let mut plain = Registry::new();
+    let want = comsim_hive::load_file(&mut plain, &path, "many.hiv", &mount, &[]);
+    let mut reg = Registry::new();
+    let mut rec = Record::default();
+    let got =
+        comsim_hive::load_file_with_progress(&mut reg, &path, "many.hiv", &mount, &[], &mut rec);
+    assert_eq!(got, want);
+    assert_eq!(comsim_regfile::dump(&reg), comsim_regfile::dump(&plain));
+    std::fs::remove_file(&path).ok();
+    let total = bytes.len() as u64;
+    assert_eq!(rec.begun, ["many.hiv"]);
+    assert_eq!(rec.ended, 1);
+    assert!(rec.steps.len() >= 10, "{:?}", rec.steps);
+    assert!(
+        rec.steps.iter().all(|&(d, t)| t == total && d <= t),
+        "{:?}",
+        rec.steps
+    );
+    assert!(
+        rec.steps.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{:?}",
+        rec.steps
+    );
+    assert_eq!(rec.steps.last(), Some(&(total, total)));
+    // A file that cannot be read ends its piece of work too.
+    let mut rec = Record::default();
+    let missing = path.with_extension("missing");
+    let got = comsim_hive::load_file_with_progress(&mut reg, &missing, "x", &mount, &[], &mut rec);
+    assert!(got.is_err());
+    assert_eq!((rec.begun.len(), rec.ended), (1, 1));
+}
+
+/// Keys nested deeper than Windows' 512 levels (counting the mount point's) are `hive-depth` at
+/// the byte offset of the key that crosses the limit, named in the user's terms.
+#[test]
+fn keys_nested_over_the_limit_are_refused_at_the_key() {
+    let mut key = Key {
+        name: "K520".into(),
+        values: vec![],
+        children: vec![],
+    };
+    for i in (0..520).rev() {
+        key = Key {
+            name: format!("K{i}"),
+            values: vec![],
+            children: vec![key],
+        };
+    }
+    let bytes = write(&key, Layout { leaf_max: 512 });
+    let mut reg = Registry::new();
+    let mount = KeyPath::parse("HKLM\\SOFTWARE").unwrap();
+    let e = load_bytes(&mut reg, "deep.hiv", &bytes, &mount, &[]).unwrap_err();
+    assert_eq!(e.code.name(), "hive-depth", "{e}");
+    // SOFTWARE is one level; the hive's root is SOFTWARE itself, so K512 is the 513th level.
+    assert!(
+        e.message
+            .contains("the key `K512` is more than 512 levels deep"),
+        "{e}"
+    );
+    let offset: usize = e.message["deep.hiv: at byte ".len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset: {e}"));
+    // The offset is that key's record: its name follows 76 bytes in.
+    assert_eq!(&bytes[offset + 76..offset + 80], b"K512", "{e}");
+}

@@ -3,7 +3,8 @@
 
 use std::io::Read;
 
-use comsim_diag::{Code, Diagnostic, Location};
+use comsim_diag::progress::{piece, scale};
+use comsim_diag::{Code, Diagnostic, Location, Progress, Silent, Work};
 use comsim_registry::{KeyCursor, KeyId, KeyPath, Registry, Root, Value, ValueType, View, Writer};
 
 use crate::codes;
@@ -92,6 +93,35 @@ pub fn import_file(
     display: &str,
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
+    import_file_with_progress(reg, path, display, opts, &mut Silent)
+}
+
+/// How often an import reports progress: every this many bytes of its text.
+const REPORT_EVERY: usize = 256 * 1024;
+
+/// [`import_file`], saying how far it has got to `progress`: one piece of work named `display`,
+/// counted in the file's bytes (for a file in an 8-bit encoding, the place in its decoded text
+/// scaled to the file's size), reported every 256 KiB or so. The import's result is the same.
+pub fn import_file_with_progress(
+    reg: &mut Registry,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ImportReport, Diagnostic> {
+    piece(progress, display, Work::Bytes, |progress| {
+        import_file_reporting(reg, path, display, opts, progress)
+    })
+}
+
+/// [`import_file_with_progress`] inside its piece of work.
+fn import_file_reporting(
+    reg: &mut Registry,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ImportReport, Diagnostic> {
     let io = |e: std::io::Error| {
         Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
             .at(Location::new(display, 1, 1))
@@ -108,6 +138,7 @@ pub fn import_file(
         None => head.starts_with(&[0xFF, 0xFE]),
     };
     if utf16 {
+        let file = crate::stream::Reporting::new(file, head.len() as u64, size, progress);
         return crate::stream::import_utf16(reg, display, head, file, opts, crate::stream::PIECE);
     }
     let mut bytes = head;
@@ -115,7 +146,12 @@ pub fn import_file(
     let decoded = decode::decode(display, &bytes, opts.encoding, opts.mode == Mode::Strict)?;
     // The importer reads only the text: free the file's bytes before the registry grows.
     drop(bytes);
-    import_text(reg, display, decoded, opts)
+    let mut imp = Importer::new(reg, display, opts, decoded.1, decoded.2);
+    let format = imp.run(&decoded.0, &mut |done, of| {
+        progress.advance(scale(done, of, size), size);
+    })?;
+    progress.advance(size, size);
+    Ok(imp.report(format, Vec::new()))
 }
 
 /// Imports the bytes of a .reg file into `reg`.
@@ -143,7 +179,7 @@ fn import_text(
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
     let mut imp = Importer::new(reg, file, opts, encoding, warnings);
-    let format = imp.run(&text)?;
+    let format = imp.run(&text, &mut |_, _| {})?;
     Ok(imp.report(format, Vec::new()))
 }
 
@@ -271,12 +307,26 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    fn run(&mut self, text: &str) -> Result<Option<Format>, Diagnostic> {
+    /// Imports `text`, telling `progress` every [`REPORT_EVERY`] bytes or so how many of its bytes
+    /// are behind (and how many it has).
+    fn run(
+        &mut self,
+        text: &str,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Option<Format>, Diagnostic> {
         let mut lines = decode::lines(text);
         let Some(format) = self.header(lines.next().unwrap_or(""), text.is_empty())? else {
             return Ok(None);
         };
+        let (start, total) = (text.as_ptr() as usize, text.len() as u64);
+        let mut next_report = REPORT_EVERY;
         for line in lines {
+            // Each line is a slice of `text`: where it starts is how much of the text is behind.
+            let at = line.as_ptr() as usize - start;
+            if at >= next_report {
+                progress(at as u64, total);
+                next_report = at + REPORT_EVERY;
+            }
             if !self.body_line(line, format)? {
                 break;
             }

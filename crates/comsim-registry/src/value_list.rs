@@ -31,14 +31,18 @@ impl ValueList {
     /// The position of the value `name`.
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
         let scan = || {
-            self.list
-                .iter()
-                .position(|(n, _)| names_equal(n.as_str(), name))
+            self.list.iter().position(|(n, _)| {
+                #[cfg(test)]
+                tests::COMPARED.with(|c| c.set(c.get() + 1));
+                names_equal(n.as_str(), name)
+            })
         };
         let Some(index) = &self.index else {
             return scan();
         };
         let i = *index.get(&name_hash(name))? as usize;
+        #[cfg(test)]
+        tests::COMPARED.with(|c| c.set(c.get() + 1));
         if names_equal(self.list[i].0.as_str(), name) {
             Some(i)
         } else {
@@ -95,6 +99,35 @@ impl ValueList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Names compared by `position` on this thread (tests only).
+        pub(super) static COMPARED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// One key with 20,000 values (docs/reliability.md, "one-key-many-values"): setting each
+    /// value looks its name up first, and each lookup compares one name, not the key's values so
+    /// far. Counted, not timed, after every lookup: scanning would compare 200 million names here
+    /// and fails the bound at the first lookups past the index's threshold.
+    #[test]
+    fn a_key_with_many_values_finds_each_comparing_one_name() {
+        let mut v = ValueList::default();
+        let n = 20_000u64;
+        for i in 0..n {
+            let name = format!("Value{i}");
+            let before = COMPARED.with(std::cell::Cell::get);
+            assert_eq!(v.position(&name), None);
+            v.push(RegName::new(name), Value::dword(i as u32));
+            let found = v.position(&format!("VALUE{i}"));
+            assert_eq!(found, Some(i as usize));
+            let compared = COMPARED.with(std::cell::Cell::get) - before;
+            // Below the threshold a scan of at most INDEX_FROM names, each way.
+            assert!(
+                compared <= 2 * INDEX_FROM as u64,
+                "{compared} names at value {i}"
+            );
+        }
+    }
 
     #[test]
     fn a_key_with_many_values_finds_each_by_any_spelling_and_keeps_first_written_order() {

@@ -17,6 +17,9 @@
 //!   chains, many values, many steps) and the `comsim` command that runs each.
 //! - `import-bench`: times `.reg` import and `reg export` as whole processes on generated exports,
 //!   beside `cat`, `wc -l` and `iconv` (docs/performance.md).
+//! - `progress-tty`: runs `comsim reg query` over a big `.reg` file under `script` (a
+//!   pseudo-terminal) and checks that the progress bar is drawn, cleared and kept off standard
+//!   output (docs/reliability.md).
 
 use std::process::ExitCode;
 
@@ -31,6 +34,7 @@ mod hive;
 mod hive_bench;
 mod import_bench;
 mod pathological;
+mod progress_tty;
 mod replay_bench;
 mod rng;
 mod sxs;
@@ -64,6 +68,8 @@ enum Command {
     Pathological(pathological::Args),
     /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
     ImportBench(import_bench::Args),
+    /// Check that the progress bar appears on a terminal (needs `script`, util-linux).
+    ProgressTty(progress_tty::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,5 +84,6 @@ fn main() -> ExitCode {
         Command::BrowserHtml(args) => browser::run(&args),
         Command::Pathological(args) => pathological::run(&args),
         Command::ImportBench(args) => import_bench::run(&args),
+        Command::ProgressTty(args) => progress_tty::run(&args),
     }
 }
