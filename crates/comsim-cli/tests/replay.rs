@@ -175,6 +175,40 @@ fn scenario_mermaid() {
     }
 }
 
+/// `--bind-log`: each binding attempt as a fuslogvw entry (BIND-1..BIND-6, docs/bind-log.md),
+/// for three scenarios: a GAC hit, probing that fails, an application-base hit and a CodeBase
+/// bound by location (a where-ref bind); every way a found file is refused (a mismatch at the
+/// CodeBase and in the application base, BIND-6); and a `.config` redirect with its
+/// post-policy reference.
+#[test]
+fn scenario_bind_log() {
+    for name in [
+        "bind-gac-appbase-codebase",
+        "bind-failures",
+        "bind-config-redirect",
+    ] {
+        let arg = format!("fixtures/scenarios/{name}");
+        let text = shown(&["replay", &arg, "--bind-log"]);
+        insta::with_settings!({ snapshot_suffix => name }, {
+            insta::assert_snapshot!(text);
+        });
+    }
+}
+
+/// `--bind-log` replaces the other renderings: with `--format` it is refused.
+#[test]
+fn bind_log_is_a_rendering_of_its_own() {
+    let o = comsim(&[
+        "replay",
+        "fixtures/scenarios/bind-failures",
+        "--bind-log",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("--format"), "{}", o.stderr);
+}
+
 /// The HTML rendering (`--format html`) of three scenarios, whole: one self-contained page each.
 /// `cargo xtask browser-html` opens them in headless Chromium.
 #[test]
