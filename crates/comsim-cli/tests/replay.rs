@@ -195,6 +195,30 @@ fn scenario_bind_log() {
     }
 }
 
+/// The example of `docs/bind-log.md` is what comsim writes: its command is run, and its lines
+/// (but the `...` that stand for lines left out) appear in the output, in order.
+#[test]
+fn bind_log_doc_example_is_real_output() {
+    let doc = std::fs::read_to_string(root().join("docs/bind-log.md")).unwrap();
+    let block = doc
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("an example");
+    let mut lines = block.lines();
+    let command = lines.next().unwrap().strip_prefix("$ comsim ").unwrap();
+    let args: Vec<&str> = command.split(' ').collect();
+    let o = comsim(&args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut rest = o.stdout.as_str();
+    for line in lines.filter(|l| *l != "...") {
+        let at = rest
+            .find(&format!("{line}\n"))
+            .unwrap_or_else(|| panic!("not in the output (in order): {line}"));
+        rest = &rest[at + line.len()..];
+    }
+}
+
 /// `--bind-log` replaces the other renderings: with `--format` it is refused.
 #[test]
 fn bind_log_is_a_rendering_of_its_own() {
