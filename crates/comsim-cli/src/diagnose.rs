@@ -86,6 +86,10 @@ pub struct DiagnoseArgs {
     /// Show the full trace of each configuration that reproduces the error.
     #[arg(long)]
     pub trace: bool,
+    /// Show the bind log of each configuration that reproduces the error: each binding attempt
+    /// as a Fusion log entry, as fuslogvw shows it (docs/bind-log.md). Text output only.
+    #[arg(long, conflicts_with = "format")]
+    pub bind_log: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Write a self-contained scenario of the failure to DIR (expectations: what was observed).
@@ -298,7 +302,13 @@ fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
             serde_json::to_writer_pretty(&mut *out, &diagnosis).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
-        Format::Text => text::write(&diagnosis, a.trace, out).map_err(|e| e.to_string())?,
+        Format::Text => {
+            let show = text::Show {
+                trace: a.trace,
+                bind_log: a.bind_log,
+            };
+            text::write(&diagnosis, show, out).map_err(|e| e.to_string())?;
+        }
     }
     Ok(exit_code(&diagnosis))
 }

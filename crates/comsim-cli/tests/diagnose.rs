@@ -72,6 +72,18 @@ fn diagnose_case_reports() {
     }
 }
 
+/// `--bind-log`: the bind log of each configuration that reproduces the error (the BIND steps
+/// as Fusion log entries, docs/bind-log.md), here a probe that reaches another version of the
+/// assembly (0x80131040, the mismatch warning naming the build number).
+#[test]
+fn diagnose_bind_log() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--bind-log"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let log = &text[text.find("== Bind log:").expect("a bind log")..];
+    insta::assert_snapshot!(log);
+}
+
 fn json_of(case: &Path, extra: &[&str]) -> Value {
     let mut a = args(case);
     a.extend(["--format".to_owned(), "json".to_owned()]);
