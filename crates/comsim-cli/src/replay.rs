@@ -18,9 +18,9 @@ use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
 pub(crate) mod bindlog;
-mod html;
+pub(crate) mod html;
 mod json;
-mod mermaid;
+pub(crate) mod mermaid;
 mod text;
 
 #[derive(Debug, Args)]

@@ -95,7 +95,7 @@ pub fn write(d: &Diagnosis, show: Show, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn reported(r: &Reported) -> String {
+pub(super) fn reported(r: &Reported) -> String {
     let mut parts = Vec::new();
     if let Some(h) = r.hresult {
         let name = h.info().map_or("", |i| i.name);
