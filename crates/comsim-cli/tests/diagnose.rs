@@ -84,6 +84,45 @@ fn diagnose_bind_log() {
     insta::assert_snapshot!(log);
 }
 
+/// `--format mermaid`: the replay's chart of each configuration that reproduces the error, the
+/// cause as a note linked from the outcomes it explains, and the outcome after its fix. `.ci/run`
+/// has Mermaid's own parser read it.
+#[test]
+fn diagnose_mermaid() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--format", "mermaid"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+/// `--format html`: one self-contained page (nothing fetched), the cause, its evidence with each
+/// rule linked to its text, the fix and the outcome after it, and each reproducing path drawn as
+/// the replay draws a run. `cargo xtask browser-html` opens it in headless Chromium.
+#[test]
+fn diagnose_html() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--format", "html"]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = String::from_utf8_lossy(&out.stdout);
+    let (page, rules) = html
+        .split_once("<section id=\"rules\">")
+        .expect("the page ends with the rules it cites");
+    for outside in ["<script", "<link", "src=", "https://", "url("] {
+        assert!(!page.contains(outside), "the page holds {outside}");
+    }
+    let defined: Vec<&str> = rules
+        .split("<dt id=\"rule-")
+        .skip(1)
+        .filter_map(|d| d.split('"').next())
+        .collect();
+    for link in page.split("href=\"#rule-").skip(1) {
+        let id = link.split('"').next().unwrap_or_default();
+        assert!(defined.contains(&id), "{id} is linked but not defined");
+    }
+    // The rules' text grows with docs/rules.md: the snapshot keeps the page up to that section.
+    insta::assert_snapshot!(format!("{page}[rules section: {}]\n", defined.join(", ")));
+}
+
 fn json_of(case: &Path, extra: &[&str]) -> Value {
     let mut a = args(case);
     a.extend(["--format".to_owned(), "json".to_owned()]);
