@@ -45,7 +45,10 @@ pub fn render(d: &Diagnosis) -> String {
             "<section class=\"step\" id=\"config-{i}\">\n<h2>{}</h2>\n<p><code>{}</code></p>\n<div class=\"runs\">\n<div class=\"run\" id=\"config-{i}-run\">\n<h3>{}</h3>",
             esc(&t.description),
             esc(&t.request),
-            esc(t.clr.as_deref().map_or("no CLR", |c| c))
+            esc(&t
+                .clr
+                .as_deref()
+                .map_or("no CLR".to_owned(), |c| format!("CLR {c}")))
         );
         run_body(&t.outcome, &t.trace.steps, &[], &mut o, &mut cited);
         let _ = writeln!(o, "</div><!-- end of run -->\n</div>\n</section>");
