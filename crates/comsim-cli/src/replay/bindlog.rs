@@ -484,3 +484,69 @@ fn mismatch_part(reference: &str, t: &TraceStep) -> Option<&'static str> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_log_hresults_are_written_as_fusion_writes_them() {
+        assert_eq!(hr(HResult::S_OK), "0x0");
+        assert_eq!(hr(HResult::BAD_FORMAT), "0x8007000b");
+        assert_eq!(
+            message(HResult::FILE_NOT_FOUND),
+            "The system cannot find the file specified."
+        );
+        // The system has no text for the CLR's own HRESULTs.
+        assert_eq!(
+            message(HResult::FUSION_E_REF_DEF_MISMATCH),
+            "No description available."
+        );
+    }
+
+    #[test]
+    fn bind_log_probe_urls_have_the_appended_extension_in_capitals() {
+        let p = WinPath::parse(r"C:\My App\Lib\Lib.dll").unwrap();
+        assert_eq!(probe_url(&p), "file:///C:/My App/Lib/Lib.DLL");
+        let p = WinPath::parse(r"C:\App\Lib.exe").unwrap();
+        assert_eq!(probe_url(&p), "file:///C:/App/Lib.EXE");
+    }
+
+    #[test]
+    fn bind_log_names_the_first_part_of_the_name_that_differs() {
+        let step = |found: &str| {
+            let mut t = comsim_resolver::Trace::default();
+            t.push(Rule::Bind3, "x").found(found);
+            t.steps.remove(0)
+        };
+        let r = "A, Version=1.2.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef";
+        let part = |found: &str| mismatch_part(r, &step(found));
+        assert_eq!(
+            part("B, Version=1.2.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef"),
+            Some("NAME")
+        );
+        assert_eq!(
+            part("A, Version=2.2.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef"),
+            Some("Major Version")
+        );
+        assert_eq!(
+            part("A, Version=1.2.0.5, Culture=neutral, PublicKeyToken=0123456789abcdef"),
+            Some("Revision Number")
+        );
+        assert_eq!(
+            part("A, Version=1.2.0.0, Culture=neutral, PublicKeyToken=null"),
+            Some("PUBLIC KEY TOKEN")
+        );
+        assert_eq!(
+            part("A, Version=1.2.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef"),
+            None
+        );
+    }
+
+    #[test]
+    fn bind_log_of_a_trace_without_a_bind_is_empty() {
+        let mut t = comsim_resolver::Trace::default();
+        t.push(Rule::Com3, "InprocServer32").code("inproc");
+        assert!(entries(&t.steps).is_empty());
+    }
+}
