@@ -241,10 +241,7 @@ fn by_name_body(ctx: &BindContext, reference: &str, steps: &[&TraceStep]) -> Bod
                 hr = loaded(f.file.as_ref(), next, false, &mut o);
             }
             "gac-miss" => o.push("LOG: GAC Lookup was unsuccessful.".to_owned()),
-            "appbase-miss" => {
-                downloads(&f.probed, &mut o);
-                o.push("LOG: All probing URLs attempted and failed.".to_owned());
-            }
+            "appbase-miss" => nothing_found(&f.probed, &mut o),
             "appbase-hit" | "probe-mismatch" | "probe-not-assembly" => {
                 downloads(&f.probed, &mut o);
                 hr = reached(&post_policy, t, &f, next, false, &mut o);
@@ -254,8 +251,7 @@ fn by_name_body(ctx: &BindContext, reference: &str, steps: &[&TraceStep]) -> Bod
                 hr = reached(&post_policy, t, &f, next, false, &mut o);
             }
             "codebase-file-missing" | "codebase-not-provided" => {
-                downloads(f.file.as_slice(), &mut o);
-                o.push("LOG: All probing URLs attempted and failed.".to_owned());
+                nothing_found(f.file.as_slice(), &mut o);
             }
             _ => {}
         }
@@ -307,8 +303,7 @@ fn where_ref_body(ctx: &BindContext, reference: &str, steps: &[&TraceStep]) -> B
                 hr = reached(reference, t, &f, next, true, &mut o);
             }
             "codebase-file-missing" | "codebase-not-provided" => {
-                downloads(f.file.as_slice(), &mut o);
-                o.push("LOG: All probing URLs attempted and failed.".to_owned());
+                nothing_found(f.file.as_slice(), &mut o);
             }
             _ => {}
         }
@@ -325,6 +320,12 @@ fn downloads(paths: &[WinPath], o: &mut Vec<String>) {
             probe_url(p)
         ));
     }
+}
+
+/// The downloads of files that are not there, and the end of probing.
+fn nothing_found(paths: &[WinPath], o: &mut Vec<String>) {
+    downloads(paths, o);
+    o.push("LOG: All probing URLs attempted and failed.".to_owned());
 }
 
 fn probe_url(p: &WinPath) -> String {
