@@ -238,16 +238,21 @@ fn by_name_body(ctx: &BindContext, reference: &str, steps: &[&TraceStep]) -> Bod
         match t.code.unwrap_or_default() {
             "gac-hit" => {
                 o.push("LOG: Found assembly by looking in the GAC.".to_owned());
-                hr = loaded(f.file.as_ref(), next, false, &mut o);
+                // No download and no setup: the file is taken as it is.
+                if let Some(file) = &f.file {
+                    hr = finish(file, next, false, &mut o);
+                }
             }
             "gac-miss" => o.push("LOG: GAC Lookup was unsuccessful.".to_owned()),
             "appbase-miss" => nothing_found(&f.probed, &mut o),
             "appbase-hit" | "probe-mismatch" | "probe-not-assembly" => {
                 downloads(&f.probed, &mut o);
+                downloads(f.file.as_slice(), &mut o);
                 hr = reached(&post_policy, t, &f, next, false, &mut o);
             }
             // The .config's <codeBase>: the one URL of the by-name bind.
             "codebase-loaded" | "codebase-other-assembly" | "codebase-not-assembly" => {
+                download_codebase(f.file.as_ref(), &mut o);
                 hr = reached(&post_policy, t, &f, next, false, &mut o);
             }
             "codebase-file-missing" | "codebase-not-provided" => {
@@ -280,10 +285,7 @@ fn where_ref_body(ctx: &BindContext, reference: &str, steps: &[&TraceStep]) -> B
         match t.code.unwrap_or_default() {
             "codebase-loaded" => {
                 let Some(file) = &f.file else { continue };
-                o.push(format!(
-                    "LOG: Attempting download of new URL {}.",
-                    file.to_file_url()
-                ));
+                download_codebase(Some(file), &mut o);
                 setup(file, t, &mut o);
                 o.push("LOG: Re-apply policy for where-ref bind.".to_owned());
                 if ctx.name.is_strong() {
@@ -294,12 +296,7 @@ fn where_ref_body(ctx: &BindContext, reference: &str, steps: &[&TraceStep]) -> B
                 hr = finish(file, next, true, &mut o);
             }
             "codebase-other-assembly" | "codebase-not-assembly" => {
-                if let Some(file) = &f.file {
-                    o.push(format!(
-                        "LOG: Attempting download of new URL {}.",
-                        file.to_file_url()
-                    ));
-                }
+                download_codebase(f.file.as_ref(), &mut o);
                 hr = reached(reference, t, &f, next, true, &mut o);
             }
             "codebase-file-missing" | "codebase-not-provided" => {
@@ -322,6 +319,16 @@ fn downloads(paths: &[WinPath], o: &mut Vec<String>) {
     }
 }
 
+/// The download of the file a CodeBase names, its URL as the file is spelt.
+fn download_codebase(file: Option<&WinPath>, o: &mut Vec<String>) {
+    if let Some(file) = file {
+        o.push(format!(
+            "LOG: Attempting download of new URL {}.",
+            file.to_file_url()
+        ));
+    }
+}
+
 /// The downloads of files that are not there, and the end of probing.
 fn nothing_found(paths: &[WinPath], o: &mut Vec<String>) {
     downloads(paths, o);
@@ -338,8 +345,7 @@ fn probe_url(p: &WinPath) -> String {
     url
 }
 
-/// A probe or a `.config` `<codeBase>` reached a file (`t`): the download, then the setup that
-/// binds it or fails.
+/// A probe or a CodeBase reached a file (`t`), downloaded: the setup that binds it or fails.
 fn reached(
     reference: &str,
     t: &TraceStep,
@@ -351,17 +357,6 @@ fn reached(
     let Some(file) = &f.file else {
         return HResult::FILE_NOT_FOUND;
     };
-    if !load_from && t.rule == Rule::Bind3 {
-        o.push(format!(
-            "LOG: Attempting download of new URL {}.",
-            probe_url(file)
-        ));
-    } else if !load_from {
-        o.push(format!(
-            "LOG: Attempting download of new URL {}.",
-            file.to_file_url()
-        ));
-    }
     match t.code.unwrap_or_default() {
         "probe-not-assembly" | "codebase-not-assembly" => {
             o.push(format!(
@@ -387,19 +382,6 @@ fn reached(
             setup(file, t, o);
             finish(file, next, load_from, o)
         }
-    }
-}
-
-/// A GAC hit: no download and no setup, the file is taken as it is.
-fn loaded(
-    file: Option<&WinPath>,
-    next: Option<&TraceStep>,
-    load_from: bool,
-    o: &mut Vec<String>,
-) -> HResult {
-    match file {
-        Some(file) => finish(file, next, load_from, o),
-        None => HResult::FILE_NOT_FOUND,
     }
 }
 
