@@ -697,3 +697,77 @@ fn every_scenario_directory_has_a_scenario_file() {
         }
     }
 }
+
+/// The bind log is made from the data the binding steps carry (`TraceStep::bind`), not from
+/// their text: over every bundled scenario on both CLRs, that data says what the trace shows.
+/// Every bind starts with its setting; a GAC or application-base miss probed exactly the paths
+/// its `looked_at` lists, in order; a hit reached the file it names; a registration's CodeBase
+/// step is marked as a where-ref bind.
+#[test]
+fn bind_log_data_agrees_with_the_trace_of_every_scenario() {
+    let dirs = comsim_scenario::find_scenarios(&[root().join("fixtures/scenarios")]).unwrap();
+    let options = comsim_scenario::ReplayOptions {
+        clrs: comsim_scenario::ClrChoice::Both,
+        switches: Vec::new(),
+    };
+    let mut checked = 0;
+    for dir in dirs {
+        let s = comsim_scenario::load(&dir).unwrap();
+        let replay = comsim_scenario::replay(&s, &options).unwrap();
+        for step in &replay.steps {
+            let comsim_scenario::StepRun::Request(rr) = step else {
+                continue;
+            };
+            for run in &rr.runs {
+                for t in &run.run.trace.steps {
+                    checked += check_bind_facts(&dir, t);
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} binding steps checked");
+}
+
+/// Checks one step's bind data against its trace fields; 1 when the step is a binding step.
+fn check_bind_facts(dir: &Path, t: &comsim_resolver::TraceStep) -> usize {
+    let code = t.code.unwrap_or_default();
+    let facts = t.bind.as_deref();
+    let at = t.looked_at.as_deref().unwrap_or_default();
+    let here = format!("{}: {code}", dir.display());
+    match code {
+        "bind-request" => {
+            let f = facts.unwrap_or_else(|| panic!("{here}: no data"));
+            let ctx = f
+                .context
+                .as_ref()
+                .unwrap_or_else(|| panic!("{here}: no setting"));
+            assert_eq!(
+                f.reference.as_deref(),
+                Some(ctx.name.display().as_str()),
+                "{here}"
+            );
+        }
+        "gac-miss" | "appbase-miss" => {
+            let f = facts.unwrap_or_else(|| panic!("{here}: no data"));
+            let probed: Vec<String> = f.probed.iter().map(ToString::to_string).collect();
+            assert_eq!(probed.join("; "), at, "{here}");
+        }
+        "gac-hit" | "appbase-hit" | "probe-mismatch" => {
+            let file = facts.and_then(|f| f.file.as_ref());
+            let file = file
+                .unwrap_or_else(|| panic!("{here}: no file"))
+                .to_string();
+            assert!(file.eq_ignore_ascii_case(at), "{here}: {file} is not {at}");
+        }
+        "codebase-loaded" | "codebase-other-assembly" | "codebase-file-missing" => {
+            let f = facts.unwrap_or_else(|| panic!("{here}: no data"));
+            assert!(f.file.is_some(), "{here}: no file");
+            // The registration's CodeBase is a where-ref bind; the .config's <codeBase>, which
+            // the step's text names, is not.
+            let config = t.text.contains("the .config's <codeBase>");
+            assert_eq!(f.where_ref, !config, "{here}: {}", t.text);
+        }
+        _ => return 0,
+    }
+    1
+}
