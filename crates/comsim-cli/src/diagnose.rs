@@ -65,6 +65,13 @@ pub struct DiagnoseArgs {
     /// its image. Placed at its place in the --app folder, else in --app-path.
     #[arg(long, value_name = "EXE")]
     pub client: Option<PathBuf>,
+    /// A global assembly cache copied from the machine: `C:\Windows\Microsoft.NET\assembly`
+    /// (CLR 4's) or `C:\Windows\assembly` (CLR 2's), or the folder above either. Each
+    /// assembly is read from its file and placed in the cache its folder names (`v4.0_…`
+    /// folders in CLR 4's, the others in CLR 2's); a file whose identity disagrees with its
+    /// folder is an error. Repeat for both caches.
+    #[arg(long, value_name = "DIR")]
+    pub gac: Vec<PathBuf>,
     /// Where the application folder was on the machine.
     #[arg(long, value_name = "WINPATH", default_value = r"C:\App")]
     pub app_path: String,
@@ -279,6 +286,7 @@ fn machine_input(a: &DiagnoseArgs, err: &mut dyn Write) -> Result<MachineInput, 
         app,
         client,
         clrs,
+        gac: a.gac.clone(),
     })
 }
 

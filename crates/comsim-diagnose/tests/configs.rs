@@ -20,6 +20,7 @@ fn reg_only() -> comsim_diagnose::Loaded {
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap()
 }
@@ -56,6 +57,7 @@ fn a_client_file_decides_its_kind_and_bitness() {
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap();
     let configs = enumerate(&Facts::default(), &loaded);
@@ -125,6 +127,7 @@ fn a_bad_export_is_located() {
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap_err();
     let loc = err.location.expect("located");
@@ -170,6 +173,7 @@ fn replayed_fixes_leave_the_machine_as_it_was() {
             app: None,
             client: None,
             clrs: None,
+            gac: Vec::new(),
         })
         .unwrap();
         let text = std::fs::read_to_string(arg("--error-file").unwrap()).unwrap();
@@ -257,6 +261,7 @@ show = 'HKEY_CLASSES_ROOT\CLSID'
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap();
     let q = comsim_diagnose::Question {
