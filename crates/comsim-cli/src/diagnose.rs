@@ -16,9 +16,10 @@ use comsim_registry::View;
 use comsim_resolver::{Bitness, ClientKind, WinPath};
 use comsim_scenario::Clr;
 
-use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, bad};
 
+mod html;
+mod mermaid;
 mod text;
 
 /// Exit code: no configuration reproduced the error.
@@ -93,14 +94,29 @@ pub struct DiagnoseArgs {
     /// Show the full trace of each configuration that reproduces the error.
     #[arg(long)]
     pub trace: bool,
+    /// Show the bind log of each configuration that reproduces the error: each binding attempt
+    /// as a Fusion log entry, as fuslogvw shows it (docs/bind-log.md). Text output only.
+    #[arg(long, conflicts_with = "format")]
+    pub bind_log: bool,
+    /// `text` for people, `json` for tools (docs/json.md), `mermaid` (Markdown with a Mermaid
+    /// chart of each reproducing configuration's path, the causes and the outcome after each
+    /// fix), or `html` (one self-contained page: the causes, the fixes, each path drawn).
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: DiagnoseFormat,
     /// Write a self-contained scenario of the failure to DIR (expectations: what was observed).
     #[arg(long, value_name = "DIR")]
     pub save_scenario: Option<PathBuf>,
     /// Write the files the fix commands use (`.reg` fragments, `.config` files) to DIR.
     #[arg(long, value_name = "DIR")]
     pub fix_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    Text,
+    Json,
+    Mermaid,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -317,11 +333,23 @@ fn diagnose(
         comsim_diagnose::fix::write_files(dir, &diagnosis).map_err(|d| d.to_string())?;
     }
     match a.format {
-        Format::Json => {
+        DiagnoseFormat::Mermaid => out
+            .write_all(mermaid::render(&diagnosis).as_bytes())
+            .map_err(|e| e.to_string())?,
+        DiagnoseFormat::Html => out
+            .write_all(html::render(&diagnosis).as_bytes())
+            .map_err(|e| e.to_string())?,
+        DiagnoseFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &diagnosis).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
-        Format::Text => text::write(&diagnosis, a.trace, out).map_err(|e| e.to_string())?,
+        DiagnoseFormat::Text => {
+            let show = text::Show {
+                trace: a.trace,
+                bind_log: a.bind_log,
+            };
+            text::write(&diagnosis, show, out).map_err(|e| e.to_string())?;
+        }
     }
     Ok(exit_code(&diagnosis))
 }

@@ -17,9 +17,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
 fn cases() -> Vec<PathBuf> {
     let dir = root().join("fixtures/diagnose");
@@ -70,6 +69,41 @@ fn diagnose_case_reports() {
         );
         insta::assert_snapshot!(format!("diagnose@{}", name(&case)), text);
     }
+}
+
+/// `--bind-log`: the bind log of each configuration that reproduces the error (the BIND steps
+/// as Fusion log entries, docs/bind-log.md), here a probe that reaches another version of the
+/// assembly (0x80131040, the mismatch warning naming the build number).
+#[test]
+fn diagnose_bind_log() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--bind-log"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let log = &text[text.find("== Bind log:").expect("a bind log")..];
+    insta::assert_snapshot!(log);
+}
+
+/// `--format mermaid`: the replay's chart of each configuration that reproduces the error, the
+/// cause as a note linked from the outcomes it explains, and the outcome after its fix. `.ci/run`
+/// has Mermaid's own parser read it.
+#[test]
+fn diagnose_mermaid() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--format", "mermaid"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+/// `--format html`: one self-contained page (nothing fetched), the cause, its evidence with each
+/// rule linked to its text, the fix and the outcome after it, and each reproducing path drawn as
+/// the replay draws a run. `cargo xtask browser-html` opens it in headless Chromium.
+#[test]
+fn diagnose_html() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--format", "html"]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = String::from_utf8_lossy(&out.stdout);
+    insta::assert_snapshot!(common::html_page_snapshot("diagnose", &html));
 }
 
 fn json_of(case: &Path, extra: &[&str]) -> Value {
