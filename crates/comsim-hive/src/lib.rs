@@ -15,6 +15,7 @@ mod base;
 mod cells;
 mod mount;
 mod records;
+mod source;
 
 use std::path::Path;
 
@@ -23,8 +24,9 @@ use comsim_registry::{KeyId, KeyPath, MAX_DEPTH, Registry, names_equal};
 
 pub use mount::{MountSource, guess_mount, resolve_mount, split_hive_arg};
 
-use base::{BASE_BLOCK_LEN, at};
+use base::{BASE_BLOCK_LEN, BaseBlock, at};
 use cells::Cells;
+use source::{Bins, Paged};
 
 /// What a load read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +40,7 @@ pub struct LoadReport {
 
 /// Reads the hive file at `path` (named `display` in diagnostics) into `reg` at `mount`,
 /// keeping only the keys on the way to `only` and below it (relative to the hive's root; empty:
-/// the whole hive).
+/// the whole hive). The file is read a piece at a time (`source.rs`), never held whole.
 pub fn load_file(
     reg: &mut Registry,
     path: &Path,
@@ -46,13 +48,20 @@ pub fn load_file(
     mount: &KeyPath,
     only: &[String],
 ) -> Result<LoadReport, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let io = |e: std::io::Error| {
         Diagnostic::error(
             codes::HIVE_IO,
             format!("{display}: cannot read the hive file: {e}"),
         )
-    })?;
-    load_bytes(reg, display, &bytes, mount, only)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let file_len = usize::try_from(file.metadata().map_err(io)?.len()).unwrap_or(usize::MAX);
+    let mut head = vec![0; BASE_BLOCK_LEN.min(file_len)];
+    std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 0).map_err(io)?;
+    let base = base::read_base_block(display, &head, file_len)?;
+    drop(head);
+    let bins = Bins::File(Paged::new(file, base.bins_len));
+    load(reg, display, base, bins, mount, only)
 }
 
 /// Reads hive `bytes` (a file named `file` in diagnostics) into `reg` at `mount`; see
@@ -64,9 +73,20 @@ pub fn load_bytes(
     mount: &KeyPath,
     only: &[String],
 ) -> Result<LoadReport, Diagnostic> {
-    let base = base::read_base_block(file, bytes)?;
-    let bins = &bytes[BASE_BLOCK_LEN..BASE_BLOCK_LEN + base.bins_len];
-    let starts = base::scan_bins(file, bins)?;
+    let base = base::read_base_block(file, bytes, bytes.len())?;
+    let bins = Bins::Bytes(&bytes[BASE_BLOCK_LEN..BASE_BLOCK_LEN + base.bins_len]);
+    load(reg, file, base, bins, mount, only)
+}
+
+fn load(
+    reg: &mut Registry,
+    file: &str,
+    base: BaseBlock,
+    mut bins: Bins<'_>,
+    mount: &KeyPath,
+    only: &[String],
+) -> Result<LoadReport, Diagnostic> {
+    let starts = base::scan_bins(file, &mut bins)?;
     let mut cells = Cells::new(file, bins, starts, base.minor);
     let Some(hive) = mount.root.hive() else {
         return Err(Diagnostic::error(
