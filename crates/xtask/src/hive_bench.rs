@@ -193,7 +193,8 @@ fn bench(args: &Args) -> Result<(), String> {
     let merged = format!("HKCR\\CLSID\\{probe}");
     let mut cases: Vec<(String, Vec<&str>)> = vec![("cat (floor)".into(), vec!["cat", &file])];
     let baseline = args.baseline.as_ref().map(|p| p.display().to_string());
-    for (bin, mark) in [(&baseline, " (baseline)"), (&Some(comsim), "")] {
+    let comsim = Some(comsim);
+    for (bin, mark) in [(&baseline, " (baseline)"), (&comsim, "")] {
         let Some(bin) = bin.as_deref() else { continue };
         cases.extend([
             (
