@@ -199,32 +199,33 @@ pub(crate) fn scan_bins(file: &str, bins: &mut Bins<'_>) -> Result<BitSet, Diagn
                 ),
             ));
         }
-        let bin = bins
-            .get(pos, size)
-            .map_err(|e| read_error(file, abs, &e))?
-            .unwrap_or_default();
-        scan_cells(file, &bin, pos, &mut starts)?;
+        scan_cells(file, bins, pos, pos + size, &mut starts)?;
         pos += size;
     }
     Ok(starts)
 }
 
-/// The cells of the hive bin `bin`, which starts at `bin_pos` of the bins data.
+/// The cells of the hive bin at `bin_pos..end` of the bins data: each cell's size is read where
+/// it is, so a bin of any size costs no more memory than a small one.
 fn scan_cells(
     file: &str,
-    bin: &[u8],
+    bins: &mut Bins<'_>,
     bin_pos: usize,
+    end: usize,
     starts: &mut BitSet,
 ) -> Result<(), Diagnostic> {
-    let mut pos = HBIN_HEADER_LEN;
-    let end = bin.len();
+    let mut pos = bin_pos + HBIN_HEADER_LEN;
     while pos < end {
-        let raw = u32_at(bin, pos).unwrap_or_default() as i32;
+        let abs = BASE_BLOCK_LEN + pos;
+        let raw = bins
+            .u32_at(pos)
+            .map_err(|e| read_error(file, abs, &e))?
+            .unwrap_or_default() as i32;
         let size = raw.unsigned_abs() as usize;
         if size < 8 || !size.is_multiple_of(8) || size > end - pos {
             return Err(at(
                 file,
-                BASE_BLOCK_LEN + bin_pos + pos,
+                abs,
                 codes::HIVE_CELL,
                 format!(
                     "cell size {raw}; expected a multiple of 8, at least 8, that ends within its hive bin ({} bytes left)",
@@ -232,7 +233,7 @@ fn scan_cells(
                 ),
             ));
         }
-        starts.set((bin_pos + pos) / 8);
+        starts.set(pos / 8);
         pos += size;
     }
     Ok(())

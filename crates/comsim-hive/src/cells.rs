@@ -121,11 +121,11 @@ impl<'a> Cells<'a> {
             ));
         }
         let abs = BASE_BLOCK_LEN + o;
-        let head = self
+        let raw = self
             .bins
-            .get(o, 4)
-            .map_err(|e| read_error(self.file, abs, &e))?;
-        let raw = head.and_then(|h| u32_at(&h, 0)).unwrap_or_default() as i32;
+            .u32_at(o)
+            .map_err(|e| read_error(self.file, abs, &e))?
+            .unwrap_or_default() as i32;
         if raw >= 0 {
             return Err(at(
                 self.file,

@@ -1,7 +1,7 @@
 //! Where the hive bins come from: bytes the caller holds, or the file itself, read a piece at a
 //! time, so that loading a whole hive never holds the whole file beside the registry it builds.
 //!
-//! The file is read in 8 KiB pieces through a direct-mapped cache of 256 of them (2 MiB). Reading
+//! The file is read in 8 KiB pieces through a direct-mapped cache of 128 of them (1 MiB). Reading
 //! the bins in order (the scan of every bin and cell header) reads each piece once; the walk of the
 //! keys then finds most of its cells in the pieces it read last, because a hive keeps a key's
 //! records close together, and costs one 8 KiB read per miss whatever the layout: linear in the
@@ -14,7 +14,7 @@ use std::os::unix::fs::FileExt;
 use crate::base::BASE_BLOCK_LEN;
 
 const PIECE: usize = 8 * 1024;
-const SLOTS: usize = 256;
+const SLOTS: usize = 128;
 
 /// The hive bins data (everything after the base block).
 pub(crate) enum Bins<'a> {
@@ -38,6 +38,17 @@ impl<'a> Bins<'a> {
         match self {
             Bins::Bytes(b) => Ok(b.get(pos..end).map(Cow::Borrowed)),
             Bins::File(p) => p.get(pos, end).map(|v| Some(Cow::Owned(v))),
+        }
+    }
+}
+
+impl Bins<'_> {
+    /// The little-endian `u32` at `pos`; `None` past the end. Read in place, without a copy:
+    /// the bins scan reads every cell's size this way, whatever the size of its bin.
+    pub(crate) fn u32_at(&mut self, pos: usize) -> std::io::Result<Option<u32>> {
+        match self {
+            Bins::Bytes(b) => Ok(crate::base::u32_at(b, pos)),
+            Bins::File(p) => p.u32_at(pos),
         }
     }
 }
@@ -78,6 +89,24 @@ impl Paged {
             self.read(pos, &mut out)?;
             return Ok(out);
         }
+        let at = pos - piece * PIECE;
+        Ok(self.piece(piece)?[at..at + (end - pos)].to_vec())
+    }
+
+    fn u32_at(&mut self, pos: usize) -> std::io::Result<Option<u32>> {
+        if pos.checked_add(4).is_none_or(|e| e > self.len) {
+            return Ok(None);
+        }
+        let piece = pos / PIECE;
+        let at = pos - piece * PIECE;
+        if at + 4 > PIECE {
+            return Ok(crate::base::u32_at(&self.get(pos, pos + 4)?, 0));
+        }
+        Ok(crate::base::u32_at(self.piece(piece)?, at))
+    }
+
+    /// The bytes of piece `piece`, read into its slot unless it is there.
+    fn piece(&mut self, piece: usize) -> std::io::Result<&[u8]> {
         let slot = piece % SLOTS;
         if self.tags[slot] != piece {
             let start = piece * PIECE;
@@ -89,7 +118,6 @@ impl Paged {
             read?;
             self.tags[slot] = piece;
         }
-        let at = pos - piece * PIECE;
-        Ok(self.pieces[slot][at..at + (end - pos)].to_vec())
+        Ok(&self.pieces[slot])
     }
 }

@@ -24,14 +24,21 @@ type Slot = Option<Entry>;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ValueList {
     slots: Vec<Slot>,
-    /// How many slots hold a value.
-    live: usize,
-    /// Once the list is long: the hash of each name to the position of the first value with that
-    /// hash. A name whose hash is absent is not in the list; one whose hash points at another name
-    /// (a collision) is looked for by a scan.
-    index: Option<Box<HashIndex<u32>>>,
-    /// Whether two names in the index ever shared a hash: then removing a value rebuilds the index
-    /// (so that the other name stays findable) instead of dropping the hash.
+    /// Only once the list is long (so a short list costs a `Vec` and one pointer, as every key
+    /// has one).
+    index: Option<Box<Index>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    /// The hash of each name to the position of the first value with that hash. A name whose
+    /// hash is absent is not in the list; one whose hash points at another name (a collision) is
+    /// looked for by a scan.
+    by_hash: HashIndex<u32>,
+    /// Slots emptied by removals (only a list with an index has any).
+    dead: usize,
+    /// Whether two names ever shared a hash: then removing a value rebuilds the index (so that
+    /// the other name stays findable) instead of dropping the hash.
     collided: bool,
 }
 
@@ -125,8 +132,12 @@ impl ValueList {
     pub(crate) fn values(&self) -> Values<'_> {
         Values {
             slots: &self.slots,
-            live: self.live,
+            live: self.len(),
         }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.len() - self.index.as_ref().map_or(0, |i| i.dead)
     }
 
     fn name_at(&self, i: usize) -> Option<&str> {
@@ -141,7 +152,7 @@ impl ValueList {
         let Some(index) = &self.index else {
             return scan();
         };
-        let i = *index.get(&name_hash(name))? as usize;
+        let i = *index.by_hash.get(&name_hash(name))? as usize;
         if self.name_at(i).is_some_and(|n| names_equal(n, name)) {
             Some(i)
         } else {
@@ -173,12 +184,11 @@ impl ValueList {
         reserve_one(&mut self.slots);
         let at = self.slots.len();
         if let Some(index) = &mut self.index {
-            let h = index.entry(name_hash(name.as_str()));
-            self.collided |= matches!(h, std::collections::hash_map::Entry::Occupied(_));
+            let h = index.by_hash.entry(name_hash(name.as_str()));
+            index.collided |= matches!(h, std::collections::hash_map::Entry::Occupied(_));
             h.or_insert(at as u32);
         }
         self.slots.push(Some((name, value)));
-        self.live += 1;
         if self.index.is_none() && self.slots.len() >= INDEX_FROM {
             self.reindex();
         }
@@ -189,20 +199,20 @@ impl ValueList {
         let Some(i) = self.position(name) else {
             return false;
         };
-        self.live -= 1;
         let Some(index) = &mut self.index else {
             // A short list without an index: shifting a few entries is cheapest.
             self.slots.remove(i);
             return true;
         };
         self.slots[i] = None;
+        index.dead += 1;
         let h = name_hash(name);
-        let dropped = index.get(&h) == Some(&(i as u32));
+        let dropped = index.by_hash.get(&h) == Some(&(i as u32));
         if dropped {
-            index.remove(&h);
+            index.by_hash.remove(&h);
         }
         // After a collision, another name may share the dropped hash: rebuild to keep it found.
-        if (dropped && self.collided) || self.live * 2 < self.slots.len() {
+        if (dropped && index.collided) || index.dead * 2 > self.slots.len() {
             self.slots.retain(Option::is_some);
             self.reindex();
         }
@@ -211,16 +221,19 @@ impl ValueList {
 
     /// Rebuilds the index over the list, which holds no empty slot.
     fn reindex(&mut self) {
-        debug_assert_eq!(self.live, self.slots.len());
-        self.collided = false;
+        debug_assert!(self.slots.iter().all(Option::is_some));
         if self.slots.len() < INDEX_FROM {
             self.index = None;
             return;
         }
-        let mut index = HashIndex::with_capacity_and_hasher(self.slots.len(), Default::default());
+        let mut index = Index {
+            by_hash: HashIndex::with_capacity_and_hasher(self.slots.len(), Default::default()),
+            dead: 0,
+            collided: false,
+        };
         for (i, (n, _)) in self.slots.iter().flatten().enumerate() {
-            let h = index.entry(name_hash(n.as_str()));
-            self.collided |= matches!(h, std::collections::hash_map::Entry::Occupied(_));
+            let h = index.by_hash.entry(name_hash(n.as_str()));
+            index.collided |= matches!(h, std::collections::hash_map::Entry::Occupied(_));
             h.or_insert(i as u32);
         }
         self.index = Some(Box::new(index));
@@ -321,6 +334,14 @@ mod tests {
             took < std::time::Duration::from_secs(20),
             "400,000 removals took {took:?}"
         );
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn every_key_pays_a_vec_and_one_pointer_for_its_values() {
+        // Each key has a value list; the removal bookkeeping lives with the index of long lists,
+        // so that it costs the many short ones nothing (issue 12: a hive's registry).
+        assert_eq!(std::mem::size_of::<ValueList>(), 32);
     }
 
     #[test]
