@@ -352,11 +352,10 @@ mod tests {
         }
         // Point another name's hash at a value of a different name, as a collision would.
         let index = v.index.as_mut().unwrap();
-        index.insert(name_hash("other"), 0);
+        index.by_hash.insert(name_hash("other"), 0);
+        index.collided = true;
         v.slots
             .push(Some((RegName::new("other"), Value::dword(99))));
-        v.live += 1;
-        v.collided = true;
         assert_eq!(v.get("OTHER"), Some(&Value::dword(99)));
         assert_eq!(v.get("v0"), Some(&Value::dword(0)));
         // Removing the value the shared hash points at keeps the other name findable.

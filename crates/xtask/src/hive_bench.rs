@@ -1,7 +1,7 @@
 //! `cargo xtask hive-bench`: writes a large SOFTWARE-like hive (about 40 MB by default: regasm-style
 //! CLSID registrations under `Classes\CLSID`, in `ri` index roots) with comsim-hive's test-only
 //! writer, then times whole `comsim reg query` processes reading it, with `cat` of the same file in
-//! the same run as a floor, and reports peak memory (`/usr/bin/time -v`). A benchmark, not a
+//! the same run as a floor, and reports CPU time and peak memory (`/usr/bin/time -v`). A benchmark, not a
 //! test: the figures go to docs/performance.md.
 
 use std::path::{Path, PathBuf};
