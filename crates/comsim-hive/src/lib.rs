@@ -15,6 +15,7 @@ mod base;
 mod cells;
 mod mount;
 mod records;
+mod source;
 
 use std::path::Path;
 
@@ -23,8 +24,9 @@ use comsim_registry::{KeyId, KeyPath, MAX_DEPTH, Registry, names_equal};
 
 pub use mount::{MountSource, guess_mount, resolve_mount, split_hive_arg};
 
-use base::{BASE_BLOCK_LEN, at};
+use base::{BASE_BLOCK_LEN, BaseBlock, at};
 use cells::Cells;
+use source::{Bins, Paged};
 
 /// What a load read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +40,7 @@ pub struct LoadReport {
 
 /// Reads the hive file at `path` (named `display` in diagnostics) into `reg` at `mount`,
 /// keeping only the keys on the way to `only` and below it (relative to the hive's root; empty:
-/// the whole hive).
+/// the whole hive). The file is read a piece at a time (`source.rs`), never held whole.
 pub fn load_file(
     reg: &mut Registry,
     path: &Path,
@@ -61,13 +63,21 @@ pub fn load_file_with_progress(
     progress: &mut dyn Progress,
 ) -> Result<LoadReport, Diagnostic> {
     comsim_diag::progress::piece(progress, display, Work::Bytes, |progress| {
-        let bytes = std::fs::read(path).map_err(|e| {
+        let io = |e: std::io::Error| {
             Diagnostic::error(
                 codes::HIVE_IO,
                 format!("{display}: cannot read the hive file: {e}"),
             )
-        })?;
-        load(reg, display, &bytes, Scope { mount, only }, progress)
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let file_len = usize::try_from(file.metadata().map_err(io)?.len()).unwrap_or(usize::MAX);
+        let mut head = vec![0; BASE_BLOCK_LEN.min(file_len)];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 0).map_err(io)?;
+        let base = base::read_base_block(display, &head, file_len)?;
+        drop(head);
+        let bins = Bins::File(Paged::new(file, base.bins_len));
+        let scope = Scope { mount, only };
+        load(reg, display, (base, bins, file_len as u64), scope, progress)
     })
 }
 
@@ -80,7 +90,16 @@ pub fn load_bytes(
     mount: &KeyPath,
     only: &[String],
 ) -> Result<LoadReport, Diagnostic> {
-    load(reg, file, bytes, Scope { mount, only }, &mut Silent)
+    let base = base::read_base_block(file, bytes, bytes.len())?;
+    let bins = Bins::Bytes(&bytes[BASE_BLOCK_LEN..BASE_BLOCK_LEN + base.bins_len]);
+    let scope = Scope { mount, only };
+    load(
+        reg,
+        file,
+        (base, bins, bytes.len() as u64),
+        scope,
+        &mut Silent,
+    )
 }
 
 /// Where a hive goes: its mount point, and the path below it that is kept (empty: all of it).
@@ -93,16 +112,16 @@ struct Scope<'s> {
 /// How often a load reports progress: every this many bytes of cells followed.
 const REPORT_EVERY: u64 = 64 * 1024;
 
+/// Loads the hive whose base block, bins and file length are `hive` into `reg` at `scope`.
 fn load(
     reg: &mut Registry,
     file: &str,
-    bytes: &[u8],
+    hive: (BaseBlock, Bins<'_>, u64),
     Scope { mount, only }: Scope<'_>,
     progress: &mut dyn Progress,
 ) -> Result<LoadReport, Diagnostic> {
-    let base = base::read_base_block(file, bytes)?;
-    let bins = &bytes[BASE_BLOCK_LEN..BASE_BLOCK_LEN + base.bins_len];
-    let starts = base::scan_bins(file, bins)?;
+    let (base, mut bins, total) = hive;
+    let starts = base::scan_bins(file, &mut bins)?;
     let mut cells = Cells::new(file, bins, starts, base.minor);
     let Some(hive) = mount.root.hive() else {
         return Err(Diagnostic::error(
@@ -123,7 +142,6 @@ fn load(
         values: 0,
         minor_version: base.minor,
     };
-    let total = bytes.len() as u64;
     let mut tell =
         |followed: u64| progress.advance((BASE_BLOCK_LEN as u64 + followed).min(total), total);
     walk(

@@ -1,6 +1,7 @@
 //! The .reg importer: regedit's grammar, with every line regedit would skip turned into a located
 //! error (strict) or a warning (lenient).
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use comsim_diag::progress::{piece, scale};
@@ -421,7 +422,7 @@ impl<'a> Importer<'a> {
         match line[start..].chars().next() {
             None | Some(';') => Ok(()),
             Some('[') => self.key_line(line, start + 1),
-            Some('@') => self.data_start(line, String::new(), start + 1),
+            Some('@') => self.data_start(line, Cow::Borrowed(""), start + 1),
             Some('"') => match unescape(line, start + 1) {
                 Ok((name, end, unknown)) => {
                     self.unknown_escapes(line, &unknown)?;
@@ -676,7 +677,7 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    fn data_start(&mut self, line: &str, name: String, pos: usize) -> Result<(), Diagnostic> {
+    fn data_start(&mut self, line: &str, name: Cow<'_, str>, pos: usize) -> Result<(), Diagnostic> {
         let eq = skip_blanks(line, pos);
         if !line[eq..].starts_with('=') {
             return self.problem(
@@ -771,7 +772,7 @@ impl<'a> Importer<'a> {
     fn dword(
         &mut self,
         line: &str,
-        name: String,
+        name: Cow<'_, str>,
         pos: usize,
         rest: &str,
     ) -> Result<(), Diagnostic> {
@@ -805,24 +806,20 @@ impl<'a> Importer<'a> {
     fn hex(
         &mut self,
         line: &str,
-        name: String,
+        name: Cow<'_, str>,
         ty: u32,
         pos: usize,
         end: usize,
     ) -> Result<(), Diagnostic> {
+        if pos >= end {
+            // An empty list is zero-length data, stored as is.
+            return self.set(line, &name, Value::new(ValueType(ty), Vec::new()));
+        }
         let mut pending = Pending {
-            name,
+            name: name.into_owned(),
             ty,
             data: Vec::new(),
         };
-        if pos >= end {
-            // An empty list is zero-length data, stored as is.
-            return self.set(
-                line,
-                &pending.name.clone(),
-                Value::new(ValueType(ty), Vec::new()),
-            );
-        }
         match parse_hex(&line[..end], pos, &mut pending.data, self.strict()) {
             Ok(HexEnd::Done) => self.finish_hex(pending, line, 0),
             Ok(HexEnd::Continue) => {
@@ -1017,14 +1014,28 @@ enum EscapeError {
 
 /// Unescapes a quoted string starting at `start` (just after the opening quote). Returns the text,
 /// the byte offset just after the closing quote, and the offsets of unknown escapes.
-fn unescape(line: &str, start: usize) -> Result<(String, usize, Vec<usize>), EscapeError> {
+fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>), EscapeError> {
+    // Most strings hold no backslash: then the text is the line's own bytes up to the quote, with
+    // no copy and no allocation (both bytes are ASCII, so the cut is on a character boundary).
+    let rest = &line.as_bytes()[start..];
+    match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+        None => return Err(EscapeError::Unterminated),
+        Some(i) if rest[i] == b'"' => {
+            return Ok((
+                Cow::Borrowed(&line[start..start + i]),
+                start + i + 1,
+                Vec::new(),
+            ));
+        }
+        Some(_) => {}
+    }
     // The text is at most the rest of the line: one allocation instead of a growing string.
     let mut out = String::with_capacity(line.len() - start);
     let mut unknown = Vec::new();
     let mut chars = line[start..].char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' => return Ok((out, start + i + 1, unknown)),
+            '"' => return Ok((Cow::Owned(out), start + i + 1, unknown)),
             '\\' => match chars.next() {
                 Some((_, 'n')) => out.push('\n'),
                 Some((_, 'r')) => out.push('\r'),
@@ -1241,6 +1252,10 @@ mod tests {
         assert_eq!(unknown, [10]);
         assert_eq!(unescape(r#""a\0""#, 1), Err(EscapeError::Nul(2)));
         assert_eq!(unescape(r#""abc"#, 1), Err(EscapeError::Unterminated));
+        // Without a backslash, the text is borrowed from the line.
+        let (s, end, unknown) = unescape("\"d\u{e9}f\"=x", 1).unwrap();
+        assert!(matches!(s, Cow::Borrowed("d\u{e9}f")) && end == 6 && unknown.is_empty());
+        assert_eq!(unescape("\"d\u{e9}f", 1), Err(EscapeError::Unterminated));
     }
 
     fn lenient(text: &str) -> (Registry, ImportReport) {
@@ -1330,7 +1345,7 @@ mod tests {
             .unwrap()
             .primary
             .key;
-        let values = reg.values(key);
+        let values = reg.values(key).to_vec();
         assert_eq!(values.len(), N);
         assert_eq!(values[0].0.as_str(), format!("v{}", N - 1));
         assert_eq!(values[N - 1 - 7].0.as_str(), "v7");

@@ -6,7 +6,7 @@
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
 //! - `conformance-hive`: reads every hive fixture with comsim-hive and with hivexregedit, and
 //!   compares the registries.
-//! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive (docs/performance.md).
+//! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive, CPU and wall, against an optional baseline build (docs/performance.md).
 //! - `browser-html`: opens the HTML pages `comsim replay --format html` writes in headless
 //!   Chromium and checks that they load cleanly and draw one box per trace step.
 //! - `conformance-clr`: reads the fixture assemblies and mono's framework assemblies with
