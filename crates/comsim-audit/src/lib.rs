@@ -285,7 +285,10 @@ fn class_info(m: &Machine, clsid: Guid) -> Option<ClassInfo> {
         clsid,
         managed: regs.iter().any(Registration::is_managed),
         progid: progid(m, clsid),
-        server: first.inproc.clone().or_else(|| pick(|r| r.local_server.as_ref())),
+        server: first
+            .inproc
+            .clone()
+            .or_else(|| pick(|r| r.local_server.as_ref())),
         codebase: pick(|r| r.codebase.as_ref()),
         stored,
     })
@@ -310,10 +313,11 @@ fn has_path_prefix(c: &ClassInfo, prefix: &str) -> bool {
         .as_deref()
         .and_then(comsim_resolver::WinPath::from_file_url)
         .map(|p| p.to_string());
-    [c.server.clone(), codebase]
-        .into_iter()
-        .flatten()
-        .any(|s| s.trim_start_matches('"').to_lowercase().starts_with(&prefix))
+    [c.server.clone(), codebase].into_iter().flatten().any(|s| {
+        s.trim_start_matches('"')
+            .to_lowercase()
+            .starts_with(&prefix)
+    })
 }
 
 /// Audits the classes the filters let through in every configuration. With registry exports
@@ -369,8 +373,7 @@ fn run_config(
     let out = {
         let loaded: &Loaded = loaded;
         let p = config::process(cfg, &loaded.client, loaded.apartment);
-        let (clr, template) =
-            config::start_session(&loaded.machine, &p, &loaded.switches, cfg);
+        let (clr, template) = config::start_session(&loaded.machine, &p, &loaded.switches, cfg);
         let one = |i: usize| run_one(loaded, cfg, &clr, &template, classes[i].clsid);
         parallel_map(which, one)
     };
@@ -494,7 +497,10 @@ fn assemble(
                     }),
                 }
             }
-            a.results.push(ConfigResult { config: id, ..o.result });
+            a.results.push(ConfigResult {
+                config: id,
+                ..o.result
+            });
         }
         a.causes.sort_by_key(|c| catalogue_rank(c.id));
         totals.runs += a.results.len();
