@@ -330,7 +330,7 @@ pub fn audit(loaded: &mut Loaded, filters: &Filters) -> Audit {
     let mut assumptions = Vec::new();
     if !loaded.files_known {
         for c in classes.iter().filter(|c| c.managed) {
-            assumptions.extend(comsim_diagnose::assume_registered_files(loaded, c.clsid));
+            assume_registered_file(loaded, c.clsid, &mut assumptions);
         }
     }
     let cfgs = configs(&loaded.machine);
@@ -348,6 +348,47 @@ pub fn audit(loaded: &mut Loaded, filters: &Filters) -> Audit {
         }
     }
     assemble(classes, &cfgs, results, assumptions)
+}
+
+/// With registry exports only, the files are unknown: the assembly a class's registration names
+/// by CodeBase is placed there as the registration describes it (comsim-diagnose's
+/// `causes::described`), as `comsim diagnose` places it for its one class. Classes that share
+/// an assembly share the file: a class of a file placed this way is added to it.
+fn assume_registered_file(loaded: &mut Loaded, clsid: Guid, said: &mut Vec<String>) {
+    for b in bitnesses(&loaded.machine) {
+        let m = &loaded.machine;
+        let Some(reg) = registration::read(m, clsid, &registration::access(m, b, true)) else {
+            continue;
+        };
+        let Some(path) = reg
+            .codebase
+            .as_deref()
+            .and_then(comsim_resolver::WinPath::from_file_url)
+        else {
+            continue;
+        };
+        let Some(file) = causes::described(&reg, &path, clsid) else {
+            continue;
+        };
+        let Some(mut existing) = loaded.machine.fs.remove(&path) else {
+            said.push(format!(
+                "{path}: {} (assumed present, as the registration describes it)",
+                reg.assembly.as_deref().unwrap_or_default()
+            ));
+            loaded.machine.fs.write(file);
+            continue;
+        };
+        if existing.origin == file.origin
+            && let (comsim_resolver::FileKind::Assembly(a), Some(new)) =
+                (&mut existing.kind, file.assembly())
+            && a.name == new.name
+            && a.version == new.version
+            && !a.types.iter().any(|t| t.guid == Some(clsid))
+        {
+            a.types.extend(new.types.iter().cloned());
+        }
+        loaded.machine.fs.write(existing);
+    }
 }
 
 /// What one class's run in one configuration leaves: the result and its causes' findings.

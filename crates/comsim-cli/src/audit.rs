@@ -111,8 +111,13 @@ pub fn write_text(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let t = &a.totals;
     writeln!(
         out,
-        "comsim audit: {} classes ({} managed, {} native), {} runs, {} failed; {} classes fail in some configuration",
-        t.classes, t.managed, t.native, t.runs, t.failed_runs, t.failing_classes
+        "comsim audit: {} ({} managed, {} native), {}, {} failed; {} in some configuration",
+        count(t.classes, "class", "classes"),
+        t.managed,
+        t.native,
+        count(t.runs, "run", "runs"),
+        t.failed_runs,
+        count(t.failing_classes, "class fails", "classes fail"),
     )?;
     writeln!(out, "configurations: {}", a.configurations)?;
     for c in &a.configs {
@@ -133,6 +138,10 @@ pub fn write_text(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         write_class(c, out)?;
     }
     write_summary(a, out)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn write_class(c: &ClassAudit, out: &mut dyn Write) -> std::io::Result<()> {
@@ -186,11 +195,11 @@ fn write_summary(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     for s in &a.summary {
         writeln!(
             out,
-            "  {}: {} ({} classes, {} runs)",
+            "  {}: {} ({}, {})",
             s.id,
             s.title,
-            s.classes.len(),
-            s.runs
+            count(s.classes.len(), "class", "classes"),
+            count(s.runs, "run", "runs")
         )?;
         for clsid in &s.classes {
             let Some(c) = a.classes.iter().find(|c| c.class.clsid == *clsid) else {
