@@ -22,6 +22,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit_bench;
 mod browser;
 mod clr;
 mod conformance;
@@ -64,6 +65,8 @@ enum Command {
     Pathological(pathological::Args),
     /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
     ImportBench(import_bench::Args),
+    /// Time `comsim audit --reg FILE` on a generated export of many CLSIDs, as a whole process.
+    AuditBench(audit_bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,5 +81,6 @@ fn main() -> ExitCode {
         Command::BrowserHtml(args) => browser::run(&args),
         Command::Pathological(args) => pathological::run(&args),
         Command::ImportBench(args) => import_bench::run(&args),
+        Command::AuditBench(args) => audit_bench::run(&args),
     }
 }
