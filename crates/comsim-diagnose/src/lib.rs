@@ -269,7 +269,7 @@ fn target_clsid(r: &Reported, loaded: &Loaded) -> Option<Guid> {
 
 /// With registry exports only, the files are unknown: the assembly each view's registration of
 /// the class names by CodeBase is placed there, as the registration describes it, and said.
-pub fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
+fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
     let mut said = Vec::new();
     for b in [comsim_resolver::Bitness::B64, comsim_resolver::Bitness::B32] {
         let m = &loaded.machine;
