@@ -63,6 +63,10 @@ fn bench(args: &Args) -> Result<(), String> {
         let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len() as f64;
         let f = file.as_os_str();
         measure(&cmd("cat", &[f]), 1)?;
+        let parts = import_parts(file, PART_BYTES)?;
+        let mut audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref(), "--reg".as_ref()];
+        audit_args.extend(parts.iter().map(|p| p.as_os_str()));
+        audit_args.extend(["--format", "csv"].map(std::ffi::OsStr::new));
         let query = "HKLM\\SOFTWARE\\Classes\\CLSID";
         let cmds = [
             ("cat".to_owned(), cmd("cat", &[f])),
@@ -80,7 +84,10 @@ fn bench(args: &Args) -> Result<(), String> {
                 ),
             ),
             (
-                "comsim audit --reg FILE --format csv".to_owned(),
+                format!(
+                    "comsim audit --reg FILE ({} part(s)) --format csv",
+                    parts.len()
+                ),
                 cmd(
                     &comsim,
                     &[
@@ -109,4 +116,87 @@ fn bench(args: &Args) -> Result<(), String> {
     }
     println!("\n{table}");
     Ok(())
+}
+
+/// The most bytes a part given to `--reg` holds: comsim imports `.reg` files of at most 256 MiB.
+const PART_BYTES: usize = 200 << 20;
+
+/// The export as `comsim audit` can import it: the file itself when it is under the importer's
+/// cap, else parts of at most about `max` bytes, cut where a key line starts, each with the
+/// header.
+fn import_parts(file: &std::path::Path, max: usize) -> Result<Vec<PathBuf>, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    if bytes.len() <= max {
+        return Ok(vec![file.to_path_buf()]);
+    }
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|u| u16::from_le_bytes([u[0], u[1]]))
+        .collect();
+    drop(bytes);
+    let text = String::from_utf16(&units).map_err(|e| e.to_string())?;
+    drop(units);
+    let body_start = text.find("\r\n[").unwrap_or(text.len());
+    let (header, body) = text.split_at(body_start);
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        // UTF-16: two bytes a unit, so about max / 2 characters (less the header).
+        let mut want = (max / 2)
+            .saturating_sub(header.len())
+            .max(1)
+            .min(rest.len());
+        while !rest.is_char_boundary(want) {
+            want -= 1;
+        }
+        let cut = if want == rest.len() {
+            rest.len()
+        } else {
+            rest[..want]
+                .rfind("\r\n[")
+                .filter(|&c| c > 0)
+                .unwrap_or(want)
+        };
+        // A part always advances: one that would be empty takes the rest.
+        let cut = if cut == 0 { rest.len() } else { cut };
+        let (part, tail) = rest.split_at(cut);
+        let path = file.with_extension(format!("part{}.reg", parts.len() + 1));
+        let mut out = vec![0xFF, 0xFE];
+        out.extend(
+            header
+                .encode_utf16()
+                .chain(part.encode_utf16())
+                .chain("\r\n".encode_utf16())
+                .flat_map(u16::to_le_bytes),
+        );
+        std::fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))?;
+        parts.push(path);
+        rest = tail;
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    /// An export over the cap is cut into parts that each import (strict), and that together
+    /// hold every key of the whole file.
+    #[test]
+    fn parts_import_and_hold_every_key() {
+        let dir = std::env::temp_dir().join(format!("audit-bench-parts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (sorted, random) = (dir.join("s.reg"), dir.join("r.reg"));
+        crate::import_bench::generate(40, &sorted, &random).unwrap();
+        let parts = super::import_parts(&sorted, 8 << 10).unwrap();
+        assert!(parts.len() > 2, "{} parts", parts.len());
+        let keys = |files: &[std::path::PathBuf]| {
+            let mut reg = comsim_registry::Registry::new();
+            for f in files {
+                let opts = comsim_regfile::ImportOptions::default();
+                comsim_regfile::import_file(&mut reg, f, "part", &opts).unwrap();
+            }
+            comsim_regfile::dump(&reg)
+        };
+        assert_eq!(keys(&parts), keys(std::slice::from_ref(&sorted)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
