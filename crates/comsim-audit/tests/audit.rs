@@ -234,36 +234,18 @@ fn filters_select_by_clsid_progid_path_prefix_and_managed_only() {
 /// the plain entry point gives.
 #[test]
 fn audit_reports_its_progress_in_class_runs() {
-    #[derive(Default)]
-    struct Record {
-        begun: Vec<String>,
-        steps: Vec<(u64, u64)>,
-        ended: usize,
-    }
-    impl comsim_diag::Progress for Record {
-        fn begin(&mut self, what: &str, unit: comsim_diag::Work) {
-            assert_eq!(unit, comsim_diag::Work::Items);
-            self.begun.push(what.to_owned());
-        }
-        fn advance(&mut self, done: u64, total: u64) {
-            self.steps.push((done, total));
-        }
-        fn end(&mut self) {
-            self.ended += 1;
-        }
-    }
     let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
     let plain = audit(&mut loaded, &Filters::default());
     let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
-    let mut rec = Record::default();
+    let mut rec = comsim_diag::Recorder::default();
     let reported = comsim_audit::audit_with_progress(&mut loaded, &Filters::default(), &mut rec);
     assert_eq!(
         serde_json::to_string(&reported).unwrap(),
         serde_json::to_string(&plain).unwrap()
     );
     assert_eq!(
-        (rec.begun.as_slice(), rec.ended),
-        (&["class runs".to_owned()][..], 1)
+        (rec.begun, rec.ended),
+        (vec![("class runs".to_owned(), comsim_diag::Work::Items)], 1)
     );
     let runs = plain.totals.runs as u64;
     assert!(rec.steps.len() >= 2, "{:?}", rec.steps);

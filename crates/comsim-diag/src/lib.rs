@@ -11,7 +11,7 @@ mod code;
 pub mod progress;
 mod text;
 pub use code::{Code, CodeInfo};
-pub use progress::{Progress, Silent, Work};
+pub use progress::{Progress, Recorder, Silent, Work};
 pub use text::{XmlEncoding, XmlLimit, decode_xml, xml_limit, xml_limit_error};
 
 use serde::Serialize;

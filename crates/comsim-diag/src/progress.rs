@@ -46,6 +46,30 @@ impl Progress for Silent {
     fn advance(&mut self, _done: u64, _total: u64) {}
 }
 
+/// A listener that keeps every call, in order: for tests of a library's reports, and for tools
+/// that want the figures rather than a bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorder {
+    /// Each piece of work begun: its name and what it counts in.
+    pub begun: Vec<(String, Work)>,
+    /// Each `advance`: done, total.
+    pub steps: Vec<(u64, u64)>,
+    /// How many pieces ended.
+    pub ended: usize,
+}
+
+impl Progress for Recorder {
+    fn begin(&mut self, what: &str, unit: Work) {
+        self.begun.push((what.to_owned(), unit));
+    }
+    fn advance(&mut self, done: u64, total: u64) {
+        self.steps.push((done, total));
+    }
+    fn end(&mut self) {
+        self.ended += 1;
+    }
+}
+
 /// Runs `work` as one piece of work named `what`: [`Progress::begin`], the work (which reports
 /// to the listener it is given), then [`Progress::end`], whether the work succeeded or not.
 pub fn piece<T>(

@@ -101,27 +101,6 @@ fn a_shared_subkey_list_is_refused_not_read_twice() {
     assert!(err.message.contains("a second time"), "{err}");
 }
 
-/// Records every progress call.
-#[derive(Default)]
-struct Record {
-    begun: Vec<String>,
-    steps: Vec<(u64, u64)>,
-    ended: usize,
-}
-
-impl comsim_diag::Progress for Record {
-    fn begin(&mut self, what: &str, unit: comsim_diag::Work) {
-        assert_eq!(unit, comsim_diag::Work::Bytes);
-        self.begun.push(what.to_owned());
-    }
-    fn advance(&mut self, done: u64, total: u64) {
-        self.steps.push((done, total));
-    }
-    fn end(&mut self) {
-        self.ended += 1;
-    }
-}
-
 /// `load_file_with_progress` counts the file's bytes, never goes back, ends at the file's end,
 /// and loads what `load_file` loads.
 #[test]
@@ -138,14 +117,17 @@ fn a_hive_load_reports_its_progress_in_the_files_bytes() {
     let mut plain = Registry::new();
     let want = comsim_hive::load_file(&mut plain, &path, "many.hiv", &mount, &[]);
     let mut reg = Registry::new();
-    let mut rec = Record::default();
+    let mut rec = comsim_diag::Recorder::default();
     let got =
         comsim_hive::load_file_with_progress(&mut reg, &path, "many.hiv", &mount, &[], &mut rec);
     assert_eq!(got, want);
     assert_eq!(comsim_regfile::dump(&reg), comsim_regfile::dump(&plain));
     std::fs::remove_file(&path).ok();
     let total = bytes.len() as u64;
-    assert_eq!(rec.begun, ["many.hiv"]);
+    assert_eq!(
+        rec.begun,
+        [("many.hiv".to_owned(), comsim_diag::Work::Bytes)]
+    );
     assert_eq!(rec.ended, 1);
     assert!(rec.steps.len() >= 10, "{:?}", rec.steps);
     assert!(
@@ -160,7 +142,7 @@ fn a_hive_load_reports_its_progress_in_the_files_bytes() {
     );
     assert_eq!(rec.steps.last(), Some(&(total, total)));
     // A file that cannot be read ends its piece of work too.
-    let mut rec = Record::default();
+    let mut rec = comsim_diag::Recorder::default();
     let missing = path.with_extension("missing");
     let got = comsim_hive::load_file_with_progress(&mut reg, &missing, "x", &mount, &[], &mut rec);
     assert!(got.is_err());

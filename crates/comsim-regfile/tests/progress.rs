@@ -1,29 +1,9 @@
 //! `import_file_with_progress` tells its listener how far the import has got (docs/reliability.md,
 //! "Progress"), in the file's bytes, and imports exactly what `import_file` imports.
 
-use comsim_diag::{Progress, Work};
+use comsim_diag::{Recorder, Work};
 use comsim_regfile::{ImportOptions, dump, encode_utf16le, import_file, import_file_with_progress};
 use comsim_registry::Registry;
-
-/// Records every call.
-#[derive(Default)]
-struct Record {
-    begun: Vec<(String, Work)>,
-    steps: Vec<(u64, u64)>,
-    ended: usize,
-}
-
-impl Progress for Record {
-    fn begin(&mut self, what: &str, unit: Work) {
-        self.begun.push((what.to_owned(), unit));
-    }
-    fn advance(&mut self, done: u64, total: u64) {
-        self.steps.push((done, total));
-    }
-    fn end(&mut self) {
-        self.ended += 1;
-    }
-}
 
 /// About 1.5 MB of text: 10,000 keys of one value each.
 fn big_text() -> String {
@@ -43,7 +23,7 @@ fn check(name: &str, bytes: &[u8]) {
     let mut plain = Registry::new();
     let want = import_file(&mut plain, &path, name, &opts);
     let mut reg = Registry::new();
-    let mut rec = Record::default();
+    let mut rec = Recorder::default();
     let got = import_file_with_progress(&mut reg, &path, name, &opts, &mut rec);
     std::fs::remove_file(&path).ok();
     assert_eq!(got, want, "{name}: the same result with progress");
@@ -85,7 +65,7 @@ fn an_import_reports_its_progress_in_the_files_bytes_utf16() {
 fn a_failed_import_ends_its_piece_of_work() {
     let path = std::env::temp_dir().join(format!("comsim-progress-{}-bad.reg", std::process::id()));
     std::fs::write(&path, "not a header\r\n").expect("a temporary file");
-    let mut rec = Record::default();
+    let mut rec = Recorder::default();
     let got = import_file_with_progress(
         &mut Registry::new(),
         &path,
