@@ -712,7 +712,7 @@ fn unregister(
                 format!("unregistered {}: {found}; no version is left, so the top-level keys and values go too", t.full_name),
             ).code("type-unregistered-all")
         } else {
-            let s = r.trace.push(
+            let mut s = r.trace.push(
                 Rule::Asm4,
                 format!(
                     "unregistered {}: {found}; version subkeys {} remain, so the top-level keys stay{}",

@@ -32,7 +32,7 @@ impl Session<'_> {
         let Some(spec) = actctx.filter(|_| self.failed.is_none()) else {
             return self.request(req, apartment);
         };
-        let mut trace = std::mem::take(&mut self.pending);
+        let mut trace = self.take_pending();
         match self.create_act_ctx(spec, &mut trace) {
             Err(outcome) => Run { outcome, trace },
             Ok(active) => {
@@ -48,7 +48,7 @@ impl Session<'_> {
 
     /// Runs one request. The first request after the start also carries the start's trace.
     pub fn request(&mut self, req: &Request, apartment: Option<Apartment>) -> Run {
-        let mut trace = std::mem::take(&mut self.pending);
+        let mut trace = self.take_pending();
         if let Some(f) = &self.failed {
             if trace.steps.is_empty() {
                 let rule = match f {

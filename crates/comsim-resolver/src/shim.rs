@@ -20,7 +20,7 @@ use crate::session::{ConfigView, Session};
 use crate::shimreg;
 use crate::switches::{MscoreeNoClass, SwitchValue};
 use crate::sxs::startup_failure;
-use crate::trace::{Rule, Trace};
+use crate::trace::{Rule, Trace, TraceMode};
 use crate::vfs::WinPath;
 
 /// Where a managed class for mscoree comes from: the activation context or the registry.
@@ -220,7 +220,8 @@ impl Session<'_> {
                 clsid,
                 RegistrationKind::Class,
                 RuntimeAsked::No,
-                &mut Trace::default(),
+                // Not shown: nothing of it needs prose.
+                &mut Trace::new(TraceMode::Quiet),
             )
             .and_then(Result::ok);
         let origin = match in_context {

@@ -626,10 +626,12 @@ impl Session<'_> {
                 "the in-process server failed ({hr}): COM returns that error and does not try the out-of-process server registered"
             ),
         };
-        let step = trace.push(Rule::Com3, told).code("inproc-failed");
-        step.inferred(choice.setting());
+        let step = trace
+            .push(Rule::Com3, told)
+            .code("inproc-failed")
+            .inferred(choice.setting());
         if choice == InprocLoadFailure::Stop {
-            step.found(hr.to_string());
+            step.found(|| hr.to_string());
             return true;
         }
         false
@@ -928,8 +930,8 @@ impl Session<'_> {
                 ),
             ).code("surrogate-starts-clr")
             .at(exe.to_string());
-        let mut sub = Session::start(self.m, &process, self.sw, None);
-        trace.extend(std::mem::take(&mut sub.pending));
+        let mut sub = Session::start_with(self.m, &process, self.sw, None, trace.mode());
+        trace.extend(sub.take_pending());
         let result = match sub.failed.take() {
             Some(_) => Err(None),
             None => sub
