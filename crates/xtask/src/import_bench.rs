@@ -171,7 +171,7 @@ fn bench(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr]) -> Command {
+pub(crate) fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr]) -> Command {
     let mut c = Command::new(program);
     c.args(args);
     c
@@ -226,7 +226,7 @@ fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
     })
 }
 
-fn build_comsim() -> Result<PathBuf, String> {
+pub(crate) fn build_comsim() -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .args(["build", "--release", "-p", "comsim-cli"])
