@@ -274,14 +274,14 @@ fn check_loadable(
         trace
             .push(
                 Rule::Bind6,
-                format!(
+                format_args!(
                     "{} was built for {}, newer than the running {}: COR_E_NEWER_RUNTIME",
                     asm.name, asm.runtime, req.clr
                 ),
             )
             .code("newer-runtime")
-            .at(bound.file.path.to_string())
-            .found(format!("ImageRuntimeVersion {}", asm.runtime));
+            .at(|| bound.file.path.to_string())
+            .found(format_args!("ImageRuntimeVersion {}", asm.runtime));
         return Err(Failure::new(
             HResult::COR_E_NEWER_RUNTIME,
             hresult::bad_image_message(&name.display(), HResult::COR_E_NEWER_RUNTIME),
@@ -291,7 +291,7 @@ fn check_loadable(
         trace
             .push(
                 Rule::Bind6,
-                format!(
+                format_args!(
                     "{} is processorArchitecture={}, which a {} process cannot load",
                     asm.name,
                     asm.architecture.name(),
@@ -299,8 +299,11 @@ fn check_loadable(
                 ),
             )
             .code("wrong-architecture")
-            .at(bound.file.path.to_string())
-            .found(format!("processorArchitecture {}", asm.architecture.name()));
+            .at(|| bound.file.path.to_string())
+            .found(format_args!(
+                "processorArchitecture {}",
+                asm.architecture.name()
+            ));
         return Err(Failure::new(
             HResult::BAD_FORMAT,
             hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
@@ -378,7 +381,7 @@ fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
     trace
         .push(Rule::Bind5, why)
         .code("bind-failed")
-        .found(HResult::FILE_NOT_FOUND.to_string());
+        .found(|| HResult::FILE_NOT_FOUND.to_string());
     Failure::new(
         HResult::FILE_NOT_FOUND,
         hresult::file_not_found_message(&name.display()),
@@ -400,7 +403,10 @@ fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyN
         Ok(n) => n,
         Err(why) => {
             trace
-                .push(Rule::Bind1, format!("the display name is invalid: {why}"))
+                .push(
+                    Rule::Bind1,
+                    format_args!("the display name is invalid: {why}"),
+                )
                 .code("display-name-invalid")
                 .at(req.display_name.to_owned());
             return Err(Failure::new(
@@ -417,7 +423,7 @@ fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyN
     trace
         .push(
             Rule::Bind1,
-            format!("bind {} on {}", name.display(), req.clr),
+            format_args!("bind {} on {}", name.display(), req.clr),
         )
         .code("bind-request")
         .at(req.display_name.to_owned())
@@ -471,7 +477,7 @@ fn apply_config(
                 Rule::Bind1,
                 "the .config has a <dependentAssembly> for this name, but the request has no strong name and version: a redirect applies only to strong-named assemblies (comsim does not model a <codeBase> for a simple name either)",
             ).code("redirect-needs-strong-name")
-            .at(d.location.to_string())
+            .at(|| d.location.to_string())
             .found("not applied");
         return (name, None);
     };
@@ -480,13 +486,13 @@ fn apply_config(
         trace
             .push(
                 Rule::Bind1,
-                format!(
+                format_args!(
                     "the application's .config redirects {} {version} to {new}",
                     name.name
                 ),
             )
             .code("config-redirect")
-            .at(r.location.to_string())
+            .at(|| r.location.to_string())
             .found(if r.old_low == r.old_high {
                 format!("oldVersion {} newVersion {}", r.old_low, r.new_version)
             } else {
@@ -531,9 +537,9 @@ fn from_gac<'m>(
             && mismatch(name, asm).is_none()
         {
             trace
-                .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
+                .push(Rule::Bind2, format_args!("found in the GAC of {}", req.clr))
                 .code("gac-hit")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found(asm.full_name());
             return Some(accept(file, asm, req, name, trace));
         }
@@ -543,7 +549,7 @@ fn from_gac<'m>(
     trace
         .push(
             Rule::Bind2,
-            format!(
+            format_args!(
                 "not in the GAC of {} (each CLR sees only its own GAC)",
                 req.clr
             ),
@@ -571,7 +577,7 @@ fn from_appbase<'m>(
                 trace
                     .push(
                         Rule::Bind3,
-                        format!("privatePath `{entry}` is not probed: {why}"),
+                        format_args!("privatePath `{entry}` is not probed: {why}"),
                     )
                     .code("private-path-ignored")
                     .at(entry.clone())
@@ -603,7 +609,7 @@ fn from_appbase<'m>(
                             "probing stopped at a file that is not an assembly",
                         )
                         .code("probe-not-assembly")
-                        .at(path.to_string())
+                        .at(|| path.to_string())
                         .found("a native image");
                     return Some(Err(Failure::new(
                         HResult::BAD_FORMAT,
@@ -614,10 +620,10 @@ fn from_appbase<'m>(
                     trace
                         .push(
                             Rule::Bind3,
-                            format!("probing stopped at {}, but {why}", file.path),
+                            format_args!("probing stopped at {}, but {why}", file.path),
                         )
                         .code("probe-mismatch")
-                        .at(path.to_string())
+                        .at(|| path.to_string())
                         .found(asm.full_name());
                     return Some(Err(Failure::new(
                         HResult::FUSION_E_REF_DEF_MISMATCH,
@@ -627,7 +633,7 @@ fn from_appbase<'m>(
                 trace
                     .push(Rule::Bind3, "found in the application base")
                     .code("appbase-hit")
-                    .at(file.path.to_string())
+                    .at(|| file.path.to_string())
                     .found(asm.full_name());
                 return Some(accept(file, asm, req, name, trace));
             }
@@ -637,7 +643,7 @@ fn from_appbase<'m>(
     trace
         .push(
             Rule::Bind3,
-            format!("not in the application base {}", req.appbase),
+            format_args!("not in the application base {}", req.appbase),
         )
         .code("appbase-miss")
         .at(joined(&looked))
@@ -688,7 +694,7 @@ fn codebase_path(url: &str, cwd: &WinPath, trace: &mut Trace) -> Option<WinPath>
         trace
             .push(
                 Rule::Bind4,
-                format!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
+                format_args!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
             ).code("codebase-relative")
             .at(url.to_owned())
             .found(path.to_file_url());
@@ -743,7 +749,7 @@ fn load_codebase<'m>(
         trace
             .push(
                 Rule::Bind4,
-                format!("{what} is not a file: URL the simulator can follow"),
+                format_args!("{what} is not a file: URL the simulator can follow"),
             )
             .code("codebase-not-file-url")
             .at(url.to_owned())
@@ -754,22 +760,22 @@ fn load_codebase<'m>(
         if machine.fs.is_unknown(&path) {
             trace.assume(Rule::Bind4, &path);
             trace
-                .push(Rule::Bind4, format!("{what} file is not provided"))
+                .push(Rule::Bind4, format_args!("{what} file is not provided"))
                 .code("codebase-not-provided")
                 .at(url.to_owned())
-                .found(format!("{path}: {}", crate::vfs::NOT_PROVIDED));
+                .found(format_args!("{path}: {}", crate::vfs::NOT_PROVIDED));
             return None;
         }
         trace
-            .push(Rule::Bind4, format!("{what} file does not exist"))
+            .push(Rule::Bind4, format_args!("{what} file does not exist"))
             .code("codebase-file-missing")
             .at(url.to_owned())
-            .found(format!("no file {path}"));
+            .found(format_args!("no file {path}"));
         return None;
     };
     let Some(asm) = file.assembly() else {
         trace
-            .push(Rule::Bind4, format!("{what} file is not an assembly"))
+            .push(Rule::Bind4, format_args!("{what} file is not an assembly"))
             .code("codebase-not-assembly")
             .at(url.to_owned())
             .found("a native image");
@@ -788,7 +794,7 @@ fn load_codebase<'m>(
         trace
             .push(
                 Rule::Bind4,
-                format!("{what} file is another assembly: {why}"),
+                format_args!("{what} file is another assembly: {why}"),
             )
             .code("codebase-other-assembly")
             .at(url.to_owned())
@@ -804,7 +810,7 @@ fn load_codebase<'m>(
         return Some(Err(refused));
     }
     trace
-        .push(Rule::Bind4, format!("loaded from {what}"))
+        .push(Rule::Bind4, format_args!("loaded from {what}"))
         .code("codebase-loaded")
         .at(url.to_owned())
         .found(asm.full_name());
@@ -826,9 +832,9 @@ fn remote_source(
         trace
             .push(
                 Rule::Bind4,
-                format!("{what} file is on a network share: CLR {} gives it the LocalIntranet zone, so it loads partially trusted (the LocalIntranet permission set; code that needs more gets a SecurityException when it runs)", req.clr.family()),
+                format_args!("{what} file is on a network share: CLR {} gives it the LocalIntranet zone, so it loads partially trusted (the LocalIntranet permission set; code that needs more gets a SecurityException when it runs)", req.clr.family()),
             ).code("codebase-share-zone")
-            .at(path.to_string())
+            .at(|| path.to_string())
             .found("LocalIntranet zone: partial trust");
         return None;
     }
@@ -839,9 +845,9 @@ fn remote_source(
             trace
                 .push(
                     Rule::Bind4,
-                    format!("{what} file is on a network share: CLR {} has no CAS policy, and COM's load does not ask for the remote-source check, so it loads in full trust", req.clr.family()),
+                    format_args!("{what} file is on a network share: CLR {} has no CAS policy, and COM's load does not ask for the remote-source check, so it loads in full trust", req.clr.family()),
                 ).code("codebase-share-loaded")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found("full trust")
                 .inferred(setting);
             None
@@ -850,9 +856,9 @@ fn remote_source(
             trace
                 .push(
                     Rule::Bind4,
-                    format!("{what} file is on a network share; the .config's <loadFromRemoteSources enabled=\"true\"/> lets CLR {} load it in full trust", req.clr.family()),
+                    format_args!("{what} file is on a network share; the .config's <loadFromRemoteSources enabled=\"true\"/> lets CLR {} load it in full trust", req.clr.family()),
                 ).code("codebase-share-allowed")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found("full trust")
                 .inferred(setting);
             None
@@ -861,10 +867,10 @@ fn remote_source(
             trace
                 .push(
                     Rule::Bind4,
-                    format!("{what} file is on a network share: CLR {} refuses it (NotSupportedException: it would have been sandboxed by earlier versions' CAS policy, and the .config does not enable <loadFromRemoteSources>)", req.clr.family()),
+                    format_args!("{what} file is on a network share: CLR {} refuses it (NotSupportedException: it would have been sandboxed by earlier versions' CAS policy, and the .config does not enable <loadFromRemoteSources>)", req.clr.family()),
                 ).code("codebase-share-refused")
-                .at(path.to_string())
-                .found(HResult::COR_E_NOTSUPPORTED.to_string())
+                .at(|| path.to_string())
+                .found(|| HResult::COR_E_NOTSUPPORTED.to_string())
                 .inferred(setting);
             Some(Failure {
                 exception: "System.IO.FileLoadException".to_owned(),
@@ -884,9 +890,9 @@ pub fn find_type<'m>(
     match bound.assembly.find_type(class) {
         Some(t) => {
             trace
-                .push(Rule::Bind7, format!("type {class} found"))
+                .push(Rule::Bind7, format_args!("type {class} found"))
                 .code("type-found")
-                .at(bound.file.path.to_string())
+                .at(|| bound.file.path.to_string())
                 .found(format!("{:?}", t.kind).to_lowercase());
             Ok(t)
         }
@@ -894,10 +900,10 @@ pub fn find_type<'m>(
             trace
                 .push(
                     Rule::Bind7,
-                    format!("no type {class} in {}", bound.assembly.name),
+                    format_args!("no type {class} in {}", bound.assembly.name),
                 )
                 .code("type-missing")
-                .at(bound.file.path.to_string())
+                .at(|| bound.file.path.to_string())
                 .found("TypeLoadException");
             Err(Failure::new(
                 HResult::COR_E_TYPELOAD,

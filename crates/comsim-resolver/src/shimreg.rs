@@ -153,11 +153,11 @@ fn search_key(
             trace
                 .push(
                     Rule::ShimReg5,
-                    format!("the highest valid version wins: {name}"),
+                    format_args!("the highest valid version wins: {name}"),
                 )
                 .code("highest-version")
-                .at(key.join(&name).to_string())
-                .found(v.to_string());
+                .at(|| key.join(&name).to_string())
+                .found(|| v.to_string());
             (key.join(&name), Some(name))
         }
         None => {
@@ -186,10 +186,10 @@ fn valid_subkey(
         trace
             .push(
                 Rule::ShimReg2,
-                format!("subkey `{name}` is not a version: ignored"),
+                format_args!("subkey `{name}` is not a version: ignored"),
             )
             .code("subkey-not-version")
-            .at(key.join(name).to_string());
+            .at(|| key.join(name).to_string());
         return None;
     };
     let sub = key.join(name);
@@ -197,9 +197,9 @@ fn valid_subkey(
         trace
             .push(
                 Rule::ShimReg8,
-                format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
+                format_args!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
             ).code("sbs-version-subkey")
-            .at(sub.to_string());
+            .at(|| sub.to_string());
         return None;
     }
     let mut needed = vec!["Assembly", "Class"];
@@ -214,10 +214,10 @@ fn valid_subkey(
         trace
             .push(
                 Rule::ShimReg3,
-                format!("version subkey {name} skipped: {}", problems.join(", ")),
+                format_args!("version subkey {name} skipped: {}", problems.join(", ")),
             )
             .code("version-subkey-invalid")
-            .at(sub.to_string())
+            .at(|| sub.to_string())
             .found("invalid");
         return None;
     }
@@ -228,20 +228,23 @@ fn valid_subkey(
         trace
             .push(
                 Rule::ShimReg4,
-                format!(
+                format_args!(
                     "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
                     cap.map(|c| c.family()).unwrap_or_default()
                 ),
             )
             .code("version-subkey-too-new")
-            .at(sub.to_string())
-            .found(format!("RuntimeVersion = {rv}"));
+            .at(|| sub.to_string())
+            .found(format_args!("RuntimeVersion = {rv}"));
         return None;
     }
     trace
-        .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
+        .push(
+            Rule::ShimReg3,
+            format_args!("version subkey {name} is valid"),
+        )
         .code("version-subkey-valid")
-        .at(sub.to_string());
+        .at(|| sub.to_string());
     Some(version)
 }
 
@@ -282,13 +285,13 @@ fn own_values_qualify(
         trace
             .push(
                 Rule::ShimReg6,
-                format!(
+                format_args!(
                     "no valid version subkey, and the key's own values do not qualify: {}",
                     why.join(", ")
                 ),
             )
             .code("no-qualifying-values")
-            .at(key.to_string())
+            .at(|| key.to_string())
             .found("nothing");
         return false;
     }
@@ -300,7 +303,7 @@ fn own_values_qualify(
                 None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
             },
         ).code("key-values")
-        .at(key.to_string());
+        .at(|| key.to_string());
     true
 }
 
@@ -322,7 +325,7 @@ fn read_hit(
     trace
         .push(
             Rule::ShimReg7,
-            format!(
+            format_args!(
                 "Class = {class}, Assembly = {assembly}, {}",
                 match &codebase {
                     Some(c) => format!("CodeBase = {c}"),
@@ -331,7 +334,7 @@ fn read_hit(
             ),
         )
         .code("registration")
-        .at(chosen.to_string());
+        .at(|| chosen.to_string());
     Some(RegHit {
         found,
         key: key.clone(),
@@ -406,20 +409,20 @@ pub fn find_shim_info(
                 trace
                     .push(
                         Rule::ShimReg1,
-                        format!("{} ({} view, {capped}): no key", key_label(found), acc.view),
+                        format_args!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
                     .code("key-absent")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found("no key");
             }
             Some(p) => {
                 trace
                     .push(
                         Rule::ShimReg1,
-                        format!("{} ({} view, {capped}): found", key_label(found), acc.view),
+                        format_args!("{} ({} view, {capped}): found", key_label(found), acc.view),
                     )
                     .code("key-found")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found(p);
                 if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
                     return Some(hit);
@@ -467,7 +470,7 @@ pub fn find_runtime_version(
     trace
         .push(
             Rule::ShimReg8,
-            format!(
+            format_args!(
                 "the registration's runtime is {runtime}{}{}",
                 if hit.runtime_version.is_none() {
                     " (no RuntimeVersion value)"
@@ -481,7 +484,7 @@ pub fn find_runtime_version(
             ),
         )
         .code("registration-runtime")
-        .at(hit.chosen.to_string());
+        .at(|| hit.chosen.to_string());
     Some(RuntimeInfo {
         runtime,
         supported,
