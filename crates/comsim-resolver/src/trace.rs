@@ -110,6 +110,15 @@ impl Trace {
         }
     }
 
+    /// Sets what the last step looked at (kept with the prose, as [`Step::at`]).
+    pub fn last_at(&mut self, looked_at: impl Prose) {
+        if self.mode == TraceMode::Full
+            && let Some(step) = self.steps.last_mut()
+        {
+            step.looked_at = Some(looked_at.prose());
+        }
+    }
+
     pub fn extend(&mut self, other: Trace) {
         self.steps.extend(other.steps);
         for a in other.assumptions {

@@ -591,9 +591,7 @@ impl Session<'_> {
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         }
         let apt = self.place_object(apartment, threading_model, trace);
-        if let Some(step) = trace.steps.last_mut() {
-            step.looked_at = Some(file.path.to_string());
-        }
+        trace.last_at(|| file.path.to_string());
         Ok(Server {
             kind: ServerKind::InprocNative,
             clsid,
