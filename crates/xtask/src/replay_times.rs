@@ -157,7 +157,14 @@ fn times(c: &Command, runs: usize) -> Result<Times, String> {
                 .ok_or_else(|| format!("unexpected perf stat output: {text}"))
         };
         cpus.push(field("task-clock")?);
-        walls.push(field("duration_time")? / 1e6);
+        // On a loaded machine perf sometimes reports a duration of 0: not a measurement.
+        let wall = field("duration_time")? / 1e6;
+        if wall > 0.0 {
+            walls.push(wall);
+        }
+    }
+    if walls.is_empty() {
+        walls.push(f64::NAN);
     }
     let _ = std::fs::remove_file(&out);
     walls.sort_by(f64::total_cmp);
