@@ -48,18 +48,43 @@ pub struct RegHit {
 
 /// A REG_SZ value's text, or why it does not qualify.
 fn sz(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Result<String, String> {
-    match reg.query_value(key, name, access) {
-        None => Err(format!("{name} is missing")),
-        Some((v, _)) if v.ty != ValueType::SZ => Err(format!("{name} is {}, not REG_SZ", v.ty)),
-        Some((v, _)) => match v.as_string() {
-            Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(format!("{name} is empty")),
-        },
-    }
+    Opened::new(reg, key, access).sz(name)
 }
 
 fn value<'r>(reg: &'r Registry, key: &KeyPath, name: &str, access: &Access) -> Option<&'r Value> {
-    reg.query_value(key, name, access).map(|(v, _)| v)
+    Opened::new(reg, key, access).value(name)
+}
+
+/// A key opened once for several of its values (what `query_value` gives for each, without
+/// opening the key again for each).
+struct Opened<'r> {
+    reg: &'r Registry,
+    key: Option<comsim_registry::KeyId>,
+}
+
+impl<'r> Opened<'r> {
+    fn new(reg: &'r Registry, key: &KeyPath, access: &Access) -> Self {
+        Opened {
+            reg,
+            key: reg.open(key, access).map(|k| k.primary.key),
+        }
+    }
+
+    fn value(&self, name: &str) -> Option<&'r Value> {
+        self.reg.value(self.key?, name)
+    }
+
+    /// A non-empty `REG_SZ` value, or why not.
+    fn sz(&self, name: &str) -> Result<String, String> {
+        match self.value(name) {
+            None => Err(format!("{name} is missing")),
+            Some(v) if v.ty != ValueType::SZ => Err(format!("{name} is {}, not REG_SZ", v.ty)),
+            Some(v) => match v.as_string() {
+                Some(s) if !s.is_empty() => Ok(s),
+                _ => Err(format!("{name} is empty")),
+            },
+        }
+    }
 }
 
 /// SHIM-REG-2: `digits and dots, no leading dot, no "..", at most 3 dots, each part <= 65535`.
@@ -193,7 +218,8 @@ fn valid_subkey(
         return None;
     };
     let sub = key.join(name);
-    if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
+    let opened = Opened::new(reg, &sub, access);
+    if opened.value(SBS_VERSION_VALUE).is_some() {
         trace
             .push(
                 Rule::ShimReg8,
@@ -206,10 +232,7 @@ fn valid_subkey(
     if kind == RegistrationKind::Class {
         needed.push("RuntimeVersion");
     }
-    let problems: Vec<String> = needed
-        .iter()
-        .filter_map(|v| sz(reg, &sub, v, access).err())
-        .collect();
+    let problems: Vec<String> = needed.iter().filter_map(|v| opened.sz(v).err()).collect();
     if !problems.is_empty() {
         trace
             .push(
@@ -222,7 +245,7 @@ fn valid_subkey(
         return None;
     }
     // The cap applies to records too, when they have a RuntimeVersion.
-    if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
+    if let Ok(rv) = opened.sz("RuntimeVersion")
         && above_cap(&rv, cap) == Some(true)
     {
         trace
@@ -258,9 +281,10 @@ fn own_values_qualify(
     access: &Access,
     trace: &mut Trace,
 ) -> bool {
-    let class = sz(reg, key, "Class", access);
-    let assembly = sz(reg, key, "Assembly", access);
-    let rv = sz(reg, key, "RuntimeVersion", access).ok();
+    let opened = Opened::new(reg, key, access);
+    let class = opened.sz("Class");
+    let assembly = opened.sz("Assembly");
+    let rv = opened.sz("RuntimeVersion").ok();
     let mut why = Vec::new();
     if let Err(e) = &class {
         why.push(e.clone());
@@ -317,10 +341,11 @@ fn read_hit(
     access: &Access,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let class = sz(reg, &chosen, "Class", access).ok()?;
-    let assembly = sz(reg, &chosen, "Assembly", access).ok()?;
-    let codebase = sz(reg, &chosen, "CodeBase", access).ok();
-    let runtime_version = sz(reg, &chosen, "RuntimeVersion", access).ok();
+    let opened = Opened::new(reg, &chosen, access);
+    let class = opened.sz("Class").ok()?;
+    let assembly = opened.sz("Assembly").ok()?;
+    let codebase = opened.sz("CodeBase").ok();
+    let runtime_version = opened.sz("RuntimeVersion").ok();
     let default_value = value(reg, key, "", access).and_then(Value::as_string);
     trace
         .push(
