@@ -16,9 +16,10 @@ use comsim_registry::View;
 use comsim_resolver::{Bitness, ClientKind, WinPath};
 use comsim_scenario::Clr;
 
-use crate::reg::Format;
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, bad};
 
+mod html;
+mod mermaid;
 mod text;
 
 /// Exit code: no configuration reproduced the error.
@@ -64,6 +65,13 @@ pub struct DiagnoseArgs {
     /// its image. Placed at its place in the --app folder, else in --app-path.
     #[arg(long, value_name = "EXE")]
     pub client: Option<PathBuf>,
+    /// A global assembly cache copied from the machine: `C:\Windows\Microsoft.NET\assembly`
+    /// (CLR 4's) or `C:\Windows\assembly` (CLR 2's), or the folder above either. Each
+    /// assembly is read from its file and placed in the cache its folder names (`v4.0_…`
+    /// folders in CLR 4's, the others in CLR 2's); a file whose identity disagrees with its
+    /// folder is an error. Repeat for both caches.
+    #[arg(long, value_name = "DIR")]
+    pub gac: Vec<PathBuf>,
     /// Where the application folder was on the machine.
     #[arg(long, value_name = "WINPATH", default_value = r"C:\App")]
     pub app_path: String,
@@ -86,8 +94,15 @@ pub struct DiagnoseArgs {
     /// Show the full trace of each configuration that reproduces the error.
     #[arg(long)]
     pub trace: bool,
+    /// Show the bind log of each configuration that reproduces the error: each binding attempt
+    /// as a Fusion log entry, as fuslogvw shows it (docs/bind-log.md). Text output only.
+    #[arg(long, conflicts_with = "format")]
+    pub bind_log: bool,
+    /// `text` for people, `json` for tools (docs/json.md), `mermaid` (Markdown with a Mermaid
+    /// chart of each reproducing configuration's path, the causes and the outcome after each
+    /// fix), or `html` (one self-contained page: the causes, the fixes, each path drawn).
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: DiagnoseFormat,
     /// Write a self-contained scenario of the failure to DIR (expectations: what was observed).
     #[arg(long, value_name = "DIR")]
     pub save_scenario: Option<PathBuf>,
@@ -97,13 +112,24 @@ pub struct DiagnoseArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    Text,
+    Json,
+    Mermaid,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
     Managed,
     Native,
 }
 
-pub fn run(a: DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match diagnose(&a, out, err) {
+/// Runs `comsim diagnose`; with `progress`, large files and many configurations are worked
+/// through under a progress bar.
+pub fn run(a: DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write, progress: bool) -> u8 {
+    let mut bar = crate::progress::Bar::stderr(progress);
+    match diagnose(&a, out, err, &mut bar) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "{e}");
@@ -117,8 +143,13 @@ fn reported(a: &DiagnoseArgs) -> Result<Reported, String> {
     let text = match (&a.error, &a.error_file) {
         (Some(t), _) => Some(t.clone()),
         (None, Some(f)) => {
-            let bytes = std::fs::read(f)
-                .map_err(|e| comsim_diagnose::input::io_error(f, &e).to_string())?;
+            // Only the first MiB of text is parsed: read no more than UTF-16 needs for it.
+            let limit = 2 * comsim_diagnose::error::MAX_ERROR_TEXT as u64 + 2;
+            let io = |e| comsim_diagnose::input::io_error(f, &e).to_string();
+            let mut bytes = Vec::new();
+            std::fs::File::open(f)
+                .and_then(|file| file.take(limit).read_to_end(&mut bytes))
+                .map_err(io)?;
             Some(decode(&bytes))
         }
         (None, None) if a.clsid.is_none() && a.progid.is_none() => {
@@ -263,6 +294,7 @@ fn machine_input(a: &DiagnoseArgs, err: &mut dyn Write) -> Result<MachineInput, 
         app,
         client,
         clrs,
+        gac: a.gac.clone(),
     })
 }
 
@@ -279,14 +311,21 @@ fn client_at(a: &DiagnoseArgs, exe: &std::path::Path, at: &WinPath) -> WinPath {
         .fold(at.clone(), |p, c| p.join(&c.as_os_str().to_string_lossy()))
 }
 
-fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
+fn diagnose(
+    a: &DiagnoseArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<u8, String> {
     let question = Question {
         reported: reported(a)?,
         facts: facts(a)?,
     };
     let input = machine_input(a, err)?;
-    let mut loaded = comsim_diagnose::input::load(&input).map_err(|d| d.to_string())?;
-    let diagnosis = comsim_diagnose::diagnose(&question, &mut loaded).map_err(|d| d.to_string())?;
+    let mut loaded =
+        comsim_diagnose::input::load_with_progress(&input, progress).map_err(|d| d.to_string())?;
+    let diagnosis = comsim_diagnose::diagnose_with_progress(&question, &mut loaded, progress)
+        .map_err(|d| d.to_string())?;
     if let Some(dir) = &a.save_scenario {
         comsim_diagnose::scenario_out::save(dir, &loaded, &diagnosis).map_err(|d| d.to_string())?;
     }
@@ -294,11 +333,23 @@ fn diagnose(a: &DiagnoseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         comsim_diagnose::fix::write_files(dir, &diagnosis).map_err(|d| d.to_string())?;
     }
     match a.format {
-        Format::Json => {
+        DiagnoseFormat::Mermaid => out
+            .write_all(mermaid::render(&diagnosis).as_bytes())
+            .map_err(|e| e.to_string())?,
+        DiagnoseFormat::Html => out
+            .write_all(html::render(&diagnosis).as_bytes())
+            .map_err(|e| e.to_string())?,
+        DiagnoseFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &diagnosis).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
-        Format::Text => text::write(&diagnosis, a.trace, out).map_err(|e| e.to_string())?,
+        DiagnoseFormat::Text => {
+            let show = text::Show {
+                trace: a.trace,
+                bind_log: a.bind_log,
+            };
+            text::write(&diagnosis, show, out).map_err(|e| e.to_string())?;
+        }
     }
     Ok(exit_code(&diagnosis))
 }

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod diagnose;
 pub mod expect;
 pub mod explain;
+pub mod progress;
 pub mod reg;
 pub mod regasm;
 pub mod replay;
@@ -87,10 +88,16 @@ pub(crate) fn set_switch_args(
     Ok(())
 }
 
-/// Runs a parsed command line; returns the process exit code.
+/// Runs a parsed command line; returns the process exit code. Never draws a progress bar.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    run_with_progress(cli, out, err, false)
+}
+
+/// [`run`], drawing a progress bar on this process's standard error during long work when
+/// `progress` (what `main` decides with [`progress::wanted_here`]).
+pub fn run_with_progress(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, progress: bool) -> u8 {
     match cli.command {
-        Command::Reg(cmd) => reg::run(cmd, out, err),
+        Command::Reg(cmd) => reg::run(cmd, out, err, progress),
         Command::Sxs(cmd) => sxs::run(cmd, out, err),
         Command::Replay(args) => replay::run(args, out, err),
         Command::Regasm(args) => regasm::run(args, out, err),
@@ -98,6 +105,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Check(args) => check::run(args, out, err),
         Command::Expect(args) => expect::run(args, out, err),
         Command::Assembly(cmd) => assembly::run(cmd, out, err),
-        Command::Diagnose(args) => diagnose::run(*args, out, err),
+        Command::Diagnose(args) => diagnose::run(*args, out, err, progress),
     }
 }

@@ -36,7 +36,9 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = Stdout(stdout.lock());
-    let code = comsim_cli::run(cli, &mut out, &mut stderr.lock());
+    // Decided before standard error is locked: a bar only on a terminal that allows one.
+    let progress = comsim_cli::progress::wanted_here();
+    let code = comsim_cli::run_with_progress(cli, &mut out, &mut stderr.lock(), progress);
     // What is still buffered goes out now, under the same rule.
     let _ = out.flush();
     ExitCode::from(code)

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use comsim_diag::Diagnostic;
+use comsim_diag::{Diagnostic, Progress};
 use comsim_regfile::{Encoding, ImportOptions, Mode};
 use comsim_registry::{Access, KeyPath, MergeMode, OpenKey, Registry, Root, Value, View, Writer};
 use serde::Serialize;
@@ -131,10 +131,12 @@ pub struct ExportArgs {
     pub output: PathBuf,
 }
 
-pub fn run(cmd: RegCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+/// Runs `comsim reg`; with `progress`, large files are read under a progress bar.
+pub fn run(cmd: RegCommand, out: &mut dyn Write, err: &mut dyn Write, progress: bool) -> u8 {
+    let mut bar = crate::progress::Bar::stderr(progress);
     let result = match cmd {
-        RegCommand::Query(a) => query(&a, out, err),
-        RegCommand::Export(a) => export(&a, out, err),
+        RegCommand::Query(a) => query(&a, out, err, &mut bar),
+        RegCommand::Export(a) => export(&a, out, err, &mut bar),
     };
     match result {
         Ok(code) => code,
@@ -152,6 +154,7 @@ pub fn load(
     args: &LoadArgs,
     focus: Option<&KeyPath>,
     err: &mut dyn Write,
+    progress: &mut dyn Progress,
 ) -> Result<Registry, String> {
     let opts = ImportOptions {
         mode: if args.lenient {
@@ -171,11 +174,12 @@ pub fn load(
     };
     let mut reg = Registry::new();
     for arg in &args.hive {
-        load_hive(&mut reg, arg, focus.filter(|_| args.view == Bits::B64), err)?;
+        let focus = focus.filter(|_| args.view == Bits::B64);
+        load_hive(&mut reg, arg, focus, err, progress)?;
     }
     for path in &args.reg {
         let display = path.display().to_string();
-        match comsim_regfile::import_file(&mut reg, path, &display, &opts) {
+        match comsim_regfile::import_file_with_progress(&mut reg, path, &display, &opts, progress) {
             Ok(report) => {
                 for w in &report.warnings {
                     let _ = writeln!(err, "{w}");
@@ -193,10 +197,12 @@ fn load_hive(
     arg: &str,
     focus: Option<&KeyPath>,
     err: &mut dyn Write,
+    progress: &mut dyn Progress,
 ) -> Result<(), String> {
     let (file, mount) = hive_mount(arg, err)?;
     let only = focus.map(|f| only_below(f, &mount)).unwrap_or_default();
-    comsim_hive::load_file(reg, std::path::Path::new(file), file, &mount, &only)
+    let path = std::path::Path::new(file);
+    comsim_hive::load_file_with_progress(reg, path, file, &mount, &only, progress)
         .map(|_| ())
         .map_err(|d| d.to_string())
 }
@@ -266,13 +272,19 @@ fn loaded(
     args: &LoadArgs,
     focus: &KeyPath,
     err: &mut dyn Write,
+    progress: &mut dyn Progress,
 ) -> Result<&'static Registry, String> {
-    Ok(Box::leak(Box::new(load(args, Some(focus), err)?)))
+    Ok(Box::leak(Box::new(load(args, Some(focus), err, progress)?)))
 }
 
-fn query(a: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
+fn query(
+    a: &QueryArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: &mut dyn Progress,
+) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = loaded(&a.load, &path, err)?;
+    let reg = loaded(&a.load, &path, err, progress)?;
     let access = access(&a.load);
     let Some(key) = reg.open(&path, &access) else {
         let _ = writeln!(err, "{NOT_FOUND}");
@@ -449,9 +461,14 @@ fn key_json(
     }
 }
 
-fn export(a: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, String> {
+fn export(
+    a: &ExportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: &mut dyn Progress,
+) -> Result<u8, String> {
     let path = parse_key(&a.key)?;
-    let reg = loaded(&a.load, &path, err)?;
+    let reg = loaded(&a.load, &path, err, progress)?;
     let access = access(&a.load);
     if reg.open(&path, &access).is_none() {
         let _ = writeln!(err, "{NOT_FOUND}");

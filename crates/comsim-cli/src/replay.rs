@@ -17,9 +17,10 @@ use comsim_scenario::{ClrChoice, ReplayOptions, Replayer};
 
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK};
 
-mod html;
+pub(crate) mod bindlog;
+pub(crate) mod html;
 mod json;
-mod mermaid;
+pub(crate) mod mermaid;
 mod text;
 
 #[derive(Debug, Args)]
@@ -48,6 +49,10 @@ pub struct ReplayArgs {
     /// 70-column runs side by side). Below 140 the two CLRs' runs are shown one after the other.
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+    /// Instead of the trace, each binding attempt as a Fusion bind log entry, laid out as the
+    /// Assembly Binding Log Viewer (fuslogvw) shows it (docs/bind-log.md).
+    #[arg(long, conflicts_with = "format")]
+    pub bind_log: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,6 +111,10 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
         switches: a.switches.clone(),
     };
     let replayer = Replayer::new(&scenario, &options).map_err(|d| d.to_string())?;
+    if a.bind_log {
+        let failed = bindlog::write(&scenario, &replayer, out)?.failed > 0;
+        return Ok(if failed { EXIT_NOT_FOUND } else { EXIT_OK });
+    }
     let failed = match a.format {
         ReplayFormat::Html => html::write(&scenario, &replayer, out)?.failed > 0,
         ReplayFormat::Mermaid => mermaid::write(&scenario, &replayer, out)?.failed > 0,

@@ -17,9 +17,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
 fn cases() -> Vec<PathBuf> {
     let dir = root().join("fixtures/diagnose");
@@ -70,6 +69,41 @@ fn diagnose_case_reports() {
         );
         insta::assert_snapshot!(format!("diagnose@{}", name(&case)), text);
     }
+}
+
+/// `--bind-log`: the bind log of each configuration that reproduces the error (the BIND steps
+/// as Fusion log entries, docs/bind-log.md), here a probe that reaches another version of the
+/// assembly (0x80131040, the mismatch warning naming the build number).
+#[test]
+fn diagnose_bind_log() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--bind-log"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let log = &text[text.find("== Bind log:").expect("a bind log")..];
+    insta::assert_snapshot!(log);
+}
+
+/// `--format mermaid`: the replay's chart of each configuration that reproduces the error, the
+/// cause as a note linked from the outcomes it explains, and the outcome after its fix. `.ci/run`
+/// has Mermaid's own parser read it.
+#[test]
+fn diagnose_mermaid() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--format", "mermaid"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+/// `--format html`: one self-contained page (nothing fetched), the cause, its evidence with each
+/// rule linked to its text, the fix and the outcome after it, and each reproducing path drawn as
+/// the replay draws a run. `cargo xtask browser-html` opens it in headless Chromium.
+#[test]
+fn diagnose_html() {
+    let case = root().join("fixtures/diagnose/identity-mismatch");
+    let out = diagnose_in(&case, &args(&case), &["--format", "html"]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = String::from_utf8_lossy(&out.stdout);
+    insta::assert_snapshot!(common::html_page_snapshot("diagnose", &html));
 }
 
 fn json_of(case: &Path, extra: &[&str]) -> Value {
@@ -494,5 +528,143 @@ fn client_and_app_images_are_read_from_their_files() {
     assert!(
         err.contains("error[diagnose-app-image]") && err.contains("Broken.exe"),
         "{err}"
+    );
+}
+
+/// `--gac DIR` (BIND-2): the folder the file was copied from must agree with the assembly's own
+/// identity. ComServer.dll (1.2.3.4, built for CLR 4) in a folder of another version, or in CLR
+/// 2's cache (a version folder without `v4.0_`), is an error naming the file; a folder that is no
+/// cache at all is an error naming the folder. The root may be given as the folder above
+/// `assembly`.
+#[test]
+fn gac_folders_must_agree_with_their_assemblies() {
+    let case = root().join("fixtures/diagnose/other-view-gac");
+    let base = args(&case);
+    let dll = root().join("fixtures/assemblies/ComServer.dll");
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-gac-{}", std::process::id()));
+    let run_with = |version_dir: &str| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        let dir = tmp.join("assembly/GAC_MSIL/ComServer").join(version_dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&dll, dir.join("ComServer.dll")).unwrap();
+        let out = diagnose_in(&case, &base, &["--gac", tmp.to_str().unwrap()]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run_with("v4.0_1.2.3.4__022282a62da36812");
+    assert_eq!(
+        code,
+        Some(0),
+        "the folder above `assembly` is a root: {err}"
+    );
+    let (code, err) = run_with("v4.0_1.2.0.0__022282a62da36812");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error[diagnose-gac]")
+            && err.contains("ComServer.dll")
+            && err.contains("in a folder of version 1.2.0.0"),
+        "{err}"
+    );
+    let (code, err) = run_with("1.2.3.4__022282a62da36812");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("in CLR 2's cache"), "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let out = diagnose_in(&case, &base, &["--gac", "app"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[diagnose-gac]: app: not a copy of a global assembly cache"),
+        "{err}"
+    );
+}
+
+/// A fresh temporary application folder holding only the case's `app/<exe>`.
+fn app_with(case: &Path, tag: &str, exe: &str) -> PathBuf {
+    let tmp = std::env::temp_dir().join(format!("comsim-diagnose-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(case.join("app").join(exe), tmp.join(exe)).unwrap();
+    tmp
+}
+
+/// `pia-native-server`, its other half: the PIA's native server is not in the application
+/// folder it is registered in (COM-3: 0x8007007E). The cause is named first; nothing on the
+/// machine can replace the DLL, so no fix is offered (exit 1).
+#[test]
+fn pia_native_server_missing() {
+    let case = root().join("fixtures/diagnose/pia-native-server");
+    let tmp = app_with(&case, "pia", "Client.exe");
+    let args: Vec<String> = [
+        "--error",
+        "0x8007007E",
+        "--clsid",
+        "{5D0A4A5E-3B9B-4C1E-9A53-0F5A2C5B4003}",
+        "--reg32",
+        "hklm-classes-32.reg",
+        "--gac",
+        "gac",
+        "--format",
+        "json",
+        "--app",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let out = diagnose_in(&case, &args, &[tmp.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(out.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["causes"][0]["id"], "pia-native-server", "{d}");
+    assert!(
+        d["causes"][0]["sentence"]
+            .as_str()
+            .unwrap()
+            .contains(r"C:\App\isolation-aware64.dll, and there is no such file"),
+        "{d}"
+    );
+}
+
+/// `sxs-manifest-refused` on a component the loader refuses (SXS-2): `Comsim.Fixture.Managed.manifest`
+/// beside the host declares version 1.0.0.0 where the host's manifest asks for 1.2.3.4. The
+/// cause names the component file and the line of its identity; no fix is offered (exit 1).
+#[test]
+fn sxs_manifest_component_mismatch_names_the_file_and_line() {
+    let case = root().join("fixtures/diagnose/sxs-manifest-refused");
+    let tmp = app_with(&case, "sxs", "Host.exe");
+    std::fs::write(
+        tmp.join("Comsim.Fixture.Managed.manifest"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"urn:schemas-microsoft-com:asm.v1\" manifestVersion=\"1.0\">\n  <assemblyIdentity name=\"Comsim.Fixture.Managed\" version=\"1.0.0.0\" processorArchitecture=\"msil\" publicKeyToken=\"0123456789abcdef\"/>\n</assembly>\n",
+    )
+    .unwrap();
+    let mut args = args(&case);
+    let at = args.iter().position(|a| a == "--app").unwrap();
+    args[at + 1] = tmp.to_str().unwrap().to_owned();
+    let out = diagnose_in(&case, &args, &["--format", "json"]);
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(out.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["causes"][0]["id"], "sxs-manifest-refused", "{d}");
+    let sentence = d["causes"][0]["sentence"].as_str().unwrap();
+    assert!(
+        sentence.contains(r"C:\App\Host.exe#RT_MANIFEST/1 (line 7)")
+            && sentence.contains(r"C:\App\Comsim.Fixture.Managed.manifest (line 3"),
+        "{sentence}"
+    );
+}
+
+/// The assumptions line names what the machine was read from: with only a hive it says hive
+/// files (the snapshot of `per-user-elevated-hive`), and with an export beside the hive, both.
+#[test]
+fn assumptions_name_what_was_given() {
+    let case = root().join("fixtures/diagnose/per-user-elevated-hive");
+    let export = root().join("fixtures/diagnose/per-user-elevated/hkcu-classes.reg");
+    let mut args = args(&case);
+    args.extend(["--reg".to_owned(), export.to_str().unwrap().to_owned()]);
+    let out = diagnose_in(&case, &args, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("(only registry exports and hive files were given)"),
+        "{text}"
     );
 }

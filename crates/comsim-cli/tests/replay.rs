@@ -10,7 +10,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{root, run_comsim};
+use common::{html_page_snapshot, root, run_comsim};
 
 /// The scenario the JSON tests replay.
 const TEACHING: &str = "fixtures/scenarios/managed-class-regasm-codebase";
@@ -175,6 +175,64 @@ fn scenario_mermaid() {
     }
 }
 
+/// `--bind-log`: each binding attempt as a fuslogvw entry (BIND-1..BIND-6, docs/bind-log.md),
+/// for three scenarios: a GAC hit, probing that fails, an application-base hit and a CodeBase
+/// bound by location (a where-ref bind); every way a found file is refused (a mismatch at the
+/// CodeBase and in the application base, BIND-6); and a `.config` redirect with its
+/// post-policy reference.
+#[test]
+fn scenario_bind_log() {
+    for name in [
+        "bind-gac-appbase-codebase",
+        "bind-failures",
+        "bind-config-redirect",
+    ] {
+        let arg = format!("fixtures/scenarios/{name}");
+        let text = shown(&["replay", &arg, "--bind-log"]);
+        insta::with_settings!({ snapshot_suffix => name }, {
+            insta::assert_snapshot!(text);
+        });
+    }
+}
+
+/// The example of `docs/bind-log.md` is what comsim writes: its command is run, and its lines
+/// (but the `...` that stand for lines left out) appear in the output, in order.
+#[test]
+fn bind_log_doc_example_is_real_output() {
+    let doc = std::fs::read_to_string(root().join("docs/bind-log.md")).unwrap();
+    let block = doc
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("an example");
+    let mut lines = block.lines();
+    let command = lines.next().unwrap().strip_prefix("$ comsim ").unwrap();
+    let args: Vec<&str> = command.split(' ').collect();
+    let o = comsim(&args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut rest = o.stdout.as_str();
+    for line in lines.filter(|l| *l != "...") {
+        let at = rest
+            .find(&format!("{line}\n"))
+            .unwrap_or_else(|| panic!("not in the output (in order): {line}"));
+        rest = &rest[at + line.len()..];
+    }
+}
+
+/// `--bind-log` replaces the other renderings: with `--format` it is refused.
+#[test]
+fn bind_log_is_a_rendering_of_its_own() {
+    let o = comsim(&[
+        "replay",
+        "fixtures/scenarios/bind-failures",
+        "--bind-log",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("--format"), "{}", o.stderr);
+}
+
 /// The HTML rendering (`--format html`) of three scenarios, whole: one self-contained page each.
 /// `cargo xtask browser-html` opens them in headless Chromium.
 #[test]
@@ -187,32 +245,7 @@ fn scenario_html() {
         let arg = format!("fixtures/scenarios/{name}");
         let o = comsim(&["replay", &arg, "--format", "html"]);
         assert!(o.stderr.is_empty(), "{}", o.stderr);
-        // Self-contained: nothing is fetched from elsewhere.
-        for outside in ["<script", "<link", "src=", "http://", "https://", "url("] {
-            let html = o.stdout.replace("http://www.w3.org/2000/svg", "");
-            let html = html.split("<section id=\"rules\">").next().unwrap_or(&html);
-            assert!(!html.contains(outside), "{name}: the page holds {outside}");
-        }
-        // The rules' text comes from docs/rules.md, which grows with every rule's evidence: the
-        // snapshot keeps the page up to that section and the IDs the section defines, and checks
-        // here that every ID the page links to is defined there.
-        let (page, rules) = o
-            .stdout
-            .split_once("<section id=\"rules\">")
-            .expect("the page ends with the rules it cites");
-        let defined: Vec<&str> = rules
-            .split("<dt id=\"rule-")
-            .skip(1)
-            .filter_map(|d| d.split('"').next())
-            .collect();
-        for link in page.split("href=\"#rule-").skip(1) {
-            let id = link.split('"').next().unwrap_or_default();
-            assert!(
-                defined.contains(&id),
-                "{name}: {id} is linked but not defined"
-            );
-        }
-        let shown = format!("{page}[rules section: {}]\n", defined.join(", "));
+        let shown = html_page_snapshot(name, &o.stdout);
         insta::with_settings!({ snapshot_suffix => name }, {
             insta::assert_snapshot!(shown);
         });
@@ -663,4 +696,78 @@ fn every_scenario_directory_has_a_scenario_file() {
             );
         }
     }
+}
+
+/// The bind log is made from the data the binding steps carry (`TraceStep::bind`), not from
+/// their text: over every bundled scenario on both CLRs, that data says what the trace shows.
+/// Every bind starts with its setting; a GAC or application-base miss probed exactly the paths
+/// its `looked_at` lists, in order; a hit reached the file it names; a registration's CodeBase
+/// step is marked as a where-ref bind.
+#[test]
+fn bind_log_data_agrees_with_the_trace_of_every_scenario() {
+    let dirs = comsim_scenario::find_scenarios(&[root().join("fixtures/scenarios")]).unwrap();
+    let options = comsim_scenario::ReplayOptions {
+        clrs: comsim_scenario::ClrChoice::Both,
+        switches: Vec::new(),
+    };
+    let mut checked = 0;
+    for dir in dirs {
+        let s = comsim_scenario::load(&dir).unwrap();
+        let replay = comsim_scenario::replay(&s, &options).unwrap();
+        for step in &replay.steps {
+            let comsim_scenario::StepRun::Request(rr) = step else {
+                continue;
+            };
+            for run in &rr.runs {
+                for t in &run.run.trace.steps {
+                    checked += check_bind_facts(&dir, t);
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} binding steps checked");
+}
+
+/// Checks one step's bind data against its trace fields; 1 when the step is a binding step.
+fn check_bind_facts(dir: &Path, t: &comsim_resolver::TraceStep) -> usize {
+    let code = t.code.unwrap_or_default();
+    let facts = t.bind.as_deref();
+    let at = t.looked_at.as_deref().unwrap_or_default();
+    let here = format!("{}: {code}", dir.display());
+    match code {
+        "bind-request" => {
+            let f = facts.unwrap_or_else(|| panic!("{here}: no data"));
+            let ctx = f
+                .context
+                .as_ref()
+                .unwrap_or_else(|| panic!("{here}: no setting"));
+            assert_eq!(
+                f.reference.as_deref(),
+                Some(ctx.name.display().as_str()),
+                "{here}"
+            );
+        }
+        "gac-miss" | "appbase-miss" => {
+            let f = facts.unwrap_or_else(|| panic!("{here}: no data"));
+            let probed: Vec<String> = f.probed.iter().map(ToString::to_string).collect();
+            assert_eq!(probed.join("; "), at, "{here}");
+        }
+        "gac-hit" | "appbase-hit" | "probe-mismatch" => {
+            let file = facts.and_then(|f| f.file.as_ref());
+            let file = file
+                .unwrap_or_else(|| panic!("{here}: no file"))
+                .to_string();
+            assert!(file.eq_ignore_ascii_case(at), "{here}: {file} is not {at}");
+        }
+        "codebase-loaded" | "codebase-other-assembly" | "codebase-file-missing" => {
+            let f = facts.unwrap_or_else(|| panic!("{here}: no data"));
+            assert!(f.file.is_some(), "{here}: no file");
+            // The registration's CodeBase is a where-ref bind; the .config's <codeBase>, which
+            // the step's text names, is not.
+            let config = t.text.contains("the .config's <codeBase>");
+            assert_eq!(f.where_ref, !config, "{here}: {}", t.text);
+        }
+        _ => return 0,
+    }
+    1
 }

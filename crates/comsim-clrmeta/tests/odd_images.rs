@@ -96,3 +96,57 @@ fn clearing_a_valid_bit_misaligns_the_tables_and_is_an_error_with_an_offset() {
     let e = read_assembly("h.dll", &bytes).unwrap_err();
     assert!(e.message.starts_with("h.dll: at byte offset"), "{e}");
 }
+
+/// The reader's limits are errors at the byte that crosses them (docs/reliability.md, "Limits"):
+/// a metadata version string longer than 256 bytes, at its length field.
+#[test]
+fn a_version_string_over_the_limit_is_refused_at_its_length() {
+    let mut bytes = fixture("Hidden.dll");
+    let root = find(&bytes, b"BSJB");
+    bytes[root + 12..root + 16].copy_from_slice(&260u32.to_le_bytes());
+    let e = read_assembly("h.dll", &bytes).unwrap_err();
+    assert_eq!(e.code.name(), "clr-bad-metadata");
+    assert!(
+        e.message
+            .starts_with(&format!("h.dll: at byte offset {} ", root + 12)),
+        "{e}"
+    );
+    assert!(e.message.contains("at most 256; found 260"), "{e}");
+}
+
+/// TypeRefs nested more than 64 deep (here each TypeRef is its own enclosing type) are an error
+/// at the TypeRef row that crosses the limit, not a loop.
+#[test]
+fn typerefs_nested_over_the_limit_are_refused_at_the_row() {
+    let mut bytes = fixture("Hidden.dll");
+    let asm = read_assembly("h.dll", &bytes).unwrap();
+    let tables = asm.streams.iter().find(|s| s.name == "#~").unwrap().offset as usize;
+    assert_eq!(bytes[tables + 6], 0, "2-byte heap indexes in the fixture");
+    let valid = u64::from_le_bytes(bytes[tables + 8..tables + 16].try_into().unwrap());
+    assert_eq!(valid & 3, 3, "Module and TypeRef tables present");
+    let count = |i: usize| {
+        let at = tables + 24 + 4 * i;
+        u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+    };
+    let (modules, type_refs) = (count(0), count(1));
+    // Module rows: Generation, Name, Mvid, EncId, EncBaseId (2 bytes each); then the TypeRef
+    // rows: ResolutionScope (a 2-byte coded index, tag 3 = TypeRef), Name, Namespace.
+    let first = tables + 24 + 4 * valid.count_ones() as usize + 10 * modules;
+    for row in 1..=type_refs {
+        let at = first + 6 * (row - 1);
+        let scope = u16::try_from((row << 2) | 3).unwrap();
+        bytes[at..at + 2].copy_from_slice(&scope.to_le_bytes());
+    }
+    let e = read_assembly("h.dll", &bytes).unwrap_err();
+    assert_eq!(e.code.name(), "clr-bad-metadata", "{e}");
+    assert!(e.message.contains("nest deeper than 64"), "{e}");
+    let offset: usize = e.message["h.dll: at byte offset ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset: {e}"));
+    assert!(
+        (first..first + 6 * type_refs).contains(&offset),
+        "{offset} is not in the TypeRef rows: {e}"
+    );
+}

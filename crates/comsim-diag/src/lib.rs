@@ -8,8 +8,10 @@
 use std::fmt;
 
 mod code;
+pub mod progress;
 mod text;
 pub use code::{Code, CodeInfo};
+pub use progress::{Progress, Silent, Work};
 pub use text::{XmlEncoding, XmlLimit, decode_xml, xml_limit, xml_limit_error};
 
 use serde::Serialize;
@@ -232,6 +234,20 @@ pub struct LineIndex<'a> {
     chars: Vec<usize>,
 }
 
+thread_local! {
+    /// See [`line_index_work`].
+    static LOOKUP_WORK: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// The work the [`LineIndex`] lookups of this thread have done so far: how many positions were
+/// looked up, and how many bytes were counted for them. Each lookup counts at most
+/// 2 × [`CHECKPOINT_BYTES`] bytes, however long its line, so a test subtracts two readings around
+/// a parse and checks that bound: a structural check that locating stays linear
+/// (docs/reliability.md), with no clock.
+pub fn line_index_work() -> (u64, u64) {
+    LOOKUP_WORK.with(std::cell::Cell::get)
+}
+
 /// The spacing, in bytes, of the character-count checkpoints of a [`LineIndex`].
 pub const CHECKPOINT_BYTES: usize = 256;
 
@@ -277,12 +293,20 @@ impl<'a> LineIndex<'a> {
         let block = offset / CHECKPOINT_BYTES;
         let from = block * CHECKPOINT_BYTES;
         let tail = &self.text.as_bytes()[from..offset];
+        LOOKUP_WORK.with(|w| {
+            let (lookups, bytes) = w.get();
+            w.set((lookups, bytes + tail.len() as u64));
+        });
         self.chars[block] + tail.iter().filter(|&&b| starts_char(b)).count()
     }
 
     /// The 1-based (line, column) of a byte offset. Offsets past the end map to the end; an
     /// offset inside a character is that character's column.
     pub fn position(&self, offset: usize) -> (u32, u32) {
+        LOOKUP_WORK.with(|w| {
+            let (lookups, bytes) = w.get();
+            w.set((lookups + 1, bytes));
+        });
         let offset = offset.min(self.text.len());
         let line = match self.starts.binary_search(&offset) {
             Ok(i) => i,
@@ -413,19 +437,22 @@ mod tests {
 
     #[test]
     fn locating_many_elements_on_one_long_line_is_linear() {
-        // 40,000 lookups spread over a 2 MB line: counting from the line's start would read
-        // 40 GB; the checkpoints read at most 256 bytes each (about 10 MB in all).
+        // 40,000 lookups spread over a 2 MB line: counting from the line's start would count
+        // 40 GB of bytes, and fail the bound below at once; the checkpoints count at most 256
+        // bytes each (about 10 MB in all).
         let text = "<a/>".repeat(500_000);
         let idx = LineIndex::new(&text);
-        let mut sum = 0u64;
+        let (lookups0, bytes0) = line_index_work();
         for k in 0..40_000 {
             let offset = k * 50;
             let (line, column) = idx.position(offset);
             assert_eq!(line, 1);
             assert_eq!(column as usize, offset + 1);
-            sum += u64::from(column);
+            // Counted, not timed, after every lookup: at most two checkpoint blocks each.
+            let (lookups, bytes) = line_index_work();
+            assert_eq!(lookups - lookups0, k as u64 + 1);
+            assert!(bytes - bytes0 <= (k as u64 + 1) * 2 * CHECKPOINT_BYTES as u64);
         }
-        assert!(sum > 0);
     }
 
     #[test]

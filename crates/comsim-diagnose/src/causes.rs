@@ -15,6 +15,9 @@ use crate::fix::{Candidate, FixStep, Rebuild};
 use crate::input::Loaded;
 use crate::registration::{self, Registration, access, clsid_key, find_assembly};
 
+mod sxs_manifest;
+mod unregistered;
+
 /// A named cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CauseInfo {
@@ -103,10 +106,13 @@ macro_rules! causes {
 causes! {
     RUNTIME_NOT_INSTALLED = "runtime-not-installed", "the runtime is not installed", [Shim2], runtime_not_installed;
     SXS_CONFIG_REFUSED = "sxs-config-refused", "14001: the side-by-side loader refuses the .config", [Sxs1, Shim4], sxs_config_refused;
+    SXS_MANIFEST_REFUSED = "sxs-manifest-refused", "14001: the side-by-side loader cannot build the activation context from a manifest", [Sxs1, Sxs2], sxs_manifest::sxs_manifest_refused;
     PER_USER_ELEVATED = "per-user-elevated", "a per-user registration, and an elevated process", [Reg2, Com4], per_user_elevated;
     NATIVE_OTHER_BITNESS = "native-other-bitness", "a native in-process server of the other bitness", [Reg3, Com3, Com4], native_other_bitness;
+    PIA_NATIVE_SERVER = "pia-native-server", "a PIA whose native server is missing or of the other bitness", [Lcc4_3, Com3], pia_native_server;
     OTHER_VIEW = "other-view", "registered in the other registry view only", [Reg3, ShimReg1, Com4], other_view;
     TREATAS_MISSING = "treatas-missing", "TreatAs names a class that is not registered", [Com2, Com4], treatas_missing;
+    UNREGISTERED_OTHER_VERSION = "unregistered-other-version", "unregistered by regasm /u of another version: the ProgID is gone, the class remains", [Req3, Asm4], unregistered::unregistered_other_version;
     PROGID_CLSID_MISSING = "progid-clsid-missing", "the ProgID names a CLSID that is not registered", [Req3, Com4], progid_clsid_missing;
     NOT_COM_VISIBLE = "not-com-visible", "the class was never registered: not COM-visible or no public default constructor", [Asm3, Com4], not_com_visible;
     CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes every installed runtime", [Shim4, Shim2], config_excludes_runtime;
@@ -369,22 +375,141 @@ fn native_other_bitness(ctx: &Ctx<'_>) -> Option<Finding> {
             ev(Rule::Reg3, dll, format!("a {}-bit image", bits(dll_bits))),
         ],
     );
+    Some(surrogate_fix(f, clsid, dll_bits, &reg))
+}
+
+/// The registry view a registration is stored in.
+fn stored_view(reg: &Registration) -> View {
+    if reg.stored.to_ascii_lowercase().contains("wow6432node") {
+        View::Bits32
+    } else {
+        View::Bits64
+    }
+}
+
+/// Runs a native DLL of the other bitness in the system surrogate: an `AppID` with an empty
+/// `DllSurrogate`, imported in the DLL's view (COM-3 then starts dllhost.exe of its bitness).
+/// When the registration is in the other view, the DLL's `InprocServer32` is written in the
+/// DLL's view too, so that the surrogate of its bitness finds it there.
+fn surrogate_fix(f: Finding, clsid: Guid, dll_bits: Bitness, reg: &Registration) -> Finding {
     let view = if dll_bits == Bitness::B32 {
         View::Bits32
     } else {
         View::Bits64
     };
+    let server = match (stored_view(reg) == view, reg.inproc.as_deref()) {
+        (false, Some(dll)) => format!(
+            "[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\InprocServer32]\r\n@=\"{}\"\r\n\r\n",
+            dll.replace('\\', "\\\\")
+        ),
+        _ => String::new(),
+    };
     let text = format!(
-        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{clsid}]\r\n\"AppID\"=\"{clsid}\"\r\n\r\n[HKEY_CLASSES_ROOT\\AppID\\{clsid}]\r\n\"DllSurrogate\"=\"\"\r\n\r\n"
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{clsid}]\r\n\"AppID\"=\"{clsid}\"\r\n\r\n{server}[HKEY_CLASSES_ROOT\\AppID\\{clsid}]\r\n\"DllSurrogate\"=\"\"\r\n\r\n"
     );
-    Some(f.fix(
+    f.fix(
         "Run the DLL out of process in the system surrogate (dllhost.exe of its bitness): give the class an AppID with DllSurrogate.",
         vec![FixStep::Import {
             name: "fix-dll-surrogate.reg".to_owned(),
             text,
             view,
         }],
-    ))
+    )
+}
+
+/// A PIA registration (LCC4-3: `Assembly` and `Class` beside an `InprocServer32` default that
+/// is not mscoree.dll): the wrapper loads, and its `CoCreateInstance` (REQ-2, COM-3) fails on the
+/// native server, missing (when the machine's files are known) or of the other bitness.
+fn pia_native_server(ctx: &Ctx<'_>) -> Option<Finding> {
+    let load_failed = matches!(
+        ctx.hresult(),
+        Some(HResult::BAD_EXE_FORMAT | HResult::MOD_NOT_FOUND)
+    );
+    if !load_failed || !ctx.cites(Rule::Com3) {
+        return None;
+    }
+    let reg = ctx.registration()?;
+    let server = reg.inproc.clone()?;
+    if reg.assembly.is_none() || server.to_ascii_lowercase().ends_with("mscoree.dll") {
+        return None;
+    }
+    let clsid = ctx.clsid?;
+    let path = comsim_resolver::WinPath::parse(server.trim_matches('"')).ok()?;
+    let b = ctx.bitness();
+    let wrapper = format!(
+        "{} from {}",
+        reg.class.as_deref().unwrap_or_default(),
+        reg.assembly.as_deref().unwrap_or_default()
+    );
+    let pia_ev = ev(
+        Rule::Lcc4_3,
+        format!("{}\\InprocServer32", reg.stored),
+        format!("{server}, with Class and Assembly: a PIA; the wrapper is {wrapper}"),
+    );
+    match ctx.m().fs.get(&path).map(|f| &f.kind) {
+        Some(FileKind::Native(n)) if n.bitness != b => {
+            let f = finding(
+                &PIA_NATIVE_SERVER,
+                format!(
+                    "{clsid} is a primary interop assembly's class: its wrapper loads, and creating it loads the native server {path}, a {}-bit DLL, which a {}-bit process cannot load.",
+                    bits(n.bitness),
+                    bits(b)
+                ),
+                vec![
+                    pia_ev,
+                    ev(
+                        Rule::Com3,
+                        path.to_string(),
+                        format!("a {}-bit image", bits(n.bitness)),
+                    ),
+                ],
+            );
+            Some(surrogate_fix(f, clsid, n.bitness, &reg))
+        }
+        None if ctx.loaded.files_known => {
+            let f = finding(
+                &PIA_NATIVE_SERVER,
+                format!(
+                    "{clsid} is a primary interop assembly's class: its wrapper loads, and creating it loads the native server {path}, and there is no such file."
+                ),
+                vec![pia_ev, ev(Rule::Com3, path.to_string(), "no such file")],
+            );
+            Some(pia_server_moved(ctx, f, &reg, &path, clsid))
+        }
+        _ => None,
+    }
+}
+
+/// A native DLL of the server's file name and the process's bitness elsewhere on the machine:
+/// the `InprocServer32` default rewritten to it (the PIA's values kept), imported.
+fn pia_server_moved(
+    ctx: &Ctx<'_>,
+    f: Finding,
+    reg: &Registration,
+    path: &comsim_resolver::WinPath,
+    clsid: Guid,
+) -> Finding {
+    let b = ctx.bitness();
+    let found = ctx.m().fs.files().find(|file| {
+        matches!(&file.kind, FileKind::Native(n) if n.bitness == b)
+            && file.path.file_name().eq_ignore_ascii_case(path.file_name())
+            && file.path != *path
+    });
+    let Some(found) = found.map(|file| file.path.clone()) else {
+        return f;
+    };
+    let value = found.to_string().replace('\\', "\\\\");
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\InprocServer32]\r\n@=\"{value}\"\r\n\r\n"
+    );
+    f.fix(
+        format!("Register the native server where it is now ({found})."),
+        vec![FixStep::Import {
+            name: "fix-pia-server.reg".to_owned(),
+            text,
+            view: stored_view(reg),
+        }],
+    )
 }
 
 fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
@@ -442,7 +567,14 @@ fn regasm_fix(ctx: &Ctx<'_>, f: Finding, reg: &Registration, bitness: Bitness) -
     let Some(display) = reg.assembly.as_deref() else {
         return f;
     };
-    let Some((path, asm)) = find_assembly(ctx.m(), display, reg.codebase.as_deref()) else {
+    // A registration without a CodeBase of an assembly in the GAC: regasm of the GAC's file.
+    let found = find_assembly(ctx.m(), display, reg.codebase.as_deref()).or_else(|| {
+        reg.codebase
+            .is_none()
+            .then(|| registration::find_in_gac(ctx.m(), display))
+            .flatten()
+    });
+    let Some((path, asm)) = found else {
         return f;
     };
     regasm_of(ctx, f, path, &asm.runtime, bitness, reg.codebase.is_some())

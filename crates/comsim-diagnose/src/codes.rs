@@ -24,6 +24,10 @@ pub const DIAGNOSE_APP_IMAGE: Code = Code::new(&CodeInfo::new(
     "diagnose-app-image",
     "an .exe or .dll of the application folder (or --client) is an image diagnose cannot place on the machine",
 ));
+pub const DIAGNOSE_GAC: Code = Code::new(&CodeInfo::new(
+    "diagnose-gac",
+    "a --gac folder is not laid out as a global assembly cache, or a file in it disagrees with its folder",
+));
 
 /// Every code of this crate.
 pub const ALL: &[Code] = &[
@@ -32,4 +36,5 @@ pub const ALL: &[Code] = &[
     DIAGNOSE_ERROR_TEXT,
     DIAGNOSE_CLIENT,
     DIAGNOSE_APP_IMAGE,
+    DIAGNOSE_GAC,
 ];

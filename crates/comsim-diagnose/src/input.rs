@@ -56,6 +56,8 @@ pub struct MachineInput {
     pub client: Option<(PathBuf, WinPath)>,
     /// The installed CLRs, when given (`--clrs`); else a scenario's, else both.
     pub clrs: Option<Vec<RuntimeVersion>>,
+    /// `--gac DIR`: global assembly caches copied from the machine ([`crate::gac`]).
+    pub gac: Vec<PathBuf>,
 }
 
 /// The client program, as far as it is known.
@@ -85,7 +87,7 @@ pub struct Loaded {
     pub apartment: Apartment,
     pub switches: Switches,
     /// Whether the machine's files were given (a scenario or an application folder). When only
-    /// registry exports were given, the files a registration names are not known.
+    /// registry exports or hives were given, the files a registration names are not known.
     pub files_known: bool,
     /// Every input file read, for `--save-scenario`: `.reg` files with their view, the
     /// application folder's files with their machine path.
@@ -98,6 +100,11 @@ pub struct Loaded {
     pub app_assemblies: Vec<(PathBuf, WinPath)>,
     /// Native EXEs read from the application folder (and `--client`), with their PE bitness.
     pub native_exes: Vec<(PathBuf, WinPath, Bitness)>,
+    /// Native DLLs read from the application folder, with their PE bitness.
+    pub native_dlls: Vec<(PathBuf, WinPath, Bitness)>,
+    /// The assemblies read from `--gac` folders, placed in the cache of the CLR their folder
+    /// names.
+    pub gac_assemblies: Vec<(PathBuf, WinPath)>,
     pub scenario: Option<PathBuf>,
 }
 
@@ -109,6 +116,16 @@ pub const STAND_IN_CLIENT: &str = r"C:\Client\Client.exe";
 
 /// Loads the machine.
 pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
+    load_with_progress(input, &mut comsim_diag::Silent)
+}
+
+/// [`load`], telling `progress` how far each hive file and `.reg` export has been read (one piece
+/// of work per file, in its bytes: `comsim_hive::load_file_with_progress`,
+/// `comsim_regfile::import_file_with_progress`). What is loaded is the same.
+pub fn load_with_progress(
+    input: &MachineInput,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<Loaded, Diagnostic> {
     let mut loaded = Loaded {
         machine: Machine::new(Bitness::B64),
         client: Client::Unknown(WinPath::parse(STAND_IN_CLIENT).expect("a valid path")),
@@ -120,6 +137,8 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
         app_files: Vec::new(),
         app_assemblies: Vec::new(),
         native_exes: Vec::new(),
+        native_dlls: Vec::new(),
+        gac_assemblies: Vec::new(),
         scenario: None,
     };
     let mut clrs_given = false;
@@ -147,15 +166,19 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
     for source in &input.sources {
         if let MachineSource::Hive { path, mount } = source {
             let display = path.display().to_string();
-            comsim_hive::load_file(&mut loaded.machine.registry, path, &display, mount, &[])?;
+            let reg = &mut loaded.machine.registry;
+            comsim_hive::load_file_with_progress(reg, path, &display, mount, &[], progress)?;
             loaded.hive_files.push((path.clone(), mount.clone()));
         }
     }
     for source in &input.sources {
         if let MachineSource::Reg { path, view } = source {
-            import(&mut loaded.machine, path, *view)?;
+            import(&mut loaded.machine, path, *view, progress)?;
             loaded.reg_files.push((path.clone(), *view));
         }
+    }
+    for dir in &input.gac {
+        crate::gac::read(&mut loaded, dir)?;
     }
     if let Some(app) = &input.app {
         read_app(&mut loaded, app)?;
@@ -167,7 +190,12 @@ pub fn load(input: &MachineInput) -> Result<Loaded, Diagnostic> {
 }
 
 /// A `.reg` export, strict: the first line regedit would skip is an error at its line and column.
-fn import(m: &mut Machine, path: &Path, view: View) -> Result<(), Diagnostic> {
+fn import(
+    m: &mut Machine,
+    path: &Path,
+    view: View,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<(), Diagnostic> {
     let opts = ImportOptions {
         mode: Mode::Strict,
         view,
@@ -175,7 +203,7 @@ fn import(m: &mut Machine, path: &Path, view: View) -> Result<(), Diagnostic> {
         encoding: None,
     };
     let display = path.display().to_string();
-    comsim_regfile::import_file(&mut m.registry, path, &display, &opts)?;
+    comsim_regfile::import_file_with_progress(&mut m.registry, path, &display, &opts, progress)?;
     Ok(())
 }
 
@@ -256,9 +284,11 @@ fn read_client(loaded: &mut Loaded, path: &Path, at: &WinPath) -> Result<(), Dia
 
 /// An `.exe` or `.dll` read as the real image it is: a .NET assembly is placed with everything
 /// read from its metadata (identity, runtime, processor architecture, types and their COM
-/// attributes), as `[[machine.assembly]] source = …` places it; a native EXE as a native image
-/// of its PE bitness. A native DLL is left out: what it serves is not in its image. Returns
-/// whether the file was placed.
+/// attributes), as `[[machine.assembly]] source = …` places it; a native EXE or DLL as a native
+/// image of its PE bitness (PE32 or PE32+). What a native DLL's class
+/// factory serves is not in its image: it is placed serving nothing, and diagnose takes it to
+/// serve the class whose `InprocServer32` names it, and says so. Returns whether the file was
+/// placed.
 fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, Diagnostic> {
     let bytes = read_capped(path)?;
     let display = path.display().to_string();
@@ -277,9 +307,6 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
             Ok(true)
         }
         Err(SourceError::Read(d)) if d.code == comsim_clrmeta::codes::CLR_NOT_MANAGED => {
-            if !exe {
-                return Ok(false);
-            }
             let bitness = match comsim_manifest::pe::pe_machine(&bytes) {
                 Ok(PeBitness::Pe32) => Bitness::B32,
                 Ok(PeBitness::Pe64) => Bitness::B64,
@@ -305,7 +332,11 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
                 bytes,
                 origin: display.clone(),
             });
-            loaded.native_exes.push((path.to_path_buf(), win, bitness));
+            if exe {
+                loaded.native_exes.push((path.to_path_buf(), win, bitness));
+            } else {
+                loaded.native_dlls.push((path.to_path_buf(), win, bitness));
+            }
             Ok(true)
         }
         Err(SourceError::Read(d)) => Err(refused(d)),
@@ -317,7 +348,7 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
 }
 
 /// A file of the application folder, at most [`MAX_APP_FILE`] bytes.
-fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let size = std::fs::metadata(path)
         .map_err(|e| io_error(path, &e))?
         .len();

@@ -1,7 +1,8 @@
 //! `comsim diagnose`: from the error a user sees to its cause, the fix, and the fix replayed.
 //!
 //! - [`error`]: the error text as the user has it → CLSID, ProgID, HRESULT ([`parse_error`]).
-//! - [`input`]: the machine (`.reg` exports, a scenario, the application folder).
+//! - [`input`]: the machine (`.reg` exports, hives, a scenario, the application folder).
+//! - [`gac`]: global assembly caches copied from the machine (`--gac`).
 //! - [`config`]: the process configurations the facts allow, each replayed by the resolver.
 //! - [`causes`]: the catalogue of causes (`docs/causes.md`) and their detectors, which read the
 //!   run's data and the machine, never its text.
@@ -14,6 +15,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod fix;
+pub mod gac;
 pub mod input;
 pub mod registration;
 pub mod scenario_out;
@@ -82,8 +84,10 @@ pub struct Diagnosis {
     pub reported: Reported,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clsid: Option<Guid>,
-    /// What diagnose took for granted because the input did not say (only registry exports
-    /// were given: the assembly a registration's CodeBase names is taken to be there).
+    /// What diagnose took for granted because the input did not say: with only registry exports
+    /// or hives (no files), the assembly a registration's CodeBase names is taken to be there;
+    /// a native DLL of the application folder is taken to serve the class whose
+    /// InprocServer32 names it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
     pub configs: Vec<Tried>,
@@ -196,6 +200,16 @@ pub fn outcome_summary(o: &Outcome) -> String {
 /// Diagnoses: replays the request in every configuration, finds the causes where it
 /// reproduces, and replays their fixes and the single changes that would make it work.
 pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnostic> {
+    diagnose_with_progress(q, loaded, &mut comsim_diag::Silent)
+}
+
+/// [`diagnose`], saying how far it has got to `progress`: one piece of work, `configurations`,
+/// counted in configurations replayed. The diagnosis is the same.
+pub fn diagnose_with_progress(
+    q: &Question,
+    loaded: &mut Loaded,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Result<Diagnosis, Diagnostic> {
     let mut reported = q.reported.clone();
     class_from_machine(&mut reported, loaded);
     if reported.clsid.is_none() && reported.progid.is_none() {
@@ -220,26 +234,35 @@ pub fn diagnose(q: &Question, loaded: &mut Loaded) -> Result<Diagnosis, Diagnost
     }
     let sw = loaded.switches.clone();
     let clsid = target_clsid(&reported, loaded);
-    let assumptions = match clsid {
+    let mut assumptions = match clsid {
         Some(c) if !loaded.files_known => assume_registered_files(loaded, c),
         _ => Vec::new(),
     };
+    if let Some(c) = clsid {
+        assumptions.extend(assume_native_serves(loaded, c));
+    }
     let configs = config::enumerate(&facts, loaded);
     let mut runs = Vec::new();
-    for cfg in &configs {
-        let Some(request) = request_for(&reported, cfg.client) else {
-            continue;
-        };
-        let run = config::replay(
-            &mut loaded.machine,
-            &loaded.client,
-            loaded.apartment,
-            &sw,
-            cfg,
-            &request,
-        );
-        runs.push((request, run));
-    }
+    let total = configs.len() as u64;
+    let items = comsim_diag::Work::Items;
+    comsim_diag::progress::piece(progress, "configurations", items, |progress| {
+        for (done, cfg) in configs.iter().enumerate() {
+            progress.advance(done as u64, total);
+            let Some(request) = request_for(&reported, cfg.client) else {
+                continue;
+            };
+            let run = config::replay(
+                &mut loaded.machine,
+                &loaded.client,
+                loaded.apartment,
+                &sw,
+                cfg,
+                &request,
+            );
+            runs.push((request, run));
+        }
+        progress.advance(total, total);
+    });
     let (tried, findings) = assess(&reported, loaded, &runs, clsid);
     let causes = rank(loaded, &sw, &runs, &tried, findings);
 
@@ -267,7 +290,7 @@ fn target_clsid(r: &Reported, loaded: &Loaded) -> Option<Guid> {
         .map(|(c, _)| c)
 }
 
-/// With registry exports only, the files are unknown: the assembly each view's registration of
+/// With registry exports or hives only, the files are unknown: the assembly each view's registration of
 /// the class names by CodeBase is placed there, as the registration describes it, and said.
 fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
     let mut said = Vec::new();
@@ -288,11 +311,66 @@ fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
         }
         if let Some(file) = causes::described(&reg, &path, clsid) {
             said.push(format!(
-                "{path} holds {} as the registration describes it (only registry exports were given)",
-                reg.assembly.as_deref().unwrap_or_default()
+                "{path} holds {} as the registration describes it (only {} given)",
+                reg.assembly.as_deref().unwrap_or_default(),
+                what_was_given(loaded)
             ));
             loaded.machine.fs.write(file);
         }
+    }
+    said
+}
+
+/// What the machine was read from, when its files are not known: `registry exports were`,
+/// `hive files were`, `registry exports and hive files were`, and a copied GAC.
+fn what_was_given(loaded: &Loaded) -> String {
+    let mut parts = Vec::new();
+    if !loaded.reg_files.is_empty() {
+        parts.push("registry exports");
+    }
+    if !loaded.hive_files.is_empty() {
+        parts.push("hive files");
+    }
+    if !loaded.gac_assemblies.is_empty() {
+        parts.push("a copied global assembly cache");
+    }
+    let list = match parts.as_slice() {
+        [] => "the registry".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    format!("{list} were")
+}
+
+/// A native DLL read from the application folder does not say which classes its
+/// `DllGetClassObject` serves: the one the class's `InprocServer32` names (in either view) is
+/// taken to serve the class, and said.
+fn assume_native_serves(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
+    let mut said = Vec::new();
+    for (_, win, _) in &loaded.native_dlls {
+        let m = &loaded.machine;
+        let named = [comsim_resolver::Bitness::B64, comsim_resolver::Bitness::B32]
+            .into_iter()
+            .filter_map(|b| registration::read(m, clsid, &registration::access(m, b, true)))
+            .filter_map(|r| r.inproc)
+            .any(|server| {
+                comsim_resolver::WinPath::parse(server.trim_matches('"')).is_ok_and(|p| p == *win)
+            });
+        if !named {
+            continue;
+        }
+        let Some(mut file) = loaded.machine.fs.remove(win) else {
+            continue;
+        };
+        if let comsim_resolver::FileKind::Native(n) = &mut file.kind
+            && !n.serves.contains(&clsid)
+        {
+            n.serves.push(clsid);
+            said.push(format!(
+                "{win} serves {clsid}, as the class's InprocServer32 says (a native DLL's image does not list its classes)"
+            ));
+        }
+        loaded.machine.fs.write(file);
     }
     said
 }

@@ -100,6 +100,29 @@ pub fn progid_clsid(m: &Machine, progid: &str, access: &Access) -> Option<(Guid,
     Some((Guid::parse(&v.as_string()?)?, stored.to_string()))
 }
 
+/// The class whose `CLSID\{…}\ProgId` names `progid` (what regasm writes beside the ProgID's own
+/// key), as `access` sees `HKCR\CLSID`: one pass over the class keys, reading each one's
+/// `ProgId` default value.
+pub fn clsid_naming_progid(m: &Machine, progid: &str, access: &Access) -> Option<Guid> {
+    let root = KeyPath::parse(r"HKEY_CLASSES_ROOT\CLSID").expect("a valid key");
+    let open = m.registry.open(&root, access)?;
+    let parts = std::iter::once(open.primary.key).chain(open.secondary.map(|s| s.key));
+    for part in parts {
+        for (name, id) in m.registry.subkeys(part) {
+            let names_it = m
+                .registry
+                .child(id, "ProgId")
+                .and_then(|p| m.registry.value(p, ""))
+                .and_then(comsim_registry::Value::as_string)
+                .is_some_and(|v| v.eq_ignore_ascii_case(progid));
+            if names_it && let Some(g) = Guid::parse(name.as_str()) {
+                return Some(g);
+            }
+        }
+    }
+    None
+}
+
 /// The simple name of an assembly display name (`Contoso.Widgets, Version=…` → `Contoso.Widgets`).
 pub fn simple_name(display: &str) -> &str {
     display.split(',').next().unwrap_or(display).trim()
@@ -131,6 +154,32 @@ pub fn find_assembly<'m>(
         .filter(|f| !is_gac(m, &f.path))
         .find_map(|f| match &f.kind {
             FileKind::Assembly(a) if matches(a) => Some((&f.path, &**a)),
+            _ => None,
+        })
+}
+
+/// The assembly of a registration's `Assembly` value in one of the GACs (BIND-2): same name,
+/// version and public key token.
+pub fn find_in_gac<'m>(m: &'m Machine, display: &str) -> Option<(&'m WinPath, &'m AssemblyInfo)> {
+    let field = |k: &str| {
+        display
+            .split(',')
+            .find_map(|p| p.trim().strip_prefix(k).map(str::to_owned))
+    };
+    let version = field("Version=").and_then(|v| comsim_manifest::Version::parse(&v));
+    let token = field("PublicKeyToken=");
+    m.fs.files()
+        .filter(|f| is_gac(m, &f.path))
+        .find_map(|f| match &f.kind {
+            FileKind::Assembly(a)
+                if a.name.eq_ignore_ascii_case(simple_name(display))
+                    && version.is_none_or(|v| a.version == v)
+                    && a.public_key_token.as_deref().is_some_and(|t| {
+                        token.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(t))
+                    }) =>
+            {
+                Some((&f.path, &**a))
+            }
             _ => None,
         })
 }

@@ -132,7 +132,9 @@ fn from_inputs(dir: &Path, loaded: &Loaded) -> Result<String, Diagnostic> {
 
 /// The application folder's files, copied under `app/` and placed at their machine paths: the
 /// `.config` and manifest files as they are, the assemblies as `[[machine.assembly]] source`
-/// (their facts read from the file again), the native EXEs with their bitness.
+/// (their facts read from the file again), the native EXEs and DLLs as their bytes (a DLL
+/// with the classes diagnose took it to serve); the
+/// assemblies of `--gac` folders under `gac/`, placed at their paths in the cache.
 fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagnostic> {
     let mut n = 0;
     let mut copied = |path: &Path| {
@@ -153,11 +155,29 @@ fn app_files(dir: &Path, loaded: &Loaded, toml: &mut String) -> Result<(), Diagn
             "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
         );
     }
-    for (_, win, bitness) in &loaded.native_exes {
+    let mut g = 0;
+    for (path, win) in &loaded.gac_assemblies {
+        g += 1;
+        let name = copy_numbered(dir, "gac/", g, path)?;
         let _ = writeln!(
             toml,
-            "[[machine.native]]\npath = '{win}'\nbitness = {}\n",
-            bits(*bitness)
+            "[[machine.assembly]]\npath = '{win}'\nsource = \"{name}\"\n"
+        );
+    }
+    // Native images keep their bytes (their bitness and RT_MANIFEST resources come from them).
+    for (path, win, _) in loaded.native_dlls.iter().chain(&loaded.native_exes) {
+        let name = copied(path)?;
+        let serves: Vec<String> = loaded
+            .machine
+            .fs
+            .get(win)
+            .and_then(comsim_resolver::VFile::native)
+            .map(|n| n.serves.iter().map(|g| format!("\"{g}\"")).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            toml,
+            "[[machine.native]]\npath = '{win}'\nbytes = \"{name}\"\nserves = [{}]\n",
+            serves.join(", ")
         );
     }
     Ok(())

@@ -20,6 +20,7 @@ fn reg_only() -> comsim_diagnose::Loaded {
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap()
 }
@@ -56,6 +57,7 @@ fn a_client_file_decides_its_kind_and_bitness() {
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap();
     let configs = enumerate(&Facts::default(), &loaded);
@@ -125,6 +127,7 @@ fn a_bad_export_is_located() {
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap_err();
     let loc = err.location.expect("located");
@@ -170,6 +173,7 @@ fn replayed_fixes_leave_the_machine_as_it_was() {
             app: None,
             client: None,
             clrs: None,
+            gac: Vec::new(),
         })
         .unwrap();
         let text = std::fs::read_to_string(arg("--error-file").unwrap()).unwrap();
@@ -204,6 +208,21 @@ fn replayed_fixes_leave_the_machine_as_it_was() {
             again.causes[0].fixes.len(),
             d.causes[0].fixes.len(),
             "{case}"
+        );
+        // With a listener: the configurations counted from 0 to all of them, the same diagnosis.
+        let mut steps = Vec::new();
+        let third = comsim_diagnose::diagnose_with_progress(&q, &mut loaded, &mut |d, t| {
+            steps.push((d, t));
+        })
+        .unwrap();
+        assert_eq!(format!("{third:?}"), format!("{again:?}"), "{case}");
+        let total = steps[0].1;
+        assert!(total >= 1 && steps[0] == (0, total), "{case}: {steps:?}");
+        assert_eq!(steps.last(), Some(&(total, total)), "{case}");
+        assert!(
+            steps
+                .windows(2)
+                .all(|w| w[0].0 <= w[1].0 && w[1].1 == total)
         );
     }
 }
@@ -257,6 +276,7 @@ show = 'HKEY_CLASSES_ROOT\CLSID'
         app: None,
         client: None,
         clrs: None,
+        gac: Vec::new(),
     })
     .unwrap();
     let q = comsim_diagnose::Question {
@@ -285,4 +305,24 @@ show = 'HKEY_CLASSES_ROOT\CLSID'
         d.would_work
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The error text's limit (docs/reliability.md, "Limits"): only its first MiB is parsed, so a
+/// CLSID after it is not found, and the same CLSID before it is, however much text follows.
+#[test]
+fn only_the_first_mib_of_an_error_text_is_parsed() {
+    let max = comsim_diagnose::error::MAX_ERROR_TEXT;
+    let clsid = "{0D2B6E5A-0000-4A5B-9C3D-1234567890AB}";
+    let message = format!(
+        "Retrieving the COM class factory for component with CLSID {clsid} failed due to the following error: 80040154 Class not registered"
+    );
+    let after = format!("{}\n{message}", "é".repeat(max / 2));
+    let found = parse_error(&after);
+    assert!(
+        found.is_none_or(|r| r.clsid.is_none()),
+        "found past the limit"
+    );
+    let before = format!("{message}\n{}", "x".repeat(4 * max));
+    let r = parse_error(&before).expect("parsed");
+    assert_eq!(r.clsid.map(|c| c.to_string()).as_deref(), Some(clsid));
 }

@@ -111,6 +111,28 @@ fn hive_corpus() {
     replay("hive", &s, 200, check_hive);
 }
 
+/// Every hive fixture that is not damaged loads and comes back from its `.reg` export as the
+/// same registry (`assert_hive_round_trip`, which `check_hive` also runs on each mutation that
+/// loads).
+#[test]
+fn every_hive_fixture_round_trips_through_its_reg_export() {
+    let s = seeds(&["fixtures/hives"], &[".hiv", ".dat", "/software"]);
+    let mut n = 0;
+    for seed in s
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains("corrupt"))
+    {
+        let mount = comsim_hive::guess_mount("SOFTWARE").expect("SOFTWARE's mount point");
+        let mut reg = comsim_registry::Registry::default();
+        let bytes = std::fs::read(seed).expect("a seed");
+        let loaded = comsim_hive::load_bytes(&mut reg, "f", &bytes, &mount, &[]);
+        assert!(loaded.is_ok(), "{} does not load", seed.display());
+        comsim_fuzzcheck::assert_hive_round_trip(&reg, &mount);
+        n += 1;
+    }
+    assert!(n >= 6, "only {n} hive fixtures");
+}
+
 #[test]
 fn error_text_corpus() {
     let s = seeds(&["fixtures/diagnose"], &["error.txt"]);

@@ -12,6 +12,7 @@
 use comsim_diag::{Code, Diagnostic};
 
 use crate::codes;
+use crate::source::Bins;
 
 /// The size of the base block; cell offsets count from its end.
 pub(crate) const BASE_BLOCK_LEN: usize = 4096;
@@ -60,17 +61,20 @@ pub(crate) fn checksum(block: &[u8; BASE_BLOCK_LEN]) -> u32 {
     }
 }
 
-/// Checks the base block: signature, checksum, sequence numbers, version, type, and that the
-/// hive bins it announces are in the file.
-pub(crate) fn read_base_block(file: &str, bytes: &[u8]) -> Result<BaseBlock, Diagnostic> {
-    let Some(block) = bytes.first_chunk::<BASE_BLOCK_LEN>() else {
+/// Checks the base block (the start of a file of `file_len` bytes): signature, checksum, sequence
+/// numbers, version, type, and that the hive bins it announces are in the file.
+pub(crate) fn read_base_block(
+    file: &str,
+    head: &[u8],
+    file_len: usize,
+) -> Result<BaseBlock, Diagnostic> {
+    let Some(block) = head.first_chunk::<BASE_BLOCK_LEN>() else {
         return Err(at(
             file,
-            bytes.len(),
+            file_len,
             codes::HIVE_BASE_BLOCK,
             format!(
-                "the file ends after {} bytes; a hive starts with a 4096-byte base block",
-                bytes.len()
+                "the file ends after {file_len} bytes; a hive starts with a 4096-byte base block"
             ),
         ));
     };
@@ -103,7 +107,7 @@ pub(crate) fn read_base_block(file: &str, bytes: &[u8]) -> Result<BaseBlock, Dia
             codes::HIVE_DIRTY,
             format!("the sequence numbers differ (primary {primary}, secondary {secondary}): the hive has changes still in its transaction logs (.LOG1/.LOG2), which comsim does not replay"),
         )
-        .with_note("get a clean copy: on the live machine run `reg save HKLM\\SOFTWARE SOFTWARE.hiv` (or the key the hive is mounted at), or load the hive with its logs beside it in regedit (File > Load Hive) and unload it again, which writes the logs into the file"));
+        .with_note("get a clean copy: on the live machine run `reg save HKLM\\SOFTWARE SOFTWARE.hiv` (or the key the hive is mounted at), or load the hive with its logs beside it in regedit (File > Load Hive) and unload it again, which writes the logs into the file, or copy it from the disk of a Windows that was shut down cleanly (a copy taken while Windows ran, or after a crash, can be dirty like this one)"));
     }
     let (major, minor) = (field(20), field(24));
     if major != 1 || !(2..=6).contains(&minor) {
@@ -116,7 +120,7 @@ pub(crate) fn read_base_block(file: &str, bytes: &[u8]) -> Result<BaseBlock, Dia
     }
     check_type_and_format(file, field(28), field(32))?;
     let bins_len = field(40) as usize;
-    let available = bytes.len() - BASE_BLOCK_LEN;
+    let available = file_len - BASE_BLOCK_LEN;
     if bins_len == 0 || !bins_len.is_multiple_of(BASE_BLOCK_LEN) || bins_len > available {
         return Err(at(
             file,
@@ -158,13 +162,16 @@ fn check_type_and_format(file: &str, file_type: u32, format: u32) -> Result<(), 
 
 /// Walks the hive bins and their cells, checking each header and size, and returns where the
 /// cells start (one bit per 8 bytes of the bins data).
-pub(crate) fn scan_bins(file: &str, bins: &[u8]) -> Result<BitSet, Diagnostic> {
-    let mut starts = BitSet::new(bins.len() / 8 + 1);
+pub(crate) fn scan_bins(file: &str, bins: &mut Bins<'_>) -> Result<BitSet, Diagnostic> {
+    let len = bins.len();
+    let mut starts = BitSet::new(len / 8 + 1);
     let mut pos = 0usize;
-    while pos < bins.len() {
+    while pos < len {
         let abs = BASE_BLOCK_LEN + pos;
-        let header = bins.get(pos..pos + HBIN_HEADER_LEN);
-        let (Some(h), true) = (header, header.is_some_and(|h| &h[..4] == b"hbin")) else {
+        let header = bins
+            .get(pos, HBIN_HEADER_LEN)
+            .map_err(|e| read_error(file, abs, &e))?;
+        let Some(h) = header.filter(|h| &h[..4] == b"hbin") else {
             return Err(at(
                 file,
                 abs,
@@ -172,8 +179,8 @@ pub(crate) fn scan_bins(file: &str, bins: &[u8]) -> Result<BitSet, Diagnostic> {
                 "expected a hive bin header (`hbin`)",
             ));
         };
-        let own = u32_at(h, 4).unwrap_or_default() as usize;
-        let size = u32_at(h, 8).unwrap_or_default() as usize;
+        let own = u32_at(&h, 4).unwrap_or_default() as usize;
+        let size = u32_at(&h, 8).unwrap_or_default() as usize;
         if own != pos {
             return Err(at(
                 file,
@@ -182,37 +189,43 @@ pub(crate) fn scan_bins(file: &str, bins: &[u8]) -> Result<BitSet, Diagnostic> {
                 format!("the hive bin says it is at offset {own}; it is at {pos}"),
             ));
         }
-        if size == 0 || !size.is_multiple_of(BASE_BLOCK_LEN) || size > bins.len() - pos {
+        if size == 0 || !size.is_multiple_of(BASE_BLOCK_LEN) || size > len - pos {
             return Err(at(
                 file,
                 abs + 8,
                 codes::HIVE_BIN,
                 format!(
-                    "hive bin size {size}; expected a non-zero multiple of 4096 that ends within the {} bytes of hive bins",
-                    bins.len()
+                    "hive bin size {size}; expected a non-zero multiple of 4096 that ends within the {len} bytes of hive bins"
                 ),
             ));
         }
-        scan_cells(file, bins, pos + HBIN_HEADER_LEN, pos + size, &mut starts)?;
+        scan_cells(file, bins, pos, pos + size, &mut starts)?;
         pos += size;
     }
     Ok(starts)
 }
 
+/// The cells of the hive bin at `bin_pos..end` of the bins data: each cell's size is read where
+/// it is, so a bin of any size costs no more memory than a small one.
 fn scan_cells(
     file: &str,
-    bins: &[u8],
-    mut pos: usize,
+    bins: &mut Bins<'_>,
+    bin_pos: usize,
     end: usize,
     starts: &mut BitSet,
 ) -> Result<(), Diagnostic> {
+    let mut pos = bin_pos + HBIN_HEADER_LEN;
     while pos < end {
-        let raw = u32_at(bins, pos).unwrap_or_default() as i32;
+        let abs = BASE_BLOCK_LEN + pos;
+        let raw = bins
+            .u32_at(pos)
+            .map_err(|e| read_error(file, abs, &e))?
+            .unwrap_or_default() as i32;
         let size = raw.unsigned_abs() as usize;
         if size < 8 || !size.is_multiple_of(8) || size > end - pos {
             return Err(at(
                 file,
-                BASE_BLOCK_LEN + pos,
+                abs,
                 codes::HIVE_CELL,
                 format!(
                     "cell size {raw}; expected a multiple of 8, at least 8, that ends within its hive bin ({} bytes left)",
@@ -224,6 +237,16 @@ fn scan_cells(
         pos += size;
     }
     Ok(())
+}
+
+/// The file could not be read at `offset` (it changed while being read, or a read failed).
+pub(crate) fn read_error(file: &str, offset: usize, e: &std::io::Error) -> Diagnostic {
+    at(
+        file,
+        offset,
+        codes::HIVE_IO,
+        format!("cannot read the hive file here: {e}"),
+    )
 }
 
 /// A fixed-size set of small numbers.

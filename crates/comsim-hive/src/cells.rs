@@ -14,37 +14,41 @@
 //!   2, the cell of their offsets at 4; each segment holds up to 16,344 bytes.
 //! - a value list: one 4-byte `vk` offset per value, no header.
 
+use std::borrow::Cow;
+
 use comsim_diag::Diagnostic;
 
-use crate::base::{BASE_BLOCK_LEN, BitSet, at, u16_at, u32_at};
+use crate::base::{BASE_BLOCK_LEN, BitSet, at, read_error, u16_at, u32_at};
 use crate::codes;
+use crate::source::Bins;
 
 /// No cell: an offset field that points nowhere.
 pub(crate) const NONE: u32 = u32::MAX;
 
 pub(crate) struct Cells<'a> {
     pub(crate) file: &'a str,
-    bins: &'a [u8],
+    bins: Bins<'a>,
     starts: BitSet,
     used: BitSet,
     pub(crate) minor: u32,
+    /// The bytes of the cells followed so far: how far a load has got (never more than the bins).
+    pub(crate) followed: u64,
 }
 
 /// One allocated cell's data, with its absolute file offset for messages.
-#[derive(Clone, Copy)]
 pub(crate) struct Cell<'a> {
-    pub(crate) data: &'a [u8],
+    pub(crate) data: Cow<'a, [u8]>,
     /// The file offset of the cell's data (after the size field).
     pub(crate) abs: usize,
 }
 
 impl<'a> Cell<'a> {
     pub(crate) fn u16(&self, i: usize) -> u16 {
-        u16_at(self.data, i).unwrap_or_default()
+        u16_at(&self.data, i).unwrap_or_default()
     }
 
     pub(crate) fn u32(&self, i: usize) -> u32 {
-        u32_at(self.data, i).unwrap_or_default()
+        u32_at(&self.data, i).unwrap_or_default()
     }
 
     /// Errors unless the cell's data holds at least `len` bytes.
@@ -89,13 +93,14 @@ impl<'a> Cell<'a> {
 }
 
 impl<'a> Cells<'a> {
-    pub(crate) fn new(file: &'a str, bins: &'a [u8], starts: BitSet, minor: u32) -> Self {
+    pub(crate) fn new(file: &'a str, bins: Bins<'a>, starts: BitSet, minor: u32) -> Self {
         Cells {
             file,
-            bins,
             used: BitSet::new(bins.len() / 8 + 1),
+            bins,
             starts,
             minor,
+            followed: 0,
         }
     }
 
@@ -118,8 +123,12 @@ impl<'a> Cells<'a> {
                 ),
             ));
         }
-        let raw = u32_at(self.bins, o).unwrap_or_default() as i32;
         let abs = BASE_BLOCK_LEN + o;
+        let raw = self
+            .bins
+            .u32_at(o)
+            .map_err(|e| read_error(self.file, abs, &e))?
+            .unwrap_or_default() as i32;
         if raw >= 0 {
             return Err(at(
                 self.file,
@@ -140,8 +149,13 @@ impl<'a> Cells<'a> {
         }
         self.used.set(o / 8);
         let size = raw.unsigned_abs() as usize;
+        self.followed += size as u64;
         // The bins scan checked that the cell lies within its bin.
-        let data = self.bins.get(o + 4..o + size).unwrap_or_default();
+        let data = self
+            .bins
+            .get(o + 4, size.saturating_sub(4))
+            .map_err(|e| read_error(self.file, abs, &e))?
+            .unwrap_or_default();
         Ok(Cell { data, abs: abs + 4 })
     }
 }

@@ -22,6 +22,7 @@ pub use decode::{Encoding, decode, lines};
 pub use diff::diff_text;
 pub use read::{
     Format, ImportOptions, ImportReport, MAX_REG_FILE_SIZE, Mode, import_bytes, import_file,
+    import_file_with_progress,
 };
 pub use write::{
     ScriptKey, dump, encode_utf16le, export, export_text, export_to, regedit4_script, write_value,

@@ -1,9 +1,11 @@
 //! The .reg importer: regedit's grammar, with every line regedit would skip turned into a located
 //! error (strict) or a warning (lenient).
 
+use std::borrow::Cow;
 use std::io::Read;
 
-use comsim_diag::{Code, Diagnostic, Location};
+use comsim_diag::progress::{piece, scale};
+use comsim_diag::{Code, Diagnostic, Location, Progress, Silent, Work};
 use comsim_registry::{KeyCursor, KeyId, KeyPath, Registry, Root, Value, ValueType, View, Writer};
 
 use crate::codes;
@@ -92,6 +94,35 @@ pub fn import_file(
     display: &str,
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
+    import_file_with_progress(reg, path, display, opts, &mut Silent)
+}
+
+/// How often an import reports progress: every this many bytes of its text.
+const REPORT_EVERY: usize = 256 * 1024;
+
+/// [`import_file`], saying how far it has got to `progress`: one piece of work named `display`,
+/// counted in the file's bytes (for a file in an 8-bit encoding, the place in its decoded text
+/// scaled to the file's size), reported every 256 KiB or so. The import's result is the same.
+pub fn import_file_with_progress(
+    reg: &mut Registry,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ImportReport, Diagnostic> {
+    piece(progress, display, Work::Bytes, |progress| {
+        import_file_reporting(reg, path, display, opts, progress)
+    })
+}
+
+/// [`import_file_with_progress`] inside its piece of work.
+fn import_file_reporting(
+    reg: &mut Registry,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ImportReport, Diagnostic> {
     let io = |e: std::io::Error| {
         Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
             .at(Location::new(display, 1, 1))
@@ -108,6 +139,7 @@ pub fn import_file(
         None => head.starts_with(&[0xFF, 0xFE]),
     };
     if utf16 {
+        let file = crate::stream::Reporting::new(file, head.len() as u64, size, progress);
         return crate::stream::import_utf16(reg, display, head, file, opts, crate::stream::PIECE);
     }
     let mut bytes = head;
@@ -115,7 +147,12 @@ pub fn import_file(
     let decoded = decode::decode(display, &bytes, opts.encoding, opts.mode == Mode::Strict)?;
     // The importer reads only the text: free the file's bytes before the registry grows.
     drop(bytes);
-    import_text(reg, display, decoded, opts)
+    let mut imp = Importer::new(reg, display, opts, decoded.1, decoded.2);
+    let format = imp.run(&decoded.0, &mut |done, of| {
+        progress.advance(scale(done, of, size), size);
+    })?;
+    progress.advance(size, size);
+    Ok(imp.report(format, Vec::new()))
 }
 
 /// Imports the bytes of a .reg file into `reg`.
@@ -143,7 +180,7 @@ fn import_text(
     opts: &ImportOptions,
 ) -> Result<ImportReport, Diagnostic> {
     let mut imp = Importer::new(reg, file, opts, encoding, warnings);
-    let format = imp.run(&text)?;
+    let format = imp.run(&text, &mut |_, _| {})?;
     Ok(imp.report(format, Vec::new()))
 }
 
@@ -271,12 +308,26 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    fn run(&mut self, text: &str) -> Result<Option<Format>, Diagnostic> {
+    /// Imports `text`, telling `progress` every [`REPORT_EVERY`] bytes or so how many of its bytes
+    /// are behind (and how many it has).
+    fn run(
+        &mut self,
+        text: &str,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Option<Format>, Diagnostic> {
         let mut lines = decode::lines(text);
         let Some(format) = self.header(lines.next().unwrap_or(""), text.is_empty())? else {
             return Ok(None);
         };
+        let (start, total) = (text.as_ptr() as usize, text.len() as u64);
+        let mut next_report = REPORT_EVERY;
         for line in lines {
+            // Each line is a slice of `text`: where it starts is how much of the text is behind.
+            let at = line.as_ptr() as usize - start;
+            if at >= next_report {
+                progress(at as u64, total);
+                next_report = at + REPORT_EVERY;
+            }
             if !self.body_line(line, format)? {
                 break;
             }
@@ -371,7 +422,7 @@ impl<'a> Importer<'a> {
         match line[start..].chars().next() {
             None | Some(';') => Ok(()),
             Some('[') => self.key_line(line, start + 1),
-            Some('@') => self.data_start(line, String::new(), start + 1),
+            Some('@') => self.data_start(line, Cow::Borrowed(""), start + 1),
             Some('"') => match unescape(line, start + 1) {
                 Ok((name, end, unknown)) => {
                     self.unknown_escapes(line, &unknown)?;
@@ -626,7 +677,7 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    fn data_start(&mut self, line: &str, name: String, pos: usize) -> Result<(), Diagnostic> {
+    fn data_start(&mut self, line: &str, name: Cow<'_, str>, pos: usize) -> Result<(), Diagnostic> {
         let eq = skip_blanks(line, pos);
         if !line[eq..].starts_with('=') {
             return self.problem(
@@ -721,7 +772,7 @@ impl<'a> Importer<'a> {
     fn dword(
         &mut self,
         line: &str,
-        name: String,
+        name: Cow<'_, str>,
         pos: usize,
         rest: &str,
     ) -> Result<(), Diagnostic> {
@@ -755,24 +806,20 @@ impl<'a> Importer<'a> {
     fn hex(
         &mut self,
         line: &str,
-        name: String,
+        name: Cow<'_, str>,
         ty: u32,
         pos: usize,
         end: usize,
     ) -> Result<(), Diagnostic> {
+        if pos >= end {
+            // An empty list is zero-length data, stored as is.
+            return self.set(line, &name, Value::new(ValueType(ty), Vec::new()));
+        }
         let mut pending = Pending {
-            name,
+            name: name.into_owned(),
             ty,
             data: Vec::new(),
         };
-        if pos >= end {
-            // An empty list is zero-length data, stored as is.
-            return self.set(
-                line,
-                &pending.name.clone(),
-                Value::new(ValueType(ty), Vec::new()),
-            );
-        }
         match parse_hex(&line[..end], pos, &mut pending.data, self.strict()) {
             Ok(HexEnd::Done) => self.finish_hex(pending, line, 0),
             Ok(HexEnd::Continue) => {
@@ -967,14 +1014,28 @@ enum EscapeError {
 
 /// Unescapes a quoted string starting at `start` (just after the opening quote). Returns the text,
 /// the byte offset just after the closing quote, and the offsets of unknown escapes.
-fn unescape(line: &str, start: usize) -> Result<(String, usize, Vec<usize>), EscapeError> {
+fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>), EscapeError> {
+    // Most strings hold no backslash: then the text is the line's own bytes up to the quote, with
+    // no copy and no allocation (both bytes are ASCII, so the cut is on a character boundary).
+    let rest = &line.as_bytes()[start..];
+    match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+        None => return Err(EscapeError::Unterminated),
+        Some(i) if rest[i] == b'"' => {
+            return Ok((
+                Cow::Borrowed(&line[start..start + i]),
+                start + i + 1,
+                Vec::new(),
+            ));
+        }
+        Some(_) => {}
+    }
     // The text is at most the rest of the line: one allocation instead of a growing string.
     let mut out = String::with_capacity(line.len() - start);
     let mut unknown = Vec::new();
     let mut chars = line[start..].char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' => return Ok((out, start + i + 1, unknown)),
+            '"' => return Ok((Cow::Owned(out), start + i + 1, unknown)),
             '\\' => match chars.next() {
                 Some((_, 'n')) => out.push('\n'),
                 Some((_, 'r')) => out.push('\r'),
@@ -1191,6 +1252,10 @@ mod tests {
         assert_eq!(unknown, [10]);
         assert_eq!(unescape(r#""a\0""#, 1), Err(EscapeError::Nul(2)));
         assert_eq!(unescape(r#""abc"#, 1), Err(EscapeError::Unterminated));
+        // Without a backslash, the text is borrowed from the line.
+        let (s, end, unknown) = unescape("\"d\u{e9}f\"=x", 1).unwrap();
+        assert!(matches!(s, Cow::Borrowed("d\u{e9}f")) && end == 6 && unknown.is_empty());
+        assert_eq!(unescape("\"d\u{e9}f", 1), Err(EscapeError::Unterminated));
     }
 
     fn lenient(text: &str) -> (Registry, ImportReport) {
@@ -1280,7 +1345,7 @@ mod tests {
             .unwrap()
             .primary
             .key;
-        let values = reg.values(key);
+        let values = reg.values(key).to_vec();
         assert_eq!(values.len(), N);
         assert_eq!(values[0].0.as_str(), format!("v{}", N - 1));
         assert_eq!(values[N - 1 - 7].0.as_str(), "v7");

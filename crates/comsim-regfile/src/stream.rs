@@ -9,7 +9,7 @@
 
 use std::io::Read;
 
-use comsim_diag::{Diagnostic, Location};
+use comsim_diag::{Diagnostic, Location, Progress};
 use comsim_registry::Registry;
 
 use crate::codes;
@@ -110,6 +110,42 @@ pub(crate) fn import_utf16(
         }
     };
     Ok(imp.report(format, decode_warnings))
+}
+
+/// A file being read, telling a [`Progress`] how many of its `total` bytes have been read, at
+/// most once per [`PIECE`].
+pub(crate) struct Reporting<'p, R> {
+    inner: R,
+    done: u64,
+    total: u64,
+    reported: u64,
+    progress: &'p mut dyn Progress,
+}
+
+impl<'p, R> Reporting<'p, R> {
+    /// `done` bytes of the file were read before `inner`'s first byte.
+    pub(crate) fn new(inner: R, done: u64, total: u64, progress: &'p mut dyn Progress) -> Self {
+        Reporting {
+            inner,
+            done,
+            total,
+            reported: 0,
+            progress,
+        }
+    }
+}
+
+impl<R: Read> Read for Reporting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // A file that grew while it was read does not make the count pass its total.
+        self.done = (self.done + n as u64).min(self.total);
+        if n == 0 || self.done >= self.reported + PIECE as u64 {
+            self.reported = self.done;
+            self.progress.advance(self.done, self.total);
+        }
+        Ok(n)
+    }
 }
 
 /// Reads until `buf` is full or the reader ends; the number of bytes read (0 at the end).

@@ -6,6 +6,7 @@ use crate::name::{RegName, compare_names};
 use crate::path::{Hive, KeyPath};
 use crate::tree::{KeyId, Registry};
 use crate::value::Value;
+use crate::value_list::Values;
 
 /// One difference between two registries, located by physical path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +66,8 @@ pub fn diff(before: &Registry, after: &Registry) -> Vec<Change> {
                     before: b,
                     after: a,
                 } => {
-                    diff_values(&mut out, &path, before.values(b), after.values(a));
+                    let old: Vec<_> = before.values(b).iter().collect();
+                    diff_values(&mut out, &path, &old, after.values(a));
                     merge_children(&mut stack, &path, before, b, after, a);
                 }
                 Visit::Added(a) => {
@@ -153,8 +155,8 @@ fn merge_children(
 pub(crate) fn diff_values(
     out: &mut Vec<Change>,
     key: &KeyPath,
-    before: &[(RegName, Value)],
-    after: &[(RegName, Value)],
+    before: &[&(RegName, Value)],
+    after: Values<'_>,
 ) {
     // `before`'s positions sorted by name, so that each lookup is a binary search.
     let mut by_name: Vec<usize> = (0..before.len()).collect();

@@ -177,7 +177,8 @@ impl Journal {
                         }
                     }
                     (Prior::Present(before), Some(a)) => {
-                        diff_values(&mut out, &path, before, reg.values(a));
+                        let before: Vec<_> = before.iter().collect();
+                        diff_values(&mut out, &path, &before, reg.values(a));
                     }
                     (Prior::Present(before), None) => {
                         out.push(Change::KeyRemoved { path: path.clone() });

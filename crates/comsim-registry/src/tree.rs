@@ -8,7 +8,7 @@ use crate::journal::Journal;
 use crate::name::RegName;
 use crate::path::Hive;
 use crate::value::Value;
-use crate::value_list::ValueList;
+use crate::value_list::{ValueList, Values};
 use crate::view::RegError;
 use crate::{MAX_DEPTH, MAX_KEY_NAME_LEN, MAX_VALUE_NAME_LEN};
 
@@ -258,8 +258,8 @@ impl Registry {
     }
 
     /// Values of `id` in the order they were first written.
-    pub fn values(&self, id: KeyId) -> &[(RegName, Value)] {
-        self.node(id).values.as_slice()
+    pub fn values(&self, id: KeyId) -> Values<'_> {
+        self.node(id).values.values()
     }
 
     /// The value `name` of `id` (`""` is the default value).
@@ -277,7 +277,11 @@ impl Registry {
         }
         let existing = self.node(id).values.position(name);
         if let Some(i) = existing
-            && self.node(id).values.as_slice()[i].1 == value
+            && self
+                .node(id)
+                .values
+                .entry_at(i)
+                .is_some_and(|(_, v)| *v == value)
         {
             // Nothing changes, so nothing is recorded.
             return Ok(());
@@ -285,7 +289,11 @@ impl Registry {
         self.journal(|j, reg| j.values_changing(reg, id));
         let values = &mut self.node_mut(id).values;
         match existing {
-            Some(i) => *values.value_at_mut(i) = value,
+            Some(i) => {
+                if let Some(v) = values.value_at_mut(i) {
+                    *v = value;
+                }
+            }
             None => values.push(RegName::new(name), value),
         }
         Ok(())
@@ -308,6 +316,8 @@ impl Registry {
                 limit: MAX_VALUE_NAME_LEN,
             });
         }
+        // A key read whole (from a hive) gets its list at its size, not at the next power of two.
+        self.node_mut(id).values.reserve_exact(incoming.len());
         for (name, value) in incoming {
             self.set_value(id, name.as_str(), value)?;
         }

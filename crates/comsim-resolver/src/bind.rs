@@ -7,7 +7,7 @@ use crate::hresult::{self, HResult};
 use crate::machine::{AssemblyInfo, Bitness, Machine, RuntimeVersion, gac_file};
 use crate::session::Session;
 use crate::switches::{RemoteCodebase, SwitchValue};
-use crate::trace::{Rule, Trace};
+use crate::trace::{BindContext, BindFacts, Rule, Trace};
 use crate::vfs::{VFile, WinPath};
 
 /// A parsed assembly display name (BIND-1). Parts not given are `None`.
@@ -190,8 +190,12 @@ pub struct BindRequest<'a> {
     /// The runtime doing the bind.
     pub clr: &'a RuntimeVersion,
     pub bitness: Bitness,
+    /// The client process's exe (for the bind log).
+    pub exe: &'a WinPath,
     /// The application base: the client exe's directory.
     pub appbase: &'a WinPath,
+    /// The process's `.config`, when it has one (for the bind log).
+    pub config: Option<&'a WinPath>,
     /// The process's current directory: never probed, only a relative CodeBase is resolved
     /// against it (BIND-4).
     pub cwd: &'a WinPath,
@@ -332,21 +336,14 @@ pub fn bind<'m>(
     req: &BindRequest<'_>,
     trace: &mut Trace,
 ) -> Result<Bound<'m>, Failure> {
-    let requested = parse_requested(req, trace)?;
+    let requested = parse_requested(machine, req, trace)?;
     let (name, config_codebase) = apply_config(req, requested, trace);
     if let Some(result) = from_gac(machine, req, &name, trace) {
         return result;
     }
     if let Some(href) = config_codebase {
         // A <codeBase> in the application's .config is the only place looked: no probing.
-        return match load_codebase(
-            machine,
-            req,
-            &name,
-            &href,
-            "the .config's <codeBase>",
-            trace,
-        ) {
+        return match load_codebase(machine, req, &name, &href, Hint::Config, trace) {
             Some(result) => result,
             None => Err(not_found(
                 &name,
@@ -397,8 +394,45 @@ fn joined(paths: &[WinPath]) -> String {
         .join("; ")
 }
 
+/// What a step that probed `probed` (and reached `file`) knew, for the bind log.
+fn probe_facts(probed: &[WinPath], file: Option<&WinPath>) -> BindFacts {
+    BindFacts {
+        probed: probed.to_vec(),
+        file: file.cloned(),
+        ..BindFacts::default()
+    }
+}
+
+/// The bind's setting, for the bind log: the runtime's directory is `Framework64` for a 64-bit
+/// process and `Framework` for a 32-bit one.
+fn bind_context(machine: &Machine, req: &BindRequest<'_>, name: &AssemblyName) -> BindFacts {
+    let framework = match req.bitness {
+        Bitness::B64 => "Framework64",
+        Bitness::B32 => "Framework",
+    };
+    BindFacts {
+        context: Some(BindContext {
+            name: name.clone(),
+            runtime: req.clr.clone(),
+            runtime_dir: machine
+                .windows
+                .join(&format!(r"Microsoft.NET\{framework}\{}", req.clr.text)),
+            exe: req.exe.clone(),
+            appbase: req.appbase.clone(),
+            config: req.config.cloned(),
+            private_paths: req.private_paths.to_vec(),
+        }),
+        reference: Some(name.display()),
+        ..BindFacts::default()
+    }
+}
+
 /// BIND-1: the display name to bind, parsed; an invalid one fails with FUSION_E_INVALID_NAME.
-fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyName, Failure> {
+fn parse_requested(
+    machine: &Machine,
+    req: &BindRequest<'_>,
+    trace: &mut Trace,
+) -> Result<AssemblyName, Failure> {
     let name = match parse_display_name(req.display_name) {
         Ok(n) => n,
         Err(why) => {
@@ -431,7 +465,8 @@ fn parse_requested(req: &BindRequest<'_>, trace: &mut Trace) -> Result<AssemblyN
             "strong-named: the GAC is searched first".to_owned()
         } else {
             "not strong-named: the GAC is not searched".to_owned()
-        });
+        })
+        .bind(bind_context(machine, req, &name));
     Ok(name)
 }
 
@@ -483,13 +518,12 @@ fn apply_config(
     };
     if let Some(r) = d.redirect(AssemblyVersion(version.0)) {
         let new = Version(r.new_version.0);
+        let old_name = name.name.clone();
+        name.version = Some(new);
         trace
             .push(
                 Rule::Bind1,
-                format_args!(
-                    "the application's .config redirects {} {version} to {new}",
-                    name.name
-                ),
+                format_args!("the application's .config redirects {old_name} {version} to {new}"),
             )
             .code("config-redirect")
             .at(|| r.location.to_string())
@@ -500,8 +534,11 @@ fn apply_config(
                     "oldVersion {}-{} newVersion {}",
                     r.old_low, r.old_high, r.new_version
                 )
+            })
+            .bind(BindFacts {
+                reference: Some(name.display()),
+                ..BindFacts::default()
             });
-        name.version = Some(new);
     }
     let version = name.version.map(|v| AssemblyVersion(v.0));
     let codebase = version.and_then(|v| d.code_base(v)).map(|c| c.href.clone());
@@ -540,7 +577,8 @@ fn from_gac<'m>(
                 .push(Rule::Bind2, format_args!("found in the GAC of {}", req.clr))
                 .code("gac-hit")
                 .at(|| path.to_string())
-                .found(asm.full_name());
+                .found(asm.full_name())
+                .bind(probe_facts(&[], Some(&path)));
             return Some(accept(file, asm, req, name, trace));
         }
         looked.push(path);
@@ -556,7 +594,8 @@ fn from_gac<'m>(
         )
         .code("gac-miss")
         .at(joined(&looked))
-        .found(found);
+        .found(found)
+        .bind(probe_facts(&looked, None));
 
     None
 }
@@ -610,7 +649,8 @@ fn from_appbase<'m>(
                         )
                         .code("probe-not-assembly")
                         .at(|| path.to_string())
-                        .found("a native image");
+                        .found("a native image")
+                        .bind(probe_facts(&looked, Some(&path)));
                     return Some(Err(Failure::new(
                         HResult::BAD_FORMAT,
                         hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
@@ -624,7 +664,8 @@ fn from_appbase<'m>(
                         )
                         .code("probe-mismatch")
                         .at(|| path.to_string())
-                        .found(asm.full_name());
+                        .found(asm.full_name())
+                        .bind(probe_facts(&looked, Some(&path)));
                     return Some(Err(Failure::new(
                         HResult::FUSION_E_REF_DEF_MISMATCH,
                         hresult::ref_def_mismatch_message(&name.display()),
@@ -634,7 +675,8 @@ fn from_appbase<'m>(
                     .push(Rule::Bind3, "found in the application base")
                     .code("appbase-hit")
                     .at(|| file.path.to_string())
-                    .found(asm.full_name());
+                    .found(asm.full_name())
+                    .bind(probe_facts(&looked, Some(&path)));
                 return Some(accept(file, asm, req, name, trace));
             }
         }
@@ -647,7 +689,8 @@ fn from_appbase<'m>(
         )
         .code("appbase-miss")
         .at(joined(&looked))
-        .found(found);
+        .found(found)
+        .bind(probe_facts(&looked, None));
 
     None
 }
@@ -729,22 +772,50 @@ fn from_codebase<'m>(
                 .found("no hint");
         }
         Some(url) => {
-            return load_codebase(machine, req, name, url, "the CodeBase", trace);
+            return load_codebase(machine, req, name, url, Hint::Registration, trace);
         }
     }
     None
 }
 
-/// BIND-4: the file a CodeBase (`what`: the registration's or the .config's) names; it must be
-/// the assembly asked for. `None` when it names no file the simulator can follow.
+/// Which CodeBase a BIND-4 step follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    /// The registration's `CodeBase` value: a bind by location (a where-ref bind).
+    Registration,
+    /// The `.config`'s `<codeBase>`: part of the by-name bind.
+    Config,
+}
+
+impl Hint {
+    fn what(self) -> &'static str {
+        match self {
+            Hint::Registration => "the CodeBase",
+            Hint::Config => "the .config's <codeBase>",
+        }
+    }
+
+    /// The bind log's data of a step about the file at `path`.
+    fn facts(self, path: &WinPath) -> BindFacts {
+        BindFacts {
+            file: Some(path.clone()),
+            where_ref: self == Hint::Registration,
+            ..BindFacts::default()
+        }
+    }
+}
+
+/// BIND-4: the file a CodeBase (the registration's or the .config's) names; it must be the
+/// assembly asked for. `None` when it names no file the simulator can follow.
 fn load_codebase<'m>(
     machine: &'m Machine,
     req: &BindRequest<'_>,
     name: &AssemblyName,
     url: &str,
-    what: &str,
+    hint: Hint,
     trace: &mut Trace,
 ) -> Option<Result<Bound<'m>, Failure>> {
+    let what = hint.what();
     let Some(path) = codebase_path(url, req.cwd, trace) else {
         trace
             .push(
@@ -753,7 +824,11 @@ fn load_codebase<'m>(
             )
             .code("codebase-not-file-url")
             .at(url.to_owned())
-            .found("ignored");
+            .found("ignored")
+            .bind(BindFacts {
+                where_ref: hint == Hint::Registration,
+                ..BindFacts::default()
+            });
         return None;
     };
     let Some(file) = machine.fs.get(&path) else {
@@ -763,14 +838,16 @@ fn load_codebase<'m>(
                 .push(Rule::Bind4, format_args!("{what} file is not provided"))
                 .code("codebase-not-provided")
                 .at(url.to_owned())
-                .found(format_args!("{path}: {}", crate::vfs::NOT_PROVIDED));
+                .found(format_args!("{path}: {}", crate::vfs::NOT_PROVIDED))
+                .bind(hint.facts(&path));
             return None;
         }
         trace
             .push(Rule::Bind4, format_args!("{what} file does not exist"))
             .code("codebase-file-missing")
             .at(url.to_owned())
-            .found(format_args!("no file {path}"));
+            .found(format_args!("no file {path}"))
+            .bind(hint.facts(&path));
         return None;
     };
     let Some(asm) = file.assembly() else {
@@ -778,7 +855,8 @@ fn load_codebase<'m>(
             .push(Rule::Bind4, format_args!("{what} file is not an assembly"))
             .code("codebase-not-assembly")
             .at(url.to_owned())
-            .found("a native image");
+            .found("a native image")
+            .bind(hint.facts(&path));
         return Some(Err(Failure::new(
             HResult::BAD_FORMAT,
             hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
@@ -798,7 +876,8 @@ fn load_codebase<'m>(
             )
             .code("codebase-other-assembly")
             .at(url.to_owned())
-            .found(asm.full_name());
+            .found(asm.full_name())
+            .bind(hint.facts(&path));
         return Some(Err(Failure::new(
             HResult::FUSION_E_REF_DEF_MISMATCH,
             hresult::ref_def_mismatch_message(&name.display()),
@@ -813,7 +892,8 @@ fn load_codebase<'m>(
         .push(Rule::Bind4, format_args!("loaded from {what}"))
         .code("codebase-loaded")
         .at(url.to_owned())
-        .found(asm.full_name());
+        .found(asm.full_name())
+        .bind(hint.facts(&path));
     Some(accept(file, asm, req, name, trace))
 }
 
@@ -929,7 +1009,9 @@ impl Session<'_> {
             codebase,
             clr,
             bitness: self.p.bitness,
+            exe: &self.p.exe,
             appbase: &appbase,
+            config: self.config.path.as_ref(),
             cwd: &self.p.cwd,
             private_paths: &self.config.private_paths,
             dependent_assemblies: &self.config.dependent_assemblies,
@@ -1055,7 +1137,9 @@ mod tests {
             codebase: None,
             clr: &clr,
             bitness: Bitness::B64,
+            exe: &appbase,
             appbase: &appbase,
+            config: None,
             cwd: &appbase,
             private_paths: &[],
             dependent_assemblies: &cfg.dependent_assemblies,
@@ -1183,7 +1267,9 @@ mod tests {
                 codebase: Some("file://FileSrv/Tools/Contoso.Gauges.dll"),
                 clr: &clr,
                 bitness: Bitness::B64,
+                exe: &appbase,
                 appbase: &appbase,
+                config: None,
                 cwd: &appbase,
                 private_paths: &[],
                 dependent_assemblies: &[],

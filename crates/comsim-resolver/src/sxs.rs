@@ -19,7 +19,7 @@ use crate::req::hresult_outcome;
 use crate::session::Session;
 use crate::switches::{SwitchValue, SxsDuplicateClsid, SxsLanguageAny};
 use crate::trace::{Rule, Trace};
-use crate::vfs::{VfsDirectory, WinPath};
+use crate::vfs::{NOT_PROVIDED, Vfs, VfsDirectory, WinPath};
 
 /// A context a step made with CreateActCtx, active around its request (SXS-1).
 pub(crate) struct ActiveContext {
@@ -177,7 +177,7 @@ impl Session<'_> {
             .at(shown.clone());
         match build_context(app, &dir) {
             Ok(ctx) => {
-                trace_built(&ctx, trace);
+                trace_built(&ctx, &self.m.fs, trace);
                 if self.check_clsid_declared_twice(&ctx, trace).is_err() {
                     return Err(fail(
                         trace,
@@ -198,7 +198,7 @@ impl Session<'_> {
                 })
             }
             Err(e) => {
-                trace_failed(&e, trace);
+                trace_failed(&e, &self.m.fs, trace);
                 trace
                     .push(
                         Rule::Sxs1,
@@ -260,13 +260,13 @@ impl Session<'_> {
                         ),
                     ).code("context-built")
                     .at(shown);
-                trace_built(&ctx, trace);
+                trace_built(&ctx, &self.m.fs, trace);
                 self.check_clsid_declared_twice(&ctx, trace)?;
                 self.ctx = Some(ctx);
                 Ok(Some(path))
             }
             Err(e) => {
-                trace_failed(&e, trace);
+                trace_failed(&e, &self.m.fs, trace);
                 Err(Box::new(Outcome::StartupFailure {
                     error: Some(e.win32_error),
                     hresult: None,
@@ -446,7 +446,7 @@ impl Session<'_> {
 
 /// SXS-2, SXS-3: the trace of a context that was made: what each component declares, and every
 /// probe.
-fn trace_built(ctx: &ActivationContext, trace: &mut Trace) {
+fn trace_built(ctx: &ActivationContext, fs: &Vfs, trace: &mut Trace) {
     for a in ctx.assemblies.iter().skip(1) {
         let m = &a.manifest;
         let classes: usize = m.files.iter().map(|f| f.com_classes.len()).sum();
@@ -467,30 +467,62 @@ fn trace_built(ctx: &ActivationContext, trace: &mut Trace) {
             .code("context-entries")
             .at(a.source.clone());
     }
-    for probe in &ctx.probes {
+    trace_probes(&ctx.probes, fs, trace);
+}
+
+/// SXS-2: one step per probe. On a machine whose files are partial, a probe that found no file
+/// at a path nobody declared found nothing only as far as anyone knows: the step says the path
+/// was not provided, and the outcome takes it to be absent (an assumption).
+fn trace_probes(probes: &[comsim_manifest::actctx::Probe], fs: &Vfs, trace: &mut Trace) {
+    for probe in probes {
+        let found = match probe_path_unknown(probe, fs) {
+            Some(path) => {
+                trace.assume(Rule::Sxs2, &path);
+                NOT_PROVIDED.to_owned()
+            }
+            None => probe_text(&probe.outcome),
+        };
         trace
             .push(Rule::Sxs2, format_args!("probe for {}", probe.reference))
             .code("probe")
             .at(probe.path.clone())
-            .found(probe_text(&probe.outcome));
+            .found(found);
     }
+}
+
+/// The path of a probe that found no file where nothing says whether one exists
+/// ([`Vfs::is_unknown`]). The probe names it as the directory view shows a missing file: its
+/// full Windows path.
+fn probe_path_unknown(probe: &comsim_manifest::actctx::Probe, fs: &Vfs) -> Option<WinPath> {
+    if probe.outcome != comsim_manifest::actctx::ProbeOutcome::NotFound {
+        return None;
+    }
+    WinPath::parse(&probe.path)
+        .ok()
+        .filter(|p| fs.is_unknown(p))
 }
 
 /// SXS-2: the trace of a context that could not be made: the probes and the dependency that
 /// failed.
-fn trace_failed(e: &comsim_manifest::actctx::ContextError, trace: &mut Trace) {
-    for probe in &e.probes {
-        trace
-            .push(Rule::Sxs2, format_args!("probe for {}", probe.reference))
-            .code("probe")
-            .at(probe.path.clone())
-            .found(probe_text(&probe.outcome));
-    }
+fn trace_failed(e: &comsim_manifest::actctx::ContextError, fs: &Vfs, trace: &mut Trace) {
+    trace_probes(&e.probes, fs, trace);
+    // The failure rests on the failed dependency's own candidates nobody declared.
+    let unknown = e
+        .probes
+        .iter()
+        .filter(|p| p.reference == e.reference && probe_path_unknown(p, fs).is_some())
+        .count();
+    let provided = match unknown {
+        0 => String::new(),
+        n => format!(
+            ", provided that the {n} probed path(s) nobody declared are absent (the outcome's assumptions)"
+        ),
+    };
     trace
         .push(
             Rule::Sxs2,
             format_args!(
-                "dependency {} cannot be satisfied: {}",
+                "dependency {} cannot be satisfied: {}{provided}",
                 e.reference, e.reason
             ),
         )
@@ -675,5 +707,91 @@ mod tests {
             Err(o) => assert_eq!(o.hresult(), Some(CANT_GEN_ACTCTX)),
             Ok(_) => panic!("the dependency is not in C:\\App"),
         }
+    }
+}
+
+#[cfg(test)]
+mod open_world_tests {
+    use super::*;
+    use comsim_manifest::actctx::{Probe, ProbeOutcome};
+
+    fn probe(path: &str, outcome: ProbeOutcome) -> Probe {
+        Probe {
+            reference: "Northwind.Components,version=\"1.0.0.0\"".into(),
+            path: path.into(),
+            outcome,
+        }
+    }
+
+    /// SXS-2 (open world): on a machine whose files are partial, a probe that found no file at
+    /// a path nobody declared says "not provided" and becomes an assumption of the outcome; a
+    /// path declared absent is "not found" and assumes nothing; a used probe is unchanged. With
+    /// complete files (the default) no probe is unknown.
+    #[test]
+    fn sxs2_probes_of_undeclared_paths_are_not_provided_and_assumed_absent() {
+        let absent = r"C:\App\Northwind.Components.dll";
+        let undeclared = r"C:\App\Northwind.Components.manifest";
+        let probes = [
+            probe(absent, ProbeOutcome::NotFound),
+            probe(undeclared, ProbeOutcome::NotFound),
+            probe(
+                r"C:\App\Northwind.Components\Northwind.Components.manifest",
+                ProbeOutcome::Used,
+            ),
+        ];
+        let mut fs = Vfs::new();
+        fs.declare_absent(WinPath::parse(absent).unwrap(), "test".into())
+            .unwrap();
+
+        let mut closed = Trace::default();
+        trace_probes(&probes, &fs, &mut closed);
+        assert!(closed.assumptions.is_empty());
+        assert_eq!(closed.steps[1].found.as_deref(), Some("not found"));
+
+        fs.set_partial(Vec::new());
+        let mut open = Trace::default();
+        trace_probes(&probes, &fs, &mut open);
+        let found: Vec<_> = open.steps.iter().map(|s| s.found.as_deref()).collect();
+        assert_eq!(found, [Some("not found"), Some(NOT_PROVIDED), Some("used")]);
+        assert_eq!(open.assumptions.len(), 1);
+        assert_eq!(open.assumptions[0].rule, Rule::Sxs2);
+        assert_eq!(open.assumptions[0].path, undeclared);
+    }
+
+    /// SXS-2 (open world): a dependency that cannot be satisfied says its failure rests on its
+    /// own candidates nobody declared, not on those of a dependency resolved before it (whose
+    /// unknown probes are still assumptions of the outcome).
+    #[test]
+    fn sxs2_a_failed_dependency_counts_its_own_unknown_candidates() {
+        let mut other = probe(r"C:\App\Northwind.Components.dll", ProbeOutcome::NotFound);
+        other.reference = "Northwind.Other".into();
+        let used = Probe {
+            reference: "Northwind.Other".into(),
+            path: r"C:\App\Northwind.Other.manifest".into(),
+            outcome: ProbeOutcome::Used,
+        };
+        let failed = probe(
+            r"C:\App\Northwind.Components.manifest",
+            ProbeOutcome::NotFound,
+        );
+        let e = comsim_manifest::actctx::ContextError {
+            win32_error: comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX,
+            message: String::new(),
+            reference: failed.reference.clone(),
+            reason: "no candidate file exists in the application directory".into(),
+            probes: vec![other, used, failed],
+        };
+        let mut fs = Vfs::new();
+        fs.set_partial(Vec::new());
+        let mut t = Trace::default();
+        trace_failed(&e, &fs, &mut t);
+        assert_eq!(t.assumptions.len(), 2);
+        let last = t.steps.last().unwrap();
+        assert!(
+            last.text
+                .ends_with("provided that the 1 probed path(s) nobody declared are absent (the outcome's assumptions)"),
+            "{}",
+            last.text
+        );
     }
 }

@@ -4,7 +4,10 @@ use serde::Serialize;
 
 pub use comsim_rules::Rule;
 
+use crate::bind::AssemblyName;
+use crate::machine::RuntimeVersion;
 use crate::switches::Setting;
+use crate::vfs::WinPath;
 
 /// One step of the walk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,6 +31,46 @@ pub struct TraceStep {
     /// Set when an **inferred** rule made the decision of this step: the switch and its value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inferred: Option<String>,
+    /// What a binding step (BIND-1..BIND-4) knew, as data: what the bind log of
+    /// `comsim replay --bind-log` is made of. Not serialized: the JSON and the behaviour
+    /// snapshots show the step as before.
+    #[serde(skip)]
+    pub bind: Option<Box<BindFacts>>,
+}
+
+/// The data of a binding step that its prose does not carry in a form a program can read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BindFacts {
+    /// `bind-request`: the bind's setting (the runtime, the process, the application base).
+    pub context: Option<BindContext>,
+    /// `bind-request`, `config-redirect`: the reference the binder looks for from here on
+    /// (after the application's policy).
+    pub reference: Option<String>,
+    /// The files looked for and not there, in the order tried (`gac-miss`, `appbase-*`,
+    /// `probe-*`).
+    pub probed: Vec<WinPath>,
+    /// The file the step reached: the one a probe or a CodeBase found, or the one a CodeBase
+    /// names.
+    pub file: Option<WinPath>,
+    /// A CodeBase step for the registration's CodeBase, bound by location (a where-ref bind in
+    /// the LoadFrom context) rather than the `.config`'s `<codeBase>`, which is part of the
+    /// by-name bind.
+    pub where_ref: bool,
+}
+
+/// Where a bind runs: the facts of a bind log's pre-bind state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindContext {
+    /// The display name as the registration or manifest gave it, parsed (BIND-1).
+    pub name: AssemblyName,
+    /// The runtime doing the bind, and its directory (`…\Framework64\v4.0.30319`).
+    pub runtime: RuntimeVersion,
+    pub runtime_dir: WinPath,
+    pub exe: WinPath,
+    pub appbase: WinPath,
+    /// The process's `.config`, when it has one.
+    pub config: Option<WinPath>,
+    pub private_paths: Vec<String>,
 }
 
 /// A path the outcome takes to be absent although nothing said so: on a machine whose files are
@@ -103,6 +146,7 @@ impl Trace {
             looked_at: None,
             found: None,
             inferred: None,
+            bind: None,
         });
         Step {
             step: self.steps.last_mut().expect("just pushed"),
@@ -206,6 +250,12 @@ impl Step<'_> {
         self
     }
 
+    /// Attaches what a binding step knew (the bind log's data; structured, kept in every mode).
+    pub fn bind(self, facts: BindFacts) -> Self {
+        self.step.bind = Some(Box::new(facts));
+        self
+    }
+
     /// Marks the step as decided by an inferred rule under `setting` (kept in every mode).
     pub fn inferred(self, setting: Setting) -> Self {
         self.step.inferred = Some(setting.to_string());
@@ -240,6 +290,12 @@ impl TraceStep {
 
     pub fn found(&mut self, found: impl Into<String>) -> &mut Self {
         self.found = Some(found.into());
+        self
+    }
+
+    /// Attaches what a binding step knew (the bind log's data).
+    pub fn bind(&mut self, facts: BindFacts) -> &mut Self {
+        self.bind = Some(Box::new(facts));
         self
     }
 

@@ -54,11 +54,14 @@ fn generated_expectations_hold_for_every_bundled_scenario() {
     assert!(names.len() > 50);
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("expect");
     let _ = std::fs::remove_dir_all(&tmp);
-    // Shared machine files, where the scenarios' `machine = "../../machines/…"` finds them.
-    copy_dir(
-        &Path::new(SCENARIOS).join("../machines"),
-        &tmp.join("machines"),
-    );
+    // Shared machine files, where the scenarios' `machine = "../../machines/…"` finds them, and
+    // the real assemblies a scenario reads in place (`source = "../../assemblies/…"`).
+    for shared in ["machines", "assemblies"] {
+        copy_dir(
+            &Path::new(SCENARIOS).join("..").join(shared),
+            &tmp.join(shared),
+        );
+    }
     let mut covered = 0;
     for dir in names {
         let name = dir.file_name().expect("a name").to_owned();

@@ -1,9 +1,11 @@
 //! `cargo xtask conformance-clr`: comsim's assembly reader (`comsim_clrmeta`) against `monodis`
 //! (mono-utils), an independent reader of the same metadata.
 //!
-//! 1. The cases: every `.dll` and `.exe` under `fixtures/assemblies/`, and every `.dll` in mono's
-//!    framework directory (`--framework`, default `/usr/lib/mono/4.5`: mscorlib, System,
-//!    System.Windows.Forms, ...). A case is named by its file name.
+//! 1. The cases: every `.dll` and `.exe` under `fixtures/assemblies/`, the real assemblies the
+//!    bundled scenarios read (every `.dll` and `.exe` below `fixtures/scenarios/`), and every
+//!    `.dll` in mono's framework directory (`--framework`, default `/usr/lib/mono/4.5`: mscorlib,
+//!    System, System.Windows.Forms, ...). A case is named by its file name; a scenario's file by
+//!    its path below `fixtures/` (`scenarios/<scenario>/<file>`), as several share a file name.
 //! 2. monodis: `--assembly` (name, version, culture, public key), `--typedef` (each TypeDef row's
 //!    name and flags) and `--customattr` (each `[Guid]` on a TypeDef or the assembly).
 //! 3. comsim: `read_assembly` of the same bytes.
@@ -111,6 +113,19 @@ fn cases(args: &Args) -> Result<Vec<PathBuf>, String> {
         Ok(v)
     };
     out.extend(list(&root().join("fixtures/assemblies"), &["dll", "exe"])?);
+    let scenarios = root().join("fixtures/scenarios");
+    let mut dirs = vec![scenarios];
+    while let Some(dir) = dirs.pop() {
+        out.extend(list(&dir, &["dll", "exe"])?);
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        dirs.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir()),
+        );
+    }
     let framework = list(&args.framework, &["dll"])?;
     // The point of the framework set is mscorlib and its peers: refuse to pass without them.
     for must in ["mscorlib.dll", "System.dll"] {
@@ -124,10 +139,7 @@ fn cases(args: &Args) -> Result<Vec<PathBuf>, String> {
     }
     out.extend(framework);
     if let Some(only) = &args.only {
-        out.retain(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(only.as_str()))
-        });
+        out.retain(|p| case_name(p).contains(only.as_str()));
     }
     Ok(out)
 }
@@ -142,10 +154,7 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     let (mut guids, mut imports) = (0usize, 0usize);
     let mut seen: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for path in &cases {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = case_name(path);
         let mono = monodis(path)?;
         types += mono.types.len();
         guids += mono.type_guids.len() + usize::from(mono.assembly_guid.is_some());
@@ -202,16 +211,24 @@ fn run_checked(args: &Args) -> Result<bool, String> {
     Ok(failed == 0 && stale.is_empty())
 }
 
+/// A case's name: the file name, or for a bundled scenario's file its path below `fixtures/`.
+fn case_name(path: &Path) -> String {
+    match path.strip_prefix(root().join("fixtures/scenarios")) {
+        Ok(rel) => format!("scenarios/{}", rel.to_string_lossy().replace('\\', "/")),
+        Err(_) => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
 /// The cases listed in deviations.toml that ran and no longer show a deviation listed for them.
 fn stale_listings(
     devs: &Deviations,
     seen: &BTreeMap<String, Vec<&str>>,
     cases: &[PathBuf],
 ) -> Vec<String> {
-    let ran: Vec<String> = cases
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+    let ran: Vec<String> = cases.iter().map(|p| case_name(p)).collect();
     let mut out = Vec::new();
     for (case, ids) in &devs.cases {
         if !ran.contains(case) {

@@ -1,7 +1,7 @@
 //! `cargo xtask hive-bench`: writes a large SOFTWARE-like hive (about 40 MB by default: regasm-style
 //! CLSID registrations under `Classes\CLSID`, in `ri` index roots) with comsim-hive's test-only
 //! writer, then times whole `comsim reg query` processes reading it, with `cat` of the same file in
-//! the same run as a floor, and reports peak memory (`/usr/bin/time -v`). A benchmark, not a
+//! the same run as a floor, and reports CPU time and peak memory (`/usr/bin/time -v`). A benchmark, not a
 //! test: the figures go to docs/performance.md.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +25,14 @@ pub struct Args {
     /// Runs of each command; the median is reported.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// The comsim binary to measure; by default `cargo build --release -p comsim-cli` is run and
+    /// `target/release/comsim` measured.
+    #[arg(long)]
+    pub comsim: Option<PathBuf>,
+    /// Another comsim binary (an older build) measured in the same run, its lines marked
+    /// "baseline", for a before and after comparison.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -119,9 +127,26 @@ fn hive(clsids: usize) -> (Vec<u8>, String) {
     (writer::write(&root, Layout { leaf_max: 512 }), probe)
 }
 
-/// Runs `cmd` `runs` times under `/usr/bin/time -v`: the median wall time and the largest peak RSS.
-fn measure(cmd: &[&str], runs: usize) -> Result<(f64, u64), String> {
+/// One command's runs: the median wall time, the least CPU time (user and system, to the
+/// hundredth of a second `time` gives), the largest peak RSS.
+struct Timing {
+    wall: f64,
+    cpu: f64,
+    peak_kb: u64,
+}
+
+/// A field of `/usr/bin/time -v`'s report.
+fn time_field(report: &str, name: &str) -> Option<f64> {
+    report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix(": "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+}
+
+/// Runs `cmd` `runs` times under `/usr/bin/time -v`.
+fn measure(cmd: &[&str], runs: usize) -> Result<Timing, String> {
     let mut times = Vec::new();
+    let mut cpu = f64::INFINITY;
     let mut rss = 0u64;
     for _ in 0..runs {
         let start = Instant::now();
@@ -138,18 +163,18 @@ fn measure(cmd: &[&str], runs: usize) -> Result<(f64, u64), String> {
             ));
         }
         let text = String::from_utf8_lossy(&out.stderr);
-        let kb = text
-            .lines()
-            .find_map(|l| {
-                l.trim()
-                    .strip_prefix("Maximum resident set size (kbytes): ")
-            })
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        rss = rss.max(kb);
+        let user = time_field(&text, "User time (seconds)").unwrap_or(0.0);
+        let system = time_field(&text, "System time (seconds)").unwrap_or(0.0);
+        cpu = cpu.min(user + system);
+        let kb = time_field(&text, "Maximum resident set size (kbytes)").unwrap_or(0.0);
+        rss = rss.max(kb as u64);
     }
     times.sort_by(f64::total_cmp);
-    Ok((times[times.len() / 2], rss))
+    Ok(Timing {
+        wall: times[times.len() / 2],
+        cpu,
+        peak_kb: rss,
+    })
 }
 
 fn bench(args: &Args) -> Result<(), String> {
@@ -157,33 +182,45 @@ fn bench(args: &Args) -> Result<(), String> {
     let (bytes, probe) = hive(args.clsids);
     let path = args.dir.join("SOFTWARE");
     std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let comsim = comsim_binary()?;
+    let comsim = match &args.comsim {
+        Some(p) => p.display().to_string(),
+        None => comsim_binary()?,
+    };
     let file = path.display().to_string();
     let mb = bytes.len() as f64 / 1e6;
     println!("hive: {file}, {mb:.1} MB, {} CLSIDs", args.clsids);
     let one = format!("HKLM\\SOFTWARE\\Classes\\CLSID\\{probe}");
     let merged = format!("HKCR\\CLSID\\{probe}");
-    let cases: [(&str, Vec<&str>); 4] = [
-        ("cat (floor)", vec!["cat", &file]),
-        (
-            "reg query HKLM\\SOFTWARE\\Classes\\CLSID\\{…} -s (the keys on the way, the subtree)",
-            vec![&comsim, "reg", "query", &one, "-s", "--hive", &file],
-        ),
-        (
-            "reg query HKCR\\CLSID\\{…} -s (the same keys, through REG-1)",
-            vec![&comsim, "reg", "query", &merged, "-s", "--hive", &file],
-        ),
-        (
-            "reg query HKLM\\SOFTWARE (every key of the hive into the registry)",
-            vec![&comsim, "reg", "query", "HKLM\\SOFTWARE", "--hive", &file],
-        ),
-    ];
+    let mut cases: Vec<(String, Vec<&str>)> = vec![("cat (floor)".into(), vec!["cat", &file])];
+    let baseline = args.baseline.as_ref().map(|p| p.display().to_string());
+    let comsim = Some(comsim);
+    for (bin, mark) in [(&baseline, " (baseline)"), (&comsim, "")] {
+        let Some(bin) = bin.as_deref() else { continue };
+        cases.extend([
+            (
+                format!("reg query HKLM\\SOFTWARE\\Classes\\CLSID\\{{…}} -s (the keys on the way, the subtree){mark}"),
+                vec![bin, "reg", "query", &one, "-s", "--hive", &file],
+            ),
+            (
+                format!("reg query HKCR\\CLSID\\{{…}} -s (the same keys, through REG-1){mark}"),
+                vec![bin, "reg", "query", &merged, "-s", "--hive", &file],
+            ),
+            (
+                format!("reg query HKLM\\SOFTWARE (every key of the hive into the registry){mark}"),
+                vec![bin, "reg", "query", "HKLM\\SOFTWARE", "--hive", &file],
+            ),
+        ]);
+    }
+    // Read once so that every command finds the file in the page cache.
+    measure(&["cat", &file], 1)?;
     for (what, cmd) in cases {
-        let (secs, kb) = measure(&cmd, args.runs)?;
-        let ratio = kb as f64 * 1024.0 / bytes.len() as f64;
+        let t = measure(&cmd, args.runs)?;
+        let ratio = t.peak_kb as f64 * 1024.0 / bytes.len() as f64;
         println!(
-            "{what}: median {secs:.3} s, peak RSS {:.1} MB ({ratio:.2}x the hive)",
-            kb as f64 / 1024.0
+            "{what}: median {:.3} s wall, least {:.2} s CPU, peak RSS {:.1} MB ({ratio:.2}x the hive)",
+            t.wall,
+            t.cpu,
+            t.peak_kb as f64 / 1024.0
         );
     }
     Ok(())

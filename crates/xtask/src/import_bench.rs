@@ -71,7 +71,7 @@ fn bench(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
     let comsim = match &args.comsim {
         Some(p) => p.clone(),
-        None => build_comsim()?,
+        None => build_comsim(true)?,
     };
     let sorted = args.dir.join(format!(
         "classes-{}-v{GENERATOR_VERSION}-sorted.reg",
@@ -226,18 +226,24 @@ fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
     })
 }
 
-pub(crate) fn build_comsim() -> Result<PathBuf, String> {
+/// Builds the `comsim` binary (`--release` when `release`) and returns its path.
+pub(crate) fn build_comsim(release: bool) -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut args = vec!["build", "-p", "comsim-cli"];
+    if release {
+        args.push("--release");
+    }
     let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "comsim-cli"])
+        .args(&args)
         .status()
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
-        return Err("cargo build --release -p comsim-cli failed".into());
+        return Err(format!("cargo {} failed", args.join(" ")));
     }
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-    Ok(target.join("release").join("comsim"))
+    let profile = if release { "release" } else { "debug" };
+    Ok(target.join(profile).join("comsim"))
 }
 
 /// Writes the sorted export and the same key blocks in a seeded random order.

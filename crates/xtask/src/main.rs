@@ -6,7 +6,7 @@
 //!   Wine (`tests/conformance/sxs/probe64.exe`) and with comsim, and compares every lookup.
 //! - `conformance-hive`: reads every hive fixture with comsim-hive and with hivexregedit, and
 //!   compares the registries.
-//! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive (docs/performance.md).
+//! - `hive-bench`: times `comsim reg query` on a generated ~40 MB hive, CPU and wall, against an optional baseline build (docs/performance.md).
 //! - `browser-html`: opens the HTML pages `comsim replay --format html` writes in headless
 //!   Chromium and checks that they load cleanly and draw one box per trace step.
 //! - `conformance-clr`: reads the fixture assemblies and mono's framework assemblies with
@@ -21,6 +21,9 @@
 //!   generated machine under an audit's 8 process configurations (docs/performance.md).
 //! - `import-bench`: times `.reg` import and `reg export` as whole processes on generated exports,
 //!   beside `cat`, `wc -l` and `iconv` (docs/performance.md).
+//! - `progress-tty`: runs `comsim reg query` over a big `.reg` file under `script` (a
+//!   pseudo-terminal) and checks that the progress bar is drawn, cleared and kept off standard
+//!   output (docs/reliability.md).
 
 use std::process::ExitCode;
 
@@ -35,6 +38,7 @@ mod hive;
 mod hive_bench;
 mod import_bench;
 mod pathological;
+mod progress_tty;
 mod replay_bench;
 mod replay_times;
 mod resolve_bench;
@@ -74,6 +78,8 @@ enum Command {
     Pathological(pathological::Args),
     /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
     ImportBench(import_bench::Args),
+    /// Check that the progress bar appears on a terminal (needs `script`, util-linux).
+    ProgressTty(progress_tty::Args),
 }
 
 fn main() -> ExitCode {
@@ -90,5 +96,6 @@ fn main() -> ExitCode {
         Command::ResolveBench(args) => resolve_bench::run(&args),
         Command::Pathological(args) => pathological::run(&args),
         Command::ImportBench(args) => import_bench::run(&args),
+        Command::ProgressTty(args) => progress_tty::run(&args),
     }
 }

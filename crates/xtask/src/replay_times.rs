@@ -54,7 +54,7 @@ struct Times {
 fn bench(args: &Args) -> Result<(), String> {
     let comsim = match &args.comsim {
         Some(p) => p.clone(),
-        None => build_comsim()?,
+        None => build_comsim(true)?,
     };
     let names = scenarios(&args.dir, args.only.as_deref())?;
     let binaries: Vec<(&Path, &str)> = args

@@ -7,7 +7,16 @@ use std::io::{self, Write};
 use comsim_diagnose::{Diagnosis, FoundCause, Reported};
 use comsim_resolver::Trace;
 
-pub fn write(d: &Diagnosis, trace: bool, out: &mut dyn Write) -> io::Result<()> {
+/// What the report adds for the configurations that reproduce the error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Show {
+    /// Each one's trace (`--trace`).
+    pub trace: bool,
+    /// Each one's bind log (`--bind-log`).
+    pub bind_log: bool,
+}
+
+pub fn write(d: &Diagnosis, show: Show, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "error:    {}", reported(&d.reported))?;
     if let Some(c) = d.clsid {
         writeln!(out, "class:    {c}")?;
@@ -55,7 +64,27 @@ pub fn write(d: &Diagnosis, trace: bool, out: &mut dyn Write) -> io::Result<()> 
             writeln!(out, "  {}: {}", c.change, c.after.summary)?;
         }
     }
-    if trace {
+    if show.bind_log {
+        for t in d.configs.iter().filter(|t| t.reproduces) {
+            let entries = crate::replay::bindlog::entries(&t.trace.steps);
+            writeln!(out)?;
+            write!(
+                out,
+                "{}",
+                crate::replay::bindlog::heading(
+                    &format!("Bind log: {}", t.description),
+                    entries.len()
+                )
+            )?;
+            for (k, e) in entries.iter().enumerate() {
+                if k > 0 {
+                    writeln!(out)?;
+                }
+                write!(out, "{e}")?;
+            }
+        }
+    }
+    if show.trace {
         for t in d.configs.iter().filter(|t| t.reproduces) {
             writeln!(out)?;
             writeln!(out, "Trace: {}", t.description)?;
@@ -66,7 +95,7 @@ pub fn write(d: &Diagnosis, trace: bool, out: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-fn reported(r: &Reported) -> String {
+pub(super) fn reported(r: &Reported) -> String {
     let mut parts = Vec::new();
     if let Some(h) = r.hresult {
         let name = h.info().map_or("", |i| i.name);

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use comsim_resolver::{Bitness, TraceStep};
+use comsim_resolver::{Bitness, Outcome, TraceStep};
 use comsim_rules::Rule;
 use comsim_scenario::{
     Check, MachineStepRun, Replayer, RequestRun, RequestStepRun, Scenario, StepRun, Summary,
@@ -64,7 +64,7 @@ pub(super) fn write(
 }
 
 /// HTML-escapes text for an element or a quoted attribute.
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut o = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -80,7 +80,7 @@ fn esc(text: &str) -> String {
 }
 
 /// A rule ID linked to its text at the end of the page.
-fn rule_link(rule: Rule, cited: &mut BTreeSet<Rule>) -> String {
+pub(crate) fn rule_link(rule: Rule, cited: &mut BTreeSet<Rule>) -> String {
     cited.insert(rule);
     format!(
         "<a class=\"rule\" href=\"#rule-{0}\">{0}</a>",
@@ -88,13 +88,18 @@ fn rule_link(rule: Rule, cited: &mut BTreeSet<Rule>) -> String {
     )
 }
 
-fn heading(s: &Scenario, o: &mut String, cited: &mut BTreeSet<Rule>) {
+/// The page's start: its head, with the style, and the title as its first heading.
+pub(crate) fn page_start(title: &str, o: &mut String) {
     let _ = write!(
         o,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
-        esc(&s.title),
-        esc(&s.title)
+        esc(title),
+        esc(title)
     );
+}
+
+fn heading(s: &Scenario, o: &mut String, cited: &mut BTreeSet<Rule>) {
+    page_start(&s.title, o);
     if let Some(d) = &s.description {
         for para in d.trim_end().split("\n\n") {
             let _ = writeln!(o, "<p>{}</p>", esc(para));
@@ -187,26 +192,37 @@ fn run_column(
     if let Some(why) = &r.what_if {
         let _ = writeln!(o, "<p class=\"whatif\">What-if: {}</p>", esc(why));
     }
-    let failed = is_failure(&r.run.outcome);
-    let steps = &r.run.trace.steps;
-    svg(steps, diff, failed, &outcome_text(&r.run.outcome), o);
-    trace_list(steps, diff, failed, o, cited);
-    let class = if failed { "fail" } else { "ok" };
-    let _ = write!(
-        o,
-        "<div class=\"outcome {class}\"><strong>{}</strong>",
-        esc(r.run.outcome.kind())
-    );
-    for (key, value) in outcome_fields(&r.run.outcome) {
-        let _ = write!(o, "<br>{}: {}", esc(&key), esc(&value));
-    }
-    let _ = writeln!(o, "</div>");
+    run_body(&r.run.outcome, &r.run.trace.steps, diff, o, cited);
     let who = r
         .clr
         .map(|c| format!("CLR {}: ", c.label()))
         .unwrap_or_default();
     checks(&r.checks, &who, o);
     let _ = writeln!(o, "</div><!-- end of run -->");
+}
+
+/// A run: its path drawn, its trace listed, its outcome. Replay shows one per CLR; diagnose one
+/// per configuration that reproduces the error.
+pub(crate) fn run_body(
+    outcome: &Outcome,
+    steps: &[TraceStep],
+    diff: &[bool],
+    o: &mut String,
+    cited: &mut BTreeSet<Rule>,
+) {
+    let failed = is_failure(outcome);
+    svg(steps, diff, failed, &outcome_text(outcome), o);
+    trace_list(steps, diff, failed, o, cited);
+    let class = if failed { "fail" } else { "ok" };
+    let _ = write!(
+        o,
+        "<div class=\"outcome {class}\"><strong>{}</strong>",
+        esc(outcome.kind())
+    );
+    for (key, value) in outcome_fields(outcome) {
+        let _ = write!(o, "<br>{}: {}", esc(&key), esc(&value));
+    }
+    let _ = writeln!(o, "</div>");
 }
 
 /// The numbered trace, each step's rule linked, the differing and failing steps marked.
@@ -415,7 +431,7 @@ fn registry_table(s: &Scenario, r: &RequestStepRun, o: &mut String) {
 }
 
 /// The text of every rule the page cites, from `docs/rules.md`.
-fn rules(cited: &BTreeSet<Rule>, o: &mut String) {
+pub(crate) fn rules(cited: &BTreeSet<Rule>, o: &mut String) {
     let _ = writeln!(
         o,
         "<section id=\"rules\">\n<h2>The rules cited (docs/rules.md)</h2>\n<dl class=\"rules\">"

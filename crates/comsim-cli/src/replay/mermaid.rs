@@ -47,11 +47,16 @@ fn chart(s: &Scenario, rr: &RequestStepRun) -> String {
     for (k, r) in rr.runs.iter().enumerate() {
         column(s, rr.step, k, r, &differing[k], &mut o);
     }
+    class_defs(&mut o);
+    let _ = writeln!(o, "```");
+    o
+}
+
+/// The classes the charts use: a failure, a success, a step one run has and the other not.
+pub(crate) fn class_defs(o: &mut String) {
     let _ = writeln!(o, "  classDef fail fill:#fde2e1,stroke:#c62828,color:#000");
     let _ = writeln!(o, "  classDef ok fill:#e3f4e1,stroke:#2e7d32,color:#000");
     let _ = writeln!(o, "  classDef diff stroke:#f9a825,stroke-width:3px");
-    let _ = writeln!(o, "```");
-    o
 }
 
 /// For each run, which of its trace steps the other run does not have (none with one run).
@@ -81,27 +86,48 @@ pub(super) fn differing_steps(runs: &[RequestRun]) -> Vec<Vec<bool>> {
 
 /// One CLR's run: a subgraph of its steps and outcome, top to bottom.
 fn column(s: &Scenario, step: usize, k: usize, r: &RequestRun, diff: &[bool], o: &mut String) {
-    let id = |n: usize| format!("s{step}r{k}n{n}");
     let mut title = clr_heading(s, r.clr);
     if r.what_if.is_some() {
         title.push_str(", a what-if");
     }
-    let _ = writeln!(o, "  subgraph s{step}r{k}[\"{}\"]", label(&title));
+    subgraph(
+        &format!("s{step}r{k}"),
+        &title,
+        &r.run.outcome,
+        &r.run.trace.steps,
+        diff,
+        o,
+    );
+}
+
+/// A run drawn as a subgraph `id` titled `title`: a node per trace step (`{id}n0`, `{id}n1`,
+/// ...) and the outcome last (`{id}n{steps}`), the failing step and the differing steps marked.
+/// Replay draws one per CLR; diagnose one per configuration that reproduces the error.
+pub(crate) fn subgraph(
+    sub: &str,
+    title: &str,
+    outcome: &Outcome,
+    steps: &[TraceStep],
+    diff: &[bool],
+    o: &mut String,
+) {
+    let id = |n: usize| format!("{sub}n{n}");
+    let _ = writeln!(o, "  subgraph {sub}[\"{}\"]", label(title));
     let _ = writeln!(o, "    direction TB");
-    let steps = &r.run.trace.steps;
+
     for (n, t) in steps.iter().enumerate() {
         let _ = writeln!(o, "    {}[\"{}\"]", id(n), node_text(t));
-        if diff[n] {
+        if diff.get(n).copied().unwrap_or(false) {
             let _ = writeln!(o, "    class {} diff", id(n));
         }
     }
     let end = steps.len();
-    let failed = is_failure(&r.run.outcome);
+    let failed = is_failure(outcome);
     let _ = writeln!(
         o,
         "    {}([\"{}\"])",
         id(end),
-        label(&outcome_text(&r.run.outcome))
+        label(&outcome_text(outcome))
     );
     let _ = writeln!(
         o,
@@ -162,7 +188,7 @@ pub(super) fn outcome_text(o: &Outcome) -> String {
 
 /// Text made safe inside a quoted Mermaid label: cut to [`LABEL_MAX`] characters, and the
 /// characters Mermaid reads (`"`, `#`, `<`, `>`, `|`, line breaks) written as entities or spaces.
-fn label(text: &str) -> String {
+pub(crate) fn label(text: &str) -> String {
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
         if n == LABEL_MAX {

@@ -991,6 +991,7 @@ mod tests {
             ),
             found: Some("x".repeat(200)),
             inferred: Some("runtime-match=major-minor".into()),
+            bind: None,
         };
         let p = Paint {
             on: false,

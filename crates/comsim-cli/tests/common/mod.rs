@@ -1,4 +1,6 @@
-//! Running the `comsim` binary from the workspace root, as the CLI tests do.
+//! Running the `comsim` binary from the workspace root, as the CLI tests do, and the checks
+//! every HTML page shares. Each test binary uses a part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -16,4 +18,35 @@ pub fn run_comsim(args: &[&str]) -> Output {
         .env_clear()
         .output()
         .expect("comsim runs")
+}
+
+/// The checks every page `--format html` writes must pass, and what its snapshot keeps: the page
+/// is self-contained (no script, stylesheet, image or URL from elsewhere, the SVG namespace
+/// aside), and every rule ID it links to is defined in its rules section. The rules' text comes
+/// from docs/rules.md, which grows with every rule's evidence, so the snapshot form is the page
+/// up to that section and the IDs the section defines.
+pub fn html_page_snapshot(what: &str, html: &str) -> String {
+    let (page, rules) = html
+        .split_once("<section id=\"rules\">")
+        .expect("the page ends with the rules it cites");
+    let outside_page = page.replace("http://www.w3.org/2000/svg", "");
+    for outside in ["<script", "<link", "src=", "http://", "https://", "url("] {
+        assert!(
+            !outside_page.contains(outside),
+            "{what}: the page holds {outside}"
+        );
+    }
+    let defined: Vec<&str> = rules
+        .split("<dt id=\"rule-")
+        .skip(1)
+        .filter_map(|d| d.split('"').next())
+        .collect();
+    for link in page.split("href=\"#rule-").skip(1) {
+        let id = link.split('"').next().unwrap_or_default();
+        assert!(
+            defined.contains(&id),
+            "{what}: {id} is linked but not defined"
+        );
+    }
+    format!("{page}[rules section: {}]\n", defined.join(", "))
 }
