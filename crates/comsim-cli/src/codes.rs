@@ -25,6 +25,10 @@ pub const ARG_CLR: Code = Code::new(&CodeInfo::new(
     "arg-clr",
     "`--clr` names a CLR that is not installed on the machine",
 ));
+pub const ARG_CAUSE: Code = Code::new(&CodeInfo::new(
+    "arg-cause",
+    "`comsim audit --fail-on` names no cause of the catalogue (`docs/causes.md`)",
+));
 pub const ARG_CWD: Code = Code::new(&CodeInfo::new(
     "arg-cwd",
     "`--cwd` is not a Windows path, or is needed and not given",
@@ -74,6 +78,7 @@ pub const ALL: &[Code] = &[
     ARG_BITNESS,
     ARG_CLR,
     ARG_CWD,
+    ARG_CAUSE,
     MANIFEST_IO,
     MANIFEST_PE,
     REGASM_UNSUPPORTED,

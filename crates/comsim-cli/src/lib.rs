@@ -6,11 +6,13 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod assembly;
+pub mod audit;
 pub mod check;
 pub mod codes;
 pub mod diagnose;
 pub mod expect;
 pub mod explain;
+pub mod machine;
 pub mod progress;
 pub mod reg;
 pub mod regasm;
@@ -67,6 +69,10 @@ pub enum Command {
     /// application folder or a scenario) to the cause, the fix as commands, and the fix replayed
     /// (exit 0 diagnosed with a working fix, 1 reproduced without one, 3 not reproduced).
     Diagnose(Box<diagnose::DiagnoseArgs>),
+    /// Audit every COM class registration of a machine (.reg exports, hives, an application
+    /// folder or a scenario) under the process configurations, with the causes of each failure
+    /// and their fix commands (exit 0, or 1 when a cause named by --fail-on is found, 2 bad input).
+    Audit(Box<audit::AuditArgs>),
 }
 
 /// A bad argument, as the error text a command prints: the diagnostic with its code.
@@ -106,5 +112,6 @@ pub fn run_with_progress(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, pro
         Command::Expect(args) => expect::run(args, out, err),
         Command::Assembly(cmd) => assembly::run(cmd, out, err),
         Command::Diagnose(args) => diagnose::run(*args, out, err, progress),
+        Command::Audit(args) => audit::run(*args, out, err, progress),
     }
 }

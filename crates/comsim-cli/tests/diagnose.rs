@@ -19,6 +19,7 @@ use serde_json::Value;
 
 mod common;
 use common::root;
+mod json_keys;
 
 fn cases() -> Vec<PathBuf> {
     let dir = root().join("fixtures/diagnose");
@@ -276,35 +277,15 @@ fn diagnose_json_keys_are_documented() {
     let section = md
         .split("## `comsim diagnose`")
         .nth(1)
+        .and_then(|s| s.split("\n## ").next())
         .expect("docs/json.md has a `comsim diagnose` section");
-    let mut keys = BTreeSet::new();
-    for case in cases() {
-        collect_keys(&json_of(&case, &["--trace"]), &mut keys);
-    }
-    let missing: Vec<&String> = keys
-        .iter()
-        .filter(|k| !section.contains(&format!("`{k}`")) && !section.contains(&format!(".{k}`")))
-        .collect();
+    let docs: Vec<Value> = cases().iter().map(|c| json_of(c, &["--trace"])).collect();
+    // The outcome's own keys are documented with `comsim replay`'s output.
+    let missing = json_keys::undocumented(&docs, section, &["outcome"]);
     assert!(
         missing.is_empty(),
         "docs/json.md does not name: {missing:?}"
     );
-}
-
-fn collect_keys(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m {
-                // The outcome's own keys are documented with `comsim replay`'s output.
-                if k != "outcome" {
-                    out.insert(k.clone());
-                    collect_keys(child, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|c| collect_keys(c, out)),
-        _ => {}
-    }
 }
 
 /// `--fix-dir`: the `.reg` fragment a fix imports is written as regedit writes it, and imports

@@ -224,9 +224,22 @@ fn run_session(
     cfg: &Config,
     request: &Request,
 ) -> (Option<RuntimeVersion>, Run) {
+    let (clr, mut s) = start_session(m, p, sw, cfg);
+    (clr, s.request(request, None))
+}
+
+/// Starts the process of `cfg` (its stand-in client already placed): a native client as it is;
+/// a managed client on the CLR the real machine gives it, or, when it would not start, on the
+/// missing one (SHIM-2). Returns the CLR it runs on, and the session before any request (which
+/// `comsim audit` clones for each class).
+pub fn start_session<'m>(
+    m: &'m Machine,
+    p: &'m Process,
+    sw: &'m Switches,
+    cfg: &Config,
+) -> (Option<RuntimeVersion>, Session<'m>) {
     if cfg.client == ClientKind::Native {
-        let mut s = Session::start(m, p, sw, None);
-        return (None, s.request(request, None));
+        return (None, Session::start(m, p, sw, None));
     }
     let first = cfg.built_for.unwrap_or(Clr::V4).family();
     let real = Session::start(m, p, sw, Some(first))
@@ -241,7 +254,7 @@ fn run_session(
             .unwrap_or(first),
         None => first,
     };
-    let mut s = Session::start(m, p, sw, Some(family));
+    let s = Session::start(m, p, sw, Some(family));
     let clr = m.installed(family.0, family.1).cloned();
-    (clr, s.request(request, None))
+    (clr, s)
 }

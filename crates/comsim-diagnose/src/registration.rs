@@ -64,22 +64,26 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
         hive_user: open.primary.hive == Hive::CurrentUser,
         ..Registration::default()
     };
+    // Each key is opened once and its values read from what was opened (a value is read from
+    // the key a view's open finds first, as `query_value` reads it).
+    let value = |k: &comsim_registry::OpenKey, name: &str| {
+        m.registry
+            .value(k.primary.key, name)
+            .and_then(|v| v.as_string())
+    };
     let inproc = key.join("InprocServer32");
-    if m.registry.open(&inproc, access).is_some() {
-        r.inproc = string(&m.registry, &inproc, "", access);
+    if let Some(k) = m.registry.open(&inproc, access) {
+        r.inproc = value(&k, "");
         // regasm writes the values on the key and on a version subkey; the first subkey's
         // stand in when the key has none.
         let versioned = m
             .registry
-            .open(&inproc, access)
-            .and_then(|k| m.registry.open_subkeys(&k).into_iter().next())
-            .map(|n| inproc.join(n.as_str()));
+            .open_subkeys(&k)
+            .into_iter()
+            .next()
+            .and_then(|n| m.registry.open(&inproc.join(n.as_str()), access));
         let get = |name: &str| {
-            string(&m.registry, &inproc, name, access).or_else(|| {
-                versioned
-                    .as_ref()
-                    .and_then(|v| string(&m.registry, v, name, access))
-            })
+            value(&k, name).or_else(|| versioned.as_ref().and_then(|v| value(v, name)))
         };
         r.assembly = get("Assembly");
         r.class = get("Class");

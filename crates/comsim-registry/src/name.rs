@@ -106,6 +106,10 @@ fn compare_units(a: &str, b: &str) -> Ordering {
 pub fn names_equal(a: &str, b: &str) -> bool {
     // The same bytes, or the same up to ASCII case, mean the same upper-cased units; anything else
     // is decided by the comparison, which stops at the first difference.
+    // Two ASCII names upper-case to ASCII: ASCII case-folding decides, without the comparison.
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a == b
         || (a.len() == b.len() && a.eq_ignore_ascii_case(b))
         || compare_names(a, b) == Ordering::Equal

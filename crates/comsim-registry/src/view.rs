@@ -295,15 +295,21 @@ fn physical_layout<'a>(hive: Hive, comps: &[&'a str], view: View, c: &mut Vec<&'
 fn merge_level(comps: &[String]) -> usize {
     let skip = usize::from(comps.first().is_some_and(|c| eq(c, "Wow6432Node")));
     let rest = &comps[skip..];
-    // Compared part by part, without collecting: this runs on every HKCR open.
+    // The listed path that is a prefix of `rest` with the most components; compared part by
+    // part without collecting (every HKCR open comes here: `comsim audit` opens millions).
+    let prefix_len = |listed: &str| {
+        let mut n = 0;
+        for part in listed.split('\\') {
+            if !rest.get(n).is_some_and(|c| eq(part, c)) {
+                return None;
+            }
+            n += 1;
+        }
+        Some(n)
+    };
     let listed = MERGED_ONE_LEVEL_DOWN
         .iter()
-        .filter(|l| {
-            l.split('\\')
-                .enumerate()
-                .all(|(i, a)| rest.get(i).is_some_and(|b| eq(a, b)))
-        })
-        .map(|l| l.split('\\').count())
+        .filter_map(|l| prefix_len(l))
         .max()
         .unwrap_or(0);
     skip + listed + 1

@@ -37,6 +37,9 @@ pub struct ConfigView {
 
 /// A running client process. Steps run in order in the same process: runtimes loaded by one
 /// request stay loaded for the next (SHIM-3), and GetTypeFromCLSID answers are cached (REQ-1).
+/// A clone of a session that has made no request is the process just started: `comsim audit`
+/// starts one per configuration and clones it for each class instead of starting it again.
+#[derive(Clone)]
 pub struct Session<'m> {
     pub(crate) m: &'m Machine,
     pub(crate) p: &'m Process,

@@ -22,6 +22,7 @@ use crate::trace::{Rule, Trace};
 use crate::vfs::{NOT_PROVIDED, Vfs, VfsDirectory, WinPath};
 
 /// A context a step made with CreateActCtx, active around its request (SXS-1).
+#[derive(Clone)]
 pub(crate) struct ActiveContext {
     pub ctx: ActivationContext,
     /// `lpAssemblyDirectory`: where its components were probed, and where the files its

@@ -59,12 +59,12 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// One command's runs.
-struct Timing {
-    best: f64,
-    median: f64,
+pub(crate) struct Timing {
+    pub(crate) best: f64,
+    pub(crate) median: f64,
     /// The least CPU time (user and system) of the runs.
-    cpu: f64,
-    peak_kb: u64,
+    pub(crate) cpu: f64,
+    pub(crate) peak_kb: u64,
 }
 
 fn bench(args: &Args) -> Result<(), String> {
@@ -179,7 +179,7 @@ pub(crate) fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr
 
 /// Runs `c` `runs` times under `perf stat` (the CPU time of the process, to the microsecond) and
 /// `/usr/bin/time` (its peak RSS), its output thrown away.
-fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
+pub(crate) fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
     let tmp = std::env::temp_dir();
     let perf_out = tmp.join(format!("import-bench-perf-{}", std::process::id()));
     let time_out = tmp.join(format!("import-bench-time-{}", std::process::id()));
@@ -247,7 +247,7 @@ pub(crate) fn build_comsim(release: bool) -> Result<PathBuf, String> {
 }
 
 /// Writes the sorted export and the same key blocks in a seeded random order.
-fn generate(clsids: usize, sorted: &Path, random: &Path) -> Result<(), String> {
+pub(crate) fn generate(clsids: usize, sorted: &Path, random: &Path) -> Result<(), String> {
     let mut bytes = Vec::new();
     let g = hkcr_gen::generate_under(ROOT, clsids, &mut bytes).map_err(|e| e.to_string())?;
     std::fs::write(sorted, &bytes).map_err(|e| format!("{}: {e}", sorted.display()))?;

@@ -29,6 +29,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit_bench;
 mod browser;
 mod clr;
 mod conformance;
@@ -80,6 +81,8 @@ enum Command {
     ImportBench(import_bench::Args),
     /// Check that the progress bar appears on a terminal (needs `script`, util-linux).
     ProgressTty(progress_tty::Args),
+    /// Time `comsim audit --reg FILE` on a generated export of many CLSIDs, as a whole process.
+    AuditBench(audit_bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -97,5 +100,6 @@ fn main() -> ExitCode {
         Command::Pathological(args) => pathological::run(&args),
         Command::ImportBench(args) => import_bench::run(&args),
         Command::ProgressTty(args) => progress_tty::run(&args),
+        Command::AuditBench(args) => audit_bench::run(&args),
     }
 }

@@ -1,0 +1,613 @@
+//! `comsim audit`: every COM class registration of a machine, activated in each process
+//! configuration, with the outcome and the causes (`docs/causes.md`) of each failure.
+//!
+//! - [`classes`]: the classes the machine registers (the CLSID keys of the merged HKCR, REG-1, in
+//!   both registry views, REG-3, per-user classes included), with what each registration says.
+//! - [`configs`]: the process configurations, in a fixed order. A managed class is activated by a
+//!   managed client (`Activator.CreateInstance(Type.GetTypeFromCLSID(clsid))`, REQ-1) built for
+//!   CLR 2.0 and for CLR 4.0: 32/64-bit × CLR 2.0/4.0 × elevated or not = 8 runs. A native class
+//!   is activated by a native client (`CoCreateInstance(CLSCTX_SERVER)`, REQ-5), for which the
+//!   CLR does not apply: 32/64-bit × elevated or not = 4 runs. A 32-bit Windows has only the
+//!   32-bit half.
+//! - [`audit`]: each configuration's process is started once (comsim-diagnose's
+//!   `config::start_session`: the stand-in client placed, its CLR chosen as the real machine
+//!   chooses it) and cloned for each class, so that every class runs in a process of its own as
+//!   `comsim diagnose` runs it; classes are spread over the machine's cores. The causes come
+//!   from comsim-diagnose's detectors and the fix commands from its `fix` module (proposed, not
+//!   replayed: `comsim diagnose --clsid` replays them).
+//!
+//! The machine is loaded once (comsim-diagnose's `input`) and never copied.
+
+use std::collections::BTreeMap;
+
+use comsim_diagnose::causes::{self, Ctx};
+use comsim_diagnose::config::{self, Config, ConfigRun};
+use comsim_diagnose::input::{Client, Loaded};
+use comsim_diagnose::registration::{self, Registration};
+use comsim_manifest::Guid;
+use comsim_registry::KeyPath;
+use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, Machine, Request, Session};
+use comsim_scenario::Clr;
+use serde::Serialize;
+
+/// The version of the JSON form (`docs/json.md`); raised when a field changes meaning or goes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Which classes to audit; an empty filter lets every class through.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// `--clsid`: only these classes.
+    pub clsids: Vec<Guid>,
+    /// `--progid`: only the classes these ProgIDs name (`HKCR\ProgID\CLSID`, either view).
+    pub progids: Vec<String>,
+    /// `--path-prefix`: only classes whose server (InprocServer32, LocalServer32) or CodeBase
+    /// path starts with this (compared case-insensitively, as Windows compares paths).
+    pub path_prefix: Option<String>,
+    /// `--managed-only`: only classes registered for mscoree.
+    pub managed_only: bool,
+}
+
+/// One process configuration of the audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditConfig {
+    /// `c1`, `c2`, … in the fixed order.
+    pub id: String,
+    #[serde(flatten)]
+    pub config: Config,
+    pub description: String,
+}
+
+/// A class the machine registers, and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassInfo {
+    pub clsid: Guid,
+    pub managed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progid: Option<String>,
+    /// The server: InprocServer32's file, else LocalServer32's command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codebase: Option<String>,
+    /// Where the class key is stored, per view that sees one (64-bit, then 32-bit).
+    pub stored: Vec<String>,
+}
+
+/// A fix as comsim-diagnose proposes it: what it does and the commands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proposal {
+    pub summary: String,
+    pub commands: Vec<String>,
+}
+
+/// One class in one configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigResult {
+    /// The configuration's ID (`c3`).
+    pub config: String,
+    /// `managed`, `com_object`, `exception`, `hresult`, `null` or `startup_failure`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hresult: Option<String>,
+    pub summary: String,
+    /// The causes detected, by ID, in catalogue order.
+    pub causes: Vec<&'static str>,
+}
+
+impl ConfigResult {
+    pub fn succeeded(&self) -> bool {
+        matches!(self.kind, "managed" | "com_object")
+    }
+}
+
+/// A cause found for a class: the configurations, its sentence and proposed fixes (from the
+/// first configuration where it was found).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassCause {
+    pub id: &'static str,
+    pub configs: Vec<String>,
+    pub sentence: String,
+    pub fixes: Vec<Proposal>,
+}
+
+/// The audit of one class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassAudit {
+    #[serde(flatten)]
+    pub class: ClassInfo,
+    pub results: Vec<ConfigResult>,
+    pub causes: Vec<ClassCause>,
+}
+
+/// One cause across the machine.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseSummary {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Class × configuration runs where it was found.
+    pub runs: usize,
+    /// The classes, by CLSID.
+    pub classes: Vec<Guid>,
+}
+
+/// The answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    pub format_version: u32,
+    /// How the configurations are made, in one sentence.
+    pub configurations: &'static str,
+    pub configs: Vec<AuditConfig>,
+    /// What the audit took for granted (only registry exports were given: the assemblies the
+    /// registrations name by CodeBase are taken to be there as described).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
+    pub totals: Totals,
+    pub classes: Vec<ClassAudit>,
+    /// The causes found, in catalogue order.
+    pub summary: Vec<CauseSummary>,
+}
+
+/// Counts.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Totals {
+    pub classes: usize,
+    pub managed: usize,
+    pub native: usize,
+    pub runs: usize,
+    pub failed_runs: usize,
+    /// Classes that fail in at least one configuration.
+    pub failing_classes: usize,
+}
+
+/// The sentence the output header gives.
+pub const CONFIGURATIONS: &str = "a managed class runs under 8 configurations (32/64-bit x a managed client built for CLR 2.0/4.0 x elevated or not); a native class under 4 (32/64-bit x a native client x elevated or not: the CLR does not apply)";
+
+/// The configurations, in the fixed order: bitness (32, then 64 on a 64-bit Windows), client
+/// (managed built for CLR 2.0, for CLR 4.0, native), elevation (not, then elevated).
+pub fn configs(m: &Machine) -> Vec<AuditConfig> {
+    let bitnesses: &[Bitness] = if m.os == Bitness::B32 {
+        &[Bitness::B32]
+    } else {
+        &[Bitness::B32, Bitness::B64]
+    };
+    let clients = [
+        (ClientKind::Managed, Some(Clr::V2)),
+        (ClientKind::Managed, Some(Clr::V4)),
+        (ClientKind::Native, None),
+    ];
+    let mut out = Vec::new();
+    for &bitness in bitnesses {
+        for (client, built_for) in clients {
+            for elevated in [false, true] {
+                let config = Config {
+                    client,
+                    bitness,
+                    elevated,
+                    built_for,
+                };
+                out.push(AuditConfig {
+                    id: format!("c{}", out.len() + 1),
+                    description: config.describe(),
+                    config,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The request a class is activated with in a configuration.
+pub fn request(clsid: Guid, client: ClientKind) -> Request {
+    match client {
+        ClientKind::Managed => Request::CreateInstance { clsid },
+        ClientKind::Native => Request::CoCreateInstance {
+            target: ClassRef::Clsid(clsid),
+            clsctx: ClsCtx::SERVER,
+        },
+    }
+}
+
+/// Whether a class of this kind runs in this configuration.
+pub fn applies(class: &ClassInfo, cfg: &Config) -> bool {
+    (cfg.client == ClientKind::Managed) == class.managed
+}
+
+fn bitnesses(m: &Machine) -> Vec<Bitness> {
+    if m.os == Bitness::B32 {
+        vec![Bitness::B32]
+    } else {
+        vec![Bitness::B64, Bitness::B32]
+    }
+}
+
+/// Every class the machine registers (a CLSID key with InprocServer32, LocalServer32 or TreatAs
+/// in some view), sorted by CLSID, that the filters let through.
+pub fn classes(m: &Machine, filters: &Filters) -> Vec<ClassInfo> {
+    let clsid_root = KeyPath::parse(r"HKEY_CLASSES_ROOT\CLSID").expect("a valid key");
+    let mut all = std::collections::BTreeSet::new();
+    for b in bitnesses(m) {
+        let a = registration::access(m, b, true);
+        if let Some(k) = m.registry.open(&clsid_root, &a) {
+            all.extend(
+                m.registry
+                    .open_subkeys(&k)
+                    .iter()
+                    .filter_map(|n| Guid::parse(n.as_str())),
+            );
+        }
+    }
+    let wanted = wanted_clsids(m, filters);
+    all.into_iter()
+        .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(c)))
+        .filter_map(|c| class_info(m, c))
+        .filter(|c| !filters.managed_only || c.managed)
+        .filter(|c| {
+            filters
+                .path_prefix
+                .as_deref()
+                .is_none_or(|p| has_path_prefix(c, p))
+        })
+        .collect()
+}
+
+/// The CLSIDs `--clsid` and `--progid` name; `None` when neither is given.
+fn wanted_clsids(m: &Machine, filters: &Filters) -> Option<Vec<Guid>> {
+    if filters.clsids.is_empty() && filters.progids.is_empty() {
+        return None;
+    }
+    let mut out = filters.clsids.clone();
+    for p in &filters.progids {
+        for b in bitnesses(m) {
+            let a = registration::access(m, b, true);
+            if let Some((c, _)) = registration::progid_clsid(m, p, &a) {
+                out.push(c);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn class_info(m: &Machine, clsid: Guid) -> Option<ClassInfo> {
+    let regs: Vec<Registration> = bitnesses(m)
+        .into_iter()
+        .filter_map(|b| registration::read(m, clsid, &registration::access(m, b, true)))
+        .filter(|r| r.inproc.is_some() || r.local_server.is_some() || r.treat_as.is_some())
+        .collect();
+    let first = regs.first()?;
+    let mut stored: Vec<String> = Vec::new();
+    for r in &regs {
+        if !stored.contains(&r.stored) {
+            stored.push(r.stored.clone());
+        }
+    }
+    let pick = |f: fn(&Registration) -> Option<&String>| regs.iter().find_map(f).cloned();
+    Some(ClassInfo {
+        clsid,
+        managed: regs.iter().any(Registration::is_managed),
+        progid: progid(m, clsid),
+        server: first
+            .inproc
+            .clone()
+            .or_else(|| pick(|r| r.local_server.as_ref())),
+        codebase: pick(|r| r.codebase.as_ref()),
+        stored,
+    })
+}
+
+/// The class's `ProgID` value, in the first view that has one.
+fn progid(m: &Machine, clsid: Guid) -> Option<String> {
+    let key = registration::clsid_key(clsid).join("ProgID");
+    bitnesses(m).into_iter().find_map(|b| {
+        let a = registration::access(m, b, true);
+        m.registry
+            .query_value(&key, "", &a)
+            .and_then(|(v, _)| v.as_string())
+            .filter(|s| !s.is_empty())
+    })
+}
+
+fn has_path_prefix(c: &ClassInfo, prefix: &str) -> bool {
+    let prefix = prefix.to_lowercase();
+    let codebase = c
+        .codebase
+        .as_deref()
+        .and_then(comsim_resolver::WinPath::from_file_url)
+        .map(|p| p.to_string());
+    [c.server.clone(), codebase].into_iter().flatten().any(|s| {
+        s.trim_start_matches('"')
+            .to_lowercase()
+            .starts_with(&prefix)
+    })
+}
+
+/// Audits the classes the filters let through in every configuration. With registry exports
+/// only (`loaded.files_known` false) the assembly each managed registration names by CodeBase is
+/// first placed as the registration describes it, as `comsim diagnose` does for its class.
+/// The client is a stand-in placed at the loaded client's path for each configuration.
+pub fn audit(loaded: &mut Loaded, filters: &Filters) -> Audit {
+    audit_with_progress(loaded, filters, &mut comsim_diag::Silent)
+}
+
+/// [`audit`], saying how far it has got to `progress`: one piece of work, `class runs`, counted
+/// in runs (a class in one configuration), reported as each configuration's runs finish. The
+/// audit is the same.
+pub fn audit_with_progress(
+    loaded: &mut Loaded,
+    filters: &Filters,
+    progress: &mut dyn comsim_diag::Progress,
+) -> Audit {
+    loaded.client = Client::Unknown(loaded.client.path().clone());
+    let classes = classes(&loaded.machine, filters);
+    let mut assumptions = Vec::new();
+    if !loaded.files_known {
+        for c in classes.iter().filter(|c| c.managed) {
+            assume_registered_file(loaded, c.clsid, &mut assumptions);
+        }
+    }
+    let cfgs = configs(&loaded.machine);
+    let which: Vec<Vec<usize>> = cfgs
+        .iter()
+        .map(|cfg| {
+            (0..classes.len())
+                .filter(|&i| applies(&classes[i], &cfg.config))
+                .collect()
+        })
+        .collect();
+    let total = which.iter().map(Vec::len).sum::<usize>() as u64;
+    let mut results: Vec<Vec<(usize, Outcome1)>> = vec![Vec::new(); classes.len()];
+    comsim_diag::progress::piece(
+        progress,
+        "class runs",
+        comsim_diag::Work::Items,
+        |progress| {
+            let mut done = 0u64;
+            for (ci, (cfg, which)) in cfgs.iter().zip(which).enumerate() {
+                if which.is_empty() {
+                    continue;
+                }
+                let outs = run_config(loaded, &cfg.config, &classes, &which);
+                done += which.len() as u64;
+                for (i, o) in which.into_iter().zip(outs) {
+                    results[i].push((ci, o));
+                }
+                progress.advance(done, total);
+            }
+        },
+    );
+    assemble(classes, &cfgs, results, assumptions)
+}
+
+/// With registry exports only, the files are unknown: the assembly a class's registration names
+/// by CodeBase is placed there as the registration describes it (comsim-diagnose's
+/// `causes::described`), as `comsim diagnose` places it for its one class. Classes that share
+/// an assembly share the file: a class of a file placed this way is added to it.
+fn assume_registered_file(loaded: &mut Loaded, clsid: Guid, said: &mut Vec<String>) {
+    for b in bitnesses(&loaded.machine) {
+        let m = &loaded.machine;
+        let Some(reg) = registration::read(m, clsid, &registration::access(m, b, true)) else {
+            continue;
+        };
+        let Some(path) = reg
+            .codebase
+            .as_deref()
+            .and_then(comsim_resolver::WinPath::from_file_url)
+        else {
+            continue;
+        };
+        let Some(file) = causes::described(&reg, &path, clsid) else {
+            continue;
+        };
+        let Some(mut existing) = loaded.machine.fs.remove(&path) else {
+            said.push(format!(
+                "{path}: {} (assumed present, as the registration describes it)",
+                reg.assembly.as_deref().unwrap_or_default()
+            ));
+            loaded.machine.fs.write(file);
+            continue;
+        };
+        if existing.origin == file.origin
+            && let (comsim_resolver::FileKind::Assembly(a), Some(new)) =
+                (&mut existing.kind, file.assembly())
+            && a.name == new.name
+            && a.version == new.version
+            && !a.types.iter().any(|t| t.guid == Some(clsid))
+        {
+            a.types.extend(new.types.iter().cloned());
+        }
+        loaded.machine.fs.write(existing);
+    }
+}
+
+/// What one class's run in one configuration leaves: the result and its causes' findings.
+#[derive(Debug, Clone)]
+struct Outcome1 {
+    result: ConfigResult,
+    causes: Vec<(&'static str, String, Vec<Proposal>)>,
+}
+
+/// Runs the classes `which` in one configuration: the stand-in client placed, the process
+/// started once, then one clone of it per class, spread over threads; the stand-in taken back.
+fn run_config(
+    loaded: &mut Loaded,
+    cfg: &Config,
+    classes: &[ClassInfo],
+    which: &[usize],
+) -> Vec<Outcome1> {
+    let placed = config::stand_in(cfg, &loaded.client).map(|f| {
+        let previous = loaded.machine.fs.remove(&f.path);
+        loaded.machine.fs.write(f);
+        previous
+    });
+    let out = {
+        let loaded: &Loaded = loaded;
+        let p = config::process(cfg, &loaded.client, loaded.apartment);
+        let (clr, template) = config::start_session(&loaded.machine, &p, &loaded.switches, cfg);
+        let one = |i: usize| run_one(loaded, cfg, &clr, &template, classes[i].clsid);
+        parallel_map(which, one)
+    };
+    if let Some(previous) = placed {
+        let exe = loaded.client.path().clone();
+        loaded.machine.fs.remove(&exe);
+        if let Some(f) = previous {
+            loaded.machine.fs.write(f);
+        }
+    }
+    out
+}
+
+fn run_one(
+    loaded: &Loaded,
+    cfg: &Config,
+    clr: &Option<comsim_resolver::RuntimeVersion>,
+    template: &Session<'_>,
+    clsid: Guid,
+) -> Outcome1 {
+    let req = request(clsid, cfg.client);
+    let mut s = template.clone();
+    let run = ConfigRun {
+        config: *cfg,
+        clr: clr.clone(),
+        run: s.request(&req, None),
+    };
+    let found = causes::detect(&Ctx {
+        loaded,
+        run: &run,
+        request: &req,
+        clsid: Some(clsid),
+    });
+    let m = &loaded.machine;
+    let outcome = &run.run.outcome;
+    Outcome1 {
+        result: ConfigResult {
+            config: String::new(),
+            kind: outcome.kind(),
+            hresult: outcome.hresult().map(|h| h.to_string()),
+            summary: comsim_diagnose::outcome_summary(outcome),
+            causes: found.iter().map(|f| f.cause.id).collect(),
+        },
+        causes: found
+            .into_iter()
+            .map(|f| {
+                let fixes = f
+                    .candidates
+                    .iter()
+                    .map(|c| Proposal {
+                        summary: c.summary.clone(),
+                        commands: c.steps.iter().map(|s| s.command(m)).collect(),
+                    })
+                    .collect();
+                (f.cause.id, f.sentence, fixes)
+            })
+            .collect(),
+    }
+}
+
+/// `f` over `items` on the machine's cores, in order: contiguous chunks, one thread each.
+fn parallel_map<T: Send>(items: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // Below this many classes a thread costs more than it saves.
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(|&i| f(i)).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().map(|&i| f(i)).collect::<Vec<T>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an audit thread does not panic"))
+            .collect()
+    })
+}
+
+/// Puts the runs together per class, and the summary per cause.
+fn assemble(
+    classes: Vec<ClassInfo>,
+    cfgs: &[AuditConfig],
+    results: Vec<Vec<(usize, Outcome1)>>,
+    assumptions: Vec<String>,
+) -> Audit {
+    let mut totals = Totals::default();
+    let mut by_cause: BTreeMap<&'static str, (usize, Vec<Guid>)> = BTreeMap::new();
+    let mut out = Vec::with_capacity(classes.len());
+    for (class, runs) in classes.into_iter().zip(results) {
+        totals.classes += 1;
+        if class.managed {
+            totals.managed += 1;
+        } else {
+            totals.native += 1;
+        }
+        let mut a = ClassAudit {
+            class,
+            results: Vec::new(),
+            causes: Vec::new(),
+        };
+        for (ci, o) in runs {
+            let id = cfgs[ci].id.clone();
+            for (cause, sentence, fixes) in o.causes {
+                let e = by_cause.entry(cause).or_default();
+                e.0 += 1;
+                if e.1.last() != Some(&a.class.clsid) {
+                    e.1.push(a.class.clsid);
+                }
+                match a.causes.iter_mut().find(|c| c.id == cause) {
+                    Some(c) => c.configs.push(id.clone()),
+                    None => a.causes.push(ClassCause {
+                        id: cause,
+                        configs: vec![id.clone()],
+                        sentence,
+                        fixes,
+                    }),
+                }
+            }
+            a.results.push(ConfigResult {
+                config: id,
+                ..o.result
+            });
+        }
+        a.causes.sort_by_key(|c| catalogue_rank(c.id));
+        totals.runs += a.results.len();
+        let failed = a.results.iter().filter(|r| !r.succeeded()).count();
+        totals.failed_runs += failed;
+        totals.failing_classes += usize::from(failed > 0);
+        out.push(a);
+    }
+    let summary = causes::ALL
+        .iter()
+        .filter_map(|info| {
+            let (runs, classes) = by_cause.remove(info.id)?;
+            Some(CauseSummary {
+                id: info.id,
+                title: info.title,
+                runs,
+                classes,
+            })
+        })
+        .collect();
+    Audit {
+        format_version: FORMAT_VERSION,
+        configurations: CONFIGURATIONS,
+        configs: cfgs.to_vec(),
+        assumptions,
+        totals,
+        classes: out,
+        summary,
+    }
+}
+
+fn catalogue_rank(id: &str) -> usize {
+    causes::ALL
+        .iter()
+        .position(|c| c.id == id)
+        .unwrap_or(usize::MAX)
+}
+
+/// Whether a cause ID is in the catalogue.
+pub fn is_cause(id: &str) -> bool {
+    causes::ALL.iter().any(|c| c.id == id)
+}

@@ -1,0 +1,277 @@
+//! The audit against the normal path: every class and configuration the audit reports has the
+//! outcome and the causes that replaying the same request alone gives (comsim-diagnose's
+//! `config::replay`, a process started for that one request, and its cause detectors), on every
+//! bundled scenario's machine, the fixture machine of `fixtures/audit/`, and a generated machine
+//! large enough for the audit to spread classes over threads. Also: the configurations and the
+//! filters.
+
+use std::path::{Path, PathBuf};
+
+use comsim_audit::{Audit, Filters, audit, request};
+use comsim_diagnose::causes::{self, Ctx};
+use comsim_diagnose::input::{Loaded, MachineInput, MachineSource};
+use comsim_diagnose::{config, outcome_summary};
+use comsim_manifest::Guid;
+use comsim_registry::View;
+use comsim_resolver::{Bitness, ClientKind, RuntimeVersion};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn reg_input(path: &Path) -> MachineInput {
+    MachineInput {
+        sources: vec![MachineSource::Reg {
+            path: path.to_path_buf(),
+            view: View::Bits64,
+        }],
+        clrs: Some(vec![RuntimeVersion::parse("v4.0.30319").unwrap()]),
+        ..MachineInput::default()
+    }
+}
+
+fn fixture_machine() -> MachineInput {
+    reg_input(&root().join("fixtures/audit/machine.reg"))
+}
+
+/// Replays each class × configuration of `a` alone on the machine the audit ran on (its assumed
+/// files placed) and compares outcome and causes.
+fn assert_same_as_one_by_one(name: &str, a: &Audit, loaded: &mut Loaded) {
+    let sw = loaded.switches.clone();
+    for c in &a.classes {
+        for r in &c.results {
+            let cfg = a.configs.iter().find(|x| x.id == r.config).unwrap().config;
+            let req = request(c.class.clsid, cfg.client);
+            let run = config::replay(
+                &mut loaded.machine,
+                &loaded.client,
+                loaded.apartment,
+                &sw,
+                &cfg,
+                &req,
+            );
+            let o = &run.run.outcome;
+            let what = format!("{name}: {} in {}", c.class.clsid, r.config);
+            assert_eq!(r.kind, o.kind(), "{what}");
+            assert_eq!(r.hresult, o.hresult().map(|h| h.to_string()), "{what}");
+            assert_eq!(r.summary, outcome_summary(o), "{what}");
+            // The causes are read while the process runs: its stand-in client in place.
+            let stand_in = config::stand_in(&cfg, &loaded.client).unwrap();
+            let previous = loaded.machine.fs.remove(&stand_in.path);
+            loaded.machine.fs.write(stand_in);
+            let found: Vec<&str> = causes::detect(&Ctx {
+                loaded,
+                run: &run,
+                request: &req,
+                clsid: Some(c.class.clsid),
+            })
+            .iter()
+            .map(|f| f.cause.id)
+            .collect();
+            let exe = loaded.client.path().clone();
+            loaded.machine.fs.remove(&exe);
+            if let Some(f) = previous {
+                loaded.machine.fs.write(f);
+            }
+            assert_eq!(r.causes, found, "{what}");
+        }
+    }
+}
+
+#[test]
+fn audit_outcomes_equal_one_by_one_replays_on_every_bundled_scenario() {
+    let dir = root().join("fixtures/scenarios");
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.toml").is_file())
+        .collect();
+    scenarios.sort();
+    let mut runs = 0;
+    for s in &scenarios {
+        let input = MachineInput {
+            sources: vec![MachineSource::Scenario(s.clone())],
+            ..MachineInput::default()
+        };
+        let mut loaded = comsim_diagnose::input::load(&input).unwrap();
+        let a = audit(&mut loaded, &Filters::default());
+        runs += a.totals.runs;
+        assert_same_as_one_by_one(&s.display().to_string(), &a, &mut loaded);
+    }
+    assert!(runs > 500, "the scenarios hold classes: {runs} runs");
+}
+
+#[test]
+fn audit_outcomes_equal_one_by_one_replays_on_the_fixture_machine() {
+    let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
+    let a = audit(&mut loaded, &Filters::default());
+    assert_eq!(a.totals.classes, 6);
+    // Registry exports only: the assemblies the CodeBases name are assumed, once per file.
+    assert_eq!(a.assumptions.len(), 3, "{:?}", a.assumptions);
+    assert_same_as_one_by_one("fixtures/audit/machine.reg", &a, &mut loaded);
+}
+
+/// A machine of 150 classes (managed in both views, managed in the 64-bit view only, native in
+/// the 32-bit view only): the audit runs them on threads, in CLSID order, and each result is
+/// the one replay gives.
+#[test]
+fn audit_on_threads_keeps_clsid_order_and_equals_one_by_one_replays() {
+    let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    for i in 0..150u32 {
+        let clsid = format!("{{{i:08X}-0000-4000-8000-00000000A0D1}}");
+        let (prefix, server) = match i % 3 {
+            0 => (r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes", "mscoree.dll"),
+            1 => (
+                r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Wow6432Node",
+                "mscoree.dll",
+            ),
+            _ => (
+                r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Wow6432Node",
+                r"C:\\Lib\\n.dll",
+            ),
+        };
+        text.push_str(&format!(
+            "[{prefix}\\CLSID\\{clsid}\\InprocServer32]\r\n@=\"{server}\"\r\n"
+        ));
+        if server == "mscoree.dll" {
+            text.push_str(&format!(
+                "\"Class\"=\"Gen.C{i}\"\r\n\"Assembly\"=\"Gen{}, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\"CodeBase\"=\"file:///C:/Gen/Gen{}.dll\"\r\n",
+                i % 7,
+                i % 7
+            ));
+        }
+        text.push_str("\r\n");
+    }
+    let path =
+        std::env::temp_dir().join(format!("comsim-audit-threads-{}.reg", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let mut loaded = comsim_diagnose::input::load(&reg_input(&path)).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let a = audit(&mut loaded, &Filters::default());
+    assert_eq!(a.totals.classes, 150);
+    let order: Vec<Guid> = a.classes.iter().map(|c| c.class.clsid).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+    assert_eq!(a.totals.runs, 100 * 8 + 50 * 4);
+    assert!(a.totals.failed_runs < a.totals.runs, "some runs succeed");
+    assert_same_as_one_by_one("generated", &a, &mut loaded);
+}
+
+/// The configurations: a managed class runs under 8 (32/64-bit x CLR 2.0/4.0 x elevated or not),
+/// a native one under 4, in a fixed order; a 32-bit Windows has the 32-bit half.
+#[test]
+fn configurations_are_eight_for_managed_and_four_for_native_classes() {
+    let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
+    let a = audit(&mut loaded, &Filters::default());
+    let ids: Vec<&str> = a.configs.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), 12);
+    let first = &a.configs[0].config;
+    assert_eq!(
+        (first.bitness, first.client, first.elevated),
+        (Bitness::B32, ClientKind::Managed, false)
+    );
+    for c in &a.classes {
+        let want = if c.class.managed { 8 } else { 4 };
+        assert_eq!(c.results.len(), want, "{}", c.class.clsid);
+    }
+    let mut m = loaded.machine.clone();
+    m.os = Bitness::B32;
+    assert_eq!(comsim_audit::configs(&m).len(), 6);
+}
+
+#[test]
+fn filters_select_by_clsid_progid_path_prefix_and_managed_only() {
+    let clsids = |f: Filters| -> Vec<String> {
+        let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
+        audit(&mut loaded, &f)
+            .classes
+            .iter()
+            .map(|c| c.class.clsid.to_string()[34..37].to_owned())
+            .collect()
+    };
+    let g = |s: &str| Guid::parse(s).unwrap();
+    assert_eq!(
+        clsids(Filters {
+            clsids: vec![g("{A0D17000-0000-4000-8000-000000000003}")],
+            ..Filters::default()
+        }),
+        ["003"]
+    );
+    assert_eq!(
+        clsids(Filters {
+            progids: vec!["Fabrikam.Ledger.Book".into()],
+            ..Filters::default()
+        }),
+        ["001"]
+    );
+    // The CodeBase's path, and a native server's file; case does not matter.
+    assert_eq!(
+        clsids(Filters {
+            path_prefix: Some(r"c:\program files\FABRIKAM".into()),
+            ..Filters::default()
+        }),
+        ["001", "002"]
+    );
+    assert_eq!(
+        clsids(Filters {
+            path_prefix: Some(r"C:\Program Files (x86)\Contoso".into()),
+            ..Filters::default()
+        }),
+        ["005"]
+    );
+    assert_eq!(
+        clsids(Filters {
+            managed_only: true,
+            ..Filters::default()
+        }),
+        ["001", "002", "003", "006"]
+    );
+}
+
+/// Progress (docs/reliability.md, "Progress"): an audit reports one piece of work counted in
+/// class runs, never going back, ending at the number of runs it made; and the audit is the one
+/// the plain entry point gives.
+#[test]
+fn audit_reports_its_progress_in_class_runs() {
+    #[derive(Default)]
+    struct Record {
+        begun: Vec<String>,
+        steps: Vec<(u64, u64)>,
+        ended: usize,
+    }
+    impl comsim_diag::Progress for Record {
+        fn begin(&mut self, what: &str, unit: comsim_diag::Work) {
+            assert_eq!(unit, comsim_diag::Work::Items);
+            self.begun.push(what.to_owned());
+        }
+        fn advance(&mut self, done: u64, total: u64) {
+            self.steps.push((done, total));
+        }
+        fn end(&mut self) {
+            self.ended += 1;
+        }
+    }
+    let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
+    let plain = audit(&mut loaded, &Filters::default());
+    let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
+    let mut rec = Record::default();
+    let reported = comsim_audit::audit_with_progress(&mut loaded, &Filters::default(), &mut rec);
+    assert_eq!(
+        serde_json::to_string(&reported).unwrap(),
+        serde_json::to_string(&plain).unwrap()
+    );
+    assert_eq!(
+        (rec.begun.as_slice(), rec.ended),
+        (&["class runs".to_owned()][..], 1)
+    );
+    let runs = plain.totals.runs as u64;
+    assert!(rec.steps.len() >= 2, "{:?}", rec.steps);
+    assert!(
+        rec.steps.windows(2).all(|w| w[0].0 < w[1].0),
+        "{:?}",
+        rec.steps
+    );
+    assert!(rec.steps.iter().all(|&(_, t)| t == runs), "{:?}", rec.steps);
+    assert_eq!(rec.steps.last(), Some(&(runs, runs)));
+}

@@ -1,0 +1,144 @@
+//! `comsim audit` as a user runs it, on the fixture machine of `fixtures/audit/` (a `.reg` export
+//! with several classes registered in different ways, audited with only CLR 4.0 installed):
+//! - the text report is snapshotted (the outcomes and causes per class, the summary by cause);
+//! - the CSV has a header and one row per class and configuration, quoted as RFC 4180 says
+//!   (snapshotted);
+//! - the JSON output's keys are named in docs/json.md;
+//! - `--fail-on`'s exit codes; a bad `--fail-on` is bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+mod json_keys;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `comsim audit --reg fixtures/audit/machine.reg --clrs v4.0.30319 EXTRA...`, in the workspace root.
+fn audit(extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_comsim"))
+        .args([
+            "audit",
+            "--reg",
+            "fixtures/audit/machine.reg",
+            "--clrs",
+            "v4.0.30319",
+        ])
+        .args(extra)
+        .current_dir(root())
+        .env_clear()
+        .output()
+        .expect("comsim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn audit_text_report_of_the_fixture_machine() {
+    let o = audit(&[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    insta::assert_snapshot!("audit_text", stdout(&o));
+}
+
+/// One row per class and configuration after the header; every line ends in CRLF and has the
+/// header's number of fields once RFC 4180's quoting is read.
+#[test]
+fn audit_csv_has_a_row_per_class_and_configuration() {
+    let o = audit(&["--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let rows = parse_csv(&text);
+    let json: Value = serde_json::from_slice(&audit(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        rows.len(),
+        1 + json["totals"]["runs"].as_u64().unwrap() as usize
+    );
+    assert_eq!(rows[0][0], "clsid");
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+    insta::assert_snapshot!("audit_csv", text);
+}
+
+/// A small RFC 4180 reader: fields split at commas outside quotes, `""` inside quotes is a quote,
+/// records end at CRLF outside quotes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\r', false) => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            ('\n', false) => panic!("a bare LF ends a record"),
+            (c, _) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "the last record ends in CRLF"
+    );
+    rows
+}
+
+#[test]
+fn audit_json_keys_are_documented() {
+    let md = std::fs::read_to_string(root().join("docs/json.md")).unwrap();
+    let section = md
+        .split("## `comsim audit`")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("docs/json.md has a `comsim audit` section");
+    let v: Value = serde_json::from_slice(&audit(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(v["format_version"], 1);
+    let missing = json_keys::undocumented(&[v], section, &[]);
+    assert!(
+        missing.is_empty(),
+        "docs/json.md does not name: {missing:?}"
+    );
+}
+
+/// Exit 1 when a cause `--fail-on` names is found (or any, with `any`), 0 when none is, 2 when
+/// `--fail-on` names no cause of the catalogue.
+#[test]
+fn fail_on_exit_codes() {
+    assert_eq!(audit(&["--fail-on", "any"]).status.code(), Some(1));
+    assert_eq!(
+        audit(&["--fail-on", "treatas-missing"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        audit(&["--fail-on", "codebase-missing", "identity-mismatch"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // Only the classes the filters keep count.
+    assert_eq!(
+        audit(&["--fail-on", "treatas-missing", "--managed-only"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let bad = audit(&["--fail-on", "no-such-cause"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("arg-cause"));
+}
