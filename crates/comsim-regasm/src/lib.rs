@@ -219,7 +219,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
         let t = &mut asm.types[i];
         r.trace.push(
             rule,
-            format!(
+            format_args!(
                 "{} has no [Guid]: the CLR generates {g} from its full name, {inputs} (Marshal.GenerateGuidForType)",
                 t.full_name
             ),
@@ -229,7 +229,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
     if tlb && let Ok(ClrGuid::Generated(g)) = clrguid::type_library_guid(&asm) {
         r.trace.push(
             Rule::Asm6,
-            format!(
+            format_args!(
                 "the assembly has no [Guid]: the CLR generates the LIBID {g} from {inputs} (Marshal.GetTypeLibGuidForAssembly)"
             ),
         ).code("generated-libid");
@@ -361,7 +361,7 @@ fn command_line(inv: &Invocation, r: &mut RegasmRun) -> Option<Options> {
                 r.trace
                     .push(
                         Rule::Asm7,
-                        format!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
+                        format_args!("/regfile writes a script instead of the registry, so it cannot be combined with /{other}"),
                     ).code("regfile-option-conflict");
             }
             r.error(e.to_string());
@@ -381,13 +381,13 @@ fn trace_view(m: &Machine, inv: &Invocation, view: View, r: &mut RegasmRun) {
     r.trace
         .push(
             Rule::Asm5,
-            format!(
+            format_args!(
                 "the {} regasm of {} writes through HKEY_CLASSES_ROOT in {view_name}",
                 inv.tool.bitness, inv.tool.clr.text
             ),
         )
         .code("tool-view")
-        .at(inv.tool.path(m).to_string());
+        .at(|| inv.tool.path(m).to_string());
 }
 
 /// ASM-7: `/codebase` on an assembly without a strong name warns (unless `/silent`).
@@ -396,7 +396,7 @@ fn codebase_warning(o: &Options, asm: &AssemblyInfo, r: &mut RegasmRun) {
         r.trace
             .push(
                 Rule::Asm7,
-                format!(
+                format_args!(
                     "/codebase on an assembly without a strong name: {} has PublicKeyToken=null",
                     asm.name
                 ),
@@ -421,10 +421,10 @@ fn load(
         r.trace
             .push(
                 Rule::Bind5,
-                format!("no file at {path}: regasm cannot load the assembly"),
+                format_args!("no file at {path}: regasm cannot load the assembly"),
             )
             .code("assembly-file-missing")
-            .at(path.to_string());
+            .at(|| path.to_string());
         r.error(format!(
             "Unable to locate input assembly '{name}' or one of its dependencies."
         ));
@@ -434,7 +434,7 @@ fn load(
         r.trace
             .push(Rule::Bind6, why)
             .code("assembly-not-loadable")
-            .at(path.to_string());
+            .at(|| path.to_string());
         r.error(format!(
             "Failed to load '{path}' because it is not a valid .NET assembly"
         ));
@@ -485,7 +485,7 @@ fn classify<'a>(
                 r.trace
                     .push(
                         Rule::Asm3,
-                        format!("{}: registrable, {}", t.full_name, kind.describe()),
+                        format_args!("{}: registrable, {}", t.full_name, kind.describe()),
                     )
                     .code("type-registrable");
                 out.push((t, kind));
@@ -494,7 +494,7 @@ fn classify<'a>(
                 r.trace
                     .push(
                         Rule::Asm3,
-                        format!("{}: not registered: {why}", t.full_name),
+                        format_args!("{}: not registered: {why}", t.full_name),
                     )
                     .code("type-not-registrable");
             }
@@ -524,7 +524,7 @@ fn denied(r: &mut RegasmRun, d: &layout::Denied) {
     r.trace
         .push(
             Rule::Asm6,
-            format!(
+            format_args!(
                 "writing {} failed: {}; Visual Studio reports this as \"COM Interop registration failed\" (class registration, often a permissions problem)",
                 d.key, d.error
             ),
@@ -579,7 +579,7 @@ fn register(
             ),
         };
         r.trace
-            .push(rule, format!("registered {}: {what}", t.full_name))
+            .push(rule, format_args!("registered {}: {what}", t.full_name))
             .code("type-registered")
             .at(type_key(t, *kind));
         let others: Vec<String> = before
@@ -589,7 +589,7 @@ fn register(
         if !others.is_empty() && *kind != Kind::Record {
             r.trace.push(
                 Rule::Asm4,
-                format!(
+                format_args!(
                     "version subkeys {} stay beside {}; the top-level values now describe {}, the last registered",
                     others.join(", "),
                     reg.version,
@@ -604,7 +604,7 @@ fn register(
         if reg.asm.public_key_token.is_none() {
             r.trace.push(
                 Rule::Asm2,
-                format!("{} carries [PrimaryInteropAssembly] but has no strong name: RegisterPrimaryInteropAssembly throws InvalidOperationException", reg.asm.name),
+                format_args!("{} carries [PrimaryInteropAssembly] but has no strong name: RegisterPrimaryInteropAssembly throws InvalidOperationException", reg.asm.name),
             ).code("pia-unsigned");
             r.error("Primary interop assemblies must be strongly named.");
             return false;
@@ -618,9 +618,9 @@ fn register(
         r.trace
             .push(
                 Rule::Asm2,
-                format!("registered the primary interop assembly for type library {libid} {version}: PrimaryInteropAssemblyName{}", if reg.codebase.is_some() { " and PrimaryInteropAssemblyCodeBase" } else { "" }),
+                format_args!("registered the primary interop assembly for type library {libid} {version}: PrimaryInteropAssemblyName{}", if reg.codebase.is_some() { " and PrimaryInteropAssemblyCodeBase" } else { "" }),
             ).code("pia-registered")
-            .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
+            .at(format_args!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
         pia = true;
     }
     if r.types > 0 || pia {
@@ -646,7 +646,7 @@ fn placement(live: &Live<'_>, r: &mut RegasmRun) {
         let first = live.placed[0].iter().chain(&live.placed[1]).next().cloned();
         let s = r.trace.push(
             Rule::Reg4,
-            format!("{machine} key(s) written under HKEY_LOCAL_MACHINE\\Software\\Classes, {user} under HKEY_CURRENT_USER\\Software\\Classes (keys that already existed there)"),
+            format_args!("{machine} key(s) written under HKEY_LOCAL_MACHINE\\Software\\Classes, {user} under HKEY_CURRENT_USER\\Software\\Classes (keys that already existed there)"),
         ).code("keys-written");
         if let Some(first) = first {
             s.at(first);
@@ -709,12 +709,12 @@ fn unregister(
         let step = if removal.all_versions_gone() {
             r.trace.push(
                 Rule::Asm4,
-                format!("unregistered {}: {found}; no version is left, so the top-level keys and values go too", t.full_name),
+                format_args!("unregistered {}: {found}; no version is left, so the top-level keys and values go too", t.full_name),
             ).code("type-unregistered-all")
         } else {
-            let s = r.trace.push(
+            let mut s = r.trace.push(
                 Rule::Asm4,
-                format!(
+                format_args!(
                     "unregistered {}: {found}; version subkeys {} remain, so the top-level keys stay{}",
                     t.full_name,
                     removal.versions_left.join(", "),
@@ -747,9 +747,9 @@ fn unregister(
             r.trace
                 .push(
                     Rule::Asm2,
-                    format!("unregistered the primary interop assembly of type library {libid} {version}"),
+                    format_args!("unregistered the primary interop assembly of type library {libid} {version}"),
                 ).code("pia-unregistered")
-                .at(format!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
+                .at(format_args!(r"HKEY_CLASSES_ROOT\TypeLib\{libid}\{version}"));
         }
     }
     if r.types > 0 || pia {
@@ -844,12 +844,12 @@ fn regfile(
     r.trace
         .push(
             Rule::Asm7,
-            format!(
+            format_args!(
                 "/regfile: the keys of {} type(s) go to a REGEDIT4 script instead of the registry (no TypeLib, Interface or Component Categories keys)",
                 r.types
             ),
         ).code("regfile-script")
-        .at(out.to_string());
+        .at(|| out.to_string());
     m.fs.write(VFile {
         path: out.clone(),
         kind: FileKind::Data,

@@ -322,49 +322,58 @@ fn classes_components(comps: &[String], hive: Hive, view: View) -> Vec<String> {
 }
 
 impl Registry {
-    fn physical(&self, hive: Hive, components: Vec<String>) -> Option<Physical> {
-        let key = self.find(hive, &components)?;
+    /// The key stored where `comps` (a path below `hive`, the classes prefix `Software\Classes`
+    /// first when `classes`) lands in `view` (REG-3). Works on borrowed names; the stored path
+    /// is made only for a key that exists.
+    fn physical(
+        &self,
+        hive: Hive,
+        classes: bool,
+        comps: &[String],
+        view: View,
+    ) -> Option<Physical> {
+        let (key, layout) = self.locate(hive, classes, comps, view)?;
         Some(Physical {
             hive,
             key,
-            components,
+            components: layout.into_iter().map(str::to_owned).collect(),
         })
+    }
+
+    /// [`Registry::physical`]'s key and stored path, borrowed.
+    fn locate<'a>(
+        &self,
+        hive: Hive,
+        classes: bool,
+        comps: &'a [String],
+        view: View,
+    ) -> Option<(KeyId, Vec<&'a str>)> {
+        let mut names: Vec<&str> = Vec::with_capacity(comps.len() + 2);
+        if classes {
+            names.extend(["Software", "Classes"]);
+        }
+        names.extend(comps.iter().map(String::as_str));
+        let mut layout = Vec::with_capacity(names.len() + 1);
+        physical_layout(hive, &names, view, &mut layout);
+        Some((self.find(hive, &layout)?, layout))
     }
 
     /// Opens a key as a process with `access` would (REG-1..REG-3).
     pub fn open(&self, path: &KeyPath, access: &Access) -> Option<OpenKey> {
+        let comps = &path.components;
         let (primary, secondary) = match path.root.hive() {
-            Some(hive) => (
-                self.physical(
-                    hive,
-                    physical_components(hive, &path.components, access.view),
-                ),
-                None,
-            ),
+            Some(hive) => (self.physical(hive, false, comps, access.view), None),
             None => {
-                let user = || {
-                    self.physical(
-                        Hive::CurrentUser,
-                        classes_components(&path.components, Hive::CurrentUser, access.view),
-                    )
-                };
-                let machine = || {
-                    self.physical(
-                        Hive::LocalMachine,
-                        classes_components(&path.components, Hive::LocalMachine, access.view),
-                    )
-                };
-                let level = merge_level(&path.components);
-                let strict_owner =
-                    access.merge == MergeMode::Strict && path.components.len() >= level;
-                if strict_owner {
-                    let item = &path.components[..level];
+                let user = || self.physical(Hive::CurrentUser, true, comps, access.view);
+                let machine = || self.physical(Hive::LocalMachine, true, comps, access.view);
+                let strict_level = (access.merge == MergeMode::Strict)
+                    .then(|| merge_level(comps))
+                    .filter(|level| comps.len() >= *level);
+                if let Some(level) = strict_level {
+                    let item = &comps[..level];
                     let user_has_item = access.user_classes
                         && self
-                            .find(
-                                Hive::CurrentUser,
-                                &classes_components(item, Hive::CurrentUser, access.view),
-                            )
+                            .locate(Hive::CurrentUser, true, item, access.view)
                             .is_some();
                     (if user_has_item { user() } else { machine() }, None)
                 } else {

@@ -278,14 +278,14 @@ fn check_loadable(
         trace
             .push(
                 Rule::Bind6,
-                format!(
+                format_args!(
                     "{} was built for {}, newer than the running {}: COR_E_NEWER_RUNTIME",
                     asm.name, asm.runtime, req.clr
                 ),
             )
             .code("newer-runtime")
-            .at(bound.file.path.to_string())
-            .found(format!("ImageRuntimeVersion {}", asm.runtime));
+            .at(|| bound.file.path.to_string())
+            .found(format_args!("ImageRuntimeVersion {}", asm.runtime));
         return Err(Failure::new(
             HResult::COR_E_NEWER_RUNTIME,
             hresult::bad_image_message(&name.display(), HResult::COR_E_NEWER_RUNTIME),
@@ -295,7 +295,7 @@ fn check_loadable(
         trace
             .push(
                 Rule::Bind6,
-                format!(
+                format_args!(
                     "{} is processorArchitecture={}, which a {} process cannot load",
                     asm.name,
                     asm.architecture.name(),
@@ -303,8 +303,11 @@ fn check_loadable(
                 ),
             )
             .code("wrong-architecture")
-            .at(bound.file.path.to_string())
-            .found(format!("processorArchitecture {}", asm.architecture.name()));
+            .at(|| bound.file.path.to_string())
+            .found(format_args!(
+                "processorArchitecture {}",
+                asm.architecture.name()
+            ));
         return Err(Failure::new(
             HResult::BAD_FORMAT,
             hresult::bad_image_message(&name.display(), HResult::BAD_FORMAT),
@@ -375,7 +378,7 @@ fn not_found(name: &AssemblyName, why: &str, trace: &mut Trace) -> Failure {
     trace
         .push(Rule::Bind5, why)
         .code("bind-failed")
-        .found(HResult::FILE_NOT_FOUND.to_string());
+        .found(|| HResult::FILE_NOT_FOUND.to_string());
     Failure::new(
         HResult::FILE_NOT_FOUND,
         hresult::file_not_found_message(&name.display()),
@@ -434,7 +437,10 @@ fn parse_requested(
         Ok(n) => n,
         Err(why) => {
             trace
-                .push(Rule::Bind1, format!("the display name is invalid: {why}"))
+                .push(
+                    Rule::Bind1,
+                    format_args!("the display name is invalid: {why}"),
+                )
                 .code("display-name-invalid")
                 .at(req.display_name.to_owned());
             return Err(Failure::new(
@@ -451,7 +457,7 @@ fn parse_requested(
     trace
         .push(
             Rule::Bind1,
-            format!("bind {} on {}", name.display(), req.clr),
+            format_args!("bind {} on {}", name.display(), req.clr),
         )
         .code("bind-request")
         .at(req.display_name.to_owned())
@@ -506,7 +512,7 @@ fn apply_config(
                 Rule::Bind1,
                 "the .config has a <dependentAssembly> for this name, but the request has no strong name and version: a redirect applies only to strong-named assemblies (comsim does not model a <codeBase> for a simple name either)",
             ).code("redirect-needs-strong-name")
-            .at(d.location.to_string())
+            .at(|| d.location.to_string())
             .found("not applied");
         return (name, None);
     };
@@ -517,10 +523,10 @@ fn apply_config(
         trace
             .push(
                 Rule::Bind1,
-                format!("the application's .config redirects {old_name} {version} to {new}"),
+                format_args!("the application's .config redirects {old_name} {version} to {new}"),
             )
             .code("config-redirect")
-            .at(r.location.to_string())
+            .at(|| r.location.to_string())
             .found(if r.old_low == r.old_high {
                 format!("oldVersion {} newVersion {}", r.old_low, r.new_version)
             } else {
@@ -568,9 +574,9 @@ fn from_gac<'m>(
             && mismatch(name, asm).is_none()
         {
             trace
-                .push(Rule::Bind2, format!("found in the GAC of {}", req.clr))
+                .push(Rule::Bind2, format_args!("found in the GAC of {}", req.clr))
                 .code("gac-hit")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found(asm.full_name())
                 .bind(probe_facts(&[], Some(&path)));
             return Some(accept(file, asm, req, name, trace));
@@ -581,7 +587,7 @@ fn from_gac<'m>(
     trace
         .push(
             Rule::Bind2,
-            format!(
+            format_args!(
                 "not in the GAC of {} (each CLR sees only its own GAC)",
                 req.clr
             ),
@@ -610,7 +616,7 @@ fn from_appbase<'m>(
                 trace
                     .push(
                         Rule::Bind3,
-                        format!("privatePath `{entry}` is not probed: {why}"),
+                        format_args!("privatePath `{entry}` is not probed: {why}"),
                     )
                     .code("private-path-ignored")
                     .at(entry.clone())
@@ -642,7 +648,7 @@ fn from_appbase<'m>(
                             "probing stopped at a file that is not an assembly",
                         )
                         .code("probe-not-assembly")
-                        .at(path.to_string())
+                        .at(|| path.to_string())
                         .found("a native image")
                         .bind(probe_facts(&looked, Some(&path)));
                     return Some(Err(Failure::new(
@@ -654,10 +660,10 @@ fn from_appbase<'m>(
                     trace
                         .push(
                             Rule::Bind3,
-                            format!("probing stopped at {}, but {why}", file.path),
+                            format_args!("probing stopped at {}, but {why}", file.path),
                         )
                         .code("probe-mismatch")
-                        .at(path.to_string())
+                        .at(|| path.to_string())
                         .found(asm.full_name())
                         .bind(probe_facts(&looked, Some(&path)));
                     return Some(Err(Failure::new(
@@ -668,7 +674,7 @@ fn from_appbase<'m>(
                 trace
                     .push(Rule::Bind3, "found in the application base")
                     .code("appbase-hit")
-                    .at(file.path.to_string())
+                    .at(|| file.path.to_string())
                     .found(asm.full_name())
                     .bind(probe_facts(&looked, Some(&path)));
                 return Some(accept(file, asm, req, name, trace));
@@ -679,7 +685,7 @@ fn from_appbase<'m>(
     trace
         .push(
             Rule::Bind3,
-            format!("not in the application base {}", req.appbase),
+            format_args!("not in the application base {}", req.appbase),
         )
         .code("appbase-miss")
         .at(joined(&looked))
@@ -731,7 +737,7 @@ fn codebase_path(url: &str, cwd: &WinPath, trace: &mut Trace) -> Option<WinPath>
         trace
             .push(
                 Rule::Bind4,
-                format!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
+                format_args!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
             ).code("codebase-relative")
             .at(url.to_owned())
             .found(path.to_file_url());
@@ -814,7 +820,7 @@ fn load_codebase<'m>(
         trace
             .push(
                 Rule::Bind4,
-                format!("{what} is not a file: URL the simulator can follow"),
+                format_args!("{what} is not a file: URL the simulator can follow"),
             )
             .code("codebase-not-file-url")
             .at(url.to_owned())
@@ -829,24 +835,24 @@ fn load_codebase<'m>(
         if machine.fs.is_unknown(&path) {
             trace.assume(Rule::Bind4, &path);
             trace
-                .push(Rule::Bind4, format!("{what} file is not provided"))
+                .push(Rule::Bind4, format_args!("{what} file is not provided"))
                 .code("codebase-not-provided")
                 .at(url.to_owned())
-                .found(format!("{path}: {}", crate::vfs::NOT_PROVIDED))
+                .found(format_args!("{path}: {}", crate::vfs::NOT_PROVIDED))
                 .bind(hint.facts(&path));
             return None;
         }
         trace
-            .push(Rule::Bind4, format!("{what} file does not exist"))
+            .push(Rule::Bind4, format_args!("{what} file does not exist"))
             .code("codebase-file-missing")
             .at(url.to_owned())
-            .found(format!("no file {path}"))
+            .found(format_args!("no file {path}"))
             .bind(hint.facts(&path));
         return None;
     };
     let Some(asm) = file.assembly() else {
         trace
-            .push(Rule::Bind4, format!("{what} file is not an assembly"))
+            .push(Rule::Bind4, format_args!("{what} file is not an assembly"))
             .code("codebase-not-assembly")
             .at(url.to_owned())
             .found("a native image")
@@ -866,7 +872,7 @@ fn load_codebase<'m>(
         trace
             .push(
                 Rule::Bind4,
-                format!("{what} file is another assembly: {why}"),
+                format_args!("{what} file is another assembly: {why}"),
             )
             .code("codebase-other-assembly")
             .at(url.to_owned())
@@ -883,7 +889,7 @@ fn load_codebase<'m>(
         return Some(Err(refused));
     }
     trace
-        .push(Rule::Bind4, format!("loaded from {what}"))
+        .push(Rule::Bind4, format_args!("loaded from {what}"))
         .code("codebase-loaded")
         .at(url.to_owned())
         .found(asm.full_name())
@@ -906,9 +912,9 @@ fn remote_source(
         trace
             .push(
                 Rule::Bind4,
-                format!("{what} file is on a network share: CLR {} gives it the LocalIntranet zone, so it loads partially trusted (the LocalIntranet permission set; code that needs more gets a SecurityException when it runs)", req.clr.family()),
+                format_args!("{what} file is on a network share: CLR {} gives it the LocalIntranet zone, so it loads partially trusted (the LocalIntranet permission set; code that needs more gets a SecurityException when it runs)", req.clr.family()),
             ).code("codebase-share-zone")
-            .at(path.to_string())
+            .at(|| path.to_string())
             .found("LocalIntranet zone: partial trust");
         return None;
     }
@@ -919,9 +925,9 @@ fn remote_source(
             trace
                 .push(
                     Rule::Bind4,
-                    format!("{what} file is on a network share: CLR {} has no CAS policy, and COM's load does not ask for the remote-source check, so it loads in full trust", req.clr.family()),
+                    format_args!("{what} file is on a network share: CLR {} has no CAS policy, and COM's load does not ask for the remote-source check, so it loads in full trust", req.clr.family()),
                 ).code("codebase-share-loaded")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found("full trust")
                 .inferred(setting);
             None
@@ -930,9 +936,9 @@ fn remote_source(
             trace
                 .push(
                     Rule::Bind4,
-                    format!("{what} file is on a network share; the .config's <loadFromRemoteSources enabled=\"true\"/> lets CLR {} load it in full trust", req.clr.family()),
+                    format_args!("{what} file is on a network share; the .config's <loadFromRemoteSources enabled=\"true\"/> lets CLR {} load it in full trust", req.clr.family()),
                 ).code("codebase-share-allowed")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found("full trust")
                 .inferred(setting);
             None
@@ -941,10 +947,10 @@ fn remote_source(
             trace
                 .push(
                     Rule::Bind4,
-                    format!("{what} file is on a network share: CLR {} refuses it (NotSupportedException: it would have been sandboxed by earlier versions' CAS policy, and the .config does not enable <loadFromRemoteSources>)", req.clr.family()),
+                    format_args!("{what} file is on a network share: CLR {} refuses it (NotSupportedException: it would have been sandboxed by earlier versions' CAS policy, and the .config does not enable <loadFromRemoteSources>)", req.clr.family()),
                 ).code("codebase-share-refused")
-                .at(path.to_string())
-                .found(HResult::COR_E_NOTSUPPORTED.to_string())
+                .at(|| path.to_string())
+                .found(|| HResult::COR_E_NOTSUPPORTED.to_string())
                 .inferred(setting);
             Some(Failure {
                 exception: "System.IO.FileLoadException".to_owned(),
@@ -964,9 +970,9 @@ pub fn find_type<'m>(
     match bound.assembly.find_type(class) {
         Some(t) => {
             trace
-                .push(Rule::Bind7, format!("type {class} found"))
+                .push(Rule::Bind7, format_args!("type {class} found"))
                 .code("type-found")
-                .at(bound.file.path.to_string())
+                .at(|| bound.file.path.to_string())
                 .found(format!("{:?}", t.kind).to_lowercase());
             Ok(t)
         }
@@ -974,10 +980,10 @@ pub fn find_type<'m>(
             trace
                 .push(
                     Rule::Bind7,
-                    format!("no type {class} in {}", bound.assembly.name),
+                    format_args!("no type {class} in {}", bound.assembly.name),
                 )
                 .code("type-missing")
-                .at(bound.file.path.to_string())
+                .at(|| bound.file.path.to_string())
                 .found("TypeLoadException");
             Err(Failure::new(
                 HResult::COR_E_TYPELOAD,

@@ -370,7 +370,7 @@ pub(crate) fn exception_traced(f: Failure, trace: &mut Trace) -> Outcome {
     };
     if let Some(rule) = rule {
         trace
-            .push(rule, format!("{}: {}", f.exception, f.message))
+            .push(rule, format_args!("{}: {}", f.exception, f.message))
             .code("exception");
     }
     exception(f)

@@ -137,7 +137,7 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Lcc4_2,
-                    format!(
+                    format_args!(
                         "a clrClass hit loads without a runtime check (runtimeVersion {})",
                         info.runtime_version
                     ),
@@ -151,7 +151,7 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Lcc4_2,
-                    format!(
+                    format_args!(
                         "clrClass runtimeVersion {} is the running runtime {}: bind and load",
                         info.runtime_version, clr
                     ),
@@ -163,10 +163,10 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Lcc4_2,
-                format!("clrClass runtimeVersion {} is not the running runtime {}: LoadCOMClass returns NULL", info.runtime_version, clr),
+                format_args!("clrClass runtimeVersion {} is not the running runtime {}: LoadCOMClass returns NULL", info.runtime_version, clr),
             ).code("clrclass-runtime-mismatch")
             .inferred(setting)
-            .found(format!("compared with {match_setting}"));
+            .found(format_args!("compared with {match_setting}"));
         Lcc::Null
     }
 
@@ -198,12 +198,12 @@ impl Session<'_> {
                 let setting = registration.setting();
                 if registration == LocalServerRegistration::Com {
                     trace
-                        .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it")).code("local-server-only")
+                        .push(Rule::Lcc4_3, format_args!("found only under LocalServer32 ({view} view): LoadCOMClass returns NULL, COM activates it")).code("local-server-only")
                         .inferred(setting);
                     return Lcc::Null;
                 }
                 trace
-                    .push(Rule::Lcc4_3, format!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process")).code("local-server-only-pia")
+                    .push(Rule::Lcc4_3, format_args!("found only under LocalServer32 ({view} view): no InprocServer32 default, so read literally a PIA: bind and load in-process")).code("local-server-only-pia")
                     .inferred(setting);
                 return self.load_registry_hit(hit, true, clr, trace);
             }
@@ -213,7 +213,7 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Lcc4_3,
-                    format!(
+                    format_args!(
                         "the InprocServer32 default is {}, not mscoree.dll: a PIA, bind and load",
                         hit.default_value
                             .as_deref()
@@ -222,7 +222,7 @@ impl Session<'_> {
                     ),
                 )
                 .code("pia-registration")
-                .at(hit.key.to_string());
+                .at(|| hit.key.to_string());
             return self.load_registry_hit(hit, true, clr, trace);
         }
         trace
@@ -231,7 +231,7 @@ impl Session<'_> {
                 "the InprocServer32 default is mscoree.dll: not a PIA",
             )
             .code("mscoree-registration")
-            .at(hit.key.to_string())
+            .at(|| hit.key.to_string())
             .found(hit.default_value.clone().unwrap_or_default());
         self.lcc4_runtime_version(hit, clr, trace)
     }
@@ -271,7 +271,7 @@ impl Session<'_> {
                     trace
                         .push(
                             Rule::Lcc4_4,
-                            format!(
+                            format_args!(
                                 "RuntimeVersion {rv} is the running runtime {clr}: bind and load"
                             ),
                         )
@@ -282,7 +282,7 @@ impl Session<'_> {
                     trace
                         .push(
                             Rule::Lcc4_4,
-                            format!("RuntimeVersion {rv} is not the running runtime {clr}: LoadCOMClass returns NULL, the class will be activated through COM"),
+                            format_args!("RuntimeVersion {rv} is not the running runtime {clr}: LoadCOMClass returns NULL, the class will be activated through COM"),
                         ).code("runtime-mismatch")
                         .inferred(setting);
                     Lcc::Null
@@ -302,7 +302,7 @@ impl Session<'_> {
                     self.load_registry_hit(hit, false, clr, trace)
                 } else {
                     trace
-                        .push(Rule::Lcc4_5, format!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME)).code("no-runtime-version-v1")
+                        .push(Rule::Lcc4_5, format_args!("no RuntimeVersion: treated as {}, not the running runtime: LoadCOMClass returns NULL", shimreg::V1_RUNTIME)).code("no-runtime-version-v1")
                         .inferred(setting);
                     Lcc::Null
                 }
@@ -323,7 +323,7 @@ impl Session<'_> {
         trace
             .push(
                 rule,
-                format!("SxS missed: the registry, capped at {}", clr.family()),
+                format_args!("SxS missed: the registry, capped at {}", clr.family()),
             )
             .code("sxs-missed");
         shimreg::find_shim_info(
@@ -395,7 +395,7 @@ impl Session<'_> {
                     trace
                         .push(
                             Rule::Lcc6,
-                            format!("{}: swallowed, LoadCOMClass returns NULL", f.exception),
+                            format_args!("{}: swallowed, LoadCOMClass returns NULL", f.exception),
                         )
                         .code("exception-swallowed")
                         .inferred(setting);
@@ -404,11 +404,11 @@ impl Session<'_> {
                     trace
                         .push(
                             Rule::Lcc6,
-                            format!("{} propagates to the caller", f.exception),
+                            format_args!("{} propagates to the caller", f.exception),
                         )
                         .code("exception-propagates")
                         .inferred(setting)
-                        .found(f.hresult.to_string());
+                        .found(|| f.hresult.to_string());
                     Lcc::Failed(f)
                 }
             }

@@ -51,5 +51,7 @@ pub use process::{
 pub use session::{Run, Session};
 pub use shim::ClientRuntime;
 pub use switches::{SWITCHES, Switches};
-pub use trace::{Assumption, BindContext, BindFacts, Rule, Trace, TraceStep};
+pub use trace::{
+    Assumption, BindContext, BindFacts, Prose, Rule, Step, Trace, TraceMode, TraceStep,
+};
 pub use vfs::{FileKind, VFile, Vfs, WinPath};

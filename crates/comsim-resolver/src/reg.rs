@@ -28,7 +28,7 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Reg1,
-                format!(
+                format_args!(
                     "HKCR merges HKLM\\Software\\Classes and HKCU\\Software\\Classes ({})",
                     self.sw.hkcr_merge().setting()
                 ),
@@ -39,7 +39,7 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Reg2,
-                    format!(
+                    format_args!(
                         "elevated: COM ignores per-user classes; the CLR's own registry read {}",
                         match setting {
                             ClrUserClasses::Read => "still sees them",

@@ -32,7 +32,7 @@ impl Session<'_> {
         let Some(spec) = actctx.filter(|_| self.failed.is_none()) else {
             return self.request(req, apartment);
         };
-        let mut trace = std::mem::take(&mut self.pending);
+        let mut trace = self.take_pending();
         match self.create_act_ctx(spec, &mut trace) {
             Err(outcome) => Run { outcome, trace },
             Ok(active) => {
@@ -48,7 +48,7 @@ impl Session<'_> {
 
     /// Runs one request. The first request after the start also carries the start's trace.
     pub fn request(&mut self, req: &Request, apartment: Option<Apartment>) -> Run {
-        let mut trace = std::mem::take(&mut self.pending);
+        let mut trace = self.take_pending();
         if let Some(f) = &self.failed {
             if trace.steps.is_empty() {
                 let rule = match f {
@@ -134,7 +134,7 @@ impl Session<'_> {
                 trace
                     .push(Rule::Msg6, "throwOnError: COMException CO_E_CLASSSTRING")
                     .code("throw-on-error")
-                    .found(HResult::CO_E_CLASSSTRING.to_string());
+                    .found(|| HResult::CO_E_CLASSSTRING.to_string());
                 Outcome::Exception {
                     exception: HResult::CO_E_CLASSSTRING.exception_type().to_owned(),
                     hresult: HResult::CO_E_CLASSSTRING,
@@ -153,14 +153,14 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Req2,
-                        format!("Activator.CreateInstance of the type for {clsid}"),
+                        format_args!("Activator.CreateInstance of the type for {clsid}"),
                     )
                     .code("create-instance");
                 self.create_instance(clsid, apartment, trace)
             }
             Some(clsid) => {
                 trace
-                    .push(Rule::Req1, format!("Type.GetTypeFromCLSID({clsid})"))
+                    .push(Rule::Req1, format_args!("Type.GetTypeFromCLSID({clsid})"))
                     .code("get-type-from-clsid");
                 match self.get_type(clsid, trace) {
                     Ok(Some(t)) => Outcome::Managed {
@@ -200,7 +200,7 @@ impl Session<'_> {
             Lcc::Null => {
                 trace.push(
                     Rule::Req1,
-                    format!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
+                    format_args!("LoadCOMClass returned NULL: the type is System.__ComObject bound to {clsid}"),
                 ).code("com-object-type");
                 self.cache.insert(clsid, None);
                 Ok(None)
@@ -226,7 +226,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Req2,
-                        format!(
+                        format_args!(
                             "{} is a managed class: the instance is created in {}",
                             t.type_name, t.runtime
                         ),
@@ -241,7 +241,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Req2,
-                        format!(
+                        format_args!(
                             "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
                             match &wrapper {
                                 Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
@@ -261,14 +261,14 @@ impl Session<'_> {
                         trace
                             .push(
                                 rule,
-                                format!(
+                                format_args!(
                                     "CoCreateInstance failed: {} {}",
                                     hr,
                                     hr.info().map(|i| i.name).unwrap_or("")
                                 ),
                             )
                             .code("co-create-failed")
-                            .found(hr.to_string());
+                            .found(|| hr.to_string());
                         // REQ-2: the CLR's HRESULT → exception table picks the type; the
                         // switch's other reading keeps COMException for every HRESULT. The step
                         // is traced where the two readings differ.
@@ -280,7 +280,10 @@ impl Session<'_> {
                         };
                         if mapped != hresult::COM_EXCEPTION {
                             trace
-                                .push(Rule::Req2, format!("the failure is thrown as {exception}"))
+                                .push(
+                                    Rule::Req2,
+                                    format_args!("the failure is thrown as {exception}"),
+                                )
                                 .code("thrown")
                                 .inferred(choice.setting());
                         }
@@ -354,11 +357,11 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Com1,
-                    format!("ProgID {progid} is declared in the activation context"),
+                    format_args!("ProgID {progid} is declared in the activation context"),
                 )
                 .code("context-progid")
                 .at(server.source.clone())
-                .found(server.clsid.to_string());
+                .found(|| server.clsid.to_string());
             return Some(server.clsid);
         }
         let access = self.com_access();
@@ -371,7 +374,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Req3,
-                        format!("CurVer loops back to {current}: the ProgID is not usable"),
+                        format_args!("CurVer loops back to {current}: the ProgID is not usable"),
                     )
                     .code("curver-loop");
                 return None;
@@ -379,9 +382,12 @@ impl Session<'_> {
             let key = KeyPath::new(Root::ClassesRoot, [current.clone()]);
             if reg.open(&key, &access).is_none() {
                 trace
-                    .push(Rule::Req3, format!("no ProgID key {key}: CO_E_CLASSSTRING"))
+                    .push(
+                        Rule::Req3,
+                        format_args!("no ProgID key {key}: CO_E_CLASSSTRING"),
+                    )
                     .code("progid-missing")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found("no key");
                 return None;
             }
@@ -401,9 +407,9 @@ impl Session<'_> {
                 && !(both && setting == crate::switches::ProgidCurVer::Clsid)
             {
                 let step = trace
-                    .push(Rule::Req3, format!("{current} has CurVer {next}"))
+                    .push(Rule::Req3, format_args!("{current} has CurVer {next}"))
                     .code("curver")
-                    .at(curver.to_string())
+                    .at(|| curver.to_string())
                     .found(next.clone());
                 if both {
                     step.inferred(setting.setting());
@@ -413,17 +419,17 @@ impl Session<'_> {
             }
             let step = match value.as_deref().and_then(Guid::parse) {
                 Some(g) => trace
-                    .push(Rule::Req3, format!("ProgID {current} names {g}"))
+                    .push(Rule::Req3, format_args!("ProgID {current} names {g}"))
                     .code("progid-clsid")
-                    .at(clsid_key.to_string())
-                    .found(g.to_string()),
+                    .at(|| clsid_key.to_string())
+                    .found(|| g.to_string()),
                 None => trace
                     .push(
                         Rule::Req3,
-                        format!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
+                        format_args!("ProgID {current} has no valid CLSID: CO_E_CLASSSTRING"),
                     )
                     .code("progid-no-clsid")
-                    .at(clsid_key.to_string())
+                    .at(|| clsid_key.to_string())
                     .found(value.clone().unwrap_or_else(|| "no value".into())),
             };
             if both {

@@ -12,7 +12,7 @@ use crate::machine::{Machine, RuntimeVersion};
 use crate::outcome::{LoadedType, Outcome};
 use crate::process::{ClientKind, Process};
 use crate::switches::Switches;
-use crate::trace::Trace;
+use crate::trace::{Trace, TraceMode};
 use crate::vfs::WinPath;
 
 /// One request's result.
@@ -73,6 +73,17 @@ impl<'m> Session<'m> {
         p.client == ClientKind::Managed || p.preloads_clr
     }
 
+    /// What the traces of this process's runs keep.
+    pub fn trace_mode(&self) -> TraceMode {
+        self.pending.mode()
+    }
+
+    /// The trace the next request starts from: the start's, for the first one.
+    pub(crate) fn take_pending(&mut self) -> Trace {
+        let fresh = Trace::new(self.pending.mode());
+        std::mem::replace(&mut self.pending, fresh)
+    }
+
     /// The process's activation context (SXS-1, SXS-2), `None` when the process has none or
     /// it could not be created.
     pub fn activation_context(&self) -> Option<&ActivationContext> {
@@ -94,11 +105,25 @@ impl<'m> Session<'m> {
 
     /// Starts the process: SXS-1/SXS-2 (the activation context), SHIM-4 (the config), and the
     /// CLR (`clr` is the family, `(2, 0)` or `(4, 0)`, for a managed client or a preloading host).
+    /// Its runs carry full traces; [`Session::start_with`] can make them quiet.
     pub fn start(
         m: &'m Machine,
         p: &'m Process,
         sw: &'m Switches,
         clr: Option<(u32, u32)>,
+    ) -> Session<'m> {
+        Session::start_with(m, p, sw, clr, TraceMode::Full)
+    }
+
+    /// [`Session::start`], with the traces of the start and of every request keeping what
+    /// `mode` says: with [`TraceMode::Quiet`], the same outcomes and the same steps (rule, code,
+    /// inferred) without building their prose.
+    pub fn start_with(
+        m: &'m Machine,
+        p: &'m Process,
+        sw: &'m Switches,
+        clr: Option<(u32, u32)>,
+        mode: TraceMode,
     ) -> Session<'m> {
         let mut s = Session {
             m,
@@ -112,10 +137,10 @@ impl<'m> Session<'m> {
             config: ConfigView::default(),
             failed: None,
             cache: std::collections::HashMap::new(),
-            pending: Trace::default(),
+            pending: Trace::new(mode),
             real_runtime: None,
         };
-        let mut trace = Trace::default();
+        let mut trace = Trace::new(mode);
         let manifest_path = match s.start_context(&mut trace) {
             Ok(path) => path,
             Err(outcome) => {

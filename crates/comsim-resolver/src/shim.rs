@@ -20,7 +20,7 @@ use crate::session::{ConfigView, Session};
 use crate::shimreg;
 use crate::switches::{MscoreeNoClass, SwitchValue};
 use crate::sxs::startup_failure;
-use crate::trace::{Rule, Trace};
+use crate::trace::{Rule, Trace, TraceMode};
 use crate::vfs::WinPath;
 
 /// Where a managed class for mscoree comes from: the activation context or the registry.
@@ -48,9 +48,9 @@ impl Session<'_> {
                         "the host has already loaded"
                     };
                     trace
-                        .push(Rule::Shim3, format!("{who} CLR {v}"))
+                        .push(Rule::Shim3, format_args!("{who} CLR {v}"))
                         .code("client-runtime")
-                        .at(self.p.exe.to_string());
+                        .at(|| self.p.exe.to_string());
                     if self.p.client == ClientKind::Managed {
                         self.clr = Some(v.clone());
                     }
@@ -58,16 +58,19 @@ impl Session<'_> {
                     if self.config.use_legacy_v2 && v.major >= 4 {
                         trace.push(
                             Rule::Shim4,
-                            format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {v}; CLR 2 cannot load in this process"),
+                            format_args!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {v}; CLR 2 cannot load in this process"),
                         ).code("legacy-v2-policy-blocks-clr2");
                         self.legacy_bound = Some(v.clone());
                     }
                 }
                 None => {
                     trace
-                        .push(Rule::Shim2, format!("CLR {major}.{minor} is not installed"))
+                        .push(
+                            Rule::Shim2,
+                            format_args!("CLR {major}.{minor} is not installed"),
+                        )
                         .code("clr-not-installed")
-                        .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+                        .found(|| HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
                     self.failed = Some(Outcome::StartupFailure {
                         error: None,
                         hresult: Some(HResult::CLR_E_SHIM_RUNTIMELOAD),
@@ -108,7 +111,7 @@ impl Session<'_> {
             trace
                 .push(Rule::Shim4, "no configuration file")
                 .code("no-config")
-                .at(path.to_string())
+                .at(|| path.to_string())
                 .found(found);
             return Ok(());
         };
@@ -135,14 +138,14 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Shim4,
-                        format!(
+                        format_args!(
                             "configuration: supportedRuntime [{}], useLegacyV2RuntimeActivationPolicy={}, privatePath [{}]",
                             c.supported_runtimes.join(", "),
                             c.use_legacy_v2,
                             c.private_paths.join(";")
                         ),
                     ).code("config")
-                    .at(path.to_string());
+                    .at(|| path.to_string());
                 Ok(())
             }
             Err(d) => {
@@ -167,8 +170,8 @@ impl Session<'_> {
                 trace
                     .push(Rule::Shim4, why)
                     .code("config-error")
-                    .at(path.to_string())
-                    .found(d.to_string());
+                    .at(|| path.to_string())
+                    .found(|| d.to_string());
                 Err(Box::new(outcome))
             }
         }
@@ -220,7 +223,8 @@ impl Session<'_> {
                 clsid,
                 RegistrationKind::Class,
                 RuntimeAsked::No,
-                &mut Trace::default(),
+                // Not shown: nothing of it needs prose.
+                &mut Trace::new(TraceMode::Quiet),
             )
             .and_then(Result::ok);
         let origin = match in_context {
@@ -237,7 +241,7 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Shim5,
-                format!(
+                format_args!(
                     "DllGetClassObject returns the runtime's class factory for {}",
                     loaded.type_name
                 ),
@@ -269,13 +273,13 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Shim5,
-                format!(
+                format_args!(
                     "mscoree finds no class: DllGetClassObject returns {}",
                     answer.info().map_or("", |i| i.name)
                 ),
             )
             .code("mscoree-no-class")
-            .found(answer.to_string())
+            .found(|| answer.to_string())
             .inferred(value.setting());
         answer
     }
@@ -357,18 +361,18 @@ impl Session<'_> {
                         use comsim_manifest::lookup::ShimMiss;
                         let why = match other {
                             Some(Err(ShimMiss::SurrogateWithRuntimeRequest { source })) => {
-                                trace.push(Rule::Sxs5, format!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails")).code("context-surrogate-runtime");
+                                trace.push(Rule::Sxs5, format_args!("mscoree asks the context for the runtime version; {source} answers with a clrSurrogate, so the lookup fails")).code("context-surrogate-runtime");
                                 Rule::Sxs5
                             }
                             Some(Err(ShimMiss::EmptyTypeName { source })) => {
-                                trace.push(Rule::Sxs6, format!("the context entry in {source} has an empty name: the lookup fails")).code("context-empty-name");
+                                trace.push(Rule::Sxs6, format_args!("the context entry in {source} has an empty name: the lookup fails")).code("context-empty-name");
                                 Rule::Sxs6
                             }
                             _ => Rule::Sxs4,
                         };
                         trace.push(
                             Rule::Shim1,
-                            format!("the context gave nothing ({why}): mscoree falls back to the registry"),
+                            format_args!("the context gave nothing ({why}): mscoree falls back to the registry"),
                         ).code("context-gave-nothing");
                         ManagedOrigin::Registry
                     }
@@ -392,7 +396,9 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Shim1,
-                        format!("mscoree: the activation context's runtimeVersion is {runtime}"),
+                        format_args!(
+                            "mscoree: the activation context's runtimeVersion is {runtime}"
+                        ),
                     )
                     .code("context-runtime");
                 runtime.clone()
@@ -442,7 +448,7 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Shim3,
-                    format!("CLR {runtime} is already loaded in the process: it is used"),
+                    format_args!("CLR {runtime} is already loaded in the process: it is used"),
                 )
                 .code("clr-already-loaded");
         }
@@ -467,7 +473,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Shim5,
-                        format!("{runtime} takes the class from the activation context"),
+                        format_args!("{runtime} takes the class from the activation context"),
                     )
                     .code("class-from-context");
                 (class, assembly, None, Source::Sxs)
@@ -476,7 +482,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Shim5,
-                        format!(
+                        format_args!(
                             "{runtime} resolves the class from the registry, capped at {}",
                             runtime.family()
                         ),
@@ -506,9 +512,9 @@ impl Session<'_> {
     ) -> Result<RuntimeVersion, HResult> {
         let fail = |trace: &mut Trace, why: String| {
             trace
-                .push(Rule::Shim2, format!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
+                .push(Rule::Shim2, format_args!("{why}: CLR_E_SHIM_RUNTIMELOAD"))
                 .code("runtime-load-failed")
-                .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+                .found(|| HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
             HResult::CLR_E_SHIM_RUNTIMELOAD
         };
         let req = RuntimeVersion::parse(requested)
@@ -535,7 +541,7 @@ impl Session<'_> {
                     trace
                         .push(
                             Rule::Shim2,
-                            format!("a {requested} component runs on its own runtime {v}"),
+                            format_args!("a {requested} component runs on its own runtime {v}"),
                         )
                         .code("own-runtime");
                     v
@@ -554,7 +560,7 @@ impl Session<'_> {
         {
             trace.push(
                 Rule::Shim4,
-                format!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
+                format_args!("useLegacyV2RuntimeActivationPolicy: the {requested} component is activated on {bound}"),
             ).code("legacy-v2-policy");
             bound
         } else if let Some(v) = self.configured_runtime(trace) {
@@ -564,7 +570,7 @@ impl Session<'_> {
                 Some(v) => {
                     trace.push(
                         Rule::Shim2,
-                        format!("no supportedRuntime applies: a {requested} component runs on the latest runtime below v4, {v}"),
+                        format_args!("no supportedRuntime applies: a {requested} component runs on the latest runtime below v4, {v}"),
                     ).code("latest-below-v4");
                     v
                 }
@@ -589,16 +595,16 @@ impl Session<'_> {
             if other.cmp_major_minor(&req).is_ge() {
                 trace.push(
                     Rule::Shim3,
-                    format!("{chosen} cannot load beside {other}, which is already loaded and can run a {requested} component: {other} is used"),
+                    format_args!("{chosen} cannot load beside {other}, which is already loaded and can run a {requested} component: {other} is used"),
                 ).code("runtime-conflict-other-serves");
                 chosen = other;
             } else {
                 trace
                     .push(
                         Rule::Shim3,
-                        format!("{chosen} cannot load beside {other}, and {other} cannot run a {requested} component"),
+                        format_args!("{chosen} cannot load beside {other}, and {other} cannot run a {requested} component"),
                     ).code("runtime-conflict")
-                    .found(HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
+                    .found(|| HResult::CLR_E_SHIM_RUNTIMELOAD.to_string());
                 return Err(HResult::CLR_E_SHIM_RUNTIMELOAD);
             }
         }
@@ -617,7 +623,7 @@ impl Session<'_> {
         })?;
         trace.push(
             Rule::Shim4,
-            format!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {chosen}, the first installed supportedRuntime"),
+            format_args!("useLegacyV2RuntimeActivationPolicy=\"true\": legacy COM activation is bound to {chosen}, the first installed supportedRuntime"),
         ).code("legacy-v2-policy-bound");
         self.legacy_bound = Some(chosen.clone());
         Some(chosen)
@@ -639,7 +645,7 @@ impl Session<'_> {
             if let Some(installed) = self.m.installed(parsed.major, parsed.minor) {
                 trace.push(
                     Rule::Shim4,
-                    format!("supportedRuntime {v} is the first installed runtime below v4 the config lists: {installed}"),
+                    format_args!("supportedRuntime {v} is the first installed runtime below v4 the config lists: {installed}"),
                 ).code("supported-runtime");
                 return Some(installed.clone());
             }

@@ -48,18 +48,43 @@ pub struct RegHit {
 
 /// A REG_SZ value's text, or why it does not qualify.
 fn sz(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Result<String, String> {
-    match reg.query_value(key, name, access) {
-        None => Err(format!("{name} is missing")),
-        Some((v, _)) if v.ty != ValueType::SZ => Err(format!("{name} is {}, not REG_SZ", v.ty)),
-        Some((v, _)) => match v.as_string() {
-            Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(format!("{name} is empty")),
-        },
-    }
+    Opened::new(reg, key, access).sz(name)
 }
 
 fn value<'r>(reg: &'r Registry, key: &KeyPath, name: &str, access: &Access) -> Option<&'r Value> {
-    reg.query_value(key, name, access).map(|(v, _)| v)
+    Opened::new(reg, key, access).value(name)
+}
+
+/// A key opened once for several of its values (what `query_value` gives for each, without
+/// opening the key again for each).
+struct Opened<'r> {
+    reg: &'r Registry,
+    key: Option<comsim_registry::KeyId>,
+}
+
+impl<'r> Opened<'r> {
+    fn new(reg: &'r Registry, key: &KeyPath, access: &Access) -> Self {
+        Opened {
+            reg,
+            key: reg.open(key, access).map(|k| k.primary.key),
+        }
+    }
+
+    fn value(&self, name: &str) -> Option<&'r Value> {
+        self.reg.value(self.key?, name)
+    }
+
+    /// A non-empty `REG_SZ` value, or why not.
+    fn sz(&self, name: &str) -> Result<String, String> {
+        match self.value(name) {
+            None => Err(format!("{name} is missing")),
+            Some(v) if v.ty != ValueType::SZ => Err(format!("{name} is {}, not REG_SZ", v.ty)),
+            Some(v) => match v.as_string() {
+                Some(s) if !s.is_empty() => Ok(s),
+                _ => Err(format!("{name} is empty")),
+            },
+        }
+    }
 }
 
 /// SHIM-REG-2: `digits and dots, no leading dot, no "..", at most 3 dots, each part <= 65535`.
@@ -153,11 +178,11 @@ fn search_key(
             trace
                 .push(
                     Rule::ShimReg5,
-                    format!("the highest valid version wins: {name}"),
+                    format_args!("the highest valid version wins: {name}"),
                 )
                 .code("highest-version")
-                .at(key.join(&name).to_string())
-                .found(v.to_string());
+                .at(|| key.join(&name).to_string())
+                .found(|| v.to_string());
             (key.join(&name), Some(name))
         }
         None => {
@@ -186,62 +211,63 @@ fn valid_subkey(
         trace
             .push(
                 Rule::ShimReg2,
-                format!("subkey `{name}` is not a version: ignored"),
+                format_args!("subkey `{name}` is not a version: ignored"),
             )
             .code("subkey-not-version")
-            .at(key.join(name).to_string());
+            .at(|| key.join(name).to_string());
         return None;
     };
     let sub = key.join(name);
-    if value(reg, &sub, SBS_VERSION_VALUE, access).is_some() {
+    let opened = Opened::new(reg, &sub, access);
+    if opened.value(SBS_VERSION_VALUE).is_some() {
         trace
             .push(
                 Rule::ShimReg8,
-                format!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
+                format_args!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
             ).code("sbs-version-subkey")
-            .at(sub.to_string());
+            .at(|| sub.to_string());
         return None;
     }
     let mut needed = vec!["Assembly", "Class"];
     if kind == RegistrationKind::Class {
         needed.push("RuntimeVersion");
     }
-    let problems: Vec<String> = needed
-        .iter()
-        .filter_map(|v| sz(reg, &sub, v, access).err())
-        .collect();
+    let problems: Vec<String> = needed.iter().filter_map(|v| opened.sz(v).err()).collect();
     if !problems.is_empty() {
         trace
             .push(
                 Rule::ShimReg3,
-                format!("version subkey {name} skipped: {}", problems.join(", ")),
+                format_args!("version subkey {name} skipped: {}", problems.join(", ")),
             )
             .code("version-subkey-invalid")
-            .at(sub.to_string())
+            .at(|| sub.to_string())
             .found("invalid");
         return None;
     }
     // The cap applies to records too, when they have a RuntimeVersion.
-    if let Ok(rv) = sz(reg, &sub, "RuntimeVersion", access)
+    if let Ok(rv) = opened.sz("RuntimeVersion")
         && above_cap(&rv, cap) == Some(true)
     {
         trace
             .push(
                 Rule::ShimReg4,
-                format!(
+                format_args!(
                     "version subkey {name} skipped: RuntimeVersion {rv} is above the running {}",
                     cap.map(|c| c.family()).unwrap_or_default()
                 ),
             )
             .code("version-subkey-too-new")
-            .at(sub.to_string())
-            .found(format!("RuntimeVersion = {rv}"));
+            .at(|| sub.to_string())
+            .found(format_args!("RuntimeVersion = {rv}"));
         return None;
     }
     trace
-        .push(Rule::ShimReg3, format!("version subkey {name} is valid"))
+        .push(
+            Rule::ShimReg3,
+            format_args!("version subkey {name} is valid"),
+        )
         .code("version-subkey-valid")
-        .at(sub.to_string());
+        .at(|| sub.to_string());
     Some(version)
 }
 
@@ -255,9 +281,10 @@ fn own_values_qualify(
     access: &Access,
     trace: &mut Trace,
 ) -> bool {
-    let class = sz(reg, key, "Class", access);
-    let assembly = sz(reg, key, "Assembly", access);
-    let rv = sz(reg, key, "RuntimeVersion", access).ok();
+    let opened = Opened::new(reg, key, access);
+    let class = opened.sz("Class");
+    let assembly = opened.sz("Assembly");
+    let rv = opened.sz("RuntimeVersion").ok();
     let mut why = Vec::new();
     if let Err(e) = &class {
         why.push(e.clone());
@@ -282,13 +309,13 @@ fn own_values_qualify(
         trace
             .push(
                 Rule::ShimReg6,
-                format!(
+                format_args!(
                     "no valid version subkey, and the key's own values do not qualify: {}",
                     why.join(", ")
                 ),
             )
             .code("no-qualifying-values")
-            .at(key.to_string())
+            .at(|| key.to_string())
             .found("nothing");
         return false;
     }
@@ -300,7 +327,7 @@ fn own_values_qualify(
                 None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
             },
         ).code("key-values")
-        .at(key.to_string());
+        .at(|| key.to_string());
     true
 }
 
@@ -314,15 +341,16 @@ fn read_hit(
     access: &Access,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let class = sz(reg, &chosen, "Class", access).ok()?;
-    let assembly = sz(reg, &chosen, "Assembly", access).ok()?;
-    let codebase = sz(reg, &chosen, "CodeBase", access).ok();
-    let runtime_version = sz(reg, &chosen, "RuntimeVersion", access).ok();
+    let opened = Opened::new(reg, &chosen, access);
+    let class = opened.sz("Class").ok()?;
+    let assembly = opened.sz("Assembly").ok()?;
+    let codebase = opened.sz("CodeBase").ok();
+    let runtime_version = opened.sz("RuntimeVersion").ok();
     let default_value = value(reg, key, "", access).and_then(Value::as_string);
     trace
         .push(
             Rule::ShimReg7,
-            format!(
+            format_args!(
                 "Class = {class}, Assembly = {assembly}, {}",
                 match &codebase {
                     Some(c) => format!("CodeBase = {c}"),
@@ -331,7 +359,7 @@ fn read_hit(
             ),
         )
         .code("registration")
-        .at(chosen.to_string());
+        .at(|| chosen.to_string());
     Some(RegHit {
         found,
         key: key.clone(),
@@ -406,20 +434,20 @@ pub fn find_shim_info(
                 trace
                     .push(
                         Rule::ShimReg1,
-                        format!("{} ({} view, {capped}): no key", key_label(found), acc.view),
+                        format_args!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
                     .code("key-absent")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found("no key");
             }
             Some(p) => {
                 trace
                     .push(
                         Rule::ShimReg1,
-                        format!("{} ({} view, {capped}): found", key_label(found), acc.view),
+                        format_args!("{} ({} view, {capped}): found", key_label(found), acc.view),
                     )
                     .code("key-found")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found(p);
                 if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
                     return Some(hit);
@@ -467,7 +495,7 @@ pub fn find_runtime_version(
     trace
         .push(
             Rule::ShimReg8,
-            format!(
+            format_args!(
                 "the registration's runtime is {runtime}{}{}",
                 if hit.runtime_version.is_none() {
                     " (no RuntimeVersion value)"
@@ -481,7 +509,7 @@ pub fn find_runtime_version(
             ),
         )
         .code("registration-runtime")
-        .at(hit.chosen.to_string());
+        .at(|| hit.chosen.to_string());
     Some(RuntimeInfo {
         runtime,
         supported,

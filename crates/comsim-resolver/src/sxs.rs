@@ -88,7 +88,7 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Sxs1,
-                format!("DeactivateActCtx: {source} is no longer active"),
+                format_args!("DeactivateActCtx: {source} is no longer active"),
             )
             .code("deactivate-actctx");
     }
@@ -116,7 +116,7 @@ impl Session<'_> {
                     if c.active {
                         trace.push(
                             Rule::Sxs1,
-                            format!("{guid} is not in the active context: the process default context is searched next"),
+                            format_args!("{guid} is not in the active context: the process default context is searched next"),
                         ).code("not-in-active-context");
                     }
                     last = Some(Err(ShimMiss::NotFound { find }));
@@ -141,7 +141,7 @@ impl Session<'_> {
                 .push(Rule::Sxs1, "CreateActCtx: the manifest file does not exist")
                 .code("actctx-manifest-missing")
                 .at(shown)
-                .found(HResult::FILE_NOT_FOUND.to_string());
+                .found(|| HResult::FILE_NOT_FOUND.to_string());
             return Err(hresult_outcome(HResult::FILE_NOT_FOUND));
         };
         // A DLL or EXE gives its RT_MANIFEST resource 1 (`lpResourceName`), a file its bytes.
@@ -155,9 +155,9 @@ impl Session<'_> {
         };
         let fail = |trace: &mut Trace, why: String| {
             trace
-                .push(Rule::Sxs2, format!("CreateActCtx fails: {why}"))
+                .push(Rule::Sxs2, format_args!("CreateActCtx fails: {why}"))
                 .code("actctx-failed")
-                .found(format!(
+                .found(format_args!(
                     "error {}",
                     comsim_manifest::actctx::ERROR_SXS_CANT_GEN_ACTCTX
                 ));
@@ -168,7 +168,7 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Sxs1,
-                format!(
+                format_args!(
                     "CreateActCtx({shown}, lpAssemblyDirectory {}): {} dependencies declared",
                     spec.assembly_directory,
                     app.dependencies.len()
@@ -187,7 +187,7 @@ impl Session<'_> {
                 }
                 trace.push(
                     Rule::Sxs1,
-                    format!(
+                    format_args!(
                         "ActivateActCtx: {} assemblies, searched before the process default context",
                         ctx.assemblies.len()
                     ),
@@ -231,7 +231,7 @@ impl Session<'_> {
                     )
                     .code("manifest-invalid")
                     .at(shown)
-                    .found(d.message.to_string());
+                    .found(|| d.message.to_string());
                 return Err(Box::new(startup_failure(d.message.to_string())));
             }
         };
@@ -245,7 +245,7 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Sxs1,
-                    format!("application manifest {shown} ({deps} dependencies declared)"),
+                    format_args!("application manifest {shown} ({deps} dependencies declared)"),
                 )
                 .code("app-manifest")
                 .at(shown.clone());
@@ -255,7 +255,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Sxs1,
-                        format!(
+                        format_args!(
                             "activation context from {shown}: {} assemblies ({deps} dependencies declared)",
                             ctx.assemblies.len()
                         ),
@@ -303,12 +303,12 @@ impl Session<'_> {
             }
         };
         let step = trace
-            .push(Rule::Sxs3, format!("{what}: {told}"))
+            .push(Rule::Sxs3, format_args!("{what}: {told}"))
             .code("context-conflict")
-            .at(twice.com_class.to_string())
+            .at(|| twice.com_class.to_string())
             .inferred(choice.setting());
         if choice == SxsDuplicateClsid::Refuse {
-            step.found(format!("error {ERROR_SXS_DUPLICATE_CLSID}"));
+            step.found(format_args!("error {ERROR_SXS_DUPLICATE_CLSID}"));
             return Err(Box::new(startup_failure(format!(
                 "ERROR_SXS_DUPLICATE_CLSID {ERROR_SXS_DUPLICATE_CLSID}: {what}"
             ))));
@@ -344,7 +344,7 @@ impl Session<'_> {
                             "no application manifest: the activation context is empty",
                         )
                         .code("no-app-manifest")
-                        .at(format!("{exe} (RT_MANIFEST 1); {beside}"))
+                        .at(format_args!("{exe} (RT_MANIFEST 1); {beside}"))
                         .found("nothing");
                     return None;
                 }
@@ -372,7 +372,7 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Sxs4,
-                        format!(
+                        format_args!(
                             "SxsLookupClrGuid({guid}, {}) found a {}: {} in {}",
                             kind.find().flag_name(),
                             if info.is_surrogate {
@@ -385,8 +385,8 @@ impl Session<'_> {
                         ),
                     )
                     .code("sxs-lookup-hit")
-                    .at(info.location.to_string())
-                    .found(format!("runtimeVersion {}", info.runtime_version));
+                    .at(|| info.location.to_string())
+                    .found(format_args!("runtimeVersion {}", info.runtime_version));
                 info.assembly = self.any_language_fusion_name(&info, trace);
                 Some(info)
             }
@@ -454,7 +454,7 @@ fn trace_built(ctx: &ActivationContext, fs: &Vfs, trace: &mut Trace) {
         trace
             .push(
                 Rule::Sxs3,
-                format!(
+                format_args!(
                     "{} declares {} clrClass, {} clrSurrogate, {} comClass",
                     m.identity
                         .as_ref()
@@ -484,7 +484,7 @@ fn trace_probes(probes: &[comsim_manifest::actctx::Probe], fs: &Vfs, trace: &mut
             None => probe_text(&probe.outcome),
         };
         trace
-            .push(Rule::Sxs2, format!("probe for {}", probe.reference))
+            .push(Rule::Sxs2, format_args!("probe for {}", probe.reference))
             .code("probe")
             .at(probe.path.clone())
             .found(found);
@@ -522,13 +522,13 @@ fn trace_failed(e: &comsim_manifest::actctx::ContextError, fs: &Vfs, trace: &mut
     trace
         .push(
             Rule::Sxs2,
-            format!(
+            format_args!(
                 "dependency {} cannot be satisfied: {}{provided}",
                 e.reference, e.reason
             ),
         )
         .code("dependency-unsatisfied")
-        .found(format!("error {}", e.win32_error));
+        .found(format_args!("error {}", e.win32_error));
 }
 
 /// SXS-2: what one probe found, as the trace shows it.

@@ -84,6 +84,20 @@ pub struct Assumption {
     pub path: String,
 }
 
+/// How much of each step a trace keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TraceMode {
+    /// Every field of every step: the prose (`text`, `looked_at`, `found`) as it is shown.
+    #[default]
+    Full,
+    /// The structured part only: each step's `rule`, `code` and `inferred`, and the trace's
+    /// assumptions, in the same order as a full trace. `text`, `looked_at` and `found` stay
+    /// empty, and the prose is not built (for tools that check many requests, such as an audit).
+    /// The outcome is the full run's. To show a request, run it again in [`TraceMode::Full`]:
+    /// the resolver is deterministic, so it gives the same steps with their prose.
+    Quiet,
+}
+
 /// The steps of one request, in order, and the assumptions its outcome rests on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -93,10 +107,25 @@ pub struct Trace {
     /// each once. Empty on a machine whose files are `complete`.
     #[serde(skip)]
     pub assumptions: Vec<Assumption>,
+    /// What the steps keep.
+    #[serde(skip)]
+    mode: TraceMode,
 }
 
 impl Trace {
-    /// Adds a step and returns it for [`TraceStep::at`] and friends.
+    /// An empty trace that keeps what `mode` says.
+    pub fn new(mode: TraceMode) -> Trace {
+        Trace {
+            mode,
+            ..Trace::default()
+        }
+    }
+
+    /// What the steps keep.
+    pub fn mode(&self) -> TraceMode {
+        self.mode
+    }
+
     /// Records that the outcome takes `path` to be absent although nothing said so.
     pub fn assume(&mut self, rule: Rule, path: &impl ToString) {
         let path = path.to_string();
@@ -105,17 +134,33 @@ impl Trace {
         }
     }
 
-    pub fn push(&mut self, rule: Rule, text: impl Into<String>) -> &mut TraceStep {
+    /// Adds a step and returns it for [`Step::code`], [`Step::at`] and friends. The text is
+    /// made only when the trace keeps prose ([`TraceMode::Full`]): pass `format_args!(…)` or a
+    /// closure rather than a `String` made beforehand.
+    pub fn push(&mut self, rule: Rule, text: impl Prose) -> Step<'_> {
+        let quiet = self.mode == TraceMode::Quiet;
         self.steps.push(TraceStep {
             rule,
             code: None,
-            text: text.into(),
+            text: if quiet { String::new() } else { text.prose() },
             looked_at: None,
             found: None,
             inferred: None,
             bind: None,
         });
-        self.steps.last_mut().expect("just pushed")
+        Step {
+            step: self.steps.last_mut().expect("just pushed"),
+            quiet,
+        }
+    }
+
+    /// Sets what the last step looked at (kept with the prose, as [`Step::at`]).
+    pub fn last_at(&mut self, looked_at: impl Prose) {
+        if self.mode == TraceMode::Full
+            && let Some(step) = self.steps.last_mut()
+        {
+            step.looked_at = Some(looked_at.prose());
+        }
     }
 
     pub fn extend(&mut self, other: Trace) {
@@ -128,6 +173,106 @@ impl Trace {
     /// The rule IDs cited, in order, with repeats.
     pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
         self.steps.iter().map(|s| s.rule)
+    }
+}
+
+/// Text of a trace step, made only when it is kept: a `String` or `&str` as it is, or
+/// `format_args!(…)` and closures, which cost nothing in a quiet trace.
+pub trait Prose {
+    /// The text.
+    fn prose(self) -> String;
+}
+
+impl Prose for String {
+    fn prose(self) -> String {
+        self
+    }
+}
+
+impl Prose for &str {
+    fn prose(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl Prose for &String {
+    fn prose(self) -> String {
+        self.clone()
+    }
+}
+
+impl Prose for std::borrow::Cow<'_, str> {
+    fn prose(self) -> String {
+        self.into_owned()
+    }
+}
+
+impl Prose for std::fmt::Arguments<'_> {
+    fn prose(self) -> String {
+        std::fmt::format(self)
+    }
+}
+
+impl<F: FnOnce() -> String> Prose for F {
+    fn prose(self) -> String {
+        self()
+    }
+}
+
+/// The step [`Trace::push`] added, for setting its other fields: in a quiet trace, `at` and
+/// `found` make nothing.
+#[derive(Debug)]
+pub struct Step<'t> {
+    step: &'t mut TraceStep,
+    quiet: bool,
+}
+
+impl Step<'_> {
+    /// Sets the step's reason code (`docs/trace-codes.md`).
+    pub fn code(self, code: &'static str) -> Self {
+        self.step.code = Some(code);
+        self
+    }
+
+    /// What the step looked at (kept with the prose).
+    pub fn at(self, looked_at: impl Prose) -> Self {
+        if !self.quiet {
+            self.step.looked_at = Some(looked_at.prose());
+        }
+        self
+    }
+
+    /// What the step found there (kept with the prose).
+    pub fn found(self, found: impl Prose) -> Self {
+        if !self.quiet {
+            self.step.found = Some(found.prose());
+        }
+        self
+    }
+
+    /// Attaches what a binding step knew (the bind log's data; structured, kept in every mode).
+    pub fn bind(self, facts: BindFacts) -> Self {
+        self.step.bind = Some(Box::new(facts));
+        self
+    }
+
+    /// Marks the step as decided by an inferred rule under `setting` (kept in every mode).
+    pub fn inferred(self, setting: Setting) -> Self {
+        self.step.inferred = Some(setting.to_string());
+        self
+    }
+}
+
+impl std::ops::Deref for Step<'_> {
+    type Target = TraceStep;
+    fn deref(&self) -> &TraceStep {
+        self.step
+    }
+}
+
+impl std::ops::DerefMut for Step<'_> {
+    fn deref_mut(&mut self) -> &mut TraceStep {
+        self.step
     }
 }
 

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use comsim_diag::{Diagnostic, Location};
 use comsim_resolver::{
-    Apartment, ClientRuntime, Machine, Outcome, Process, Run, Session, Switches, Trace,
+    Apartment, ClientRuntime, Machine, Outcome, Process, Run, Session, Switches, Trace, TraceMode,
 };
 use serde::{Serialize, Serializer};
 
@@ -333,6 +333,7 @@ pub struct Replayer<'s> {
     scenario: &'s Scenario,
     switches: Switches,
     clrs: Vec<Option<Clr>>,
+    trace_mode: TraceMode,
 }
 
 impl<'s> Replayer<'s> {
@@ -344,7 +345,17 @@ impl<'s> Replayer<'s> {
             scenario,
             switches,
             clrs: clrs(&scenario.process, options.clrs),
+            trace_mode: TraceMode::Full,
         })
+    }
+
+    /// What the request runs' traces keep: [`TraceMode::Full`] unless set. With
+    /// [`TraceMode::Quiet`] the outcomes, checks and steps (rule, code, inferred) are those of a
+    /// full replay, without the prose; machine steps keep their full traces.
+    #[must_use]
+    pub fn trace_mode(mut self, mode: TraceMode) -> Self {
+        self.trace_mode = mode;
+        self
     }
 
     /// The switches the steps run with: the scenario's, then the options'.
@@ -400,6 +411,7 @@ impl<'s> Replayer<'s> {
                     machine: &machine,
                     switches: &self.switches,
                     clrs: &self.clrs,
+                    trace_mode: self.trace_mode,
                 };
                 state.run(next..end, &mut each);
                 next = end;
@@ -475,9 +487,21 @@ struct State<'a> {
     machine: &'a Machine,
     switches: &'a Switches,
     clrs: &'a [Option<Clr>],
+    trace_mode: TraceMode,
 }
 
 impl State<'_> {
+    /// The client process on `clr`.
+    fn start(&self, clr: Option<Clr>) -> Session<'_> {
+        Session::start_with(
+            self.machine,
+            &self.scenario.process,
+            self.switches,
+            clr.map(Clr::family),
+            self.trace_mode,
+        )
+    }
+
     /// Runs steps that do not change the machine, giving each to `each`. Each CLR's client
     /// process starts at the first request and serves the rest; the processes end when this
     /// returns.
@@ -490,14 +514,7 @@ impl State<'_> {
                 Action::Machine(ms @ MachineStep::SxsLookup { guid, find, actctx }) => {
                     // The activation context is the same on every CLR: the first one's process.
                     let clr = self.clrs.first().copied().flatten();
-                    let session = sessions[0].get_or_insert_with(|| {
-                        Session::start(
-                            self.machine,
-                            &s.process,
-                            self.switches,
-                            clr.map(Clr::family),
-                        )
-                    });
+                    let session = sessions[0].get_or_insert_with(|| self.start(clr));
                     let run =
                         crate::machine_step::sxs_lookup(session, *guid, *find, actctx.as_ref());
                     each(StepRun::Machine(Box::new(machine_step_run(
@@ -522,14 +539,7 @@ impl State<'_> {
                         .iter()
                         .zip(sessions.iter_mut())
                         .map(|(clr, session)| {
-                            let session = session.get_or_insert_with(|| {
-                                Session::start(
-                                    self.machine,
-                                    &s.process,
-                                    self.switches,
-                                    clr.map(Clr::family),
-                                )
-                            });
+                            let session = session.get_or_insert_with(|| self.start(*clr));
                             let what_if = what_if(self.machine, session.real_runtime(), *clr);
                             let run = session.request_in(request, *apartment, actctx.as_ref());
                             let checks =

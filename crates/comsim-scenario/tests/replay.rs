@@ -9,6 +9,7 @@
 //! - Memory: many machine steps do not keep one machine per request segment.
 //! - Options: switches after the scenario's, the CLR choice, and REQ-4 refused for a scenario
 //!   built another way than by the loader.
+//! - Quiet traces: a quiet replay of every bundled scenario ends as the full one, step for step.
 
 use std::path::{Path, PathBuf};
 
@@ -350,4 +351,69 @@ fn a_show_keeps_the_client_process_and_a_change_starts_a_new_one() {
     // (SXS-1: its activation context is built again).
     let after_delete = with(Some(denied_delete));
     assert_eq!(after_delete.first().map(String::as_str), Some("SXS-1"));
+}
+
+/// Quiet traces (`TraceMode::Quiet`, `Replayer::trace_mode`): every bundled scenario replayed
+/// quietly ends as its full replay does (the same outcomes, what-ifs, checks and assumptions,
+/// and step for step the same rule, reason code and inferred setting), while no step keeps any
+/// prose (`text`, `looked_at`, `found`).
+/// What a quiet trace keeps of a step.
+fn structure(
+    s: &comsim_resolver::TraceStep,
+) -> (comsim_resolver::Rule, Option<&'static str>, Option<String>) {
+    (s.rule, s.code, s.inferred.clone())
+}
+
+fn replay_in(dir: &Path, mode: comsim_resolver::TraceMode) -> Replay {
+    let s = comsim_scenario::load(dir).unwrap_or_else(|e| panic!("{e}"));
+    comsim_scenario::Replayer::new(&s, &both())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .trace_mode(mode)
+        .into_replay()
+}
+
+#[test]
+fn a_quiet_replay_of_every_bundled_scenario_ends_as_the_full_one_step_for_step() {
+    let dirs = scenario_dirs();
+    assert!(dirs.len() >= 50, "only {} scenarios found", dirs.len());
+    let (mut runs, mut prose_steps) = (0, 0);
+    for dir in dirs {
+        let name = dir.display();
+        let full = replay_in(&dir, comsim_resolver::TraceMode::Full);
+        let quiet = replay_in(&dir, comsim_resolver::TraceMode::Quiet);
+        assert_eq!(full.steps.len(), quiet.steps.len(), "{name}");
+        let pairs: Vec<_> = full.request_runs().zip(quiet.request_runs()).collect();
+        assert_eq!(pairs.len(), full.request_runs().count(), "{name}");
+        for ((step, f), (_, q)) in pairs {
+            let at = format!("{name}, step {}, CLR {:?}", step.step, f.clr);
+            assert_eq!(f.run.outcome, q.run.outcome, "{at}: outcome");
+            assert_eq!(f.what_if, q.what_if, "{at}: what-if");
+            assert_eq!(f.checks, q.checks, "{at}: checks");
+            assert_eq!(f.run.trace.assumptions, q.run.trace.assumptions, "{at}");
+            let shape = |r: &comsim_resolver::Run| -> Vec<_> {
+                r.trace.steps.iter().map(structure).collect()
+            };
+            assert_eq!(shape(&f.run), shape(&q.run), "{at}: steps");
+            for s in &q.run.trace.steps {
+                assert!(
+                    s.text.is_empty() && s.looked_at.is_none() && s.found.is_none(),
+                    "{at}: a quiet step kept prose: {s:?}"
+                );
+            }
+            prose_steps += f
+                .run
+                .trace
+                .steps
+                .iter()
+                .filter(|s| !s.text.is_empty() && s.looked_at.is_some())
+                .count();
+            runs += 1;
+        }
+    }
+    // The comparison means something: there were runs, and the full ones had prose.
+    assert!(runs > 100, "only {runs} request runs");
+    assert!(
+        prose_steps > 100,
+        "only {prose_steps} full steps with prose"
+    );
 }

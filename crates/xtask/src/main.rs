@@ -15,6 +15,10 @@
 //!   measuring the memory of `comsim replay` (docs/performance.md).
 //! - `pathological`: writes the pathological inputs of docs/reliability.md (long lines, long
 //!   chains, many values, many steps) and the `comsim` command that runs each.
+//! - `replay-bench`: times `comsim replay` of every bundled scenario as a whole process, beside
+//!   `true` (docs/performance.md, "Resolution").
+//! - `resolve-bench`: the resolver's cost per request in-process, full and quiet traces, on a
+//!   generated machine under an audit's 8 process configurations (docs/performance.md).
 //! - `import-bench`: times `.reg` import and `reg export` as whole processes on generated exports,
 //!   beside `cat`, `wc -l` and `iconv` (docs/performance.md).
 //! - `progress-tty`: runs `comsim reg query` over a big `.reg` file under `script` (a
@@ -37,6 +41,8 @@ mod import_bench;
 mod pathological;
 mod progress_tty;
 mod replay_bench;
+mod replay_times;
+mod resolve_bench;
 mod rng;
 mod sxs;
 mod tree;
@@ -65,6 +71,10 @@ enum Command {
     ConformanceClr(clr::Args),
     /// Write a scenario with a large registry and many machine steps (a memory benchmark).
     ReplayBenchScenario(replay_bench::Args),
+    /// Time `comsim replay` of every bundled scenario as a whole process, beside `true`.
+    ReplayBench(replay_times::Args),
+    /// Time the resolver per request in-process (full and quiet traces) on a generated machine.
+    ResolveBench(resolve_bench::Args),
     /// Write the pathological inputs of docs/reliability.md and the commands that run them.
     Pathological(pathological::Args),
     /// Time `.reg` import and `reg export` as whole processes beside cat, wc and iconv.
@@ -85,6 +95,8 @@ fn main() -> ExitCode {
         Command::ConformanceClr(args) => clr::run(&args),
         Command::ReplayBenchScenario(args) => replay_bench::run(&args),
         Command::BrowserHtml(args) => browser::run(&args),
+        Command::ReplayBench(args) => replay_times::run(&args),
+        Command::ResolveBench(args) => resolve_bench::run(&args),
         Command::Pathological(args) => pathological::run(&args),
         Command::ImportBench(args) => import_bench::run(&args),
         Command::ProgressTty(args) => progress_tty::run(&args),

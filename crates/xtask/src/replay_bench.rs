@@ -75,8 +75,15 @@ fn guid(rng: &mut Rng) -> String {
 /// as `regasm /codebase` writes it (ProgID, InprocServer32 with its version subkey, category),
 /// the others native in-process servers.
 fn machine_reg(clsids: usize) -> String {
+    machine_classes(clsids).0
+}
+
+/// [`machine_reg`]'s text and the CLSIDs it registers, in order (every tenth managed, from the
+/// first).
+pub(crate) fn machine_classes(clsids: usize) -> (String, Vec<String>) {
     let mut rng = Rng::new(0x5EED_0FC0_5E11);
     let mut out = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    let mut list = Vec::with_capacity(clsids);
     for i in 0..clsids {
         let clsid = guid(&mut rng);
         if i % 10 == 0 {
@@ -84,8 +91,9 @@ fn machine_reg(clsids: usize) -> String {
         } else {
             native_class(&mut out, i, &clsid);
         }
+        list.push(clsid);
     }
-    out
+    (out, list)
 }
 
 fn key(out: &mut String, path: &str, values: &[(&str, &str)]) {

@@ -98,13 +98,13 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Com4,
-                format!(
+                format_args!(
                     "nothing is registered for {clsid} in the {} view: REGDB_E_CLASSNOTREG",
                     access.view
                 ),
             )
             .code("class-not-registered")
-            .found(HResult::REGDB_E_CLASSNOTREG.to_string());
+            .found(|| HResult::REGDB_E_CLASSNOTREG.to_string());
         Err(HResult::REGDB_E_CLASSNOTREG)
     }
 
@@ -155,7 +155,7 @@ impl Session<'_> {
         let step = trace
             .push(
                 Rule::Com5,
-                format!(
+                format_args!(
                     "client in {apartment}{others}, ThreadingModel {}: the object lives in the {apt}{proxy}",
                     threading_model.unwrap_or("(none)")
                 ),
@@ -164,7 +164,7 @@ impl Session<'_> {
         if others.is_empty() {
             return apt;
         }
-        step.found(apt.to_string());
+        step.found(|| apt.to_string());
         apt
     }
 
@@ -189,7 +189,7 @@ impl Session<'_> {
         } else if contexts.first().is_some_and(|c| c.active) {
             trace.push(
                 Rule::Com1,
-                format!(
+                format_args!(
                     "{clsid} is not in the active context: the process default context declares it"
                 ),
             ).code("not-in-active-context");
@@ -199,13 +199,13 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Com1,
-                format!(
+                format_args!(
                     "{clsid} is declared in the activation context, served by {}",
                     server.module
                 ),
             )
             .code("context-com-server")
-            .at(server.location.to_string())
+            .at(|| server.location.to_string())
             .found(server.module.clone());
         let tm = match (&server.managed_type, &server.threading_model) {
             (Some(_), comsim_manifest::ThreadingModel::None(None)) => {
@@ -257,10 +257,10 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com3,
-                        format!("no InprocServer32 in the {} view", access.view),
+                        format_args!("no InprocServer32 in the {} view", access.view),
                     )
                     .code("inproc-absent")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found("no key");
                 None
             }
@@ -271,7 +271,7 @@ impl Session<'_> {
                         "InprocServer32 has no server (no default value)",
                     )
                     .code("inproc-no-server")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found("no default value");
                 None
             }
@@ -279,10 +279,10 @@ impl Session<'_> {
                 let dll = &value.text;
                 let tm = string_value(self, &key, "ThreadingModel", access);
                 trace
-                    .push(Rule::Com3, format!("in-process server {dll}"))
+                    .push(Rule::Com3, format_args!("in-process server {dll}"))
                     .code("inproc-server")
-                    .at(key.to_string())
-                    .found(format!(
+                    .at(|| key.to_string())
+                    .found(format_args!(
                         "{}; ThreadingModel {}",
                         open.primary.path(),
                         tm.as_deref().unwrap_or("(none)")
@@ -324,10 +324,10 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com2,
-                        format!("TreatAs of {current} is not a CLSID: ignored"),
+                        format_args!("TreatAs of {current} is not a CLSID: ignored"),
                     )
                     .code("treatas-not-clsid")
-                    .at(key.to_string())
+                    .at(|| key.to_string())
                     .found(text);
                 return Ok(current);
             };
@@ -340,32 +340,32 @@ impl Session<'_> {
                     trace
                         .push(
                             Rule::Com2,
-                            format!(
+                            format_args!(
                                 "TreatAs cycle {}: ignored, {clsid} is activated",
                                 shown.join(" -> ")
                             ),
                         )
                         .code("treatas-cycle-ignored")
-                        .at(key.to_string())
+                        .at(|| key.to_string())
                         .inferred(setting);
                     return Ok(clsid);
                 }
                 trace
                     .push(
                         Rule::Com2,
-                        format!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
+                        format_args!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
                     )
                     .code("treatas-cycle-fails")
-                    .at(key.to_string())
-                    .found(next.to_string())
+                    .at(|| key.to_string())
+                    .found(|| next.to_string())
                     .inferred(setting);
                 return Err(HResult::REGDB_E_CLASSNOTREG);
             }
             trace
-                .push(Rule::Com2, format!("{current} is treated as {next}"))
+                .push(Rule::Com2, format_args!("{current} is treated as {next}"))
                 .code("treatas")
-                .at(key.to_string())
-                .found(next.to_string());
+                .at(|| key.to_string())
+                .found(|| next.to_string());
             chain.push(next);
             current = next;
         }
@@ -447,7 +447,7 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Com3,
-                format!(
+                format_args!(
                     "LoadLibrary: {name} is not a full path; the search order: application directory, {}, System, Windows directory, current directory {}",
                     system.file_name(),
                     self.p.cwd
@@ -501,7 +501,7 @@ impl Session<'_> {
                 .push(Rule::Com3, text)
                 .code("dll-missing")
                 .at(shown.join("; "))
-                .found(HResult::MOD_NOT_FOUND.to_string());
+                .found(|| HResult::MOD_NOT_FOUND.to_string());
             return Err(HResult::MOD_NOT_FOUND);
         };
         // LoadLibrary opens the file it found; the search does not go on past a file it may not
@@ -518,11 +518,13 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Com3,
-                    format!("LoadLibrary: the DLL cannot be opened: {who} (ERROR_ACCESS_DENIED)"),
+                    format_args!(
+                        "LoadLibrary: the DLL cannot be opened: {who} (ERROR_ACCESS_DENIED)"
+                    ),
                 )
                 .code("dll-access-denied")
-                .at(file.path.to_string())
-                .found(HResult::E_ACCESSDENIED.to_string());
+                .at(|| file.path.to_string())
+                .found(|| HResult::E_ACCESSDENIED.to_string());
             return Err(HResult::E_ACCESSDENIED);
         }
         let Some(image) = file.native() else {
@@ -532,35 +534,35 @@ impl Session<'_> {
                     "LoadLibrary: the file is not a native DLL with DllGetClassObject",
                 )
                 .code("dll-not-com-server")
-                .at(file.path.to_string())
-                .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
+                .at(|| file.path.to_string())
+                .found(|| HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         };
         if image.bitness != self.p.bitness {
             trace
                 .push(
                     Rule::Com3,
-                    format!(
+                    format_args!(
                         "LoadLibrary: a {} DLL cannot load into a {} process (ERROR_BAD_EXE_FORMAT)",
                         image.bitness, self.p.bitness
                     ),
                 ).code("dll-wrong-bitness")
-                .at(file.path.to_string())
-                .found(HResult::BAD_EXE_FORMAT.to_string());
+                .at(|| file.path.to_string())
+                .found(|| HResult::BAD_EXE_FORMAT.to_string());
             return Err(HResult::BAD_EXE_FORMAT);
         }
         if quiet_standard {
             trace
                 .push(
                     Rule::Com3,
-                    format!(
+                    format_args!(
                         "LoadLibrary loads {} from {}",
                         file.path.file_name(),
                         file.path
                     ),
                 )
                 .code("dll-loaded")
-                .at(file.path.to_string())
+                .at(|| file.path.to_string())
                 .found(file.origin.clone());
         }
         Ok(file)
@@ -584,14 +586,12 @@ impl Session<'_> {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
                 .code("class-not-served")
-                .at(file.path.to_string())
-                .found(HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
+                .at(|| file.path.to_string())
+                .found(|| HResult::CLASS_E_CLASSNOTAVAILABLE.to_string());
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         }
         let apt = self.place_object(apartment, threading_model, trace);
-        if let Some(step) = trace.steps.last_mut() {
-            step.looked_at = Some(file.path.to_string());
-        }
+        trace.last_at(|| file.path.to_string());
         Ok(Server {
             kind: ServerKind::InprocNative,
             clsid,
@@ -626,10 +626,12 @@ impl Session<'_> {
                 "the in-process server failed ({hr}): COM returns that error and does not try the out-of-process server registered"
             ),
         };
-        let step = trace.push(Rule::Com3, told).code("inproc-failed");
-        step.inferred(choice.setting());
+        let step = trace
+            .push(Rule::Com3, told)
+            .code("inproc-failed")
+            .inferred(choice.setting());
         if choice == InprocLoadFailure::Stop {
-            step.found(hr.to_string());
+            step.found(|| hr.to_string());
             return true;
         }
         false
@@ -678,10 +680,10 @@ impl Session<'_> {
             trace
                 .push(
                     Rule::Com3,
-                    format!("local server ({} view): {cmd} -Embedding", acc.view),
+                    format_args!("local server ({} view): {cmd} -Embedding", acc.view),
                 )
                 .code("local-server")
-                .at(key.to_string())
+                .at(|| key.to_string())
                 .found(cmd.clone());
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
             let expand = self.sw.localserver_expand();
@@ -701,7 +703,7 @@ impl Session<'_> {
                             "the server starts and registers its class object",
                         )
                         .code("local-server-started")
-                        .at(f.path.to_string());
+                        .at(|| f.path.to_string());
                     Ok(Server {
                         kind: ServerKind::LocalServer,
                         clsid,
@@ -727,10 +729,10 @@ impl Session<'_> {
                         Some(_) => "the server never registers this class object",
                     };
                     trace
-                        .push(Rule::Com3, format!("{why}: CO_E_SERVER_EXEC_FAILURE"))
+                        .push(Rule::Com3, format_args!("{why}: CO_E_SERVER_EXEC_FAILURE"))
                         .code("local-server-failed")
                         .at(exe.clone())
-                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                        .found(|| HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     Err(HResult::CO_E_SERVER_EXEC_FAILURE)
                 }
             };
@@ -760,7 +762,7 @@ impl Session<'_> {
                     "no LocalServer32 in either view and no AppID: no local server",
                 )
                 .code("local-server-absent")
-                .at(key.to_string())
+                .at(|| key.to_string())
                 .found("no key");
             return None;
         };
@@ -773,7 +775,7 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Com3,
-                format!(
+                format_args!(
                     "AppID {appid} has DllSurrogate {}: the DLL runs in a surrogate process",
                     if surrogate.is_empty() {
                         "(empty: dllhost.exe)".to_owned()
@@ -783,7 +785,7 @@ impl Session<'_> {
                 ),
             )
             .code("dll-surrogate")
-            .at(appid_key.to_string());
+            .at(|| appid_key.to_string());
         let inproc = clsid_key(clsid, &["InprocServer32"]);
         for acc in views {
             let Some(value) = server_value(self, &inproc, &acc).filter(|d| !d.text.is_empty())
@@ -800,12 +802,12 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com3,
-                        format!(
+                        format_args!(
                             "the surrogate's in-process server is mscoree.dll ({} view): a managed class",
                             acc.view
                         ),
                     ).code("surrogate-managed")
-                    .at(inproc.to_string())
+                    .at(|| inproc.to_string())
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
             }
@@ -847,11 +849,11 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com3,
-                        format!("{host} ({}) loads {}", n.bitness, f.path),
+                        format_args!("{host} ({}) loads {}", n.bitness, f.path),
                     )
                     .code("surrogate-loads")
-                    .at(inproc.to_string())
-                    .found(format!("{view} view"));
+                    .at(|| inproc.to_string())
+                    .found(format_args!("{view} view"));
                 Ok(Server {
                     kind: ServerKind::Surrogate,
                     clsid,
@@ -871,7 +873,7 @@ impl Session<'_> {
                     )
                     .code("surrogate-load-failed")
                     .at(dll.clone())
-                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    .found(|| HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
         }
@@ -903,7 +905,7 @@ impl Session<'_> {
                         )
                         .code("surrogate-path-invalid")
                         .at(custom.to_owned())
-                        .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                        .found(|| HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                     return Err(HResult::CO_E_SERVER_EXEC_FAILURE);
                 }
             }
@@ -923,13 +925,13 @@ impl Session<'_> {
         trace
             .push(
                 Rule::Com3,
-                format!(
+                format_args!(
                     "{host} ({bitness}) starts as the surrogate; mscoree.dll loads in it and starts a runtime as it would in-process"
                 ),
             ).code("surrogate-starts-clr")
-            .at(exe.to_string());
-        let mut sub = Session::start(self.m, &process, self.sw, None);
-        trace.extend(std::mem::take(&mut sub.pending));
+            .at(|| exe.to_string());
+        let mut sub = Session::start_with(self.m, &process, self.sw, None, trace.mode());
+        trace.extend(sub.take_pending());
         let result = match sub.failed.take() {
             Some(_) => Err(None),
             None => sub
@@ -943,12 +945,12 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com3,
-                        format!(
+                        format_args!(
                             "{host} ({bitness}) serves {} from CLR {runtime}: the client holds a proxy to it",
                             loaded.type_name
                         ),
                     ).code("surrogate-serves")
-                    .at(loaded.path.to_string());
+                    .at(|| loaded.path.to_string());
                 Ok(Server {
                     kind: ServerKind::Surrogate,
                     clsid,
@@ -968,10 +970,12 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com3,
-                        format!("{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"),
+                        format_args!(
+                            "{why}; no class object is registered: CO_E_SERVER_EXEC_FAILURE"
+                        ),
                     )
                     .code("surrogate-failed")
-                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    .found(|| HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
         }
@@ -999,10 +1003,10 @@ impl Session<'_> {
                 trace
                     .push(
                         Rule::Com3,
-                        format!("the surrogate dllhost.exe cannot start: {why}; CO_E_SERVER_EXEC_FAILURE"),
+                        format_args!("the surrogate dllhost.exe cannot start: {why}; CO_E_SERVER_EXEC_FAILURE"),
                     ).code("surrogate-cannot-start")
-                    .at(exe.to_string())
-                    .found(HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
+                    .at(|| exe.to_string())
+                    .found(|| HResult::CO_E_SERVER_EXEC_FAILURE.to_string());
                 Err(HResult::CO_E_SERVER_EXEC_FAILURE)
             }
         }
@@ -1036,7 +1040,7 @@ fn expand_server_path(
     let step = trace
         .push(
             Rule::Com3,
-            format!(
+            format_args!(
                 "REG_EXPAND_SZ expanded in the environment of {env}{}: {expanded}",
                 if used.is_empty() {
                     String::new()
@@ -1046,7 +1050,7 @@ fn expand_server_path(
             ),
         )
         .code("expand-sz")
-        .at(key.to_string())
+        .at(|| key.to_string())
         .found(expanded.clone());
     if let Some(setting) = setting {
         step.inferred(setting);
@@ -1084,7 +1088,7 @@ fn clr_class_default_threading(
     trace
         .push(
             Rule::Sxs3,
-            format!(
+            format_args!(
                 "the clrClass names no threadingModel: {}",
                 tm.as_deref()
                     .map_or("none (main STA)".to_owned(), |t| format!(
@@ -1093,7 +1097,7 @@ fn clr_class_default_threading(
             ),
         )
         .code("clrclass-no-threading-model")
-        .at(server.location.to_string())
+        .at(|| server.location.to_string())
         .found(tm.as_deref().unwrap_or("(none)"))
         .inferred(setting.setting());
     tm
