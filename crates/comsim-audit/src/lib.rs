@@ -26,7 +26,9 @@ use comsim_diagnose::input::{Client, Loaded};
 use comsim_diagnose::registration::{self, Registration};
 use comsim_manifest::Guid;
 use comsim_registry::KeyPath;
-use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, Machine, Request, Session};
+use comsim_resolver::{
+    Bitness, ClassRef, ClientKind, ClsCtx, Machine, Request, Session, TraceMode,
+};
 use comsim_scenario::Clr;
 use serde::Serialize;
 
@@ -441,8 +443,11 @@ fn run_config(
     let out = {
         let loaded: &Loaded = loaded;
         let p = config::process(cfg, &loaded.client, loaded.apartment);
-        let (clr, template) = config::start_session(&loaded.machine, &p, &loaded.switches, cfg);
-        let one = |i: usize| run_one(loaded, cfg, &clr, &template, classes[i].clsid);
+        let (m, sw) = (&loaded.machine, &loaded.switches);
+        let (clr, quiet) = config::start_session_with(m, &p, sw, cfg, TraceMode::Quiet);
+        let (_, full) = config::start_session(m, &p, sw, cfg);
+        let templates = Templates { quiet, full };
+        let one = |i: usize| run_one(loaded, cfg, &clr, &templates, classes[i].clsid);
         parallel_map(which, one)
     };
     if let Some(previous) = placed {
@@ -455,19 +460,30 @@ fn run_config(
     out
 }
 
+/// A configuration's process, started once: traced quietly (no prose built) for every class,
+/// and fully for the few outcomes whose causes are named from the prose
+/// (`causes::need_full_trace`).
+struct Templates<'m> {
+    quiet: Session<'m>,
+    full: Session<'m>,
+}
+
 fn run_one(
     loaded: &Loaded,
     cfg: &Config,
     clr: &Option<comsim_resolver::RuntimeVersion>,
-    template: &Session<'_>,
+    templates: &Templates<'_>,
     clsid: Guid,
 ) -> Outcome1 {
     let req = request(clsid, cfg.client);
-    let mut s = template.clone();
+    let mut run = templates.quiet.clone().request(&req, None);
+    if causes::need_full_trace(&run.outcome) {
+        run = templates.full.clone().request(&req, None);
+    }
     let run = ConfigRun {
         config: *cfg,
         clr: clr.clone(),
-        run: s.request(&req, None),
+        run,
     };
     let found = causes::detect(&Ctx {
         loaded,

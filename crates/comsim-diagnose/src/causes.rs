@@ -1281,6 +1281,14 @@ fn no_codebase(ctx: &Ctx<'_>) -> Option<Finding> {
     Some(f)
 }
 
+/// Whether the detectors need the run's prose (`looked_at`) to name the causes of `outcome`:
+/// only `identity-mismatch` does, which reads the file a bind reached. A tool that runs requests
+/// with quiet traces (`comsim_resolver::TraceMode::Quiet`, as `comsim audit` does) runs these
+/// again with full ones before it detects.
+pub fn need_full_trace(outcome: &Outcome) -> bool {
+    outcome.hresult() == Some(HResult::FUSION_E_REF_DEF_MISMATCH)
+}
+
 /// The file the `CodeBase` (BIND-4) or the application base (BIND-3) leads to is another
 /// assembly than the registration's `Assembly` value names: FUSION_E_REF_DEF_MISMATCH. The
 /// file's identity is its own (read from its metadata when the application folder was given).

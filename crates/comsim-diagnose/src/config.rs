@@ -5,7 +5,7 @@
 use comsim_resolver::{
     Apartment, AssemblyInfo, Bitness, ClientKind, ClientRuntime, FileKind, Machine, NativeImage,
     Process, ProcessorArchitecture, Readers, Request, Run, RuntimeVersion, Session, Switches,
-    VFile,
+    TraceMode, VFile,
 };
 use comsim_scenario::Clr;
 use serde::Serialize;
@@ -238,11 +238,23 @@ pub fn start_session<'m>(
     sw: &'m Switches,
     cfg: &Config,
 ) -> (Option<RuntimeVersion>, Session<'m>) {
+    start_session_with(m, p, sw, cfg, TraceMode::Full)
+}
+
+/// [`start_session`], its requests traced in `mode`: `comsim audit` runs its many requests
+/// with quiet traces (the steps' rules and codes, no prose), which end as full ones do.
+pub fn start_session_with<'m>(
+    m: &'m Machine,
+    p: &'m Process,
+    sw: &'m Switches,
+    cfg: &Config,
+    mode: TraceMode,
+) -> (Option<RuntimeVersion>, Session<'m>) {
     if cfg.client == ClientKind::Native {
-        return (None, Session::start(m, p, sw, None));
+        return (None, Session::start_with(m, p, sw, None, mode));
     }
     let first = cfg.built_for.unwrap_or(Clr::V4).family();
-    let real = Session::start(m, p, sw, Some(first))
+    let real = Session::start_with(m, p, sw, Some(first), mode)
         .real_runtime()
         .cloned();
     let family = match &real {
@@ -254,7 +266,7 @@ pub fn start_session<'m>(
             .unwrap_or(first),
         None => first,
     };
-    let s = Session::start(m, p, sw, Some(family));
+    let s = Session::start_with(m, p, sw, Some(family), mode);
     let clr = m.installed(family.0, family.1).cloned();
     (clr, s)
 }
