@@ -485,12 +485,7 @@ fn run_one(
         clr: clr.clone(),
         run,
     };
-    let found = causes::detect(&Ctx {
-        loaded,
-        run: &run,
-        request: &req,
-        clsid: Some(clsid),
-    });
+    let found = causes::detect(&Ctx::new(loaded, &run, &req, Some(clsid)));
     let m = &loaded.machine;
     let outcome = &run.run.outcome;
     Outcome1 {

@@ -59,15 +59,11 @@ fn assert_same_as_one_by_one(name: &str, a: &Audit, loaded: &mut Loaded) {
             let stand_in = config::stand_in(&cfg, &loaded.client).unwrap();
             let previous = loaded.machine.fs.remove(&stand_in.path);
             loaded.machine.fs.write(stand_in);
-            let found: Vec<&str> = causes::detect(&Ctx {
-                loaded,
-                run: &run,
-                request: &req,
-                clsid: Some(c.class.clsid),
-            })
-            .iter()
-            .map(|f| f.cause.id)
-            .collect();
+            let found: Vec<&str> =
+                causes::detect(&Ctx::new(loaded, &run, &req, Some(c.class.clsid)))
+                    .iter()
+                    .map(|f| f.cause.id)
+                    .collect();
             let exe = loaded.client.path().clone();
             loaded.machine.fs.remove(&exe);
             if let Some(f) = previous {

@@ -63,6 +63,26 @@ pub struct Ctx<'a> {
     pub request: &'a Request,
     /// The class the request is about (the ProgID's CLSID when it has one).
     pub clsid: Option<Guid>,
+    /// The registrations read so far, by view and per-user or not: several detectors ask for
+    /// the same ones, and reading one opens a dozen keys.
+    read: std::cell::RefCell<Vec<((Bitness, bool), Option<Registration>)>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        loaded: &'a Loaded,
+        run: &'a ConfigRun,
+        request: &'a Request,
+        clsid: Option<Guid>,
+    ) -> Self {
+        Ctx {
+            loaded,
+            run,
+            request,
+            clsid,
+            read: std::cell::RefCell::default(),
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -80,12 +100,17 @@ impl Ctx<'_> {
     }
     /// The registration the process's COM sees (REG-2: no per-user classes when elevated).
     fn registration(&self) -> Option<Registration> {
-        let a = access(self.m(), self.bitness(), !self.run.config.elevated);
-        registration::read(self.m(), self.clsid?, &a)
+        self.registration_in(self.bitness(), !self.run.config.elevated)
     }
     fn registration_in(&self, view_bitness: Bitness, user: bool) -> Option<Registration> {
+        let key = (view_bitness, user);
+        if let Some((_, r)) = self.read.borrow().iter().find(|(k, _)| *k == key) {
+            return r.clone();
+        }
         let a = access(self.m(), view_bitness, user);
-        registration::read(self.m(), self.clsid?, &a)
+        let r = registration::read(self.m(), self.clsid?, &a);
+        self.read.borrow_mut().push((key, r.clone()));
+        r
     }
     fn exe_dir(&self) -> comsim_resolver::WinPath {
         self.loaded.client.path().parent()

@@ -396,12 +396,7 @@ fn assess(
             && (r.hresult_matches(outcome_hresult(outcome))
                 || (r.hresult.is_none() && matches!(outcome, Outcome::Null { .. })));
         let found = if reproduces {
-            causes::detect(&Ctx {
-                loaded,
-                run,
-                request,
-                clsid,
-            })
+            causes::detect(&Ctx::new(loaded, run, request, clsid))
         } else {
             Vec::new()
         };
