@@ -56,6 +56,9 @@ pub struct Finding {
     pub candidates: Vec<Candidate>,
 }
 
+/// A registry view and whether per-user classes are in it.
+type ViewKey = (Bitness, bool);
+
 /// What a detector reads.
 pub struct Ctx<'a> {
     pub loaded: &'a Loaded,
@@ -65,7 +68,7 @@ pub struct Ctx<'a> {
     pub clsid: Option<Guid>,
     /// The registrations read so far, by view and per-user or not: several detectors ask for
     /// the same ones, and reading one opens a dozen keys.
-    read: std::cell::RefCell<Vec<((Bitness, bool), Option<Registration>)>>,
+    read: std::cell::RefCell<Vec<(ViewKey, Option<Registration>)>>,
 }
 
 impl<'a> Ctx<'a> {
