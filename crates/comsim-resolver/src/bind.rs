@@ -640,6 +640,11 @@ fn from_appbase<'m>(
                     looked.push(path);
                     continue;
                 };
+                // What probing stops at rests on the earlier probes being empty: on a machine
+                // whose files are partial, an undeclared one is an assumption (as at SXS-2).
+                for p in looked.iter().filter(|p| machine.fs.is_unknown(p)) {
+                    trace.assume(Rule::Bind3, p);
+                }
                 // Probing stops at the first file with the simple name.
                 let Some(asm) = file.assembly() else {
                     trace
