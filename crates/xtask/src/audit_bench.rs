@@ -64,40 +64,33 @@ fn bench(args: &Args) -> Result<(), String> {
         let f = file.as_os_str();
         measure(&cmd("cat", &[f]), 1)?;
         let parts = import_parts(file, PART_BYTES)?;
-        let mut audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref(), "--reg".as_ref()];
-        audit_args.extend(parts.iter().map(|p| p.as_os_str()));
-        audit_args.extend(["--format", "csv"].map(std::ffi::OsStr::new));
+        let regs: Vec<&std::ffi::OsStr> = parts.iter().map(|p| p.as_os_str()).collect();
         let query = "HKLM\\SOFTWARE\\Classes\\CLSID";
+        let mut query_args: Vec<&std::ffi::OsStr> = vec![
+            "reg".as_ref(),
+            "query".as_ref(),
+            query.as_ref(),
+            "--reg".as_ref(),
+        ];
+        query_args.extend(&regs);
+        let mut audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref(), "--reg".as_ref()];
+        audit_args.extend(&regs);
+        audit_args.extend(["--format", "csv"].map(std::ffi::OsStr::new));
         let cmds = [
             ("cat".to_owned(), cmd("cat", &[f])),
             (
-                "comsim reg query HKLM\\SOFTWARE\\Classes\\CLSID --reg (import only)".to_owned(),
-                cmd(
-                    &comsim,
-                    &[
-                        "reg".as_ref(),
-                        "query".as_ref(),
-                        query.as_ref(),
-                        "--reg".as_ref(),
-                        f,
-                    ],
+                format!(
+                    "comsim reg query {query} --reg FILE ({} part(s); import only)",
+                    parts.len()
                 ),
+                cmd(&comsim, &query_args),
             ),
             (
                 format!(
                     "comsim audit --reg FILE ({} part(s)) --format csv",
                     parts.len()
                 ),
-                cmd(
-                    &comsim,
-                    &[
-                        "audit".as_ref(),
-                        "--reg".as_ref(),
-                        f,
-                        "--format".as_ref(),
-                        "csv".as_ref(),
-                    ],
-                ),
+                cmd(&comsim, &audit_args),
             ),
         ];
         for (what, c) in cmds {
