@@ -64,16 +64,16 @@ fn bench(args: &Args) -> Result<(), String> {
         let f = file.as_os_str();
         measure(&cmd("cat", &[f]), 1)?;
         let parts = import_parts(file, PART_BYTES)?;
-        let regs: Vec<&std::ffi::OsStr> = parts.iter().map(|p| p.as_os_str()).collect();
+        // `--reg PART` once per part: `reg query` takes one file per `--reg`.
+        let regs: Vec<&std::ffi::OsStr> = parts
+            .iter()
+            .flat_map(|p| ["--reg".as_ref(), p.as_os_str()])
+            .collect();
         let query = "HKLM\\SOFTWARE\\Classes\\CLSID";
-        let mut query_args: Vec<&std::ffi::OsStr> = vec![
-            "reg".as_ref(),
-            "query".as_ref(),
-            query.as_ref(),
-            "--reg".as_ref(),
-        ];
+        let mut query_args: Vec<&std::ffi::OsStr> =
+            vec!["reg".as_ref(), "query".as_ref(), query.as_ref()];
         query_args.extend(&regs);
-        let mut audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref(), "--reg".as_ref()];
+        let mut audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref()];
         audit_args.extend(&regs);
         audit_args.extend(["--format", "csv"].map(std::ffi::OsStr::new));
         let cmds = [
