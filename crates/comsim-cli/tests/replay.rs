@@ -433,7 +433,9 @@ fn open_world_outcomes_name_their_assumptions() {
         .collect();
     assert_eq!(
         first,
-        ["SHIM-4", "BIND-3", "BIND-3", "BIND-3", "BIND-3", "BIND-4"]
+        [
+            "SXS-1", "SHIM-4", "BIND-3", "BIND-3", "BIND-3", "BIND-3", "BIND-4"
+        ]
     );
     let text = comsim(&args).stdout;
     assert!(

@@ -338,6 +338,12 @@ impl Session<'_> {
             None => match self.m.fs.get(&beside) {
                 Some(f) => (f.bytes.clone(), beside.clone(), beside.to_string()),
                 None => {
+                    // On a machine whose files are partial, a manifest nobody declared beside
+                    // the exe is unknown: the empty context assumes it absent.
+                    let found =
+                        self.m
+                            .fs
+                            .nothing_found(Rule::Sxs1, std::slice::from_ref(&beside), trace);
                     trace
                         .push(
                             Rule::Sxs1,
@@ -345,7 +351,7 @@ impl Session<'_> {
                         )
                         .code("no-app-manifest")
                         .at(format_args!("{exe} (RT_MANIFEST 1); {beside}"))
-                        .found("nothing");
+                        .found(found);
                     return None;
                 }
             },
