@@ -144,6 +144,7 @@ causes! {
     PROGID_CLSID_MISSING = "progid-clsid-missing", "the ProgID names a CLSID that is not registered", [Req3, Com4], progid_clsid_missing;
     NOT_COM_VISIBLE = "not-com-visible", "the class was never registered: not COM-visible or no public default constructor", [Asm3, Com4], not_com_visible;
     CONFIG_EXCLUDES_RUNTIME = "config-excludes-runtime", "the .config's supportedRuntime excludes every installed runtime", [Shim4, Shim2], config_excludes_runtime;
+    NEWER_RUNTIME = "newer-runtime", "the assembly is built for a newer CLR than the client runs, and the registration does not say so", [Lcc4_5, Bind6], newer_runtime;
     VERSION_SUBKEY_REMOVED = "version-subkey-removed", "the highest version subkey points at a removed version", [ShimReg5, Bind5], version_subkey_removed;
     LOCALSERVER_MISSING = "localserver-missing", "the LocalServer32 executable is missing", [Com3], localserver_missing;
     CODEBASE_MISSING = "codebase-missing", "the CodeBase file is missing", [Bind4, Bind5], codebase_missing;
@@ -179,6 +180,51 @@ impl Finding {
         });
         self
     }
+}
+
+// --- newer-runtime -----------------------------------------------------------------------
+
+/// COR_E_NEWER_RUNTIME from BIND-6: the running CLR bound an assembly built for a newer one. It
+/// binds it itself only when the registration gives no `RuntimeVersion` (LCC4-5) or one that is
+/// the running runtime (LCC4-4); a registration naming the newer runtime would make LoadCOMClass
+/// return NULL and COM start that runtime beside it (SHIM-3). The fix is the registration regasm
+/// of the assembly's own runtime writes.
+fn newer_runtime(ctx: &Ctx<'_>) -> Option<Finding> {
+    if ctx.hresult() != Some(HResult::COR_E_NEWER_RUNTIME)
+        || !ctx
+            .run
+            .run
+            .trace
+            .steps
+            .iter()
+            .any(|s| s.code == Some("newer-runtime"))
+    {
+        return None;
+    }
+    let reg = ctx.registration()?;
+    let display = reg.assembly.as_deref()?;
+    let (path, asm) = find_assembly(ctx.m(), display, reg.codebase.as_deref())?;
+    let running = ctx.run.clr.as_ref()?;
+    let said = match reg.runtime.as_deref() {
+        None => "names no RuntimeVersion".to_owned(),
+        Some(v) => format!("names RuntimeVersion {v}"),
+    };
+    let f = finding(
+        &NEWER_RUNTIME,
+        format!(
+            "{display} is built for {}, but the client runs on {running}; its registration {said}, so the running CLR loads the class itself instead of leaving it to {} beside it.",
+            asm.runtime, asm.runtime
+        ),
+        vec![
+            ev(
+                Rule::Bind6,
+                path.to_string(),
+                format!("ImageRuntimeVersion {}", asm.runtime),
+            ),
+            ev(Rule::Lcc4_5, format!("{}\\InprocServer32", reg.stored), said),
+        ],
+    );
+    Some(regasm_fix(ctx, f, &reg, ctx.bitness()))
 }
 
 // --- runtime-not-installed ---------------------------------------------------------------
