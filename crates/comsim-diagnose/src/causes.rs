@@ -221,7 +221,11 @@ fn newer_runtime(ctx: &Ctx<'_>) -> Option<Finding> {
                 path.to_string(),
                 format!("ImageRuntimeVersion {}", asm.runtime),
             ),
-            ev(Rule::Lcc4_5, format!("{}\\InprocServer32", reg.stored), said),
+            ev(
+                Rule::Lcc4_5,
+                format!("{}\\InprocServer32", reg.stored),
+                said,
+            ),
         ],
     );
     Some(regasm_fix(ctx, f, &reg, ctx.bitness()))
