@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::import_bench::{Timing, build_comsim, cmd, generate, measure};
+use crate::import_bench::{Timing, cmd, comsim_or_build, generate, measure};
 
 /// Bump when the generated files change (the import-bench's generator, its version 1).
 const GENERATOR_VERSION: u32 = 1;
@@ -42,10 +42,7 @@ pub fn run(args: &Args) -> ExitCode {
 
 fn bench(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
-    let comsim = match &args.comsim {
-        Some(p) => p.clone(),
-        None => build_comsim(true)?,
-    };
+    let comsim = comsim_or_build(args.comsim.as_ref(), true)?;
     let name = |order: &str| {
         args.dir.join(format!(
             "classes-{}-v{GENERATOR_VERSION}-{order}.reg",

@@ -4,7 +4,7 @@
 //! the same run as a floor, and reports CPU time and peak memory (`/usr/bin/time -v`). A benchmark, not a
 //! test: the figures go to docs/performance.md.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -182,10 +182,9 @@ fn bench(args: &Args) -> Result<(), String> {
     let (bytes, probe) = hive(args.clsids);
     let path = args.dir.join("SOFTWARE");
     std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let comsim = match &args.comsim {
-        Some(p) => p.display().to_string(),
-        None => comsim_binary()?,
-    };
+    let comsim = crate::import_bench::comsim_or_build(args.comsim.as_ref(), true)?
+        .display()
+        .to_string();
     let file = path.display().to_string();
     let mb = bytes.len() as f64 / 1e6;
     println!("hive: {file}, {mb:.1} MB, {} CLSIDs", args.clsids);
@@ -224,18 +223,4 @@ fn bench(args: &Args) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// The release `comsim` binary, built if needed.
-fn comsim_binary() -> Result<String, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-q", "-p", "comsim-cli"])
-        .current_dir(&root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("cargo build --release failed".into());
-    }
-    Ok(root.join("target/release/comsim").display().to_string())
 }

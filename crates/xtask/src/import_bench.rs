@@ -69,10 +69,7 @@ pub(crate) struct Timing {
 
 fn bench(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
-    let comsim = match &args.comsim {
-        Some(p) => p.clone(),
-        None => build_comsim(true)?,
-    };
+    let comsim = comsim_or_build(args.comsim.as_ref(), true)?;
     let sorted = args.dir.join(format!(
         "classes-{}-v{GENERATOR_VERSION}-sorted.reg",
         args.clsids
@@ -226,22 +223,33 @@ pub(crate) fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
     })
 }
 
-/// Builds the `comsim` binary (`--release` when `release`) and returns its path.
+/// The `comsim` binary a bench measures: the one given (`--comsim`), else the workspace's own,
+/// built first (`--release` when `release`).
+pub(crate) fn comsim_or_build(given: Option<&PathBuf>, release: bool) -> Result<PathBuf, String> {
+    match given {
+        Some(p) => Ok(p.clone()),
+        None => build_comsim(release),
+    }
+}
+
+/// Builds the `comsim` binary (`--release` when `release`) in the workspace and returns its path.
 pub(crate) fn build_comsim(release: bool) -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut args = vec!["build", "-p", "comsim-cli"];
+    let mut args = vec!["build", "-q", "-p", "comsim-cli"];
     if release {
         args.push("--release");
     }
     let status = Command::new(cargo)
         .args(&args)
+        .current_dir(&root)
         .status()
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
         return Err(format!("cargo {} failed", args.join(" ")));
     }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |t| root.join(PathBuf::from(t)));
     let profile = if release { "release" } else { "debug" };
     Ok(target.join(profile).join("comsim"))
 }

@@ -36,10 +36,7 @@ pub fn run(args: &Args) -> std::process::ExitCode {
 }
 
 fn check(args: &Args) -> Result<(), String> {
-    let comsim = match &args.comsim {
-        Some(p) => p.clone(),
-        None => crate::import_bench::build_comsim(false)?,
-    };
+    let comsim = crate::import_bench::comsim_or_build(args.comsim.as_ref(), false)?;
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("comsim-progress-tty-{}", std::process::id()))
     });

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-use crate::import_bench::{build_comsim, cmd};
+use crate::import_bench::{cmd, comsim_or_build};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,10 +52,7 @@ struct Times {
 }
 
 fn bench(args: &Args) -> Result<(), String> {
-    let comsim = match &args.comsim {
-        Some(p) => p.clone(),
-        None => build_comsim(true)?,
-    };
+    let comsim = comsim_or_build(args.comsim.as_ref(), true)?;
     let names = scenarios(&args.dir, args.only.as_deref())?;
     let binaries: Vec<(&Path, &str)> = args
         .baseline
