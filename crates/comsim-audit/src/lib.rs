@@ -444,10 +444,8 @@ fn run_config(
         let loaded: &Loaded = loaded;
         let p = config::process(cfg, &loaded.client, loaded.apartment);
         let (m, sw) = (&loaded.machine, &loaded.switches);
-        let (clr, quiet) = config::start_session_with(m, &p, sw, cfg, TraceMode::Quiet);
-        let (_, full) = config::start_session(m, &p, sw, cfg);
-        let templates = Templates { quiet, full };
-        let one = |i: usize| run_one(loaded, cfg, &clr, &templates, classes[i].clsid);
+        let (clr, template) = config::start_session_with(m, &p, sw, cfg, TraceMode::Quiet);
+        let one = |i: usize| run_one(loaded, cfg, &clr, &template, classes[i].clsid);
         parallel_map(which, one)
     };
     if let Some(previous) = placed {
@@ -460,26 +458,16 @@ fn run_config(
     out
 }
 
-/// A configuration's process, started once: traced quietly (no prose built) for every class,
-/// and fully for the few outcomes whose causes are named from the prose
-/// (`causes::need_full_trace`).
-struct Templates<'m> {
-    quiet: Session<'m>,
-    full: Session<'m>,
-}
-
 fn run_one(
     loaded: &Loaded,
     cfg: &Config,
     clr: &Option<comsim_resolver::RuntimeVersion>,
-    templates: &Templates<'_>,
+    template: &Session<'_>,
     clsid: Guid,
 ) -> Outcome1 {
     let req = request(clsid, cfg.client);
-    let mut run = templates.quiet.clone().request(&req, None);
-    if causes::need_full_trace(&run.outcome) {
-        run = templates.full.clone().request(&req, None);
-    }
+    // Quiet: the detectors read the steps' rules, codes and bind data, never their prose.
+    let run = template.clone().request(&req, None);
     let run = ConfigRun {
         config: *cfg,
         clr: clr.clone(),

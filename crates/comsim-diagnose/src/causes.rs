@@ -1359,14 +1359,6 @@ fn no_codebase(ctx: &Ctx<'_>) -> Option<Finding> {
     Some(f)
 }
 
-/// Whether the detectors need the run's prose (`looked_at`) to name the causes of `outcome`:
-/// only `identity-mismatch` does, which reads the file a bind reached. A tool that runs requests
-/// with quiet traces (`comsim_resolver::TraceMode::Quiet`, as `comsim audit` does) runs these
-/// again with full ones before it detects.
-pub fn need_full_trace(outcome: &Outcome) -> bool {
-    outcome.hresult() == Some(HResult::FUSION_E_REF_DEF_MISMATCH)
-}
-
 /// The file the `CodeBase` (BIND-4) or the application base (BIND-3) leads to is another
 /// assembly than the registration's `Assembly` value names: FUSION_E_REF_DEF_MISMATCH. The
 /// file's identity is its own (read from its metadata when the application folder was given).
@@ -1385,9 +1377,8 @@ fn identity_mismatch(ctx: &Ctx<'_>) -> Option<Finding> {
         .registration()
         .or_else(|| ctx.registration_in(ctx.bitness(), true))?;
     let wanted = reg.assembly.clone()?;
-    let looked = step.looked_at.as_deref()?;
-    let path = comsim_resolver::WinPath::from_file_url(looked)
-        .or_else(|| comsim_resolver::WinPath::parse(looked).ok())?;
+    // The file the bind reached, from the step's structured bind data (kept by quiet traces).
+    let path = step.bind.as_ref()?.file.clone()?;
     let asm = ctx.m().fs.get(&path)?.assembly()?;
     let found = asm.full_name();
     let f = finding(
