@@ -154,7 +154,7 @@ pub fn find_assembly<'m>(
     {
         return Some((&f.path, a));
     }
-    m.fs.files()
+    m.fs.assemblies_named(name)
         .filter(|f| !is_gac(m, &f.path))
         .find_map(|f| match &f.kind {
             FileKind::Assembly(a) if matches(a) => Some((&f.path, &**a)),
@@ -172,7 +172,7 @@ pub fn find_in_gac<'m>(m: &'m Machine, display: &str) -> Option<(&'m WinPath, &'
     };
     let version = field("Version=").and_then(|v| comsim_manifest::Version::parse(&v));
     let token = field("PublicKeyToken=");
-    m.fs.files()
+    m.fs.assemblies_named(simple_name(display))
         .filter(|f| is_gac(m, &f.path))
         .find_map(|f| match &f.kind {
             FileKind::Assembly(a)

@@ -402,6 +402,9 @@ pub struct Vfs {
     /// `Some(dirs)`: they are partial (an open world): a path nobody declared is unknown unless
     /// it is under one of these directories, which are declared complete.
     partial: Option<Vec<WinPath>>,
+    /// The keys of `files` holding an assembly, by its simple name in lower case: a search for
+    /// an assembly by name reads the few files of that name, not every file.
+    assemblies: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 impl Vfs {
@@ -416,8 +419,41 @@ impl Vfs {
         if let Some(existing) = self.files.get(&key) {
             return Err(existing.origin.clone());
         }
-        self.files.insert(key, file);
+        self.put(key, file);
         Ok(())
+    }
+
+    /// Stores a file under its key, replacing (and unindexing) one there.
+    fn put(&mut self, key: String, file: VFile) {
+        if let Some(name) = file.assembly().map(|a| a.name.to_ascii_lowercase()) {
+            self.assemblies.entry(name).or_default().insert(key.clone());
+        }
+        if let Some(old) = self.files.insert(key, file) {
+            self.unindex(&old);
+        }
+    }
+
+    /// Forgets a file that left `files` in the assembly index.
+    fn unindex(&mut self, old: &VFile) {
+        let Some(name) = old.assembly().map(|a| a.name.to_ascii_lowercase()) else {
+            return;
+        };
+        let key = old.path.key();
+        // A file replaced by an assembly of the same name at the same path stays indexed.
+        if self
+            .files
+            .get(&key)
+            .and_then(VFile::assembly)
+            .is_some_and(|a| a.name.eq_ignore_ascii_case(&name))
+        {
+            return;
+        }
+        if let Some(keys) = self.assemblies.get_mut(&name) {
+            keys.remove(&key);
+            if keys.is_empty() {
+                self.assemblies.remove(&name);
+            }
+        }
     }
 
     /// Writes a file, replacing one at the same path (a tool's output, such as regasm's
@@ -425,7 +461,7 @@ impl Vfs {
     pub fn write(&mut self, file: VFile) {
         let key = file.path.key();
         self.absent.remove(&key);
-        self.files.insert(key, file);
+        self.put(key, file);
     }
 
     /// Declares that no file is at `path` (a standard system file the machine lacks). A file
@@ -458,7 +494,9 @@ impl Vfs {
     /// Removes the file at `path` (a file moved away, or a tool's stand-in taken back), giving
     /// it back.
     pub fn remove(&mut self, path: &WinPath) -> Option<VFile> {
-        self.files.remove(&path.key())
+        let old = self.files.remove(&path.key())?;
+        self.unindex(&old);
+        Some(old)
     }
 
     pub fn exists(&self, path: &WinPath) -> bool {
@@ -535,6 +573,17 @@ impl Vfs {
     pub fn files(&self) -> impl Iterator<Item = &VFile> {
         self.files.values()
     }
+
+    /// The files of [`Self::files`] holding an assembly whose simple name is `name` (compared
+    /// as ASCII without case), in path order: what a pass over every file filtering on the
+    /// name would give, from an index.
+    pub fn assemblies_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a VFile> + 'a {
+        self.assemblies
+            .get(&name.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.files.get(k))
+    }
 }
 
 /// What a trace says of a path nobody declared on a machine whose files are partial.
@@ -585,6 +634,84 @@ impl comsim_manifest::actctx::AppDirectory for VfsDirectory<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn assembly_at(path: &str, name: &str) -> VFile {
+        VFile {
+            path: WinPath::parse(path).unwrap(),
+            kind: FileKind::Assembly(Box::new(crate::machine::AssemblyInfo {
+                name: name.into(),
+                version: comsim_manifest::Version([1, 0, 0, 0]),
+                culture: None,
+                public_key_token: None,
+                public_key: None,
+                com_compatible_version: None,
+                runtime: crate::machine::RuntimeVersion::parse("v4.0.30319").unwrap(),
+                architecture: crate::machine::ProcessorArchitecture::Msil,
+                com_visible: true,
+                primary_interop: None,
+                guid: None,
+                types: vec![],
+            })),
+            bytes: Vec::new(),
+            embedded_manifest: None,
+            origin: path.into(),
+        }
+    }
+
+    /// `assemblies_named` is an index of `files`: after any insert, write, replacement and
+    /// removal it gives what filtering every file by the simple name (ASCII, any case) gives,
+    /// in the same order.
+    #[test]
+    fn the_assembly_index_follows_every_change_of_the_files() {
+        let scan = |fs: &Vfs, name: &str| -> Vec<String> {
+            fs.files()
+                .filter(|f| {
+                    f.assembly()
+                        .is_some_and(|a| a.name.eq_ignore_ascii_case(name))
+                })
+                .map(|f| f.path.to_string())
+                .collect()
+        };
+        let indexed = |fs: &Vfs, name: &str| -> Vec<String> {
+            fs.assemblies_named(name)
+                .map(|f| f.path.to_string())
+                .collect()
+        };
+        let mut fs = Vfs::new();
+        let names = ["Contoso", "contoso", "Other", "Missing"];
+        let check = |fs: &Vfs| {
+            for n in names {
+                assert_eq!(indexed(fs, n), scan(fs, n), "{n}");
+            }
+        };
+        fs.insert(assembly_at(r"C:\B\Contoso.dll", "Contoso"))
+            .unwrap();
+        fs.insert(assembly_at(r"C:\A\Contoso.dll", "CONTOSO"))
+            .unwrap();
+        fs.insert(assembly_at(r"C:\A\Other.dll", "Other")).unwrap();
+        check(&fs);
+        assert_eq!(
+            indexed(&fs, "contoso"),
+            [r"C:\A\Contoso.dll", r"C:\B\Contoso.dll"]
+        );
+        // Replaced by another assembly's file at the same path, then by the same name again.
+        fs.write(assembly_at(r"c:\b\contoso.dll", "Other"));
+        check(&fs);
+        fs.write(assembly_at(r"C:\B\Contoso.dll", "Contoso"));
+        check(&fs);
+        // Replaced by a plain file, and removed.
+        let mut plain = assembly_at(r"C:\A\Other.dll", "x");
+        plain.kind = FileKind::Data;
+        fs.write(plain);
+        check(&fs);
+        assert!(
+            fs.remove(&WinPath::parse(r"C:\A\Contoso.dll").unwrap())
+                .is_some()
+        );
+        check(&fs);
+        assert_eq!(indexed(&fs, "Contoso"), [r"C:\B\Contoso.dll"]);
+        assert!(indexed(&fs, "Other").is_empty());
+    }
 
     #[test]
     fn paths_compare_case_insensitively_and_normalise_separators() {
