@@ -20,17 +20,17 @@
 
 use std::collections::BTreeMap;
 
-use comsim_diagnose::causes::{self, Ctx};
-use comsim_diagnose::config::{self, Config, ConfigRun};
+use comsim_diagnose::causes;
+use comsim_diagnose::config::Config;
 use comsim_diagnose::input::{Client, Loaded};
 use comsim_diagnose::registration::{self, Registration};
 use comsim_manifest::Guid;
 use comsim_registry::KeyPath;
-use comsim_resolver::{
-    Bitness, ClassRef, ClientKind, ClsCtx, Machine, Request, Session, TraceMode,
-};
+use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, Machine, Request};
 use comsim_scenario::Clr;
 use serde::Serialize;
+
+mod run;
 
 /// The version of the JSON form (`docs/json.md`); raised when a field changes meaning or goes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -331,8 +331,8 @@ pub fn audit(loaded: &mut Loaded, filters: &Filters) -> Audit {
 }
 
 /// [`audit`], saying how far it has got to `progress`: one piece of work, `class runs`, counted
-/// in runs (a class in one configuration), reported as each configuration's runs finish. The
-/// audit is the same.
+/// in runs (a class in one configuration), reported as each configuration's runs of a round
+/// finish. The audit is the same.
 pub fn audit_with_progress(
     loaded: &mut Loaded,
     filters: &Filters,
@@ -347,36 +347,32 @@ pub fn audit_with_progress(
         }
     }
     let cfgs = configs(&loaded.machine);
-    let which: Vec<Vec<usize>> = cfgs
+    let total = cfgs
         .iter()
-        .map(|cfg| {
-            (0..classes.len())
-                .filter(|&i| applies(&classes[i], &cfg.config))
-                .collect()
-        })
-        .collect();
-    let total = which.iter().map(Vec::len).sum::<usize>() as u64;
-    let mut results: Vec<Vec<(usize, Outcome1)>> = vec![Vec::new(); classes.len()];
+        .map(|cfg| classes.iter().filter(|c| applies(c, &cfg.config)).count())
+        .sum::<usize>() as u64;
+    let sharing = run::Sharing::new(loaded);
+    let mut out = Assembler::new(&cfgs, classes.len());
+    let order: Vec<usize> = (0..classes.len()).collect();
     comsim_diag::progress::piece(
         progress,
         "class runs",
         comsim_diag::Work::Items,
         |progress| {
             let mut done = 0u64;
-            for (ci, (cfg, which)) in cfgs.iter().zip(which).enumerate() {
-                if which.is_empty() {
-                    continue;
+            for round in order.chunks(run::ROUND) {
+                let mut advance = |n: u64| {
+                    done += n;
+                    progress.advance(done, total);
+                };
+                let states = run::run_round(loaded, &cfgs, &classes, round, &sharing, &mut advance);
+                for (&i, state) in round.iter().zip(states) {
+                    out.add(classes[i].clone(), state.runs);
                 }
-                let outs = run_config(loaded, &cfg.config, &classes, &which);
-                done += which.len() as u64;
-                for (i, o) in which.into_iter().zip(outs) {
-                    results[i].push((ci, o));
-                }
-                progress.advance(done, total);
             }
         },
     );
-    assemble(classes, &cfgs, results, assumptions)
+    out.finish(assumptions)
 }
 
 /// With registry exports only, the files are unknown: the assembly a class's registration names
@@ -420,121 +416,27 @@ fn assume_registered_file(loaded: &mut Loaded, clsid: Guid, said: &mut Vec<Strin
     }
 }
 
-/// What one class's run in one configuration leaves: the result and its causes' findings.
-#[derive(Debug, Clone)]
-struct Outcome1 {
-    result: ConfigResult,
-    causes: Vec<(&'static str, String, Vec<Proposal>)>,
+/// Puts the runs together per class as rounds finish, and the summary per cause at the end.
+struct Assembler<'c> {
+    cfgs: &'c [AuditConfig],
+    totals: Totals,
+    by_cause: BTreeMap<&'static str, (usize, Vec<Guid>)>,
+    classes: Vec<ClassAudit>,
 }
 
-/// Runs the classes `which` in one configuration: the stand-in client placed, the process
-/// started once, then one clone of it per class, spread over threads; the stand-in taken back.
-fn run_config(
-    loaded: &mut Loaded,
-    cfg: &Config,
-    classes: &[ClassInfo],
-    which: &[usize],
-) -> Vec<Outcome1> {
-    let placed = config::stand_in(cfg, &loaded.client).map(|f| {
-        let previous = loaded.machine.fs.remove(&f.path);
-        loaded.machine.fs.write(f);
-        previous
-    });
-    let out = {
-        let loaded: &Loaded = loaded;
-        let p = config::process(cfg, &loaded.client, loaded.apartment);
-        let (m, sw) = (&loaded.machine, &loaded.switches);
-        let (clr, template) = config::start_session_with(m, &p, sw, cfg, TraceMode::Quiet);
-        let one = |i: usize| run_one(loaded, cfg, &clr, &template, classes[i].clsid);
-        parallel_map(which, one)
-    };
-    if let Some(previous) = placed {
-        let exe = loaded.client.path().clone();
-        loaded.machine.fs.remove(&exe);
-        if let Some(f) = previous {
-            loaded.machine.fs.write(f);
+impl<'c> Assembler<'c> {
+    fn new(cfgs: &'c [AuditConfig], classes: usize) -> Self {
+        Assembler {
+            cfgs,
+            totals: Totals::default(),
+            by_cause: BTreeMap::new(),
+            classes: Vec::with_capacity(classes),
         }
     }
-    out
-}
 
-fn run_one(
-    loaded: &Loaded,
-    cfg: &Config,
-    clr: &Option<comsim_resolver::RuntimeVersion>,
-    template: &Session<'_>,
-    clsid: Guid,
-) -> Outcome1 {
-    let req = request(clsid, cfg.client);
-    // Quiet: the detectors read the steps' rules, codes and bind data, never their prose.
-    let run = template.clone().request(&req, None);
-    let run = ConfigRun {
-        config: *cfg,
-        clr: clr.clone(),
-        run,
-    };
-    let found = causes::detect(&Ctx::new(loaded, &run, &req, Some(clsid)));
-    let m = &loaded.machine;
-    let outcome = &run.run.outcome;
-    Outcome1 {
-        result: ConfigResult {
-            config: String::new(),
-            kind: outcome.kind(),
-            hresult: outcome.hresult().map(|h| h.to_string()),
-            summary: comsim_diagnose::outcome_summary(outcome),
-            causes: found.iter().map(|f| f.cause.id).collect(),
-        },
-        causes: found
-            .into_iter()
-            .map(|f| {
-                let fixes = f
-                    .candidates
-                    .iter()
-                    .map(|c| Proposal {
-                        summary: c.summary.clone(),
-                        commands: c.steps.iter().map(|s| s.command(m)).collect(),
-                    })
-                    .collect();
-                (f.cause.id, f.sentence, fixes)
-            })
-            .collect(),
-    }
-}
-
-/// `f` over `items` on the machine's cores, in order: contiguous chunks, one thread each.
-fn parallel_map<T: Send>(items: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    // Below this many classes a thread costs more than it saves.
-    if threads < 2 || items.len() < 64 {
-        return items.iter().map(|&i| f(i)).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                let f = &f;
-                scope.spawn(move || part.iter().map(|&i| f(i)).collect::<Vec<T>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("an audit thread does not panic"))
-            .collect()
-    })
-}
-
-/// Puts the runs together per class, and the summary per cause.
-fn assemble(
-    classes: Vec<ClassInfo>,
-    cfgs: &[AuditConfig],
-    results: Vec<Vec<(usize, Outcome1)>>,
-    assumptions: Vec<String>,
-) -> Audit {
-    let mut totals = Totals::default();
-    let mut by_cause: BTreeMap<&'static str, (usize, Vec<Guid>)> = BTreeMap::new();
-    let mut out = Vec::with_capacity(classes.len());
-    for (class, runs) in classes.into_iter().zip(results) {
+    /// A class and its runs, in configuration order.
+    fn add(&mut self, class: ClassInfo, runs: Vec<(usize, run::Outcome1)>) {
+        let totals = &mut self.totals;
         totals.classes += 1;
         if class.managed {
             totals.managed += 1;
@@ -543,29 +445,30 @@ fn assemble(
         }
         let mut a = ClassAudit {
             class,
-            results: Vec::new(),
+            results: Vec::with_capacity(runs.len()),
             causes: Vec::new(),
         };
         for (ci, o) in runs {
-            let id = cfgs[ci].id.clone();
-            for (cause, sentence, fixes) in o.causes {
-                let e = by_cause.entry(cause).or_default();
+            let id = &self.cfgs[ci].id;
+            for (cause, details) in o.causes {
+                let e = self.by_cause.entry(cause).or_default();
                 e.0 += 1;
                 if e.1.last() != Some(&a.class.clsid) {
                     e.1.push(a.class.clsid);
                 }
-                match a.causes.iter_mut().find(|c| c.id == cause) {
-                    Some(c) => c.configs.push(id.clone()),
-                    None => a.causes.push(ClassCause {
+                match (a.causes.iter_mut().find(|c| c.id == cause), details) {
+                    (Some(c), _) => c.configs.push(id.clone()),
+                    (None, Some((sentence, fixes))) => a.causes.push(ClassCause {
                         id: cause,
                         configs: vec![id.clone()],
                         sentence,
                         fixes,
                     }),
+                    (None, None) => unreachable!("a cause's first run for a class has its details"),
                 }
             }
             a.results.push(ConfigResult {
-                config: id,
+                config: id.clone(),
                 ..o.result
             });
         }
@@ -574,28 +477,31 @@ fn assemble(
         let failed = a.results.iter().filter(|r| !r.succeeded()).count();
         totals.failed_runs += failed;
         totals.failing_classes += usize::from(failed > 0);
-        out.push(a);
+        self.classes.push(a);
     }
-    let summary = causes::ALL
-        .iter()
-        .filter_map(|info| {
-            let (runs, classes) = by_cause.remove(info.id)?;
-            Some(CauseSummary {
-                id: info.id,
-                title: info.title,
-                runs,
-                classes,
+
+    fn finish(mut self, assumptions: Vec<String>) -> Audit {
+        let summary = causes::ALL
+            .iter()
+            .filter_map(|info| {
+                let (runs, classes) = self.by_cause.remove(info.id)?;
+                Some(CauseSummary {
+                    id: info.id,
+                    title: info.title,
+                    runs,
+                    classes,
+                })
             })
-        })
-        .collect();
-    Audit {
-        format_version: FORMAT_VERSION,
-        configurations: CONFIGURATIONS,
-        configs: cfgs.to_vec(),
-        assumptions,
-        totals,
-        classes: out,
-        summary,
+            .collect();
+        Audit {
+            format_version: FORMAT_VERSION,
+            configurations: CONFIGURATIONS,
+            configs: self.cfgs.to_vec(),
+            assumptions,
+            totals: self.totals,
+            classes: self.classes,
+            summary,
+        }
     }
 }
 

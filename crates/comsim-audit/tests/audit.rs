@@ -154,6 +154,39 @@ fn audit_on_threads_keeps_clsid_order_and_equals_one_by_one_replays() {
     assert_same_as_one_by_one("generated", &a, &mut loaded);
 }
 
+/// An elevated process does not see per-user classes (REG-2), even when only a class's
+/// `TreatAs` target is per-user: the audit shares a result between the two elevations only when
+/// the run that is not elevated found nothing of HKEY_CURRENT_USER, so here each elevation has
+/// its own outcome, as replaying each alone gives.
+#[test]
+fn a_per_user_treatas_target_keeps_the_elevated_run_apart() {
+    let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+        [HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{0000000A-0000-4000-8000-0000000000E1}\\InprocServer32]\r\n\
+        @=\"C:\\\\Lib\\\\a.dll\"\r\n\r\n\
+        [HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{0000000A-0000-4000-8000-0000000000E1}\\TreatAs]\r\n\
+        @=\"{0000000B-0000-4000-8000-0000000000E1}\"\r\n\r\n\
+        [HKEY_CURRENT_USER\\Software\\Classes\\CLSID\\{0000000B-0000-4000-8000-0000000000E1}\\InprocServer32]\r\n\
+        @=\"C:\\\\Lib\\\\b.dll\"\r\n\r\n";
+    let path =
+        std::env::temp_dir().join(format!("comsim-audit-treatas-{}.reg", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let mut loaded = comsim_diagnose::input::load(&reg_input(&path)).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let a = audit(&mut loaded, &Filters::default());
+    let class_a = a
+        .classes
+        .iter()
+        .find(|c| c.class.clsid.to_string().starts_with("{0000000A"))
+        .unwrap();
+    let summary = |id: &str| {
+        let r = class_a.results.iter().find(|r| r.config == id).unwrap();
+        (r.kind, r.summary.clone())
+    };
+    // c11 and c12: the 64-bit native client, not elevated and elevated.
+    assert_ne!(summary("c11"), summary("c12"), "{:?}", class_a.results);
+    assert_same_as_one_by_one("per-user TreatAs target", &a, &mut loaded);
+}
+
 /// The configurations: a managed class runs under 8 (32/64-bit x CLR 2.0/4.0 x elevated or not),
 /// a native one under 4, in a fixed order; a 32-bit Windows has the 32-bit half.
 #[test]

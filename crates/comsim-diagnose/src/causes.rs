@@ -68,8 +68,21 @@ pub struct Ctx<'a> {
     pub clsid: Option<Guid>,
     /// The registrations read so far, by view and per-user or not: several detectors ask for
     /// the same ones, and reading one opens a dozen keys.
-    read: std::cell::RefCell<Vec<(ViewKey, Option<Registration>)>>,
+    read: std::cell::RefCell<Reads>,
+    /// Causes whose sentence and fixes the caller already has for this class: their detectors
+    /// still decide whether they are found, but skip building fix texts and searching the
+    /// machine for fix material.
+    known: &'a [&'static str],
+    /// Whether fixes carry the contents of the files they write (a `.reg` file to import):
+    /// `comsim diagnose` writes and replays them; `comsim audit` shows only the commands.
+    fix_files: bool,
 }
+
+/// The registrations a [`Ctx`] has read of its class, handed from one context to the next for
+/// the same class and machine ([`Ctx::with_reads`]): a registration is the registry's answer for a
+/// view, whatever the process.
+#[derive(Debug, Clone, Default)]
+pub struct Reads(Vec<(ViewKey, Option<Registration>)>);
 
 impl<'a> Ctx<'a> {
     pub fn new(
@@ -84,7 +97,38 @@ impl<'a> Ctx<'a> {
             request,
             clsid,
             read: std::cell::RefCell::default(),
+            known: &[],
+            fix_files: true,
         }
+    }
+
+    /// Fixes without the contents of the files they would write: their commands name the
+    /// files, but the `.reg` texts (an export of the class's keys) are left empty.
+    #[must_use]
+    pub fn without_fix_files(mut self) -> Self {
+        self.fix_files = false;
+        self
+    }
+
+    /// Starts from the registrations an earlier context read of the same class on the same
+    /// machine (its [`Ctx::into_reads`]).
+    #[must_use]
+    pub fn with_reads(self, reads: Reads) -> Self {
+        self.read.replace(reads);
+        self
+    }
+
+    /// The causes (by ID) whose sentence and fixes the caller has: findings of these come back
+    /// with the cause, but may lack fix candidates.
+    #[must_use]
+    pub fn with_known(mut self, known: &'a [&'static str]) -> Self {
+        self.known = known;
+        self
+    }
+
+    /// The registrations this context read, for the next context of the same class.
+    pub fn into_reads(self) -> Reads {
+        self.read.into_inner()
     }
 }
 
@@ -107,13 +151,17 @@ impl Ctx<'_> {
     }
     fn registration_in(&self, view_bitness: Bitness, user: bool) -> Option<Registration> {
         let key = (view_bitness, user);
-        if let Some((_, r)) = self.read.borrow().iter().find(|(k, _)| *k == key) {
+        if let Some((_, r)) = self.read.borrow().0.iter().find(|(k, _)| *k == key) {
             return r.clone();
         }
         let a = access(self.m(), view_bitness, user);
         let r = registration::read(self.m(), self.clsid?, &a);
-        self.read.borrow_mut().push((key, r.clone()));
+        self.read.borrow_mut().0.push((key, r.clone()));
         r
+    }
+    /// Whether a finding of `cause` needs its fix candidates (the caller does not have them).
+    fn wants_fixes(&self, cause: &CauseInfo) -> bool {
+        !self.known.contains(&cause.id)
     }
     fn exe_dir(&self) -> comsim_resolver::WinPath {
         self.loaded.client.path().parent()
@@ -567,6 +615,9 @@ fn pia_server_moved(
     path: &comsim_resolver::WinPath,
     clsid: Guid,
 ) -> Finding {
+    if !ctx.wants_fixes(f.cause) {
+        return f;
+    }
     let b = ctx.bitness();
     let found = ctx.m().fs.files().find(|file| {
         matches!(&file.kind, FileKind::Native(n) if n.bitness == b)
@@ -621,8 +672,15 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
         ],
     );
     let mut f = regasm_fix(ctx, f, &other, b);
+    if !ctx.wants_fixes(&OTHER_VIEW) {
+        return Some(f);
+    }
     let a = access(ctx.m(), b.other(), true);
-    let text = comsim_regfile::export_text(&ctx.m().registry, &clsid_key(clsid), &a)?;
+    let text = if ctx.fix_files {
+        comsim_regfile::export_text(&ctx.m().registry, &clsid_key(clsid), &a)?
+    } else {
+        String::new()
+    };
     let view = access(ctx.m(), b, true).view;
     f = f.fix(
         format!(
@@ -642,7 +700,7 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
 /// `regasm` of the class's assembly, as a process of `bitness` needs it, when the assembly is a
 /// file of the machine: with `/codebase` when the registration had one.
 fn regasm_fix(ctx: &Ctx<'_>, f: Finding, reg: &Registration, bitness: Bitness) -> Finding {
-    let Some(display) = reg.assembly.as_deref() else {
+    let Some(display) = reg.assembly.as_deref().filter(|_| ctx.wants_fixes(f.cause)) else {
         return f;
     };
     // A registration without a CodeBase of an assembly in the GAC: regasm of the GAC's file.
@@ -1166,7 +1224,11 @@ fn localserver_missing(ctx: &Ctx<'_>) -> Option<Finding> {
             ev(Rule::Com3, exe.to_string(), "no such file"),
         ],
     );
-    let Some(found) = same_name_elsewhere(ctx.m(), &exe).cloned() else {
+    let found = ctx
+        .wants_fixes(&LOCALSERVER_MISSING)
+        .then(|| same_name_elsewhere(ctx.m(), &exe).cloned())
+        .flatten();
+    let Some(found) = found else {
         return Some(f);
     };
     let view = if reg.stored.to_ascii_lowercase().contains("wow6432node") {

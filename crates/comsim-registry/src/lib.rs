@@ -24,6 +24,7 @@ mod tree;
 mod value;
 mod value_list;
 mod view;
+mod witness;
 
 pub use diff::{Change, diff};
 pub use name::{RegName, compare_names, names_equal, upcase};
@@ -34,6 +35,7 @@ pub use value_list::{Values, ValuesIter};
 pub use view::{
     Access, KeyCursor, KeyTarget, MergeMode, OpenIds, OpenKey, Physical, RegError, View, Writer,
 };
+pub use witness::user_hive_finds;
 
 /// Longest key name, in UTF-16 code units. The documentation says 255, but Windows takes 256
 /// (CPython's `test_winreg` creates one; Wine's registry server has the same limit); 257 fails.

@@ -212,8 +212,13 @@ impl Registry {
     }
 
     /// The key at `names` below a hive's root.
+    /// Keys found in `HKEY_CURRENT_USER` are counted per thread ([`crate::user_hive_finds`]).
     pub fn find<S: AsRef<str>>(&self, hive: Hive, names: &[S]) -> Option<KeyId> {
-        self.descend(self.root(hive), names)
+        let found = self.descend(self.root(hive), names);
+        if hive == Hive::CurrentUser && found.is_some() {
+            crate::witness::count_user_find();
+        }
+        found
     }
 
     /// Opens or creates the subkey `name` of `id`.

@@ -219,6 +219,9 @@ fn component_identity_line(dir: &MachineDir<'_>, path: &str) -> (WinPath, u32) {
 /// A file of the machine named as the loader looks for the component (`name.dll`,
 /// `name.manifest`), elsewhere: copied into the application directory, where SXS-2 looks.
 fn copy_fix(ctx: &Ctx<'_>, dir: &MachineDir<'_>, name: &str, f: Finding) -> Finding {
+    if !ctx.wants_fixes(f.cause) {
+        return f;
+    }
     let wanted: Vec<String> = candidates(name)
         .iter()
         .take(2)

@@ -1,0 +1,264 @@
+//! The audit's runs: every class in every configuration that applies to it, in rounds.
+//!
+//! - A **round** is up to [`ROUND`] classes in CLSID order. For each configuration in the fixed
+//!   order, the stand-in client is placed, the configuration's process is started once (quiet
+//!   traces, `TraceMode::Quiet`) and cloned for each class of the round; the classes are spread
+//!   over the machine's cores. Between rounds nothing of a class is kept but its result, so the
+//!   memory of the runs is bounded by a round.
+//! - **What a class's runs share.** The registrations the cause detectors read of a class are the
+//!   registry's answers for a view, whatever the process, so the class's next configuration
+//!   starts from them (`causes::Reads`). A cause's sentence and fixes are kept from the first
+//!   configuration where it is found (as `ClassCause` documents); later configurations are told
+//!   which causes they have (`Ctx::with_known`) and skip building fix texts again.
+//! - **Elevated and not elevated.** An elevated process differs from the same process not
+//!   elevated in two things the rules name: COM does not read the per-user classes (REG-2), and
+//!   it may read files that only administrators may read (COM-3). The trace says so too, but the
+//!   audit shows no trace. So when, in the configuration that is not elevated, neither the start
+//!   of the process nor the class's run (request and cause detectors) found any key of
+//!   `HKEY_CURRENT_USER` (`comsim_registry::user_hive_finds`), the class has no per-user class
+//!   key in either view, and no file of the machine is readable by administrators alone, the
+//!   elevated configuration's result is that configuration's result; it is not run again. The
+//!   test that compares every result with a replay of that class alone
+//!   (`tests/audit.rs`) covers machines where elevation changes the outcome.
+
+use comsim_diagnose::causes::{self, Ctx, Reads};
+use comsim_diagnose::config::{self, Config, ConfigRun};
+use comsim_diagnose::input::Loaded;
+use comsim_manifest::Guid;
+use comsim_resolver::{Bitness, Readers, RuntimeVersion, Session, TraceMode};
+
+use crate::{AuditConfig, ClassInfo, ConfigResult, Proposal, applies, request};
+
+/// Classes per round.
+pub(crate) const ROUND: usize = 4096;
+
+/// One class's run in one configuration: the result, and per cause found its ID with, the
+/// first time the class shows it, its sentence and fixes.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome1 {
+    pub result: ConfigResult,
+    pub causes: Vec<(&'static str, Option<(String, Vec<Proposal>)>)>,
+}
+
+/// What the runs of one class keep from one configuration to the next, within a round.
+#[derive(Default)]
+pub(crate) struct ClassRuns {
+    /// The registrations the detectors read.
+    reads: Reads,
+    /// The causes found so far, whose sentence and fixes are already kept.
+    known: Vec<&'static str>,
+    /// The configuration (index) whose run found no key of `HKEY_CURRENT_USER`, when the last
+    /// configuration run was not elevated.
+    user_free: Option<usize>,
+    /// A per-user class key of the class exists in one of the views.
+    per_user: bool,
+    /// The runs so far: configuration index and outcome.
+    pub runs: Vec<(usize, Outcome1)>,
+}
+
+/// The machine-wide facts the sharing between elevations needs.
+pub(crate) struct Sharing {
+    /// No file of the machine is readable by administrators alone (COM-3).
+    files_alike: bool,
+}
+
+impl Sharing {
+    pub fn new(loaded: &Loaded) -> Self {
+        let files_alike = !loaded.machine.fs.files().any(|f| {
+            f.native()
+                .is_some_and(|n| n.readable_by == Readers::Administrators)
+        });
+        Sharing { files_alike }
+    }
+}
+
+/// Runs one round's classes (`round`, indices into `classes`) in every configuration that
+/// applies, calling `advance` with the number of runs each configuration finished.
+pub(crate) fn run_round(
+    loaded: &mut Loaded,
+    cfgs: &[AuditConfig],
+    classes: &[ClassInfo],
+    round: &[usize],
+    sharing: &Sharing,
+    advance: &mut dyn FnMut(u64),
+) -> Vec<ClassRuns> {
+    let mut states: Vec<ClassRuns> = round
+        .iter()
+        .map(|&i| ClassRuns {
+            per_user: has_per_user_key(&loaded.machine, classes[i].clsid),
+            ..ClassRuns::default()
+        })
+        .collect();
+    // Whether the start of the last configuration that was not elevated found no key of HKCU.
+    let mut start_user_free = false;
+    for (ci, cfg) in cfgs.iter().enumerate() {
+        let config = cfg.config;
+        let which: Vec<usize> = (0..round.len())
+            .filter(|&k| applies(&classes[round[k]], &config))
+            .collect();
+        if which.is_empty() {
+            continue;
+        }
+        let partner = (config.elevated && ci > 0)
+            .then(|| ci - 1)
+            .filter(|&p| {
+                cfgs[p].config
+                    == Config {
+                        elevated: false,
+                        ..config
+                    }
+            })
+            .filter(|_| start_user_free && sharing.files_alike);
+        let started_free = run_config(loaded, ci, &config, partner, classes, round, &mut states);
+        if !config.elevated {
+            start_user_free = started_free;
+        }
+        advance(which.len() as u64);
+    }
+    states
+}
+
+/// Whether `HKEY_CURRENT_USER` holds a class key of `clsid` in either view (REG-2 hides it from an
+/// elevated process).
+fn has_per_user_key(m: &comsim_resolver::Machine, clsid: Guid) -> bool {
+    let key = comsim_diagnose::registration::clsid_key(clsid);
+    [Bitness::B64, Bitness::B32].into_iter().any(|b| {
+        let a = comsim_diagnose::registration::access(m, b, true);
+        m.registry.open(&key, &a).is_some_and(|k| {
+            k.primary.hive == comsim_registry::Hive::CurrentUser
+                || k.secondary
+                    .is_some_and(|s| s.hive == comsim_registry::Hive::CurrentUser)
+        })
+    })
+}
+
+/// One configuration over the round: the stand-in client placed, the process started once, one
+/// clone of it per class, spread over threads; the stand-in taken back. A class whose result
+/// the elevated configuration shares with `partner` is not run. Returns whether the process's
+/// start found no key of `HKEY_CURRENT_USER`.
+fn run_config(
+    loaded: &mut Loaded,
+    ci: usize,
+    cfg: &Config,
+    partner: Option<usize>,
+    classes: &[ClassInfo],
+    round: &[usize],
+    states: &mut [ClassRuns],
+) -> bool {
+    let placed = config::stand_in(cfg, &loaded.client).map(|f| {
+        let previous = loaded.machine.fs.remove(&f.path);
+        loaded.machine.fs.write(f);
+        previous
+    });
+    let start_free = {
+        let loaded: &Loaded = loaded;
+        let p = config::process(cfg, &loaded.client, loaded.apartment);
+        let (m, sw) = (&loaded.machine, &loaded.switches);
+        let before = comsim_registry::user_hive_finds();
+        let (clr, template) = config::start_session_with(m, &p, sw, cfg, TraceMode::Quiet);
+        let start_free = comsim_registry::user_hive_finds() == before;
+        let run = |k: usize, state: &mut ClassRuns| {
+            let class = &classes[round[k]];
+            if !applies(class, cfg) {
+                return;
+            }
+            let shared = partner.filter(|&p| !state.per_user && state.user_free == Some(p));
+            let outcome = match shared.and_then(|p| state.runs.iter().find(|(c, _)| *c == p)) {
+                Some((_, o)) => Outcome1 {
+                    result: o.result.clone(),
+                    causes: o.causes.iter().map(|(id, _)| (*id, None)).collect(),
+                },
+                None => run_one(loaded, cfg, ci, &clr, &template, class.clsid, state),
+            };
+            state.runs.push((ci, outcome));
+        };
+        for_each_parallel(states, run);
+        start_free
+    };
+    if let Some(previous) = placed {
+        let exe = loaded.client.path().clone();
+        loaded.machine.fs.remove(&exe);
+        if let Some(f) = previous {
+            loaded.machine.fs.write(f);
+        }
+    }
+    start_free
+}
+
+/// One class in one configuration, from the configuration's started process.
+fn run_one(
+    loaded: &Loaded,
+    cfg: &Config,
+    ci: usize,
+    clr: &Option<RuntimeVersion>,
+    template: &Session<'_>,
+    clsid: Guid,
+    state: &mut ClassRuns,
+) -> Outcome1 {
+    let before = comsim_registry::user_hive_finds();
+    let req = request(clsid, cfg.client);
+    // Quiet: the detectors read the steps' rules, codes and bind data, never their prose.
+    let run = template.clone().request(&req, None);
+    let run = ConfigRun {
+        config: *cfg,
+        clr: clr.clone(),
+        run,
+    };
+    let ctx = Ctx::new(loaded, &run, &req, Some(clsid))
+        .with_reads(std::mem::take(&mut state.reads))
+        .with_known(&state.known)
+        .without_fix_files();
+    let found = causes::detect(&ctx);
+    state.reads = ctx.into_reads();
+    state.user_free = (!cfg.elevated && comsim_registry::user_hive_finds() == before).then_some(ci);
+    let m = &loaded.machine;
+    let outcome = &run.run.outcome;
+    let result = ConfigResult {
+        config: String::new(),
+        kind: outcome.kind(),
+        hresult: outcome.hresult().map(|h| h.to_string()),
+        summary: comsim_diagnose::outcome_summary(outcome),
+        causes: found.iter().map(|f| f.cause.id).collect(),
+    };
+    let mut causes = Vec::with_capacity(found.len());
+    for f in found {
+        if state.known.contains(&f.cause.id) {
+            causes.push((f.cause.id, None));
+            continue;
+        }
+        state.known.push(f.cause.id);
+        let fixes = f
+            .candidates
+            .iter()
+            .map(|c| Proposal {
+                summary: c.summary.clone(),
+                commands: c.steps.iter().map(|s| s.command(m)).collect(),
+            })
+            .collect();
+        causes.push((f.cause.id, Some((f.sentence, fixes))));
+    }
+    Outcome1 { result, causes }
+}
+
+/// `f` over every item of `states` on the machine's cores: contiguous chunks, one thread each.
+fn for_each_parallel<T: Send>(states: &mut [T], f: impl Fn(usize, &mut T) + Sync) {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // Below this many classes a thread costs more than it saves.
+    if threads < 2 || states.len() < 64 {
+        for (k, s) in states.iter_mut().enumerate() {
+            f(k, s);
+        }
+        return;
+    }
+    let chunk = states.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (n, part) in states.chunks_mut(chunk).enumerate() {
+            let f = &f;
+            scope.spawn(move || {
+                for (k, s) in part.iter_mut().enumerate() {
+                    f(n * chunk + k, s);
+                }
+            });
+        }
+    });
+}
