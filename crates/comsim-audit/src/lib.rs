@@ -225,6 +225,15 @@ fn bitnesses(m: &Machine) -> Vec<Bitness> {
 /// Every class the machine registers (a CLSID key with InprocServer32, LocalServer32 or TreatAs
 /// in some view), sorted by CLSID, that the filters let through.
 pub fn classes(m: &Machine, filters: &Filters) -> Vec<ClassInfo> {
+    found_classes(m, filters)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect()
+}
+
+/// [`classes`], each with what describing it read (the registrations the cause detectors read
+/// first), read on the machine's cores.
+fn found_classes(m: &Machine, filters: &Filters) -> Vec<(ClassInfo, run::Seed)> {
     let clsid_root = KeyPath::parse(r"HKEY_CLASSES_ROOT\CLSID").expect("a valid key");
     let mut all = std::collections::BTreeSet::new();
     for b in bitnesses(m) {
@@ -239,11 +248,15 @@ pub fn classes(m: &Machine, filters: &Filters) -> Vec<ClassInfo> {
         }
     }
     let wanted = wanted_clsids(m, filters);
-    all.into_iter()
+    let clsids: Vec<Guid> = all
+        .into_iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(c)))
-        .filter_map(|c| class_info(m, c))
-        .filter(|c| !filters.managed_only || c.managed)
-        .filter(|c| {
+        .collect();
+    run::parallel_map(&clsids, |&c| class_info(m, c))
+        .into_iter()
+        .flatten()
+        .filter(|(c, _)| !filters.managed_only || c.managed)
+        .filter(|(c, _)| {
             filters
                 .path_prefix
                 .as_deref()
@@ -269,12 +282,16 @@ fn wanted_clsids(m: &Machine, filters: &Filters) -> Option<Vec<Guid>> {
     Some(out)
 }
 
-fn class_info(m: &Machine, clsid: Guid) -> Option<ClassInfo> {
-    let regs: Vec<Registration> = bitnesses(m)
-        .into_iter()
-        .filter_map(|b| registration::read(m, clsid, &registration::access(m, b, true)))
-        .filter(|r| r.inproc.is_some() || r.local_server.is_some() || r.treat_as.is_some())
-        .collect();
+fn class_info(m: &Machine, clsid: Guid) -> Option<(ClassInfo, run::Seed)> {
+    let mut seed = run::Seed::default();
+    let mut regs: Vec<Registration> = Vec::new();
+    for b in bitnesses(m) {
+        let r = registration::read(m, clsid, &registration::access(m, b, true));
+        seed.read(b, r.clone());
+        regs.extend(
+            r.filter(|r| r.inproc.is_some() || r.local_server.is_some() || r.treat_as.is_some()),
+        );
+    }
     let first = regs.first()?;
     let mut stored: Vec<String> = Vec::new();
     for r in &regs {
@@ -283,7 +300,7 @@ fn class_info(m: &Machine, clsid: Guid) -> Option<ClassInfo> {
         }
     }
     let pick = |f: fn(&Registration) -> Option<&String>| regs.iter().find_map(f).cloned();
-    Some(ClassInfo {
+    let info = ClassInfo {
         clsid,
         managed: regs.iter().any(Registration::is_managed),
         progid: progid(m, clsid),
@@ -293,7 +310,8 @@ fn class_info(m: &Machine, clsid: Guid) -> Option<ClassInfo> {
             .or_else(|| pick(|r| r.local_server.as_ref())),
         codebase: pick(|r| r.codebase.as_ref()),
         stored,
-    })
+    };
+    Some((info, seed))
 }
 
 /// The class's `ProgID` value, in the first view that has one.
@@ -339,7 +357,8 @@ pub fn audit_with_progress(
     progress: &mut dyn comsim_diag::Progress,
 ) -> Audit {
     loaded.client = Client::Unknown(loaded.client.path().clone());
-    let classes = classes(&loaded.machine, filters);
+    let (classes, mut seeds): (Vec<ClassInfo>, Vec<run::Seed>) =
+        found_classes(&loaded.machine, filters).into_iter().unzip();
     let mut assumptions = Vec::new();
     if !loaded.files_known {
         for c in classes.iter().filter(|c| c.managed) {
@@ -365,7 +384,16 @@ pub fn audit_with_progress(
                     done += n;
                     progress.advance(done, total);
                 };
-                let states = run::run_round(loaded, &cfgs, &classes, round, &sharing, &mut advance);
+                let seeds = round.iter().map(|&i| std::mem::take(&mut seeds[i]));
+                let states = run::run_round(
+                    loaded,
+                    &cfgs,
+                    &classes,
+                    round,
+                    seeds,
+                    &sharing,
+                    &mut advance,
+                );
                 for (&i, state) in round.iter().zip(states) {
                     out.add(classes[i].clone(), state.runs);
                 }

@@ -40,6 +40,23 @@ pub(crate) struct Outcome1 {
     pub causes: Vec<(&'static str, Option<(String, Vec<Proposal>)>)>,
 }
 
+/// What describing a class read of it, handed to its runs: the registrations of both views
+/// (per-user classes seen), as the cause detectors read them first.
+#[derive(Default)]
+pub(crate) struct Seed {
+    reads: Reads,
+}
+
+impl Seed {
+    pub fn read(
+        &mut self,
+        view_bitness: Bitness,
+        r: Option<comsim_diagnose::registration::Registration>,
+    ) {
+        self.reads.insert(view_bitness, true, r);
+    }
+}
+
 /// What the runs of one class keep from one configuration to the next, within a round.
 #[derive(Default)]
 pub(crate) struct ClassRuns {
@@ -79,13 +96,16 @@ pub(crate) fn run_round(
     cfgs: &[AuditConfig],
     classes: &[ClassInfo],
     round: &[usize],
+    seeds: impl Iterator<Item = Seed>,
     sharing: &Sharing,
     advance: &mut dyn FnMut(u64),
 ) -> Vec<ClassRuns> {
-    let mut states: Vec<ClassRuns> = round
-        .iter()
-        .map(|&i| ClassRuns {
-            per_user: has_per_user_key(&loaded.machine, classes[i].clsid),
+    // A class key in HKCU is the primary key of a view's open (REG-1), so a registration read
+    // with per-user classes seen says whether the class has one.
+    let mut states: Vec<ClassRuns> = seeds
+        .map(|s| ClassRuns {
+            per_user: s.reads.any_per_user(),
+            reads: s.reads,
             ..ClassRuns::default()
         })
         .collect();
@@ -116,20 +136,6 @@ pub(crate) fn run_round(
         advance(which.len() as u64);
     }
     states
-}
-
-/// Whether `HKEY_CURRENT_USER` holds a class key of `clsid` in either view (REG-2 hides it from an
-/// elevated process).
-fn has_per_user_key(m: &comsim_resolver::Machine, clsid: Guid) -> bool {
-    let key = comsim_diagnose::registration::clsid_key(clsid);
-    [Bitness::B64, Bitness::B32].into_iter().any(|b| {
-        let a = comsim_diagnose::registration::access(m, b, true);
-        m.registry.open(&key, &a).is_some_and(|k| {
-            k.primary.hive == comsim_registry::Hive::CurrentUser
-                || k.secondary
-                    .is_some_and(|s| s.hive == comsim_registry::Hive::CurrentUser)
-        })
-    })
 }
 
 /// One configuration over the round: the stand-in client placed, the process started once, one
@@ -240,9 +246,38 @@ fn run_one(
     Outcome1 { result, causes }
 }
 
+/// The machine's cores, for work spread over threads.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// `f` of every item, in order, computed on the machine's cores: contiguous chunks, one
+/// thread each.
+pub(crate) fn parallel_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+    let threads = threads();
+    // Below this many items a thread costs more than it saves.
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().map(f).collect::<Vec<T>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an audit thread does not panic"))
+            .collect()
+    })
+}
+
 /// `f` over every item of `states` on the machine's cores: contiguous chunks, one thread each.
 fn for_each_parallel<T: Send>(states: &mut [T], f: impl Fn(usize, &mut T) + Sync) {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = threads();
     // Below this many classes a thread costs more than it saves.
     if threads < 2 || states.len() < 64 {
         for (k, s) in states.iter_mut().enumerate() {

@@ -92,14 +92,17 @@ fn audit(
         comsim_diagnose::input::load_with_progress(&input, progress).map_err(|d| d.to_string())?;
     let audit = comsim_audit::audit_with_progress(&mut loaded, &filters, progress);
     let w = |e: std::io::Error| e.to_string();
+    // A whole machine's audit is a million lines: written in large pieces, not line by line.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     match a.format {
         AuditFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &audit).map_err(|e| e.to_string())?;
+            serde_json::to_writer_pretty(&mut out, &audit).map_err(|e| e.to_string())?;
             writeln!(out).map_err(w)?;
         }
-        AuditFormat::Text => write_text(&audit, out).map_err(w)?,
-        AuditFormat::Csv => write_csv(&audit, out).map_err(w)?,
+        AuditFormat::Text => write_text(&audit, &mut out).map_err(w)?,
+        AuditFormat::Csv => write_csv(&audit, &mut out).map_err(w)?,
     }
+    out.flush().map_err(w)?;
     Ok(exit_code(&audit, &a.fail_on))
 }
 
@@ -241,40 +244,40 @@ pub const CSV_HEADER: [&str; 12] = [
 /// One row per class and configuration, after a header row; fields quoted as RFC 4180 says
 /// (when they hold a comma, a quote or a line break; quotes doubled), lines ended by CRLF.
 pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
-    write_row(out, &CSV_HEADER.map(str::to_owned))?;
+    write_row(out, &CSV_HEADER)?;
     for c in &a.classes {
+        let clsid = c.class.clsid.to_string();
+        let progid = c.class.progid.as_deref().unwrap_or_default();
+        let kind = if c.class.managed { "managed" } else { "native" };
         for r in &c.results {
             let Some(cfg) = a.configs.iter().find(|x| x.id == r.config) else {
                 continue;
             };
             let cfg = &cfg.config;
+            let causes = r.causes.join(" ");
             write_row(
                 out,
                 &[
-                    c.class.clsid.to_string(),
-                    c.class.progid.clone().unwrap_or_default(),
-                    (if c.class.managed { "managed" } else { "native" }).to_owned(),
-                    r.config.clone(),
-                    (if cfg.bitness == Bitness::B32 {
+                    &clsid,
+                    progid,
+                    kind,
+                    &r.config,
+                    if cfg.bitness == Bitness::B32 {
                         "32"
                     } else {
                         "64"
-                    })
-                    .to_owned(),
-                    (if cfg.client == ClientKind::Managed {
+                    },
+                    if cfg.client == ClientKind::Managed {
                         "managed"
                     } else {
                         "native"
-                    })
-                    .to_owned(),
-                    cfg.built_for
-                        .map(|c| c.label().to_owned())
-                        .unwrap_or_default(),
-                    cfg.elevated.to_string(),
-                    r.kind.to_owned(),
-                    r.hresult.clone().unwrap_or_default(),
-                    r.causes.join(" "),
-                    r.summary.clone(),
+                    },
+                    cfg.built_for.map(|c| c.label()).unwrap_or_default(),
+                    if cfg.elevated { "true" } else { "false" },
+                    r.kind,
+                    r.hresult.as_deref().unwrap_or_default(),
+                    &causes,
+                    &r.summary,
                 ],
             )?;
         }
@@ -282,9 +285,19 @@ pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_row(out: &mut dyn Write, fields: &[String]) -> std::io::Result<()> {
-    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-    write!(out, "{}\r\n", line.join(","))
+/// One CSV line: the fields, each as RFC 4180 writes it, comma-separated, CRLF-ended.
+fn write_row(out: &mut dyn Write, fields: &[&str]) -> std::io::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if f.contains([',', '"', '\r', '\n']) {
+            out.write_all(csv_field(f).as_bytes())?;
+        } else {
+            out.write_all(f.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
 }
 
 /// A field as RFC 4180 writes it.

@@ -84,6 +84,23 @@ pub struct Ctx<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Reads(Vec<(ViewKey, Option<Registration>)>);
 
+impl Reads {
+    /// Records what `registration::read` gave for the class in the view of `view_bitness`,
+    /// with per-user classes seen (`user`) or not (`registration::access`).
+    pub fn insert(&mut self, view_bitness: Bitness, user: bool, r: Option<Registration>) {
+        let key = (view_bitness, user);
+        self.0.retain(|(k, _)| *k != key);
+        self.0.push((key, r));
+    }
+
+    /// Whether one of the registrations read is stored in HKEY_CURRENT_USER.
+    pub fn any_per_user(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(_, r)| r.as_ref().is_some_and(|r| r.hive_user))
+    }
+}
+
 impl<'a> Ctx<'a> {
     pub fn new(
         loaded: &'a Loaded,

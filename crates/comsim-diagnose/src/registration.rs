@@ -2,7 +2,7 @@
 //! from and their fixes built on.
 
 use comsim_manifest::Guid;
-use comsim_registry::{Access, Hive, KeyPath, MergeMode, Registry, View};
+use comsim_registry::{Access, Hive, KeyPath, MergeMode, Registry, Value, View};
 use comsim_resolver::{AssemblyInfo, Bitness, FileKind, Machine, WinPath};
 
 /// The access of a process of `bitness` on `m` (REG-3), with or without the per-user classes.
@@ -50,8 +50,7 @@ impl Registration {
 }
 
 fn string(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
-    reg.query_value(key, name, access)
-        .and_then(|(v, _)| v.as_string())
+    reg.value_at(key, name, access).and_then(Value::as_string)
 }
 
 /// The class's registration as `access` sees it, `None` when it has no key there.
@@ -66,22 +65,19 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
     };
     // Each key is opened once and its values read from what was opened (a value is read from
     // the key a view's open finds first, as `query_value` reads it).
-    let value = |k: &comsim_registry::OpenKey, name: &str| {
-        m.registry
-            .value(k.primary.key, name)
-            .and_then(|v| v.as_string())
+    let value = |k: &comsim_registry::OpenIds, name: &str| {
+        m.registry.value(k.primary, name).and_then(Value::as_string)
     };
     let inproc = key.join("InprocServer32");
-    if let Some(k) = m.registry.open(&inproc, access) {
+    if let Some(k) = m.registry.open_ids(&inproc, access) {
         r.inproc = value(&k, "");
         // regasm writes the values on the key and on a version subkey; the first subkey's
         // stand in when the key has none.
         let versioned = m
             .registry
-            .open_subkeys(&k)
-            .into_iter()
-            .next()
-            .and_then(|n| m.registry.open(&inproc.join(n.as_str()), access));
+            .open_subkey_names(k)
+            .first()
+            .and_then(|n| m.registry.open_ids(&inproc.join(n.as_str()), access));
         let get = |name: &str| {
             value(&k, name).or_else(|| versioned.as_ref().and_then(|v| value(v, name)))
         };

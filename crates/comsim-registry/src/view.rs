@@ -259,6 +259,11 @@ pub fn physical_components(hive: Hive, comps: &[String], view: View) -> Vec<Stri
 fn physical_layout<'a>(hive: Hive, comps: &[&'a str], view: View, c: &mut Vec<&'a str>) {
     c.clear();
     c.extend_from_slice(comps);
+    map_in_place(hive, view, c);
+}
+
+/// [`physical_layout`] of the names already in `c`.
+fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
     // Links that exist in every view: HKLM\SOFTWARE\Wow6432Node\Classes is
     // HKLM\SOFTWARE\Classes\Wow6432Node, and Classes\Wow6432Node\{AppID,TypeLib,Protocols} are the
     // shared keys.
@@ -348,24 +353,63 @@ impl Registry {
         comps: &'a [String],
         view: View,
     ) -> Option<(KeyId, Vec<&'a str>)> {
-        let mut names: Vec<&str> = Vec::with_capacity(comps.len() + 2);
+        // One buffer: the classes prefix and the names, mapped where they are.
+        let mut layout: Vec<&str> = Vec::with_capacity(comps.len() + 3);
         if classes {
-            names.extend(["Software", "Classes"]);
+            layout.extend(["Software", "Classes"]);
         }
-        names.extend(comps.iter().map(String::as_str));
-        let mut layout = Vec::with_capacity(names.len() + 1);
-        physical_layout(hive, &names, view, &mut layout);
+        layout.extend(comps.iter().map(String::as_str));
+        map_in_place(hive, view, &mut layout);
         Some((self.find(hive, &layout)?, layout))
     }
 
     /// Opens a key as a process with `access` would (REG-1..REG-3).
     pub fn open(&self, path: &KeyPath, access: &Access) -> Option<OpenKey> {
+        let (primary, secondary) = self.open_with(path, access, |hive, classes| {
+            self.physical(hive, classes, &path.components, access.view)
+        })?;
+        Some(OpenKey {
+            path: path.clone(),
+            primary,
+            secondary,
+        })
+    }
+
+    /// [`Registry::open`]'s key ids, without the paths it copies: for readers that only read
+    /// the key's values and subkeys.
+    pub fn open_ids(&self, path: &KeyPath, access: &Access) -> Option<OpenIds> {
+        let (primary, secondary) = self.open_with(path, access, |hive, classes| {
+            self.locate(hive, classes, &path.components, access.view)
+                .map(|(key, _)| (hive, key))
+        })?;
+        Some(OpenIds {
+            hive: primary.0,
+            primary: primary.1,
+            secondary: secondary.map(|(_, key)| key),
+        })
+    }
+
+    /// The value `name` of the key at `path`, as [`Registry::query_value`] reads it, without
+    /// the opened key.
+    pub fn value_at(&self, path: &KeyPath, name: &str, access: &Access) -> Option<&Value> {
+        self.value(self.open_ids(path, access)?.primary, name)
+    }
+
+    /// REG-1..REG-3's choice of the key(s) `path` opens, each found by `at(hive, below
+    /// Software\Classes)`: the primary key, and for HKCR under the union merge the machine's
+    /// key behind the user's.
+    fn open_with<T>(
+        &self,
+        path: &KeyPath,
+        access: &Access,
+        at: impl Fn(Hive, bool) -> Option<T>,
+    ) -> Option<(T, Option<T>)> {
         let comps = &path.components;
         let (primary, secondary) = match path.root.hive() {
-            Some(hive) => (self.physical(hive, false, comps, access.view), None),
+            Some(hive) => (at(hive, false), None),
             None => {
-                let user = || self.physical(Hive::CurrentUser, true, comps, access.view);
-                let machine = || self.physical(Hive::LocalMachine, true, comps, access.view);
+                let user = || at(Hive::CurrentUser, true);
+                let machine = || at(Hive::LocalMachine, true);
                 let strict_level = (access.merge == MergeMode::Strict)
                     .then(|| merge_level(comps))
                     .filter(|level| comps.len() >= *level);
@@ -385,11 +429,7 @@ impl Registry {
                 }
             }
         };
-        primary.map(|primary| OpenKey {
-            path: path.clone(),
-            primary,
-            secondary,
-        })
+        Some((primary?, secondary))
     }
 
     /// Subkey names of an opened key: the primary key's, then the secondary's that it lacks.
@@ -1140,6 +1180,61 @@ mod tests {
         assert!(r.open(&p("HKCR\\CLSID\\{5}"), &strict).is_some());
         let clsid = r.open(&p("HKCR\\CLSID"), &strict).unwrap();
         assert_eq!(r.open_subkeys(&clsid).len(), 2);
+    }
+
+    /// `open_ids` and `value_at` give what `open` and `query_value` give, for HKCR paths under
+    /// both merges, both views and with or without the user's classes (REG-1..REG-3), and for
+    /// paths below a hive.
+    #[test]
+    fn open_ids_and_value_at_answer_as_open_and_query_value() {
+        let mut r = Registry::new();
+        let keys = [
+            ("HKCR\\CLSID\\{A}\\InprocServer32", View::Bits64, ADMIN),
+            ("HKCR\\CLSID\\{A}\\InprocServer32", View::Bits32, ADMIN),
+            ("HKCU\\Software\\Classes\\CLSID\\{A}", View::Bits64, USER),
+            (
+                "HKCU\\Software\\Classes\\CLSID\\{B}\\TreatAs",
+                View::Bits64,
+                USER,
+            ),
+            ("HKCR\\My.ProgId\\CLSID", View::Bits64, ADMIN),
+            ("HKLM\\Software\\Wow6432Node\\Contoso", View::Bits64, ADMIN),
+        ];
+        for (i, (k, view, who)) in keys.into_iter().enumerate() {
+            r.write_value(&p(k), "", Value::sz(&format!("v{i}")), view, who)
+                .unwrap();
+        }
+        let paths = [
+            "HKCR\\CLSID\\{A}",
+            "HKCR\\CLSID\\{A}\\InprocServer32",
+            "HKCR\\CLSID\\{B}\\TreatAs",
+            "HKCR\\CLSID\\{C}",
+            "HKCR\\My.ProgId\\CLSID",
+            "HKCR\\Wow6432Node\\CLSID\\{A}\\InprocServer32",
+            "HKLM\\Software\\Contoso",
+            "HKCU\\Software\\Classes\\CLSID\\{A}",
+        ];
+        for path in paths {
+            for view in [View::Bits64, View::Bits32] {
+                for merge in [MergeMode::Union, MergeMode::Strict] {
+                    for user_classes in [true, false] {
+                        let a = Access {
+                            view,
+                            merge,
+                            user_classes,
+                        };
+                        let what = format!("{path} {a:?}");
+                        let open = r.open(&p(path), &a);
+                        assert_eq!(r.open_ids(&p(path), &a), open.map(|k| k.ids()), "{what}");
+                        assert_eq!(
+                            r.value_at(&p(path), "", &a),
+                            r.query_value(&p(path), "", &a).map(|(v, _)| v),
+                            "{what}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -41,8 +41,6 @@ pub struct RegHit {
     pub runtime_version: Option<String>,
     /// The searched key's default value (for LCC4-3's PIA test).
     pub default_value: Option<String>,
-    /// Where it physically lives, for the trace.
-    pub physical: String,
     pub access: Access,
 }
 
@@ -66,7 +64,7 @@ impl<'r> Opened<'r> {
     fn new(reg: &'r Registry, key: &KeyPath, access: &Access) -> Self {
         Opened {
             reg,
-            key: reg.open(key, access).map(|k| k.primary.key),
+            key: reg.open_ids(key, access).map(|k| k.primary),
         }
     }
 
@@ -119,11 +117,6 @@ fn assembly_version(assembly: &str) -> Option<Version> {
     let rest = assembly[at + 8..].trim_start_matches(['"', '\'']);
     let end = rest.find([',', '"', '\'']).unwrap_or(rest.len());
     parse_version_subkey(rest[..end].trim())
-}
-
-/// The physical key an open landed on, for the trace.
-fn physical(reg: &Registry, key: &KeyPath, access: &Access) -> Option<String> {
-    reg.open(key, access).map(|k| k.primary.path().to_string())
 }
 
 /// `HKCR\CLSID\{guid}\rest…`.
@@ -370,7 +363,6 @@ fn read_hit(
         codebase,
         runtime_version,
         default_value,
-        physical: physical(reg, &chosen, access).unwrap_or_default(),
         access: *access,
     })
 }
@@ -429,7 +421,7 @@ pub fn find_shim_info(
         v
     };
     for (key, found, acc) in attempts {
-        match physical(reg, &key, &acc) {
+        match reg.open(&key, &acc) {
             None => {
                 trace
                     .push(
@@ -448,7 +440,7 @@ pub fn find_shim_info(
                     )
                     .code("key-found")
                     .at(|| key.to_string())
-                    .found(p);
+                    .found(|| p.primary.path().to_string());
                 if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
                     return Some(hit);
                 }

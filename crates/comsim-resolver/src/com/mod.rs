@@ -29,8 +29,8 @@ use crate::vfs::{VFile, WinPath};
 /// A string value of COM's registry read, if the key and value exist.
 fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
     s.m.registry
-        .query_value(key, name, access)
-        .and_then(|(v, _)| Value::as_string(v))
+        .value_at(key, name, access)
+        .and_then(Value::as_string)
 }
 
 /// A server path as the registry holds it: the string, and whether it is REG_EXPAND_SZ.
@@ -41,7 +41,7 @@ struct ServerValue {
 
 /// The default value of a server key (`InprocServer32`, `LocalServer32`), with its type.
 fn server_value(s: &Session<'_>, key: &KeyPath, access: &Access) -> Option<ServerValue> {
-    let (v, _) = s.m.registry.query_value(key, "", access)?;
+    let v = s.m.registry.value_at(key, "", access)?;
     Some(ServerValue {
         text: v.as_string()?,
         expandable: v.ty == ValueType::EXPAND_SZ,
