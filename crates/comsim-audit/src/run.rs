@@ -37,8 +37,11 @@ pub(crate) const ROUND: usize = 4096;
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome1 {
     pub result: ConfigResult,
-    pub causes: Vec<(&'static str, Option<(String, Vec<Proposal>)>)>,
+    pub causes: Vec<(&'static str, Option<Details>)>,
 }
+
+/// A cause's sentence and proposed fixes.
+pub(crate) type Details = (String, Vec<Proposal>);
 
 /// What describing a class read of it, handed to its runs: the registrations of both views
 /// (per-user classes seen), as the cause detectors read them first.
