@@ -891,9 +891,16 @@ fn class_on_machine<'m>(
 }
 
 fn both_views_empty(ctx: &Ctx<'_>, clsid: Guid) -> bool {
-    [Bitness::B32, Bitness::B64]
-        .into_iter()
-        .all(|b| registration::read(ctx.m(), clsid, &access(ctx.m(), b, true)).is_none())
+    let all = |b| registration::read(ctx.m(), clsid, &access(ctx.m(), b, true)).is_none();
+    // The context's own class: its registrations, as read once for all detectors.
+    let own = |b| ctx.registration_in(b, true).is_none();
+    [Bitness::B32, Bitness::B64].into_iter().all(|b| {
+        if ctx.clsid == Some(clsid) {
+            own(b)
+        } else {
+            all(b)
+        }
+    })
 }
 
 fn progid_clsid_missing(ctx: &Ctx<'_>) -> Option<Finding> {
