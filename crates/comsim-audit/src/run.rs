@@ -278,8 +278,11 @@ pub(crate) fn parallel_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + 
     })
 }
 
-/// `f` over every item of `states` on the machine's cores: contiguous chunks, one thread each.
+/// `f` over every item of `states` (with its index) on the machine's cores. Classes differ in
+/// cost (a managed class's run does far more than a native one's), so the threads take small
+/// batches in turn rather than one fixed half each.
 fn for_each_parallel<T: Send>(states: &mut [T], f: impl Fn(usize, &mut T) + Sync) {
+    const BATCH: usize = 32;
     let threads = threads();
     // Below this many classes a thread costs more than it saves.
     if threads < 2 || states.len() < 64 {
@@ -288,15 +291,23 @@ fn for_each_parallel<T: Send>(states: &mut [T], f: impl Fn(usize, &mut T) + Sync
         }
         return;
     }
-    let chunk = states.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (n, part) in states.chunks_mut(chunk).enumerate() {
-            let f = &f;
-            scope.spawn(move || {
-                for (k, s) in part.iter_mut().enumerate() {
-                    f(n * chunk + k, s);
-                }
-            });
+    let batches = std::sync::Mutex::new(states.chunks_mut(BATCH).enumerate());
+    let work = || {
+        loop {
+            let next = batches
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next();
+            let Some((n, batch)) = next else { break };
+            for (k, s) in batch.iter_mut().enumerate() {
+                f(n * BATCH + k, s);
+            }
         }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
     });
 }

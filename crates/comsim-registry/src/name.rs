@@ -104,15 +104,14 @@ fn compare_units(a: &str, b: &str) -> Ordering {
 
 /// Whether two names are the same registry name.
 pub fn names_equal(a: &str, b: &str) -> bool {
-    // The same bytes, or the same up to ASCII case, mean the same upper-cased units; anything else
-    // is decided by the comparison, which stops at the first difference.
-    // Two ASCII names upper-case to ASCII: ASCII case-folding decides, without the comparison.
-    if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
+    // The same bytes up to ASCII case mean the same upper-cased units.
+    if a.len() == b.len() && a.eq_ignore_ascii_case(b) {
+        return true;
     }
-    a == b
-        || (a.len() == b.len() && a.eq_ignore_ascii_case(b))
-        || compare_names(a, b) == Ordering::Equal
+    // Two ASCII names upper-case to ASCII: ASCII case-folding has decided. Anything else is
+    // decided by the comparison, which stops at the first difference (upper-casing a non-ASCII
+    // character may change its length in UTF-8, so unequal lengths do not decide).
+    !(a.is_ascii() && b.is_ascii()) && compare_names(a, b) == Ordering::Equal
 }
 
 /// A hash of the name as the registry compares it (its upper-cased UTF-16 units): names that are
