@@ -96,6 +96,20 @@ pub struct ConfigResult {
     pub causes: Vec<&'static str>,
 }
 
+impl ClassInfo {
+    /// What stands in a list for a class that moved out of it.
+    fn placeholder(clsid: Guid) -> Self {
+        ClassInfo {
+            clsid,
+            managed: false,
+            progid: None,
+            server: None,
+            codebase: None,
+            stored: Vec::new(),
+        }
+    }
+}
+
 impl ConfigResult {
     pub fn succeeded(&self) -> bool {
         matches!(self.kind, "managed" | "com_object")
@@ -357,13 +371,11 @@ pub fn audit_with_progress(
     progress: &mut dyn comsim_diag::Progress,
 ) -> Audit {
     loaded.client = Client::Unknown(loaded.client.path().clone());
-    let (classes, mut seeds): (Vec<ClassInfo>, Vec<run::Seed>) =
+    let (mut classes, mut seeds): (Vec<ClassInfo>, Vec<run::Seed>) =
         found_classes(&loaded.machine, filters).into_iter().unzip();
     let mut assumptions = Vec::new();
     if !loaded.files_known {
-        for c in classes.iter().filter(|c| c.managed) {
-            assume_registered_file(loaded, c.clsid, &mut assumptions);
-        }
+        assume_registered_files(loaded, &classes, &seeds, &mut assumptions);
     }
     let cfgs = configs(&loaded.machine);
     let total = cfgs
@@ -395,7 +407,10 @@ pub fn audit_with_progress(
                     &mut advance,
                 );
                 for (&i, state) in round.iter().zip(states) {
-                    out.add(classes[i].clone(), state.runs);
+                    // The round is over: the class moves into the answer.
+                    let placeholder = ClassInfo::placeholder(classes[i].clsid);
+                    let class = std::mem::replace(&mut classes[i], placeholder);
+                    out.add(class, state.runs);
                 }
             }
         },
@@ -406,42 +421,65 @@ pub fn audit_with_progress(
 /// With registry exports only, the files are unknown: the assembly a class's registration names
 /// by CodeBase is placed there as the registration describes it (comsim-diagnose's
 /// `causes::described`), as `comsim diagnose` places it for its one class. Classes that share
-/// an assembly share the file: a class of a file placed this way is added to it.
-fn assume_registered_file(loaded: &mut Loaded, clsid: Guid, said: &mut Vec<String>) {
-    for b in bitnesses(&loaded.machine) {
-        let m = &loaded.machine;
-        let Some(reg) = registration::read(m, clsid, &registration::access(m, b, true)) else {
-            continue;
-        };
-        let Some(path) = reg
-            .codebase
-            .as_deref()
-            .and_then(comsim_resolver::WinPath::from_file_url)
-        else {
-            continue;
-        };
-        let Some(file) = causes::described(&reg, &path, clsid) else {
-            continue;
-        };
-        let Some(mut existing) = loaded.machine.fs.remove(&path) else {
-            said.push(format!(
-                "{path}: {} (assumed present, as the registration describes it)",
-                reg.assembly.as_deref().unwrap_or_default()
-            ));
-            loaded.machine.fs.write(file);
-            continue;
-        };
-        if existing.origin == file.origin
-            && let (comsim_resolver::FileKind::Assembly(a), Some(new)) =
-                (&mut existing.kind, file.assembly())
-            && a.name == new.name
-            && a.version == new.version
-            && !a.types.iter().any(|t| t.guid == Some(clsid))
-        {
-            a.types.extend(new.types.iter().cloned());
+/// an assembly share the file: a class of a file placed this way is added to it. The files are
+/// described on the machine's cores (from the registrations the listing read), then placed in
+/// CLSID order.
+fn assume_registered_files(
+    loaded: &mut Loaded,
+    classes: &[ClassInfo],
+    seeds: &[run::Seed],
+    said: &mut Vec<String>,
+) {
+    let managed: Vec<usize> = (0..classes.len()).filter(|&i| classes[i].managed).collect();
+    let m = &loaded.machine;
+    let described = run::parallel_map(&managed, |&i| {
+        let clsid = classes[i].clsid;
+        bitnesses(m)
+            .into_iter()
+            .filter_map(|b| {
+                let reg = seeds[i].registration(m, clsid, b)?;
+                let path = reg
+                    .codebase
+                    .as_deref()
+                    .and_then(comsim_resolver::WinPath::from_file_url)?;
+                let file = causes::described(&reg, &path, clsid)?;
+                Some((file, reg.assembly.unwrap_or_default()))
+            })
+            .collect::<Vec<_>>()
+    });
+    for (&i, files) in managed.iter().zip(described) {
+        for (file, display) in files {
+            place_assumed(loaded, classes[i].clsid, file, &display, said);
         }
-        loaded.machine.fs.write(existing);
     }
+}
+
+/// Places one described assembly file, or adds the class to the same assembly's file there.
+fn place_assumed(
+    loaded: &mut Loaded,
+    clsid: Guid,
+    file: comsim_resolver::VFile,
+    display: &str,
+    said: &mut Vec<String>,
+) {
+    let Some(mut existing) = loaded.machine.fs.remove(&file.path) else {
+        said.push(format!(
+            "{}: {display} (assumed present, as the registration describes it)",
+            file.path
+        ));
+        loaded.machine.fs.write(file);
+        return;
+    };
+    if existing.origin == file.origin
+        && let (comsim_resolver::FileKind::Assembly(a), Some(new)) =
+            (&mut existing.kind, file.assembly())
+        && a.name == new.name
+        && a.version == new.version
+        && !a.types.iter().any(|t| t.guid == Some(clsid))
+    {
+        a.types.extend(new.types.iter().cloned());
+    }
+    loaded.machine.fs.write(existing);
 }
 
 /// Puts the runs together per class as rounds finish, and the summary per cause at the end.

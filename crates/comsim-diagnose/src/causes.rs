@@ -93,6 +93,15 @@ impl Reads {
         self.0.push((key, r));
     }
 
+    /// What was read for the view of `view_bitness` with per-user classes seen (`user`) or not:
+    /// `None` when it was not read.
+    pub fn get(&self, view_bitness: Bitness, user: bool) -> Option<Option<&Registration>> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == (view_bitness, user))
+            .map(|(_, r)| r.as_ref())
+    }
+
     /// Whether one of the registrations read is stored in HKEY_CURRENT_USER.
     pub fn any_per_user(&self) -> bool {
         self.0
