@@ -20,6 +20,7 @@ mod diff;
 mod journal;
 mod name;
 mod path;
+mod trail;
 mod tree;
 mod value;
 mod value_list;

@@ -203,6 +203,11 @@ impl Registry {
         }
     }
 
+    /// What a lookup trail of this registry must match to be used (`trail.rs`).
+    pub(crate) fn trail_stamp(&self) -> (u64, u64) {
+        (self.stamp.instance, self.stamp.changes)
+    }
+
     /// Follows `names` down from `id`.
     pub fn descend<S: AsRef<str>>(&self, mut id: KeyId, names: &[S]) -> Option<KeyId> {
         for n in names {
@@ -214,7 +219,7 @@ impl Registry {
     /// The key at `names` below a hive's root.
     /// Keys found in `HKEY_CURRENT_USER` are counted per thread ([`crate::user_hive_finds`]).
     pub fn find<S: AsRef<str>>(&self, hive: Hive, names: &[S]) -> Option<KeyId> {
-        let found = self.descend(self.root(hive), names);
+        let found = crate::trail::find(self, hive, names);
         if hive == Hive::CurrentUser && found.is_some() {
             crate::witness::count_user_find();
         }

@@ -128,7 +128,19 @@ impl WinPath {
 
     /// The key the file system compares: upper-cased.
     fn key(&self) -> String {
-        let mut k = String::new();
+        // Upper-cases `s` onto `k`: ASCII in place (every file lookup makes a key), anything
+        // else character by character (an upper case may be longer).
+        fn push_upper(k: &mut String, s: &str) {
+            if s.is_ascii() {
+                let start = k.len();
+                k.push_str(s);
+                k[start..].make_ascii_uppercase();
+            } else {
+                k.extend(s.chars().flat_map(char::to_uppercase));
+            }
+        }
+        let parts: usize = self.components.iter().map(|c| c.len() + 1).sum();
+        let mut k = String::with_capacity(parts + 4);
         match &self.root {
             Root::Drive(d) => {
                 k.push(*d);
@@ -136,14 +148,14 @@ impl WinPath {
             }
             Root::Share { server, share } => {
                 k.push_str("\\\\");
-                k.extend(server.chars().flat_map(char::to_uppercase));
+                push_upper(&mut k, server);
                 k.push('\\');
-                k.extend(share.chars().flat_map(char::to_uppercase));
+                push_upper(&mut k, share);
             }
         }
         for c in &self.components {
             k.push('\\');
-            k.extend(c.chars().flat_map(char::to_uppercase));
+            push_upper(&mut k, c);
         }
         k
     }
@@ -721,6 +733,16 @@ mod tests {
         assert_eq!(a.to_string(), r"C:\Program Files\Contoso\Widget.DLL");
         assert_eq!(a.extension(), "dll");
         assert_eq!(a.file_stem(), "Widget");
+    }
+
+    /// The file system's key upper-cases every character, ASCII or not (an upper case may be
+    /// longer), on drives and shares alike.
+    #[test]
+    fn keys_upper_case_ascii_and_other_characters() {
+        let p = WinPath::parse(r"c:\Straße\Ünïcode\app.dll").unwrap();
+        assert_eq!(p.key(), r"C:\STRASSE\ÜNÏCODE\APP.DLL");
+        let s = WinPath::parse(r"\\server\Share\x.dll").unwrap();
+        assert_eq!(s.key(), r"\\SERVER\SHARE\X.DLL");
     }
 
     #[test]
