@@ -66,6 +66,9 @@ pub struct Session<'m> {
     pub(crate) real_runtime: Option<crate::shim::ClientRuntime>,
 }
 
+/// Room made in a request's trace for its steps (a managed activation takes 30 to 60).
+const REQUEST_STEPS: usize = 64;
+
 impl<'m> Session<'m> {
     /// Whether the replay's CLR choice changes anything for this process: it does for a managed
     /// client and for a native host that preloads a CLR.
@@ -81,7 +84,10 @@ impl<'m> Session<'m> {
     /// The trace the next request starts from: the start's, for the first one.
     pub(crate) fn take_pending(&mut self) -> Trace {
         let fresh = Trace::new(self.pending.mode());
-        std::mem::replace(&mut self.pending, fresh)
+        let mut t = std::mem::replace(&mut self.pending, fresh);
+        // A request adds some tens of steps: room for them at once, not by doubling.
+        t.steps.reserve(REQUEST_STEPS);
+        t
     }
 
     /// The process's activation context (SXS-1, SXS-2), `None` when the process has none or
