@@ -264,32 +264,35 @@ fn physical_layout<'a>(hive: Hive, comps: &[&'a str], view: View, c: &mut Vec<&'
 
 /// [`physical_layout`] of the names already in `c`.
 fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
+    // Only `HKLM\Software\…` and `HKCU\Software\…` are mapped: each name below is compared once
+    // (every lookup comes here).
+    if !matches!(hive, Hive::LocalMachine | Hive::CurrentUser) || c.is_empty() || !eq(c[0], "Software")
+    {
+        return;
+    }
+    let at = |c: &[&str], i: usize, name: &str| c.get(i).is_some_and(|x| eq(x, name));
+    let mut classes = at(c, 1, "Classes");
+    let mut wow = !classes && at(c, 1, "Wow6432Node");
     // Links that exist in every view: HKLM\SOFTWARE\Wow6432Node\Classes is
     // HKLM\SOFTWARE\Classes\Wow6432Node, and Classes\Wow6432Node\{AppID,TypeLib,Protocols} are the
     // shared keys.
-    if hive == Hive::LocalMachine
-        && c.len() >= 3
-        && eq(c[0], "Software")
-        && eq(c[1], "Wow6432Node")
-        && eq(c[2], "Classes")
-    {
+    if hive == Hive::LocalMachine && wow && at(c, 2, "Classes") {
         c.swap(1, 2);
+        (classes, wow) = (true, false);
     }
-    let classes_hive = matches!(hive, Hive::LocalMachine | Hive::CurrentUser);
-    if classes_hive
-        && is_classes_prefix(c)
+    if classes
         && c.len() >= 4
         && eq(c[2], "Wow6432Node")
         && SHARED_CLASSES_LINKS.iter().any(|l| eq(l, c[3]))
     {
         c.remove(2);
     }
-    if view == View::Bits32 && classes_hive && c.len() >= 2 && eq(c[0], "Software") {
-        if eq(c[1], "Classes") {
+    if view == View::Bits32 {
+        if classes {
             if c.len() >= 3 && REDIRECTED_CLASSES.iter().any(|r| eq(r, c[2])) {
                 c.insert(2, "Wow6432Node");
             }
-        } else if hive == Hive::LocalMachine && !eq(c[1], "Wow6432Node") {
+        } else if hive == Hive::LocalMachine && !wow && c.len() >= 2 {
             c.insert(1, "Wow6432Node");
         }
     }
