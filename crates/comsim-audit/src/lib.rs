@@ -9,12 +9,14 @@
 //!   is activated by a native client (`CoCreateInstance(CLSCTX_SERVER)`, REQ-5), for which the
 //!   CLR does not apply: 32/64-bit × elevated or not = 4 runs. A 32-bit Windows has only the
 //!   32-bit half.
-//! - [`audit`]: each configuration's process is started once (comsim-diagnose's
-//!   `config::start_session`: the stand-in client placed, its CLR chosen as the real machine
-//!   chooses it) and cloned for each class, so that every class runs in a process of its own as
-//!   `comsim diagnose` runs it; classes are spread over the machine's cores. The causes come
-//!   from comsim-diagnose's detectors and the fix commands from its `fix` module (proposed, not
-//!   replayed: `comsim diagnose --clsid` replays them).
+//! - [`audit`]: the runs (`run.rs`), in rounds of classes: each configuration's process is
+//!   started once per round (comsim-diagnose's `config::start_session_with`: the stand-in client
+//!   placed, its CLR chosen as the real machine chooses it) and cloned for each class, so that
+//!   every class runs in a process of its own as `comsim diagnose` runs it; classes are spread
+//!   over the machine's cores. An elevated configuration shares the result of the same
+//!   configuration not elevated when elevation cannot change it (`run.rs` says when). The causes
+//!   come from comsim-diagnose's detectors and the fix commands from its `fix` module (proposed,
+//!   not replayed: `comsim diagnose --clsid` replays them).
 //!
 //! The machine is loaded once (comsim-diagnose's `input`) and never copied.
 

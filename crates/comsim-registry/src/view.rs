@@ -266,7 +266,9 @@ fn physical_layout<'a>(hive: Hive, comps: &[&'a str], view: View, c: &mut Vec<&'
 fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
     // Only `HKLM\Software\…` and `HKCU\Software\…` are mapped: each name below is compared once
     // (every lookup comes here).
-    if !matches!(hive, Hive::LocalMachine | Hive::CurrentUser) || c.is_empty() || !eq(c[0], "Software")
+    if !matches!(hive, Hive::LocalMachine | Hive::CurrentUser)
+        || c.is_empty()
+        || !eq(c[0], "Software")
     {
         return;
     }

@@ -154,9 +154,10 @@ fn times(c: &Command, runs: usize) -> Result<Times, String> {
                 .ok_or_else(|| format!("unexpected perf stat output: {text}"))
         };
         cpus.push(field("task-clock")?);
-        // On a loaded machine perf sometimes reports a duration of 0: not a measurement.
+        // perf sometimes reports a duration of 0, or of some microseconds, for a process that
+        // took milliseconds of CPU: not a measurement. No process starts in under 0.1 ms.
         let wall = field("duration_time")? / 1e6;
-        if wall > 0.0 {
+        if wall >= 0.1 {
             walls.push(wall);
         }
     }
