@@ -493,13 +493,11 @@ pub fn gac_file(
         Some(c) if c.eq_ignore_ascii_case("neutral") => "",
         Some(c) => c,
     };
-    root.join(gac_dir)
-        .join(name)
-        .join(&format!(
-            "{prefix}{version}_{culture}_{}",
-            token.to_ascii_lowercase()
-        ))
-        .join(&format!("{name}.dll"))
+    // One join of the whole relative path (a join copies the path it extends).
+    root.join(&format!(
+        "{gac_dir}\\{name}\\{prefix}{version}_{culture}_{}\\{name}.dll",
+        token.to_ascii_lowercase()
+    ))
 }
 
 #[cfg(test)]

@@ -151,8 +151,8 @@ fn search_key(
     } else {
         RegistrationKind::Class
     };
-    let open = reg.open(key, access)?;
-    let mut names: Vec<_> = reg.open_subkeys(&open);
+    let open = reg.open_ids(key, access)?;
+    let mut names = reg.open_subkey_names(open);
     names.sort();
     let mut best: Option<(Version, String)> = None;
     for n in &names {
@@ -421,7 +421,7 @@ pub fn find_shim_info(
         v
     };
     for (key, found, acc) in attempts {
-        match reg.open(&key, &acc) {
+        match reg.open_ids(&key, &acc) {
             None => {
                 trace
                     .push(
@@ -432,7 +432,7 @@ pub fn find_shim_info(
                     .at(|| key.to_string())
                     .found("no key");
             }
-            Some(p) => {
+            Some(_) => {
                 trace
                     .push(
                         Rule::ShimReg1,
@@ -440,7 +440,11 @@ pub fn find_shim_info(
                     )
                     .code("key-found")
                     .at(|| key.to_string())
-                    .found(|| p.primary.path().to_string());
+                    .found(|| {
+                        reg.open(&key, &acc)
+                            .map(|k| k.primary.path().to_string())
+                            .unwrap_or_default()
+                    });
                 if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
                     return Some(hit);
                 }
