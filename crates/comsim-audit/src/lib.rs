@@ -55,7 +55,7 @@ pub struct Filters {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditConfig {
     /// `c1`, `c2`, … in the fixed order.
-    pub id: String,
+    pub id: &'static str,
     #[serde(flatten)]
     pub config: Config,
     pub description: String,
@@ -88,7 +88,7 @@ pub struct Proposal {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigResult {
     /// The configuration's ID (`c3`).
-    pub config: String,
+    pub config: &'static str,
     /// `managed`, `com_object`, `exception`, `hresult`, `null` or `startup_failure`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,7 +123,7 @@ impl ConfigResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassCause {
     pub id: &'static str,
-    pub configs: Vec<String>,
+    pub configs: Vec<&'static str>,
     pub sentence: String,
     pub fixes: Vec<Proposal>,
 }
@@ -180,6 +180,11 @@ pub struct Totals {
 /// The sentence the output header gives.
 pub const CONFIGURATIONS: &str = "a managed class runs under 8 configurations (32/64-bit x a managed client built for CLR 2.0/4.0 x elevated or not); a native class under 4 (32/64-bit x a native client x elevated or not: the CLR does not apply)";
 
+/// The configurations' IDs, in order: at most 2 bitnesses × 3 clients × 2 elevations.
+const CONFIG_IDS: [&str; 12] = [
+    "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10", "c11", "c12",
+];
+
 /// The configurations, in the fixed order: bitness (32, then 64 on a 64-bit Windows), client
 /// (managed built for CLR 2.0, for CLR 4.0, native), elevation (not, then elevated).
 pub fn configs(m: &Machine) -> Vec<AuditConfig> {
@@ -204,7 +209,7 @@ pub fn configs(m: &Machine) -> Vec<AuditConfig> {
                     built_for,
                 };
                 out.push(AuditConfig {
-                    id: format!("c{}", out.len() + 1),
+                    id: CONFIG_IDS[out.len()],
                     description: config.describe(),
                     config,
                 });
@@ -517,7 +522,7 @@ impl<'c> Assembler<'c> {
             causes: Vec::new(),
         };
         for (ci, o) in runs {
-            let id = &self.cfgs[ci].id;
+            let id = self.cfgs[ci].id;
             for (cause, details) in o.causes {
                 let e = self.by_cause.entry(cause).or_default();
                 e.0 += 1;
@@ -525,10 +530,10 @@ impl<'c> Assembler<'c> {
                     e.1.push(a.class.clsid);
                 }
                 match (a.causes.iter_mut().find(|c| c.id == cause), details) {
-                    (Some(c), _) => c.configs.push(id.clone()),
+                    (Some(c), _) => c.configs.push(id),
                     (None, Some((sentence, fixes))) => a.causes.push(ClassCause {
                         id: cause,
-                        configs: vec![id.clone()],
+                        configs: vec![id],
                         sentence,
                         fixes,
                     }),
@@ -536,7 +541,7 @@ impl<'c> Assembler<'c> {
                 }
             }
             a.results.push(ConfigResult {
-                config: id.clone(),
+                config: id,
                 ..o.result
             });
         }

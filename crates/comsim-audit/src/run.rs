@@ -241,7 +241,7 @@ fn run_one(
     let m = &loaded.machine;
     let outcome = &run.run.outcome;
     let result = ConfigResult {
-        config: String::new(),
+        config: "",
         kind: outcome.kind(),
         hresult: outcome.hresult().map(|h| h.to_string()),
         summary: comsim_diagnose::outcome_summary(outcome),

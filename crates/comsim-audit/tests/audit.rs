@@ -193,7 +193,7 @@ fn a_per_user_treatas_target_keeps_the_elevated_run_apart() {
 fn configurations_are_eight_for_managed_and_four_for_native_classes() {
     let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
     let a = audit(&mut loaded, &Filters::default());
-    let ids: Vec<&str> = a.configs.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = a.configs.iter().map(|c| c.id).collect();
     assert_eq!(ids.len(), 12);
     let first = &a.configs[0].config;
     assert_eq!(

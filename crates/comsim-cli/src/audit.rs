@@ -172,7 +172,7 @@ fn write_class(c: &ClassAudit, out: &mut dyn Write) -> std::io::Result<()> {
         .results
         .iter()
         .filter(|r| r.succeeded())
-        .map(|r| r.config.as_str())
+        .map(|r| r.config)
         .collect();
     if ok.len() == c.results.len() {
         return writeln!(out, "  succeeds in all {}", ok.len());
@@ -188,8 +188,8 @@ fn write_class(c: &ClassAudit, out: &mut dyn Write) -> std::io::Result<()> {
             what = format!("{what}  [{}]", r.causes.join(", "));
         }
         match groups.iter_mut().find(|(w, _)| *w == what) {
-            Some((_, ids)) => ids.push(&r.config),
-            None => groups.push((what, vec![&r.config])),
+            Some((_, ids)) => ids.push(r.config),
+            None => groups.push((what, vec![r.config])),
         }
     }
     for (what, ids) in groups {
@@ -266,7 +266,7 @@ pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                     &clsid,
                     progid,
                     kind,
-                    &r.config,
+                    r.config,
                     if cfg.bitness == Bitness::B32 {
                         "32"
                     } else {
