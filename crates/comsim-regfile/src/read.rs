@@ -139,8 +139,8 @@ fn import_file_reporting(
         None => head.starts_with(&[0xFF, 0xFE]),
     };
     if utf16 {
-        let file = crate::stream::Reporting::new(file, head.len() as u64, size, progress);
-        return crate::stream::import_utf16(reg, display, head, file, opts, crate::stream::PIECE);
+        let sizes = (crate::stream::PIECE, size);
+        return crate::stream::import_utf16(reg, display, head, file, opts, sizes, progress);
     }
     let mut bytes = head;
     file.read_to_end(&mut bytes).map_err(io)?;
@@ -321,6 +321,8 @@ impl<'a> Importer<'a> {
         };
         let (start, total) = (text.as_ptr() as usize, text.len() as u64);
         let mut next_report = REPORT_EVERY;
+        // One search of the whole text instead of one per line.
+        let nul_free = !text.as_bytes().contains(&0);
         for line in lines {
             // Each line is a slice of `text`: where it starts is how much of the text is behind.
             let at = line.as_ptr() as usize - start;
@@ -328,7 +330,7 @@ impl<'a> Importer<'a> {
                 progress(at as u64, total);
                 next_report = at + REPORT_EVERY;
             }
-            if !self.body_line(line, format)? {
+            if !self.body_line(line, format, nul_free)? {
                 break;
             }
         }
@@ -375,12 +377,22 @@ impl<'a> Importer<'a> {
     }
 
     /// A line after the header; `false` once the import has stopped (it reads no more lines).
-    pub(crate) fn body_line(&mut self, line: &str, format: Format) -> Result<bool, Diagnostic> {
+    /// `nul_free`: the caller knows that the line has no NUL character.
+    pub(crate) fn body_line(
+        &mut self,
+        line: &str,
+        format: Format,
+        nul_free: bool,
+    ) -> Result<bool, Diagnostic> {
         self.line_no += 1;
         if self.stopped {
             return Ok(false);
         }
-        let line = self.cut_at_nul(line)?;
+        let line = if nul_free {
+            line
+        } else {
+            self.cut_at_nul(line)?
+        };
         if format == Format::Win31 {
             self.win31_line(line)?;
         } else {

@@ -1,6 +1,8 @@
-//! Importing a UTF-16LE file a piece at a time: read a piece, decode it, import the lines it
-//! completes, keep the rest for the next piece. Nothing holds the whole file or its whole text, so
-//! the import's peak memory is about the registry it builds.
+//! Importing a UTF-16LE file a piece at a time, on two threads: one reads a piece, decodes it and
+//! finds the lines it completes; the other imports those lines while the next piece is decoded.
+//! Pieces travel through a channel that holds at most two, and their buffers come back to be
+//! reused, so nothing holds the whole file or its whole text: the import's peak memory is about the
+//! registry it builds.
 //!
 //! The result is [`crate::import_bytes`]'s on the same bytes, which decodes the whole file before
 //! importing a line: the decoder's warnings come before the importer's, and in strict mode an
@@ -8,6 +10,7 @@
 //! (the rest of the file is then only decoded, to look for one).
 
 use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use comsim_diag::{Diagnostic, Location, Progress};
 use comsim_registry::Registry;
@@ -16,8 +19,12 @@ use crate::codes;
 use crate::decode::{self, Encoding, Utf16Decoder};
 use crate::read::{Format, ImportOptions, ImportReport, Importer, Mode};
 
-/// How many bytes are read at a time.
-pub(crate) const PIECE: usize = 1 << 20;
+/// How many bytes are read at a time: small enough that the pieces in flight add little to the
+/// registry's memory, large enough that passing one costs nothing next to decoding it.
+pub(crate) const PIECE: usize = 1 << 18;
+
+/// Decoded pieces waiting to be imported, at most: bounds the memory between the two threads.
+const IN_FLIGHT: usize = 2;
 
 /// What the importer does with the next line.
 enum State {
@@ -29,122 +36,202 @@ enum State {
     Done(Option<Format>, Option<Diagnostic>),
 }
 
-/// The decoded text not yet imported, and where it is in the file.
-struct Text {
-    /// UTF-8, whole characters only; starts at the beginning of a line.
-    buf: Vec<u8>,
-    /// Lines of the file before `buf`.
-    lines_before: u32,
-    /// Whether the file has any text at all.
-    any: bool,
+/// Whole lines of decoded text, sent from the decoding thread to the importing one.
+#[derive(Default)]
+struct Batch {
+    /// UTF-8 text: whole lines, each with its line break, except at the end of the file.
+    text: Vec<u8>,
+    /// Where each line of `text` starts and ends (its line break left out).
+    lines: Vec<(usize, usize)>,
+    /// Whether `text` has no NUL character (then no line needs to be searched for one).
+    nul_free: bool,
+    /// How many of the file's bytes were read once this text was decoded.
+    read: u64,
+    /// The last batch: the rest of the file.
+    end: bool,
 }
 
-/// Imports the UTF-16LE file whose first bytes are `head` and whose rest `reader` gives.
+/// The file being read and decoded, on the decoding thread.
+struct Source<'f, R> {
+    file: &'f str,
+    reader: R,
+    strict: bool,
+    piece: usize,
+    /// Bytes of the file read so far, and its size (for progress).
+    read: u64,
+    total: u64,
+    /// The decoded text not yet sent: UTF-8, whole characters only; starts at the beginning of a
+    /// line. `lines_before` lines of the file come before it.
+    buf: Vec<u8>,
+    lines_before: u32,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Imports the UTF-16LE file whose first bytes are `head` and whose rest `reader` gives; the file
+/// has `total` bytes, and `progress` hears how many were imported after each piece.
 pub(crate) fn import_utf16(
     reg: &mut Registry,
     file: &str,
     head: Vec<u8>,
-    mut reader: impl Read,
+    reader: impl Read + Send,
     opts: &ImportOptions,
-    piece: usize,
+    (piece, total): (usize, u64),
+    progress: &mut dyn Progress,
 ) -> Result<ImportReport, Diagnostic> {
     let strict = opts.mode == Mode::Strict;
-    let io = |e: std::io::Error| {
-        Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
-            .at(Location::new(file, 1, 1))
-    };
-    let mut imp = Importer::new(reg, file, opts, Encoding::Utf16Le, Vec::new());
-    let mut decode_warnings = Vec::new();
-    let mut decoder = Utf16Decoder::default();
-    let mut state = State::Header;
-    let mut text = Text {
+    let (batches, incoming) = sync_channel(IN_FLIGHT);
+    let (recycle, returned) = sync_channel(IN_FLIGHT + 1);
+    let mut source = Source {
+        file,
+        reader,
+        strict,
+        piece: piece.max(1),
+        read: head.len() as u64,
+        total,
         buf: Vec::with_capacity(piece),
         lines_before: 0,
-        any: false,
+        warnings: Vec::new(),
     };
-    let head = head.strip_prefix(&[0xFF, 0xFE][..]).unwrap_or(&head);
-    // The bytes read and not yet decoded are `raw[..have]`: the start of the file, then at most one
-    // byte (half a unit) left from the last piece, which the next piece is read after.
-    let mut raw = vec![0; head.len() + piece.max(1)];
-    raw[..head.len()].copy_from_slice(head);
-    let mut have = head.len();
-    loop {
-        let n = read_some(&mut reader, &mut raw[have..]).map_err(io)?;
-        have += n;
-        let whole = have & !1;
-        let lines_before = text.lines_before;
+    std::thread::scope(|scope| {
+        let decoding = scope.spawn(move || {
+            source.run(head, &batches, &returned);
+            source.warnings
+        });
+        let mut imp = Importer::new(reg, file, opts, Encoding::Utf16Le, Vec::new());
+        let format = import_batches(&mut imp, incoming, &recycle, strict, (progress, total));
+        // The decoding thread stops once the batches' receiver is gone (it was moved and dropped).
+        let decode_warnings = match decoding.join() {
+            Ok(w) => w,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        Ok(imp.report(format?, decode_warnings))
+    })
+}
+
+impl<R: Read> Source<'_, R> {
+    /// Reads, decodes and sends the file's lines until its end, an encoding error (sent as the
+    /// error) or the importer's going away.
+    fn run(
+        &mut self,
+        head: Vec<u8>,
+        batches: &SyncSender<Result<Batch, Diagnostic>>,
+        returned: &Receiver<Batch>,
+    ) {
+        let head = head.strip_prefix(&[0xFF, 0xFE][..]).unwrap_or(&head);
+        // The bytes read and not yet decoded are `raw[..have]`: the start of the file, then at
+        // most one byte (half a unit) left from the last piece, which the next piece is read after.
+        let mut raw = vec![0; head.len() + self.piece];
+        raw[..head.len()].copy_from_slice(head);
+        let mut have = head.len();
+        let mut decoder = Utf16Decoder::default();
+        loop {
+            let step = self.decode_piece(&mut decoder, &mut raw, &mut have);
+            let batch = step.map(|end| self.batch(end, returned.try_recv().unwrap_or_default()));
+            let stop = !matches!(batch, Ok(Batch { end: false, .. }));
+            if batches.send(batch).is_err() || stop {
+                return;
+            }
+        }
+    }
+
+    /// Reads and decodes the next piece into `buf`; whether the file has ended.
+    fn decode_piece(
+        &mut self,
+        decoder: &mut Utf16Decoder,
+        raw: &mut [u8],
+        have: &mut usize,
+    ) -> Result<bool, Diagnostic> {
+        let io = |e: std::io::Error| {
+            Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
+                .at(Location::new(self.file, 1, 1))
+        };
+        let n = read_some(&mut self.reader, &mut raw[*have..]).map_err(io)?;
+        // A file that grew while it was read does not make the count pass its total.
+        self.read = (self.read + n as u64).min(self.total);
+        *have += n;
+        let whole = *have & !1;
+        let (file, strict, lines_before) = (self.file, self.strict, self.lines_before);
+        let warnings = &mut self.warnings;
         let mut lone = |so_far: &[u8]| {
             let at = (file, decode::text_so_far(so_far), lines_before);
-            decode::report(&decode::LONE_SURROGATE, at, strict, &mut decode_warnings)
+            decode::report(&decode::LONE_SURROGATE, at, strict, warnings)
         };
-        decoder.feed(&raw[..whole], &mut text.buf, &mut lone)?;
+        decoder.feed(&raw[..whole], &mut self.buf, &mut lone)?;
         if n == 0 {
-            decoder.finish(&mut text.buf, &mut lone)?;
+            decoder.finish(&mut self.buf, &mut lone)?;
         }
-        raw.copy_within(whole..have, 0);
-        have -= whole;
-        text.any |= !text.buf.is_empty();
-        if n == 0 {
-            if have > 0 {
-                let before = decode::text_so_far(&text.buf);
-                let at = (file, before, lines_before);
-                decode::report(&decode::ODD_BYTE, at, strict, &mut decode_warnings)?;
-            }
+        raw.copy_within(whole..*have, 0);
+        *have -= whole;
+        if n == 0 && *have > 0 {
+            let at = (file, decode::text_so_far(&self.buf), lines_before);
+            decode::report(&decode::ODD_BYTE, at, strict, &mut self.warnings)?;
+        }
+        Ok(n == 0)
+    }
+
+    /// The complete lines of `buf` (at the end of the file, all of it) as a batch, in `spare`'s
+    /// buffers; `buf` keeps the rest.
+    fn batch(&mut self, end: bool, mut spare: Batch) -> Batch {
+        let cut = if end {
+            self.buf.len()
+        } else {
+            complete_lines(&self.buf)
+        };
+        spare.text.clear();
+        spare.text.extend_from_slice(&self.buf[cut..]);
+        self.buf.truncate(cut);
+        std::mem::swap(&mut self.buf, &mut spare.text);
+        spare.lines.clear();
+        let text = decode::text_so_far(&spare.text);
+        let start = text.as_ptr() as usize;
+        for line in decode::lines(text) {
+            let at = line.as_ptr() as usize - start;
+            spare.lines.push((at, at + line.len()));
+        }
+        self.lines_before += spare.lines.len() as u32;
+        spare.nul_free = !spare.text.contains(&0);
+        spare.read = self.read;
+        spare.end = end;
+        spare
+    }
+}
+
+/// Imports the batches as they come, sending their buffers back; the file's format (`None`
+/// when nothing was imported after the header).
+fn import_batches(
+    imp: &mut Importer<'_>,
+    incoming: Receiver<Result<Batch, Diagnostic>>,
+    recycle: &SyncSender<Batch>,
+    strict: bool,
+    (progress, total): (&mut dyn Progress, u64),
+) -> Result<Option<Format>, Diagnostic> {
+    let mut state = State::Header;
+    let mut any = false;
+    for batch in incoming.iter() {
+        let batch = batch?;
+        any |= !batch.text.is_empty();
+        import_lines(imp, &mut state, &batch, any, strict)?;
+        progress.advance(batch.read, total);
+        let end = batch.end;
+        // The decoding thread may have stopped: then the buffers are dropped here.
+        let _ = recycle.try_send(batch);
+        if end {
             break;
         }
-        import_lines(&mut imp, &mut state, &mut text, false, strict)?;
     }
-    import_lines(&mut imp, &mut state, &mut text, true, strict)?;
-    let format = match state {
-        State::Header => None,
+    match state {
+        State::Header => Ok(None),
         State::Body(format) => {
             imp.finish()?;
-            Some(format)
+            Ok(Some(format))
         }
-        State::Done(_, Some(e)) => return Err(e),
+        State::Done(_, Some(e)) => Err(e),
         State::Done(format, None) => {
             if format.is_some() {
                 imp.finish()?;
             }
-            format
+            Ok(format)
         }
-    };
-    Ok(imp.report(format, decode_warnings))
-}
-
-/// A file being read, telling a [`Progress`] how many of its `total` bytes have been read, at
-/// most once per [`PIECE`].
-pub(crate) struct Reporting<'p, R> {
-    inner: R,
-    done: u64,
-    total: u64,
-    reported: u64,
-    progress: &'p mut dyn Progress,
-}
-
-impl<'p, R> Reporting<'p, R> {
-    /// `done` bytes of the file were read before `inner`'s first byte.
-    pub(crate) fn new(inner: R, done: u64, total: u64, progress: &'p mut dyn Progress) -> Self {
-        Reporting {
-            inner,
-            done,
-            total,
-            reported: 0,
-            progress,
-        }
-    }
-}
-
-impl<R: Read> Read for Reporting<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        // A file that grew while it was read does not make the count pass its total.
-        self.done = (self.done + n as u64).min(self.total);
-        if n == 0 || self.done >= self.reported + PIECE as u64 {
-            self.reported = self.done;
-            self.progress.advance(self.done, self.total);
-        }
-        Ok(n)
     }
 }
 
@@ -162,45 +249,36 @@ fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// Imports the complete lines of `text` (at the end of the file, all of it) and drops them.
-/// A line that strict mode refuses ends the import, but (in strict mode) not the decoding.
+/// Imports the lines of a batch. A line that strict mode refuses ends the import, but (in strict
+/// mode) not the decoding.
 fn import_lines(
     imp: &mut Importer<'_>,
     state: &mut State,
-    text: &mut Text,
-    end: bool,
+    batch: &Batch,
+    any: bool,
     strict: bool,
 ) -> Result<(), Diagnostic> {
-    let cut = if end {
-        text.buf.len()
-    } else {
-        complete_lines(&text.buf)
-    };
-    let s = decode::text_so_far(&text.buf[..cut]);
-    let mut count = 0u32;
-    let mut lines = decode::lines(s).peekable();
-    if end && matches!(state, State::Header) && lines.peek().is_none() {
+    let text = decode::text_so_far(&batch.text);
+    if batch.end && matches!(state, State::Header) && batch.lines.is_empty() {
         // An empty file: the header check sees an empty first line.
-        *state = step(imp, State::Header, "", !text.any, strict)?;
+        *state = step(imp, State::Header, ("", true), !any, strict)?;
     }
-    for line in lines {
-        count += 1;
+    for &(start, end) in &batch.lines {
         if let State::Done(..) = state {
-            continue;
+            // Only the decoding goes on, to find an encoding error.
+            return Ok(());
         }
         let now = std::mem::replace(state, State::Header);
-        *state = step(imp, now, line, false, strict)?;
+        *state = step(imp, now, (&text[start..end], batch.nul_free), false, strict)?;
     }
-    text.lines_before += count;
-    text.buf.drain(..cut);
     Ok(())
 }
 
-/// Imports one line in `state`; the state after it.
+/// Imports one line in `state` (and whether it is known to have no NUL); the state after it.
 fn step(
     imp: &mut Importer<'_>,
     state: State,
-    line: &str,
+    (line, nul_free): (&str, bool),
     empty: bool,
     strict: bool,
 ) -> Result<State, Diagnostic> {
@@ -209,7 +287,7 @@ fn step(
             Some(f) => State::Body(f),
             None => State::Done(None, None),
         }),
-        State::Body(format) => imp.body_line(line, format).map(|more| {
+        State::Body(format) => imp.body_line(line, format, nul_free).map(|more| {
             if more {
                 State::Body(format)
             } else {
@@ -268,7 +346,8 @@ mod tests {
                         bytes[..split].to_vec(),
                         &bytes[split..],
                         &opts,
-                        piece,
+                        (piece, bytes.len() as u64),
+                        &mut comsim_diag::Silent,
                     );
                     assert_eq!(got, want, "{name} {mode:?} {encoding:?} piece {piece}");
                     // After an error the registry holds what came before the failing place,
