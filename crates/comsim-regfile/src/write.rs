@@ -72,42 +72,43 @@ pub fn export_to(
     let mut line = path.to_string();
     let mut names: Vec<&str> = path.components.iter().map(String::as_str).collect();
     w.key(reg, &line, top.ids())?;
-    let mut stack = vec![Frame {
-        ids: top.ids(),
-        subkeys: reg.open_subkey_names(top.ids()),
-        next: 0,
-        line_len: line.len(),
-        depth: names.len(),
-    }];
+    let mut stack = vec![Frame::new(reg, top.ids(), line.len(), names.len())];
     while let Some(frame) = stack.last_mut() {
-        let Some(name) = frame.subkeys.get(frame.next).map(|n| n.as_str()) else {
+        let Some(&(name, known)) = frame.subkeys.get(frame.next) else {
             stack.pop();
             continue;
         };
+        let name = name.as_str();
         frame.next += 1;
         line.truncate(frame.line_len);
         line.push('\\');
         line.push_str(name);
         names.truncate(frame.depth);
-        let ids = match reg.open_child(path.root, &names, frame.ids, name, access) {
-            Some(ids) => ids,
-            None => {
-                let child = KeyPath::new(path.root, names.iter().copied().chain([name]));
-                reg.open(&child, access).map(|k| k.ids())
-            }
+        let ids = match (frame.closed, known) {
+            // What `open_child` gives for a key of one hive: the enumerated subkey.
+            (Some(true), Some(primary)) => Some(OpenIds {
+                hive: frame.ids.hive,
+                primary,
+                secondary: None,
+            }),
+            _ => match reg.open_child(path.root, &names, frame.ids, name, access) {
+                Some(ids) => {
+                    frame.closed = Some(true);
+                    ids
+                }
+                None => {
+                    frame.closed = Some(false);
+                    let child = KeyPath::new(path.root, names.iter().copied().chain([name]));
+                    reg.open(&child, access).map(|k| k.ids())
+                }
+            },
         };
         names.push(name);
         let Some(ids) = ids else {
             continue;
         };
         w.key(reg, &line, ids)?;
-        stack.push(Frame {
-            ids,
-            subkeys: reg.open_subkey_names(ids),
-            next: 0,
-            line_len: line.len(),
-            depth: names.len(),
-        });
+        stack.push(Frame::new(reg, ids, line.len(), names.len()));
     }
     w.text.push_str("\r\n");
     w.flush()?;
@@ -117,11 +118,40 @@ pub fn export_to(
 /// A key being exported and where its walk is.
 struct Frame<'r> {
     ids: OpenIds,
-    subkeys: Vec<&'r RegName>,
+    /// Its subkeys' names in the registry's order, with their ids when the key is of one hive
+    /// (no merged HKCR half).
+    subkeys: Vec<(&'r RegName, Option<KeyId>)>,
+    /// Whether [`Registry::open_child`] opens its subkeys from its ids (it does for all of them
+    /// or none); `None` until the first is opened. Where it does and the key is of one hive, the
+    /// subkey is the enumerated id and is not looked up again by name.
+    closed: Option<bool>,
     next: usize,
     /// The length of the key's path as text, and its number of names below the root.
     line_len: usize,
     depth: usize,
+}
+
+impl<'r> Frame<'r> {
+    fn new(reg: &'r Registry, ids: OpenIds, line_len: usize, depth: usize) -> Self {
+        let subkeys = match ids.secondary {
+            None => reg
+                .subkeys(ids.primary)
+                .map(|(n, c)| (n, Some(c)))
+                .collect(),
+            Some(_) => {
+                let names = reg.open_subkey_names(ids);
+                names.into_iter().map(|n| (n, None)).collect()
+            }
+        };
+        Frame {
+            ids,
+            subkeys,
+            closed: None,
+            next: 0,
+            line_len,
+            depth,
+        }
+    }
 }
 
 /// Text on its way to `out` as UTF-16LE.
