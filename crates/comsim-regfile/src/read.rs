@@ -384,9 +384,29 @@ impl<'a> Importer<'a> {
         format: Format,
         nul_free: bool,
     ) -> Result<bool, Diagnostic> {
+        self.body_line_prepared(line, format, nul_free, None)
+    }
+
+    /// [`Self::body_line`], given what [`prepare_string_value`] made of the line, if anything:
+    /// the value is set as reading the line would set it, unless the line is read otherwise (it
+    /// continues a hex value, or the file is in the Windows 3.1 format).
+    pub(crate) fn body_line_prepared(
+        &mut self,
+        line: &str,
+        format: Format,
+        nul_free: bool,
+        prepared: Option<(&str, Value)>,
+    ) -> Result<bool, Diagnostic> {
         self.line_no += 1;
         if self.stopped {
             return Ok(false);
+        }
+        if let Some((name, value)) = prepared
+            && format != Format::Win31
+            && self.pending.is_none()
+        {
+            self.set(line, name, value)?;
+            return Ok(true);
         }
         let line = if nul_free {
             line
@@ -1065,6 +1085,40 @@ fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>
     Err(EscapeError::Unterminated)
 }
 
+/// The string value of a line of the commonest shapes, `"name"="text"` and `@="text"`: nothing
+/// before the name, nothing after the closing quote, no blank around `=`, and no backslash or NUL
+/// anywhere. Reading such a line ([`Importer::body_line`]: [`unescape`], no escapes, nothing after
+/// the data) sets the value `name` (`""` for `@`) to REG_SZ `text`, and nothing else; this is
+/// where the name is in the line and that value, made on the decoding thread ahead of the
+/// importer (`stream.rs`). `None` for any other line, which is read in full.
+pub(crate) fn prepare_string_value(line: &str) -> Option<(std::ops::Range<usize>, Value)> {
+    let bytes = line.as_bytes();
+    if bytes.last() != Some(&b'"') || bytes.iter().any(|&b| b == b'\\' || b == 0) {
+        return None;
+    }
+    let name = match bytes.first() {
+        Some(b'@') => 0..0,
+        Some(b'"') => 1..1 + bytes[1..].iter().position(|&b| b == b'"')?,
+        _ => return None,
+    };
+    // After the name (and its closing quote, if quoted): `="`.
+    let eq = if name.is_empty() && bytes[0] == b'@' {
+        1
+    } else {
+        name.end + 1
+    };
+    if bytes.get(eq..eq + 2) != Some(&b"=\""[..]) {
+        return None;
+    }
+    let data = eq + 2;
+    // The data's closing quote is the line's last byte, and there is no other quote before it.
+    let close = data + bytes.get(data..)?.iter().position(|&b| b == b'"')?;
+    if close + 1 != bytes.len() {
+        return None;
+    }
+    Some((name, Value::sz(&line[data..close])))
+}
+
 enum HexEnd {
     Done,
     Continue,
@@ -1287,6 +1341,58 @@ mod tests {
             &comsim_registry::Access::default(),
         )?;
         reg.value(key.primary.key, name).cloned()
+    }
+
+    #[test]
+    fn only_plain_name_equals_string_lines_are_prepared_and_as_reading_them_sets() {
+        let prepared = [
+            ("\"a\"=\"x\"", "a", "x"),
+            ("\"\"=\"\"", "", ""),
+            ("\"Class\"=\"N.C; é=1\"", "Class", "N.C; é=1"),
+            ("\"n=m\"=\"=\"", "n=m", "="),
+            ("@=\"x\"", "", "x"),
+            ("@=\"\"", "", ""),
+            ("\"@\"=\"x\"", "@", "x"),
+        ];
+        for (line, name, text) in prepared {
+            let (at, made) = prepare_string_value(line).expect(line);
+            assert_eq!((&line[at], made.clone()), (name, Value::sz(text)), "{line}");
+            // Reading the line sets the same value, with nothing to report.
+            let (reg, report) = lenient(&format!("REGEDIT4\n[HKEY_CURRENT_USER\\P]\n{line}\n"));
+            assert!(report.warnings.is_empty(), "{line}: {:?}", report.warnings);
+            assert_eq!(
+                value(&reg, "HKEY_CURRENT_USER\\P", name),
+                Some(made),
+                "{line}"
+            );
+        }
+        for line in [
+            "",
+            "\"",
+            "\"a\"",
+            "\"a\"=",
+            "\"a\"=\"",
+            " \"a\"=\"x\"",
+            "\"a\" =\"x\"",
+            "\"a\"= \"x\"",
+            "\"a\"=\"x\" ",
+            "\"a\"=\"x\";c",
+            "\"a\"=\"x\"y\"",
+            "\"a\\\"b\"=\"x\"",
+            "\"a\"=\"x\\n\"",
+            "\"a\"=\"x\0\"",
+            "\"a\"=dword:00000001",
+            "\"a\"=-",
+            "\"a\"=\"x\"\"",
+            "@ =\"x\"",
+            "@=\"x\" ",
+            "@=\"x\\\"\"",
+            "@@=\"x\"",
+            "@\"=\"x\"",
+            "@=\"",
+        ] {
+            assert!(prepare_string_value(line).is_none(), "{line:?}");
+        }
     }
 
     #[test]

@@ -13,11 +13,11 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use comsim_diag::{Diagnostic, Location, Progress};
-use comsim_registry::Registry;
+use comsim_registry::{Registry, Value};
 
 use crate::codes;
 use crate::decode::{self, Encoding, Utf16Decoder};
-use crate::read::{Format, ImportOptions, ImportReport, Importer, Mode};
+use crate::read::{Format, ImportOptions, ImportReport, Importer, Mode, prepare_string_value};
 
 /// How many bytes are read at a time: small enough that the pieces in flight add little to the
 /// registry's memory, large enough that passing one costs nothing next to decoding it.
@@ -39,16 +39,26 @@ enum State {
 /// Whole lines of decoded text, sent from the decoding thread to the importing one.
 #[derive(Default)]
 struct Batch {
-    /// UTF-8 text: whole lines, each with its line break, except at the end of the file.
-    text: Vec<u8>,
-    /// Where each line of `text` starts and ends (its line break left out).
-    lines: Vec<(usize, usize)>,
+    /// Whole lines, each with its line break, except at the end of the file. Checked as UTF-8 on
+    /// the decoding thread.
+    text: String,
+    /// The lines of `text`.
+    lines: Vec<Line>,
     /// Whether `text` has no NUL character (then no line needs to be searched for one).
     nul_free: bool,
     /// How many of the file's bytes were read once this text was decoded.
     read: u64,
     /// The last batch: the rest of the file.
     end: bool,
+}
+
+/// A line of a [`Batch`].
+struct Line {
+    /// Where it starts and ends in the batch's text (its line break left out).
+    start: usize,
+    end: usize,
+    /// What [`prepare_string_value`] made of it: where its name is, and its value.
+    value: Option<(std::ops::Range<usize>, Value)>,
 }
 
 /// The file being read and decoded, on the decoding thread.
@@ -177,19 +187,26 @@ impl<R: Read> Source<'_, R> {
         } else {
             complete_lines(&self.buf)
         };
-        spare.text.clear();
-        spare.text.extend_from_slice(&self.buf[cut..]);
+        let mut rest = std::mem::take(&mut spare.text).into_bytes();
+        rest.clear();
+        rest.extend_from_slice(&self.buf[cut..]);
         self.buf.truncate(cut);
-        std::mem::swap(&mut self.buf, &mut spare.text);
+        let done = std::mem::replace(&mut self.buf, rest);
+        // Always UTF-8: the decoder appends whole characters only.
+        spare.text = String::from_utf8(done)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         spare.lines.clear();
-        let text = decode::text_so_far(&spare.text);
-        let start = text.as_ptr() as usize;
-        for line in decode::lines(text) {
+        let start = spare.text.as_ptr() as usize;
+        for line in decode::lines(&spare.text) {
             let at = line.as_ptr() as usize - start;
-            spare.lines.push((at, at + line.len()));
+            spare.lines.push(Line {
+                start: at,
+                end: at + line.len(),
+                value: prepare_string_value(line),
+            });
         }
         self.lines_before += spare.lines.len() as u32;
-        spare.nul_free = !spare.text.contains(&0);
+        spare.nul_free = !spare.text.as_bytes().contains(&0);
         spare.read = self.read;
         spare.end = end;
         spare
@@ -208,9 +225,9 @@ fn import_batches(
     let mut state = State::Header;
     let mut any = false;
     for batch in incoming.iter() {
-        let batch = batch?;
+        let mut batch = batch?;
         any |= !batch.text.is_empty();
-        import_lines(imp, &mut state, &batch, any, strict)?;
+        import_lines(imp, &mut state, &mut batch, any, strict)?;
         progress.advance(batch.read, total);
         let end = batch.end;
         // The decoding thread may have stopped: then the buffers are dropped here.
@@ -254,31 +271,56 @@ fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 fn import_lines(
     imp: &mut Importer<'_>,
     state: &mut State,
-    batch: &Batch,
+    batch: &mut Batch,
     any: bool,
     strict: bool,
 ) -> Result<(), Diagnostic> {
-    let text = decode::text_so_far(&batch.text);
+    let text = batch.text.as_str();
     if batch.end && matches!(state, State::Header) && batch.lines.is_empty() {
         // An empty file: the header check sees an empty first line.
-        *state = step(imp, State::Header, ("", true), !any, strict)?;
+        let read = Read1 {
+            line: "",
+            nul_free: true,
+            value: None,
+        };
+        *state = step(imp, State::Header, read, !any, strict)?;
     }
-    for &(start, end) in &batch.lines {
+    for line in &mut batch.lines {
         if let State::Done(..) = state {
             // Only the decoding goes on, to find an encoding error.
             return Ok(());
         }
         let now = std::mem::replace(state, State::Header);
-        *state = step(imp, now, (&text[start..end], batch.nul_free), false, strict)?;
+        let whole = &text[line.start..line.end];
+        let value = line.value.take().map(|(name, v)| (&whole[name], v));
+        let read = Read1 {
+            line: whole,
+            nul_free: batch.nul_free,
+            value,
+        };
+        *state = step(imp, now, read, false, strict)?;
     }
     Ok(())
 }
 
-/// Imports one line in `state` (and whether it is known to have no NUL); the state after it.
+/// A line to import, with what the decoding thread found out about it.
+struct Read1<'l> {
+    line: &'l str,
+    /// Known to have no NUL.
+    nul_free: bool,
+    /// Its value, already made (see [`Line::value`]): the name and the value.
+    value: Option<(&'l str, Value)>,
+}
+
+/// Imports one line in `state`; the state after it.
 fn step(
     imp: &mut Importer<'_>,
     state: State,
-    (line, nul_free): (&str, bool),
+    Read1 {
+        line,
+        nul_free,
+        value,
+    }: Read1<'_>,
     empty: bool,
     strict: bool,
 ) -> Result<State, Diagnostic> {
@@ -287,13 +329,15 @@ fn step(
             Some(f) => State::Body(f),
             None => State::Done(None, None),
         }),
-        State::Body(format) => imp.body_line(line, format, nul_free).map(|more| {
-            if more {
-                State::Body(format)
-            } else {
-                State::Done(Some(format), None)
-            }
-        }),
+        State::Body(format) => imp
+            .body_line_prepared(line, format, nul_free, value)
+            .map(|more| {
+                if more {
+                    State::Body(format)
+                } else {
+                    State::Done(Some(format), None)
+                }
+            }),
         done @ State::Done(..) => Ok(done),
     };
     match result {
