@@ -283,14 +283,13 @@ fn import_lines(
             nul_free: true,
             value: None,
         };
-        *state = step(imp, State::Header, read, !any, strict)?;
+        step(imp, state, read, !any, strict)?;
     }
     for line in &mut batch.lines {
         if let State::Done(..) = state {
             // Only the decoding goes on, to find an encoding error.
             return Ok(());
         }
-        let now = std::mem::replace(state, State::Header);
         let whole = &text[line.start..line.end];
         let value = line.value.take().map(|(name, v)| (&whole[name], v));
         let read = Read1 {
@@ -298,7 +297,7 @@ fn import_lines(
             nul_free: batch.nul_free,
             value,
         };
-        *state = step(imp, now, read, false, strict)?;
+        step(imp, state, read, false, strict)?;
     }
     Ok(())
 }
@@ -312,10 +311,10 @@ struct Read1<'l> {
     value: Option<(&'l str, Value)>,
 }
 
-/// Imports one line in `state`; the state after it.
+/// Imports one line in `state`, and moves `state` on.
 fn step(
     imp: &mut Importer<'_>,
-    state: State,
+    state: &mut State,
     Read1 {
         line,
         nul_free,
@@ -323,27 +322,31 @@ fn step(
     }: Read1<'_>,
     empty: bool,
     strict: bool,
-) -> Result<State, Diagnostic> {
-    let result = match state {
-        State::Header => imp.header(line, empty).map(|format| match format {
-            Some(f) => State::Body(f),
-            None => State::Done(None, None),
+) -> Result<(), Diagnostic> {
+    // Only a change of state writes it: most lines leave it as it is.
+    let result = match *state {
+        State::Header => imp.header(line, empty).map(|format| {
+            *state = match format {
+                Some(f) => State::Body(f),
+                None => State::Done(None, None),
+            }
         }),
         State::Body(format) => imp
             .body_line_prepared(line, format, nul_free, value)
             .map(|more| {
-                if more {
-                    State::Body(format)
-                } else {
-                    State::Done(Some(format), None)
+                if !more {
+                    *state = State::Done(Some(format), None);
                 }
             }),
-        done @ State::Done(..) => Ok(done),
+        State::Done(..) => Ok(()),
     };
     match result {
-        Ok(next) => Ok(next),
+        Ok(()) => Ok(()),
         // Keep decoding: an encoding error later in the file comes first.
-        Err(e) if strict => Ok(State::Done(None, Some(e))),
+        Err(e) if strict => {
+            *state = State::Done(None, Some(e));
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }
