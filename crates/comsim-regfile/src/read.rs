@@ -209,6 +209,9 @@ pub(crate) struct Importer<'a> {
     /// without walking down from the root again.
     cursor: KeyCursor,
     pending: Option<Pending>,
+    /// Where a key line's names are split into: empty between key lines, kept so that its
+    /// allocation serves every key line ([`reuse`]).
+    names: Vec<&'static str>,
     line_no: u32,
     stopped: bool,
     /// See [`ImportReport::classes_root_placement`].
@@ -255,6 +258,7 @@ impl<'a> Importer<'a> {
             key: None,
             cursor: KeyCursor::default(),
             pending: None,
+            names: Vec::new(),
             line_no: 0,
             stopped: false,
             placement: [0, 0],
@@ -509,6 +513,7 @@ impl<'a> Importer<'a> {
             self.opts.view,
             self.opts.writer,
         );
+        self.names = reuse(components);
         match opened {
             Ok(key) => {
                 if root == Root::ClassesRoot {
@@ -619,7 +624,7 @@ impl<'a> Importer<'a> {
             )?;
             return Ok(None);
         }
-        let mut components = Vec::with_capacity(8);
+        let mut components = reuse(std::mem::take(&mut self.names));
         let mut offset = pos + root_name.len() + 1;
         for part in split_backslashes(rest.unwrap_or("")) {
             if part.is_empty() {
@@ -988,6 +993,13 @@ impl<'a> Importer<'a> {
         }
         self.set(line, "", Value::sz(value))
     }
+}
+
+/// An empty vector with `v`'s allocation, for names that live as long as something else: a
+/// vector of references collected from an emptied one of the same size reuses its memory.
+fn reuse<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
 }
 
 /// `s.split('\\')`, scanning bytes: in UTF-8 a backslash byte is always a backslash.
@@ -1393,6 +1405,16 @@ mod tests {
         ] {
             assert!(prepare_string_value(line).is_none(), "{line:?}");
         }
+    }
+
+    #[test]
+    fn the_names_of_a_key_line_reuse_one_allocation() {
+        let mut names = Vec::with_capacity(8);
+        names.push("x");
+        let at = names.as_ptr() as usize;
+        let again: Vec<&str> = reuse(names);
+        assert!(again.is_empty());
+        assert_eq!((again.capacity(), again.as_ptr() as usize), (8, at));
     }
 
     #[test]
