@@ -391,25 +391,32 @@ impl<'a> Importer<'a> {
         self.body_line_prepared(line, format, nul_free, None)
     }
 
-    /// [`Self::body_line`], given what [`prepare_string_value`] made of the line, if anything:
-    /// the value is set as reading the line would set it, unless the line is read otherwise (it
-    /// continues a hex value, or the file is in the Windows 3.1 format).
+    /// [`Self::body_line`], given what the decoding thread made of the line, if anything
+    /// ([`prepare_string_value`], [`prepare_key_line`]): the value is set, or the key opened, as
+    /// reading the line would, unless the line is read otherwise (it continues a hex value, or the
+    /// file is in the Windows 3.1 format).
     pub(crate) fn body_line_prepared(
         &mut self,
         line: &str,
         format: Format,
         nul_free: bool,
-        prepared: Option<(&str, Value)>,
+        prepared: Option<Prepared<'_>>,
     ) -> Result<bool, Diagnostic> {
         self.line_no += 1;
         if self.stopped {
             return Ok(false);
         }
-        if let Some((name, value)) = prepared
+        if let Some(made) = prepared
             && format != Format::Win31
             && self.pending.is_none()
         {
-            self.set(line, name, value)?;
+            match made {
+                Prepared::Value(name, value) => self.set(line, name, value)?,
+                Prepared::Key(root, names) => {
+                    self.key = None;
+                    self.open_key(line, 1, root, names)?;
+                }
+            }
             return Ok(true);
         }
         let line = if nul_free {
@@ -506,14 +513,26 @@ impl<'a> Importer<'a> {
         let Some((root, components)) = self.split_key_path(line, pos, name, false)? else {
             return Ok(());
         };
+        let opened = self.open_key(line, pos, root, &components);
+        self.names = reuse(components);
+        opened
+    }
+
+    /// Opens or creates the key of a key line (its name at `pos`) and makes it the current key.
+    fn open_key(
+        &mut self,
+        line: &str,
+        pos: usize,
+        root: Root,
+        components: &[&str],
+    ) -> Result<(), Diagnostic> {
         let opened = self.reg.create_key_near(
             &mut self.cursor,
             root,
-            &components,
+            components,
             self.opts.view,
             self.opts.writer,
         );
-        self.names = reuse(components);
         match opened {
             Ok(key) => {
                 if root == Root::ClassesRoot {
@@ -1097,6 +1116,47 @@ fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>
     Err(EscapeError::Unterminated)
 }
 
+/// What the decoding thread made of a line ahead of the importer.
+pub(crate) enum Prepared<'l> {
+    /// [`prepare_string_value`]: the value's name and the value.
+    Value(&'l str, Value),
+    /// [`prepare_key_line`]: the root and the names below it.
+    Key(Root, &'l [&'l str]),
+}
+
+/// The root and the names of a key line of the commonest shape, `[ROOT\\a\\b]`: `[` first and
+/// `]` last, the root's full name, at least one name below it, no empty name (no `\\\\`, no
+/// backslash first or last), no blank or `-` after `[`, no NUL. Reading such a line
+/// ([`Importer::body_line`]) reports nothing and opens or creates that key; the names' places in
+/// the line are pushed on `names` (start and end). `None`, with `names` as it was, for any other
+/// line, which is read in full.
+pub(crate) fn prepare_key_line(line: &str, names: &mut Vec<(u32, u32)>) -> Option<Root> {
+    let bytes = line.as_bytes();
+    if bytes.first() != Some(&b'[') || bytes.last() != Some(&b']') || bytes.len() < 3 {
+        return None;
+    }
+    u32::try_from(bytes.len()).ok()?;
+    let path = &line[1..line.len() - 1];
+    if matches!(path.as_bytes()[0], b' ' | b'\t' | b'-') || path.as_bytes().contains(&0) {
+        return None;
+    }
+    let cut = find_backslash(path.as_bytes())?;
+    let (root_name, rest) = (&path[..cut], &path[cut + 1..]);
+    let root = Root::from_full_name(root_name)?;
+    let before = names.len();
+    let mut at = 1 + cut + 1;
+    for part in split_backslashes(rest) {
+        if part.is_empty() {
+            names.truncate(before);
+            return None;
+        }
+        // Within the line, whose length fits in 32 bits.
+        names.push((at as u32, (at + part.len()) as u32));
+        at += part.len() + 1;
+    }
+    Some(root)
+}
+
 /// The string value of a line of the commonest shapes, `"name"="text"` and `@="text"`: nothing
 /// before the name, nothing after the closing quote, no blank around `=`, and no backslash or NUL
 /// anywhere. Reading such a line ([`Importer::body_line`]: [`unescape`], no escapes, nothing after
@@ -1415,6 +1475,62 @@ mod tests {
         let again: Vec<&str> = reuse(names);
         assert!(again.is_empty());
         assert_eq!((again.capacity(), again.as_ptr() as usize), (8, at));
+    }
+
+    #[test]
+    fn only_plain_key_lines_are_prepared_and_as_reading_them_opens() {
+        let prepared = [
+            ("[HKEY_CURRENT_USER\\A]", Root::CurrentUser, vec!["A"]),
+            (
+                "[hkey_local_machine\\Software\\B C\\{x}]",
+                Root::LocalMachine,
+                vec!["Software", "B C", "{x}"],
+            ),
+            ("[HKEY_CLASSES_ROOT\\a]b]", Root::ClassesRoot, vec!["a]b"]),
+            (
+                "[HKEY_CURRENT_USER\\\u{e9}t\u{e9}\\-]",
+                Root::CurrentUser,
+                vec!["\u{e9}t\u{e9}", "-"],
+            ),
+        ];
+        for (line, root, want) in prepared {
+            let mut names = vec![(7, 7)];
+            assert_eq!(prepare_key_line(line, &mut names), Some(root), "{line}");
+            let got: Vec<&str> = names[1..]
+                .iter()
+                .map(|&(s, e)| &line[s as usize..e as usize])
+                .collect();
+            assert_eq!(got, want, "{line}");
+            // Reading the line opens that key, with nothing to report.
+            let (reg, report) = lenient(&format!("REGEDIT4\n{line}\n\"v\"=\"1\"\n"));
+            assert!(report.warnings.is_empty(), "{line}: {:?}", report.warnings);
+            let path = format!("{}\\{}", root.full_name(), want.join("\\"));
+            assert_eq!(value(&reg, &path, "v"), Some(Value::sz("1")), "{line}");
+        }
+        for line in [
+            "",
+            "[",
+            "[]",
+            "[HKEY_CURRENT_USER]",
+            "[HKEY_CURRENT_USER\\]",
+            "[HKEY_CURRENT_USER\\\\A]",
+            "[HKEY_CURRENT_USER\\A\\]",
+            "[HKEY_CURRENT_USER\\A\\\\B]",
+            "[-HKEY_CURRENT_USER\\A]",
+            "[ HKEY_CURRENT_USER\\A]",
+            "[\tHKEY_CURRENT_USER\\A]",
+            "[HKCU\\A]",
+            "[HKEY_DYN_DATA\\A]",
+            " [HKEY_CURRENT_USER\\A]",
+            "[HKEY_CURRENT_USER\\A] ",
+            "[HKEY_CURRENT_USER\\A];c",
+            "[HKEY_CURRENT_USER\\A\0]",
+            "[HKEY_CURRENT_USER\\A",
+        ] {
+            let mut names = vec![(7, 7)];
+            assert_eq!(prepare_key_line(line, &mut names), None, "{line:?}");
+            assert_eq!(names, [(7, 7)], "{line:?}");
+        }
     }
 
     #[test]

@@ -13,11 +13,16 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use comsim_diag::{Diagnostic, Location, Progress};
-use comsim_registry::{Registry, Value};
+use std::ops::Range;
+
+use comsim_registry::{Registry, Root, Value};
 
 use crate::codes;
 use crate::decode::{self, Encoding, Utf16Decoder};
-use crate::read::{Format, ImportOptions, ImportReport, Importer, Mode, prepare_string_value};
+use crate::read::{
+    Format, ImportOptions, ImportReport, Importer, Mode, Prepared, prepare_key_line,
+    prepare_string_value,
+};
 
 /// How many bytes are read at a time: small enough that the pieces in flight add little to the
 /// registry's memory, large enough that passing one costs nothing next to decoding it.
@@ -44,6 +49,9 @@ struct Batch {
     text: String,
     /// The lines of `text`.
     lines: Vec<Line>,
+    /// The names of the key lines made ahead ([`Made::Key`]): where each starts and ends in its
+    /// line.
+    names: Vec<(u32, u32)>,
     /// Whether `text` has no NUL character (then no line needs to be searched for one).
     nul_free: bool,
     /// How many of the file's bytes were read once this text was decoded.
@@ -57,8 +65,29 @@ struct Line {
     /// Where it starts and ends in the batch's text (its line break left out).
     start: usize,
     end: usize,
-    /// What [`prepare_string_value`] made of it: where its name is, and its value.
-    value: Option<(std::ops::Range<usize>, Value)>,
+    made: Made,
+}
+
+/// What the decoding thread made of a line, for the importer to use instead of reading it.
+enum Made {
+    Nothing,
+    /// [`prepare_string_value`]: where the value's name is in the line, and the value.
+    Value(Range<usize>, Value),
+    /// [`prepare_key_line`]: the root, and which of the batch's `names` are the key's.
+    Key(Root, Range<usize>),
+}
+
+impl Made {
+    fn of(line: &str, names: &mut Vec<(u32, u32)>) -> Made {
+        if let Some((name, value)) = prepare_string_value(line) {
+            return Made::Value(name, value);
+        }
+        let from = names.len();
+        match prepare_key_line(line, names) {
+            Some(root) => Made::Key(root, from..names.len()),
+            None => Made::Nothing,
+        }
+    }
 }
 
 /// The file being read and decoded, on the decoding thread.
@@ -196,13 +225,14 @@ impl<R: Read> Source<'_, R> {
         spare.text = String::from_utf8(done)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         spare.lines.clear();
+        spare.names.clear();
         let start = spare.text.as_ptr() as usize;
         for line in decode::lines(&spare.text) {
             let at = line.as_ptr() as usize - start;
             spare.lines.push(Line {
                 start: at,
                 end: at + line.len(),
-                value: prepare_string_value(line),
+                made: Made::of(line, &mut spare.names),
             });
         }
         self.lines_before += spare.lines.len() as u32;
@@ -285,13 +315,24 @@ fn import_lines(
         };
         step(imp, state, read, !any, strict)?;
     }
+    // A key line's names, from the batch's.
+    let mut components: Vec<&str> = Vec::new();
     for line in &mut batch.lines {
         if let State::Done(..) = state {
             // Only the decoding goes on, to find an encoding error.
             return Ok(());
         }
         let whole = &text[line.start..line.end];
-        let value = line.value.take().map(|(name, v)| (&whole[name], v));
+        let value = match std::mem::replace(&mut line.made, Made::Nothing) {
+            Made::Nothing => None,
+            Made::Value(name, v) => Some(Prepared::Value(&whole[name], v)),
+            Made::Key(root, at) => {
+                components.clear();
+                let places = batch.names.get(at).unwrap_or_default();
+                components.extend(places.iter().map(|&(s, e)| &whole[s as usize..e as usize]));
+                Some(Prepared::Key(root, &components))
+            }
+        };
         let read = Read1 {
             line: whole,
             nul_free: batch.nul_free,
@@ -307,8 +348,8 @@ struct Read1<'l> {
     line: &'l str,
     /// Known to have no NUL.
     nul_free: bool,
-    /// Its value, already made (see [`Line::value`]): the name and the value.
-    value: Option<(&'l str, Value)>,
+    /// What the decoding thread made of it.
+    value: Option<Prepared<'l>>,
 }
 
 /// Imports one line in `state`, and moves `state` on.
