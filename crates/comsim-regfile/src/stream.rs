@@ -519,6 +519,34 @@ mod tests {
     }
 
     #[test]
+    fn lines_made_ahead_are_read_in_full_where_the_importer_reads_them_otherwise() {
+        let long = "k".repeat(300);
+        let deep = vec!["d"; 600].join("\\");
+        let v5 = "Windows Registry Editor Version 5.00\r\n";
+        for body in [
+            // A hex value continued with `\`: the next lines are its continuation.
+            "[HKEY_CURRENT_USER\\A]\r\n\"h\"=hex:01,\\\r\n\"a\"=\"x\"\r\n[HKEY_CURRENT_USER\\B]\r\n\"b\"=\"y\"\r\n",
+            "[HKEY_CURRENT_USER\\A]\r\n\"h\"=hex:01,\\\r\n[HKEY_CURRENT_USER\\B]\r\n@=\"y\"\r\n",
+            // Values before any key, after a deletion, after a key that cannot be opened.
+            "\"a\"=\"x\"\r\n@=\"y\"\r\n",
+            "[-HKEY_CURRENT_USER\\A]\r\n\"a\"=\"x\"\r\n",
+            "[HKEY_LOCAL_MACHINE\\LONG\\LONG_NAME]\r\n\"a\"=\"x\"\r\n",
+            "[HKEY_LOCAL_MACHINE\\DEEP\\DEEP_PATH]\r\n\"a\"=\"x\"\r\n",
+            // A line strict mode refuses, then plain lines; a deletion that stops the import.
+            "[HKEY_CURRENT_USER\\A]\r\nnonsense\r\n\"a\"=\"x\"\r\n[HKEY_CURRENT_USER\\B]\r\n",
+            "[-HKEY_CURRENT_USER]\r\n[HKEY_CURRENT_USER\\A]\r\n\"a\"=\"x\"\r\n",
+            // The same value twice, and through HKCR.
+            "[HKEY_CLASSES_ROOT\\A]\r\n\"a\"=\"x\"\r\n\"A\"=\"y\"\r\n[HKEY_CURRENT_USER\\Software\\Classes\\A]\r\n[HKEY_CLASSES_ROOT\\A\\B]\r\n@=\"z\"\r\n",
+        ] {
+            let body = body.replace("LONG_NAME", &long).replace("DEEP_PATH", &deep);
+            same_as_whole("ahead", &utf16(&format!("{v5}{body}")));
+            same_as_whole("ahead4", &utf16(&format!("REGEDIT4\r\n{body}")));
+            // The Windows 3.1 format reads none of these lines as a value or a key.
+            same_as_whole("ahead31", &utf16(&format!("REGEDIT\r\n{body}")));
+        }
+    }
+
+    #[test]
     fn a_final_carriage_return_waits_for_the_next_piece() {
         assert_eq!(complete_lines(b"a\r\nb"), 3);
         assert_eq!(complete_lines(b"a\r\nb\r"), 3);
