@@ -84,8 +84,9 @@ fn too_large(display: &str, size: u64) -> Diagnostic {
 
 /// Reads a .reg file from disk and imports it. The `display` name is used in diagnostics.
 ///
-/// A UTF-16LE file (regedit's export format) is decoded and imported a piece at a time, so that
-/// neither its bytes nor its whole text are held while the registry grows; the result, warnings
+/// A UTF-16LE file (regedit's export format) is decoded and imported a piece at a time, the
+/// reading and decoding on a second thread (`stream.rs`), so that neither its bytes nor its whole
+/// text are held while the registry grows; the result, warnings
 /// and errors are those of [`import_bytes`] on the same bytes. After an error the registry holds
 /// what was imported before the failing place (for an encoding error, the lines before it).
 pub fn import_file(
