@@ -234,7 +234,19 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     }
     let start = out.len();
     out.push('"');
-    for c in char::decode_utf16(units.take(n - 1)) {
+    // Most strings are ASCII with nothing to escape: copied unit by unit without decoding.
+    let plain_unit =
+        |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
+    let plain = value.data[..2 * n - 2]
+        .chunks_exact(2)
+        .take_while(|u| plain_unit(u))
+        .count();
+    out.extend(
+        value.data[..2 * plain]
+            .chunks_exact(2)
+            .map(|u| char::from(u[0])),
+    );
+    for c in char::decode_utf16(units.take(n - 1).skip(plain)) {
         match c {
             Ok('\0' | '\r' | '\n') | Err(_) => {
                 out.truncate(start);
@@ -397,6 +409,14 @@ mod tests {
             "two\r\nlines",
             "\u{e9}\u{1F600}",
             "tab\there",
+            // Plain ASCII first, then what the plain copy stops at.
+            "plain text then \"a quote\"",
+            "C:\\path\\x.dll",
+            "abc\u{e9}def\u{1F600}",
+            "ends in a backslash\\",
+            "line\rbreak",
+            "nul\0inside",
+            "\u{7f}\u{80}",
         ]
         .iter()
         .map(|s| Value::sz(s))
