@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use comsim_registry::{
-    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Value, ValueType, utf16z,
+    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Value, ValueType, utf16_append,
 };
 
 /// Where regedit wraps hex data: a line is continued once it reaches this many characters.
@@ -65,6 +65,7 @@ pub fn export_to(
     out.write_all(&[0xFF, 0xFE])?;
     let mut w = Utf16Out {
         text: String::with_capacity(FLUSH_AT + 4096),
+        bytes: Vec::new(),
         out,
     };
     w.text.push_str("Windows Registry Editor Version 5.00\r\n");
@@ -157,6 +158,8 @@ impl<'r> Frame<'r> {
 /// Text on its way to `out` as UTF-16LE.
 struct Utf16Out<'o, W: io::Write> {
     text: String,
+    /// The text's UTF-16 bytes at a flush, kept for the next one.
+    bytes: Vec<u8>,
     out: &'o mut W,
 }
 
@@ -173,10 +176,9 @@ impl<W: io::Write> Utf16Out<'_, W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let mut bytes = utf16z(&self.text);
-        // `utf16z` adds a NUL character, which is not part of the text.
-        bytes.truncate(bytes.len() - 2);
-        self.out.write_all(&bytes)?;
+        self.bytes.clear();
+        utf16_append(&self.text, &mut self.bytes);
+        self.out.write_all(&self.bytes)?;
         self.text.clear();
         Ok(())
     }
