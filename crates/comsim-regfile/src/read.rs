@@ -84,8 +84,9 @@ fn too_large(display: &str, size: u64) -> Diagnostic {
 
 /// Reads a .reg file from disk and imports it. The `display` name is used in diagnostics.
 ///
-/// A UTF-16LE file (regedit's export format) is decoded and imported a piece at a time, so that
-/// neither its bytes nor its whole text are held while the registry grows; the result, warnings
+/// A UTF-16LE file (regedit's export format) is decoded and imported a piece at a time, the
+/// reading and decoding on a second thread (`stream.rs`), so that neither its bytes nor its whole
+/// text are held while the registry grows; the result, warnings
 /// and errors are those of [`import_bytes`] on the same bytes. After an error the registry holds
 /// what was imported before the failing place (for an encoding error, the lines before it).
 pub fn import_file(
@@ -139,8 +140,8 @@ fn import_file_reporting(
         None => head.starts_with(&[0xFF, 0xFE]),
     };
     if utf16 {
-        let file = crate::stream::Reporting::new(file, head.len() as u64, size, progress);
-        return crate::stream::import_utf16(reg, display, head, file, opts, crate::stream::PIECE);
+        let sizes = (crate::stream::PIECE, size);
+        return crate::stream::import_utf16(reg, display, head, file, opts, sizes, progress);
     }
     let mut bytes = head;
     file.read_to_end(&mut bytes).map_err(io)?;
@@ -209,6 +210,9 @@ pub(crate) struct Importer<'a> {
     /// without walking down from the root again.
     cursor: KeyCursor,
     pending: Option<Pending>,
+    /// Where a key line's names are split into: empty between key lines, kept so that its
+    /// allocation serves every key line ([`reuse`]).
+    names: Vec<&'static str>,
     line_no: u32,
     stopped: bool,
     /// See [`ImportReport::classes_root_placement`].
@@ -255,6 +259,7 @@ impl<'a> Importer<'a> {
             key: None,
             cursor: KeyCursor::default(),
             pending: None,
+            names: Vec::new(),
             line_no: 0,
             stopped: false,
             placement: [0, 0],
@@ -321,6 +326,8 @@ impl<'a> Importer<'a> {
         };
         let (start, total) = (text.as_ptr() as usize, text.len() as u64);
         let mut next_report = REPORT_EVERY;
+        // One search of the whole text instead of one per line.
+        let nul_free = !text.as_bytes().contains(&0);
         for line in lines {
             // Each line is a slice of `text`: where it starts is how much of the text is behind.
             let at = line.as_ptr() as usize - start;
@@ -328,7 +335,7 @@ impl<'a> Importer<'a> {
                 progress(at as u64, total);
                 next_report = at + REPORT_EVERY;
             }
-            if !self.body_line(line, format)? {
+            if !self.body_line(line, format, nul_free)? {
                 break;
             }
         }
@@ -375,12 +382,49 @@ impl<'a> Importer<'a> {
     }
 
     /// A line after the header; `false` once the import has stopped (it reads no more lines).
-    pub(crate) fn body_line(&mut self, line: &str, format: Format) -> Result<bool, Diagnostic> {
+    /// `nul_free`: the caller knows that the line has no NUL character.
+    pub(crate) fn body_line(
+        &mut self,
+        line: &str,
+        format: Format,
+        nul_free: bool,
+    ) -> Result<bool, Diagnostic> {
+        self.body_line_prepared(line, format, nul_free, None)
+    }
+
+    /// [`Self::body_line`], given what the decoding thread made of the line, if anything
+    /// ([`prepare_string_value`], [`prepare_key_line`]): the value is set, or the key opened, as
+    /// reading the line would, unless the line is read otherwise (it continues a hex value, or the
+    /// file is in the Windows 3.1 format).
+    pub(crate) fn body_line_prepared(
+        &mut self,
+        line: &str,
+        format: Format,
+        nul_free: bool,
+        prepared: Option<Prepared<'_>>,
+    ) -> Result<bool, Diagnostic> {
         self.line_no += 1;
         if self.stopped {
             return Ok(false);
         }
-        let line = self.cut_at_nul(line)?;
+        if let Some(made) = prepared
+            && format != Format::Win31
+            && self.pending.is_none()
+        {
+            match made {
+                Prepared::Value(name, value) => self.set(line, name, value)?,
+                Prepared::Key(root, names) => {
+                    self.key = None;
+                    self.open_key(line, 1, root, names)?;
+                }
+            }
+            return Ok(true);
+        }
+        let line = if nul_free {
+            line
+        } else {
+            self.cut_at_nul(line)?
+        };
         if format == Format::Win31 {
             self.win31_line(line)?;
         } else {
@@ -470,10 +514,23 @@ impl<'a> Importer<'a> {
         let Some((root, components)) = self.split_key_path(line, pos, name, false)? else {
             return Ok(());
         };
+        let opened = self.open_key(line, pos, root, &components);
+        self.names = reuse(components);
+        opened
+    }
+
+    /// Opens or creates the key of a key line (its name at `pos`) and makes it the current key.
+    fn open_key(
+        &mut self,
+        line: &str,
+        pos: usize,
+        root: Root,
+        components: &[&str],
+    ) -> Result<(), Diagnostic> {
         let opened = self.reg.create_key_near(
             &mut self.cursor,
             root,
-            &components,
+            components,
             self.opts.view,
             self.opts.writer,
         );
@@ -587,7 +644,7 @@ impl<'a> Importer<'a> {
             )?;
             return Ok(None);
         }
-        let mut components = Vec::with_capacity(8);
+        let mut components = reuse(std::mem::take(&mut self.names));
         let mut offset = pos + root_name.len() + 1;
         for part in split_backslashes(rest.unwrap_or("")) {
             if part.is_empty() {
@@ -958,6 +1015,13 @@ impl<'a> Importer<'a> {
     }
 }
 
+/// An empty vector with `v`'s allocation, for names that live as long as something else: a
+/// vector of references collected from an emptied one of the same size reuses its memory.
+fn reuse<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
+}
+
 /// `s.split('\\')`, scanning bytes: in UTF-8 a backslash byte is always a backslash.
 fn split_backslashes(s: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
@@ -1051,6 +1115,81 @@ fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>
         }
     }
     Err(EscapeError::Unterminated)
+}
+
+/// What the decoding thread made of a line ahead of the importer.
+pub(crate) enum Prepared<'l> {
+    /// [`prepare_string_value`]: the value's name and the value.
+    Value(&'l str, Value),
+    /// [`prepare_key_line`]: the root and the names below it.
+    Key(Root, &'l [&'l str]),
+}
+
+/// The root and the names of a key line of the commonest shape, `[ROOT\\a\\b]`: `[` first and
+/// `]` last, the root's full name, at least one name below it, no empty name (no `\\\\`, no
+/// backslash first or last), no blank or `-` after `[`, no NUL. Reading such a line
+/// ([`Importer::body_line`]) reports nothing and opens or creates that key; the names' places in
+/// the line are pushed on `names` (start and end). `None`, with `names` as it was, for any other
+/// line, which is read in full.
+pub(crate) fn prepare_key_line(line: &str, names: &mut Vec<(u32, u32)>) -> Option<Root> {
+    let bytes = line.as_bytes();
+    if bytes.first() != Some(&b'[') || bytes.last() != Some(&b']') || bytes.len() < 3 {
+        return None;
+    }
+    u32::try_from(bytes.len()).ok()?;
+    let path = &line[1..line.len() - 1];
+    if matches!(path.as_bytes()[0], b' ' | b'\t' | b'-') || path.as_bytes().contains(&0) {
+        return None;
+    }
+    let cut = find_backslash(path.as_bytes())?;
+    let (root_name, rest) = (&path[..cut], &path[cut + 1..]);
+    let root = Root::from_full_name(root_name)?;
+    let before = names.len();
+    let mut at = 1 + cut + 1;
+    for part in split_backslashes(rest) {
+        if part.is_empty() {
+            names.truncate(before);
+            return None;
+        }
+        // Within the line, whose length fits in 32 bits.
+        names.push((at as u32, (at + part.len()) as u32));
+        at += part.len() + 1;
+    }
+    Some(root)
+}
+
+/// The string value of a line of the commonest shapes, `"name"="text"` and `@="text"`: nothing
+/// before the name, nothing after the closing quote, no blank around `=`, and no backslash or NUL
+/// anywhere. Reading such a line ([`Importer::body_line`]: [`unescape`], no escapes, nothing after
+/// the data) sets the value `name` (`""` for `@`) to REG_SZ `text`, and nothing else; this is
+/// where the name is in the line and that value, made on the decoding thread ahead of the
+/// importer (`stream.rs`). `None` for any other line, which is read in full.
+pub(crate) fn prepare_string_value(line: &str) -> Option<(std::ops::Range<usize>, Value)> {
+    let bytes = line.as_bytes();
+    if bytes.last() != Some(&b'"') || bytes.iter().any(|&b| b == b'\\' || b == 0) {
+        return None;
+    }
+    let name = match bytes.first() {
+        Some(b'@') => 0..0,
+        Some(b'"') => 1..1 + bytes[1..].iter().position(|&b| b == b'"')?,
+        _ => return None,
+    };
+    // After the name (and its closing quote, if quoted): `="`.
+    let eq = if name.is_empty() && bytes[0] == b'@' {
+        1
+    } else {
+        name.end + 1
+    };
+    if bytes.get(eq..eq + 2) != Some(&b"=\""[..]) {
+        return None;
+    }
+    let data = eq + 2;
+    // The data's closing quote is the line's last byte, and there is no other quote before it.
+    let close = data + bytes.get(data..)?.iter().position(|&b| b == b'"')?;
+    if close + 1 != bytes.len() {
+        return None;
+    }
+    Some((name, Value::sz(&line[data..close])))
 }
 
 enum HexEnd {
@@ -1275,6 +1414,124 @@ mod tests {
             &comsim_registry::Access::default(),
         )?;
         reg.value(key.primary.key, name).cloned()
+    }
+
+    #[test]
+    fn only_plain_name_equals_string_lines_are_prepared_and_as_reading_them_sets() {
+        let prepared = [
+            ("\"a\"=\"x\"", "a", "x"),
+            ("\"\"=\"\"", "", ""),
+            ("\"Class\"=\"N.C; é=1\"", "Class", "N.C; é=1"),
+            ("\"n=m\"=\"=\"", "n=m", "="),
+            ("@=\"x\"", "", "x"),
+            ("@=\"\"", "", ""),
+            ("\"@\"=\"x\"", "@", "x"),
+        ];
+        for (line, name, text) in prepared {
+            let (at, made) = prepare_string_value(line).expect(line);
+            assert_eq!((&line[at], made.clone()), (name, Value::sz(text)), "{line}");
+            // Reading the line sets the same value, with nothing to report.
+            let (reg, report) = lenient(&format!("REGEDIT4\n[HKEY_CURRENT_USER\\P]\n{line}\n"));
+            assert!(report.warnings.is_empty(), "{line}: {:?}", report.warnings);
+            assert_eq!(
+                value(&reg, "HKEY_CURRENT_USER\\P", name),
+                Some(made),
+                "{line}"
+            );
+        }
+        for line in [
+            "",
+            "\"",
+            "\"a\"",
+            "\"a\"=",
+            "\"a\"=\"",
+            " \"a\"=\"x\"",
+            "\"a\" =\"x\"",
+            "\"a\"= \"x\"",
+            "\"a\"=\"x\" ",
+            "\"a\"=\"x\";c",
+            "\"a\"=\"x\"y\"",
+            "\"a\\\"b\"=\"x\"",
+            "\"a\"=\"x\\n\"",
+            "\"a\"=\"x\0\"",
+            "\"a\"=dword:00000001",
+            "\"a\"=-",
+            "\"a\"=\"x\"\"",
+            "@ =\"x\"",
+            "@=\"x\" ",
+            "@=\"x\\\"\"",
+            "@@=\"x\"",
+            "@\"=\"x\"",
+            "@=\"",
+        ] {
+            assert!(prepare_string_value(line).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn the_names_of_a_key_line_reuse_one_allocation() {
+        let mut names = Vec::with_capacity(8);
+        names.push("x");
+        let at = names.as_ptr() as usize;
+        let again: Vec<&str> = reuse(names);
+        assert!(again.is_empty());
+        assert_eq!((again.capacity(), again.as_ptr() as usize), (8, at));
+    }
+
+    #[test]
+    fn only_plain_key_lines_are_prepared_and_as_reading_them_opens() {
+        let prepared = [
+            ("[HKEY_CURRENT_USER\\A]", Root::CurrentUser, vec!["A"]),
+            (
+                "[hkey_local_machine\\Software\\B C\\{x}]",
+                Root::LocalMachine,
+                vec!["Software", "B C", "{x}"],
+            ),
+            ("[HKEY_CLASSES_ROOT\\a]b]", Root::ClassesRoot, vec!["a]b"]),
+            (
+                "[HKEY_CURRENT_USER\\\u{e9}t\u{e9}\\-]",
+                Root::CurrentUser,
+                vec!["\u{e9}t\u{e9}", "-"],
+            ),
+        ];
+        for (line, root, want) in prepared {
+            let mut names = vec![(7, 7)];
+            assert_eq!(prepare_key_line(line, &mut names), Some(root), "{line}");
+            let got: Vec<&str> = names[1..]
+                .iter()
+                .map(|&(s, e)| &line[s as usize..e as usize])
+                .collect();
+            assert_eq!(got, want, "{line}");
+            // Reading the line opens that key, with nothing to report.
+            let (reg, report) = lenient(&format!("REGEDIT4\n{line}\n\"v\"=\"1\"\n"));
+            assert!(report.warnings.is_empty(), "{line}: {:?}", report.warnings);
+            let path = format!("{}\\{}", root.full_name(), want.join("\\"));
+            assert_eq!(value(&reg, &path, "v"), Some(Value::sz("1")), "{line}");
+        }
+        for line in [
+            "",
+            "[",
+            "[]",
+            "[HKEY_CURRENT_USER]",
+            "[HKEY_CURRENT_USER\\]",
+            "[HKEY_CURRENT_USER\\\\A]",
+            "[HKEY_CURRENT_USER\\A\\]",
+            "[HKEY_CURRENT_USER\\A\\\\B]",
+            "[-HKEY_CURRENT_USER\\A]",
+            "[ HKEY_CURRENT_USER\\A]",
+            "[\tHKEY_CURRENT_USER\\A]",
+            "[HKCU\\A]",
+            "[HKEY_DYN_DATA\\A]",
+            " [HKEY_CURRENT_USER\\A]",
+            "[HKEY_CURRENT_USER\\A] ",
+            "[HKEY_CURRENT_USER\\A];c",
+            "[HKEY_CURRENT_USER\\A\0]",
+            "[HKEY_CURRENT_USER\\A",
+        ] {
+            let mut names = vec![(7, 7)];
+            assert_eq!(prepare_key_line(line, &mut names), None, "{line:?}");
+            assert_eq!(names, [(7, 7)], "{line:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Importing a UTF-16LE file a piece at a time: read a piece, decode it, import the lines it
-//! completes, keep the rest for the next piece. Nothing holds the whole file or its whole text, so
-//! the import's peak memory is about the registry it builds.
+//! Importing a UTF-16LE file a piece at a time, on two threads: one reads a piece, decodes it and
+//! finds the lines it completes; the other imports those lines while the next piece is decoded.
+//! Pieces travel through a channel that holds at most two, and their buffers come back to be
+//! reused, so nothing holds the whole file or its whole text: the import's peak memory is about the
+//! registry it builds.
 //!
 //! The result is [`crate::import_bytes`]'s on the same bytes, which decodes the whole file before
 //! importing a line: the decoder's warnings come before the importer's, and in strict mode an
@@ -8,16 +10,26 @@
 //! (the rest of the file is then only decoded, to look for one).
 
 use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use comsim_diag::{Diagnostic, Location, Progress};
-use comsim_registry::Registry;
+use std::ops::Range;
+
+use comsim_registry::{Registry, Root, Value};
 
 use crate::codes;
 use crate::decode::{self, Encoding, Utf16Decoder};
-use crate::read::{Format, ImportOptions, ImportReport, Importer, Mode};
+use crate::read::{
+    Format, ImportOptions, ImportReport, Importer, Mode, Prepared, prepare_key_line,
+    prepare_string_value,
+};
 
-/// How many bytes are read at a time.
-pub(crate) const PIECE: usize = 1 << 20;
+/// How many bytes are read at a time: small enough that the pieces in flight add little to the
+/// registry's memory, large enough that passing one costs nothing next to decoding it.
+pub(crate) const PIECE: usize = 1 << 18;
+
+/// Decoded pieces waiting to be imported, at most: bounds the memory between the two threads.
+const IN_FLIGHT: usize = 2;
 
 /// What the importer does with the next line.
 enum State {
@@ -29,122 +41,244 @@ enum State {
     Done(Option<Format>, Option<Diagnostic>),
 }
 
-/// The decoded text not yet imported, and where it is in the file.
-struct Text {
-    /// UTF-8, whole characters only; starts at the beginning of a line.
-    buf: Vec<u8>,
-    /// Lines of the file before `buf`.
-    lines_before: u32,
-    /// Whether the file has any text at all.
-    any: bool,
+/// Whole lines of decoded text, sent from the decoding thread to the importing one.
+#[derive(Default)]
+struct Batch {
+    /// Whole lines, each with its line break, except at the end of the file. Checked as UTF-8 on
+    /// the decoding thread.
+    text: String,
+    /// The lines of `text`.
+    lines: Vec<Line>,
+    /// The names of the key lines made ahead ([`Made::Key`]): where each starts and ends in its
+    /// line.
+    names: Vec<(u32, u32)>,
+    /// Whether `text` has no NUL character (then no line needs to be searched for one).
+    nul_free: bool,
+    /// How many of the file's bytes were read once this text was decoded.
+    read: u64,
+    /// The last batch: the rest of the file.
+    end: bool,
 }
 
-/// Imports the UTF-16LE file whose first bytes are `head` and whose rest `reader` gives.
+/// A line of a [`Batch`].
+struct Line {
+    /// Where it starts and ends in the batch's text (its line break left out).
+    start: usize,
+    end: usize,
+    made: Made,
+}
+
+/// What the decoding thread made of a line, for the importer to use instead of reading it.
+enum Made {
+    Nothing,
+    /// [`prepare_string_value`]: where the value's name is in the line, and the value.
+    Value(Range<usize>, Value),
+    /// [`prepare_key_line`]: the root, and which of the batch's `names` are the key's.
+    Key(Root, Range<usize>),
+}
+
+impl Made {
+    fn of(line: &str, names: &mut Vec<(u32, u32)>) -> Made {
+        if let Some((name, value)) = prepare_string_value(line) {
+            return Made::Value(name, value);
+        }
+        let from = names.len();
+        match prepare_key_line(line, names) {
+            Some(root) => Made::Key(root, from..names.len()),
+            None => Made::Nothing,
+        }
+    }
+}
+
+/// The file being read and decoded, on the decoding thread.
+struct Source<'f, R> {
+    file: &'f str,
+    reader: R,
+    strict: bool,
+    piece: usize,
+    /// Bytes of the file read so far, and its size (for progress).
+    read: u64,
+    total: u64,
+    /// The decoded text not yet sent: UTF-8, whole characters only; starts at the beginning of a
+    /// line. `lines_before` lines of the file come before it.
+    buf: Vec<u8>,
+    lines_before: u32,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Imports the UTF-16LE file whose first bytes are `head` and whose rest `reader` gives; the file
+/// has `total` bytes, and `progress` hears how many were imported after each piece.
 pub(crate) fn import_utf16(
     reg: &mut Registry,
     file: &str,
     head: Vec<u8>,
-    mut reader: impl Read,
+    reader: impl Read + Send,
     opts: &ImportOptions,
-    piece: usize,
+    (piece, total): (usize, u64),
+    progress: &mut dyn Progress,
 ) -> Result<ImportReport, Diagnostic> {
     let strict = opts.mode == Mode::Strict;
-    let io = |e: std::io::Error| {
-        Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
-            .at(Location::new(file, 1, 1))
-    };
-    let mut imp = Importer::new(reg, file, opts, Encoding::Utf16Le, Vec::new());
-    let mut decode_warnings = Vec::new();
-    let mut decoder = Utf16Decoder::default();
-    let mut state = State::Header;
-    let mut text = Text {
+    let (batches, incoming) = sync_channel(IN_FLIGHT);
+    let (recycle, returned) = sync_channel(IN_FLIGHT + 1);
+    let mut source = Source {
+        file,
+        reader,
+        strict,
+        piece: piece.max(1),
+        read: head.len() as u64,
+        total,
         buf: Vec::with_capacity(piece),
         lines_before: 0,
-        any: false,
+        warnings: Vec::new(),
     };
-    let head = head.strip_prefix(&[0xFF, 0xFE][..]).unwrap_or(&head);
-    // The bytes read and not yet decoded are `raw[..have]`: the start of the file, then at most one
-    // byte (half a unit) left from the last piece, which the next piece is read after.
-    let mut raw = vec![0; head.len() + piece.max(1)];
-    raw[..head.len()].copy_from_slice(head);
-    let mut have = head.len();
-    loop {
-        let n = read_some(&mut reader, &mut raw[have..]).map_err(io)?;
-        have += n;
-        let whole = have & !1;
-        let lines_before = text.lines_before;
+    std::thread::scope(|scope| {
+        let decoding = scope.spawn(move || {
+            source.run(head, &batches, &returned);
+            source.warnings
+        });
+        let mut imp = Importer::new(reg, file, opts, Encoding::Utf16Le, Vec::new());
+        let format = import_batches(&mut imp, incoming, &recycle, strict, (progress, total));
+        // The decoding thread stops once the batches' receiver is gone (it was moved and dropped).
+        let decode_warnings = match decoding.join() {
+            Ok(w) => w,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        Ok(imp.report(format?, decode_warnings))
+    })
+}
+
+impl<R: Read> Source<'_, R> {
+    /// Reads, decodes and sends the file's lines until its end, an encoding error (sent as the
+    /// error) or the importer's going away.
+    fn run(
+        &mut self,
+        head: Vec<u8>,
+        batches: &SyncSender<Result<Batch, Diagnostic>>,
+        returned: &Receiver<Batch>,
+    ) {
+        let head = head.strip_prefix(&[0xFF, 0xFE][..]).unwrap_or(&head);
+        // The bytes read and not yet decoded are `raw[..have]`: the start of the file, then at
+        // most one byte (half a unit) left from the last piece, which the next piece is read after.
+        let mut raw = vec![0; head.len() + self.piece];
+        raw[..head.len()].copy_from_slice(head);
+        let mut have = head.len();
+        let mut decoder = Utf16Decoder::default();
+        loop {
+            let step = self.decode_piece(&mut decoder, &mut raw, &mut have);
+            let batch = step.map(|end| self.batch(end, returned.try_recv().unwrap_or_default()));
+            let stop = !matches!(batch, Ok(Batch { end: false, .. }));
+            if batches.send(batch).is_err() || stop {
+                return;
+            }
+        }
+    }
+
+    /// Reads and decodes the next piece into `buf`; whether the file has ended.
+    fn decode_piece(
+        &mut self,
+        decoder: &mut Utf16Decoder,
+        raw: &mut [u8],
+        have: &mut usize,
+    ) -> Result<bool, Diagnostic> {
+        let io = |e: std::io::Error| {
+            Diagnostic::error(codes::REG_IO, format!("cannot read the file: {e}"))
+                .at(Location::new(self.file, 1, 1))
+        };
+        let n = read_some(&mut self.reader, &mut raw[*have..]).map_err(io)?;
+        // A file that grew while it was read does not make the count pass its total.
+        self.read = (self.read + n as u64).min(self.total);
+        *have += n;
+        let whole = *have & !1;
+        let (file, strict, lines_before) = (self.file, self.strict, self.lines_before);
+        let warnings = &mut self.warnings;
         let mut lone = |so_far: &[u8]| {
             let at = (file, decode::text_so_far(so_far), lines_before);
-            decode::report(&decode::LONE_SURROGATE, at, strict, &mut decode_warnings)
+            decode::report(&decode::LONE_SURROGATE, at, strict, warnings)
         };
-        decoder.feed(&raw[..whole], &mut text.buf, &mut lone)?;
+        decoder.feed(&raw[..whole], &mut self.buf, &mut lone)?;
         if n == 0 {
-            decoder.finish(&mut text.buf, &mut lone)?;
+            decoder.finish(&mut self.buf, &mut lone)?;
         }
-        raw.copy_within(whole..have, 0);
-        have -= whole;
-        text.any |= !text.buf.is_empty();
-        if n == 0 {
-            if have > 0 {
-                let before = decode::text_so_far(&text.buf);
-                let at = (file, before, lines_before);
-                decode::report(&decode::ODD_BYTE, at, strict, &mut decode_warnings)?;
-            }
+        raw.copy_within(whole..*have, 0);
+        *have -= whole;
+        if n == 0 && *have > 0 {
+            let at = (file, decode::text_so_far(&self.buf), lines_before);
+            decode::report(&decode::ODD_BYTE, at, strict, &mut self.warnings)?;
+        }
+        Ok(n == 0)
+    }
+
+    /// The complete lines of `buf` (at the end of the file, all of it) as a batch, in `spare`'s
+    /// buffers; `buf` keeps the rest.
+    fn batch(&mut self, end: bool, mut spare: Batch) -> Batch {
+        let cut = if end {
+            self.buf.len()
+        } else {
+            complete_lines(&self.buf)
+        };
+        let mut rest = std::mem::take(&mut spare.text).into_bytes();
+        rest.clear();
+        rest.extend_from_slice(&self.buf[cut..]);
+        self.buf.truncate(cut);
+        let done = std::mem::replace(&mut self.buf, rest);
+        // Always UTF-8: the decoder appends whole characters only.
+        spare.text = String::from_utf8(done)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        spare.lines.clear();
+        spare.names.clear();
+        let start = spare.text.as_ptr() as usize;
+        for line in decode::lines(&spare.text) {
+            let at = line.as_ptr() as usize - start;
+            spare.lines.push(Line {
+                start: at,
+                end: at + line.len(),
+                made: Made::of(line, &mut spare.names),
+            });
+        }
+        self.lines_before += spare.lines.len() as u32;
+        spare.nul_free = !spare.text.as_bytes().contains(&0);
+        spare.read = self.read;
+        spare.end = end;
+        spare
+    }
+}
+
+/// Imports the batches as they come, sending their buffers back; the file's format (`None`
+/// when nothing was imported after the header).
+fn import_batches(
+    imp: &mut Importer<'_>,
+    incoming: Receiver<Result<Batch, Diagnostic>>,
+    recycle: &SyncSender<Batch>,
+    strict: bool,
+    (progress, total): (&mut dyn Progress, u64),
+) -> Result<Option<Format>, Diagnostic> {
+    let mut state = State::Header;
+    let mut any = false;
+    for batch in incoming.iter() {
+        let mut batch = batch?;
+        any |= !batch.text.is_empty();
+        import_lines(imp, &mut state, &mut batch, any, strict)?;
+        progress.advance(batch.read, total);
+        let end = batch.end;
+        // The decoding thread may have stopped: then the buffers are dropped here.
+        let _ = recycle.try_send(batch);
+        if end {
             break;
         }
-        import_lines(&mut imp, &mut state, &mut text, false, strict)?;
     }
-    import_lines(&mut imp, &mut state, &mut text, true, strict)?;
-    let format = match state {
-        State::Header => None,
+    match state {
+        State::Header => Ok(None),
         State::Body(format) => {
             imp.finish()?;
-            Some(format)
+            Ok(Some(format))
         }
-        State::Done(_, Some(e)) => return Err(e),
+        State::Done(_, Some(e)) => Err(e),
         State::Done(format, None) => {
             if format.is_some() {
                 imp.finish()?;
             }
-            format
+            Ok(format)
         }
-    };
-    Ok(imp.report(format, decode_warnings))
-}
-
-/// A file being read, telling a [`Progress`] how many of its `total` bytes have been read, at
-/// most once per [`PIECE`].
-pub(crate) struct Reporting<'p, R> {
-    inner: R,
-    done: u64,
-    total: u64,
-    reported: u64,
-    progress: &'p mut dyn Progress,
-}
-
-impl<'p, R> Reporting<'p, R> {
-    /// `done` bytes of the file were read before `inner`'s first byte.
-    pub(crate) fn new(inner: R, done: u64, total: u64, progress: &'p mut dyn Progress) -> Self {
-        Reporting {
-            inner,
-            done,
-            total,
-            reported: 0,
-            progress,
-        }
-    }
-}
-
-impl<R: Read> Read for Reporting<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        // A file that grew while it was read does not make the count pass its total.
-        self.done = (self.done + n as u64).min(self.total);
-        if n == 0 || self.done >= self.reported + PIECE as u64 {
-            self.reported = self.done;
-            self.progress.advance(self.done, self.total);
-        }
-        Ok(n)
     }
 }
 
@@ -162,66 +296,98 @@ fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// Imports the complete lines of `text` (at the end of the file, all of it) and drops them.
-/// A line that strict mode refuses ends the import, but (in strict mode) not the decoding.
+/// Imports the lines of a batch. A line that strict mode refuses ends the import, but (in strict
+/// mode) not the decoding.
 fn import_lines(
     imp: &mut Importer<'_>,
     state: &mut State,
-    text: &mut Text,
-    end: bool,
+    batch: &mut Batch,
+    any: bool,
     strict: bool,
 ) -> Result<(), Diagnostic> {
-    let cut = if end {
-        text.buf.len()
-    } else {
-        complete_lines(&text.buf)
-    };
-    let s = decode::text_so_far(&text.buf[..cut]);
-    let mut count = 0u32;
-    let mut lines = decode::lines(s).peekable();
-    if end && matches!(state, State::Header) && lines.peek().is_none() {
+    let text = batch.text.as_str();
+    if batch.end && matches!(state, State::Header) && batch.lines.is_empty() {
         // An empty file: the header check sees an empty first line.
-        *state = step(imp, State::Header, "", !text.any, strict)?;
+        let read = Read1 {
+            line: "",
+            nul_free: true,
+            value: None,
+        };
+        step(imp, state, read, !any, strict)?;
     }
-    for line in lines {
-        count += 1;
+    // A key line's names, from the batch's.
+    let mut components: Vec<&str> = Vec::new();
+    for line in &mut batch.lines {
         if let State::Done(..) = state {
-            continue;
+            // Only the decoding goes on, to find an encoding error.
+            return Ok(());
         }
-        let now = std::mem::replace(state, State::Header);
-        *state = step(imp, now, line, false, strict)?;
+        let whole = &text[line.start..line.end];
+        let value = match std::mem::replace(&mut line.made, Made::Nothing) {
+            Made::Nothing => None,
+            Made::Value(name, v) => Some(Prepared::Value(&whole[name], v)),
+            Made::Key(root, at) => {
+                components.clear();
+                let places = batch.names.get(at).unwrap_or_default();
+                components.extend(places.iter().map(|&(s, e)| &whole[s as usize..e as usize]));
+                Some(Prepared::Key(root, &components))
+            }
+        };
+        let read = Read1 {
+            line: whole,
+            nul_free: batch.nul_free,
+            value,
+        };
+        step(imp, state, read, false, strict)?;
     }
-    text.lines_before += count;
-    text.buf.drain(..cut);
     Ok(())
 }
 
-/// Imports one line in `state`; the state after it.
+/// A line to import, with what the decoding thread found out about it.
+struct Read1<'l> {
+    line: &'l str,
+    /// Known to have no NUL.
+    nul_free: bool,
+    /// What the decoding thread made of it.
+    value: Option<Prepared<'l>>,
+}
+
+/// Imports one line in `state`, and moves `state` on.
 fn step(
     imp: &mut Importer<'_>,
-    state: State,
-    line: &str,
+    state: &mut State,
+    Read1 {
+        line,
+        nul_free,
+        value,
+    }: Read1<'_>,
     empty: bool,
     strict: bool,
-) -> Result<State, Diagnostic> {
-    let result = match state {
-        State::Header => imp.header(line, empty).map(|format| match format {
-            Some(f) => State::Body(f),
-            None => State::Done(None, None),
-        }),
-        State::Body(format) => imp.body_line(line, format).map(|more| {
-            if more {
-                State::Body(format)
-            } else {
-                State::Done(Some(format), None)
+) -> Result<(), Diagnostic> {
+    // Only a change of state writes it: most lines leave it as it is.
+    let result = match *state {
+        State::Header => imp.header(line, empty).map(|format| {
+            *state = match format {
+                Some(f) => State::Body(f),
+                None => State::Done(None, None),
             }
         }),
-        done @ State::Done(..) => Ok(done),
+        State::Body(format) => imp
+            .body_line_prepared(line, format, nul_free, value)
+            .map(|more| {
+                if !more {
+                    *state = State::Done(Some(format), None);
+                }
+            }),
+        State::Done(..) => Ok(()),
     };
     match result {
-        Ok(next) => Ok(next),
+        Ok(()) => Ok(()),
         // Keep decoding: an encoding error later in the file comes first.
-        Err(e) if strict => Ok(State::Done(None, Some(e))),
+        Err(e) if strict => {
+            *state = State::Done(None, Some(e));
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }
@@ -268,7 +434,8 @@ mod tests {
                         bytes[..split].to_vec(),
                         &bytes[split..],
                         &opts,
-                        piece,
+                        (piece, bytes.len() as u64),
+                        &mut comsim_diag::Silent,
                     );
                     assert_eq!(got, want, "{name} {mode:?} {encoding:?} piece {piece}");
                     // After an error the registry holds what came before the failing place,
@@ -349,6 +516,34 @@ mod tests {
             "regedit-x",
             &utf16("REGEDITX\r\n[HKEY_CURRENT_USER\\A]\r\n"),
         );
+    }
+
+    #[test]
+    fn lines_made_ahead_are_read_in_full_where_the_importer_reads_them_otherwise() {
+        let long = "k".repeat(300);
+        let deep = vec!["d"; 600].join("\\");
+        let v5 = "Windows Registry Editor Version 5.00\r\n";
+        for body in [
+            // A hex value continued with `\`: the next lines are its continuation.
+            "[HKEY_CURRENT_USER\\A]\r\n\"h\"=hex:01,\\\r\n\"a\"=\"x\"\r\n[HKEY_CURRENT_USER\\B]\r\n\"b\"=\"y\"\r\n",
+            "[HKEY_CURRENT_USER\\A]\r\n\"h\"=hex:01,\\\r\n[HKEY_CURRENT_USER\\B]\r\n@=\"y\"\r\n",
+            // Values before any key, after a deletion, after a key that cannot be opened.
+            "\"a\"=\"x\"\r\n@=\"y\"\r\n",
+            "[-HKEY_CURRENT_USER\\A]\r\n\"a\"=\"x\"\r\n",
+            "[HKEY_LOCAL_MACHINE\\LONG\\LONG_NAME]\r\n\"a\"=\"x\"\r\n",
+            "[HKEY_LOCAL_MACHINE\\DEEP\\DEEP_PATH]\r\n\"a\"=\"x\"\r\n",
+            // A line strict mode refuses, then plain lines; a deletion that stops the import.
+            "[HKEY_CURRENT_USER\\A]\r\nnonsense\r\n\"a\"=\"x\"\r\n[HKEY_CURRENT_USER\\B]\r\n",
+            "[-HKEY_CURRENT_USER]\r\n[HKEY_CURRENT_USER\\A]\r\n\"a\"=\"x\"\r\n",
+            // The same value twice, and through HKCR.
+            "[HKEY_CLASSES_ROOT\\A]\r\n\"a\"=\"x\"\r\n\"A\"=\"y\"\r\n[HKEY_CURRENT_USER\\Software\\Classes\\A]\r\n[HKEY_CLASSES_ROOT\\A\\B]\r\n@=\"z\"\r\n",
+        ] {
+            let body = body.replace("LONG_NAME", &long).replace("DEEP_PATH", &deep);
+            same_as_whole("ahead", &utf16(&format!("{v5}{body}")));
+            same_as_whole("ahead4", &utf16(&format!("REGEDIT4\r\n{body}")));
+            // The Windows 3.1 format reads none of these lines as a value or a key.
+            same_as_whole("ahead31", &utf16(&format!("REGEDIT\r\n{body}")));
+        }
     }
 
     #[test]

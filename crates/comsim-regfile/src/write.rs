@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use comsim_registry::{
-    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Value, ValueType, utf16z,
+    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Value, ValueType, utf16_append,
 };
 
 /// Where regedit wraps hex data: a line is continued once it reaches this many characters.
@@ -65,6 +65,7 @@ pub fn export_to(
     out.write_all(&[0xFF, 0xFE])?;
     let mut w = Utf16Out {
         text: String::with_capacity(FLUSH_AT + 4096),
+        bytes: Vec::new(),
         out,
     };
     w.text.push_str("Windows Registry Editor Version 5.00\r\n");
@@ -72,42 +73,43 @@ pub fn export_to(
     let mut line = path.to_string();
     let mut names: Vec<&str> = path.components.iter().map(String::as_str).collect();
     w.key(reg, &line, top.ids())?;
-    let mut stack = vec![Frame {
-        ids: top.ids(),
-        subkeys: reg.open_subkey_names(top.ids()),
-        next: 0,
-        line_len: line.len(),
-        depth: names.len(),
-    }];
+    let mut stack = vec![Frame::new(reg, top.ids(), line.len(), names.len())];
     while let Some(frame) = stack.last_mut() {
-        let Some(name) = frame.subkeys.get(frame.next).map(|n| n.as_str()) else {
+        let Some(&(name, known)) = frame.subkeys.get(frame.next) else {
             stack.pop();
             continue;
         };
+        let name = name.as_str();
         frame.next += 1;
         line.truncate(frame.line_len);
         line.push('\\');
         line.push_str(name);
         names.truncate(frame.depth);
-        let ids = match reg.open_child(path.root, &names, frame.ids, name, access) {
-            Some(ids) => ids,
-            None => {
-                let child = KeyPath::new(path.root, names.iter().copied().chain([name]));
-                reg.open(&child, access).map(|k| k.ids())
-            }
+        let ids = match (frame.closed, known) {
+            // What `open_child` gives for a key of one hive: the enumerated subkey.
+            (Some(true), Some(primary)) => Some(OpenIds {
+                hive: frame.ids.hive,
+                primary,
+                secondary: None,
+            }),
+            _ => match reg.open_child(path.root, &names, frame.ids, name, access) {
+                Some(ids) => {
+                    frame.closed = Some(true);
+                    ids
+                }
+                None => {
+                    frame.closed = Some(false);
+                    let child = KeyPath::new(path.root, names.iter().copied().chain([name]));
+                    reg.open(&child, access).map(|k| k.ids())
+                }
+            },
         };
         names.push(name);
         let Some(ids) = ids else {
             continue;
         };
         w.key(reg, &line, ids)?;
-        stack.push(Frame {
-            ids,
-            subkeys: reg.open_subkey_names(ids),
-            next: 0,
-            line_len: line.len(),
-            depth: names.len(),
-        });
+        stack.push(Frame::new(reg, ids, line.len(), names.len()));
     }
     w.text.push_str("\r\n");
     w.flush()?;
@@ -117,16 +119,47 @@ pub fn export_to(
 /// A key being exported and where its walk is.
 struct Frame<'r> {
     ids: OpenIds,
-    subkeys: Vec<&'r RegName>,
+    /// Its subkeys' names in the registry's order, with their ids when the key is of one hive
+    /// (no merged HKCR half).
+    subkeys: Vec<(&'r RegName, Option<KeyId>)>,
+    /// Whether [`Registry::open_child`] opens its subkeys from its ids (it does for all of them
+    /// or none); `None` until the first is opened. Where it does and the key is of one hive, the
+    /// subkey is the enumerated id and is not looked up again by name.
+    closed: Option<bool>,
     next: usize,
     /// The length of the key's path as text, and its number of names below the root.
     line_len: usize,
     depth: usize,
 }
 
+impl<'r> Frame<'r> {
+    fn new(reg: &'r Registry, ids: OpenIds, line_len: usize, depth: usize) -> Self {
+        let subkeys = match ids.secondary {
+            None => reg
+                .subkeys(ids.primary)
+                .map(|(n, c)| (n, Some(c)))
+                .collect(),
+            Some(_) => {
+                let names = reg.open_subkey_names(ids);
+                names.into_iter().map(|n| (n, None)).collect()
+            }
+        };
+        Frame {
+            ids,
+            subkeys,
+            closed: None,
+            next: 0,
+            line_len,
+            depth,
+        }
+    }
+}
+
 /// Text on its way to `out` as UTF-16LE.
 struct Utf16Out<'o, W: io::Write> {
     text: String,
+    /// The text's UTF-16 bytes at a flush, kept for the next one.
+    bytes: Vec<u8>,
     out: &'o mut W,
 }
 
@@ -143,10 +176,9 @@ impl<W: io::Write> Utf16Out<'_, W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let mut bytes = utf16z(&self.text);
-        // `utf16z` adds a NUL character, which is not part of the text.
-        bytes.truncate(bytes.len() - 2);
-        self.out.write_all(&bytes)?;
+        self.bytes.clear();
+        utf16_append(&self.text, &mut self.bytes);
+        self.out.write_all(&self.bytes)?;
         self.text.clear();
         Ok(())
     }
@@ -204,7 +236,19 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     }
     let start = out.len();
     out.push('"');
-    for c in char::decode_utf16(units.take(n - 1)) {
+    // Most strings are ASCII with nothing to escape: copied unit by unit without decoding.
+    let plain_unit =
+        |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
+    let plain = value.data[..2 * n - 2]
+        .chunks_exact(2)
+        .take_while(|u| plain_unit(u))
+        .count();
+    out.extend(
+        value.data[..2 * plain]
+            .chunks_exact(2)
+            .map(|u| char::from(u[0])),
+    );
+    for c in char::decode_utf16(units.take(n - 1).skip(plain)) {
         match c {
             Ok('\0' | '\r' | '\n') | Err(_) => {
                 out.truncate(start);
@@ -367,6 +411,14 @@ mod tests {
             "two\r\nlines",
             "\u{e9}\u{1F600}",
             "tab\there",
+            // Plain ASCII first, then what the plain copy stops at.
+            "plain text then \"a quote\"",
+            "C:\\path\\x.dll",
+            "abc\u{e9}def\u{1F600}",
+            "ends in a backslash\\",
+            "line\rbreak",
+            "nul\0inside",
+            "\u{7f}\u{80}",
         ]
         .iter()
         .map(|s| Value::sz(s))

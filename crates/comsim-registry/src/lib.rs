@@ -31,7 +31,7 @@ pub use diff::{Change, diff};
 pub use name::{RegName, compare_names, names_equal, upcase};
 pub use path::{Hive, KeyPath, PathError, Root};
 pub use tree::{KeyId, Registry};
-pub use value::{Value, ValueType, utf16z};
+pub use value::{Value, ValueType, utf16_append, utf16z};
 pub use value_list::{Values, ValuesIter};
 pub use view::{
     Access, KeyCursor, KeyTarget, MergeMode, OpenIds, OpenKey, Physical, RegError, View, Writer,

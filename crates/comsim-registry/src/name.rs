@@ -88,6 +88,29 @@ pub fn compare_names(a: &str, b: &str) -> Ordering {
     x.len().cmp(&y.len())
 }
 
+/// The first four upper-cased UTF-16 units of a name, one byte each, as a number that orders as
+/// the names do wherever two tags differ: a unit that is not ASCII (and so is 0x80 or more) and all
+/// after it read as 0xFF, and a name shorter than four units is padded with zeros, which no unit
+/// is below. Equal names have equal tags; equal tags say nothing, and the names are compared.
+/// Kept beside each subkey so that most comparisons in a list do not read the names themselves.
+pub(crate) fn name_tag(s: &str) -> u32 {
+    let mut tag = [0u8; 4];
+    for (i, &b) in s.as_bytes().iter().take(4).enumerate() {
+        if b >= 0x80 {
+            tag[i..].fill(0xFF);
+            break;
+        }
+        tag[i] = b.to_ascii_uppercase();
+    }
+    u32::from_be_bytes(tag)
+}
+
+/// [`compare_names`], deciding by the names' [`name_tag`]s where they differ.
+#[inline]
+pub(crate) fn compare_tagged(a: (u32, &str), b: (u32, &str)) -> Ordering {
+    a.0.cmp(&b.0).then_with(|| compare_names(a.1, b.1))
+}
+
 fn compare_units(a: &str, b: &str) -> Ordering {
     let mut ua = units(a);
     let mut ub = units(b);
@@ -234,33 +257,47 @@ mod tests {
         assert_eq!(order, ["ab", "A_B", "{x}"]);
     }
 
+    /// Names that meet at every case the comparisons distinguish: ASCII case, `_` against
+    /// letters, non-ASCII letters with and without a simple upper case, surrogate pairs, NULs,
+    /// prefixes of each other, and lengths either side of four (the tags' width).
+    const SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "A",
+        "ab",
+        "AB",
+        "a_b",
+        "A_B",
+        "ab\u{e9}",
+        "AB\u{c9}",
+        "abc",
+        "abcd",
+        "abcde",
+        "ABCDF",
+        "\u{e9}",
+        "\u{c9}t\u{e9}",
+        "x\u{1F600}",
+        "x\u{FFFD}",
+        "x\u{E000}",
+        "{x}",
+        "[",
+        "z",
+        "Z",
+        "\u{df}",
+        "SS",
+        "\u{131}",
+        "I",
+        "a\0",
+        "a\0b",
+        "a\0\0",
+        "\0",
+        "\u{7f}",
+        "a\u{7f}\u{80}",
+    ];
+
     #[test]
     fn the_ascii_fast_path_agrees_with_comparing_units() {
-        let names = [
-            "",
-            "a",
-            "A",
-            "ab",
-            "AB",
-            "a_b",
-            "A_B",
-            "ab\u{e9}",
-            "AB\u{c9}",
-            "abc",
-            "\u{e9}",
-            "\u{c9}t\u{e9}",
-            "x\u{1F600}",
-            "x\u{FFFD}",
-            "x\u{E000}",
-            "{x}",
-            "[",
-            "z",
-            "Z",
-            "\u{df}",
-            "SS",
-            "\u{131}",
-            "I",
-        ];
+        let names = SAMPLES;
         for a in names {
             for b in names {
                 assert_eq!(compare_names(a, b), compare_units(a, b), "{a:?} vs {b:?}");
@@ -269,6 +306,24 @@ mod tests {
                     compare_units(a, b).is_eq(),
                     "{a:?} vs {b:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn tags_order_as_the_names_do_wherever_they_differ() {
+        let names = SAMPLES;
+        for a in names {
+            for b in names {
+                let (ta, tb) = (name_tag(a), name_tag(b));
+                let by_name = compare_names(a, b);
+                if ta != tb {
+                    assert_eq!(ta.cmp(&tb), by_name, "{a:?} vs {b:?}");
+                }
+                if by_name.is_eq() {
+                    assert_eq!(ta, tb, "{a:?} vs {b:?}");
+                }
+                assert_eq!(compare_tagged((ta, a), (tb, b)), by_name, "{a:?} vs {b:?}");
             }
         }
     }

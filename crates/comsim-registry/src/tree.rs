@@ -172,7 +172,7 @@ impl Registry {
 
     /// The subkey `name` of `id` with its name as the registry spells it, if present.
     pub(crate) fn child_entry(&self, id: KeyId, name: &str) -> Option<(&RegName, KeyId)> {
-        self.node(id).children.entry(name).map(|(n, c)| (n, *c))
+        self.node(id).children.entry(name).map(|e| (&e.name, e.id))
     }
 
     /// Starts recording what the writes from now on change, so that [`Registry::take_changes`]
@@ -260,7 +260,7 @@ impl Registry {
 
     /// Subkey names of `id` with their ids, in the registry's order.
     pub fn subkeys(&self, id: KeyId) -> impl Iterator<Item = (&RegName, KeyId)> + '_ {
-        self.node(id).children.iter().map(|(n, c)| (n, *c))
+        self.node(id).children.iter().map(|e| (&e.name, e.id))
     }
 
     pub fn subkey_count(&self, id: KeyId) -> usize {

@@ -194,6 +194,14 @@ impl fmt::Debug for Value {
 /// UTF-16LE bytes of `s` followed by a NUL character.
 pub fn utf16z(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len() * 2 + 2);
+    utf16_append(s, &mut out);
+    out.extend([0, 0]);
+    out
+}
+
+/// Appends the UTF-16LE bytes of `s` (no NUL) to `out`, as [`utf16z`] writes them.
+pub fn utf16_append(s: &str, out: &mut Vec<u8>) {
+    out.reserve(s.len() * 2);
     if s.is_ascii() {
         // Each ASCII byte is one unit: the byte, then a zero. Eight at a time, spreading the bytes
         // of a word into the even bytes of a double word.
@@ -214,8 +222,6 @@ pub fn utf16z(s: &str) -> Vec<u8> {
             out.extend(u.to_le_bytes());
         }
     }
-    out.extend([0, 0]);
-    out
 }
 
 #[cfg(test)]
@@ -239,6 +245,11 @@ mod tests {
                 .flat_map(u16::to_le_bytes)
                 .collect();
             assert_eq!(utf16z(s), want, "{s:?}");
+            // Appending writes the same units after what is there, without the NUL.
+            let mut appended = vec![7];
+            utf16_append(s, &mut appended);
+            assert_eq!(appended[1..], want[..want.len() - 2], "{s:?}");
+            assert_eq!(appended[0], 7);
         }
     }
 
