@@ -30,6 +30,15 @@ fn reg_input(path: &Path) -> MachineInput {
     }
 }
 
+/// The machine of a `.reg` text, read as `comsim audit --reg` reads a file.
+fn load_reg_text(name: &str, text: &str) -> Loaded {
+    let path = std::env::temp_dir().join(format!("comsim-audit-{name}-{}.reg", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let loaded = comsim_diagnose::input::load(&reg_input(&path)).unwrap();
+    let _ = std::fs::remove_file(&path);
+    loaded
+}
+
 fn fixture_machine() -> MachineInput {
     reg_input(&root().join("fixtures/audit/machine.reg"))
 }
@@ -138,11 +147,7 @@ fn audit_on_threads_keeps_clsid_order_and_equals_one_by_one_replays() {
         }
         text.push_str("\r\n");
     }
-    let path =
-        std::env::temp_dir().join(format!("comsim-audit-threads-{}.reg", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    let mut loaded = comsim_diagnose::input::load(&reg_input(&path)).unwrap();
-    let _ = std::fs::remove_file(&path);
+    let mut loaded = load_reg_text("threads", &text);
     let a = audit(&mut loaded, &Filters::default());
     assert_eq!(a.totals.classes, 150);
     let order: Vec<Guid> = a.classes.iter().map(|c| c.class.clsid).collect();
@@ -167,11 +172,7 @@ fn a_per_user_treatas_target_keeps_the_elevated_run_apart() {
         @=\"{0000000B-0000-4000-8000-0000000000E1}\"\r\n\r\n\
         [HKEY_CURRENT_USER\\Software\\Classes\\CLSID\\{0000000B-0000-4000-8000-0000000000E1}\\InprocServer32]\r\n\
         @=\"C:\\\\Lib\\\\b.dll\"\r\n\r\n";
-    let path =
-        std::env::temp_dir().join(format!("comsim-audit-treatas-{}.reg", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    let mut loaded = comsim_diagnose::input::load(&reg_input(&path)).unwrap();
-    let _ = std::fs::remove_file(&path);
+    let mut loaded = load_reg_text("treatas", text);
     let a = audit(&mut loaded, &Filters::default());
     let class_a = a
         .classes
