@@ -134,10 +134,13 @@ pub(crate) fn run_round(
     let mut start_user_free = false;
     for (ci, cfg) in cfgs.iter().enumerate() {
         let config = cfg.config;
-        let which: Vec<usize> = (0..round.len())
-            .filter(|&k| applies(&classes[round[k]], &config))
-            .collect();
-        if which.is_empty() {
+        let runs = round
+            .iter()
+            .filter(|&&i| applies(&classes[i], &config))
+            .count();
+        if runs == 0 {
+            // (Its elevated partner has no class of the round either: elevation does not
+            // decide which classes a configuration runs.)
             continue;
         }
         let partner = (config.elevated && ci > 0)
@@ -154,7 +157,7 @@ pub(crate) fn run_round(
         if !config.elevated {
             start_user_free = started_free;
         }
-        advance(which.len() as u64);
+        advance(runs as u64);
     }
     states
 }
