@@ -18,9 +18,9 @@
 mod children;
 mod diff;
 mod journal;
+mod last_walk;
 mod name;
 mod path;
-mod trail;
 mod tree;
 mod value;
 mod value_list;

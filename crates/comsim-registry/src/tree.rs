@@ -203,8 +203,8 @@ impl Registry {
         }
     }
 
-    /// What a lookup trail of this registry must match to be used (`trail.rs`).
-    pub(crate) fn trail_stamp(&self) -> (u64, u64) {
+    /// What a thread's last walk in this registry must match to be used (`last_walk.rs`).
+    pub(crate) fn walk_stamp(&self) -> (u64, u64) {
         (self.stamp.instance, self.stamp.changes)
     }
 
@@ -219,7 +219,7 @@ impl Registry {
     /// The key at `names` below a hive's root.
     /// Keys found in `HKEY_CURRENT_USER` are counted per thread ([`crate::user_hive_finds`]).
     pub fn find<S: AsRef<str>>(&self, hive: Hive, names: &[S]) -> Option<KeyId> {
-        let found = crate::trail::find(self, hive, names);
+        let found = crate::last_walk::find(self, hive, names);
         if hive == Hive::CurrentUser && found.is_some() {
             crate::witness::count_user_find();
         }

@@ -1,14 +1,15 @@
-//! The last path each thread looked up in each hive, so that the next lookup sharing its first
-//! keys starts below them ([`crate::Registry::find`]).
+//! The last walk each thread made in each hive, so that the next lookup sharing its first keys
+//! starts below them ([`crate::Registry::find`]). (Not the import's `KeyCursor`, which creates
+//! keys; this one only finds them.)
 //!
 //! A process's reads cluster: `CLSID\{…}`, then `CLSID\{…}\InprocServer32`, then its version
 //! subkeys. Each lookup walks from the hive's root, and the wide keys on the way (`Classes`,
-//! `CLSID` with a hundred thousand subkeys) cost a hash probe or a binary search each. The trail
+//! `CLSID` with a hundred thousand subkeys) cost a hash probe or a binary search each. This module
 //! keeps, per thread and hive, the names and key ids of the last walk as far as it went; a lookup
-//! compares its names with the trail's (the same bytes, else the registry's comparison) and
+//! compares its names with the walk's (the same bytes, else the registry's comparison) and
 //! searches only below the keys it shares.
 //!
-//! A trail belongs to one registry in one state: it is dropped when the registry's instance
+//! A walk belongs to one registry in one state: it is dropped when the registry's instance
 //! number or its count of created and deleted keys differs (the stamp of `tree.rs`), since only
 //! creating or deleting keys changes what a path finds. A clone is another instance.
 
@@ -20,7 +21,7 @@ use crate::tree::{KeyId, Registry};
 
 /// One hive's last walk.
 #[derive(Default)]
-struct Trail {
+struct LastWalk {
     /// The registry (instance, changes) the walk was made in.
     made_in: (u64, u64),
     /// Names of the keys walked, as the lookup spelled them; entries past `len` are spare
@@ -29,7 +30,7 @@ struct Trail {
     ids: Vec<KeyId>,
 }
 
-impl Trail {
+impl LastWalk {
     fn push(&mut self, name: &str, id: KeyId) {
         let n = self.ids.len();
         match self.names.get_mut(n) {
@@ -44,14 +45,14 @@ impl Trail {
 }
 
 thread_local! {
-    static TRAILS: RefCell<[Trail; Hive::ALL.len()]> = RefCell::default();
+    static WALKS: RefCell<[LastWalk; Hive::ALL.len()]> = RefCell::default();
 }
 
-/// The key at `names` below the root of `hive`, walked from the thread's trail.
+/// The key at `names` below the root of `hive`, walked from the thread's last walk.
 pub(crate) fn find<S: AsRef<str>>(reg: &Registry, hive: Hive, names: &[S]) -> Option<KeyId> {
-    TRAILS.with_borrow_mut(|trails| {
-        let t = &mut trails[hive.index()];
-        let made_in = reg.trail_stamp();
+    WALKS.with_borrow_mut(|walks| {
+        let t = &mut walks[hive.index()];
+        let made_in = reg.walk_stamp();
         if t.made_in != made_in {
             t.made_in = made_in;
             t.ids.clear();
@@ -69,7 +70,7 @@ pub(crate) fn find<S: AsRef<str>>(reg: &Registry, hive: Hive, names: &[S]) -> Op
             n => t.ids[n - 1],
         };
         if shared == names.len() {
-            // A key on the trail: the trail stays as deep as it was.
+            // A key on the last walk: the walk stays as deep as it was.
             return Some(id);
         }
         t.ids.truncate(shared);
@@ -88,7 +89,7 @@ mod tests {
     /// Whatever keys were created, deleted or looked up before (on this registry or a clone of
     /// it), `find` gives what a walk from the hive's root gives.
     #[test]
-    fn find_through_the_trail_equals_a_walk_from_the_root() {
+    fn find_from_the_last_walk_equals_a_walk_from_the_root() {
         let names = ["a", "B", "c", "A", "b", "Ä", "ä"];
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         let mut next = |n: usize| {
