@@ -25,7 +25,10 @@ impl Guid {
 
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:X}", self.0.braced())
+        // Encoded into a buffer rather than through `{:X}`: GUIDs are written often (every
+        // registry path of a class names one), and the formatting machinery costs more.
+        let mut buf = uuid::Uuid::encode_buffer();
+        f.pad(self.0.braced().encode_upper(&mut buf))
     }
 }
 

@@ -192,7 +192,8 @@ impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.root.full_name())?;
         for c in &self.components {
-            write!(f, "\\{c}")?;
+            f.write_str("\\")?;
+            f.write_str(c)?;
         }
         Ok(())
     }

@@ -119,9 +119,7 @@ impl Value {
         if !matches!(self.ty, ValueType::SZ | ValueType::EXPAND_SZ) {
             return None;
         }
-        let units = self.utf16_units();
-        let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
-        Some(String::from_utf16_lossy(&units[..end]))
+        Some(c_string(&self.data))
     }
 
     /// The strings of a REG_MULTI_SZ, up to the first empty one.
@@ -224,6 +222,31 @@ pub fn utf16_append(s: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// The UTF-16LE `data` up to its first NUL unit (a trailing odd byte dropped), decoded as
+/// `String::from_utf16_lossy` would. Most registry strings are ASCII: those are copied a byte per
+/// unit without an intermediate buffer of units (`comsim audit` reads millions of them).
+fn c_string(data: &[u8]) -> String {
+    let pairs = data.chunks_exact(2);
+    let mut ascii = String::with_capacity(pairs.len());
+    for (i, pair) in pairs.enumerate() {
+        match (pair[0], pair[1]) {
+            (0, 0) => return ascii,
+            (b, 0) if b.is_ascii() => ascii.push(char::from(b)),
+            _ => {
+                // Not ASCII from here on: the units from this one are decoded as UTF-16.
+                let units: Vec<u16> = data[i * 2..]
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .take_while(|&u| u != 0)
+                    .collect();
+                ascii.push_str(&String::from_utf16_lossy(&units));
+                return ascii;
+            }
+        }
+    }
+    ascii
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +281,41 @@ mod tests {
         let v = Value::sz("Aé");
         assert_eq!(&*v.data, &[0x41, 0, 0xe9, 0, 0, 0]);
         assert_eq!(v.as_string().as_deref(), Some("Aé"));
+    }
+
+    #[test]
+    fn a_string_value_reads_up_to_its_first_nul_as_utf16_lossy_decoding_does() {
+        // What RegQueryValueEx's caller sees as a C string: the ASCII fast path must agree with
+        // decoding every unit, for ASCII, non-ASCII from any place, lone surrogates, pairs, an
+        // embedded NUL and a trailing odd byte.
+        let cases: [&[u16]; 9] = [
+            &[],
+            &[0x41, 0x42],
+            &[0x41, 0, 0x42],
+            &[0xe9, 0x41],
+            &[0x41, 0x7f, 0x80, 0x41],
+            &[0x41, 0xd83d, 0xde00, 0x42, 0],
+            &[0x41, 0xd800, 0x42],
+            &[0xdc00, 0, 0x41],
+            &[0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0],
+        ];
+        for units in cases {
+            let mut data: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+            let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
+            let want = String::from_utf16_lossy(&units[..end]);
+            for ty in [ValueType::SZ, ValueType::EXPAND_SZ] {
+                let v = Value::new(ty, data.clone());
+                assert_eq!(v.as_string().as_deref(), Some(want.as_str()), "{units:x?}");
+            }
+            data.push(0x41);
+            let odd = Value::new(ValueType::SZ, data);
+            assert_eq!(
+                odd.as_string().as_deref(),
+                Some(want.as_str()),
+                "{units:x?} + odd byte"
+            );
+        }
+        assert_eq!(Value::dword(1).as_string(), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! plain file (bytes: manifests, `.config` files), a managed assembly, or a native image.
 
 use std::collections::BTreeMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
@@ -334,17 +334,25 @@ fn percent_decode(s: &str) -> Option<String> {
 
 impl fmt::Display for WinPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Pieces written as they are, without the formatting machinery (paths are written
+        // often: every file the binder probes).
         match &self.root {
             Root::Drive(d) => {
-                write!(f, "{d}:")?;
+                f.write_char(*d)?;
+                f.write_char(':')?;
                 if self.components.is_empty() {
-                    return f.write_str("\\");
+                    return f.write_char('\\');
                 }
             }
-            Root::Share { server, share } => write!(f, "\\\\{server}\\{share}")?,
+            Root::Share { server, share } => {
+                for part in ["\\\\", server, "\\", share] {
+                    f.write_str(part)?;
+                }
+            }
         }
         for c in &self.components {
-            write!(f, "\\{c}")?;
+            f.write_char('\\')?;
+            f.write_str(c)?;
         }
         Ok(())
     }

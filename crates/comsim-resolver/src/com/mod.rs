@@ -301,8 +301,8 @@ impl Session<'_> {
                     )
                 } else {
                     // COM in the client reads the value: the client's environment expands it.
-                    let env = Environment::of(self.p.bitness, self.m.os, self.m);
-                    let path = expand_server_path(value, &env, &key, None, trace);
+                    let env = || Environment::of(self.p.bitness, self.m.os, self.m);
+                    let path = expand_server_path(value, env, &key, None, trace);
                     self.native_inproc(clsid, &path, tm.as_deref(), apartment, trace)
                 })
             }
@@ -687,11 +687,11 @@ impl Session<'_> {
                 .found(cmd.clone());
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
             let expand = self.sw.localserver_expand();
-            let env = match expand {
+            let env = || match expand {
                 LocalServerExpand::Launcher => Environment::of(self.m.os, self.m.os, self.m),
                 LocalServerExpand::Client => Environment::of(self.p.bitness, self.m.os, self.m),
             };
-            let cmd = expand_server_path(&value, &env, &key, Some(expand.setting()), trace);
+            let cmd = expand_server_path(&value, env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
             let located = self.locate(&exe, self.m.os);
             let file = located.iter().find_map(|p| self.m.fs.get(p));
@@ -838,8 +838,8 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
         let inproc = clsid_key(clsid, &["InprocServer32"]);
-        let env = Environment::of(bitness, self.m.os, self.m);
-        let dll = expand_server_path(value, &env, &inproc, None, trace);
+        let env = || Environment::of(bitness, self.m.os, self.m);
+        let dll = expand_server_path(value, env, &inproc, None, trace);
         let file = self
             .locate(&dll, bitness)
             .into_iter()
@@ -1023,11 +1023,11 @@ impl Session<'_> {
 }
 
 /// COM-3: a REG_EXPAND_SZ server path is expanded in the environment of the process that reads
-/// it (`env`); a REG_SZ one is taken as written. The trace shows the expanded value and whose
-/// environment expanded it.
+/// it (`env`, built only then); a REG_SZ one is taken as written. The trace shows the expanded
+/// value and whose environment expanded it.
 fn expand_server_path(
     value: &ServerValue,
-    env: &Environment,
+    env: impl FnOnce() -> Environment,
     key: &KeyPath,
     setting: Option<Setting>,
     trace: &mut Trace,
@@ -1035,6 +1035,7 @@ fn expand_server_path(
     if !value.expandable {
         return value.text.clone();
     }
+    let env = env();
     let expanded = env.expand(&value.text);
     let used = env.used_in(&value.text);
     let step = trace
