@@ -21,6 +21,7 @@ mod journal;
 mod last_walk;
 mod name;
 mod path;
+mod recent_opens;
 mod tree;
 mod value;
 mod value_list;

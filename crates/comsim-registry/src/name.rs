@@ -128,13 +128,23 @@ fn compare_units(a: &str, b: &str) -> Ordering {
 /// Whether two names are the same registry name.
 pub fn names_equal(a: &str, b: &str) -> bool {
     // The same bytes up to ASCII case mean the same upper-cased units.
-    if a.len() == b.len() && a.eq_ignore_ascii_case(b) {
+    if a.len() == b.len() && same_up_to_ascii_case(a.as_bytes(), b.as_bytes()) {
         return true;
     }
     // Two ASCII names upper-case to ASCII: ASCII case-folding has decided. Anything else is
     // decided by the comparison, which stops at the first difference (upper-casing a non-ASCII
     // character may change its length in UTF-8, so unequal lengths do not decide).
     !(a.is_ascii() && b.is_ascii()) && compare_names(a, b) == Ordering::Equal
+}
+
+/// `a.eq_ignore_ascii_case(b)` for slices of one length, eight bytes at a time: most names
+/// compared are the same bytes (a lookup's names against the keys it walks), and the
+/// byte-by-byte comparison was a measurable part of `comsim audit`.
+pub(crate) fn same_up_to_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ta, tb) = (wa.remainder(), wb.remainder());
+    wa.zip(wb).all(|(x, y)| x == y || x.eq_ignore_ascii_case(y)) && ta.eq_ignore_ascii_case(tb)
 }
 
 /// A hash of the name as the registry compares it (its upper-cased UTF-16 units): names that are
@@ -307,6 +317,28 @@ mod tests {
                     "{a:?} vs {b:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn comparing_eight_bytes_at_a_time_agrees_with_eq_ignore_ascii_case() {
+        // Names of 0..=20 bytes that differ from the base in one place, by ASCII case, by
+        // another letter, or by a byte that is not a letter but one case bit away (`@` and `` ` ``).
+        let base = b"InprocServer32_ABCDEF";
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            for at in 0..len {
+                for swap in [0x20u8, 0x01, 0x40] {
+                    let mut b = a.to_vec();
+                    b[at] ^= swap;
+                    assert_eq!(
+                        same_up_to_ascii_case(a, &b),
+                        a.eq_ignore_ascii_case(&b),
+                        "{a:?} vs {b:?}"
+                    );
+                }
+            }
+            assert!(same_up_to_ascii_case(a, a));
         }
     }
 

@@ -243,6 +243,21 @@ fn eq(a: &str, b: &str) -> bool {
     names_equal(a, b)
 }
 
+/// Whether `name` is the ASCII name `literal` as the registry compares names. Mostly decided by
+/// the lengths: an ASCII name of another length is another name (every lookup compares a few
+/// components with the names REG-1 and REG-3 single out).
+fn is(name: &str, literal: &str) -> bool {
+    debug_assert!(literal.is_ascii());
+    if name.len() == literal.len()
+        && crate::name::same_up_to_ascii_case(name.as_bytes(), literal.as_bytes())
+    {
+        return true;
+    }
+    // Upper-casing a non-ASCII character may give an ASCII one (`ı` is `I`), so only an ASCII
+    // name is decided here.
+    !name.is_ascii() && names_equal(name, literal)
+}
+
 fn is_classes_prefix<S: AsRef<str>>(c: &[S]) -> bool {
     c.len() >= 2 && eq(c[0].as_ref(), "Software") && eq(c[1].as_ref(), "Classes")
 }
@@ -268,11 +283,11 @@ fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
     // (every lookup comes here).
     if !matches!(hive, Hive::LocalMachine | Hive::CurrentUser)
         || c.is_empty()
-        || !eq(c[0], "Software")
+        || !is(c[0], "Software")
     {
         return;
     }
-    let at = |c: &[&str], i: usize, name: &str| c.get(i).is_some_and(|x| eq(x, name));
+    let at = |c: &[&str], i: usize, name: &str| c.get(i).is_some_and(|x| is(x, name));
     let mut classes = at(c, 1, "Classes");
     let mut wow = !classes && at(c, 1, "Wow6432Node");
     // Links that exist in every view: HKLM\SOFTWARE\Wow6432Node\Classes is
@@ -284,14 +299,14 @@ fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
     }
     if classes
         && c.len() >= 4
-        && eq(c[2], "Wow6432Node")
-        && SHARED_CLASSES_LINKS.iter().any(|l| eq(l, c[3]))
+        && is(c[2], "Wow6432Node")
+        && SHARED_CLASSES_LINKS.iter().any(|l| is(c[3], l))
     {
         c.remove(2);
     }
     if view == View::Bits32 {
         if classes {
-            if c.len() >= 3 && REDIRECTED_CLASSES.iter().any(|r| eq(r, c[2])) {
+            if c.len() >= 3 && REDIRECTED_CLASSES.iter().any(|r| is(c[2], r)) {
                 c.insert(2, "Wow6432Node");
             }
         } else if hive == Hive::LocalMachine && !wow && c.len() >= 2 {
@@ -303,14 +318,23 @@ fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
 /// How many components of an HKCR path (after an optional leading `Wow6432Node`) make up the key
 /// at which the strict merge decides between HKCU and HKLM.
 fn merge_level(comps: &[String]) -> usize {
-    let skip = usize::from(comps.first().is_some_and(|c| eq(c, "Wow6432Node")));
+    let skip = usize::from(comps.first().is_some_and(|c| is(c, "Wow6432Node")));
     let rest = &comps[skip..];
     // The listed path that is a prefix of `rest` with the most components; compared part by
-    // part without collecting (every HKCR open comes here: `comsim audit` opens millions).
-    let prefix_len = |listed: &str| {
-        let mut n = 0;
-        for part in listed.split('\\') {
-            if !rest.get(n).is_some_and(|c| eq(part, c)) {
+    // part without collecting (every HKCR open comes here: `comsim audit` opens millions). The
+    // list keeps paths with the same first part together, so a first part that does not match is
+    // compared once for its group.
+    let mut failed_head: Option<&str> = None;
+    let mut prefix_len = |listed: &'static str| {
+        let mut parts = listed.split('\\');
+        let head = parts.next().unwrap_or_default();
+        if failed_head == Some(head) || !rest.first().is_some_and(|c| is(c, head)) {
+            failed_head = Some(head);
+            return None;
+        }
+        let mut n = 1;
+        for part in parts {
+            if !rest.get(n).is_some_and(|c| is(c, part)) {
                 return None;
             }
             n += 1;
@@ -382,15 +406,18 @@ impl Registry {
 
     /// [`Registry::open`]'s key ids, without the paths it copies: for readers that only read
     /// the key's values and subkeys.
+    /// The thread's last few opens answer a repeated one (`recent_opens.rs`).
     pub fn open_ids(&self, path: &KeyPath, access: &Access) -> Option<OpenIds> {
-        let (primary, secondary) = self.open_with(path, access, |hive, classes| {
-            self.locate(hive, classes, &path.components, access.view)
-                .map(|(key, _)| (hive, key))
-        })?;
-        Some(OpenIds {
-            hive: primary.0,
-            primary: primary.1,
-            secondary: secondary.map(|(_, key)| key),
+        crate::recent_opens::open_ids(self, path, access, || {
+            let (primary, secondary) = self.open_with(path, access, |hive, classes| {
+                self.locate(hive, classes, &path.components, access.view)
+                    .map(|(key, _)| (hive, key))
+            })?;
+            Some(OpenIds {
+                hive: primary.0,
+                primary: primary.1,
+                secondary: secondary.map(|(_, key)| key),
+            })
         })
     }
 
@@ -479,20 +506,29 @@ impl Registry {
         name: &str,
         access: &Access,
     ) -> Option<Option<OpenIds>> {
-        let closed = match root.hive() {
-            Some(hive) => layout_closed(hive, components),
-            None => {
-                access.merge == MergeMode::Union
-                    && match components {
-                        [] => false,
-                        [x] => classes_child_closed(x),
-                        _ => true,
-                    }
-            }
-        };
-        if !closed {
-            return None;
+        child_decidable(root, components, access).then(|| self.child_ids(root, parent, name))
+    }
+
+    /// [`Registry::open_ids`] of `path\name`, where `parent` is what `open_ids(path, access)`
+    /// gave: from the parent's ids where [`Registry::open_child`] can, else by opening the path.
+    /// A key of `HKEY_CURRENT_USER` found from its parent is not counted again by the witness
+    /// (`witness.rs`): opening the parent found and counted one already.
+    pub fn open_ids_child(
+        &self,
+        path: &KeyPath,
+        parent: OpenIds,
+        name: &str,
+        access: &Access,
+    ) -> Option<OpenIds> {
+        if child_decidable(path.root, &path.components, access) {
+            self.child_ids(path.root, parent, name)
+        } else {
+            self.open_ids(&path.join(name), access)
         }
+    }
+
+    /// [`Registry::open_child`]'s answer where it is decidable.
+    fn child_ids(&self, root: Root, parent: OpenIds, name: &str) -> Option<OpenIds> {
         let single = |hive: Hive, key: Option<KeyId>| {
             key.map(|primary| OpenIds {
                 hive,
@@ -501,7 +537,7 @@ impl Registry {
             })
         };
         let child = |k: KeyId| self.child(k, name);
-        Some(match (root.hive(), parent.hive) {
+        match (root.hive(), parent.hive) {
             // The merged view with the user's half present: the user's subkey first.
             (None, Hive::CurrentUser) => {
                 let machine = parent.secondary.and_then(child);
@@ -515,7 +551,7 @@ impl Registry {
                 }
             }
             (_, hive) => single(hive, child(parent.primary)),
-        })
+        }
     }
 
     /// Reads one value through a view.
@@ -821,12 +857,28 @@ const LAYOUT_PREFIX: usize = 4;
 /// Whether `physical_layout(hive, p ++ rest)` is `physical_layout(hive, p) ++ rest` for every `rest`:
 /// `p` has [`LAYOUT_PREFIX`] components, or it is `Software\Classes\X` in a classes hive, where
 /// the rules look past `X` only when `X` is `Wow6432Node`.
-fn layout_closed(hive: Hive, p: &[&str]) -> bool {
+fn layout_closed<S: AsRef<str>>(hive: Hive, p: &[S]) -> bool {
     p.len() >= LAYOUT_PREFIX
         || (matches!(hive, Hive::LocalMachine | Hive::CurrentUser)
             && p.len() == 3
             && is_classes_prefix(p)
-            && !eq(p[2], "Wow6432Node"))
+            && !eq(p[2].as_ref(), "Wow6432Node"))
+}
+
+/// Whether the subkeys of the key at `root\components` are opened from its ids (the view maps
+/// every path below it alike and, for HKCR, the union merge decides each level by itself).
+fn child_decidable<S: AsRef<str>>(root: Root, components: &[S], access: &Access) -> bool {
+    match root.hive() {
+        Some(hive) => layout_closed(hive, components),
+        None => {
+            access.merge == MergeMode::Union
+                && match components {
+                    [] => false,
+                    [x] => classes_child_closed(x.as_ref()),
+                    _ => true,
+                }
+        }
+    }
 }
 
 /// [`layout_closed`] for `Software\Classes\X`, which is the same in HKLM and HKCU.
@@ -1019,6 +1071,128 @@ mod tests {
 
     fn phys(r: &Registry, s: &str, access: Access) -> Option<String> {
         r.open(&p(s), &access).map(|k| k.primary.path().to_string())
+    }
+
+    /// Opening a subkey from its parent's ids gives what opening its path gives, in every view,
+    /// merge and elevation; and a key of HKCU found that way had its parent counted by the
+    /// witness when the parent was opened.
+    #[test]
+    fn reg1_reg3_a_subkey_opened_from_its_parent_is_the_subkey_opened_by_path() {
+        let names = [
+            "Software",
+            "Classes",
+            "CLSID",
+            "{A}",
+            "Wow6432Node",
+            "AppID",
+            "x",
+            "Mime",
+        ];
+        let roots = [Root::ClassesRoot, Root::LocalMachine, Root::CurrentUser];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut reg = Registry::new();
+        for step in 0..30_000 {
+            let depth = next(6);
+            let comps: Vec<String> = (0..depth)
+                .map(|_| names[next(names.len())].to_owned())
+                .collect();
+            let path = KeyPath::new(roots[next(roots.len())], comps);
+            let access = Access {
+                view: [View::Bits64, View::Bits32][next(2)],
+                merge: [MergeMode::Union, MergeMode::Strict][next(2)],
+                user_classes: next(2) == 0,
+            };
+            if next(3) == 0 {
+                let _ = reg.write_value(&path, "v", Value::dword(1), access.view, ADMIN);
+                continue;
+            }
+            let before = crate::witness::user_hive_finds();
+            let Some(parent) = reg.open_ids(&path, &access) else {
+                continue;
+            };
+            let parent_finds = crate::witness::user_hive_finds().wrapping_sub(before);
+            let name = names[next(names.len())];
+            let by_path = reg.open_ids(&path.join(name), &access);
+            let from_parent = reg.open_ids_child(&path, parent, name, &access);
+            assert_eq!(
+                from_parent, by_path,
+                "step {step}: {path} + {name}, {access:?}"
+            );
+            if from_parent.is_some_and(|k| k.hive == Hive::CurrentUser) {
+                assert!(parent_finds > 0, "step {step}: {path} + {name}, {access:?}");
+            }
+        }
+    }
+
+    /// REG-1's merge level, as the plain rule: one below the longest listed path that is a
+    /// prefix (after an optional `Wow6432Node`), each part compared as the registry compares
+    /// names.
+    fn merge_level_by_rule(comps: &[String]) -> usize {
+        let skip = usize::from(comps.first().is_some_and(|c| eq(c, "Wow6432Node")));
+        let rest = &comps[skip..];
+        let listed = MERGED_ONE_LEVEL_DOWN
+            .iter()
+            .map(|l| l.split('\\').collect::<Vec<_>>())
+            .filter(|parts| {
+                parts.len() <= rest.len() && parts.iter().zip(rest).all(|(a, b)| eq(a, b))
+            })
+            .map(|parts| parts.len())
+            .max()
+            .unwrap_or(0);
+        skip + listed + 1
+    }
+
+    #[test]
+    fn reg1_merge_level_compares_each_listed_first_part_once_and_agrees_with_the_rule() {
+        // `merge_level` skips a group of listed paths whose first part did not match: the list
+        // must keep each first part's paths together.
+        let heads: Vec<&str> = MERGED_ONE_LEVEL_DOWN
+            .iter()
+            .map(|l| l.split('\\').next().unwrap())
+            .collect();
+        for (i, h) in heads.iter().enumerate() {
+            let last = heads.iter().rposition(|x| x == h).unwrap();
+            assert!(heads[i..=last].iter().all(|x| x == h), "{h} is split");
+        }
+        let parts = [
+            "*",
+            "shellex",
+            "ContextMenuHandlers",
+            "CLSID",
+            "clsid",
+            "{A}",
+            "Mime",
+            "DATABASE",
+            "Charset",
+            "Codepage",
+            "Wow6432Node",
+            "Folder",
+            "Installer",
+            "Features",
+            "x",
+            "cLSıD",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 5) as usize;
+            let comps: Vec<String> = (0..len)
+                .map(|i| parts[((state >> (8 * i + 8)) % parts.len() as u64) as usize].to_owned())
+                .collect();
+            assert_eq!(
+                merge_level(&comps),
+                merge_level_by_rule(&comps),
+                "{comps:?}"
+            );
+        }
     }
 
     #[test]

@@ -25,5 +25,10 @@ pub fn user_hive_finds() -> u64 {
 }
 
 pub(crate) fn count_user_find() {
-    USER_FINDS.with(|c| c.set(c.get().wrapping_add(1)));
+    count_user_finds(1);
+}
+
+/// Counts `n` keys found at once (an open answered from `recent_opens.rs` counts what it found).
+pub(crate) fn count_user_finds(n: u64) {
+    USER_FINDS.with(|c| c.set(c.get().wrapping_add(n)));
 }
