@@ -2,7 +2,7 @@
 //! from and their fixes built on.
 
 use comsim_manifest::Guid;
-use comsim_registry::{Access, Hive, KeyPath, MergeMode, Registry, Value, View};
+use comsim_registry::{Access, Hive, KeyPath, MergeMode, Root, Value, View};
 use comsim_resolver::{AssemblyInfo, Bitness, FileKind, Machine, WinPath};
 
 /// The access of a process of `bitness` on `m` (REG-3), with or without the per-user classes.
@@ -20,7 +20,7 @@ pub fn access(m: &Machine, bitness: Bitness, user_classes: bool) -> Access {
 }
 
 pub fn clsid_key(clsid: Guid) -> KeyPath {
-    KeyPath::parse(&format!(r"HKEY_CLASSES_ROOT\CLSID\{clsid}")).expect("a valid key")
+    KeyPath::new(Root::ClassesRoot, ["CLSID".to_owned(), clsid.to_string()])
 }
 
 /// A class's registration in one view.
@@ -49,10 +49,6 @@ impl Registration {
     }
 }
 
-fn string(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
-    reg.value_at(key, name, access).and_then(Value::as_string)
-}
-
 /// The class's registration as `access` sees it, `None` when it has no key there.
 pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
     let key = clsid_key(clsid);
@@ -68,16 +64,18 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
     let value = |k: &comsim_registry::OpenIds, name: &str| {
         m.registry.value(k.primary, name).and_then(Value::as_string)
     };
-    let inproc = key.join("InprocServer32");
-    if let Some(k) = m.registry.open_ids(&inproc, access) {
+    // The subkeys are opened from the class key's ids where the view allows (the registry
+    // gives what opening their paths gives).
+    let ids = open.ids();
+    let subkey = |name: &str| m.registry.open_ids_child(&key, ids, name, access);
+    if let Some(k) = subkey("InprocServer32") {
         r.inproc = value(&k, "");
         // regasm writes the values on the key and on a version subkey; the first subkey's
         // stand in when the key has none.
-        let versioned = m
-            .registry
-            .open_subkey_names(k)
-            .first()
-            .and_then(|n| m.registry.open_ids(&inproc.join(n.as_str()), access));
+        let versioned = m.registry.open_subkey_names(k).first().and_then(|n| {
+            let inproc = key.join("InprocServer32");
+            m.registry.open_ids_child(&inproc, k, n.as_str(), access)
+        });
         let get = |name: &str| {
             value(&k, name).or_else(|| versioned.as_ref().and_then(|v| value(v, name)))
         };
@@ -86,9 +84,10 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
         r.codebase = get("CodeBase");
         r.runtime = get("RuntimeVersion");
     }
-    r.local_server = string(&m.registry, &key.join("LocalServer32"), "", access);
-    r.treat_as =
-        string(&m.registry, &key.join("TreatAs"), "", access).and_then(|s| Guid::parse(&s));
+    r.local_server = subkey("LocalServer32").and_then(|k| value(&k, ""));
+    r.treat_as = subkey("TreatAs")
+        .and_then(|k| value(&k, ""))
+        .and_then(|s| Guid::parse(&s));
     Some(r)
 }
 
