@@ -442,7 +442,7 @@ fn parse_requested(
                     format_args!("the display name is invalid: {why}"),
                 )
                 .code("display-name-invalid")
-                .at(req.display_name.to_owned());
+                .at(req.display_name);
             return Err(Failure::new(
                 HResult::FUSION_E_INVALID_NAME,
                 format!(
@@ -455,16 +455,15 @@ fn parse_requested(
         }
     };
     trace
-        .push(
-            Rule::Bind1,
-            format_args!("bind {} on {}", name.display(), req.clr),
-        )
+        .push(Rule::Bind1, || {
+            format!("bind {} on {}", name.display(), req.clr)
+        })
         .code("bind-request")
-        .at(req.display_name.to_owned())
+        .at(req.display_name)
         .found(if name.is_strong() {
-            "strong-named: the GAC is searched first".to_owned()
+            "strong-named: the GAC is searched first"
         } else {
-            "not strong-named: the GAC is not searched".to_owned()
+            "not strong-named: the GAC is not searched"
         })
         .bind(bind_context(machine, req, &name));
     Ok(name)
@@ -577,7 +576,7 @@ fn from_gac<'m>(
                 .push(Rule::Bind2, format_args!("found in the GAC of {}", req.clr))
                 .code("gac-hit")
                 .at(|| path.to_string())
-                .found(asm.full_name())
+                .found(|| asm.full_name())
                 .bind(probe_facts(&[], Some(&path)));
             return Some(accept(file, asm, req, name, trace));
         }
@@ -593,7 +592,7 @@ fn from_gac<'m>(
             ),
         )
         .code("gac-miss")
-        .at(joined(&looked))
+        .at(|| joined(&looked))
         .found(found)
         .bind(probe_facts(&looked, None));
 
@@ -669,7 +668,7 @@ fn from_appbase<'m>(
                         )
                         .code("probe-mismatch")
                         .at(|| path.to_string())
-                        .found(asm.full_name())
+                        .found(|| asm.full_name())
                         .bind(probe_facts(&looked, Some(&path)));
                     return Some(Err(Failure::new(
                         HResult::FUSION_E_REF_DEF_MISMATCH,
@@ -680,7 +679,7 @@ fn from_appbase<'m>(
                     .push(Rule::Bind3, "found in the application base")
                     .code("appbase-hit")
                     .at(|| file.path.to_string())
-                    .found(asm.full_name())
+                    .found(|| asm.full_name())
                     .bind(probe_facts(&looked, Some(&path)));
                 return Some(accept(file, asm, req, name, trace));
             }
@@ -693,7 +692,7 @@ fn from_appbase<'m>(
             format_args!("not in the application base {}", req.appbase),
         )
         .code("appbase-miss")
-        .at(joined(&looked))
+        .at(|| joined(&looked))
         .found(found)
         .bind(probe_facts(&looked, None));
 
@@ -744,8 +743,8 @@ fn codebase_path(url: &str, cwd: &WinPath, trace: &mut Trace) -> Option<WinPath>
                 Rule::Bind4,
                 format_args!("the CodeBase is a relative path, not a URL: resolved against the current directory {cwd}"),
             ).code("codebase-relative")
-            .at(url.to_owned())
-            .found(path.to_file_url());
+            .at(url)
+            .found(|| path.to_file_url());
     }
     Some(path)
 }
@@ -828,7 +827,7 @@ fn load_codebase<'m>(
                 format_args!("{what} is not a file: URL the simulator can follow"),
             )
             .code("codebase-not-file-url")
-            .at(url.to_owned())
+            .at(url)
             .found("ignored")
             .bind(BindFacts {
                 where_ref: hint == Hint::Registration,
@@ -842,7 +841,7 @@ fn load_codebase<'m>(
             trace
                 .push(Rule::Bind4, format_args!("{what} file is not provided"))
                 .code("codebase-not-provided")
-                .at(url.to_owned())
+                .at(url)
                 .found(format_args!("{path}: {}", crate::vfs::NOT_PROVIDED))
                 .bind(hint.facts(&path));
             return None;
@@ -850,7 +849,7 @@ fn load_codebase<'m>(
         trace
             .push(Rule::Bind4, format_args!("{what} file does not exist"))
             .code("codebase-file-missing")
-            .at(url.to_owned())
+            .at(url)
             .found(format_args!("no file {path}"))
             .bind(hint.facts(&path));
         return None;
@@ -859,7 +858,7 @@ fn load_codebase<'m>(
         trace
             .push(Rule::Bind4, format_args!("{what} file is not an assembly"))
             .code("codebase-not-assembly")
-            .at(url.to_owned())
+            .at(url)
             .found("a native image")
             .bind(hint.facts(&path));
         return Some(Err(Failure::new(
@@ -880,8 +879,8 @@ fn load_codebase<'m>(
                 format_args!("{what} file is another assembly: {why}"),
             )
             .code("codebase-other-assembly")
-            .at(url.to_owned())
-            .found(asm.full_name())
+            .at(url)
+            .found(|| asm.full_name())
             .bind(hint.facts(&path));
         return Some(Err(Failure::new(
             HResult::FUSION_E_REF_DEF_MISMATCH,
@@ -896,8 +895,8 @@ fn load_codebase<'m>(
     trace
         .push(Rule::Bind4, format_args!("loaded from {what}"))
         .code("codebase-loaded")
-        .at(url.to_owned())
-        .found(asm.full_name())
+        .at(url)
+        .found(|| asm.full_name())
         .bind(hint.facts(&path));
     Some(accept(file, asm, req, name, trace))
 }

@@ -232,7 +232,7 @@ impl Session<'_> {
             )
             .code("mscoree-registration")
             .at(|| hit.key.to_string())
-            .found(hit.default_value.clone().unwrap_or_default());
+            .found(|| hit.default_value.clone().unwrap_or_default());
         self.lcc4_runtime_version(hit, clr, trace)
     }
 
@@ -321,10 +321,9 @@ impl Session<'_> {
         trace: &mut Trace,
     ) -> Option<shimreg::RegHit> {
         trace
-            .push(
-                rule,
-                format_args!("SxS missed: the registry, capped at {}", clr.family()),
-            )
+            .push(rule, || {
+                format!("SxS missed: the registry, capped at {}", clr.family())
+            })
             .code("sxs-missed");
         shimreg::find_shim_info(
             &self.m.registry,

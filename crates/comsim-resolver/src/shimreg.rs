@@ -3,7 +3,7 @@
 
 use comsim_manifest::lookup::RegistrationKind;
 use comsim_manifest::{Guid, Version};
-use comsim_registry::{Access, KeyPath, Registry, Root, Value, ValueType, View};
+use comsim_registry::{Access, KeyPath, OpenIds, Registry, Root, Value, ValueType, View};
 
 use crate::machine::RuntimeVersion;
 use crate::trace::{Rule, Trace};
@@ -49,10 +49,6 @@ fn sz(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Result<Stri
     Opened::new(reg, key, access).sz(name)
 }
 
-fn value<'r>(reg: &'r Registry, key: &KeyPath, name: &str, access: &Access) -> Option<&'r Value> {
-    Opened::new(reg, key, access).value(name)
-}
-
 /// A key opened once for several of its values (what `query_value` gives for each, without
 /// opening the key again for each).
 struct Opened<'r> {
@@ -65,6 +61,22 @@ impl<'r> Opened<'r> {
         Opened {
             reg,
             key: reg.open_ids(key, access).map(|k| k.primary),
+        }
+    }
+
+    /// The subkey `name` of the key at `key`, which `access` opened as `parent`.
+    fn below(
+        reg: &'r Registry,
+        key: &KeyPath,
+        parent: OpenIds,
+        name: &str,
+        access: &Access,
+    ) -> Self {
+        Opened {
+            reg,
+            key: reg
+                .open_ids_child(key, parent, name, access)
+                .map(|k| k.primary),
         }
     }
 
@@ -126,6 +138,47 @@ pub(crate) fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
     KeyPath::new(Root::ClassesRoot, comps)
 }
 
+/// A class's key, `HKCR\CLSID\{…}`, made once for the reads below it: each subkey is opened
+/// from the class key's ids where the view allows ([`Registry::open_ids_child`], which gives what
+/// opening the subkey's path gives). COM and the CLR read several values of several subkeys of
+/// one class in every request.
+pub(crate) struct ClassKey {
+    path: KeyPath,
+}
+
+impl ClassKey {
+    pub(crate) fn new(clsid: Guid) -> Self {
+        ClassKey {
+            path: clsid_key(clsid, &[]),
+        }
+    }
+
+    /// The path of the subkey `sub`, for a trace.
+    pub(crate) fn sub_path(&self, sub: &str) -> KeyPath {
+        self.path.join(sub)
+    }
+
+    /// The subkey `sub` (the class key itself when empty) as `access` opens it.
+    pub(crate) fn open(&self, reg: &Registry, sub: &str, access: &Access) -> Option<OpenIds> {
+        let ids = reg.open_ids(&self.path, access)?;
+        if sub.is_empty() {
+            return Some(ids);
+        }
+        reg.open_ids_child(&self.path, ids, sub, access)
+    }
+
+    /// The value `name` of the subkey `sub`, as `query_value` reads it.
+    pub(crate) fn value<'r>(
+        &self,
+        reg: &'r Registry,
+        sub: &str,
+        name: &str,
+        access: &Access,
+    ) -> Option<&'r Value> {
+        reg.value(self.open(reg, sub, access)?.primary, name)
+    }
+}
+
 /// Runtime major.minor above the cap?
 fn above_cap(rv: &str, cap: Option<&RuntimeVersion>) -> Option<bool> {
     let cap = cap?;
@@ -157,7 +210,7 @@ fn search_key(
     let mut best: Option<(Version, String)> = None;
     for n in &names {
         let name = n.as_str();
-        let Some(version) = valid_subkey(reg, key, name, kind, cap, access, trace) else {
+        let Some(version) = valid_subkey(reg, (key, open), name, kind, cap, access, trace) else {
             continue;
         };
         // `>=`: on a tie the later subkey wins.
@@ -185,7 +238,15 @@ fn search_key(
             (key.clone(), None)
         }
     };
-    read_hit(reg, key, chosen, version_subkey, found, access, trace)
+    read_hit(
+        reg,
+        (key, open),
+        chosen,
+        version_subkey,
+        found,
+        access,
+        trace,
+    )
 }
 
 /// SHIM-REG-2..SHIM-REG-4 for one subkey: a version name (SHIM-REG-2), not an unmanaged
@@ -193,7 +254,7 @@ fn search_key(
 /// (SHIM-REG-4). Gives its version when it is valid.
 fn valid_subkey(
     reg: &Registry,
-    key: &KeyPath,
+    (key, opened_key): (&KeyPath, OpenIds),
     name: &str,
     kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
@@ -211,7 +272,7 @@ fn valid_subkey(
         return None;
     };
     let sub = key.join(name);
-    let opened = Opened::new(reg, &sub, access);
+    let opened = Opened::below(reg, key, opened_key, name, access);
     if opened.value(SBS_VERSION_VALUE).is_some() {
         trace
             .push(
@@ -327,19 +388,25 @@ fn own_values_qualify(
 /// SHIM-REG-7: `Class`, `Assembly`, `CodeBase` and `RuntimeVersion` read from the chosen key.
 fn read_hit(
     reg: &Registry,
-    key: &KeyPath,
+    (key, opened_key): (&KeyPath, OpenIds),
     chosen: KeyPath,
     version_subkey: Option<String>,
     found: Found,
     access: &Access,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let opened = Opened::new(reg, &chosen, access);
+    let opened = match &version_subkey {
+        Some(name) => Opened::below(reg, key, opened_key, name, access),
+        None => Opened {
+            reg,
+            key: Some(opened_key.primary),
+        },
+    };
     let class = opened.sz("Class").ok()?;
     let assembly = opened.sz("Assembly").ok()?;
     let codebase = opened.sz("CodeBase").ok();
     let runtime_version = opened.sz("RuntimeVersion").ok();
-    let default_value = value(reg, key, "", access).and_then(Value::as_string);
+    let default_value = reg.value(opened_key.primary, "").and_then(Value::as_string);
     trace
         .push(
             Rule::ShimReg7,
@@ -367,6 +434,18 @@ fn read_hit(
     })
 }
 
+/// How a search is capped, written only when a trace shows it.
+struct Capped<'a>(Option<&'a RuntimeVersion>);
+
+impl std::fmt::Display for Capped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, "capped at {}", c.family()),
+            None => f.write_str("no cap"),
+        }
+    }
+}
+
 fn key_label(found: Found) -> &'static str {
     match found {
         Found::InprocServer32 => "InprocServer32",
@@ -387,10 +466,7 @@ pub fn find_shim_info(
     other_view: bool,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let capped = match cap {
-        Some(c) => format!("capped at {}", c.family()),
-        None => "no cap".to_owned(),
-    };
+    let capped = Capped(cap);
     let attempts: Vec<(KeyPath, Found, Access)> = if kind == RegistrationKind::Record {
         vec![(
             KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),

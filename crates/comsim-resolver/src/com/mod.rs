@@ -19,17 +19,24 @@ use crate::outcome::{Server, ServerKind};
 use crate::process::{Apartment, ClientKind, ClsCtx, MainSta, Process, Threads};
 use crate::session::Session;
 use crate::shim::{ManagedOrigin, file_name_of};
-use crate::shimreg::{self, clsid_key};
+use crate::shimreg::{self, ClassKey, clsid_key};
 use crate::switches::{
     ClrClassThreading, InprocLoadFailure, LocalServerExpand, Setting, SwitchValue, TreatAsCycle,
 };
 use crate::trace::{Rule, Trace};
 use crate::vfs::{VFile, WinPath};
 
-/// A string value of COM's registry read, if the key and value exist.
-fn string_value(s: &Session<'_>, key: &KeyPath, name: &str, access: &Access) -> Option<String> {
-    s.m.registry
-        .value_at(key, name, access)
+/// A string value of COM's registry read (of the class's subkey `sub`), if the key and value
+/// exist.
+fn string_value(
+    s: &Session<'_>,
+    class: &ClassKey,
+    sub: &str,
+    name: &str,
+    access: &Access,
+) -> Option<String> {
+    class
+        .value(&s.m.registry, sub, name, access)
         .and_then(Value::as_string)
 }
 
@@ -39,9 +46,14 @@ struct ServerValue {
     expandable: bool,
 }
 
-/// The default value of a server key (`InprocServer32`, `LocalServer32`), with its type.
-fn server_value(s: &Session<'_>, key: &KeyPath, access: &Access) -> Option<ServerValue> {
-    let v = s.m.registry.value_at(key, "", access)?;
+/// The default value of a class's server key (`InprocServer32`, `LocalServer32`), with its type.
+fn server_value(
+    s: &Session<'_>,
+    class: &ClassKey,
+    sub: &str,
+    access: &Access,
+) -> Option<ServerValue> {
+    let v = class.value(&s.m.registry, sub, "", access)?;
     Some(ServerValue {
         text: v.as_string()?,
         expandable: v.ty == ValueType::EXPAND_SZ,
@@ -250,9 +262,14 @@ impl Session<'_> {
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let key = clsid_key(clsid, &["InprocServer32"]);
-        let default = server_value(self, &key, access).filter(|d| !d.text.is_empty());
-        match (&default, self.m.registry.open(&key, access)) {
+        let class = ClassKey::new(clsid);
+        let key = class.sub_path("InprocServer32");
+        let default =
+            server_value(self, &class, "InprocServer32", access).filter(|d| !d.text.is_empty());
+        match (
+            &default,
+            class.open(&self.m.registry, "InprocServer32", access),
+        ) {
             (_, None) => {
                 trace
                     .push(
@@ -275,18 +292,23 @@ impl Session<'_> {
                     .found("no default value");
                 None
             }
-            (Some(value), Some(open)) => {
+            (Some(value), Some(_)) => {
                 let dll = &value.text;
-                let tm = string_value(self, &key, "ThreadingModel", access);
+                let tm = string_value(self, &class, "InprocServer32", "ThreadingModel", access);
                 trace
                     .push(Rule::Com3, format_args!("in-process server {dll}"))
                     .code("inproc-server")
                     .at(|| key.to_string())
-                    .found(format_args!(
-                        "{}; ThreadingModel {}",
-                        open.primary.path(),
-                        tm.as_deref().unwrap_or("(none)")
-                    ));
+                    .found(|| {
+                        let stored = self.m.registry.open(&key, access);
+                        format!(
+                            "{}; ThreadingModel {}",
+                            stored
+                                .map(|k| k.primary.path().to_string())
+                                .unwrap_or_default(),
+                            tm.as_deref().unwrap_or("(none)")
+                        )
+                    });
                 Some(if file_name_of(dll).eq_ignore_ascii_case("mscoree.dll") {
                     // COM loads the shim as it loads any in-process server (SHIM-1 begins there).
                     if let Err(hr) = self.load_library(dll, true, trace) {
@@ -316,10 +338,11 @@ impl Session<'_> {
         let mut seen = std::collections::HashSet::from([clsid]);
         let mut current = clsid;
         loop {
-            let key = clsid_key(current, &["TreatAs"]);
-            let Some(text) = string_value(self, &key, "", access) else {
+            let class = ClassKey::new(current);
+            let Some(text) = string_value(self, &class, "TreatAs", "", access) else {
                 return Ok(current);
             };
+            let key = class.sub_path("TreatAs");
             let Some(next) = Guid::parse(text.trim()) else {
                 trace
                     .push(
@@ -453,8 +476,8 @@ impl Session<'_> {
                     self.p.cwd
                 ),
             ).code("dll-search-order")
-            .at(candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
-            .found(hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
+            .at(|| candidates.iter().map(WinPath::to_string).collect::<Vec<_>>().join("; "))
+            .found(|| hit.map_or_else(|| "not found".to_owned(), WinPath::to_string));
     }
 
     /// COM-3: `LoadLibraryEx` of an in-process server in this process. The first file the search
@@ -563,7 +586,7 @@ impl Session<'_> {
                 )
                 .code("dll-loaded")
                 .at(|| file.path.to_string())
-                .found(file.origin.clone());
+                .found(&file.origin);
         }
         Ok(file)
     }
@@ -642,16 +665,16 @@ impl Session<'_> {
     /// view) with a `DllSurrogate` value.
     fn out_of_process_registered(&self, clsid: Guid, access: &Access) -> bool {
         let views = access.both_views();
-        let local = clsid_key(clsid, &["LocalServer32"]);
-        if views
-            .iter()
-            .any(|acc| server_value(self, &local, acc).is_some_and(|c| !c.text.trim().is_empty()))
-        {
+        let class = ClassKey::new(clsid);
+        if views.iter().any(|acc| {
+            server_value(self, &class, "LocalServer32", acc)
+                .is_some_and(|c| !c.text.trim().is_empty())
+        }) {
             return true;
         }
         views
             .iter()
-            .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc))
+            .find_map(|acc| string_value(self, &class, "", "AppID", acc))
             .is_some_and(|appid| {
                 let key = KeyPath::new(Root::ClassesRoot, ["AppID".to_owned(), appid]);
                 self.m
@@ -669,10 +692,12 @@ impl Session<'_> {
         access: &Access,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let key = clsid_key(clsid, &["LocalServer32"]);
+        let class = ClassKey::new(clsid);
+        let key = class.sub_path("LocalServer32");
         let views = access.both_views();
         for acc in views {
-            let Some(value) = server_value(self, &key, &acc).filter(|c| !c.text.trim().is_empty())
+            let Some(value) = server_value(self, &class, "LocalServer32", &acc)
+                .filter(|c| !c.text.trim().is_empty())
             else {
                 continue;
             };
@@ -750,11 +775,12 @@ impl Session<'_> {
         access: &Access,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let key = clsid_key(clsid, &["LocalServer32"]);
+        let class = ClassKey::new(clsid);
+        let key = class.sub_path("LocalServer32");
         let views = access.both_views();
         let appid = views
             .iter()
-            .find_map(|acc| string_value(self, &clsid_key(clsid, &[]), "AppID", acc));
+            .find_map(|acc| string_value(self, &class, "", "AppID", acc));
         let Some(appid) = appid else {
             trace
                 .push(
@@ -786,9 +812,10 @@ impl Session<'_> {
             )
             .code("dll-surrogate")
             .at(|| appid_key.to_string());
-        let inproc = clsid_key(clsid, &["InprocServer32"]);
+        let inproc = class.sub_path("InprocServer32");
         for acc in views {
-            let Some(value) = server_value(self, &inproc, &acc).filter(|d| !d.text.is_empty())
+            let Some(value) =
+                server_value(self, &class, "InprocServer32", &acc).filter(|d| !d.text.is_empty())
             else {
                 continue;
             };
@@ -1052,7 +1079,7 @@ fn expand_server_path(
         )
         .code("expand-sz")
         .at(|| key.to_string())
-        .found(expanded.clone());
+        .found(&expanded);
     if let Some(setting) = setting {
         step.inferred(setting);
     }
