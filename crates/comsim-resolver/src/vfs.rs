@@ -12,11 +12,29 @@ use crate::machine::{AssemblyInfo, NativeImage};
 /// (`\\server\share\lib\x.dll`, a UNC path). Separators are normalised to `\`, `.` and empty
 /// components are dropped; `..` is resolved (never above the drive or the share). Comparison
 /// ignores case.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// The components are kept in one string, joined by `\` (a path is cloned, joined and written
+/// often: every file the binder probes, every server COM loads). Equality is the components',
+/// and so is the order: component by component, as a list of names orders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WinPath {
     root: Root,
-    /// The components below the root, as written.
-    components: Vec<String>,
+    /// The components below the root, as written, joined by `\` (empty for the root itself).
+    rest: String,
+}
+
+impl Ord for WinPath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.root
+            .cmp(&other.root)
+            .then_with(|| self.parts().cmp(other.parts()))
+    }
+}
+
+impl PartialOrd for WinPath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Where a path starts: a drive, or a share of a server.
@@ -51,7 +69,7 @@ fn is_unc(s: &str) -> bool {
 
 /// One component of a path, checked and with trailing dots and spaces dropped as Windows drops
 /// them.
-fn component(s: &str, p: &str) -> Result<String, PathError> {
+fn component<'p>(s: &str, p: &'p str) -> Result<&'p str, PathError> {
     if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
         return Err(PathError(format!(
             "`{s}`: the character {c:?} is not allowed in a Windows file name"
@@ -61,7 +79,7 @@ fn component(s: &str, p: &str) -> Result<String, PathError> {
     if trimmed.is_empty() {
         return Err(PathError(format!("`{s}`: `{p}` is not a file name")));
     }
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
 }
 
 impl WinPath {
@@ -100,24 +118,44 @@ impl WinPath {
             )));
         }
         let root = Root::Share {
-            server: component(s, server)?,
-            share: component(s, share)?,
+            server: component(s, server)?.to_owned(),
+            share: component(s, share)?.to_owned(),
         };
         WinPath::below(s, root, rest)
     }
 
     fn below(s: &str, root: Root, rest: &str) -> Result<WinPath, PathError> {
-        let mut components: Vec<String> = Vec::new();
+        let mut p = WinPath {
+            root,
+            rest: String::with_capacity(rest.len()),
+        };
         for part in rest.split(['\\', '/']) {
             match part {
                 "" | "." => {}
-                ".." => {
-                    components.pop();
-                }
-                p => components.push(component(s, p)?),
+                ".." => p.pop(),
+                x => p.push(component(s, x)?),
             }
         }
-        Ok(WinPath { root, components })
+        Ok(p)
+    }
+
+    /// The components below the root.
+    fn parts(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
+        // An empty `rest` is no component (`split` would give one empty one).
+        self.rest.split('\\').filter(|_| !self.rest.is_empty())
+    }
+
+    fn push(&mut self, component: &str) {
+        if !self.rest.is_empty() {
+            self.rest.push('\\');
+        }
+        self.rest.push_str(component);
+    }
+
+    /// Drops the last component (nothing at the root).
+    fn pop(&mut self) {
+        let cut = self.rest.rfind('\\').unwrap_or(0);
+        self.rest.truncate(cut);
     }
 
     /// Whether the path is on a network share (a UNC path): the CLR puts what it loads from
@@ -139,8 +177,7 @@ impl WinPath {
                 k.extend(s.chars().flat_map(char::to_uppercase));
             }
         }
-        let parts: usize = self.components.iter().map(|c| c.len() + 1).sum();
-        let mut k = String::with_capacity(parts + 4);
+        let mut k = String::with_capacity(self.rest.len() + 4);
         match &self.root {
             Root::Drive(d) => {
                 k.push(*d);
@@ -153,22 +190,24 @@ impl WinPath {
                 push_upper(&mut k, share);
             }
         }
-        for c in &self.components {
+        if !self.rest.is_empty() {
             k.push('\\');
-            push_upper(&mut k, c);
+            push_upper(&mut k, &self.rest);
         }
         k
     }
 
     pub fn join(&self, relative: &str) -> WinPath {
-        let mut p = self.clone();
+        let mut p = WinPath {
+            root: self.root.clone(),
+            rest: String::with_capacity(self.rest.len() + relative.len() + 1),
+        };
+        p.rest.push_str(&self.rest);
         for part in relative.split(['\\', '/']) {
             match part {
                 "" | "." => {}
-                ".." => {
-                    p.components.pop();
-                }
-                x => p.components.push(x.to_owned()),
+                ".." => p.pop(),
+                x => p.push(x),
             }
         }
         p
@@ -195,7 +234,7 @@ impl WinPath {
             } else {
                 WinPath {
                     root: Root::Drive(drive),
-                    components: Vec::new(),
+                    rest: String::new(),
                 }
             };
             (base, &s[2..])
@@ -210,20 +249,20 @@ impl WinPath {
     pub fn drive_root(&self) -> WinPath {
         WinPath {
             root: self.root.clone(),
-            components: Vec::new(),
+            rest: String::new(),
         }
     }
 
     /// The directory holding this file.
     pub fn parent(&self) -> WinPath {
         let mut p = self.clone();
-        p.components.pop();
+        p.pop();
         p
     }
 
     /// The last component (`Client.exe`), empty for a drive root.
     pub fn file_name(&self) -> &str {
-        self.components.last().map(String::as_str).unwrap_or("")
+        self.parts().next_back().unwrap_or("")
     }
 
     /// The file name without its last extension (`Client` for `Client.exe`).
@@ -244,8 +283,9 @@ impl WinPath {
         }
     }
 
-    pub fn components(&self) -> &[String] {
-        &self.components
+    /// The components below the root (none for a drive's root).
+    pub fn components(&self) -> Vec<&str> {
+        self.parts().collect()
     }
 
     /// Whether `self` is `dir` or inside it.
@@ -261,13 +301,12 @@ impl WinPath {
             ) => server.eq_ignore_ascii_case(s2) && share.to_uppercase() == h2.to_uppercase(),
             _ => false,
         };
+        let mut mine = self.parts();
         same_root
-            && self.components.len() >= dir.components.len()
-            && self
-                .components
-                .iter()
-                .zip(&dir.components)
-                .all(|(a, b)| a.to_uppercase() == b.to_uppercase())
+            && dir.parts().all(|b| {
+                mine.next()
+                    .is_some_and(|a| a.to_uppercase() == b.to_uppercase())
+            })
     }
 
     /// `file:///C:/App/Foo.dll`, as regasm writes a CodeBase; `file://server/share/Foo.dll` for
@@ -277,7 +316,7 @@ impl WinPath {
             Root::Drive(d) => format!("file:///{d}:"),
             Root::Share { server, share } => format!("file://{server}/{share}"),
         };
-        for c in &self.components {
+        for c in self.parts() {
             s.push('/');
             s.push_str(c);
         }
@@ -340,7 +379,7 @@ impl fmt::Display for WinPath {
             Root::Drive(d) => {
                 f.write_char(*d)?;
                 f.write_char(':')?;
-                if self.components.is_empty() {
+                if self.rest.is_empty() {
                     return f.write_char('\\');
                 }
             }
@@ -350,9 +389,9 @@ impl fmt::Display for WinPath {
                 }
             }
         }
-        for c in &self.components {
+        if !self.rest.is_empty() {
             f.write_char('\\')?;
-            f.write_str(c)?;
+            f.write_str(&self.rest)?;
         }
         Ok(())
     }

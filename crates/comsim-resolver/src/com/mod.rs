@@ -412,10 +412,7 @@ impl Session<'_> {
                 if bitness == Bitness::B32 && self.m.os == Bitness::B64 && p.starts_with(&system32)
                 {
                     let comps = p.components();
-                    let rest: Vec<&str> = comps[system32.components().len()..]
-                        .iter()
-                        .map(String::as_str)
-                        .collect();
+                    let rest = &comps[system32.components().len()..];
                     vec![self.m.windows.join("SysWOW64").join(&rest.join("\\"))]
                 } else {
                     vec![p]
