@@ -337,12 +337,14 @@ fn class_info(m: &Machine, clsid: Guid) -> Option<(ClassInfo, run::Seed)> {
 
 /// The class's `ProgID` value, in the first view that has one.
 fn progid(m: &Machine, clsid: Guid) -> Option<String> {
-    let key = registration::clsid_key(clsid).join("ProgID");
+    let class = registration::clsid_key(clsid);
     bitnesses(m).into_iter().find_map(|b| {
         let a = registration::access(m, b, true);
+        let ids = m.registry.open_ids(&class, &a)?;
+        let key = m.registry.open_ids_child(&class, ids, "ProgID", &a)?;
         m.registry
-            .query_value(&key, "", &a)
-            .and_then(|(v, _)| v.as_string())
+            .value(key.primary, "")
+            .and_then(comsim_registry::Value::as_string)
             .filter(|s| !s.is_empty())
     })
 }

@@ -296,7 +296,8 @@ fn write_row(out: &mut dyn Write, fields: &[&str]) -> std::io::Result<()> {
         if i > 0 {
             out.write_all(b",")?;
         }
-        if f.contains([',', '"', '\r', '\n']) {
+        // A byte test (the audit writes a million fields; a pattern of chars is slower).
+        if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
             out.write_all(csv_field(f).as_bytes())?;
         } else {
             out.write_all(f.as_bytes())?;

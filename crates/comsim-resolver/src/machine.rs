@@ -2,7 +2,7 @@
 //! installed CLRs and its processor architecture.
 
 use std::cmp::Ordering;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use comsim_manifest::{Guid, Version};
 use comsim_registry::Registry;
@@ -493,11 +493,21 @@ pub fn gac_file(
         Some(c) if c.eq_ignore_ascii_case("neutral") => "",
         Some(c) => c,
     };
-    // One join of the whole relative path (a join copies the path it extends).
-    root.join(&format!(
-        "{gac_dir}\\{name}\\{prefix}{version}_{culture}_{}\\{name}.dll",
-        token.to_ascii_lowercase()
-    ))
+    // One join of the whole relative path (a join copies the path it extends), built without
+    // the formatting machinery but for the version (the binder makes one per GAC it looks in).
+    let mut rel = String::with_capacity(2 * name.len() + gac_dir.len() + token.len() + 40);
+    for part in [gac_dir, "\\", name, "\\", prefix] {
+        rel.push_str(part);
+    }
+    let _ = write!(rel, "{version}");
+    for part in ["_", culture, "_"] {
+        rel.push_str(part);
+    }
+    rel.extend(token.chars().map(|c| c.to_ascii_lowercase()));
+    for part in ["\\", name, ".dll"] {
+        rel.push_str(part);
+    }
+    root.join(&rel)
 }
 
 #[cfg(test)]

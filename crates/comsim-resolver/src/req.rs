@@ -70,7 +70,7 @@ impl Session<'_> {
         let apartment = apartment.unwrap_or(self.p.apartment);
         let outcome = match req {
             Request::GetTypeFromClsid { clsid } => {
-                trace.push(Rule::Req1, req.describe()).code("request");
+                trace.push(Rule::Req1, || req.describe()).code("request");
                 match self.get_type(*clsid, &mut trace) {
                     Ok(Some(t)) => Outcome::Managed {
                         loaded: Box::new(t),
@@ -81,7 +81,7 @@ impl Session<'_> {
                 }
             }
             Request::CreateInstance { clsid } => {
-                trace.push(Rule::Req2, req.describe()).code("request");
+                trace.push(Rule::Req2, || req.describe()).code("request");
                 self.create_instance(*clsid, apartment, &mut trace)
             }
             Request::GetTypeFromProgId {
@@ -89,21 +89,21 @@ impl Session<'_> {
                 throw_on_error,
                 create,
             } => {
-                trace.push(Rule::Req3, req.describe()).code("request");
+                trace.push(Rule::Req3, || req.describe()).code("request");
                 self.get_type_from_progid(progid, *throw_on_error, *create, apartment, &mut trace)
             }
             Request::CoCreateInstance { target, clsctx } => {
-                trace.push(Rule::Req4, req.describe()).code("request");
+                trace.push(Rule::Req4, || req.describe()).code("request");
                 self.native_create(target, *clsctx, apartment, &mut trace)
             }
             Request::DllGetClassObject { clsid } => {
                 trace
-                    .push(Rule::Req4, req.describe())
+                    .push(Rule::Req4, || req.describe())
                     .code("dll-get-class-object");
                 self.class_factory(*clsid, &mut trace)
             }
             Request::LoadRecord { guid } => {
-                trace.push(Rule::Req5, req.describe()).code("request");
+                trace.push(Rule::Req5, || req.describe()).code("request");
                 match self.load_com_class(*guid, RegistrationKind::Record, &mut trace) {
                     Lcc::Type(t) => Outcome::Managed {
                         loaded: Box::new(t),

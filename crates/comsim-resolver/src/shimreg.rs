@@ -45,7 +45,12 @@ pub struct RegHit {
 }
 
 /// A REG_SZ value's text, or why it does not qualify.
-fn sz(reg: &Registry, key: &KeyPath, name: &str, access: &Access) -> Result<String, String> {
+fn sz<'n>(
+    reg: &Registry,
+    key: &KeyPath,
+    name: &'n str,
+    access: &Access,
+) -> Result<String, NotSz<'n>> {
     Opened::new(reg, key, access).sz(name)
 }
 
@@ -85,14 +90,40 @@ impl<'r> Opened<'r> {
     }
 
     /// A non-empty `REG_SZ` value, or why not.
-    fn sz(&self, name: &str) -> Result<String, String> {
+    fn sz<'n>(&self, name: &'n str) -> Result<String, NotSz<'n>> {
+        let not = |why| Err(NotSz { name, why });
         match self.value(name) {
-            None => Err(format!("{name} is missing")),
-            Some(v) if v.ty != ValueType::SZ => Err(format!("{name} is {}, not REG_SZ", v.ty)),
+            None => not(NotSzWhy::Missing),
+            Some(v) if v.ty != ValueType::SZ => not(NotSzWhy::Type(v.ty)),
             Some(v) => match v.as_string() {
                 Some(s) if !s.is_empty() => Ok(s),
-                _ => Err(format!("{name} is empty")),
+                _ => not(NotSzWhy::Empty),
             },
+        }
+    }
+}
+
+/// Why a value is not a non-empty `REG_SZ`, written only when a trace shows it.
+#[derive(Debug, Clone, Copy)]
+struct NotSz<'n> {
+    name: &'n str,
+    why: NotSzWhy,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum NotSzWhy {
+    Missing,
+    Type(ValueType),
+    Empty,
+}
+
+impl std::fmt::Display for NotSz<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.name;
+        match self.why {
+            NotSzWhy::Missing => write!(f, "{name} is missing"),
+            NotSzWhy::Type(ty) => write!(f, "{name} is {ty}, not REG_SZ"),
+            NotSzWhy::Empty => write!(f, "{name} is empty"),
         }
     }
 }
@@ -286,13 +317,13 @@ fn valid_subkey(
     if kind == RegistrationKind::Class {
         needed.push("RuntimeVersion");
     }
-    let problems: Vec<String> = needed.iter().filter_map(|v| opened.sz(v).err()).collect();
+    let problems: Vec<NotSz<'_>> = needed.iter().filter_map(|v| opened.sz(v).err()).collect();
     if !problems.is_empty() {
         trace
-            .push(
-                Rule::ShimReg3,
-                format_args!("version subkey {name} skipped: {}", problems.join(", ")),
-            )
+            .push(Rule::ShimReg3, || {
+                let shown: Vec<String> = problems.iter().map(NotSz::to_string).collect();
+                format!("version subkey {name} skipped: {}", shown.join(", "))
+            })
             .code("version-subkey-invalid")
             .at(|| sub.to_string())
             .found("invalid");
@@ -341,10 +372,10 @@ fn own_values_qualify(
     let rv = opened.sz("RuntimeVersion").ok();
     let mut why = Vec::new();
     if let Err(e) = &class {
-        why.push(e.clone());
+        why.push(e.to_string());
     }
     match &assembly {
-        Err(e) => why.push(e.clone()),
+        Err(e) => why.push(e.to_string()),
         Ok(a) if assembly_version(a).is_none() => why.push(format!(
             "the version= part of Assembly `{a}` does not parse"
         )),
@@ -376,7 +407,7 @@ fn own_values_qualify(
     trace
         .push(
             Rule::ShimReg6,
-            match &rv {
+            || match &rv {
                 Some(rv) => format!("no valid version subkey: the key's own values are used (RuntimeVersion {rv})"),
                 None => format!("no valid version subkey: the key's own values are used (no RuntimeVersion: a v1.0 component, {V1_RUNTIME})"),
             },
