@@ -184,6 +184,13 @@ impl ClassKey {
         }
     }
 
+    /// `HKCR\Record\{…}`: a record's registration, read as a class's is.
+    fn record(guid: Guid) -> Self {
+        ClassKey {
+            path: KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
+        }
+    }
+
     /// The path of the subkey `sub`, for a trace.
     pub(crate) fn sub_path(&self, sub: &str) -> KeyPath {
         self.path.join(sub)
@@ -224,7 +231,7 @@ fn above_cap(rv: &str, cap: Option<&RuntimeVersion>) -> Option<bool> {
 /// `FindHighestVersion` plus the top-key fallback over one key (SHIM-REG-2..SHIM-REG-7).
 fn search_key(
     reg: &Registry,
-    key: &KeyPath,
+    (key, open): (&KeyPath, OpenIds),
     found: Found,
     cap: Option<&RuntimeVersion>,
     access: &Access,
@@ -235,7 +242,6 @@ fn search_key(
     } else {
         RegistrationKind::Class
     };
-    let open = reg.open_ids(key, access)?;
     let mut names = reg.open_subkey_names(open);
     names.sort();
     let mut best: Option<(Version, String)> = None;
@@ -498,37 +504,30 @@ pub fn find_shim_info(
     trace: &mut Trace,
 ) -> Option<RegHit> {
     let capped = Capped(cap);
-    let attempts: Vec<(KeyPath, Found, Access)> = if kind == RegistrationKind::Record {
-        vec![(
-            KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
-            Found::Record,
-            *access,
-        )]
+    // Each key is opened below the class's (or record's) key; its path is made for the trace
+    // and for a search, when the key exists.
+    let (class, attempts) = if kind == RegistrationKind::Record {
+        (ClassKey::record(guid), vec![("", Found::Record, *access)])
     } else {
         let mut v = vec![
-            (
-                clsid_key(guid, &["InprocServer32"]),
-                Found::InprocServer32,
-                *access,
-            ),
-            (
-                clsid_key(guid, &["LocalServer32"]),
-                Found::LocalServer32(access.view),
-                *access,
-            ),
+            ("InprocServer32", Found::InprocServer32, *access),
+            ("LocalServer32", Found::LocalServer32(access.view), *access),
         ];
         if other_view {
             let [_, other] = access.both_views();
-            v.push((
-                clsid_key(guid, &["LocalServer32"]),
-                Found::LocalServer32(other.view),
-                other,
-            ));
+            v.push(("LocalServer32", Found::LocalServer32(other.view), other));
         }
-        v
+        (ClassKey::new(guid), v)
     };
-    for (key, found, acc) in attempts {
-        match reg.open_ids(&key, &acc) {
+    for (sub, found, acc) in attempts {
+        let path = || {
+            if sub.is_empty() {
+                class.path.clone()
+            } else {
+                class.sub_path(sub)
+            }
+        };
+        match class.open(reg, sub, &acc) {
             None => {
                 trace
                     .push(
@@ -536,10 +535,11 @@ pub fn find_shim_info(
                         format_args!("{} ({} view, {capped}): no key", key_label(found), acc.view),
                     )
                     .code("key-absent")
-                    .at(|| key.to_string())
+                    .at(|| path().to_string())
                     .found("no key");
             }
-            Some(_) => {
+            Some(ids) => {
+                let key = path();
                 trace
                     .push(
                         Rule::ShimReg1,
@@ -552,7 +552,7 @@ pub fn find_shim_info(
                             .map(|k| k.primary.path().to_string())
                             .unwrap_or_default()
                     });
-                if let Some(hit) = search_key(reg, &key, found, cap, &acc, trace) {
+                if let Some(hit) = search_key(reg, (&key, ids), found, cap, &acc, trace) {
                     return Some(hit);
                 }
             }
