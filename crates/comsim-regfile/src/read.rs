@@ -1272,6 +1272,31 @@ fn wcstoul16(s: &str) -> Ul {
     }
 }
 
+/// Reads the plain bytes from `i` on, two ASCII hex digits each, each followed by a comma or the
+/// end of the line: both modes read such a byte the same way (strict mode's one or two digits,
+/// and lenient mode's `wcstoul`, which finds no blank, sign or `0x` there and stops at the comma).
+/// Returns where the first other thing starts, or the line's end; [`parse_hex`] reads the rest.
+fn plain_hex_bytes(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
+    let digit = |c: u8| (c as char).to_digit(16);
+    while let Some(&[hi, lo]) = b.get(i..i + 2) {
+        let (Some(hi), Some(lo)) = (digit(hi), digit(lo)) else {
+            break;
+        };
+        match b.get(i + 2) {
+            None => {
+                out.push((hi * 16 + lo) as u8);
+                return i + 2;
+            }
+            Some(b',') => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            Some(_) => break,
+        }
+    }
+    i
+}
+
 /// Parses a comma-separated list of hex bytes from `pos`. Lenient mode reads each byte as regedit
 /// does (with C's `wcstoul`); strict mode wants one or two hex digits per byte.
 fn parse_hex(
@@ -1282,6 +1307,7 @@ fn parse_hex(
 ) -> Result<HexEnd, (usize, String)> {
     let mut i = pos;
     loop {
+        i = plain_hex_bytes(line.as_bytes(), i, out);
         if i >= line.len() {
             return Ok(HexEnd::Done);
         }
@@ -1371,6 +1397,58 @@ mod tests {
             let want: Vec<&str> = s.split('\\').collect();
             assert_eq!(split_backslashes(s).collect::<Vec<_>>(), want);
         }
+    }
+
+    /// `parse_hex` on `line` from 0 in both modes: the bytes and how it ended (`true` for a
+    /// continuation), or where the error is.
+    fn hex_both(line: &str) -> [Result<(Vec<u8>, bool), usize>; 2] {
+        [true, false].map(|strict| {
+            let mut out = Vec::new();
+            match parse_hex(line, 0, &mut out, strict) {
+                Ok(end) => Ok((out, matches!(end, HexEnd::Continue))),
+                Err((at, _)) => Err(at),
+            }
+        })
+    }
+
+    #[test]
+    fn plain_hex_bytes_read_as_the_byte_by_byte_loop_reads_them() {
+        let ok = |b: &[u8], more: bool| Ok((b.to_vec(), more));
+        // Plain bytes only, to the end, with a trailing comma, then a continuation.
+        for line in ["0a,Bf,00", "0a,Bf,00,"] {
+            assert_eq!(
+                hex_both(line),
+                [ok(&[10, 0xbf, 0], false), ok(&[10, 0xbf, 0], false)]
+            );
+        }
+        assert_eq!(
+            hex_both("0a,ff,\\"),
+            [ok(&[10, 255], true), ok(&[10, 255], true)]
+        );
+        // Where the plain run stops, the general loop goes on: one digit, blanks, a comment.
+        assert_eq!(
+            hex_both("0a,1,2"),
+            [ok(&[10, 1, 2], false), ok(&[10, 1, 2], false)]
+        );
+        assert_eq!(
+            hex_both("0a, 0b"),
+            [ok(&[10, 11], false), ok(&[10, 11], false)]
+        );
+        assert_eq!(
+            hex_both("0a,0b ;x"),
+            [ok(&[10, 11], false), ok(&[10, 11], false)]
+        );
+        // Three digits: strict mode refuses them where they start, `wcstoul` reads 0xfff.
+        assert_eq!(hex_both("0a,fff,01"), [Err(3), Err(3)]);
+        // Two digits followed by something else than a comma are not a plain byte.
+        assert_eq!(hex_both("0a,0bx"), [Err(5), Err(5)]);
+        // `0x` is a prefix to `wcstoul` only: `0x1` is byte 1 in lenient mode.
+        assert_eq!(hex_both("0a,0x1"), [Err(4), ok(&[10, 1], false)]);
+        // Fullwidth digits are not plain: lenient mode reads them as `wcstoul` does.
+        assert_eq!(
+            hex_both("0a,\u{FF11}\u{FF12}").map(|r| r.is_ok()),
+            [false, true]
+        );
     }
 
     #[test]
