@@ -1137,25 +1137,72 @@ pub(crate) fn prepare_key_line(line: &str, names: &mut Vec<(u32, u32)>) -> Optio
         return None;
     }
     u32::try_from(bytes.len()).ok()?;
-    let path = &line[1..line.len() - 1];
-    if matches!(path.as_bytes()[0], b' ' | b'\t' | b'-') || path.as_bytes().contains(&0) {
+    let path = &bytes[1..bytes.len() - 1];
+    if matches!(path[0], b' ' | b'\t' | b'-') {
         return None;
     }
-    let cut = find_backslash(path.as_bytes())?;
-    let (root_name, rest) = (&path[..cut], &path[cut + 1..]);
-    let root = Root::from_full_name(root_name)?;
     let before = names.len();
-    let mut at = 1 + cut + 1;
-    for part in split_backslashes(rest) {
-        if part.is_empty() {
-            names.truncate(before);
-            return None;
+    // The root's name ends at the first backslash; each later one ends a name (places in the
+    // line, one after the path's).
+    let (mut root_end, mut start, mut empty) = (None, 0, false);
+    let clean = scan_bytes(path, b'\\', |at| {
+        if root_end.is_none() {
+            root_end = Some(at);
+        } else {
+            empty |= at == start;
+            names.push((1 + start as u32, 1 + at as u32));
         }
-        // Within the line, whose length fits in 32 bits.
-        names.push((at as u32, (at + part.len()) as u32));
-        at += part.len() + 1;
+        start = at + 1;
+    });
+    let root = root_end.and_then(|cut| Root::from_full_name(&line[1..1 + cut]));
+    // The last name: from the last backslash to the end.
+    let last = (1 + start as u32, 1 + path.len() as u32);
+    match root {
+        Some(root) if clean && !empty && start < path.len() => {
+            names.push(last);
+            Some(root)
+        }
+        _ => {
+            names.truncate(before);
+            None
+        }
     }
-    Some(root)
+}
+
+/// Calls `found` with the place of each `target` byte of `bytes`, in order, eight bytes a step;
+/// stops at a NUL byte and returns `false` if there is one (`true` otherwise).
+fn scan_bytes(bytes: &[u8], target: u8, mut found: impl FnMut(usize)) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if zero_bytes(w) != 0 {
+            return false;
+        }
+        let mut hits = zero_bytes(w ^ (ONES * u64::from(target)));
+        while hits != 0 {
+            found(8 * k + (hits.trailing_zeros() / 8) as usize);
+            hits &= hits - 1;
+        }
+    }
+    let base = bytes.len() - tail.len();
+    for (i, &b) in tail.iter().enumerate() {
+        if b == 0 {
+            return false;
+        }
+        if b == target {
+            found(base + i);
+        }
+    }
+    true
+}
+
+/// The top bit of each byte of `x` that is zero, and no other bit: exact, with no carry between
+/// bytes (the low seven bits plus 0x7F reach the top bit unless they are all zero).
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
 /// The string value of a line of the commonest shapes, `"name"="text"` and `@="text"`: nothing
@@ -1166,30 +1213,32 @@ pub(crate) fn prepare_key_line(line: &str, names: &mut Vec<(u32, u32)>) -> Optio
 /// importer (`stream.rs`). `None` for any other line, which is read in full.
 pub(crate) fn prepare_string_value(line: &str) -> Option<(std::ops::Range<usize>, Value)> {
     let bytes = line.as_bytes();
-    if bytes.last() != Some(&b'"') || bytes.iter().any(|&b| b == b'\\' || b == 0) {
+    if bytes.last() != Some(&b'"') || !matches!(bytes.first(), Some(b'@' | b'"')) {
         return None;
     }
-    let name = match bytes.first() {
-        Some(b'@') => 0..0,
-        Some(b'"') => 1..1 + bytes[1..].iter().position(|&b| b == b'"')?,
+    // The line's quotes (a fifth makes it another shape), and whether it has a backslash.
+    let (mut quotes, mut n) = ([0usize; 4], 0);
+    let clean = scan_bytes(bytes, b'"', |at| {
+        if let Some(q) = quotes.get_mut(n) {
+            *q = at;
+        }
+        n += 1;
+    }) && find_backslash(bytes).is_none();
+    if !clean {
+        return None;
+    }
+    // `@="text"`: quotes at 2 and last. `"name"="text"`: at 0, after the name, two after that
+    // (with `=` between), and last.
+    let (name, data) = match (bytes[0], n, quotes) {
+        (b'@', 2, [2, close, ..]) if bytes[1] == b'=' && close > 2 => (0..0, 3),
+        (b'"', 4, [0, end, open, close])
+            if open == end + 2 && bytes[end + 1] == b'=' && close > open =>
+        {
+            (1..end, open + 1)
+        }
         _ => return None,
     };
-    // After the name (and its closing quote, if quoted): `="`.
-    let eq = if name.is_empty() && bytes[0] == b'@' {
-        1
-    } else {
-        name.end + 1
-    };
-    if bytes.get(eq..eq + 2) != Some(&b"=\""[..]) {
-        return None;
-    }
-    let data = eq + 2;
-    // The data's closing quote is the line's last byte, and there is no other quote before it.
-    let close = data + bytes.get(data..)?.iter().position(|&b| b == b'"')?;
-    if close + 1 != bytes.len() {
-        return None;
-    }
-    Some((name, Value::sz(&line[data..close])))
+    Some((name, Value::sz(&line[data..bytes.len() - 1])))
 }
 
 enum HexEnd {
@@ -1543,6 +1592,69 @@ mod tests {
             "@=\"",
         ] {
             assert!(prepare_string_value(line).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn zero_bytes_flags_exactly_the_zero_bytes_of_a_word() {
+        // Each byte value at each place, beside zeros and beside 0x01 and 0x80 (where a borrow or
+        // a carry would flag the wrong byte).
+        for around in [0u8, 1, 0x80, 0xFF] {
+            for place in 0..8 {
+                for b in 0..=255u8 {
+                    let mut word = [around; 8];
+                    word[place] = b;
+                    let want = word
+                        .iter()
+                        .enumerate()
+                        .fold(0u64, |m, (i, &x)| m | (u64::from(x == 0) << (8 * i + 7)));
+                    assert_eq!(zero_bytes(u64::from_le_bytes(word)), want, "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_lines_are_prepared_whatever_the_place_of_each_byte_in_a_word() {
+        // Names and text of every length across two words; a quote, backslash or NUL at each
+        // place makes the line another shape.
+        for len in 0..18 {
+            let a: String = "abcdefghijklmnopqr"[..len].into();
+            let b: String = "ABCDEFGHIJKLMNOPQR"[..len].into();
+            let line = format!("\"{a}\"=\"{b}\"");
+            let (at, made) = prepare_string_value(&line).expect(&line);
+            assert_eq!((&line[at], made), (a.as_str(), Value::sz(&b)), "{line}");
+            let line = format!("@=\"{b}\"");
+            assert_eq!(
+                prepare_string_value(&line).map(|p| p.1),
+                Some(Value::sz(&b))
+            );
+            if len > 0 {
+                let key = format!("[HKEY_CURRENT_USER\\{a}\\{b}]");
+                let mut names = Vec::new();
+                assert_eq!(prepare_key_line(&key, &mut names), Some(Root::CurrentUser));
+                let got: Vec<&str> = names
+                    .iter()
+                    .map(|&(s, e)| &key[s as usize..e as usize])
+                    .collect();
+                assert_eq!(got, [a.as_str(), b.as_str()], "{key}");
+            }
+            for i in 0..len {
+                for c in ['"', '\\', '\0'] {
+                    let mut odd = a.clone();
+                    odd.insert(i, c);
+                    let line = format!("\"{odd}\"=\"{b}\"");
+                    assert!(prepare_string_value(&line).is_none(), "{line:?}");
+                    let line = format!("@=\"{odd}\"");
+                    assert!(prepare_string_value(&line).is_none(), "{line:?}");
+                }
+                let mut nul = a.clone();
+                nul.insert(i, '\0');
+                let mut names = vec![(1, 1)];
+                let key = format!("[HKEY_CURRENT_USER\\{nul}\\{b}]");
+                assert_eq!(prepare_key_line(&key, &mut names), None, "{key:?}");
+                assert_eq!(names, [(1, 1)]);
+            }
         }
     }
 
