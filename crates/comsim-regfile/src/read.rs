@@ -1216,15 +1216,18 @@ pub(crate) fn prepare_string_value(line: &str) -> Option<(std::ops::Range<usize>
     if bytes.last() != Some(&b'"') || !matches!(bytes.first(), Some(b'@' | b'"')) {
         return None;
     }
-    // The line's quotes (a fifth makes it another shape), and whether it has a backslash.
+    if find_backslash(bytes).is_some() {
+        return prepare_escaped_string_value(line);
+    }
+    // The line's quotes (a fifth makes it another shape); a NUL makes it another line.
     let (mut quotes, mut n) = ([0usize; 4], 0);
-    let clean = scan_bytes(bytes, b'"', |at| {
+    let no_nul = scan_bytes(bytes, b'"', |at| {
         if let Some(q) = quotes.get_mut(n) {
             *q = at;
         }
         n += 1;
-    }) && find_backslash(bytes).is_none();
-    if !clean {
+    });
+    if !no_nul {
         return None;
     }
     // `@="text"`: quotes at 2 and last. `"name"="text"`: at 0, after the name, two after that
@@ -1239,6 +1242,32 @@ pub(crate) fn prepare_string_value(line: &str) -> Option<(std::ops::Range<usize>
         _ => return None,
     };
     Some((name, Value::sz(&line[data..bytes.len() - 1])))
+}
+
+/// [`prepare_string_value`] of a line with a backslash: `"name"="text"` or `@="text"` whose name
+/// has no backslash and whose text has only the escapes regedit knows (`\\\\`, `\\"`, `\\n`,
+/// `\\r`), up to the line's last quote, and no NUL anywhere. Reading it ([`unescape`] of the text,
+/// nothing unknown to report, nothing after the closing quote) sets the name to REG_SZ of the
+/// unescaped text; `None` for any other line.
+fn prepare_escaped_string_value(line: &str) -> Option<(std::ops::Range<usize>, Value)> {
+    let bytes = line.as_bytes();
+    let name = match bytes.first()? {
+        b'@' => 0..0,
+        _ => 1..1 + bytes.get(1..)?.iter().position(|&b| b == b'"')?,
+    };
+    let eq = if bytes[0] == b'@' { 1 } else { name.end + 1 };
+    if bytes.get(eq..eq + 2) != Some(&b"=\""[..])
+        || find_backslash(&bytes[..eq]).is_some()
+        || bytes.contains(&0)
+    {
+        return None;
+    }
+    match unescape(line, eq + 2) {
+        Ok((text, end, unknown)) if end == line.len() && unknown.is_empty() => {
+            Some((name, Value::sz(&text)))
+        }
+        _ => None,
+    }
 }
 
 enum HexEnd {
@@ -1553,6 +1582,11 @@ mod tests {
             ("@=\"x\"", "", "x"),
             ("@=\"\"", "", ""),
             ("\"@\"=\"x\"", "@", "x"),
+            // Escapes regedit knows in the text: read on the decoding thread too.
+            ("\"a\"=\"x\\n\"", "a", "x\n"),
+            ("@=\"x\\\"\"", "", "x\""),
+            ("\"p\"=\"C:\\\\W\\\\a.dll\"", "p", "C:\\W\\a.dll"),
+            ("@=\"\\r\\\\\"", "", "\r\\"),
         ];
         for (line, name, text) in prepared {
             let (at, made) = prepare_string_value(line).expect(line);
@@ -1579,17 +1613,25 @@ mod tests {
             "\"a\"=\"x\";c",
             "\"a\"=\"x\"y\"",
             "\"a\\\"b\"=\"x\"",
-            "\"a\"=\"x\\n\"",
             "\"a\"=\"x\0\"",
             "\"a\"=dword:00000001",
             "\"a\"=-",
             "\"a\"=\"x\"\"",
             "@ =\"x\"",
             "@=\"x\" ",
-            "@=\"x\\\"\"",
             "@@=\"x\"",
             "@\"=\"x\"",
             "@=\"",
+            // Escapes that reading reports or refuses, a backslash in the name, text after the
+            // closing quote, a NUL.
+            "\"a\"=\"x\\q\"",
+            "\"a\"=\"x\\0\"",
+            "\"a\"=\"x\\",
+            "\"a\"=\"x\\\"",
+            "\"a\\b\"=\"x\\n\"",
+            "\"a\"=\"x\\n\"y\"",
+            "\"a\"=\"x\\n\0\"",
+            "\"a\0\"=\"x\\n\"",
         ] {
             assert!(prepare_string_value(line).is_none(), "{line:?}");
         }
@@ -1617,9 +1659,10 @@ mod tests {
     #[test]
     fn plain_lines_are_prepared_whatever_the_place_of_each_byte_in_a_word() {
         // Names and text of every length across two words; a quote, backslash or NUL at each
-        // place makes the line another shape.
+        // place makes the line another shape (the names have no `n` or `r`, so a backslash
+        // inserted is never an escape regedit knows).
         for len in 0..18 {
-            let a: String = "abcdefghijklmnopqr"[..len].into();
+            let a: String = "abcdefghijklmopqsu"[..len].into();
             let b: String = "ABCDEFGHIJKLMNOPQR"[..len].into();
             let line = format!("\"{a}\"=\"{b}\"");
             let (at, made) = prepare_string_value(&line).expect(&line);
