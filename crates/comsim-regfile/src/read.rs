@@ -396,6 +396,7 @@ impl<'a> Importer<'a> {
     /// ([`prepare_string_value`], [`prepare_key_line`]): the value is set, or the key opened, as
     /// reading the line would, unless the line is read otherwise (it continues a hex value, or the
     /// file is in the Windows 3.1 format).
+    #[inline]
     pub(crate) fn body_line_prepared(
         &mut self,
         line: &str,

@@ -353,6 +353,7 @@ struct Read1<'l> {
 }
 
 /// Imports one line in `state`, and moves `state` on.
+#[inline]
 fn step(
     imp: &mut Importer<'_>,
     state: &mut State,
