@@ -233,10 +233,8 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     let body = &value.data[..2 * n - 2];
     let start = out.len();
     out.push('"');
-    // Most strings are ASCII with nothing to escape: copied unit by unit without decoding.
-    let plain_unit =
-        |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
-    let plain = body.chunks_exact(2).take_while(|u| plain_unit(u)).count();
+    // Most strings are ASCII with nothing to escape: copied without decoding.
+    let plain = plain_units(body);
     push_ascii_units(out, &body[..2 * plain]);
     let units = body[2 * plain..]
         .chunks_exact(2)
@@ -254,6 +252,34 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     }
     out.push('"');
     true
+}
+
+/// How many leading UTF-16LE units of `data` are plain: ASCII, and none of NUL, `\r`, `\n`, `"`
+/// and `\\` (written as they are in a quoted string). Four units a step, then one at a time.
+fn plain_units(data: &[u8]) -> usize {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    const LOW15: u64 = 0x7FFF_7FFF_7FFF_7FFF;
+    // The top bit of each 16-bit lane of `x` that is zero, exactly (no borrow between lanes).
+    let zero_lanes = |x: u64| !(((x & LOW15).wrapping_add(LOW15)) | x | LOW15);
+    let mut n = 0;
+    for word in data.chunks_exact(8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let special = [b'\r', b'\n', b'"', b'\\']
+            .iter()
+            .fold(zero_lanes(x), |m, &c| {
+                m | zero_lanes(x ^ (LANES * u64::from(c)))
+            });
+        if x & 0xFF80_FF80_FF80_FF80 != 0 || special != 0 {
+            break;
+        }
+        n += 4;
+    }
+    let plain_unit =
+        |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
+    n + data[2 * n..]
+        .chunks_exact(2)
+        .take_while(|u| plain_unit(u))
+        .count()
 }
 
 /// Appends UTF-16LE units known to be ASCII (high byte zero, low byte below 0x80) as text: their
@@ -445,6 +471,18 @@ mod tests {
             cases.push(Value::new(ValueType::SZ, data));
         }
         cases.push(Value::expand_sz("x"));
+        // What ends the plain copy, at each place of the four-unit words it reads.
+        for len in 0..10 {
+            for odd in [
+                "\\", "\"", "\r", "\n", "\0", "\u{e9}", "\u{80}", "\u{100}", "\u{7f}",
+            ] {
+                for at in 0..=len {
+                    let mut t: String = "abcdefghij"[..len].into();
+                    t.insert_str(at, odd);
+                    cases.push(Value::sz(&t));
+                }
+            }
+        }
         // Plain runs longer than the buffer the plain copy narrows them in, and ending at its edge.
         for len in [127, 128, 129, 256, 300] {
             cases.push(Value::sz(&"p".repeat(len)));
