@@ -131,6 +131,15 @@ pub fn names_equal(a: &str, b: &str) -> bool {
     if a.len() == b.len() && a.eq_ignore_ascii_case(b) {
         return true;
     }
+    // Two first characters that are both ASCII and differ beyond case are two different first
+    // units: decided without reading the rest of either name.
+    if let (Some(&p), Some(&q)) = (a.as_bytes().first(), b.as_bytes().first())
+        && p < 0x80
+        && q < 0x80
+        && !p.eq_ignore_ascii_case(&q)
+    {
+        return false;
+    }
     // Two ASCII names upper-case to ASCII: ASCII case-folding has decided. Anything else is
     // decided by the comparison, which stops at the first difference (upper-casing a non-ASCII
     // character may change its length in UTF-8, so unequal lengths do not decide).
