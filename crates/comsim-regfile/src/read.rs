@@ -1493,30 +1493,20 @@ mod tests {
     #[test]
     fn plain_hex_bytes_read_as_the_byte_by_byte_loop_reads_them() {
         let ok = |b: &[u8], more: bool| Ok((b.to_vec(), more));
-        // Plain bytes only, to the end, with a trailing comma, then a continuation.
-        for line in ["0a,Bf,00", "0a,Bf,00,"] {
-            assert_eq!(
-                hex_both(line),
-                [ok(&[10, 0xbf, 0], false), ok(&[10, 0xbf, 0], false)]
-            );
+        // Lines both modes read alike: plain bytes only, to the end, with a trailing comma, then a
+        // continuation; then where the plain run stops and the general loop goes on (one digit,
+        // blanks, a comment).
+        let alike: [(&str, &[u8], bool); 6] = [
+            ("0a,Bf,00", &[10, 0xbf, 0], false),
+            ("0a,Bf,00,", &[10, 0xbf, 0], false),
+            ("0a,ff,\\", &[10, 255], true),
+            ("0a,1,2", &[10, 1, 2], false),
+            ("0a, 0b", &[10, 11], false),
+            ("0a,0b ;x", &[10, 11], false),
+        ];
+        for (line, bytes, more) in alike {
+            assert_eq!(hex_both(line), [ok(bytes, more), ok(bytes, more)], "{line}");
         }
-        assert_eq!(
-            hex_both("0a,ff,\\"),
-            [ok(&[10, 255], true), ok(&[10, 255], true)]
-        );
-        // Where the plain run stops, the general loop goes on: one digit, blanks, a comment.
-        assert_eq!(
-            hex_both("0a,1,2"),
-            [ok(&[10, 1, 2], false), ok(&[10, 1, 2], false)]
-        );
-        assert_eq!(
-            hex_both("0a, 0b"),
-            [ok(&[10, 11], false), ok(&[10, 11], false)]
-        );
-        assert_eq!(
-            hex_both("0a,0b ;x"),
-            [ok(&[10, 11], false), ok(&[10, 11], false)]
-        );
         // Three digits: strict mode refuses them where they start, `wcstoul` reads 0xfff.
         assert_eq!(hex_both("0a,fff,01"), [Err(3), Err(3)]);
         // Two digits followed by something else than a comma are not a plain byte.
