@@ -421,6 +421,11 @@ impl<'a> Importer<'a> {
             }
             return Ok(true);
         }
+        // An empty line (one in three of an export) changes nothing in any format or state: a hex
+        // value continued with `\` waits for the next line, as it does after a blank one.
+        if line.is_empty() {
+            return Ok(true);
+        }
         let line = if nul_free {
             line
         } else {
