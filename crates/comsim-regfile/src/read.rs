@@ -414,9 +414,12 @@ impl<'a> Importer<'a> {
         {
             match made {
                 Prepared::Value(name, value) => self.set(line, name, value)?,
-                Prepared::Key(root, names) => {
+                Prepared::Key(root, names, values) => {
                     self.key = None;
                     self.open_key(line, 1, root, names)?;
+                    if let (Some(k), 2..) = (&self.key, values) {
+                        self.reg.reserve_values(k.key, values as usize);
+                    }
                 }
             }
             return Ok(true);
@@ -1127,8 +1130,9 @@ fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>
 pub(crate) enum Prepared<'l> {
     /// [`prepare_string_value`]: the value's name and the value.
     Value(&'l str, Value),
-    /// [`prepare_key_line`]: the root and the names below it.
-    Key(Root, &'l [&'l str]),
+    /// [`prepare_key_line`]: the root, the names below it, and how many values the lines after it
+    /// are likely to set (a hint for [`Registry::reserve_values`]).
+    Key(Root, &'l [&'l str], u32),
 }
 
 /// The root and the names of a key line of the commonest shape, `[ROOT\\a\\b]`: `[` first and
