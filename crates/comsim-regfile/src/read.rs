@@ -396,6 +396,7 @@ impl<'a> Importer<'a> {
     /// ([`prepare_string_value`], [`prepare_key_line`]): the value is set, or the key opened, as
     /// reading the line would, unless the line is read otherwise (it continues a hex value, or the
     /// file is in the Windows 3.1 format).
+    #[inline]
     pub(crate) fn body_line_prepared(
         &mut self,
         line: &str,
@@ -413,11 +414,19 @@ impl<'a> Importer<'a> {
         {
             match made {
                 Prepared::Value(name, value) => self.set(line, name, value)?,
-                Prepared::Key(root, names) => {
+                Prepared::Key(root, names, values) => {
                     self.key = None;
                     self.open_key(line, 1, root, names)?;
+                    if let (Some(k), 2..) = (&self.key, values) {
+                        self.reg.reserve_values(k.key, values as usize);
+                    }
                 }
             }
+            return Ok(true);
+        }
+        // An empty line (one in three of an export) changes nothing in any format or state: a hex
+        // value continued with `\` waits for the next line, as it does after a blank one.
+        if line.is_empty() {
             return Ok(true);
         }
         let line = if nul_free {
@@ -1121,8 +1130,9 @@ fn unescape(line: &str, start: usize) -> Result<(Cow<'_, str>, usize, Vec<usize>
 pub(crate) enum Prepared<'l> {
     /// [`prepare_string_value`]: the value's name and the value.
     Value(&'l str, Value),
-    /// [`prepare_key_line`]: the root and the names below it.
-    Key(Root, &'l [&'l str]),
+    /// [`prepare_key_line`]: the root, the names below it, and how many values the lines after it
+    /// are likely to set (a hint for [`Registry::reserve_values`]).
+    Key(Root, &'l [&'l str], u32),
 }
 
 /// The root and the names of a key line of the commonest shape, `[ROOT\\a\\b]`: `[` first and
@@ -1137,25 +1147,72 @@ pub(crate) fn prepare_key_line(line: &str, names: &mut Vec<(u32, u32)>) -> Optio
         return None;
     }
     u32::try_from(bytes.len()).ok()?;
-    let path = &line[1..line.len() - 1];
-    if matches!(path.as_bytes()[0], b' ' | b'\t' | b'-') || path.as_bytes().contains(&0) {
+    let path = &bytes[1..bytes.len() - 1];
+    if matches!(path[0], b' ' | b'\t' | b'-') {
         return None;
     }
-    let cut = find_backslash(path.as_bytes())?;
-    let (root_name, rest) = (&path[..cut], &path[cut + 1..]);
-    let root = Root::from_full_name(root_name)?;
     let before = names.len();
-    let mut at = 1 + cut + 1;
-    for part in split_backslashes(rest) {
-        if part.is_empty() {
-            names.truncate(before);
-            return None;
+    // The root's name ends at the first backslash; each later one ends a name (places in the
+    // line, one after the path's).
+    let (mut root_end, mut start, mut empty) = (None, 0, false);
+    let clean = scan_bytes(path, b'\\', |at| {
+        if root_end.is_none() {
+            root_end = Some(at);
+        } else {
+            empty |= at == start;
+            names.push((1 + start as u32, 1 + at as u32));
         }
-        // Within the line, whose length fits in 32 bits.
-        names.push((at as u32, (at + part.len()) as u32));
-        at += part.len() + 1;
+        start = at + 1;
+    });
+    let root = root_end.and_then(|cut| Root::from_full_name(&line[1..1 + cut]));
+    // The last name: from the last backslash to the end.
+    let last = (1 + start as u32, 1 + path.len() as u32);
+    match root {
+        Some(root) if clean && !empty && start < path.len() => {
+            names.push(last);
+            Some(root)
+        }
+        _ => {
+            names.truncate(before);
+            None
+        }
     }
-    Some(root)
+}
+
+/// Calls `found` with the place of each `target` byte of `bytes`, in order, eight bytes a step;
+/// stops at a NUL byte and returns `false` if there is one (`true` otherwise).
+fn scan_bytes(bytes: &[u8], target: u8, mut found: impl FnMut(usize)) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if zero_bytes(w) != 0 {
+            return false;
+        }
+        let mut hits = zero_bytes(w ^ (ONES * u64::from(target)));
+        while hits != 0 {
+            found(8 * k + (hits.trailing_zeros() / 8) as usize);
+            hits &= hits - 1;
+        }
+    }
+    let base = bytes.len() - tail.len();
+    for (i, &b) in tail.iter().enumerate() {
+        if b == 0 {
+            return false;
+        }
+        if b == target {
+            found(base + i);
+        }
+    }
+    true
+}
+
+/// The top bit of each byte of `x` that is zero, and no other bit: exact, with no carry between
+/// bytes (the low seven bits plus 0x7F reach the top bit unless they are all zero).
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
 /// The string value of a line of the commonest shapes, `"name"="text"` and `@="text"`: nothing
@@ -1166,30 +1223,61 @@ pub(crate) fn prepare_key_line(line: &str, names: &mut Vec<(u32, u32)>) -> Optio
 /// importer (`stream.rs`). `None` for any other line, which is read in full.
 pub(crate) fn prepare_string_value(line: &str) -> Option<(std::ops::Range<usize>, Value)> {
     let bytes = line.as_bytes();
-    if bytes.last() != Some(&b'"') || bytes.iter().any(|&b| b == b'\\' || b == 0) {
+    if bytes.last() != Some(&b'"') || !matches!(bytes.first(), Some(b'@' | b'"')) {
         return None;
     }
-    let name = match bytes.first() {
-        Some(b'@') => 0..0,
-        Some(b'"') => 1..1 + bytes[1..].iter().position(|&b| b == b'"')?,
+    if find_backslash(bytes).is_some() {
+        return prepare_escaped_string_value(line);
+    }
+    // The line's quotes (a fifth makes it another shape); a NUL makes it another line.
+    let (mut quotes, mut n) = ([0usize; 4], 0);
+    let no_nul = scan_bytes(bytes, b'"', |at| {
+        if let Some(q) = quotes.get_mut(n) {
+            *q = at;
+        }
+        n += 1;
+    });
+    if !no_nul {
+        return None;
+    }
+    // `@="text"`: quotes at 2 and last. `"name"="text"`: at 0, after the name, two after that
+    // (with `=` between), and last.
+    let (name, data) = match (bytes[0], n, quotes) {
+        (b'@', 2, [2, close, ..]) if bytes[1] == b'=' && close > 2 => (0..0, 3),
+        (b'"', 4, [0, end, open, close])
+            if open == end + 2 && bytes[end + 1] == b'=' && close > open =>
+        {
+            (1..end, open + 1)
+        }
         _ => return None,
     };
-    // After the name (and its closing quote, if quoted): `="`.
-    let eq = if name.is_empty() && bytes[0] == b'@' {
-        1
-    } else {
-        name.end + 1
+    Some((name, Value::sz(&line[data..bytes.len() - 1])))
+}
+
+/// [`prepare_string_value`] of a line with a backslash: `"name"="text"` or `@="text"` whose name
+/// has no backslash and whose text has only the escapes regedit knows (`\\\\`, `\\"`, `\\n`,
+/// `\\r`), up to the line's last quote, and no NUL anywhere. Reading it ([`unescape`] of the text,
+/// nothing unknown to report, nothing after the closing quote) sets the name to REG_SZ of the
+/// unescaped text; `None` for any other line.
+fn prepare_escaped_string_value(line: &str) -> Option<(std::ops::Range<usize>, Value)> {
+    let bytes = line.as_bytes();
+    let name = match bytes.first()? {
+        b'@' => 0..0,
+        _ => 1..1 + bytes.get(1..)?.iter().position(|&b| b == b'"')?,
     };
-    if bytes.get(eq..eq + 2) != Some(&b"=\""[..]) {
+    let eq = if bytes[0] == b'@' { 1 } else { name.end + 1 };
+    if bytes.get(eq..eq + 2) != Some(&b"=\""[..])
+        || find_backslash(&bytes[..eq]).is_some()
+        || bytes.contains(&0)
+    {
         return None;
     }
-    let data = eq + 2;
-    // The data's closing quote is the line's last byte, and there is no other quote before it.
-    let close = data + bytes.get(data..)?.iter().position(|&b| b == b'"')?;
-    if close + 1 != bytes.len() {
-        return None;
+    match unescape(line, eq + 2) {
+        Ok((text, end, unknown)) if end == line.len() && unknown.is_empty() => {
+            Some((name, Value::sz(&text)))
+        }
+        _ => None,
     }
-    Some((name, Value::sz(&line[data..close])))
 }
 
 enum HexEnd {
@@ -1272,6 +1360,31 @@ fn wcstoul16(s: &str) -> Ul {
     }
 }
 
+/// Reads the plain bytes from `i` on, two ASCII hex digits each, each followed by a comma or the
+/// end of the line: both modes read such a byte the same way (strict mode's one or two digits,
+/// and lenient mode's `wcstoul`, which finds no blank, sign or `0x` there and stops at the comma).
+/// Returns where the first other thing starts, or the line's end; [`parse_hex`] reads the rest.
+fn plain_hex_bytes(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
+    let digit = |c: u8| (c as char).to_digit(16);
+    while let Some(&[hi, lo]) = b.get(i..i + 2) {
+        let (Some(hi), Some(lo)) = (digit(hi), digit(lo)) else {
+            break;
+        };
+        match b.get(i + 2) {
+            None => {
+                out.push((hi * 16 + lo) as u8);
+                return i + 2;
+            }
+            Some(b',') => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            Some(_) => break,
+        }
+    }
+    i
+}
+
 /// Parses a comma-separated list of hex bytes from `pos`. Lenient mode reads each byte as regedit
 /// does (with C's `wcstoul`); strict mode wants one or two hex digits per byte.
 fn parse_hex(
@@ -1282,6 +1395,7 @@ fn parse_hex(
 ) -> Result<HexEnd, (usize, String)> {
     let mut i = pos;
     loop {
+        i = plain_hex_bytes(line.as_bytes(), i, out);
         if i >= line.len() {
             return Ok(HexEnd::Done);
         }
@@ -1373,6 +1487,48 @@ mod tests {
         }
     }
 
+    /// `parse_hex` on `line` from 0 in both modes: the bytes and how it ended (`true` for a
+    /// continuation), or where the error is.
+    fn hex_both(line: &str) -> [Result<(Vec<u8>, bool), usize>; 2] {
+        [true, false].map(|strict| {
+            let mut out = Vec::new();
+            match parse_hex(line, 0, &mut out, strict) {
+                Ok(end) => Ok((out, matches!(end, HexEnd::Continue))),
+                Err((at, _)) => Err(at),
+            }
+        })
+    }
+
+    #[test]
+    fn plain_hex_bytes_read_as_the_byte_by_byte_loop_reads_them() {
+        let ok = |b: &[u8], more: bool| Ok((b.to_vec(), more));
+        // Lines both modes read alike: plain bytes only, to the end, with a trailing comma, then a
+        // continuation; then where the plain run stops and the general loop goes on (one digit,
+        // blanks, a comment).
+        let alike: [(&str, &[u8], bool); 6] = [
+            ("0a,Bf,00", &[10, 0xbf, 0], false),
+            ("0a,Bf,00,", &[10, 0xbf, 0], false),
+            ("0a,ff,\\", &[10, 255], true),
+            ("0a,1,2", &[10, 1, 2], false),
+            ("0a, 0b", &[10, 11], false),
+            ("0a,0b ;x", &[10, 11], false),
+        ];
+        for (line, bytes, more) in alike {
+            assert_eq!(hex_both(line), [ok(bytes, more), ok(bytes, more)], "{line}");
+        }
+        // Three digits: strict mode refuses them where they start, `wcstoul` reads 0xfff.
+        assert_eq!(hex_both("0a,fff,01"), [Err(3), Err(3)]);
+        // Two digits followed by something else than a comma are not a plain byte.
+        assert_eq!(hex_both("0a,0bx"), [Err(5), Err(5)]);
+        // `0x` is a prefix to `wcstoul` only: `0x1` is byte 1 in lenient mode.
+        assert_eq!(hex_both("0a,0x1"), [Err(4), ok(&[10, 1], false)]);
+        // Fullwidth digits are not plain: lenient mode reads them as `wcstoul` does.
+        assert_eq!(
+            hex_both("0a,\u{FF11}\u{FF12}").map(|r| r.is_ok()),
+            [false, true]
+        );
+    }
+
     #[test]
     fn wcstoul_reads_like_c() {
         let n = wcstoul16(" 0x1f,");
@@ -1426,6 +1582,11 @@ mod tests {
             ("@=\"x\"", "", "x"),
             ("@=\"\"", "", ""),
             ("\"@\"=\"x\"", "@", "x"),
+            // Escapes regedit knows in the text: read on the decoding thread too.
+            ("\"a\"=\"x\\n\"", "a", "x\n"),
+            ("@=\"x\\\"\"", "", "x\""),
+            ("\"p\"=\"C:\\\\W\\\\a.dll\"", "p", "C:\\W\\a.dll"),
+            ("@=\"\\r\\\\\"", "", "\r\\"),
         ];
         for (line, name, text) in prepared {
             let (at, made) = prepare_string_value(line).expect(line);
@@ -1452,19 +1613,91 @@ mod tests {
             "\"a\"=\"x\";c",
             "\"a\"=\"x\"y\"",
             "\"a\\\"b\"=\"x\"",
-            "\"a\"=\"x\\n\"",
             "\"a\"=\"x\0\"",
             "\"a\"=dword:00000001",
             "\"a\"=-",
             "\"a\"=\"x\"\"",
             "@ =\"x\"",
             "@=\"x\" ",
-            "@=\"x\\\"\"",
             "@@=\"x\"",
             "@\"=\"x\"",
             "@=\"",
+            // Escapes that reading reports or refuses, a backslash in the name, text after the
+            // closing quote, a NUL.
+            "\"a\"=\"x\\q\"",
+            "\"a\"=\"x\\0\"",
+            "\"a\"=\"x\\",
+            "\"a\"=\"x\\\"",
+            "\"a\\b\"=\"x\\n\"",
+            "\"a\"=\"x\\n\"y\"",
+            "\"a\"=\"x\\n\0\"",
+            "\"a\0\"=\"x\\n\"",
         ] {
             assert!(prepare_string_value(line).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn zero_bytes_flags_exactly_the_zero_bytes_of_a_word() {
+        // Each byte value at each place, beside zeros and beside 0x01 and 0x80 (where a borrow or
+        // a carry would flag the wrong byte).
+        for around in [0u8, 1, 0x80, 0xFF] {
+            for place in 0..8 {
+                for b in 0..=255u8 {
+                    let mut word = [around; 8];
+                    word[place] = b;
+                    let want = word
+                        .iter()
+                        .enumerate()
+                        .fold(0u64, |m, (i, &x)| m | (u64::from(x == 0) << (8 * i + 7)));
+                    assert_eq!(zero_bytes(u64::from_le_bytes(word)), want, "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_lines_are_prepared_whatever_the_place_of_each_byte_in_a_word() {
+        // Names and text of every length across two words; a quote, backslash or NUL at each
+        // place makes the line another shape (the names have no `n` or `r`, so a backslash
+        // inserted is never an escape regedit knows).
+        for len in 0..18 {
+            let a: String = "abcdefghijklmopqsu"[..len].into();
+            let b: String = "ABCDEFGHIJKLMNOPQR"[..len].into();
+            let line = format!("\"{a}\"=\"{b}\"");
+            let (at, made) = prepare_string_value(&line).expect(&line);
+            assert_eq!((&line[at], made), (a.as_str(), Value::sz(&b)), "{line}");
+            let line = format!("@=\"{b}\"");
+            assert_eq!(
+                prepare_string_value(&line).map(|p| p.1),
+                Some(Value::sz(&b))
+            );
+            if len > 0 {
+                let key = format!("[HKEY_CURRENT_USER\\{a}\\{b}]");
+                let mut names = Vec::new();
+                assert_eq!(prepare_key_line(&key, &mut names), Some(Root::CurrentUser));
+                let got: Vec<&str> = names
+                    .iter()
+                    .map(|&(s, e)| &key[s as usize..e as usize])
+                    .collect();
+                assert_eq!(got, [a.as_str(), b.as_str()], "{key}");
+            }
+            for i in 0..len {
+                for c in ['"', '\\', '\0'] {
+                    let mut odd = a.clone();
+                    odd.insert(i, c);
+                    let line = format!("\"{odd}\"=\"{b}\"");
+                    assert!(prepare_string_value(&line).is_none(), "{line:?}");
+                    let line = format!("@=\"{odd}\"");
+                    assert!(prepare_string_value(&line).is_none(), "{line:?}");
+                }
+                let mut nul = a.clone();
+                nul.insert(i, '\0');
+                let mut names = vec![(1, 1)];
+                let key = format!("[HKEY_CURRENT_USER\\{nul}\\{b}]");
+                assert_eq!(prepare_key_line(&key, &mut names), None, "{key:?}");
+                assert_eq!(names, [(1, 1)]);
+            }
         }
     }
 

@@ -73,8 +73,9 @@ enum Made {
     Nothing,
     /// [`prepare_string_value`]: where the value's name is in the line, and the value.
     Value(Range<usize>, Value),
-    /// [`prepare_key_line`]: the root, and which of the batch's `names` are the key's.
-    Key(Root, Range<usize>),
+    /// [`prepare_key_line`]: the root, which of the batch's `names` are the key's, and how many
+    /// value lines follow it in the batch (see [`count_values`]).
+    Key(Root, Range<usize>, u32),
 }
 
 impl Made {
@@ -84,7 +85,7 @@ impl Made {
         }
         let from = names.len();
         match prepare_key_line(line, names) {
-            Some(root) => Made::Key(root, from..names.len()),
+            Some(root) => Made::Key(root, from..names.len(), 0),
             None => Made::Nothing,
         }
     }
@@ -235,11 +236,31 @@ impl<R: Read> Source<'_, R> {
                 made: Made::of(line, &mut spare.names),
             });
         }
+        count_values(&spare.text, &mut spare.lines);
         self.lines_before += spare.lines.len() as u32;
         spare.nul_free = !spare.text.as_bytes().contains(&0);
         spare.read = self.read;
         spare.end = end;
         spare
+    }
+}
+
+/// Sets, on each key line made ahead, how many of the lines after it in the batch start a value
+/// (`"` or `@` first) before the next key line or empty line: a hint for the size of the key's
+/// value list ([`Registry::reserve_values`]), which only makes room. One pass, from the end.
+fn count_values(text: &str, lines: &mut [Line]) {
+    let mut values = 0u32;
+    for line in lines.iter_mut().rev() {
+        match text.as_bytes().get(line.start..line.end) {
+            Some([b'"' | b'@', ..]) => values += 1,
+            Some([] | [b'[', ..]) | None => {
+                if let Made::Key(_, _, n) = &mut line.made {
+                    *n = values;
+                }
+                values = 0;
+            }
+            Some(_) => {}
+        }
     }
 }
 
@@ -326,11 +347,11 @@ fn import_lines(
         let value = match std::mem::replace(&mut line.made, Made::Nothing) {
             Made::Nothing => None,
             Made::Value(name, v) => Some(Prepared::Value(&whole[name], v)),
-            Made::Key(root, at) => {
+            Made::Key(root, at, values) => {
                 components.clear();
                 let places = batch.names.get(at).unwrap_or_default();
                 components.extend(places.iter().map(|&(s, e)| &whole[s as usize..e as usize]));
-                Some(Prepared::Key(root, &components))
+                Some(Prepared::Key(root, &components, values))
             }
         };
         let read = Read1 {
@@ -353,6 +374,7 @@ struct Read1<'l> {
 }
 
 /// Imports one line in `state`, and moves `state` on.
+#[inline]
 fn step(
     imp: &mut Importer<'_>,
     state: &mut State,
@@ -544,6 +566,34 @@ mod tests {
             // The Windows 3.1 format reads none of these lines as a value or a key.
             same_as_whole("ahead31", &utf16(&format!("REGEDIT\r\n{body}")));
         }
+    }
+
+    #[test]
+    fn a_key_line_made_ahead_counts_the_value_lines_after_it() {
+        let text = "[HKEY_CURRENT_USER\\A]\r\n@=\"x\"\r\n\"h\"=hex:01,\\\r\n  02\r\n\"d\"=dword:1\r\n\r\n\
+                    [HKEY_CURRENT_USER\\B]\r\n[HKEY_CURRENT_USER\\C]\r\n\"v\"=\"y\"";
+        let mut names = Vec::new();
+        let mut lines: Vec<Line> = decode::lines(text)
+            .map(|line| {
+                let start = line.as_ptr() as usize - text.as_ptr() as usize;
+                Line {
+                    start,
+                    end: start + line.len(),
+                    made: Made::of(line, &mut names),
+                }
+            })
+            .collect();
+        count_values(text, &mut lines);
+        let counts: Vec<u32> = lines
+            .iter()
+            .filter_map(|l| match l.made {
+                Made::Key(_, _, n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        // A: `@`, the hex value (not its continuation) and the dword; B: none; C: one, at the end
+        // of the batch.
+        assert_eq!(counts, [3, 0, 1]);
     }
 
     #[test]

@@ -226,29 +226,20 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     if value.ty != ValueType::SZ || !value.data.len().is_multiple_of(2) {
         return false;
     }
-    let units = value
-        .data
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     let n = value.data.len() / 2;
     if n == 0 || value.data[2 * n - 2..] != [0, 0] {
         return false;
     }
+    let body = &value.data[..2 * n - 2];
     let start = out.len();
     out.push('"');
-    // Most strings are ASCII with nothing to escape: copied unit by unit without decoding.
-    let plain_unit =
-        |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
-    let plain = value.data[..2 * n - 2]
+    // Most strings are ASCII with nothing to escape: copied without decoding.
+    let plain = plain_units(body);
+    push_ascii_units(out, &body[..2 * plain]);
+    let units = body[2 * plain..]
         .chunks_exact(2)
-        .take_while(|u| plain_unit(u))
-        .count();
-    out.extend(
-        value.data[..2 * plain]
-            .chunks_exact(2)
-            .map(|u| char::from(u[0])),
-    );
-    for c in char::decode_utf16(units.take(n - 1).skip(plain)) {
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    for c in char::decode_utf16(units) {
         match c {
             Ok('\0' | '\r' | '\n') | Err(_) => {
                 out.truncate(start);
@@ -261,6 +252,49 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     }
     out.push('"');
     true
+}
+
+/// How many leading UTF-16LE units of `data` are plain: ASCII, and none of NUL, `\r`, `\n`, `"`
+/// and `\\` (written as they are in a quoted string). Four units a step, then one at a time.
+fn plain_units(data: &[u8]) -> usize {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    const LOW15: u64 = 0x7FFF_7FFF_7FFF_7FFF;
+    // The top bit of each 16-bit lane of `x` that is zero, exactly (no borrow between lanes).
+    let zero_lanes = |x: u64| !(((x & LOW15).wrapping_add(LOW15)) | x | LOW15);
+    let mut n = 0;
+    for word in data.chunks_exact(8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let special = [b'\r', b'\n', b'"', b'\\']
+            .iter()
+            .fold(zero_lanes(x), |m, &c| {
+                m | zero_lanes(x ^ (LANES * u64::from(c)))
+            });
+        if x & 0xFF80_FF80_FF80_FF80 != 0 || special != 0 {
+            break;
+        }
+        n += 4;
+    }
+    let plain_unit =
+        |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
+    n + data[2 * n..]
+        .chunks_exact(2)
+        .take_while(|u| plain_unit(u))
+        .count()
+}
+
+/// Appends UTF-16LE units known to be ASCII (high byte zero, low byte below 0x80) as text: their
+/// low bytes, narrowed a block at a time into a buffer and appended as one string, instead of one
+/// character at a time.
+fn push_ascii_units(out: &mut String, units: &[u8]) {
+    let mut buf = [0u8; 128];
+    for block in units.chunks(2 * buf.len()) {
+        let k = block.len() / 2;
+        for (b, u) in buf.iter_mut().zip(block.chunks_exact(2)) {
+            *b = u[0];
+        }
+        // ASCII, so always valid.
+        out.push_str(std::str::from_utf8(&buf[..k]).unwrap_or_default());
+    }
 }
 
 /// What [`write_quoted`] writes, the way it was first written: the reference its tests compare with.
@@ -437,6 +471,23 @@ mod tests {
             cases.push(Value::new(ValueType::SZ, data));
         }
         cases.push(Value::expand_sz("x"));
+        // What ends the plain copy, at each place of the four-unit words it reads.
+        for len in 0..10 {
+            for odd in [
+                "\\", "\"", "\r", "\n", "\0", "\u{e9}", "\u{80}", "\u{100}", "\u{7f}",
+            ] {
+                for at in 0..=len {
+                    let mut t: String = "abcdefghij"[..len].into();
+                    t.insert_str(at, odd);
+                    cases.push(Value::sz(&t));
+                }
+            }
+        }
+        // Plain runs longer than the buffer the plain copy narrows them in, and ending at its edge.
+        for len in [127, 128, 129, 256, 300] {
+            cases.push(Value::sz(&"p".repeat(len)));
+            cases.push(Value::sz(&format!("{}\"q\u{e9}", "p".repeat(len))));
+        }
         for v in cases {
             let mut out = String::from("x");
             let quoted = write_quoted(&mut out, &v);

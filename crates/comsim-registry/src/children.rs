@@ -33,10 +33,12 @@ impl Entry {
     }
 }
 
-/// Where a missing name goes in a flat list (a hashed list appends).
+/// Where a missing name goes in a flat list (a hashed list appends), and, in a hashed list, the
+/// name's hash, which the search computed and the insertion needs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
     at: usize,
+    hash: Option<u64>,
 }
 
 /// Up to this many subkeys are one sorted vector.
@@ -145,20 +147,29 @@ impl Children {
                 let key = (name_tag(name), name);
                 // Keys are mostly added in order (a .reg file lists them sorted): try the end first.
                 match v.last().map(|e| cmp_entry(e, key)) {
-                    None | Some(Ordering::Less) => return Err(Slot { at: v.len() }),
+                    None | Some(Ordering::Less) => {
+                        return Err(Slot {
+                            at: v.len(),
+                            hash: None,
+                        });
+                    }
                     Some(Ordering::Equal) => return Ok(v[v.len() - 1].id),
                     Some(Ordering::Greater) => {}
                 }
                 v.binary_search_by(|e| cmp_entry(e, key))
                     .map(|i| v[i].id)
-                    .map_err(|at| Slot { at })
+                    .map_err(|at| Slot { at, hash: None })
             }
-            Children::Hashed(h) => match h.position(name_hash(name), name) {
-                Some(i) => Ok(h.entries[i].id),
-                None => Err(Slot {
-                    at: h.entries.len(),
-                }),
-            },
+            Children::Hashed(h) => {
+                let hash = name_hash(name);
+                match h.position(hash, name) {
+                    Some(i) => Ok(h.entries[i].id),
+                    None => Err(Slot {
+                        at: h.entries.len(),
+                        hash: Some(hash),
+                    }),
+                }
+            }
         }
     }
 
@@ -178,10 +189,14 @@ impl Children {
                     sorted: OnceLock::new(),
                 };
                 h.reindex();
-                h.push(name, id);
+                let hash = name_hash(name.as_str());
+                h.push(name, id, hash);
                 *self = Children::Hashed(Box::new(h));
             }
-            Children::Hashed(h) => h.push(name, id),
+            Children::Hashed(h) => {
+                let hash = slot.hash.unwrap_or_else(|| name_hash(name.as_str()));
+                h.push(name, id, hash);
+            }
         }
     }
 
@@ -239,8 +254,8 @@ impl Hashed {
             .map(|(j, _)| j)
     }
 
-    fn push(&mut self, name: RegName, id: KeyId) {
-        let hash = name_hash(name.as_str());
+    /// Appends `name`, whose [`name_hash`] is `hash`.
+    fn push(&mut self, name: RegName, id: KeyId, hash: u64) {
         self.index.entry(hash).or_insert(self.entries.len() as u32);
         self.entries.push(Entry::new(name, id));
         self.hashes.push(hash);

@@ -309,6 +309,17 @@ impl Registry {
         Ok(())
     }
 
+    /// Makes room for `additional` more values of `id`, when it has none yet: a reader that knows
+    /// how many values a new key is about to get (a .reg file's lines under a key line) sets them
+    /// without growing the list one step at a time, and the list is that size, not the next power
+    /// of two. Changes nothing that can be read.
+    pub fn reserve_values(&mut self, id: KeyId, additional: usize) {
+        let values = &mut self.node_mut(id).values;
+        if values.values().is_empty() {
+            values.reserve_exact(additional);
+        }
+    }
+
     /// Sets several values, with the result of calling [`Registry::set_value`] for each in turn,
     /// except that a name over the limit fails the call before anything is set. Linear in their
     /// number: a key's values are found by name through its index once it has many
@@ -408,6 +419,25 @@ mod tests {
         let t = r.find(Hive::CurrentUser, &["Software", "T"]).unwrap();
         let names: Vec<_> = r.subkeys(t).map(|(n, _)| n.as_str().to_owned()).collect();
         assert_eq!(names, ["AB", "a_b"]);
+    }
+
+    #[test]
+    fn reserving_values_sizes_an_empty_list_and_changes_nothing_read() {
+        let mut r = Registry::new();
+        let root = r.root(Hive::CurrentUser);
+        let k = r.create_path(root, &["Software", "R"]).unwrap();
+        r.reserve_values(k, 6);
+        assert_eq!(r.node(k).values.values().len(), 0);
+        for i in 0..6 {
+            r.set_value(k, &format!("v{i}"), Value::dword(i)).unwrap();
+        }
+        // Six values in six slots: no growth to the next power of two.
+        assert_eq!(r.node(k).values.capacity(), 6);
+        // A key that has values already keeps its list as it is.
+        r.reserve_values(k, 100);
+        assert_eq!(r.node(k).values.capacity(), 6);
+        let names: Vec<_> = r.values(k).iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["v0", "v1", "v2", "v3", "v4", "v5"]);
     }
 
     #[test]

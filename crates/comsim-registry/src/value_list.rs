@@ -180,6 +180,12 @@ impl ValueList {
         self.slots.get_mut(i)?.as_mut().map(|(_, v)| v)
     }
 
+    /// How many values the list holds without growing (tests only).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+
     /// Makes room for `n` more values.
     pub(crate) fn reserve_exact(&mut self, n: usize) {
         self.slots.reserve_exact(n);
