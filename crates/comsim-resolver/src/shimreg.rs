@@ -174,19 +174,27 @@ pub(crate) fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
 /// opening the subkey's path gives). COM and the CLR read several values of several subkeys of
 /// one class in every request.
 pub(crate) struct ClassKey {
+    guid: Guid,
     path: KeyPath,
 }
 
 impl ClassKey {
     pub(crate) fn new(clsid: Guid) -> Self {
         ClassKey {
+            guid: clsid,
             path: clsid_key(clsid, &[]),
         }
+    }
+
+    /// The class (or record) the key is of.
+    pub(crate) fn clsid(&self) -> Guid {
+        self.guid
     }
 
     /// `HKCR\Record\{…}`: a record's registration, read as a class's is.
     fn record(guid: Guid) -> Self {
         ClassKey {
+            guid,
             path: KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
         }
     }

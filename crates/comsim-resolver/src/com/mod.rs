@@ -82,13 +82,15 @@ impl Session<'_> {
         if let Some(result) = self.context_server(clsid, apartment, trace) {
             return result;
         }
+        // One key for the registry reads below: each subkey is opened from it.
+        let class = ClassKey::new(clsid);
         let mut failure: Option<HResult> = None;
         if clsctx.has(ClsCtx::INPROC_SERVER) {
-            match self.inproc_server(clsid, &access, apartment, trace) {
+            match self.inproc_server(&class, &access, apartment, trace) {
                 Some(Ok(s)) => return Ok(s),
                 Some(Err(hr)) => {
                     if clsctx.has(ClsCtx::LOCAL_SERVER)
-                        && self.inproc_failure_ends(clsid, &access, hr, trace)
+                        && self.inproc_failure_ends(&class, &access, hr, trace)
                     {
                         return Err(hr);
                     }
@@ -98,7 +100,7 @@ impl Session<'_> {
             }
         }
         if clsctx.has(ClsCtx::LOCAL_SERVER) {
-            match self.local_server(clsid, &access, trace) {
+            match self.local_server(&class, &access, trace) {
                 Some(Ok(s)) => return Ok(s),
                 Some(Err(hr)) => failure = Some(hr),
                 None => {}
@@ -257,13 +259,13 @@ impl Session<'_> {
     /// is registered.
     fn inproc_server(
         &mut self,
-        clsid: Guid,
+        class: &ClassKey,
         access: &Access,
         apartment: Apartment,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let class = ClassKey::new(clsid);
-        let key = class.sub_path("InprocServer32");
+        let clsid = class.clsid();
+        let key = || class.sub_path("InprocServer32");
         let default =
             server_value(self, &class, "InprocServer32", access).filter(|d| !d.text.is_empty());
         match (
@@ -277,7 +279,7 @@ impl Session<'_> {
                         format_args!("no InprocServer32 in the {} view", access.view),
                     )
                     .code("inproc-absent")
-                    .at(|| key.to_string())
+                    .at(|| key().to_string())
                     .found("no key");
                 None
             }
@@ -288,7 +290,7 @@ impl Session<'_> {
                         "InprocServer32 has no server (no default value)",
                     )
                     .code("inproc-no-server")
-                    .at(|| key.to_string())
+                    .at(|| key().to_string())
                     .found("no default value");
                 None
             }
@@ -298,9 +300,9 @@ impl Session<'_> {
                 trace
                     .push(Rule::Com3, format_args!("in-process server {dll}"))
                     .code("inproc-server")
-                    .at(|| key.to_string())
+                    .at(|| key().to_string())
                     .found(|| {
-                        let stored = self.m.registry.open(&key, access);
+                        let stored = self.m.registry.open(&key(), access);
                         format!(
                             "{}; ThreadingModel {}",
                             stored
@@ -342,7 +344,7 @@ impl Session<'_> {
             let Some(text) = string_value(self, &class, "TreatAs", "", access) else {
                 return Ok(current);
             };
-            let key = class.sub_path("TreatAs");
+            let key = || class.sub_path("TreatAs");
             let Some(next) = Guid::parse(text.trim()) else {
                 trace
                     .push(
@@ -350,7 +352,7 @@ impl Session<'_> {
                         format_args!("TreatAs of {current} is not a CLSID: ignored"),
                     )
                     .code("treatas-not-clsid")
-                    .at(|| key.to_string())
+                    .at(|| key().to_string())
                     .found(text);
                 return Ok(current);
             };
@@ -369,7 +371,7 @@ impl Session<'_> {
                             ),
                         )
                         .code("treatas-cycle-ignored")
-                        .at(|| key.to_string())
+                        .at(|| key().to_string())
                         .inferred(setting);
                     return Ok(clsid);
                 }
@@ -379,7 +381,7 @@ impl Session<'_> {
                         format_args!("TreatAs cycle {}: REGDB_E_CLASSNOTREG", shown.join(" -> ")),
                     )
                     .code("treatas-cycle-fails")
-                    .at(|| key.to_string())
+                    .at(|| key().to_string())
                     .found(|| next.to_string())
                     .inferred(setting);
                 return Err(HResult::REGDB_E_CLASSNOTREG);
@@ -387,7 +389,7 @@ impl Session<'_> {
             trace
                 .push(Rule::Com2, format_args!("{current} is treated as {next}"))
                 .code("treatas")
-                .at(|| key.to_string())
+                .at(|| key().to_string())
                 .found(|| next.to_string());
             chain.push(next);
             current = next;
@@ -629,12 +631,12 @@ impl Session<'_> {
     /// out-of-process server is registered; otherwise the request goes on (and finds none).
     fn inproc_failure_ends(
         &self,
-        clsid: Guid,
+        class: &ClassKey,
         access: &Access,
         hr: HResult,
         trace: &mut Trace,
     ) -> bool {
-        if !self.out_of_process_registered(clsid, access) {
+        if !self.out_of_process_registered(class, access) {
             return false;
         }
         let choice = self.sw.inproc_load_failure();
@@ -660,18 +662,17 @@ impl Session<'_> {
     /// COM-3: whether an out-of-process server is registered for the class, as `local_server`
     /// would find it: a `LocalServer32` command line in either view, or an `AppID` (in either
     /// view) with a `DllSurrogate` value.
-    fn out_of_process_registered(&self, clsid: Guid, access: &Access) -> bool {
+    fn out_of_process_registered(&self, class: &ClassKey, access: &Access) -> bool {
         let views = access.both_views();
-        let class = ClassKey::new(clsid);
         if views.iter().any(|acc| {
-            server_value(self, &class, "LocalServer32", acc)
+            server_value(self, class, "LocalServer32", acc)
                 .is_some_and(|c| !c.text.trim().is_empty())
         }) {
             return true;
         }
         views
             .iter()
-            .find_map(|acc| string_value(self, &class, "", "AppID", acc))
+            .find_map(|acc| string_value(self, class, "", "AppID", acc))
             .is_some_and(|appid| {
                 let key = KeyPath::new(Root::ClassesRoot, ["AppID".to_owned(), appid]);
                 self.m
@@ -685,15 +686,15 @@ impl Session<'_> {
     /// with `DllSurrogate`. `None` when neither is registered.
     fn local_server(
         &mut self,
-        clsid: Guid,
+        class: &ClassKey,
         access: &Access,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let class = ClassKey::new(clsid);
-        let key = class.sub_path("LocalServer32");
+        let clsid = class.clsid();
+        let key = || class.sub_path("LocalServer32");
         let views = access.both_views();
         for acc in views {
-            let Some(value) = server_value(self, &class, "LocalServer32", &acc)
+            let Some(value) = server_value(self, class, "LocalServer32", &acc)
                 .filter(|c| !c.text.trim().is_empty())
             else {
                 continue;
@@ -705,7 +706,7 @@ impl Session<'_> {
                     format_args!("local server ({} view): {cmd} -Embedding", acc.view),
                 )
                 .code("local-server")
-                .at(|| key.to_string())
+                .at(|| key().to_string())
                 .found(cmd.clone());
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
             let expand = self.sw.localserver_expand();
@@ -760,7 +761,7 @@ impl Session<'_> {
             };
             return Some(result);
         }
-        self.dll_surrogate(clsid, access, trace)
+        self.dll_surrogate(class, access, trace)
     }
 
     /// COM-3 without a LocalServer32: an `AppID` with `DllSurrogate` runs the InprocServer32 DLL
@@ -768,16 +769,16 @@ impl Session<'_> {
     /// there is no AppID.
     fn dll_surrogate(
         &self,
-        clsid: Guid,
+        class: &ClassKey,
         access: &Access,
         trace: &mut Trace,
     ) -> Option<Result<Server, HResult>> {
-        let class = ClassKey::new(clsid);
-        let key = class.sub_path("LocalServer32");
+        let clsid = class.clsid();
+        let key = || class.sub_path("LocalServer32");
         let views = access.both_views();
         let appid = views
             .iter()
-            .find_map(|acc| string_value(self, &class, "", "AppID", acc));
+            .find_map(|acc| string_value(self, class, "", "AppID", acc));
         let Some(appid) = appid else {
             trace
                 .push(
@@ -785,7 +786,7 @@ impl Session<'_> {
                     "no LocalServer32 in either view and no AppID: no local server",
                 )
                 .code("local-server-absent")
-                .at(|| key.to_string())
+                .at(|| key().to_string())
                 .found("no key");
             return None;
         };
@@ -809,10 +810,10 @@ impl Session<'_> {
             )
             .code("dll-surrogate")
             .at(|| appid_key.to_string());
-        let inproc = class.sub_path("InprocServer32");
+        let inproc = || class.sub_path("InprocServer32");
         for acc in views {
             let Some(value) =
-                server_value(self, &class, "InprocServer32", &acc).filter(|d| !d.text.is_empty())
+                server_value(self, class, "InprocServer32", &acc).filter(|d| !d.text.is_empty())
             else {
                 continue;
             };
@@ -831,7 +832,7 @@ impl Session<'_> {
                             acc.view
                         ),
                     ).code("surrogate-managed")
-                    .at(|| inproc.to_string())
+                    .at(|| inproc().to_string())
                     .found(value.text.clone());
                 return Some(self.managed_surrogate(clsid, bitness, &host, &surrogate, trace));
             }
@@ -861,7 +862,7 @@ impl Session<'_> {
         view: comsim_registry::View,
         trace: &mut Trace,
     ) -> Result<Server, HResult> {
-        let inproc = clsid_key(clsid, &["InprocServer32"]);
+        let inproc = || clsid_key(clsid, &["InprocServer32"]);
         let env = || Environment::of(bitness, self.m.os, self.m);
         let dll = expand_server_path(value, env, &inproc, None, trace);
         let file = self
@@ -876,7 +877,7 @@ impl Session<'_> {
                         format_args!("{host} ({}) loads {}", n.bitness, f.path),
                     )
                     .code("surrogate-loads")
-                    .at(|| inproc.to_string())
+                    .at(|| inproc().to_string())
                     .found(format_args!("{view} view"));
                 Ok(Server {
                     kind: ServerKind::Surrogate,
@@ -1052,7 +1053,7 @@ impl Session<'_> {
 fn expand_server_path(
     value: &ServerValue,
     env: impl FnOnce() -> Environment,
-    key: &KeyPath,
+    key: &dyn Fn() -> KeyPath,
     setting: Option<Setting>,
     trace: &mut Trace,
 ) -> String {
@@ -1075,7 +1076,7 @@ fn expand_server_path(
             ),
         )
         .code("expand-sz")
-        .at(|| key.to_string())
+        .at(|| key().to_string())
         .found(&expanded);
     if let Some(setting) = setting {
         step.inferred(setting);
