@@ -267,6 +267,8 @@ fn run_one(
             .collect();
         causes.push((f.cause.id, Some((f.sentence, fixes))));
     }
+    // The trace's buffer serves the thread's next run.
+    comsim_resolver::session::recycle(run.run.trace);
     Outcome1 { result, causes }
 }
 

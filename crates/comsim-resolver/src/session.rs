@@ -12,7 +12,7 @@ use crate::machine::{Machine, RuntimeVersion};
 use crate::outcome::{LoadedType, Outcome};
 use crate::process::{ClientKind, Process};
 use crate::switches::Switches;
-use crate::trace::{Trace, TraceMode};
+use crate::trace::{Trace, TraceMode, TraceStep};
 use crate::vfs::WinPath;
 
 /// One request's result.
@@ -69,6 +69,32 @@ pub struct Session<'m> {
 /// Room made in a request's trace for its steps (a managed activation takes 30 to 60).
 const REQUEST_STEPS: usize = 64;
 
+/// Step buffers kept per thread for [`recycle`], at most this many.
+const SPARE_BUFFERS: usize = 4;
+
+thread_local! {
+    /// Emptied step buffers of finished runs, for the thread's next requests.
+    static SPARE_STEPS: std::cell::RefCell<Vec<Vec<TraceStep>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hands a finished run's trace back, so that the thread's next request reuses its buffer of
+/// steps instead of allocating one. For callers that run many requests and drop their traces
+/// (`comsim audit`): a buffer of a request's size is a large allocation, which makes glibc's
+/// `malloc` sort all its small free chunks first.
+pub fn recycle(trace: Trace) {
+    let mut steps = trace.steps;
+    if steps.capacity() < REQUEST_STEPS {
+        return;
+    }
+    steps.clear();
+    SPARE_STEPS.with_borrow_mut(|spare| {
+        if spare.len() < SPARE_BUFFERS {
+            spare.push(steps);
+        }
+    });
+}
+
 impl<'m> Session<'m> {
     /// Whether the replay's CLR choice changes anything for this process: it does for a managed
     /// client and for a native host that preloads a CLR.
@@ -85,7 +111,14 @@ impl<'m> Session<'m> {
     pub(crate) fn take_pending(&mut self) -> Trace {
         let fresh = Trace::new(self.pending.mode());
         let mut t = std::mem::replace(&mut self.pending, fresh);
-        // A request adds some tens of steps: room for them at once, not by doubling.
+        // A request adds some tens of steps: room for them at once, not by doubling, in a
+        // buffer a finished run handed back when there is one (`recycle`).
+        if t.steps.capacity() < REQUEST_STEPS
+            && let Some(mut spare) = SPARE_STEPS.with_borrow_mut(Vec::pop)
+        {
+            spare.append(&mut t.steps);
+            t.steps = spare;
+        }
         t.steps.reserve(REQUEST_STEPS);
         t
     }

@@ -1247,6 +1247,33 @@ mod tests {
     /// The CLSIDs already met are a set: scanning the chain for each link (as before) took 6 s
     /// for 100,000 classes (docs/reliability.md).
     #[test]
+    fn a_recycled_trace_buffer_starts_the_next_request_with_its_own_steps_only() {
+        // `session::recycle` hands a run's step buffer to the thread's next request: that
+        // request's trace must be what it is without the handed-back buffer.
+        let mut m = Machine::new(Bitness::B64);
+        set(
+            &mut m,
+            &["CLSID", &clsid().to_string(), "InprocServer32"],
+            "",
+            Value::sz(r"C:\App\x.dll"),
+            View::Bits64,
+        );
+        m.fs.insert(native(r"C:\App\x.dll", Bitness::B64, vec![clsid()]));
+        let p = process(r"C:\App\client.exe", ClientKind::Native, Bitness::B64);
+        let sw = Switches::default();
+        let req = Request::CoCreateInstance {
+            target: ClassRef::Clsid(clsid()),
+            clsctx: ClsCtx(ClsCtx::INPROC_SERVER),
+        };
+        let fresh = Session::start(&m, &p, &sw, None).request(&req, None).trace;
+        let first = Session::start(&m, &p, &sw, None).request(&req, None).trace;
+        assert_eq!(first.steps, fresh.steps);
+        crate::session::recycle(first);
+        let again = Session::start(&m, &p, &sw, None).request(&req, None).trace;
+        assert_eq!(again.steps, fresh.steps);
+    }
+
+    #[test]
     fn com2_a_long_treat_as_chain_is_followed_in_linear_time() {
         const N: u128 = 10_000;
         let guid = |i: u128| {
