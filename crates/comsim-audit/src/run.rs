@@ -314,23 +314,26 @@ fn for_each_parallel<T: Send>(states: &mut [T], f: impl Fn(usize, &mut T) + Sync
         }
         return;
     }
-    let batches = std::sync::Mutex::new(states.chunks_mut(BATCH).enumerate());
-    let work = || {
-        loop {
-            let next = batches
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .next();
-            let Some((n, batch)) = next else { break };
+    // Batch `n` goes to thread `n % threads`, the same in every configuration: a class's state
+    // then grows on one thread, in that thread's malloc arena (a block freed or grown by
+    // another thread waits for the lock of the arena it came from).
+    let mut shares: Vec<Vec<(usize, &mut [T])>> = (0..threads).map(|_| Vec::new()).collect();
+    for (n, batch) in states.chunks_mut(BATCH).enumerate() {
+        shares[n % threads].push((n, batch));
+    }
+    let work = |share: Vec<(usize, &mut [T])>| {
+        for (n, batch) in share {
             for (k, s) in batch.iter_mut().enumerate() {
                 f(n * BATCH + k, s);
             }
         }
     };
     std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(work);
+        let mut shares = shares.into_iter();
+        let own = shares.next().unwrap_or_default();
+        for share in shares {
+            scope.spawn(|| work(share));
         }
-        work();
+        work(own);
     });
 }
