@@ -267,7 +267,7 @@ impl Session<'_> {
         let clsid = class.clsid();
         let key = || class.sub_path("InprocServer32");
         let default =
-            server_value(self, &class, "InprocServer32", access).filter(|d| !d.text.is_empty());
+            server_value(self, class, "InprocServer32", access).filter(|d| !d.text.is_empty());
         match (
             &default,
             class.open(&self.m.registry, "InprocServer32", access),
@@ -296,7 +296,7 @@ impl Session<'_> {
             }
             (Some(value), Some(_)) => {
                 let dll = &value.text;
-                let tm = string_value(self, &class, "InprocServer32", "ThreadingModel", access);
+                let tm = string_value(self, class, "InprocServer32", "ThreadingModel", access);
                 trace
                     .push(Rule::Com3, format_args!("in-process server {dll}"))
                     .code("inproc-server")
@@ -1258,7 +1258,8 @@ mod tests {
             Value::sz(r"C:\App\x.dll"),
             View::Bits64,
         );
-        m.fs.insert(native(r"C:\App\x.dll", Bitness::B64, vec![clsid()]));
+        m.fs.insert(native(r"C:\App\x.dll", Bitness::B64, vec![clsid()]))
+            .expect("one file at the path");
         let p = process(r"C:\App\client.exe", ClientKind::Native, Bitness::B64);
         let sw = Switches::default();
         let req = Request::CoCreateInstance {
