@@ -136,13 +136,8 @@ mod tests {
             Root::CurrentUser,
             Root::Users,
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15_u64);
+        let mut next = |n: usize| rng.below(n);
         let mut reg = Registry::new();
         let mut copy: Option<Registry> = None;
         let mut used: Vec<(KeyPath, Access)> = Vec::new();

@@ -1089,13 +1089,8 @@ mod tests {
             "Mime",
         ];
         let roots = [Root::ClassesRoot, Root::LocalMachine, Root::CurrentUser];
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D_u64);
+        let mut next = |n: usize| rng.below(n);
         let mut reg = Registry::new();
         for step in 0..30_000 {
             let depth = next(6);
@@ -1178,11 +1173,9 @@ mod tests {
             "x",
             "cLSıD",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = rng.bits();
             let len = (state % 5) as usize;
             let comps: Vec<String> = (0..len)
                 .map(|i| parts[((state >> (8 * i + 8)) % parts.len() as u64) as usize].to_owned())
