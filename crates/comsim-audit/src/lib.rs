@@ -306,8 +306,16 @@ fn wanted_clsids(m: &Machine, filters: &Filters) -> Option<Vec<Guid>> {
 fn class_info(m: &Machine, clsid: Guid) -> Option<(ClassInfo, run::Seed)> {
     let mut seed = run::Seed::default();
     let mut regs: Vec<Registration> = Vec::new();
+    // The class's `ProgID` value, in the first view that has one.
+    let mut progid: Option<String> = None;
     for b in bitnesses(m) {
         let r = registration::read(m, clsid, &registration::access(m, b, true));
+        if progid.is_none() {
+            progid = r
+                .as_ref()
+                .and_then(|r| r.progid.clone())
+                .filter(|s| !s.is_empty());
+        }
         seed.read(b, r.clone());
         regs.extend(
             r.filter(|r| r.inproc.is_some() || r.local_server.is_some() || r.treat_as.is_some()),
@@ -324,7 +332,7 @@ fn class_info(m: &Machine, clsid: Guid) -> Option<(ClassInfo, run::Seed)> {
     let info = ClassInfo {
         clsid,
         managed: regs.iter().any(Registration::is_managed),
-        progid: progid(m, clsid),
+        progid,
         server: first
             .inproc
             .clone()
@@ -333,20 +341,6 @@ fn class_info(m: &Machine, clsid: Guid) -> Option<(ClassInfo, run::Seed)> {
         stored,
     };
     Some((info, seed))
-}
-
-/// The class's `ProgID` value, in the first view that has one.
-fn progid(m: &Machine, clsid: Guid) -> Option<String> {
-    let class = registration::clsid_key(clsid);
-    bitnesses(m).into_iter().find_map(|b| {
-        let a = registration::access(m, b, true);
-        let ids = m.registry.open_ids(&class, &a)?;
-        let key = m.registry.open_ids_child(&class, ids, "ProgID", &a)?;
-        m.registry
-            .value(key.primary, "")
-            .and_then(comsim_registry::Value::as_string)
-            .filter(|s| !s.is_empty())
-    })
 }
 
 fn has_path_prefix(c: &ClassInfo, prefix: &str) -> bool {

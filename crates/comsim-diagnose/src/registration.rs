@@ -36,6 +36,8 @@ pub struct Registration {
     pub runtime: Option<String>,
     pub local_server: Option<String>,
     pub treat_as: Option<Guid>,
+    /// The `ProgID` subkey's default value.
+    pub progid: Option<String>,
 }
 
 impl Registration {
@@ -88,6 +90,7 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
     r.treat_as = subkey("TreatAs")
         .and_then(|k| value(&k, ""))
         .and_then(|s| Guid::parse(&s));
+    r.progid = subkey("ProgID").and_then(|k| value(&k, ""));
     Some(r)
 }
 
