@@ -145,7 +145,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The causes (by ID) whose sentence and fixes the caller has: findings of these come back
-    /// with the cause, but may lack fix candidates.
+    /// with the cause, but may lack their sentence, evidence and fix candidates.
     #[must_use]
     pub fn with_known(mut self, known: &'a [&'static str]) -> Self {
         self.known = known;
@@ -188,6 +188,12 @@ impl Ctx<'_> {
     /// Whether a finding of `cause` needs its fix candidates (the caller does not have them).
     fn wants_fixes(&self, cause: &CauseInfo) -> bool {
         !self.known.contains(&cause.id)
+    }
+
+    /// The finding of `cause` as a caller that knows it takes it ([`Ctx::with_known`]): the
+    /// cause alone, when the caller has its sentence and fixes already.
+    fn known_finding(&self, cause: &'static CauseInfo) -> Option<Finding> {
+        (!self.wants_fixes(cause)).then(|| finding(cause, String::new(), Vec::new()))
     }
     fn exe_dir(&self) -> comsim_resolver::WinPath {
         self.loaded.client.path().parent()
@@ -510,6 +516,9 @@ fn native_other_bitness(ctx: &Ctx<'_>) -> Option<Finding> {
             (bits != b && !r.is_managed()).then_some((r, bits))
         })?;
     let clsid = ctx.clsid?;
+    if let Some(known) = ctx.known_finding(&NATIVE_OTHER_BITNESS) {
+        return Some(known);
+    }
     let dll = reg.inproc.clone().unwrap_or_default();
     let f = finding(
         &NATIVE_OTHER_BITNESS,
@@ -676,6 +685,9 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
     let clsid = ctx.clsid?;
     let b = ctx.bitness();
     let other = ctx.registration_in(b.other(), true)?;
+    if let Some(known) = ctx.known_finding(&OTHER_VIEW) {
+        return Some(known);
+    }
     let f = finding(
         &OTHER_VIEW,
         format!(
