@@ -49,8 +49,10 @@ impl AssemblyName {
 
 /// Splits a display name at top-level commas, honouring quotes and backslash escapes.
 fn split_parts(s: &str) -> Result<Vec<String>, String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
+    let mut parts = Vec::with_capacity(5);
+    // Room for the longest part at once (a display name is short; growing by doubling cost
+    // several copies per part).
+    let mut cur = String::with_capacity(s.len());
     let mut quote: Option<char> = None;
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -65,7 +67,9 @@ fn split_parts(s: &str) -> Result<Vec<String>, String> {
             },
             '\'' | '"' if quote == Some(c) => quote = None,
             '\'' | '"' if quote.is_none() && cur.trim().ends_with('=') => quote = Some(c),
-            ',' if quote.is_none() => parts.push(std::mem::take(&mut cur)),
+            ',' if quote.is_none() => {
+                parts.push(std::mem::replace(&mut cur, String::with_capacity(s.len())));
+            }
             c => cur.push(c),
         }
     }
@@ -115,49 +119,43 @@ pub fn parse_display_name(s: &str) -> Result<AssemblyName, String> {
         public_key_token: None,
         processor_architecture: None,
     };
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::with_capacity(parts.len());
     for part in &parts[1..] {
         let (key, value) = part
             .split_once('=')
             .ok_or_else(|| format!("`{}` is not `key=value`", part.trim()))?;
-        let key = key.trim().to_ascii_lowercase();
+        let key = key.trim();
         let value = value.trim();
-        if seen.contains(&key) {
-            return Err(format!("`{key}` appears twice"));
+        if seen.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            return Err(format!("`{}` appears twice", key.to_ascii_lowercase()));
         }
-        seen.push(key.clone());
-        match key.as_str() {
-            "version" => {
-                out.version = Some(
-                    parse_version(value).ok_or_else(|| format!("`{value}` is not a version"))?,
-                )
+        seen.push(key);
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        if is("version") {
+            out.version =
+                Some(parse_version(value).ok_or_else(|| format!("`{value}` is not a version"))?);
+        } else if is("culture") {
+            out.culture = Some(if value.eq_ignore_ascii_case("neutral") {
+                String::new()
+            } else {
+                value.to_owned()
+            });
+        } else if is("publickeytoken") {
+            out.public_key_token = Some(if value.eq_ignore_ascii_case("null") {
+                None
+            } else if value.len() == 16 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Some(value.to_ascii_lowercase())
+            } else {
+                return Err(format!(
+                    "`{value}` is not a public key token (16 hex digits or null)"
+                ));
+            });
+        } else if is("processorarchitecture") {
+            let v = value.to_ascii_lowercase();
+            if !["msil", "x86", "ia64", "amd64", "arm", "none"].contains(&v.as_str()) {
+                return Err(format!("`{value}` is not a processor architecture"));
             }
-            "culture" => {
-                out.culture = Some(if value.eq_ignore_ascii_case("neutral") {
-                    String::new()
-                } else {
-                    value.to_owned()
-                })
-            }
-            "publickeytoken" => {
-                out.public_key_token = Some(if value.eq_ignore_ascii_case("null") {
-                    None
-                } else if value.len() == 16 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    Some(value.to_ascii_lowercase())
-                } else {
-                    return Err(format!(
-                        "`{value}` is not a public key token (16 hex digits or null)"
-                    ));
-                })
-            }
-            "processorarchitecture" => {
-                let v = value.to_ascii_lowercase();
-                if !["msil", "x86", "ia64", "amd64", "arm", "none"].contains(&v.as_str()) {
-                    return Err(format!("`{value}` is not a processor architecture"));
-                }
-                out.processor_architecture = Some(v)
-            }
-            _ => {}
+            out.processor_architecture = Some(v);
         }
     }
     Ok(out)
