@@ -302,8 +302,8 @@ pub(crate) fn parallel_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + 
 }
 
 /// `f` over every item of `states` (with its index) on the machine's cores. Classes differ in
-/// cost (a managed class's run does far more than a native one's), so the threads take small
-/// batches in turn rather than one fixed half each.
+/// cost (a managed class's run does far more than a native one's), so each thread gets small
+/// batches spread over the whole range (every `threads`-th one) rather than one half.
 fn for_each_parallel<T: Send>(states: &mut [T], f: impl Fn(usize, &mut T) + Sync) {
     const BATCH: usize = 32;
     let threads = threads();

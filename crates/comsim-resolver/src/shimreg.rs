@@ -199,9 +199,14 @@ impl ClassKey {
         }
     }
 
-    /// The path of the subkey `sub`, for a trace.
+    /// The path of the subkey `sub` (the class key itself when empty, as for [`Self::open`]),
+    /// for a trace.
     pub(crate) fn sub_path(&self, sub: &str) -> KeyPath {
-        self.path.join(sub)
+        if sub.is_empty() {
+            self.path.clone()
+        } else {
+            self.path.join(sub)
+        }
     }
 
     /// The subkey `sub` (the class key itself when empty) as `access` opens it.
@@ -528,13 +533,7 @@ pub fn find_shim_info(
         (ClassKey::new(guid), v)
     };
     for (sub, found, acc) in attempts {
-        let path = || {
-            if sub.is_empty() {
-                class.path.clone()
-            } else {
-                class.sub_path(sub)
-            }
-        };
+        let path = || class.sub_path(sub);
         match class.open(reg, sub, &acc) {
             None => {
                 trace

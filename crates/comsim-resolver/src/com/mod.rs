@@ -53,11 +53,17 @@ fn server_value(
     sub: &str,
     access: &Access,
 ) -> Option<ServerValue> {
-    let v = class.value(&s.m.registry, sub, "", access)?;
-    Some(ServerValue {
-        text: v.as_string()?,
-        expandable: v.ty == ValueType::EXPAND_SZ,
-    })
+    ServerValue::of(class.value(&s.m.registry, sub, "", access)?)
+}
+
+impl ServerValue {
+    /// A server key's default value, when it is a string.
+    fn of(v: &Value) -> Option<ServerValue> {
+        Some(ServerValue {
+            text: v.as_string()?,
+            expandable: v.ty == ValueType::EXPAND_SZ,
+        })
+    }
 }
 
 impl Session<'_> {
@@ -266,12 +272,13 @@ impl Session<'_> {
     ) -> Option<Result<Server, HResult>> {
         let clsid = class.clsid();
         let key = || class.sub_path("InprocServer32");
-        let default =
-            server_value(self, class, "InprocServer32", access).filter(|d| !d.text.is_empty());
-        match (
-            &default,
-            class.open(&self.m.registry, "InprocServer32", access),
-        ) {
+        // The key is opened once for its two values.
+        let opened = class.open(&self.m.registry, "InprocServer32", access);
+        let read = |name: &str| opened.and_then(|k| self.m.registry.value(k.primary, name));
+        let default = read("")
+            .and_then(ServerValue::of)
+            .filter(|d| !d.text.is_empty());
+        match (&default, opened) {
             (_, None) => {
                 trace
                     .push(
@@ -296,7 +303,7 @@ impl Session<'_> {
             }
             (Some(value), Some(_)) => {
                 let dll = &value.text;
-                let tm = string_value(self, class, "InprocServer32", "ThreadingModel", access);
+                let tm = read("ThreadingModel").and_then(Value::as_string);
                 trace
                     .push(Rule::Com3, format_args!("in-process server {dll}"))
                     .code("inproc-server")
