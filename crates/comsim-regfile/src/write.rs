@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 use std::io;
+use std::sync::mpsc::sync_channel;
 
 use comsim_registry::{
-    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Value, ValueType, utf16_append,
+    Access, KeyId, KeyPath, OpenIds, RegName, Registry, Root, Value, ValueType, utf16_append,
 };
 
 /// Where regedit wraps hex data: a line is continued once it reaches this many characters.
@@ -48,16 +49,37 @@ pub fn export(reg: &Registry, path: &KeyPath, access: &Access) -> Option<Vec<u8>
 /// Once this much text is waiting, it is encoded and written.
 const FLUSH_AT: usize = 1 << 16;
 
+/// How many keys the walk finds before it hands them to the writer.
+const BLOCK_KEYS: usize = 512;
+
+/// Blocks of keys found and not yet written, at most: bounds the memory between the two threads.
+const IN_FLIGHT: usize = 2;
+
 /// [`export`] written to `out` as it goes: the bytes of `export`, with neither the whole text nor
 /// its UTF-16 copy held. `Ok(false)` if the key does not exist in the given view.
 ///
 /// Each key is opened from its parent's ids ([`Registry::open_child`]) wherever the view allows,
 /// instead of from the root by its path.
+///
+/// Two threads share the work once the export is larger than one block of keys: one walks the
+/// tree (opens each key and puts its subkeys in the registry's order), the calling thread writes
+/// each key's values and encodes and writes the text. A smaller export stays on the calling thread.
 pub fn export_to(
     reg: &Registry,
     path: &KeyPath,
     access: &Access,
     out: &mut impl io::Write,
+) -> io::Result<bool> {
+    export_in_blocks(reg, path, access, out, BLOCK_KEYS)
+}
+
+/// [`export_to`], with the walk handing over `block_keys` keys at a time.
+fn export_in_blocks(
+    reg: &Registry,
+    path: &KeyPath,
+    access: &Access,
+    out: &mut impl io::Write,
+    block_keys: usize,
 ) -> io::Result<bool> {
     let Some(top) = reg.open(path, access) else {
         return Ok(false);
@@ -69,51 +91,136 @@ pub fn export_to(
         out,
     };
     w.text.push_str("Windows Registry Editor Version 5.00\r\n");
-    // The path of the key being written, as text, and its names below the root.
-    let mut line = path.to_string();
-    let mut names: Vec<&str> = path.components.iter().map(String::as_str).collect();
-    w.key(reg, &line, top.ids())?;
-    let mut stack = vec![Frame::new(reg, top.ids(), line.len(), names.len())];
-    while let Some(frame) = stack.last_mut() {
-        let Some(&(name, known)) = frame.subkeys.get(frame.next) else {
-            stack.pop();
-            continue;
-        };
-        let name = name.as_str();
-        frame.next += 1;
-        line.truncate(frame.line_len);
-        line.push('\\');
-        line.push_str(name);
-        names.truncate(frame.depth);
-        let ids = match (frame.closed, known) {
-            // What `open_child` gives for a key of one hive: the enumerated subkey.
-            (Some(true), Some(primary)) => Some(OpenIds {
-                hive: frame.ids.hive,
-                primary,
-                secondary: None,
-            }),
-            _ => match reg.open_child(path.root, &names, frame.ids, name, access) {
-                Some(ids) => {
-                    frame.closed = Some(true);
-                    ids
+    let mut walk = Walk::new(reg, path, access, top.ids());
+    let mut first = Block::default();
+    if walk.fill(&mut first, block_keys) {
+        std::thread::scope(|scope| {
+            let (blocks, found) = sync_channel(IN_FLIGHT);
+            let (give_back, spare) = sync_channel::<Block>(IN_FLIGHT + 1);
+            scope.spawn(move || {
+                loop {
+                    let mut block = spare.try_recv().unwrap_or_default();
+                    block.clear();
+                    let more = walk.fill(&mut block, block_keys);
+                    // A send fails once the writer has stopped (a write failed).
+                    if blocks.send(block).is_err() || !more {
+                        return;
+                    }
                 }
-                None => {
-                    frame.closed = Some(false);
-                    let child = KeyPath::new(path.root, names.iter().copied().chain([name]));
-                    reg.open(&child, access).map(|k| k.ids())
-                }
-            },
-        };
-        names.push(name);
-        let Some(ids) = ids else {
-            continue;
-        };
-        w.key(reg, &line, ids)?;
-        stack.push(Frame::new(reg, ids, line.len(), names.len()));
+            });
+            w.block(reg, &first)?;
+            // The walk stops when `found` is dropped here, on a failed write too.
+            for block in found.iter() {
+                w.block(reg, &block)?;
+                let _ = give_back.try_send(block);
+            }
+            Ok::<(), io::Error>(())
+        })?;
+    } else {
+        w.block(reg, &first)?;
     }
     w.text.push_str("\r\n");
     w.flush()?;
     Ok(true)
+}
+
+/// Keys in the order they are exported: each key's path, as text, ends at its offset in `paths`.
+#[derive(Default)]
+struct Block {
+    paths: String,
+    keys: Vec<(usize, KeyId)>,
+}
+
+impl Block {
+    fn clear(&mut self) {
+        self.paths.clear();
+        self.keys.clear();
+    }
+}
+
+/// The depth-first walk of the exported keys.
+struct Walk<'r> {
+    reg: &'r Registry,
+    root: Root,
+    access: &'r Access,
+    /// The key whose subkeys are being walked, and those above it.
+    stack: Vec<Frame<'r>>,
+    /// The path of the last key found, as text, and its names below the root.
+    line: String,
+    names: Vec<&'r str>,
+    /// The exported key itself, until it is handed over.
+    top: Option<KeyId>,
+}
+
+impl<'r> Walk<'r> {
+    fn new(reg: &'r Registry, path: &'r KeyPath, access: &'r Access, top: OpenIds) -> Self {
+        let line = path.to_string();
+        let names: Vec<&str> = path.components.iter().map(String::as_str).collect();
+        Walk {
+            reg,
+            root: path.root,
+            access,
+            stack: vec![Frame::new(reg, top, line.len(), names.len())],
+            line,
+            names,
+            top: Some(top.primary),
+        }
+    }
+
+    /// Adds the next keys to `block`, up to `max` of them in all; whether any are left.
+    fn fill(&mut self, block: &mut Block, max: usize) -> bool {
+        let push = |block: &mut Block, line: &str, key: KeyId| {
+            block.paths.push_str(line);
+            block.keys.push((block.paths.len(), key));
+        };
+        if let Some(top) = self.top.take() {
+            push(block, &self.line, top);
+        }
+        let (reg, access) = (self.reg, self.access);
+        while block.keys.len() < max {
+            let Some(frame) = self.stack.last_mut() else {
+                return false;
+            };
+            let Some(&(name, known)) = frame.subkeys.get(frame.next) else {
+                self.stack.pop();
+                continue;
+            };
+            let name = name.as_str();
+            frame.next += 1;
+            self.line.truncate(frame.line_len);
+            self.line.push('\\');
+            self.line.push_str(name);
+            self.names.truncate(frame.depth);
+            let ids = match (frame.closed, known) {
+                // What `open_child` gives for a key of one hive: the enumerated subkey.
+                (Some(true), Some(primary)) => Some(OpenIds {
+                    hive: frame.ids.hive,
+                    primary,
+                    secondary: None,
+                }),
+                _ => match reg.open_child(self.root, &self.names, frame.ids, name, access) {
+                    Some(ids) => {
+                        frame.closed = Some(true);
+                        ids
+                    }
+                    None => {
+                        frame.closed = Some(false);
+                        let child =
+                            KeyPath::new(self.root, self.names.iter().copied().chain([name]));
+                        reg.open(&child, access).map(|k| k.ids())
+                    }
+                },
+            };
+            self.names.push(name);
+            let Some(ids) = ids else {
+                continue;
+            };
+            push(block, &self.line, ids.primary);
+            let frame = Frame::new(reg, ids, self.line.len(), self.names.len());
+            self.stack.push(frame);
+        }
+        !self.stack.is_empty()
+    }
 }
 
 /// A key being exported and where its walk is.
@@ -164,13 +271,18 @@ struct Utf16Out<'o, W: io::Write> {
 }
 
 impl<W: io::Write> Utf16Out<'_, W> {
-    fn key(&mut self, reg: &Registry, path: &str, ids: OpenIds) -> io::Result<()> {
-        self.text.push_str("\r\n[");
-        self.text.push_str(path);
-        self.text.push_str("]\r\n");
-        write_values(&mut self.text, reg, ids.primary);
-        if self.text.len() >= FLUSH_AT {
-            self.flush()?;
+    /// Writes the keys of `block`, each with its values.
+    fn block(&mut self, reg: &Registry, block: &Block) -> io::Result<()> {
+        let mut start = 0;
+        for &(end, key) in &block.keys {
+            self.text.push_str("\r\n[");
+            self.text.push_str(&block.paths[start..end]);
+            self.text.push_str("]\r\n");
+            start = end;
+            write_values(&mut self.text, reg, key);
+            if self.text.len() >= FLUSH_AT {
+                self.flush()?;
+            }
         }
         Ok(())
     }
@@ -434,6 +546,118 @@ mod tests {
             text,
             "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\T]\r\n@=\"a\\\"b\\\\c\"\r\n\"n\"=dword:0000001f\r\n\"e\"=hex(2):25,00,78,00,25,00,00,00\r\n\r\n[HKEY_CURRENT_USER\\Software\\T\\Sub]\r\n\"b\"=hex:\r\n\r\n"
         );
+    }
+
+    /// A machine with both halves of HKCR: 300 classes below HKLM, every seventh also below HKCU
+    /// (so merged keys have two ids), with subkeys and values of several types.
+    fn two_halves() -> Registry {
+        let mut reg = Registry::new();
+        let w = Writer { admin: true };
+        for i in 0..300u32 {
+            let guid = format!("{{{i:08X}-0000-0000-0000-000000000000}}");
+            let mut roots = vec!["HKEY_LOCAL_MACHINE\\Software\\Classes"];
+            if i % 7 == 0 {
+                roots.push("HKEY_CURRENT_USER\\Software\\Classes");
+            }
+            for root in roots {
+                let class = KeyPath::parse(&format!("{root}\\CLSID\\{guid}")).unwrap();
+                let server = class.join("InprocServer32");
+                reg.write_value(
+                    &class,
+                    "",
+                    Value::sz(&format!("Class {i}")),
+                    View::Bits64,
+                    w,
+                )
+                .unwrap();
+                reg.write_value(
+                    &server,
+                    "",
+                    Value::expand_sz("%SystemRoot%\\x.dll"),
+                    View::Bits64,
+                    w,
+                )
+                .unwrap();
+                reg.write_value(
+                    &server,
+                    "ThreadingModel",
+                    Value::sz("Both"),
+                    View::Bits64,
+                    w,
+                )
+                .unwrap();
+                reg.write_value(
+                    &class.join("ProgId"),
+                    "",
+                    Value::sz(&format!("P.{i}")),
+                    View::Bits64,
+                    w,
+                )
+                .unwrap();
+                reg.write_value(&server.join("1.0"), "n", Value::dword(i), View::Bits64, w)
+                    .unwrap();
+            }
+        }
+        reg
+    }
+
+    #[test]
+    fn an_export_handed_over_in_blocks_of_any_size_is_the_first_export() {
+        // The walk hands its keys to the writing thread a block at a time: a block boundary
+        // anywhere (after the exported key itself, inside a class, between the halves of HKCR)
+        // must not change a byte.
+        let reg = two_halves();
+        for p in [
+            "HKEY_CLASSES_ROOT",
+            "HKEY_CLASSES_ROOT\\CLSID",
+            "HKEY_LOCAL_MACHINE\\Software\\Classes",
+            "HKEY_CURRENT_USER",
+        ] {
+            let path = KeyPath::parse(p).unwrap();
+            let access = Access::default();
+            let want = encode_utf16le(&export_text(&reg, &path, &access).unwrap());
+            for block_keys in [1, 2, 3, 5, 64, BLOCK_KEYS, 100_000] {
+                let mut got = Vec::new();
+                let found = export_in_blocks(&reg, &path, &access, &mut got, block_keys);
+                assert!(found.unwrap(), "{p}");
+                assert!(got == want, "{p}, blocks of {block_keys} keys");
+            }
+        }
+    }
+
+    /// A file that fails once `room` bytes have been written.
+    struct Full {
+        room: usize,
+    }
+
+    impl io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::other("disk full"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_stops_the_walk_and_is_the_error() {
+        // The walk runs ahead on its own thread; the writer's error must end it (no hang) and
+        // come back to the caller, wherever it happens.
+        let reg = two_halves();
+        let path = KeyPath::parse("HKEY_CLASSES_ROOT").unwrap();
+        for room in [0, 1, 100, 70_000, 200_000] {
+            for block_keys in [1, 7, BLOCK_KEYS] {
+                let mut full = Full { room };
+                let got = export_in_blocks(&reg, &path, &Access::default(), &mut full, block_keys);
+                let err = got.expect_err("the write fails");
+                assert_eq!(err.to_string(), "disk full", "{room} {block_keys}");
+            }
+        }
     }
 
     #[test]
