@@ -59,7 +59,7 @@ fn bench(args: &Args) -> Result<(), String> {
     for (label, file) in [("sorted", &sorted), ("random", &random)] {
         let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len() as f64;
         let f = file.as_os_str();
-        measure(&cmd("cat", &[f]), 1)?;
+        measure(&cmd("cat", &[f]), 1, None)?;
         let parts = import_parts(file, PART_BYTES)?;
         // `--reg PART` once per part: `reg query` takes one file per `--reg`.
         let regs: Vec<&std::ffi::OsStr> = parts
@@ -91,7 +91,7 @@ fn bench(args: &Args) -> Result<(), String> {
             ),
         ];
         for (what, c) in cmds {
-            let t: Timing = measure(&c, args.runs)?;
+            let t: Timing = measure(&c, args.runs, None)?;
             table.push_str(&format!(
                 "| {label} ({:.0} MB, {} CLSIDs) | `{what}` | {:.2} | {:.2} | {:.2} | {:.0} |\n",
                 size / MB,

@@ -5,9 +5,10 @@
 //! generator of `crates/comsim-regfile/benches/support/hkcr_gen.rs`: UTF-16LE, regedit's layout,
 //! CLSIDs with `InprocServer32` and managed values, ProgIDs, type libraries, `Wow6432Node`): one in
 //! regedit's order (keys sorted, depth first) and one with the same key blocks shuffled. Then it
-//! runs each command several times as a fresh process under `/usr/bin/time` (peak RSS, user and
-//! system time) and reports the best and the median wall time. The file is read once first, so
-//! every command finds it in the page cache: the figures are of the work, not of the disk.
+//! runs each command several times as a fresh process, alone for its wall time (the best and the
+//! median are reported) and under `perf stat` and `/usr/bin/time` for its CPU time and peak RSS.
+//! The file is read once first, so every command finds it in the page cache: the figures are of
+//! the work, not of the disk.
 
 #[path = "../../comsim-regfile/benches/support/hkcr_gen.rs"]
 mod hkcr_gen;
@@ -89,7 +90,7 @@ fn bench(args: &Args) -> Result<(), String> {
         let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len() as f64;
         let out = args.dir.join(format!("export-{label}.reg"));
         // Read once so that every command finds the file in the page cache.
-        measure(&cmd("cat", &[file.as_os_str()]), 1)?;
+        measure(&cmd("cat", &[file.as_os_str()]), 1, None)?;
         let f = file.as_os_str();
         let mut cmds: Vec<(String, Command)> = vec![
             ("cat".into(), cmd("cat", &[f])),
@@ -125,7 +126,8 @@ fn bench(args: &Args) -> Result<(), String> {
         }
         let mut query = (0.0, 0.0);
         for (name, c) in cmds {
-            let t = measure(&c, args.runs)?;
+            let writes = name.starts_with("comsim reg export");
+            let t = measure(&c, args.runs, writes.then_some(out.as_path()))?;
             let _ = writeln!(
                 table,
                 "| {label} | `{name}` | {:.3} | {:.3} | {:.0} | {:.3} | {:.0} | {:.1} | {:.2} |",
@@ -174,15 +176,36 @@ pub(crate) fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr
     c
 }
 
-/// Runs `c` `runs` times under `perf stat` (the CPU time of the process, to the microsecond) and
-/// `/usr/bin/time` (its peak RSS), its output thrown away.
-pub(crate) fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
+/// Runs `c` `runs` times, its output thrown away, and each time twice: alone, for the wall time a
+/// user sees, and under `perf stat` (the CPU time of the process, to the microsecond) and
+/// `/usr/bin/time` (its peak RSS), which add some 20 ms of their own to a wall time. `fresh`, if
+/// given, is removed before each run, outside the timing: a command that writes it then creates it
+/// instead of truncating the previous run's output, which is the file system's work, not the
+/// command's (replacing a 32 MB file costs 10 to 20 ms whatever writes it).
+pub(crate) fn measure(c: &Command, runs: usize, fresh: Option<&Path>) -> Result<Timing, String> {
     let tmp = std::env::temp_dir();
     let perf_out = tmp.join(format!("import-bench-perf-{}", std::process::id()));
     let time_out = tmp.join(format!("import-bench-time-{}", std::process::id()));
+    let remove = || {
+        if let Some(f) = fresh {
+            let _ = std::fs::remove_file(f);
+        }
+    };
     let mut walls = Vec::new();
     let (mut cpu, mut peak_kb) = (f64::MAX, 0);
     for _ in 0..runs.max(1) {
+        remove();
+        let mut alone = Command::new(c.get_program());
+        alone.args(c.get_args()).stdout(Stdio::null());
+        let start = Instant::now();
+        let status = alone
+            .status()
+            .map_err(|e| format!("{:?}: {e}", c.get_program()))?;
+        walls.push(start.elapsed().as_secs_f64());
+        if !status.success() {
+            return Err(format!("{c:?} failed: {status}"));
+        }
+        remove();
         let mut timed = Command::new("perf");
         timed
             .args(["stat", "-x,", "-e", "task-clock", "-o"])
@@ -192,11 +215,9 @@ pub(crate) fn measure(c: &Command, runs: usize) -> Result<Timing, String> {
             .arg(c.get_program())
             .args(c.get_args())
             .stdout(Stdio::null());
-        let start = Instant::now();
         let status = timed.status().map_err(|e| {
             format!("perf: {e} (the benchmark needs `perf` and `/usr/bin/time`: apt-get install -y linux-perf time)")
         })?;
-        walls.push(start.elapsed().as_secs_f64());
         if !status.success() {
             return Err(format!("{c:?} failed: {status}"));
         }
