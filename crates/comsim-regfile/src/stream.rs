@@ -133,10 +133,23 @@ pub(crate) fn import_utf16(
         warnings: Vec::new(),
     };
     std::thread::scope(|scope| {
-        let decoding = scope.spawn(move || {
-            source.run(head, &batches, &returned);
-            source.warnings
-        });
+        // Named, so that a profile tells the two threads apart.
+        let decoding = std::thread::Builder::new()
+            .name("comsim-decode".into())
+            .spawn_scoped(scope, move || {
+                source.run(head, &batches, &returned);
+                source.warnings
+            });
+        let decoding = match decoding {
+            Ok(d) => d,
+            Err(e) => {
+                return Err(Diagnostic::error(
+                    codes::REG_IO,
+                    format!("cannot start a thread: {e}"),
+                )
+                .at(Location::new(file, 1, 1)));
+            }
+        };
         let mut imp = Importer::new(reg, file, opts, Encoding::Utf16Le, Vec::new());
         let format = import_batches(&mut imp, incoming, &recycle, strict, (progress, total));
         // The decoding thread stops once the batches' receiver is gone (it was moved and dropped).
