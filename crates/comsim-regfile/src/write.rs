@@ -61,9 +61,9 @@ const IN_FLIGHT: usize = 2;
 /// Each key is opened from its parent's ids ([`Registry::open_child`]) wherever the view allows,
 /// instead of from the root by its path.
 ///
-/// Two threads share the work once the export is larger than one block of keys: one walks the
-/// tree (opens each key and puts its subkeys in the registry's order), the calling thread writes
-/// each key's values and encodes and writes the text. A smaller export stays on the calling thread.
+/// Two threads share the work: one walks the tree (opens each key and puts its subkeys in the
+/// registry's order) and hands the keys over in blocks, the calling thread writes each key's
+/// values and encodes and writes the text.
 pub fn export_to(
     reg: &Registry,
     path: &KeyPath,
@@ -91,34 +91,33 @@ fn export_in_blocks(
         out,
     };
     w.text.push_str("Windows Registry Editor Version 5.00\r\n");
-    let mut walk = Walk::new(reg, path, access, top.ids());
-    let mut first = Block::default();
-    if walk.fill(&mut first, block_keys) {
-        std::thread::scope(|scope| {
-            let (blocks, found) = sync_channel(IN_FLIGHT);
-            let (give_back, spare) = sync_channel::<Block>(IN_FLIGHT + 1);
-            scope.spawn(move || {
-                loop {
-                    let mut block = spare.try_recv().unwrap_or_default();
-                    block.clear();
-                    let more = walk.fill(&mut block, block_keys);
-                    // A send fails once the writer has stopped (a write failed).
-                    if blocks.send(block).is_err() || !more {
-                        return;
-                    }
+    let top = top.ids();
+    std::thread::scope(|scope| {
+        let (blocks, found) = sync_channel(IN_FLIGHT);
+        let (give_back, spare) = sync_channel::<Block>(IN_FLIGHT + 1);
+        // Named, so that a profile tells the two threads apart.
+        let walking = std::thread::Builder::new().name("comsim-walk".into());
+        walking.spawn_scoped(scope, move || {
+            // The first subkey lists are put in order here too: a large one (HKCR's, CLSID's)
+            // takes milliseconds to sort.
+            let mut walk = Walk::new(reg, path, access, top);
+            loop {
+                let mut block = spare.try_recv().unwrap_or_default();
+                block.clear();
+                let more = walk.fill(&mut block, block_keys);
+                // A send fails once the writer has stopped (a write failed).
+                if blocks.send(block).is_err() || !more {
+                    return;
                 }
-            });
-            w.block(reg, &first)?;
-            // The walk stops when `found` is dropped here, on a failed write too.
-            for block in found.iter() {
-                w.block(reg, &block)?;
-                let _ = give_back.try_send(block);
             }
-            Ok::<(), io::Error>(())
         })?;
-    } else {
-        w.block(reg, &first)?;
-    }
+        // The walk stops when `found` is dropped here, on a failed write too.
+        for block in found.iter() {
+            w.block(reg, &block)?;
+            let _ = give_back.try_send(block);
+        }
+        Ok::<(), io::Error>(())
+    })?;
     w.text.push_str("\r\n");
     w.flush()?;
     Ok(true)
