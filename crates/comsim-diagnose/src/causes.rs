@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::config::{ConfigRun, bits};
 use crate::fix::{Candidate, FixStep, Rebuild};
 use crate::input::Loaded;
-use crate::registration::{self, Registration, access, clsid_key, find_assembly};
+use crate::registration::{self, Registration, access, find_assembly};
+use comsim_resolver::shimreg::clsid_key;
 
 mod sxs_manifest;
 mod unregistered;
@@ -464,7 +465,7 @@ fn per_user_elevated(ctx: &Ctx<'_>) -> Option<Finding> {
     );
     let a = access(ctx.m(), ctx.bitness(), true);
     // The class key, and the ProgID's key when it is per user too.
-    let mut keys = vec![clsid_key(clsid)];
+    let mut keys = vec![clsid_key(clsid, &[])];
     if let Some(p) = progid(ctx.request)
         && let Ok(k) = comsim_registry::KeyPath::parse(&format!(r"HKEY_CLASSES_ROOT\{p}"))
         && ctx
@@ -715,7 +716,7 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
     }
     let a = access(ctx.m(), b.other(), true);
     let text = if ctx.fix_files {
-        comsim_regfile::export_text(&ctx.m().registry, &clsid_key(clsid), &a)?
+        comsim_regfile::export_text(&ctx.m().registry, &clsid_key(clsid, &[]), &a)?
     } else {
         String::new()
     };
@@ -1127,7 +1128,7 @@ fn version_subkeys(
     clsid: Guid,
     access: &comsim_registry::Access,
 ) -> Vec<VersionSubkey> {
-    let inproc = clsid_key(clsid).join("InprocServer32");
+    let inproc = clsid_key(clsid, &["InprocServer32"]);
     let Some(open) = m.registry.open(&inproc, access) else {
         return Vec::new();
     };

@@ -2,7 +2,8 @@
 //! from and their fixes built on.
 
 use comsim_manifest::Guid;
-use comsim_registry::{Access, Hive, KeyPath, MergeMode, Root, Value, View};
+use comsim_registry::{Access, Hive, KeyPath, MergeMode, Value, View};
+use comsim_resolver::shimreg::clsid_key;
 use comsim_resolver::{AssemblyInfo, Bitness, FileKind, Machine, WinPath};
 
 /// The access of a process of `bitness` on `m` (REG-3), with or without the per-user classes.
@@ -17,10 +18,6 @@ pub fn access(m: &Machine, bitness: Bitness, user_classes: bool) -> Access {
         merge: MergeMode::Union,
         user_classes,
     }
-}
-
-pub fn clsid_key(clsid: Guid) -> KeyPath {
-    KeyPath::new(Root::ClassesRoot, ["CLSID".to_owned(), clsid.to_string()])
 }
 
 /// A class's registration in one view.
@@ -53,7 +50,7 @@ impl Registration {
 
 /// The class's registration as `access` sees it, `None` when it has no key there.
 pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
-    let key = clsid_key(clsid);
+    let key = clsid_key(clsid, &[]);
     let open = m.registry.open(&key, access)?;
     let stored = KeyPath::new(open.primary.hive.root(), open.primary.components.clone());
     let mut r = Registration {

@@ -162,8 +162,9 @@ fn assembly_version(assembly: &str) -> Option<Version> {
     parse_version_subkey(rest[..end].trim())
 }
 
-/// `HKCR\CLSID\{guid}\rest…`.
-pub(crate) fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
+/// `HKCR\CLSID\{guid}\rest…`: a class's key (`rest` empty) or a key below it, as COM, the
+/// CLR and the diagnosis name them.
+pub fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
     let mut comps = vec!["CLSID".to_owned(), guid.to_string()];
     comps.extend(rest.iter().map(|s| (*s).to_owned()));
     KeyPath::new(Root::ClassesRoot, comps)
