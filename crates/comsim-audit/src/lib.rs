@@ -34,6 +34,11 @@ use serde::Serialize;
 
 mod run;
 
+pub use run::{parallel_map, threads};
+
+/// Below this many classes, the audit's work stays on one thread: a thread costs more than it saves.
+const PARALLEL_MIN: usize = 64;
+
 /// The version of the JSON form (`docs/json.md`); raised when a field changes meaning or goes.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -273,7 +278,7 @@ fn found_classes(m: &Machine, filters: &Filters) -> Vec<(ClassInfo, run::Seed)> 
         .into_iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(c)))
         .collect();
-    run::parallel_map(&clsids, |&c| class_info(m, c))
+    run::parallel_map(&clsids, PARALLEL_MIN, |&c| class_info(m, c))
         .into_iter()
         .flatten()
         .filter(|(c, _)| !filters.managed_only || c.managed)
@@ -435,7 +440,7 @@ fn assume_registered_files(
 ) {
     let managed: Vec<usize> = (0..classes.len()).filter(|&i| classes[i].managed).collect();
     let m = &loaded.machine;
-    let described = run::parallel_map(&managed, |&i| {
+    let described = run::parallel_map(&managed, PARALLEL_MIN, |&i| {
         let clsid = classes[i].clsid;
         bitnesses(m)
             .into_iter()

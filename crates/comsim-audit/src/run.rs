@@ -273,16 +273,20 @@ fn run_one(
 }
 
 /// The machine's cores, for work spread over threads.
-fn threads() -> usize {
+pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-/// `f` of every item, in order, computed on the machine's cores: contiguous chunks, one
-/// thread each.
-pub(crate) fn parallel_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+/// `f` of every item, in order, computed on the machine's cores: contiguous chunks, one thread
+/// each. Fewer than `min_items` items (where a thread would cost more than it saves) are done on
+/// the calling thread. The audit's work and the CLI's writing of its CSV both go through here.
+pub fn parallel_map<I: Sync, T: Send>(
+    items: &[I],
+    min_items: usize,
+    f: impl Fn(&I) -> T + Sync,
+) -> Vec<T> {
     let threads = threads();
-    // Below this many items a thread costs more than it saves.
-    if threads < 2 || items.len() < 64 {
+    if threads < 2 || items.len() < min_items.max(2) {
         return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);

@@ -257,20 +257,10 @@ pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let mut header = String::new();
     push_row(&mut header, &CSV_HEADER);
     out.write_all(header.as_bytes())?;
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    for group in a.classes.chunks(BLOCK * threads) {
-        let texts: Vec<String> = std::thread::scope(|scope| {
-            let mut blocks = group.chunks(BLOCK);
-            let first = blocks.next().unwrap_or_default();
-            let others: Vec<_> = blocks.map(|b| scope.spawn(|| csv_rows(a, b))).collect();
-            let mut texts = vec![csv_rows(a, first)];
-            texts.extend(
-                others
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            );
-            texts
-        });
+    // A block per core at a time: the texts waiting to be written stay a few blocks.
+    for group in a.classes.chunks(BLOCK * comsim_audit::threads()) {
+        let blocks: Vec<&[comsim_audit::ClassAudit]> = group.chunks(BLOCK).collect();
+        let texts = comsim_audit::parallel_map(&blocks, 2, |b| csv_rows(a, b));
         for t in texts {
             out.write_all(t.as_bytes())?;
         }
