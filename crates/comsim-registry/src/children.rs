@@ -1,16 +1,20 @@
 //! A key's subkeys: enumerated in the registry's order and looked up by `&str` without allocating.
 //!
 //! Most keys have a handful of subkeys, which live in one sorted vector sized to fit. A key with many
-//! (`CLSID` has one per class) keeps them in the order they were added, with an index from the
-//! hash of each name (its upper-cased UTF-16 units) to its place, and sorts them only when they are
-//! enumerated (the order is kept until the next change). Finding or adding a subkey then costs one
-//! hash whatever order a .reg file lists its keys in: sorted chunks cost a binary search of
-//! name comparisons per key line, which was most of an import of a file in random key order.
+//! (`CLSID` has one per class) keeps them in a hash table (open addressing, linear probing) keyed
+//! by the hash of each name (its upper-cased UTF-16 units), each bucket holding the entry itself,
+//! and sorts them only when they are enumerated (the order is kept until the next change). Finding
+//! or adding a subkey then costs one hash whatever order a .reg file lists its keys in: sorted
+//! chunks cost a binary search of name comparisons per key line, which was most of an import of a
+//! file in random key order. A lookup reads one bucket (the hash and the entry, side by side) and
+//! the name it confirms: two cache misses where an index beside a vector of entries took four.
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use crate::name::{HashIndex, RegName, compare_tagged, name_hash, name_tag, names_equal};
+use crate::name::{
+    RegName, compare_names, compare_tagged, name_hash, name_key, name_tag, names_equal,
+};
 use crate::tree::KeyId;
 
 /// A subkey: its name, its id, and the name's [`name_tag`], which decides most comparisons of a
@@ -52,16 +56,19 @@ pub(crate) enum Children {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Hashed {
-    /// In the order they were added (a removal moves the last one into the gap).
-    entries: Vec<Entry>,
-    /// `name_hash` of each entry, beside it.
-    hashes: Vec<u64>,
-    /// A hash to the place of an entry with that hash. A name whose hash is absent is not here; a
-    /// hash shared by two names (a collision) points at one of them, and the other is found by a
-    /// scan of `hashes`.
-    index: HashIndex<u32>,
-    /// The places of the entries in the registry's order, once asked for since the last change.
+    /// A power of two of them, at most half full, so that a probe soon meets an empty bucket.
+    buckets: Vec<Bucket>,
+    len: usize,
+    /// The places of the entries (buckets) in the registry's order, once asked for since the last
+    /// change.
     sorted: OnceLock<Vec<u32>>,
+}
+
+/// A bucket of a [`Hashed`] list: empty, or an entry and the [`name_hash`] of its name. 32 bytes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Bucket {
+    hash: u64,
+    entry: Option<Entry>,
 }
 
 impl Default for Children {
@@ -86,7 +93,7 @@ pub(crate) fn reserve_one<T>(v: &mut Vec<T>) {
 /// The entries of a [`Children`] in the registry's order.
 pub(crate) enum Iter<'a> {
     Flat(std::slice::Iter<'a, Entry>),
-    Hashed(&'a [Entry], std::slice::Iter<'a, u32>),
+    Hashed(&'a [Bucket], std::slice::Iter<'a, u32>),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -95,7 +102,9 @@ impl<'a> Iterator for Iter<'a> {
     fn next(&mut self) -> Option<&'a Entry> {
         match self {
             Iter::Flat(it) => it.next(),
-            Iter::Hashed(entries, order) => order.next().map(|&i| &entries[i as usize]),
+            Iter::Hashed(buckets, order) => order
+                .by_ref()
+                .find_map(|&i| buckets[i as usize].entry.as_ref()),
         }
     }
 }
@@ -104,7 +113,13 @@ impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
             Iter::Flat(it) => it.next_back(),
-            Iter::Hashed(entries, order) => order.next_back().map(|&i| &entries[i as usize]),
+            Iter::Hashed(buckets, order) => loop {
+                // Every place in the order holds an entry: `find_map` in both directions.
+                let &i = order.next_back()?;
+                if let Some(e) = buckets[i as usize].entry.as_ref() {
+                    return Some(e);
+                }
+            },
         }
     }
 }
@@ -113,14 +128,14 @@ impl Children {
     pub(crate) fn len(&self) -> usize {
         match self {
             Children::Flat(v) => v.len(),
-            Children::Hashed(h) => h.entries.len(),
+            Children::Hashed(h) => h.len,
         }
     }
 
     pub(crate) fn iter(&self) -> Iter<'_> {
         match self {
             Children::Flat(v) => Iter::Flat(v.iter()),
-            Children::Hashed(h) => Iter::Hashed(&h.entries, h.sorted().iter()),
+            Children::Hashed(h) => Iter::Hashed(&h.buckets, h.sorted().iter()),
         }
     }
 
@@ -136,7 +151,7 @@ impl Children {
                 let i = v.binary_search_by(|e| cmp_entry(e, key)).ok()?;
                 Some(&v[i])
             }
-            Children::Hashed(h) => h.position(name_hash(name), name).map(|i| &h.entries[i]),
+            Children::Hashed(h) => h.find(name_hash(name), name).ok().and_then(|i| h.entry(i)),
         }
     }
 
@@ -162,10 +177,13 @@ impl Children {
             }
             Children::Hashed(h) => {
                 let hash = name_hash(name);
-                match h.position(hash, name) {
-                    Some(i) => Ok(h.entries[i].id),
-                    None => Err(Slot {
-                        at: h.entries.len(),
+                match h.find(hash, name) {
+                    Ok(i) => h.entry(i).map(|e| e.id).ok_or(Slot {
+                        at: i,
+                        hash: Some(hash),
+                    }),
+                    Err(at) => Err(Slot {
+                        at,
                         hash: Some(hash),
                     }),
                 }
@@ -182,20 +200,16 @@ impl Children {
             }
             Children::Flat(v) => {
                 let flat = std::mem::take(v);
-                let mut h = Hashed {
-                    hashes: flat.iter().map(|e| name_hash(e.name.as_str())).collect(),
-                    entries: flat,
-                    index: HashIndex::default(),
-                    sorted: OnceLock::new(),
-                };
-                h.reindex();
-                let hash = name_hash(name.as_str());
-                h.push(name, id, hash);
+                let mut h = Hashed::with_room(flat.len() + 1);
+                for e in flat {
+                    h.add(name_hash(e.name.as_str()), e);
+                }
+                h.add(name_hash(name.as_str()), Entry::new(name, id));
                 *self = Children::Hashed(Box::new(h));
             }
             Children::Hashed(h) => {
                 let hash = slot.hash.unwrap_or_else(|| name_hash(name.as_str()));
-                h.push(name, id, hash);
+                h.insert(slot.at, hash, Entry::new(name, id));
             }
         }
     }
@@ -223,71 +237,124 @@ impl Children {
     pub(crate) fn into_ids(self) -> impl Iterator<Item = KeyId> {
         let entries = match self {
             Children::Flat(v) => v,
-            Children::Hashed(h) => h.entries,
+            Children::Hashed(h) => h.buckets.into_iter().filter_map(|b| b.entry).collect(),
         };
         entries.into_iter().map(|e| e.id)
     }
 }
 
 impl Hashed {
+    /// An empty table with room for `n` entries.
+    fn with_room(n: usize) -> Self {
+        let buckets = (2 * n).next_power_of_two().max(8);
+        Hashed {
+            buckets: vec![Bucket::default(); buckets],
+            len: 0,
+            sorted: OnceLock::new(),
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len() - 1
+    }
+
+    fn entry(&self, i: usize) -> Option<&Entry> {
+        self.buckets.get(i)?.entry.as_ref()
+    }
+
+    /// Sorted by each name's [`name_key`] first, beside the bucket's place: a comparison reads the
+    /// names only where two keys are equal, and each name is read once to make its key, not at
+    /// every comparison (the names are scattered over the heap, the keys side by side).
     fn sorted(&self) -> &[u32] {
         self.sorted.get_or_init(|| {
-            let mut order: Vec<u32> = (0..self.entries.len() as u32).collect();
-            order.sort_unstable_by(|&a, &b| {
-                let (a, b) = (&self.entries[a as usize], &self.entries[b as usize]);
-                compare_tagged((a.tag, a.name.as_str()), (b.tag, b.name.as_str()))
-            });
-            order
+            let mut keyed: Vec<(u64, u32, &str)> = self
+                .buckets
+                .iter()
+                .enumerate()
+                .filter_map(|(i, b)| {
+                    let name = b.entry.as_ref()?.name.as_str();
+                    Some((name_key(name), i as u32, name))
+                })
+                .collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_names(a.2, b.2)));
+            keyed.into_iter().map(|(_, i, _)| i).collect()
         })
     }
 
-    fn position(&self, hash: u64, name: &str) -> Option<usize> {
-        let i = *self.index.get(&hash)? as usize;
-        if names_equal(self.entries[i].name.as_str(), name) {
-            return Some(i);
+    /// The bucket of `name`, whose [`name_hash`] is `hash`; else the empty bucket where it would go.
+    /// Two names with one hash (a collision) are told apart by the names.
+    fn find(&self, hash: u64, name: &str) -> Result<usize, usize> {
+        let mask = self.mask();
+        let mut i = hash as usize & mask;
+        // At most half the buckets are full: an empty one ends the probe.
+        loop {
+            let b = &self.buckets[i];
+            match &b.entry {
+                None => return Err(i),
+                Some(e) if b.hash == hash && names_equal(e.name.as_str(), name) => return Ok(i),
+                Some(_) => i = (i + 1) & mask,
+            }
         }
-        // A collision: another name with the same hash.
-        self.hashes
-            .iter()
-            .enumerate()
-            .find(|&(j, &h)| h == hash && names_equal(self.entries[j].name.as_str(), name))
-            .map(|(j, _)| j)
     }
 
-    /// Appends `name`, whose [`name_hash`] is `hash`.
-    fn push(&mut self, name: RegName, id: KeyId, hash: u64) {
-        self.index.entry(hash).or_insert(self.entries.len() as u32);
-        self.entries.push(Entry::new(name, id));
-        self.hashes.push(hash);
+    /// Puts `entry` (hash `hash`, not present) into the empty bucket `at` that [`Hashed::find`]
+    /// gave, or, when the table must grow first, where it goes in the grown one.
+    fn insert(&mut self, at: usize, hash: u64, entry: Entry) {
+        if 2 * (self.len + 1) > self.buckets.len() {
+            self.add(hash, entry);
+            return;
+        }
+        debug_assert!(self.buckets[at].entry.is_none());
+        self.buckets[at] = Bucket {
+            hash,
+            entry: Some(entry),
+        };
+        self.len += 1;
         self.sorted = OnceLock::new();
+    }
+
+    /// Adds `entry` (hash `hash`, not present), growing the table if it would be over half full.
+    fn add(&mut self, hash: u64, entry: Entry) {
+        if 2 * (self.len + 1) > self.buckets.len() {
+            let old = std::mem::take(&mut self.buckets);
+            *self = Hashed::with_room(self.len + 1);
+            for b in old {
+                if let Some(e) = b.entry {
+                    self.add(b.hash, e);
+                }
+            }
+        }
+        if let Err(at) = self.find(hash, entry.name.as_str()) {
+            self.insert(at, hash, entry);
+        }
     }
 
     fn remove(&mut self, name: &str) -> Option<KeyId> {
-        let hash = name_hash(name);
-        let i = self.position(hash, name)?;
-        let last = self.entries.len() - 1;
-        let id = self.entries.swap_remove(i).id;
-        self.hashes.swap_remove(i);
-        self.sorted = OnceLock::new();
-        // The index may point at the removed place (for its hash) and at the last one (for the hash
-        // of the entry moved from there): point each hash at an entry that has it, if any.
-        for h in [hash, self.hashes.get(i).copied().unwrap_or(hash)] {
-            let points_at = self.index.get(&h).map(|&p| p as usize);
-            if points_at == Some(i) || points_at == Some(last) {
-                match self.hashes.iter().position(|&x| x == h) {
-                    Some(p) => self.index.insert(h, p as u32),
-                    None => self.index.remove(&h),
-                };
-            }
-        }
-        Some(id)
+        self.remove_hashed(name_hash(name), name)
     }
 
-    fn reindex(&mut self) {
-        self.index =
-            HashIndex::with_capacity_and_hasher(self.entries.len() * 2, Default::default());
-        for (i, &h) in self.hashes.iter().enumerate() {
-            self.index.entry(h).or_insert(i as u32);
+    /// Removes `name`, whose [`name_hash`] is `hash`; its id if it was present.
+    fn remove_hashed(&mut self, hash: u64, name: &str) -> Option<KeyId> {
+        let mut hole = self.find(hash, name).ok()?;
+        let id = self.buckets[hole].entry.take()?.id;
+        self.len -= 1;
+        self.sorted = OnceLock::new();
+        // Close the gap: an entry after it in the same run moves back into it when the hole lies
+        // between the entry's home bucket and its place (cyclically), so every probe still finds
+        // each entry before an empty bucket.
+        let mask = self.mask();
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            if self.buckets[j].entry.is_none() {
+                return Some(id);
+            }
+            let home = self.buckets[j].hash as usize & mask;
+            // How far each is past the home bucket, cyclically.
+            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
+                self.buckets.swap(hole, j);
+                hole = j;
+            }
         }
     }
 }
@@ -295,7 +362,6 @@ impl Hashed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::name::compare_names;
 
     #[test]
     fn a_subkey_entry_with_its_tag_is_24_bytes() {
@@ -340,19 +406,59 @@ mod tests {
 
     #[test]
     fn a_hash_collision_is_told_apart_by_the_names() {
-        let mut c = Children::default();
-        for i in 0..=FLAT_MAX {
-            c.insert(RegName::new(format!("k{i:03}")), KeyId::from_index(i));
-        }
-        let Children::Hashed(h) = &mut c else {
-            panic!("large lists are hashed")
+        let mut h = Hashed::with_room(4);
+        // Two names given one hash, as if their hashes were equal.
+        let hash = name_hash("k000");
+        h.add(hash, Entry::new(RegName::new("k000"), KeyId::from_index(0)));
+        h.add(hash, Entry::new(RegName::new("k001"), KeyId::from_index(1)));
+        let id = |h: &Hashed, name| {
+            h.find(hash, name)
+                .ok()
+                .and_then(|i| h.entry(i))
+                .map(|e| e.id)
         };
-        // Point k001's hash at k000, as if both names had that hash and k000 came first.
-        h.index.insert(name_hash("k001"), 0);
-        assert_eq!(c.get("K000"), Some(KeyId::from_index(0)));
-        assert_eq!(c.get("K001"), Some(KeyId::from_index(1)));
-        assert_eq!(c.remove("k001"), Some(KeyId::from_index(1)));
-        assert_eq!(c.get("k000"), Some(KeyId::from_index(0)));
-        assert_eq!(c.get("k001"), None);
+        assert_eq!(id(&h, "K000"), Some(KeyId::from_index(0)));
+        assert_eq!(id(&h, "K001"), Some(KeyId::from_index(1)));
+        assert_eq!(id(&h, "k002"), None);
+        assert_eq!(h.remove_hashed(hash, "k000"), Some(KeyId::from_index(0)));
+        assert_eq!(id(&h, "k000"), None);
+        assert_eq!(id(&h, "k001"), Some(KeyId::from_index(1)));
+    }
+
+    #[test]
+    fn adds_and_removes_in_crowded_runs_find_what_a_map_finds() {
+        // Hashes from a few values only, so that entries crowd into long runs that wrap around
+        // the end of the table: removal must move the right entries back into each hole.
+        let mut rng = crate::test_rng::Rng::new(0x5eed_c0de);
+        for round in 0..40 {
+            let spread = 1 + round % 9;
+            let hash_of = |k: usize| ((k % spread) as u64).wrapping_mul(0x9E37_79B9) | 7;
+            let mut h = Hashed::with_room(4);
+            let mut model = std::collections::BTreeMap::new();
+            for _ in 0..400 {
+                let k = rng.below(60);
+                let name = format!("n{k}");
+                if rng.below(3) == 0 {
+                    let got = h.remove_hashed(hash_of(k), &name);
+                    assert_eq!(got, model.remove(&k), "round {round}: remove {name}");
+                } else if let Err(at) = h.find(hash_of(k), &name) {
+                    h.insert(
+                        at,
+                        hash_of(k),
+                        Entry::new(RegName::new(name.clone()), KeyId::from_index(k)),
+                    );
+                    model.insert(k, KeyId::from_index(k));
+                }
+                assert_eq!(h.len, model.len());
+                for k in 0..60 {
+                    let found = h
+                        .find(hash_of(k), &format!("N{k}"))
+                        .ok()
+                        .and_then(|i| h.entry(i))
+                        .map(|e| e.id);
+                    assert_eq!(found, model.get(&k).copied(), "round {round}: find n{k}");
+                }
+            }
+        }
     }
 }

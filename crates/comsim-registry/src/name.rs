@@ -88,21 +88,27 @@ pub fn compare_names(a: &str, b: &str) -> Ordering {
     x.len().cmp(&y.len())
 }
 
-/// The first four upper-cased UTF-16 units of a name, one byte each, as a number that orders as
-/// the names do wherever two tags differ: a unit that is not ASCII (and so is 0x80 or more) and all
-/// after it read as 0xFF, and a name shorter than four units is padded with zeros, which no unit
-/// is below. Equal names have equal tags; equal tags say nothing, and the names are compared.
-/// Kept beside each subkey so that most comparisons in a list do not read the names themselves.
-pub(crate) fn name_tag(s: &str) -> u32 {
-    let mut tag = [0u8; 4];
-    for (i, &b) in s.as_bytes().iter().take(4).enumerate() {
+/// The first eight upper-cased UTF-16 units of a name, one byte each, as a number that orders as
+/// the names do wherever two keys differ: a unit that is not ASCII (and so is 0x80 or more) and all
+/// after it read as 0xFF, and a name shorter than eight units is padded with zeros, which no unit
+/// is below. Equal names have equal keys; equal keys say nothing, and the names are compared.
+/// Sorting a long list by these keys first reads each name once, not at every comparison.
+pub(crate) fn name_key(s: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (i, &b) in s.as_bytes().iter().take(8).enumerate() {
         if b >= 0x80 {
-            tag[i..].fill(0xFF);
+            key[i..].fill(0xFF);
             break;
         }
-        tag[i] = b.to_ascii_uppercase();
+        key[i] = b.to_ascii_uppercase();
     }
-    u32::from_be_bytes(tag)
+    u64::from_be_bytes(key)
+}
+
+/// The first four units of [`name_key`], which order the same way: kept beside each subkey so
+/// that most comparisons in a list do not read the names themselves.
+pub(crate) fn name_tag(s: &str) -> u32 {
+    (name_key(s) >> 32) as u32
 }
 
 /// [`compare_names`], deciding by the names' [`name_tag`]s where they differ.
@@ -366,6 +372,16 @@ mod tests {
         "\0",
         "\u{7f}",
         "a\u{7f}\u{80}",
+        // Longer than a key's eight units: differences inside and past them.
+        "abcdefgh",
+        "ABCDEFGI",
+        "abcdefghi",
+        "abcdef\u{e9}",
+        "ABCDEF_",
+        "abcdefg\0",
+        "{0000000A-0001}",
+        "{0000000a-0002}",
+        "{0000000A-0002}",
     ];
 
     #[test]
@@ -406,7 +422,7 @@ mod tests {
     }
 
     #[test]
-    fn tags_order_as_the_names_do_wherever_they_differ() {
+    fn tags_and_keys_order_as_the_names_do_wherever_they_differ() {
         let names = SAMPLES;
         for a in names {
             for b in names {
@@ -415,8 +431,13 @@ mod tests {
                 if ta != tb {
                     assert_eq!(ta.cmp(&tb), by_name, "{a:?} vs {b:?}");
                 }
+                let (ka, kb) = (name_key(a), name_key(b));
+                if ka != kb {
+                    assert_eq!(ka.cmp(&kb), by_name, "keys: {a:?} vs {b:?}");
+                }
                 if by_name.is_eq() {
                     assert_eq!(ta, tb, "{a:?} vs {b:?}");
+                    assert_eq!(ka, kb, "keys: {a:?} vs {b:?}");
                 }
                 assert_eq!(compare_tagged((ta, a), (tb, b)), by_name, "{a:?} vs {b:?}");
             }
