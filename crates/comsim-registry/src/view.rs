@@ -693,6 +693,16 @@ pub struct KeyCursor {
     target: Trail,
     /// For HKEY_CLASSES_ROOT paths: as much of the last path's HKCU half as exists.
     user: Trail,
+    /// The general walk's two lists of names, kept empty between calls so that a walk does not
+    /// allocate them (two allocations and frees per key line of a file in random order).
+    spare: [Vec<&'static str>; 2],
+}
+
+/// An empty vector with `v`'s allocation, for names that live as long as something else: a
+/// vector of references collected from an emptied one of the same size reuses its memory.
+fn reuse<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
 }
 
 #[derive(Debug, Clone)]
@@ -999,12 +1009,12 @@ impl Registry {
         view: View,
         writer: Writer,
     ) -> Result<Hive, RegError> {
-        let mut full: Vec<&str> = Vec::with_capacity(names.len() + 2);
+        let [a, b] = std::mem::take(&mut cursor.spare);
+        let (mut full, mut phys) = (reuse(a), reuse(b));
         if root.hive().is_none() {
             full.extend(["Software", "Classes"]);
         }
         full.extend_from_slice(names);
-        let mut phys = Vec::with_capacity(full.len() + 1);
         let mut user_len = 0;
         let hive = match root.hive() {
             Some(hive) => {
@@ -1022,13 +1032,16 @@ impl Registry {
                 }
             }
         };
-        if hive != Hive::CurrentUser && !writer.admin {
-            return Err(RegError::AccessDenied {
+        let created = if hive != Hive::CurrentUser && !writer.admin {
+            Err(RegError::AccessDenied {
                 path: KeyPath::new(hive.root(), phys.iter().copied()).to_string(),
-            });
-        }
-        let n = cursor.target.shared(hive, &phys);
-        cursor.target.create(self, hive, &phys[n..])?;
+            })
+        } else {
+            let n = cursor.target.shared(hive, &phys);
+            cursor.target.create(self, hive, &phys[n..]).map(|_| ())
+        };
+        cursor.spare = [reuse(full), reuse(phys)];
+        created?;
         let key = cursor.target.last(self, hive);
         let mut last = cursor.last.take().unwrap_or_else(|| LastKey {
             root,
