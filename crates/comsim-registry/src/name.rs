@@ -94,15 +94,19 @@ pub fn compare_names(a: &str, b: &str) -> Ordering {
 /// is below. Equal names have equal keys; equal keys say nothing, and the names are compared.
 /// Sorting a long list by these keys first reads each name once, not at every comparison.
 pub(crate) fn name_key(s: &str) -> u64 {
+    let bytes = s.as_bytes();
     let mut key = [0u8; 8];
-    for (i, &b) in s.as_bytes().iter().take(8).enumerate() {
-        if b >= 0x80 {
-            key[i..].fill(0xFF);
-            break;
-        }
-        key[i] = b.to_ascii_uppercase();
+    let n = bytes.len().min(8);
+    key[..n].copy_from_slice(&bytes[..n]);
+    // The first byte is the most significant: the key orders as the bytes do.
+    let word = u64::from_be_bytes(key);
+    let high = word & 0x8080_8080_8080_8080;
+    if high == 0 {
+        return upper_ascii8(word);
     }
-    u64::from_be_bytes(key)
+    // Bytes from the first that is not ASCII on read as 0xFF; the ones before are upper-cased.
+    let rest = u64::MAX >> (high.leading_zeros() / 8 * 8);
+    upper_ascii8(word & !rest) | rest
 }
 
 /// The first four units of [`name_key`], which order the same way: kept beside each subkey so
@@ -448,6 +452,38 @@ mod tests {
                     assert_eq!(ka, kb, "keys: {a:?} vs {b:?}");
                 }
                 assert_eq!(compare_tagged((ta, a), (tb, b)), by_name, "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_at_a_time_key_is_the_key_byte_by_byte() {
+        // The key as its definition reads: each of the first eight bytes upper-cased, all from
+        // the first that is not ASCII read as 0xFF, zeros past the end.
+        fn by_bytes(s: &str) -> u64 {
+            let mut key = [0u8; 8];
+            for (i, &b) in s.as_bytes().iter().take(8).enumerate() {
+                if b >= 0x80 {
+                    key[i..].fill(0xFF);
+                    break;
+                }
+                key[i] = b.to_ascii_uppercase();
+            }
+            u64::from_be_bytes(key)
+        }
+        // The bytes around the ranges the word's arithmetic treats apart, and a character that
+        // is not ASCII at every place.
+        let ascii = ['\0', '@', 'A', 'Z', '[', '`', 'a', 'z', '{', '\u{7f}'];
+        for len in 0..=10 {
+            for k in 0..ascii.len() {
+                let s: String = (0..len).map(|i| ascii[(k + i) % ascii.len()]).collect();
+                assert_eq!(name_key(&s), by_bytes(&s), "{s:?}");
+                for at in 0..len {
+                    let mut t: Vec<char> = s.chars().collect();
+                    t[at] = '\u{e9}';
+                    let t: String = t.into_iter().collect();
+                    assert_eq!(name_key(&t), by_bytes(&t), "{t:?}");
+                }
             }
         }
     }
