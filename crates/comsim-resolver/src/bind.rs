@@ -463,7 +463,7 @@ fn parse_requested(
         } else {
             "not strong-named: the GAC is not searched"
         })
-        .bind(bind_context(machine, req, &name));
+        .bind_log(|| bind_context(machine, req, &name));
     Ok(name)
 }
 

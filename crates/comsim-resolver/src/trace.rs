@@ -33,7 +33,8 @@ pub struct TraceStep {
     pub inferred: Option<String>,
     /// What a binding step (BIND-1..BIND-4) knew, as data: what the bind log of
     /// `comsim replay --bind-log` is made of. Not serialized: the JSON and the behaviour
-    /// snapshots show the step as before.
+    /// snapshots show the step as before. A quiet trace keeps the files probed and reached (the
+    /// cause detectors read them), not a bind's setting ([`Step::bind_log`]).
     #[serde(skip)]
     pub bind: Option<Box<BindFacts>>,
 }
@@ -253,6 +254,16 @@ impl Step<'_> {
     /// Attaches what a binding step knew (the bind log's data; structured, kept in every mode).
     pub fn bind(self, facts: BindFacts) -> Self {
         self.step.bind = Some(Box::new(facts));
+        self
+    }
+
+    /// Attaches facts that only the bind log reads (a bind's setting: its display name, runtime,
+    /// directories and `.config`), made only when the trace keeps prose: a quiet trace is never
+    /// shown as a bind log, and making them was a clone of the request per bind.
+    pub fn bind_log(self, facts: impl FnOnce() -> BindFacts) -> Self {
+        if !self.quiet {
+            self.step.bind = Some(Box::new(facts()));
+        }
         self
     }
 
