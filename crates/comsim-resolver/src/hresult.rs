@@ -74,9 +74,32 @@ impl HResult {
     }
 }
 
+impl HResult {
+    /// The text `Display` writes: `0x` and eight upper-case hexadecimal digits.
+    pub fn hex(self) -> HexText {
+        let mut text = *b"0x00000000";
+        for (i, digit) in text[2..].iter_mut().enumerate() {
+            *digit = b"0123456789ABCDEF"[(self.0 >> (28 - 4 * i) & 0xF) as usize];
+        }
+        HexText(text)
+    }
+}
+
+/// An HRESULT as text ([`HResult::hex`]), made without the formatting machinery: results and
+/// summaries write one per run, a million in an audit of a large machine.
+#[derive(Debug, Clone, Copy)]
+pub struct HexText([u8; 10]);
+
+impl HexText {
+    pub fn as_str(&self) -> &str {
+        // Made of ASCII digits and letters only.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for HResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{:08X}", self.0)
+        f.write_str(self.hex().as_str())
     }
 }
 
@@ -391,6 +414,23 @@ mod tests {
 
     fn guid() -> Guid {
         Guid::parse("{5fe970b2-29c3-11d3-811d-00104b304896}").unwrap()
+    }
+
+    #[test]
+    fn an_hresult_is_written_as_0x_and_eight_upper_case_digits() {
+        for code in [
+            0,
+            1,
+            0x8004_0154,
+            0x8007_007E,
+            0x0000_ABCD,
+            0xFFFF_FFFF,
+            0x1234_5678,
+        ] {
+            let h = HResult(code);
+            assert_eq!(h.hex().as_str(), format!("0x{code:08X}"));
+            assert_eq!(h.to_string(), format!("0x{code:08X}"));
+        }
     }
 
     #[test]

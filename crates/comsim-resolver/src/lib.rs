@@ -38,7 +38,7 @@ pub mod vfs;
 pub use com::{ObjectApartment, ThreadingModel};
 pub use comsim_manifest::lookup::RegistrationKind;
 pub use comsim_rules::Group;
-pub use hresult::HResult;
+pub use hresult::{HResult, HexText};
 pub use machine::{
     AssemblyInfo, Bitness, Machine, NativeImage, NotModelled, PrimaryInterop,
     ProcessorArchitecture, ProgramFolder, ProgramFolders, Readers, RuntimeVersion, TypeInfo,
