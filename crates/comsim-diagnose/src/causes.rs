@@ -3,6 +3,8 @@
 //! HRESULT) and the machine (keys, values, files), never the output text. A detector gives the
 //! evidence and the fixes to try; [`crate::fix::verify`] replays each.
 
+use std::sync::Arc;
+
 use comsim_manifest::Guid;
 use comsim_registry::View;
 use comsim_resolver::{
@@ -81,9 +83,10 @@ pub struct Ctx<'a> {
 
 /// The registrations a [`Ctx`] has read of its class, handed from one context to the next for
 /// the same class and machine ([`Ctx::with_reads`]): a registration is the registry's answer for a
-/// view, whatever the process.
+/// view, whatever the process. Shared, not copied: the detectors of a run ask for the same
+/// registration again and again (a copy was a dozen strings each time).
 #[derive(Debug, Clone, Default)]
-pub struct Reads(Vec<(ViewKey, Option<Registration>)>);
+pub struct Reads(Vec<(ViewKey, Option<Arc<Registration>>)>);
 
 impl Reads {
     /// Records what `registration::read` gave for the class in the view of `view_bitness`,
@@ -91,7 +94,7 @@ impl Reads {
     pub fn insert(&mut self, view_bitness: Bitness, user: bool, r: Option<Registration>) {
         let key = (view_bitness, user);
         self.0.retain(|(k, _)| *k != key);
-        self.0.push((key, r));
+        self.0.push((key, r.map(Arc::new)));
     }
 
     /// What was read for the view of `view_bitness` with per-user classes seen (`user`) or not:
@@ -100,7 +103,7 @@ impl Reads {
         self.0
             .iter()
             .find(|(k, _)| *k == (view_bitness, user))
-            .map(|(_, r)| r.as_ref())
+            .map(|(_, r)| r.as_deref())
     }
 
     /// Whether one of the registrations read is stored in HKEY_CURRENT_USER.
@@ -173,16 +176,16 @@ impl Ctx<'_> {
         self.run.run.trace.rules().any(|r| r == rule)
     }
     /// The registration the process's COM sees (REG-2: no per-user classes when elevated).
-    fn registration(&self) -> Option<Registration> {
+    fn registration(&self) -> Option<Arc<Registration>> {
         self.registration_in(self.bitness(), !self.run.config.elevated)
     }
-    fn registration_in(&self, view_bitness: Bitness, user: bool) -> Option<Registration> {
+    fn registration_in(&self, view_bitness: Bitness, user: bool) -> Option<Arc<Registration>> {
         let key = (view_bitness, user);
         if let Some((_, r)) = self.read.borrow().0.iter().find(|(k, _)| *k == key) {
             return r.clone();
         }
         let a = access(self.m(), view_bitness, user);
-        let r = registration::read(self.m(), self.clsid?, &a);
+        let r = registration::read(self.m(), self.clsid?, &a).map(Arc::new);
         self.read.borrow_mut().0.push((key, r.clone()));
         r
     }
@@ -1318,7 +1321,7 @@ fn localserver_missing(ctx: &Ctx<'_>) -> Option<Finding> {
 // --- codebase-missing and no-codebase ------------------------------------------------------
 
 /// The managed registration the failed bind came from.
-fn bind_failure(ctx: &Ctx<'_>) -> Option<Registration> {
+fn bind_failure(ctx: &Ctx<'_>) -> Option<Arc<Registration>> {
     if ctx.hresult() != Some(HResult::FILE_NOT_FOUND) || !ctx.cites(Rule::Bind5) {
         return None;
     }
