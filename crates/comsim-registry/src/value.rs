@@ -226,25 +226,44 @@ pub fn utf16_append(s: &str, out: &mut Vec<u8>) {
 /// `String::from_utf16_lossy` would. Most registry strings are ASCII: those are copied a byte per
 /// unit without an intermediate buffer of units (`comsim audit` reads millions of them).
 fn c_string(data: &[u8]) -> String {
-    let pairs = data.chunks_exact(2);
-    let mut ascii = String::with_capacity(pairs.len());
-    for (i, pair) in pairs.enumerate() {
+    let mut ascii: Vec<u8> = Vec::with_capacity(data.len() / 2);
+    // Four units at a time while all four are ASCII and none is NUL: every high byte zero, every
+    // low byte below 0x80 (the mask), and then no unit zero (a 16-bit lane minus one borrows into
+    // its top bit only from zero).
+    let mut at = 0;
+    for word in data.chunks_exact(8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(word);
+        let x = u64::from_le_bytes(b);
+        let nul = x.wrapping_sub(0x0001_0001_0001_0001) & !x & 0x8000_8000_8000_8000;
+        if x & 0xFF80_FF80_FF80_FF80 != 0 || nul != 0 {
+            break;
+        }
+        ascii.extend_from_slice(&[b[0], b[2], b[4], b[6]]);
+        at += 8;
+    }
+    let mut rest = String::new();
+    for (i, pair) in data[at..].chunks_exact(2).enumerate() {
         match (pair[0], pair[1]) {
-            (0, 0) => return ascii,
-            (b, 0) if b.is_ascii() => ascii.push(char::from(b)),
+            (0, 0) => break,
+            (b, 0) if b.is_ascii() => ascii.push(b),
             _ => {
                 // Not ASCII from here on: the units from this one are decoded as UTF-16.
-                let units: Vec<u16> = data[i * 2..]
+                let units: Vec<u16> = data[at + i * 2..]
                     .chunks_exact(2)
                     .map(|c| u16::from_le_bytes([c[0], c[1]]))
                     .take_while(|&u| u != 0)
                     .collect();
-                ascii.push_str(&String::from_utf16_lossy(&units));
-                return ascii;
+                rest = String::from_utf16_lossy(&units);
+                break;
             }
         }
     }
-    ascii
+    // Only ASCII bytes went into `ascii`.
+    let mut text = String::from_utf8(ascii)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    text.push_str(&rest);
+    text
 }
 
 #[cfg(test)]
@@ -288,7 +307,7 @@ mod tests {
         // What RegQueryValueEx's caller sees as a C string: the ASCII fast path must agree with
         // decoding every unit, for ASCII, non-ASCII from any place, lone surrogates, pairs, an
         // embedded NUL and a trailing odd byte.
-        let cases: [&[u16]; 9] = [
+        let cases: [&[u16]; 16] = [
             &[],
             &[0x41, 0x42],
             &[0x41, 0, 0x42],
@@ -298,6 +317,15 @@ mod tests {
             &[0x41, 0xd800, 0x42],
             &[0xdc00, 0, 0x41],
             &[0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0],
+            // Past the four units taken at a time: a NUL, a unit at 0x80 and one whose high
+            // byte is set, in each place of the second group of four.
+            &[0x41, 0x42, 0x43, 0x44, 0x45, 0, 0x47, 0x48, 0x49],
+            &[0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0, 0x49],
+            &[0x41, 0x42, 0x43, 0x44, 0x80, 0x46, 0x47, 0x48],
+            &[0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x0141, 0x48, 0x49],
+            &[0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x7f, 0x100],
+            &[0x7f, 0x01, 0x7f, 0x01, 0x7f, 0x01, 0x7f, 0x01, 0],
+            &[0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48],
         ];
         for units in cases {
             let mut data: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
