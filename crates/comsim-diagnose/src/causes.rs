@@ -84,7 +84,7 @@ pub struct Ctx<'a> {
 /// The registrations a [`Ctx`] has read of its class, handed from one context to the next for
 /// the same class and machine ([`Ctx::with_reads`]): a registration is the registry's answer for a
 /// view, whatever the process. Shared, not copied: the detectors of a run ask for the same
-/// registration again and again (a copy was a dozen strings each time).
+/// registration again and again (a copy was up to eight strings each time).
 #[derive(Debug, Clone, Default)]
 pub struct Reads(Vec<(ViewKey, Option<Arc<Registration>>)>);
 

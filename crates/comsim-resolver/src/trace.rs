@@ -91,9 +91,11 @@ pub enum TraceMode {
     /// Every field of every step: the prose (`text`, `looked_at`, `found`) as it is shown.
     #[default]
     Full,
-    /// The structured part only: each step's `rule`, `code` and `inferred`, and the trace's
-    /// assumptions, in the same order as a full trace. `text`, `looked_at` and `found` stay
-    /// empty, and the prose is not built (for tools that check many requests, such as an audit).
+    /// The structured part only: each step's `rule`, `code` and `inferred`, the files a bind
+    /// probed and reached (`bind`, without the bind's setting, which only the bind log shows),
+    /// and the trace's assumptions, in the same order as a full trace. `text`, `looked_at` and
+    /// `found` stay empty, and the prose is not built (for tools that check many requests, such
+    /// as an audit).
     /// The outcome is the full run's. To show a request, run it again in [`TraceMode::Full`]:
     /// the resolver is deterministic, so it gives the same steps with their prose.
     Quiet,
