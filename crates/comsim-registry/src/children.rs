@@ -37,8 +37,9 @@ impl Entry {
     }
 }
 
-/// Where a missing name goes in a flat list (a hashed list appends), and, in a hashed list, the
-/// name's hash, which the search computed and the insertion needs.
+/// Where a missing name goes (its place in a flat list, the empty bucket its probe ended at in a
+/// hashed one), and, in a hashed list, the name's hash, which the search computed and the
+/// insertion needs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
     at: usize,
