@@ -153,7 +153,7 @@ pub(crate) fn run_round(
                     }
             })
             .filter(|_| start_user_free && sharing.files_alike);
-        let started_free = run_config(loaded, ci, &config, partner, classes, round, &mut states);
+        let started_free = run_config(loaded, cfgs, ci, partner, classes, round, &mut states);
         if !config.elevated {
             start_user_free = started_free;
         }
@@ -162,19 +162,20 @@ pub(crate) fn run_round(
     states
 }
 
-/// One configuration over the round: the stand-in client placed, the process started once, one
-/// clone of it per class, spread over threads; the stand-in taken back. A class whose result
-/// the elevated configuration shares with `partner` is not run. Returns whether the process's
-/// start found no key of `HKEY_CURRENT_USER`.
+/// One configuration (`cfgs[ci]`) over the round: the stand-in client placed, the process
+/// started once, one clone of it per class, spread over threads; the stand-in taken back. A
+/// class whose result the elevated configuration shares with `partner` is not run. Returns
+/// whether the process's start found no key of `HKEY_CURRENT_USER`.
 fn run_config(
     loaded: &mut Loaded,
+    cfgs: &[AuditConfig],
     ci: usize,
-    cfg: &Config,
     partner: Option<usize>,
     classes: &[ClassInfo],
     round: &[usize],
     states: &mut [ClassRuns],
 ) -> bool {
+    let (cfg, later) = (&cfgs[ci].config, &cfgs[ci + 1..]);
     let placed = config::stand_in(cfg, &loaded.client).map(|f| {
         let previous = loaded.machine.fs.remove(&f.path);
         loaded.machine.fs.write(f);
@@ -201,6 +202,11 @@ fn run_config(
                 None => run_one(loaded, cfg, ci, &clr, &template, class.clsid, state),
             };
             state.runs.push((ci, outcome));
+            if !later.iter().any(|c| applies(class, &c.config)) {
+                // The class's last run: what the runs read of it goes now, on this thread and
+                // among the runs, not on the main thread between rounds with the other core idle.
+                state.reads = Reads::default();
+            }
         };
         for_each_parallel(states, run);
         start_free
