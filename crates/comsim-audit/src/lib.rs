@@ -165,9 +165,22 @@ pub struct Audit {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
     pub totals: Totals,
+    /// In CLSID order.
     pub classes: Vec<ClassAudit>,
     /// The causes found, in catalogue order.
     pub summary: Vec<CauseSummary>,
+}
+
+impl Audit {
+    /// The audit of a class, found by binary search: `classes` is in CLSID order. (The text
+    /// report looks up every class a cause names; a scan per class would make a whole machine's
+    /// report quadratic in its classes.)
+    pub fn class(&self, clsid: Guid) -> Option<&ClassAudit> {
+        self.classes
+            .binary_search_by(|c| c.class.clsid.cmp(&clsid))
+            .ok()
+            .map(|i| &self.classes[i])
+    }
 }
 
 /// Counts.

@@ -154,6 +154,17 @@ fn audit_on_threads_keeps_clsid_order_and_equals_one_by_one_replays() {
     let mut sorted = order.clone();
     sorted.sort();
     assert_eq!(order, sorted);
+    // `Audit::class` finds every class by its CLSID (a binary search, relying on that order),
+    // and no CLSID the machine does not register.
+    for c in &a.classes {
+        let found = a.class(c.class.clsid).map(|f| f.class.clsid);
+        assert_eq!(found, Some(c.class.clsid));
+    }
+    let absent = Guid::parse("{0000000F-0000-4000-8000-0000000000FF}").expect("a GUID");
+    assert!(
+        a.class(absent).is_none(),
+        "{absent} is not a class of the machine"
+    );
     assert_eq!(a.totals.runs, 100 * 8 + 50 * 4);
     assert!(a.totals.failed_runs < a.totals.runs, "some runs succeed");
     assert_same_as_one_by_one("generated", &a, &mut loaded);

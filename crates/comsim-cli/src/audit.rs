@@ -217,7 +217,7 @@ fn write_summary(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             count(s.runs, "run", "runs")
         )?;
         for clsid in &s.classes {
-            let Some(c) = a.classes.iter().find(|c| c.class.clsid == *clsid) else {
+            let Some(c) = a.class(*clsid) else {
                 continue;
             };
             let Some(cause) = c.causes.iter().find(|x| x.id == s.id) else {
