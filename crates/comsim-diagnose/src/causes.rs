@@ -1360,6 +1360,7 @@ pub fn described(
         primary_interop: None,
         guid: None,
         types: vec![t],
+        type_index: Default::default(),
     };
     Some(comsim_resolver::VFile {
         path: path.clone(),

@@ -159,11 +159,13 @@ pub fn stand_in(cfg: &Config, client: &Client) -> Option<VFile> {
                 primary_interop: None,
                 guid: None,
                 types: Vec::new(),
+                type_index: Default::default(),
             }))
         }
         (ClientKind::Native, _) => FileKind::Native(NativeImage {
             bitness: cfg.bitness,
             serves: Vec::new(),
+            serves_index: Default::default(),
             starts: true,
             readable_by: Readers::Everyone,
         }),

@@ -322,6 +322,7 @@ fn place_image(loaded: &mut Loaded, path: &Path, win: WinPath) -> Result<bool, D
                 kind: FileKind::Native(NativeImage {
                     bitness,
                     serves: Vec::new(),
+                    serves_index: Default::default(),
                     starts: true,
                     readable_by: Readers::Everyone,
                 }),

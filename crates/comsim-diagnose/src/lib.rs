@@ -365,9 +365,9 @@ fn assume_native_serves(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
             continue;
         };
         if let comsim_resolver::FileKind::Native(n) = &mut file.kind
-            && !n.serves.contains(&clsid)
+            && !n.serves_class(clsid)
         {
-            n.serves.push(clsid);
+            n.serves_mut().push(clsid);
             said.push(format!(
                 "{win} serves {clsid}, as the class's InprocServer32 says (a native DLL's image does not list its classes)"
             ));

@@ -216,7 +216,7 @@ fn assign_generated_guids(mut asm: AssemblyInfo, tlb: bool, r: &mut RegasmRun) -
         })
         .collect();
     for (i, rule, g) in generated {
-        let t = &mut asm.types[i];
+        let t = &mut asm.types_mut()[i];
         r.trace.push(
             rule,
             format_args!(

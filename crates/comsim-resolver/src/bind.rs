@@ -1252,6 +1252,7 @@ mod tests {
             primary_interop: None,
             guid: None,
             types: vec![TypeInfo::new("Contoso.Gauges.Dial", TypeKind::Class)],
+            type_index: Default::default(),
         };
         m.fs.insert(VFile {
             path: path.clone(),

@@ -220,6 +220,7 @@ mod tests {
             primary_interop: None,
             guid: None,
             types: Vec::new(),
+            type_index: Default::default(),
         }
     }
 

@@ -40,9 +40,9 @@ pub use comsim_manifest::lookup::RegistrationKind;
 pub use comsim_rules::Group;
 pub use hresult::{HResult, HexText};
 pub use machine::{
-    AssemblyInfo, Bitness, Machine, NativeImage, NotModelled, PrimaryInterop,
-    ProcessorArchitecture, ProgramFolder, ProgramFolders, Readers, RuntimeVersion, TypeInfo,
-    TypeKind,
+    AssemblyInfo, Bitness, ListIndex, Machine, NativeImage, NotModelled, PrimaryInterop,
+    ProcessorArchitecture, ProgramFolder, ProgramFolders, Readers, RuntimeVersion, TypeIndex,
+    TypeInfo, TypeKind,
 };
 pub use outcome::{LoadedType, Outcome, Server, ServerKind, Source};
 pub use process::{

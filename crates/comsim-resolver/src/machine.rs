@@ -245,7 +245,62 @@ pub struct AssemblyInfo {
     pub primary_interop: Option<PrimaryInterop>,
     /// Assembly-level `[Guid]`: the LIBID of the type library exported from it (`regasm /tlb`).
     pub guid: Option<Guid>,
+    /// The types, in metadata order. Change them through [`AssemblyInfo::types_mut`] once
+    /// [`AssemblyInfo::find_type`] may have been called: that drops its index.
     pub types: Vec<TypeInfo>,
+    /// [`AssemblyInfo::find_type`]'s index of `types`, made at its first lookup.
+    #[serde(skip)]
+    pub type_index: TypeIndex,
+}
+
+/// An index of a list a file holds (an assembly's types, the CLSIDs a native image serves), made
+/// at the first lookup of a list longer than [`ListIndex::SCAN_MAX`]. Every activation looks its
+/// class up in such a list, and a scan made a file of N classes cost N x N comparisons over N
+/// activations (`comsim audit` of registry exports places one assembly per CodeBase, with a
+/// type per class registered to it).
+///
+/// The lists are public vectors: an index is used only while its list has the length it was
+/// made at (a scan answers otherwise), and what it finds is checked against the list. Change a
+/// list through the `_mut` accessor of its owner, which drops the index.
+#[derive(Clone)]
+pub struct ListIndex<T>(std::sync::OnceLock<(usize, T)>);
+
+impl<T> ListIndex<T> {
+    /// Lists up to this long are scanned: an index would cost more than it saves.
+    pub const SCAN_MAX: usize = 16;
+
+    /// The index of a list of `len` items, made by `make` at the first call; `None` when the list
+    /// is short, or has changed length since.
+    fn get(&self, len: usize, make: impl FnOnce() -> T) -> Option<&T> {
+        if len <= Self::SCAN_MAX {
+            return None;
+        }
+        let (made_at, index) = self.0.get_or_init(|| (len, make()));
+        (*made_at == len).then_some(index)
+    }
+}
+
+impl<T> Default for ListIndex<T> {
+    fn default() -> Self {
+        ListIndex(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> fmt::Debug for ListIndex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What it holds is its list again, in another form.
+        f.write_str("ListIndex")
+    }
+}
+
+/// [`AssemblyInfo::find_type`]'s index: where each full name's hash first occurs in `types`.
+pub type TypeIndex = ListIndex<std::collections::HashMap<u64, usize>>;
+
+fn name_hash(full_name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    full_name.hash(&mut h);
+    h.finish()
 }
 
 impl AssemblyInfo {
@@ -260,9 +315,32 @@ impl AssemblyInfo {
         )
     }
 
-    /// `GetType(name, throwOnError: false, ignoreCase: false)`.
+    /// `GetType(name, throwOnError: false, ignoreCase: false)`: the first type of that full name.
     pub fn find_type(&self, full_name: &str) -> Option<&TypeInfo> {
-        self.types.iter().find(|t| t.full_name == full_name)
+        let scan = || self.types.iter().find(|t| t.full_name == full_name);
+        let index = self.type_index.get(self.types.len(), || {
+            let mut first = std::collections::HashMap::with_capacity(self.types.len());
+            for (i, t) in self.types.iter().enumerate() {
+                first.entry(name_hash(&t.full_name)).or_insert(i);
+            }
+            first
+        });
+        let Some(first) = index else {
+            return scan();
+        };
+        // No type has the name's hash: none has the name. Two names of one hash: a scan decides.
+        let t = &self.types[*first.get(&name_hash(full_name))?];
+        if t.full_name == full_name {
+            Some(t)
+        } else {
+            scan()
+        }
+    }
+
+    /// The types, to change: [`AssemblyInfo::find_type`] makes its index again at its next call.
+    pub fn types_mut(&mut self) -> &mut Vec<TypeInfo> {
+        self.type_index = TypeIndex::default();
+        &mut self.types
     }
 }
 
@@ -306,14 +384,41 @@ impl Readers {
 #[derive(Debug, Clone, Serialize)]
 pub struct NativeImage {
     pub bitness: Bitness,
-    /// The CLSIDs its class factory serves (DllGetClassObject, or CoRegisterClassObject for an EXE).
+    /// The CLSIDs its class factory serves (DllGetClassObject, or CoRegisterClassObject for an
+    /// EXE), in the scenario's order. Change them through [`NativeImage::serves_mut`] once
+    /// [`NativeImage::serves_class`] may have been called: that drops its index.
     pub serves: Vec<Guid>,
+    /// [`NativeImage::serves_class`]'s index: `serves`, sorted.
+    #[serde(skip)]
+    pub serves_index: ListIndex<Vec<Guid>>,
     /// For an EXE server: whether the process starts and registers its class objects.
     pub starts: bool,
     /// Who may read a DLL: LoadLibrary in a process that may not fails with
     /// ERROR_ACCESS_DENIED (COM-3).
     #[serde(skip_serializing_if = "Readers::is_everyone")]
     pub readable_by: Readers,
+}
+
+impl NativeImage {
+    /// Whether its class factory serves `clsid`.
+    pub fn serves_class(&self, clsid: Guid) -> bool {
+        let index = self.serves_index.get(self.serves.len(), || {
+            let mut sorted = self.serves.clone();
+            sorted.sort_unstable();
+            sorted
+        });
+        match index {
+            Some(sorted) => sorted.binary_search(&clsid).is_ok(),
+            None => self.serves.contains(&clsid),
+        }
+    }
+
+    /// The CLSIDs it serves, to change: [`NativeImage::serves_class`] makes its index again at its
+    /// next call.
+    pub fn serves_mut(&mut self) -> &mut Vec<Guid> {
+        self.serves_index = ListIndex::default();
+        &mut self.serves
+    }
 }
 
 /// One of the Program Files folders of 64-bit Windows (32-bit Windows has only the native two).
@@ -401,6 +506,7 @@ impl Machine {
                     kind: crate::vfs::FileKind::Native(NativeImage {
                         bitness,
                         serves: Vec::new(),
+                        serves_index: Default::default(),
                         starts,
                         readable_by: Readers::Everyone,
                     }),
@@ -514,6 +620,88 @@ pub fn gac_file(
 mod tests {
     use super::*;
 
+    fn assembly_of(types: Vec<TypeInfo>) -> AssemblyInfo {
+        AssemblyInfo {
+            name: "Contoso.Many".into(),
+            version: Version([1, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: RuntimeVersion::parse("v4.0.30319").expect("a version"),
+            architecture: ProcessorArchitecture::Msil,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types,
+            type_index: TypeIndex::default(),
+        }
+    }
+
+    /// COM-3: whether a native image serves a CLSID, scanned (short list) or indexed (long),
+    /// after `serves_mut` and after a direct change of the list's length.
+    #[test]
+    fn serves_class_answers_as_the_list_does_in_short_and_indexed_lists() {
+        let guid =
+            |i: u32| Guid::parse(&format!("{{{i:08X}-0000-4000-8000-0000000000C1}}")).unwrap();
+        for n in [2u32, 17, 300] {
+            // Served in descending order: the index sorts its copy, the list keeps its order.
+            let mut image = NativeImage {
+                bitness: Bitness::B64,
+                serves: (0..n).rev().map(|i| guid(2 * i)).collect(),
+                serves_index: ListIndex::default(),
+                starts: true,
+                readable_by: Readers::Everyone,
+            };
+            for i in 0..2 * n {
+                assert_eq!(image.serves_class(guid(i)), i % 2 == 0, "{n} {i}");
+            }
+            image.serves_mut().push(guid(1));
+            assert!(image.serves_class(guid(1)), "{n}");
+            image.serves.push(guid(3));
+            assert!(image.serves_class(guid(3)), "{n}");
+            assert!(!image.serves_class(guid(5)), "{n}");
+            assert_eq!(image.serves.first(), Some(&guid(2 * (n - 1))));
+        }
+    }
+
+    /// BIND-7 `GetType`: the first type of the name, whether the list is scanned (short) or
+    /// indexed (long), and after the list changes, through `types_mut` or directly.
+    #[test]
+    fn find_type_finds_the_first_type_of_a_name_in_short_and_indexed_lists() {
+        for n in [3, ListIndex::<()>::SCAN_MAX + 1, 200] {
+            let mut types: Vec<TypeInfo> = (0..n)
+                .map(|i| TypeInfo::new(format!("Contoso.T{i}"), TypeKind::Class))
+                .collect();
+            // A second type of an existing name (metadata allows one per namespace and name;
+            // the scenario does not forbid it): the first one is found.
+            let mut twin = TypeInfo::new("Contoso.T1", TypeKind::Interface);
+            twin.guid = Some(Guid::parse("{00000000-0000-4000-8000-0000000000B1}").unwrap());
+            types.push(twin);
+            let mut a = assembly_of(types);
+            for i in 0..n {
+                let name = format!("Contoso.T{i}");
+                assert_eq!(a.find_type(&name).map(|t| &t.full_name), Some(&name), "{n}");
+            }
+            assert_eq!(
+                a.find_type("Contoso.T1").map(|t| t.kind),
+                Some(TypeKind::Class)
+            );
+            assert!(a.find_type("Contoso.Absent").is_none());
+            assert!(
+                a.find_type("contoso.t0").is_none(),
+                "GetType here is case-sensitive"
+            );
+            // Changed through `types_mut`: the index is made again.
+            a.types_mut()[0].full_name = "Contoso.Renamed".into();
+            assert!(a.find_type("Contoso.T0").is_none(), "{n}");
+            assert!(a.find_type("Contoso.Renamed").is_some(), "{n}");
+            // Grown directly: the index no longer has the list's length, and a scan answers.
+            a.types.push(TypeInfo::new("Contoso.Late", TypeKind::Class));
+            assert!(a.find_type("Contoso.Late").is_some(), "{n}");
+        }
+    }
+
     #[test]
     fn runtime_versions_parse_and_compare_on_major_minor() {
         let v4 = RuntimeVersion::parse("v4.0.30319").unwrap();
@@ -545,6 +733,7 @@ mod tests {
             primary_interop: None,
             guid: None,
             types: vec![],
+            type_index: Default::default(),
         };
         assert_eq!(
             m.gac_path(&v4, &asm).to_string(),
@@ -624,6 +813,7 @@ impl AssemblyInfo {
                 .filter(|t| t.full_name != "<Module>")
                 .map(type_from_metadata)
                 .collect(),
+            type_index: TypeIndex::default(),
         })
     }
 }

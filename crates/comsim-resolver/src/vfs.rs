@@ -710,6 +710,7 @@ mod tests {
                 primary_interop: None,
                 guid: None,
                 types: vec![],
+                type_index: Default::default(),
             })),
             bytes: Vec::new(),
             embedded_manifest: None,

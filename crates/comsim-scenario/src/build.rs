@@ -880,6 +880,7 @@ fn assembly_info(
         primary_interop,
         guid: r.guid.as_ref().map(|g| guid(ctx, g)).transpose()?,
         types,
+        type_index: Default::default(),
     })
 }
 
@@ -1196,6 +1197,7 @@ fn native(ctx: &Ctx<'_>, n: &Spanned<RawNative>) -> Result<Placement, Diagnostic
             kind: FileKind::Native(NativeImage {
                 bitness,
                 serves,
+                serves_index: Default::default(),
                 starts: is_exe && r.starts.as_ref().is_none_or(|s| *s.get_ref()),
                 readable_by,
             }),

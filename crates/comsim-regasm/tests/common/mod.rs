@@ -38,6 +38,7 @@ pub fn assembly(
         primary_interop: None,
         guid: None,
         types: Vec::new(),
+        type_index: Default::default(),
     }
 }
 

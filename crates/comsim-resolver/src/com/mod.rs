@@ -611,7 +611,7 @@ impl Session<'_> {
         let Some(image) = file.native() else {
             return Err(HResult::CLASS_E_CLASSNOTAVAILABLE);
         };
-        if !image.serves.contains(&clsid) {
+        if !image.serves_class(clsid) {
             trace
                 .push(Rule::Com3, "DllGetClassObject does not serve this class")
                 .code("class-not-served")
@@ -726,7 +726,7 @@ impl Session<'_> {
             let located = self.locate(&exe, self.m.os);
             let file = located.iter().find_map(|p| self.m.fs.get(p));
             let result = match file.and_then(|f| f.native().map(|n| (f, n))) {
-                Some((f, n)) if n.starts && n.serves.contains(&clsid) => {
+                Some((f, n)) if n.starts && n.serves_class(clsid) => {
                     trace
                         .push(
                             Rule::Com3,
@@ -877,7 +877,7 @@ impl Session<'_> {
             .into_iter()
             .find_map(|p| self.m.fs.get(&p));
         match file.and_then(|f| f.native().map(|n| (f, n))) {
-            Some((f, n)) if n.serves.contains(&clsid) => {
+            Some((f, n)) if n.serves_class(clsid) => {
                 trace
                     .push(
                         Rule::Com3,
@@ -1213,6 +1213,7 @@ mod tests {
             FileKind::Native(NativeImage {
                 bitness,
                 serves,
+                serves_index: Default::default(),
                 starts: true,
                 readable_by: Readers::Everyone,
             }),
@@ -1502,6 +1503,7 @@ mod tests {
             primary_interop: None,
             guid: None,
             types: vec![class],
+            type_index: Default::default(),
         };
         m.fs.insert(file(
             r"C:\Gauges\Contoso.Gauges.dll",
