@@ -20,7 +20,7 @@
 //!
 //! The machine is loaded once (comsim-diagnose's `input`) and never copied.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use comsim_diagnose::causes;
 use comsim_diagnose::config::Config;
@@ -468,37 +468,51 @@ fn assume_registered_files(
             })
             .collect::<Vec<_>>()
     });
+    let mut guids = HashMap::new();
     for (&i, files) in managed.iter().zip(described) {
         for (file, display) in files {
-            place_assumed(loaded, classes[i].clsid, file, &display, said);
+            place_assumed(loaded, classes[i].clsid, file, &display, said, &mut guids);
         }
     }
 }
 
 /// Places one described assembly file, or adds the class to the same assembly's file there.
+/// `guids` holds the type GUIDs of each assembly file met so far, so that whether the file
+/// already has the class is not a scan of its types (one file can serve every class of a
+/// machine: that scan made the placing quadratic in the classes).
 fn place_assumed(
     loaded: &mut Loaded,
     clsid: Guid,
     file: comsim_resolver::VFile,
     display: &str,
     said: &mut Vec<String>,
+    guids: &mut HashMap<comsim_resolver::WinPath, HashSet<Guid>>,
 ) {
+    let type_guids = |a: &comsim_resolver::AssemblyInfo| -> HashSet<Guid> {
+        a.types.iter().filter_map(|t| t.guid).collect()
+    };
     let Some(mut existing) = loaded.machine.fs.remove(&file.path) else {
         said.push(format!(
             "{}: {display} (assumed present, as the registration describes it)",
             file.path
         ));
+        let placed = file.assembly().map(type_guids).unwrap_or_default();
+        guids.insert(file.path.clone(), placed);
         loaded.machine.fs.write(file);
         return;
     };
+    let known = guids
+        .entry(file.path.clone())
+        .or_insert_with(|| existing.assembly().map(type_guids).unwrap_or_default());
     if existing.origin == file.origin
         && let (comsim_resolver::FileKind::Assembly(a), Some(new)) =
             (&mut existing.kind, file.assembly())
         && a.name == new.name
         && a.version == new.version
-        && !a.types.iter().any(|t| t.guid == Some(clsid))
+        && !known.contains(&clsid)
     {
-        a.types.extend(new.types.iter().cloned());
+        known.extend(type_guids(new));
+        a.types_mut().extend(new.types.iter().cloned());
     }
     loaded.machine.fs.write(existing);
 }
