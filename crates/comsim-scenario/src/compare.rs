@@ -1,6 +1,7 @@
 //! What changed between a stored snapshot and a new one, step by step (by name) and CLR: in a few
 //! lines each, for `comsim check` and CI logs.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::snapshot::{Snapshot, SnapshotRun, SnapshotStep};
@@ -165,8 +166,18 @@ fn line_changes(what: &str, old: &[String], new: &[String]) -> Vec<String> {
     if old == new {
         return Vec::new();
     }
-    let gone: Vec<&String> = old.iter().filter(|l| !new.contains(l)).collect();
-    let added: Vec<&String> = new.iter().filter(|l| !old.contains(l)).collect();
+    // Sets of each side's lines: a scan of the other side per line made a snapshot of N lines
+    // with one changed cost N x N comparisons.
+    let old_set: HashSet<&str> = old.iter().map(String::as_str).collect();
+    let new_set: HashSet<&str> = new.iter().map(String::as_str).collect();
+    let gone: Vec<&String> = old
+        .iter()
+        .filter(|l| !new_set.contains(l.as_str()))
+        .collect();
+    let added: Vec<&String> = new
+        .iter()
+        .filter(|l| !old_set.contains(l.as_str()))
+        .collect();
     let mut lines = vec![format!(
         "{what}: {} line(s) no longer, {} new",
         gone.len(),

@@ -4,7 +4,7 @@
 //! expectations, a table of the registry keys each step read, one column per view, and the text
 //! of every rule the page cites, which each rule ID links to.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -386,8 +386,10 @@ fn registry_table(s: &Scenario, r: &RequestStepRun, o: &mut String) {
         Bitness::B32 => 32,
         Bitness::B64 => 64,
     };
-    // key → (view → findings)
+    // key → (view → findings), in the order the keys were first read; `row_of` finds a key's row
+    // (a scan of the rows per step made a long chain of reads quadratic).
     let mut rows: Vec<(String, [Vec<String>; 2])> = Vec::new();
+    let mut row_of: HashMap<&str, usize> = HashMap::new();
     for run in &r.runs {
         let who = run
             .clr
@@ -398,13 +400,11 @@ fn registry_table(s: &Scenario, r: &RequestStepRun, o: &mut String) {
             };
             let col = usize::from(view_of(t, native) == 64);
             let found = format!("{who}: {}", t.found.as_deref().unwrap_or("read"));
-            let row = match rows.iter().position(|(k, _)| k == key) {
-                Some(i) => &mut rows[i],
-                None => {
-                    rows.push((key.to_owned(), [Vec::new(), Vec::new()]));
-                    rows.last_mut().expect("just pushed")
-                }
-            };
+            let i = *row_of.entry(key).or_insert_with(|| {
+                rows.push((key.to_owned(), [Vec::new(), Vec::new()]));
+                rows.len() - 1
+            });
+            let row = &mut rows[i];
             if !row.1[col].contains(&found) {
                 row.1[col].push(found);
             }
