@@ -2,12 +2,14 @@
 //! (`FindShimInfoFromWin32`: SXS-5, SXS-6, SXS-7, SXS-8), and the COM-server and ProgID lookups COM
 //! makes before the registry (COM-1).
 
+use std::collections::HashMap;
+
 use comsim_diag::Location;
 use serde::Serialize;
 
 use crate::actctx::ActivationContext;
 use crate::identity::win32_to_fusion_display_name;
-use crate::model::{Guid, Manifest, ThreadingModel};
+use crate::model::{ComClass, Guid, Manifest, ThreadingModel};
 
 /// What `SxsLookupClrGuid` is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -268,20 +270,27 @@ pub struct ClassDeclaredTwice {
 /// one manifest of the context declares both as a `clrClass` and as a `comClass` of one of its
 /// files. Both kinds go to the one COM-server section, so the CLSID has two entries there.
 /// Entries of the same kind, or in different manifests, are not reported.
+///
+/// The `comClass` reported is the first with the CLSID, in the order of the files and then of
+/// their classes. Each manifest's `comClass` entries are put in a map by CLSID once, so the check
+/// grows with the number of entries, not with the product of the two kinds.
 pub fn clr_class_also_com_class(ctx: &ActivationContext) -> Option<ClassDeclaredTwice> {
     ctx.assemblies.iter().find_map(|a| {
+        if a.manifest.clr_classes.is_empty() {
+            return None;
+        }
+        let mut first_com_class: HashMap<Guid, &ComClass> = HashMap::new();
+        for c in a.manifest.files.iter().flat_map(|f| f.com_classes.iter()) {
+            first_com_class.entry(c.clsid).or_insert(c);
+        }
         a.manifest.clr_classes.iter().find_map(|clr| {
-            a.manifest
-                .files
-                .iter()
-                .flat_map(|f| f.com_classes.iter())
-                .find(|c| c.clsid == clr.clsid)
-                .map(|c| ClassDeclaredTwice {
-                    clsid: clr.clsid,
-                    source: a.source.clone(),
-                    com_class: c.location.clone(),
-                    clr_class: clr.location.clone(),
-                })
+            let c = first_com_class.get(&clr.clsid)?;
+            Some(ClassDeclaredTwice {
+                clsid: clr.clsid,
+                source: a.source.clone(),
+                com_class: c.location.clone(),
+                clr_class: clr.location.clone(),
+            })
         })
     })
 }
