@@ -3,11 +3,14 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use crate::identity::textual_identity;
+use crate::lookup::Index;
 use crate::model::{AssemblyIdentity, Manifest, Version};
 use crate::parse::parse_manifest;
 
@@ -173,10 +176,32 @@ impl ContextAssembly {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A context is not changed once [`build_context`] has made it: the lookups of [`crate::lookup`]
+/// index its entries at the first lookup and answer from that index afterwards.
+#[derive(Clone, Serialize)]
 pub struct ActivationContext {
     pub assemblies: Vec<ContextAssembly>,
     pub probes: Vec<Probe>,
+    /// The entries of `assemblies` by CLSID and ProgID, built at the first lookup.
+    #[serde(skip)]
+    index: OnceLock<Index>,
+}
+
+impl ActivationContext {
+    /// The index of the context's entries, built at the first call.
+    pub(crate) fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::build(&self.assemblies))
+    }
+}
+
+// Written out so that the index, which only repeats the assemblies, does not show.
+impl fmt::Debug for ActivationContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivationContext")
+            .field("assemblies", &self.assemblies)
+            .field("probes", &self.probes)
+            .finish()
+    }
 }
 
 /// `CreateActCtx` failed: ERROR_SXS_CANT_GEN_ACTCTX (SXS-2). The process does not start.
@@ -349,6 +374,7 @@ pub fn build_context(
     let mut ctx = ActivationContext {
         assemblies: Vec::new(),
         probes: Vec::new(),
+        index: OnceLock::new(),
     };
     let mut queue: std::collections::VecDeque<_> = app.dependencies.iter().cloned().collect();
     ctx.assemblies.push(ContextAssembly {

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use comsim_diag::Location;
 use serde::Serialize;
 
-use crate::actctx::ActivationContext;
+use crate::actctx::{ActivationContext, ContextAssembly};
 use crate::identity::win32_to_fusion_display_name;
-use crate::model::{ComClass, Guid, Manifest, ThreadingModel};
+use crate::model::{ComClass, Guid, ThreadingModel};
 
 /// What `SxsLookupClrGuid` is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,45 +83,33 @@ pub struct ClrGuidInfo {
     pub location: Location,
 }
 
-/// A manifest entry's type name, runtime version and location.
-type Entry = (String, Option<String>, Location);
-
 /// SXS-4: searches the context's assemblies in roster order; with [`Find::Any`] the surrogates of
-/// every assembly are searched before the classes.
+/// every assembly are searched before the classes. The answer is the first entry with the GUID,
+/// in roster order and then in the manifest's order, found in the context's index.
 pub fn sxs_lookup_clr_guid(ctx: &ActivationContext, guid: Guid, find: Find) -> Option<ClrGuidInfo> {
-    // One search over the roster; `entry` picks the matching element of an assembly, if any.
-    let search = |flags: u32, entry: &dyn Fn(&Manifest) -> Option<Entry>| {
-        ctx.assemblies.iter().find_map(|a| {
-            let (type_name, runtime_version, location) = entry(&a.manifest)?;
-            Some(ClrGuidInfo {
-                flags,
-                runtime_version,
-                type_name,
-                assembly_identity: a.textual_identity(),
-                source: a.source.clone(),
-                location,
-            })
-        })
+    let index = ctx.index();
+    let answer = |flags, assembly: usize, name: &str, runtime: &Option<String>, at: &Location| {
+        let a = &ctx.assemblies[assembly];
+        ClrGuidInfo {
+            flags,
+            runtime_version: runtime.clone(),
+            type_name: name.to_owned(),
+            assembly_identity: a.textual_identity(),
+            source: a.source.clone(),
+            location: at.clone(),
+        }
     };
     let surrogate = || {
-        search(FLAG_IS_SURROGATE, &|m| {
-            let s = m.clr_surrogates.iter().find(|s| s.clsid == guid)?;
-            Some((
-                s.name.clone(),
-                s.runtime_version.clone(),
-                s.location.clone(),
-            ))
-        })
+        let e = index.surrogates.get(&guid)?;
+        let s = &ctx.assemblies[e.assembly].manifest.clr_surrogates[e.entry];
+        let (name, runtime, at) = (&s.name, &s.runtime_version, &s.location);
+        Some(answer(FLAG_IS_SURROGATE, e.assembly, name, runtime, at))
     };
     let class = || {
-        search(FLAG_IS_CLASS, &|m| {
-            let c = m.clr_classes.iter().find(|c| c.clsid == guid)?;
-            Some((
-                c.name.clone(),
-                c.runtime_version.clone(),
-                c.location.clone(),
-            ))
-        })
+        let e = index.clr_classes.get(&guid)?;
+        let c = &ctx.assemblies[e.assembly].manifest.clr_classes[e.entry];
+        let (name, runtime, at) = (&c.name, &c.runtime_version, &c.location);
+        Some(answer(FLAG_IS_CLASS, e.assembly, name, runtime, at))
     };
     match find {
         Find::Any => surrogate().or_else(class),
@@ -214,22 +202,27 @@ pub struct ComServer {
     pub location: Location,
 }
 
-fn com_servers(ctx: &ActivationContext) -> impl Iterator<Item = ComServer> + '_ {
-    // Build order: assemblies in roster order; in each, assembly-level entries (clrClass), then
-    // the classes of each <file>. The first entry for a CLSID wins.
-    ctx.assemblies.iter().flat_map(|a| {
-        let managed = a.manifest.clr_classes.iter().map(move |c| ComServer {
-            clsid: c.clsid,
-            module: "mscoree.dll".into(),
-            managed_type: Some(c.name.clone()),
-            runtime_version: c.runtime_version.clone(),
-            threading_model: c.threading_model.clone(),
-            progids: c.progids.clone(),
-            source: a.source.clone(),
-            location: c.location.clone(),
-        });
-        let native = a.manifest.files.iter().flat_map(move |f| {
-            f.com_classes.iter().map(move |c| ComServer {
+/// The COM server entry at `at`.
+fn com_server(ctx: &ActivationContext, at: ServerAt) -> ComServer {
+    let a = &ctx.assemblies[at.assembly()];
+    match at {
+        ServerAt::Clr { class, .. } => {
+            let c = &a.manifest.clr_classes[class];
+            ComServer {
+                clsid: c.clsid,
+                module: "mscoree.dll".into(),
+                managed_type: Some(c.name.clone()),
+                runtime_version: c.runtime_version.clone(),
+                threading_model: c.threading_model.clone(),
+                progids: c.progids.clone(),
+                source: a.source.clone(),
+                location: c.location.clone(),
+            }
+        }
+        ServerAt::Com { file, class, .. } => {
+            let f = &a.manifest.files[file];
+            let c = &f.com_classes[class];
+            ComServer {
                 clsid: c.clsid,
                 module: f.name.clone(),
                 managed_type: None,
@@ -238,20 +231,112 @@ fn com_servers(ctx: &ActivationContext) -> impl Iterator<Item = ComServer> + '_ 
                 progids: c.progids.clone(),
                 source: a.source.clone(),
                 location: c.location.clone(),
-            })
-        });
-        managed.chain(native)
-    })
+            }
+        }
+    }
 }
 
-/// COM-1: the context's COM server for a CLSID.
+/// COM-1: the context's COM server for a CLSID: its first entry in the order of [`Index`].
 pub fn find_com_server(ctx: &ActivationContext, clsid: Guid) -> Option<ComServer> {
-    com_servers(ctx).find(|s| s.clsid == clsid)
+    let at = *ctx.index().servers.get(&clsid)?;
+    Some(com_server(ctx, at))
 }
 
-/// COM-1: the class a ProgID names in the context (ProgIDs compare case-insensitively).
+/// COM-1: the class a ProgID names in the context: the first COM server entry, in the order of
+/// [`Index`], with the ProgID. ProgIDs compare case-insensitively (ASCII letters only).
 pub fn find_progid(ctx: &ActivationContext, progid: &str) -> Option<ComServer> {
-    com_servers(ctx).find(|s| s.progids.iter().any(|p| p.eq_ignore_ascii_case(progid)))
+    let at = *ctx.index().progids.get(&progid.to_ascii_lowercase())?;
+    Some(com_server(ctx, at))
+}
+
+/// An entry of the context: its assembly's place in the roster and its place among the
+/// manifest's entries of its kind.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    assembly: usize,
+    entry: usize,
+}
+
+/// A COM server entry of the context (COM-1): a `clrClass`, or a `comClass` of a `<file>`.
+#[derive(Debug, Clone, Copy)]
+enum ServerAt {
+    Clr {
+        assembly: usize,
+        class: usize,
+    },
+    Com {
+        assembly: usize,
+        file: usize,
+        class: usize,
+    },
+}
+
+impl ServerAt {
+    fn assembly(self) -> usize {
+        match self {
+            ServerAt::Clr { assembly, .. } | ServerAt::Com { assembly, .. } => assembly,
+        }
+    }
+}
+
+/// A context's entries by key, built once per context (at its first lookup), so that a lookup
+/// costs the same in a context of ten entries as in one of ten thousand.
+///
+/// Each key maps to its first entry in the order the lookups search: assemblies in roster order;
+/// in each, the entries of one kind in the manifest's order. The COM server entries (COM-1) of an
+/// assembly are its `clrClass` entries, then the `comClass` entries of each `<file>`, as Wine
+/// builds the section. A later entry with the same key is never the answer, so it is left out.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    /// `clrSurrogate` entries by CLSID (SXS-4).
+    surrogates: HashMap<Guid, Entry>,
+    /// `clrClass` entries by CLSID (SXS-4).
+    clr_classes: HashMap<Guid, Entry>,
+    /// COM server entries by CLSID (COM-1).
+    servers: HashMap<Guid, ServerAt>,
+    /// COM server entries by each of their ProgIDs, lower-cased in ASCII (COM-1).
+    progids: HashMap<String, ServerAt>,
+}
+
+impl Index {
+    pub(crate) fn build(assemblies: &[ContextAssembly]) -> Index {
+        let mut index = Index::default();
+        for (assembly, a) in assemblies.iter().enumerate() {
+            let m = &a.manifest;
+            for (entry, s) in m.clr_surrogates.iter().enumerate() {
+                index
+                    .surrogates
+                    .entry(s.clsid)
+                    .or_insert(Entry { assembly, entry });
+            }
+            for (class, c) in m.clr_classes.iter().enumerate() {
+                index.clr_classes.entry(c.clsid).or_insert(Entry {
+                    assembly,
+                    entry: class,
+                });
+                index.add_server(c.clsid, &c.progids, ServerAt::Clr { assembly, class });
+            }
+            for (file, f) in m.files.iter().enumerate() {
+                for (class, c) in f.com_classes.iter().enumerate() {
+                    let at = ServerAt::Com {
+                        assembly,
+                        file,
+                        class,
+                    };
+                    index.add_server(c.clsid, &c.progids, at);
+                }
+            }
+        }
+        index
+    }
+
+    /// Records the next COM server entry, for its CLSID and ProgIDs not seen before.
+    fn add_server(&mut self, clsid: Guid, progids: &[String], at: ServerAt) {
+        self.servers.entry(clsid).or_insert(at);
+        for p in progids {
+            self.progids.entry(p.to_ascii_lowercase()).or_insert(at);
+        }
+    }
 }
 
 /// SXS-3: a CLSID that one manifest declares both as a `clrClass` and as a native `comClass`.
