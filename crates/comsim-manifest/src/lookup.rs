@@ -379,3 +379,324 @@ pub fn clr_class_also_com_class(ctx: &ActivationContext) -> Option<ClassDeclared
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actctx::{AppDirectory, build_context};
+    use crate::parse::parse_manifest_str;
+
+    /// An application directory of manifests held in memory.
+    struct Manifests(Vec<(&'static str, String)>);
+
+    impl AppDirectory for Manifests {
+        fn read(&self, relative: &str) -> Option<Vec<u8>> {
+            let (_, text) = self.0.iter().find(|(name, _)| *name == relative)?;
+            Some(text.clone().into_bytes())
+        }
+
+        fn show(&self, relative: &str) -> String {
+            relative.to_owned()
+        }
+    }
+
+    fn assembly(identity: &str, body: &str) -> String {
+        format!(
+            "<assembly xmlns=\"urn:schemas-microsoft-com:asm.v1\" manifestVersion=\"1.0\">\
+             <assemblyIdentity name=\"{identity}\" version=\"1.0.0.0\"/>\n{body}\n</assembly>"
+        )
+    }
+
+    const TWICE: &str = "{11111111-0000-4000-8000-000000000001}";
+    const SURROGATE: &str = "{11111111-0000-4000-8000-000000000002}";
+    const NATIVE: &str = "{11111111-0000-4000-8000-000000000003}";
+    const ONLY_IN_B: &str = "{11111111-0000-4000-8000-000000000004}";
+    const SECOND_FILE: &str = "{11111111-0000-4000-8000-000000000005}";
+    const LATER_CLR: &str = "{11111111-0000-4000-8000-000000000006}";
+
+    /// A context with every kind of duplicate: the application manifest, then A, then B. A
+    /// declares TWICE as two clrClass entries, SURROGATE as two clrSurrogate entries, NATIVE in
+    /// its first file, and SECOND_FILE and LATER_CLR both as clrClass entries and as comClass
+    /// entries of its later files (SECOND_FILE first among the clrClass entries, last among the
+    /// comClass entries). B declares TWICE, SURROGATE and NATIVE again, and ProgIDs that differ
+    /// from A's only in ASCII case.
+    fn context() -> ActivationContext {
+        let clr = |clsid: &str, name: &str, progid: &str| {
+            format!(
+                "<clrClass clsid=\"{clsid}\" name=\"{name}\" progid=\"{progid}\" runtimeVersion=\"v4.0.30319\"/>"
+            )
+        };
+        let surrogate =
+            |clsid: &str, name: &str| format!("<clrSurrogate clsid=\"{clsid}\" name=\"{name}\"/>");
+        let com = |clsid: &str, progid: &str| {
+            format!("<comClass clsid=\"{clsid}\" progid=\"{progid}\" threadingModel=\"Both\"/>")
+        };
+        let a = [
+            clr(TWICE, "A.First", "Contoso.Twice"),
+            clr(TWICE, "A.Second", "Contoso.Twice.2"),
+            clr(SECOND_FILE, "A.SecondFile", "Contoso.SecondFile"),
+            clr(LATER_CLR, "A.LaterClr", "Contoso.LaterClr"),
+            surrogate(SURROGATE, "A.Surrogate.First"),
+            surrogate(SURROGATE, "A.Surrogate.Second"),
+            format!(
+                "<file name=\"first.dll\">{}</file>",
+                com(NATIVE, "Contoso.Native")
+            ),
+            format!(
+                "<file name=\"second.dll\">{}{}</file>",
+                com(LATER_CLR, "Native.LaterClr"),
+                com(SECOND_FILE, "Native.SecondFile.First"),
+            ),
+            format!(
+                "<file name=\"third.dll\">{}</file>",
+                com(SECOND_FILE, "Native.SecondFile.Third")
+            ),
+        ];
+        let b = [
+            clr(TWICE, "B.Twice", "CONTOSO.TWICE"),
+            clr(ONLY_IN_B, "B.Only", "contoso.native"),
+            surrogate(SURROGATE, "B.Surrogate"),
+            format!(
+                "<file name=\"b.dll\">{}{}</file>",
+                com(NATIVE, "Contoso.Native.B"),
+                com(TWICE, "contoso.twice.2")
+            ),
+        ];
+        let dependency = |name: &str| {
+            format!(
+                "<dependency><dependentAssembly><assemblyIdentity name=\"{name}\" version=\"1.0.0.0\"/></dependentAssembly></dependency>"
+            )
+        };
+        let app = assembly("App", &(dependency("A") + &dependency("B")));
+        let dir = Manifests(vec![
+            ("A.manifest", assembly("A", &a.concat())),
+            ("B.manifest", assembly("B", &b.concat())),
+        ]);
+        let app = parse_manifest_str("App.exe.manifest", &app).expect("the manifest parses");
+        build_context(app, &dir).unwrap_or_else(|e| panic!("{}", e.reason))
+    }
+
+    fn guid(s: &str) -> Guid {
+        Guid::parse(s).expect("a GUID")
+    }
+
+    /// SXS-4 as defined: the first entry with the GUID, in roster order and then in manifest
+    /// order, found by a scan; with FIND_ANY every assembly's surrogates before any class.
+    fn scan_clr_guid(ctx: &ActivationContext, guid: Guid, find: Find) -> Option<ClrGuidInfo> {
+        let info = |flags, a: &ContextAssembly, name: &str, runtime: &Option<String>, at| {
+            Some(ClrGuidInfo {
+                flags,
+                runtime_version: runtime.clone(),
+                type_name: name.to_owned(),
+                assembly_identity: a.textual_identity(),
+                source: a.source.clone(),
+                location: Location::clone(at),
+            })
+        };
+        let surrogate = || {
+            ctx.assemblies.iter().find_map(|a| {
+                let s = a.manifest.clr_surrogates.iter().find(|s| s.clsid == guid)?;
+                info(
+                    FLAG_IS_SURROGATE,
+                    a,
+                    &s.name,
+                    &s.runtime_version,
+                    &s.location,
+                )
+            })
+        };
+        let class = || {
+            ctx.assemblies.iter().find_map(|a| {
+                let c = a.manifest.clr_classes.iter().find(|c| c.clsid == guid)?;
+                info(FLAG_IS_CLASS, a, &c.name, &c.runtime_version, &c.location)
+            })
+        };
+        match find {
+            Find::Any => surrogate().or_else(class),
+            Find::Class => class(),
+            Find::Surrogate => surrogate(),
+        }
+    }
+
+    /// COM-1 as defined: every COM server entry in search order (assemblies in roster order; in
+    /// each, its clrClass entries, then the comClass entries of each file).
+    fn scan_servers(ctx: &ActivationContext) -> Vec<ComServer> {
+        let mut out = Vec::new();
+        for a in &ctx.assemblies {
+            for c in &a.manifest.clr_classes {
+                out.push(ComServer {
+                    clsid: c.clsid,
+                    module: "mscoree.dll".into(),
+                    managed_type: Some(c.name.clone()),
+                    runtime_version: c.runtime_version.clone(),
+                    threading_model: c.threading_model.clone(),
+                    progids: c.progids.clone(),
+                    source: a.source.clone(),
+                    location: c.location.clone(),
+                });
+            }
+            for f in &a.manifest.files {
+                for c in &f.com_classes {
+                    out.push(ComServer {
+                        clsid: c.clsid,
+                        module: f.name.clone(),
+                        managed_type: None,
+                        runtime_version: None,
+                        threading_model: c.threading_model.clone(),
+                        progids: c.progids.clone(),
+                        source: a.source.clone(),
+                        location: c.location.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Every GUID the context declares, and one it does not.
+    fn guids(ctx: &ActivationContext) -> Vec<Guid> {
+        let mut out = vec![guid("{00000000-0000-0000-0000-00000000BEEF}")];
+        for a in &ctx.assemblies {
+            let m = &a.manifest;
+            out.extend(m.clr_classes.iter().map(|c| c.clsid));
+            out.extend(m.clr_surrogates.iter().map(|s| s.clsid));
+            out.extend(
+                m.files
+                    .iter()
+                    .flat_map(|f| f.com_classes.iter().map(|c| c.clsid)),
+            );
+        }
+        out
+    }
+
+    /// SXS-4: the indexed lookup gives, for every GUID and every flag, the answer of the scan
+    /// that defines it, on a context that declares GUIDs twice in one manifest and in two.
+    #[test]
+    fn sxs4_the_indexed_lookup_answers_as_the_scan_in_roster_order() {
+        let ctx = context();
+        for g in guids(&ctx) {
+            for find in [Find::Any, Find::Class, Find::Surrogate] {
+                assert_eq!(
+                    sxs_lookup_clr_guid(&ctx, g, find),
+                    scan_clr_guid(&ctx, g, find),
+                    "{g} {find:?}"
+                );
+            }
+        }
+    }
+
+    /// SXS-4: of two entries with one GUID, the first in roster order and then in manifest order
+    /// is the answer, whether the second is in the same manifest or a later one.
+    #[test]
+    fn sxs4_the_first_entry_with_a_guid_wins() {
+        let ctx = context();
+        let name = |g, find| sxs_lookup_clr_guid(&ctx, guid(g), find).map(|i| i.type_name);
+        assert_eq!(name(TWICE, Find::Class).as_deref(), Some("A.First"));
+        assert_eq!(name(TWICE, Find::Any).as_deref(), Some("A.First"));
+        assert_eq!(name(ONLY_IN_B, Find::Any).as_deref(), Some("B.Only"));
+        let surrogate = name(SURROGATE, Find::Surrogate);
+        assert_eq!(surrogate.as_deref(), Some("A.Surrogate.First"));
+        assert_eq!(
+            name(NATIVE, Find::Any),
+            None,
+            "a comClass is not a CLR entry"
+        );
+    }
+
+    /// COM-1: the indexed COM-server and ProgID lookups give the answers of the scan that defines
+    /// them: the first entry with the CLSID, and the first with the ProgID up to ASCII case.
+    #[test]
+    fn com1_the_indexed_lookups_answer_as_the_scan_of_the_servers() {
+        let ctx = context();
+        let servers = scan_servers(&ctx);
+        for g in guids(&ctx) {
+            let first = servers.iter().find(|s| s.clsid == g);
+            assert_eq!(find_com_server(&ctx, g).as_ref(), first, "{g}");
+        }
+        let mut progids: Vec<String> = servers.iter().flat_map(|s| s.progids.clone()).collect();
+        progids.extend(["Contoso.Missing".to_owned(), String::new()]);
+        for p in progids {
+            for asked in [p.clone(), p.to_ascii_lowercase(), p.to_ascii_uppercase()] {
+                let first = servers
+                    .iter()
+                    .find(|s| s.progids.iter().any(|q| q.eq_ignore_ascii_case(&asked)));
+                assert_eq!(find_progid(&ctx, &asked).as_ref(), first, "{asked}");
+            }
+        }
+    }
+
+    /// COM-1: the first COM server entry wins: a clrClass before the comClass entries of its
+    /// assembly, an earlier assembly before a later one, and for a ProgID the first entry that
+    /// has it in any ASCII case.
+    #[test]
+    fn com1_the_first_server_entry_for_a_clsid_or_progid_wins() {
+        let ctx = context();
+        let server = |g| find_com_server(&ctx, guid(g)).expect("a server");
+        assert_eq!(server(TWICE).managed_type.as_deref(), Some("A.First"));
+        assert_eq!(
+            server(SECOND_FILE).managed_type.as_deref(),
+            Some("A.SecondFile")
+        );
+        assert_eq!(server(NATIVE).module, "first.dll");
+        assert_eq!(server(NATIVE).source, "A.manifest");
+        let progid = |p| {
+            let s = find_progid(&ctx, p).expect("a server");
+            (s.managed_type, s.module, s.source)
+        };
+        let a_first = (
+            Some("A.First".to_owned()),
+            "mscoree.dll".into(),
+            "A.manifest".into(),
+        );
+        assert_eq!(progid("contoso.TWICE"), a_first);
+        // B's clrClass writes A's first file's ProgID in lower case: A's entry is first.
+        assert_eq!(progid("CONTOSO.NATIVE").1, "first.dll");
+        // "contoso.twice.2" is A's second clrClass (A.Second) and a comClass of B.
+        assert_eq!(
+            progid("contoso.twice.2").0.as_deref(),
+            Some("A.Second"),
+            "the second clrClass with a CLSID still serves its ProgIDs"
+        );
+        assert_eq!(progid("Contoso.Native.b").2, "B.manifest");
+    }
+
+    /// COM-1: ProgIDs compare up to the case of ASCII letters only: `É` is not `é`.
+    #[test]
+    fn com1_progids_compare_up_to_ascii_case_only() {
+        let body = "<file name=\"x.dll\"><comClass clsid=\"{11111111-0000-4000-8000-000000000009}\" progid=\"Contoso.Caf\u{e9}\"/></file>";
+        let app = parse_manifest_str("App.exe.manifest", &assembly("App", body)).expect("parses");
+        let ctx = build_context(app, &Manifests(Vec::new())).expect("a context");
+        assert!(find_progid(&ctx, "CONTOSO.caf\u{e9}").is_some());
+        assert!(find_progid(&ctx, "Contoso.Caf\u{c9}").is_none());
+    }
+
+    /// SXS-3: the check finds the first clrClass, in manifest order, that a comClass of the same
+    /// manifest also declares, and reports the first such comClass in file order, even when it
+    /// is not in the manifest's first file; the same CLSID in two manifests is not reported.
+    #[test]
+    fn sxs3_the_first_clr_class_and_its_first_com_class_are_reported() {
+        let ctx = context();
+        let twice = clr_class_also_com_class(&ctx).expect("declared twice");
+        assert_eq!(twice.clsid, guid(SECOND_FILE));
+        assert_eq!(twice.source, "A.manifest");
+        let a = &ctx.assemblies[1].manifest;
+        assert_eq!(twice.clr_class, a.clr_classes[2].location);
+        assert_eq!(twice.com_class, a.files[1].com_classes[1].location);
+
+        // TWICE is a clrClass of A and of B and a comClass of B only: B reports it.
+        let b_only = "<clrClass clsid=\"{11111111-0000-4000-8000-000000000001}\" name=\"B\"/><file name=\"b.dll\"><comClass clsid=\"{11111111-0000-4000-8000-000000000001}\"/></file>";
+        let a_only = "<clrClass clsid=\"{11111111-0000-4000-8000-000000000001}\" name=\"A\"/>";
+        let app = assembly(
+            "App",
+            "<dependency><dependentAssembly><assemblyIdentity name=\"A\" version=\"1.0.0.0\"/></dependentAssembly></dependency><dependency><dependentAssembly><assemblyIdentity name=\"B\" version=\"1.0.0.0\"/></dependentAssembly></dependency>",
+        );
+        let dir = Manifests(vec![
+            ("A.manifest", assembly("A", a_only)),
+            ("B.manifest", assembly("B", b_only)),
+        ]);
+        let app = parse_manifest_str("App.exe.manifest", &app).expect("parses");
+        let ctx = build_context(app, &dir).unwrap_or_else(|e| panic!("{}", e.reason));
+        let twice = clr_class_also_com_class(&ctx).expect("declared twice");
+        assert_eq!(twice.source, "B.manifest");
+    }
+}
