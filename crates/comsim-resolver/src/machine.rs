@@ -317,7 +317,11 @@ impl AssemblyInfo {
 
     /// `GetType(name, throwOnError: false, ignoreCase: false)`: the first type of that full name.
     pub fn find_type(&self, full_name: &str) -> Option<&TypeInfo> {
-        let scan = || self.types.iter().find(|t| t.full_name == full_name);
+        let scan = || {
+            #[cfg(test)]
+            tests::SCANS.with(|c| c.set(c.get() + 1));
+            self.types.iter().find(|t| t.full_name == full_name)
+        };
         let index = self.type_index.get(self.types.len(), || {
             let mut first = std::collections::HashMap::with_capacity(self.types.len());
             for (i, t) in self.types.iter().enumerate() {
@@ -409,7 +413,11 @@ impl NativeImage {
         });
         match index {
             Some(sorted) => sorted.binary_search(&clsid).is_ok(),
-            None => self.serves.contains(&clsid),
+            None => {
+                #[cfg(test)]
+                tests::SCANS.with(|c| c.set(c.get() + 1));
+                self.serves.contains(&clsid)
+            }
         }
     }
 
@@ -620,6 +628,16 @@ pub fn gac_file(
 mod tests {
     use super::*;
 
+    thread_local! {
+        /// The scans of a list `find_type` and `serves_class` made on this thread (a long list is
+        /// looked up through its index, not scanned).
+        pub(super) static SCANS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    fn scans() -> usize {
+        SCANS.with(std::cell::Cell::get)
+    }
+
     fn assembly_of(types: Vec<TypeInfo>) -> AssemblyInfo {
         AssemblyInfo {
             name: "Contoso.Many".into(),
@@ -653,9 +671,13 @@ mod tests {
                 starts: true,
                 readable_by: Readers::Everyone,
             };
+            let before = scans();
             for i in 0..2 * n {
                 assert_eq!(image.serves_class(guid(i)), i % 2 == 0, "{n} {i}");
             }
+            let scanned = scans() - before;
+            let long = n as usize > ListIndex::<()>::SCAN_MAX;
+            assert_eq!(scanned, if long { 0 } else { 2 * n as usize }, "{n}");
             image.serves_mut().push(guid(1));
             assert!(image.serves_class(guid(1)), "{n}");
             image.serves.push(guid(3));
@@ -679,10 +701,19 @@ mod tests {
             twin.guid = Some(Guid::parse("{00000000-0000-4000-8000-0000000000B1}").unwrap());
             types.push(twin);
             let mut a = assembly_of(types);
+            let before = scans();
             for i in 0..n {
                 let name = format!("Contoso.T{i}");
                 assert_eq!(a.find_type(&name).map(|t| &t.full_name), Some(&name), "{n}");
             }
+            // A long list is looked up through its index: no lookup scans it (a scan per
+            // activation made N activations of N classes quadratic).
+            let scanned = scans() - before;
+            assert_eq!(
+                scanned,
+                if n > ListIndex::<()>::SCAN_MAX { 0 } else { n },
+                "{n}"
+            );
             assert_eq!(
                 a.find_type("Contoso.T1").map(|t| t.kind),
                 Some(TypeKind::Class)

@@ -51,6 +51,11 @@ fn write(args: &Args) -> Result<(), String> {
         one_key_many_values(n),
         managed_steps(n),
         long_line(args.long_line_mb),
+        one_codebase_many_classes(n),
+        one_dll_many_classes(n),
+        manifest_both_kinds(n),
+        manifest_many_steps(n),
+        regasm_many_types(n),
     ];
     let mut commands = String::new();
     for case in cases {
@@ -70,6 +75,8 @@ fn write(args: &Args) -> Result<(), String> {
     };
     crate::replay_bench::write(&bench)?;
     commands.push_str("machine-steps\treplay machine-steps\n");
+    // The chain's HTML page has a row per registry key the steps read.
+    commands.push_str("treat-as-chain-html\treplay --format html treat-as-chain\n");
     let path = args.dir.join("commands.tsv");
     std::fs::write(&path, commands).map_err(|e| io(&path, e))?;
     println!("wrote {}", args.dir.display());
@@ -294,5 +301,152 @@ fn long_line(mb: usize) -> Case {
         name: "unterminated-string",
         files: vec![("long.reg".into(), reg)],
         command: "reg query --reg unterminated-string/long.reg 'HKCU\\Software\\Long'".into(),
+    }
+}
+
+/// The class keys of `n` managed classes of one assembly at one CodeBase, as `regasm /codebase`
+/// writes them, and nothing else: `comsim audit --reg` places the assembly as the registrations
+/// describe it, one type per class, so every activation looks its class up in `n` types.
+fn one_codebase_many_classes(n: usize) -> Case {
+    let mut reg = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    for i in 0..n {
+        let _ = write!(
+            reg,
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"ThreadingModel\"=\"Both\"\r\n\"Class\"=\"Big.Class{i}\"\r\n\"Assembly\"=\"Big, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\"CodeBase\"=\"file:///C:/Program Files/Big/Big.dll\"\r\n\r\n",
+            guid(i)
+        );
+    }
+    Case {
+        name: "one-codebase-many-classes",
+        files: vec![("classes.reg".into(), reg)],
+        command: "audit --reg one-codebase-many-classes/classes.reg --format csv".into(),
+    }
+}
+
+/// One native DLL whose class factory serves `n` classes, each registered to it; audited.
+fn one_dll_many_classes(n: usize) -> Case {
+    let mut reg = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    let mut serves = Vec::with_capacity(n);
+    for i in 0..n {
+        let _ = write!(
+            reg,
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{}\\InprocServer32]\r\n@=\"C:\\\\App\\\\server.dll\"\r\n\"ThreadingModel\"=\"Both\"\r\n\r\n",
+            guid(i)
+        );
+        serves.push(format!("\"{}\"", guid(i)));
+    }
+    let extra = format!(
+        "registry = [\"classes.reg\"]\n\n[[machine.native]]\npath = 'C:\\App\\server.dll'\nbitness = 64\nserves = [{}]\n",
+        serves.join(", ")
+    );
+    let steps = format!(
+        "\n[[step]]\nname = \"create one\"\nco_create_instance = \"{}\"\n",
+        guid(0)
+    );
+    Case {
+        name: "one-dll-many-classes",
+        files: vec![
+            ("classes.reg".into(), reg),
+            (
+                "scenario.toml".into(),
+                native_host_scenario("one DLL serving many classes", &extra, &steps),
+            ),
+        ],
+        command: "audit --scenario one-dll-many-classes --format csv".into(),
+    }
+}
+
+/// A managed client whose manifest depends on an assembly `Big` declaring `classes` clrClass
+/// entries and `com_classes` comClass entries (other CLSIDs), and `steps` steps, each activating
+/// one of the clrClasses through the activation context.
+fn manifest_scenario(classes: usize, com_classes: usize, steps: usize) -> Vec<(String, String)> {
+    let clr = |i: usize| format!("{{C1A55001-0000-4000-8000-{i:012X}}}");
+    let com = |i: usize| format!("{{C1A55002-0000-4000-8000-{i:012X}}}");
+    let mut big = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <assemblyIdentity name=\"Big\" version=\"1.0.0.0\"/>\n"
+    );
+    for i in 0..classes {
+        let _ = writeln!(
+            big,
+            "  <clrClass clsid=\"{}\" name=\"Big.Class{i}\" threadingModel=\"Both\" runtimeVersion=\"v4.0.30319\"/>",
+            clr(i)
+        );
+    }
+    big.push_str("  <file name=\"Big.dll\"/>\n  <file name=\"native.dll\">\n");
+    for i in 0..com_classes {
+        let _ = writeln!(
+            big,
+            "    <comClass clsid=\"{}\" threadingModel=\"Apartment\"/>",
+            com(i)
+        );
+    }
+    big.push_str("  </file>\n</assembly>\n");
+    let client = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <assemblyIdentity type=\"win32\" name=\"Client\" version=\"1.0.0.0\"/>\n  <dependency><dependentAssembly><assemblyIdentity name=\"Big\" version=\"1.0.0.0\"/></dependentAssembly></dependency>\n</assembly>\n"
+    );
+    let mut toml = format!(
+        "title = \"one manifest of {classes} clrClass and {com_classes} comClass entries\"\n\n[machine]\n\n[[machine.assembly]]\npath = 'C:\\App\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\nmanifest = \"Big.manifest\"\n"
+    );
+    for i in 0..classes {
+        let _ = write!(
+            toml,
+            "\n  [[machine.assembly.type]]\n  name = \"Big.Class{i}\"\n  guid = \"{}\"\n",
+            clr(i)
+        );
+    }
+    toml.push_str("\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.manifest'\nsource = \"Client.exe.manifest\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\napartment = \"sta\"\n");
+    for k in 0..steps {
+        // Spread over the classes, not in their order.
+        let _ = write!(
+            toml,
+            "\n[[step]]\nname = \"create {k}\"\ncreate_instance = \"{}\"\n",
+            clr((k * 7919) % classes.max(1))
+        );
+    }
+    vec![
+        ("Big.manifest".into(), big),
+        ("Client.exe.manifest".into(), client),
+        ("scenario.toml".into(), toml),
+    ]
+}
+
+/// One manifest declaring `n` clrClass and `n` comClass entries (SXS-3 compares them at every
+/// process start), one request.
+fn manifest_both_kinds(n: usize) -> Case {
+    Case {
+        name: "manifest-both-kinds",
+        files: manifest_scenario(n, n, 1),
+        command: "replay --clr 4.0 manifest-both-kinds".into(),
+    }
+}
+
+/// `n` requests, each for one of the `n` clrClass entries of one manifest (SXS-4 looks each up in
+/// the activation context, BIND-7 in the assembly's `n` types).
+fn manifest_many_steps(n: usize) -> Case {
+    Case {
+        name: "manifest-many-steps",
+        files: manifest_scenario(n, 0, n),
+        command: "replay --clr 4.0 --format json manifest-many-steps".into(),
+    }
+}
+
+/// `regasm /codebase` of an assembly of `n` types: a step whose registry difference has a few
+/// lines per type. docs/reliability.md compares it with its snapshot, one line changed.
+fn regasm_many_types(n: usize) -> Case {
+    let mut toml = String::from(
+        "title = \"regasm of an assembly of many types\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v2.0.50727\", \"v4.0.30319\"]\n\n[[machine.assembly]]\npath = 'C:\\Big\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n",
+    );
+    for i in 0..n {
+        let _ = write!(
+            toml,
+            "\n  [[machine.assembly.type]]\n  name = \"Big.Class{i}\"\n  guid = \"{}\"\n",
+            guid(i)
+        );
+    }
+    toml.push_str("\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n\n[[step]]\nname = \"reg\"\nregasm = ['C:\\Big\\Big.dll', '/codebase']\nbitness = 64\n");
+    Case {
+        name: "regasm-many-types",
+        files: vec![("scenario.toml".into(), toml)],
+        command: "replay --format snapshot regasm-many-types".into(),
     }
 }
