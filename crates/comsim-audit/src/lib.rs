@@ -28,7 +28,7 @@ use comsim_diagnose::input::{Client, Loaded};
 use comsim_diagnose::registration::{self, Registration};
 use comsim_manifest::Guid;
 use comsim_registry::KeyPath;
-use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, Machine, Request};
+use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, HResult, Machine, Request};
 use comsim_scenario::Clr;
 use serde::Serialize;
 
@@ -97,7 +97,8 @@ pub struct ConfigResult {
     /// `managed`, `com_object`, `exception`, `hresult`, `null` or `startup_failure`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hresult: Option<String>,
+    /// Written as `0x80040154`.
+    pub hresult: Option<HResult>,
     pub summary: String,
     /// The causes detected, by ID, in catalogue order.
     pub causes: Vec<&'static str>,

@@ -252,7 +252,7 @@ fn run_one(
     let result = ConfigResult {
         config: "",
         kind: outcome.kind(),
-        hresult: outcome.hresult().map(|h| h.hex().as_str().to_owned()),
+        hresult: outcome.hresult(),
         summary: comsim_diagnose::outcome_summary(outcome),
         causes: found.iter().map(|f| f.cause.id).collect(),
     };

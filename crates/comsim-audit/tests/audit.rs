@@ -62,7 +62,7 @@ fn assert_same_as_one_by_one(name: &str, a: &Audit, loaded: &mut Loaded) {
             let o = &run.run.outcome;
             let what = format!("{name}: {} in {}", c.class.clsid, r.config);
             assert_eq!(r.kind, o.kind(), "{what}");
-            assert_eq!(r.hresult, o.hresult().map(|h| h.to_string()), "{what}");
+            assert_eq!(r.hresult, o.hresult(), "{what}");
             assert_eq!(r.summary, outcome_summary(o), "{what}");
             // The causes are read while the process runs: its stand-in client in place.
             let stand_in = config::stand_in(&cfg, &loaded.client).unwrap();

@@ -8,7 +8,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 use comsim_audit::{Audit, ClassAudit, Filters};
 use comsim_manifest::Guid;
-use comsim_resolver::{Bitness, ClientKind};
+use comsim_resolver::{Bitness, ClientKind, HexText};
 
 use crate::{EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, bad};
 
@@ -281,6 +281,7 @@ fn csv_rows(a: &Audit, classes: &[comsim_audit::ClassAudit]) -> String {
             };
             let cfg = &cfg.config;
             let causes = r.causes.join(" ");
+            let hresult = r.hresult.map(|h| h.hex());
             push_row(
                 &mut text,
                 &[
@@ -301,7 +302,7 @@ fn csv_rows(a: &Audit, classes: &[comsim_audit::ClassAudit]) -> String {
                     cfg.built_for.map(|c| c.label()).unwrap_or_default(),
                     if cfg.elevated { "true" } else { "false" },
                     r.kind,
-                    r.hresult.as_deref().unwrap_or_default(),
+                    hresult.as_ref().map(HexText::as_str).unwrap_or_default(),
                     &causes,
                     &r.summary,
                 ],
