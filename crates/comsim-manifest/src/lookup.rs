@@ -519,34 +519,22 @@ mod tests {
     }
 
     /// COM-1 as defined: every COM server entry in search order (assemblies in roster order; in
-    /// each, its clrClass entries, then the comClass entries of each file).
+    /// each, its clrClass entries, then the comClass entries of each file). The entries are made
+    /// as the lookups make them (`com_server`); what is compared is which entry the index picks.
     fn scan_servers(ctx: &ActivationContext) -> Vec<ComServer> {
         let mut out = Vec::new();
-        for a in &ctx.assemblies {
-            for c in &a.manifest.clr_classes {
-                out.push(ComServer {
-                    clsid: c.clsid,
-                    module: "mscoree.dll".into(),
-                    managed_type: Some(c.name.clone()),
-                    runtime_version: c.runtime_version.clone(),
-                    threading_model: c.threading_model.clone(),
-                    progids: c.progids.clone(),
-                    source: a.source.clone(),
-                    location: c.location.clone(),
-                });
+        for (assembly, a) in ctx.assemblies.iter().enumerate() {
+            for class in 0..a.manifest.clr_classes.len() {
+                out.push(com_server(ctx, ServerAt::Clr { assembly, class }));
             }
-            for f in &a.manifest.files {
-                for c in &f.com_classes {
-                    out.push(ComServer {
-                        clsid: c.clsid,
-                        module: f.name.clone(),
-                        managed_type: None,
-                        runtime_version: None,
-                        threading_model: c.threading_model.clone(),
-                        progids: c.progids.clone(),
-                        source: a.source.clone(),
-                        location: c.location.clone(),
-                    });
+            for (file, f) in a.manifest.files.iter().enumerate() {
+                for class in 0..f.com_classes.len() {
+                    let at = ServerAt::Com {
+                        assembly,
+                        file,
+                        class,
+                    };
+                    out.push(com_server(ctx, at));
                 }
             }
         }

@@ -356,53 +356,50 @@ fn one_dll_many_classes(n: usize) -> Case {
     }
 }
 
+/// `line(i)` for each `i` below `n`, joined.
+fn lines(n: usize, line: impl Fn(usize) -> String) -> String {
+    (0..n).map(line).collect()
+}
+
+/// `[[machine.assembly.type]]` tables of `n` classes `Big.Class{i}`, GUID `guid(i)`.
+fn big_types(n: usize, guid: impl Fn(usize) -> String) -> String {
+    lines(n, |i| {
+        format!(
+            "\n  [[machine.assembly.type]]\n  name = \"Big.Class{i}\"\n  guid = \"{}\"\n",
+            guid(i)
+        )
+    })
+}
+
 /// A managed client whose manifest depends on an assembly `Big` declaring `classes` clrClass
 /// entries and `com_classes` comClass entries (other CLSIDs), and `steps` steps, each activating
 /// one of the clrClasses through the activation context.
 fn manifest_scenario(classes: usize, com_classes: usize, steps: usize) -> Vec<(String, String)> {
     let clr = |i: usize| format!("{{C1A55001-0000-4000-8000-{i:012X}}}");
     let com = |i: usize| format!("{{C1A55002-0000-4000-8000-{i:012X}}}");
-    let mut big = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <assemblyIdentity name=\"Big\" version=\"1.0.0.0\"/>\n"
-    );
-    for i in 0..classes {
-        let _ = writeln!(
-            big,
-            "  <clrClass clsid=\"{}\" name=\"Big.Class{i}\" threadingModel=\"Both\" runtimeVersion=\"v4.0.30319\"/>",
+    let big = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <assemblyIdentity name=\"Big\" version=\"1.0.0.0\"/>\n{}  <file name=\"Big.dll\"/>\n  <file name=\"native.dll\">\n{}  </file>\n</assembly>\n",
+        lines(classes, |i| format!(
+            "  <clrClass clsid=\"{}\" name=\"Big.Class{i}\" threadingModel=\"Both\" runtimeVersion=\"v4.0.30319\"/>\n",
             clr(i)
-        );
-    }
-    big.push_str("  <file name=\"Big.dll\"/>\n  <file name=\"native.dll\">\n");
-    for i in 0..com_classes {
-        let _ = writeln!(
-            big,
-            "    <comClass clsid=\"{}\" threadingModel=\"Apartment\"/>",
+        )),
+        lines(com_classes, |i| format!(
+            "    <comClass clsid=\"{}\" threadingModel=\"Apartment\"/>\n",
             com(i)
-        );
-    }
-    big.push_str("  </file>\n</assembly>\n");
+        )),
+    );
     let client = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<assembly xmlns=\"{ASM_V1}\" manifestVersion=\"1.0\">\n  <assemblyIdentity type=\"win32\" name=\"Client\" version=\"1.0.0.0\"/>\n  <dependency><dependentAssembly><assemblyIdentity name=\"Big\" version=\"1.0.0.0\"/></dependentAssembly></dependency>\n</assembly>\n"
     );
-    let mut toml = format!(
-        "title = \"one manifest of {classes} clrClass and {com_classes} comClass entries\"\n\n[machine]\n\n[[machine.assembly]]\npath = 'C:\\App\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\nmanifest = \"Big.manifest\"\n"
-    );
-    for i in 0..classes {
-        let _ = write!(
-            toml,
-            "\n  [[machine.assembly.type]]\n  name = \"Big.Class{i}\"\n  guid = \"{}\"\n",
-            clr(i)
-        );
-    }
-    toml.push_str("\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.manifest'\nsource = \"Client.exe.manifest\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\napartment = \"sta\"\n");
-    for k in 0..steps {
-        // Spread over the classes, not in their order.
-        let _ = write!(
-            toml,
+    // The steps are spread over the classes, not in their order.
+    let toml = format!(
+        "title = \"one manifest of {classes} clrClass and {com_classes} comClass entries\"\n\n[machine]\n\n[[machine.assembly]]\npath = 'C:\\App\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\nmanifest = \"Big.manifest\"\n{}\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.manifest'\nsource = \"Client.exe.manifest\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\napartment = \"sta\"\n{}",
+        big_types(classes, clr),
+        lines(steps, |k| format!(
             "\n[[step]]\nname = \"create {k}\"\ncreate_instance = \"{}\"\n",
             clr((k * 7919) % classes.max(1))
-        );
-    }
+        )),
+    );
     vec![
         ("Big.manifest".into(), big),
         ("Client.exe.manifest".into(), client),
@@ -433,17 +430,10 @@ fn manifest_many_steps(n: usize) -> Case {
 /// `regasm /codebase` of an assembly of `n` types: a step whose registry difference has a few
 /// lines per type. docs/reliability.md compares it with its snapshot, one line changed.
 fn regasm_many_types(n: usize) -> Case {
-    let mut toml = String::from(
-        "title = \"regasm of an assembly of many types\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v2.0.50727\", \"v4.0.30319\"]\n\n[[machine.assembly]]\npath = 'C:\\Big\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n",
+    let toml = format!(
+        "title = \"regasm of an assembly of many types\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v2.0.50727\", \"v4.0.30319\"]\n\n[[machine.assembly]]\npath = 'C:\\Big\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n\n[[step]]\nname = \"reg\"\nregasm = ['C:\\Big\\Big.dll', '/codebase']\nbitness = 64\n",
+        big_types(n, guid)
     );
-    for i in 0..n {
-        let _ = write!(
-            toml,
-            "\n  [[machine.assembly.type]]\n  name = \"Big.Class{i}\"\n  guid = \"{}\"\n",
-            guid(i)
-        );
-    }
-    toml.push_str("\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n\n[[step]]\nname = \"reg\"\nregasm = ['C:\\Big\\Big.dll', '/codebase']\nbitness = 64\n");
     Case {
         name: "regasm-many-types",
         files: vec![("scenario.toml".into(), toml)],
