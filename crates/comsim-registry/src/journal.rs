@@ -9,7 +9,7 @@
 //! A write that changes nothing (a value set to what it was, an existing key opened, a missing value
 //! or key deleted) records nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::diff::{Change, diff_values};
 use crate::name::{RegName, compare_names};
@@ -43,7 +43,20 @@ pub(crate) struct Journal {
     /// The shadow of each live key that has one. A deleted key's entry goes (its id may be reused).
     ids: HashMap<KeyId, usize>,
     roots: [usize; 4],
+    /// The names of the subkeys of the keys in `named`, by id. A key knows its parent, not its
+    /// name, and finding a key among thousands of siblings for each key shadowed made `regasm /u`
+    /// of many classes quadratic (each removal also drops the siblings' sorted order). Made for a
+    /// key with more than [`NAMED_OVER`] subkeys the first time one of them is shadowed. It is
+    /// asked only for a key that is not shadowed yet, which was there when the journal opened
+    /// and is unchanged: a key created or removed since is shadowed (or gone) from then on. So
+    /// an entry for a key removed, or an id reused, is never asked for.
+    names: HashMap<KeyId, RegName>,
+    named: HashSet<KeyId>,
 }
+
+/// Up to this many subkeys, a key's subkeys are searched for a name (they are a list in storage
+/// order, not sorted to be listed).
+const NAMED_OVER: usize = 64;
 
 impl Journal {
     pub(crate) fn new(reg: &Registry) -> Journal {
@@ -51,6 +64,8 @@ impl Journal {
             nodes: Vec::new(),
             ids: HashMap::new(),
             roots: [0; 4],
+            names: HashMap::new(),
+            named: HashSet::new(),
         };
         for hive in Hive::ALL {
             let s = j.nodes.len();
@@ -90,6 +105,19 @@ impl Journal {
         }
     }
 
+    /// The name of subkey `k` of `parent`, as it is spelled there.
+    fn name_of(&mut self, reg: &Registry, parent: KeyId, k: KeyId) -> Option<RegName> {
+        if reg.subkey_count(parent) <= NAMED_OVER && !self.named.contains(&parent) {
+            let (name, _) = reg.subkeys(parent).find(|&(_, c)| c == k)?;
+            return Some(name.clone());
+        }
+        if self.named.insert(parent) {
+            self.names
+                .extend(reg.subkeys(parent).map(|(n, c)| (c, n.clone())));
+        }
+        self.names.get(&k).cloned()
+    }
+
     /// The shadow of live key `id`, shadowing it and its ancestors as unchanged if they have none.
     /// `None` for an id that is no longer a live key.
     fn shadow_of(&mut self, reg: &Registry, id: KeyId) -> Option<usize> {
@@ -104,7 +132,7 @@ impl Journal {
         };
         let mut parent = k;
         for &k in chain.iter().rev() {
-            let (name, _) = reg.subkeys(parent).find(|&(_, c)| c == k)?;
+            let name = self.name_of(reg, parent, k)?;
             s = self.child(s, name.as_str(), Prior::Unchanged);
             self.ids.insert(k, s);
             parent = k;
@@ -137,7 +165,7 @@ impl Journal {
         let Some(p) = self.shadow_of(reg, parent) else {
             return;
         };
-        let Some((name, _)) = reg.subkeys(parent).find(|&(_, c)| c == child) else {
+        let Some(name) = self.name_of(reg, parent, child) else {
             return;
         };
         let mut stack = vec![(p, name, child)];
@@ -149,7 +177,7 @@ impl Journal {
             if matches!(self.nodes[s].prior, Prior::Unchanged) {
                 self.nodes[s].prior = Prior::Present(reg.values(k).to_vec());
             }
-            stack.extend(reg.subkeys(k).map(|(n, c)| (s, n, c)));
+            stack.extend(reg.subkeys(k).map(|(n, c)| (s, n.clone(), c)));
         }
     }
 
@@ -303,6 +331,76 @@ mod tests {
             prop_assert_eq!(journaled, diff(&before, &reg));
             prop_assert_eq!(reg.take_changes(), None);
         }
+    }
+
+    /// Keys with more subkeys than `NAMED_OVER` have their subkeys' names kept by id in the
+    /// journal, made once: the changes are still exactly `diff`'s, through removals (whose ids
+    /// are reused by later creations), creations again under the same names, and value writes
+    /// spread over siblings that were never touched before.
+    #[test]
+    fn journal_gives_what_diff_gives_under_keys_with_many_subkeys() {
+        const KEYS: u64 = 150;
+        let name = |i: u64| format!("{{C1A55000-0000-4000-8000-{i:012X}}}");
+        let mut reg = Registry::new();
+        let root = reg.root(Hive::LocalMachine);
+        let clsid = reg
+            .create_path(root, &["Software", "Classes", "CLSID"])
+            .unwrap();
+        for i in 0..KEYS {
+            // Every tenth class has subkeys of its own, more than `NAMED_OVER` of them.
+            let k = reg.create_child(clsid, &name(i)).unwrap();
+            let inner = if i % 10 == 0 {
+                NAMED_OVER as u64 + 5
+            } else {
+                1
+            };
+            for j in 0..inner {
+                let c = reg.create_child(k, &format!("Sub{j}")).unwrap();
+                reg.set_value(c, "", Value::dword(j as u32)).unwrap();
+            }
+        }
+        let before = reg.clone();
+        reg.begin_journal();
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..600 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = x % KEYS;
+            let k = reg
+                .find(Hive::LocalMachine, &["Software", "Classes", "CLSID"])
+                .unwrap();
+            match (x >> 32) % 4 {
+                0 => {
+                    reg.delete_child_tree(k, &name(i));
+                }
+                1 => {
+                    let c = reg
+                        .create_path(k, &[name(i), format!("Sub{}", i % 7)])
+                        .unwrap();
+                    reg.set_value(c, "v", Value::dword(i as u32)).unwrap();
+                }
+                2 => {
+                    if let Some(c) = reg.find(
+                        Hive::LocalMachine,
+                        &["Software", "Classes", "CLSID", &name(i), "Sub0"],
+                    ) {
+                        reg.delete_value(c, "");
+                    }
+                }
+                _ => {
+                    if let Some(c) = reg.find(
+                        Hive::LocalMachine,
+                        &["Software", "Classes", "CLSID", &name(i)],
+                    ) {
+                        reg.delete_child_tree(c, &format!("Sub{}", i % (NAMED_OVER as u64 + 5)));
+                    }
+                }
+            }
+        }
+        let journaled = reg.take_changes().expect("open");
+        assert!(!journaled.is_empty());
+        assert_eq!(journaled, diff(&before, &reg));
     }
 
     fn hklm(path: &str) -> KeyPath {

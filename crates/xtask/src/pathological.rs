@@ -55,7 +55,8 @@ fn write(args: &Args) -> Result<(), String> {
         one_dll_many_classes(n),
         manifest_both_kinds(n),
         manifest_many_steps(n),
-        regasm_many_types(n),
+        regasm_many_types(n, false),
+        regasm_many_types(n, true),
     ];
     let mut commands = String::new();
     for case in cases {
@@ -428,15 +429,24 @@ fn manifest_many_steps(n: usize) -> Case {
 }
 
 /// `regasm /codebase` of an assembly of `n` types: a step whose registry difference has a few
-/// lines per type. docs/reliability.md compares it with its snapshot, one line changed.
-fn regasm_many_types(n: usize) -> Case {
+/// lines per type. docs/reliability.md compares it with its snapshot, one line changed. With
+/// `unregister`, a second step `regasm /u` removes them again (one key removed at a time, among
+/// thousands of siblings).
+fn regasm_many_types(n: usize, unregister: bool) -> Case {
     let toml = format!(
         "title = \"regasm of an assembly of many types\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v2.0.50727\", \"v4.0.30319\"]\n\n[[machine.assembly]]\npath = 'C:\\Big\\Big.dll'\nname = \"Big\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n\n[[step]]\nname = \"reg\"\nregasm = ['C:\\Big\\Big.dll', '/codebase']\nbitness = 64\n",
         big_types(n, guid)
     );
+    let (name, toml) = if unregister {
+        let unreg =
+            "\n[[step]]\nname = \"unreg\"\nregasm = ['C:\\Big\\Big.dll', '/u']\nbitness = 64\n";
+        ("regasm-unregister-many-types", toml + unreg)
+    } else {
+        ("regasm-many-types", toml)
+    };
     Case {
-        name: "regasm-many-types",
+        name,
         files: vec![("scenario.toml".into(), toml)],
-        command: "replay --format snapshot regasm-many-types".into(),
+        command: format!("replay --format snapshot {name}"),
     }
 }
