@@ -201,7 +201,7 @@ pub struct BindRequest<'a> {
     pub private_paths: &'a [String],
     /// The `<dependentAssembly>` elements of the process's config: redirects (BIND-1) and
     /// codebases (BIND-4).
-    pub dependent_assemblies: &'a [DependentAssembly],
+    pub dependent_assemblies: &'a DependentAssemblies,
     /// The config's `<loadFromRemoteSources enabled="true"/>` (BIND-4).
     pub load_from_remote_sources: bool,
     /// What CLR 4 does with an assembly a CodeBase finds on a share (BIND-4, inferred).
@@ -467,14 +467,56 @@ fn parse_requested(
     Ok(name)
 }
 
+/// The `<dependentAssembly>` elements of a process's `.config`, in document order, with an index
+/// by simple name: BIND-1 looks one up at every bind, and a scan made N binds against a config of
+/// N elements cost N x N comparisons. Shared by the clones of a session (`comsim audit` clones
+/// one per class).
+#[derive(Debug, Clone, Default)]
+pub struct DependentAssemblies {
+    all: std::sync::Arc<[DependentAssembly]>,
+    /// Each simple name, ASCII-lower-cased, to its elements' places in `all`, in order.
+    by_name: std::sync::Arc<std::collections::HashMap<String, Vec<usize>>>,
+}
+
+impl DependentAssemblies {
+    pub fn new(all: Vec<DependentAssembly>) -> Self {
+        let mut by_name = std::collections::HashMap::<String, Vec<usize>>::new();
+        for (i, d) in all.iter().enumerate() {
+            by_name
+                .entry(d.name.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+        DependentAssemblies {
+            all: all.into(),
+            by_name: std::sync::Arc::new(by_name),
+        }
+    }
+
+    /// Every element, in document order.
+    pub fn as_slice(&self) -> &[DependentAssembly] {
+        &self.all
+    }
+
+    /// The elements for a simple name compared without ASCII case, in document order.
+    pub fn named<'s>(&'s self, name: &str) -> impl Iterator<Item = &'s DependentAssembly> + 's {
+        let places = self
+            .by_name
+            .get(&name.to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        places.iter().map(|&i| &self.all[i])
+    }
+}
+
 /// The `<dependentAssembly>` of the process's .config for this name: same simple name (without
-/// case), same public key token, and the same culture when the config gives one.
+/// case), same public key token, and the same culture when the config gives one; the first in
+/// document order.
 fn dependent_assembly<'a>(
     req: &BindRequest<'a>,
     name: &AssemblyName,
 ) -> Option<&'a DependentAssembly> {
     let token = name.public_key_token.clone().flatten();
-    req.dependent_assemblies.iter().find(|d| {
+    req.dependent_assemblies.named(&name.name).find(|d| {
         let culture = |c: &str| {
             if c.eq_ignore_ascii_case("neutral") {
                 String::new()
@@ -482,8 +524,7 @@ fn dependent_assembly<'a>(
                 c.to_ascii_lowercase()
             }
         };
-        d.name.eq_ignore_ascii_case(&name.name)
-            && d.public_key_token == token
+        d.public_key_token == token
             && match (&d.culture, &name.culture) {
                 (Some(want), Some(have)) => culture(want) == culture(have),
                 _ => true,
@@ -1144,7 +1185,7 @@ mod tests {
             config: None,
             cwd: &appbase,
             private_paths: &[],
-            dependent_assemblies: &cfg.dependent_assemblies,
+            dependent_assemblies: &DependentAssemblies::new(cfg.dependent_assemblies.clone()),
             load_from_remote_sources: false,
             remote_codebase: RemoteCodebase::Load,
         };
@@ -1189,6 +1230,46 @@ mod tests {
             assert_ne!(name.version, Some(Version([2, 0, 0, 0])), "{other}");
             assert!(trace.steps.is_empty(), "{other}");
         }
+    }
+
+    /// BIND-1 looks the `<dependentAssembly>` up by simple name (an index, not a scan): the first
+    /// in document order with the name in any ASCII case, the token, and a culture that agrees.
+    #[test]
+    fn bind1_the_first_dependent_assembly_that_matches_applies() {
+        let config = r#"<dependentAssembly><assemblyIdentity name="Fabrikam.Gauges" publicKeyToken="0000000000000001"/>
+            <bindingRedirect oldVersion="1.0.0.0" newVersion="9.0.0.0"/></dependentAssembly>
+          <dependentAssembly><assemblyIdentity name="FABRIKAM.GAUGES" publicKeyToken="5f3c2a1b0e9d8c7a" culture="fr"/>
+            <bindingRedirect oldVersion="1.0.0.0" newVersion="8.0.0.0"/></dependentAssembly>
+          <dependentAssembly><assemblyIdentity name="Fabrikam.Dials" publicKeyToken="5f3c2a1b0e9d8c7a"/>
+            <bindingRedirect oldVersion="1.0.0.0" newVersion="7.0.0.0"/></dependentAssembly>
+          <dependentAssembly><assemblyIdentity name="fabrikam.gauges" publicKeyToken="5f3c2a1b0e9d8c7a"/>
+            <bindingRedirect oldVersion="1.0.0.0" newVersion="2.0.0.0"/></dependentAssembly>
+          <dependentAssembly><assemblyIdentity name="Fabrikam.Gauges" publicKeyToken="5f3c2a1b0e9d8c7a"/>
+            <bindingRedirect oldVersion="1.0.0.0" newVersion="3.0.0.0"/></dependentAssembly>"#;
+        let (name, _, _) = configured(
+            config,
+            "Fabrikam.Gauges, Version=1.0.0.0, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        );
+        assert_eq!(name.version, Some(Version([2, 0, 0, 0])));
+        let (name, _, _) = configured(
+            config,
+            "Fabrikam.Gauges, Version=1.0.0.0, Culture=fr, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        );
+        assert_eq!(
+            name.version,
+            Some(Version([8, 0, 0, 0])),
+            "the culture agrees"
+        );
+        let (name, _, trace) = configured(
+            config,
+            "Fabrikam.Meters, Version=1.0.0.0, Culture=neutral, PublicKeyToken=5f3c2a1b0e9d8c7a",
+        );
+        assert_eq!(
+            name.version,
+            Some(Version([1, 0, 0, 0])),
+            "no element names it"
+        );
+        assert!(trace.steps.is_empty());
     }
 
     #[test]
@@ -1275,7 +1356,7 @@ mod tests {
                 config: None,
                 cwd: &appbase,
                 private_paths: &[],
-                dependent_assemblies: &[],
+                dependent_assemblies: &DependentAssemblies::default(),
                 load_from_remote_sources: enabled,
                 remote_codebase: remote,
             };

@@ -30,7 +30,7 @@ pub struct ConfigView {
     pub use_legacy_v2: bool,
     pub private_paths: Vec<String>,
     /// `<dependentAssembly>`s: the redirects and codebases the binder applies (BIND-1, BIND-4).
-    pub dependent_assemblies: Vec<comsim_appconfig::DependentAssembly>,
+    pub dependent_assemblies: crate::bind::DependentAssemblies,
     /// `<loadFromRemoteSources enabled="true"/>` (BIND-4).
     pub load_from_remote_sources: bool,
 }

@@ -131,7 +131,9 @@ impl Session<'_> {
                     use_legacy_v2: startup
                         .is_some_and(|s| s.use_legacy_v2_runtime_activation_policy),
                     private_paths: cfg.private_paths.clone(),
-                    dependent_assemblies: cfg.dependent_assemblies.clone(),
+                    dependent_assemblies: crate::bind::DependentAssemblies::new(
+                        cfg.dependent_assemblies.clone(),
+                    ),
                     load_from_remote_sources: cfg.load_from_remote_sources,
                 };
                 let c = &self.config;
