@@ -1,7 +1,7 @@
 //! What changed between a stored snapshot and a new one, step by step (by name) and CLR: in a few
 //! lines each, for `comsim check` and CI logs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::snapshot::{Snapshot, SnapshotRun, SnapshotStep};
@@ -50,18 +50,29 @@ pub fn compare(old: &Snapshot, new: &Snapshot) -> Vec<Difference> {
             )],
         });
     }
+    // Each side's steps by name, the first of a name as `Snapshot::step` finds it: finding each
+    // step by a scan of the other side made a scenario of N steps cost N x N comparisons.
+    let (old_steps, new_steps) = (steps_by_name(old), steps_by_name(new));
     for step in &new.steps {
-        match old.step(&step.name) {
+        match old_steps.get(step.name.as_str()) {
             None => out.push(whole(step, "new step, not in the snapshot")),
             Some(before) => compare_step(before, step, &mut out),
         }
     }
     for step in &old.steps {
-        if new.step(&step.name).is_none() {
+        if !new_steps.contains_key(step.name.as_str()) {
             out.push(whole(step, "gone: in the snapshot, not in the scenario"));
         }
     }
     out
+}
+
+fn steps_by_name(s: &Snapshot) -> HashMap<&str, &SnapshotStep> {
+    let mut steps = HashMap::with_capacity(s.steps.len());
+    for step in &s.steps {
+        steps.entry(step.name.as_str()).or_insert(step);
+    }
+    steps
 }
 
 fn whole(step: &SnapshotStep, what: &str) -> Difference {

@@ -57,6 +57,7 @@ fn write(args: &Args) -> Result<(), String> {
         manifest_many_steps(n),
         regasm_many_types(n, false),
         regasm_many_types(n, true),
+        config_many_dependent_assemblies(n),
     ];
     let mut commands = String::new();
     for case in cases {
@@ -448,5 +449,46 @@ fn regasm_many_types(n: usize, unregister: bool) -> Case {
         name,
         files: vec![("scenario.toml".into(), toml)],
         command: format!("replay --format snapshot {name}"),
+    }
+}
+
+/// A managed client whose `.config` has `n` `<dependentAssembly>` elements, one per strong-named
+/// assembly in the GAC, and `n` requests, each for a class of one of them: the class is
+/// registered for version 0.9.0.0, which only the element's redirect takes to the 1.0.0.0 in
+/// the GAC (BIND-1 looks the request's element up at every bind).
+fn config_many_dependent_assemblies(n: usize) -> Case {
+    const TOKEN: &str = "5f3c2a1b0e9d8c7a";
+    let config = format!(
+        "<?xml version=\"1.0\"?>\n<configuration><runtime><assemblyBinding xmlns=\"{ASM_V1}\">\n{}</assemblyBinding></runtime></configuration>\n",
+        lines(n, |i| format!(
+            "<dependentAssembly><assemblyIdentity name=\"Lib{i}\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/><bindingRedirect oldVersion=\"0.9.0.0\" newVersion=\"1.0.0.0\"/></dependentAssembly>\n"
+        ))
+    );
+    let reg = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n{}",
+        lines(n, |i| format!(
+            "[HKEY_CLASSES_ROOT\\CLSID\\{}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"T.C{i}\"\r\n\"Assembly\"=\"Lib{i}, Version=0.9.0.0, Culture=neutral, PublicKeyToken={TOKEN}\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\r\n",
+            guid(i)
+        ))
+    );
+    let toml = format!(
+        "title = \"a .config of {n} dependentAssembly elements\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v4.0.30319\"]\nregistry = [\"classes.reg\"]\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.config'\nsource = \"Client.exe.config\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n{}",
+        lines(n, |i| format!(
+            "\n[[machine.assembly]]\ngac = \"4.0\"\nname = \"Lib{i}\"\nversion = \"1.0.0.0\"\npublic_key_token = \"{TOKEN}\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"T.C{i}\"\n  guid = \"{}\"\n",
+            guid(i)
+        )),
+        lines(n, |i| format!(
+            "\n[[step]]\nname = \"create {i}\"\ncreate_instance = \"{}\"\n",
+            guid(i)
+        )),
+    );
+    Case {
+        name: "config-many-dependent-assemblies",
+        files: vec![
+            ("Client.exe.config".into(), config),
+            ("classes.reg".into(), reg),
+            ("scenario.toml".into(), toml),
+        ],
+        command: "replay --clr 4.0 --format json config-many-dependent-assemblies".into(),
     }
 }
