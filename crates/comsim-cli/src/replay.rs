@@ -120,9 +120,15 @@ fn replay(a: &ReplayArgs, out: &mut dyn Write) -> Result<u8, String> {
         ReplayFormat::Mermaid => mermaid::write(&scenario, &replayer, out)?.failed > 0,
         ReplayFormat::Snapshot => {
             let replay = replayer.into_replay();
-            let text = comsim_scenario::Snapshot::of(&scenario, &replay).render();
-            out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-            replay.failed()
+            let failed = replay.failed();
+            // The replay goes before the text is written: a `regasm` of many types keeps a few
+            // registry changes per type in both.
+            let snapshot = comsim_scenario::Snapshot::of(&scenario, &replay);
+            drop(replay);
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+            snapshot.write(&mut out).map_err(|e| e.to_string())?;
+            out.flush().map_err(|e| e.to_string())?;
+            failed
         }
         ReplayFormat::Json => json::write(&scenario, &replayer, out)?,
         ReplayFormat::Text => {

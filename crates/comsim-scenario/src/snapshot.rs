@@ -8,6 +8,8 @@
 //! [`Snapshot::of`] builds it from a [`Replay`], [`Snapshot::render`] writes it, and
 //! [`Snapshot::parse`] reads it back (for `comsim check`, [`crate::compare`]).
 
+use std::io;
+
 use comsim_diag::{Diagnostic, Location};
 use serde_json::Value;
 
@@ -67,25 +69,24 @@ pub struct SnapshotRun {
 }
 
 impl SnapshotRun {
-    /// The lines under the run's header, as rendered.
-    fn body(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .values
-            .iter()
-            .map(|(k, v)| format!("{k} = {v}"))
-            .collect();
-        out.push(
-            format!("rules: {}", self.rules.join(" "))
-                .trim_end()
-                .to_owned(),
-        );
-        out.extend(self.changes.iter().cloned());
-        out.extend(
-            self.shown
-                .iter()
-                .map(|l| format!("| {l}").trim_end().to_owned()),
-        );
-        out
+    /// Writes the lines under the run's header, each after `indent`, as rendered. (Written, not
+    /// collected: a `regasm` of many types has a few changes per type.)
+    fn write_body(&self, indent: &str, o: &mut dyn io::Write) -> io::Result<()> {
+        for (k, v) in &self.values {
+            writeln!(o, "{indent}{k} = {v}")?;
+        }
+        writeln!(
+            o,
+            "{indent}{}",
+            format!("rules: {}", self.rules.join(" ")).trim_end()
+        )?;
+        for c in &self.changes {
+            writeln!(o, "{indent}{c}")?;
+        }
+        for l in &self.shown {
+            writeln!(o, "{indent}{}", format!("| {l}").trim_end())?;
+        }
+        Ok(())
     }
 
     /// The value of a field, when the run has it.
@@ -118,27 +119,31 @@ impl Snapshot {
 
     /// The text: a header, then one block per step (`docs/snapshots.md`). Ends in a newline.
     pub fn render(&self) -> String {
-        let mut o = format!("{MAGIC} {FORMAT_VERSION}\nscenario: {}\n", self.scenario);
+        let mut o = Vec::new();
+        self.write(&mut o)
+            .expect("writing to a vector does not fail");
+        String::from_utf8(o).expect("a snapshot is made of strings")
+    }
+
+    /// [`Snapshot::render`], written to `o` as it is made.
+    pub fn write(&self, o: &mut dyn io::Write) -> io::Result<()> {
+        writeln!(o, "{MAGIC} {FORMAT_VERSION}\nscenario: {}", self.scenario)?;
         if !self.switches.is_empty() {
-            o.push_str(&format!("switches: {}\n", self.switches.join(" ")));
+            writeln!(o, "switches: {}", self.switches.join(" "))?;
         }
         for s in &self.steps {
-            o.push_str(&format!("\nstep: {}\n  action: {}\n", s.name, s.action));
+            write!(o, "\nstep: {}\n  action: {}\n", s.name, s.action)?;
             for r in &s.runs {
                 let indent = if r.clr.is_some() {
-                    o.push_str(&format!("  {}:\n", r.label()));
+                    writeln!(o, "  {}:", r.label())?;
                     "    "
                 } else {
                     "  "
                 };
-                for line in r.body() {
-                    o.push_str(indent);
-                    o.push_str(&line);
-                    o.push('\n');
-                }
+                r.write_body(indent, o)?;
             }
         }
-        o
+        Ok(())
     }
 
     /// Reads a snapshot written by [`Snapshot::render`]; `file` names it in errors, which give
