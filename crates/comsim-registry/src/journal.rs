@@ -105,7 +105,7 @@ impl Journal {
         }
     }
 
-    /// The name of subkey `k` of `parent`, as it is spelled there.
+    /// The name of subkey `k` of `parent`, as it is spelled there; `k` is not shadowed.
     fn name_of(&mut self, reg: &Registry, parent: KeyId, k: KeyId) -> Option<RegName> {
         if reg.subkey_count(parent) <= NAMED_OVER && !self.named.contains(&parent) {
             let (name, _) = reg.subkeys(parent).find(|&(_, c)| c == k)?;
@@ -165,8 +165,14 @@ impl Journal {
         let Some(p) = self.shadow_of(reg, parent) else {
             return;
         };
-        let Some(name) = self.name_of(reg, parent, child) else {
-            return;
+        // A key shadowed already is found by id (and its shadow has its name); only one that is
+        // not, there since the journal opened and untouched, is looked up by `name_of`.
+        let name = match self.ids.get(&child) {
+            Some(&s) => self.nodes[s].name.clone(),
+            None => match self.name_of(reg, parent, child) {
+                Some(name) => name,
+                None => return,
+            },
         };
         let mut stack = vec![(p, name, child)];
         while let Some((ps, name, k)) = stack.pop() {
@@ -400,6 +406,38 @@ mod tests {
         }
         let journaled = reg.take_changes().expect("open");
         assert!(!journaled.is_empty());
+        assert_eq!(journaled, diff(&before, &reg));
+    }
+
+    /// After a large key's subkeys are named by id, keys created under it (some taking the ids of
+    /// keys removed) are removed again, and an untouched sibling too: the changes are `diff`'s.
+    #[test]
+    fn keys_created_and_removed_after_their_parent_is_named_are_journaled() {
+        let mut reg = Registry::new();
+        let root = reg.root(Hive::LocalMachine);
+        let p = reg.create_path(root, &["Software", "Many"]).unwrap();
+        for i in 0..100 {
+            let k = reg.create_child(p, &format!("k{i:03}")).unwrap();
+            reg.set_value(k, "", Value::dword(i)).unwrap();
+        }
+        let before = reg.clone();
+        reg.begin_journal();
+        // Names `p`'s subkeys: `k000` is shadowed for the first time.
+        let k0 = reg
+            .find(Hive::LocalMachine, &["Software", "Many", "k000"])
+            .unwrap();
+        reg.set_value(k0, "", Value::dword(1000)).unwrap();
+        let made = reg.create_child(p, "made").unwrap();
+        reg.set_value(made, "v", Value::dword(1)).unwrap();
+        assert!(reg.delete_child_tree(p, "made"));
+        assert!(reg.delete_child_tree(p, "k050"));
+        // Likely on the ids just freed.
+        let again = reg.create_child(p, "again").unwrap();
+        reg.create_child(again, "inner").unwrap();
+        assert!(reg.delete_child_tree(p, "again"));
+        reg.create_child(p, "kept").unwrap();
+        assert!(reg.delete_child_tree(p, "k099"));
+        let journaled = reg.take_changes().expect("open");
         assert_eq!(journaled, diff(&before, &reg));
     }
 
