@@ -1,6 +1,6 @@
 //! Binding the assembly a registration or manifest names (BIND-1..BIND-7).
 
-use comsim_appconfig::{AssemblyVersion, DependentAssembly};
+use comsim_appconfig::{AssemblyVersion, BindingRedirect, CodeBase, DependentAssembly};
 use comsim_manifest::Version;
 
 use crate::hresult::{self, HResult};
@@ -476,6 +476,43 @@ pub struct DependentAssemblies {
     all: std::sync::Arc<[DependentAssembly]>,
     /// Each simple name, ASCII-lower-cased, to its elements' places in `all`, in order.
     by_name: std::sync::Arc<std::collections::HashMap<String, Vec<usize>>>,
+    /// Per element of more than [`VERSIONS_SCANNED`] redirects or codebases, its versions
+    /// indexed (`None` for the others, which are scanned).
+    versions: std::sync::Arc<[Option<VersionIndex>]>,
+}
+
+/// Up to this many `<bindingRedirect>`s and `<codeBase>`s, an element's are scanned.
+const VERSIONS_SCANNED: usize = 16;
+
+/// The versions of one `<dependentAssembly>` with many: each version's first `<codeBase>`, each
+/// single version's first `<bindingRedirect>`, and the redirects of a range, in order (a bind
+/// asks for the first redirect that covers its version, which may be either kind). An element
+/// of N single-version redirects and N codebases, bound at N versions, cost N x N comparisons.
+#[derive(Debug, Default)]
+struct VersionIndex {
+    code_bases: std::collections::HashMap<AssemblyVersion, usize>,
+    single: std::collections::HashMap<AssemblyVersion, usize>,
+    ranges: Vec<usize>,
+}
+
+impl VersionIndex {
+    fn of(d: &DependentAssembly) -> Option<VersionIndex> {
+        if d.redirects.len().max(d.code_bases.len()) <= VERSIONS_SCANNED {
+            return None;
+        }
+        let mut index = VersionIndex::default();
+        for (i, c) in d.code_bases.iter().enumerate() {
+            index.code_bases.entry(c.version).or_insert(i);
+        }
+        for (i, r) in d.redirects.iter().enumerate() {
+            if r.old_low == r.old_high {
+                index.single.entry(r.old_low).or_insert(i);
+            } else {
+                index.ranges.push(i);
+            }
+        }
+        Some(index)
+    }
 }
 
 impl DependentAssemblies {
@@ -487,9 +524,11 @@ impl DependentAssemblies {
                 .or_default()
                 .push(i);
         }
+        let versions = all.iter().map(VersionIndex::of).collect();
         DependentAssemblies {
             all: all.into(),
             by_name: std::sync::Arc::new(by_name),
+            versions,
         }
     }
 
@@ -498,13 +537,47 @@ impl DependentAssemblies {
         &self.all
     }
 
-    /// The elements for a simple name compared without ASCII case, in document order.
-    pub fn named<'s>(&'s self, name: &str) -> impl Iterator<Item = &'s DependentAssembly> + 's {
+    /// The elements for a simple name compared without ASCII case, in document order, each with
+    /// its place.
+    pub fn named<'s>(
+        &'s self,
+        name: &str,
+    ) -> impl Iterator<Item = (usize, &'s DependentAssembly)> + 's {
         let places = self
             .by_name
             .get(&name.to_ascii_lowercase())
             .map_or(&[][..], Vec::as_slice);
-        places.iter().map(|&i| &self.all[i])
+        places.iter().map(|&i| (i, &self.all[i]))
+    }
+
+    /// [`DependentAssembly::redirect`] of the element at `place`: the first `<bindingRedirect>`
+    /// that covers `version`.
+    fn redirect(&self, place: usize, version: AssemblyVersion) -> Option<&BindingRedirect> {
+        let d = &self.all[place];
+        let Some(index) = &self.versions[place] else {
+            return d.redirect(version);
+        };
+        let single = index.single.get(&version).copied();
+        let range = index
+            .ranges
+            .iter()
+            .copied()
+            .find(|&i| d.redirects[i].covers(version));
+        let first = match (single, range) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        d.redirects.get(first)
+    }
+
+    /// [`DependentAssembly::code_base`] of the element at `place`: the first `<codeBase>` for
+    /// `version`.
+    fn code_base(&self, place: usize, version: AssemblyVersion) -> Option<&CodeBase> {
+        let d = &self.all[place];
+        match &self.versions[place] {
+            Some(index) => d.code_bases.get(*index.code_bases.get(&version)?),
+            None => d.code_base(version),
+        }
     }
 }
 
@@ -514,9 +587,9 @@ impl DependentAssemblies {
 fn dependent_assembly<'a>(
     req: &BindRequest<'a>,
     name: &AssemblyName,
-) -> Option<&'a DependentAssembly> {
+) -> Option<(usize, &'a DependentAssembly)> {
     let token = name.public_key_token.clone().flatten();
-    req.dependent_assemblies.named(&name.name).find(|d| {
+    req.dependent_assemblies.named(&name.name).find(|(_, d)| {
         let culture = |c: &str| {
             if c.eq_ignore_ascii_case("neutral") {
                 String::new()
@@ -541,7 +614,7 @@ fn apply_config(
     mut name: AssemblyName,
     trace: &mut Trace,
 ) -> (AssemblyName, Option<String>) {
-    let Some(d) = dependent_assembly(req, &name) else {
+    let Some((place, d)) = dependent_assembly(req, &name) else {
         return (name, None);
     };
     let (true, Some(version)) = (name.is_strong(), name.version) else {
@@ -554,7 +627,8 @@ fn apply_config(
             .found("not applied");
         return (name, None);
     };
-    if let Some(r) = d.redirect(AssemblyVersion(version.0)) {
+    let all = req.dependent_assemblies;
+    if let Some(r) = all.redirect(place, AssemblyVersion(version.0)) {
         let new = Version(r.new_version.0);
         let old_name = name.name.clone();
         name.version = Some(new);
@@ -579,7 +653,9 @@ fn apply_config(
             });
     }
     let version = name.version.map(|v| AssemblyVersion(v.0));
-    let codebase = version.and_then(|v| d.code_base(v)).map(|c| c.href.clone());
+    let codebase = version
+        .and_then(|v| all.code_base(place, v))
+        .map(|c| c.href.clone());
     (name, codebase)
 }
 
@@ -1270,6 +1346,74 @@ mod tests {
             "no element names it"
         );
         assert!(trace.steps.is_empty());
+    }
+
+    /// BIND-1, BIND-4: an element of many `<bindingRedirect>`s and `<codeBase>`s answers from its
+    /// index what the scans answer: the first redirect that covers the version (a single version
+    /// or a range, whichever comes first) and the first codebase for it.
+    #[test]
+    fn bind1_an_element_of_many_versions_answers_as_its_scans() {
+        let v = |b: u16, r: u16| format!("1.0.{b}.{r}");
+        let mut body = String::new();
+        for r in 0..30u16 {
+            // Singles, a range over some of them placed before them, a repeated single.
+            if r == 10 {
+                body.push_str(&format!(
+                    r#"<bindingRedirect oldVersion="{}-{}" newVersion="7.0.0.0"/>"#,
+                    v(0, 12),
+                    v(0, 20)
+                ));
+            }
+            body.push_str(&format!(
+                r#"<bindingRedirect oldVersion="{}" newVersion="{}"/>"#,
+                v(0, r),
+                v(9, r)
+            ));
+            if r % 7 == 0 {
+                body.push_str(&format!(
+                    r#"<bindingRedirect oldVersion="{}" newVersion="8.0.0.0"/>"#,
+                    v(0, r)
+                ));
+            }
+            body.push_str(&format!(
+                r#"<codeBase version="{}" href="file:///C:/L/{r}.dll"/><codeBase version="{}" href="file:///C:/L/{r}-again.dll"/>"#,
+                v(9, r),
+                v(9, r)
+            ));
+        }
+        body.push_str(&format!(
+            r#"<bindingRedirect oldVersion="{}-{}" newVersion="6.0.0.0"/>"#,
+            v(0, 25),
+            v(0, 40)
+        ));
+        let cfg = comsim_appconfig::parse_config_str(
+            "Client.exe.config",
+            &format!(
+                r#"<configuration><runtime><assemblyBinding xmlns="urn:schemas-microsoft-com:asm.v1"><dependentAssembly><assemblyIdentity name="Many" publicKeyToken="5f3c2a1b0e9d8c7a"/>{body}</dependentAssembly></assemblyBinding></runtime></configuration>"#
+            ),
+        )
+        .unwrap();
+        let d = &cfg.dependent_assemblies[0];
+        assert!(d.redirects.len() > VERSIONS_SCANNED);
+        let all = DependentAssemblies::new(cfg.dependent_assemblies.clone());
+        assert!(all.versions[0].is_some(), "indexed");
+        for b in [0u16, 9] {
+            for r in 0..45u16 {
+                let version = AssemblyVersion([1, 0, b, r]);
+                let loc = |x: Option<&BindingRedirect>| x.map(|x| x.location.to_string());
+                assert_eq!(
+                    loc(all.redirect(0, version)),
+                    loc(d.redirect(version)),
+                    "{version}"
+                );
+                let href = |x: Option<&CodeBase>| x.map(|x| x.href.clone());
+                assert_eq!(
+                    href(all.code_base(0, version)),
+                    href(d.code_base(version)),
+                    "{version}"
+                );
+            }
+        }
     }
 
     #[test]
