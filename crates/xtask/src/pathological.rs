@@ -58,6 +58,7 @@ fn write(args: &Args) -> Result<(), String> {
         regasm_many_types(n, false),
         regasm_many_types(n, true),
         config_many_dependent_assemblies(n),
+        config_many_versions(n),
     ];
     let mut commands = String::new();
     for case in cases {
@@ -490,5 +491,54 @@ fn config_many_dependent_assemblies(n: usize) -> Case {
             ("scenario.toml".into(), toml),
         ],
         command: "replay --clr 4.0 --format json config-many-dependent-assemblies".into(),
+    }
+}
+
+/// A managed client whose `.config` has one `<dependentAssembly>` with `n` single-version
+/// `<bindingRedirect>`s (each version to itself) and `n` `<codeBase>`s, and `n` requests, each
+/// for a class of its own version of that assembly (BIND-1 and BIND-4 look the version up at
+/// every bind).
+fn config_many_versions(n: usize) -> Case {
+    const TOKEN: &str = "5f3c2a1b0e9d8c7a";
+    let version = |i: usize| format!("1.0.{}.{}", i / 1000, i % 1000);
+    let config = format!(
+        "<?xml version=\"1.0\"?>\n<configuration><runtime><assemblyBinding xmlns=\"{ASM_V1}\">\n<dependentAssembly><assemblyIdentity name=\"Lib\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/>\n{}{}</dependentAssembly>\n</assemblyBinding></runtime></configuration>\n",
+        lines(n, |i| format!(
+            "<bindingRedirect oldVersion=\"{0}\" newVersion=\"{0}\"/>\n",
+            version(i)
+        )),
+        lines(n, |i| format!(
+            "<codeBase version=\"{}\" href=\"file:///C:/Libs/Lib{i}.dll\"/>\n",
+            version(i)
+        )),
+    );
+    let reg = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n{}",
+        lines(n, |i| format!(
+            "[HKEY_CLASSES_ROOT\\CLSID\\{}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"T.C{i}\"\r\n\"Assembly\"=\"Lib, Version={}, Culture=neutral, PublicKeyToken={TOKEN}\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\r\n",
+            guid(i),
+            version(i)
+        ))
+    );
+    let toml = format!(
+        "title = \"a dependentAssembly of {n} redirects and codebases\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v4.0.30319\"]\nregistry = [\"classes.reg\"]\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.config'\nsource = \"Client.exe.config\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n{}",
+        lines(n, |i| format!(
+            "\n[[machine.assembly]]\ngac = \"4.0\"\nname = \"Lib\"\nversion = \"{}\"\npublic_key_token = \"{TOKEN}\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"T.C{i}\"\n  guid = \"{}\"\n",
+            version(i),
+            guid(i)
+        )),
+        lines(n, |i| format!(
+            "\n[[step]]\nname = \"create {i}\"\ncreate_instance = \"{}\"\n",
+            guid(i)
+        )),
+    );
+    Case {
+        name: "config-many-versions",
+        files: vec![
+            ("Client.exe.config".into(), config),
+            ("classes.reg".into(), reg),
+            ("scenario.toml".into(), toml),
+        ],
+        command: "replay --clr 4.0 --format json config-many-versions".into(),
     }
 }
