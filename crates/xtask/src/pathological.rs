@@ -453,45 +453,76 @@ fn regasm_many_types(n: usize, unregister: bool) -> Case {
     }
 }
 
-/// A managed client whose `.config` has `n` `<dependentAssembly>` elements, one per strong-named
-/// assembly in the GAC, and `n` requests, each for a class of one of them: the class is
-/// registered for version 0.9.0.0, which only the element's redirect takes to the 1.0.0.0 in
-/// the GAC (BIND-1 looks the request's element up at every bind).
-fn config_many_dependent_assemblies(n: usize) -> Case {
-    const TOKEN: &str = "5f3c2a1b0e9d8c7a";
+/// The public key token of the GAC assemblies of the `.config` cases.
+const TOKEN: &str = "5f3c2a1b0e9d8c7a";
+
+/// A managed client with `config` as its `.config` (the `<dependentAssembly>` elements inside
+/// `<assemblyBinding>`), `n` classes `T.C{i}`, each in a strong-named assembly in the GAC
+/// (`gac(i)`: its name and version) and registered for the version `registered(i)` of that
+/// name, and `n` requests, one per class.
+fn gac_classes_case(
+    name: &'static str,
+    title: &str,
+    config: &str,
+    n: usize,
+    gac: impl Fn(usize) -> (String, String),
+    registered: impl Fn(usize) -> String,
+) -> Case {
     let config = format!(
-        "<?xml version=\"1.0\"?>\n<configuration><runtime><assemblyBinding xmlns=\"{ASM_V1}\">\n{}</assemblyBinding></runtime></configuration>\n",
-        lines(n, |i| format!(
-            "<dependentAssembly><assemblyIdentity name=\"Lib{i}\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/><bindingRedirect oldVersion=\"0.9.0.0\" newVersion=\"1.0.0.0\"/></dependentAssembly>\n"
-        ))
+        "<?xml version=\"1.0\"?>\n<configuration><runtime><assemblyBinding xmlns=\"{ASM_V1}\">\n{config}</assemblyBinding></runtime></configuration>\n"
     );
     let reg = format!(
         "Windows Registry Editor Version 5.00\r\n\r\n{}",
         lines(n, |i| format!(
-            "[HKEY_CLASSES_ROOT\\CLSID\\{}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"T.C{i}\"\r\n\"Assembly\"=\"Lib{i}, Version=0.9.0.0, Culture=neutral, PublicKeyToken={TOKEN}\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\r\n",
-            guid(i)
+            "[HKEY_CLASSES_ROOT\\CLSID\\{}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"T.C{i}\"\r\n\"Assembly\"=\"{}, Version={}, Culture=neutral, PublicKeyToken={TOKEN}\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\r\n",
+            guid(i),
+            gac(i).0,
+            registered(i)
         ))
     );
     let toml = format!(
-        "title = \"a .config of {n} dependentAssembly elements\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v4.0.30319\"]\nregistry = [\"classes.reg\"]\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.config'\nsource = \"Client.exe.config\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n{}",
-        lines(n, |i| format!(
-            "\n[[machine.assembly]]\ngac = \"4.0\"\nname = \"Lib{i}\"\nversion = \"1.0.0.0\"\npublic_key_token = \"{TOKEN}\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"T.C{i}\"\n  guid = \"{}\"\n",
-            guid(i)
-        )),
+        "title = \"{title}\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v4.0.30319\"]\nregistry = [\"classes.reg\"]\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.config'\nsource = \"Client.exe.config\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n{}",
+        lines(n, |i| {
+            let (assembly, version) = gac(i);
+            format!(
+                "\n[[machine.assembly]]\ngac = \"4.0\"\nname = \"{assembly}\"\nversion = \"{version}\"\npublic_key_token = \"{TOKEN}\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"T.C{i}\"\n  guid = \"{}\"\n",
+                guid(i)
+            )
+        }),
         lines(n, |i| format!(
             "\n[[step]]\nname = \"create {i}\"\ncreate_instance = \"{}\"\n",
             guid(i)
         )),
     );
     Case {
-        name: "config-many-dependent-assemblies",
+        name,
         files: vec![
             ("Client.exe.config".into(), config),
             ("classes.reg".into(), reg),
             ("scenario.toml".into(), toml),
         ],
-        command: "replay --clr 4.0 --format json config-many-dependent-assemblies".into(),
+        command: format!("replay --clr 4.0 --format json {name}"),
     }
+}
+
+/// A managed client whose `.config` has `n` `<dependentAssembly>` elements, one per strong-named
+/// assembly in the GAC, and `n` requests, each for a class of one of them: the class is
+/// registered for version 0.9.0.0, which only the element's redirect takes to the 1.0.0.0 in
+/// the GAC (BIND-1 looks the request's element up at every bind).
+fn config_many_dependent_assemblies(n: usize) -> Case {
+    let config = lines(n, |i| {
+        format!(
+            "<dependentAssembly><assemblyIdentity name=\"Lib{i}\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/><bindingRedirect oldVersion=\"0.9.0.0\" newVersion=\"1.0.0.0\"/></dependentAssembly>\n"
+        )
+    });
+    gac_classes_case(
+        "config-many-dependent-assemblies",
+        &format!("a .config of {n} dependentAssembly elements"),
+        &config,
+        n,
+        |i| (format!("Lib{i}"), "1.0.0.0".into()),
+        |_| "0.9.0.0".into(),
+    )
 }
 
 /// A managed client whose `.config` has one `<dependentAssembly>` with `n` single-version
@@ -499,10 +530,9 @@ fn config_many_dependent_assemblies(n: usize) -> Case {
 /// for a class of its own version of that assembly (BIND-1 and BIND-4 look the version up at
 /// every bind).
 fn config_many_versions(n: usize) -> Case {
-    const TOKEN: &str = "5f3c2a1b0e9d8c7a";
     let version = |i: usize| format!("1.0.{}.{}", i / 1000, i % 1000);
     let config = format!(
-        "<?xml version=\"1.0\"?>\n<configuration><runtime><assemblyBinding xmlns=\"{ASM_V1}\">\n<dependentAssembly><assemblyIdentity name=\"Lib\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/>\n{}{}</dependentAssembly>\n</assemblyBinding></runtime></configuration>\n",
+        "<dependentAssembly><assemblyIdentity name=\"Lib\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/>\n{}{}</dependentAssembly>\n",
         lines(n, |i| format!(
             "<bindingRedirect oldVersion=\"{0}\" newVersion=\"{0}\"/>\n",
             version(i)
@@ -512,33 +542,12 @@ fn config_many_versions(n: usize) -> Case {
             version(i)
         )),
     );
-    let reg = format!(
-        "Windows Registry Editor Version 5.00\r\n\r\n{}",
-        lines(n, |i| format!(
-            "[HKEY_CLASSES_ROOT\\CLSID\\{}\\InprocServer32]\r\n@=\"mscoree.dll\"\r\n\"Class\"=\"T.C{i}\"\r\n\"Assembly\"=\"Lib, Version={}, Culture=neutral, PublicKeyToken={TOKEN}\"\r\n\"RuntimeVersion\"=\"v4.0.30319\"\r\n\r\n",
-            guid(i),
-            version(i)
-        ))
-    );
-    let toml = format!(
-        "title = \"a dependentAssembly of {n} redirects and codebases\"\n\n[machine]\nos = \"x64\"\nclrs = [\"v4.0.30319\"]\nregistry = [\"classes.reg\"]\n\n[[machine.file]]\npath = 'C:\\App\\Client.exe.config'\nsource = \"Client.exe.config\"\n\n[[machine.assembly]]\npath = 'C:\\App\\Client.exe'\nname = \"Client\"\nversion = \"1.0.0.0\"\nruntime = \"v4.0.30319\"\n{}\n[process]\nexe = 'C:\\App\\Client.exe'\nclient = \"managed\"\nbitness = 64\napartment = \"sta\"\n{}",
-        lines(n, |i| format!(
-            "\n[[machine.assembly]]\ngac = \"4.0\"\nname = \"Lib\"\nversion = \"{}\"\npublic_key_token = \"{TOKEN}\"\nruntime = \"v4.0.30319\"\n\n  [[machine.assembly.type]]\n  name = \"T.C{i}\"\n  guid = \"{}\"\n",
-            version(i),
-            guid(i)
-        )),
-        lines(n, |i| format!(
-            "\n[[step]]\nname = \"create {i}\"\ncreate_instance = \"{}\"\n",
-            guid(i)
-        )),
-    );
-    Case {
-        name: "config-many-versions",
-        files: vec![
-            ("Client.exe.config".into(), config),
-            ("classes.reg".into(), reg),
-            ("scenario.toml".into(), toml),
-        ],
-        command: "replay --clr 4.0 --format json config-many-versions".into(),
-    }
+    gac_classes_case(
+        "config-many-versions",
+        &format!("a dependentAssembly of {n} redirects and codebases"),
+        &config,
+        n,
+        |i| ("Lib".into(), version(i)),
+        version,
+    )
 }
