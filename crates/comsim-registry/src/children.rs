@@ -152,7 +152,7 @@ impl Children {
                 let i = v.binary_search_by(|e| cmp_entry(e, key)).ok()?;
                 Some(&v[i])
             }
-            Children::Hashed(h) => h.find(name_hash(name), name).ok().and_then(|i| h.entry(i)),
+            Children::Hashed(h) => h.find(name_hash(name), name).ok().map(|(_, e)| e),
         }
     }
 
@@ -179,10 +179,7 @@ impl Children {
             Children::Hashed(h) => {
                 let hash = name_hash(name);
                 match h.find(hash, name) {
-                    Ok(i) => h.entry(i).map(|e| e.id).ok_or(Slot {
-                        at: i,
-                        hash: Some(hash),
-                    }),
+                    Ok((_, e)) => Ok(e.id),
                     Err(at) => Err(Slot {
                         at,
                         hash: Some(hash),
@@ -259,10 +256,6 @@ impl Hashed {
         self.buckets.len() - 1
     }
 
-    fn entry(&self, i: usize) -> Option<&Entry> {
-        self.buckets.get(i)?.entry.as_ref()
-    }
-
     /// Sorted by each name's [`name_key`] first, beside the bucket's place: a comparison reads the
     /// names only where two keys are equal, and each name is read once to make its key, not at
     /// every comparison (the names are scattered over the heap, the keys side by side).
@@ -282,9 +275,9 @@ impl Hashed {
         })
     }
 
-    /// The bucket of `name`, whose [`name_hash`] is `hash`; else the empty bucket where it would go.
-    /// Two names with one hash (a collision) are told apart by the names.
-    fn find(&self, hash: u64, name: &str) -> Result<usize, usize> {
+    /// The bucket of `name`, whose [`name_hash`] is `hash`, and its entry; else the empty bucket
+    /// where it would go. Two names with one hash (a collision) are told apart by the names.
+    fn find(&self, hash: u64, name: &str) -> Result<(usize, &Entry), usize> {
         let mask = self.mask();
         let mut i = hash as usize & mask;
         // At most half the buckets are full: an empty one ends the probe.
@@ -292,7 +285,9 @@ impl Hashed {
             let b = &self.buckets[i];
             match &b.entry {
                 None => return Err(i),
-                Some(e) if b.hash == hash && names_equal(e.name.as_str(), name) => return Ok(i),
+                Some(e) if b.hash == hash && names_equal(e.name.as_str(), name) => {
+                    return Ok((i, e));
+                }
                 Some(_) => i = (i + 1) & mask,
             }
         }
@@ -336,7 +331,7 @@ impl Hashed {
 
     /// Removes `name`, whose [`name_hash`] is `hash`; its id if it was present.
     fn remove_hashed(&mut self, hash: u64, name: &str) -> Option<KeyId> {
-        let mut hole = self.find(hash, name).ok()?;
+        let (mut hole, _) = self.find(hash, name).ok()?;
         let id = self.buckets[hole].entry.take()?.id;
         self.len -= 1;
         self.sorted = OnceLock::new();
@@ -412,12 +407,7 @@ mod tests {
         let hash = name_hash("k000");
         h.add(hash, Entry::new(RegName::new("k000"), KeyId::from_index(0)));
         h.add(hash, Entry::new(RegName::new("k001"), KeyId::from_index(1)));
-        let id = |h: &Hashed, name| {
-            h.find(hash, name)
-                .ok()
-                .and_then(|i| h.entry(i))
-                .map(|e| e.id)
-        };
+        let id = |h: &Hashed, name| h.find(hash, name).ok().map(|(_, e)| e.id);
         assert_eq!(id(&h, "K000"), Some(KeyId::from_index(0)));
         assert_eq!(id(&h, "K001"), Some(KeyId::from_index(1)));
         assert_eq!(id(&h, "k002"), None);
@@ -452,11 +442,7 @@ mod tests {
                 }
                 assert_eq!(h.len, model.len());
                 for k in 0..60 {
-                    let found = h
-                        .find(hash_of(k), &format!("N{k}"))
-                        .ok()
-                        .and_then(|i| h.entry(i))
-                        .map(|e| e.id);
+                    let found = h.find(hash_of(k), &format!("N{k}")).ok().map(|(_, e)| e.id);
                     assert_eq!(found, model.get(&k).copied(), "round {round}: find n{k}");
                 }
             }

@@ -102,11 +102,11 @@ pub(crate) fn name_key(s: &str) -> u64 {
     let word = u64::from_be_bytes(key);
     let high = word & 0x8080_8080_8080_8080;
     if high == 0 {
-        return upper_ascii8(word);
+        return upper8(word);
     }
     // Bytes from the first that is not ASCII on read as 0xFF; the ones before are upper-cased.
     let rest = u64::MAX >> (high.leading_zeros() / 8 * 8);
-    upper_ascii8(word & !rest) | rest
+    upper8(word & !rest) | rest
 }
 
 /// The first four units of [`name_key`], which order the same way: kept beside each subkey so
@@ -203,13 +203,13 @@ pub(crate) fn name_hash(s: &str) -> u64 {
     for w in &mut words {
         let mut word = [0u8; 8];
         word.copy_from_slice(w);
-        h = mix(h, upper_ascii8(u64::from_le_bytes(word)));
+        h = mix(h, upper8(u64::from_le_bytes(word)));
     }
     let tail = words.remainder();
     if !tail.is_empty() {
         let mut word = [0u8; 8];
         word[..tail.len()].copy_from_slice(tail);
-        h = mix(h, upper_ascii8(u64::from_le_bytes(word)));
+        h = mix(h, upper8(u64::from_le_bytes(word)));
     }
     finish_hash(h, bytes.len())
 }
@@ -254,18 +254,10 @@ fn finish_hash(h: u64, units: usize) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Eight ASCII bytes (each below 0x80) with `a`-`z` upper-cased. Adding 0x1F to a byte sets its
-/// top bit from `a` (0x61) up, adding 0x05 from `{` (0x7B) up; no sum carries into the next byte.
-fn upper_ascii8(x: u64) -> u64 {
-    let lower = x.wrapping_add(0x1F1F_1F1F_1F1F_1F1F)
-        & !x.wrapping_add(0x0505_0505_0505_0505)
-        & 0x8080_8080_8080_8080;
-    x ^ (lower >> 2)
-}
-
 /// Eight bytes with `a`-`z` upper-cased and every other byte, ASCII or not, as it is
-/// (`u8::to_ascii_uppercase` of each): [`upper_ascii8`] of the low seven bits of each byte, where
-/// only the bytes below 0x80 may change.
+/// (`u8::to_ascii_uppercase` of each). On the low seven bits of each byte, adding 0x1F sets the
+/// top bit from `a` (0x61) up and adding 0x05 from `{` (0x7B) up, with no carry into the next
+/// byte; a byte of 0x80 or more is left alone.
 fn upper8(x: u64) -> u64 {
     const TOP: u64 = 0x8080_8080_8080_8080;
     let low = x & !TOP;

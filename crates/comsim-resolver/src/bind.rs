@@ -532,11 +532,6 @@ impl DependentAssemblies {
         }
     }
 
-    /// Every element, in document order.
-    pub fn as_slice(&self) -> &[DependentAssembly] {
-        &self.all
-    }
-
     /// The elements for a simple name compared without ASCII case, in document order, each with
     /// its place.
     pub fn named<'s>(

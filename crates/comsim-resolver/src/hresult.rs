@@ -46,7 +46,7 @@ impl HResult {
     pub fn system_message(self) -> String {
         match self.info() {
             Some(i) => i.message.to_owned(),
-            None => format!("Unknown error (0x{:08X})", self.0),
+            None => format!("Unknown error ({self})"),
         }
     }
 
@@ -54,8 +54,8 @@ impl HResult {
     /// message table has one.
     pub fn exception_from(self) -> String {
         match self.info().and_then(|i| i.symbol) {
-            Some(sym) => format!("Exception from HRESULT: 0x{:08X} ({sym})", self.0),
-            None => format!("Exception from HRESULT: 0x{:08X}", self.0),
+            Some(sym) => format!("Exception from HRESULT: {self} ({sym})"),
+            None => format!("Exception from HRESULT: {self}"),
         }
     }
 
