@@ -306,13 +306,19 @@ fn map_in_place(hive: Hive, view: View, c: &mut Vec<&str>) {
     }
     if view == View::Bits32 {
         if classes {
-            if c.len() >= 3 && REDIRECTED_CLASSES.iter().any(|r| is(c[2], r)) {
+            if c.len() >= 3 && redirected_in(view, c[2]) {
                 c.insert(2, "Wow6432Node");
             }
         } else if hive == Hive::LocalMachine && !wow && c.len() >= 2 {
             c.insert(1, "Wow6432Node");
         }
     }
+}
+
+/// Whether the view stores `Software\Classes\X` as `Software\Classes\Wow6432Node\X` (REG-3):
+/// the 32-bit view, for the keys WOW64 redirects.
+fn redirected_in(view: View, x: &str) -> bool {
+    view == View::Bits32 && REDIRECTED_CLASSES.iter().any(|r| is(x, r))
 }
 
 /// How many components of an HKCR path (after an optional leading `Wow6432Node`) make up the key
@@ -716,6 +722,22 @@ struct LastKey {
     names: Names,
     /// For HKEY_CLASSES_ROOT paths, how many components the HKCU half has.
     user_len: usize,
+    /// Whether the first two names are `Software\Classes` (a path of HKLM or HKCU that shares
+    /// them is mapped by its third name, [`layout_closed`]), decided once per walk rather than at
+    /// every key line of a file.
+    classes: bool,
+}
+
+impl LastKey {
+    /// [`layout_closed`] for the first three of `names`, a path of `hive` that shares its first
+    /// two names byte for byte with this one.
+    fn closed_at_third(&self, hive: Hive, names: &[&str]) -> bool {
+        let closed = self.classes
+            && matches!(hive, Hive::LocalMachine | Hive::CurrentUser)
+            && !is(names[2], "Wow6432Node");
+        debug_assert_eq!(closed, layout_closed(hive, &names[..3]));
+        closed
+    }
 }
 
 /// A list of names in one string: `ends[i]` is where the `i`th ends.
@@ -966,7 +988,13 @@ impl Registry {
         let closed = match (prefix + common, root.hive()) {
             (n, _) if n >= LAYOUT_PREFIX => true,
             (3, None) => classes_child_closed(names[0]),
-            (3, Some(hive)) => layout_closed(hive, &names[..3]),
+            (3, Some(hive)) => last.closed_at_third(hive, names),
+            (2, Some(hive)) if names.len() > 2 && last.closed_at_third(hive, names) => {
+                if hive != Hive::CurrentUser && !writer.admin {
+                    return None;
+                }
+                return Some(self.create_classes_child(cursor, hive, names, view));
+            }
             _ => false,
         };
         if !closed {
@@ -998,6 +1026,35 @@ impl Registry {
             last.names.push(name);
         }
         Some(cursor.target.create(self, hive, fresh).map(|_| hive))
+    }
+
+    /// The fast way for a key of `HKLM` or `HKCU` whose path shares only `Software\Classes` with
+    /// the previous one (most key lines of a classes export in random order): every path below
+    /// `Software\Classes` is stored below the same two keys, and `names[2]`, which is not
+    /// `Wow6432Node` ([`layout_closed`]), decides the rest of the mapping by itself. The previous
+    /// path may have been mapped any way below those two.
+    fn create_classes_child(
+        &mut self,
+        cursor: &mut KeyCursor,
+        hive: Hive,
+        names: &[&str],
+        view: View,
+    ) -> Result<Hive, RegError> {
+        const KEPT: usize = 2;
+        let last = cursor
+            .last
+            .as_mut()
+            .expect("the caller read the previous path");
+        cursor.target.truncate(KEPT);
+        last.names.truncate(KEPT);
+        for name in &names[KEPT..] {
+            last.names.push(name);
+        }
+        if redirected_in(view, names[KEPT]) {
+            cursor.target.create(self, hive, &["Wow6432Node"])?;
+        }
+        cursor.target.create(self, hive, &names[KEPT..])?;
+        Ok(hive)
     }
 
     /// The general way: the same steps as `write_location`, `check_writer` and `create_path`.
@@ -1050,7 +1107,9 @@ impl Registry {
             key,
             names: Names::default(),
             user_len,
+            classes: false,
         });
+        last.classes = is_classes_prefix(names);
         last.root = root;
         last.view = view;
         last.hive = hive;
@@ -1665,6 +1724,59 @@ mod tests {
             }
             proptest::prop_assert_eq!(listing(&near), listing(&plain));
         }
+    }
+
+    /// REG-3: key lines of a classes export in random order share only `Software\Classes` with
+    /// the line before; the cursor keeps those two keys and maps the rest from the third name, in
+    /// both views, whatever view mapped the line before.
+    #[test]
+    fn reg3_create_key_near_from_software_classes_maps_what_create_key_maps() {
+        let lines = [
+            "HKLM\\SOFTWARE\\Classes\\CLSID\\{A}\\InprocServer32",
+            "HKLM\\SOFTWARE\\Classes\\My.Prog\\CLSID",
+            "HKLM\\software\\classes\\clsid\\{A}\\ProgId",
+            "HKLM\\SOFTWARE\\Classes\\Interface\\{I}",
+            "HKLM\\SOFTWARE\\Classes\\Wow6432Node\\CLSID\\{W}",
+            "HKLM\\SOFTWARE\\Classes\\TypeLib\\{T}\\1.0",
+            "HKLM\\SOFTWARE\\Classes\\Wow6432Node\\TypeLib\\{T}\\2.0",
+            "HKLM\\SOFTWARE\\Classes\\CLSID\\{B}",
+            "HKLM\\SOFTWARE\\Classes",
+            "HKLM\\SOFTWARE\\Classes\\Media Type\\x",
+            "HKCU\\Software\\Classes\\CLSID\\{U}\\InprocServer32",
+            "HKCU\\Software\\Classes\\Other\\Shell",
+            "HKCU\\Software\\Classes\\Interface\\{J}",
+            "HKLM\\SOFTWARE\\Classes\\CLSID\\{C}\\InprocServer32",
+        ];
+        let mut plain = Registry::new();
+        let mut near = Registry::new();
+        let mut cursor = KeyCursor::default();
+        for view in [View::Bits32, View::Bits64, View::Bits32] {
+            for line in lines {
+                let path = p(line);
+                let want = plain.create_key(&path, view, ADMIN).unwrap();
+                let got = near
+                    .create_key_near(&mut cursor, path.root, &strs(&path), view, ADMIN)
+                    .unwrap();
+                assert_eq!(got, want.key, "{line} {view:?}");
+                assert_eq!(cursor.target(), Some(want), "{line} {view:?}");
+            }
+        }
+        assert_eq!(listing(&near), listing(&plain));
+        // A standard user is refused HKLM, as by `create_key`, and may still write HKCU after it.
+        for line in [
+            "HKLM\\SOFTWARE\\Classes\\CLSID\\{D}",
+            "HKLM\\SOFTWARE\\Classes\\Other",
+            "HKCU\\Software\\Classes\\CLSID\\{E}",
+            "HKCU\\Software\\Classes\\Other2",
+        ] {
+            let path = p(line);
+            assert_eq!(
+                near.create_key_near(&mut cursor, path.root, &strs(&path), View::Bits32, USER),
+                plain.create_key(&path, View::Bits32, USER).map(|t| t.key),
+                "{line}"
+            );
+        }
+        assert_eq!(listing(&near), listing(&plain));
     }
 
     #[test]
