@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::import_bench::{Timing, cmd, comsim_or_build, generate, measure};
+use crate::import_bench::{cmd, comsim_or_build, generate, measure, measure_interleaved};
 
 /// Bump when the generated files change (the import-bench's generator, its version 1).
 const GENERATOR_VERSION: u32 = 1;
@@ -28,6 +28,10 @@ pub struct Args {
     /// `target/release/comsim` measured.
     #[arg(long)]
     pub comsim: Option<PathBuf>,
+    /// Another comsim binary (an older build), measured in the same run: its runs alternate with
+    /// the build's, so that both see the same moments of the host.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -73,25 +77,28 @@ fn bench(args: &Args) -> Result<(), String> {
         let mut audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref()];
         audit_args.extend(&regs);
         audit_args.extend(["--format", "csv"].map(std::ffi::OsStr::new));
-        let cmds = [
-            ("cat".to_owned(), cmd("cat", &[f])),
-            (
+        let mut cmds = vec![("cat".to_owned(), cmd("cat", &[f]))];
+        let binaries = [(&args.baseline, " (baseline)"), (&Some(comsim.clone()), "")];
+        for (bin, mark) in binaries {
+            let Some(bin) = bin else { continue };
+            cmds.push((
                 format!(
-                    "comsim reg query {query} --reg FILE ({} part(s); import only)",
+                    "comsim reg query {query} --reg FILE ({} part(s); import only){mark}",
                     parts.len()
                 ),
-                cmd(&comsim, &query_args),
-            ),
-            (
+                cmd(bin, &query_args),
+            ));
+            cmds.push((
                 format!(
-                    "comsim audit --reg FILE ({} part(s)) --format csv",
+                    "comsim audit --reg FILE ({} part(s)) --format csv{mark}",
                     parts.len()
                 ),
-                cmd(&comsim, &audit_args),
-            ),
-        ];
-        for (what, c) in cmds {
-            let t: Timing = measure(&c, args.runs, None)?;
+                cmd(bin, &audit_args),
+            ));
+        }
+        let plan: Vec<_> = cmds.iter().map(|(_, c)| (c, None)).collect();
+        let timings = measure_interleaved(&plan, args.runs)?;
+        for ((what, _), t) in cmds.iter().zip(timings) {
             table.push_str(&format!(
                 "| {label} ({:.0} MB, {} CLSIDs) | `{what}` | {:.2} | {:.2} | {:.2} | {:.0} |\n",
                 size / MB,

@@ -91,43 +91,17 @@ fn bench(args: &Args) -> Result<(), String> {
         let out = args.dir.join(format!("export-{label}.reg"));
         // Read once so that every command finds the file in the page cache.
         measure(&cmd("cat", &[file.as_os_str()]), 1, None)?;
-        let f = file.as_os_str();
-        let mut cmds: Vec<(String, Command)> = vec![
-            ("cat".into(), cmd("cat", &[f])),
-            ("wc -l".into(), cmd("wc", &["-l".as_ref(), f])),
-            (
-                "iconv -f UTF-16LE -t UTF-8".into(),
-                cmd(
-                    "iconv",
-                    &[
-                        "-f".as_ref(),
-                        "UTF-16LE".as_ref(),
-                        "-t".as_ref(),
-                        "UTF-8".as_ref(),
-                        f,
-                    ],
-                ),
-            ),
-        ];
-        let binaries = [(&args.baseline, " (baseline)"), (&Some(comsim.clone()), "")];
-        for (bin, mark) in binaries {
-            let Some(bin) = bin else { continue };
-            let query = ["reg", "query", QUERY_KEY, "--reg"].map(std::ffi::OsStr::new);
-            let mut q: Vec<&std::ffi::OsStr> = query.to_vec();
-            q.push(f);
-            cmds.push((format!("comsim reg query KEY --reg{mark}"), cmd(bin, &q)));
-            let export = ["reg", "export", ROOT, "--reg"].map(std::ffi::OsStr::new);
-            let mut e: Vec<&std::ffi::OsStr> = export.to_vec();
-            e.extend([f, "-o".as_ref(), out.as_os_str()]);
-            cmds.push((
-                format!("comsim reg export ROOT --reg -o{mark}"),
-                cmd(bin, &e),
-            ));
-        }
+        let cmds = commands(file, &out, &comsim, args.baseline.as_ref());
+        let plan: Vec<(&Command, Option<&Path>)> = cmds
+            .iter()
+            .map(|(name, c)| {
+                let writes = name.starts_with("comsim reg export");
+                (c, writes.then_some(out.as_path()))
+            })
+            .collect();
+        let timings = measure_interleaved(&plan, args.runs)?;
         let mut query = (0.0, 0.0);
-        for (name, c) in cmds {
-            let writes = name.starts_with("comsim reg export");
-            let t = measure(&c, args.runs, writes.then_some(out.as_path()))?;
+        for ((name, c), t) in cmds.iter().zip(timings) {
             let _ = writeln!(
                 table,
                 "| {label} | `{name}` | {:.3} | {:.3} | {:.0} | {:.3} | {:.0} | {:.1} | {:.2} |",
@@ -147,8 +121,7 @@ fn bench(args: &Args) -> Result<(), String> {
             if name.starts_with("comsim reg query") {
                 query = (t.best, t.cpu);
             } else if name.starts_with("comsim reg export") {
-                let written = std::fs::metadata(&out).map_or(0, |m| m.len()) as f64;
-                let same = std::fs::read(&out).ok() == std::fs::read(&sorted).ok();
+                let (written, same) = export_again(name, c, &out, &sorted)?;
                 let _ = writeln!(
                     notes,
                     "- {label}{mark}: export wrote {:.1} MB{}; the export's share (export minus query): {:.3} s wall, {:.0} MB/s of output; {:.3} s CPU, {:.0} MB/s",
@@ -170,6 +143,74 @@ fn bench(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The commands measured on `file`: the floors, then for the baseline (if any) and the build the
+/// import (a query of one small key) and the export of everything to `out`.
+fn commands(
+    file: &Path,
+    out: &Path,
+    comsim: &Path,
+    baseline: Option<&PathBuf>,
+) -> Vec<(String, Command)> {
+    let f = file.as_os_str();
+    let mut cmds: Vec<(String, Command)> = vec![
+        ("cat".into(), cmd("cat", &[f])),
+        ("wc -l".into(), cmd("wc", &["-l".as_ref(), f])),
+        (
+            "iconv -f UTF-16LE -t UTF-8".into(),
+            cmd(
+                "iconv",
+                &[
+                    "-f".as_ref(),
+                    "UTF-16LE".as_ref(),
+                    "-t".as_ref(),
+                    "UTF-8".as_ref(),
+                    f,
+                ],
+            ),
+        ),
+    ];
+    let binaries = [
+        (baseline.map(PathBuf::as_path), " (baseline)"),
+        (Some(comsim), ""),
+    ];
+    for (bin, mark) in binaries {
+        let Some(bin) = bin else { continue };
+        let query = ["reg", "query", QUERY_KEY, "--reg"].map(std::ffi::OsStr::new);
+        let mut q: Vec<&std::ffi::OsStr> = query.to_vec();
+        q.push(f);
+        cmds.push((format!("comsim reg query KEY --reg{mark}"), cmd(bin, &q)));
+        let export = ["reg", "export", ROOT, "--reg"].map(std::ffi::OsStr::new);
+        let mut e: Vec<&std::ffi::OsStr> = export.to_vec();
+        e.extend([f, "-o".as_ref(), out.as_os_str()]);
+        cmds.push((
+            format!("comsim reg export ROOT --reg -o{mark}"),
+            cmd(bin, &e),
+        ));
+    }
+    cmds
+}
+
+/// Runs the export command `c` once more and reads what it wrote to `out`: its size in bytes, and
+/// whether it is byte for byte `expected`. The timed runs were interleaved, so `out` held the last
+/// export's bytes, which may be another build's.
+fn export_again(
+    name: &str,
+    c: &Command,
+    out: &Path,
+    expected: &Path,
+) -> Result<(f64, bool), String> {
+    let _ = std::fs::remove_file(out);
+    let mut again = Command::new(c.get_program());
+    again.args(c.get_args()).stdout(Stdio::null());
+    let status = again.status().map_err(|e| format!("{name}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{name} failed: {status}"));
+    }
+    let written = std::fs::metadata(out).map_or(0, |m| m.len()) as f64;
+    let same = std::fs::read(out).ok() == std::fs::read(expected).ok();
+    Ok((written, same))
+}
+
 pub(crate) fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr]) -> Command {
     let mut c = Command::new(program);
     c.args(args);
@@ -183,65 +224,114 @@ pub(crate) fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr
 /// instead of truncating the previous run's output, which is the file system's work, not the
 /// command's (replacing a 32 MB file costs 10 to 20 ms whatever writes it).
 pub(crate) fn measure(c: &Command, runs: usize, fresh: Option<&Path>) -> Result<Timing, String> {
+    let mut t = measure_interleaved(&[(c, fresh)], runs)?;
+    Ok(t.remove(0))
+}
+
+/// [`measure`] of several commands, one run of each in turn, `runs` rounds: the host's speed
+/// drifts by a fifth or more over a minute here, and commands measured one block after another
+/// (a baseline's runs, then the build's) would compare two moments of the host as well as two
+/// builds. Interleaved, every command sees the same moments.
+pub(crate) fn measure_interleaved(
+    cmds: &[(&Command, Option<&Path>)],
+    runs: usize,
+) -> Result<Vec<Timing>, String> {
     let tmp = std::env::temp_dir();
     let perf_out = tmp.join(format!("import-bench-perf-{}", std::process::id()));
     let time_out = tmp.join(format!("import-bench-time-{}", std::process::id()));
+    let mut samples: Vec<Samples> = cmds.iter().map(|_| Samples::default()).collect();
+    for _ in 0..runs.max(1) {
+        for ((c, fresh), acc) in cmds.iter().zip(&mut samples) {
+            run_once(c, *fresh, (&perf_out, &time_out), acc)?;
+        }
+    }
+    let _ = std::fs::remove_file(&perf_out);
+    let _ = std::fs::remove_file(&time_out);
+    Ok(samples.into_iter().map(Samples::timing).collect())
+}
+
+/// What the runs of one command gave so far.
+struct Samples {
+    walls: Vec<f64>,
+    cpu: f64,
+    peak_kb: u64,
+}
+
+impl Default for Samples {
+    fn default() -> Self {
+        Samples {
+            walls: Vec::new(),
+            cpu: f64::MAX,
+            peak_kb: 0,
+        }
+    }
+}
+
+impl Samples {
+    fn timing(mut self) -> Timing {
+        self.walls.sort_by(f64::total_cmp);
+        Timing {
+            best: self.walls[0],
+            median: self.walls[self.walls.len() / 2],
+            cpu: self.cpu,
+            peak_kb: self.peak_kb,
+        }
+    }
+}
+
+/// One run of `c` alone (its wall time) and one under `perf stat` and `/usr/bin/time` (its CPU
+/// time and peak RSS), added to `acc`.
+fn run_once(
+    c: &Command,
+    fresh: Option<&Path>,
+    (perf_out, time_out): (&Path, &Path),
+    acc: &mut Samples,
+) -> Result<(), String> {
     let remove = || {
         if let Some(f) = fresh {
             let _ = std::fs::remove_file(f);
         }
     };
-    let mut walls = Vec::new();
-    let (mut cpu, mut peak_kb) = (f64::MAX, 0);
-    for _ in 0..runs.max(1) {
-        remove();
-        let mut alone = Command::new(c.get_program());
-        alone.args(c.get_args()).stdout(Stdio::null());
-        let start = Instant::now();
-        let status = alone
-            .status()
-            .map_err(|e| format!("{:?}: {e}", c.get_program()))?;
-        walls.push(start.elapsed().as_secs_f64());
-        if !status.success() {
-            return Err(format!("{c:?} failed: {status}"));
-        }
-        remove();
-        let mut timed = Command::new("perf");
-        timed
-            .args(["stat", "-x,", "-e", "task-clock", "-o"])
-            .arg(&perf_out)
-            .args(["--", "/usr/bin/time", "-f", "%M", "-o"])
-            .arg(&time_out)
-            .arg(c.get_program())
-            .args(c.get_args())
-            .stdout(Stdio::null());
-        let status = timed.status().map_err(|e| {
-            format!("perf: {e} (the benchmark needs `perf` and `/usr/bin/time`: apt-get install -y linux-perf time)")
-        })?;
-        if !status.success() {
-            return Err(format!("{c:?} failed: {status}"));
-        }
-        let perf = std::fs::read_to_string(&perf_out).map_err(|e| e.to_string())?;
-        let msec = perf
-            .lines()
-            .find(|l| l.contains("task-clock"))
-            .and_then(|l| l.split(',').next()?.parse::<f64>().ok())
-            .ok_or_else(|| format!("unexpected perf stat output: {perf}"))?;
-        cpu = cpu.min(msec / 1e3);
-        let time = std::fs::read_to_string(&time_out).map_err(|e| e.to_string())?;
-        let kb = time.split_whitespace().last().and_then(|m| m.parse().ok());
-        peak_kb =
-            peak_kb.max(kb.ok_or_else(|| format!("unexpected /usr/bin/time output: {time}"))?);
+    remove();
+    let mut alone = Command::new(c.get_program());
+    alone.args(c.get_args()).stdout(Stdio::null());
+    let start = Instant::now();
+    let status = alone
+        .status()
+        .map_err(|e| format!("{:?}: {e}", c.get_program()))?;
+    acc.walls.push(start.elapsed().as_secs_f64());
+    if !status.success() {
+        return Err(format!("{c:?} failed: {status}"));
     }
-    let _ = std::fs::remove_file(&perf_out);
-    let _ = std::fs::remove_file(&time_out);
-    walls.sort_by(f64::total_cmp);
-    Ok(Timing {
-        best: walls[0],
-        median: walls[walls.len() / 2],
-        cpu,
-        peak_kb,
-    })
+    remove();
+    let mut timed = Command::new("perf");
+    timed
+        .args(["stat", "-x,", "-e", "task-clock", "-o"])
+        .arg(perf_out)
+        .args(["--", "/usr/bin/time", "-f", "%M", "-o"])
+        .arg(time_out)
+        .arg(c.get_program())
+        .args(c.get_args())
+        .stdout(Stdio::null());
+    let status = timed.status().map_err(|e| {
+        format!("perf: {e} (the benchmark needs `perf` and `/usr/bin/time`: apt-get install -y linux-perf time)")
+    })?;
+    if !status.success() {
+        return Err(format!("{c:?} failed: {status}"));
+    }
+    let perf = std::fs::read_to_string(perf_out).map_err(|e| e.to_string())?;
+    let msec = perf
+        .lines()
+        .find(|l| l.contains("task-clock"))
+        .and_then(|l| l.split(',').next()?.parse::<f64>().ok())
+        .ok_or_else(|| format!("unexpected perf stat output: {perf}"))?;
+    acc.cpu = acc.cpu.min(msec / 1e3);
+    let time = std::fs::read_to_string(time_out).map_err(|e| e.to_string())?;
+    let kb = time.split_whitespace().last().and_then(|m| m.parse().ok());
+    acc.peak_kb = acc
+        .peak_kb
+        .max(kb.ok_or_else(|| format!("unexpected /usr/bin/time output: {time}"))?);
+    Ok(())
 }
 
 /// The `comsim` binary a bench measures: the one given (`--comsim`), else the workspace's own,
