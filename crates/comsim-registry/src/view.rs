@@ -1726,6 +1726,28 @@ mod tests {
         }
     }
 
+    /// Creates each of `lines` in each of `views` (as an administrator) with `create_key` in
+    /// `plain` and with `create_key_near` in `near`: the same key, reported at the same place.
+    fn create_both_ways(
+        plain: &mut Registry,
+        near: &mut Registry,
+        cursor: &mut KeyCursor,
+        views: &[View],
+        lines: &[&str],
+    ) {
+        for &view in views {
+            for &line in lines {
+                let path = p(line);
+                let want = plain.create_key(&path, view, ADMIN).unwrap();
+                let got = near
+                    .create_key_near(cursor, path.root, &strs(&path), view, ADMIN)
+                    .unwrap();
+                assert_eq!(got, want.key, "{line} {view:?}");
+                assert_eq!(cursor.target(), Some(want), "{line} {view:?}");
+            }
+        }
+    }
+
     /// REG-3: key lines of a classes export in random order share only `Software\Classes` with
     /// the line before; the cursor keeps those two keys and maps the rest from the third name, in
     /// both views, whatever view mapped the line before.
@@ -1750,17 +1772,8 @@ mod tests {
         let mut plain = Registry::new();
         let mut near = Registry::new();
         let mut cursor = KeyCursor::default();
-        for view in [View::Bits32, View::Bits64, View::Bits32] {
-            for line in lines {
-                let path = p(line);
-                let want = plain.create_key(&path, view, ADMIN).unwrap();
-                let got = near
-                    .create_key_near(&mut cursor, path.root, &strs(&path), view, ADMIN)
-                    .unwrap();
-                assert_eq!(got, want.key, "{line} {view:?}");
-                assert_eq!(cursor.target(), Some(want), "{line} {view:?}");
-            }
-        }
+        let views = [View::Bits32, View::Bits64, View::Bits32];
+        create_both_ways(&mut plain, &mut near, &mut cursor, &views, &lines);
         assert_eq!(listing(&near), listing(&plain));
         // A standard user is refused HKLM, as by `create_key`, and may still write HKCU after it.
         for line in [
@@ -1802,17 +1815,13 @@ mod tests {
             "HKLM\\Software\\Wow6432Node\\Classes\\CLSID\\{X}\\b",
         ];
         let mut cursor = KeyCursor::default();
-        for view in [View::Bits64, View::Bits32] {
-            for line in lines {
-                let path = p(line);
-                let want = plain.create_key(&path, view, ADMIN).unwrap();
-                let got = near
-                    .create_key_near(&mut cursor, path.root, &strs(&path), view, ADMIN)
-                    .unwrap();
-                assert_eq!(got, want.key, "{line} {view:?}");
-                assert_eq!(cursor.target(), Some(want), "{line} {view:?}");
-            }
-        }
+        create_both_ways(
+            &mut plain,
+            &mut near,
+            &mut cursor,
+            &[View::Bits64, View::Bits32],
+            &lines,
+        );
         assert_eq!(listing(&near), listing(&plain));
         // A standard user is refused HKLM, as by `create_key`.
         let path = p("HKCR\\CLSID\\{M}\\Other");
