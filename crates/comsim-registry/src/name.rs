@@ -529,6 +529,27 @@ mod tests {
         }
     }
 
+    /// What lets a lookup rule out names by their lengths (`ValueList::position`, `view::is`):
+    /// no character outside ASCII upper-cases into ASCII, so a name equal to an ASCII name is
+    /// ASCII, of the same length.
+    #[test]
+    fn no_character_outside_ascii_upper_cases_into_ascii() {
+        for c in (0x80..=0xFFFF_u32)
+            .chain([0x1_0400, 0x1_0428, 0x1_F600])
+            .filter_map(char::from_u32)
+        {
+            assert!(
+                !upcase(c).is_ascii(),
+                "{c:?} upper-cases to {:?}",
+                upcase(c)
+            );
+        }
+        for (a, b) in [("Iı", "II"), ("ſ", "S"), ("\u{212A}", "K"), ("Ⅰ", "I")] {
+            assert!(!names_equal(a, b), "{a} {b}");
+            assert_ne!(a.len(), b.len());
+        }
+    }
+
     #[test]
     fn names_fold_only_where_the_upper_case_lowers_back() {
         // Windows' case table (which Wine's registry reproduces) keeps only two-way pairs.

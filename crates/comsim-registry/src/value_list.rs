@@ -146,11 +146,15 @@ impl ValueList {
 
     /// The position of the value `name`.
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        // An ASCII name equals only names of its length (no other character upper-cases into
+        // ASCII): the lengths, kept in the slots, rule out most names without reading them.
+        let ascii = name.is_ascii();
         let scan = || {
             (0..self.slots.len()).find(|&i| {
                 #[cfg(test)]
                 tests::COMPARED.with(|c| c.set(c.get() + 1));
-                self.name_at(i).is_some_and(|n| names_equal(n, name))
+                self.name_at(i)
+                    .is_some_and(|n| (!ascii || n.len() == name.len()) && names_equal(n, name))
             })
         };
         let Some(index) = &self.index else {

@@ -248,14 +248,10 @@ fn eq(a: &str, b: &str) -> bool {
 /// components with the names REG-1 and REG-3 single out).
 fn is(name: &str, literal: &str) -> bool {
     debug_assert!(literal.is_ascii());
-    if name.len() == literal.len()
+    // No character outside ASCII upper-cases into ASCII (`upcase`; `ı` stays `ı`), so a name
+    // equal to an ASCII one is ASCII too, of the same length.
+    name.len() == literal.len()
         && crate::name::same_up_to_ascii_case(name.as_bytes(), literal.as_bytes())
-    {
-        return true;
-    }
-    // Upper-casing a non-ASCII character may give an ASCII one (`ı` is `I`), so only an ASCII
-    // name is decided here.
-    !name.is_ascii() && names_equal(name, literal)
 }
 
 fn is_classes_prefix<S: AsRef<str>>(c: &[S]) -> bool {
