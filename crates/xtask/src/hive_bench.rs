@@ -1,16 +1,17 @@
 //! `cargo xtask hive-bench`: writes a large SOFTWARE-like hive (about 40 MB by default: regasm-style
 //! CLSID registrations under `Classes\CLSID`, in `ri` index roots) with comsim-hive's test-only
 //! writer, then times whole `comsim reg query` processes reading it, with `cat` of the same file in
-//! the same run as a floor, and reports CPU time and peak memory (`/usr/bin/time -v`). A benchmark, not a
-//! test: the figures go to docs/performance.md.
+//! the same run as a floor, and reports wall and CPU time and peak memory (the import bench's
+//! `measure_interleaved`: `perf stat` and `/usr/bin/time`). A benchmark, not a test: the figures
+//! go to docs/performance.md.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
-use std::time::Instant;
 
 #[path = "../../comsim-hive/tests/writer/mod.rs"]
 mod writer;
 
+use crate::import_bench::{measure, measure_interleaved};
 use crate::rng::Rng;
 use writer::{Key, Layout};
 
@@ -127,56 +128,6 @@ fn hive(clsids: usize) -> (Vec<u8>, String) {
     (writer::write(&root, Layout { leaf_max: 512 }), probe)
 }
 
-/// One command's runs: the median wall time, the least CPU time (user and system, to the
-/// hundredth of a second `time` gives), the largest peak RSS.
-struct Timing {
-    wall: f64,
-    cpu: f64,
-    peak_kb: u64,
-}
-
-/// A field of `/usr/bin/time -v`'s report.
-fn time_field(report: &str, name: &str) -> Option<f64> {
-    report
-        .lines()
-        .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix(": "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-}
-
-/// Runs `cmd` `runs` times under `/usr/bin/time -v`.
-fn measure(cmd: &[&str], runs: usize) -> Result<Timing, String> {
-    let mut times = Vec::new();
-    let mut cpu = f64::INFINITY;
-    let mut rss = 0u64;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = Command::new("/usr/bin/time")
-            .arg("-v")
-            .args(cmd)
-            .output()
-            .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
-        times.push(start.elapsed().as_secs_f64());
-        if !out.status.success() {
-            return Err(format!(
-                "{cmd:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let text = String::from_utf8_lossy(&out.stderr);
-        let user = time_field(&text, "User time (seconds)").unwrap_or(0.0);
-        let system = time_field(&text, "System time (seconds)").unwrap_or(0.0);
-        cpu = cpu.min(user + system);
-        let kb = time_field(&text, "Maximum resident set size (kbytes)").unwrap_or(0.0);
-        rss = rss.max(kb as u64);
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(Timing {
-        wall: times[times.len() / 2],
-        cpu,
-        peak_kb: rss,
-    })
-}
-
 fn bench(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
     let (bytes, probe) = hive(args.clsids);
@@ -210,14 +161,25 @@ fn bench(args: &Args) -> Result<(), String> {
             ),
         ]);
     }
+    let commands: Vec<Command> = cases
+        .iter()
+        .map(|(_, argv)| {
+            let mut c = Command::new(argv[0]);
+            c.args(&argv[1..]);
+            c
+        })
+        .collect();
     // Read once so that every command finds the file in the page cache.
-    measure(&["cat", &file], 1)?;
-    for (what, cmd) in cases {
-        let t = measure(&cmd, args.runs)?;
+    measure(&commands[0], 1, None)?;
+    // One run of each command in turn, so that the baseline and the build see the same moments
+    // of the host (`measure_interleaved`).
+    let plan: Vec<_> = commands.iter().map(|c| (c, None)).collect();
+    let timings = measure_interleaved(&plan, args.runs)?;
+    for ((what, _), t) in cases.iter().zip(timings) {
         let ratio = t.peak_kb as f64 * 1024.0 / bytes.len() as f64;
         println!(
-            "{what}: median {:.3} s wall, least {:.2} s CPU, peak RSS {:.1} MB ({ratio:.2}x the hive)",
-            t.wall,
+            "{what}: median {:.3} s wall, least {:.3} s CPU, peak RSS {:.1} MB ({ratio:.2}x the hive)",
+            t.median,
             t.cpu,
             t.peak_kb as f64 / 1024.0
         );
