@@ -1788,6 +1788,61 @@ mod tests {
         assert_eq!(listing(&near), listing(&plain));
     }
 
+    /// A key line of a classes file in random order: under `HKLM` or `HKCU`, `Software\Classes`
+    /// (spelled one of two ways) and one to three names, in a view, as an administrator or not.
+    fn classes_line() -> impl proptest::strategy::Strategy<Value = (KeyPath, View, bool)> {
+        use proptest::prelude::*;
+        let names = [
+            "CLSID",
+            "clsid",
+            "Interface",
+            "Media Type",
+            "Wow6432Node",
+            "wow6432node",
+            "TypeLib",
+            "AppID",
+            "Protocols",
+            "{A}",
+            "x",
+            "",
+        ];
+        (
+            prop::sample::select(vec![Root::LocalMachine, Root::CurrentUser]),
+            prop::sample::select(vec!["Software", "SOFTWARE"]),
+            prop::collection::vec(prop::sample::select(names.to_vec()), 1..4),
+            prop::sample::select(vec![View::Bits64, View::Bits32]),
+            prop::bool::weighted(0.9),
+        )
+            .prop_map(|(root, software, tail, view, admin)| {
+                let mut components = vec![software.to_owned(), "Classes".to_owned()];
+                components.extend(tail.into_iter().map(str::to_owned));
+                (KeyPath { root, components }, view, admin)
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// REG-3 below `Software\Classes`: whatever the line before, the cursor opens or creates
+        /// the key `create_key` does, reports it at the same place, and fails as it fails.
+        #[test]
+        fn reg3_create_key_near_below_software_classes_does_what_create_key_does(
+            lines in proptest::collection::vec(classes_line(), 1..60)
+        ) {
+            let mut plain = Registry::new();
+            let mut near = Registry::new();
+            let mut cursor = KeyCursor::default();
+            for (path, view, admin) in lines {
+                let writer = Writer { admin };
+                let want = plain.create_key(&path, view, writer);
+                let got = near
+                    .create_key_near(&mut cursor, path.root, &strs(&path), view, writer)
+                    .map(|_| cursor.target().expect("opened"));
+                proptest::prop_assert_eq!(&got, &want, "{} {:?}", path, view);
+            }
+            proptest::prop_assert_eq!(listing(&near), listing(&plain));
+        }
+    }
+
     #[test]
     fn create_key_near_follows_a_reg_file_through_both_halves_of_hkcr() {
         let mut plain = Registry::new();
