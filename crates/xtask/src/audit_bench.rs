@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::import_bench::{cmd, comsim_or_build, generate, measure, measure_interleaved};
+use crate::import_bench::{builds, cmd, comsim_or_build, generate, measure, measure_interleaved};
 
 /// Bump when the generated files change (the import-bench's generator, its version 1).
 const GENERATOR_VERSION: u32 = 1;
@@ -78,9 +78,7 @@ fn bench(args: &Args) -> Result<(), String> {
         audit_args.extend(&regs);
         audit_args.extend(["--format", "csv"].map(std::ffi::OsStr::new));
         let mut cmds = vec![("cat".to_owned(), cmd("cat", &[f]))];
-        let binaries = [(&args.baseline, " (baseline)"), (&Some(comsim.clone()), "")];
-        for (bin, mark) in binaries {
-            let Some(bin) = bin else { continue };
+        for (bin, mark) in builds(&comsim, args.baseline.as_deref()) {
             cmds.push((
                 format!(
                     "comsim reg query {query} --reg FILE ({} part(s); import only){mark}",

@@ -5,13 +5,14 @@
 //! `measure_interleaved`: `perf stat` and `/usr/bin/time`). A benchmark, not a test: the figures
 //! go to docs/performance.md.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 #[path = "../../comsim-hive/tests/writer/mod.rs"]
 mod writer;
 
-use crate::import_bench::{measure, measure_interleaved};
+use crate::import_bench::{builds, cmd, measure, measure_interleaved};
 use crate::rng::Rng;
 use writer::{Key, Layout};
 
@@ -133,47 +134,46 @@ fn bench(args: &Args) -> Result<(), String> {
     let (bytes, probe) = hive(args.clsids);
     let path = args.dir.join("SOFTWARE");
     std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let comsim = crate::import_bench::comsim_or_build(args.comsim.as_ref(), true)?
-        .display()
-        .to_string();
-    let file = path.display().to_string();
+    let comsim = crate::import_bench::comsim_or_build(args.comsim.as_ref(), true)?;
+    let file = path.as_os_str();
     let mb = bytes.len() as f64 / 1e6;
-    println!("hive: {file}, {mb:.1} MB, {} CLSIDs", args.clsids);
+    println!(
+        "hive: {}, {mb:.1} MB, {} CLSIDs",
+        path.display(),
+        args.clsids
+    );
     let one = format!("HKLM\\SOFTWARE\\Classes\\CLSID\\{probe}");
     let merged = format!("HKCR\\CLSID\\{probe}");
-    let mut cases: Vec<(String, Vec<&str>)> = vec![("cat (floor)".into(), vec!["cat", &file])];
-    let baseline = args.baseline.as_ref().map(|p| p.display().to_string());
-    let comsim = Some(comsim);
-    for (bin, mark) in [(&baseline, " (baseline)"), (&comsim, "")] {
-        let Some(bin) = bin.as_deref() else { continue };
+    let mut cases: Vec<(String, Command)> = vec![("cat (floor)".into(), cmd("cat", &[file]))];
+    for (bin, mark) in builds(&comsim, args.baseline.as_deref()) {
+        let query = |key: &str, subtree: bool| {
+            let mut argv: Vec<&OsStr> = vec!["reg".as_ref(), "query".as_ref(), key.as_ref()];
+            if subtree {
+                argv.push("-s".as_ref());
+            }
+            argv.extend(["--hive".as_ref(), file]);
+            cmd(bin, &argv)
+        };
         cases.extend([
             (
                 format!("reg query HKLM\\SOFTWARE\\Classes\\CLSID\\{{…}} -s (the keys on the way, the subtree){mark}"),
-                vec![bin, "reg", "query", &one, "-s", "--hive", &file],
+                query(&one, true),
             ),
             (
                 format!("reg query HKCR\\CLSID\\{{…}} -s (the same keys, through REG-1){mark}"),
-                vec![bin, "reg", "query", &merged, "-s", "--hive", &file],
+                query(&merged, true),
             ),
             (
                 format!("reg query HKLM\\SOFTWARE (every key of the hive into the registry){mark}"),
-                vec![bin, "reg", "query", "HKLM\\SOFTWARE", "--hive", &file],
+                query("HKLM\\SOFTWARE", false),
             ),
         ]);
     }
-    let commands: Vec<Command> = cases
-        .iter()
-        .map(|(_, argv)| {
-            let mut c = Command::new(argv[0]);
-            c.args(&argv[1..]);
-            c
-        })
-        .collect();
     // Read once so that every command finds the file in the page cache.
-    measure(&commands[0], 1, None)?;
+    measure(&cases[0].1, 1, None)?;
     // One run of each command in turn, so that the baseline and the build see the same moments
     // of the host (`measure_interleaved`).
-    let plan: Vec<_> = commands.iter().map(|c| (c, None)).collect();
+    let plan: Vec<_> = cases.iter().map(|(_, c)| (c, None)).collect();
     let timings = measure_interleaved(&plan, args.runs)?;
     for ((what, _), t) in cases.iter().zip(timings) {
         let ratio = t.peak_kb as f64 * 1024.0 / bytes.len() as f64;

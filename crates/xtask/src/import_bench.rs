@@ -169,12 +169,7 @@ fn commands(
             ),
         ),
     ];
-    let binaries = [
-        (baseline.map(PathBuf::as_path), " (baseline)"),
-        (Some(comsim), ""),
-    ];
-    for (bin, mark) in binaries {
-        let Some(bin) = bin else { continue };
+    for (bin, mark) in builds(comsim, baseline.map(PathBuf::as_path)) {
         let query = ["reg", "query", QUERY_KEY, "--reg"].map(std::ffi::OsStr::new);
         let mut q: Vec<&std::ffi::OsStr> = query.to_vec();
         q.push(f);
@@ -188,6 +183,19 @@ fn commands(
         ));
     }
     cmds
+}
+
+/// The builds a bench measures, each with the mark its rows carry: the baseline first (if one was
+/// given), then the build.
+pub(crate) fn builds<'a>(
+    comsim: &'a Path,
+    baseline: Option<&'a Path>,
+) -> Vec<(&'a Path, &'static str)> {
+    baseline
+        .map(|b| (b, " (baseline)"))
+        .into_iter()
+        .chain([(comsim, "")])
+        .collect()
 }
 
 /// Runs the export command `c` once more and reads what it wrote to `out`: its size in bytes, and
