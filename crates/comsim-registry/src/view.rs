@@ -985,12 +985,8 @@ impl Registry {
             (n, _) if n >= LAYOUT_PREFIX => true,
             (3, None) => classes_child_closed(names[0]),
             (3, Some(hive)) => last.closed_at_third(hive, names),
-            (2, Some(hive)) if names.len() > 2 && last.closed_at_third(hive, names) => {
-                if hive != Hive::CurrentUser && !writer.admin {
-                    return None;
-                }
-                return Some(self.create_classes_child(cursor, hive, names, view));
-            }
+            // Only `Software\Classes` shared: `create_classes_child` below.
+            (2, Some(hive)) => names.len() > 2 && last.closed_at_third(hive, names),
             _ => false,
         };
         if !closed {
@@ -1010,6 +1006,9 @@ impl Registry {
         };
         if hive != Hive::CurrentUser && !writer.admin {
             return None;
+        }
+        if prefix + common == 2 {
+            return Some(self.create_classes_child(cursor, hive, names, view));
         }
         let keep = cursor.target.ids.len() - dropped;
         cursor.target.truncate(keep);
