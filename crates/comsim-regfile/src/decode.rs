@@ -258,16 +258,9 @@ impl Utf16Decoder {
         let mut i = 0;
         while i < whole {
             if self.pending_high.is_none() {
-                // Fast path: 32 ASCII units (high byte 0, low byte below 0x80) at a time, in loops
-                // simple enough for the compiler to vectorise.
-                while let Some(block) = body.get(i..i + 64) {
-                    let bits = block
-                        .chunks_exact(2)
-                        .fold(0, |acc, u| acc | u[1] | (u[0] & 0x80));
-                    if bits != 0 {
-                        break;
-                    }
-                    out.extend(block.chunks_exact(2).map(|u| u[0]));
+                // Fast path: 32 ASCII units (high byte 0, low byte below 0x80) at a time.
+                while let Some(ascii) = body.get(i..i + 64).and_then(ascii_block) {
+                    out.extend_from_slice(&ascii);
                     i += 64;
                 }
                 if i >= whole {
@@ -311,6 +304,43 @@ impl Utf16Decoder {
         }
         Ok(())
     }
+}
+
+/// The 32 bytes of a block of 32 UTF-16LE units that are all ASCII (high byte zero, low byte
+/// below 0x80); `None` if one is not. Eight words of four units: one test of all eight, then each
+/// word's low bytes gathered by shifts.
+fn ascii_block(block: &[u8]) -> Option<[u8; 32]> {
+    let block: &[u8; 64] = block.try_into().ok()?;
+    let mut words = [0u64; 8];
+    let mut bits = 0;
+    for (w, unit4) in words.iter_mut().zip(block.chunks_exact(8)) {
+        *w = u64::from_le_bytes(unit4.try_into().unwrap_or_default());
+        bits |= *w;
+    }
+    if bits & 0xFF80_FF80_FF80_FF80 != 0 {
+        return None;
+    }
+    let mut ascii = [0u8; 32];
+    for (four, w) in ascii.chunks_exact_mut(4).zip(words) {
+        // b0 0 b1 0 b2 0 b3 0 -> b0 b1 . . b2 b3 . . -> b0 b1 b2 b3
+        let x = (w | (w >> 8)) & 0x0000_FFFF_0000_FFFF;
+        let x = x | (x >> 16);
+        four.copy_from_slice(&(x as u32).to_le_bytes());
+    }
+    Some(ascii)
+}
+
+/// Whether `bytes` has no zero byte: the least byte of each block of 64, a loop the compiler
+/// turns into vector instructions (`contains(&0)` tests a word at a time).
+pub(crate) fn has_no_nul(bytes: &[u8]) -> bool {
+    let blocks = bytes.chunks_exact(64);
+    let tail = blocks.remainder();
+    for block in blocks {
+        if block.iter().fold(u8::MAX, |m, &b| m.min(b)) == 0 {
+            return false;
+        }
+    }
+    !tail.contains(&0)
 }
 
 fn push_char(out: &mut Vec<u8>, c: char) {
@@ -410,9 +440,19 @@ mod tests {
 
     #[test]
     fn utf16_decoding_is_exact_around_the_ascii_fast_path() {
-        // Non-ASCII characters and surrogate pairs at every offset of the 8-unit blocks.
-        for lead in 0..20 {
-            for odd in ["é", "\u{1F600}", "中", "\u{7F}", "\u{80}", "\r\n"] {
+        // Non-ASCII characters and surrogate pairs at every offset of the first three 32-unit
+        // blocks, and a high byte or a top bit set in each unit of a block.
+        for lead in 0..100 {
+            for odd in [
+                "é",
+                "\u{1F600}",
+                "中",
+                "\u{7F}",
+                "\u{80}",
+                "\u{100}",
+                "\u{FF}",
+                "\r\n",
+            ] {
                 let text = format!("{}{odd}{}", "a".repeat(lead), "b".repeat(lead % 11));
                 let mut bytes = vec![0xFF, 0xFE];
                 for u in text.encode_utf16() {
@@ -435,6 +475,19 @@ mod tests {
         let (text, _, warnings) = decode("f", &bytes, None, false).unwrap();
         assert!(text.ends_with("abcdefgh\u{FFFD}"));
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_nul_is_found_at_every_offset_of_the_blocks_and_the_tail() {
+        for len in [0, 1, 63, 64, 65, 130, 200] {
+            let clean = vec![b'a'; len];
+            assert!(has_no_nul(&clean), "{len}");
+            for at in 0..len {
+                let mut bytes = clean.clone();
+                bytes[at] = 0;
+                assert!(!has_no_nul(&bytes), "{len}: NUL at {at}");
+            }
+        }
     }
 
     #[test]

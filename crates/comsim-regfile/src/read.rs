@@ -327,7 +327,7 @@ impl<'a> Importer<'a> {
         let (start, total) = (text.as_ptr() as usize, text.len() as u64);
         let mut next_report = REPORT_EVERY;
         // One search of the whole text instead of one per line.
-        let nul_free = !text.as_bytes().contains(&0);
+        let nul_free = crate::decode::has_no_nul(text.as_bytes());
         for line in lines {
             // Each line is a slice of `text`: where it starts is how much of the text is behind.
             let at = line.as_ptr() as usize - start;

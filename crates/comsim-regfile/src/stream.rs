@@ -251,7 +251,7 @@ impl<R: Read> Source<'_, R> {
         }
         count_values(&spare.text, &mut spare.lines);
         self.lines_before += spare.lines.len() as u32;
-        spare.nul_free = !spare.text.as_bytes().contains(&0);
+        spare.nul_free = decode::has_no_nul(spare.text.as_bytes());
         spare.read = self.read;
         spare.end = end;
         spare
