@@ -197,12 +197,20 @@ pub fn utf16z(s: &str) -> Vec<u8> {
     out
 }
 
+/// From this many bytes, ASCII text is widened by [`utf16_append`]'s vectorised loop.
+const LONG_TEXT: usize = 256;
+
 /// Appends the UTF-16LE bytes of `s` (no NUL) to `out`, as [`utf16z`] writes them.
 pub fn utf16_append(s: &str, out: &mut Vec<u8>) {
     out.reserve(s.len() * 2);
-    if s.is_ascii() {
-        // Each ASCII byte is one unit: the byte, then a zero. Eight at a time, spreading the bytes
-        // of a word into the even bytes of a double word.
+    let ascii = s.is_ascii();
+    if ascii && s.len() >= LONG_TEXT {
+        // Each ASCII byte is one unit: the byte, then a zero. The compiler turns this form into
+        // vector instructions: 0.8 instructions a byte on an export's text, against 4 for the
+        // loop below. It costs more than that loop on a short string (a value's data).
+        out.extend(s.as_bytes().iter().flat_map(|&b| [b, 0]));
+    } else if ascii {
+        // Eight at a time, spreading the bytes of a word into the even bytes of a double word.
         let words = s.as_bytes().chunks_exact(8);
         let tail = words.remainder();
         for word in words {
@@ -280,6 +288,10 @@ mod tests {
             "abcdefghi",
             "C:\\Windows\\System32\\x.dll",
             "\u{7f}\u{1}x",
+            // From LONG_TEXT bytes on, ASCII is widened by another loop.
+            &"0123456789abcdef".repeat(16),
+            &"0123456789abcdef".repeat(40)[..LONG_TEXT + 1],
+            &format!("{}é", "a".repeat(LONG_TEXT)),
         ] {
             let want: Vec<u8> = s
                 .encode_utf16()
