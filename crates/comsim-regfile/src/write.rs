@@ -345,8 +345,7 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     let start = out.len();
     out.push('"');
     // Most strings are ASCII with nothing to escape: copied without decoding.
-    let plain = plain_units(body);
-    push_ascii_units(out, &body[..2 * plain]);
+    let plain = push_plain_units(out, body);
     let units = body[2 * plain..]
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]));
@@ -365,13 +364,22 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     true
 }
 
-/// How many leading UTF-16LE units of `data` are plain: ASCII, and none of NUL, `\r`, `\n`, `"`
-/// and `\\` (written as they are in a quoted string). Four units a step, then one at a time.
-fn plain_units(data: &[u8]) -> usize {
+/// Appends the leading plain UTF-16LE units of `data` to `out` as text, and says how many there
+/// were. A unit is plain when it is ASCII and none of NUL, `\r`, `\n`, `"` and `\\` (written as
+/// it is in a quoted string). Four units a step (each word tested, then its low bytes gathered
+/// into a buffer), then one at a time; the buffer is appended as one string when full and at the
+/// end, instead of one character at a time.
+fn push_plain_units(out: &mut String, data: &[u8]) -> usize {
     const LANES: u64 = 0x0001_0001_0001_0001;
     const LOW15: u64 = 0x7FFF_7FFF_7FFF_7FFF;
     // The top bit of each 16-bit lane of `x` that is zero, exactly (no borrow between lanes).
     let zero_lanes = |x: u64| !(((x & LOW15).wrapping_add(LOW15)) | x | LOW15);
+    let mut buf = [0u8; 128];
+    let mut held = 0;
+    // Always ASCII, so always valid.
+    let flush = |out: &mut String, bytes: &[u8]| {
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default())
+    };
     let mut n = 0;
     for word in data.chunks_exact(8) {
         let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
@@ -383,29 +391,30 @@ fn plain_units(data: &[u8]) -> usize {
         if x & 0xFF80_FF80_FF80_FF80 != 0 || special != 0 {
             break;
         }
+        // u0 0 u1 0 u2 0 u3 0 -> u0 u1 . . u2 u3 . . -> u0 u1 u2 u3
+        let y = (x | (x >> 8)) & 0x0000_FFFF_0000_FFFF;
+        let y = y | (y >> 16);
+        buf[held..held + 4].copy_from_slice(&(y as u32).to_le_bytes());
+        held += 4;
         n += 4;
+        if held == buf.len() {
+            flush(out, &buf);
+            held = 0;
+        }
     }
     let plain_unit =
         |u: &[u8]| u[1] == 0 && u[0] < 0x80 && !matches!(u[0], 0 | b'\r' | b'\n' | b'"' | b'\\');
-    n + data[2 * n..]
-        .chunks_exact(2)
-        .take_while(|u| plain_unit(u))
-        .count()
-}
-
-/// Appends UTF-16LE units known to be ASCII (high byte zero, low byte below 0x80) as text: their
-/// low bytes, narrowed a block at a time into a buffer and appended as one string, instead of one
-/// character at a time.
-fn push_ascii_units(out: &mut String, units: &[u8]) {
-    let mut buf = [0u8; 128];
-    for block in units.chunks(2 * buf.len()) {
-        let k = block.len() / 2;
-        for (b, u) in buf.iter_mut().zip(block.chunks_exact(2)) {
-            *b = u[0];
+    for unit in data[2 * n..].chunks_exact(2).take_while(|u| plain_unit(u)) {
+        if held == buf.len() {
+            flush(out, &buf);
+            held = 0;
         }
-        // ASCII, so always valid.
-        out.push_str(std::str::from_utf8(&buf[..k]).unwrap_or_default());
+        buf[held] = unit[0];
+        held += 1;
+        n += 1;
     }
+    flush(out, &buf[..held]);
+    n
 }
 
 /// What [`write_quoted`] writes, the way it was first written: the reference its tests compare with.
@@ -433,6 +442,12 @@ fn quoted_reference(value: &Value) -> Option<String> {
 }
 
 fn escape_into(out: &mut String, s: &str) {
+    // Most names have nothing to escape: copied whole. The four are ASCII, so a byte scan of the
+    // UTF-8 finds exactly them.
+    if !s.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\r' | b'\n')) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -656,6 +671,22 @@ mod tests {
                 let err = got.expect_err("the write fails");
                 assert_eq!(err.to_string(), "disk full", "{room} {block_keys}");
             }
+        }
+    }
+
+    #[test]
+    fn value_names_are_escaped_whether_or_not_they_need_it() {
+        for (name, want) in [
+            ("plain", r#""plain"=dword:00000001"#),
+            ("\u{e9}t\u{e9}", "\"\u{e9}t\u{e9}\"=dword:00000001"),
+            ("a\"b", r#""a\"b"=dword:00000001"#),
+            ("back\\slash\\", r#""back\\slash\\"=dword:00000001"#),
+            ("cr\r\u{e9}", "\"cr\\r\u{e9}\"=dword:00000001"),
+            ("lf\n", "\"lf\\n\"=dword:00000001"),
+        ] {
+            let mut out = String::new();
+            write_value(&mut out, &RegName::new(name), &Value::dword(1));
+            assert_eq!(out, format!("{want}\r\n"), "{name:?}");
         }
     }
 
