@@ -484,15 +484,13 @@ pub struct DependentAssemblies {
 /// Up to this many `<bindingRedirect>`s and `<codeBase>`s, an element's are scanned.
 const VERSIONS_SCANNED: usize = 16;
 
-/// The versions of one `<dependentAssembly>` with many: each version's first `<codeBase>`, each
-/// single version's first `<bindingRedirect>`, and the redirects of a range, in order (a bind
-/// asks for the first redirect that covers its version, which may be either kind). An element
-/// of N single-version redirects and N codebases, bound at N versions, cost N x N comparisons.
+/// The versions of one `<dependentAssembly>` with many: each version's first `<codeBase>`, and
+/// the first `<bindingRedirect>` that covers each version (a single version or a range). An
+/// element of N redirects and N codebases, bound at N versions, cost N x N comparisons.
 #[derive(Debug, Default)]
 struct VersionIndex {
     code_bases: std::collections::HashMap<AssemblyVersion, usize>,
-    single: std::collections::HashMap<AssemblyVersion, usize>,
-    ranges: Vec<usize>,
+    redirects: FirstCovering,
 }
 
 impl VersionIndex {
@@ -500,18 +498,76 @@ impl VersionIndex {
         if d.redirects.len().max(d.code_bases.len()) <= VERSIONS_SCANNED {
             return None;
         }
-        let mut index = VersionIndex::default();
+        let mut code_bases = std::collections::HashMap::new();
         for (i, c) in d.code_bases.iter().enumerate() {
-            index.code_bases.entry(c.version).or_insert(i);
+            code_bases.entry(c.version).or_insert(i);
         }
-        for (i, r) in d.redirects.iter().enumerate() {
-            if r.old_low == r.old_high {
-                index.single.entry(r.old_low).or_insert(i);
-            } else {
-                index.ranges.push(i);
-            }
-        }
-        Some(index)
+        Some(VersionIndex {
+            code_bases,
+            redirects: FirstCovering::new(&d.redirects),
+        })
+    }
+}
+
+/// The first of a list of `<bindingRedirect>`s that covers each version. The versions are cut
+/// into runs where the set of redirects covering them does not change: a run starts at each
+/// redirect's lowest version and just after its highest. Each run keeps the first redirect that
+/// covers it, found in one sweep over the runs in order, with the redirects begun so far in a
+/// heap by their place (those that ended are dropped when they reach its top). Building costs
+/// N log N for N redirects; a lookup is a binary search.
+#[derive(Debug, Default)]
+struct FirstCovering {
+    /// Where each run starts ([`version_key`]), ascending.
+    starts: Vec<u64>,
+    /// The place of the first redirect covering each run.
+    first: Vec<Option<usize>>,
+}
+
+/// A version as one number that orders as versions do.
+fn version_key(v: AssemblyVersion) -> u64 {
+    v.0.iter().fold(0, |k, &part| (k << 16) | u64::from(part))
+}
+
+impl FirstCovering {
+    fn new(redirects: &[BindingRedirect]) -> Self {
+        use std::cmp::Reverse;
+        // A range whose low end is above its high end covers nothing.
+        let mut by_low: Vec<(u64, u64, usize)> = redirects
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.old_low <= r.old_high)
+            .map(|(i, r)| (version_key(r.old_low), version_key(r.old_high), i))
+            .collect();
+        by_low.sort_unstable();
+        let mut starts: Vec<u64> = by_low
+            .iter()
+            .flat_map(|&(low, high, _)| [Some(low), high.checked_add(1)])
+            .flatten()
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let mut begun = std::collections::BinaryHeap::new();
+        let mut next = by_low.iter().peekable();
+        let first = starts
+            .iter()
+            .map(|&start| {
+                while let Some(&(_, high, place)) = next.next_if(|&&(low, _, _)| low <= start) {
+                    begun.push(Reverse((place, high)));
+                }
+                while begun.peek().is_some_and(|&Reverse((_, high))| high < start) {
+                    begun.pop();
+                }
+                begun.peek().map(|&Reverse((place, _))| place)
+            })
+            .collect();
+        FirstCovering { starts, first }
+    }
+
+    /// The place of the first redirect that covers `version`.
+    fn get(&self, version: AssemblyVersion) -> Option<usize> {
+        let key = version_key(version);
+        let run = self.starts.partition_point(|&s| s <= key).checked_sub(1)?;
+        self.first[run]
     }
 }
 
@@ -552,17 +608,7 @@ impl DependentAssemblies {
         let Some(index) = &self.versions[place] else {
             return d.redirect(version);
         };
-        let single = index.single.get(&version).copied();
-        let range = index
-            .ranges
-            .iter()
-            .copied()
-            .find(|&i| d.redirects[i].covers(version));
-        let first = match (single, range) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => a.or(b)?,
-        };
-        d.redirects.get(first)
+        d.redirects.get(index.redirects.get(version)?)
     }
 
     /// [`DependentAssembly::code_base`] of the element at `place`: the first `<codeBase>` for
@@ -1346,6 +1392,72 @@ mod tests {
     /// BIND-1, BIND-4: an element of many `<bindingRedirect>`s and `<codeBase>`s answers from its
     /// index what the scans answer: the first redirect that covers the version (a single version
     /// or a range, whichever comes first) and the first codebase for it.
+    #[test]
+    fn bind1_the_first_covering_redirect_is_found_as_the_scan_finds_it() {
+        // Redirects drawn from a few versions (so that they overlap, nest, repeat and touch),
+        // singles and ranges, some reversed (covering nothing), and the versions at both ends of
+        // the version space; every redirect's ends and the versions beside them are looked up.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let points = [
+            [0, 0, 0, 0],
+            [0, 0, 0, 1],
+            [1, 0, 0, 0],
+            [1, 0, 0, 5],
+            [1, 0, 65535, 65535],
+            [1, 1, 0, 0],
+            [2, 0, 0, 0],
+            [65535, 65535, 65535, 65534],
+            [65535, 65535, 65535, 65535],
+        ]
+        .map(AssemblyVersion);
+        for round in 0..300 {
+            let n = 1 + next(40) as usize;
+            let redirects: Vec<BindingRedirect> = (0..n)
+                .map(|_| {
+                    let low = points[next(points.len() as u64) as usize];
+                    let high = if next(3) == 0 {
+                        low
+                    } else {
+                        points[next(points.len() as u64) as usize]
+                    };
+                    BindingRedirect {
+                        old_low: low,
+                        old_high: high,
+                        new_version: low,
+                        location: comsim_diag::Location::new("c", 1, 1),
+                    }
+                })
+                .collect();
+            let index = FirstCovering::new(&redirects);
+            let beside = |v: AssemblyVersion, d: i64| {
+                let k = version_key(v) as i64 + d;
+                let k = k.clamp(0, i64::MAX) as u64;
+                AssemblyVersion([
+                    (k >> 48) as u16,
+                    (k >> 32) as u16,
+                    (k >> 16) as u16,
+                    k as u16,
+                ])
+            };
+            for v in points {
+                for probe in [beside(v, -1), v, beside(v, 1)] {
+                    let scan = redirects.iter().position(|r| r.covers(probe));
+                    assert_eq!(
+                        index.get(probe),
+                        scan,
+                        "round {round}: {probe} in {redirects:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn bind1_an_element_of_many_versions_answers_as_its_scans() {
         let v = |b: u16, r: u16| format!("1.0.{b}.{r}");

@@ -59,6 +59,7 @@ fn write(args: &Args) -> Result<(), String> {
         regasm_many_types(n, true),
         config_many_dependent_assemblies(n),
         config_many_versions(n),
+        config_many_ranges(n),
     ];
     let mut commands = String::new();
     for case in cases {
@@ -522,6 +523,32 @@ fn config_many_dependent_assemblies(n: usize) -> Case {
         n,
         |i| (format!("Lib{i}"), "1.0.0.0".into()),
         |_| "0.9.0.0".into(),
+    )
+}
+
+/// A managed client whose `.config` has one `<dependentAssembly>` with `n` `<bindingRedirect>`s
+/// of version ranges, one per class, and `n` requests, each for a class registered for a version
+/// in its own range, which its redirect takes to the version in the GAC (BIND-1 looks for the
+/// first redirect covering the version at every bind).
+fn config_many_ranges(n: usize) -> Case {
+    let version =
+        |major: usize, i: usize, last: usize| format!("{major}.{}.{}.{last}", i / 1000, i % 1000);
+    let config = format!(
+        "<dependentAssembly><assemblyIdentity name=\"Lib\" publicKeyToken=\"{TOKEN}\" culture=\"neutral\"/>\n{}</dependentAssembly>\n",
+        lines(n, |i| format!(
+            "<bindingRedirect oldVersion=\"{}-{}\" newVersion=\"{}\"/>\n",
+            version(1, i, 0),
+            version(1, i, 9),
+            version(2, i, 0)
+        )),
+    );
+    gac_classes_case(
+        "config-many-ranges",
+        &format!("a dependentAssembly of {n} range redirects"),
+        &config,
+        n,
+        |i| ("Lib".into(), version(2, i, 0)),
+        |i| version(1, i, 5),
     )
 }
 
