@@ -47,6 +47,10 @@ pub struct Args {
     /// "baseline", for a before and after table.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Also run each comsim command once under valgrind's callgrind and report the instructions
+    /// of each thread: a figure that does not move with the host's load (some 30 s a command).
+    #[arg(long)]
+    pub instructions: bool,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -86,6 +90,9 @@ fn bench(args: &Args) -> Result<(), String> {
         "| file | command | wall s (best) | wall s (median) | MB/s (best wall) | CPU s (least) | MB/s (CPU) | peak RSS MB | RSS / file |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut notes = String::new();
+    let mut counted = String::from(
+        "| file | command | instructions, M (all threads) | M per thread (main first) |\n|---|---|---:|---|\n",
+    );
     for (label, file) in [("sorted", &sorted), ("random", &random)] {
         let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len() as f64;
         let out = args.dir.join(format!("export-{label}.reg"));
@@ -100,6 +107,9 @@ fn bench(args: &Args) -> Result<(), String> {
             })
             .collect();
         let timings = measure_interleaved(&plan, args.runs)?;
+        if args.instructions {
+            count_instructions(&cmds, label, &args.dir, &mut counted)?;
+        }
         let mut query = (0.0, 0.0);
         for ((name, c), t) in cmds.iter().zip(timings) {
             let _ = writeln!(
@@ -140,6 +150,32 @@ fn bench(args: &Args) -> Result<(), String> {
         }
     }
     println!("\n{table}\n{notes}");
+    if args.instructions {
+        println!("\n{counted}");
+    }
+    Ok(())
+}
+
+/// One row of `table` per comsim command of `cmds` (the floors are left out): the instructions
+/// of one run under callgrind, all threads and each.
+fn count_instructions(
+    cmds: &[(String, Command)],
+    label: &str,
+    dir: &Path,
+    table: &mut String,
+) -> Result<(), String> {
+    for (i, (name, c)) in cmds.iter().enumerate() {
+        if !name.starts_with("comsim") {
+            continue;
+        }
+        let counts = crate::instructions::per_thread(c, dir, &format!("{label}-{i}"))?;
+        let _ = writeln!(
+            table,
+            "| {label} | `{name}` | {:.1} | {} |",
+            counts.iter().sum::<u64>() as f64 / 1e6,
+            crate::instructions::millions(&counts)
+        );
+    }
     Ok(())
 }
 

@@ -38,6 +38,7 @@ mod generate;
 mod hive;
 mod hive_bench;
 mod import_bench;
+mod instructions;
 mod pathological;
 mod progress_tty;
 mod replay_bench;

@@ -1,0 +1,99 @@
+//! Instructions executed by a command, counted by valgrind's callgrind: a figure that does not
+//! depend on how loaded the host is, where wall and CPU times on this shared machine drift by a
+//! fifth within minutes (docs/performance.md). Callgrind runs the program some fifty times
+//! slower; it is used at bench time only, never linked (it is GPL).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The instructions each thread of one run of `c` executed, in the order callgrind numbers the
+/// threads (the main thread first). A thread id that ends is given to the next thread created,
+/// so a later thread's count may include an earlier one's. `dir` holds the profiles, named after
+/// `tag`; the ones of an earlier run of the same tag are removed first.
+pub(crate) fn per_thread(c: &Command, dir: &Path, tag: &str) -> Result<Vec<u64>, String> {
+    let prefix = format!("callgrind.{tag}.");
+    let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(&prefix))
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    let out = dir.join(format!("{prefix}%p"));
+    let mut run = Command::new("valgrind");
+    run.args(["--tool=callgrind", "--separate-threads=yes"])
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(c.get_program())
+        .args(c.get_args())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let status = run.status().map_err(|e| {
+        format!("valgrind: {e} (counting instructions needs valgrind: apt-get install -y valgrind)")
+    })?;
+    if !status.success() {
+        return Err(format!("{c:?} under callgrind failed: {status}"));
+    }
+    // One profile per thread, `PREFIX<pid>-01`, `-02`, ...: sorted by name, they are in order.
+    let mut profiles: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .collect();
+    profiles.sort();
+    let counts: Vec<u64> = profiles
+        .iter()
+        .filter_map(|p| summary(&std::fs::read_to_string(p).ok()?))
+        .collect();
+    if counts.is_empty() {
+        return Err(format!(
+            "no callgrind profile of {c:?} in {}",
+            dir.display()
+        ));
+    }
+    Ok(counts)
+}
+
+/// The instruction count of a callgrind profile: its `summary:` line (the total of the events,
+/// which are instructions only when no other event was asked for).
+fn summary(profile: &str) -> Option<u64> {
+    profile
+        .lines()
+        .find_map(|l| l.strip_prefix("summary:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+/// Counts in millions, one decimal, joined by " + " (per thread).
+pub(crate) fn millions(counts: &[u64]) -> String {
+    counts
+        .iter()
+        .map(|&n| format!("{:.1}", n as f64 / 1e6))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_is_the_summary_line_of_a_profile() {
+        let profile = "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 536\ncmd:  comsim reg query\npart: 1\nthread: 2\n\ndesc: I1 cache: \nevents: Ir\nsummary: 330247974\n\nfl=(1) x.rs\nfn=(1) f\n16 3\n\ntotals: 330247974\n";
+        assert_eq!(summary(profile), Some(330_247_974));
+        assert_eq!(summary("events: Ir\ntotals: 5\n"), None);
+        assert_eq!(summary("summary: many\n"), None);
+    }
+
+    #[test]
+    fn counts_are_shown_in_millions_per_thread() {
+        assert_eq!(millions(&[269_581_460, 294_246_915]), "269.6 + 294.2");
+        assert_eq!(millions(&[999]), "0.0");
+    }
+}
