@@ -32,6 +32,10 @@ pub struct Args {
     /// the build's, so that both see the same moments of the host.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Also run each comsim command once under valgrind's callgrind and report the instructions
+    /// of each thread (fifty times slower: use it with `--clsids 20000` or fewer).
+    #[arg(long)]
+    pub instructions: bool,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -57,6 +61,7 @@ fn bench(args: &Args) -> Result<(), String> {
     if !sorted.exists() || !random.exists() {
         generate(args.clsids, &sorted, &random)?;
     }
+    let mut counted = String::from(crate::instructions::TABLE_HEAD);
     let mut table = String::from(
         "| file | command | wall s (best) | wall s (median) | CPU s (least) | peak RSS MB |\n|---|---|---:|---:|---:|---:|\n",
     );
@@ -96,6 +101,9 @@ fn bench(args: &Args) -> Result<(), String> {
         }
         let plan: Vec<_> = cmds.iter().map(|(_, c)| (c, None)).collect();
         let timings = measure_interleaved(&plan, args.runs)?;
+        if args.instructions {
+            crate::instructions::rows(&cmds, label, &args.dir, &mut counted)?;
+        }
         for ((what, _), t) in cmds.iter().zip(timings) {
             table.push_str(&format!(
                 "| {label} ({:.0} MB, {} CLSIDs) | `{what}` | {:.2} | {:.2} | {:.2} | {:.0} |\n",
@@ -110,6 +118,9 @@ fn bench(args: &Args) -> Result<(), String> {
         }
     }
     println!("\n{table}");
+    if args.instructions {
+        println!("\n{counted}");
+    }
     Ok(())
 }
 

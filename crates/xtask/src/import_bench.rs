@@ -90,9 +90,7 @@ fn bench(args: &Args) -> Result<(), String> {
         "| file | command | wall s (best) | wall s (median) | MB/s (best wall) | CPU s (least) | MB/s (CPU) | peak RSS MB | RSS / file |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut notes = String::new();
-    let mut counted = String::from(
-        "| file | command | instructions, M (all threads) | M per thread (main first) |\n|---|---|---:|---|\n",
-    );
+    let mut counted = String::from(crate::instructions::TABLE_HEAD);
     for (label, file) in [("sorted", &sorted), ("random", &random)] {
         let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len() as f64;
         let out = args.dir.join(format!("export-{label}.reg"));
@@ -108,7 +106,7 @@ fn bench(args: &Args) -> Result<(), String> {
             .collect();
         let timings = measure_interleaved(&plan, args.runs)?;
         if args.instructions {
-            count_instructions(&cmds, label, &args.dir, &mut counted)?;
+            crate::instructions::rows(&cmds, label, &args.dir, &mut counted)?;
         }
         let mut query = (0.0, 0.0);
         for ((name, c), t) in cmds.iter().zip(timings) {
@@ -152,29 +150,6 @@ fn bench(args: &Args) -> Result<(), String> {
     println!("\n{table}\n{notes}");
     if args.instructions {
         println!("\n{counted}");
-    }
-    Ok(())
-}
-
-/// One row of `table` per comsim command of `cmds` (the floors are left out): the instructions
-/// of one run under callgrind, all threads and each.
-fn count_instructions(
-    cmds: &[(String, Command)],
-    label: &str,
-    dir: &Path,
-    table: &mut String,
-) -> Result<(), String> {
-    for (i, (name, c)) in cmds.iter().enumerate() {
-        if !name.starts_with("comsim") {
-            continue;
-        }
-        let counts = crate::instructions::per_thread(c, dir, &format!("{label}-{i}"))?;
-        let _ = writeln!(
-            table,
-            "| {label} | `{name}` | {:.1} | {} |",
-            counts.iter().sum::<u64>() as f64 / 1e6,
-            crate::instructions::millions(&counts)
-        );
     }
     Ok(())
 }

@@ -3,8 +3,36 @@
 //! fifth within minutes (docs/performance.md). Callgrind runs the program some fifty times
 //! slower; it is used at bench time only, never linked (it is GPL).
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
+
+/// The head of the table [`rows`] adds to.
+pub(crate) const TABLE_HEAD: &str = "| file | command | instructions, M (all threads) | M per thread (main first) |\n|---|---|---:|---|\n";
+
+/// One row of `table` per comsim command of `cmds` (the floors, `cat` and the like, are left
+/// out): the instructions of one run under callgrind, all threads and each. `label` names the
+/// input in the rows and the profiles.
+pub(crate) fn rows(
+    cmds: &[(String, Command)],
+    label: &str,
+    dir: &Path,
+    table: &mut String,
+) -> Result<(), String> {
+    for (i, (name, c)) in cmds.iter().enumerate() {
+        if !name.starts_with("comsim") {
+            continue;
+        }
+        let counts = per_thread(c, dir, &format!("{label}-{i}"))?;
+        let _ = writeln!(
+            table,
+            "| {label} | `{name}` | {:.1} | {} |",
+            counts.iter().sum::<u64>() as f64 / 1e6,
+            millions(&counts)
+        );
+    }
+    Ok(())
+}
 
 /// The instructions each thread of one run of `c` executed, in the order callgrind numbers the
 /// threads (the main thread first). A thread id that ends is given to the next thread created,
