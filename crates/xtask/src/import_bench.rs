@@ -328,16 +328,12 @@ fn run_once(
         .args(["stat", "-x,", "-e", "task-clock", "-o"])
         .arg(perf_out)
         .args(["--", "/usr/bin/time", "-f", "%M", "-o"])
-        .arg(time_out)
-        .arg(c.get_program())
-        .args(c.get_args())
-        .stdout(Stdio::null());
-    let status = timed.status().map_err(|e| {
-        format!("perf: {e} (the benchmark needs `perf` and `/usr/bin/time`: apt-get install -y linux-perf time)")
-    })?;
-    if !status.success() {
-        return Err(format!("{c:?} failed: {status}"));
-    }
+        .arg(time_out);
+    run_under(
+        timed,
+        c,
+        "the benchmark needs `perf` and `/usr/bin/time`: apt-get install -y linux-perf time",
+    )?;
     let perf = std::fs::read_to_string(perf_out).map_err(|e| e.to_string())?;
     let msec = perf
         .lines()
@@ -350,6 +346,24 @@ fn run_once(
     acc.peak_kb = acc
         .peak_kb
         .max(kb.ok_or_else(|| format!("unexpected /usr/bin/time output: {time}"))?);
+    Ok(())
+}
+
+/// Runs `c` under `tool` (a command given its own arguments, which `c`'s program and arguments
+/// follow), `c`'s output thrown away; `missing` says what to install when `tool` cannot start.
+pub(crate) fn run_under(mut tool: Command, c: &Command, missing: &str) -> Result<(), String> {
+    tool.arg(c.get_program())
+        .args(c.get_args())
+        .stdout(Stdio::null());
+    let status = tool
+        .status()
+        .map_err(|e| format!("{:?}: {e} ({missing})", tool.get_program()))?;
+    if !status.success() {
+        return Err(format!(
+            "{c:?} failed under {:?}: {status}",
+            tool.get_program()
+        ));
+    }
     Ok(())
 }
 
