@@ -35,6 +35,10 @@ pub struct Args {
     /// "baseline", for a before and after comparison.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Also run each comsim command once under valgrind's callgrind and report the instructions
+    /// of each thread.
+    #[arg(long)]
+    pub instructions: bool,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -183,6 +187,11 @@ fn bench(args: &Args) -> Result<(), String> {
             t.cpu,
             t.peak_kb as f64 / 1024.0
         );
+    }
+    if args.instructions {
+        let mut counted = String::from(crate::instructions::TABLE_HEAD);
+        crate::instructions::rows(&cases, "hive", &args.dir, &mut counted)?;
+        println!("\n{counted}");
     }
     Ok(())
 }
