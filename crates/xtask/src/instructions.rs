@@ -4,7 +4,7 @@
 //! slower; it is used at bench time only, never linked (it is GPL).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The head of the table [`rows`] adds to.
@@ -43,16 +43,8 @@ pub(crate) fn rows(
 /// `tag`; the ones of an earlier run of the same tag are removed first.
 pub(crate) fn per_thread(c: &Command, dir: &Path, tag: &str) -> Result<Vec<u64>, String> {
     let prefix = format!("callgrind.{tag}.");
-    let io = |e: std::io::Error| format!("{}: {e}", dir.display());
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with(&prefix))
-        {
-            let _ = std::fs::remove_file(&path);
-        }
+    for old in profiles(dir, &prefix)? {
+        let _ = std::fs::remove_file(old);
     }
     let out = dir.join(format!("{prefix}%p"));
     let mut valgrind = Command::new("valgrind");
@@ -66,17 +58,7 @@ pub(crate) fn per_thread(c: &Command, dir: &Path, tag: &str) -> Result<Vec<u64>,
         "counting instructions needs valgrind: apt-get install -y valgrind",
     )?;
     // One profile per thread, `PREFIX<pid>-01`, `-02`, ...: sorted by name, they are in order.
-    let mut profiles: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix))
-        })
-        .collect();
-    profiles.sort();
-    let counts: Vec<u64> = profiles
+    let counts: Vec<u64> = profiles(dir, &prefix)?
         .iter()
         .filter_map(|p| summary(&std::fs::read_to_string(p).ok()?))
         .collect();
@@ -87,6 +69,24 @@ pub(crate) fn per_thread(c: &Command, dir: &Path, tag: &str) -> Result<Vec<u64>,
         ));
     }
     Ok(counts)
+}
+
+/// The files of `dir` whose names start with `prefix`, sorted by name.
+fn profiles(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, String> {
+    let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(prefix))
+        {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// The instruction count of a callgrind profile: its `summary:` line (the total of the events,
