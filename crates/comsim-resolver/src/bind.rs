@@ -1435,9 +1435,14 @@ mod tests {
                 })
                 .collect();
             let index = FirstCovering::new(&redirects);
-            let beside = |v: AssemblyVersion, d: i64| {
-                let k = version_key(v) as i64 + d;
-                let k = k.clamp(0, i64::MAX) as u64;
+            // The version just below or above `v`, or `v` itself at either end of the space.
+            let beside = |v: AssemblyVersion, up: bool| {
+                let k = version_key(v);
+                let k = if up {
+                    k.saturating_add(1)
+                } else {
+                    k.saturating_sub(1)
+                };
                 AssemblyVersion([
                     (k >> 48) as u16,
                     (k >> 32) as u16,
@@ -1446,7 +1451,7 @@ mod tests {
                 ])
             };
             for v in points {
-                for probe in [beside(v, -1), v, beside(v, 1)] {
+                for probe in [beside(v, false), v, beside(v, true)] {
                     let scan = redirects.iter().position(|r| r.covers(probe));
                     assert_eq!(
                         index.get(probe),
