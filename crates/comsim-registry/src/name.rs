@@ -68,11 +68,29 @@ pub fn upcase(c: char) -> char {
 
 /// Compares two names as the registry does: upper-cased UTF-16 code units.
 pub fn compare_names(a: &str, b: &str) -> Ordering {
-    // Fast path: walk the common ASCII prefix byte by byte. A byte below 0x80 is a whole character
+    // Fast path: walk the common ASCII prefix, eight bytes and then one at a time. A byte below 0x80 is a whole character
     // and a whole UTF-16 unit, so once both sides reach a non-ASCII byte at the same offset, that
     // offset is a character boundary in both and the rest can be compared unit by unit.
     let (x, y) = (a.as_bytes(), b.as_bytes());
-    for (i, (&p, &q)) in x.iter().zip(y).enumerate() {
+    // Eight bytes at a time while both words are ASCII: upper-cased and read with the first byte
+    // the most significant, two such words order as their units do. Names in one list often share
+    // a long prefix (`Contoso.Mail.Decoder…`), which the byte loop below walked a byte at a time.
+    let mut start = 0;
+    for (p, q) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let (p, q) = (word_be(p), word_be(q));
+        if (p | q) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        if p != q {
+            let (p, q) = (upper8(p), upper8(q));
+            if p != q {
+                return p.cmp(&q);
+            }
+        }
+        start += 8;
+    }
+    // Every byte before `start` is ASCII, so `start` is a character boundary in both names.
+    for (i, (&p, &q)) in (start..).zip(x[start..].iter().zip(&y[start..])) {
         if p == q && p < 0x80 {
             continue;
         }
@@ -179,6 +197,13 @@ fn word(bytes: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&bytes[..8]);
     u64::from_le_bytes(w)
+}
+
+/// Eight bytes as a word, the first the most significant: words compare as their bytes do.
+fn word_be(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_be_bytes(w)
 }
 
 /// Up to seven bytes as a word, padded with zeros.
@@ -431,6 +456,36 @@ mod tests {
                     names_equal(a, b),
                     compare_units(a, b).is_eq(),
                     "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_compared_a_word_at_a_time_order_as_their_units_do() {
+        // Two long names that share a prefix and differ in one place, at every offset of the
+        // first three words: by case alone, by a letter, by `_` (after the letters once
+        // upper-cased, before the lower-case ones as bytes), by a character outside ASCII (a
+        // word that holds one is compared a unit at a time), or by ending there.
+        let base = "Contoso.Mail.Decoder1596.Reader";
+        let edits = [
+            "c", "C", "x", "X", "_", "@", "`", "\u{e9}", "\u{c9}", "\u{131}", "\0", "",
+        ];
+        for at in 0..24 {
+            for edit in edits {
+                let b = format!("{}{edit}{}", &base[..at], &base[at + 1..]);
+                let cut = &base[..at];
+                for (x, y) in [(base, b.as_str()), (cut, b.as_str()), (base, cut)] {
+                    assert_eq!(compare_names(x, y), compare_units(x, y), "{x:?} vs {y:?}");
+                    assert_eq!(compare_names(y, x), compare_units(y, x), "{y:?} vs {x:?}");
+                }
+                // The name against its lower-case spelling, which it equals: every word is
+                // upper-cased before the words decide.
+                let lower = b.to_lowercase();
+                assert_eq!(
+                    compare_names(&b, &lower),
+                    compare_units(&b, &lower),
+                    "{b:?}"
                 );
             }
         }
