@@ -180,7 +180,7 @@ impl<'r> Walk<'r> {
             let Some(frame) = self.stack.last_mut() else {
                 return false;
             };
-            let Some(&(name, known)) = frame.subkeys.get(frame.next) else {
+            let Some((name, known)) = frame.subkey(reg) else {
                 self.stack.pop();
                 continue;
             };
@@ -225,9 +225,9 @@ impl<'r> Walk<'r> {
 /// A key being exported and where its walk is.
 struct Frame<'r> {
     ids: OpenIds,
-    /// Its subkeys' names in the registry's order, with their ids when the key is of one hive
-    /// (no merged HKCR half).
-    subkeys: Vec<(&'r RegName, Option<KeyId>)>,
+    /// Its subkeys' names in the registry's order, when the key has a merged HKCR half; a key of
+    /// one hive is read in place, a subkey at a time ([`Registry::subkey_at`]).
+    merged: Option<Vec<&'r RegName>>,
     /// Whether [`Registry::open_child`] opens its subkeys from its ids (it does for all of them
     /// or none); `None` until the first is opened. Where it does and the key is of one hive, the
     /// subkey is the enumerated id and is not looked up again by name.
@@ -240,23 +240,23 @@ struct Frame<'r> {
 
 impl<'r> Frame<'r> {
     fn new(reg: &'r Registry, ids: OpenIds, line_len: usize, depth: usize) -> Self {
-        let subkeys = match ids.secondary {
-            None => reg
-                .subkeys(ids.primary)
-                .map(|(n, c)| (n, Some(c)))
-                .collect(),
-            Some(_) => {
-                let names = reg.open_subkey_names(ids);
-                names.into_iter().map(|n| (n, None)).collect()
-            }
-        };
         Frame {
             ids,
-            subkeys,
+            merged: ids.secondary.map(|_| reg.open_subkey_names(ids)),
             closed: None,
             next: 0,
             line_len,
             depth,
+        }
+    }
+
+    /// The subkey at `next`: its name, and its id when the key is of one hive.
+    fn subkey(&self, reg: &'r Registry) -> Option<(&'r RegName, Option<KeyId>)> {
+        match &self.merged {
+            Some(names) => names.get(self.next).map(|&n| (n, None)),
+            None => reg
+                .subkey_at(self.ids.primary, self.next)
+                .map(|(n, id)| (n, Some(id))),
         }
     }
 }

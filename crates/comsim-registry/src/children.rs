@@ -140,6 +140,17 @@ impl Children {
         }
     }
 
+    /// The entry at `index` in the registry's order, as [`Children::iter`] gives them.
+    pub(crate) fn at(&self, index: usize) -> Option<&Entry> {
+        match self {
+            Children::Flat(v) => v.get(index),
+            Children::Hashed(h) => {
+                let &i = h.sorted().get(index)?;
+                h.buckets[i as usize].entry.as_ref()
+            }
+        }
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<KeyId> {
         self.entry(name).map(|e| e.id)
     }
@@ -369,6 +380,14 @@ mod tests {
         c.iter().map(|e| e.name.as_str().to_owned()).collect()
     }
 
+    /// `at` gives the entries `iter` gives, at their places in its order, and nothing past them.
+    fn at_is_iter(c: &Children) {
+        let by_index: Vec<KeyId> = (0..).map_while(|i| c.at(i)).map(|e| e.id).collect();
+        let walked: Vec<KeyId> = c.iter().map(|e| e.id).collect();
+        assert_eq!(by_index, walked);
+        assert_eq!(by_index.len(), c.len());
+    }
+
     #[test]
     fn any_insertion_order_keeps_the_registry_order_and_finds_every_name() {
         for n in [3usize, 64, 65, 600, 3000] {
@@ -382,6 +401,7 @@ mod tests {
             let mut want: Vec<String> = (0..n).map(|i| format!("k{i:05}")).collect();
             want.sort_by(|a, b| compare_names(a, b));
             assert_eq!(names(&c), want);
+            at_is_iter(&c);
             for i in 0..n {
                 assert_eq!(c.get(&format!("K{i:05}")), Some(KeyId::from_index(i)));
             }
@@ -391,6 +411,7 @@ mod tests {
                 assert_eq!(c.remove(&format!("k{i:05}")), Some(KeyId::from_index(i)));
             }
             assert_eq!(c.len(), n / 2);
+            at_is_iter(&c);
             assert_eq!(c.get("k00000"), None);
             if n > 1 {
                 assert_eq!(c.get("k00001"), Some(KeyId::from_index(1)));

@@ -263,6 +263,12 @@ impl Registry {
         self.node(id).children.iter().map(|e| (&e.name, e.id))
     }
 
+    /// The subkey at `index` in the order [`Registry::subkeys`] gives them, without walking
+    /// the ones before it.
+    pub fn subkey_at(&self, id: KeyId, index: usize) -> Option<(&RegName, KeyId)> {
+        self.node(id).children.at(index).map(|e| (&e.name, e.id))
+    }
+
     pub fn subkey_count(&self, id: KeyId) -> usize {
         self.node(id).children.len()
     }
