@@ -341,24 +341,34 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     if n == 0 || value.data[2 * n - 2..] != [0, 0] {
         return false;
     }
-    let body = &value.data[..2 * n - 2];
+    let mut rest = &value.data[..2 * n - 2];
     let start = out.len();
     out.push('"');
-    // Most strings are ASCII with nothing to escape: copied without decoding.
-    let plain = push_plain_units(out, body);
-    let units = body[2 * plain..]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
-    for c in char::decode_utf16(units) {
-        match c {
-            Ok('\0' | '\r' | '\n') | Err(_) => {
+    // Most of a string is ASCII with nothing to escape, copied without decoding; each unit that
+    // stops such a run (a `\\` of a path, most often) is written on its own, and the next run
+    // copied again.
+    loop {
+        let plain = push_plain_units(out, rest);
+        rest = &rest[2 * plain..];
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let Some(c) = char::decode_utf16(units).next() else {
+            break;
+        };
+        let c = match c {
+            Ok(c) if !matches!(c, '\0' | '\r' | '\n') => c,
+            _ => {
                 out.truncate(start);
                 return false;
             }
-            Ok('\\') => out.push_str("\\\\"),
-            Ok('"') => out.push_str("\\\""),
-            Ok(c) => out.push(c),
+        };
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
         }
+        rest = &rest[2 * c.len_utf16()..];
     }
     out.push('"');
     true
@@ -371,9 +381,11 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
 /// end, instead of one character at a time.
 fn push_plain_units(out: &mut String, data: &[u8]) -> usize {
     const LANES: u64 = 0x0001_0001_0001_0001;
-    const LOW15: u64 = 0x7FFF_7FFF_7FFF_7FFF;
-    // The top bit of each 16-bit lane of `x` that is zero, exactly (no borrow between lanes).
-    let zero_lanes = |x: u64| !(((x & LOW15).wrapping_add(LOW15)) | x | LOW15);
+    const BIT7: u64 = 0x0080_0080_0080_0080;
+    // Where every lane (unit) is below 0x80, a lane of `y` is zero only if its bit 7 is set here
+    // (a borrow out of a zero lane may mark the next: the word then goes to the exact loop below,
+    // which is only slower).
+    let zero_lanes = |y: u64| y.wrapping_sub(LANES) & !y & BIT7;
     let mut buf = [0u8; 128];
     let mut held = 0;
     // Always ASCII, so always valid.
@@ -383,12 +395,13 @@ fn push_plain_units(out: &mut String, data: &[u8]) -> usize {
     let mut n = 0;
     for word in data.chunks_exact(8) {
         let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let special = [b'\r', b'\n', b'"', b'\\']
-            .iter()
-            .fold(zero_lanes(x), |m, &c| {
-                m | zero_lanes(x ^ (LANES * u64::from(c)))
-            });
-        if x & 0xFF80_FF80_FF80_FF80 != 0 || special != 0 {
+        // A unit of 0x80 or more; one below 0x20 (NUL, `\r` and `\n` among them; a word with a
+        // tab goes to the loop below too); a `"`; a `\`.
+        let stop = (x & 0xFF80_FF80_FF80_FF80)
+            | (!x.wrapping_add(LANES * 0x60) & BIT7)
+            | zero_lanes(x ^ (LANES * u64::from(b'"')))
+            | zero_lanes(x ^ (LANES * u64::from(b'\\')));
+        if stop != 0 {
             break;
         }
         // u0 0 u1 0 u2 0 u3 0 -> u0 u1 . . u2 u3 . . -> u0 u1 u2 u3
@@ -737,6 +750,27 @@ mod tests {
                 }
             }
         }
+        // Two of them at every pair of places: the plain copy starts again after each.
+        let odd = ["\\", "\"", "\r", "\0", "\u{e9}", "\u{1F600}"];
+        for first in odd {
+            for second in odd {
+                for at in 0..=12 {
+                    for gap in 0..=12 - at {
+                        let mut t: String = "abcdefghijkl".into();
+                        t.insert_str(at + gap, second);
+                        t.insert_str(at, first);
+                        cases.push(Value::sz(&t));
+                    }
+                }
+            }
+        }
+        // An unpaired surrogate after a plain run that follows an escape.
+        let mut data: Vec<u8> = "a\\bcdefghij"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        data.extend([0x00, 0xDC, 0x41, 0, 0, 0]);
+        cases.push(Value::new(ValueType::SZ, data));
         // Plain runs longer than the buffer the plain copy narrows them in, and ending at its edge.
         for len in [127, 128, 129, 256, 300] {
             cases.push(Value::sz(&"p".repeat(len)));
