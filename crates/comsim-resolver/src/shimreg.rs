@@ -32,6 +32,8 @@ pub struct RegHit {
     pub key: KeyPath,
     /// The key the values came from: the key itself or its winning version subkey.
     pub chosen: KeyPath,
+    /// The chosen key as the search opened it, for reading more of its values.
+    pub chosen_id: comsim_registry::KeyId,
     /// The winning version subkey's name, if a subkey won.
     pub version_subkey: Option<String>,
     pub class: String,
@@ -44,16 +46,6 @@ pub struct RegHit {
     pub access: Access,
 }
 
-/// A REG_SZ value's text, or why it does not qualify.
-fn sz<'n>(
-    reg: &Registry,
-    key: &KeyPath,
-    name: &'n str,
-    access: &Access,
-) -> Result<String, NotSz<'n>> {
-    Opened::new(reg, key, access).sz(name)
-}
-
 /// A key opened once for several of its values (what `query_value` gives for each, without
 /// opening the key again for each).
 struct Opened<'r> {
@@ -62,13 +54,6 @@ struct Opened<'r> {
 }
 
 impl<'r> Opened<'r> {
-    fn new(reg: &'r Registry, key: &KeyPath, access: &Access) -> Self {
-        Opened {
-            reg,
-            key: reg.open_ids(key, access).map(|k| k.primary),
-        }
-    }
-
     /// The subkey `name` of the key at `key`, which `access` opened as `parent`.
     fn below(
         reg: &'r Registry,
@@ -87,6 +72,19 @@ impl<'r> Opened<'r> {
 
     fn value(&self, name: &str) -> Option<&'r Value> {
         self.reg.value(self.key?, name)
+    }
+
+    /// Whether the value is a non-empty `REG_SZ` (what [`Opened::sz`] would give), without
+    /// making its text.
+    fn sz_ok<'n>(&self, name: &'n str) -> Result<(), NotSz<'n>> {
+        let not = |why| Err(NotSz { name, why });
+        match self.value(name) {
+            None => not(NotSzWhy::Missing),
+            Some(v) if v.ty != ValueType::SZ => not(NotSzWhy::Type(v.ty)),
+            // The text ends at the first NUL unit (`as_string`): empty when that is the first.
+            Some(v) if !matches!(*v.data, [a, b, ..] if (a, b) != (0, 0)) => not(NotSzWhy::Empty),
+            Some(_) => Ok(()),
+        }
     }
 
     /// A non-empty `REG_SZ` value, or why not.
@@ -129,27 +127,35 @@ impl std::fmt::Display for NotSz<'_> {
 }
 
 /// SHIM-REG-2: `digits and dots, no leading dot, no "..", at most 3 dots, each part <= 65535`.
-/// Missing and empty parts are 0, as `_wtoi` reads them.
+/// Missing and empty parts are 0, as `_wtoi` reads them; a part of more than ten digits is not a
+/// number (leading zeros count). One pass over the bytes: the resolver reads every subkey of
+/// every registration it searches.
 pub fn parse_version_subkey(name: &str) -> Option<Version> {
-    if name.is_empty()
-        || name.starts_with('.')
-        || name.contains("..")
-        || name.matches('.').count() > 3
-        || !name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-    {
+    if name.is_empty() || name.starts_with('.') {
         return None;
     }
     let mut parts = [0u16; 4];
-    for (i, p) in name.split('.').enumerate() {
-        if p.is_empty() {
-            continue;
+    let (mut part, mut digits, mut value) = (0, 0, 0u64);
+    for b in name.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 10 {
+                    return None;
+                }
+                value = value * 10 + u64::from(b - b'0');
+            }
+            // A second dot in a row, or a fourth dot.
+            b'.' if digits == 0 && part > 0 => return None,
+            b'.' if part == 3 => return None,
+            b'.' => {
+                parts[part] = u16::try_from(value).ok()?;
+                (part, digits, value) = (part + 1, 0, 0);
+            }
+            _ => return None,
         }
-        let v: u32 = p.trim_start_matches('0').parse().unwrap_or(0);
-        if p.len() > 10 || v > 65535 {
-            return None;
-        }
-        parts[i] = v as u16;
     }
+    parts[part] = u16::try_from(value).ok()?;
     Some(Version(parts))
 }
 
@@ -283,7 +289,11 @@ fn search_key(
             (key.join(&name), Some(name))
         }
         None => {
-            if !own_values_qualify(reg, key, kind, cap, access, trace) {
+            let opened = Opened {
+                reg,
+                key: Some(open.primary),
+            };
+            if !own_values_qualify(&opened, key, kind, cap, trace) {
                 return None;
             }
             (key.clone(), None)
@@ -322,7 +332,8 @@ fn valid_subkey(
             .at(|| key.join(name).to_string());
         return None;
     };
-    let sub = key.join(name);
+    // The subkey's path, made only when a trace shows it.
+    let sub = || key.join(name).to_string();
     let opened = Opened::below(reg, key, opened_key, name, access);
     if opened.value(SBS_VERSION_VALUE).is_some() {
         trace
@@ -330,14 +341,23 @@ fn valid_subkey(
                 Rule::ShimReg8,
                 format_args!("subkey {name} holds {SBS_VERSION_VALUE}: an unmanaged side-by-side implementation for runtime v{name}"),
             ).code("sbs-version-subkey")
-            .at(|| sub.to_string());
+            .at(sub);
         return None;
     }
-    let mut needed = vec!["Assembly", "Class"];
-    if kind == RegistrationKind::Class {
-        needed.push("RuntimeVersion");
-    }
-    let problems: Vec<NotSz<'_>> = needed.iter().filter_map(|v| opened.sz(v).err()).collect();
+    // Assembly and Class only checked; RuntimeVersion read once, for the check (a class's) and
+    // the cap.
+    let rv = opened.sz("RuntimeVersion");
+    let problems: Vec<NotSz<'_>> = [
+        opened.sz_ok("Assembly").err(),
+        opened.sz_ok("Class").err(),
+        rv.as_ref()
+            .err()
+            .filter(|_| kind == RegistrationKind::Class)
+            .copied(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if !problems.is_empty() {
         trace
             .push(Rule::ShimReg3, || {
@@ -345,13 +365,13 @@ fn valid_subkey(
                 format!("version subkey {name} skipped: {}", shown.join(", "))
             })
             .code("version-subkey-invalid")
-            .at(|| sub.to_string())
+            .at(sub)
             .found("invalid");
         return None;
     }
     // The cap applies to records too, when they have a RuntimeVersion.
-    if let Ok(rv) = opened.sz("RuntimeVersion")
-        && above_cap(&rv, cap) == Some(true)
+    if let Ok(rv) = &rv
+        && above_cap(rv, cap) == Some(true)
     {
         trace
             .push(
@@ -362,7 +382,7 @@ fn valid_subkey(
                 ),
             )
             .code("version-subkey-too-new")
-            .at(|| sub.to_string())
+            .at(sub)
             .found(format_args!("RuntimeVersion = {rv}"));
         return None;
     }
@@ -372,22 +392,21 @@ fn valid_subkey(
             format_args!("version subkey {name} is valid"),
         )
         .code("version-subkey-valid")
-        .at(|| sub.to_string());
+        .at(sub);
     Some(version)
 }
 
-/// SHIM-REG-6: without a valid version subkey, the key's own values are used if `Class` and
-/// `Assembly` qualify (and, for a class, the RuntimeVersion is within the cap).
+/// SHIM-REG-6: without a valid version subkey, the key's own values (`opened`, the key at
+/// `key`) are used if `Class` and `Assembly` qualify (and, for a class, the RuntimeVersion is
+/// within the cap).
 fn own_values_qualify(
-    reg: &Registry,
+    opened: &Opened<'_>,
     key: &KeyPath,
     kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
-    access: &Access,
     trace: &mut Trace,
 ) -> bool {
-    let opened = Opened::new(reg, key, access);
-    let class = opened.sz("Class");
+    let class = opened.sz_ok("Class");
     let assembly = opened.sz("Assembly");
     let rv = opened.sz("RuntimeVersion").ok();
     let mut why = Vec::new();
@@ -459,22 +478,22 @@ fn read_hit(
     let runtime_version = opened.sz("RuntimeVersion").ok();
     let default_value = reg.value(opened_key.primary, "").and_then(Value::as_string);
     trace
-        .push(
-            Rule::ShimReg7,
-            format_args!(
+        .push(Rule::ShimReg7, || {
+            format!(
                 "Class = {class}, Assembly = {assembly}, {}",
                 match &codebase {
                     Some(c) => format!("CodeBase = {c}"),
                     None => "no CodeBase".to_owned(),
                 }
-            ),
-        )
+            )
+        })
         .code("registration")
         .at(|| chosen.to_string());
     Some(RegHit {
         found,
         key: key.clone(),
-        chosen: chosen.clone(),
+        chosen,
+        chosen_id: opened.key?,
         version_subkey,
         class,
         assembly,
@@ -598,7 +617,13 @@ pub fn find_runtime_version(
         other_view,
         trace,
     )?;
-    let supported = sz(reg, &hit.chosen, "SupportedRuntimeVersions", &hit.access).ok();
+    // Read from the key the search opened: what opening `hit.chosen` again would give.
+    let supported = Opened {
+        reg,
+        key: Some(hit.chosen_id),
+    }
+    .sz("SupportedRuntimeVersions")
+    .ok();
     let runtime = hit
         .runtime_version
         .clone()
@@ -647,6 +672,22 @@ mod tests {
         );
         assert_eq!(parse_version_subkey("v1.0"), None);
         assert_eq!(parse_version_subkey(""), None);
+        // Ten digits and no more, leading zeros counted; a ten-digit part above 65535 is not
+        // a version, whether or not it fits 32 bits.
+        assert_eq!(
+            parse_version_subkey("0000000002.1"),
+            Some(Version([2, 1, 0, 0]))
+        );
+        assert_eq!(parse_version_subkey("00000000002.1"), None);
+        assert_eq!(parse_version_subkey("9999999999"), None);
+        assert_eq!(parse_version_subkey("65536"), None);
+        assert_eq!(parse_version_subkey("1.2.3.4"), Some(Version([1, 2, 3, 4])));
+        assert_eq!(parse_version_subkey("1.2.3."), Some(Version([1, 2, 3, 0])));
+        assert_eq!(parse_version_subkey("1.2.3.4."), None);
+        assert_eq!(parse_version_subkey("1.2.3.."), None);
+        assert_eq!(parse_version_subkey("."), None);
+        assert_eq!(parse_version_subkey("1.-2"), None);
+        assert_eq!(parse_version_subkey("1.\u{661}"), None);
     }
 
     #[test]
