@@ -1069,19 +1069,19 @@ fn expand_server_path(
     }
     let env = env();
     let expanded = env.expand(&value.text);
-    let used = env.used_in(&value.text);
     let step = trace
-        .push(
-            Rule::Com3,
-            format_args!(
+        // The variables used are listed only when a trace shows them.
+        .push(Rule::Com3, || {
+            let used = env.used_in(&value.text);
+            format!(
                 "REG_EXPAND_SZ expanded in the environment of {env}{}: {expanded}",
                 if used.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", used.join(", "))
                 }
-            ),
-        )
+            )
+        })
         .code("expand-sz")
         .at(|| key().to_string())
         .found(&expanded);
