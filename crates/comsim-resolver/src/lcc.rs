@@ -211,16 +211,15 @@ impl Session<'_> {
         }
         if !is_mscoree {
             trace
-                .push(
-                    Rule::Lcc4_3,
-                    format_args!(
+                .push(Rule::Lcc4_3, || {
+                    format!(
                         "the InprocServer32 default is {}, not mscoree.dll: a PIA, bind and load",
                         hit.default_value
                             .as_deref()
                             .map(|d| format!("`{d}`"))
                             .unwrap_or_else(|| "missing".into())
-                    ),
-                )
+                    )
+                })
                 .code("pia-registration")
                 .at(|| hit.key.to_string());
             return self.load_registry_hit(hit, true, clr, trace);

@@ -239,16 +239,15 @@ impl Session<'_> {
             }
             wrapper => {
                 trace
-                    .push(
-                        Rule::Req2,
-                        format_args!(
+                    .push(Rule::Req2, || {
+                        format!(
                             "{}: CoCreateInstance({clsid}, CLSCTX_SERVER)",
                             match &wrapper {
                                 Some(w) => format!("{} is a [ComImport] wrapper", w.type_name),
                                 None => "System.__ComObject".to_owned(),
                             }
-                        ),
-                    )
+                        )
+                    })
                     .code("co-create-instance");
                 match self.co_create(clsid, ClsCtx::SERVER, apartment, trace) {
                     Ok(server) => com_object(clsid, wrapper, Some(server)),

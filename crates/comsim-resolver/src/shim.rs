@@ -138,15 +138,15 @@ impl Session<'_> {
                 };
                 let c = &self.config;
                 trace
-                    .push(
-                        Rule::Shim4,
-                        format_args!(
+                    .push(Rule::Shim4, || {
+                        format!(
                             "configuration: supportedRuntime [{}], useLegacyV2RuntimeActivationPolicy={}, privatePath [{}]",
                             c.supported_runtimes.join(", "),
                             c.use_legacy_v2,
                             c.private_paths.join(";")
-                        ),
-                    ).code("config")
+                        )
+                    })
+                    .code("config")
                     .at(|| path.to_string());
                 Ok(())
             }

@@ -629,9 +629,8 @@ pub fn find_runtime_version(
         .clone()
         .unwrap_or_else(|| V1_RUNTIME.to_owned());
     trace
-        .push(
-            Rule::ShimReg8,
-            format_args!(
+        .push(Rule::ShimReg8, || {
+            format!(
                 "the registration's runtime is {runtime}{}{}",
                 if hit.runtime_version.is_none() {
                     " (no RuntimeVersion value)"
@@ -642,8 +641,8 @@ pub fn find_runtime_version(
                     Some(s) => format!("; SupportedRuntimeVersions = {s}"),
                     None => String::new(),
                 }
-            ),
-        )
+            )
+        })
         .code("registration-runtime")
         .at(|| hit.chosen.to_string());
     Some(RuntimeInfo {

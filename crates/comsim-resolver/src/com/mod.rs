@@ -1119,16 +1119,15 @@ fn clr_class_default_threading(
         ClrClassThreading::None => None,
     };
     trace
-        .push(
-            Rule::Sxs3,
-            format_args!(
+        .push(Rule::Sxs3, || {
+            format!(
                 "the clrClass names no threadingModel: {}",
                 tm.as_deref()
                     .map_or("none (main STA)".to_owned(), |t| format!(
                         "{t}, the documented default"
                     ))
-            ),
-        )
+            )
+        })
         .code("clrclass-no-threading-model")
         .at(|| server.location.to_string())
         .found(tm.as_deref().unwrap_or("(none)"))
