@@ -203,6 +203,12 @@ impl WinPath {
             rest: String::with_capacity(self.rest.len() + relative.len() + 1),
         };
         p.rest.push_str(&self.rest);
+        // Most paths joined (a probe's `name.dll`, `name\name.dll`) have only names between
+        // backslashes: appended whole, as the loop below would append them one by one.
+        if !relative.contains('/') && relative.split('\\').all(|c| !matches!(c, "" | "." | "..")) {
+            p.push(relative);
+            return p;
+        }
         for part in relative.split(['\\', '/']) {
             match part {
                 "" | "." => {}
@@ -715,6 +721,39 @@ mod tests {
             bytes: Vec::new(),
             embedded_manifest: None,
             origin: path.into(),
+        }
+    }
+
+    /// A relative path of names alone is appended whole; the result is what joining one
+    /// component at a time gives, with `.`, `..`, empty components and `/` anywhere.
+    #[test]
+    fn joining_a_plain_relative_path_whole_is_joining_it_name_by_name() {
+        let by_names = |base: &WinPath, relative: &str| {
+            let mut p = base.clone();
+            for part in relative.split(['\\', '/']) {
+                match part {
+                    "" | "." => {}
+                    ".." => p.pop(),
+                    x => p.push(x),
+                }
+            }
+            p
+        };
+        let pieces = ["a", "b.dll", ".", "..", "", "x y", ".hidden", "..."];
+        let bases = [r"C:\", r"C:\app", r"\\srv\share\d"].map(|b| WinPath::parse(b).unwrap());
+        for base in &bases {
+            for a in pieces {
+                for sep in ["\\", "/"] {
+                    for b in pieces {
+                        for c in ["", "n.dll"] {
+                            let relative = format!("{a}{sep}{b}\\{c}");
+                            for r in [a, &relative[..], &relative[..a.len() + 1]] {
+                                assert_eq!(base.join(r), by_names(base, r), "{base} + {r:?}");
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
