@@ -418,15 +418,12 @@ fn located_in_bundle(e: &Diagnostic, dir: &Path, toml: &str) {
 /// A deterministic mutation of `seed` for the stable replay: `round` picks which. Flips, inserts,
 /// deletes and duplicates bytes, and splices in format tokens from `dictionary`.
 pub fn mutate(seed: &[u8], round: u64, dictionary: &[&str]) -> Vec<u8> {
-    let mut rng = round
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(seed.len() as u64);
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = comsim_rng::Xorshift64::new(
+        round
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(seed.len() as u64),
+    );
+    let mut next = move || rng.bits();
     let mut out = seed.to_vec();
     for _ in 0..1 + next() % 4 {
         let at = if out.is_empty() {

@@ -158,13 +158,8 @@ fn every_prefix_of_a_hive_fails_cleanly() {
 #[test]
 fn seeded_mutations_never_panic() {
     let files = ["SOFTWARE", "names.hiv", "big.hiv"];
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = comsim_rng::Xorshift64::new(0x9E37_79B9_7F4A_7C15);
+    let mut next = move || rng.bits();
     let (mount, _) = resolve_mount("SOFTWARE", None).unwrap();
     let mut outcomes = [0usize; 2];
     for round in 0..3000 {

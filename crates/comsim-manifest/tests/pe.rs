@@ -7,6 +7,7 @@ use comsim_manifest::parse_manifest;
 use comsim_manifest::pe::{
     EmbeddedManifest, PeBitness, PeError, embedded_manifest, embedded_manifests, pe_machine,
 };
+use comsim_rng::Xorshift64;
 
 const EN_US: u16 = 0x0409;
 const DE_DE: u16 = 0x0407;
@@ -281,22 +282,6 @@ fn truncated_files_say_where_they_end() {
     );
 }
 
-/// A small deterministic generator (xorshift64), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// Every reader on one input: any result is fine, a panic is not.
 fn read_all_ways(bytes: &[u8]) {
     let _ = embedded_manifests(bytes);
@@ -321,7 +306,7 @@ fn bad_input_never_panics() {
 
         // Corrupted copies: a few random bytes changed, anywhere or in the last 2 KiB, where the
         // resource directory and data live.
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Xorshift64::new(0x9E37_79B9_7F4A_7C15);
         for round in 0..3000 {
             let mut copy = bytes.clone();
             let from = if round % 2 == 0 {
@@ -335,7 +320,7 @@ fn bad_input_never_panics() {
                     0 => 0,
                     1 => 0xFF,
                     2 => 0x80,
-                    _ => rng.next() as u8,
+                    _ => rng.bits() as u8,
                 };
             }
             read_all_ways(&copy);
@@ -343,10 +328,10 @@ fn bad_input_never_panics() {
     }
 
     // Random bytes, with and without a plausible MZ/PE prefix.
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut rng = Xorshift64::new(0xD1B5_4A32_D192_ED03);
     for _ in 0..2000 {
         let len = rng.below(1024);
-        let mut junk: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let mut junk: Vec<u8> = (0..len).map(|_| rng.bits() as u8).collect();
         if len >= 0x48 && rng.below(2) == 0 {
             junk[..2].copy_from_slice(b"MZ");
             junk[0x3c..0x40].copy_from_slice(&0x40u32.to_le_bytes());

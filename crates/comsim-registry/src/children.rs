@@ -441,7 +441,7 @@ mod tests {
     fn adds_and_removes_in_crowded_runs_find_what_a_map_finds() {
         // Hashes from a few values only, so that entries crowd into long runs that wrap around
         // the end of the table: removal must move the right entries back into each hole.
-        let mut rng = crate::test_rng::Rng::new(0x5eed_c0de);
+        let mut rng = comsim_rng::Xorshift64::new(0x5eed_c0de);
         for round in 0..40 {
             let spread = 1 + round % 9;
             let hash_of = |k: usize| ((k % spread) as u64).wrapping_mul(0x9E37_79B9) | 7;

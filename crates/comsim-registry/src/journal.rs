@@ -367,11 +367,9 @@ mod tests {
         }
         let before = reg.clone();
         reg.begin_journal();
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut rng = comsim_rng::Xorshift64::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..600 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.bits();
             let i = x % KEYS;
             let k = reg
                 .find(Hive::LocalMachine, &["Software", "Classes", "CLSID"])

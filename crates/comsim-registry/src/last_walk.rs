@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn find_from_the_last_walk_equals_a_walk_from_the_root() {
         let names = ["a", "B", "c", "A", "b", "Ä", "ä"];
-        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15_u64);
+        let mut rng = comsim_rng::Xorshift64::new(0x9E37_79B9_7F4A_7C15_u64);
         let mut next = |n: usize| rng.below(n);
         let mut reg = Registry::new();
         let mut copy: Option<Registry> = None;

@@ -22,8 +22,6 @@ mod last_walk;
 mod name;
 mod path;
 mod recent_opens;
-#[cfg(test)]
-mod test_rng;
 mod tree;
 mod value;
 mod value_list;

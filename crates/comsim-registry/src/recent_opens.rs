@@ -136,7 +136,7 @@ mod tests {
             Root::CurrentUser,
             Root::Users,
         ];
-        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15_u64);
+        let mut rng = comsim_rng::Xorshift64::new(0x9E37_79B9_7F4A_7C15_u64);
         let mut next = |n: usize| rng.below(n);
         let mut reg = Registry::new();
         let mut copy: Option<Registry> = None;

@@ -1156,7 +1156,7 @@ mod tests {
             "Mime",
         ];
         let roots = [Root::ClassesRoot, Root::LocalMachine, Root::CurrentUser];
-        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D_u64);
+        let mut rng = comsim_rng::Xorshift64::new(0x2545_F491_4F6C_DD1D_u64);
         let mut next = |n: usize| rng.below(n);
         let mut reg = Registry::new();
         for step in 0..30_000 {
@@ -1240,7 +1240,7 @@ mod tests {
             "x",
             "cLSıD",
         ];
-        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
+        let mut rng = comsim_rng::Xorshift64::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
             let state = rng.bits();
             let len = (state % 5) as usize;

@@ -1397,13 +1397,8 @@ mod tests {
         // Redirects drawn from a few versions (so that they overlap, nest, repeat and touch),
         // singles and ranges, some reversed (covering nothing), and the versions at both ends of
         // the version space; every redirect's ends and the versions beside them are looked up.
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = comsim_rng::Xorshift64::new(0x2545_F491_4F6C_DD1D);
+        let mut next = |n: u64| rng.bits() % n;
         let points = [
             [0, 0, 0, 0],
             [0, 0, 0, 1],
