@@ -345,7 +345,7 @@ fn write_quoted(out: &mut String, value: &Value) -> bool {
     let start = out.len();
     out.push('"');
     // Most of a string is ASCII with nothing to escape, copied without decoding; each unit that
-    // stops such a run (a `\\` of a path, most often) is written on its own, and the next run
+    // stops such a run (a `\` of a path, most often) is written on its own, and the next run
     // copied again.
     loop {
         let plain = push_plain_units(out, rest);

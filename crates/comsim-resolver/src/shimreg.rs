@@ -689,6 +689,44 @@ mod tests {
         assert_eq!(parse_version_subkey("1.\u{661}"), None);
     }
 
+    /// SHIM-REG-3: checking a value without making its text says what reading it says.
+    #[test]
+    fn shim_reg3_a_value_checked_in_place_qualifies_as_its_text_does() {
+        let mut reg = Registry::new();
+        let root = reg.root(comsim_registry::Hive::LocalMachine);
+        let key = reg.create_child(root, "k").unwrap();
+        let values = [
+            Value::new(ValueType::SZ, vec![]),
+            Value::new(ValueType::SZ, vec![0x41]),
+            Value::new(ValueType::SZ, vec![0, 0]),
+            Value::new(ValueType::SZ, vec![0, 0, 0x41, 0]),
+            Value::new(ValueType::SZ, vec![0x41, 0]),
+            Value::new(ValueType::SZ, vec![0x00, 0xD8]),
+            Value::new(ValueType::SZ, vec![0, 0x41, 0, 0]),
+            Value::expand_sz("x"),
+            Value::dword(1),
+        ];
+        for (i, v) in values.into_iter().enumerate() {
+            let name = format!("v{i}");
+            reg.set_value(key, &name, v.clone()).unwrap();
+            let opened = Opened {
+                reg: &reg,
+                key: Some(key),
+            };
+            let by_text = opened.sz(&name).map(|_| ()).map_err(|e| e.to_string());
+            let in_place = opened.sz_ok(&name).map_err(|e| e.to_string());
+            assert_eq!(in_place, by_text, "{v:?}");
+        }
+        let opened = Opened {
+            reg: &reg,
+            key: Some(key),
+        };
+        assert_eq!(
+            opened.sz_ok("missing").map_err(|e| e.to_string()),
+            Err("missing is missing".to_owned())
+        );
+    }
+
     #[test]
     fn shim_reg6_assembly_version_part() {
         assert_eq!(
