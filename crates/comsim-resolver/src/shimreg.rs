@@ -658,35 +658,35 @@ mod tests {
 
     #[test]
     fn shim_reg2_version_subkey_names() {
-        assert_eq!(parse_version_subkey("1.0.0.0"), Some(Version([1, 0, 0, 0])));
-        assert_eq!(parse_version_subkey("2"), Some(Version([2, 0, 0, 0])));
-        assert_eq!(parse_version_subkey("1.2."), Some(Version([1, 2, 0, 0])));
-        assert_eq!(parse_version_subkey(".1"), None);
-        assert_eq!(parse_version_subkey("1..2"), None);
-        assert_eq!(parse_version_subkey("1.2.3.4.5"), None);
-        assert_eq!(parse_version_subkey("1.65536"), None);
-        assert_eq!(
-            parse_version_subkey("1.65535"),
-            Some(Version([1, 65535, 0, 0]))
-        );
-        assert_eq!(parse_version_subkey("v1.0"), None);
-        assert_eq!(parse_version_subkey(""), None);
-        // Ten digits and no more, leading zeros counted; a ten-digit part above 65535 is not
-        // a version, whether or not it fits 32 bits.
-        assert_eq!(
-            parse_version_subkey("0000000002.1"),
-            Some(Version([2, 1, 0, 0]))
-        );
-        assert_eq!(parse_version_subkey("00000000002.1"), None);
-        assert_eq!(parse_version_subkey("9999999999"), None);
-        assert_eq!(parse_version_subkey("65536"), None);
-        assert_eq!(parse_version_subkey("1.2.3.4"), Some(Version([1, 2, 3, 4])));
-        assert_eq!(parse_version_subkey("1.2.3."), Some(Version([1, 2, 3, 0])));
-        assert_eq!(parse_version_subkey("1.2.3.4."), None);
-        assert_eq!(parse_version_subkey("1.2.3.."), None);
-        assert_eq!(parse_version_subkey("."), None);
-        assert_eq!(parse_version_subkey("1.-2"), None);
-        assert_eq!(parse_version_subkey("1.\u{661}"), None);
+        let v = |p: [u16; 4]| Some(Version(p));
+        let cases = [
+            ("1.0.0.0", v([1, 0, 0, 0])),
+            ("2", v([2, 0, 0, 0])),
+            ("1.2.", v([1, 2, 0, 0])),
+            ("1.2.3.4", v([1, 2, 3, 4])),
+            ("1.2.3.", v([1, 2, 3, 0])),
+            ("1.65535", v([1, 65535, 0, 0])),
+            (".1", None),
+            (".", None),
+            ("", None),
+            ("1..2", None),
+            ("1.2.3..", None),
+            ("1.2.3.4.5", None),
+            ("1.2.3.4.", None),
+            ("1.65536", None),
+            ("65536", None),
+            ("v1.0", None),
+            ("1.-2", None),
+            ("1.\u{661}", None),
+            // Ten digits and no more, leading zeros counted; a ten-digit part above 65535 is
+            // not a version, whether or not it fits 32 bits.
+            ("0000000002.1", v([2, 1, 0, 0])),
+            ("00000000002.1", None),
+            ("9999999999", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(parse_version_subkey(name), want, "{name:?}");
+        }
     }
 
     /// SHIM-REG-3: checking a value without making its text says what reading it says.
@@ -706,21 +706,19 @@ mod tests {
             Value::expand_sz("x"),
             Value::dword(1),
         ];
-        for (i, v) in values.into_iter().enumerate() {
-            let name = format!("v{i}");
-            reg.set_value(key, &name, v.clone()).unwrap();
-            let opened = Opened {
-                reg: &reg,
-                key: Some(key),
-            };
-            let by_text = opened.sz(&name).map(|_| ()).map_err(|e| e.to_string());
-            let in_place = opened.sz_ok(&name).map_err(|e| e.to_string());
-            assert_eq!(in_place, by_text, "{v:?}");
+        for (i, v) in values.iter().enumerate() {
+            reg.set_value(key, &format!("v{i}"), v.clone()).unwrap();
         }
         let opened = Opened {
             reg: &reg,
             key: Some(key),
         };
+        for (i, v) in values.iter().enumerate() {
+            let name = format!("v{i}");
+            let by_text = opened.sz(&name).map(|_| ()).map_err(|e| e.to_string());
+            let in_place = opened.sz_ok(&name).map_err(|e| e.to_string());
+            assert_eq!(in_place, by_text, "{v:?}");
+        }
         assert_eq!(
             opened.sz_ok("missing").map_err(|e| e.to_string()),
             Err("missing is missing".to_owned())

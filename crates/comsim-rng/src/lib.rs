@@ -66,6 +66,21 @@ impl SplitMix64 {
         &items[self.below(items.len())]
     }
 
+    /// A random (version 4) GUID as the registry writes it:
+    /// `{XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX}`, upper case, in braces.
+    pub fn guid(&mut self) -> String {
+        let a = self.next_u64();
+        let b = self.next_u64();
+        format!(
+            "{{{:08X}-{:04X}-{:04X}-{:04X}-{:012X}}}",
+            a >> 32,
+            (a >> 16) & 0xFFFF,
+            0x4000 | (a & 0x0FFF),
+            0x8000 | ((b >> 48) & 0x3FFF),
+            b & 0xFFFF_FFFF_FFFF
+        )
+    }
+
     /// An index chosen with the given weights.
     pub fn weighted(&mut self, weights: &[usize]) -> usize {
         let total: usize = weights.iter().sum();

@@ -57,20 +57,6 @@ pub(crate) fn write(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// A GUID from the generator, upper case in braces.
-fn guid(rng: &mut Rng) -> String {
-    let a = rng.next_u64();
-    let b = rng.next_u64();
-    format!(
-        "{{{:08X}-{:04X}-{:04X}-{:04X}-{:012X}}}",
-        a >> 32,
-        (a >> 16) & 0xFFFF,
-        (a & 0x0FFF) | 0x4000,
-        ((b >> 48) & 0x3FFF) | 0x8000,
-        b & 0xFFFF_FFFF_FFFF
-    )
-}
-
 /// `regedit /e`-style ANSI text with CRLF line ends: one in ten classes managed and registered
 /// as `regasm /codebase` writes it (ProgID, InprocServer32 with its version subkey, category),
 /// the others native in-process servers.
@@ -85,7 +71,7 @@ pub(crate) fn machine_classes(clsids: usize) -> (String, Vec<String>) {
     let mut out = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
     let mut list = Vec::with_capacity(clsids);
     for i in 0..clsids {
-        let clsid = guid(&mut rng);
+        let clsid = rng.guid();
         if i % 10 == 0 {
             managed_class(&mut out, i, &clsid);
         } else {

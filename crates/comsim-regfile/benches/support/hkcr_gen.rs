@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use comsim_regfile::write_value;
 use comsim_registry::{RegName, Value, compare_names};
+use comsim_rng::SplitMix64;
 
 /// The .NET category every regasm registration implements.
 pub const NET_CATEGORY: &str = "{62C8FE65-4EBB-45E7-B440-6E39B2CDBF29}";
@@ -20,52 +21,6 @@ pub const SAFE_CATEGORIES: [&str; 2] = [
     "{7DD95801-9882-11CF-9FA9-00AA006C42C4}",
     "{7DD95802-9882-11CF-9FA9-00AA006C42C4}",
 ];
-
-/// splitmix64: a tiny, fast, well-mixed PRNG; fixed seed, so the output depends only on its input.
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        // The modulo bias is irrelevant for test data.
-        self.next_u64() % n
-    }
-
-    /// `true` with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// A random (version 4) GUID in registry format, `{XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX}`.
-    pub fn guid(&mut self) -> String {
-        let a = self.next_u64();
-        let b = self.next_u64();
-        format!(
-            "{{{:08X}-{:04X}-{:04X}-{:04X}-{:012X}}}",
-            a >> 32,
-            (a >> 16) & 0xFFFF,
-            0x4000 | (a & 0x0FFF),
-            0x8000 | ((b >> 48) & 0x3FFF),
-            b & 0xFFFF_FFFF_FFFF
-        )
-    }
-}
 
 const VENDORS: [&str; 16] = [
     "Adatum",
@@ -248,10 +203,10 @@ pub fn generate_under<W: Write>(root: &str, clsids: usize, sink: W) -> io::Resul
         .map(|_| {
             let managed = rng.chance(40);
             let nversions = if managed && rng.chance(25) { 2 } else { 1 };
-            let first = rng.below((VERSIONS.len() - 1) as u64) as usize;
+            let first = rng.below(VERSIONS.len() - 1);
             Component {
-                vendor: rng.pick(&VENDORS),
-                product: rng.pick(&PRODUCTS),
+                vendor: VENDORS[rng.below(VENDORS.len())],
+                product: PRODUCTS[rng.below(PRODUCTS.len())],
                 managed,
                 wow: rng.chance(20),
                 libid: rng.guid(),
@@ -265,18 +220,18 @@ pub fn generate_under<W: Write>(root: &str, clsids: usize, sink: W) -> io::Resul
             let component = i * components.len() / clsids.max(1);
             let managed = components[component].managed;
             let filter_data = (!managed && rng.chance(5)).then(|| {
-                let n = 40 + rng.below(160) as usize;
+                let n = 40 + rng.below(160);
                 (0..n).map(|_| rng.next_u64() as u8).collect()
             });
             Class {
                 clsid: rng.guid(),
                 // The index keeps ProgIDs unique.
-                noun: format!("{}{}", rng.pick(&NOUNS), i),
+                noun: format!("{}{}", NOUNS[rng.below(NOUNS.len())], i),
                 component,
                 has_progid: managed || rng.chance(70),
                 category: managed || rng.chance(10),
                 filter_data,
-                threading: rng.pick(&THREADING),
+                threading: THREADING[rng.below(THREADING.len())],
                 expand_path: !managed && rng.chance(30),
             }
         })
