@@ -45,6 +45,12 @@ fn resolve(
 /// Word-wraps `text` into lines of at most `first` characters, then `rest`; a word longer than
 /// a line is cut. Line breaks in the text become spaces; runs of spaces are kept inside a line.
 pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    wrap_words(text, first, rest, true)
+}
+
+/// [`wrap`]; with `whole` false, every word goes through the character-at-a-time loop, as it
+/// did before words that fit were appended whole (the tests compare the two).
+fn wrap_words(text: &str, first: usize, rest: usize, whole: bool) -> Vec<String> {
     // Every step of a replay's trace is wrapped: the text is copied only when it has a line
     // break, and a word that fits is appended whole, not a character at a time.
     let flat: Cow<'_, str> = if text.contains(['\n', '\r']) {
@@ -73,7 +79,7 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
         // in its first one or two turns.
         let n = word.chars().count();
         let gap = usize::from(cur_len > 0);
-        if cur_len + gap + n <= width(lines.len()) {
+        if whole && cur_len + gap + n <= width(lines.len()) {
             if gap == 1 {
                 cur.push(' ');
             }
@@ -81,7 +87,7 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
             cur_len += gap + n;
             continue;
         }
-        if cur_len > 0 && n <= width(lines.len() + 1) {
+        if whole && cur_len > 0 && n <= width(lines.len() + 1) {
             lines.push(std::mem::take(&mut cur));
             cur.push_str(word);
             cur_len = n;
@@ -140,82 +146,9 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
-    /// [`wrap`] as it was first written, a character at a time: the reference its fast paths are
-    /// tested against.
-    fn wrap_by_chars(text: &str, first: usize, rest: usize) -> Vec<String> {
-        let flat: String = text
-            .chars()
-            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-            .collect();
-        if flat.chars().count() <= first {
-            return vec![flat];
-        }
-        let mut lines: Vec<String> = Vec::new();
-        let mut cur = String::new();
-        let mut cur_len = 0;
-        let width = |n: usize| if n == 0 { first } else { rest }.max(1);
-        for word in flat.split(' ') {
-            if word.is_empty() {
-                // A second space between two words is kept (quoted text stays as it was); spaces at
-                // the start of a wrapped line are not.
-                if cur_len > 0 && cur_len < width(lines.len()) {
-                    cur.push(' ');
-                    cur_len += 1;
-                }
-                continue;
-            }
-            let mut word: Vec<char> = word.chars().collect();
-            loop {
-                let w = width(lines.len());
-                let gap = usize::from(cur_len > 0);
-                if cur_len + gap + word.len() <= w {
-                    if gap == 1 {
-                        cur.push(' ');
-                    }
-                    cur.extend(word.iter());
-                    cur_len += gap + word.len();
-                    break;
-                }
-                if cur_len > 0 && word.len() <= width(lines.len() + 1) {
-                    lines.push(std::mem::take(&mut cur));
-                    cur_len = 0;
-                    continue;
-                }
-                // The word does not fit on a line of its own: cut it, after a path separator when
-                // one falls in the second half of the room.
-                let room = w.saturating_sub(cur_len + gap);
-                if room == 0 {
-                    lines.push(std::mem::take(&mut cur));
-                    cur_len = 0;
-                    continue;
-                }
-                let room = word[..room]
-                    .iter()
-                    .rposition(|c| matches!(c, '\\' | '/'))
-                    .map(|i| i + 1)
-                    .filter(|cut| *cut > room / 2)
-                    .unwrap_or(room);
-                if gap == 1 {
-                    cur.push(' ');
-                }
-                cur.extend(word[..room].iter());
-                lines.push(std::mem::take(&mut cur));
-                cur_len = 0;
-                word.drain(..room);
-                if word.is_empty() {
-                    break;
-                }
-            }
-        }
-        if cur_len > 0 || lines.is_empty() {
-            lines.push(cur);
-        }
-        lines
-    }
-
-    /// The fast paths (a text without line breaks borrowed, a word that fits appended whole)
-    /// wrap as the character-at-a-time version did: words of every length, long paths,
-    /// characters outside ASCII, runs of spaces and line breaks, at every pair of widths.
+    /// A word that fits appended whole wraps as the character-at-a-time loop wraps it: words of
+    /// every length, long paths, characters outside ASCII, runs of spaces and line breaks, at
+    /// every pair of widths.
     #[test]
     fn wrapping_whole_words_is_wrapping_them_a_character_at_a_time() {
         let words = [
@@ -238,7 +171,7 @@ mod tests {
                 for rest in [1, 2, 5, 13, 40] {
                     assert_eq!(
                         wrap(&text, first, rest),
-                        wrap_by_chars(&text, first, rest),
+                        wrap_words(&text, first, rest, false),
                         "{text:?} {first} {rest}"
                     );
                 }
