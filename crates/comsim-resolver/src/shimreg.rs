@@ -48,12 +48,21 @@ pub struct RegHit {
 
 /// A key opened once for several of its values (what `query_value` gives for each, without
 /// opening the key again for each).
+#[derive(Clone, Copy)]
 struct Opened<'r> {
     reg: &'r Registry,
     key: Option<comsim_registry::KeyId>,
 }
 
 impl<'r> Opened<'r> {
+    /// A key already opened: its id.
+    fn at(reg: &'r Registry, key: comsim_registry::KeyId) -> Self {
+        Opened {
+            reg,
+            key: Some(key),
+        }
+    }
+
     /// The subkey `name` of the key at `key`, which `access` opened as `parent`.
     fn below(
         reg: &'r Registry,
@@ -264,20 +273,23 @@ fn search_key(
     };
     let mut names = reg.open_subkey_names(open);
     names.sort();
-    let mut best: Option<(Version, String)> = None;
+    let mut best: Option<(Version, String, Opened<'_>)> = None;
     for n in &names {
         let name = n.as_str();
-        let Some(version) = valid_subkey(reg, (key, open), name, kind, cap, access, trace) else {
+        let Some((version, opened)) =
+            valid_subkey(reg, (key, open), name, kind, cap, access, trace)
+        else {
             continue;
         };
         // `>=`: on a tie the later subkey wins.
-        if best.as_ref().is_none_or(|(b, _)| version >= *b) {
-            best = Some((version, name.to_owned()));
+        if best.as_ref().is_none_or(|(b, _, _)| version >= *b) {
+            best = Some((version, name.to_owned(), opened));
         }
     }
 
-    let (chosen, version_subkey) = match best {
-        Some((v, name)) => {
+    // The chosen key as opened: the winning subkey, or the key itself.
+    let (chosen, version_subkey, opened) = match best {
+        Some((v, name, opened)) => {
             trace
                 .push(
                     Rule::ShimReg5,
@@ -286,23 +298,19 @@ fn search_key(
                 .code("highest-version")
                 .at(|| key.join(&name).to_string())
                 .found(|| v.to_string());
-            (key.join(&name), Some(name))
+            (key.join(&name), Some(name), opened)
         }
         None => {
-            let opened = Opened {
-                reg,
-                key: Some(open.primary),
-            };
+            let opened = Opened::at(reg, open.primary);
             if !own_values_qualify(&opened, key, kind, cap, trace) {
                 return None;
             }
-            (key.clone(), None)
+            (key.clone(), None, opened)
         }
     };
     read_hit(
-        reg,
         (key, open),
-        chosen,
+        (chosen, opened),
         version_subkey,
         found,
         access,
@@ -312,16 +320,16 @@ fn search_key(
 
 /// SHIM-REG-2..SHIM-REG-4 for one subkey: a version name (SHIM-REG-2), not an unmanaged
 /// side-by-side entry (SHIM-REG-8), with the values it needs (SHIM-REG-3), within the cap
-/// (SHIM-REG-4). Gives its version when it is valid.
-fn valid_subkey(
-    reg: &Registry,
+/// (SHIM-REG-4). Gives its version when it is valid, with the subkey as opened.
+fn valid_subkey<'r>(
+    reg: &'r Registry,
     (key, opened_key): (&KeyPath, OpenIds),
     name: &str,
     kind: RegistrationKind,
     cap: Option<&RuntimeVersion>,
     access: &Access,
     trace: &mut Trace,
-) -> Option<Version> {
+) -> Option<(Version, Opened<'r>)> {
     let Some(version) = parse_version_subkey(name) else {
         trace
             .push(
@@ -393,7 +401,7 @@ fn valid_subkey(
         )
         .code("version-subkey-valid")
         .at(sub);
-    Some(version)
+    Some((version, opened))
 }
 
 /// SHIM-REG-6: without a valid version subkey, the key's own values (`opened`, the key at
@@ -455,23 +463,17 @@ fn own_values_qualify(
     true
 }
 
-/// SHIM-REG-7: `Class`, `Assembly`, `CodeBase` and `RuntimeVersion` read from the chosen key.
+/// SHIM-REG-7: `Class`, `Assembly`, `CodeBase` and `RuntimeVersion` read from the chosen key,
+/// as the search opened it.
 fn read_hit(
-    reg: &Registry,
     (key, opened_key): (&KeyPath, OpenIds),
-    chosen: KeyPath,
+    (chosen, opened): (KeyPath, Opened<'_>),
     version_subkey: Option<String>,
     found: Found,
     access: &Access,
     trace: &mut Trace,
 ) -> Option<RegHit> {
-    let opened = match &version_subkey {
-        Some(name) => Opened::below(reg, key, opened_key, name, access),
-        None => Opened {
-            reg,
-            key: Some(opened_key.primary),
-        },
-    };
+    let reg = opened.reg;
     let class = opened.sz("Class").ok()?;
     let assembly = opened.sz("Assembly").ok()?;
     let codebase = opened.sz("CodeBase").ok();
@@ -618,12 +620,9 @@ pub fn find_runtime_version(
         trace,
     )?;
     // Read from the key the search opened: what opening `hit.chosen` again would give.
-    let supported = Opened {
-        reg,
-        key: Some(hit.chosen_id),
-    }
-    .sz("SupportedRuntimeVersions")
-    .ok();
+    let supported = Opened::at(reg, hit.chosen_id)
+        .sz("SupportedRuntimeVersions")
+        .ok();
     let runtime = hit
         .runtime_version
         .clone()
@@ -709,10 +708,7 @@ mod tests {
         for (i, v) in values.iter().enumerate() {
             reg.set_value(key, &format!("v{i}"), v.clone()).unwrap();
         }
-        let opened = Opened {
-            reg: &reg,
-            key: Some(key),
-        };
+        let opened = Opened::at(&reg, key);
         for (i, v) in values.iter().enumerate() {
             let name = format!("v{i}");
             let by_text = opened.sz(&name).map(|_| ()).map_err(|e| e.to_string());
