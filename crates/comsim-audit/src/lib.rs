@@ -404,7 +404,7 @@ pub fn audit_with_progress(
         .iter()
         .map(|cfg| classes.iter().filter(|c| applies(c, &cfg.config)).count())
         .sum::<usize>() as u64;
-    let sharing = run::Sharing::new(loaded);
+    let sharing = run::Sharing::new(loaded, cfgs.len());
     let mut out = Assembler::new(&cfgs, classes.len());
     let order: Vec<usize> = (0..classes.len()).collect();
     comsim_diag::progress::piece(

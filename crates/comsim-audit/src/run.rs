@@ -21,10 +21,13 @@
 //!   test that compares every result with a replay of that class alone
 //!   (`tests/audit.rs`) covers machines where elevation changes the outcome.
 
+use std::sync::Arc;
+
 use comsim_diagnose::causes::{self, Ctx, Reads};
 use comsim_diagnose::config::{self, Config, ConfigRun};
 use comsim_diagnose::input::Loaded;
 use comsim_manifest::Guid;
+use comsim_resolver::bind_memo::BindMemo;
 use comsim_resolver::{Bitness, Readers, RuntimeVersion, Session, TraceMode};
 
 use crate::{AuditConfig, ClassInfo, ConfigResult, Proposal, applies, request};
@@ -94,20 +97,36 @@ pub(crate) struct ClassRuns {
     pub runs: Vec<(usize, Outcome1)>,
 }
 
-/// The machine-wide facts the sharing between elevations needs.
+/// What the runs share beyond a round: the machine-wide facts the sharing between elevations
+/// needs, and each configuration's remembered binds.
 pub(crate) struct Sharing {
     /// No file of the machine is readable by administrators alone (COM-3).
     files_alike: bool,
+    /// Per configuration (by index), the binds its runs made (`bind_memo.rs`): the classes of
+    /// one assembly bind the same reference, in whichever round they fall. Valid across rounds
+    /// because a configuration's runs always see the machine's files as they are now with the
+    /// same stand-in client placed.
+    memos: Vec<Arc<BindMemo>>,
 }
 
 impl Sharing {
-    pub fn new(loaded: &Loaded) -> Self {
+    pub fn new(loaded: &Loaded, configurations: usize) -> Self {
         let files_alike = !loaded.machine.fs.files().any(|f| {
             f.native()
                 .is_some_and(|n| n.readable_by == Readers::Administrators)
         });
-        Sharing { files_alike }
+        Sharing {
+            files_alike,
+            memos: (0..configurations).map(|_| Arc::default()).collect(),
+        }
     }
+}
+
+/// What one configuration's run over a round is given besides the classes: the configuration
+/// whose results its elevated runs may share, and its remembered binds.
+struct Given<'a> {
+    partner: Option<usize>,
+    memo: &'a Arc<BindMemo>,
 }
 
 /// Runs one round's classes (`round`, indices into `classes`) in every configuration that
@@ -153,7 +172,11 @@ pub(crate) fn run_round(
                     }
             })
             .filter(|_| start_user_free && sharing.files_alike);
-        let started_free = run_config(loaded, cfgs, ci, partner, classes, round, &mut states);
+        let given = Given {
+            partner,
+            memo: &sharing.memos[ci],
+        };
+        let started_free = run_config(loaded, cfgs, ci, given, classes, round, &mut states);
         if !config.elevated {
             start_user_free = started_free;
         }
@@ -170,7 +193,7 @@ fn run_config(
     loaded: &mut Loaded,
     cfgs: &[AuditConfig],
     ci: usize,
-    partner: Option<usize>,
+    Given { partner, memo }: Given<'_>,
     classes: &[ClassInfo],
     round: &[usize],
     states: &mut [ClassRuns],
@@ -187,6 +210,7 @@ fn run_config(
         let (m, sw) = (&loaded.machine, &loaded.switches);
         let before = comsim_registry::user_hive_finds();
         let (clr, template) = config::start_session_with(m, &p, sw, cfg, TraceMode::Quiet);
+        let template = template.with_bind_memo(Arc::clone(memo));
         let start_free = comsim_registry::user_hive_finds() == before;
         let run = |k: usize, state: &mut ClassRuns| {
             let class = &classes[round[k]];

@@ -572,6 +572,12 @@ impl FirstCovering {
 }
 
 impl DependentAssemblies {
+    /// Whether `other` holds the same elements, in the same order (everything else is made
+    /// from them).
+    pub fn same_elements(&self, other: &DependentAssemblies) -> bool {
+        std::sync::Arc::ptr_eq(&self.all, &other.all) || self.all == other.all
+    }
+
     pub fn new(all: Vec<DependentAssembly>) -> Self {
         let mut by_name = std::collections::HashMap::<String, Vec<usize>>::new();
         for (i, d) in all.iter().enumerate() {
@@ -1178,7 +1184,10 @@ impl Session<'_> {
             load_from_remote_sources: self.config.load_from_remote_sources,
             remote_codebase: self.sw.remote_codebase(),
         };
-        let bound = bind(self.m, &req, trace)?;
+        let bound = match &self.bind_memo {
+            Some(memo) => memo.bind(self.m, &req, trace)?,
+            None => bind(self.m, &req, trace)?,
+        };
         let t = find_type(bound, class, trace)?;
         Ok((
             bound.file.path.clone(),

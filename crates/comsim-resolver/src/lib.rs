@@ -18,6 +18,7 @@
 //! [`outcome`], [`trace`], [`switches`] (the inferred rules' switches) and [`clrguid`].
 
 pub mod bind;
+pub mod bind_memo;
 pub mod clrguid;
 pub mod com;
 pub mod hresult;

@@ -64,6 +64,8 @@ pub struct Session<'m> {
     /// The runtime the real machine gives a managed client (SHIM-2, SHIM-4), once its `.config`
     /// is read.
     pub(crate) real_runtime: Option<crate::shim::ClientRuntime>,
+    /// Binds remembered across this session's clones ([`Session::with_bind_memo`]).
+    pub(crate) bind_memo: Option<std::sync::Arc<crate::bind_memo::BindMemo>>,
 }
 
 /// Room made in a request's trace for its steps (a managed activation takes 30 to 60).
@@ -134,6 +136,14 @@ impl<'m> Session<'m> {
         self.failed.as_ref()
     }
 
+    /// This session, and its clones, answer a bind that one of them already did from `memo`
+    /// (`bind_memo.rs`), when their traces are quiet. For tools that run many requests in one
+    /// process setting; the memo must not outlive the machine's files as they are now.
+    pub fn with_bind_memo(mut self, memo: std::sync::Arc<crate::bind_memo::BindMemo>) -> Self {
+        self.bind_memo = Some(memo);
+        self
+    }
+
     /// The runtime the real machine starts this managed client on, or that it would not start
     /// it (SHIM-2, SHIM-4), whatever CLR the session was asked to run it on. `None` for a native
     /// client, and when the process stopped before its `.config` was read (its activation
@@ -178,6 +188,7 @@ impl<'m> Session<'m> {
             cache: std::collections::HashMap::new(),
             pending: Trace::new(mode),
             real_runtime: None,
+            bind_memo: None,
         };
         let mut trace = Trace::new(mode);
         let manifest_path = match s.start_context(&mut trace) {

@@ -77,7 +77,7 @@ pub struct BindContext {
 /// A path the outcome takes to be absent although nothing said so: on a machine whose files are
 /// `partial` (an open world), a path nobody declared is unknown, and a conclusion that needs it
 /// absent rests on that assumption.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Assumption {
     /// The rule whose step looked for the file.
     pub rule: Rule,

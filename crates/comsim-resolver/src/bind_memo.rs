@@ -1,0 +1,402 @@
+//! Binds remembered across the requests of one process setting, for tools that run many
+//! requests in it (`comsim audit`: every class of a machine in each configuration).
+//!
+//! A bind (BIND-1..BIND-6, [`bind::bind`]) reads only the machine and its [`BindRequest`]; what
+//! it adds to a trace depends besides on the trace's mode and on the assumptions already made
+//! (an assumption is recorded once; a full trace's failed bind counts them in its prose). So one bind's answer serves every later bind of the same display name and
+//! CodeBase in the same setting, on the same machine, with the same assumptions before it: the
+//! result (the file bound, or the failure), and the steps and assumptions it added, which are
+//! replayed into the later trace as they were.
+//!
+//! Classes of one assembly (regasm registers every public class of it) bind the same reference:
+//! on a generated machine of about eight classes per assembly, all but one of its binds per
+//! configuration are answered here.
+//!
+//! Kept only for quiet traces ([`TraceMode::Quiet`]), whose steps carry no prose. The memo does
+//! not see the machine change: its owner makes one per setting and keeps the machine's files
+//! the same whenever that setting runs (the audit places the same stand-in client each time).
+//! A request whose setting is not the memo's first (process, runtime, `.config`) is bound
+//! without it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::bind::{self, BindRequest, Bound, DependentAssemblies, Failure};
+use crate::machine::{Bitness, Machine, RuntimeVersion};
+use crate::switches::RemoteCodebase;
+use crate::trace::{Assumption, Trace, TraceMode, TraceStep};
+use crate::vfs::WinPath;
+
+/// At most this many binds are remembered per memo; later ones are bound each time. A machine
+/// has one entry per assembly reference its classes name (about 25,000 on a generated machine
+/// of 200,000 classes), each a few hundred bytes.
+pub const MAX_REMEMBERED: usize = 1 << 17;
+
+/// Binds remembered for one process setting; shared by the clones of a session, and between
+/// threads.
+pub struct BindMemo {
+    inner: Mutex<Inner>,
+    hits: AtomicU64,
+    /// The most binds remembered ([`MAX_REMEMBERED`]).
+    limit: usize,
+}
+
+impl Default for BindMemo {
+    fn default() -> Self {
+        BindMemo::with_limit(MAX_REMEMBERED)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The setting of the first bind; binds in another are not remembered.
+    setting: Option<Setting>,
+    binds: HashMap<Key, Remembered>,
+}
+
+/// What a bind depends on besides the reference: the fields of [`BindRequest`] that the
+/// process and its `.config` fix.
+struct Setting {
+    clr: RuntimeVersion,
+    bitness: Bitness,
+    exe: WinPath,
+    appbase: WinPath,
+    config: Option<WinPath>,
+    cwd: WinPath,
+    private_paths: Vec<String>,
+    dependent_assemblies: DependentAssemblies,
+    load_from_remote_sources: bool,
+    remote_codebase: RemoteCodebase,
+}
+
+impl Setting {
+    fn of(req: &BindRequest<'_>) -> Setting {
+        Setting {
+            clr: req.clr.clone(),
+            bitness: req.bitness,
+            exe: req.exe.clone(),
+            appbase: req.appbase.clone(),
+            config: req.config.cloned(),
+            cwd: req.cwd.clone(),
+            private_paths: req.private_paths.to_vec(),
+            dependent_assemblies: req.dependent_assemblies.clone(),
+            load_from_remote_sources: req.load_from_remote_sources,
+            remote_codebase: req.remote_codebase,
+        }
+    }
+
+    fn is(&self, req: &BindRequest<'_>) -> bool {
+        self.clr == *req.clr
+            && self.bitness == req.bitness
+            && self.exe == *req.exe
+            && self.appbase == *req.appbase
+            && self.config.as_ref() == req.config
+            && self.cwd == *req.cwd
+            && self.private_paths == req.private_paths
+            && self
+                .dependent_assemblies
+                .same_elements(req.dependent_assemblies)
+            && self.load_from_remote_sources == req.load_from_remote_sources
+            && self.remote_codebase == req.remote_codebase
+    }
+}
+
+/// The reference, and the assumptions made before the bind.
+#[derive(PartialEq, Eq, Hash)]
+struct Key {
+    display_name: String,
+    codebase: Option<String>,
+    prior: Vec<Assumption>,
+}
+
+/// One bind's answer: the path of the file bound (its assembly is the file's), or the failure;
+/// and the steps and assumptions it added to the trace.
+struct Remembered {
+    result: Result<WinPath, Failure>,
+    steps: Vec<TraceStep>,
+    assumptions: Vec<Assumption>,
+}
+
+impl BindMemo {
+    pub fn new() -> BindMemo {
+        BindMemo::default()
+    }
+
+    /// A memo that remembers at most `limit` binds.
+    fn with_limit(limit: usize) -> BindMemo {
+        BindMemo {
+            inner: Mutex::default(),
+            hits: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    /// Binds answered from the memo so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// [`bind::bind`], answered from the memo when the same bind ran before in the same
+    /// setting; else bound, and remembered.
+    pub fn bind<'m>(
+        &self,
+        machine: &'m Machine,
+        req: &BindRequest<'_>,
+        trace: &mut Trace,
+    ) -> Result<Bound<'m>, Failure> {
+        if trace.mode() != TraceMode::Quiet {
+            return bind::bind(machine, req, trace);
+        }
+        let key = Key {
+            display_name: req.display_name.to_owned(),
+            codebase: req.codebase.map(str::to_owned),
+            prior: trace.assumptions.clone(),
+        };
+        {
+            let inner = self.lock();
+            let same = inner.setting.as_ref().is_none_or(|s| s.is(req));
+            if !same {
+                drop(inner);
+                return bind::bind(machine, req, trace);
+            }
+            if let Some(r) = inner.binds.get(&key)
+                && let Some(result) = replay(machine, r, trace)
+            {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return result;
+            }
+        }
+        let (steps, assumptions) = (trace.steps.len(), trace.assumptions.len());
+        let result = bind::bind(machine, req, trace);
+        let remembered = Remembered {
+            result: result
+                .as_ref()
+                .map(|b| b.file.path.clone())
+                .map_err(Clone::clone),
+            steps: trace.steps[steps..].to_vec(),
+            assumptions: trace.assumptions[assumptions..].to_vec(),
+        };
+        let mut inner = self.lock();
+        if inner.setting.is_none() {
+            inner.setting = Some(Setting::of(req));
+        }
+        if inner.binds.len() < self.limit && inner.setting.as_ref().is_some_and(|s| s.is(req)) {
+            inner.binds.insert(key, remembered);
+        }
+        result
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while the lock was held left nothing half-made: entries are inserted whole.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Adds what a remembered bind added to `trace`, and gives its result; `None` (and `trace`
+/// untouched) if the file it bound is no longer an assembly of the machine.
+fn replay<'m>(
+    machine: &'m Machine,
+    r: &Remembered,
+    trace: &mut Trace,
+) -> Option<Result<Bound<'m>, Failure>> {
+    let result = match &r.result {
+        Ok(path) => {
+            let file = machine.fs.get(path)?;
+            Ok(Bound {
+                file,
+                assembly: file.assembly()?,
+            })
+        }
+        Err(failure) => Err(failure.clone()),
+    };
+    trace.steps.extend(r.steps.iter().cloned());
+    trace.assumptions.extend(r.assumptions.iter().cloned());
+    Some(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::{AssemblyInfo, ProcessorArchitecture, TypeInfo, TypeKind};
+    use crate::trace::Rule;
+    use crate::vfs::{FileKind, VFile};
+    use comsim_manifest::Version;
+
+    /// A machine whose files are partial (so a failed bind makes assumptions), with one
+    /// assembly at `C:\Vendor\Contoso.Gauges.dll`.
+    fn machine() -> Machine {
+        let mut m = Machine::new(Bitness::B64);
+        m.fs.set_partial(Vec::new());
+        let asm = AssemblyInfo {
+            name: "Contoso.Gauges".into(),
+            version: Version([1, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: RuntimeVersion::parse("v4.0.30319").unwrap(),
+            architecture: ProcessorArchitecture::Msil,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: vec![TypeInfo::new("Contoso.Gauges.Dial", TypeKind::Class)],
+            type_index: Default::default(),
+        };
+        m.fs.insert(VFile {
+            path: WinPath::parse(r"C:\Vendor\Contoso.Gauges.dll").unwrap(),
+            kind: FileKind::Assembly(Box::new(asm)),
+            bytes: Vec::new(),
+            embedded_manifest: None,
+            origin: "test".into(),
+        })
+        .unwrap();
+        m
+    }
+
+    const FOUND: (&str, Option<&str>) = (
+        "Contoso.Gauges, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null",
+        Some("file:///C:/Vendor/Contoso.Gauges.dll"),
+    );
+    const MISSING: (&str, Option<&str>) = (
+        "Contoso.Dials, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null",
+        Some("file:///C:/Vendor/Contoso.Dials.dll"),
+    );
+
+    /// What a bind gives and adds to a trace that starts with `prior` assumptions: the file
+    /// bound or the failure, the steps, the assumptions. Bound through `memo` when given.
+    fn run(
+        m: &Machine,
+        memo: Option<&BindMemo>,
+        (display_name, codebase): (&str, Option<&str>),
+        appbase: &str,
+        prior: &[&str],
+        mode: TraceMode,
+    ) -> (Result<String, Failure>, Trace) {
+        let clr = RuntimeVersion::parse("v4.0.30319").unwrap();
+        let appbase = WinPath::parse(appbase).unwrap();
+        let req = BindRequest {
+            display_name,
+            codebase,
+            clr: &clr,
+            bitness: Bitness::B64,
+            exe: &appbase.join("Client.exe"),
+            appbase: &appbase,
+            config: None,
+            cwd: &appbase,
+            private_paths: &[],
+            dependent_assemblies: &DependentAssemblies::default(),
+            load_from_remote_sources: false,
+            remote_codebase: RemoteCodebase::Load,
+        };
+        let mut trace = Trace::new(mode);
+        for p in prior {
+            trace.assume(Rule::Com3, p);
+        }
+        let result = match memo {
+            Some(memo) => memo.bind(m, &req, &mut trace),
+            None => bind::bind(m, &req, &mut trace),
+        };
+        (result.map(|b| b.file.path.to_string()), trace)
+    }
+
+    #[test]
+    fn a_remembered_bind_gives_what_binding_again_gives() {
+        let m = machine();
+        let memo = BindMemo::new();
+        let cases = [
+            (FOUND, &[][..]),
+            (MISSING, &[][..]),
+            // An assumption made before is not made again.
+            (MISSING, &[r"C:\Vendor\Contoso.Dials.dll"][..]),
+        ];
+        for (round, hits) in [(0, 0), (1, 3)] {
+            for &(reference, prior) in &cases {
+                let want = run(&m, None, reference, r"C:\App", prior, TraceMode::Quiet);
+                let got = run(
+                    &m,
+                    Some(&memo),
+                    reference,
+                    r"C:\App",
+                    prior,
+                    TraceMode::Quiet,
+                );
+                assert_eq!(got, want, "round {round}: {reference:?} after {prior:?}");
+            }
+            // The first round binds (three different keys); the second is answered.
+            assert_eq!(memo.hits(), hits, "round {round}");
+        }
+        let (missing, trace) = run(&m, None, MISSING, r"C:\App", &[], TraceMode::Quiet);
+        assert!(missing.is_err() && !trace.assumptions.is_empty());
+        assert!(
+            run(&m, None, FOUND, r"C:\App", &[], TraceMode::Quiet)
+                .0
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn binds_in_another_setting_or_with_prose_are_not_answered() {
+        let m = machine();
+        let memo = BindMemo::new();
+        assert!(
+            run(&m, Some(&memo), FOUND, r"C:\App", &[], TraceMode::Quiet)
+                .0
+                .is_ok()
+        );
+        // Another application base: another setting, bound as it is.
+        let want = run(&m, None, FOUND, r"C:\Other", &[], TraceMode::Quiet);
+        let got = run(&m, Some(&memo), FOUND, r"C:\Other", &[], TraceMode::Quiet);
+        assert_eq!(got, want);
+        // A full trace keeps prose, which the memo does not.
+        let want = run(&m, None, FOUND, r"C:\App", &[], TraceMode::Full);
+        let got = run(&m, Some(&memo), FOUND, r"C:\App", &[], TraceMode::Full);
+        assert_eq!(got, want);
+        assert!(!got.1.steps.iter().all(|s| s.text.is_empty()));
+        assert_eq!(memo.hits(), 0);
+        // The first setting is still answered.
+        assert!(
+            run(&m, Some(&memo), FOUND, r"C:\App", &[], TraceMode::Quiet)
+                .0
+                .is_ok()
+        );
+        assert_eq!(memo.hits(), 1);
+    }
+
+    #[test]
+    fn binds_past_the_limit_are_bound_each_time() {
+        let m = machine();
+        let memo = BindMemo::with_limit(1);
+        for _ in 0..3 {
+            let want = run(&m, None, MISSING, r"C:\App", &[], TraceMode::Quiet);
+            let found = run(&m, Some(&memo), FOUND, r"C:\App", &[], TraceMode::Quiet);
+            assert!(found.0.is_ok());
+            assert_eq!(
+                run(&m, Some(&memo), MISSING, r"C:\App", &[], TraceMode::Quiet),
+                want
+            );
+        }
+        // The first bind was remembered, the second (past the limit) never.
+        assert_eq!(memo.hits(), 2);
+        assert_eq!(memo.lock().binds.len(), 1);
+    }
+
+    #[test]
+    fn a_remembered_file_gone_from_the_machine_is_bound_again() {
+        let mut m = machine();
+        let memo = BindMemo::new();
+        assert!(
+            run(&m, Some(&memo), FOUND, r"C:\App", &[], TraceMode::Quiet)
+                .0
+                .is_ok()
+        );
+        m.fs.remove(&WinPath::parse(r"C:\Vendor\Contoso.Gauges.dll").unwrap());
+        let want = run(&m, None, FOUND, r"C:\App", &[], TraceMode::Quiet);
+        let got = run(&m, Some(&memo), FOUND, r"C:\App", &[], TraceMode::Quiet);
+        assert_eq!(got, want);
+        assert!(got.0.is_err());
+        assert_eq!(memo.hits(), 0);
+    }
+}
