@@ -67,10 +67,38 @@ fn is_unc(s: &str) -> bool {
     b.len() >= 2 && matches!(b[0], b'\\' | b'/') && matches!(b[1], b'\\' | b'/')
 }
 
+/// Which ASCII bytes a file name may not hold: [`FORBIDDEN`] and the control characters.
+const FORBIDDEN_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = b < 0x20 || b == 0x7f;
+        b += 1;
+    }
+    let mut i = 0;
+    while i < FORBIDDEN.len() {
+        table[FORBIDDEN[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The first character of `p` a file name may not hold: one of [`FORBIDDEN`] or a control
+/// character. A name of ASCII only (most) is checked a byte at a time against a table.
+fn forbidden_char(p: &str) -> Option<char> {
+    if p.is_ascii() {
+        return p
+            .bytes()
+            .find(|&b| FORBIDDEN_ASCII[usize::from(b)])
+            .map(char::from);
+    }
+    p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control())
+}
+
 /// One component of a path, checked and with trailing dots and spaces dropped as Windows drops
 /// them.
 fn component<'p>(s: &str, p: &'p str) -> Result<&'p str, PathError> {
-    if let Some(c) = p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
+    if let Some(c) = forbidden_char(p) {
         return Err(PathError(format!(
             "`{s}`: the character {c:?} is not allowed in a Windows file name"
         )));
@@ -699,6 +727,27 @@ impl comsim_manifest::actctx::AppDirectory for VfsDirectory<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte table finds the character the scan of characters finds, in ASCII names and in
+    /// names with other characters around it.
+    #[test]
+    fn file_names_refuse_the_characters_windows_refuses_in_ascii_and_beyond() {
+        let scan = |p: &str| p.chars().find(|c| FORBIDDEN.contains(c) || c.is_control());
+        for c in (0u32..0x800).filter_map(char::from_u32) {
+            for name in [
+                format!("{c}"),
+                format!("Widget{c}.dll"),
+                format!("é{c}x"),
+                format!("{c}é"),
+            ] {
+                assert_eq!(forbidden_char(&name), scan(&name), "{name:?}");
+            }
+        }
+        assert_eq!(forbidden_char("Contoso.Widgets.dll"), None);
+        assert_eq!(forbidden_char("a|b"), Some('|'));
+        assert_eq!(forbidden_char("a\u{7f}"), Some('\u{7f}'));
+        assert_eq!(forbidden_char("é\u{85}"), Some('\u{85}'));
+    }
 
     fn assembly_at(path: &str, name: &str) -> VFile {
         VFile {
