@@ -272,7 +272,7 @@ pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
 fn csv_rows(a: &Audit, classes: &[comsim_audit::ClassAudit]) -> String {
     let mut text = String::with_capacity(classes.len() * 1024);
     for c in classes {
-        let clsid = c.class.clsid.to_string();
+        let clsid = c.class.clsid.to_braced_string();
         let progid = c.class.progid.as_deref().unwrap_or_default();
         let kind = if c.class.managed { "managed" } else { "native" };
         for r in &c.results {

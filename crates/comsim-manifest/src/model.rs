@@ -21,14 +21,37 @@ impl Guid {
         }
         uuid::Uuid::try_parse(inner).ok().map(Guid)
     }
+
+    /// The GUID as the registry writes it, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, as ASCII
+    /// bytes: the 16 bytes in their textual order, two upper-case hex digits each, hyphens
+    /// after the 4th, 6th, 8th and 10th.
+    pub fn braced_upper(&self) -> [u8; 38] {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        // Where each byte's two digits go.
+        const AT: [usize; 16] = [1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35];
+        let mut out = *b"{00000000-0000-0000-0000-000000000000}";
+        let bytes = self.0.as_bytes();
+        for i in 0..16 {
+            let byte = bytes[i];
+            out[AT[i]] = HEX[usize::from(byte >> 4)];
+            out[AT[i] + 1] = HEX[usize::from(byte & 0xF)];
+        }
+        out
+    }
+
+    /// [`Guid::braced_upper`] as a `String`, without the formatting machinery that `to_string`
+    /// goes through (GUIDs are written often: every registry path of a class names one).
+    pub fn to_braced_string(&self) -> String {
+        let text = self.braced_upper();
+        // ASCII by construction: the check cannot fail.
+        String::from_utf8(text.to_vec()).unwrap_or_default()
+    }
 }
 
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Encoded into a buffer rather than through `{:X}`: GUIDs are written often (every
-        // registry path of a class names one), and the formatting machinery costs more.
-        let mut buf = uuid::Uuid::encode_buffer();
-        f.pad(self.0.braced().encode_upper(&mut buf))
+        let text = self.braced_upper();
+        f.pad(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -176,6 +199,24 @@ pub struct Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written encoding gives what uuid's upper-case braced encoding gives, for the
+    /// nil and all-ones GUIDs and random ones; `Display` and `to_braced_string` give it too.
+    #[test]
+    fn a_guid_is_written_as_uuid_writes_it_braced_and_upper_case() {
+        let mut rng = comsim_rng::SplitMix64::new(0x6u64 << 40 | 0x0d15);
+        let mut guids = vec![uuid::Uuid::nil(), uuid::Uuid::max()];
+        guids.extend((0..2000).map(|_| uuid::Uuid::from_u64_pair(rng.next_u64(), rng.next_u64())));
+        for u in guids {
+            let mut buf = uuid::Uuid::encode_buffer();
+            let want = u.braced().encode_upper(&mut buf).to_owned();
+            let g = Guid(u);
+            assert_eq!(std::str::from_utf8(&g.braced_upper()), Ok(want.as_str()));
+            assert_eq!(g.to_braced_string(), want);
+            assert_eq!(g.to_string(), want);
+            assert_eq!(format!("{g:>40}"), format!("{want:>40}"));
+        }
+    }
 
     #[test]
     fn guids_parse_with_or_without_braces_in_any_case() {

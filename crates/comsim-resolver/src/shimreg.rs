@@ -180,7 +180,7 @@ fn assembly_version(assembly: &str) -> Option<Version> {
 /// `HKCR\CLSID\{guid}\rest…`: a class's key (`rest` empty) or a key below it, as COM, the
 /// CLR and the diagnosis name them.
 pub fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
-    let mut comps = vec!["CLSID".to_owned(), guid.to_string()];
+    let mut comps = vec!["CLSID".to_owned(), guid.to_braced_string()];
     comps.extend(rest.iter().map(|s| (*s).to_owned()));
     KeyPath::new(Root::ClassesRoot, comps)
 }
@@ -211,7 +211,10 @@ impl ClassKey {
     fn record(guid: Guid) -> Self {
         ClassKey {
             guid,
-            path: KeyPath::new(Root::ClassesRoot, ["Record".to_owned(), guid.to_string()]),
+            path: KeyPath::new(
+                Root::ClassesRoot,
+                ["Record".to_owned(), guid.to_braced_string()],
+            ),
         }
     }
 
