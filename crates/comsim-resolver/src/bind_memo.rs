@@ -19,8 +19,8 @@
 //! without it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::bind::{self, BindRequest, Bound, DependentAssemblies, Failure};
 use crate::machine::{Bitness, Machine, RuntimeVersion};
@@ -36,7 +36,10 @@ pub const MAX_REMEMBERED: usize = 1 << 17;
 /// Binds remembered for one process setting; shared by the clones of a session, and between
 /// threads.
 pub struct BindMemo {
-    inner: Mutex<Inner>,
+    /// The setting of the first bind; binds in another are not remembered.
+    setting: OnceLock<Setting>,
+    /// Locked only to look an answer up or to add one: it is replayed outside the lock.
+    binds: Mutex<HashMap<Key, Arc<Remembered>>>,
     hits: AtomicU64,
     /// The most binds remembered ([`MAX_REMEMBERED`]).
     limit: usize,
@@ -46,13 +49,6 @@ impl Default for BindMemo {
     fn default() -> Self {
         BindMemo::with_limit(MAX_REMEMBERED)
     }
-}
-
-#[derive(Default)]
-struct Inner {
-    /// The setting of the first bind; binds in another are not remembered.
-    setting: Option<Setting>,
-    binds: HashMap<Key, Remembered>,
 }
 
 /// What a bind depends on besides the reference: the fields of [`BindRequest`] that the
@@ -126,7 +122,8 @@ impl BindMemo {
     /// A memo that remembers at most `limit` binds.
     fn with_limit(limit: usize) -> BindMemo {
         BindMemo {
-            inner: Mutex::default(),
+            setting: OnceLock::new(),
+            binds: Mutex::default(),
             hits: AtomicU64::new(0),
             limit,
         }
@@ -148,27 +145,24 @@ impl BindMemo {
         if trace.mode() != TraceMode::Quiet {
             return bind::bind(machine, req, trace);
         }
+        if self.setting.get().is_some_and(|s| !s.is(req)) {
+            return bind::bind(machine, req, trace);
+        }
         let key = Key {
             display_name: req.display_name.to_owned(),
             codebase: req.codebase.map(str::to_owned),
             prior: trace.assumptions.clone(),
         };
-        {
-            let inner = self.lock();
-            let same = inner.setting.as_ref().is_none_or(|s| s.is(req));
-            if !same {
-                drop(inner);
-                return bind::bind(machine, req, trace);
-            }
-            if let Some(r) = inner.binds.get(&key)
-                && let Some(result) = replay(machine, r, trace)
-            {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                return result;
-            }
+        let known = self.lock().get(&key).cloned();
+        if let Some(result) = known.and_then(|r| replay(machine, &r, trace)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return result;
         }
         let (steps, assumptions) = (trace.steps.len(), trace.assumptions.len());
         let result = bind::bind(machine, req, trace);
+        if !self.setting.get_or_init(|| Setting::of(req)).is(req) {
+            return result;
+        }
         let remembered = Remembered {
             result: result
                 .as_ref()
@@ -177,19 +171,16 @@ impl BindMemo {
             steps: trace.steps[steps..].to_vec(),
             assumptions: trace.assumptions[assumptions..].to_vec(),
         };
-        let mut inner = self.lock();
-        if inner.setting.is_none() {
-            inner.setting = Some(Setting::of(req));
-        }
-        if inner.binds.len() < self.limit && inner.setting.as_ref().is_some_and(|s| s.is(req)) {
-            inner.binds.insert(key, remembered);
+        let mut binds = self.lock();
+        if binds.len() < self.limit {
+            binds.insert(key, Arc::new(remembered));
         }
         result
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<Remembered>>> {
         // A panic while the lock was held left nothing half-made: entries are inserted whole.
-        self.inner
+        self.binds
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -380,7 +371,7 @@ mod tests {
         }
         // The first bind was remembered, the second (past the limit) never.
         assert_eq!(memo.hits(), 2);
-        assert_eq!(memo.lock().binds.len(), 1);
+        assert_eq!(memo.lock().len(), 1);
     }
 
     #[test]
