@@ -1576,25 +1576,10 @@ mod tests {
     /// the `.config` enables `<loadFromRemoteSources>`.
     #[test]
     fn bind4_a_codebase_on_a_network_share_follows_the_clr_and_the_switch() {
-        use crate::machine::{ProcessorArchitecture, TypeInfo, TypeKind};
         use crate::vfs::FileKind;
         let mut m = Machine::new(Bitness::B64);
         let path = WinPath::parse(r"\\FileSrv\Tools\Contoso.Gauges.dll").unwrap();
-        let asm = AssemblyInfo {
-            name: "Contoso.Gauges".into(),
-            version: Version([1, 0, 0, 0]),
-            culture: None,
-            public_key_token: None,
-            public_key: None,
-            com_compatible_version: None,
-            runtime: RuntimeVersion::parse("v2.0.50727").unwrap(),
-            architecture: ProcessorArchitecture::Msil,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
-            types: vec![TypeInfo::new("Contoso.Gauges.Dial", TypeKind::Class)],
-            type_index: Default::default(),
-        };
+        let asm = AssemblyInfo::plain("Contoso.Gauges", "v2.0.50727", &["Contoso.Gauges.Dial"]);
         m.fs.insert(VFile {
             path: path.clone(),
             kind: FileKind::Assembly(Box::new(asm)),

@@ -211,31 +211,16 @@ fn replay<'m>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::{AssemblyInfo, ProcessorArchitecture, TypeInfo, TypeKind};
+    use crate::machine::AssemblyInfo;
     use crate::trace::Rule;
     use crate::vfs::{FileKind, VFile};
-    use comsim_manifest::Version;
 
     /// A machine whose files are partial (so a failed bind makes assumptions), with one
     /// assembly at `C:\Vendor\Contoso.Gauges.dll`.
     fn machine() -> Machine {
         let mut m = Machine::new(Bitness::B64);
         m.fs.set_partial(Vec::new());
-        let asm = AssemblyInfo {
-            name: "Contoso.Gauges".into(),
-            version: Version([1, 0, 0, 0]),
-            culture: None,
-            public_key_token: None,
-            public_key: None,
-            com_compatible_version: None,
-            runtime: RuntimeVersion::parse("v4.0.30319").unwrap(),
-            architecture: ProcessorArchitecture::Msil,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
-            types: vec![TypeInfo::new("Contoso.Gauges.Dial", TypeKind::Class)],
-            type_index: Default::default(),
-        };
+        let asm = AssemblyInfo::plain("Contoso.Gauges", "v4.0.30319", &["Contoso.Gauges.Dial"]);
         m.fs.insert(VFile {
             path: WinPath::parse(r"C:\Vendor\Contoso.Gauges.dll").unwrap(),
             kind: FileKind::Assembly(Box::new(asm)),

@@ -303,6 +303,32 @@ fn name_hash(full_name: &str) -> u64 {
     h.finish()
 }
 
+#[cfg(test)]
+impl AssemblyInfo {
+    /// For tests: a visible MSIL assembly `name` 1.0.0.0 without a strong name, built for
+    /// `runtime`, holding the classes `types`.
+    pub(crate) fn plain(name: &str, runtime: &str, types: &[&str]) -> AssemblyInfo {
+        AssemblyInfo {
+            name: name.into(),
+            version: comsim_manifest::Version([1, 0, 0, 0]),
+            culture: None,
+            public_key_token: None,
+            public_key: None,
+            com_compatible_version: None,
+            runtime: RuntimeVersion::parse(runtime).expect("a runtime version"),
+            architecture: ProcessorArchitecture::Msil,
+            com_visible: true,
+            primary_interop: None,
+            guid: None,
+            types: types
+                .iter()
+                .map(|t| TypeInfo::new(*t, TypeKind::Class))
+                .collect(),
+            type_index: TypeIndex::default(),
+        }
+    }
+}
+
 impl AssemblyInfo {
     /// `Assembly.FullName`: `Name, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null`.
     pub fn full_name(&self) -> String {
@@ -640,19 +666,8 @@ mod tests {
 
     fn assembly_of(types: Vec<TypeInfo>) -> AssemblyInfo {
         AssemblyInfo {
-            name: "Contoso.Many".into(),
-            version: Version([1, 0, 0, 0]),
-            culture: None,
-            public_key_token: None,
-            public_key: None,
-            com_compatible_version: None,
-            runtime: RuntimeVersion::parse("v4.0.30319").expect("a version"),
-            architecture: ProcessorArchitecture::Msil,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
             types,
-            type_index: TypeIndex::default(),
+            ..AssemblyInfo::plain("Contoso.Many", "v4.0.30319", &[])
         }
     }
 
@@ -752,19 +767,8 @@ mod tests {
         let v4 = RuntimeVersion::parse("v4.0.30319").unwrap();
         let v2 = RuntimeVersion::parse("v2.0.50727").unwrap();
         let asm = AssemblyInfo {
-            name: "Contoso.Widget".into(),
-            version: Version([1, 0, 0, 0]),
-            culture: None,
             public_key_token: Some("0123456789abcdef".into()),
-            public_key: None,
-            com_compatible_version: None,
-            runtime: v4.clone(),
-            architecture: ProcessorArchitecture::Msil,
-            com_visible: true,
-            primary_interop: None,
-            guid: None,
-            types: vec![],
-            type_index: Default::default(),
+            ..AssemblyInfo::plain("Contoso.Widget", "v4.0.30319", &[])
         };
         assert_eq!(
             m.gac_path(&v4, &asm).to_string(),

@@ -752,21 +752,11 @@ mod tests {
     fn assembly_at(path: &str, name: &str) -> VFile {
         VFile {
             path: WinPath::parse(path).unwrap(),
-            kind: FileKind::Assembly(Box::new(crate::machine::AssemblyInfo {
-                name: name.into(),
-                version: comsim_manifest::Version([1, 0, 0, 0]),
-                culture: None,
-                public_key_token: None,
-                public_key: None,
-                com_compatible_version: None,
-                runtime: crate::machine::RuntimeVersion::parse("v4.0.30319").unwrap(),
-                architecture: crate::machine::ProcessorArchitecture::Msil,
-                com_visible: true,
-                primary_interop: None,
-                guid: None,
-                types: vec![],
-                type_index: Default::default(),
-            })),
+            kind: FileKind::Assembly(Box::new(crate::machine::AssemblyInfo::plain(
+                name,
+                "v4.0.30319",
+                &[],
+            ))),
             bytes: Vec::new(),
             embedded_manifest: None,
             origin: path.into(),
