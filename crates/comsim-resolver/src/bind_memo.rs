@@ -3,10 +3,11 @@
 //!
 //! A bind (BIND-1..BIND-6, [`bind::bind`]) reads only the machine and its [`BindRequest`]; what
 //! it adds to a trace depends besides on the trace's mode and on the assumptions already made
-//! (an assumption is recorded once; a full trace's failed bind counts them in its prose). So one bind's answer serves every later bind of the same display name and
-//! CodeBase in the same setting, on the same machine, with the same assumptions before it: the
-//! result (the file bound, or the failure), and the steps and assumptions it added, which are
-//! replayed into the later trace as they were.
+//! (an assumption is recorded once; a full trace's failed bind counts them in its prose). So one
+//! bind's answer serves every later bind of the same display name and CodeBase in the same
+//! setting, on the same machine, with the same assumptions before it: the result (the file
+//! bound, or the failure), and the steps and assumptions it added, which are replayed into the
+//! later trace as they were.
 //!
 //! Classes of one assembly (regasm registers every public class of it) bind the same reference:
 //! on a generated machine of about eight classes per assembly, all but one of its binds per
@@ -28,9 +29,9 @@ use crate::switches::RemoteCodebase;
 use crate::trace::{Assumption, Trace, TraceMode, TraceStep};
 use crate::vfs::WinPath;
 
-/// At most this many binds are remembered per memo; later ones are bound each time. A machine
-/// has one entry per assembly reference its classes name (about 25,000 on a generated machine
-/// of 200,000 classes), each a few hundred bytes.
+/// At most this many binds are remembered per memo; later ones are bound each time. A memo has
+/// one entry per assembly reference its configuration's classes name (the eight memos of a
+/// 20,000-CLSID generated machine's audit hold 1,988 in all).
 pub const MAX_REMEMBERED: usize = 1 << 17;
 
 /// Binds remembered for one process setting; shared by the clones of a session, and between
