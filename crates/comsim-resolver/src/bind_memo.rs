@@ -68,34 +68,64 @@ struct Setting {
 }
 
 impl Setting {
+    // Both take the request apart field by field: a field added to `BindRequest` does not
+    // compile here until it is either part of the setting or of the key.
     fn of(req: &BindRequest<'_>) -> Setting {
+        let BindRequest {
+            display_name: _,
+            codebase: _,
+            clr,
+            bitness,
+            exe,
+            appbase,
+            config,
+            cwd,
+            private_paths,
+            dependent_assemblies,
+            load_from_remote_sources,
+            remote_codebase,
+        } = req;
         Setting {
-            clr: req.clr.clone(),
-            bitness: req.bitness,
-            exe: req.exe.clone(),
-            appbase: req.appbase.clone(),
-            config: req.config.cloned(),
-            cwd: req.cwd.clone(),
-            private_paths: req.private_paths.to_vec(),
-            dependent_assemblies: req.dependent_assemblies.clone(),
-            load_from_remote_sources: req.load_from_remote_sources,
-            remote_codebase: req.remote_codebase,
+            clr: (*clr).clone(),
+            bitness: *bitness,
+            exe: (*exe).clone(),
+            appbase: (*appbase).clone(),
+            config: config.cloned(),
+            cwd: (*cwd).clone(),
+            private_paths: private_paths.to_vec(),
+            dependent_assemblies: (*dependent_assemblies).clone(),
+            load_from_remote_sources: *load_from_remote_sources,
+            remote_codebase: *remote_codebase,
         }
     }
 
     fn is(&self, req: &BindRequest<'_>) -> bool {
-        self.clr == *req.clr
-            && self.bitness == req.bitness
-            && self.exe == *req.exe
-            && self.appbase == *req.appbase
-            && self.config.as_ref() == req.config
-            && self.cwd == *req.cwd
-            && self.private_paths == req.private_paths
+        let BindRequest {
+            display_name: _,
+            codebase: _,
+            clr,
+            bitness,
+            exe,
+            appbase,
+            config,
+            cwd,
+            private_paths,
+            dependent_assemblies,
+            load_from_remote_sources,
+            remote_codebase,
+        } = req;
+        self.clr == **clr
+            && self.bitness == *bitness
+            && self.exe == **exe
+            && self.appbase == **appbase
+            && self.config.as_ref() == *config
+            && self.cwd == **cwd
+            && self.private_paths == *private_paths
             && self
                 .dependent_assemblies
-                .same_elements(req.dependent_assemblies)
-            && self.load_from_remote_sources == req.load_from_remote_sources
-            && self.remote_codebase == req.remote_codebase
+                .same_elements(dependent_assemblies)
+            && self.load_from_remote_sources == *load_from_remote_sources
+            && self.remote_codebase == *remote_codebase
     }
 }
 
