@@ -1,6 +1,9 @@
 //! The CLR's registry read of a managed registration: `FindShimInfoFromRegistry` and
 //! `FindRuntimeVersionFromRegistry` (SHIM-REG-1..SHIM-REG-8).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use comsim_manifest::lookup::RegistrationKind;
 use comsim_manifest::{Guid, Version};
 use comsim_registry::{Access, KeyPath, OpenIds, Registry, Root, Value, ValueType, View};
@@ -191,15 +194,27 @@ pub fn clsid_key(guid: Guid, rest: &[&str]) -> KeyPath {
 /// one class in every request.
 pub(crate) struct ClassKey {
     guid: Guid,
-    path: KeyPath,
+    path: Rc<KeyPath>,
+}
+
+thread_local! {
+    /// The class key path this thread made last. One request makes a class's key several times
+    /// (COM-2's TreatAs read, COM-3's, mscoree's FindShimInfoFromRegistry, LoadCOMClass's), and
+    /// the path is three allocations.
+    static LAST_CLASS_PATH: RefCell<Option<(Guid, Rc<KeyPath>)>> = const { RefCell::new(None) };
 }
 
 impl ClassKey {
     pub(crate) fn new(clsid: Guid) -> Self {
-        ClassKey {
-            guid: clsid,
-            path: clsid_key(clsid, &[]),
-        }
+        let path = LAST_CLASS_PATH.with_borrow_mut(|last| match last {
+            Some((guid, path)) if *guid == clsid => Rc::clone(path),
+            _ => {
+                let path = Rc::new(clsid_key(clsid, &[]));
+                *last = Some((clsid, Rc::clone(&path)));
+                path
+            }
+        });
+        ClassKey { guid: clsid, path }
     }
 
     /// The class (or record) the key is of.
@@ -211,10 +226,10 @@ impl ClassKey {
     fn record(guid: Guid) -> Self {
         ClassKey {
             guid,
-            path: KeyPath::new(
+            path: Rc::new(KeyPath::new(
                 Root::ClassesRoot,
                 ["Record".to_owned(), guid.to_braced_string()],
-            ),
+            )),
         }
     }
 
@@ -222,7 +237,7 @@ impl ClassKey {
     /// for a trace.
     pub(crate) fn sub_path(&self, sub: &str) -> KeyPath {
         if sub.is_empty() {
-            self.path.clone()
+            KeyPath::clone(&self.path)
         } else {
             self.path.join(sub)
         }
@@ -657,6 +672,29 @@ pub fn find_runtime_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A class's key is `HKCR\CLSID\{…}` of that class, whichever classes' keys the thread made
+    /// before it (the thread keeps the last path made).
+    #[test]
+    fn a_class_key_names_its_own_class_after_any_other() {
+        let a = Guid::parse("{0D2C6A3E-1B7F-4C55-9E0A-6A1C2F3B4D5E}").unwrap();
+        let b = Guid::parse("{F00DBABE-0000-4000-8000-00000000BEEF}").unwrap();
+        for g in [a, a, b, a, b, b, a] {
+            let class = ClassKey::new(g);
+            assert_eq!(class.clsid(), g);
+            assert_eq!(class.sub_path(""), clsid_key(g, &[]));
+            assert_eq!(
+                class.sub_path("InprocServer32"),
+                clsid_key(g, &["InprocServer32"])
+            );
+        }
+        let record = ClassKey::record(a);
+        assert_eq!(
+            record.sub_path("").to_string(),
+            format!(r"HKEY_CLASSES_ROOT\Record\{a}")
+        );
+        assert_eq!(ClassKey::new(a).sub_path(""), clsid_key(a, &[]));
+    }
 
     #[test]
     fn shim_reg2_version_subkey_names() {

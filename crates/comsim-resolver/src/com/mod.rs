@@ -83,13 +83,13 @@ impl Session<'_> {
                 "the process is elevated: COM ignores per-user registrations (HKCU\\Software\\Classes)",
             ).code("elevated-ignores-user-classes");
         }
-        let clsid = self.treat_as(clsid, &access, trace)?;
+        // One key for the registry reads below: each subkey is opened from it.
+        let class = self.treat_as(clsid, &access, trace)?;
+        let clsid = class.clsid();
 
         if let Some(result) = self.context_server(clsid, apartment, trace) {
             return result;
         }
-        // One key for the registry reads below: each subkey is opened from it.
-        let class = ClassKey::new(clsid);
         let mut failure: Option<HResult> = None;
         if clsctx.has(ClsCtx::INPROC_SERVER) {
             match self.inproc_server(&class, &access, apartment, trace) {
@@ -342,14 +342,21 @@ impl Session<'_> {
 
     /// COM-2: follows `TreatAs`; a repeated CLSID is a cycle (found through a set, so that a
     /// chain of 100,000 classes is followed in linear time).
-    fn treat_as(&self, clsid: Guid, access: &Access, trace: &mut Trace) -> Result<Guid, HResult> {
-        let mut chain = vec![clsid];
-        let mut seen = std::collections::HashSet::from([clsid]);
-        let mut current = clsid;
+    /// Gives the key of the class activated, for the registry reads that follow.
+    fn treat_as(
+        &self,
+        clsid: Guid,
+        access: &Access,
+        trace: &mut Trace,
+    ) -> Result<ClassKey, HResult> {
+        // The chain and the CLSIDs met, from the first TreatAs on (most classes have none).
+        let mut chain: Vec<Guid> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut class = ClassKey::new(clsid);
         loop {
-            let class = ClassKey::new(current);
+            let current = class.clsid();
             let Some(text) = string_value(self, &class, "TreatAs", "", access) else {
-                return Ok(current);
+                return Ok(class);
             };
             let key = || class.sub_path("TreatAs");
             let Some(next) = Guid::parse(text.trim()) else {
@@ -361,8 +368,12 @@ impl Session<'_> {
                     .code("treatas-not-clsid")
                     .at(|| key().to_string())
                     .found(text);
-                return Ok(current);
+                return Ok(class);
             };
+            if chain.is_empty() {
+                chain.push(clsid);
+                seen.insert(clsid);
+            }
             if !seen.insert(next) {
                 chain.push(next);
                 let shown: Vec<String> = chain.iter().map(Guid::to_string).collect();
@@ -380,7 +391,7 @@ impl Session<'_> {
                         .code("treatas-cycle-ignored")
                         .at(|| key().to_string())
                         .inferred(setting);
-                    return Ok(clsid);
+                    return Ok(ClassKey::new(clsid));
                 }
                 trace
                     .push(
@@ -399,7 +410,7 @@ impl Session<'_> {
                 .at(|| key().to_string())
                 .found(|| next.to_string());
             chain.push(next);
-            current = next;
+            class = ClassKey::new(next);
         }
     }
 
