@@ -27,6 +27,9 @@ const SLOTS: usize = 8;
 
 #[derive(Default)]
 struct Entry {
+    /// The [`fingerprint`] of the path and access: an entry whose fingerprint differs does not
+    /// hold the open, and is passed over without comparing its names.
+    fingerprint: u64,
     made_in: (u64, u64),
     access: Option<Access>,
     root: Option<Root>,
@@ -52,7 +55,8 @@ impl Entry {
                 .all(|(a, b)| a == b)
     }
 
-    fn set(&mut self, made_in: (u64, u64), path: &KeyPath, access: &Access) {
+    fn set(&mut self, fingerprint: u64, made_in: (u64, u64), path: &KeyPath, access: &Access) {
+        self.fingerprint = fingerprint;
         self.made_in = made_in;
         self.access = Some(*access);
         self.root = Some(path.root);
@@ -69,6 +73,33 @@ impl Entry {
     }
 }
 
+/// A number that two opens [`Entry::holds`] alike always share: the access, the root, the count
+/// of names and the bytes of the last name (which tells most of a class's keys apart, and one
+/// class from another), mixed. Equal fingerprints say nothing: the entry is then compared.
+fn fingerprint(path: &KeyPath, access: &Access) -> u64 {
+    let mix = |h: u64, w: u64| (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
+    let last = path.components.last().map_or(&[][..], |c| c.as_bytes());
+    let shape = (path.components.len() as u64) << 16
+        | (path.root as u64) << 8
+        | (access.view as u64) << 2
+        | (access.merge as u64) << 1
+        | u64::from(access.user_classes);
+    let mut h = mix(shape, last.len() as u64);
+    let mut words = last.chunks_exact(8);
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        let mut b = [0u8; 8];
+        b[..tail.len()].copy_from_slice(tail);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    h
+}
+
 #[derive(Default)]
 struct Recent {
     entries: [Entry; SLOTS],
@@ -80,6 +111,12 @@ thread_local! {
     static RECENT: RefCell<Recent> = RefCell::default();
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Opens answered from memory on this thread, for the tests.
+    static ANSWERED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// `open(path, access)`, answered from this thread's recent opens when it holds the same open.
 pub(crate) fn open_ids(
     reg: &Registry,
@@ -88,13 +125,16 @@ pub(crate) fn open_ids(
     open: impl FnOnce() -> Option<OpenIds>,
 ) -> Option<OpenIds> {
     let made_in = reg.walk_stamp();
+    let fingerprint = fingerprint(path, access);
     let remembered = RECENT.with_borrow(|r| {
         r.entries
             .iter()
-            .find(|e| e.holds(made_in, path, access))
+            .find(|e| e.fingerprint == fingerprint && e.holds(made_in, path, access))
             .map(|e| (e.opened, e.user_finds))
     });
     if let Some((opened, user_finds)) = remembered {
+        #[cfg(test)]
+        ANSWERED.set(ANSWERED.get() + 1);
         crate::witness::count_user_finds(user_finds);
         return opened;
     }
@@ -105,7 +145,7 @@ pub(crate) fn open_ids(
         let slot = r.next;
         r.next = (slot + 1) % SLOTS;
         let e = &mut r.entries[slot];
-        e.set(made_in, path, access);
+        e.set(fingerprint, made_in, path, access);
         e.opened = opened;
         e.user_finds = user_finds;
     });
@@ -117,6 +157,54 @@ mod tests {
     use super::*;
     use crate::value::Value;
     use crate::view::{MergeMode, View, Writer};
+
+    /// An open is answered from memory while it is among the thread's last [`SLOTS`] opens, in
+    /// the same access and the same registry state, and only then.
+    #[test]
+    fn an_open_is_answered_while_it_is_among_the_last_few() {
+        let mut reg = Registry::new();
+        let a = Access::new(View::Bits64);
+        let class = |i: usize| KeyPath::parse(&format!(r"HKCR\CLSID\{{{i:08}}}")).unwrap();
+        reg.write_value(
+            &class(0),
+            "",
+            Value::sz("x"),
+            a.view,
+            Writer { admin: true },
+        )
+        .unwrap();
+        let answered = |reg: &Registry, path: &KeyPath, access: &Access| {
+            let before = ANSWERED.get();
+            let ids = reg.open_ids(path, access);
+            (ids.is_some(), ANSWERED.get() - before)
+        };
+        assert_eq!(answered(&reg, &class(0), &a), (true, 0));
+        assert_eq!(answered(&reg, &class(0), &a), (true, 1));
+        // Another access, another spelling: opened, not answered.
+        let wow = Access::new(View::Bits32);
+        assert_eq!(answered(&reg, &class(0), &wow).1, 0);
+        let upper = KeyPath::parse(r"HKCR\clsid\{00000000}").unwrap();
+        assert_eq!(answered(&reg, &upper, &a), (true, 0));
+        // Missing keys are remembered as missing.
+        assert_eq!(answered(&reg, &class(1), &a), (false, 0));
+        assert_eq!(answered(&reg, &class(1), &a), (false, 1));
+        // Pushed out by SLOTS other opens.
+        for i in 2..2 + SLOTS {
+            answered(&reg, &class(i), &a);
+        }
+        assert_eq!(answered(&reg, &class(0), &a), (true, 0));
+        // A key created since: opened again.
+        reg.write_value(
+            &class(1),
+            "",
+            Value::sz("y"),
+            a.view,
+            Writer { admin: true },
+        )
+        .unwrap();
+        assert_eq!(answered(&reg, &class(1), &a), (true, 0));
+        assert_eq!(answered(&reg, &class(1), &a), (true, 1));
+    }
 
     /// Whatever was written, deleted or opened before (on this registry or a clone), an open
     /// answers what a fresh open of the path does, and counts the same keys of HKCU.
