@@ -335,6 +335,20 @@ mod tests {
             // The first round binds (three different keys); the second is answered.
             assert_eq!(memo.hits(), hits, "round {round}");
         }
+        // An answer's steps share the remembered facts (a failed bind's list every file looked
+        // for), not copies of them.
+        let a = run(&m, Some(&memo), MISSING, r"C:\App", &[], TraceMode::Quiet).1;
+        let b = run(&m, Some(&memo), MISSING, r"C:\App", &[], TraceMode::Quiet).1;
+        let facts = |t: &Trace| -> Vec<Arc<crate::trace::BindFacts>> {
+            t.steps.iter().filter_map(|s| s.bind.clone()).collect()
+        };
+        assert!(!facts(&a).is_empty());
+        assert!(
+            facts(&a)
+                .iter()
+                .zip(facts(&b))
+                .all(|(x, y)| Arc::ptr_eq(x, &y))
+        );
         let (missing, trace) = run(&m, None, MISSING, r"C:\App", &[], TraceMode::Quiet);
         assert!(missing.is_err() && !trace.assumptions.is_empty());
         assert!(

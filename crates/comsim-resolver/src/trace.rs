@@ -1,5 +1,7 @@
 //! The trace: what each step of the walk looked at, what it found, and the rule that says so.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 pub use comsim_rules::Rule;
@@ -34,9 +36,11 @@ pub struct TraceStep {
     /// What a binding step (BIND-1..BIND-4) knew, as data: what the bind log of
     /// `comsim replay --bind-log` is made of. Not serialized: the JSON and the behaviour
     /// snapshots show the step as before. A quiet trace keeps the files probed and reached (the
-    /// cause detectors read them), not a bind's setting ([`Step::bind_log`]).
+    /// cause detectors read them), not a bind's setting ([`Step::bind_log`]). Shared, not copied,
+    /// when a step is: a remembered bind's steps are replayed into later traces
+    /// (`bind_memo.rs`), and a failed bind's facts list every file it looked for.
     #[serde(skip)]
-    pub bind: Option<Box<BindFacts>>,
+    pub bind: Option<Arc<BindFacts>>,
 }
 
 /// The data of a binding step that its prose does not carry in a form a program can read.
@@ -255,7 +259,7 @@ impl Step<'_> {
 
     /// Attaches what a binding step knew (the bind log's data; structured, kept in every mode).
     pub fn bind(self, facts: BindFacts) -> Self {
-        self.step.bind = Some(Box::new(facts));
+        self.step.bind = Some(Arc::new(facts));
         self
     }
 
@@ -264,7 +268,7 @@ impl Step<'_> {
     /// shown as a bind log, and making them was a clone of the request per bind.
     pub fn bind_log(self, facts: impl FnOnce() -> BindFacts) -> Self {
         if !self.quiet {
-            self.step.bind = Some(Box::new(facts()));
+            self.step.bind = Some(Arc::new(facts()));
         }
         self
     }
@@ -308,7 +312,7 @@ impl TraceStep {
 
     /// Attaches what a binding step knew (the bind log's data).
     pub fn bind(&mut self, facts: BindFacts) -> &mut Self {
-        self.bind = Some(Box::new(facts));
+        self.bind = Some(Arc::new(facts));
         self
     }
 
