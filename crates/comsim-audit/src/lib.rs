@@ -27,7 +27,6 @@ use comsim_diagnose::config::Config;
 use comsim_diagnose::input::{Client, Loaded};
 use comsim_diagnose::registration::{self, Registration};
 use comsim_manifest::Guid;
-use comsim_registry::KeyPath;
 use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, HResult, Machine, Request};
 use comsim_scenario::Clr;
 use serde::Serialize;
@@ -274,17 +273,18 @@ pub fn classes(m: &Machine, filters: &Filters) -> Vec<ClassInfo> {
 /// [`classes`], each with what describing it read (the registrations the cause detectors read
 /// first), read on the machine's cores.
 fn found_classes(m: &Machine, filters: &Filters) -> Vec<(ClassInfo, run::Seed)> {
-    let clsid_root = KeyPath::parse(r"HKEY_CLASSES_ROOT\CLSID").expect("a valid key");
+    // `HKCR\CLSID` in each view: listed, then each class's registration read below it.
+    let roots: Vec<(Bitness, Option<registration::ClassesKey>)> = bitnesses(m)
+        .into_iter()
+        .map(|b| {
+            let a = registration::access(m, b, true);
+            (b, registration::ClassesKey::open(m, &a))
+        })
+        .collect();
     let mut all = std::collections::BTreeSet::new();
-    for b in bitnesses(m) {
-        let a = registration::access(m, b, true);
-        if let Some(k) = m.registry.open(&clsid_root, &a) {
-            all.extend(
-                m.registry
-                    .open_subkeys(&k)
-                    .iter()
-                    .filter_map(|n| Guid::parse(n.as_str())),
-            );
+    for (_, root) in &roots {
+        if let Some(k) = root {
+            all.extend(k.subkeys(m).iter().filter_map(|n| Guid::parse(n.as_str())));
         }
     }
     let wanted = wanted_clsids(m, filters);
@@ -292,7 +292,7 @@ fn found_classes(m: &Machine, filters: &Filters) -> Vec<(ClassInfo, run::Seed)> 
         .into_iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(c)))
         .collect();
-    run::parallel_map(&clsids, PARALLEL_MIN, |&c| class_info(m, c))
+    run::parallel_map(&clsids, PARALLEL_MIN, |&c| class_info(m, &roots, c))
         .into_iter()
         .flatten()
         .filter(|(c, _)| !filters.managed_only || c.managed)
@@ -322,13 +322,20 @@ fn wanted_clsids(m: &Machine, filters: &Filters) -> Option<Vec<Guid>> {
     Some(out)
 }
 
-fn class_info(m: &Machine, clsid: Guid) -> Option<(ClassInfo, run::Seed)> {
+fn class_info(
+    m: &Machine,
+    roots: &[(Bitness, Option<registration::ClassesKey>)],
+    clsid: Guid,
+) -> Option<(ClassInfo, run::Seed)> {
     let mut seed = run::Seed::default();
     let mut regs: Vec<Registration> = Vec::new();
     // The class's `ProgID` value, in the first view that has one.
     let mut progid: Option<String> = None;
-    for b in bitnesses(m) {
-        let r = registration::read(m, clsid, &registration::access(m, b, true));
+    for (b, root) in roots {
+        let b = *b;
+        let r = root
+            .as_ref()
+            .and_then(|root| registration::read_below(m, root, clsid));
         if progid.is_none() {
             progid = r
                 .as_ref()

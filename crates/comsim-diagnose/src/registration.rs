@@ -53,9 +53,68 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
     let key = clsid_key(clsid, &[]);
     let open = m.registry.open(&key, access)?;
     let stored = KeyPath::new(open.primary.hive.root(), open.primary.components.clone());
+    Some(read_opened(m, &key, open.ids(), stored.to_string(), access))
+}
+
+/// `HKCR\CLSID` opened in one view once, for reading the registrations of many classes below it
+/// ([`read_below`]): a listing of every class of a machine reads each one in each view.
+pub struct ClassesKey {
+    path: KeyPath,
+    open: comsim_registry::OpenKey,
+    access: Access,
+}
+
+impl ClassesKey {
+    /// `HKCR\CLSID` as `access` sees it, `None` when there is no such key.
+    pub fn open(m: &Machine, access: &Access) -> Option<ClassesKey> {
+        let path = clsid_key_root();
+        let open = m.registry.open(&path, access)?;
+        Some(ClassesKey {
+            path,
+            open,
+            access: *access,
+        })
+    }
+
+    /// The names of the subkeys, as the view enumerates them.
+    pub fn subkeys(&self, m: &Machine) -> Vec<comsim_registry::RegName> {
+        m.registry.open_subkeys(&self.open)
+    }
+}
+
+fn clsid_key_root() -> KeyPath {
+    KeyPath::new(comsim_registry::Root::ClassesRoot, ["CLSID".to_owned()])
+}
+
+/// [`read`] in the view `classes` was opened in, the class key opened from `HKCR\CLSID`'s ids
+/// instead of by its path (the registry gives the same key, [`comsim_registry::Registry::open_ids_child`]);
+/// where it is stored is the stored `CLSID` key of the hive it was found in, and its name.
+pub fn read_below(m: &Machine, classes: &ClassesKey, clsid: Guid) -> Option<Registration> {
+    let name = clsid.to_braced_string();
+    let ids =
+        m.registry
+            .open_ids_child(&classes.path, classes.open.ids(), &name, &classes.access)?;
+    let part = if ids.hive == classes.open.primary.hive {
+        &classes.open.primary
+    } else {
+        classes.open.secondary.as_ref()?
+    };
+    let stored = format!("{}\\{name}", part.path());
+    let key = classes.path.join(&name);
+    Some(read_opened(m, &key, ids, stored, &classes.access))
+}
+
+/// The registration below the class key `key`, opened as `ids`, stored at `stored`.
+fn read_opened(
+    m: &Machine,
+    key: &KeyPath,
+    ids: comsim_registry::OpenIds,
+    stored: String,
+    access: &Access,
+) -> Registration {
     let mut r = Registration {
-        stored: stored.to_string(),
-        hive_user: open.primary.hive == Hive::CurrentUser,
+        stored,
+        hive_user: ids.hive == Hive::CurrentUser,
         ..Registration::default()
     };
     // Each key is opened once and its values read from what was opened (a value is read from
@@ -65,8 +124,7 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
     };
     // The subkeys are opened from the class key's ids where the view allows (the registry
     // gives what opening their paths gives).
-    let ids = open.ids();
-    let subkey = |name: &str| m.registry.open_ids_child(&key, ids, name, access);
+    let subkey = |name: &str| m.registry.open_ids_child(key, ids, name, access);
     if let Some(k) = subkey("InprocServer32") {
         r.inproc = value(&k, "");
         // regasm writes the values on the key and on a version subkey; the first subkey's
@@ -88,7 +146,7 @@ pub fn read(m: &Machine, clsid: Guid, access: &Access) -> Option<Registration> {
         .and_then(|k| value(&k, ""))
         .and_then(|s| Guid::parse(&s));
     r.progid = subkey("ProgID").and_then(|k| value(&k, ""));
-    Some(r)
+    r
 }
 
 /// The CLSID a ProgID names (`HKCR\ProgID\CLSID`), with where it was read.
@@ -189,4 +247,98 @@ pub fn is_gac(m: &Machine, path: &WinPath) -> bool {
     let win = m.windows.to_string().to_ascii_lowercase();
     lower.starts_with(&format!(r"{win}\assembly\"))
         || lower.starts_with(&format!(r"{win}\microsoft.net\assembly\"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comsim_registry::Writer;
+
+    /// A class read below `HKCR\CLSID` opened once is the class read by its own path, in every
+    /// view, with and without the per-user classes: per machine, per user, in both, in the 32-bit
+    /// view only, with its version subkey's values, and not registered at all.
+    #[test]
+    fn a_class_read_below_its_classes_key_is_the_class_read_by_path() {
+        let g =
+            |i: u8| Guid::parse(&format!("{{0000000{i}-0000-4000-8000-000000000000}}")).unwrap();
+        let mut m = Machine::new(Bitness::B64);
+        let admin = Writer { admin: true };
+        let user = Writer { admin: false };
+        let mut put = |path: String, name: &str, data: &str, view: View, who: Writer| {
+            let key = KeyPath::parse(&path).unwrap();
+            m.registry
+                .write_value(&key, name, Value::sz(data), view, who)
+                .unwrap();
+        };
+        let machine = |i: u8| format!(r"HKLM\Software\Classes\CLSID\{}", g(i));
+        let per_user = |i: u8| format!(r"HKCU\Software\Classes\CLSID\{}", g(i));
+        put(
+            machine(1) + r"\InprocServer32",
+            "",
+            "native.dll",
+            View::Bits64,
+            admin,
+        );
+        put(
+            per_user(2) + r"\InprocServer32",
+            "",
+            "mscoree.dll",
+            View::Bits64,
+            user,
+        );
+        put(
+            per_user(2) + r"\InprocServer32\1.0.0.0",
+            "Assembly",
+            "A, Version=1.0.0.0",
+            View::Bits64,
+            user,
+        );
+        put(
+            per_user(2) + r"\InprocServer32\1.0.0.0",
+            "Class",
+            "A.B",
+            View::Bits64,
+            user,
+        );
+        put(
+            machine(3) + r"\LocalServer32",
+            "",
+            "server.exe",
+            View::Bits64,
+            admin,
+        );
+        put(
+            per_user(3) + r"\ProgID",
+            "",
+            "Contoso.Three",
+            View::Bits64,
+            user,
+        );
+        put(
+            machine(4) + r"\InprocServer32",
+            "",
+            "wow.dll",
+            View::Bits32,
+            admin,
+        );
+        put(
+            machine(4) + r"\TreatAs",
+            "",
+            &g(1).to_string(),
+            View::Bits32,
+            admin,
+        );
+        for b in [Bitness::B64, Bitness::B32] {
+            for user_classes in [true, false] {
+                let a = access(&m, b, user_classes);
+                let classes = ClassesKey::open(&m, &a).expect("HKCR\\CLSID is there");
+                for i in 1..=5 {
+                    let what = format!("class {i}, {b:?}, per-user classes seen: {user_classes}");
+                    let by_path = read(&m, g(i), &a);
+                    let below = read_below(&m, &classes, g(i));
+                    assert_eq!(format!("{below:?}"), format!("{by_path:?}"), "{what}");
+                }
+            }
+        }
+    }
 }
