@@ -516,8 +516,12 @@ fn native_other_bitness(ctx: &Ctx<'_>) -> Option<Finding> {
         .into_iter()
         .flatten()
         .find_map(|r| {
+            // A managed registration first (no file to look up): most failing runs are of one.
+            if r.is_managed() {
+                return None;
+            }
             let bits = native_dll(ctx.m(), r.inproc.as_deref()?)?;
-            (bits != b && !r.is_managed()).then_some((r, bits))
+            (bits != b).then_some((r, bits))
         })?;
     let clsid = ctx.clsid?;
     if let Some(known) = ctx.known_finding(&NATIVE_OTHER_BITNESS) {

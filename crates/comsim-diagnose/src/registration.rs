@@ -40,11 +40,13 @@ pub struct Registration {
 impl Registration {
     /// Registered for mscoree: a managed class.
     pub fn is_managed(&self) -> bool {
+        const MSCOREE: &[u8] = b"mscoree.dll";
         self.assembly.is_some()
-            || self
-                .inproc
-                .as_deref()
-                .is_some_and(|s| s.to_ascii_lowercase().ends_with("mscoree.dll"))
+            || self.inproc.as_deref().is_some_and(|s| {
+                let s = s.as_bytes();
+                s.len() >= MSCOREE.len()
+                    && s[s.len() - MSCOREE.len()..].eq_ignore_ascii_case(MSCOREE)
+            })
     }
 }
 
@@ -253,6 +255,40 @@ pub fn is_gac(m: &Machine, path: &WinPath) -> bool {
 mod tests {
     use super::*;
     use comsim_registry::Writer;
+
+    /// A registration is managed when it names an assembly or its server is mscoree.dll, in any
+    /// case, wherever it is.
+    #[test]
+    fn a_registration_with_mscoree_or_an_assembly_is_managed() {
+        let with = |inproc: &str| Registration {
+            inproc: Some(inproc.to_owned()),
+            ..Registration::default()
+        };
+        for server in [
+            "mscoree.dll",
+            r"C:\Windows\System32\MSCOREE.DLL",
+            r"%SystemRoot%\system32\MsCoRee.Dll",
+            r"ü\mscoree.dll",
+        ] {
+            assert!(with(server).is_managed(), "{server}");
+        }
+        for server in [
+            "",
+            "coree.dll",
+            "mscoree.dl",
+            r"C:\x\mscoree.dll.bak",
+            "ß",
+            "mscoreé.dll",
+        ] {
+            assert!(!with(server).is_managed(), "{server}");
+        }
+        let assembly = Registration {
+            assembly: Some("A, Version=1.0.0.0".to_owned()),
+            ..Registration::default()
+        };
+        assert!(assembly.is_managed());
+        assert!(!Registration::default().is_managed());
+    }
 
     /// A class read below `HKCR\CLSID` opened once is the class read by its own path, in every
     /// view, with and without the per-user classes: per machine, per user, in both, in the 32-bit
