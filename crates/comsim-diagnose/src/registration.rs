@@ -64,6 +64,8 @@ pub struct ClassesKey {
     path: KeyPath,
     open: comsim_registry::OpenKey,
     access: Access,
+    /// Where the key found first and the one behind it are stored, as text.
+    stored: (String, Option<String>),
 }
 
 impl ClassesKey {
@@ -71,10 +73,15 @@ impl ClassesKey {
     pub fn open(m: &Machine, access: &Access) -> Option<ClassesKey> {
         let path = clsid_key_root();
         let open = m.registry.open(&path, access)?;
+        let stored = (
+            open.primary.path().to_string(),
+            open.secondary.as_ref().map(|s| s.path().to_string()),
+        );
         Some(ClassesKey {
             path,
             open,
             access: *access,
+            stored,
         })
     }
 
@@ -97,11 +104,11 @@ pub fn read_below(m: &Machine, classes: &ClassesKey, clsid: Guid) -> Option<Regi
         m.registry
             .open_ids_child(&classes.path, classes.open.ids(), &name, &classes.access)?;
     let part = if ids.hive == classes.open.primary.hive {
-        &classes.open.primary
+        &classes.stored.0
     } else {
-        classes.open.secondary.as_ref()?
+        classes.stored.1.as_ref()?
     };
-    let stored = format!("{}\\{name}", part.path());
+    let stored = [part.as_str(), &name].join("\\");
     let key = classes.path.join(&name);
     Some(read_opened(m, &key, ids, stored, &classes.access))
 }
