@@ -104,9 +104,15 @@ pub fn read_below(m: &Machine, classes: &ClassesKey, clsid: Guid) -> Option<Regi
         m.registry
             .open_ids_child(&classes.path, classes.open.ids(), &name, &classes.access)?;
     let part = if ids.hive == classes.open.primary.hive {
-        &classes.stored.0
+        Some(&classes.stored.0)
     } else {
-        classes.stored.1.as_ref()?
+        classes.stored.1.as_ref()
+    };
+    let Some(part) = part else {
+        // Found in a hive where the CLSID key was not opened. Opening `HKCR\CLSID` finds it in
+        // each hive that has it, under either merge, so this is not expected; the class is read
+        // by its path rather than taken as missing.
+        return read(m, clsid, &classes.access);
     };
     let stored = [part.as_str(), &name].join("\\");
     let key = classes.path.join(&name);
@@ -298,7 +304,7 @@ mod tests {
     }
 
     /// A class read below `HKCR\CLSID` opened once is the class read by its own path, in every
-    /// view, with and without the per-user classes: per machine, per user, in both, in the 32-bit
+    /// view, with and without the per-user classes, under either merge of HKCR: per machine, per user, in both, in the 32-bit
     /// view only, with its version subkey's values, and not registered at all.
     #[test]
     fn a_class_read_below_its_classes_key_is_the_class_read_by_path() {
@@ -372,11 +378,17 @@ mod tests {
             admin,
         );
         for b in [Bitness::B64, Bitness::B32] {
-            for user_classes in [true, false] {
-                let a = access(&m, b, user_classes);
+            for (user_classes, merge) in [true, false]
+                .into_iter()
+                .flat_map(|u| [(u, MergeMode::Union), (u, MergeMode::Strict)])
+            {
+                let a = Access {
+                    merge,
+                    ..access(&m, b, user_classes)
+                };
                 let classes = ClassesKey::open(&m, &a).expect("HKCR\\CLSID is there");
                 for i in 1..=5 {
-                    let what = format!("class {i}, {b:?}, per-user classes seen: {user_classes}");
+                    let what = format!("class {i}, {b:?}, {a:?}");
                     let by_path = read(&m, g(i), &a);
                     let below = read_below(&m, &classes, g(i));
                     assert_eq!(format!("{below:?}"), format!("{by_path:?}"), "{what}");
