@@ -176,8 +176,7 @@ pub fn progid_clsid(m: &Machine, progid: &str, access: &Access) -> Option<(Guid,
 /// key), as `access` sees `HKCR\CLSID`: one pass over the class keys, reading each one's
 /// `ProgId` default value.
 pub fn clsid_naming_progid(m: &Machine, progid: &str, access: &Access) -> Option<Guid> {
-    let root = KeyPath::parse(r"HKEY_CLASSES_ROOT\CLSID").expect("a valid key");
-    let open = m.registry.open(&root, access)?;
+    let open = m.registry.open(&clsid_key_root(), access)?;
     let parts = std::iter::once(open.primary.key).chain(open.secondary.map(|s| s.key));
     for part in parts {
         for (name, id) in m.registry.subkeys(part) {
