@@ -31,11 +31,11 @@ pub enum Found {
 #[derive(Debug, Clone)]
 pub struct RegHit {
     pub found: Found,
-    /// The key searched (`HKCR\CLSID\{X}\InprocServer32`).
-    pub key: KeyPath,
-    /// The key the values came from: the key itself or its winning version subkey.
-    pub chosen: KeyPath,
-    /// The chosen key as the search opened it, for reading more of its values.
+    /// The key searched (`HKCR\CLSID\{X}\InprocServer32`), shared with the search that made
+    /// it.
+    pub key: Rc<KeyPath>,
+    /// The key the values came from ([`RegHit::chosen`]) as the search opened it, for reading
+    /// more of its values.
     pub chosen_id: comsim_registry::KeyId,
     /// The winning version subkey's name, if a subkey won.
     pub version_subkey: Option<String>,
@@ -47,6 +47,22 @@ pub struct RegHit {
     /// The searched key's default value (for LCC4-3's PIA test).
     pub default_value: Option<String>,
     pub access: Access,
+}
+
+impl RegHit {
+    /// The key the values came from: the key searched, or its winning version subkey. Made
+    /// when a trace shows it (a request's hit is read for its values, not its path).
+    pub fn chosen(&self) -> KeyPath {
+        chosen_path(&self.key, self.version_subkey.as_deref())
+    }
+}
+
+/// The key searched, or its version subkey `version_subkey`.
+fn chosen_path(key: &KeyPath, version_subkey: Option<&str>) -> KeyPath {
+    match version_subkey {
+        Some(name) => key.join(name),
+        None => key.clone(),
+    }
 }
 
 /// A key opened once for several of its values (what `query_value` gives for each, without
@@ -278,7 +294,7 @@ fn above_cap(rv: &str, cap: Option<&RuntimeVersion>) -> Option<bool> {
 /// `FindHighestVersion` plus the top-key fallback over one key (SHIM-REG-2..SHIM-REG-7).
 fn search_key(
     reg: &Registry,
-    (key, open): (&KeyPath, OpenIds),
+    (key, open): (&Rc<KeyPath>, OpenIds),
     found: Found,
     cap: Option<&RuntimeVersion>,
     access: &Access,
@@ -306,7 +322,7 @@ fn search_key(
     }
 
     // The chosen key as opened: the winning subkey, or the key itself.
-    let (chosen, version_subkey, opened) = match best {
+    let (version_subkey, opened) = match best {
         Some((v, name, opened)) => {
             trace
                 .push(
@@ -316,24 +332,17 @@ fn search_key(
                 .code("highest-version")
                 .at(|| key.join(&name).to_string())
                 .found(|| v.to_string());
-            (key.join(&name), Some(name), opened)
+            (Some(name), opened)
         }
         None => {
             let opened = Opened::at(reg, open.primary);
             if !own_values_qualify(&opened, key, kind, cap, trace) {
                 return None;
             }
-            (key.clone(), None, opened)
+            (None, opened)
         }
     };
-    read_hit(
-        (key, open),
-        (chosen, opened),
-        version_subkey,
-        found,
-        access,
-        trace,
-    )
+    read_hit((key, open), opened, version_subkey, found, access, trace)
 }
 
 /// SHIM-REG-2..SHIM-REG-4 for one subkey: a version name (SHIM-REG-2), not an unmanaged
@@ -484,8 +493,8 @@ fn own_values_qualify(
 /// SHIM-REG-7: `Class`, `Assembly`, `CodeBase` and `RuntimeVersion` read from the chosen key,
 /// as the search opened it.
 fn read_hit(
-    (key, opened_key): (&KeyPath, OpenIds),
-    (chosen, opened): (KeyPath, Opened<'_>),
+    (key, opened_key): (&Rc<KeyPath>, OpenIds),
+    opened: Opened<'_>,
     version_subkey: Option<String>,
     found: Found,
     access: &Access,
@@ -508,11 +517,10 @@ fn read_hit(
             )
         })
         .code("registration")
-        .at(|| chosen.to_string());
+        .at(|| chosen_path(key, version_subkey.as_deref()).to_string());
     Some(RegHit {
         found,
-        key: key.clone(),
-        chosen,
+        key: Rc::clone(key),
         chosen_id: opened.key?,
         version_subkey,
         class,
@@ -586,7 +594,7 @@ pub fn find_shim_info(
                     .found("no key");
             }
             Some(ids) => {
-                let key = path();
+                let key = Rc::new(path());
                 trace
                     .push(
                         Rule::ShimReg1,
@@ -637,7 +645,7 @@ pub fn find_runtime_version(
         other_view,
         trace,
     )?;
-    // Read from the key the search opened: what opening `hit.chosen` again would give.
+    // Read from the key the search opened: what opening `hit.chosen()` again would give.
     let supported = Opened::at(reg, hit.chosen_id)
         .sz("SupportedRuntimeVersions")
         .ok();
@@ -661,7 +669,7 @@ pub fn find_runtime_version(
             )
         })
         .code("registration-runtime")
-        .at(|| hit.chosen.to_string());
+        .at(|| hit.chosen().to_string());
     Some(RuntimeInfo {
         runtime,
         supported,
