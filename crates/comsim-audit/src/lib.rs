@@ -123,14 +123,34 @@ impl ConfigResult {
     }
 }
 
-/// A cause found for a class: the configurations, its sentence and proposed fixes (from the
-/// first configuration where it was found).
+/// A cause found for a class: the configurations, and (unless the audit was asked for the
+/// causes alone, [`Detail::Causes`]) its sentence and proposed fixes, from the first
+/// configuration where it was found.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassCause {
     pub id: &'static str,
     pub configs: Vec<&'static str>,
+    #[serde(flatten)]
+    pub details: Option<CauseDetails>,
+}
+
+/// What a cause says of a class: the sentence and the fixes `comsim diagnose` would propose.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseDetails {
     pub sentence: String,
     pub fixes: Vec<Proposal>,
+}
+
+/// How much an audit says of each cause it finds for a class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// The cause's sentence and proposed fixes ([`CauseDetails`]), as the text and JSON reports
+    /// show them.
+    #[default]
+    Full,
+    /// The cause's ID and configurations only, as the CSV rows show them: the detectors decide
+    /// every cause as with [`Detail::Full`], but write no sentences or fixes.
+    Causes,
 }
 
 /// The audit of one class.
@@ -388,16 +408,47 @@ fn has_path_prefix(c: &ClassInfo, prefix: &str) -> bool {
 /// first placed as the registration describes it, as `comsim diagnose` does for its class.
 /// The client is a stand-in placed at the loaded client's path for each configuration.
 pub fn audit(loaded: &mut Loaded, filters: &Filters) -> Audit {
-    audit_with_progress(loaded, filters, &mut comsim_diag::Silent)
+    audit_with_progress(loaded, filters, Detail::Full, &mut comsim_diag::Silent)
 }
 
-/// [`audit`], saying how far it has got to `progress`: one piece of work, `class runs`, counted
-/// in runs (a class in one configuration), reported as each configuration's runs of a round
-/// finish. The audit is the same.
+/// [`audit`] with the causes said as `detail` asks, saying how far it has got to `progress`:
+/// one piece of work, `class runs`, counted in runs (a class in one configuration), reported as
+/// each configuration's runs of a round finish. The audit is the same.
 pub fn audit_with_progress(
     loaded: &mut Loaded,
     filters: &Filters,
+    detail: Detail,
     progress: &mut dyn comsim_diag::Progress,
+) -> Audit {
+    audit_in_rounds(loaded, (filters, detail), progress, None, run::ROUND)
+}
+
+/// Where [`audit_streamed`] hands the classes: the configurations (their IDs name the results'
+/// configurations) and the classes of a round.
+pub type ClassSink<'s> = &'s mut dyn FnMut(&[AuditConfig], Vec<ClassAudit>);
+
+/// [`audit_with_progress`], handing the classes to `sink` as each round of them is done (a few
+/// thousand at a time, in CLSID order, each class once) instead of keeping them: the answer's
+/// `classes` is empty, its totals and summary are whole. For output written class by class (the
+/// CLI's CSV): a whole machine's results are never all held, and the first rows are out while
+/// the other classes run.
+pub fn audit_streamed(
+    loaded: &mut Loaded,
+    filters: &Filters,
+    detail: Detail,
+    progress: &mut dyn comsim_diag::Progress,
+    sink: ClassSink<'_>,
+) -> Audit {
+    audit_in_rounds(loaded, (filters, detail), progress, Some(sink), run::ROUND)
+}
+
+/// The audit, in rounds of `round` classes; with a `sink`, each round's classes go there.
+fn audit_in_rounds(
+    loaded: &mut Loaded,
+    (filters, detail): (&Filters, Detail),
+    progress: &mut dyn comsim_diag::Progress,
+    mut sink: Option<ClassSink<'_>>,
+    round: usize,
 ) -> Audit {
     loaded.client = Client::Unknown(loaded.client.path().clone());
     let (mut classes, mut seeds): (Vec<ClassInfo>, Vec<run::Seed>) =
@@ -411,7 +462,7 @@ pub fn audit_with_progress(
         .iter()
         .map(|cfg| classes.iter().filter(|c| applies(c, &cfg.config)).count())
         .sum::<usize>() as u64;
-    let sharing = run::Sharing::new(loaded, cfgs.len());
+    let sharing = run::Sharing::new(loaded, cfgs.len(), detail);
     let mut out = Assembler::new(&cfgs, classes.len());
     let order: Vec<usize> = (0..classes.len()).collect();
     comsim_diag::progress::piece(
@@ -420,7 +471,7 @@ pub fn audit_with_progress(
         comsim_diag::Work::Items,
         |progress| {
             let mut done = 0u64;
-            for round in order.chunks(run::ROUND) {
+            for round in order.chunks(round) {
                 let mut advance = |n: u64| {
                     done += n;
                     progress.advance(done, total);
@@ -440,6 +491,9 @@ pub fn audit_with_progress(
                     let placeholder = ClassInfo::placeholder(classes[i].clsid);
                     let class = std::mem::replace(&mut classes[i], placeholder);
                     out.add(class, state.runs);
+                }
+                if let Some(sink) = sink.as_mut() {
+                    sink(&cfgs, std::mem::take(&mut out.classes));
                 }
             }
         },
@@ -565,15 +619,13 @@ impl<'c> Assembler<'c> {
                 if e.1.last() != Some(&a.class.clsid) {
                     e.1.push(a.class.clsid);
                 }
-                match (a.causes.iter_mut().find(|c| c.id == cause), details) {
-                    (Some(c), _) => c.configs.push(id),
-                    (None, Some((sentence, fixes))) => a.causes.push(ClassCause {
+                match a.causes.iter_mut().find(|c| c.id == cause) {
+                    Some(c) => c.configs.push(id),
+                    None => a.causes.push(ClassCause {
                         id: cause,
                         configs: vec![id],
-                        sentence,
-                        fixes,
+                        details,
                     }),
-                    (None, None) => unreachable!("a cause's first run for a class has its details"),
                 }
             }
             a.results.push(ConfigResult {
@@ -624,4 +676,53 @@ fn catalogue_rank(id: &str) -> usize {
 /// Whether a cause ID is in the catalogue.
 pub fn is_cause(id: &str) -> bool {
     causes::ALL.iter().any(|c| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comsim_diagnose::input::{MachineInput, MachineSource};
+
+    fn json(v: &impl Serialize) -> String {
+        serde_json::to_string(v).unwrap()
+    }
+
+    /// A streamed audit hands every class to its sink once, in CLSID order, a round at a time,
+    /// as the audit that keeps them has them; its answer keeps no class and has the whole totals
+    /// and summary. On the fixture machine (6 classes) in rounds of 4 classes: two rounds.
+    #[test]
+    fn a_streamed_audit_hands_each_round_of_classes_over_in_order() {
+        let input = MachineInput {
+            sources: vec![MachineSource::Reg {
+                path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../fixtures/audit/machine.reg"),
+                view: comsim_registry::View::Bits64,
+            }],
+            clrs: Some(vec![
+                comsim_resolver::RuntimeVersion::parse("v4.0.30319").unwrap(),
+            ]),
+            ..MachineInput::default()
+        };
+        let mut loaded = comsim_diagnose::input::load(&input).unwrap();
+        let kept = audit(&mut loaded, &Filters::default());
+        let mut loaded = comsim_diagnose::input::load(&input).unwrap();
+        let mut rounds: Vec<Vec<ClassAudit>> = Vec::new();
+        let mut sink = |cfgs: &[AuditConfig], classes: Vec<ClassAudit>| {
+            assert_eq!(json(&cfgs), json(&kept.configs));
+            rounds.push(classes);
+        };
+        let streamed = audit_in_rounds(
+            &mut loaded,
+            (&Filters::default(), Detail::Full),
+            &mut comsim_diag::Silent,
+            Some(&mut sink),
+            4,
+        );
+        assert_eq!(rounds.iter().map(Vec::len).collect::<Vec<_>>(), [4, 2]);
+        let handed: Vec<ClassAudit> = rounds.into_iter().flatten().collect();
+        assert_eq!(json(&handed), json(&kept.classes));
+        assert!(streamed.classes.is_empty());
+        assert_eq!(json(&streamed.totals), json(&kept.totals));
+        assert_eq!(json(&streamed.summary), json(&kept.summary));
+    }
 }

@@ -9,7 +9,8 @@
 //!   registry's answers for a view, whatever the process, so the class's next configuration
 //!   starts from them (`causes::Reads`). A cause's sentence and fixes are kept from the first
 //!   configuration where it is found (as `ClassCause` documents); later configurations are told
-//!   which causes they have (`Ctx::with_known`) and skip building fix texts again.
+//!   which causes they have (`Ctx::with_known`) and skip building fix texts again. An audit of
+//!   the causes alone (`Detail::Causes`, for CSV rows) builds none (`Ctx::without_details`).
 //! - **Elevated and not elevated.** An elevated process differs from the same process not
 //!   elevated in two things the rules name: COM does not read the per-user classes (REG-2), and
 //!   it may read files that only administrators may read (COM-3). The trace says so too, but the
@@ -30,21 +31,21 @@ use comsim_manifest::Guid;
 use comsim_resolver::bind_memo::BindMemo;
 use comsim_resolver::{Bitness, Readers, RuntimeVersion, Session, TraceMode};
 
-use crate::{AuditConfig, ClassInfo, ConfigResult, Proposal, applies, request};
+use crate::{
+    AuditConfig, CauseDetails, ClassInfo, ConfigResult, Detail, Proposal, applies, request,
+};
 
 /// Classes per round.
 pub(crate) const ROUND: usize = 4096;
 
 /// One class's run in one configuration: the result, and per cause found its ID with, the
-/// first time the class shows it, its sentence and fixes.
+/// first time the class shows it (and when the audit says more than the causes, `Detail`), its
+/// sentence and fixes.
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome1 {
     pub result: ConfigResult,
-    pub causes: Vec<(&'static str, Option<Details>)>,
+    pub causes: Vec<(&'static str, Option<CauseDetails>)>,
 }
-
-/// A cause's sentence and proposed fixes.
-pub(crate) type Details = (String, Vec<Proposal>);
 
 /// What describing a class read of it, handed to its runs: the registrations of both views
 /// (per-user classes seen), as the cause detectors read them first.
@@ -107,10 +108,12 @@ pub(crate) struct Sharing {
     /// because a configuration's runs always see the machine's files as they are now with the
     /// same stand-in client placed.
     memos: Vec<Arc<BindMemo>>,
+    /// Whether the runs write each cause's sentence and fixes.
+    detail: Detail,
 }
 
 impl Sharing {
-    pub fn new(loaded: &Loaded, configurations: usize) -> Self {
+    pub fn new(loaded: &Loaded, configurations: usize, detail: Detail) -> Self {
         let files_alike = !loaded.machine.fs.files().any(|f| {
             f.native()
                 .is_some_and(|n| n.readable_by == Readers::Administrators)
@@ -118,6 +121,7 @@ impl Sharing {
         Sharing {
             files_alike,
             memos: (0..configurations).map(|_| Arc::default()).collect(),
+            detail,
         }
     }
 }
@@ -127,6 +131,7 @@ impl Sharing {
 struct Given<'a> {
     partner: Option<usize>,
     memo: &'a Arc<BindMemo>,
+    detail: Detail,
 }
 
 /// Runs one round's classes (`round`, indices into `classes`) in every configuration that
@@ -175,6 +180,7 @@ pub(crate) fn run_round(
         let given = Given {
             partner,
             memo: &sharing.memos[ci],
+            detail: sharing.detail,
         };
         let started_free = run_config(loaded, cfgs, ci, given, classes, round, &mut states);
         if !config.elevated {
@@ -193,7 +199,11 @@ fn run_config(
     loaded: &mut Loaded,
     cfgs: &[AuditConfig],
     ci: usize,
-    Given { partner, memo }: Given<'_>,
+    Given {
+        partner,
+        memo,
+        detail,
+    }: Given<'_>,
     classes: &[ClassInfo],
     round: &[usize],
     states: &mut [ClassRuns],
@@ -223,7 +233,14 @@ fn run_config(
                     result: o.result.clone(),
                     causes: o.causes.iter().map(|(id, _)| (*id, None)).collect(),
                 },
-                None => run_one(loaded, cfg, ci, &clr, &template, class.clsid, state),
+                None => run_one(
+                    loaded,
+                    (cfg, ci, detail),
+                    &clr,
+                    &template,
+                    class.clsid,
+                    state,
+                ),
             };
             state.runs.push((ci, outcome));
             if !later.iter().any(|c| applies(class, &c.config)) {
@@ -248,8 +265,7 @@ fn run_config(
 /// One class in one configuration, from the configuration's started process.
 fn run_one(
     loaded: &Loaded,
-    cfg: &Config,
-    ci: usize,
+    (cfg, ci, detail): (&Config, usize, Detail),
     clr: &Option<RuntimeVersion>,
     template: &Session<'_>,
     clsid: Guid,
@@ -264,10 +280,13 @@ fn run_one(
         clr: clr.clone(),
         run,
     };
-    let ctx = Ctx::new(loaded, &run, &req, Some(clsid))
+    let mut ctx = Ctx::new(loaded, &run, &req, Some(clsid))
         .with_reads(std::mem::take(&mut state.reads))
         .with_known(&state.known)
         .without_fix_files();
+    if detail == Detail::Causes {
+        ctx = ctx.without_details();
+    }
     let found = causes::detect(&ctx);
     state.reads = ctx.into_reads();
     state.user_free = (!cfg.elevated && comsim_registry::user_hive_finds() == before).then_some(ci);
@@ -282,7 +301,7 @@ fn run_one(
     };
     let mut causes = Vec::with_capacity(found.len());
     for f in found {
-        if state.known.contains(&f.cause.id) {
+        if detail == Detail::Causes || state.known.contains(&f.cause.id) {
             causes.push((f.cause.id, None));
             continue;
         }
@@ -295,7 +314,13 @@ fn run_one(
                 commands: c.steps.iter().map(|s| s.command(m)).collect(),
             })
             .collect();
-        causes.push((f.cause.id, Some((f.sentence, fixes))));
+        causes.push((
+            f.cause.id,
+            Some(CauseDetails {
+                sentence: f.sentence,
+                fixes,
+            }),
+        ));
     }
     // The trace's buffer serves the thread's next run.
     comsim_resolver::session::recycle(run.run.trace);

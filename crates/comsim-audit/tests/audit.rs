@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use comsim_audit::{Audit, Filters, audit, request};
+use comsim_audit::{Audit, Detail, Filters, audit, request};
 use comsim_diagnose::causes::{self, Ctx};
 use comsim_diagnose::input::{Loaded, MachineInput, MachineSource};
 use comsim_diagnose::{config, outcome_summary};
@@ -85,6 +85,18 @@ fn assert_same_as_one_by_one(name: &str, a: &Audit, loaded: &mut Loaded) {
 
 #[test]
 fn audit_outcomes_equal_one_by_one_replays_on_every_bundled_scenario() {
+    let mut runs = 0;
+    for (name, input) in scenario_machines() {
+        let mut loaded = comsim_diagnose::input::load(&input).unwrap();
+        let a = audit(&mut loaded, &Filters::default());
+        runs += a.totals.runs;
+        assert_same_as_one_by_one(&name, &a, &mut loaded);
+    }
+    assert!(runs > 500, "the scenarios hold classes: {runs} runs");
+}
+
+/// The machines of the bundled scenarios.
+fn scenario_machines() -> Vec<(String, MachineInput)> {
     let dir = root().join("fixtures/scenarios");
     let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -92,18 +104,59 @@ fn audit_outcomes_equal_one_by_one_replays_on_every_bundled_scenario() {
         .filter(|p| p.join("scenario.toml").is_file())
         .collect();
     scenarios.sort();
-    let mut runs = 0;
-    for s in &scenarios {
-        let input = MachineInput {
-            sources: vec![MachineSource::Scenario(s.clone())],
-            ..MachineInput::default()
-        };
+    scenarios
+        .into_iter()
+        .map(|s| {
+            let input = MachineInput {
+                sources: vec![MachineSource::Scenario(s.clone())],
+                ..MachineInput::default()
+            };
+            (s.display().to_string(), input)
+        })
+        .collect()
+}
+
+/// An audit of the causes alone (`Detail::Causes`, what `--format csv` shows) has the outcomes,
+/// the causes and the configurations of each cause that the full audit has, and no sentences or
+/// fixes; the full audit has them for every cause. On the bundled scenarios' machines and the
+/// fixture machine.
+#[test]
+fn an_audit_of_the_causes_alone_finds_what_the_full_audit_finds() {
+    let mut details = 0;
+    let mut machines = scenario_machines();
+    machines.push(("fixtures/audit/machine.reg".to_owned(), fixture_machine()));
+    for (name, input) in machines {
         let mut loaded = comsim_diagnose::input::load(&input).unwrap();
-        let a = audit(&mut loaded, &Filters::default());
-        runs += a.totals.runs;
-        assert_same_as_one_by_one(&s.display().to_string(), &a, &mut loaded);
+        let full = audit(&mut loaded, &Filters::default());
+        let mut loaded = comsim_diagnose::input::load(&input).unwrap();
+        let alone = comsim_audit::audit_with_progress(
+            &mut loaded,
+            &Filters::default(),
+            Detail::Causes,
+            &mut comsim_diag::Silent,
+        );
+        assert_eq!(json(&alone.totals), json(&full.totals), "{name}");
+        assert_eq!(json(&alone.summary), json(&full.summary), "{name}");
+        assert_eq!(alone.classes.len(), full.classes.len(), "{name}");
+        for (a, f) in alone.classes.iter().zip(&full.classes) {
+            let what = format!("{name}: {}", f.class.clsid);
+            assert_eq!(json(&a.class), json(&f.class), "{what}");
+            assert_eq!(json(&a.results), json(&f.results), "{what}");
+            let ids = |c: &comsim_audit::ClassAudit| -> Vec<(&str, Vec<&str>)> {
+                c.causes.iter().map(|x| (x.id, x.configs.clone())).collect()
+            };
+            assert_eq!(ids(a), ids(f), "{what}");
+            assert!(a.causes.iter().all(|c| c.details.is_none()), "{what}");
+            assert!(f.causes.iter().all(|c| c.details.is_some()), "{what}");
+            details += f.causes.len();
+        }
     }
-    assert!(runs > 500, "the scenarios hold classes: {runs} runs");
+    assert!(details > 20, "the machines have causes: {details}");
+}
+
+/// JSON of a part of an audit, for comparing two audits.
+fn json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap()
 }
 
 #[test]
@@ -279,7 +332,8 @@ fn audit_reports_its_progress_in_class_runs() {
     let plain = audit(&mut loaded, &Filters::default());
     let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
     let mut rec = comsim_diag::Recorder::default();
-    let reported = comsim_audit::audit_with_progress(&mut loaded, &Filters::default(), &mut rec);
+    let reported =
+        comsim_audit::audit_with_progress(&mut loaded, &Filters::default(), Detail::Full, &mut rec);
     assert_eq!(
         serde_json::to_string(&reported).unwrap(),
         serde_json::to_string(&plain).unwrap()

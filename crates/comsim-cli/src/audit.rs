@@ -90,18 +90,44 @@ fn audit(
     let input = a.machine.input(err)?;
     let mut loaded =
         comsim_diagnose::input::load_with_progress(&input, progress).map_err(|d| d.to_string())?;
-    let audit = comsim_audit::audit_with_progress(&mut loaded, &filters, progress);
     let w = |e: std::io::Error| e.to_string();
     // A whole machine's audit is a million lines: written in large pieces, not line by line.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    match a.format {
-        AuditFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &audit).map_err(|e| e.to_string())?;
-            writeln!(out).map_err(w)?;
+    let audit = match a.format {
+        // CSV rows name the causes, never their sentences and fixes, and are written as each
+        // round of classes is done: the classes' results are not all held.
+        AuditFormat::Csv => {
+            write_csv_header(&mut out).map_err(w)?;
+            let mut failed = None;
+            let mut sink = |cfgs: &[comsim_audit::AuditConfig], classes: Vec<ClassAudit>| {
+                if failed.is_none() {
+                    failed = write_csv_rows(cfgs, &classes, &mut out).err();
+                }
+            };
+            let audit = comsim_audit::audit_streamed(
+                &mut loaded,
+                &filters,
+                comsim_audit::Detail::Causes,
+                progress,
+                &mut sink,
+            );
+            if let Some(e) = failed {
+                return Err(w(e));
+            }
+            audit
         }
-        AuditFormat::Text => write_text(&audit, &mut out).map_err(w)?,
-        AuditFormat::Csv => write_csv(&audit, &mut out).map_err(w)?,
-    }
+        AuditFormat::Json | AuditFormat::Text => {
+            let detail = comsim_audit::Detail::Full;
+            let audit = comsim_audit::audit_with_progress(&mut loaded, &filters, detail, progress);
+            if a.format == AuditFormat::Json {
+                serde_json::to_writer_pretty(&mut out, &audit).map_err(|e| e.to_string())?;
+                writeln!(out).map_err(w)?;
+            } else {
+                write_text(&audit, &mut out).map_err(w)?;
+            }
+            audit
+        }
+    };
     out.flush().map_err(w)?;
     let code = exit_code(&audit, &a.fail_on);
     // The process ends next: freeing a whole machine and its audit, allocation by allocation,
@@ -223,13 +249,17 @@ fn write_summary(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             let Some(cause) = c.causes.iter().find(|x| x.id == s.id) else {
                 continue;
             };
+            let Some(details) = &cause.details else {
+                writeln!(out, "    {clsid} in {}", cause.configs.join(" "))?;
+                continue;
+            };
             writeln!(
                 out,
                 "    {clsid} in {}: {}",
                 cause.configs.join(" "),
-                cause.sentence
+                details.sentence
             )?;
-            for f in &cause.fixes {
+            for f in &details.fixes {
                 writeln!(out, "      fix: {}", f.summary)?;
                 for cmd in &f.commands {
                     writeln!(out, "        {cmd}")?;
@@ -246,21 +276,30 @@ pub const CSV_HEADER: [&str; 12] = [
     "hresult", "causes", "summary",
 ];
 
-/// One row per class and configuration, after a header row; fields quoted as RFC 4180 says
-/// (when they hold a comma, a quote or a line break; quotes doubled), lines ended by CRLF.
+/// The CSV's header row. The CSV is the header, then one row per class and configuration
+/// ([`write_csv_rows`]); fields quoted as RFC 4180 says (when they hold a comma, a quote or a
+/// line break; quotes doubled), lines ended by CRLF.
+pub fn write_csv_header(out: &mut dyn Write) -> std::io::Result<()> {
+    let mut header = String::new();
+    push_row(&mut header, &CSV_HEADER);
+    out.write_all(header.as_bytes())
+}
+
+/// The CSV rows of `classes`, whose results name the configurations `cfgs`.
 ///
 /// An audit of a large machine writes a million rows: blocks of classes are written into text
 /// on the machine's cores, and the texts written out in order (the output is the same bytes).
-pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_csv_rows(
+    cfgs: &[comsim_audit::AuditConfig],
+    classes: &[ClassAudit],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     /// Classes per block of text: a block is a few hundred kilobytes.
     const BLOCK: usize = 1024;
-    let mut header = String::new();
-    push_row(&mut header, &CSV_HEADER);
-    out.write_all(header.as_bytes())?;
     // A block per core at a time: the texts waiting to be written stay a few blocks.
-    for group in a.classes.chunks(BLOCK * comsim_audit::threads()) {
-        let blocks: Vec<&[comsim_audit::ClassAudit]> = group.chunks(BLOCK).collect();
-        let texts = comsim_audit::parallel_map(&blocks, 2, |b| csv_rows(a, b));
+    for group in classes.chunks(BLOCK * comsim_audit::threads()) {
+        let blocks: Vec<&[ClassAudit]> = group.chunks(BLOCK).collect();
+        let texts = comsim_audit::parallel_map(&blocks, 2, |b| csv_rows(cfgs, b));
         for t in texts {
             out.write_all(t.as_bytes())?;
         }
@@ -268,27 +307,19 @@ pub fn write_csv(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The CSV rows of `classes`.
-fn csv_rows(a: &Audit, classes: &[comsim_audit::ClassAudit]) -> String {
-    let mut text = String::with_capacity(classes.len() * 1024);
-    for c in classes {
-        let clsid = c.class.clsid.to_braced_string();
-        let progid = c.class.progid.as_deref().unwrap_or_default();
-        let kind = if c.class.managed { "managed" } else { "native" };
-        for r in &c.results {
-            let Some(cfg) = a.configs.iter().find(|x| x.id == r.config) else {
-                continue;
-            };
-            let cfg = &cfg.config;
-            let causes = r.causes.join(" ");
-            let hresult = r.hresult.map(|h| h.hex());
-            push_row(
-                &mut text,
+/// The CSV rows of `classes`. A row is the class's three fields, the configuration's five and
+/// the run's four: the first two parts are written once (per class, per configuration) and
+/// copied into each row.
+fn csv_rows(cfgs: &[comsim_audit::AuditConfig], classes: &[ClassAudit]) -> String {
+    let configs: Vec<(&str, String)> = cfgs
+        .iter()
+        .map(|c| {
+            let cfg = &c.config;
+            let mut fields = String::new();
+            push_fields(
+                &mut fields,
                 &[
-                    &clsid,
-                    progid,
-                    kind,
-                    r.config,
+                    c.id,
                     if cfg.bitness == Bitness::B32 {
                         "32"
                     } else {
@@ -301,12 +332,52 @@ fn csv_rows(a: &Audit, classes: &[comsim_audit::ClassAudit]) -> String {
                     },
                     cfg.built_for.map(|c| c.label()).unwrap_or_default(),
                     if cfg.elevated { "true" } else { "false" },
+                ],
+            );
+            (c.id, fields)
+        })
+        .collect();
+    let mut text = String::with_capacity(classes.len() * 1024);
+    let mut class_fields = String::new();
+    // A run's cause IDs, space-separated: one buffer for every row.
+    let mut causes = String::new();
+    for c in classes {
+        let kind = if c.class.managed { "managed" } else { "native" };
+        class_fields.clear();
+        push_fields(
+            &mut class_fields,
+            &[
+                &c.class.clsid.to_braced_string(),
+                c.class.progid.as_deref().unwrap_or_default(),
+                kind,
+            ],
+        );
+        for r in &c.results {
+            let Some((_, config_fields)) = configs.iter().find(|(id, _)| *id == r.config) else {
+                continue;
+            };
+            causes.clear();
+            for (i, id) in r.causes.iter().enumerate() {
+                if i > 0 {
+                    causes.push(' ');
+                }
+                causes.push_str(id);
+            }
+            let hresult = r.hresult.map(|h| h.hex());
+            text.push_str(&class_fields);
+            text.push(',');
+            text.push_str(config_fields);
+            text.push(',');
+            push_fields(
+                &mut text,
+                &[
                     r.kind,
                     hresult.as_ref().map(HexText::as_str).unwrap_or_default(),
                     &causes,
                     &r.summary,
                 ],
             );
+            text.push_str("\r\n");
         }
     }
     text
@@ -315,32 +386,92 @@ fn csv_rows(a: &Audit, classes: &[comsim_audit::ClassAudit]) -> String {
 /// One CSV line appended to `text`: the fields, each as RFC 4180 writes it, comma-separated,
 /// CRLF-ended.
 fn push_row(text: &mut String, fields: &[&str]) {
+    push_fields(text, fields);
+    text.push_str("\r\n");
+}
+
+/// Fields appended to `text`, each as RFC 4180 writes it, comma-separated.
+fn push_fields(text: &mut String, fields: &[&str]) {
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             text.push(',');
         }
-        // A byte test (a pattern of chars is slower).
-        if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
-            text.push_str(&csv_field(f));
-        } else {
-            text.push_str(f);
+        push_field(text, f);
+    }
+}
+
+/// A field appended to `text` as RFC 4180 writes it: quoted, its quotes doubled, when it holds
+/// a comma, a quote or a line break; else as it is.
+fn push_field(text: &mut String, f: &str) {
+    if needs_quotes(f) {
+        text.push('"');
+        text.push_str(&f.replace('"', "\"\""));
+        text.push('"');
+    } else {
+        text.push_str(f);
+    }
+}
+
+/// Whether a field holds a comma, a quote or a line break (RFC 4180 then quotes it). A whole
+/// machine's CSV is a million rows: the bytes are tested eight at a time, each word against the
+/// four bytes at once (a byte of `x ^ b` is zero where `x` has `b`; `(y - 0x01…) & !y & 0x80…`
+/// is not zero when a byte of `y` is), not one byte and four comparisons at a time.
+fn needs_quotes(f: &str) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let has_zero_byte = |y: u64| y.wrapping_sub(ONES) & !y & HIGHS != 0;
+    let mut words = f.as_bytes().chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().expect("chunks of eight bytes"));
+        if [b',', b'"', b'\r', b'\n']
+            .iter()
+            .any(|&b| has_zero_byte(x ^ (ONES * u64::from(b))))
+        {
+            return true;
         }
     }
-    text.push_str("\r\n");
+    words
+        .remainder()
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
 }
 
 /// A field as RFC 4180 writes it.
 pub fn csv_field(f: &str) -> String {
-    if f.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f.to_owned()
-    }
+    let mut text = String::with_capacity(f.len());
+    push_field(&mut text, f);
+    text
 }
 
 #[cfg(test)]
 mod tests {
-    use super::csv_field;
+    use super::{csv_field, needs_quotes};
+
+    /// The word-at-a-time test says what a byte-by-byte test says: for every byte that makes a
+    /// field quoted and bytes beside it (the others, high bytes of UTF-8, NUL), at every place of
+    /// fields of 0 to 24 bytes, and for plain fields of those lengths.
+    #[test]
+    fn needs_quotes_finds_a_comma_quote_or_line_break_anywhere() {
+        let slow = |f: &str| f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        for len in 0..=24 {
+            let plain = "x".repeat(len);
+            assert!(!needs_quotes(&plain), "{plain:?}");
+            for at in 0..len {
+                for c in [
+                    ',', '"', '\r', '\n', '+', '-', '!', '#', '\t', '\u{b}', '\0', 'é',
+                ] {
+                    let mut f: Vec<char> = plain.chars().collect();
+                    f[at] = c;
+                    let f: String = f.into_iter().collect();
+                    assert_eq!(needs_quotes(&f), slow(&f), "{f:?}");
+                }
+            }
+        }
+        assert!(!needs_quotes("0x80040154 REGDB_E_CLASSNOTREG"));
+        assert!(needs_quotes(
+            r"Fabrikam.Widget from C:\Program Files\a,b\w.dll"
+        ));
+    }
 
     /// RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled;
     /// any other field is written as it is.

@@ -68,6 +68,88 @@ fn audit_csv_has_a_row_per_class_and_configuration() {
     insta::assert_snapshot!("audit_csv", text);
 }
 
+/// Each CSV row says what the JSON output says of the same class and configuration, field by
+/// field, on the fixture machine and on a machine whose ProgID holds a comma and quotes (which
+/// RFC 4180 quotes, doubling the quotes).
+#[test]
+fn audit_csv_rows_say_what_the_json_says() {
+    let dir = std::env::temp_dir().join(format!("comsim-audit-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let quoted = dir.join("quoted.reg");
+    let key = r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID\{0B5E7C1A-2D3F-4A6B-8C9D-0E1F2A3B4C5D}";
+    std::fs::write(
+        &quoted,
+        format!(
+            "Windows Registry Editor Version 5.00\r\n\r\n[{key}]\r\n@=\"Widget\"\r\n\r\n\
+             [{key}\\InprocServer32]\r\n@=\"C:\\\\Program Files\\\\Fabrikam, Inc\\\\widget.dll\"\r\n\r\n\
+             [{key}\\ProgID]\r\n@=\"Fabrikam.\\\"Widget\\\",1\"\r\n"
+        ),
+    )
+    .unwrap();
+    let run = |reg: &std::path::Path, format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_comsim"))
+            .args(["audit", "--reg"])
+            .arg(reg)
+            .args(["--clrs", "v4.0.30319", "--format", format])
+            .current_dir(root())
+            .env_clear()
+            .output()
+            .expect("comsim runs");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        stdout(&o)
+    };
+    let mut progids = Vec::new();
+    for reg in [root().join("fixtures/audit/machine.reg"), quoted] {
+        let rows = parse_csv(&run(&reg, "csv"));
+        let json: Value = serde_json::from_str(&run(&reg, "json")).unwrap();
+        let mut expected = vec![rows[0].clone()];
+        for class in json["classes"].as_array().unwrap() {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            for r in class["results"].as_array().unwrap() {
+                let cfg = json["configs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["id"] == r["config"])
+                    .unwrap();
+                let causes: Vec<String> =
+                    r["causes"].as_array().unwrap().iter().map(text).collect();
+                expected.push(vec![
+                    text(&class["clsid"]),
+                    text(&class["progid"]),
+                    (if class["managed"] == true {
+                        "managed"
+                    } else {
+                        "native"
+                    })
+                    .to_owned(),
+                    text(&r["config"]),
+                    text(&cfg["bitness"]),
+                    text(&cfg["client"]),
+                    text(&cfg["built_for"]),
+                    cfg["elevated"].to_string(),
+                    text(&r["kind"]),
+                    text(&r["hresult"]),
+                    causes.join(" "),
+                    text(&r["summary"]),
+                ]);
+            }
+            progids.push(text(&class["progid"]));
+        }
+        assert_eq!(rows, expected, "{}", reg.display());
+    }
+    assert!(
+        progids.contains(&r#"Fabrikam."Widget",1"#.to_owned()),
+        "{progids:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A small RFC 4180 reader: fields split at commas outside quotes, `""` inside quotes is a quote,
 /// records end at CRLF outside quotes.
 fn parse_csv(text: &str) -> Vec<Vec<String>> {

@@ -79,6 +79,9 @@ pub struct Ctx<'a> {
     /// Whether fixes carry the contents of the files they write (a `.reg` file to import):
     /// `comsim diagnose` writes and replays them; `comsim audit` shows only the commands.
     fix_files: bool,
+    /// Whether findings carry their sentence, evidence and fixes at all: a caller that shows
+    /// only which causes were found (`comsim audit --format csv`) has no use for them.
+    details: bool,
 }
 
 /// The registrations a [`Ctx`] has read of its class, handed from one context to the next for
@@ -129,7 +132,17 @@ impl<'a> Ctx<'a> {
             read: std::cell::RefCell::default(),
             known: &[],
             fix_files: true,
+            details: true,
         }
+    }
+
+    /// Findings of the causes alone, as [`Ctx::with_known`] of every cause: each detector still
+    /// decides whether its cause is found, but where it can tell that before writing the
+    /// sentence, evidence and fixes, it writes none.
+    #[must_use]
+    pub fn without_details(mut self) -> Self {
+        self.details = false;
+        self
     }
 
     /// Fixes without the contents of the files they would write: their commands name the
@@ -191,11 +204,12 @@ impl Ctx<'_> {
     }
     /// Whether a finding of `cause` needs its fix candidates (the caller does not have them).
     fn wants_fixes(&self, cause: &CauseInfo) -> bool {
-        !self.known.contains(&cause.id)
+        self.details && !self.known.contains(&cause.id)
     }
 
-    /// The finding of `cause` as a caller that knows it takes it ([`Ctx::with_known`]): the
-    /// cause alone, when the caller has its sentence and fixes already.
+    /// The finding of `cause` as a caller that knows it takes it ([`Ctx::with_known`]), or that
+    /// wants no details ([`Ctx::without_details`]): the cause alone, when the caller has its
+    /// sentence and fixes already or will not show them.
     fn known_finding(&self, cause: &'static CauseInfo) -> Option<Finding> {
         (!self.wants_fixes(cause)).then(|| finding(cause, String::new(), Vec::new()))
     }
@@ -1496,6 +1510,9 @@ fn identity_mismatch(ctx: &Ctx<'_>) -> Option<Finding> {
     // The file the bind reached, from the step's structured bind data (kept by quiet traces).
     let path = step.bind.as_ref()?.file.clone()?;
     let asm = ctx.m().fs.get(&path)?.assembly()?;
+    if let Some(known) = ctx.known_finding(&IDENTITY_MISMATCH) {
+        return Some(known);
+    }
     let found = asm.full_name();
     let f = finding(
         &IDENTITY_MISMATCH,
