@@ -6,9 +6,12 @@
 //! (comsim-appconfig, which it reaches through the resolver, as a dev-dependency).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use comsim_diag::Code;
+
+mod common;
+use common::rust_files;
 
 /// Every table, with the crate that declares it (as `docs/diagnostics.md` names it).
 const TABLES: &[(&str, &[Code])] = &[
@@ -108,22 +111,6 @@ fn every_code_is_documented_in_its_crates_section_and_every_documented_code_exis
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-/// Every `.rs` file under `dir`, in a stable order.
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.expect("a directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|x| x == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The sources of every crate, as (path relative to the root, text without blanks after `(`).

@@ -2,7 +2,7 @@
 //! every HTML page shares. Each test binary uses a part of it.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The workspace root: fixture paths in the tests and snapshots are relative to it.
@@ -49,4 +49,20 @@ pub fn html_page_snapshot(what: &str, html: &str) -> String {
         );
     }
     format!("{page}[rules section: {}]\n", defined.join(", "))
+}
+
+/// Every `.rs` file under `dir`, in a stable order.
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
 }
