@@ -14,7 +14,7 @@ use comsim_manifest::lookup::{RegistrationKind, RuntimeAsked, find_com_server, f
 use comsim_registry::{Access, KeyPath, Root, Value, ValueType};
 
 use crate::hresult::HResult;
-use crate::machine::{Bitness, Readers};
+use crate::machine::{Bitness, Machine, Readers};
 use crate::outcome::{Server, ServerKind};
 use crate::process::{Apartment, ClientKind, ClsCtx, MainSta, Process, Threads};
 use crate::session::Session;
@@ -425,19 +425,7 @@ impl Session<'_> {
         };
         let expanded = raw.trim().trim_matches('"').to_owned();
         match WinPath::parse(&expanded) {
-            Ok(p) => {
-                // File system redirection: a 32-bit process asking for System32 gets SysWOW64.
-                // System32 is the Windows directory's, wherever Windows is installed.
-                let system32 = self.m.windows.join("System32");
-                if bitness == Bitness::B32 && self.m.os == Bitness::B64 && p.starts_with(&system32)
-                {
-                    let comps = p.components();
-                    let rest = &comps[system32.components().len()..];
-                    vec![self.m.windows.join("SysWOW64").join(&rest.join("\\"))]
-                } else {
-                    vec![p]
-                }
-            }
+            Ok(p) => vec![redirected(self.m, p, bitness)],
             Err(_) => vec![
                 self.m.windows.join(system).join(&expanded),
                 self.p.exe.parent().join(&expanded),
@@ -728,10 +716,7 @@ impl Session<'_> {
                 .found(cmd.clone());
             // Who expands a REG_EXPAND_SZ command line is inferred (`localserver-expand`).
             let expand = self.sw.localserver_expand();
-            let env = || match expand {
-                LocalServerExpand::Launcher => Environment::of(self.m.os, self.m.os, self.m),
-                LocalServerExpand::Client => Environment::of(self.p.bitness, self.m.os, self.m),
-            };
+            let env = || local_server_env(self.m, expand, self.p.bitness);
             let cmd = expand_server_path(&value, env, &key, Some(expand.setting()), trace);
             let exe = command_exe(&cmd);
             let located = self.locate(&exe, self.m.os);
@@ -1065,6 +1050,78 @@ impl Session<'_> {
     }
 }
 
+/// A full path as a process of `bitness` opens it: on 64-bit Windows a 32-bit process asking for
+/// System32 gets SysWOW64 (file system redirection). System32 is the Windows directory's,
+/// wherever Windows is installed.
+fn redirected(m: &Machine, p: WinPath, bitness: Bitness) -> WinPath {
+    let system32 = m.windows.join("System32");
+    if bitness == Bitness::B32 && m.os == Bitness::B64 && p.starts_with(&system32) {
+        let comps = p.components();
+        let rest = &comps[system32.components().len()..];
+        m.windows.join("SysWOW64").join(&rest.join("\\"))
+    } else {
+        p
+    }
+}
+
+/// Where the file an in-process server's registration names is for a process of `bitness`
+/// (COM-3): `text` (an `InprocServer32` default value; REG_EXPAND_SZ when `expandable`) expanded
+/// in that process's environment; a full path as the process opens it (System32 redirected for
+/// a 32-bit process); a bare name in its system directory, the first place of the DLL search
+/// that is the same for every client. `None` for a value that is not a path (`C:` alone, a
+/// name with characters a path cannot hold). For the files of a machine known from its
+/// registry only, placed as their registrations describe them (`comsim diagnose`, `comsim
+/// audit`).
+pub fn inproc_server_home(
+    m: &Machine,
+    text: &str,
+    expandable: bool,
+    bitness: Bitness,
+) -> Option<WinPath> {
+    let expanded = if expandable {
+        Environment::of(bitness, m.os, m).expand(text)
+    } else {
+        text.to_owned()
+    };
+    let name = expanded.trim().trim_matches('"');
+    match WinPath::parse(name) {
+        Ok(p) => Some(redirected(m, p, bitness)),
+        Err(_) if !name.is_empty() && !name.contains(['\\', '/', ':']) => {
+            Some(m.system_directory(bitness).join(name))
+        }
+        Err(_) => None,
+    }
+}
+
+/// The environment a `LocalServer32` command line is expanded in (COM-3, `localserver-expand`):
+/// the launcher's (of the OS's bitness) or the client's (of `client` bitness).
+fn local_server_env(m: &Machine, expand: LocalServerExpand, client: Bitness) -> Environment {
+    match expand {
+        LocalServerExpand::Launcher => Environment::of(m.os, m.os, m),
+        LocalServerExpand::Client => Environment::of(client, m.os, m),
+    }
+}
+
+/// Where the executable a `LocalServer32` command line `text` names is (COM-3): expanded as
+/// `switches` say (`localserver-expand`; a client of `client` bitness, when the client expands
+/// it), its executable taken from the command line, a full path as it is, a bare name in the
+/// system directory of the OS's bitness (the launcher's). `None` for a command line that names
+/// no path. For the servers of a machine known from its registry only, as
+/// [`inproc_server_home`].
+pub fn local_server_home(
+    m: &Machine,
+    switches: &crate::switches::Switches,
+    (text, expandable): (&str, bool),
+    client: Bitness,
+) -> Option<WinPath> {
+    let cmd = if expandable {
+        local_server_env(m, switches.localserver_expand(), client).expand(text)
+    } else {
+        text.to_owned()
+    };
+    inproc_server_home(m, &command_exe(&cmd), false, m.os)
+}
+
 /// COM-3: a REG_EXPAND_SZ server path is expanded in the environment of the process that reads
 /// it (`env`, built only then); a REG_SZ one is taken as written. The trace shows the expanded
 /// value and whose environment expanded it.
@@ -1172,6 +1229,79 @@ mod tests {
             r"C:\Program Files\S\s.exe"
         );
         assert_eq!(command_exe(r"C:\S\server /x"), r"C:\S\server");
+    }
+
+    /// COM-3: where the DLL a registration names is for a process of each bitness, as a machine
+    /// known from its registry places it: expanded in that process's environment, System32
+    /// redirected for a 32-bit process, a bare name in its system directory.
+    #[test]
+    fn com3_an_inproc_servers_home_is_where_a_process_of_its_bitness_loads_it() {
+        let m = Machine::new(Bitness::B64);
+        let home = |text: &str, expandable: bool, b: Bitness| {
+            inproc_server_home(&m, text, expandable, b).map(|p| p.to_string())
+        };
+        let expand = r"%ProgramFiles%\Tailspin\c.dll";
+        assert_eq!(
+            home(expand, true, Bitness::B32).as_deref(),
+            Some(r"C:\Program Files (x86)\Tailspin\c.dll")
+        );
+        assert_eq!(
+            home(expand, true, Bitness::B64).as_deref(),
+            Some(r"C:\Program Files\Tailspin\c.dll")
+        );
+        // REG_SZ is taken as written: no such path.
+        assert_eq!(home(expand, false, Bitness::B64), None);
+        let system = r"C:\Windows\System32\x.dll";
+        assert_eq!(
+            home(system, false, Bitness::B32).as_deref(),
+            Some(r"C:\Windows\SysWOW64\x.dll")
+        );
+        assert_eq!(home(system, false, Bitness::B64).as_deref(), Some(system));
+        assert_eq!(
+            home(r#""x.dll""#, false, Bitness::B32).as_deref(),
+            Some(r"C:\Windows\SysWOW64\x.dll")
+        );
+        assert_eq!(
+            home("x.dll", false, Bitness::B64).as_deref(),
+            Some(r"C:\Windows\System32\x.dll")
+        );
+        assert_eq!(home(r"..\x.dll", false, Bitness::B64), None);
+        assert_eq!(home("", false, Bitness::B64), None);
+        // On 32-bit Windows there is no redirection: System32 is the 32-bit directory.
+        let x86 = Machine::new(Bitness::B32);
+        assert_eq!(
+            inproc_server_home(&x86, system, false, Bitness::B32).map(|p| p.to_string()),
+            Some(system.to_owned())
+        );
+    }
+
+    /// COM-3: a local server's executable is the command line's, expanded where
+    /// `localserver-expand` says, a bare name in the launcher's system directory.
+    #[test]
+    fn com3_a_local_servers_home_is_its_command_lines_executable() {
+        let m = Machine::new(Bitness::B64);
+        let launcher = Switches::default();
+        let home = |text: &str, expandable: bool, sw: &Switches, b: Bitness| {
+            local_server_home(&m, sw, (text, expandable), b).map(|p| p.to_string())
+        };
+        let cmd = r#""%ProgramFiles%\Tailspin\srv.exe" /automation"#;
+        assert_eq!(
+            home(cmd, true, &launcher, Bitness::B32).as_deref(),
+            Some(r"C:\Program Files\Tailspin\srv.exe"),
+            "the launcher (64-bit) expands it by default"
+        );
+        let mut client = Switches::default();
+        client
+            .set("localserver-expand", "client")
+            .expect("a switch");
+        assert_eq!(
+            home(cmd, true, &client, Bitness::B32).as_deref(),
+            Some(r"C:\Program Files (x86)\Tailspin\srv.exe")
+        );
+        assert_eq!(
+            home("srv.exe -Embedding", false, &launcher, Bitness::B32).as_deref(),
+            Some(r"C:\Windows\System32\srv.exe")
+        );
     }
 
     use comsim_registry::{View, Writer};
