@@ -516,27 +516,38 @@ fn per_user_elevated(ctx: &Ctx<'_>) -> Option<Finding> {
 // --- native-other-bitness and other-view -------------------------------------------------
 
 /// The native DLL an InprocServer32 names, when it is a file of the machine.
-fn native_dll(m: &Machine, server: &str) -> Option<Bitness> {
-    let path = comsim_resolver::WinPath::parse(server.trim_matches('"')).ok()?;
+/// The bitness and path of the native DLL `reg`'s `InprocServer32` names, found as a process of
+/// `bitness` (the bitness of the view `reg` is in) finds it: expanded in its environment,
+/// System32 redirected, a bare name in its system directory (COM-3).
+fn native_dll(
+    m: &Machine,
+    reg: &Registration,
+    bitness: Bitness,
+) -> Option<(Bitness, comsim_resolver::WinPath)> {
+    let server = reg.inproc.as_deref()?;
+    let path = comsim_resolver::com::inproc_server_home(m, server, reg.inproc_expandable, bitness)?;
     match &m.fs.get(&path)?.kind {
-        FileKind::Native(n) => Some(n.bitness),
+        FileKind::Native(n) => Some((n.bitness, path)),
         _ => None,
     }
 }
 
 fn native_other_bitness(ctx: &Ctx<'_>) -> Option<Finding> {
     let b = ctx.bitness();
-    let (reg, dll_bits) = [ctx.registration(), ctx.registration_in(b.other(), true)]
-        .into_iter()
-        .flatten()
-        .find_map(|r| {
-            // A managed registration first (no file to look up): most failing runs are of one.
-            if r.is_managed() {
-                return None;
-            }
-            let bits = native_dll(ctx.m(), r.inproc.as_deref()?)?;
-            (bits != b).then_some((r, bits))
-        })?;
+    let (reg, (dll_bits, path)) = [
+        (ctx.registration(), b),
+        (ctx.registration_in(b.other(), true), b.other()),
+    ]
+    .into_iter()
+    .find_map(|(r, view_bits)| {
+        let r = r?;
+        // A managed registration first (no file to look up): most failing runs are of one.
+        if r.is_managed() {
+            return None;
+        }
+        let (bits, path) = native_dll(ctx.m(), &r, view_bits)?;
+        (bits != b).then_some((r, (bits, path)))
+    })?;
     let clsid = ctx.clsid?;
     if let Some(known) = ctx.known_finding(&NATIVE_OTHER_BITNESS) {
         return Some(known);
@@ -545,20 +556,36 @@ fn native_other_bitness(ctx: &Ctx<'_>) -> Option<Finding> {
     let f = finding(
         &NATIVE_OTHER_BITNESS,
         format!(
-            "{clsid}'s InprocServer32 is a {}-bit DLL ({dll}), which a {}-bit process cannot load.",
+            "{clsid}'s InprocServer32 is a {}-bit DLL ({path}), which a {}-bit process cannot load.",
             bits(dll_bits),
             bits(b)
         ),
         vec![
+            ev(Rule::Com3, format!("{}\\InprocServer32", reg.stored), dll),
             ev(
-                Rule::Com3,
-                format!("{}\\InprocServer32", reg.stored),
-                dll.clone(),
+                Rule::Reg3,
+                path.to_string(),
+                format!("a {}-bit image", bits(dll_bits)),
             ),
-            ev(Rule::Reg3, dll, format!("a {}-bit image", bits(dll_bits))),
         ],
     );
     Some(surrogate_fix(f, clsid, dll_bits, &reg))
+}
+
+/// A string as a `.reg` file writes it after `=`: `"…"` with `\\` and `"` escaped, or for a
+/// REG_EXPAND_SZ (`expandable`) `hex(2):` and its UTF-16LE bytes with the final NUL, as regedit
+/// writes one, so that the copy is expanded where the original was.
+fn reg_string(s: &str, expandable: bool) -> String {
+    if !expandable {
+        return format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    }
+    let bytes: Vec<String> = s
+        .encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("hex(2):{}", bytes.join(","))
 }
 
 /// The registry view a registration is stored in.
@@ -582,8 +609,8 @@ fn surrogate_fix(f: Finding, clsid: Guid, dll_bits: Bitness, reg: &Registration)
     };
     let server = match (stored_view(reg) == view, reg.inproc.as_deref()) {
         (false, Some(dll)) => format!(
-            "[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\InprocServer32]\r\n@=\"{}\"\r\n\r\n",
-            dll.replace('\\', "\\\\")
+            "[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\InprocServer32]\r\n@={}\r\n\r\n",
+            reg_string(dll, reg.inproc_expandable)
         ),
         _ => String::new(),
     };
@@ -732,7 +759,9 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
         ],
     );
     let mut f = regasm_fix(ctx, f, &other, b);
-    if !ctx.wants_fixes(&OTHER_VIEW) {
+    if !ctx.wants_fixes(&OTHER_VIEW) || server_of_other_bitness(ctx.m(), &other, b) {
+        // A copy of a registration whose DLL the process cannot load fails on that DLL
+        // (`native-other-bitness` offers the surrogate instead).
         return Some(f);
     }
     let a = access(ctx.m(), b.other(), true);
@@ -755,6 +784,14 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
         }],
     );
     Some(f)
+}
+
+/// Whether `reg` (of the other view than a process of `bitness` reads) names a native DLL of
+/// the other bitness (found as a process of its view finds it, [`native_dll`]): a copy of the
+/// registration into the process's view cannot work, wherever that finds the DLL.
+fn server_of_other_bitness(m: &Machine, reg: &Registration, bitness: Bitness) -> bool {
+    // A managed class's server is mscoree.dll, which each bitness has.
+    !reg.is_managed() && native_dll(m, reg, bitness.other()).is_some_and(|(dll, _)| dll != bitness)
 }
 
 /// `regasm` of the class's assembly, as a process of `bitness` needs it, when the assembly is a

@@ -52,7 +52,8 @@ impl Config {
     }
 }
 
-pub(crate) fn bits(b: Bitness) -> u32 {
+/// A bitness as a number: 32 or 64.
+pub fn bits(b: Bitness) -> u32 {
     match b {
         Bitness::B32 => 32,
         Bitness::B64 => 64,

@@ -10,6 +10,7 @@
 //!
 //! [`diagnose`] puts them together into a [`Diagnosis`], a serde value the CLI renders.
 
+pub mod assumed;
 pub mod causes;
 pub mod codes;
 pub mod config;
@@ -293,14 +294,53 @@ fn target_clsid(r: &Reported, loaded: &Loaded) -> Option<Guid> {
 }
 
 /// With registry exports or hives only, the files are unknown: the assembly each view's registration of
-/// the class names by CodeBase is placed there, as the registration describes it, and said.
+/// the class names by CodeBase, and the native DLL its `InprocServer32` names
+/// ([`assumed::native_servers`], with the executable its `LocalServer32` names), are placed there, as the registration describes them, and said.
 fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
     let mut said = Vec::new();
-    for b in [comsim_resolver::Bitness::B64, comsim_resolver::Bitness::B32] {
+    for clsid in treated_as(&loaded.machine, clsid) {
+        assume_class_files(loaded, clsid, &mut said);
+    }
+    said
+}
+
+/// `clsid` and the classes its `TreatAs` leads to, in either view (COM-2), each once (a set, so
+/// that a long chain is followed in linear time): the request may activate any of them.
+fn treated_as(m: &comsim_resolver::Machine, clsid: Guid) -> Vec<Guid> {
+    let mut chain = vec![clsid];
+    let mut seen = std::collections::HashSet::from([clsid]);
+    let mut at = 0;
+    while at < chain.len() {
+        for b in registration::bitnesses(m) {
+            let next = registration::read(m, chain[at], &registration::access(m, b, true))
+                .and_then(|r| r.treat_as);
+            if let Some(next) = next.filter(|&n| seen.insert(n)) {
+                chain.push(next);
+            }
+        }
+        at += 1;
+    }
+    chain
+}
+
+/// [`assume_registered_files`] for one class.
+fn assume_class_files(loaded: &mut Loaded, clsid: Guid, said: &mut Vec<String>) {
+    for b in registration::bitnesses(&loaded.machine) {
         let m = &loaded.machine;
         let Some(reg) = registration::read(m, clsid, &registration::access(m, b, true)) else {
             continue;
         };
+        for file in assumed::native_servers(m, &loaded.switches, &reg, clsid, b) {
+            let (path, what) = (file.path.clone(), assumed::what(&file));
+            if assumed::place(&mut loaded.machine, file) == assumed::Placed::New {
+                said.push(format!(
+                    "{path} is {what} serving the classes whose {}-bit registration names it, as those registrations describe it (only {} given)",
+                    config::bits(b),
+                    what_was_given(loaded)
+                ));
+            }
+        }
+        let m = &loaded.machine;
         let Some(path) = reg
             .codebase
             .as_deref()
@@ -320,7 +360,6 @@ fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
             loaded.machine.fs.write(file);
         }
     }
-    said
 }
 
 /// What the machine was read from, when its files are not known: `registry exports were`,

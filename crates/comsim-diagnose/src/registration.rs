@@ -20,6 +20,16 @@ pub fn access(m: &Machine, bitness: Bitness, user_classes: bool) -> Access {
     }
 }
 
+/// The bitnesses of the processes `m` runs, 64-bit first: both on 64-bit Windows, 32-bit alone
+/// on 32-bit Windows (one registry view).
+pub fn bitnesses(m: &Machine) -> Vec<Bitness> {
+    if m.os == Bitness::B32 {
+        vec![Bitness::B32]
+    } else {
+        vec![Bitness::B64, Bitness::B32]
+    }
+}
+
 /// A class's registration in one view.
 #[derive(Debug, Clone, Default)]
 pub struct Registration {
@@ -27,11 +37,15 @@ pub struct Registration {
     pub stored: String,
     pub hive_user: bool,
     pub inproc: Option<String>,
+    /// Whether `inproc` is REG_EXPAND_SZ (expanded in the loading process's environment, COM-3).
+    pub inproc_expandable: bool,
     pub assembly: Option<String>,
     pub class: Option<String>,
     pub codebase: Option<String>,
     pub runtime: Option<String>,
     pub local_server: Option<String>,
+    /// Whether `local_server` is REG_EXPAND_SZ.
+    pub local_server_expandable: bool,
     pub treat_as: Option<Guid>,
     /// The `ProgID` subkey's default value.
     pub progid: Option<String>,
@@ -141,7 +155,9 @@ fn read_opened(
     // gives what opening their paths gives).
     let subkey = |name: &str| m.registry.open_ids_child(key, ids, name, access);
     if let Some(k) = subkey("InprocServer32") {
-        r.inproc = value(&k, "");
+        let server = m.registry.value(k.primary, "");
+        r.inproc = server.and_then(Value::as_string);
+        r.inproc_expandable = server.is_some_and(|v| v.ty == comsim_registry::ValueType::EXPAND_SZ);
         // regasm writes the values on the key and on a version subkey; the first subkey's
         // stand in when the key has none.
         let versioned = m.registry.open_subkey_names(k).first().and_then(|n| {
@@ -156,7 +172,10 @@ fn read_opened(
         r.codebase = get("CodeBase");
         r.runtime = get("RuntimeVersion");
     }
-    r.local_server = subkey("LocalServer32").and_then(|k| value(&k, ""));
+    let local = subkey("LocalServer32").and_then(|k| m.registry.value(k.primary, ""));
+    r.local_server = local.and_then(Value::as_string);
+    r.local_server_expandable =
+        local.is_some_and(|v| v.ty == comsim_registry::ValueType::EXPAND_SZ);
     r.treat_as = subkey("TreatAs")
         .and_then(|k| value(&k, ""))
         .and_then(|s| Guid::parse(&s));
