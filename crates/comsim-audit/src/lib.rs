@@ -22,10 +22,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use comsim_diagnose::causes;
 use comsim_diagnose::config::Config;
+use comsim_diagnose::config::bits;
 use comsim_diagnose::input::{Client, Loaded};
 use comsim_diagnose::registration::{self, Registration};
+use comsim_diagnose::{assumed, causes};
 use comsim_manifest::Guid;
 use comsim_resolver::{Bitness, ClassRef, ClientKind, ClsCtx, HResult, Machine, Request};
 use comsim_scenario::Clr;
@@ -273,14 +274,6 @@ pub fn applies(class: &ClassInfo, cfg: &Config) -> bool {
     (cfg.client == ClientKind::Managed) == class.managed
 }
 
-fn bitnesses(m: &Machine) -> Vec<Bitness> {
-    if m.os == Bitness::B32 {
-        vec![Bitness::B32]
-    } else {
-        vec![Bitness::B64, Bitness::B32]
-    }
-}
-
 /// Every class the machine registers (a CLSID key with InprocServer32, LocalServer32 or TreatAs
 /// in some view), sorted by CLSID, that the filters let through.
 pub fn classes(m: &Machine, filters: &Filters) -> Vec<ClassInfo> {
@@ -294,7 +287,7 @@ pub fn classes(m: &Machine, filters: &Filters) -> Vec<ClassInfo> {
 /// first), read on the machine's cores.
 fn found_classes(m: &Machine, filters: &Filters) -> Vec<(ClassInfo, run::Seed)> {
     // `HKCR\CLSID` in each view: listed, then each class's registration read below it.
-    let roots: Vec<(Bitness, Option<registration::ClassesKey>)> = bitnesses(m)
+    let roots: Vec<(Bitness, Option<registration::ClassesKey>)> = registration::bitnesses(m)
         .into_iter()
         .map(|b| {
             let a = registration::access(m, b, true);
@@ -332,7 +325,7 @@ fn wanted_clsids(m: &Machine, filters: &Filters) -> Option<Vec<Guid>> {
     }
     let mut out = filters.clsids.clone();
     for p in &filters.progids {
-        for b in bitnesses(m) {
+        for b in registration::bitnesses(m) {
             let a = registration::access(m, b, true);
             if let Some((c, _)) = registration::progid_clsid(m, p, &a) {
                 out.push(c);
@@ -503,39 +496,69 @@ fn audit_in_rounds(
 
 /// With registry exports only, the files are unknown: the assembly a class's registration names
 /// by CodeBase is placed there as the registration describes it (comsim-diagnose's
-/// `causes::described`), as `comsim diagnose` places it for its one class. Classes that share
-/// an assembly share the file: a class of a file placed this way is added to it. The files are
-/// described on the machine's cores (from the registrations the listing read), then placed in
-/// CLSID order.
+/// `causes::described`), and so are the native DLL its `InprocServer32` names and the executable
+/// its `LocalServer32` names, of the bitness of the view they are registered in
+/// (`assumed::native_servers`), as `comsim diagnose` places them for
+/// its one class. Classes that share an assembly or a DLL share the file: a class of a file
+/// placed this way is added to it. The files are described on the machine's cores (from the
+/// registrations the listing read), then placed in CLSID order.
 fn assume_registered_files(
     loaded: &mut Loaded,
     classes: &[ClassInfo],
     seeds: &[run::Seed],
     said: &mut Vec<String>,
 ) {
-    let managed: Vec<usize> = (0..classes.len()).filter(|&i| classes[i].managed).collect();
+    let all: Vec<usize> = (0..classes.len()).collect();
     let m = &loaded.machine;
-    let described = run::parallel_map(&managed, PARALLEL_MIN, |&i| {
+    let described = run::parallel_map(&all, PARALLEL_MIN, |&i| {
         let clsid = classes[i].clsid;
-        bitnesses(m)
-            .into_iter()
-            .filter_map(|b| {
-                let reg = seeds[i].registration(m, clsid, b)?;
-                let path = reg
-                    .codebase
-                    .as_deref()
-                    .and_then(comsim_resolver::WinPath::from_file_url)?;
-                let file = causes::described(&reg, &path, clsid)?;
-                Some((file, reg.assembly.unwrap_or_default()))
-            })
-            .collect::<Vec<_>>()
+        let mut files = Vec::new();
+        for b in registration::bitnesses(m) {
+            let Some(reg) = seeds[i].registration(m, clsid, b) else {
+                continue;
+            };
+            for native in assumed::native_servers(m, &loaded.switches, &reg, clsid, b) {
+                files.push(Assumed::Native(native, b));
+            }
+            let assembly = reg
+                .codebase
+                .as_deref()
+                .and_then(comsim_resolver::WinPath::from_file_url)
+                .and_then(|path| causes::described(&reg, &path, clsid));
+            if let Some(file) = assembly {
+                files.push(Assumed::Assembly(file, reg.assembly.unwrap_or_default()));
+            }
+        }
+        files
     });
     let mut guids = HashMap::new();
-    for (&i, files) in managed.iter().zip(described) {
-        for (file, display) in files {
-            place_assumed(loaded, classes[i].clsid, file, &display, said, &mut guids);
+    for (i, files) in described.into_iter().enumerate() {
+        for file in files {
+            match file {
+                Assumed::Assembly(file, display) => {
+                    place_assumed(loaded, classes[i].clsid, file, &display, said, &mut guids);
+                }
+                Assumed::Native(file, b) => {
+                    let (path, what) = (file.path.clone(), assumed::what(&file));
+                    if assumed::place(&mut loaded.machine, file) == assumed::Placed::New {
+                        said.push(format!(
+                            "{path}: {what} (assumed present, as the {}-bit view's registrations naming it describe it)",
+                            bits(b)
+                        ));
+                    }
+                }
+            }
         }
     }
+}
+
+/// A file a class's registration describes, to place.
+enum Assumed {
+    /// A managed assembly at its `CodeBase`, with the registration's `Assembly` value.
+    Assembly(comsim_resolver::VFile, String),
+    /// A native server (an in-process DLL or a local server's executable), of the bitness of
+    /// the view it is registered in.
+    Native(comsim_resolver::VFile, Bitness),
 }
 
 /// Places one described assembly file, or adds the class to the same assembly's file there.

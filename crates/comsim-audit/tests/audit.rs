@@ -164,8 +164,9 @@ fn audit_outcomes_equal_one_by_one_replays_on_the_fixture_machine() {
     let mut loaded = comsim_diagnose::input::load(&fixture_machine()).unwrap();
     let a = audit(&mut loaded, &Filters::default());
     assert_eq!(a.totals.classes, 6);
-    // Registry exports only: the assemblies the CodeBases name are assumed, once per file.
-    assert_eq!(a.assumptions.len(), 3, "{:?}", a.assumptions);
+    // Registry exports only: the assemblies the CodeBases name are assumed, once per file, and
+    // so are the native DLLs the two native classes' InprocServer32 name.
+    assert_eq!(a.assumptions.len(), 5, "{:?}", a.assumptions);
     assert_same_as_one_by_one("fixtures/audit/machine.reg", &a, &mut loaded);
 }
 
@@ -351,4 +352,88 @@ fn audit_reports_its_progress_in_class_runs() {
     );
     assert!(rec.steps.iter().all(|&(_, t)| t == runs), "{:?}", rec.steps);
     assert_eq!(rec.steps.last(), Some(&(runs, runs)));
+}
+
+/// With registry exports only, each native server a registration names is assumed where COM
+/// looks for it, of its view's bitness, serving the class (comsim-diagnose's `assumed`): classes
+/// sharing one DLL share one assumed file, said once; a DLL registered in both views is of the
+/// bitness first placed (the 64-bit view's), so the 32-bit process meets a 64-bit image
+/// (`native-other-bitness`); a `LocalServer32` executable starts and serves its class; and each
+/// result is what replaying the request alone on the same machine gives.
+#[test]
+fn native_servers_are_assumed_as_their_registrations_describe_them() {
+    let shared = r"C:\\Program Files\\Tailspin\\shared.dll";
+    let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    let key = |view: &str, i: u32| {
+        format!(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes{view}\CLSID\{{{i:08X}-0000-4000-8000-0000000000F1}}"
+        )
+    };
+    // Ten classes of one 64-bit DLL.
+    for i in 0..10 {
+        let k = key("", i);
+        text.push_str(&format!("[{k}\\InprocServer32]\r\n@=\"{shared}\"\r\n\r\n"));
+    }
+    // One DLL path registered in both views.
+    let both = r"C:\\Program Files\\Tailspin\\both.dll";
+    for view in ["", r"\Wow6432Node"] {
+        let k = key(view, 10);
+        text.push_str(&format!("[{k}\\InprocServer32]\r\n@=\"{both}\"\r\n\r\n"));
+    }
+    // A local server, 32-bit view.
+    let k = key(r"\Wow6432Node", 11);
+    text.push_str(&format!(
+        "[{k}\\LocalServer32]\r\n@=\"\\\"C:\\\\Program Files (x86)\\\\Tailspin\\\\srv.exe\\\" /automation\"\r\n\r\n"
+    ));
+    let mut loaded = load_reg_text("assumed-native", &text);
+    let a = audit(&mut loaded, &Filters::default());
+    assert_eq!(a.totals.classes, 12);
+    let said = |file: &str| a.assumptions.iter().filter(|s| s.starts_with(file)).count();
+    assert_eq!(
+        said(r"C:\Program Files\Tailspin\shared.dll: a 64-bit native DLL"),
+        1
+    );
+    assert_eq!(
+        said(r"C:\Program Files\Tailspin\both.dll: a 64-bit native DLL"),
+        1
+    );
+    assert_eq!(
+        said(r"C:\Program Files (x86)\Tailspin\srv.exe: a 32-bit executable"),
+        1
+    );
+    assert_eq!(a.assumptions.len(), 3, "{:?}", a.assumptions);
+    let outcomes = |i: u32| -> Vec<(String, Vec<&str>)> {
+        let clsid = Guid::parse(&format!("{{{i:08X}-0000-4000-8000-0000000000F1}}")).unwrap();
+        let c = a.class(clsid).expect("the class");
+        c.results
+            .iter()
+            .map(|r| (format!("{} {}", r.config, r.summary), r.causes.clone()))
+            .collect()
+    };
+    for i in 0..10 {
+        let o = outcomes(i);
+        // The 64-bit native client creates it; the 32-bit one finds no 32-bit registration.
+        assert!(o.iter().any(|(s, _)| s.starts_with("c11 created")), "{o:?}");
+        assert!(
+            o.iter().any(|(s, _)| s.starts_with("c5 0x80040154")),
+            "{o:?}"
+        );
+    }
+    let both_runs = outcomes(10);
+    assert!(
+        both_runs.iter().any(|(s, _)| s.starts_with("c11 created")),
+        "{both_runs:?}"
+    );
+    assert!(
+        both_runs
+            .iter()
+            .any(|(s, c)| s.starts_with("c5 0x800700C1") && c.contains(&"native-other-bitness")),
+        "{both_runs:?}"
+    );
+    let local = outcomes(11);
+    assert!(
+        local.iter().all(|(s, _)| s.contains("created")),
+        "the local server serves both bitnesses' clients: {local:?}"
+    );
+    assert_same_as_one_by_one("assumed native servers", &a, &mut loaded);
 }
