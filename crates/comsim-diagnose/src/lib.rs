@@ -86,9 +86,9 @@ pub struct Diagnosis {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clsid: Option<Guid>,
     /// What diagnose took for granted because the input did not say: with only registry exports
-    /// or hives (no files), the assembly a registration's CodeBase names is taken to be there;
-    /// a native DLL of the application folder is taken to serve the class whose
-    /// InprocServer32 names it.
+    /// or hives (no files), the assembly a registration's CodeBase names, and the native DLL or
+    /// local server executable it names, are taken to be there ([`assumed`]); a native DLL of
+    /// the application folder is taken to serve the class whose InprocServer32 names it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
     pub configs: Vec<Tried>,
@@ -293,9 +293,11 @@ fn target_clsid(r: &Reported, loaded: &Loaded) -> Option<Guid> {
         .map(|(c, _)| c)
 }
 
-/// With registry exports or hives only, the files are unknown: the assembly each view's registration of
-/// the class names by CodeBase, and the native DLL its `InprocServer32` names
-/// ([`assumed::native_servers`], with the executable its `LocalServer32` names), are placed there, as the registration describes them, and said.
+/// With registry exports or hives only, the files are unknown: the assembly each view's
+/// registration of the class (and of the classes its `TreatAs` leads to) names by CodeBase, and
+/// the native DLL and executable its `InprocServer32` and `LocalServer32` name
+/// ([`assumed::native_servers`]), are placed there, as the registration describes them, and
+/// said.
 fn assume_registered_files(loaded: &mut Loaded, clsid: Guid) -> Vec<String> {
     let mut said = Vec::new();
     for clsid in treated_as(&loaded.machine, clsid) {

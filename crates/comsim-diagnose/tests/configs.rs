@@ -326,3 +326,86 @@ fn only_the_first_mib_of_an_error_text_is_parsed() {
     let r = parse_error(&before).expect("parsed");
     assert_eq!(r.clsid.map(|c| c.to_string()).as_deref(), Some(clsid));
 }
+
+/// With registry exports alone, the native servers of the class and of the class its `TreatAs`
+/// leads to (COM-2) are assumed as their registrations describe them, each once (the
+/// target's REG_EXPAND_SZ path expanded for a 64-bit process): the 64-bit process creates the
+/// emulating class from its DLL; the 32-bit one finds no registration in its view.
+#[test]
+fn a_treatas_targets_native_server_is_assumed_too() {
+    let path = std::env::temp_dir().join(format!(
+        "comsim-diagnose-treatas-{}.reg",
+        std::process::id()
+    ));
+    std::fs::write(
+        &path,
+        "Windows Registry Editor Version 5.00\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{0000000A-0000-4000-8000-0000000000D1}\\InprocServer32]\r\n\
+         @=\"C:\\\\Old\\\\old.dll\"\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{0000000A-0000-4000-8000-0000000000D1}\\TreatAs]\r\n\
+         @=\"{0000000B-0000-4000-8000-0000000000D1}\"\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{0000000B-0000-4000-8000-0000000000D1}\\InprocServer32]\r\n\
+         @=\"%ProgramFiles%\\\\New\\\\new.dll\"\r\n\r\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    // REG_EXPAND_SZ as regedit writes it: in a file without a byte order mark, its data is in
+    // the ANSI code page, a byte a character.
+    let expand: String = "%ProgramFiles%\\New\\new.dll\0"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let text = text.replace(
+        "@=\"%ProgramFiles%\\\\New\\\\new.dll\"",
+        &format!("@=hex(2):{expand}"),
+    );
+    std::fs::write(&path, text).unwrap();
+    let mut loaded = load(&MachineInput {
+        sources: vec![MachineSource::Reg {
+            path: path.clone(),
+            view: comsim_registry::View::Bits64,
+        }],
+        app: None,
+        client: None,
+        clrs: None,
+        gac: Vec::new(),
+    })
+    .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let q = comsim_diagnose::Question {
+        reported: parse_error("0x80040154")
+            .map(|mut r| {
+                r.clsid = comsim_manifest::Guid::parse("{0000000A-0000-4000-8000-0000000000D1}");
+                r
+            })
+            .unwrap(),
+        facts: Facts {
+            client: Some(ClientKind::Native),
+            elevated: Some(false),
+            ..Facts::default()
+        },
+    };
+    let d = comsim_diagnose::diagnose(&q, &mut loaded).unwrap();
+    assert_eq!(d.assumptions.len(), 2, "{:?}", d.assumptions);
+    assert!(d.assumptions[0].starts_with(r"C:\Old\old.dll is a 64-bit native DLL"));
+    assert!(
+        d.assumptions[1].starts_with(r"C:\Program Files\New\new.dll is a 64-bit native DLL"),
+        "{:?}",
+        d.assumptions
+    );
+    let outcome = |b: Bitness| {
+        let t = d.configs.iter().find(|t| t.config.bitness == b).unwrap();
+        (t.outcome.hresult(), t.outcome.kind())
+    };
+    assert_eq!(
+        outcome(Bitness::B64).0,
+        None,
+        "the 64-bit process creates it"
+    );
+    assert_eq!(
+        outcome(Bitness::B32).0,
+        Some(HResult::REGDB_E_CLASSNOTREG),
+        "no 32-bit registration"
+    );
+}
