@@ -787,11 +787,23 @@ fn other_view(ctx: &Ctx<'_>) -> Option<Finding> {
 }
 
 /// Whether `reg` (of the other view than a process of `bitness` reads) names a native DLL of
-/// the other bitness (found as a process of its view finds it, [`native_dll`]): a copy of the
-/// registration into the process's view cannot work, wherever that finds the DLL.
+/// the other bitness (found as a process of its view finds it, [`native_dll`]) that a process
+/// of `bitness` would load from the same path: a copy of the registration into the process's
+/// view cannot work. Where the two bitnesses read the value as different paths (System32
+/// redirected to SysWOW64, `%ProgramFiles%` expanded to each one's folder), the other bitness's
+/// build may be there on the real machine, so the copy is still offered (and replayed).
 fn server_of_other_bitness(m: &Machine, reg: &Registration, bitness: Bitness) -> bool {
     // A managed class's server is mscoree.dll, which each bitness has.
-    !reg.is_managed() && native_dll(m, reg, bitness.other()).is_some_and(|(dll, _)| dll != bitness)
+    if reg.is_managed() {
+        return false;
+    }
+    let Some((dll, path)) = native_dll(m, reg, bitness.other()) else {
+        return false;
+    };
+    let own = reg.inproc.as_deref().and_then(|text| {
+        comsim_resolver::com::inproc_server_home(m, text, reg.inproc_expandable, bitness)
+    });
+    dll != bitness && own.as_ref() == Some(&path)
 }
 
 /// `regasm` of the class's assembly, as a process of `bitness` needs it, when the assembly is a
