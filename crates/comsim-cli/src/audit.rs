@@ -148,6 +148,10 @@ pub fn exit_code(audit: &Audit, fail_on: &[String]) -> u8 {
 
 /// The text report: the header (counts, how the configurations are made, each configuration's
 /// ID), one block per class (its failing configurations grouped by result), then the causes.
+/// How many assumed files the text report lists: a whole machine's export assumes thousands,
+/// which would push the classes out of view; JSON lists them all.
+const ASSUMED_SHOWN: usize = 20;
+
 pub fn write_text(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let t = &a.totals;
     writeln!(
@@ -167,11 +171,22 @@ pub fn write_text(a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     if !a.assumptions.is_empty() {
         writeln!(
             out,
-            "assumed ({} files; only registry exports were given):",
+            "assumed ({} files; only registry exports or hives were given):",
             a.assumptions.len()
         )?;
-        for s in &a.assumptions {
+        for s in a.assumptions.iter().take(ASSUMED_SHOWN) {
             writeln!(out, "  {s}")?;
+        }
+        if let Some(more) = a
+            .assumptions
+            .len()
+            .checked_sub(ASSUMED_SHOWN)
+            .filter(|&n| n > 0)
+        {
+            writeln!(
+                out,
+                "  ... and {more} more (`--format json` lists them all)"
+            )?;
         }
     }
     for c in &a.classes {

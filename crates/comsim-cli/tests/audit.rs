@@ -224,3 +224,44 @@ fn fail_on_exit_codes() {
     assert!(bad.stdout.is_empty());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("arg-cause"));
 }
+
+/// The text report lists the first 20 files a registry export made it assume and counts the
+/// rest (a whole machine's export assumes thousands); JSON lists them all.
+#[test]
+fn the_text_report_lists_twenty_assumed_files_and_counts_the_rest() {
+    let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    for i in 0..30 {
+        text.push_str(&format!(
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{{{i:08X}-0000-4000-8000-0000000000C1}}\\InprocServer32]\r\n@=\"C:\\\\Lib\\\\n{i}.dll\"\r\n\r\n"
+        ));
+    }
+    let path =
+        std::env::temp_dir().join(format!("comsim-audit-assumed-{}.reg", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_comsim"))
+            .args(["audit", "--format", format, "--reg"])
+            .arg(&path)
+            .env_clear()
+            .output()
+            .expect("comsim runs")
+    };
+    let (text, json) = (run("text"), run("json"));
+    let _ = std::fs::remove_file(&path);
+    let text = stdout(&text);
+    let listed = text
+        .lines()
+        .filter(|l| l.starts_with(r"  C:\Lib\n"))
+        .count();
+    assert_eq!(listed, 20, "{text}");
+    assert!(
+        text.contains("assumed (30 files; only registry exports or hives were given):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  ... and 10 more (`--format json` lists them all)"),
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["assumptions"].as_array().map(Vec::len), Some(30));
+}
