@@ -22,8 +22,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use comsim_diagnose::config::Config;
-use comsim_diagnose::config::bits;
+use comsim_diagnose::config::{Config, bits};
 use comsim_diagnose::input::{Client, Loaded};
 use comsim_diagnose::registration::{self, Registration};
 use comsim_diagnose::{assumed, causes};
@@ -498,10 +497,10 @@ fn audit_in_rounds(
 /// by CodeBase is placed there as the registration describes it (comsim-diagnose's
 /// `causes::described`), and so are the native DLL its `InprocServer32` names and the executable
 /// its `LocalServer32` names, of the bitness of the view they are registered in
-/// (`assumed::native_servers`), as `comsim diagnose` places them for
-/// its one class. Classes that share an assembly or a DLL share the file: a class of a file
-/// placed this way is added to it. The files are described on the machine's cores (from the
-/// registrations the listing read), then placed in CLSID order.
+/// (`assumed::native_servers`), as `comsim diagnose` places them for its one class. Classes
+/// that share an assembly or a DLL share the file: a class of a file placed this way is added
+/// to it. The files are described on the machine's cores (from the registrations the listing
+/// read), then placed in CLSID order.
 fn assume_registered_files(
     loaded: &mut Loaded,
     classes: &[ClassInfo],
