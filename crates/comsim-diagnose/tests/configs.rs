@@ -25,6 +25,18 @@ fn reg_only() -> comsim_diagnose::Loaded {
     .unwrap()
 }
 
+/// The diagnosis of the error text `error` about the class `clsid`, with `facts` known.
+fn diagnosis(
+    loaded: &mut comsim_diagnose::Loaded,
+    (error, clsid): (&str, &str),
+    facts: Facts,
+) -> comsim_diagnose::Diagnosis {
+    let mut reported = parse_error(error).expect("an error text");
+    reported.clsid = comsim_manifest::Guid::parse(clsid);
+    let q = comsim_diagnose::Question { reported, facts };
+    comsim_diagnose::diagnose(&q, loaded).expect("a diagnosis")
+}
+
 /// Nothing known: managed (on CLR 2.0 and 4) and native clients, 32 and 64 bits, elevated or
 /// not — 12 configurations on a 64-bit Windows.
 #[test]
@@ -279,22 +291,17 @@ show = 'HKEY_CLASSES_ROOT\CLSID'
         gac: Vec::new(),
     })
     .unwrap();
-    let q = comsim_diagnose::Question {
-        reported: parse_error(
-            "To run this application, you first must install one of the following versions of the .NET Framework: v2.0.50727",
-        )
-        .map(|mut r| {
-            r.clsid = comsim_manifest::Guid::parse("{12345678-0000-4000-8000-000000000001}");
-            r
-        })
-        .unwrap(),
-        facts: Facts {
-            bitness: Some(Bitness::B64),
-            elevated: Some(false),
-            ..Facts::default()
-        },
+    let error = "To run this application, you first must install one of the following versions of the .NET Framework: v2.0.50727";
+    let facts = Facts {
+        bitness: Some(Bitness::B64),
+        elevated: Some(false),
+        ..Facts::default()
     };
-    let d = comsim_diagnose::diagnose(&q, &mut loaded).unwrap();
+    let d = diagnosis(
+        &mut loaded,
+        (error, "{12345678-0000-4000-8000-000000000001}"),
+        facts,
+    );
     assert_eq!(d.causes[0].id, "runtime-not-installed");
     assert!(!d.causes[0].fixes.is_empty());
     assert!(
@@ -373,20 +380,13 @@ fn a_treatas_targets_native_server_is_assumed_too() {
     })
     .unwrap();
     let _ = std::fs::remove_file(&path);
-    let q = comsim_diagnose::Question {
-        reported: parse_error("0x80040154")
-            .map(|mut r| {
-                r.clsid = comsim_manifest::Guid::parse("{0000000A-0000-4000-8000-0000000000D1}");
-                r
-            })
-            .unwrap(),
-        facts: Facts {
-            client: Some(ClientKind::Native),
-            elevated: Some(false),
-            ..Facts::default()
-        },
+    let native = Facts {
+        client: Some(ClientKind::Native),
+        elevated: Some(false),
+        ..Facts::default()
     };
-    let d = comsim_diagnose::diagnose(&q, &mut loaded).unwrap();
+    let clsid = "{0000000A-0000-4000-8000-0000000000D1}";
+    let d = diagnosis(&mut loaded, ("0x80040154", clsid), native);
     assert_eq!(d.assumptions.len(), 2, "{:?}", d.assumptions);
     assert!(d.assumptions[0].starts_with(r"C:\Old\old.dll is a 64-bit native DLL"));
     assert!(
