@@ -56,20 +56,21 @@ pub(crate) struct Seed {
 
 impl Seed {
     /// The class's registration in the view of `view_bitness`, per-user classes seen: as read
-    /// when the class was listed (read again if it was not).
+    /// when the class was listed, borrowed (read again if it was not).
     pub fn registration(
         &self,
         m: &comsim_resolver::Machine,
         clsid: Guid,
         view_bitness: Bitness,
-    ) -> Option<comsim_diagnose::registration::Registration> {
+    ) -> Option<std::borrow::Cow<'_, comsim_diagnose::registration::Registration>> {
         match self.reads.get(view_bitness, true) {
-            Some(r) => r.cloned(),
+            Some(r) => r.map(std::borrow::Cow::Borrowed),
             None => comsim_diagnose::registration::read(
                 m,
                 clsid,
                 &comsim_diagnose::registration::access(m, view_bitness, true),
-            ),
+            )
+            .map(std::borrow::Cow::Owned),
         }
     }
 

@@ -9,7 +9,7 @@
 
 use comsim_manifest::Guid;
 use comsim_resolver::machine::{NativeImage, Readers};
-use comsim_resolver::{Bitness, FileKind, Machine, Switches, VFile};
+use comsim_resolver::{Bitness, FileKind, Machine, Switches, VFile, WinPath};
 
 use crate::config::bits;
 use crate::registration::Registration;
@@ -17,44 +17,62 @@ use crate::registration::Registration;
 /// Where an assumed server came from, as traces name a file's origin.
 const ORIGIN: &str = "assumed: the native server as its registration describes it";
 
+/// A native server a registration describes: where, of which bitness, and whether it is an
+/// executable that starts (a local server) or a DLL. Small, so that a whole machine's can be
+/// described at once; the file is made only when [`place`] puts a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub path: WinPath,
+    pub bitness: Bitness,
+    pub starts: bool,
+}
+
 /// The native servers `reg` names, as a registration in the view of `bitness` describes them:
 /// the `InprocServer32` DLL where a process of that bitness looks for it
 /// ([`comsim_resolver::com::inproc_server_home`]; not mscoree.dll, whose class is managed and
 /// whose assembly is assumed instead), and the `LocalServer32` executable where COM starts it
 /// ([`comsim_resolver::com::local_server_home`], expanded as `switches` say). Each of that
-/// bitness, serving `clsid`.
+/// bitness.
 pub fn native_servers(
     m: &Machine,
     switches: &Switches,
     reg: &Registration,
-    clsid: Guid,
     bitness: Bitness,
-) -> Vec<VFile> {
-    let mut files = Vec::new();
+) -> Vec<Server> {
+    let mut servers = Vec::new();
     let inproc = reg.inproc.as_deref().and_then(|text| {
         comsim_resolver::com::inproc_server_home(m, text, reg.inproc_expandable, bitness)
     });
     if let Some(path) = inproc.filter(|p| !p.file_name().eq_ignore_ascii_case("mscoree.dll")) {
-        files.push(server(path, bitness, clsid, false));
+        servers.push(Server {
+            path,
+            bitness,
+            starts: false,
+        });
     }
     let local = reg.local_server.as_deref().and_then(|text| {
         let text = (text, reg.local_server_expandable);
         comsim_resolver::com::local_server_home(m, switches, text, bitness)
     });
     if let Some(path) = local {
-        files.push(server(path, bitness, clsid, true));
+        servers.push(Server {
+            path,
+            bitness,
+            starts: true,
+        });
     }
-    files
+    servers
 }
 
-fn server(path: comsim_resolver::WinPath, bitness: Bitness, clsid: Guid, starts: bool) -> VFile {
+/// The file of `server`, serving `clsid`.
+fn file(server: Server, clsid: Guid) -> VFile {
     VFile {
-        path,
+        path: server.path,
         kind: FileKind::Native(NativeImage {
-            bitness,
+            bitness: server.bitness,
             serves: vec![clsid],
             serves_index: Default::default(),
-            starts,
+            starts: server.starts,
             readable_by: Readers::default(),
         }),
         bytes: Vec::new(),
@@ -75,27 +93,22 @@ pub enum Placed {
     Kept,
 }
 
-/// Puts `file` (from [`native_servers`]) on the machine, or adds its class to the assumed
-/// server of the same bitness already at its path.
-pub fn place(m: &mut Machine, file: VFile) -> Placed {
-    let FileKind::Native(new) = &file.kind else {
-        return Placed::Kept;
-    };
-    let Some(mut existing) = m.fs.remove(&file.path) else {
-        m.fs.write(file);
+/// Puts `server` (from [`native_servers`]) on the machine, serving `clsid`, or adds `clsid` to
+/// the assumed server of the same bitness already at its path.
+pub fn place(m: &mut Machine, server: Server, clsid: Guid) -> Placed {
+    let Some(mut existing) = m.fs.remove(&server.path) else {
+        m.fs.write(file(server, clsid));
         return Placed::New;
     };
     let placed = match &mut existing.kind {
-        FileKind::Native(n) if existing.origin == ORIGIN && n.bitness == new.bitness => {
-            n.starts |= new.starts;
-            // Not `serves_class` before each push: that sorts the list again after every change,
+        FileKind::Native(n) if existing.origin == ORIGIN && n.bitness == server.bitness => {
+            n.starts |= server.starts;
+            // Not `serves_class` before the push: that sorts the list again after every change,
             // quadratic when one DLL serves every class of a machine. A class is placed once per
             // view, and a repeat would be harmless (the list is searched, not counted).
             let serves = n.serves_mut();
-            for &c in &new.serves {
-                if serves.last() != Some(&c) {
-                    serves.push(c);
-                }
+            if serves.last() != Some(&clsid) {
+                serves.push(clsid);
             }
             Placed::Shared
         }
@@ -106,10 +119,11 @@ pub fn place(m: &mut Machine, file: VFile) -> Placed {
 }
 
 /// What an assumed server is, for the report: `a 32-bit native DLL`, `a 64-bit executable`.
-pub fn what(file: &VFile) -> String {
-    match &file.kind {
-        FileKind::Native(n) if n.starts => format!("a {}-bit executable", bits(n.bitness)),
-        FileKind::Native(n) => format!("a {}-bit native DLL", bits(n.bitness)),
-        _ => "a file".to_owned(),
-    }
+pub fn what(server: &Server) -> String {
+    let kind = if server.starts {
+        "executable"
+    } else {
+        "native DLL"
+    };
+    format!("a {}-bit {kind}", bits(server.bitness))
 }

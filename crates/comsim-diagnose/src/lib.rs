@@ -332,9 +332,9 @@ fn assume_class_files(loaded: &mut Loaded, clsid: Guid, said: &mut Vec<String>) 
         let Some(reg) = registration::read(m, clsid, &registration::access(m, b, true)) else {
             continue;
         };
-        for file in assumed::native_servers(m, &loaded.switches, &reg, clsid, b) {
-            let (path, what) = (file.path.clone(), assumed::what(&file));
-            if assumed::place(&mut loaded.machine, file) == assumed::Placed::New {
+        for server in assumed::native_servers(m, &loaded.switches, &reg, b) {
+            let (path, what) = (server.path.clone(), assumed::what(&server));
+            if assumed::place(&mut loaded.machine, server, clsid) == assumed::Placed::New {
                 said.push(format!(
                     "{path} is {what} serving the classes whose {}-bit registration names it, as those registrations describe it (only {} given)",
                     config::bits(b),
