@@ -18,8 +18,8 @@ use crate::registration::Registration;
 const ORIGIN: &str = "assumed: the native server as its registration describes it";
 
 /// A native server a registration describes: where, of which bitness, and whether it is an
-/// executable that starts (a local server) or a DLL. Small, so that a whole machine's can be
-/// described at once; the file is made only when [`place`] puts a new one.
+/// executable that starts (a local server) or a DLL. Small, so that many classes' can be
+/// described before they are placed; the file is made only when [`place`] puts a new one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
     pub path: WinPath,
