@@ -515,7 +515,6 @@ fn per_user_elevated(ctx: &Ctx<'_>) -> Option<Finding> {
 
 // --- native-other-bitness and other-view -------------------------------------------------
 
-/// The native DLL an InprocServer32 names, when it is a file of the machine.
 /// The bitness and path of the native DLL `reg`'s `InprocServer32` names, found as a process of
 /// `bitness` (the bitness of the view `reg` is in) finds it: expanded in its environment,
 /// System32 redirected, a bare name in its system directory (COM-3).
@@ -572,22 +571,6 @@ fn native_other_bitness(ctx: &Ctx<'_>) -> Option<Finding> {
     Some(surrogate_fix(f, clsid, dll_bits, &reg))
 }
 
-/// A string as a `.reg` file writes it after `=`: `"…"` with `\\` and `"` escaped, or for a
-/// REG_EXPAND_SZ (`expandable`) `hex(2):` and its UTF-16LE bytes with the final NUL, as regedit
-/// writes one, so that the copy is expanded where the original was.
-fn reg_string(s: &str, expandable: bool) -> String {
-    if !expandable {
-        return format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    }
-    let bytes: Vec<String> = s
-        .encode_utf16()
-        .chain([0])
-        .flat_map(u16::to_le_bytes)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("hex(2):{}", bytes.join(","))
-}
-
 /// The registry view a registration is stored in.
 fn stored_view(reg: &Registration) -> View {
     if reg.stored.to_ascii_lowercase().contains("wow6432node") {
@@ -608,10 +591,18 @@ fn surrogate_fix(f: Finding, clsid: Guid, dll_bits: Bitness, reg: &Registration)
         View::Bits64
     };
     let server = match (stored_view(reg) == view, reg.inproc.as_deref()) {
-        (false, Some(dll)) => format!(
-            "[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\InprocServer32]\r\n@={}\r\n\r\n",
-            reg_string(dll, reg.inproc_expandable)
-        ),
+        (false, Some(dll)) => {
+            // Of the original's type, so that a REG_EXPAND_SZ is expanded where it was.
+            let value = if reg.inproc_expandable {
+                comsim_registry::Value::expand_sz(dll)
+            } else {
+                comsim_registry::Value::sz(dll)
+            };
+            let mut key = format!("[HKEY_CLASSES_ROOT\\CLSID\\{clsid}\\InprocServer32]\r\n");
+            comsim_regfile::write_value(&mut key, &"".into(), &value);
+            key.push_str("\r\n");
+            key
+        }
         _ => String::new(),
     };
     let text = format!(
