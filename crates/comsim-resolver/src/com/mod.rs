@@ -418,16 +418,11 @@ impl Session<'_> {
     /// bare name in the system directory (SysWOW64 for a 32-bit process on 64-bit Windows) and
     /// the application directory.
     fn locate(&self, raw: &str, bitness: Bitness) -> Vec<WinPath> {
-        let system = if bitness == Bitness::B32 && self.m.os == Bitness::B64 {
-            "SysWOW64"
-        } else {
-            "System32"
-        };
         let expanded = raw.trim().trim_matches('"').to_owned();
         match WinPath::parse(&expanded) {
             Ok(p) => vec![redirected(self.m, p, bitness)],
             Err(_) => vec![
-                self.m.windows.join(system).join(&expanded),
+                self.m.system_directory(bitness).join(&expanded),
                 self.p.exe.parent().join(&expanded),
             ],
         }
